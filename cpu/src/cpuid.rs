@@ -1,0 +1,156 @@
+//! The CPUID model. It advertises only features whose instructions emu implements in
+//! full, because glibc picks string-function variants (and programs pick code paths) from
+//! these bits. Adding a bit here is a promise that every instruction it covers works.
+
+/// Feature bits of leaf 1 EDX.
+pub mod edx1 {
+    pub const FPU: u32 = 1 << 0;
+    pub const TSC: u32 = 1 << 4;
+    pub const CX8: u32 = 1 << 8;
+    pub const CMOV: u32 = 1 << 15;
+    pub const FXSR: u32 = 1 << 24;
+    pub const SSE: u32 = 1 << 25;
+    pub const SSE2: u32 = 1 << 26;
+}
+
+/// Feature bits of leaf 1 ECX.
+pub mod ecx1 {
+    pub const SSE3: u32 = 1 << 0;
+    pub const SSSE3: u32 = 1 << 9;
+    pub const CX16: u32 = 1 << 13;
+    pub const SSE41: u32 = 1 << 19;
+    pub const SSE42: u32 = 1 << 20;
+    pub const MOVBE: u32 = 1 << 22;
+    pub const POPCNT: u32 = 1 << 23;
+}
+
+/// Leaf 0x8000_0001 ECX / EDX bits.
+pub mod ext1 {
+    pub const ECX_LAHF_LM: u32 = 1 << 0;
+    pub const ECX_ABM: u32 = 1 << 5;
+    pub const EDX_SYSCALL: u32 = 1 << 11;
+    pub const EDX_NX: u32 = 1 << 20;
+    pub const EDX_LM: u32 = 1 << 29;
+}
+
+#[derive(Clone, Debug)]
+pub struct CpuidModel {
+    pub edx1: u32,
+    pub ecx1: u32,
+    pub ext_ecx: u32,
+    pub ext_edx: u32,
+}
+
+impl Default for CpuidModel {
+    fn default() -> Self {
+        CpuidModel {
+            edx1: edx1::FPU | edx1::TSC | edx1::CX8 | edx1::CMOV | edx1::FXSR | edx1::SSE | edx1::SSE2,
+            ecx1: ecx1::CX16 | ecx1::MOVBE,
+            ext_ecx: ext1::ECX_LAHF_LM,
+            ext_edx: ext1::EDX_SYSCALL | ext1::EDX_NX | ext1::EDX_LM,
+        }
+    }
+}
+
+const BRAND: &[u8; 48] = b"emu virtual x86-64 CPU\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
+
+fn le(b: &[u8]) -> u32 {
+    u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+}
+
+impl CpuidModel {
+    /// (eax, ebx, ecx, edx) for leaf `eax`, subleaf `ecx`.
+    pub fn query(&self, leaf: u32, sub: u32) -> [u32; 4] {
+        match leaf {
+            0 => [0xd, le(b"Genu"), le(b"ntel"), le(b"ineI")],
+            // Family 6, model 0x3a (a generic Core), stepping 9. EBX: CLFLUSH size 8
+            // (64 bytes), one logical processor.
+            1 => [0x0003_06a9, 0x0001_0800, self.ecx1, self.edx1],
+            // Leaf 2 descriptor 0xff: "use leaf 4".
+            2 => [0x00ff_0001, 0, 0, 0],
+            4 => cache_leaf(sub),
+            7 => [0, 0, 0, 0],
+            0xd => [0, 0, 0, 0],
+            0x8000_0000 => [0x8000_0008, 0, 0, 0],
+            0x8000_0001 => [0, 0, self.ext_ecx, self.ext_edx],
+            0x8000_0002..=0x8000_0004 => {
+                let o = (leaf - 0x8000_0002) as usize * 16;
+                let b = &BRAND[o..o + 16];
+                [le(&b[0..]), le(&b[4..]), le(&b[8..]), le(&b[12..])]
+            }
+            0x8000_0006 => [0, 0, 0x0100_6040, 0],
+            // 48-bit virtual, 39-bit physical addresses.
+            0x8000_0008 => [0x3027, 0, 0, 0],
+            _ => [0, 0, 0, 0],
+        }
+    }
+
+    pub fn has_edx1(&self, bit: u32) -> bool {
+        self.edx1 & bit != 0
+    }
+
+    pub fn has_ecx1(&self, bit: u32) -> bool {
+        self.ecx1 & bit != 0
+    }
+
+    /// The flags line of /proc/cpuinfo for this model.
+    pub fn cpuinfo_flags(&self) -> String {
+        let mut f = vec![];
+        let e = [
+            (edx1::FPU, "fpu"),
+            (edx1::TSC, "tsc"),
+            (edx1::CX8, "cx8"),
+            (edx1::CMOV, "cmov"),
+            (edx1::FXSR, "fxsr"),
+            (edx1::SSE, "sse"),
+            (edx1::SSE2, "sse2"),
+        ];
+        for (b, n) in e {
+            if self.edx1 & b != 0 {
+                f.push(n);
+            }
+        }
+        if self.ext_edx & ext1::EDX_SYSCALL != 0 {
+            f.push("syscall");
+        }
+        if self.ext_edx & ext1::EDX_NX != 0 {
+            f.push("nx");
+        }
+        if self.ext_edx & ext1::EDX_LM != 0 {
+            f.push("lm");
+        }
+        let c = [
+            (ecx1::SSE3, "pni"),
+            (ecx1::SSSE3, "ssse3"),
+            (ecx1::CX16, "cx16"),
+            (ecx1::SSE41, "sse4_1"),
+            (ecx1::SSE42, "sse4_2"),
+            (ecx1::MOVBE, "movbe"),
+            (ecx1::POPCNT, "popcnt"),
+        ];
+        for (b, n) in c {
+            if self.ecx1 & b != 0 {
+                f.push(n);
+            }
+        }
+        if self.ext_ecx & ext1::ECX_LAHF_LM != 0 {
+            f.push("lahf_lm");
+        }
+        f.join(" ")
+    }
+}
+
+/// Deterministic cache parameters (leaf 4): L1d 32K 8-way, L1i 32K, L2 256K, L3 8M.
+fn cache_leaf(sub: u32) -> [u32; 4] {
+    // (type, level, ways, partitions, line, sets)
+    let (ty, level, ways, sets) = match sub {
+        0 => (1, 1, 8, 64),
+        1 => (2, 1, 8, 64),
+        2 => (3, 2, 4, 1024),
+        3 => (3, 3, 16, 8192),
+        _ => return [0, 0, 0, 0],
+    };
+    let eax = ty | (level << 5) | (1 << 8);
+    let ebx = 63 | ((ways - 1) << 22);
+    [eax, ebx, sets - 1, 0]
+}

@@ -1,0 +1,355 @@
+//! Decode once: guest code is decoded a basic block at a time with iced-x86 and kept as a
+//! list of `Op`s, each a handler chosen at decode time plus its pre-digested operands, so
+//! the hot loop never re-examines operand kinds.
+//!
+//! Blocks are keyed by their start address and chained to their successors by index. A
+//! block is dropped when a page it was decoded from is written, unmapped or loses
+//! execute permission; its ops are then pointed at a handler that makes the interpreter
+//! re-decode, so even the block that wrote to its own code stops at the next instruction.
+
+use crate::mem::{Access, Fault, FaultKind, PAGE_SIZE};
+use crate::ops;
+use crate::state::{Cpu, HIGH8, ZERO_REG};
+use hashbrown::HashMap;
+use iced_x86::{Decoder, DecoderOptions, FlowControl, Instruction, OpKind, Register};
+use std::cell::Cell;
+use std::rc::Rc;
+
+/// Why a handler did not complete normally. Details are in `Cpu::fault` and friends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Stop {
+    /// `syscall`: rip is already past it.
+    Syscall,
+    /// Memory fault: `Cpu::fault` says where.
+    Fault,
+    /// #UD: undefined or unimplemented instruction.
+    Ud,
+    /// The block was invalidated under us; re-decode from this instruction.
+    Resync,
+    /// #DE.
+    DivideError,
+    /// int3: rip is past it.
+    Breakpoint,
+    /// #GP from a privileged or otherwise refused instruction (hlt, in/out, cli...).
+    GeneralProtection,
+    /// x87 or SSE exception that is unmasked (#MF / #XM).
+    FpException,
+    /// int imm8 other than 3.
+    Interrupt,
+}
+
+pub(crate) type Flow = Result<(), Stop>;
+pub(crate) type Handler = fn(&mut Cpu, &Op) -> Flow;
+
+/// One pre-decoded instruction.
+///
+/// Operand convention shared by every builder and handler: `r0`, `r1`, `r2` are the
+/// register operands in operand order (memory and immediate operands skipped); the memory
+/// operand, if any, is `base/index/scale/disp/seg`; `imm` is the immediate (or the branch
+/// target), already sign-extended as the instruction defines.
+pub(crate) struct Op {
+    pub f: Cell<Handler>,
+    pub addr: u64,
+    pub disp: u64,
+    pub imm: u64,
+    /// Second immediate (enter, extrq...) or a handler-specific constant.
+    pub imm2: u32,
+    pub len: u8,
+    pub r0: u8,
+    pub r1: u8,
+    pub r2: u8,
+    pub base: u8,
+    pub index: u8,
+    pub scale: u8,
+    /// 0: flat, 1: fs, 2: gs.
+    pub seg: u8,
+    /// 32-bit address size (0x67 prefix): the effective address wraps at 4 GiB.
+    pub addr32: bool,
+}
+
+impl Op {
+    #[inline(always)]
+    pub fn next(&self) -> u64 {
+        self.addr.wrapping_add(self.len as u64)
+    }
+}
+
+pub(crate) struct Block {
+    pub start: u64,
+    /// Address after the last instruction (where a block that does not branch goes on).
+    pub end: u64,
+    pub ops: Box<[Op]>,
+    pub valid: Cell<bool>,
+    /// Successor links: (target rip, block index).
+    pub succ: [Cell<(u64, u32)>; 2],
+    /// First and last guest page the block's bytes come from.
+    pub pages: (u64, u64),
+}
+
+#[derive(Default)]
+pub(crate) struct BlockCache {
+    pub map: HashMap<u64, u32>,
+    pub blocks: Vec<Option<Rc<Block>>>,
+    free: Vec<u32>,
+    by_page: HashMap<u64, Vec<u32>>,
+    pub decoded: u64,
+}
+
+fn resync(_: &mut Cpu, _: &Op) -> Flow {
+    Err(Stop::Resync)
+}
+
+impl BlockCache {
+    pub fn clear(&mut self) {
+        for b in self.blocks.iter().flatten() {
+            b.valid.set(false);
+            for op in b.ops.iter() {
+                op.f.set(resync);
+            }
+        }
+        self.map.clear();
+        self.blocks.clear();
+        self.free.clear();
+        self.by_page.clear();
+    }
+
+    #[inline(always)]
+    pub fn get(&self, idx: u32) -> &Rc<Block> {
+        self.blocks[idx as usize].as_ref().expect("live block index")
+    }
+
+    /// The index of a live block starting at `rip`, if decoded.
+    #[inline(always)]
+    pub fn lookup(&self, rip: u64) -> Option<u32> {
+        self.map.get(&rip).copied()
+    }
+
+    fn insert(&mut self, b: Block) -> u32 {
+        let (p0, p1) = b.pages;
+        let start = b.start;
+        let rc = Some(Rc::new(b));
+        let idx = match self.free.pop() {
+            Some(i) => {
+                self.blocks[i as usize] = rc;
+                i
+            }
+            None => {
+                self.blocks.push(rc);
+                (self.blocks.len() - 1) as u32
+            }
+        };
+        self.map.insert(start, idx);
+        for p in p0..=p1 {
+            self.by_page.entry(p).or_default().push(idx);
+        }
+        self.decoded += 1;
+        idx
+    }
+
+    /// Drops every block decoded from page `vpn`.
+    pub fn invalidate_page(&mut self, vpn: u64) {
+        let Some(list) = self.by_page.remove(&vpn) else { return };
+        for idx in list {
+            let Some(b) = self.blocks[idx as usize].take() else { continue };
+            if !b.valid.get() {
+                continue;
+            }
+            b.valid.set(false);
+            for op in b.ops.iter() {
+                op.f.set(resync);
+            }
+            if self.map.get(&b.start) == Some(&idx) {
+                self.map.remove(&b.start);
+            }
+            // The other page of a page-crossing block keeps a stale index; `free` reuse is
+            // safe because lookups check `valid` and the start address.
+            self.free.push(idx);
+        }
+    }
+}
+
+/// Maps an iced-x86 register to an index into `Cpu::regs` (GPRs, with `HIGH8` for
+/// AH..BH), `Cpu::xmm` (XMM), or the x87 stack (ST).
+pub(crate) fn reg_index(r: Register) -> u8 {
+    use Register as R;
+    match r {
+        R::AH => HIGH8,
+        R::CH => HIGH8 | 1,
+        R::DH => HIGH8 | 2,
+        R::BH => HIGH8 | 3,
+        R::None => ZERO_REG,
+        _ if r.is_gpr() => r.number() as u8,
+        _ if r.is_xmm() => r.number() as u8,
+        _ if r.is_st() => r.number() as u8,
+        _ if r.is_segment_register() => r.number() as u8,
+        _ => r.number() as u8,
+    }
+}
+
+const MAX_BLOCK_INSNS: usize = 128;
+
+impl Cpu {
+    /// Decodes the block at `rip`, or explains why that is impossible.
+    pub(crate) fn decode_block(&mut self, rip: u64) -> Result<u32, Fault> {
+        let page_end = (rip | (PAGE_SIZE - 1)) + 1;
+        let first_len = (page_end - rip) as usize;
+        let mut bytes = vec![0u8; first_len + 15];
+        self.mem.fetch(rip, &mut bytes[..first_len])?;
+        let mut avail = first_len;
+        // An instruction may straddle into the next page if that page is executable.
+        if self.mem.fetch(page_end, &mut bytes[first_len..]).is_ok() {
+            avail += 15;
+        }
+        let table = ops::table();
+        let mut decoder = Decoder::with_ip(64, &bytes[..avail], rip, DecoderOptions::NONE);
+        let mut instr = Instruction::default();
+        let mut list: Vec<Op> = Vec::with_capacity(16);
+        let mut last_page = rip >> 12;
+        let mut end = rip;
+        while decoder.can_decode() {
+            let pos = decoder.position();
+            decoder.decode_out(&mut instr);
+            if instr.is_invalid() {
+                if decoder.last_error() == iced_x86::DecoderError::NoMoreBytes {
+                    if list.is_empty() {
+                        // The instruction runs into a page we cannot fetch from.
+                        let mut probe = [0u8; 1];
+                        let next_page = page_end;
+                        if let Err(f) = self.mem.fetch(next_page, &mut probe) {
+                            return Err(f);
+                        }
+                        return Err(Fault {
+                            addr: next_page,
+                            kind: FaultKind::Unmapped,
+                            access: Access::Exec,
+                        });
+                    }
+                    break;
+                }
+                list.push(ud_op(&instr, &bytes[pos..pos + instr.len().max(1)]));
+                end = instr.next_ip();
+                break;
+            }
+            let ilen = instr.len();
+            let mut op = new_op(&instr);
+            let handler = match table[instr.code() as usize] {
+                Some(build) => build(&instr, &mut op),
+                None => None,
+            };
+            let stop_here = instr.flow_control() != FlowControl::Next || handler.is_none();
+            match handler {
+                Some(h) => op.f.set(h),
+                None => {
+                    list.push(ud_op(&instr, &bytes[pos..pos + ilen]));
+                    end = instr.next_ip();
+                    break;
+                }
+            }
+            list.push(op);
+            end = instr.next_ip();
+            last_page = (end - 1) >> 12;
+            if stop_here || end >= page_end || list.len() >= MAX_BLOCK_INSNS || ops::ends_block(instr.code())
+            {
+                break;
+            }
+        }
+        for p in rip >> 12..=last_page {
+            self.mem.mark_code(p);
+        }
+        let block = Block {
+            start: rip,
+            end,
+            ops: list.into_boxed_slice(),
+            valid: Cell::new(true),
+            succ: [Cell::new((u64::MAX, 0)), Cell::new((u64::MAX, 0))],
+            pages: (rip >> 12, last_page.max(rip >> 12)),
+        };
+        Ok(self.cache.insert(block))
+    }
+}
+
+fn new_op(instr: &Instruction) -> Op {
+    let mut regs = [ZERO_REG; 3];
+    let mut n = 0;
+    let mut imm = 0u64;
+    let mut imm2 = 0u32;
+    let mut nimm = 0;
+    for i in 0..instr.op_count() {
+        match instr.op_kind(i) {
+            OpKind::Register => {
+                if n < 3 {
+                    regs[n] = reg_index(instr.op_register(i));
+                    n += 1;
+                }
+            }
+            OpKind::NearBranch16 | OpKind::NearBranch32 | OpKind::NearBranch64 => {
+                imm = instr.near_branch_target();
+            }
+            OpKind::Immediate8
+            | OpKind::Immediate8_2nd
+            | OpKind::Immediate16
+            | OpKind::Immediate32
+            | OpKind::Immediate64
+            | OpKind::Immediate8to16
+            | OpKind::Immediate8to32
+            | OpKind::Immediate8to64
+            | OpKind::Immediate32to64 => {
+                if nimm == 0 {
+                    imm = instr.immediate(i);
+                } else {
+                    imm2 = instr.immediate(i) as u32;
+                }
+                nimm += 1;
+            }
+            _ => {}
+        }
+    }
+    let (base, index, scale, disp, seg, addr32) = if instr.op_kinds().any(|k| k == OpKind::Memory) {
+        let b = instr.memory_base();
+        let (base, disp) = if b == Register::RIP || b == Register::EIP {
+            (ZERO_REG, instr.memory_displacement64())
+        } else {
+            (reg_index(b), instr.memory_displacement64())
+        };
+        let seg = match instr.memory_segment() {
+            Register::FS => 1,
+            Register::GS => 2,
+            _ => 0,
+        };
+        let addr32 = b.is_gpr32() || instr.memory_index().is_gpr32();
+        (
+            base,
+            reg_index(instr.memory_index()),
+            instr.memory_index_scale().trailing_zeros() as u8,
+            disp,
+            seg,
+            addr32,
+        )
+    } else {
+        (ZERO_REG, ZERO_REG, 0, 0, 0, false)
+    };
+    Op {
+        f: Cell::new(ops::unimplemented),
+        addr: instr.ip(),
+        disp,
+        imm,
+        imm2,
+        len: instr.len() as u8,
+        r0: regs[0],
+        r1: regs[1],
+        r2: regs[2],
+        base,
+        index,
+        scale,
+        seg,
+        addr32,
+    }
+}
+
+fn ud_op(instr: &Instruction, bytes: &[u8]) -> Op {
+    let mut op = new_op(instr);
+    op.len = bytes.len() as u8;
+    op.f.set(ops::unimplemented);
+    op
+}

@@ -1,0 +1,319 @@
+//! The interpreter loop and guest memory access from instruction handlers.
+
+use crate::decode::{Flow, Op, Stop};
+use crate::mem::{Access, Fault, FaultKind, PAGE_MASK, PAGE_SIZE};
+use crate::state::Cpu;
+
+/// Why `Cpu::run` returned. `rip` points at the faulting instruction for faults, and past
+/// the instruction for `Syscall` and `Breakpoint`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Exit {
+    Syscall,
+    /// A memory access failed (SIGSEGV/SIGBUS in Linux terms).
+    Fault(Fault),
+    /// Undefined or unimplemented instruction at rip (SIGILL). The text names it.
+    InvalidOpcode(String),
+    /// Divide error (SIGFPE, FPE_INTDIV).
+    DivideError,
+    /// int3 (SIGTRAP).
+    Breakpoint,
+    /// An instruction user mode may not execute, or a misaligned SSE operand
+    /// (SIGSEGV with si_code SI_KERNEL).
+    GeneralProtection,
+    /// An unmasked x87/SSE floating-point exception (SIGFPE).
+    FpException,
+    /// `int n` (n != 3).
+    Interrupt(u8),
+    /// `icount` reached `budget`.
+    Budget,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunStats {
+    pub instructions: u64,
+    pub blocks_decoded: u64,
+}
+
+impl Cpu {
+    pub fn stats(&self) -> RunStats {
+        RunStats { instructions: self.icount, blocks_decoded: self.cache.decoded }
+    }
+
+    /// Drops blocks whose code pages changed under the mapping-management API.
+    fn sync_stale_code(&mut self) {
+        while let Some(vpn) = self.mem.stale_code.pop() {
+            self.cache.invalidate_page(vpn);
+        }
+    }
+
+    /// Runs guest code from `self.rip` until something needs the caller.
+    pub fn run(&mut self) -> Exit {
+        self.sync_stale_code();
+        let mut prev: Option<u32> = None;
+        loop {
+            if self.icount >= self.budget {
+                return Exit::Budget;
+            }
+            let rip = self.rip;
+            let idx = match prev.and_then(|p| self.chained(p, rip)) {
+                Some(i) => i,
+                None => {
+                    let i = match self.cache.lookup(rip) {
+                        Some(i) => i,
+                        None => match self.decode_block(rip) {
+                            Ok(i) => i,
+                            Err(f) => {
+                                self.fault =
+                                    crate::state::FaultInfo { addr: f.addr, kind: f.kind, access: f.access };
+                                return Exit::Fault(f);
+                            }
+                        },
+                    };
+                    if let Some(p) = prev {
+                        self.link(p, rip, i);
+                    }
+                    i
+                }
+            };
+            let blk = self.cache.get(idx).clone();
+            self.rip = blk.end;
+            let mut stopped = None;
+            for (i, op) in blk.ops.iter().enumerate() {
+                if let Err(s) = (op.f.get())(self, op) {
+                    stopped = Some((s, i, op));
+                    break;
+                }
+            }
+            match stopped {
+                None => {
+                    self.icount += blk.ops.len() as u64;
+                    prev = Some(idx);
+                }
+                Some((s, i, op)) => {
+                    if let Some(exit) = self.stop(s, i, op) {
+                        return exit;
+                    }
+                    self.sync_stale_code();
+                    prev = None;
+                }
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn chained(&self, p: u32, rip: u64) -> Option<u32> {
+        let b = self.cache.blocks.get(p as usize)?.as_ref()?;
+        for s in &b.succ {
+            let (t, i) = s.get();
+            if t == rip {
+                let tb = self.cache.blocks[i as usize].as_ref()?;
+                if tb.valid.get() && tb.start == rip {
+                    return Some(i);
+                }
+            }
+        }
+        None
+    }
+
+    fn link(&self, p: u32, rip: u64, i: u32) {
+        if let Some(Some(b)) = self.cache.blocks.get(p as usize) {
+            if b.succ[0].get().0 == u64::MAX {
+                b.succ[0].set((rip, i));
+            } else {
+                b.succ[1].set((rip, i));
+            }
+        }
+    }
+
+    /// Turns a handler's stop into an exit, fixing up rip and the instruction count.
+    /// Returns None to keep running (resync after self-modifying code).
+    #[cold]
+    fn stop(&mut self, s: Stop, i: usize, op: &Op) -> Option<Exit> {
+        self.icount += i as u64;
+        let exit = match s {
+            Stop::Syscall => {
+                self.icount += 1;
+                self.rip = op.next();
+                Exit::Syscall
+            }
+            Stop::Resync => {
+                self.rip = op.addr;
+                return None;
+            }
+            Stop::Fault => {
+                self.rip = op.addr;
+                Exit::Fault(Fault { addr: self.fault.addr, kind: self.fault.kind, access: self.fault.access })
+            }
+            Stop::Ud => {
+                self.rip = op.addr;
+                Exit::InvalidOpcode(std::mem::take(&mut self.last_ud))
+            }
+            Stop::DivideError => {
+                self.rip = op.addr;
+                Exit::DivideError
+            }
+            Stop::Breakpoint => {
+                self.icount += 1;
+                self.rip = op.next();
+                Exit::Breakpoint
+            }
+            Stop::GeneralProtection => {
+                self.rip = op.addr;
+                Exit::GeneralProtection
+            }
+            Stop::FpException => {
+                self.rip = op.addr;
+                Exit::FpException
+            }
+            Stop::Interrupt => {
+                self.rip = op.addr;
+                Exit::Interrupt(op.imm as u8)
+            }
+        };
+        Some(exit)
+    }
+
+    // ---- memory access for handlers ----
+
+    /// Effective address of the op's memory operand.
+    #[inline(always)]
+    pub(crate) fn ea(&self, op: &Op) -> u64 {
+        let a = self.regs[op.base as usize]
+            .wrapping_add(self.regs[op.index as usize] << op.scale)
+            .wrapping_add(op.disp);
+        let a = if op.addr32 { a & 0xffff_ffff } else { a };
+        a.wrapping_add(self.seg_base[op.seg as usize])
+    }
+
+    #[cold]
+    fn fault_at(&mut self, f: Fault) -> Stop {
+        self.fault = crate::state::FaultInfo { addr: f.addr, kind: f.kind, access: f.access };
+        Stop::Fault
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn ld_slow(&mut self, addr: u64, buf: &mut [u8]) -> Flow {
+        let len = buf.len();
+        let off = (addr & PAGE_MASK) as usize;
+        if off + len <= PAGE_SIZE as usize {
+            let host = self.mem.tlb_fill_read(addr >> 12).map_err(|f| self.fault_at(Fault { addr, ..f }))?;
+            // SAFETY: the frame is live and off + len <= 4096.
+            unsafe { std::ptr::copy_nonoverlapping(host.add(off), buf.as_mut_ptr(), len) };
+            Ok(())
+        } else {
+            self.mem.read(addr, buf).map_err(|f| self.fault_at(f))
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn st_slow(&mut self, addr: u64, data: &[u8]) -> Flow {
+        let len = data.len();
+        let off = (addr & PAGE_MASK) as usize;
+        let first = addr >> 12;
+        let last = (addr + len as u64 - 1) >> 12;
+        // Both pages must be writable before any byte is stored.
+        let (h0, code0) = self.mem.tlb_fill_write(first).map_err(|f| self.fault_at(Fault { addr, ..f }))?;
+        let mut h1 = None;
+        if last != first {
+            let (h, code1) = self.mem.tlb_fill_write(last).map_err(|f| self.fault_at(f))?;
+            if code1 {
+                self.cache.invalidate_page(last);
+            }
+            h1 = Some(h);
+        }
+        if code0 {
+            self.cache.invalidate_page(first);
+        }
+        let n0 = len.min(PAGE_SIZE as usize - off);
+        // SAFETY: frames are live; the first copy stays within page `first`, the second
+        // starts at offset 0 of page `last`.
+        unsafe {
+            std::ptr::copy_nonoverlapping(data.as_ptr(), h0.add(off), n0);
+            if let Some(h1) = h1 {
+                std::ptr::copy_nonoverlapping(data.as_ptr().add(n0), h1, len - n0);
+            }
+        }
+        Ok(())
+    }
+}
+
+macro_rules! access {
+    ($ld:ident, $st:ident, $t:ty, $n:expr) => {
+        impl Cpu {
+            #[inline(always)]
+            pub(crate) fn $ld(&mut self, addr: u64) -> Result<$t, Stop> {
+                if let Some(p) = self.mem.fast_read_ptr::<$n>(addr) {
+                    // SAFETY: `fast_read_ptr` checked that $n bytes at p are in a live frame.
+                    return Ok(<$t>::from_le(unsafe { std::ptr::read_unaligned(p as *const $t) }));
+                }
+                let mut b = [0u8; $n];
+                self.ld_slow(addr, &mut b)?;
+                Ok(<$t>::from_le_bytes(b))
+            }
+
+            #[inline(always)]
+            pub(crate) fn $st(&mut self, addr: u64, v: $t) -> Flow {
+                if let Some(p) = self.mem.fast_write_ptr::<$n>(addr) {
+                    // SAFETY: `fast_write_ptr` checked that $n bytes at p are in a live,
+                    // writable, non-code frame.
+                    unsafe { std::ptr::write_unaligned(p as *mut $t, v.to_le()) };
+                    return Ok(());
+                }
+                self.st_slow(addr, &v.to_le_bytes())
+            }
+        }
+    };
+}
+
+access!(ld8, st8, u8, 1);
+access!(ld16, st16, u16, 2);
+access!(ld32, st32, u32, 4);
+access!(ld64, st64, u64, 8);
+access!(ld128, st128, u128, 16);
+
+impl Cpu {
+    /// Loads a W-bit value zero-extended to u64.
+    #[inline(always)]
+    pub(crate) fn ld<const W: u32>(&mut self, addr: u64) -> Result<u64, Stop> {
+        match W {
+            8 => self.ld8(addr).map(|v| v as u64),
+            16 => self.ld16(addr).map(|v| v as u64),
+            32 => self.ld32(addr).map(|v| v as u64),
+            _ => self.ld64(addr),
+        }
+    }
+
+    /// Stores the low W bits of `v`.
+    #[inline(always)]
+    pub(crate) fn st<const W: u32>(&mut self, addr: u64, v: u64) -> Flow {
+        match W {
+            8 => self.st8(addr, v as u8),
+            16 => self.st16(addr, v as u16),
+            32 => self.st32(addr, v as u32),
+            _ => self.st64(addr, v),
+        }
+    }
+
+    /// Checks that `len` bytes at `addr` can be written, without writing (for
+    /// instructions that must fault before changing any state).
+    pub(crate) fn probe_write(&mut self, addr: u64, len: u64) -> Flow {
+        let mut a = addr & !PAGE_MASK;
+        while a < addr + len {
+            match self.mem.tlb_fill_write(a >> 12) {
+                Ok((_, true)) => self.cache.invalidate_page(a >> 12),
+                Ok(_) => {}
+                Err(f) => return Err(self.fault_at(Fault { addr: a.max(addr), ..f })),
+            }
+            a += PAGE_SIZE;
+        }
+        Ok(())
+    }
+
+    #[cold]
+    pub(crate) fn gp_fault(&mut self) -> Stop {
+        self.fault = crate::state::FaultInfo { addr: 0, kind: FaultKind::Protection, access: Access::Read };
+        Stop::GeneralProtection
+    }
+}

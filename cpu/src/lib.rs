@@ -1,0 +1,19 @@
+//! The guest x86-64 CPU: register state, the guest address space, the block cache and
+//! the interpreter that runs pre-decoded blocks.
+//!
+//! The crate knows nothing of Linux. [`Cpu::run`] executes guest code until something
+//! needs the outside world and says why in an [`Exit`]; the kernel shim decides what that
+//! means (a syscall, a signal, a thread switch).
+
+pub mod cpuid;
+mod decode;
+mod exec;
+pub mod flags;
+pub mod mem;
+mod ops;
+pub mod state;
+pub mod x87;
+
+pub use exec::{Exit, RunStats};
+pub use mem::{AddressSpace, Fault, FaultKind, MemError, Perm, Vma};
+pub use state::{Cpu, Reg};

@@ -1,0 +1,428 @@
+//! Integer arithmetic and logic: ADD OR ADC SBB AND SUB XOR CMP TEST, INC DEC NEG NOT.
+//! (Intel SDM Vol. 2, the instruction pages of each mnemonic.)
+
+use super::{by_width, has_mem, width_of, Table};
+use crate::decode::{Flow, Handler, Op};
+use crate::flags::{mask, CcOp};
+use crate::state::Cpu;
+use iced_x86::{Code, Instruction, OpKind};
+
+const ADD: u8 = 0;
+const OR: u8 = 1;
+const ADC: u8 = 2;
+const SBB: u8 = 3;
+const AND: u8 = 4;
+const SUB: u8 = 5;
+const XOR: u8 = 6;
+const CMP: u8 = 7;
+const TEST: u8 = 8;
+
+/// Computes `a OP b` at width W, records the flags, returns the truncated result.
+#[inline(always)]
+pub(crate) fn alu<const OP: u8, const W: u32>(cpu: &mut Cpu, a: u64, b: u64) -> u64 {
+    let m = mask(W);
+    match OP {
+        ADD => {
+            let r = a.wrapping_add(b) & m;
+            cpu.set_lazy(CcOp::Add, W, a, b, r);
+            r
+        }
+        ADC => {
+            let c = cpu.lf.cf() as u64;
+            let r = a.wrapping_add(b).wrapping_add(c) & m;
+            cpu.set_lazy_aux(CcOp::Adc, W, a, b, r, c);
+            r
+        }
+        SUB | CMP => {
+            let r = a.wrapping_sub(b) & m;
+            cpu.set_lazy(CcOp::Sub, W, a, b, r);
+            r
+        }
+        SBB => {
+            let c = cpu.lf.cf() as u64;
+            let r = a.wrapping_sub(b).wrapping_sub(c) & m;
+            cpu.set_lazy_aux(CcOp::Sbb, W, a, b, r, c);
+            r
+        }
+        OR => {
+            let r = a | b;
+            cpu.set_lazy(CcOp::Logic, W, 0, 0, r);
+            r
+        }
+        AND | TEST => {
+            let r = a & b;
+            cpu.set_lazy(CcOp::Logic, W, 0, 0, r);
+            r
+        }
+        _ => {
+            let r = a ^ b;
+            cpu.set_lazy(CcOp::Logic, W, 0, 0, r);
+            r
+        }
+    }
+}
+
+const fn writes<const OP: u8>() -> bool {
+    OP != CMP && OP != TEST
+}
+
+fn rr<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let a = cpu.get_r::<W>(op.r0);
+    let b = cpu.get_r::<W>(op.r1);
+    let r = alu::<OP, W>(cpu, a, b);
+    if writes::<OP>() {
+        cpu.put_r::<W>(op.r0, r);
+    }
+    Ok(())
+}
+
+fn ri<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let a = cpu.get_r::<W>(op.r0);
+    let r = alu::<OP, W>(cpu, a, op.imm & mask(W));
+    if writes::<OP>() {
+        cpu.put_r::<W>(op.r0, r);
+    }
+    Ok(())
+}
+
+fn rm<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let a = cpu.get_r::<W>(op.r0);
+    let b = cpu.ld::<W>(cpu.ea(op))?;
+    let r = alu::<OP, W>(cpu, a, b);
+    if writes::<OP>() {
+        cpu.put_r::<W>(op.r0, r);
+    }
+    Ok(())
+}
+
+fn mr<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let ea = cpu.ea(op);
+    let a = cpu.ld::<W>(ea)?;
+    let b = cpu.get_r::<W>(op.r0);
+    let r = alu::<OP, W>(cpu, a, b);
+    if writes::<OP>() {
+        cpu.st::<W>(ea, r)?;
+    }
+    Ok(())
+}
+
+fn mi<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let ea = cpu.ea(op);
+    let a = cpu.ld::<W>(ea)?;
+    let r = alu::<OP, W>(cpu, a, op.imm & mask(W));
+    if writes::<OP>() {
+        cpu.st::<W>(ea, r)?;
+    }
+    Ok(())
+}
+
+fn is_imm(k: OpKind) -> bool {
+    matches!(
+        k,
+        OpKind::Immediate8
+            | OpKind::Immediate16
+            | OpKind::Immediate32
+            | OpKind::Immediate64
+            | OpKind::Immediate8to16
+            | OpKind::Immediate8to32
+            | OpKind::Immediate8to64
+            | OpKind::Immediate32to64
+    )
+}
+
+fn build<const OP: u8>(i: &Instruction, _: &mut Op) -> Option<Handler> {
+    let w = width_of(i, 0);
+    let mem0 = i.op0_kind() == OpKind::Memory;
+    let imm = is_imm(i.op1_kind());
+    if mem0 && imm {
+        by_width(w, [mi::<OP, 8>, mi::<OP, 16>, mi::<OP, 32>, mi::<OP, 64>])
+    } else if mem0 {
+        by_width(w, [mr::<OP, 8>, mr::<OP, 16>, mr::<OP, 32>, mr::<OP, 64>])
+    } else if imm {
+        by_width(w, [ri::<OP, 8>, ri::<OP, 16>, ri::<OP, 32>, ri::<OP, 64>])
+    } else if has_mem(i) {
+        by_width(w, [rm::<OP, 8>, rm::<OP, 16>, rm::<OP, 32>, rm::<OP, 64>])
+    } else {
+        by_width(w, [rr::<OP, 8>, rr::<OP, 16>, rr::<OP, 32>, rr::<OP, 64>])
+    }
+}
+
+// ---- INC DEC NEG NOT ----
+
+const INC: u8 = 0;
+const DEC: u8 = 1;
+const NEG: u8 = 2;
+const NOT: u8 = 3;
+
+#[inline(always)]
+fn unary<const OP: u8, const W: u32>(cpu: &mut Cpu, a: u64) -> u64 {
+    let m = mask(W);
+    match OP {
+        INC => {
+            let r = a.wrapping_add(1) & m;
+            let c = cpu.lf.cf() as u64;
+            cpu.set_lazy_aux(CcOp::Inc, W, a, 1, r, c);
+            r
+        }
+        DEC => {
+            let r = a.wrapping_sub(1) & m;
+            let c = cpu.lf.cf() as u64;
+            cpu.set_lazy_aux(CcOp::Dec, W, a, 1, r, c);
+            r
+        }
+        NEG => {
+            let r = 0u64.wrapping_sub(a) & m;
+            cpu.set_lazy(CcOp::Sub, W, 0, a, r);
+            r
+        }
+        _ => !a & m,
+    }
+}
+
+fn un_r<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let a = cpu.get_r::<W>(op.r0);
+    let r = unary::<OP, W>(cpu, a);
+    cpu.put_r::<W>(op.r0, r);
+    Ok(())
+}
+
+fn un_m<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let ea = cpu.ea(op);
+    let a = cpu.ld::<W>(ea)?;
+    let r = unary::<OP, W>(cpu, a);
+    cpu.st::<W>(ea, r)
+}
+
+fn build_un<const OP: u8>(i: &Instruction, _: &mut Op) -> Option<Handler> {
+    let w = width_of(i, 0);
+    if has_mem(i) {
+        by_width(w, [un_m::<OP, 8>, un_m::<OP, 16>, un_m::<OP, 32>, un_m::<OP, 64>])
+    } else {
+        by_width(w, [un_r::<OP, 8>, un_r::<OP, 16>, un_r::<OP, 32>, un_r::<OP, 64>])
+    }
+}
+
+macro_rules! alu_codes {
+    ($t:ident, $op:ident, $($c:ident),*) => {
+        $( $t.set(Code::$c, build::<$op>); )*
+    };
+}
+
+pub(super) fn register(t: &mut Table) {
+    alu_codes!(
+        t,
+        ADD,
+        Add_rm8_r8,
+        Add_rm16_r16,
+        Add_rm32_r32,
+        Add_rm64_r64,
+        Add_r8_rm8,
+        Add_r16_rm16,
+        Add_r32_rm32,
+        Add_r64_rm64,
+        Add_AL_imm8,
+        Add_AX_imm16,
+        Add_EAX_imm32,
+        Add_RAX_imm32,
+        Add_rm8_imm8,
+        Add_rm16_imm16,
+        Add_rm32_imm32,
+        Add_rm64_imm32,
+        Add_rm16_imm8,
+        Add_rm32_imm8,
+        Add_rm64_imm8
+    );
+    alu_codes!(
+        t,
+        OR,
+        Or_rm8_r8,
+        Or_rm16_r16,
+        Or_rm32_r32,
+        Or_rm64_r64,
+        Or_r8_rm8,
+        Or_r16_rm16,
+        Or_r32_rm32,
+        Or_r64_rm64,
+        Or_AL_imm8,
+        Or_AX_imm16,
+        Or_EAX_imm32,
+        Or_RAX_imm32,
+        Or_rm8_imm8,
+        Or_rm16_imm16,
+        Or_rm32_imm32,
+        Or_rm64_imm32,
+        Or_rm16_imm8,
+        Or_rm32_imm8,
+        Or_rm64_imm8
+    );
+    alu_codes!(
+        t,
+        ADC,
+        Adc_rm8_r8,
+        Adc_rm16_r16,
+        Adc_rm32_r32,
+        Adc_rm64_r64,
+        Adc_r8_rm8,
+        Adc_r16_rm16,
+        Adc_r32_rm32,
+        Adc_r64_rm64,
+        Adc_AL_imm8,
+        Adc_AX_imm16,
+        Adc_EAX_imm32,
+        Adc_RAX_imm32,
+        Adc_rm8_imm8,
+        Adc_rm16_imm16,
+        Adc_rm32_imm32,
+        Adc_rm64_imm32,
+        Adc_rm16_imm8,
+        Adc_rm32_imm8,
+        Adc_rm64_imm8
+    );
+    alu_codes!(
+        t,
+        SBB,
+        Sbb_rm8_r8,
+        Sbb_rm16_r16,
+        Sbb_rm32_r32,
+        Sbb_rm64_r64,
+        Sbb_r8_rm8,
+        Sbb_r16_rm16,
+        Sbb_r32_rm32,
+        Sbb_r64_rm64,
+        Sbb_AL_imm8,
+        Sbb_AX_imm16,
+        Sbb_EAX_imm32,
+        Sbb_RAX_imm32,
+        Sbb_rm8_imm8,
+        Sbb_rm16_imm16,
+        Sbb_rm32_imm32,
+        Sbb_rm64_imm32,
+        Sbb_rm16_imm8,
+        Sbb_rm32_imm8,
+        Sbb_rm64_imm8
+    );
+    alu_codes!(
+        t,
+        AND,
+        And_rm8_r8,
+        And_rm16_r16,
+        And_rm32_r32,
+        And_rm64_r64,
+        And_r8_rm8,
+        And_r16_rm16,
+        And_r32_rm32,
+        And_r64_rm64,
+        And_AL_imm8,
+        And_AX_imm16,
+        And_EAX_imm32,
+        And_RAX_imm32,
+        And_rm8_imm8,
+        And_rm16_imm16,
+        And_rm32_imm32,
+        And_rm64_imm32,
+        And_rm16_imm8,
+        And_rm32_imm8,
+        And_rm64_imm8
+    );
+    alu_codes!(
+        t,
+        SUB,
+        Sub_rm8_r8,
+        Sub_rm16_r16,
+        Sub_rm32_r32,
+        Sub_rm64_r64,
+        Sub_r8_rm8,
+        Sub_r16_rm16,
+        Sub_r32_rm32,
+        Sub_r64_rm64,
+        Sub_AL_imm8,
+        Sub_AX_imm16,
+        Sub_EAX_imm32,
+        Sub_RAX_imm32,
+        Sub_rm8_imm8,
+        Sub_rm16_imm16,
+        Sub_rm32_imm32,
+        Sub_rm64_imm32,
+        Sub_rm16_imm8,
+        Sub_rm32_imm8,
+        Sub_rm64_imm8
+    );
+    alu_codes!(
+        t,
+        XOR,
+        Xor_rm8_r8,
+        Xor_rm16_r16,
+        Xor_rm32_r32,
+        Xor_rm64_r64,
+        Xor_r8_rm8,
+        Xor_r16_rm16,
+        Xor_r32_rm32,
+        Xor_r64_rm64,
+        Xor_AL_imm8,
+        Xor_AX_imm16,
+        Xor_EAX_imm32,
+        Xor_RAX_imm32,
+        Xor_rm8_imm8,
+        Xor_rm16_imm16,
+        Xor_rm32_imm32,
+        Xor_rm64_imm32,
+        Xor_rm16_imm8,
+        Xor_rm32_imm8,
+        Xor_rm64_imm8
+    );
+    alu_codes!(
+        t,
+        CMP,
+        Cmp_rm8_r8,
+        Cmp_rm16_r16,
+        Cmp_rm32_r32,
+        Cmp_rm64_r64,
+        Cmp_r8_rm8,
+        Cmp_r16_rm16,
+        Cmp_r32_rm32,
+        Cmp_r64_rm64,
+        Cmp_AL_imm8,
+        Cmp_AX_imm16,
+        Cmp_EAX_imm32,
+        Cmp_RAX_imm32,
+        Cmp_rm8_imm8,
+        Cmp_rm16_imm16,
+        Cmp_rm32_imm32,
+        Cmp_rm64_imm32,
+        Cmp_rm16_imm8,
+        Cmp_rm32_imm8,
+        Cmp_rm64_imm8
+    );
+    alu_codes!(
+        t,
+        TEST,
+        Test_rm8_r8,
+        Test_rm16_r16,
+        Test_rm32_r32,
+        Test_rm64_r64,
+        Test_AL_imm8,
+        Test_AX_imm16,
+        Test_EAX_imm32,
+        Test_RAX_imm32,
+        Test_rm8_imm8,
+        Test_rm8_imm8_F6r1,
+        Test_rm16_imm16,
+        Test_rm16_imm16_F7r1,
+        Test_rm32_imm32,
+        Test_rm32_imm32_F7r1,
+        Test_rm64_imm32,
+        Test_rm64_imm32_F7r1
+    );
+    for c in [Code::Inc_rm8, Code::Inc_rm16, Code::Inc_rm32, Code::Inc_rm64] {
+        t.set(c, build_un::<INC>);
+    }
+    for c in [Code::Dec_rm8, Code::Dec_rm16, Code::Dec_rm32, Code::Dec_rm64] {
+        t.set(c, build_un::<DEC>);
+    }
+    for c in [Code::Neg_rm8, Code::Neg_rm16, Code::Neg_rm32, Code::Neg_rm64] {
+        t.set(c, build_un::<NEG>);
+    }
+    for c in [Code::Not_rm8, Code::Not_rm16, Code::Not_rm32, Code::Not_rm64] {
+        t.set(c, build_un::<NOT>);
+    }
+}

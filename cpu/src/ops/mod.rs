@@ -1,0 +1,107 @@
+//! Instruction handlers, one file per family, and the table from iced-x86 `Code` to the
+//! builder that picks a handler for one decoded instruction.
+//!
+//! A builder looks at the decoded instruction once (register or memory form, width,
+//! immediate) and returns the handler specialised for it, or `None` when emu does not
+//! implement that form: the instruction then raises SIGILL in the guest. Each family file
+//! has a `register` function that fills its rows of the table.
+
+use crate::decode::{Flow, Handler, Op, Stop};
+use crate::state::Cpu;
+use iced_x86::{Code, Decoder, DecoderOptions, Instruction};
+use std::sync::OnceLock;
+
+mod alu;
+mod bits;
+mod branch;
+mod mov;
+mod muldiv;
+mod shift;
+mod stack;
+mod string;
+mod system;
+
+pub(crate) type Builder = fn(&Instruction, &mut Op) -> Option<Handler>;
+
+pub(crate) struct Table(Vec<Option<Builder>>);
+
+impl Table {
+    pub fn set(&mut self, code: Code, b: Builder) {
+        debug_assert!(self.0[code as usize].is_none(), "{code:?} registered twice");
+        self.0[code as usize] = Some(b);
+    }
+}
+
+pub(crate) fn table() -> &'static [Option<Builder>] {
+    static TABLE: OnceLock<Vec<Option<Builder>>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = Table(vec![None; Code::values().len()]);
+        alu::register(&mut t);
+        bits::register(&mut t);
+        branch::register(&mut t);
+        mov::register(&mut t);
+        muldiv::register(&mut t);
+        shift::register(&mut t);
+        stack::register(&mut t);
+        string::register(&mut t);
+        system::register(&mut t);
+        t.0
+    })
+}
+
+/// Every `Code` that has a builder (for the conformance coverage report).
+pub fn implemented_codes() -> Vec<Code> {
+    let t = table();
+    Code::values().filter(|&c| t[c as usize].is_some()).collect()
+}
+
+/// Instructions that must end a block although iced-x86 says control flows on: they
+/// return to the caller (syscall, cpuid changes nothing but is cheap to keep last) or
+/// change state the block was decoded under.
+pub(crate) fn ends_block(code: Code) -> bool {
+    matches!(code, Code::Syscall | Code::Int3 | Code::Ud2 | Code::Hlt)
+}
+
+/// Handler for everything without a builder: #UD with a message naming the instruction.
+pub(crate) fn unimplemented(cpu: &mut Cpu, op: &Op) -> Flow {
+    let mut bytes = [0u8; 15];
+    let n = (0..15).take_while(|&i| cpu.mem.fetch(op.addr + i as u64, &mut bytes[i..i + 1]).is_ok()).count();
+    let mut d = Decoder::with_ip(64, &bytes[..n], op.addr, DecoderOptions::NONE);
+    let ins = d.decode();
+    let hex: String = bytes[..(ins.len().max(1)).min(n)].iter().map(|b| format!("{b:02x}")).collect();
+    cpu.last_ud = if ins.is_invalid() {
+        format!("invalid instruction (bytes {hex})")
+    } else {
+        format!("unimplemented instruction {:?} (bytes {hex})", ins.code())
+    };
+    Err(Stop::Ud)
+}
+
+// ---- helpers shared by the families ----
+
+/// True if the instruction has a memory operand.
+#[inline]
+pub(crate) fn has_mem(i: &Instruction) -> bool {
+    i.op_kinds().any(|k| k == iced_x86::OpKind::Memory)
+}
+
+/// Operand width in bits of operand `n`, from iced-x86's memory size or register.
+pub(crate) fn width_of(i: &Instruction, n: u32) -> u32 {
+    match i.op_kind(n) {
+        iced_x86::OpKind::Register => i.op_register(n).size() as u32 * 8,
+        iced_x86::OpKind::Memory => i.memory_size().size() as u32 * 8,
+        _ => 0,
+    }
+}
+
+/// Picks one of four handlers by width 8/16/32/64.
+#[inline]
+pub(crate) fn by_width(w: u32, h: [Handler; 4]) -> Option<Handler> {
+    match w {
+        8 => Some(h[0]),
+        16 => Some(h[1]),
+        32 => Some(h[2]),
+        64 => Some(h[3]),
+        _ => None,
+    }
+}

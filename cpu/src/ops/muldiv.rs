@@ -1,0 +1,5 @@
+//! TODO family
+
+use super::Table;
+
+pub(super) fn register(_t: &mut Table) {}

@@ -1,0 +1,185 @@
+//! Architectural state of one guest thread: registers, flags, vector and x87 state,
+//! plus the address space and block cache the interpreter runs against.
+
+use crate::cpuid::CpuidModel;
+use crate::decode::BlockCache;
+use crate::flags::LazyFlags;
+use crate::mem::AddressSpace;
+use crate::x87::X87;
+
+/// General-purpose registers in encoding order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Reg {
+    Rax = 0,
+    Rcx,
+    Rdx,
+    Rbx,
+    Rsp,
+    Rbp,
+    Rsi,
+    Rdi,
+    R8,
+    R9,
+    R10,
+    R11,
+    R12,
+    R13,
+    R14,
+    R15,
+}
+
+/// Index of the always-zero slot in `Cpu::regs`, used for absent base/index registers so
+/// effective-address computation needs no branches.
+pub(crate) const ZERO_REG: u8 = 16;
+/// Marks an 8-bit operand as AH/CH/DH/BH (bits 8..15 of register `idx & 3`).
+pub(crate) const HIGH8: u8 = 0x20;
+
+/// Why the last handler stopped, with details kept in `Cpu::fault`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FaultInfo {
+    pub addr: u64,
+    pub kind: crate::mem::FaultKind,
+    pub access: crate::mem::Access,
+}
+
+pub struct Cpu {
+    /// rax..r15, then a slot that is always zero.
+    pub regs: [u64; 17],
+    pub rip: u64,
+    /// Non-status bits of RFLAGS (DF, ID, AC...). Status flags live in `lf`.
+    pub(crate) rflags: u64,
+    pub(crate) lf: LazyFlags,
+    /// Segment bases by iced-x86 segment slot: 0 = none/es/cs/ss/ds (flat), 1 = fs, 2 = gs.
+    pub seg_base: [u64; 3],
+    pub xmm: [u128; 16],
+    pub mxcsr: u32,
+    pub x87: X87,
+    pub mem: AddressSpace,
+    pub(crate) cache: BlockCache,
+    /// Guest instructions retired so far.
+    pub icount: u64,
+    /// `run` returns `Exit::Budget` once `icount` reaches this.
+    pub budget: u64,
+    pub fault: FaultInfo,
+    pub cpuid: CpuidModel,
+    /// The instruction that raised the last invalid-opcode exit, disassembled.
+    pub last_ud: String,
+    pub tsc: TscSource,
+}
+
+impl Cpu {
+    pub fn new(mem: AddressSpace) -> Cpu {
+        Cpu {
+            regs: [0; 17],
+            rip: 0,
+            rflags: 0x200,
+            lf: LazyFlags::default(),
+            seg_base: [0; 3],
+            xmm: [0; 16],
+            mxcsr: 0x1f80,
+            x87: X87::default(),
+            mem,
+            cache: BlockCache::default(),
+            icount: 0,
+            budget: u64::MAX,
+            fault: FaultInfo::default(),
+            cpuid: CpuidModel::default(),
+            last_ud: String::new(),
+            tsc: default_tsc,
+        }
+    }
+
+    #[inline(always)]
+    pub fn reg(&self, r: Reg) -> u64 {
+        self.regs[r as usize]
+    }
+
+    #[inline(always)]
+    pub fn set_reg(&mut self, r: Reg, v: u64) {
+        self.regs[r as usize] = v;
+    }
+
+    pub fn fs_base(&self) -> u64 {
+        self.seg_base[1]
+    }
+
+    pub fn set_fs_base(&mut self, v: u64) {
+        self.seg_base[1] = v;
+    }
+
+    pub fn gs_base(&self) -> u64 {
+        self.seg_base[2]
+    }
+
+    pub fn set_gs_base(&mut self, v: u64) {
+        self.seg_base[2] = v;
+    }
+
+    /// Drops every decoded block (used after execve replaces the address space).
+    pub fn flush_code_cache(&mut self) {
+        self.cache.clear();
+        self.mem.clear_code_marks();
+    }
+
+    /// Copies the register state (not memory or caches) from another CPU: the starting
+    /// point of a new thread.
+    pub fn clone_registers_from(&mut self, o: &Cpu) {
+        self.regs = o.regs;
+        self.rip = o.rip;
+        self.rflags = o.rflags;
+        self.lf = o.lf;
+        self.seg_base = o.seg_base;
+        self.xmm = o.xmm;
+        self.mxcsr = o.mxcsr;
+        self.x87 = o.x87.clone();
+    }
+
+    /// Reads an 8/16/32/64-bit register operand; `idx` may carry `HIGH8`.
+    #[inline(always)]
+    pub(crate) fn get_r<const W: u32>(&self, idx: u8) -> u64 {
+        match W {
+            8 => {
+                if idx & HIGH8 != 0 {
+                    (self.regs[(idx & 3) as usize] >> 8) & 0xff
+                } else {
+                    self.regs[idx as usize] & 0xff
+                }
+            }
+            16 => self.regs[idx as usize] & 0xffff,
+            32 => self.regs[idx as usize] & 0xffff_ffff,
+            _ => self.regs[idx as usize],
+        }
+    }
+
+    /// Writes a register operand with x86-64 semantics: 32-bit writes zero the upper half,
+    /// 8/16-bit writes keep the rest.
+    #[inline(always)]
+    pub(crate) fn put_r<const W: u32>(&mut self, idx: u8, v: u64) {
+        match W {
+            8 => {
+                if idx & HIGH8 != 0 {
+                    let r = &mut self.regs[(idx & 3) as usize];
+                    *r = (*r & !0xff00) | ((v & 0xff) << 8);
+                } else {
+                    let r = &mut self.regs[idx as usize];
+                    *r = (*r & !0xff) | (v & 0xff);
+                }
+            }
+            16 => {
+                let r = &mut self.regs[idx as usize];
+                *r = (*r & !0xffff) | (v & 0xffff);
+            }
+            32 => self.regs[idx as usize] = v & 0xffff_ffff,
+            _ => self.regs[idx as usize] = v,
+        }
+    }
+}
+
+/// The time-stamp counter source. The kernel shim replaces it so that rdtsc goes through
+/// its gate for non-determinism; the default counts guest instructions.
+pub type TscSource = fn(&Cpu) -> u64;
+
+pub(crate) fn default_tsc(cpu: &Cpu) -> u64 {
+    cpu.icount.wrapping_mul(3)
+}
