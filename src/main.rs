@@ -1,1 +1,149 @@
-fn main() {}
+//! The `emu` command line: parse options, build the guest's argv and environment, run
+//! the program, and end the way the guest ended (same exit status, or the same signal).
+
+use clap::Parser;
+use emu_kernel::{Config, Outcome, Process};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// Run an x86-64 Linux program in emu's emulated CPU and kernel.
+#[derive(Parser, Debug)]
+#[command(name = "emu", version, about, long_about = None)]
+struct Cli {
+    /// Resolve absolute guest paths under DIR first (falling back to the host path)
+    #[arg(short = 'L', long = "sysroot", value_name = "DIR", env = "EMU_SYSROOT")]
+    sysroot: Option<PathBuf>,
+
+    /// Set VAR=VALUE in the guest's environment (repeatable)
+    #[arg(short = 'E', long = "env", value_name = "VAR=VALUE")]
+    env: Vec<String>,
+
+    /// Remove VAR from the guest's environment (repeatable)
+    #[arg(short = 'U', long = "unset-env", value_name = "VAR")]
+    unset_env: Vec<String>,
+
+    /// Pass NAME as argv[0] instead of PROGRAM
+    #[arg(short = '0', long = "argv0", value_name = "NAME")]
+    argv0: Option<OsString>,
+
+    /// Log more about what emu does (repeat for more detail)
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    verbose: u8,
+
+    /// The x86-64 Linux program to run
+    #[arg(value_name = "PROGRAM")]
+    program: OsString,
+
+    /// Arguments passed to the program untouched
+    #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<OsString>,
+}
+
+fn bytes(s: &std::ffi::OsStr) -> Vec<u8> {
+    s.as_encoded_bytes().to_vec()
+}
+
+/// The guest environment: emu's own, edited by -E and -U, in order.
+fn guest_env(cli: &Cli) -> Result<Vec<Vec<u8>>, String> {
+    let mut env: Vec<(Vec<u8>, Vec<u8>)> = std::env::vars_os().map(|(k, v)| (bytes(&k), bytes(&v))).collect();
+    for u in &cli.unset_env {
+        env.retain(|(k, _)| k != u.as_bytes());
+    }
+    for e in &cli.env {
+        let Some((k, v)) = e.split_once('=') else {
+            return Err(format!("--env expects VAR=VALUE, got '{e}'"));
+        };
+        if k.is_empty() {
+            return Err(format!("--env expects VAR=VALUE, got '{e}'"));
+        }
+        match env.iter_mut().find(|(ek, _)| ek == k.as_bytes()) {
+            Some(slot) => slot.1 = v.as_bytes().to_vec(),
+            None => env.push((k.as_bytes().to_vec(), v.as_bytes().to_vec())),
+        }
+    }
+    Ok(env.into_iter().map(|(k, v)| [k, b"=".to_vec(), v].concat()).collect())
+}
+
+/// PROGRAM as a path: used as is when it contains a slash, else looked up in PATH like
+/// a shell does.
+fn locate(program: &std::ffi::OsStr, env: &[Vec<u8>]) -> Option<Vec<u8>> {
+    let p = bytes(program);
+    if p.contains(&b'/') {
+        return Some(p);
+    }
+    let path = env
+        .iter()
+        .find_map(|e| e.strip_prefix(b"PATH=").map(|v| v.to_vec()))
+        .unwrap_or_else(|| b"/usr/local/bin:/usr/bin:/bin".to_vec());
+    for dir in path.split(|&b| b == b':') {
+        let dir = if dir.is_empty() { &b"."[..] } else { dir };
+        let cand = [dir, b"/", &p].concat();
+        let os = emu_kernel::path::bytes_to_path(&cand);
+        if os.is_file() {
+            return Some(cand);
+        }
+    }
+    None
+}
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    let level = match cli.verbose {
+        0 => log::LevelFilter::Warn,
+        1 => log::LevelFilter::Info,
+        2 => log::LevelFilter::Debug,
+        _ => log::LevelFilter::Trace,
+    };
+    env_logger::Builder::new()
+        .filter_level(level)
+        .format(|buf, rec| {
+            use std::io::Write;
+            writeln!(buf, "emu: {}: {}", rec.level().as_str().to_lowercase(), rec.args())
+        })
+        .parse_env("EMU_LOG")
+        .init();
+
+    let env = match guest_env(&cli) {
+        Ok(e) => e,
+        Err(msg) => {
+            eprintln!("emu: {msg}");
+            std::process::exit(2);
+        }
+    };
+    let Some(path) = locate(&cli.program, &env) else {
+        eprintln!("emu: {}: command not found", cli.program.to_string_lossy());
+        std::process::exit(127);
+    };
+    let mut argv = vec![bytes(cli.argv0.as_deref().unwrap_or(&cli.program))];
+    argv.extend(cli.args.iter().map(|a| bytes(a)));
+    let cfg = Config { sysroot: cli.sysroot.clone() };
+    let mut proc = match Process::spawn(&cfg, &path, argv, env) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("emu: {e}");
+            std::process::exit(e.exit_status());
+        }
+    };
+    match proc.run() {
+        Outcome::Exited(code) => std::process::exit(code),
+        Outcome::Signaled { sig, rip, fault_addr, detail } => {
+            let name = emu_kernel::abi::signal::name(sig);
+            let mut msg = format!("emu: guest killed by {name} at rip={rip:#x}");
+            if let Some(a) = fault_addr {
+                msg.push_str(&format!(" (fault address {a:#x})"));
+            }
+            if let Some(d) = detail {
+                msg.push_str(&format!(": {d}"));
+            }
+            eprintln!("{msg}");
+            emu_kernel::host::die_by_signal(sig);
+        }
+    }
+}

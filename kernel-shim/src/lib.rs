@@ -1,1 +1,15 @@
-//! The Linux ABI.
+//! The Linux ABI for the guest: process state, the syscall table and its handlers (one
+//! file per subsystem under `sys/`), files, memory syscalls, signals and time.
+//!
+//! `Process::run` drives the CPU: it runs guest code until the CPU stops, then decides
+//! what the stop means in Linux terms (a syscall to serve, a fault that becomes a signal).
+
+pub mod abi;
+mod fd;
+pub mod gate;
+pub mod host;
+pub mod path;
+mod process;
+mod sys;
+
+pub use process::{Config, Outcome, Process, SpawnError};

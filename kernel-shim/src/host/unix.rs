@@ -1,0 +1,499 @@
+//! Unix hosts (Linux and macOS) through libc.
+
+use super::{Errno, HostResult};
+use crate::abi::{self, errno as E, open as O, Stat};
+use std::ffi::CString;
+
+/// The host's errno translated to the Linux value.
+fn last_errno() -> Errno {
+    let e = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+    errno_from_host(e)
+}
+
+#[cfg(target_os = "linux")]
+pub fn errno_from_host(e: i32) -> Errno {
+    e
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn errno_from_host(e: i32) -> Errno {
+    // The first 34 values are shared by every Unix; the rest differ on BSD-derived hosts.
+    match e {
+        1..=34 => e,
+        libc::EAGAIN => E::EAGAIN,
+        libc::EDEADLK => E::EDEADLK,
+        libc::ENAMETOOLONG => E::ENAMETOOLONG,
+        libc::ENOLCK => E::ENOLCK,
+        libc::ENOSYS => E::ENOSYS,
+        libc::ENOTEMPTY => E::ENOTEMPTY,
+        libc::ELOOP => E::ELOOP,
+        libc::EOVERFLOW => E::EOVERFLOW,
+        libc::ENOTSOCK => E::ENOTSOCK,
+        libc::EOPNOTSUPP => E::EOPNOTSUPP,
+        libc::ETIMEDOUT => E::ETIMEDOUT,
+        libc::ECONNREFUSED => E::ECONNREFUSED,
+        libc::EINPROGRESS => E::EINPROGRESS,
+        _ => E::EIO,
+    }
+}
+
+fn check(r: i64) -> HostResult<i64> {
+    if r < 0 {
+        Err(last_errno())
+    } else {
+        Ok(r)
+    }
+}
+
+fn cpath(p: &[u8]) -> HostResult<CString> {
+    CString::new(p).map_err(|_| E::EINVAL)
+}
+
+/// Linux open flags to host flags. Unknown bits are refused rather than guessed.
+fn open_flags(f: u32) -> HostResult<i32> {
+    let mut h = match f & O::O_ACCMODE {
+        O::O_RDONLY => libc::O_RDONLY,
+        O::O_WRONLY => libc::O_WRONLY,
+        O::O_RDWR => libc::O_RDWR,
+        _ => return Err(E::EINVAL),
+    };
+    let map = [
+        (O::O_CREAT, libc::O_CREAT),
+        (O::O_EXCL, libc::O_EXCL),
+        (O::O_NOCTTY, libc::O_NOCTTY),
+        (O::O_TRUNC, libc::O_TRUNC),
+        (O::O_APPEND, libc::O_APPEND),
+        (O::O_NONBLOCK, libc::O_NONBLOCK),
+        (O::O_DIRECTORY, libc::O_DIRECTORY),
+        (O::O_NOFOLLOW, libc::O_NOFOLLOW),
+        (O::O_CLOEXEC, libc::O_CLOEXEC),
+    ];
+    for (l, hf) in map {
+        if f & l != 0 {
+            h |= hf;
+        }
+    }
+    if f & O::O_SYNC == O::O_SYNC {
+        h |= libc::O_SYNC;
+    }
+    Ok(h)
+}
+
+/// A host directory fd for *at calls; `CWD` is the host's AT_FDCWD.
+pub const CWD: i32 = libc::AT_FDCWD;
+
+/// Opens a host path with Linux flags. The host fd is always close-on-exec: the guest's
+/// close-on-exec flag is kept in the guest fd table.
+pub fn openat(dir: i32, path: &[u8], flags: u32, mode: u32) -> HostResult<i32> {
+    let c = cpath(path)?;
+    let hf = open_flags(flags & !O::O_CLOEXEC)? | libc::O_CLOEXEC;
+    // SAFETY: `c` is a valid NUL-terminated string; open has no other memory arguments.
+    let r = unsafe { libc::openat(dir, c.as_ptr(), hf, mode as libc::c_uint) };
+    check(r as i64).map(|v| v as i32)
+}
+
+pub fn close(fd: i32) {
+    // SAFETY: closing an fd this process owns.
+    unsafe { libc::close(fd) };
+}
+
+pub fn read(fd: i32, buf: &mut [u8]) -> HostResult<usize> {
+    // SAFETY: buf is valid for writes of buf.len() bytes.
+    let r = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+    check(r as i64).map(|v| v as usize)
+}
+
+pub fn write(fd: i32, buf: &[u8]) -> HostResult<usize> {
+    // SAFETY: buf is valid for reads of buf.len() bytes.
+    let r = unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) };
+    check(r as i64).map(|v| v as usize)
+}
+
+pub fn pread(fd: i32, buf: &mut [u8], off: i64) -> HostResult<usize> {
+    // SAFETY: buf is valid for writes of buf.len() bytes.
+    let r = unsafe { libc::pread(fd, buf.as_mut_ptr().cast(), buf.len(), off as libc::off_t) };
+    check(r as i64).map(|v| v as usize)
+}
+
+pub fn pwrite(fd: i32, buf: &[u8], off: i64) -> HostResult<usize> {
+    // SAFETY: buf is valid for reads of buf.len() bytes.
+    let r = unsafe { libc::pwrite(fd, buf.as_ptr().cast(), buf.len(), off as libc::off_t) };
+    check(r as i64).map(|v| v as usize)
+}
+
+pub fn lseek(fd: i32, off: i64, whence: u32) -> HostResult<i64> {
+    let w = match whence {
+        0 => libc::SEEK_SET,
+        1 => libc::SEEK_CUR,
+        2 => libc::SEEK_END,
+        _ => return Err(E::EINVAL),
+    };
+    // SAFETY: plain integer arguments.
+    let r = unsafe { libc::lseek(fd, off as libc::off_t, w) };
+    check(r as i64)
+}
+
+fn stat_from(s: &libc::stat) -> Stat {
+    #[allow(clippy::unnecessary_cast)]
+    Stat {
+        dev: host_dev_to_linux(s.st_dev as u64),
+        ino: s.st_ino as u64,
+        nlink: s.st_nlink as u64,
+        mode: mode_to_linux(s.st_mode as u32),
+        uid: s.st_uid as u32,
+        gid: s.st_gid as u32,
+        rdev: host_dev_to_linux(s.st_rdev as u64),
+        size: s.st_size as i64,
+        blksize: s.st_blksize as i64,
+        blocks: s.st_blocks as i64,
+        atime: (s.st_atime as i64, s.st_atime_nsec as i64),
+        mtime: (s.st_mtime as i64, s.st_mtime_nsec as i64),
+        ctime: (s.st_ctime as i64, s.st_ctime_nsec as i64),
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn host_dev_to_linux(d: u64) -> u64 {
+    d
+}
+
+#[cfg(not(target_os = "linux"))]
+fn host_dev_to_linux(d: u64) -> u64 {
+    // BSD dev_t: major in the high byte, minor in the low 24 bits.
+    let (maj, min) = ((d >> 24) & 0xff, d & 0xff_ffff);
+    ((maj & 0xfff) << 8) | (min & 0xff) | ((min & !0xff) << 12)
+}
+
+fn mode_to_linux(m: u32) -> u32 {
+    use abi::mode::*;
+    let t = match m & (libc::S_IFMT as u32) {
+        x if x == libc::S_IFREG as u32 => S_IFREG,
+        x if x == libc::S_IFDIR as u32 => S_IFDIR,
+        x if x == libc::S_IFLNK as u32 => S_IFLNK,
+        x if x == libc::S_IFCHR as u32 => S_IFCHR,
+        x if x == libc::S_IFBLK as u32 => S_IFBLK,
+        x if x == libc::S_IFIFO as u32 => S_IFIFO,
+        x if x == libc::S_IFSOCK as u32 => S_IFSOCK,
+        _ => 0,
+    };
+    t | (m & 0o7777)
+}
+
+pub fn fstat(fd: i32) -> HostResult<Stat> {
+    // SAFETY: zeroed libc::stat is a valid value; fstat writes into it.
+    let mut s: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `s` is a valid out-pointer.
+    check(unsafe { libc::fstat(fd, &mut s) } as i64)?;
+    Ok(stat_from(&s))
+}
+
+pub fn fstatat(dir: i32, path: &[u8], follow: bool) -> HostResult<Stat> {
+    let c = cpath(path)?;
+    // SAFETY: zeroed libc::stat is a valid value.
+    let mut s: libc::stat = unsafe { std::mem::zeroed() };
+    let fl = if follow { 0 } else { libc::AT_SYMLINK_NOFOLLOW };
+    // SAFETY: `c` is NUL-terminated and `s` a valid out-pointer.
+    check(unsafe { libc::fstatat(dir, c.as_ptr(), &mut s, fl) } as i64)?;
+    Ok(stat_from(&s))
+}
+
+pub fn readlinkat(dir: i32, path: &[u8]) -> HostResult<Vec<u8>> {
+    let c = cpath(path)?;
+    let mut buf = vec![0u8; 4096];
+    // SAFETY: buf is valid for buf.len() bytes.
+    let r = unsafe { libc::readlinkat(dir, c.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+    let n = check(r as i64)? as usize;
+    buf.truncate(n);
+    Ok(buf)
+}
+
+pub fn faccessat(dir: i32, path: &[u8], mode: u32, follow: bool) -> HostResult<()> {
+    let c = cpath(path)?;
+    let fl = if follow { 0 } else { libc::AT_SYMLINK_NOFOLLOW };
+    // Linux and the BSDs share F_OK/R_OK/W_OK/X_OK values.
+    // SAFETY: `c` is NUL-terminated.
+    check(unsafe { libc::faccessat(dir, c.as_ptr(), (mode & 7) as i32, fl) } as i64).map(|_| ())
+}
+
+pub fn mkdirat(dir: i32, path: &[u8], mode: u32) -> HostResult<()> {
+    let c = cpath(path)?;
+    // SAFETY: `c` is NUL-terminated.
+    check(unsafe { libc::mkdirat(dir, c.as_ptr(), mode as libc::mode_t) } as i64).map(|_| ())
+}
+
+pub fn unlinkat(dir: i32, path: &[u8], rmdir: bool) -> HostResult<()> {
+    let c = cpath(path)?;
+    let fl = if rmdir { libc::AT_REMOVEDIR } else { 0 };
+    // SAFETY: `c` is NUL-terminated.
+    check(unsafe { libc::unlinkat(dir, c.as_ptr(), fl) } as i64).map(|_| ())
+}
+
+pub fn renameat(d1: i32, from: &[u8], d2: i32, to: &[u8]) -> HostResult<()> {
+    let (a, b) = (cpath(from)?, cpath(to)?);
+    // SAFETY: both are NUL-terminated.
+    check(unsafe { libc::renameat(d1, a.as_ptr(), d2, b.as_ptr()) } as i64).map(|_| ())
+}
+
+pub fn symlinkat(target: &[u8], dir: i32, link: &[u8]) -> HostResult<()> {
+    let (a, b) = (cpath(target)?, cpath(link)?);
+    // SAFETY: both are NUL-terminated.
+    check(unsafe { libc::symlinkat(a.as_ptr(), dir, b.as_ptr()) } as i64).map(|_| ())
+}
+
+pub fn linkat(d1: i32, from: &[u8], d2: i32, to: &[u8], follow: bool) -> HostResult<()> {
+    let (a, b) = (cpath(from)?, cpath(to)?);
+    let fl = if follow { libc::AT_SYMLINK_FOLLOW } else { 0 };
+    // SAFETY: both are NUL-terminated.
+    check(unsafe { libc::linkat(d1, a.as_ptr(), d2, b.as_ptr(), fl) } as i64).map(|_| ())
+}
+
+pub fn fchmodat(dir: i32, path: &[u8], mode: u32) -> HostResult<()> {
+    let c = cpath(path)?;
+    // SAFETY: `c` is NUL-terminated.
+    check(unsafe { libc::fchmodat(dir, c.as_ptr(), mode as libc::mode_t, 0) } as i64).map(|_| ())
+}
+
+pub fn fchmod(fd: i32, mode: u32) -> HostResult<()> {
+    // SAFETY: plain integers.
+    check(unsafe { libc::fchmod(fd, mode as libc::mode_t) } as i64).map(|_| ())
+}
+
+pub fn chdir(path: &[u8]) -> HostResult<()> {
+    let c = cpath(path)?;
+    // SAFETY: `c` is NUL-terminated.
+    check(unsafe { libc::chdir(c.as_ptr()) } as i64).map(|_| ())
+}
+
+pub fn fchdir(fd: i32) -> HostResult<()> {
+    // SAFETY: plain integer.
+    check(unsafe { libc::fchdir(fd) } as i64).map(|_| ())
+}
+
+pub fn host_getcwd() -> Vec<u8> {
+    std::env::current_dir()
+        .map(|p| p.as_os_str().as_encoded_bytes().to_vec())
+        .unwrap_or_else(|_| b"/".to_vec())
+}
+
+pub fn ftruncate(fd: i32, len: i64) -> HostResult<()> {
+    // SAFETY: plain integers.
+    check(unsafe { libc::ftruncate(fd, len as libc::off_t) } as i64).map(|_| ())
+}
+
+pub fn fsync(fd: i32) -> HostResult<()> {
+    // SAFETY: plain integer.
+    check(unsafe { libc::fsync(fd) } as i64).map(|_| ())
+}
+
+pub fn dup(fd: i32) -> HostResult<i32> {
+    // SAFETY: plain integers.
+    check(unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) } as i64).map(|v| v as i32)
+}
+
+pub fn pipe() -> HostResult<(i32, i32)> {
+    let mut fds = [0i32; 2];
+    // SAFETY: fds is a valid 2-int array.
+    check(unsafe { libc::pipe(fds.as_mut_ptr()) } as i64)?;
+    for fd in fds {
+        // SAFETY: fds just created.
+        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
+    Ok((fds[0], fds[1]))
+}
+
+/// Host O_NONBLOCK / O_APPEND state of an fd, as Linux status flags.
+pub fn get_status_flags(fd: i32) -> HostResult<u32> {
+    // SAFETY: plain integers.
+    let f = check(unsafe { libc::fcntl(fd, libc::F_GETFL) } as i64)? as i32;
+    let mut l = match f & libc::O_ACCMODE {
+        libc::O_WRONLY => O::O_WRONLY,
+        libc::O_RDWR => O::O_RDWR,
+        _ => O::O_RDONLY,
+    };
+    if f & libc::O_APPEND != 0 {
+        l |= O::O_APPEND;
+    }
+    if f & libc::O_NONBLOCK != 0 {
+        l |= O::O_NONBLOCK;
+    }
+    Ok(l)
+}
+
+pub fn set_status_flags(fd: i32, linux: u32) -> HostResult<()> {
+    // SAFETY: plain integers.
+    let mut f = check(unsafe { libc::fcntl(fd, libc::F_GETFL) } as i64)? as i32;
+    f &= !(libc::O_APPEND | libc::O_NONBLOCK);
+    if linux & O::O_APPEND != 0 {
+        f |= libc::O_APPEND;
+    }
+    if linux & O::O_NONBLOCK != 0 {
+        f |= libc::O_NONBLOCK;
+    }
+    // SAFETY: plain integers.
+    check(unsafe { libc::fcntl(fd, libc::F_SETFL, f) } as i64).map(|_| ())
+}
+
+pub fn isatty(fd: i32) -> bool {
+    // SAFETY: plain integer.
+    unsafe { libc::isatty(fd) == 1 }
+}
+
+/// Window size of a terminal: (rows, cols, xpixel, ypixel).
+pub fn winsize(fd: i32) -> HostResult<[u16; 4]> {
+    // SAFETY: zeroed winsize is valid; ioctl writes into it.
+    let mut w: libc::winsize = unsafe { std::mem::zeroed() };
+    // SAFETY: TIOCGWINSZ takes a winsize out-pointer.
+    check(unsafe { libc::ioctl(fd, libc::TIOCGWINSZ, &mut w) } as i64)?;
+    Ok([w.ws_row, w.ws_col, w.ws_xpixel, w.ws_ypixel])
+}
+
+/// Terminal attributes in the Linux `struct termios` layout (36 bytes used of 60).
+pub fn tcgetattr(fd: i32) -> HostResult<[u8; 60]> {
+    // SAFETY: zeroed termios is valid.
+    let mut t: libc::termios = unsafe { std::mem::zeroed() };
+    // SAFETY: `t` is a valid out-pointer.
+    check(unsafe { libc::tcgetattr(fd, &mut t) } as i64)?;
+    let mut b = [0u8; 60];
+    #[cfg(target_os = "linux")]
+    {
+        b[0..4].copy_from_slice(&t.c_iflag.to_le_bytes());
+        b[4..8].copy_from_slice(&t.c_oflag.to_le_bytes());
+        b[8..12].copy_from_slice(&t.c_cflag.to_le_bytes());
+        b[12..16].copy_from_slice(&t.c_lflag.to_le_bytes());
+        b[16] = t.c_line;
+        let n = t.c_cc.len().min(19);
+        b[17..17 + n].copy_from_slice(&t.c_cc[..n]);
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        // A sane cooked-mode terminal in Linux encoding: the host's bits differ.
+        b[0..4].copy_from_slice(&0x500u32.to_le_bytes());
+        b[4..8].copy_from_slice(&0x5u32.to_le_bytes());
+        b[8..12].copy_from_slice(&0xbfu32.to_le_bytes());
+        b[12..16].copy_from_slice(&0x8a3bu32.to_le_bytes());
+    }
+    Ok(b)
+}
+
+pub fn getentropy(buf: &mut [u8]) -> HostResult<()> {
+    for chunk in buf.chunks_mut(256) {
+        // SAFETY: chunk is valid for chunk.len() <= 256 bytes.
+        check(unsafe { libc::getentropy(chunk.as_mut_ptr().cast(), chunk.len()) } as i64)?;
+    }
+    Ok(())
+}
+
+/// (seconds, nanoseconds) of a host clock: 0 realtime, 1 monotonic.
+pub fn clock(id: u32) -> (i64, i64) {
+    let cid = if id == 0 { libc::CLOCK_REALTIME } else { libc::CLOCK_MONOTONIC };
+    // SAFETY: zeroed timespec is valid.
+    let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
+    // SAFETY: `ts` is a valid out-pointer.
+    unsafe { libc::clock_gettime(cid, &mut ts) };
+    #[allow(clippy::unnecessary_cast)]
+    (ts.tv_sec as i64, ts.tv_nsec as i64)
+}
+
+/// Process CPU time (user+system) in nanoseconds.
+pub fn cpu_time_ns() -> i64 {
+    // SAFETY: zeroed timespec is valid.
+    let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
+    // SAFETY: `ts` is a valid out-pointer.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    #[allow(clippy::unnecessary_cast)]
+    (ts.tv_sec as i64 * 1_000_000_000 + ts.tv_nsec as i64)
+}
+
+pub fn sleep(sec: i64, nsec: i64) {
+    std::thread::sleep(std::time::Duration::new(sec.max(0) as u64, nsec.clamp(0, 999_999_999) as u32));
+}
+
+pub fn hostname() -> Vec<u8> {
+    let mut b = [0u8; 256];
+    // SAFETY: b is valid for 256 bytes.
+    unsafe { libc::gethostname(b.as_mut_ptr().cast(), b.len()) };
+    b.split(|&c| c == 0).next().unwrap_or_default().to_vec()
+}
+
+pub fn ids() -> [u32; 4] {
+    // SAFETY: these calls cannot fail.
+    unsafe { [libc::getuid(), libc::geteuid(), libc::getgid(), libc::getegid()] }
+}
+
+pub fn getpid() -> i32 {
+    // SAFETY: cannot fail.
+    unsafe { libc::getpid() }
+}
+
+pub fn getppid() -> i32 {
+    // SAFETY: cannot fail.
+    unsafe { libc::getppid() }
+}
+
+/// Ends emu by `sig` with core dumps off, so the parent sees the status the native
+/// program would have given. Falls back to exit(128+sig).
+pub fn die_by_signal(sig: i32) -> ! {
+    // SAFETY: resetting limits and dispositions of this process, then raising a signal.
+    unsafe {
+        let lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        libc::setrlimit(libc::RLIMIT_CORE, &lim);
+        let hs = host_signal(sig);
+        libc::signal(hs, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, hs);
+        libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::raise(hs);
+        libc::_exit(128 + sig)
+    }
+}
+
+/// Linux signal number to the host's.
+pub fn host_signal(sig: i32) -> i32 {
+    use crate::abi::signal as S;
+    match sig {
+        S::SIGBUS => libc::SIGBUS,
+        S::SIGUSR1 => libc::SIGUSR1,
+        S::SIGUSR2 => libc::SIGUSR2,
+        S::SIGCHLD => libc::SIGCHLD,
+        S::SIGCONT => libc::SIGCONT,
+        S::SIGSTOP => libc::SIGSTOP,
+        S::SIGTSTP => libc::SIGTSTP,
+        S::SIGSYS => libc::SIGSYS,
+        s => s,
+    }
+}
+
+/// Reads directory entries from an open host directory fd, in the host's order, as
+/// (inode, d_type, name), starting after `skip` entries.
+pub fn read_dir_entries(fd: i32) -> HostResult<Vec<(u64, u8, Vec<u8>)>> {
+    let d = dup(fd)?;
+    // SAFETY: `d` is a fresh fd that fdopendir takes ownership of.
+    let dir = unsafe { libc::fdopendir(d) };
+    if dir.is_null() {
+        let e = last_errno();
+        close(d);
+        return Err(e);
+    }
+    // SAFETY: rewind the shared offset so the listing starts at the beginning.
+    unsafe { libc::rewinddir(dir) };
+    let mut out = Vec::new();
+    loop {
+        // SAFETY: dir is a valid DIR*.
+        let ent = unsafe { libc::readdir(dir) };
+        if ent.is_null() {
+            break;
+        }
+        // SAFETY: readdir returned a valid dirent whose d_name is NUL-terminated.
+        let (ino, ty, name) = unsafe {
+            let e = &*ent;
+            let name = std::ffi::CStr::from_ptr(e.d_name.as_ptr()).to_bytes().to_vec();
+            #[allow(clippy::unnecessary_cast)]
+            (e.d_ino as u64, e.d_type, name)
+        };
+        out.push((ino, ty, name));
+    }
+    // SAFETY: dir is valid and closed once.
+    unsafe { libc::closedir(dir) };
+    Ok(out)
+}

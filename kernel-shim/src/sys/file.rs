@@ -1,0 +1,416 @@
+//! File descriptors and I/O: open/openat/close, read/write and their vector and
+//! positioned forms, lseek, dup family, pipe, fcntl, ioctl, fsync, ftruncate.
+
+use super::{read_guest, read_path, write_guest, SysResult};
+use crate::abi::{errno as E, open as O, AT_FDCWD};
+use crate::fd::{Backing, FdEntry, OpenFile};
+use crate::host;
+use crate::Process;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Largest single transfer, as Linux caps it (MAX_RW_COUNT).
+const MAX_RW: u64 = 0x7fff_f000;
+
+fn do_read(p: &mut Process, fd: u64, buf: u64, len: u64, off: Option<i64>) -> SysResult {
+    let f = p.fds.file(fd as i64)?;
+    let len = len.min(MAX_RW) as usize;
+    let mut tmp = vec![0u8; len.min(1 << 24)];
+    let n = {
+        let mut of = f.borrow_mut();
+        if of.flags & O::O_ACCMODE == O::O_WRONLY && of.host_fd().is_some() && of.dir.is_none() {
+            return Err(E::EBADF);
+        }
+        match &of.backing {
+            Backing::Host(h) => {
+                let h = *h;
+                match off {
+                    Some(o) => host::pread(h, &mut tmp, o)?,
+                    None => host::read(h, &mut tmp)?,
+                }
+            }
+            Backing::Memory(data) => {
+                let pos = off.map(|o| o as u64).unwrap_or(of.pos) as usize;
+                let n = data.len().saturating_sub(pos).min(tmp.len());
+                tmp[..n].copy_from_slice(&data[pos..pos + n]);
+                if off.is_none() {
+                    of.pos += n as u64;
+                }
+                n
+            }
+        }
+    };
+    write_guest(p, buf, &tmp[..n])?;
+    Ok(n as u64)
+}
+
+fn do_write(p: &mut Process, fd: u64, buf: u64, len: u64, off: Option<i64>) -> SysResult {
+    let f = p.fds.file(fd as i64)?;
+    let len = len.min(MAX_RW) as usize;
+    let data = read_guest(p, buf, len)?;
+    let of = f.borrow();
+    match &of.backing {
+        Backing::Host(h) => {
+            let r = match off {
+                Some(o) => host::pwrite(*h, &data, o),
+                None => host::write(*h, &data),
+            };
+            match r {
+                Err(E::EPIPE) => {
+                    // Writing to a pipe with no reader: SIGPIPE's default action kills the
+                    // process (delivery to handlers comes with the signals work).
+                    drop(of);
+                    if p.sigactions[13].handler == 0 {
+                        p.outcome = Some(crate::Outcome::Signaled {
+                            sig: crate::abi::signal::SIGPIPE,
+                            rip: p.cpu.rip,
+                            fault_addr: None,
+                            detail: None,
+                        });
+                    }
+                    Err(E::EPIPE)
+                }
+                r => Ok(r? as u64),
+            }
+        }
+        Backing::Memory(_) => Err(E::EBADF),
+    }
+}
+
+pub(super) fn read(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    do_read(p, a[0], a[1], a[2], None)
+}
+
+pub(super) fn write(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    do_write(p, a[0], a[1], a[2], None)
+}
+
+pub(super) fn pread64(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    if (a[3] as i64) < 0 {
+        return Err(E::EINVAL);
+    }
+    do_read(p, a[0], a[1], a[2], Some(a[3] as i64))
+}
+
+pub(super) fn pwrite64(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    if (a[3] as i64) < 0 {
+        return Err(E::EINVAL);
+    }
+    do_write(p, a[0], a[1], a[2], Some(a[3] as i64))
+}
+
+fn iovecs(p: &mut Process, iov: u64, cnt: u64) -> Result<Vec<(u64, u64)>, i32> {
+    if cnt > 1024 {
+        return Err(E::EINVAL);
+    }
+    let raw = read_guest(p, iov, cnt as usize * 16)?;
+    Ok(raw
+        .chunks(16)
+        .map(|c| {
+            (u64::from_le_bytes(c[..8].try_into().unwrap()), u64::from_le_bytes(c[8..].try_into().unwrap()))
+        })
+        .collect())
+}
+
+pub(super) fn readv(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let v = iovecs(p, a[1], a[2])?;
+    let mut total = 0u64;
+    for (base, len) in v {
+        if len == 0 {
+            continue;
+        }
+        let n = match do_read(p, a[0], base, len, None) {
+            Ok(n) => n,
+            Err(e) if total == 0 => return Err(e),
+            Err(_) => break,
+        };
+        total += n;
+        if n < len {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+pub(super) fn writev(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let v = iovecs(p, a[1], a[2])?;
+    // Gather into one host write so the output is atomic like Linux's for pipes/terminals.
+    let mut data = Vec::new();
+    for (base, len) in v {
+        data.extend(read_guest(p, base, len.min(MAX_RW) as usize)?);
+    }
+    let f = p.fds.file(a[0] as i64)?;
+    let h = f.borrow().host_fd().ok_or(E::EBADF)?;
+    match host::write(h, &data) {
+        Err(E::EPIPE) if p.sigactions[13].handler == 0 => {
+            p.outcome = Some(crate::Outcome::Signaled {
+                sig: crate::abi::signal::SIGPIPE,
+                rip: p.cpu.rip,
+                fault_addr: None,
+                detail: None,
+            });
+            Err(E::EPIPE)
+        }
+        r => Ok(r? as u64),
+    }
+}
+
+pub(super) fn open(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    do_openat(p, AT_FDCWD as i64, a[0], a[1] as u32, a[2] as u32)
+}
+
+pub(super) fn openat(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    do_openat(p, a[0] as i32 as i64, a[1], a[2] as u32, a[3] as u32)
+}
+
+fn do_openat(p: &mut Process, dirfd: i64, path: u64, flags: u32, mode: u32) -> SysResult {
+    let path = read_path(p, path)?;
+    if path.is_empty() {
+        return Err(E::ENOENT);
+    }
+    if flags & O::O_TMPFILE == O::O_TMPFILE || flags & O::O_PATH != 0 && flags & O::O_DIRECTORY == 0 {
+        // O_PATH without O_DIRECTORY is served as a plain read-only open below only if the
+        // target is openable; O_TMPFILE has no portable host equivalent.
+        if flags & O::O_TMPFILE == O::O_TMPFILE {
+            return Err(E::EOPNOTSUPP);
+        }
+    }
+    let cloexec = flags & O::O_CLOEXEC != 0;
+    let file = match super::fs::resolve(p, dirfd, &path)? {
+        super::fs::Target::Generated(data) => OpenFile::memory(data, Some(path.clone())),
+        super::fs::Target::Host(dir, hp) => {
+            let mut hflags = flags;
+            if flags & O::O_PATH != 0 {
+                hflags = O::O_RDONLY | (flags & (O::O_DIRECTORY | O::O_NOFOLLOW));
+            }
+            let h = host::openat(dir, &hp, hflags, mode & !p.umask & 0o7777)?;
+            OpenFile::host(h, flags & !O::O_CLOEXEC, Some(path.clone()))
+        }
+    };
+    p.fds.alloc(FdEntry { file: Rc::new(RefCell::new(file)), cloexec }, 0).map(|fd| fd as u64)
+}
+
+pub(super) fn close(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    p.fds.close(a[0] as i32 as i64)?;
+    Ok(0)
+}
+
+pub(super) fn lseek(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let f = p.fds.file(a[0] as i64)?;
+    let mut of = f.borrow_mut();
+    let (off, whence) = (a[1] as i64, a[2] as u32);
+    if let Backing::Memory(d) = &of.backing {
+        let base = match whence {
+            0 => 0,
+            1 => of.pos as i64,
+            2 => d.len() as i64,
+            _ => return Err(E::EINVAL),
+        };
+        let n = base.checked_add(off).filter(|&n| n >= 0).ok_or(E::EINVAL)?;
+        of.pos = n as u64;
+        return Ok(n as u64);
+    }
+    let h = of.host_fd().ok_or(E::EBADF)?;
+    let r = host::lseek(h, off, whence)? as u64;
+    if of.dir.is_some() && whence == 0 && off == 0 {
+        // rewinddir: list the directory afresh next time.
+        of.dir = None;
+        of.pos = 0;
+    }
+    Ok(r)
+}
+
+fn dup_to(p: &mut Process, old: i64, min: usize, cloexec: bool) -> SysResult {
+    let e = p.fds.get(old)?.clone();
+    p.fds.alloc(FdEntry { file: e.file, cloexec }, min).map(|v| v as u64)
+}
+
+pub(super) fn dup(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    dup_to(p, a[0] as i32 as i64, 0, false)
+}
+
+fn do_dup3(p: &mut Process, old: i64, new: i64, cloexec: bool) -> SysResult {
+    let e = p.fds.get(old)?.clone();
+    if !(0..crate::fd::MAX_FDS as i64).contains(&new) {
+        return Err(E::EBADF);
+    }
+    p.fds.put(new as usize, FdEntry { file: e.file, cloexec });
+    Ok(new as u64)
+}
+
+pub(super) fn dup2(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let (old, new) = (a[0] as i32 as i64, a[1] as i32 as i64);
+    if old == new {
+        p.fds.get(old)?;
+        return Ok(new as u64);
+    }
+    do_dup3(p, old, new, false)
+}
+
+pub(super) fn dup3(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let (old, new, flags) = (a[0] as i32 as i64, a[1] as i32 as i64, a[2] as u32);
+    if old == new || flags & !O::O_CLOEXEC != 0 {
+        return Err(E::EINVAL);
+    }
+    do_dup3(p, old, new, flags & O::O_CLOEXEC != 0)
+}
+
+fn do_pipe(p: &mut Process, addr: u64, flags: u32) -> SysResult {
+    if flags & !(O::O_CLOEXEC | O::O_NONBLOCK | O::O_DIRECT) != 0 {
+        return Err(E::EINVAL);
+    }
+    let (r, w) = host::pipe()?;
+    if flags & O::O_NONBLOCK != 0 {
+        host::set_status_flags(r, O::O_NONBLOCK)?;
+        host::set_status_flags(w, O::O_WRONLY | O::O_NONBLOCK)?;
+    }
+    let cloexec = flags & O::O_CLOEXEC != 0;
+    let st = flags & O::O_NONBLOCK;
+    let rf = Rc::new(RefCell::new(OpenFile::host(r, O::O_RDONLY | st, None)));
+    let wf = Rc::new(RefCell::new(OpenFile::host(w, O::O_WRONLY | st, None)));
+    let rfd = p.fds.alloc(FdEntry { file: rf, cloexec }, 0)?;
+    let wfd = match p.fds.alloc(FdEntry { file: wf, cloexec }, 0) {
+        Ok(fd) => fd,
+        Err(e) => {
+            let _ = p.fds.close(rfd);
+            return Err(e);
+        }
+    };
+    let mut b = [0u8; 8];
+    b[..4].copy_from_slice(&(rfd as i32).to_le_bytes());
+    b[4..].copy_from_slice(&(wfd as i32).to_le_bytes());
+    if let Err(e) = write_guest(p, addr, &b) {
+        let _ = p.fds.close(rfd);
+        let _ = p.fds.close(wfd);
+        return Err(e);
+    }
+    Ok(0)
+}
+
+pub(super) fn pipe(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    do_pipe(p, a[0], 0)
+}
+
+pub(super) fn pipe2(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    do_pipe(p, a[0], a[1] as u32)
+}
+
+const F_DUPFD: u64 = 0;
+const F_GETFD: u64 = 1;
+const F_SETFD: u64 = 2;
+const F_GETFL: u64 = 3;
+const F_SETFL: u64 = 4;
+const F_GETLK: u64 = 5;
+const F_SETLK: u64 = 6;
+const F_SETLKW: u64 = 7;
+const F_DUPFD_CLOEXEC: u64 = 1030;
+const F_GETPIPE_SZ: u64 = 1032;
+
+pub(super) fn fcntl(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let fd = a[0] as i32 as i64;
+    match a[1] {
+        F_DUPFD | F_DUPFD_CLOEXEC => {
+            if a[2] as usize >= crate::fd::MAX_FDS {
+                return Err(E::EINVAL);
+            }
+            dup_to(p, fd, a[2] as usize, a[1] == F_DUPFD_CLOEXEC)
+        }
+        F_GETFD => Ok(p.fds.get(fd)?.cloexec as u64),
+        F_SETFD => {
+            p.fds.get_mut(fd)?.cloexec = a[2] & 1 != 0;
+            Ok(0)
+        }
+        F_GETFL => {
+            let f = p.fds.file(fd)?;
+            let of = f.borrow();
+            let mut fl = of.flags;
+            if let Some(h) = of.host_fd() {
+                let hf = host::get_status_flags(h)?;
+                fl = (fl & !(O::O_APPEND | O::O_NONBLOCK)) | (hf & (O::O_APPEND | O::O_NONBLOCK));
+            }
+            Ok((fl | O::O_LARGEFILE) as u64)
+        }
+        F_SETFL => {
+            let f = p.fds.file(fd)?;
+            let mut of = f.borrow_mut();
+            let keep = of.flags & !(O::O_APPEND | O::O_NONBLOCK);
+            let new = keep | (a[2] as u32 & (O::O_APPEND | O::O_NONBLOCK));
+            if let Some(h) = of.host_fd() {
+                host::set_status_flags(h, new)?;
+            }
+            of.flags = new;
+            Ok(0)
+        }
+        // Record locks: a single emulated process cannot conflict with itself; report the
+        // lock as free/granted.
+        F_GETLK => {
+            p.fds.get(fd)?;
+            let mut b = read_guest(p, a[2], 32)?;
+            b[0..2].copy_from_slice(&2u16.to_le_bytes()); // F_UNLCK
+            write_guest(p, a[2], &b)?;
+            Ok(0)
+        }
+        F_SETLK | F_SETLKW => {
+            p.fds.get(fd)?;
+            Ok(0)
+        }
+        F_GETPIPE_SZ => {
+            p.fds.get(fd)?;
+            Ok(65536)
+        }
+        _ => Err(E::EINVAL),
+    }
+}
+
+const TCGETS: u64 = 0x5401;
+const TIOCGWINSZ: u64 = 0x5413;
+const TIOCGPGRP: u64 = 0x540f;
+const FIONREAD: u64 = 0x541b;
+const FIOCLEX: u64 = 0x5451;
+const FIONCLEX: u64 = 0x5450;
+
+pub(super) fn ioctl(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let fd = a[0] as i32 as i64;
+    let f = p.fds.file(fd)?;
+    let h = f.borrow().host_fd();
+    let tty = h.is_some_and(host::isatty);
+    match a[1] {
+        FIOCLEX | FIONCLEX => {
+            p.fds.get_mut(fd)?.cloexec = a[1] == FIOCLEX;
+            Ok(0)
+        }
+        TCGETS if tty => {
+            let t = host::tcgetattr(h.unwrap_or(-1))?;
+            write_guest(p, a[2], &t[..36])?;
+            Ok(0)
+        }
+        TIOCGWINSZ if tty => {
+            let w = host::winsize(h.unwrap_or(-1))?;
+            let b: Vec<u8> = w.iter().flat_map(|v| v.to_le_bytes()).collect();
+            write_guest(p, a[2], &b)?;
+            Ok(0)
+        }
+        TIOCGPGRP if tty => {
+            write_guest(p, a[2], &(crate::gate::pid()).to_le_bytes())?;
+            Ok(0)
+        }
+        TCGETS | TIOCGWINSZ | TIOCGPGRP => Err(E::ENOTTY),
+        FIONREAD => Err(E::ENOTTY),
+        _ => Err(E::ENOTTY),
+    }
+}
+
+pub(super) fn fsync(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let f = p.fds.file(a[0] as i64)?;
+    if let Some(h) = f.borrow().host_fd() {
+        host::fsync(h)?;
+    }
+    Ok(0)
+}
+
+pub(super) fn ftruncate(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let f = p.fds.file(a[0] as i64)?;
+    let h = f.borrow().host_fd().ok_or(E::EINVAL)?;
+    host::ftruncate(h, a[1] as i64)?;
+    Ok(0)
+}

@@ -1,0 +1,193 @@
+//! Process identity and lifetime: exit, ids, uname, limits, arch_prctl, TID address,
+//! robust list, futex (one thread), affinity, getrandom.
+
+use super::{read_guest, write_guest, SysResult};
+use crate::abi::errno as E;
+use crate::{gate, host, Outcome, Process};
+
+pub(super) fn exit_group(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    p.outcome = Some(Outcome::Exited((a[0] & 0xff) as i32));
+    Ok(0)
+}
+
+pub(super) fn exit(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    // With one thread, exiting the thread ends the process.
+    exit_group(p, a)
+}
+
+pub(super) fn getpid(_: &mut Process, _: &[u64; 6]) -> SysResult {
+    Ok(gate::pid() as u64)
+}
+
+pub(super) fn getppid(_: &mut Process, _: &[u64; 6]) -> SysResult {
+    Ok(gate::ppid() as u64)
+}
+
+pub(super) fn getuid(_: &mut Process, _: &[u64; 6]) -> SysResult {
+    Ok(host::ids()[0] as u64)
+}
+
+pub(super) fn geteuid(_: &mut Process, _: &[u64; 6]) -> SysResult {
+    Ok(host::ids()[1] as u64)
+}
+
+pub(super) fn getgid(_: &mut Process, _: &[u64; 6]) -> SysResult {
+    Ok(host::ids()[2] as u64)
+}
+
+pub(super) fn getegid(_: &mut Process, _: &[u64; 6]) -> SysResult {
+    Ok(host::ids()[3] as u64)
+}
+
+pub(super) fn sched_yield(_: &mut Process, _: &[u64; 6]) -> SysResult {
+    Ok(0)
+}
+
+/// The utsname the guest sees: a Linux x86-64 machine whatever the host is.
+pub(super) fn uname(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let mut b = [0u8; 65 * 6];
+    let fields: [&[u8]; 6] =
+        [b"Linux", &host::hostname(), b"6.1.0-emu", b"#1 SMP PREEMPT_DYNAMIC emu", b"x86_64", b"(none)"];
+    for (i, f) in fields.iter().enumerate() {
+        let n = f.len().min(64);
+        b[i * 65..i * 65 + n].copy_from_slice(&f[..n]);
+    }
+    write_guest(p, a[0], &b)?;
+    Ok(0)
+}
+
+const ARCH_SET_GS: u64 = 0x1001;
+const ARCH_SET_FS: u64 = 0x1002;
+const ARCH_GET_FS: u64 = 0x1003;
+const ARCH_GET_GS: u64 = 0x1004;
+const ARCH_GET_CPUID: u64 = 0x1011;
+const ARCH_SET_CPUID: u64 = 0x1012;
+
+pub(super) fn arch_prctl(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let canonical = |v: u64| v < 0x8000_0000_0000;
+    match a[0] {
+        ARCH_SET_FS if canonical(a[1]) => p.cpu.set_fs_base(a[1]),
+        ARCH_SET_GS if canonical(a[1]) => p.cpu.set_gs_base(a[1]),
+        ARCH_SET_FS | ARCH_SET_GS => return Err(E::EPERM),
+        ARCH_GET_FS => write_guest(p, a[1], &p.cpu.fs_base().to_le_bytes())?,
+        ARCH_GET_GS => write_guest(p, a[1], &p.cpu.gs_base().to_le_bytes())?,
+        ARCH_GET_CPUID => return Ok(1),
+        ARCH_SET_CPUID => return Err(E::ENODEV),
+        _ => return Err(E::EINVAL),
+    }
+    Ok(0)
+}
+
+pub(super) fn set_tid_address(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    p.clear_child_tid = a[0];
+    Ok(gate::pid() as u64)
+}
+
+pub(super) fn set_robust_list(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    if a[1] != 24 {
+        return Err(E::EINVAL);
+    }
+    p.robust_list = (a[0], a[1]);
+    Ok(0)
+}
+
+const RLIMIT_STACK: u64 = 3;
+const RLIMIT_NOFILE: u64 = 7;
+const RLIM_INFINITY: u64 = u64::MAX;
+
+fn rlimit(res: u64) -> Result<(u64, u64), i32> {
+    Ok(match res {
+        RLIMIT_STACK => (emu_loader::STACK_SIZE, RLIM_INFINITY),
+        RLIMIT_NOFILE => (crate::fd::MAX_FDS as u64, crate::fd::MAX_FDS as u64),
+        0..=15 => (RLIM_INFINITY, RLIM_INFINITY),
+        _ => return Err(E::EINVAL),
+    })
+}
+
+pub(super) fn getrlimit(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let (cur, max) = rlimit(a[0])?;
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&cur.to_le_bytes());
+    b[8..].copy_from_slice(&max.to_le_bytes());
+    write_guest(p, a[1], &b)?;
+    Ok(0)
+}
+
+pub(super) fn prlimit64(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    if a[0] != 0 && a[0] as i32 != gate::pid() {
+        return Err(E::ESRCH);
+    }
+    let (cur, max) = rlimit(a[1])?;
+    if a[3] != 0 {
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&cur.to_le_bytes());
+        b[8..].copy_from_slice(&max.to_le_bytes());
+        write_guest(p, a[3], &b)?;
+    }
+    if a[2] != 0 {
+        // New limits are accepted but not enforced (emu does not cap guest resources).
+        read_guest(p, a[2], 16)?;
+    }
+    Ok(0)
+}
+
+pub(super) fn getrusage(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let mut b = [0u8; 144];
+    let ns = host::cpu_time_ns();
+    b[0..8].copy_from_slice(&(ns / 1_000_000_000).to_le_bytes());
+    b[8..16].copy_from_slice(&((ns % 1_000_000_000) / 1000).to_le_bytes());
+    let rss_kb = p.cpu.mem.resident_bytes() / 1024;
+    b[32..40].copy_from_slice(&rss_kb.to_le_bytes());
+    write_guest(p, a[1], &b)?;
+    Ok(0)
+}
+
+pub(super) fn sched_getaffinity(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let len = a[1] as usize;
+    if len < 8 || len % 8 != 0 {
+        return Err(E::EINVAL);
+    }
+    // One CPU, as the CPUID model and /proc/cpuinfo say.
+    let mut b = vec![0u8; 8];
+    b[0] = 1;
+    write_guest(p, a[2], &b)?;
+    Ok(8)
+}
+
+const FUTEX_WAIT: u64 = 0;
+const FUTEX_WAKE: u64 = 1;
+const FUTEX_WAIT_BITSET: u64 = 9;
+const FUTEX_WAKE_BITSET: u64 = 10;
+
+/// Futexes with a single thread: a wait whose value matches would block forever (no
+/// one can wake it), so it is reported as a deadlock-free timeout only if a timeout is
+/// given; wakes find no waiters.
+pub(super) fn futex(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let op = a[1] & 0x7f;
+    match op {
+        FUTEX_WAIT | FUTEX_WAIT_BITSET => {
+            let v = u32::from_le_bytes(read_guest(p, a[0], 4)?.try_into().unwrap());
+            if v != a[2] as u32 {
+                return Err(E::EAGAIN);
+            }
+            if a[3] == 0 {
+                log::warn!("futex wait with no other thread to wake it");
+                return Err(E::EDEADLK);
+            }
+            Err(E::ETIMEDOUT)
+        }
+        FUTEX_WAKE | FUTEX_WAKE_BITSET => Ok(0),
+        _ => Err(E::ENOSYS),
+    }
+}
+
+pub(super) fn getrandom(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    if a[2] & !7 != 0 {
+        return Err(E::EINVAL);
+    }
+    let n = a[1].min(1 << 25) as usize;
+    let mut b = vec![0u8; n];
+    gate::random_bytes(&mut b);
+    write_guest(p, a[0], &b)?;
+    Ok(n as u64)
+}
