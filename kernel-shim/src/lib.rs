@@ -5,6 +5,7 @@
 //! what the stop means in Linux terms (a syscall to serve, a fault that becomes a signal).
 
 pub mod abi;
+mod exec;
 mod fd;
 pub mod gate;
 pub mod host;

@@ -3,10 +3,10 @@
 
 use crate::abi::signal as S;
 use crate::fd::FdTable;
-use crate::path::{bytes_to_path, Sysroot};
-use crate::{gate, host, sys};
+use crate::path::Sysroot;
+use crate::{exec, gate, host, sys};
 use emu_cpu::{AddressSpace, Cpu, Exit};
-use emu_loader::{ElfFile, LoadError, LoadRequest};
+use emu_loader::LoadError;
 use std::path::PathBuf;
 
 /// How emu was asked to run the guest.
@@ -77,93 +77,56 @@ pub struct Process {
     pub(crate) env_range: (u64, u64),
     pub(crate) umask: u32,
     pub(crate) outcome: Option<Outcome>,
+    /// The vDSO's address range: syscalls made from it are vDSO calls.
+    pub(crate) vdso: Option<(u64, u64)>,
 }
 
 impl Process {
-    /// Loads `program` (a host path, already located) as execve would and prepares the
-    /// first thread.
-    pub fn spawn(
-        cfg: &Config,
-        program: &[u8],
-        argv: Vec<Vec<u8>>,
-        envp: Vec<Vec<u8>>,
-    ) -> Result<Process, SpawnError> {
+    /// Loads `program` as execve would (an ELF program or a `#!` script) and prepares
+    /// the first thread.
+    pub fn spawn(cfg: &Config, program: &[u8], argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> Result<Process, SpawnError> {
         let sysroot = Sysroot::new(cfg.sysroot.clone());
         let cwd = host::host_getcwd();
-        let guest_abs = crate::path::join(&cwd, program);
-        let host_path = sysroot.host_path(&guest_abs);
-        let exe = ElfFile::open(&bytes_to_path(&host_path)).map_err(SpawnError::Load)?;
-        let interp = match &exe.interp {
-            Some(ip) => {
-                let hp = sysroot.host_path(ip.as_bytes());
-                match ElfFile::open(&bytes_to_path(&hp)) {
-                    Ok(f) => Some(f),
-                    Err(LoadError::NotFound(_)) => {
-                        return Err(SpawnError::Load(LoadError::InterpreterNotFound {
-                            program: bytes_to_path(program),
-                            tried: bytes_to_path(&hp),
-                        }))
-                    }
-                    Err(e) => {
-                        return Err(SpawnError::Load(LoadError::BadInterpreter {
-                            program: bytes_to_path(program),
-                            cause: Box::new(e),
-                        }))
-                    }
-                }
-            }
-            None => None,
-        };
-        let mut mem = AddressSpace::new();
-        let mut random = [0u8; 16];
-        gate::random_bytes(&mut random);
-        let ids = host::ids();
-        let cpuid = emu_cpu::cpuid::CpuidModel::default();
-        let req = LoadRequest {
-            exe: &exe,
-            interp: interp.as_ref(),
-            execfn: program,
-            argv: &argv,
-            envp: &envp,
-            random,
-            hwcap: cpuid.edx1 as u64,
-            vdso: None,
-            ids: [ids[0] as u64, ids[1] as u64, ids[2] as u64, ids[3] as u64],
-        };
-        let loaded = emu_loader::load(&mut mem, &req).map_err(SpawnError::Load)?;
-        let mut cpu = Cpu::new(mem);
-        cpu.cpuid = cpuid;
-        cpu.tsc = gate::tsc;
-        cpu.rip = loaded.entry;
-        cpu.set_reg(emu_cpu::Reg::Rsp, loaded.sp);
-        // The ELF ABI leaves rdx as an atexit pointer for the program; Linux passes 0.
-        cpu.set_reg(emu_cpu::Reg::Rdx, 0);
-        log::debug!(
-            "loaded {} at bias {:#x}, entry {:#x}, sp {:#x}, brk {:#x}",
-            String::from_utf8_lossy(program),
-            loaded.main.bias,
-            loaded.entry,
-            loaded.sp,
-            loaded.brk
-        );
-        Ok(Process {
-            cpu,
+        let img = exec::load_program(&sysroot, &cwd, program, argv, envp).map_err(SpawnError::Load)?;
+        let mut p = Process {
+            cpu: Cpu::new(AddressSpace::new()),
             fds: FdTable::with_stdio(),
             sysroot,
             cwd,
-            brk_start: loaded.brk,
-            brk: loaded.brk,
-            exe: guest_abs,
+            brk_start: 0,
+            brk: 0,
+            exe: Vec::new(),
             sigactions: [SigAction::default(); 65],
             sigmask: 0,
             clear_child_tid: 0,
             robust_list: (0, 0),
-            auxv: loaded.auxv.clone(),
-            argv_range: (loaded.stack.argv_start, loaded.stack.argv_end),
-            env_range: (loaded.stack.env_start, loaded.stack.env_end),
+            auxv: Vec::new(),
+            argv_range: (0, 0),
+            env_range: (0, 0),
             umask: 0o022,
             outcome: None,
-        })
+            vdso: None,
+        };
+        p.install(img);
+        Ok(p)
+    }
+
+    /// Makes `img` the process's address space and resets the thread to its entry point.
+    pub(crate) fn install(&mut self, img: exec::Image) {
+        let mut cpu = Cpu::new(img.mem);
+        cpu.tsc = gate::tsc;
+        cpu.rip = img.entry;
+        cpu.set_reg(emu_cpu::Reg::Rsp, img.sp);
+        self.cpu = cpu;
+        self.brk_start = img.brk;
+        self.brk = img.brk;
+        self.exe = img.exe;
+        self.auxv = img.auxv;
+        self.argv_range = img.argv_range;
+        self.env_range = img.env_range;
+        self.vdso = img.vdso;
+        self.clear_child_tid = 0;
+        self.robust_list = (0, 0);
     }
 
     /// Runs the guest until it exits or dies.

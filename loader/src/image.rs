@@ -29,8 +29,8 @@ pub struct LoadRequest<'a> {
     /// AT_RANDOM bytes.
     pub random: [u8; 16],
     pub hwcap: u64,
-    /// AT_SYSINFO_EHDR: address of the vDSO, if mapped.
-    pub vdso: Option<u64>,
+    /// Map emu's vDSO and pass it as AT_SYSINFO_EHDR.
+    pub vdso: bool,
     /// uid, euid, gid, egid.
     pub ids: [u64; 4],
 }
@@ -60,6 +60,8 @@ pub struct Loaded {
     pub brk: u64,
     pub auxv: Vec<AuxEntry>,
     pub stack: StackInfo,
+    /// Where the vDSO was mapped: [start, end).
+    pub vdso: Option<(u64, u64)>,
 }
 
 fn map_image(mem: &mut AddressSpace, elf: &ElfFile, bias: u64) -> Result<MappedImage, LoadError> {
@@ -142,8 +144,21 @@ pub fn load(mem: &mut AddressSpace, req: &LoadRequest) -> Result<Loaded, LoadErr
         }
         None => None,
     };
+    let vdso = if req.vdso {
+        let (img, _) = crate::vdso::image();
+        let size = img.len() as u64;
+        let at = mem
+            .find_free(0, size)
+            .ok_or_else(|| LoadError::NoMemory(exe.path.clone(), "no room for the vDSO".into()))?;
+        mem.map(at, size, Perm::RX, VmaInfo::named("[vdso]"))
+            .and_then(|_| mem.poke(at, &img).map_err(|_| emu_cpu::MemError::NoMemory))
+            .map_err(|e| LoadError::NoMemory(exe.path.clone(), e.to_string()))?;
+        Some((at, at + size))
+    } else {
+        None
+    };
     let entry = interp.as_ref().map(|i| i.entry).unwrap_or(main.entry);
-    let (sp, auxv, stack) = build_stack(mem, req, &main, interp.as_ref())
+    let (sp, auxv, stack) = build_stack(mem, req, &main, interp.as_ref(), vdso.map(|v| v.0))
         .map_err(|why| LoadError::NoMemory(exe.path.clone(), why))?;
-    Ok(Loaded { main, interp, entry, sp, brk, auxv, stack })
+    Ok(Loaded { main, interp, entry, sp, brk, auxv, stack, vdso })
 }

@@ -8,6 +8,7 @@ mod elf_file;
 mod error;
 mod image;
 mod stack;
+pub mod vdso;
 
 pub use elf_file::{ElfFile, Segment};
 pub use error::LoadError;

@@ -50,10 +50,11 @@ pub(crate) fn build_stack(
     req: &LoadRequest,
     main: &MappedImage,
     interp: Option<&MappedImage>,
+    vdso: Option<u64>,
 ) -> Result<(u64, Vec<AuxEntry>, StackInfo), String> {
     use auxv::*;
     let mut sp = STACK_TOP - 8;
-    let mut put = |mem: &mut AddressSpace, sp: &mut u64, bytes: &[u8]| -> Result<u64, String> {
+    let put = |mem: &mut AddressSpace, sp: &mut u64, bytes: &[u8]| -> Result<u64, String> {
         *sp -= bytes.len() as u64;
         mem.poke(*sp, bytes).map_err(|_| "initial stack overflow".to_string())?;
         Ok(*sp)
@@ -95,7 +96,7 @@ pub(crate) fn build_stack(
     sp &= !15;
 
     let mut av: Vec<AuxEntry> = Vec::new();
-    if let Some(v) = req.vdso {
+    if let Some(v) = vdso {
         av.push((AT_SYSINFO_EHDR, v));
     }
     av.push((AT_MINSIGSTKSZ, MINSIGSTKSZ));

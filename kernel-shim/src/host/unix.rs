@@ -497,3 +497,71 @@ pub fn read_dir_entries(fd: i32) -> HostResult<Vec<(u64, u8, Vec<u8>)>> {
     unsafe { libc::closedir(dir) };
     Ok(out)
 }
+
+/// Forks the whole emu process: the child continues with a copy of every guest state.
+/// Returns the child's pid in the parent and 0 in the child.
+pub fn fork() -> HostResult<i32> {
+    // SAFETY: emu runs guest threads on one host thread, so the child is consistent.
+    let r = unsafe { libc::fork() };
+    check(r as i64).map(|v| v as i32)
+}
+
+/// waitpid with Linux option bits; returns (pid, Linux wait status).
+pub fn waitpid(pid: i32, options: u32) -> HostResult<(i32, i32)> {
+    let mut h = 0;
+    if options & 1 != 0 {
+        h |= libc::WNOHANG;
+    }
+    if options & 2 != 0 {
+        h |= libc::WUNTRACED;
+    }
+    if options & 8 != 0 {
+        h |= libc::WCONTINUED;
+    }
+    let mut status = 0;
+    // SAFETY: `status` is a valid out-pointer.
+    let r = unsafe { libc::waitpid(pid, &mut status, h) };
+    let r = check(r as i64)? as i32;
+    Ok((r, status_to_linux(status)))
+}
+
+fn status_to_linux(s: i32) -> i32 {
+    if libc::WIFEXITED(s) {
+        (libc::WEXITSTATUS(s) & 0xff) << 8
+    } else if libc::WIFSIGNALED(s) {
+        signal_to_linux(libc::WTERMSIG(s)) | if libc::WCOREDUMP(s) { 0x80 } else { 0 }
+    } else if libc::WIFSTOPPED(s) {
+        (signal_to_linux(libc::WSTOPSIG(s)) << 8) | 0x7f
+    } else {
+        0xffff
+    }
+}
+
+/// Host signal number to Linux's.
+pub fn signal_to_linux(h: i32) -> i32 {
+    use crate::abi::signal as S;
+    match h {
+        libc::SIGBUS => S::SIGBUS,
+        libc::SIGUSR1 => S::SIGUSR1,
+        libc::SIGUSR2 => S::SIGUSR2,
+        libc::SIGCHLD => S::SIGCHLD,
+        libc::SIGCONT => S::SIGCONT,
+        libc::SIGSTOP => S::SIGSTOP,
+        libc::SIGTSTP => S::SIGTSTP,
+        libc::SIGSYS => S::SIGSYS,
+        s => s,
+    }
+}
+
+pub fn kill(pid: i32, sig: i32) -> HostResult<()> {
+    let hs = if sig == 0 { 0 } else { host_signal(sig) };
+    // SAFETY: plain integers.
+    check(unsafe { libc::kill(pid, hs) } as i64).map(|_| ())
+}
+
+/// Immediately ends this host process (a forked emu child that must not run destructors
+/// shared with the parent).
+pub fn exit_now(code: i32) -> ! {
+    // SAFETY: ends the process.
+    unsafe { libc::_exit(code) }
+}

@@ -9,6 +9,7 @@ use crate::Process;
 use std::sync::OnceLock;
 
 mod file;
+mod fork;
 mod fs;
 pub(crate) mod mm;
 mod process;
@@ -76,7 +77,13 @@ static ROWS: &[Row] = &[
     row(33, "dup2", file::dup2, Full),
     row(35, "nanosleep", time::nanosleep, Full),
     row(39, "getpid", process::getpid, Full),
+    row(56, "clone", fork::clone, Partial),
+    row(57, "fork", fork::fork, Full),
+    row(58, "vfork", fork::vfork, Partial),
+    row(59, "execve", fork::execve, Full),
     row(60, "exit", process::exit, Full),
+    row(61, "wait4", fork::wait4, Full),
+    row(62, "kill", fork::kill, Partial),
     row(63, "uname", process::uname, Full),
     row(72, "fcntl", file::fcntl, Partial),
     row(74, "fsync", file::fsync, Full),
@@ -107,6 +114,7 @@ static ROWS: &[Row] = &[
     row(131, "sigaltstack", signal::sigaltstack, Partial),
     row(158, "arch_prctl", process::arch_prctl, Full),
     row(186, "gettid", process::getpid, Full),
+    row(200, "tkill", fork::tkill, Partial),
     row(201, "time", time::time, Full),
     row(202, "futex", process::futex, Partial),
     row(204, "sched_getaffinity", process::sched_getaffinity, Full),
@@ -116,6 +124,7 @@ static ROWS: &[Row] = &[
     row(229, "clock_getres", time::clock_getres, Full),
     row(230, "clock_nanosleep", time::clock_nanosleep, Full),
     row(231, "exit_group", process::exit_group, Full),
+    row(234, "tgkill", fork::tgkill, Partial),
     row(257, "openat", file::openat, Full),
     row(258, "mkdirat", fs::mkdirat, Full),
     row(262, "newfstatat", fs::newfstatat, Full),
@@ -130,9 +139,11 @@ static ROWS: &[Row] = &[
     row(292, "dup3", file::dup3, Full),
     row(293, "pipe2", file::pipe2, Full),
     row(302, "prlimit64", process::prlimit64, Partial),
+    row(309, "getcpu", process::getcpu, Full),
     row(316, "renameat2", fs::renameat2, Partial),
     row(318, "getrandom", process::getrandom, Full),
     row(332, "statx", fs::statx, Full),
+    row(322, "execveat", fork::execveat, Full),
     nosys(334, "rseq"),
     nosys(435, "clone3"),
     row(439, "faccessat2", fs::faccessat2, Full),

@@ -191,3 +191,12 @@ pub(super) fn getrandom(p: &mut Process, a: &[u64; 6]) -> SysResult {
     write_guest(p, a[0], &b)?;
     Ok(n as u64)
 }
+
+pub(super) fn getcpu(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    for addr in [a[0], a[1]] {
+        if addr != 0 {
+            write_guest(p, addr, &0u32.to_le_bytes())?;
+        }
+    }
+    Ok(0)
+}

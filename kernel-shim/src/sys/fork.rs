@@ -1,0 +1,202 @@
+//! Processes: fork, vfork, clone (new processes; threads are not supported yet), wait4,
+//! kill/tkill/tgkill, and execve/execveat. A new guest process is a fork of emu itself, so
+//! parent and child each keep their own emulated address space, fds and signal state.
+
+use super::{read_guest, read_path, write_guest, SysResult};
+use crate::abi::{errno as E, signal as S};
+use crate::host::{self, Errno};
+use crate::{exec, gate, Outcome, Process};
+
+const CLONE_VM: u64 = 0x100;
+const CLONE_VFORK: u64 = 0x4000;
+const CLONE_THREAD: u64 = 0x10000;
+const CLONE_SETTLS: u64 = 0x80000;
+const CLONE_PARENT_SETTID: u64 = 0x100000;
+const CLONE_CHILD_CLEARTID: u64 = 0x200000;
+const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
+
+fn new_process(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u64) -> SysResult {
+    if flags & CLONE_THREAD != 0 {
+        log::warn!("clone: threads (CLONE_THREAD) are not supported yet");
+        return Err(E::ENOSYS);
+    }
+    let pid = host::fork()?;
+    if pid == 0 {
+        // Child: a copy of the parent's process. With CLONE_VM the parent's memory is
+        // copied rather than shared; for vfork-style use (run on a separate stack, then
+        // execve or _exit) the difference cannot be observed except through stores the
+        // child makes before exec.
+        if stack != 0 {
+            p.cpu.set_reg(emu_cpu::Reg::Rsp, stack);
+        }
+        if flags & CLONE_SETTLS != 0 {
+            p.cpu.set_fs_base(tls);
+        }
+        let me = gate::pid();
+        if flags & CLONE_CHILD_SETTID != 0 {
+            let _ = write_guest(p, ctid, &me.to_le_bytes());
+        }
+        if flags & CLONE_CHILD_CLEARTID != 0 {
+            p.clear_child_tid = ctid;
+        }
+        return Ok(0);
+    }
+    if flags & CLONE_PARENT_SETTID != 0 {
+        let _ = write_guest(p, ptid, &pid.to_le_bytes());
+    }
+    if flags & CLONE_VFORK != 0 && flags & CLONE_VM != 0 {
+        // The parent of a vfork sleeps until the child execs or exits; waiting for the
+        // child to exit is stricter but observably fine, except for long-lived children,
+        // so the parent goes on (its memory is not shared with the child anyway).
+    }
+    Ok(pid as u64)
+}
+
+pub(super) fn fork(p: &mut Process, _: &[u64; 6]) -> SysResult {
+    new_process(p, S::SIGCHLD as u64, 0, 0, 0, 0)
+}
+
+pub(super) fn vfork(p: &mut Process, _: &[u64; 6]) -> SysResult {
+    new_process(p, CLONE_VM | CLONE_VFORK | S::SIGCHLD as u64, 0, 0, 0, 0)
+}
+
+pub(super) fn clone(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    new_process(p, a[0], a[1], a[2], a[3], a[4])
+}
+
+pub(super) fn wait4(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let (pid, status, options) = (a[0] as i32, a[1], a[2] as u32);
+    if options & !(1 | 2 | 8 | 0x2000_0000 | 0x4000_0000 | 0x8000_0000) != 0 {
+        return Err(E::EINVAL);
+    }
+    let (r, st) = host::waitpid(pid, options)?;
+    if status != 0 && r != 0 {
+        write_guest(p, status, &st.to_le_bytes())?;
+    }
+    if a[3] != 0 {
+        write_guest(p, a[3], &[0u8; 144])?;
+    }
+    Ok(r as u64)
+}
+
+/// Sends `sig` to this process: without signal delivery to handlers yet, a signal whose
+/// action is the default either ends the process or is ignored, as Linux's default is.
+fn signal_self(p: &mut Process, sig: i32) -> SysResult {
+    if sig == 0 {
+        return Ok(0);
+    }
+    let act = p.sigactions[sig as usize];
+    let ignored_by_default = matches!(sig, S::SIGCHLD | S::SIGCONT | 23 | 28);
+    if act.handler == 1 || (act.handler == 0 && ignored_by_default) {
+        return Ok(0);
+    }
+    if act.handler == 0 || sig == S::SIGKILL {
+        p.outcome = Some(Outcome::Signaled { sig, rip: p.cpu.rip, fault_addr: None, detail: None });
+        return Ok(0);
+    }
+    log::warn!("signal {} to a guest handler: delivery not supported yet", S::name(sig));
+    Err(E::ENOSYS)
+}
+
+fn valid_sig(sig: u64) -> Result<i32, Errno> {
+    if sig > 64 {
+        return Err(E::EINVAL);
+    }
+    Ok(sig as i32)
+}
+
+pub(super) fn kill(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let (pid, sig) = (a[0] as i32, valid_sig(a[1])?);
+    if pid == gate::pid() {
+        return signal_self(p, sig);
+    }
+    host::kill(pid, sig)?;
+    if pid <= 0 && pid != -1 {
+        // The process group includes this process.
+        return signal_self(p, sig);
+    }
+    Ok(0)
+}
+
+pub(super) fn tgkill(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let (tgid, tid, sig) = (a[0] as i32, a[1] as i32, valid_sig(a[2])?);
+    if tgid == gate::pid() && tid == gate::pid() {
+        return signal_self(p, sig);
+    }
+    Err(E::ESRCH)
+}
+
+pub(super) fn tkill(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let (tid, sig) = (a[0] as i32, valid_sig(a[1])?);
+    if tid == gate::pid() {
+        return signal_self(p, sig);
+    }
+    Err(E::ESRCH)
+}
+
+/// Reads a NULL-terminated array of string pointers.
+fn read_strings(p: &mut Process, mut addr: u64) -> Result<Vec<Vec<u8>>, Errno> {
+    let mut out = Vec::new();
+    if addr == 0 {
+        return Ok(out);
+    }
+    let mut total = 0usize;
+    loop {
+        let ptr = u64::from_le_bytes(read_guest(p, addr, 8)?.try_into().expect("8 bytes"));
+        if ptr == 0 {
+            return Ok(out);
+        }
+        let s = p.cpu.mem.read_cstr(ptr, 128 * 1024).map_err(|_| E::EFAULT)?;
+        total += s.len() + 9;
+        if total > 2 << 20 {
+            return Err(E::E2BIG);
+        }
+        out.push(s);
+        addr += 8;
+    }
+}
+
+fn do_execve(p: &mut Process, path: Vec<u8>, argv: u64, envp: u64) -> SysResult {
+    let argv = read_strings(p, argv)?;
+    let envp = read_strings(p, envp)?;
+    if path.is_empty() {
+        return Err(E::ENOENT);
+    }
+    let img = exec::load_program(&p.sysroot, &p.cwd, &path, argv, envp).map_err(|e| {
+        log::debug!("execve {}: {e}", String::from_utf8_lossy(&path));
+        exec::load_errno(&e)
+    })?;
+    p.install(img);
+    p.fds.close_on_exec();
+    // Handled signals revert to the default action; ignored ones stay ignored.
+    for act in p.sigactions.iter_mut() {
+        if act.handler != 1 {
+            *act = Default::default();
+        }
+    }
+    Ok(0)
+}
+
+pub(super) fn execve(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let path = read_path(p, a[0])?;
+    let r = do_execve(p, path, a[1], a[2]);
+    // On success the new image's registers start clean; rax must be 0 at entry.
+    r
+}
+
+pub(super) fn execveat(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    const AT_EMPTY_PATH: u64 = 0x1000;
+    let (dirfd, path) = (a[0] as i32 as i64, read_path(p, a[1])?);
+    let full = if path.first() == Some(&b'/') || dirfd == crate::abi::AT_FDCWD as i64 {
+        path
+    } else {
+        let f = p.fds.file(dirfd)?;
+        let base = f.borrow().path.clone().ok_or(E::ENOENT)?;
+        if path.is_empty() && a[4] & AT_EMPTY_PATH != 0 {
+            base
+        } else {
+            [base, b"/".to_vec(), path].concat()
+        }
+    };
+    do_execve(p, full, a[2], a[3])
+}
