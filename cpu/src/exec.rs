@@ -3,6 +3,7 @@
 use crate::decode::{Flow, Op, Stop};
 use crate::mem::{Access, Fault, FaultKind, PAGE_MASK, PAGE_SIZE};
 use crate::state::Cpu;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Why `Cpu::run` returned. `rip` points at the faulting instruction for faults, and past
 /// the instruction for `Syscall` and `Breakpoint`.
@@ -26,6 +27,16 @@ pub enum Exit {
     Interrupt(u8),
     /// `icount` reached `budget`.
     Budget,
+    /// `request_stop` was called (an asynchronous event wants attention).
+    Interrupted,
+}
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Asks every running `Cpu::run` to return `Exit::Interrupted` at the next block
+/// boundary. Async-signal-safe: a host signal handler may call it.
+pub fn request_stop() {
+    STOP.store(true, Ordering::Relaxed);
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -53,6 +64,10 @@ impl Cpu {
         loop {
             if self.icount >= self.budget {
                 return Exit::Budget;
+            }
+            if STOP.load(Ordering::Relaxed) {
+                STOP.store(false, Ordering::Relaxed);
+                return Exit::Interrupted;
             }
             let rip = self.rip;
             let idx = match prev.and_then(|p| self.chained(p, rip)) {

@@ -8,12 +8,13 @@
 pub mod cpuid;
 mod decode;
 mod exec;
+mod fpstate;
 pub mod flags;
 pub mod mem;
 mod ops;
 pub mod state;
 pub mod x87;
 
-pub use exec::{Exit, RunStats};
+pub use exec::{request_stop, Exit, RunStats};
 pub use mem::{AddressSpace, Fault, FaultKind, MemError, Perm, Vma};
 pub use state::{Cpu, Reg};

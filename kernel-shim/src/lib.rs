@@ -11,6 +11,7 @@ pub mod gate;
 pub mod host;
 pub mod path;
 mod process;
+pub mod signal;
 mod sys;
 
 pub use process::{Config, Outcome, Process, SpawnError};

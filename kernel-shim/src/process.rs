@@ -4,6 +4,7 @@
 use crate::abi::signal as S;
 use crate::fd::FdTable;
 use crate::path::Sysroot;
+use crate::signal::{SigInfo, Signals};
 use crate::{exec, gate, host, sys};
 use emu_cpu::{AddressSpace, Cpu, Exit};
 use emu_loader::LoadError;
@@ -50,14 +51,6 @@ impl SpawnError {
     }
 }
 
-#[derive(Clone, Copy, Default)]
-pub struct SigAction {
-    pub handler: u64,
-    pub flags: u64,
-    pub restorer: u64,
-    pub mask: u64,
-}
-
 pub struct Process {
     pub cpu: Cpu,
     pub(crate) fds: FdTable,
@@ -68,8 +61,11 @@ pub struct Process {
     pub(crate) brk: u64,
     /// Guest path of the running program (/proc/self/exe).
     pub(crate) exe: Vec<u8>,
-    pub(crate) sigactions: [SigAction; 65],
-    pub(crate) sigmask: u64,
+    pub(crate) signals: Signals,
+    /// The mask to restore after a handler that interrupted rt_sigsuspend.
+    pub(crate) saved_mask: Option<u64>,
+    /// Why emu itself raised the last synchronous signal (shown if it kills the guest).
+    pub(crate) fault_detail: Option<String>,
     pub(crate) clear_child_tid: u64,
     pub(crate) robust_list: (u64, u64),
     pub(crate) auxv: Vec<(u64, u64)>,
@@ -96,8 +92,9 @@ impl Process {
             brk_start: 0,
             brk: 0,
             exe: Vec::new(),
-            sigactions: [SigAction::default(); 65],
-            sigmask: 0,
+            signals: Signals::default(),
+            saved_mask: None,
+            fault_detail: None,
             clear_child_tid: 0,
             robust_list: (0, 0),
             auxv: Vec::new(),
@@ -131,39 +128,47 @@ impl Process {
 
     /// Runs the guest until it exits or dies.
     pub fn run(&mut self) -> Outcome {
+        host::install_signal_forwarding();
         loop {
-            let exit = self.cpu.run();
-            match exit {
-                Exit::Syscall => {
-                    sys::dispatch(self);
-                    if let Some(o) = self.outcome.take() {
-                        return o;
-                    }
-                }
-                Exit::Budget => {}
-                other => {
-                    if let Some(o) = self.fault(other) {
-                        return o;
-                    }
-                }
+            match self.cpu.run() {
+                Exit::Syscall => sys::dispatch(self),
+                Exit::Budget | Exit::Interrupted => {}
+                other => self.fault(other),
+            }
+            if self.signals.pending != 0 || host::signals_pending() {
+                self.deliver_pending();
+            }
+            if let Some(o) = self.outcome.take() {
+                return o;
             }
         }
     }
 
-    /// A CPU exception: becomes a signal. With no handler installed (signal delivery to
-    /// guest handlers comes with the signals work) the default action kills the process.
-    fn fault(&mut self, exit: Exit) -> Option<Outcome> {
+    /// A CPU exception becomes a synchronous signal, as the kernel's trap handlers do.
+    fn fault(&mut self, exit: Exit) {
+        const SEGV_MAPERR: i32 = 1;
+        const SEGV_ACCERR: i32 = 2;
+        const ILL_ILLOPN: i32 = 2;
+        const FPE_INTDIV: i32 = 1;
+        const FPE_FLTINV: i32 = 7;
         let rip = self.cpu.rip;
-        let (sig, addr, detail) = match exit {
-            Exit::Fault(f) => (S::SIGSEGV, Some(f.addr), None),
-            Exit::InvalidOpcode(msg) => (S::SIGILL, None, Some(msg)),
-            Exit::DivideError => (S::SIGFPE, None, Some("integer divide error".into())),
-            Exit::Breakpoint => (S::SIGTRAP, None, None),
-            Exit::GeneralProtection => (S::SIGSEGV, Some(0), Some("general protection fault".into())),
-            Exit::FpException => (S::SIGFPE, None, Some("floating-point exception".into())),
-            Exit::Interrupt(n) => (S::SIGSEGV, Some(0), Some(format!("int {n:#x}"))),
-            Exit::Syscall | Exit::Budget => return None,
+        let (sig, code, addr, detail) = match exit {
+            Exit::Fault(f) => {
+                let code = match f.kind {
+                    emu_cpu::FaultKind::Unmapped => SEGV_MAPERR,
+                    emu_cpu::FaultKind::Protection => SEGV_ACCERR,
+                };
+                (S::SIGSEGV, code, f.addr, None)
+            }
+            Exit::InvalidOpcode(msg) => (S::SIGILL, ILL_ILLOPN, rip, Some(msg)),
+            Exit::DivideError => (S::SIGFPE, FPE_INTDIV, rip, Some("integer divide error".into())),
+            Exit::Breakpoint => (S::SIGTRAP, 0x80, 0, None),
+            Exit::GeneralProtection => (S::SIGSEGV, 0x80, 0, Some("general protection fault".into())),
+            Exit::FpException => (S::SIGFPE, FPE_FLTINV, rip, Some("floating-point exception".into())),
+            Exit::Interrupt(n) => (S::SIGSEGV, 0x80, 0, Some(format!("int {n:#x}"))),
+            Exit::Syscall | Exit::Budget | Exit::Interrupted => return,
         };
-        Some(Outcome::Signaled { sig, rip, fault_addr: addr, detail })
+        self.fault_detail = detail;
+        self.force_signal(SigInfo { signo: sig, code, addr, ..Default::default() });
     }
 }

@@ -72,7 +72,7 @@ pub fn image() -> (Vec<u8>, Vec<(String, u64)>) {
 
     // String table: "\0" SONAME VERSION names...
     let mut strtab = vec![0u8];
-    let mut stroff = |s: &str, t: &mut Vec<u8>| {
+    let stroff = |s: &str, t: &mut Vec<u8>| {
         let o = t.len();
         t.extend_from_slice(s.as_bytes());
         t.push(0);

@@ -565,3 +565,109 @@ pub fn exit_now(code: i32) -> ! {
     // SAFETY: ends the process.
     unsafe { libc::_exit(code) }
 }
+
+static PENDING_SIGNALS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+extern "C" fn on_host_signal(hs: libc::c_int) {
+    let sig = signal_to_linux(hs);
+    if (1..=64).contains(&sig) {
+        PENDING_SIGNALS.fetch_or(1 << (sig - 1), std::sync::atomic::Ordering::SeqCst);
+    }
+    emu_cpu::request_stop();
+}
+
+/// Routes the host signals a guest can receive (from the terminal, timers, children,
+/// kill) to the guest: they are recorded and delivered by the run loop. Host SIGPIPE is
+/// ignored so that writes report EPIPE, which the shim turns into the guest's SIGPIPE.
+/// Job-control stops keep their host default and stop emu as a whole.
+pub fn install_signal_forwarding() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let sigs = [
+            libc::SIGHUP,
+            libc::SIGINT,
+            libc::SIGQUIT,
+            libc::SIGTERM,
+            libc::SIGUSR1,
+            libc::SIGUSR2,
+            libc::SIGALRM,
+            libc::SIGCHLD,
+            libc::SIGWINCH,
+            libc::SIGVTALRM,
+            libc::SIGPROF,
+            libc::SIGURG,
+            libc::SIGXCPU,
+            libc::SIGXFSZ,
+        ];
+        // SAFETY: installing a handler that only touches atomics (async-signal-safe).
+        unsafe {
+            for s in sigs {
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = on_host_signal as *const () as usize;
+                sa.sa_flags = 0; // no SA_RESTART: blocking host calls return EINTR
+                libc::sigemptyset(&mut sa.sa_mask);
+                libc::sigaction(s, &sa, std::ptr::null_mut());
+            }
+            libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+        }
+    });
+}
+
+/// Linux signal bits the host delivered since the last call.
+pub fn take_pending_signals() -> u64 {
+    PENDING_SIGNALS.swap(0, std::sync::atomic::Ordering::SeqCst)
+}
+
+pub fn signals_pending() -> bool {
+    PENDING_SIGNALS.load(std::sync::atomic::Ordering::Relaxed) != 0
+}
+
+/// Sleeps briefly or until a host signal arrives.
+pub fn wait_for_signal() {
+    if !signals_pending() {
+        let ts = libc::timespec { tv_sec: 0, tv_nsec: 20_000_000 };
+        // SAFETY: valid timespec; interruption by a signal is the point.
+        unsafe { libc::nanosleep(&ts, std::ptr::null_mut()) };
+    }
+}
+
+pub fn alarm(secs: u32) -> u32 {
+    // SAFETY: plain integer.
+    unsafe { libc::alarm(secs) }
+}
+
+fn itimer_which(w: i32) -> libc::c_int {
+    match w {
+        0 => libc::ITIMER_REAL,
+        1 => libc::ITIMER_VIRTUAL,
+        _ => libc::ITIMER_PROF,
+    }
+}
+
+fn itv_to(v: [i64; 4]) -> libc::itimerval {
+    libc::itimerval {
+        it_interval: libc::timeval { tv_sec: v[0] as libc::time_t, tv_usec: v[1] as libc::suseconds_t },
+        it_value: libc::timeval { tv_sec: v[2] as libc::time_t, tv_usec: v[3] as libc::suseconds_t },
+    }
+}
+
+#[allow(clippy::unnecessary_cast)]
+fn itv_from(v: &libc::itimerval) -> [i64; 4] {
+    [v.it_interval.tv_sec as i64, v.it_interval.tv_usec as i64, v.it_value.tv_sec as i64, v.it_value.tv_usec as i64]
+}
+
+/// setitimer with (interval sec, usec, value sec, usec); returns the old value.
+pub fn setitimer(which: i32, new: [i64; 4]) -> HostResult<[i64; 4]> {
+    let n = itv_to(new);
+    let mut o = itv_to([0; 4]);
+    // SAFETY: valid in/out pointers.
+    check(unsafe { libc::setitimer(itimer_which(which), &n, &mut o) } as i64)?;
+    Ok(itv_from(&o))
+}
+
+pub fn getitimer(which: i32) -> HostResult<[i64; 4]> {
+    let mut o = itv_to([0; 4]);
+    // SAFETY: valid out pointer.
+    check(unsafe { libc::getitimer(itimer_which(which), &mut o) } as i64)?;
+    Ok(itv_from(&o))
+}

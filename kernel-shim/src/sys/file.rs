@@ -57,24 +57,20 @@ fn do_write(p: &mut Process, fd: u64, buf: u64, len: u64, off: Option<i64>) -> S
             };
             match r {
                 Err(E::EPIPE) => {
-                    // Writing to a pipe with no reader: SIGPIPE's default action kills the
-                    // process (delivery to handlers comes with the signals work).
                     drop(of);
-                    if p.sigactions[13].handler == 0 {
-                        p.outcome = Some(crate::Outcome::Signaled {
-                            sig: crate::abi::signal::SIGPIPE,
-                            rip: p.cpu.rip,
-                            fault_addr: None,
-                            detail: None,
-                        });
-                    }
-                    Err(E::EPIPE)
+                    Err(epipe(p))
                 }
                 r => Ok(r? as u64),
             }
         }
         Backing::Memory(_) => Err(E::EBADF),
     }
+}
+
+/// A write to a pipe with no reader raises SIGPIPE in the writer, then fails with EPIPE.
+fn epipe(p: &mut Process) -> i32 {
+    p.raise(crate::signal::SigInfo::user(crate::abi::signal::SIGPIPE));
+    E::EPIPE
 }
 
 pub(super) fn read(p: &mut Process, a: &[u64; 6]) -> SysResult {
@@ -142,15 +138,7 @@ pub(super) fn writev(p: &mut Process, a: &[u64; 6]) -> SysResult {
     let f = p.fds.file(a[0] as i64)?;
     let h = f.borrow().host_fd().ok_or(E::EBADF)?;
     match host::write(h, &data) {
-        Err(E::EPIPE) if p.sigactions[13].handler == 0 => {
-            p.outcome = Some(crate::Outcome::Signaled {
-                sig: crate::abi::signal::SIGPIPE,
-                rip: p.cpu.rip,
-                fault_addr: None,
-                detail: None,
-            });
-            Err(E::EPIPE)
-        }
+        Err(E::EPIPE) => Err(epipe(p)),
         r => Ok(r? as u64),
     }
 }

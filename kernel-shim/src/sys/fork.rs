@@ -5,7 +5,8 @@
 use super::{read_guest, read_path, write_guest, SysResult};
 use crate::abi::{errno as E, signal as S};
 use crate::host::{self, Errno};
-use crate::{exec, gate, Outcome, Process};
+use crate::signal::SigInfo;
+use crate::{exec, gate, Process};
 
 const CLONE_VM: u64 = 0x100;
 const CLONE_VFORK: u64 = 0x4000;
@@ -79,23 +80,19 @@ pub(super) fn wait4(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(r as u64)
 }
 
-/// Sends `sig` to this process: without signal delivery to handlers yet, a signal whose
-/// action is the default either ends the process or is ignored, as Linux's default is.
+/// Sends `sig` to this process (delivered when the syscall returns).
 fn signal_self(p: &mut Process, sig: i32) -> SysResult {
-    if sig == 0 {
-        return Ok(0);
+    if sig != 0 {
+        p.raise(SigInfo::user(sig));
     }
-    let act = p.sigactions[sig as usize];
-    let ignored_by_default = matches!(sig, S::SIGCHLD | S::SIGCONT | 23 | 28);
-    if act.handler == 1 || (act.handler == 0 && ignored_by_default) {
-        return Ok(0);
+    Ok(0)
+}
+
+fn tkill_self(p: &mut Process, sig: i32) -> SysResult {
+    if sig != 0 {
+        p.raise(SigInfo { code: -6, ..SigInfo::user(sig) }); // SI_TKILL
     }
-    if act.handler == 0 || sig == S::SIGKILL {
-        p.outcome = Some(Outcome::Signaled { sig, rip: p.cpu.rip, fault_addr: None, detail: None });
-        return Ok(0);
-    }
-    log::warn!("signal {} to a guest handler: delivery not supported yet", S::name(sig));
-    Err(E::ENOSYS)
+    Ok(0)
 }
 
 fn valid_sig(sig: u64) -> Result<i32, Errno> {
@@ -121,7 +118,7 @@ pub(super) fn kill(p: &mut Process, a: &[u64; 6]) -> SysResult {
 pub(super) fn tgkill(p: &mut Process, a: &[u64; 6]) -> SysResult {
     let (tgid, tid, sig) = (a[0] as i32, a[1] as i32, valid_sig(a[2])?);
     if tgid == gate::pid() && tid == gate::pid() {
-        return signal_self(p, sig);
+        return tkill_self(p, sig);
     }
     Err(E::ESRCH)
 }
@@ -129,7 +126,7 @@ pub(super) fn tgkill(p: &mut Process, a: &[u64; 6]) -> SysResult {
 pub(super) fn tkill(p: &mut Process, a: &[u64; 6]) -> SysResult {
     let (tid, sig) = (a[0] as i32, valid_sig(a[1])?);
     if tid == gate::pid() {
-        return signal_self(p, sig);
+        return tkill_self(p, sig);
     }
     Err(E::ESRCH)
 }
@@ -169,11 +166,12 @@ fn do_execve(p: &mut Process, path: Vec<u8>, argv: u64, envp: u64) -> SysResult 
     p.install(img);
     p.fds.close_on_exec();
     // Handled signals revert to the default action; ignored ones stay ignored.
-    for act in p.sigactions.iter_mut() {
-        if act.handler != 1 {
+    for act in p.signals.actions.iter_mut() {
+        if act.handler != crate::signal::SIG_IGN {
             *act = Default::default();
         }
     }
+    p.signals.altstack = (0, crate::signal::SS_DISABLE, 0);
     Ok(0)
 }
 

@@ -62,6 +62,7 @@ static ROWS: &[Row] = &[
     row(12, "brk", mm::brk, Full),
     row(13, "rt_sigaction", signal::rt_sigaction, Partial),
     row(14, "rt_sigprocmask", signal::rt_sigprocmask, Full),
+    row(15, "rt_sigreturn", signal::rt_sigreturn, Full),
     row(16, "ioctl", file::ioctl, Partial),
     row(17, "pread64", file::pread64, Full),
     row(18, "pwrite64", file::pwrite64, Full),
@@ -75,7 +76,11 @@ static ROWS: &[Row] = &[
     row(28, "madvise", mm::madvise, Partial),
     row(32, "dup", file::dup, Full),
     row(33, "dup2", file::dup2, Full),
+    row(34, "pause", signal::pause, Full),
     row(35, "nanosleep", time::nanosleep, Full),
+    row(36, "getitimer", signal::getitimer, Full),
+    row(37, "alarm", signal::alarm, Full),
+    row(38, "setitimer", signal::setitimer, Full),
     row(39, "getpid", process::getpid, Full),
     row(56, "clone", fork::clone, Partial),
     row(57, "fork", fork::fork, Full),
@@ -111,7 +116,9 @@ static ROWS: &[Row] = &[
     row(108, "getegid", process::getegid, Full),
     row(110, "getppid", process::getppid, Full),
     row(111, "getpgrp", process::getpid, Partial),
-    row(131, "sigaltstack", signal::sigaltstack, Partial),
+    row(127, "rt_sigpending", signal::rt_sigpending, Full),
+    row(130, "rt_sigsuspend", signal::rt_sigsuspend, Full),
+    row(131, "sigaltstack", signal::sigaltstack, Full),
     row(158, "arch_prctl", process::arch_prctl, Full),
     row(186, "gettid", process::getpid, Full),
     row(200, "tkill", fork::tkill, Partial),
@@ -171,15 +178,38 @@ pub(crate) fn dispatch(p: &mut Process) {
     let r = &p.cpu.regs;
     let nr = r[0];
     let args = [r[7], r[6], r[2], r[10], r[8], r[9]];
-    let res = match table().get(nr as usize).copied().flatten() {
-        Some(Row { f: Some(f), .. }) => f(p, &args),
-        Some(row) => {
-            debug_assert_eq!(row.support, Support::Enosys);
-            Err(E::ENOSYS)
+    let res = loop {
+        let res = match table().get(nr as usize).copied().flatten() {
+            Some(Row { f: Some(f), .. }) => f(p, &args),
+            Some(row) => {
+                debug_assert_eq!(row.support, Support::Enosys);
+                Err(E::ENOSYS)
+            }
+            None => {
+                warn_once(nr);
+                Err(E::ENOSYS)
+            }
+        };
+        if res != Err(E::EINTR) || nr == 15 {
+            break res;
         }
-        None => {
-            warn_once(nr);
-            Err(E::ENOSYS)
+        // A host signal interrupted a blocking host call. If it means nothing to the
+        // guest, carry on as Linux would; if a handler with SA_RESTART will run, make the
+        // guest re-execute the syscall after the handler; otherwise report EINTR.
+        p.collect_host_signals();
+        if p.outcome.is_some() {
+            break res;
+        }
+        match p.next_action() {
+            None => continue,
+            Some(act) if act.handler > crate::signal::SIG_IGN && act.flags & crate::signal::SA_RESTART != 0 => {
+                if matches!(nr, 34 | 130 | 35 | 230) {
+                    break res; // pause, sigsuspend and sleeps are never restarted
+                }
+                p.cpu.rip -= 2;
+                return; // rax still holds the syscall number
+            }
+            Some(_) => break res,
         }
     };
     if log::log_enabled!(log::Level::Trace) {
