@@ -1,5 +1,7 @@
 //! Differential tests of `ops/shift.rs` against the host CPU.
 
+// They run host instructions, so they exist only on x86-64 Linux hosts.
+#![cfg(all(target_arch = "x86_64", target_os = "linux"))]
 #![allow(clippy::field_reassign_with_default)]
 
 #[macro_use]

@@ -2,6 +2,8 @@
 //! checks (the oracle there is the native run of the same instruction with the count cut
 //! to the elements that fit before the fault).
 
+// They run host instructions, so they exist only on x86-64 Linux hosts.
+#![cfg(all(target_arch = "x86_64", target_os = "linux"))]
 #![allow(clippy::field_reassign_with_default)]
 
 #[macro_use]
