@@ -24,6 +24,12 @@ pub mod ecx1 {
     pub const POPCNT: u32 = 1 << 23;
 }
 
+/// Feature bits of leaf 7 (subleaf 0) EBX.
+pub mod ebx7 {
+    pub const BMI1: u32 = 1 << 3;
+    pub const BMI2: u32 = 1 << 8;
+}
+
 /// Leaf 0x8000_0001 ECX / EDX bits.
 pub mod ext1 {
     pub const ECX_LAHF_LM: u32 = 1 << 0;
@@ -37,6 +43,8 @@ pub mod ext1 {
 pub struct CpuidModel {
     pub edx1: u32,
     pub ecx1: u32,
+    /// Leaf 7 subleaf 0 EBX.
+    pub ebx7: u32,
     pub ext_ecx: u32,
     pub ext_edx: u32,
 }
@@ -45,8 +53,9 @@ impl Default for CpuidModel {
     fn default() -> Self {
         CpuidModel {
             edx1: edx1::FPU | edx1::TSC | edx1::CX8 | edx1::CMOV | edx1::FXSR | edx1::SSE | edx1::SSE2,
-            ecx1: ecx1::CX16 | ecx1::MOVBE,
-            ext_ecx: ext1::ECX_LAHF_LM,
+            ecx1: ecx1::CX16 | ecx1::MOVBE | ecx1::POPCNT,
+            ebx7: ebx7::BMI1 | ebx7::BMI2,
+            ext_ecx: ext1::ECX_LAHF_LM | ext1::ECX_ABM,
             ext_edx: ext1::EDX_SYSCALL | ext1::EDX_NX | ext1::EDX_LM,
         }
     }
@@ -69,6 +78,7 @@ impl CpuidModel {
             // Leaf 2 descriptor 0xff: "use leaf 4".
             2 => [0x00ff_0001, 0, 0, 0],
             4 => cache_leaf(sub),
+            7 if sub == 0 => [0, self.ebx7, 0, 0],
             7 => [0, 0, 0, 0],
             0xd => [0, 0, 0, 0],
             0x8000_0000 => [0x8000_0008, 0, 0, 0],
@@ -135,6 +145,14 @@ impl CpuidModel {
         }
         if self.ext_ecx & ext1::ECX_LAHF_LM != 0 {
             f.push("lahf_lm");
+        }
+        if self.ext_ecx & ext1::ECX_ABM != 0 {
+            f.push("abm");
+        }
+        for (b, n) in [(ebx7::BMI1, "bmi1"), (ebx7::BMI2, "bmi2")] {
+            if self.ebx7 & b != 0 {
+                f.push(n);
+            }
         }
         f.join(" ")
     }
