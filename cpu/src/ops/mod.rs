@@ -17,6 +17,9 @@ mod branch;
 mod mov;
 mod muldiv;
 mod shift;
+mod sse_float;
+mod sse_fp;
+mod sse_operand;
 mod stack;
 mod string;
 mod system;
@@ -42,6 +45,7 @@ pub(crate) fn table() -> &'static [Option<Builder>] {
         mov::register(&mut t);
         muldiv::register(&mut t);
         shift::register(&mut t);
+        sse_fp::register(&mut t);
         stack::register(&mut t);
         string::register(&mut t);
         system::register(&mut t);
