@@ -17,6 +17,7 @@ mod branch;
 mod mov;
 mod muldiv;
 mod shift;
+mod sse_cvt;
 mod sse_float;
 mod sse_fp;
 mod sse_operand;
@@ -45,6 +46,7 @@ pub(crate) fn table() -> &'static [Option<Builder>] {
         mov::register(&mut t);
         muldiv::register(&mut t);
         shift::register(&mut t);
+        sse_cvt::register(&mut t);
         sse_fp::register(&mut t);
         stack::register(&mut t);
         string::register(&mut t);
