@@ -20,6 +20,7 @@ mod shift;
 mod sse_cvt;
 mod sse_float;
 mod sse_fp;
+mod sse_mov;
 mod sse_operand;
 mod stack;
 mod string;
@@ -48,6 +49,7 @@ pub(crate) fn table() -> &'static [Option<Builder>] {
         shift::register(&mut t);
         sse_cvt::register(&mut t);
         sse_fp::register(&mut t);
+        sse_mov::register(&mut t);
         stack::register(&mut t);
         string::register(&mut t);
         system::register(&mut t);
