@@ -207,7 +207,7 @@ fn shuf<O: Shuf, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
     Ok(())
 }
 
-fn build_shuf<O: Shuf + 'static>(i: &Instruction, _: &mut Op) -> Option<Handler> {
+pub(crate) fn build_shuf<O: Shuf + 'static>(i: &Instruction, _: &mut Op) -> Option<Handler> {
     sel!(src_kind(i, false), shuf::<O>, [0, 1])
 }
 
