@@ -44,10 +44,13 @@ t!(movntpd_rsi_xmm2, "movntpd [rsi], xmm2");
 t!(movntdq_rsi_32_xmm3, "movntdq [rsi+32], xmm3");
 t!(movnti_rsi_4_eax, "movnti [rsi+4], eax");
 t!(movnti_rsi_8_rcx, "movnti [rsi+8], rcx");
-t!(push_rdi_lea_rdi_rsi_3_maskmovdqu_xmm0_xmm1_pop_rdi, "push rdi
+t!(
+    push_rdi_lea_rdi_rsi_3_maskmovdqu_xmm0_xmm1_pop_rdi,
+    "push rdi
  lea rdi, [rsi+3]
  maskmovdqu xmm0, xmm1
- pop rdi");
+ pop rdi"
+);
 t!(movss_xmm0_xmm1, "movss xmm0, xmm1");
 t!(movss_xmm0_rsi, "movss xmm0, [rsi]");
 t!(movss_rsi_4_xmm1, "movss [rsi+4], xmm1");
