@@ -4,6 +4,20 @@
 mod sse_harness;
 use sse_harness::*;
 
+macro_rules! fast {
+    ($name:ident, $insn:literal, $kind:ident) => {
+        mod $name {
+            use super::*;
+            stub!($name, $insn);
+            #[test]
+            fn host() {
+                let mut c = Checker::new(stringify!($name), $name);
+                run_fast(&mut c, Kind::$kind, 40000, 0xfa57 ^ line!() as u64);
+            }
+        }
+    };
+}
+
 macro_rules! t {
     ($name:ident, $insn:literal, $kind:ident) => {
         mod $name {
@@ -138,3 +152,13 @@ t!(orpd_rr, "orpd xmm0, xmm1", Int);
 t!(orpd_rm, "orpd xmm2, [rsi]", Int);
 t!(xorpd_rr, "xorpd xmm0, xmm1", Int);
 t!(xorpd_rm, "xorpd xmm2, [rsi]", Int);
+fast!(fast_addps, "addps xmm0, xmm1", F32);
+fast!(fast_addpd, "addpd xmm0, xmm1", F64);
+fast!(fast_subps, "subps xmm0, xmm1", F32);
+fast!(fast_subpd, "subpd xmm0, xmm1", F64);
+fast!(fast_mulps, "mulps xmm0, xmm1", F32);
+fast!(fast_mulpd, "mulpd xmm0, xmm1", F64);
+fast!(fast_divps, "divps xmm0, xmm1", F32);
+fast!(fast_divpd, "divpd xmm0, xmm1", F64);
+fast!(fast_sqrtps, "sqrtps xmm0, xmm1", F32);
+fast!(fast_sqrtpd, "sqrtpd xmm0, xmm1", F64);

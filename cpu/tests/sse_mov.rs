@@ -150,3 +150,8 @@ t!(pextrw_eax_xmm1_0xf, "pextrw eax, xmm1, 0xf");
 t!(pinsrw_xmm0_eax_3, "pinsrw xmm0, eax, 3");
 t!(pinsrw_xmm0_word_ptr_rsi_7, "pinsrw xmm0, word ptr [rsi], 7");
 t!(pinsrw_xmm0_ecx_9, "pinsrw xmm0, ecx, 9");
+t!(raw_movaps_29_rr, ".byte 0x0f,0x29,0xc8");
+t!(raw_movss_11_rr, ".byte 0xf3,0x0f,0x11,0xc8");
+t!(raw_movsd_11_rr, ".byte 0xf2,0x0f,0x11,0xc8");
+t!(raw_movdqa_7f_rr, ".byte 0x66,0x0f,0x7f,0xc8");
+t!(raw_movups_11_rr, ".byte 0x0f,0x11,0xd1");

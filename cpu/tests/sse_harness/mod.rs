@@ -469,3 +469,38 @@ pub fn rand_state(r: &mut Rng, k: Kind) -> St {
     }
     st
 }
+
+/// Random finite normal values with exponents spread over the whole range, under the
+/// default MXCSR: hammers the host-float fast paths.
+pub fn run_fast(c: &mut Checker, k: Kind, n: u64, seed: u64) {
+    let mut r = Rng(seed | 1);
+    for _ in 0..n {
+        let mut st = rand_state(&mut r, k);
+        for x in st.x.iter_mut() {
+            *x = 0;
+            for i in 0..(if k == Kind::F32 { 4 } else { 2 }) {
+                let v = if k == Kind::F32 {
+                    let e = match r.below(3) {
+                        0 => 1 + r.below(254),
+                        1 => 0x60 + r.below(0x40),
+                        _ => 0x7f,
+                    };
+                    let m = r.next() & 0x7f_ffff & !((1u64 << r.below(24)) - 1);
+                    (r.below(2) << 31 | e << 23 | m) as u128
+                } else {
+                    let e = match r.below(3) {
+                        0 => 1 + r.below(0x7fe),
+                        1 => 0x3c0 + r.below(0x80),
+                        _ => 0x3ff,
+                    };
+                    let m = r.next() & 0xf_ffff_ffff_ffff & !((1u64 << r.below(53)) - 1);
+                    (r.below(2) << 63 | e << 52 | m) as u128
+                };
+                *x |= v << (if k == Kind::F32 { 32 * i } else { 64 * i });
+            }
+        }
+        st.mxcsr = 0x1f80 | if r.below(2) == 0 { 0 } else { r.below(64) as u32 };
+        c.check(&st);
+    }
+    c.done();
+}
