@@ -179,7 +179,8 @@ pub(crate) fn reg_index(r: Register) -> u8 {
         R::DH => HIGH8 | 2,
         R::BH => HIGH8 | 3,
         R::None => ZERO_REG,
-        _ if r.is_gpr() => r.number() as u8,
+        // full_register maps SPL/SIL/R8L... and EAX/AX to their 64-bit register.
+        _ if r.is_gpr() => r.full_register().number() as u8,
         _ if r.is_xmm() => r.number() as u8,
         _ if r.is_st() => r.number() as u8,
         _ if r.is_segment_register() => r.number() as u8,

@@ -73,6 +73,8 @@ pub struct Process {
     pub(crate) env_range: (u64, u64),
     pub(crate) umask: u32,
     pub(crate) outcome: Option<Outcome>,
+    /// Thread name (prctl PR_SET_NAME, /proc/self/comm).
+    pub(crate) comm: Vec<u8>,
     /// The vDSO's address range: syscalls made from it are vDSO calls.
     pub(crate) vdso: Option<(u64, u64)>,
 }
@@ -102,6 +104,7 @@ impl Process {
             env_range: (0, 0),
             umask: 0o022,
             outcome: None,
+            comm: Vec::new(),
             vdso: None,
         };
         p.install(img);
@@ -117,6 +120,7 @@ impl Process {
         self.cpu = cpu;
         self.brk_start = img.brk;
         self.brk = img.brk;
+        self.comm = img.exe.rsplit(|&b| b == b'/').next().unwrap_or_default().iter().take(15).copied().collect();
         self.exe = img.exe;
         self.auxv = img.auxv;
         self.argv_range = img.argv_range;

@@ -119,6 +119,7 @@ static ROWS: &[Row] = &[
     row(127, "rt_sigpending", signal::rt_sigpending, Full),
     row(130, "rt_sigsuspend", signal::rt_sigsuspend, Full),
     row(131, "sigaltstack", signal::sigaltstack, Full),
+    row(157, "prctl", process::prctl, Partial),
     row(158, "arch_prctl", process::arch_prctl, Full),
     row(186, "gettid", process::getpid, Full),
     row(200, "tkill", fork::tkill, Partial),

@@ -200,3 +200,41 @@ pub(super) fn getcpu(p: &mut Process, a: &[u64; 6]) -> SysResult {
     }
     Ok(0)
 }
+
+const PR_SET_PDEATHSIG: u64 = 1;
+const PR_GET_PDEATHSIG: u64 = 2;
+const PR_GET_DUMPABLE: u64 = 3;
+const PR_SET_DUMPABLE: u64 = 4;
+const PR_SET_NAME: u64 = 15;
+const PR_GET_NAME: u64 = 16;
+const PR_GET_SECCOMP: u64 = 21;
+const PR_SET_NO_NEW_PRIVS: u64 = 38;
+const PR_GET_NO_NEW_PRIVS: u64 = 39;
+
+pub(super) fn prctl(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    match a[0] {
+        PR_SET_NAME => {
+            let n = p.cpu.mem.read_cstr(a[1], 15).map_err(|_| E::EFAULT)?;
+            p.comm = n;
+            Ok(0)
+        }
+        PR_GET_NAME => {
+            let mut b = [0u8; 16];
+            let n = p.comm.len().min(15);
+            b[..n].copy_from_slice(&p.comm[..n]);
+            write_guest(p, a[1], &b)?;
+            Ok(0)
+        }
+        PR_SET_PDEATHSIG => Ok(0),
+        PR_GET_PDEATHSIG => {
+            write_guest(p, a[1], &0i32.to_le_bytes())?;
+            Ok(0)
+        }
+        PR_GET_DUMPABLE => Ok(1),
+        PR_SET_DUMPABLE => Ok(0),
+        PR_GET_SECCOMP => Ok(0),
+        PR_SET_NO_NEW_PRIVS => Ok(0),
+        PR_GET_NO_NEW_PRIVS => Ok(0),
+        _ => Err(E::EINVAL),
+    }
+}
