@@ -20,6 +20,11 @@ mod shift;
 mod stack;
 mod string;
 mod system;
+mod x87_arith;
+mod x87_compare;
+mod x87_control;
+mod x87_core;
+mod x87_load_store;
 
 pub(crate) type Builder = fn(&Instruction, &mut Op) -> Option<Handler>;
 
@@ -45,6 +50,10 @@ pub(crate) fn table() -> &'static [Option<Builder>] {
         stack::register(&mut t);
         string::register(&mut t);
         system::register(&mut t);
+        x87_arith::register(&mut t);
+        x87_compare::register(&mut t);
+        x87_control::register(&mut t);
+        x87_load_store::register(&mut t);
         t.0
     })
 }
