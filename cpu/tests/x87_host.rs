@@ -59,3 +59,221 @@ fn mul_div_register_forms() {
         &[0xd8, 0xf9], &[0xdc, 0xf9], &[0xde, 0xf9],
     ]);
 }
+
+fn f32s() -> Vec<u32> {
+    let mut v = vec![0, 1, 0x7f_ffff, 0x80_0000, 0x3f80_0000, 0x3fc0_0001, 0x7f7f_ffff, 0x7f80_0000, 0x7fc0_0000, 0x7fa0_0001, 0x7fc1_2345, 0x4b80_0000];
+    for x in v.clone() {
+        v.push(x | 0x8000_0000);
+    }
+    let mut r = Rng(77);
+    for _ in 0..12 {
+        v.push(r.next() as u32);
+    }
+    v
+}
+
+fn f64s() -> Vec<u64> {
+    let mut v = vec![0, 1, 0xf_ffff_ffff_ffff, 1 << 52, 0x3ff0_0000_0000_0000, 0x3ff0_0000_0000_0001, 0x7fef_ffff_ffff_ffff, 0x7ff0_0000_0000_0000, 0x7ff8_0000_0000_0000, 0x7ff4_0000_0000_0001, 0x7ff8_0000_1234_5678, 0x4330_0000_0000_0000];
+    for x in v.clone() {
+        v.push(x | 1 << 63);
+    }
+    let mut r = Rng(99);
+    for _ in 0..12 {
+        v.push(r.next());
+    }
+    v
+}
+
+fn ints() -> Vec<u64> {
+    vec![0, 1, 0xffff_ffff_ffff_ffff, 0x7fff, 0x8000, 0x7fff_ffff, 0x8000_0000, 0x1234_5678_9abc_def0, 0x8000_0000_0000_0000, 0x7fff_ffff_ffff_ffff, 12345, 0xffff_fffe]
+}
+
+fn with_mem(mut c: Case, bytes: &[u8]) -> Case {
+    c.mem[..bytes.len()].copy_from_slice(bytes);
+    c
+}
+
+/// The memory operand [rsi] with ModRM reg field `r`.
+fn m(op: u8, r: u8) -> Vec<u8> {
+    vec![op, r << 3 | 6]
+}
+
+#[test]
+fn arith_memory_forms() {
+    let mut cases = Vec::new();
+    let st0s: Vec<u128> = specials().into_iter().step_by(3).collect();
+    for (k, &a) in st0s.iter().enumerate() {
+        for r in 0..8u8 {
+            if r == 2 || r == 3 {
+                continue; // fcom/fcomp: see compares
+            }
+            for (j, &x) in f32s().iter().enumerate() {
+                let c = with_mem(two(a, 0, FCWS[(k + j + r as usize) % 8]), &x.to_le_bytes());
+                cases.push((c, m(0xd8, r)));
+            }
+            for (j, &x) in f64s().iter().enumerate() {
+                let c = with_mem(two(a, 0, FCWS[(k + j + r as usize) % 8]), &x.to_le_bytes());
+                cases.push((c, m(0xdc, r)));
+            }
+            for (j, &x) in ints().iter().enumerate() {
+                let c = with_mem(two(a, 0, FCWS[(k + j + r as usize) % 8]), &x.to_le_bytes());
+                cases.push((c.clone(), m(0xda, r)));
+                cases.push((c, m(0xde, r)));
+            }
+        }
+    }
+    check_all(cases);
+}
+
+#[test]
+fn compares() {
+    let mut cases = Vec::new();
+    for (k, (a, b)) in pairs().into_iter().enumerate() {
+        let fcw = FCWS[k % 8];
+        for body in [
+            vec![0xd8, 0xd1], vec![0xd8, 0xd9], vec![0xde, 0xd9], vec![0xdd, 0xe1], vec![0xdd, 0xe9], vec![0xda, 0xe9],
+            vec![0xdb, 0xf1], vec![0xdf, 0xf1], vec![0xdb, 0xe9], vec![0xdf, 0xe9], vec![0xd9, 0xe4], vec![0xd9, 0xe5],
+            vec![0xdc, 0xd1], vec![0xdc, 0xd9], vec![0xde, 0xd1],
+        ] {
+            cases.push((two(a, b, fcw), body));
+        }
+    }
+    for (k, &a) in specials().iter().enumerate() {
+        let fcw = FCWS[k % 8];
+        for x in f32s() {
+            cases.push((with_mem(two(a, 0, fcw), &x.to_le_bytes()), m(0xd8, 2)));
+            cases.push((with_mem(two(a, 0, fcw), &x.to_le_bytes()), m(0xd8, 3)));
+        }
+        for x in f64s() {
+            cases.push((with_mem(two(a, 0, fcw), &x.to_le_bytes()), m(0xdc, 2)));
+            cases.push((with_mem(two(a, 0, fcw), &x.to_le_bytes()), m(0xdc, 3)));
+        }
+        for x in ints() {
+            for op in [0xda, 0xde] {
+                cases.push((with_mem(two(a, 0, fcw), &x.to_le_bytes()), m(op, 2)));
+                cases.push((with_mem(two(a, 0, fcw), &x.to_le_bytes()), m(op, 3)));
+            }
+        }
+    }
+    check_all(cases);
+}
+
+#[test]
+fn loads_and_stores() {
+    let mut cases = Vec::new();
+    for (k, &a) in specials().iter().enumerate() {
+        for (j, fcw) in FCWS.iter().enumerate() {
+            let _ = j;
+            let c = two(a, 0, *fcw);
+            // fst/fstp m32, m64, fstp m80, fist/fistp m16/m32/m64, fisttp, fbstp
+            for body in [m(0xd9, 2), m(0xd9, 3), m(0xdd, 2), m(0xdd, 3), m(0xdb, 7), m(0xdf, 2), m(0xdf, 3), m(0xdb, 2),
+                         m(0xdb, 3), m(0xdf, 7), m(0xdf, 1), m(0xdb, 1), m(0xdd, 1), m(0xdf, 6)] {
+                cases.push((c.clone(), body));
+            }
+            // fst st(i), fstp st(i), fld st(i), fxch, fchs, fabs
+            for body in [vec![0xdd, 0xd1], vec![0xdd, 0xd9], vec![0xd9, 0xc1], vec![0xd9, 0xc9], vec![0xd9, 0xe0], vec![0xd9, 0xe1]] {
+                cases.push((c.clone(), body));
+            }
+            let _ = k;
+        }
+    }
+    // loads from memory
+    for (k, x) in f32s().into_iter().enumerate() {
+        cases.push((with_mem(two(0, 0, FCWS[k % 8]), &x.to_le_bytes()), m(0xd9, 0)));
+    }
+    for (k, x) in f64s().into_iter().enumerate() {
+        cases.push((with_mem(two(0, 0, FCWS[k % 8]), &x.to_le_bytes()), m(0xdd, 0)));
+    }
+    for (k, &a) in specials().iter().enumerate() {
+        cases.push((with_mem(two(0, 0, FCWS[k % 8]), &a.to_le_bytes()[..10]), m(0xdb, 5)));
+    }
+    for x in ints() {
+        for body in [m(0xdf, 0), m(0xdb, 0), m(0xdf, 5)] {
+            cases.push((with_mem(two(0, 0, 0x37f), &x.to_le_bytes()), body));
+        }
+    }
+    for bcd in [0u128, 0x99_9999_9999_9999_9999, 0x8000_0000_0000_0000_0012, 0x12_3456_7890_1234_5678] {
+        cases.push((with_mem(two(0, 0, 0x37f), &bcd.to_le_bytes()[..10]), m(0xdf, 4)));
+    }
+    // constants under every RC
+    for fcw in FCWS {
+        for b in 0xe8..=0xeeu8 {
+            cases.push((two(0, 0, fcw), vec![0xd9, b]));
+        }
+    }
+    check_all(cases);
+}
+
+#[test]
+fn stack_faults() {
+    let one = f80(0x3fff, 1 << 63);
+    let mut cases = Vec::new();
+    for fcw in [0x37f, 0x37e] {
+        // full stack: pushes overflow
+        let full = Case { fcw, n: 8, st: [one; 8], ..Default::default() };
+        for body in [vec![0xd9, 0xe8], vec![0xd9, 0xc1], m(0xd9, 0), m(0xdd, 0), m(0xdb, 5), m(0xdf, 5), m(0xdb, 0), vec![0xd9, 0xf4]] {
+            cases.push((full.clone(), body));
+        }
+        // empty registers: underflow everywhere
+        for n in 0..2 {
+            let c = Case { fcw, n, st: [one; 8], ..Default::default() };
+            for body in [
+                vec![0xd8, 0xc1], vec![0xdc, 0xc1], vec![0xde, 0xc1], vec![0xd8, 0xd1], vec![0xde, 0xd9], vec![0xdb, 0xf1], vec![0xdf, 0xe9],
+                vec![0xd9, 0xc9], vec![0xd9, 0xe0], vec![0xd9, 0xfa], vec![0xd9, 0xfc], vec![0xd9, 0xfd], vec![0xd9, 0xf8], vec![0xd9, 0xf5],
+                vec![0xd9, 0xf4], vec![0xd9, 0xe4], vec![0xd9, 0xe5], vec![0xdd, 0xd1], vec![0xdd, 0xd9], vec![0xda, 0xc1], vec![0xdb, 0xc1],
+                m(0xd9, 2), m(0xd9, 3), m(0xdd, 3), m(0xdb, 7), m(0xdf, 3), m(0xdf, 7), m(0xdb, 1), m(0xdf, 6), m(0xd8, 0), m(0xd8, 2),
+                m(0xde, 0), vec![0xdd, 0xc1], vec![0xdf, 0xc1], vec![0xd9, 0xf6], vec![0xd9, 0xf7],
+            ] {
+                cases.push((c.clone(), body));
+            }
+        }
+    }
+    check_all(cases);
+}
+
+#[test]
+fn unary_and_specials() {
+    let mut cases = Vec::new();
+    let mut r = Rng(4242);
+    let mut vals = specials();
+    for _ in 0..200 {
+        vals.push(random_f80(&mut r));
+    }
+    for (k, &a) in vals.iter().enumerate() {
+        let fcw = FCWS[k % 8];
+        // fsqrt, frndint, fxtract, fabs, fchs, fxam, ftst
+        for body in [[0xd9, 0xfa], [0xd9, 0xfc], [0xd9, 0xf4], [0xd9, 0xe5], [0xd9, 0xe4]] {
+            cases.push((two(a, 0, fcw), body.to_vec()));
+            cases.push((Case { n: 1, ..two(a, 0, fcw) }, body.to_vec()));
+        }
+    }
+    for (k, (a, b)) in pairs().into_iter().enumerate() {
+        let fcw = FCWS[k % 8];
+        // fscale, fprem, fprem1
+        for body in [[0xd9, 0xfd], [0xd9, 0xf8], [0xd9, 0xf5]] {
+            cases.push((two(a, b, fcw), body.to_vec()));
+        }
+    }
+    // fscale with small integer scales, fprem with large exponent gaps
+    for (k, &a) in specials().iter().enumerate() {
+        for s in [-16500i64, -70, -1, 0, 1, 63, 16400, 40000] {
+            let b = {
+                let mag = s.unsigned_abs();
+                if mag == 0 { 0 } else {
+                    let lz = mag.leading_zeros();
+                    f80(((s < 0) as u16) << 15 | (16383 + 63 - lz) as u16, mag << lz)
+                }
+            };
+            cases.push((two(a, b, FCWS[k % 8]), vec![0xd9, 0xfd]));
+        }
+    }
+    for d in [63u16, 64, 65, 90, 95, 96, 127, 128, 200, 1000, 16000] {
+        for (i, &m) in [0xc90f_daa2_2168_c235u64, 0xffff_ffff_ffff_ffff, 1 << 63].iter().enumerate() {
+            let a = f80(0x3fff + d, m);
+            let b = f80(0x3fff, [0xadf8_5458_a2bb_4a9b, 1 << 63, 0xffff_ffff_ffff_fffe][i]);
+            cases.push((two(a, b, 0x37f), vec![0xd9, 0xf8]));
+            cases.push((two(a, b, 0x37f), vec![0xd9, 0xf5]));
+        }
+    }
+    check_all(cases);
+}

@@ -7,7 +7,7 @@
 //! bits (SDM 8.1.5.2).
 
 use super::x87_core::{
-    denormal_ok, from_f32, from_f64, from_work, nan2, note, note_mem, rc_of, round_reg, round_reg64, special,
+    denormal_ok, denormal_ok3, from_f32, from_f64, from_work, nan2, note, note_mem, rc_of, round_reg, round_reg64, special,
     to_work, wait, work_from, W,
 };
 use super::x87_load_store::int_to_f80;
@@ -26,7 +26,8 @@ const DIV: u8 = 6;
 const DIVR: u8 = 7;
 
 /// `a OP b` with x87 semantics; None if an unmasked exception forbids the store.
-pub(crate) fn arith<const OP: u8>(x: &mut X87, a: F80, b: F80) -> Option<F80> {
+/// `bden`: the memory operand `b` was a denormal in its m32/m64 format.
+pub(crate) fn arith<const OP: u8>(x: &mut X87, a: F80, b: F80, bden: bool) -> Option<F80> {
     let (a, b) = if OP == SUBR || OP == DIVR { (b, a) } else { (a, b) };
     x.set_c1(false);
     if special(a) || special(b) {
@@ -56,7 +57,7 @@ pub(crate) fn arith<const OP: u8>(x: &mut X87, a: F80, b: F80) -> Option<F80> {
         }
         return Some(F80 { mant: 1 << 63, se: 0x7fff }.with_neg(a.neg() != b.neg()));
     }
-    if !denormal_ok(x, a, b) {
+    if !denormal_ok3(x, a, b, bden) {
         return None;
     }
     let (wa, wb) = (to_work(a), to_work(b));
@@ -77,14 +78,14 @@ pub(crate) fn arith<const OP: u8>(x: &mut X87, a: F80, b: F80) -> Option<F80> {
     Some(round_reg(x, r))
 }
 
-fn arith_op<const OP: u8>(x: &mut X87, a: F80, b: F80) -> Option<F80> {
+fn arith_op<const OP: u8>(x: &mut X87, a: F80, b: F80, bden: bool) -> Option<F80> {
     match OP {
-        ADD => arith::<ADD>(x, a, b),
-        MUL => arith::<MUL>(x, a, b),
-        SUB => arith::<SUB>(x, a, b),
-        SUBR => arith::<SUBR>(x, a, b),
-        DIV => arith::<DIV>(x, a, b),
-        _ => arith::<DIVR>(x, a, b),
+        ADD => arith::<ADD>(x, a, b, bden),
+        MUL => arith::<MUL>(x, a, b, bden),
+        SUB => arith::<SUB>(x, a, b, bden),
+        SUBR => arith::<SUBR>(x, a, b, bden),
+        DIV => arith::<DIV>(x, a, b, bden),
+        _ => arith::<DIVR>(x, a, b, bden),
     }
 }
 
@@ -103,7 +104,7 @@ fn fp_st<const OP: u8, const STI: bool, const POP: bool>(cpu: &mut Cpu, op: &Op)
         }
         return Ok(());
     }
-    if let Some(r) = arith_op::<OP>(x, x.st(d), x.st(s)) {
+    if let Some(r) = arith_op::<OP>(x, x.st(d), x.st(s), false) {
         x.set_st(d, r);
         if POP {
             x.pop();
@@ -117,10 +118,9 @@ const K64: u8 = 1;
 const KI16: u8 = 2;
 const KI32: u8 = 3;
 
-/// Loads a memory operand as 80 bits (conversion exceptions raised); None when an
-/// unmasked conversion exception ends the instruction.
+/// Loads a memory operand as 80 bits, with a flag for a denormal m32/m64 source.
 #[inline(always)]
-pub(crate) fn load_operand<const K: u8>(cpu: &mut Cpu, op: &Op) -> Result<Option<F80>, crate::decode::Stop> {
+pub(crate) fn load_operand<const K: u8>(cpu: &mut Cpu, op: &Op) -> Result<(F80, bool), crate::decode::Stop> {
     let ea = cpu.ea(op);
     let raw = match K {
         K32 | KI32 => cpu.ld32(ea)? as u64,
@@ -128,21 +128,17 @@ pub(crate) fn load_operand<const K: u8>(cpu: &mut Cpu, op: &Op) -> Result<Option
         _ => cpu.ld16(ea)? as u64,
     };
     note_mem(cpu, op, ea);
-    if cpu.x87.is_empty(0) {
-        return Ok(Some(F80::ZERO));
-    }
-    let (v, ok) = match K {
-        K32 => from_f32(&mut cpu.x87, raw as u32),
-        K64 => from_f64(&mut cpu.x87, raw),
-        KI16 => (int_to_f80(raw as u16 as i16 as i64), true),
-        _ => (int_to_f80(raw as u32 as i32 as i64), true),
-    };
-    Ok(ok.then_some(v))
+    Ok(match K {
+        K32 => from_f32(raw as u32),
+        K64 => from_f64(raw),
+        KI16 => (int_to_f80(raw as u16 as i16 as i64), false),
+        _ => (int_to_f80(raw as u32 as i32 as i64), false),
+    })
 }
 
 fn fp_m<const OP: u8, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
     wait(cpu)?;
-    let Some(b) = load_operand::<K>(cpu, op)? else { return Ok(()) };
+    let (b, bden) = load_operand::<K>(cpu, op)?;
     let x = &mut cpu.x87;
     if x.is_empty(0) {
         if x.underflow() {
@@ -150,7 +146,7 @@ fn fp_m<const OP: u8, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
         }
         return Ok(());
     }
-    if let Some(r) = arith_op::<OP>(x, x.st(0), b) {
+    if let Some(r) = arith_op::<OP>(x, x.st(0), b, bden) {
         x.set_st(0, r);
     }
     Ok(())
@@ -312,7 +308,9 @@ fn scale_f(x: &mut X87, a: F80, b: F80) -> Option<F80> {
         return Some(a);
     }
     let n = to_work(b).round_to_integral(Round::TowardZero).value;
-    let n = n.to_i128(32).value.clamp(-70000, 70000) as i32;
+    // Beyond +-70000 every finite operand over/underflows alike, even after the 24576
+    // wrap of an unmasked response; Work's exponent range holds the clamped result.
+    let n = n.to_i128(80).value.clamp(-70000, 70000) as i32;
     Some(round_reg64(x, to_work(a).scalbn(n)))
 }
 
@@ -403,7 +401,8 @@ fn prem<const NEAREST: bool>(x: &mut X87, a: F80, b: F80) -> Option<F80> {
         return None;
     }
     if a.is_zero() || b.is_inf() {
-        return Some(a);
+        // Returned through Work: a pseudo-denormal comes back normalised, as on the host.
+        return Some(from_work(to_work(a)));
     }
     let norm = |v: F80| {
         let lz = v.mant.leading_zeros() as i32;
@@ -413,7 +412,8 @@ fn prem<const NEAREST: bool>(x: &mut X87, a: F80, b: F80) -> Option<F80> {
     let (mb, eb) = norm(b);
     let d = ea - eb;
     if d < -1 || (d == -1 && !NEAREST) {
-        return Some(a);
+        // Returned through Work: a pseudo-denormal comes back normalised, as on the host.
+        return Some(from_work(to_work(a)));
     }
     let (num, den, unit, partial) = if d >= 64 {
         let n = 32 + d % 32;

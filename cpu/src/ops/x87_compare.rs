@@ -13,27 +13,28 @@ use iced_x86::Code;
 use std::cmp::Ordering;
 
 /// Compares; None = unordered. Raises IE (any NaN for FCOM, SNaN only for FUCOM,
-/// unsupported always) and DE. Returns Err(()) when an unmasked exception means the
-/// condition codes/flags must not be written.
-fn compare(x: &mut X87, a: F80, b: F80, quiet: bool) -> Result<Option<Ordering>, ()> {
+/// unsupported always) and DE. The hardware writes the condition codes/flags even when
+/// the exception is unmasked, but then does not pop: Err carries the codes.
+fn compare(x: &mut X87, a: F80, b: F80, quiet: bool, bden: bool) -> Result<Option<Ordering>, Option<Ordering>> {
     let nan = |v: F80| v.is_nan() || v.is_unsupported();
     if nan(a) || nan(b) {
         let inv = !quiet || a.is_snan() || b.is_snan() || a.is_unsupported() || b.is_unsupported();
         if inv {
             x.raise(sw::IE);
             if !x.masked(sw::IE) {
-                return Err(());
+                return Err(None);
             }
         }
         return Ok(None);
     }
-    if a.is_denormal() || b.is_denormal() {
+    let o = to_work(a).partial_cmp(&to_work(b));
+    if a.is_denormal() || b.is_denormal() || bden {
         x.raise(sw::DE);
         if !x.masked(sw::DE) {
-            return Err(());
+            return Err(o);
         }
     }
-    Ok(to_work(a).partial_cmp(&to_work(b)))
+    Ok(o)
 }
 
 fn set_cc(x: &mut X87, o: Option<Ordering>) {
@@ -52,20 +53,23 @@ fn fcom_st<const QUIET: bool, const POPS: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
     note(cpu, op);
     let x = &mut cpu.x87;
     let i = op.r1;
-    if x.is_empty(0) || x.is_empty(i) {
+    let r = if x.is_empty(0) || x.is_empty(i) {
         if x.underflow() {
-            set_cc(x, None);
+            Ok(None)
+        } else {
+            Err(None)
+        }
+    } else {
+        compare(x, x.st(0), x.st(i), QUIET, false)
+    };
+    match r {
+        Ok(o) => {
+            set_cc(x, o);
             for _ in 0..POPS {
                 x.pop();
             }
         }
-        return Ok(());
-    }
-    if let Ok(o) = compare(x, x.st(0), x.st(i), QUIET) {
-        set_cc(x, o);
-        for _ in 0..POPS {
-            x.pop();
-        }
+        Err(o) => set_cc(x, o),
     }
     Ok(())
 }
@@ -79,22 +83,23 @@ fn fcom_m<const K: u8, const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
         _ => load_operand::<3>(cpu, op)?,
     };
     let x = &mut cpu.x87;
-    if x.is_empty(0) {
+    let r = if x.is_empty(0) {
         if x.underflow() {
-            set_cc(x, None);
+            Ok(None)
+        } else {
+            Err(None)
+        }
+    } else {
+        compare(x, x.st(0), b.0, false, b.1)
+    };
+    match r {
+        Ok(o) => {
+            set_cc(x, o);
             if POP {
                 x.pop();
             }
         }
-        return Ok(());
-    }
-    // A converted SNaN was quieted (IE already raised); FCOM still sees a NaN.
-    let Some(b) = b else { return Ok(()) };
-    if let Ok(o) = compare(x, x.st(0), b, false) {
-        set_cc(x, o);
-        if POP {
-            x.pop();
-        }
+        Err(o) => set_cc(x, o),
     }
     Ok(())
 }
@@ -108,20 +113,24 @@ fn fcomi<const QUIET: bool, const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
         if x.underflow() {
             Ok(None)
         } else {
-            Err(())
+            Err(None)
         }
     } else {
         x.set_c1(false);
-        compare(x, x.st(0), x.st(i), QUIET)
+        compare(x, x.st(0), x.st(i), QUIET, false)
     };
-    if let Ok(o) = res {
+    let pop = POP && res.is_ok();
+    {
+        let o = match res {
+            Ok(o) | Err(o) => o,
+        };
         let f = match o {
             Some(Ordering::Greater) => 0,
             Some(Ordering::Less) => CF,
             Some(Ordering::Equal) => ZF,
             None => ZF | PF | CF,
         };
-        if POP {
+        if pop {
             cpu.x87.pop();
         }
         cpu.set_flags_masked(ZF | PF | CF | OF | SF | AF, f);
@@ -134,13 +143,12 @@ fn ftst(cpu: &mut Cpu, op: &Op) -> Flow {
     note(cpu, op);
     let x = &mut cpu.x87;
     if x.is_empty(0) {
-        if x.underflow() {
-            set_cc(x, None);
-        }
+        x.underflow();
+        set_cc(x, None);
         return Ok(());
     }
-    if let Ok(o) = compare(x, x.st(0), F80::ZERO, false) {
-        set_cc(x, o);
+    match compare(x, x.st(0), F80::ZERO, false, false) {
+        Ok(o) | Err(o) => set_cc(x, o),
     }
     Ok(())
 }
@@ -181,10 +189,16 @@ pub(super) fn register(t: &mut Table) {
     for c in [Code::Fcomp_st0_sti, Code::Fcomp_st0_sti_DCD8, Code::Fcomp_st0_sti_DED0] {
         t.set(c, |_, _| h(fcom_st::<false, 1>));
     }
-    t.set(Code::Fcompp, |_, _| h(fcom_st::<false, 2>));
+    t.set(Code::Fcompp, |_, op| {
+        op.r1 = 1;
+        h(fcom_st::<false, 2>)
+    });
     t.set(Code::Fucom_st0_sti, |_, _| h(fcom_st::<true, 0>));
     t.set(Code::Fucomp_st0_sti, |_, _| h(fcom_st::<true, 1>));
-    t.set(Code::Fucompp, |_, _| h(fcom_st::<true, 2>));
+    t.set(Code::Fucompp, |_, op| {
+        op.r1 = 1;
+        h(fcom_st::<true, 2>)
+    });
     t.set(Code::Fcom_m32fp, |_, _| h(fcom_m::<0, false>));
     t.set(Code::Fcom_m64fp, |_, _| h(fcom_m::<1, false>));
     t.set(Code::Fcomp_m32fp, |_, _| h(fcom_m::<0, true>));

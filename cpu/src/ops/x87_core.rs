@@ -2,13 +2,13 @@
 //! propagation, exception signalling, and rounding of exact results to the precision
 //! (PC) and rounding mode (RC) of the control word. (Intel SDM Vol. 1 ch. 8 and 4.9.)
 //!
-//! Arithmetic is done with `rustc_apfloat` in a private 128-bit format `Work` (111-bit
-//! significand, 17-bit exponent) so that every x87 operand, including denormals, is a
+//! Arithmetic is done with `rustc_apfloat` in a private 128-bit format `Work` (110-bit
+//! significand, 18-bit exponent) so that every x87 operand, including denormals, is a
 //! normal `Work` value and no intermediate overflows. Results are computed in `Work` with
 //! round-toward-zero and the "sticky" inexact bit ORed into the last place (round to odd),
-//! which makes the second rounding to 24/53/64 bits exact (111 >= 64 + 2). That final
-//! rounding is done by apfloat too, into formats with the target precision and either a
-//! 17-bit exponent (the x87's "unbounded exponent" rounding, used to detect tininess and
+//! which makes the second rounding to 24/53/64 bits exact (110 >= 64 + 2). That final
+//! rounding is done by apfloat too, into formats with the target precision and either an
+//! 18-bit exponent (the x87's "unbounded exponent" rounding, used to detect tininess and
 //! overflow after rounding, as SDM 4.9.1.5 specifies) or the destination's real exponent
 //! range (denormalised results of masked underflow).
 //!
@@ -34,10 +34,10 @@ macro_rules! semantics {
 }
 
 semantics! {
-    WorkS = (128, 17),
-    U24S = (41, 17),
-    U53S = (70, 17),
-    U64S = (81, 17),
+    WorkS = (128, 18),
+    U24S = (42, 18),
+    U53S = (71, 18),
+    U64S = (82, 18),
     B24S = (39, 15),
     B53S = (68, 15),
     B64S = (79, 15),
@@ -45,8 +45,8 @@ semantics! {
 
 pub(crate) type W = IeeeFloat<WorkS>;
 
-const WORK_BIAS: i32 = 65535;
-const WORK_FRAC: u32 = 110;
+const WORK_BIAS: i32 = 131071;
+const WORK_FRAC: u32 = 109;
 
 /// Exponent of the 80-bit format's smallest normal / largest finite (unbiased).
 pub(crate) const EMIN80: i32 = -16382;
@@ -162,7 +162,7 @@ impl X87 {
     }
     #[inline(always)]
     pub(crate) fn set_cc(&mut self, c3: bool, c2: bool, c1: bool, c0: bool) {
-        self.fsw = (self.fsw & !sw::CC) | (c3 as u16) << 14 | (c2 as u16) << 10 | (c1 as u16) << 9 | c0 as u16;
+        self.fsw = (self.fsw & !sw::CC) | (c3 as u16) << 14 | (c2 as u16) << 10 | (c1 as u16) << 9 | (c0 as u16) << 8;
     }
     /// Stack underflow (IE|SF, C1=0). Returns true if masked (the caller then writes the
     /// indefinite QNaN); false means the instruction must leave its destination alone.
@@ -317,8 +317,11 @@ fn round_g<US: Semantics, BS: Semantics>(x: &mut X87, r: W, emin: i32, emax: i32
     let (_, e, m) = parts(u.value);
     let up = |x: &mut X87, v: W| x.set_c1(v.abs() > r.abs());
     let p = US::PRECISION as u32;
+    // An unmasked overflow/underflow delivers the result with its exponent wrapped by
+    // 24576 - unless even that does not fit (FSCALE), when the host gives the masked
+    // response and still signals the unmasked exception.
     if e > emax {
-        if !x.masked(sw::OE) {
+        if !x.masked(sw::OE) && e - WRAP <= emax {
             x.raise(sw::OE | if inexact { sw::PE } else { 0 });
             if inexact {
                 up(x, u.value.convert_r(Round::TowardZero, &mut li).value);
@@ -340,7 +343,7 @@ fn round_g<US: Semantics, BS: Semantics>(x: &mut X87, r: W, emin: i32, emax: i32
         };
     }
     if e < emin {
-        if !x.masked(sw::UE) {
+        if !x.masked(sw::UE) && e + WRAP >= emin {
             x.raise(sw::UE | if inexact { sw::PE } else { 0 });
             if inexact {
                 up(x, u.value.convert_r(Round::TowardZero, &mut li).value);
@@ -352,6 +355,9 @@ fn round_g<US: Semantics, BS: Semantics>(x: &mut X87, r: W, emin: i32, emax: i32
         let shift = EMIN80 - emin;
         let rs = r.scalbn(shift);
         let d: StatusAnd<IeeeFloat<BS>> = rs.convert_r(rc, &mut li);
+        if !x.masked(sw::UE) {
+            x.raise(sw::UE);
+        }
         if d.status.contains(Status::INEXACT) {
             x.raise(sw::UE | sw::PE);
             let back: W = d.value.convert_r(Round::TowardZero, &mut li).value;
@@ -400,48 +406,48 @@ pub(crate) fn round_reg64(x: &mut X87, r: W) -> F80 {
 /// unmasked (the operation must not complete).
 #[inline(always)]
 pub(crate) fn denormal_ok(x: &mut X87, a: F80, b: F80) -> bool {
-    if a.is_denormal() || b.is_denormal() {
+    denormal_ok3(x, a, b, false)
+}
+
+/// Same, with `bden`: the second operand came from a denormal m32/m64.
+#[inline(always)]
+pub(crate) fn denormal_ok3(x: &mut X87, a: F80, b: F80, bden: bool) -> bool {
+    if a.is_denormal() || b.is_denormal() || bden {
         x.raise(sw::DE);
         return x.masked(sw::DE);
     }
     true
 }
 
-/// Converts a Single/Double memory operand to 80 bits (exact). SNaN raises IE and is
-/// quieted; denormals raise DE. Returns (value, ok) with ok=false when an unmasked
-/// exception forbids completing the instruction.
-pub(crate) fn from_f32(x: &mut X87, v: u32) -> (F80, bool) {
+/// Converts a Single/Double memory operand to 80 bits, exactly and without raising
+/// anything (an SNaN stays signalling so the x87 NaN rules see it). The flag says the
+/// source was a denormal (the denormal-operand exception is the consumer's business).
+pub(crate) fn from_f32(v: u32) -> (F80, bool) {
     let neg = v >> 31 != 0;
     let e = ((v >> 23) & 0xff) as i32;
     let f = (v & 0x7f_ffff) as u64;
-    ext_from(x, neg, e, f, 0xff, 127, 23)
+    ext_from(neg, e, f, 0xff, 127, 23)
 }
 
-pub(crate) fn from_f64(x: &mut X87, v: u64) -> (F80, bool) {
+pub(crate) fn from_f64(v: u64) -> (F80, bool) {
     let neg = v >> 63 != 0;
     let e = ((v >> 52) & 0x7ff) as i32;
     let f = v & ((1 << 52) - 1);
-    ext_from(x, neg, e, f, 0x7ff, 1023, 52)
+    ext_from(neg, e, f, 0x7ff, 1023, 52)
 }
 
-fn ext_from(x: &mut X87, neg: bool, e: i32, f: u64, emaxf: i32, bias: i32, fb: u32) -> (F80, bool) {
+fn ext_from(neg: bool, e: i32, f: u64, emaxf: i32, bias: i32, fb: u32) -> (F80, bool) {
     let s = (neg as u16) << 15;
     if e == emaxf {
-        let v = F80 { mant: 1 << 63 | f << (63 - fb), se: s | 0x7fff };
-        if v.is_snan() {
-            x.raise(sw::IE);
-            return (v.quiet(), x.masked(sw::IE));
-        }
-        return (v, true);
+        return (F80 { mant: 1 << 63 | f << (63 - fb), se: s | 0x7fff }, false);
     }
     if e == 0 {
         if f == 0 {
-            return (F80 { mant: 0, se: s }, true);
+            return (F80 { mant: 0, se: s }, false);
         }
-        x.raise(sw::DE);
         let lz = f.leading_zeros() as i32;
         let ex = 1 - bias - (lz - (63 - fb as i32));
-        return (pack80(neg, ex, f << lz), x.masked(sw::DE));
+        return (pack80(neg, ex, f << lz), true);
     }
-    (F80 { mant: 1 << 63 | f << (63 - fb), se: s | (e - bias + 16383) as u16 }, true)
+    (F80 { mant: 1 << 63 | f << (63 - fb), se: s | (e - bias + 16383) as u16 }, false)
 }

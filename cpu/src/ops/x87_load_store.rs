@@ -35,15 +35,27 @@ fn fld_m<const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
         }
         return Ok(());
     }
-    let (v, ok) = match K {
-        M32 => from_f32(x, raw as u32),
-        M64 => from_f64(x, raw as u64),
-        _ => (F80::from_bits(raw), true),
+    let (mut v, den) = match K {
+        M32 => from_f32(raw as u32),
+        M64 => from_f64(raw as u64),
+        _ => (F80::from_bits(raw), false),
     };
-    if ok {
-        x.set_c1(false);
-        x.push(v);
+    if K != M80 {
+        if v.is_snan() {
+            x.raise(sw::IE);
+            if !x.masked(sw::IE) {
+                return Ok(());
+            }
+            v = v.quiet();
+        } else if den {
+            x.raise(sw::DE);
+            if !x.masked(sw::DE) {
+                return Ok(());
+            }
+        }
     }
+    x.set_c1(false);
+    x.push(v);
     Ok(())
 }
 
@@ -144,8 +156,13 @@ fn to_mem_fp<const K: u8>(cpu: &mut Cpu, v: F80) -> Option<u64> {
     if v.is_zero() {
         return Some(s);
     }
+    let saved = x.fsw;
     let r = round(x, to_work(v), p, emin, emax, rc_of(x.fcw));
     if r.wrapped {
+        // Unmasked overflow/underflow with a memory destination: nothing is stored
+        // and only OE/UE is reported (no PE, C1 untouched).
+        x.fsw = saved;
+        x.raise(if r.e < 0 { sw::OE } else { sw::UE });
         return None;
     }
     Some(if r.m == 0 {
