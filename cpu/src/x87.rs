@@ -61,7 +61,7 @@ impl F80 {
         self.se & 0x7fff
     }
     #[inline(always)]
-    pub fn neg(self) -> bool {
+    pub fn sign(self) -> bool {
         self.se & 0x8000 != 0
     }
     #[inline(always)]
@@ -144,7 +144,18 @@ pub struct X87 {
 
 impl Default for X87 {
     fn default() -> Self {
-        X87 { regs: [F80::default(); 8], top: 0, fcw: 0x037f, fsw: 0, tags: 0, fip: 0, fdp: 0, fop: 0, fcs: 0, fds: 0 }
+        X87 {
+            regs: [F80::default(); 8],
+            top: 0,
+            fcw: 0x037f,
+            fsw: 0,
+            tags: 0,
+            fip: 0,
+            fdp: 0,
+            fop: 0,
+            fcs: 0,
+            fds: 0,
+        }
     }
 }
 

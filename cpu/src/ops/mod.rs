@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 mod alu;
 mod bits;
 mod branch;
+mod fxsave;
 mod mov;
 mod muldiv;
 mod shift;
@@ -44,6 +45,7 @@ pub(crate) fn table() -> &'static [Option<Builder>] {
         alu::register(&mut t);
         bits::register(&mut t);
         branch::register(&mut t);
+        fxsave::register(&mut t);
         mov::register(&mut t);
         muldiv::register(&mut t);
         shift::register(&mut t);

@@ -7,8 +7,8 @@
 //! bits (SDM 8.1.5.2).
 
 use super::x87_core::{
-    denormal_ok, denormal_ok3, from_f32, from_f64, from_work, nan2, note, note_mem, rc_of, round_reg, round_reg64, special,
-    to_work, wait, work_from, W,
+    denormal_ok, denormal_ok3, from_f32, from_f64, from_work, nan2, note, note_mem, rc_of, round_reg,
+    round_reg64, special, to_work, wait, work_from, W,
 };
 use super::x87_load_store::int_to_f80;
 use super::Table;
@@ -35,8 +35,8 @@ pub(crate) fn arith<const OP: u8>(x: &mut X87, a: F80, b: F80, bden: bool) -> Op
             return nan2(x, a, b);
         }
         let invalid = match OP {
-            ADD => a.is_inf() && b.is_inf() && a.neg() != b.neg(),
-            SUB | SUBR => a.is_inf() && b.is_inf() && a.neg() == b.neg(),
+            ADD => a.is_inf() && b.is_inf() && a.sign() != b.sign(),
+            SUB | SUBR => a.is_inf() && b.is_inf() && a.sign() == b.sign(),
             MUL => a.is_zero() || b.is_zero(),
             _ => a.is_inf() && b.is_inf(),
         };
@@ -55,7 +55,7 @@ pub(crate) fn arith<const OP: u8>(x: &mut X87, a: F80, b: F80, bden: bool) -> Op
                 return None;
             }
         }
-        return Some(F80 { mant: 1 << 63, se: 0x7fff }.with_neg(a.neg() != b.neg()));
+        return Some(F80 { mant: 1 << 63, se: 0x7fff }.with_neg(a.sign() != b.sign()));
     }
     if !denormal_ok3(x, a, b, bden) {
         return None;
@@ -70,9 +70,9 @@ pub(crate) fn arith<const OP: u8>(x: &mut X87, a: F80, b: F80, bden: bool) -> Op
     };
     let mut r = super::x87_core::odd(r);
     if r.is_zero() && (OP == ADD || OP == SUB || OP == SUBR) {
-        let bn = b.neg() ^ (OP != ADD);
+        let bn = b.sign() ^ (OP != ADD);
         let down = rc_of(x.fcw) == Round::TowardNegative;
-        let neg = if a.is_zero() && b.is_zero() && a.neg() == bn { a.neg() } else { down };
+        let neg = if a.is_zero() && b.is_zero() && a.sign() == bn { a.sign() } else { down };
         r = if neg { -W::ZERO } else { W::ZERO };
     }
     Some(round_reg(x, r))
@@ -180,7 +180,7 @@ fn unary(cpu: &mut Cpu, op: &Op, f: fn(&mut X87, F80) -> Option<F80>) -> Flow {
 }
 
 fn fchs(cpu: &mut Cpu, op: &Op) -> Flow {
-    unary(cpu, op, |_, a| Some(a.with_neg(!a.neg())))
+    unary(cpu, op, |_, a| Some(a.with_neg(!a.sign())))
 }
 
 fn fabs(cpu: &mut Cpu, op: &Op) -> Flow {
@@ -209,12 +209,12 @@ fn sqrt_f(x: &mut X87, a: F80) -> Option<F80> {
         if a.is_nan() || a.is_unsupported() {
             return nan1(x, a);
         }
-        return if a.neg() { x.invalid() } else { Some(a) };
+        return if a.sign() { x.invalid() } else { Some(a) };
     }
     if a.is_zero() {
         return Some(a);
     }
-    if a.neg() {
+    if a.sign() {
         return x.invalid();
     }
     if !denormal_ok(x, a, a) {
@@ -289,7 +289,7 @@ fn scale_f(x: &mut X87, a: F80, b: F80) -> Option<F80> {
             return nan2(x, a, b);
         }
         if b.is_inf() {
-            if (a.is_zero() && !b.neg()) || (a.is_inf() && b.neg()) {
+            if (a.is_zero() && !b.sign()) || (a.is_inf() && b.sign()) {
                 return x.invalid();
             }
             if !denormal_ok(x, a, a) {
@@ -298,7 +298,9 @@ fn scale_f(x: &mut X87, a: F80, b: F80) -> Option<F80> {
             if a.is_zero() || a.is_inf() {
                 return Some(a);
             }
-            return Some(if b.neg() { F80::ZERO } else { F80 { mant: 1 << 63, se: 0x7fff } }.with_neg(a.neg()));
+            return Some(
+                if b.sign() { F80::ZERO } else { F80 { mant: 1 << 63, se: 0x7fff } }.with_neg(a.sign()),
+            );
         }
     }
     if !denormal_ok(x, a, b) {
@@ -425,7 +427,7 @@ fn prem<const NEAREST: bool>(x: &mut X87, a: F80, b: F80) -> Option<F80> {
     };
     let mut q = num / den;
     let mut r = num % den;
-    let mut neg = a.neg();
+    let mut neg = a.sign();
     if NEAREST && !partial && (2 * r > den || (2 * r == den && q & 1 == 1)) {
         r = den - r;
         q += 1;
@@ -437,7 +439,7 @@ fn prem<const NEAREST: bool>(x: &mut X87, a: F80, b: F80) -> Option<F80> {
         x.set_cc(false, true, false, false);
     }
     if r == 0 {
-        return Some(F80::ZERO.with_neg(a.neg()));
+        return Some(F80::ZERO.with_neg(a.sign()));
     }
     let lz = r.leading_zeros() as i32;
     let m = (r << lz >> 64) as u64;

@@ -15,7 +15,13 @@ use std::cmp::Ordering;
 /// Compares; None = unordered. Raises IE (any NaN for FCOM, SNaN only for FUCOM,
 /// unsupported always) and DE. The hardware writes the condition codes/flags even when
 /// the exception is unmasked, but then does not pop: Err carries the codes.
-fn compare(x: &mut X87, a: F80, b: F80, quiet: bool, bden: bool) -> Result<Option<Ordering>, Option<Ordering>> {
+fn compare(
+    x: &mut X87,
+    a: F80,
+    b: F80,
+    quiet: bool,
+    bden: bool,
+) -> Result<Option<Ordering>, Option<Ordering>> {
     let nan = |v: F80| v.is_nan() || v.is_unsupported();
     if nan(a) || nan(b) {
         let inv = !quiet || a.is_snan() || b.is_snan() || a.is_unsupported() || b.is_unsupported();
@@ -158,7 +164,7 @@ fn fxam(cpu: &mut Cpu, op: &Op) -> Flow {
     note(cpu, op);
     let x = &mut cpu.x87;
     let v = x.st(0);
-    let c1 = v.neg();
+    let c1 = v.sign();
     // (C3, C2, C0)
     let (c3, c2, c0) = if x.is_empty(0) {
         (true, false, true)

@@ -20,6 +20,9 @@ pub(crate) const FOP_FROM_FIP: u16 = 0xffff;
 /// The 64-bit-mode user code segment selector the host records as FCS.
 const USER_CS: u16 = 0x33;
 
+/// FCW, FSW, FTW, FIP, FCS, FOP, FDP, FDS as read from a 28-byte environment.
+type Env = (u16, u16, u16, u32, u16, u16, u32, u16);
+
 impl Cpu {
     /// The FPU opcode register: the low 11 bits of the last non-control x87 instruction
     /// (ModRM and the low 3 bits of the first opcode byte).
@@ -34,7 +37,9 @@ impl Cpu {
                 return 0;
             }
             match b[0] {
-                0x26 | 0x2e | 0x36 | 0x3e | 0x64 | 0x65 | 0x66 | 0x67 | 0xf0 | 0xf2 | 0xf3 | 0x40..=0x4f => a += 1,
+                0x26 | 0x2e | 0x36 | 0x3e | 0x64 | 0x65 | 0x66 | 0x67 | 0xf0 | 0xf2 | 0xf3 | 0x40..=0x4f => {
+                    a += 1
+                }
                 0xd8..=0xdf => return ((b[0] as u16 & 7) << 8) | b[1] as u16,
                 _ => return 0,
             }
@@ -70,7 +75,7 @@ impl Cpu {
         Ok(())
     }
 
-    fn load_env(&mut self, ea: u64) -> Result<(u16, u16, u16, u32, u16, u16, u32, u16), crate::decode::Stop> {
+    fn load_env(&mut self, ea: u64) -> Result<Env, crate::decode::Stop> {
         let w0 = self.ld32(ea)?;
         let w1 = self.ld32(ea + 4)?;
         let w2 = self.ld32(ea + 8)?;
@@ -81,9 +86,9 @@ impl Cpu {
         Ok((w0 as u16, w1 as u16, w2 as u16, fip, w4 as u16, (w4 >> 16) as u16 & 0x7ff, fdp, w6 as u16))
     }
 
-    fn apply_env(&mut self, e: (u16, u16, u16, u32, u16, u16, u32, u16)) {
+    fn apply_env(&mut self, e: Env) {
         let x = &mut self.x87;
-        x.fcw = e.0;
+        x.fcw = fcw_of(e.0);
         x.set_status_word(e.1);
         x.set_tag_word(e.2);
         x.fip = e.3 as u64;
@@ -93,6 +98,11 @@ impl Cpu {
         x.fds = e.7;
         x.update_summary();
     }
+}
+
+/// A loaded control word: reserved bits 6 and 13..15 read back as 1 and 0 (host).
+pub(crate) fn fcw_of(v: u16) -> u16 {
+    (v & 0x1f3f) | 0x40
 }
 
 fn fnstsw_ax<const WAIT: bool>(cpu: &mut Cpu, _: &Op) -> Flow {
@@ -123,8 +133,7 @@ fn fnstcw<const WAIT: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
 fn fldcw(cpu: &mut Cpu, op: &Op) -> Flow {
     wait(cpu)?;
     let v = cpu.ld16(cpu.ea(op))?;
-    // Bits 6 and 13..15 are reserved; the host keeps bit 6 set and the rest as written.
-    cpu.x87.fcw = v | 0x40;
+    cpu.x87.fcw = fcw_of(v);
     cpu.x87.update_summary();
     Ok(())
 }

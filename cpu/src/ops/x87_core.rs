@@ -67,7 +67,7 @@ pub(crate) fn work_from(neg: bool, e: i32, m: u64) -> W {
 /// is that of exponent 1), normals and infinities; not NaNs or unsupported encodings.
 #[inline]
 pub(crate) fn to_work(x: F80) -> W {
-    let neg = x.neg();
+    let neg = x.sign();
     if x.is_inf() {
         return if neg { -W::INFINITY } else { W::INFINITY };
     }
@@ -89,7 +89,11 @@ pub(crate) fn parts<S: Semantics>(v: IeeeFloat<S>) -> (bool, i32, u64) {
     let ef = ((bits >> (p - 1)) & ((1 << eb) - 1)) as i32;
     let frac = bits & ((1u128 << (p - 1)) - 1);
     let bias = (1i32 << (eb - 1)) - 1;
-    let (sig, elsb) = if ef == 0 { (frac, 1 - bias - (p as i32 - 1)) } else { (frac | 1u128 << (p - 1), ef - bias - (p as i32 - 1)) };
+    let (sig, elsb) = if ef == 0 {
+        (frac, 1 - bias - (p as i32 - 1))
+    } else {
+        (frac | 1u128 << (p - 1), ef - bias - (p as i32 - 1))
+    };
     let k = 127 - sig.leading_zeros() as i32;
     let m = if k >= 63 { (sig >> (k - 63)) as u64 } else { (sig << (63 - k)) as u64 };
     (neg, elsb + k, m)
@@ -162,7 +166,11 @@ impl X87 {
     }
     #[inline(always)]
     pub(crate) fn set_cc(&mut self, c3: bool, c2: bool, c1: bool, c0: bool) {
-        self.fsw = (self.fsw & !sw::CC) | (c3 as u16) << 14 | (c2 as u16) << 10 | (c1 as u16) << 9 | (c0 as u16) << 8;
+        self.fsw = (self.fsw & !sw::CC)
+            | (c3 as u16) << 14
+            | (c2 as u16) << 10
+            | (c1 as u16) << 9
+            | (c0 as u16) << 8;
     }
     /// Stack underflow (IE|SF, C1=0). Returns true if masked (the caller then writes the
     /// indefinite QNaN); false means the instruction must leave its destination alone.
@@ -256,7 +264,7 @@ pub(crate) fn pick_nan(a: F80, b: F80) -> F80 {
                     qb
                 }
             } else {
-                qa.with_neg(a.neg() && b.neg())
+                qa.with_neg(a.sign() && b.sign())
             }
         }
     }

@@ -2,7 +2,7 @@
 //! (m16/m32/m64), FBLD FBSTP, FXCH, FCMOVcc, FLD1/FLDZ/FLDPI/FLDL2E/FLDL2T/FLDLG2/FLDLN2,
 //! FFREE FFREEP FINCSTP FDECSTP. (Intel SDM Vol. 2, each mnemonic; Vol. 1 8.3.)
 
-use super::x87_core::{from_f32, from_f64, note, note_mem, round, rc_of, to_work, wait};
+use super::x87_core::{from_f32, from_f64, note, note_mem, rc_of, round, to_work, wait};
 use super::Table;
 use crate::decode::{Flow, Handler, Op};
 use crate::state::Cpu;
@@ -121,7 +121,7 @@ fn fld_const<const K: usize>(cpu: &mut Cpu, op: &Op) -> Flow {
 
 /// Single/double NaN encoding of an 80-bit NaN (payload truncated).
 fn nan_bits<const K: u8>(v: F80) -> u64 {
-    let s = v.neg() as u64;
+    let s = v.sign() as u64;
     match K {
         M32 => s << 31 | 0x7f80_0000 | (v.mant >> 40) & 0x7f_ffff,
         _ => s << 63 | 0x7ff0_0000_0000_0000 | (v.mant >> 11) & 0xf_ffff_ffff_ffff,
@@ -147,7 +147,7 @@ fn to_mem_fp<const K: u8>(cpu: &mut Cpu, v: F80) -> Option<u64> {
         M32 => (24, -126, 127, 23u32, 127i32),
         _ => (53, -1022, 1023, 52, 1023),
     };
-    let s = (v.neg() as u64) << (fb + if K == M32 { 8 } else { 11 });
+    let s = (v.sign() as u64) << (fb + if K == M32 { 8 } else { 11 });
     let expmax = (2 * bias + 1) as u64;
     if v.is_inf() {
         return Some(s | expmax << fb);
@@ -376,7 +376,7 @@ fn fbstp(cpu: &mut Cpu, op: &Op) -> Flow {
                     d |= (a % 10) << (4 * k);
                     a /= 10;
                 }
-                Some(d | (v.neg() as u128) << 79)
+                Some(d | (v.sign() as u128) << 79)
             }
         }
     };
@@ -432,7 +432,6 @@ fn fcmov<const CC: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
         }
         return Ok(());
     }
-    x.set_c1(false);
     if take {
         let v = x.st(i);
         x.set_st(0, v);
@@ -445,6 +444,7 @@ fn ffree<const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
     note(cpu, op);
     let x = &mut cpu.x87;
     let p = x.phys(op.r0);
+    x.set_c1(false);
     x.tags &= !(1 << p);
     if POP {
         x.pop();

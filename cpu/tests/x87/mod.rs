@@ -30,11 +30,24 @@ pub struct Case {
     /// Also an explicit tag override: bit i set = physical register i valid (if Some).
     pub tags: Option<u8>,
     pub top: u8,
+    /// Bytes placed after `mem` (at [rsi+64]).
+    pub extra: Vec<u8>,
 }
 
 impl Default for Case {
     fn default() -> Self {
-        Case { fcw: 0x37f, fsw: 0, n: 0, st: [0; 8], mem: [0; 64], rflags: 0x202, rax: 0, tags: None, top: 0 }
+        Case {
+            fcw: 0x37f,
+            fsw: 0,
+            n: 0,
+            st: [0; 8],
+            mem: [0; 64],
+            rflags: 0x202,
+            rax: 0,
+            tags: None,
+            top: 0,
+            extra: Vec::new(),
+        }
     }
 }
 
@@ -87,8 +100,12 @@ pub fn image(c: &Case) -> [u8; DATA] {
     d[0x180..0x188].copy_from_slice(&c.rflags.to_le_bytes());
     d[0x198..0x1a0].copy_from_slice(&c.rax.to_le_bytes());
     d[MEM..MEM + 64].copy_from_slice(&c.mem);
+    d[MEM + 64..MEM + 64 + c.extra.len()].copy_from_slice(&c.extra);
     d
 }
+
+/// Bytes of the data area returned in `Out::mem` (from rsi).
+pub const MEM_OUT: usize = 0x640;
 
 pub fn code(body: &[u8], end: u8) -> Vec<u8> {
     let mut v = vec![0xdd, 0x27, 0x48, 0x8b, 0x87, 0x98, 0x01, 0, 0, 0xff, 0xb7, 0x80, 0x01, 0, 0, 0x9d];
@@ -99,7 +116,7 @@ pub fn code(body: &[u8], end: u8) -> Vec<u8> {
 }
 
 /// FIP and FDP are made relative to the code and data bases.
-fn out_of(d: &[u8], exit: String, code: u64, data: u64) -> Out {
+fn out_of(d: &[u8], exit: String, code: u64, data: u64, env_at_rsi: bool) -> Out {
     let mut fsave = d[OUT..OUT + 108].to_vec();
     let rel = |f: &mut [u8], base: u64| {
         let v = u32::from_le_bytes(f[..4].try_into().unwrap());
@@ -109,9 +126,14 @@ fn out_of(d: &[u8], exit: String, code: u64, data: u64) -> Out {
     };
     rel(&mut fsave[12..16], code);
     rel(&mut fsave[20..24], data);
+    let mut mem = d[MEM..MEM + MEM_OUT].to_vec();
+    if env_at_rsi {
+        rel(&mut mem[12..16], code);
+        rel(&mut mem[20..24], data);
+    }
     Out {
         fsave,
-        mem: d[MEM..MEM + 64].to_vec(),
+        mem,
         rflags: u64::from_le_bytes(d[0x188..0x190].try_into().unwrap()) & 0x8d5,
         rax: u64::from_le_bytes(d[0x190..0x198].try_into().unwrap()),
         exit,
@@ -124,6 +146,11 @@ extern "C" {
 
 thread_local! {
     static PAGE: Cell<*mut u8> = const { Cell::new(std::ptr::null_mut()) };
+}
+
+/// The body stores an x87 environment at [rsi] (FNSTENV/FNSAVE [rsi]).
+fn stores_env(body: &[u8]) -> bool {
+    body.windows(2).any(|w| w == [0xd9, 0x36] || w == [0xdd, 0x36])
 }
 
 pub fn host(c: &Case, body: &[u8]) -> Out {
@@ -139,15 +166,17 @@ pub fn host(c: &Case, body: &[u8]) -> Out {
     });
     // SAFETY: page is a private RWX page of 4096 bytes owned by this thread.
     unsafe { std::ptr::copy_nonoverlapping(code.as_ptr(), page, code.len()) };
-    let mut d = Box::new(image(c));
-    let dp = d.as_mut_ptr();
+    #[repr(C, align(4096))]
+    struct Page([u8; DATA]);
+    let mut d = Box::new(Page(image(c)));
+    let dp = d.0.as_mut_ptr();
     // SAFETY: the code only touches [rdi, rdi+0x1000) and leaves the FPU initialised
     // (fnsave), with rax and flags declared clobbered.
     unsafe {
         core::arch::asm!("call {f}", f = in(reg) page, in("rdi") dp, in("rsi") dp.add(MEM),
             out("rax") _, clobber_abi("C"));
     }
-    out_of(&d[..], "Breakpoint".into(), page as u64, dp as u64)
+    out_of(&d.0[..], "Breakpoint".into(), page as u64, dp as u64, stores_env(body))
 }
 
 pub fn emu_cpu(c: &Case, body: &[u8]) -> (Cpu, Exit) {
@@ -170,7 +199,7 @@ pub fn emu(c: &Case, body: &[u8]) -> Out {
     let (mut cpu, e) = emu_cpu(c, body);
     let mut d = vec![0u8; DATA];
     cpu.mem.read(0x50_0000, &mut d).unwrap();
-    out_of(&d, format!("{e:?}"), 0x40_0000, 0x50_0000)
+    out_of(&d, format!("{e:?}"), 0x40_0000, 0x50_0000, stores_env(body))
 }
 
 pub fn f80s(b: &[u8]) -> String {
@@ -268,29 +297,29 @@ pub fn specials() -> Vec<u128> {
         v.extend([
             f80(s, 0),
             f80(s, 1),
-            f80(s | 0x3fff, 1 << 63),                 // 1.0
-            f80(s | 0x3fff, 0xc000_0000_0000_0000),   // 1.5
-            f80(s | 0x4000, 0xc90f_daa2_2168_c235),   // pi
-            f80(s | 0x3ffe, 0xffff_ffff_ffff_ffff),   // 1 - 2^-65
-            f80(s | 0x3fff, 0x8000_0000_0000_0001),   // 1 + ulp
-            f80(s | 0x3fff, 0x8000_0080_0000_0000),   // single tie
-            f80(s | 0x3fff, 0x8000_0000_0000_0400),   // double tie
+            f80(s | 0x3fff, 1 << 63),               // 1.0
+            f80(s | 0x3fff, 0xc000_0000_0000_0000), // 1.5
+            f80(s | 0x4000, 0xc90f_daa2_2168_c235), // pi
+            f80(s | 0x3ffe, 0xffff_ffff_ffff_ffff), // 1 - 2^-65
+            f80(s | 0x3fff, 0x8000_0000_0000_0001), // 1 + ulp
+            f80(s | 0x3fff, 0x8000_0080_0000_0000), // single tie
+            f80(s | 0x3fff, 0x8000_0000_0000_0400), // double tie
             f80(s | 0x3fff, 0x8000_0180_0000_0001),
-            f80(s | 0x0001, 1 << 63),                 // smallest normal
-            f80(s, 0x7fff_ffff_ffff_ffff),            // largest denormal
-            f80(s, 0x8000_0000_0000_0000),            // pseudo-denormal
+            f80(s | 0x0001, 1 << 63),      // smallest normal
+            f80(s, 0x7fff_ffff_ffff_ffff), // largest denormal
+            f80(s, 0x8000_0000_0000_0000), // pseudo-denormal
             f80(s, 0x0000_0000_0001_2345),
-            f80(s | 0x7ffe, 0xffff_ffff_ffff_ffff),   // largest
-            f80(s | 0x403e, 0xffff_ffff_ffff_ffff),   // 2^64-1
+            f80(s | 0x7ffe, 0xffff_ffff_ffff_ffff), // largest
+            f80(s | 0x403e, 0xffff_ffff_ffff_ffff), // 2^64-1
             f80(s | 0x401d, 0xb504_f333_f9de_6484),
-            f80(s | 0x7fff, 1 << 63),                 // inf
-            f80(s | 0x7fff, 0xc000_0000_0000_0000),   // QNaN (indefinite if s)
-            f80(s | 0x7fff, 0xc000_0000_0000_1234),   // QNaN payload
-            f80(s | 0x7fff, 0x8000_0000_0000_0001),   // SNaN
-            f80(s | 0x7fff, 0xa000_0000_0000_5678),   // SNaN payload
-            f80(s | 0x7fff, 0x4000_0000_0000_0000),   // pseudo-NaN
-            f80(s | 0x7fff, 0),                       // pseudo-inf
-            f80(s | 0x3fff, 0x4000_0000_0000_0000),   // unnormal
+            f80(s | 0x7fff, 1 << 63),               // inf
+            f80(s | 0x7fff, 0xc000_0000_0000_0000), // QNaN (indefinite if s)
+            f80(s | 0x7fff, 0xc000_0000_0000_1234), // QNaN payload
+            f80(s | 0x7fff, 0x8000_0000_0000_0001), // SNaN
+            f80(s | 0x7fff, 0xa000_0000_0000_5678), // SNaN payload
+            f80(s | 0x7fff, 0x4000_0000_0000_0000), // pseudo-NaN
+            f80(s | 0x7fff, 0),                     // pseudo-inf
+            f80(s | 0x3fff, 0x4000_0000_0000_0000), // unnormal
             f80(s | 0x3c00, 0x8000_0000_0000_0000),
             f80(s | 0x43fe, 0xabcd_ef01_2345_6789),
         ]);
