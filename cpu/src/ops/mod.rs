@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 mod alu;
 mod bits;
 mod branch;
+mod fxsave;
 mod mov;
 mod muldiv;
 mod shift;
@@ -27,6 +28,11 @@ mod sse_state;
 mod stack;
 mod string;
 mod system;
+mod x87_arith;
+mod x87_compare;
+mod x87_control;
+mod x87_core;
+mod x87_load_store;
 
 pub(crate) type Builder = fn(&Instruction, &mut Op) -> Option<Handler>;
 
@@ -46,6 +52,7 @@ pub(crate) fn table() -> &'static [Option<Builder>] {
         alu::register(&mut t);
         bits::register(&mut t);
         branch::register(&mut t);
+        fxsave::register(&mut t);
         mov::register(&mut t);
         muldiv::register(&mut t);
         shift::register(&mut t);
@@ -57,6 +64,10 @@ pub(crate) fn table() -> &'static [Option<Builder>] {
         stack::register(&mut t);
         string::register(&mut t);
         system::register(&mut t);
+        x87_arith::register(&mut t);
+        x87_compare::register(&mut t);
+        x87_control::register(&mut t);
+        x87_load_store::register(&mut t);
         t.0
     })
 }
