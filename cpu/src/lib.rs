@@ -8,8 +8,8 @@
 pub mod cpuid;
 mod decode;
 mod exec;
-mod fpstate;
 pub mod flags;
+mod fpstate;
 pub mod mem;
 mod ops;
 pub mod state;

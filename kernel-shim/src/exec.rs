@@ -103,9 +103,14 @@ fn load_elf(
             match ElfFile::open(&bytes_to_path(&hp)) {
                 Ok(f) => Some(f),
                 Err(LoadError::NotFound(_)) => {
-                    return Err(LoadError::InterpreterNotFound { program: exe.path.clone(), tried: bytes_to_path(&hp) })
+                    return Err(LoadError::InterpreterNotFound {
+                        program: exe.path.clone(),
+                        tried: bytes_to_path(&hp),
+                    })
                 }
-                Err(e) => return Err(LoadError::BadInterpreter { program: exe.path.clone(), cause: Box::new(e) }),
+                Err(e) => {
+                    return Err(LoadError::BadInterpreter { program: exe.path.clone(), cause: Box::new(e) })
+                }
             }
         }
         None => None,
@@ -169,7 +174,10 @@ mod tests {
     #[test]
     fn shebang_lines() {
         assert_eq!(parse_shebang(b"#!/bin/sh\necho"), Some((b"/bin/sh".to_vec(), None)));
-        assert_eq!(parse_shebang(b"#! /usr/bin/env  python3 \n"), Some((b"/usr/bin/env".to_vec(), Some(b"python3".to_vec()))));
+        assert_eq!(
+            parse_shebang(b"#! /usr/bin/env  python3 \n"),
+            Some((b"/usr/bin/env".to_vec(), Some(b"python3".to_vec())))
+        );
         assert_eq!(parse_shebang(b"#!/bin/a -x -y\n"), Some((b"/bin/a".to_vec(), Some(b"-x -y".to_vec()))));
         assert_eq!(parse_shebang(b"#!\n"), None);
         assert_eq!(parse_shebang(b"ELF"), None);

@@ -82,7 +82,12 @@ pub struct Process {
 impl Process {
     /// Loads `program` as execve would (an ELF program or a `#!` script) and prepares
     /// the first thread.
-    pub fn spawn(cfg: &Config, program: &[u8], argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> Result<Process, SpawnError> {
+    pub fn spawn(
+        cfg: &Config,
+        program: &[u8],
+        argv: Vec<Vec<u8>>,
+        envp: Vec<Vec<u8>>,
+    ) -> Result<Process, SpawnError> {
         let sysroot = Sysroot::new(cfg.sysroot.clone());
         let cwd = host::host_getcwd();
         let img = exec::load_program(&sysroot, &cwd, program, argv, envp).map_err(SpawnError::Load)?;
@@ -120,7 +125,8 @@ impl Process {
         self.cpu = cpu;
         self.brk_start = img.brk;
         self.brk = img.brk;
-        self.comm = img.exe.rsplit(|&b| b == b'/').next().unwrap_or_default().iter().take(15).copied().collect();
+        self.comm =
+            img.exe.rsplit(|&b| b == b'/').next().unwrap_or_default().iter().take(15).copied().collect();
         self.exe = img.exe;
         self.auxv = img.auxv;
         self.argv_range = img.argv_range;

@@ -82,7 +82,13 @@ pub struct Signals {
 
 impl Default for Signals {
     fn default() -> Self {
-        Signals { actions: [SigAction::default(); 65], mask: 0, pending: 0, info: [SigInfo::default(); 65], altstack: (0, SS_DISABLE, 0) }
+        Signals {
+            actions: [SigAction::default(); 65],
+            mask: 0,
+            pending: 0,
+            info: [SigInfo::default(); 65],
+            altstack: (0, SS_DISABLE, 0),
+        }
     }
 }
 
@@ -202,11 +208,14 @@ impl Process {
                 // only be resumed by the host, which emu does not track.
                 Default_::Stop => {}
                 Default_::Terminate => {
-                    let fault = matches!(sig, S::SIGSEGV | S::SIGBUS | S::SIGILL | S::SIGFPE) && info.code > 0;
+                    let fault =
+                        matches!(sig, S::SIGSEGV | S::SIGBUS | S::SIGILL | S::SIGFPE) && info.code > 0;
                     self.outcome = Some(Outcome::Signaled {
                         sig,
                         rip: self.cpu.rip,
-                        fault_addr: fault.then_some(info.addr).filter(|_| sig == S::SIGSEGV || sig == S::SIGBUS),
+                        fault_addr: fault
+                            .then_some(info.addr)
+                            .filter(|_| sig == S::SIGSEGV || sig == S::SIGBUS),
                         detail: self.fault_detail.take(),
                     });
                 }
@@ -287,7 +296,9 @@ impl Process {
         ucb.extend_from_slice(&0u64.to_le_bytes()); // uc_flags
         ucb.extend_from_slice(&0u64.to_le_bytes()); // uc_link
         ucb.extend_from_slice(&ss.to_le_bytes());
-        ucb.extend_from_slice(&(ssflags | if self.on_altstack(old_sp) { SS_ONSTACK } else { 0 }).to_le_bytes());
+        ucb.extend_from_slice(
+            &(ssflags | if self.on_altstack(old_sp) { SS_ONSTACK } else { 0 }).to_le_bytes(),
+        );
         ucb.extend_from_slice(&0u32.to_le_bytes());
         ucb.extend_from_slice(&sssize.to_le_bytes());
         for w in m {

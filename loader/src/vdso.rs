@@ -17,13 +17,8 @@ const TEXT: usize = 0xc00;
 const IMAGE_SIZE: usize = 0x1000;
 
 /// The functions: (name, syscall number).
-const FUNCS: [(&str, u32); 5] = [
-    ("clock_gettime", 228),
-    ("gettimeofday", 96),
-    ("time", 201),
-    ("getcpu", 309),
-    ("clock_getres", 229),
-];
+const FUNCS: [(&str, u32); 5] =
+    [("clock_gettime", 228), ("gettimeofday", 96), ("time", 201), ("getcpu", 309), ("clock_getres", 229)];
 
 const VERSION: &str = "LINUX_2.6";
 const SONAME: &str = "linux-vdso.so.1";
@@ -194,15 +189,15 @@ pub fn image() -> (Vec<u8>, Vec<(String, u64)>) {
 
     // Dynamic section.
     let dynent = [
-        (14u64, soname_off as u64), // DT_SONAME
-        (4, hash as u64),           // DT_HASH
-        (5, dynstr as u64),         // DT_STRTAB
-        (6, DYNSYM as u64),         // DT_SYMTAB
-        (10, strtab.len() as u64),  // DT_STRSZ
-        (11, SYM_SIZE as u64),      // DT_SYMENT
+        (14u64, soname_off as u64),   // DT_SONAME
+        (4, hash as u64),             // DT_HASH
+        (5, dynstr as u64),           // DT_STRTAB
+        (6, DYNSYM as u64),           // DT_SYMTAB
+        (10, strtab.len() as u64),    // DT_STRSZ
+        (11, SYM_SIZE as u64),        // DT_SYMENT
         (0x6fff_fff0, versym as u64), // DT_VERSYM
         (0x6fff_fffc, verdef as u64), // DT_VERDEF
-        (0x6fff_fffd, 2),           // DT_VERDEFNUM
+        (0x6fff_fffd, 2),             // DT_VERDEFNUM
         (0, 0),
         (0, 0),
     ];

@@ -26,6 +26,15 @@ fn fxsave<const W64: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
         return Err(cpu.gp_fault());
     }
     cpu.probe_write(ea, 416)?;
+    let b = image(cpu, W64);
+    for (i, c) in b.chunks(16).enumerate() {
+        cpu.st128(ea + 16 * i as u64, u128::from_le_bytes(c.try_into().expect("16-byte chunk")))?;
+    }
+    Ok(())
+}
+
+/// The first 416 bytes of the FXSAVE image (the rest is reserved and left alone).
+pub(crate) fn image(cpu: &mut Cpu, w64: bool) -> [u8; 416] {
     let fop = cpu.x87_fop();
     let x = &cpu.x87;
     let mut b = [0u8; 416];
@@ -35,12 +44,12 @@ fn fxsave<const W64: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
     let pointers = x.fsw & crate::x87::sw::ES != 0;
     if !pointers {
         // Leave FOP/FIP/FDP zero (the selectors of the 32-bit form are still written).
-        if !W64 {
+        if !w64 {
             let fcs = if x.fop == super::x87_control::FOP_FROM_FIP { 0x33 } else { x.fcs };
             b[12..14].copy_from_slice(&fcs.to_le_bytes());
             b[20..22].copy_from_slice(&x.fds.to_le_bytes());
         }
-    } else if W64 {
+    } else if w64 {
         b[6..8].copy_from_slice(&(fop & 0x7ff).to_le_bytes());
         b[8..16].copy_from_slice(&x.fip.to_le_bytes());
         b[16..24].copy_from_slice(&x.fdp.to_le_bytes());
@@ -63,10 +72,7 @@ fn fxsave<const W64: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
     for (i, r) in cpu.xmm.iter().enumerate() {
         b[160 + 16 * i..176 + 16 * i].copy_from_slice(&r.to_le_bytes());
     }
-    for (i, c) in b.chunks(16).enumerate() {
-        cpu.st128(ea + 16 * i as u64, u128::from_le_bytes(c.try_into().expect("16-byte chunk")))?;
-    }
-    Ok(())
+    b
 }
 
 fn fxrstor<const W64: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
@@ -79,11 +85,17 @@ fn fxrstor<const W64: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
         let v = cpu.ld128(ea + 16 * i as u64)?;
         b[16 * i..16 * i + 16].copy_from_slice(&v.to_le_bytes());
     }
+    restore(cpu, &b, W64).map_err(|_| cpu.gp_fault())
+}
+
+/// Loads state from the first 416 bytes of an FXSAVE image; refuses (changing nothing)
+/// an MXCSR with reserved bits set.
+pub(crate) fn restore(cpu: &mut Cpu, b: &[u8; 416], w64: bool) -> Result<(), ()> {
     let u16_at = |o: usize| u16::from_le_bytes([b[o], b[o + 1]]);
     let u32_at = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().expect("4 bytes"));
     let mxcsr = u32_at(24);
     if mxcsr & !MXCSR_MASK != 0 {
-        return Err(cpu.gp_fault());
+        return Err(());
     }
     cpu.mxcsr = mxcsr;
     let x = &mut cpu.x87;
@@ -91,7 +103,7 @@ fn fxrstor<const W64: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
     x.set_status_word(u16_at(2));
     x.tags = b[4];
     x.fop = u16_at(6) & 0x7ff;
-    if W64 {
+    if w64 {
         x.fip = u64::from_le_bytes(b[8..16].try_into().expect("8 bytes"));
         x.fdp = u64::from_le_bytes(b[16..24].try_into().expect("8 bytes"));
     } else {

@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 mod alu;
 mod bits;
 mod branch;
-mod fxsave;
+pub(crate) mod fxsave;
 mod mov;
 mod muldiv;
 mod shift;

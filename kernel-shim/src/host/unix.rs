@@ -653,7 +653,12 @@ fn itv_to(v: [i64; 4]) -> libc::itimerval {
 
 #[allow(clippy::unnecessary_cast)]
 fn itv_from(v: &libc::itimerval) -> [i64; 4] {
-    [v.it_interval.tv_sec as i64, v.it_interval.tv_usec as i64, v.it_value.tv_sec as i64, v.it_value.tv_usec as i64]
+    [
+        v.it_interval.tv_sec as i64,
+        v.it_interval.tv_usec as i64,
+        v.it_value.tv_sec as i64,
+        v.it_value.tv_usec as i64,
+    ]
 }
 
 /// setitimer with (interval sec, usec, value sec, usec); returns the old value.

@@ -203,7 +203,9 @@ pub(crate) fn dispatch(p: &mut Process) {
         }
         match p.next_action() {
             None => continue,
-            Some(act) if act.handler > crate::signal::SIG_IGN && act.flags & crate::signal::SA_RESTART != 0 => {
+            Some(act)
+                if act.handler > crate::signal::SIG_IGN && act.flags & crate::signal::SA_RESTART != 0 =>
+            {
                 if matches!(nr, 34 | 130 | 35 | 230) {
                     break res; // pause, sigsuspend and sleeps are never restarted
                 }

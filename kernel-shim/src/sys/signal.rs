@@ -26,7 +26,12 @@ pub(super) fn rt_sigaction(p: &mut Process, a: &[u64; 6]) -> SysResult {
     let prev = p.signals.actions[sig];
     if act != 0 {
         let b = read_guest(p, act, 32)?;
-        let new = SigAction { handler: le64(&b[0..]), flags: le64(&b[8..]), restorer: le64(&b[16..]), mask: le64(&b[24..]) & !UNBLOCKABLE };
+        let new = SigAction {
+            handler: le64(&b[0..]),
+            flags: le64(&b[8..]),
+            restorer: le64(&b[16..]),
+            mask: le64(&b[24..]) & !UNBLOCKABLE,
+        };
         p.signals.actions[sig] = new;
         // Setting SIG_IGN (or SIG_DFL for a default-ignored signal) discards it if pending.
         if p.signals.ignored(sig as i32) {
@@ -121,7 +126,8 @@ pub(super) fn sigaltstack(p: &mut Process, a: &[u64; 6]) -> SysResult {
     }
     if ss != 0 {
         let b = read_guest(p, ss, 24)?;
-        let (nsp, nflags, nsize) = (le64(&b[0..]), u32::from_le_bytes(b[8..12].try_into().unwrap()), le64(&b[16..]));
+        let (nsp, nflags, nsize) =
+            (le64(&b[0..]), u32::from_le_bytes(b[8..12].try_into().unwrap()), le64(&b[16..]));
         if on {
             return Err(E::EPERM);
         }
