@@ -676,3 +676,83 @@ pub fn getitimer(which: i32) -> HostResult<[i64; 4]> {
     check(unsafe { libc::getitimer(itimer_which(which), &mut o) } as i64)?;
     Ok(itv_from(&o))
 }
+
+/// poll(2) on host fds with Linux event bits; returns the Linux revents per entry.
+/// `timeout_ms` < 0 waits forever.
+pub fn poll(fds: &[(i32, u16)], timeout_ms: i32) -> HostResult<Vec<u16>> {
+    const MAP: [(u16, libc::c_short); 6] = [
+        (0x001, libc::POLLIN),
+        (0x002, libc::POLLPRI),
+        (0x004, libc::POLLOUT),
+        (0x008, libc::POLLERR),
+        (0x010, libc::POLLHUP),
+        (0x020, libc::POLLNVAL),
+    ];
+    let mut pfds: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|&(fd, ev)| {
+            let mut e = 0;
+            for (l, h) in MAP {
+                if ev & l != 0 {
+                    e |= h;
+                }
+            }
+            // POLLRDNORM/POLLWRNORM are the same as POLLIN/POLLOUT for our purposes.
+            if ev & 0x40 != 0 {
+                e |= libc::POLLIN;
+            }
+            if ev & 0x100 != 0 {
+                e |= libc::POLLOUT;
+            }
+            libc::pollfd { fd, events: e, revents: 0 }
+        })
+        .collect();
+    // SAFETY: pfds is a valid array of pollfd of the given length.
+    let r = unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, timeout_ms) };
+    check(r as i64)?;
+    Ok(pfds
+        .iter()
+        .zip(fds)
+        .map(|(p, &(_, asked))| {
+            let mut out = 0u16;
+            for (l, h) in MAP {
+                if p.revents & h != 0 {
+                    out |= l;
+                }
+            }
+            if p.revents & libc::POLLIN != 0 && asked & 0x40 != 0 {
+                out |= 0x40;
+            }
+            if p.revents & libc::POLLOUT != 0 && asked & 0x100 != 0 {
+                out |= 0x100;
+            }
+            out
+        })
+        .collect())
+}
+
+/// An AF_UNIX socketpair of the given Linux type (1 stream, 2 dgram, 5 seqpacket).
+pub fn socketpair(ty: i32) -> HostResult<(i32, i32)> {
+    let hty = match ty {
+        1 => libc::SOCK_STREAM,
+        2 => libc::SOCK_DGRAM,
+        5 => libc::SOCK_SEQPACKET,
+        _ => return Err(E::EINVAL),
+    };
+    let mut fds = [0i32; 2];
+    // SAFETY: fds is a valid 2-int array.
+    check(unsafe { libc::socketpair(libc::AF_UNIX, hty, 0, fds.as_mut_ptr()) } as i64)?;
+    for fd in fds {
+        // SAFETY: fds just created.
+        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
+    Ok((fds[0], fds[1]))
+}
+
+/// Bytes available to read on an fd (FIONREAD).
+pub fn bytes_readable(fd: i32) -> HostResult<i32> {
+    let mut n: libc::c_int = 0;
+    // SAFETY: FIONREAD writes an int.
+    check(unsafe { libc::ioctl(fd, libc::FIONREAD, &mut n) } as i64)?;
+    Ok(n)
+}

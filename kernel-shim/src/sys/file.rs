@@ -38,6 +38,13 @@ fn do_read(p: &mut Process, fd: u64, buf: u64, len: u64, off: Option<i64>) -> Sy
                 }
                 n
             }
+            Backing::EventFd { .. } => {
+                drop(of);
+                let v = super::poll::eventfd_read(&f, len)?;
+                tmp[..8].copy_from_slice(&v.to_le_bytes());
+                8
+            }
+            Backing::Epoll(_) => return Err(E::EINVAL),
         }
     };
     write_guest(p, buf, &tmp[..n])?;
@@ -63,7 +70,15 @@ fn do_write(p: &mut Process, fd: u64, buf: u64, len: u64, off: Option<i64>) -> S
                 r => Ok(r? as u64),
             }
         }
-        Backing::Memory(_) => Err(E::EBADF),
+        Backing::EventFd { .. } => {
+            drop(of);
+            if data.len() < 8 {
+                return Err(E::EINVAL);
+            }
+            super::poll::eventfd_write(&f, u64::from_le_bytes(data[..8].try_into().expect("8 bytes")))?;
+            Ok(8)
+        }
+        Backing::Memory(_) | Backing::Epoll(_) => Err(E::EBADF),
     }
 }
 

@@ -102,6 +102,8 @@ fn fstat_fd(p: &mut Process, fd: i64) -> Result<crate::abi::Stat, Errno> {
     match &of.backing {
         crate::fd::Backing::Host(h) => host::fstat(*h),
         crate::fd::Backing::Memory(_) => Ok(generated_stat()),
+        // anon_inode files: mode 0600, no type bits, as Linux reports them.
+        _ => Ok(crate::abi::Stat { mode: 0o600, nlink: 1, blksize: 4096, ..Default::default() }),
     }
 }
 

@@ -12,6 +12,7 @@ mod file;
 mod fork;
 mod fs;
 pub(crate) mod mm;
+mod poll;
 mod process;
 mod procfs;
 mod signal;
@@ -55,6 +56,7 @@ static ROWS: &[Row] = &[
     row(4, "stat", fs::stat, Full),
     row(5, "fstat", fs::fstat, Full),
     row(6, "lstat", fs::lstat, Full),
+    row(7, "poll", poll::poll, Full),
     row(8, "lseek", file::lseek, Full),
     row(9, "mmap", mm::mmap, Partial),
     row(10, "mprotect", mm::mprotect, Full),
@@ -70,6 +72,7 @@ static ROWS: &[Row] = &[
     row(20, "writev", file::writev, Full),
     row(21, "access", fs::access, Full),
     row(22, "pipe", file::pipe, Full),
+    row(23, "select", poll::select, Full),
     row(24, "sched_yield", process::sched_yield, Full),
     row(25, "mremap", mm::mremap, Partial),
     row(26, "msync", mm::msync, Partial),
@@ -82,6 +85,7 @@ static ROWS: &[Row] = &[
     row(37, "alarm", signal::alarm, Full),
     row(38, "setitimer", signal::setitimer, Full),
     row(39, "getpid", process::getpid, Full),
+    row(53, "socketpair", poll::socketpair, Partial),
     row(56, "clone", fork::clone, Partial),
     row(57, "fork", fork::fork, Full),
     row(58, "vfork", fork::vfork, Partial),
@@ -126,12 +130,15 @@ static ROWS: &[Row] = &[
     row(201, "time", time::time, Full),
     row(202, "futex", process::futex, Partial),
     row(204, "sched_getaffinity", process::sched_getaffinity, Full),
+    row(213, "epoll_create", poll::epoll_create, Full),
     row(217, "getdents64", fs::getdents64, Full),
     row(218, "set_tid_address", process::set_tid_address, Full),
     row(228, "clock_gettime", time::clock_gettime, Full),
     row(229, "clock_getres", time::clock_getres, Full),
     row(230, "clock_nanosleep", time::clock_nanosleep, Full),
     row(231, "exit_group", process::exit_group, Full),
+    row(232, "epoll_wait", poll::epoll_wait, Partial),
+    row(233, "epoll_ctl", poll::epoll_ctl, Partial),
     row(234, "tgkill", fork::tgkill, Partial),
     row(257, "openat", file::openat, Full),
     row(258, "mkdirat", fs::mkdirat, Full),
@@ -143,7 +150,13 @@ static ROWS: &[Row] = &[
     row(267, "readlinkat", fs::readlinkat, Full),
     row(268, "fchmodat", fs::fchmodat, Full),
     row(269, "faccessat", fs::faccessat, Full),
+    row(270, "pselect6", poll::pselect6, Full),
+    row(271, "ppoll", poll::ppoll, Full),
     row(273, "set_robust_list", process::set_robust_list, Full),
+    row(281, "epoll_pwait", poll::epoll_pwait, Partial),
+    row(284, "eventfd", poll::eventfd, Full),
+    row(290, "eventfd2", poll::eventfd2, Full),
+    row(291, "epoll_create1", poll::epoll_create1, Full),
     row(292, "dup3", file::dup3, Full),
     row(293, "pipe2", file::pipe2, Full),
     row(302, "prlimit64", process::prlimit64, Partial),
@@ -206,8 +219,10 @@ pub(crate) fn dispatch(p: &mut Process) {
             Some(act)
                 if act.handler > crate::signal::SIG_IGN && act.flags & crate::signal::SA_RESTART != 0 =>
             {
-                if matches!(nr, 34 | 130 | 35 | 230) {
-                    break res; // pause, sigsuspend and sleeps are never restarted
+                if matches!(nr, 7 | 23 | 34 | 35 | 130 | 230 | 232 | 270 | 271 | 281) {
+                    // pause, sigsuspend, sleeps and the poll family are never restarted
+                    // after a handler ran (Linux: ERESTARTNOHAND).
+                    break res;
                 }
                 p.cpu.rip -= 2;
                 return; // rax still holds the syscall number

@@ -1,0 +1,443 @@
+//! Waiting on several descriptors: poll, ppoll, select, pselect6, the epoll family built
+//! on the same readiness check, eventfd, and AF_UNIX socketpair.
+
+use super::{read_guest, write_guest, SysResult};
+use crate::abi::{errno as E, open as O};
+use crate::fd::{Backing, FdEntry, FileRef, OpenFile};
+use crate::host::{self, Errno};
+use crate::Process;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+const POLLIN: u16 = 0x1;
+const POLLOUT: u16 = 0x4;
+const POLLNVAL: u16 = 0x20;
+
+/// How to learn the readiness of one guest fd: ask the host about a host fd, or the
+/// answer is known already.
+enum Probe {
+    Host(i32),
+    Known(u16),
+}
+
+fn probe(p: &Process, fd: i64, events: u16) -> Probe {
+    let Ok(f) = p.fds.file(fd) else { return Probe::Known(POLLNVAL) };
+    let of = f.borrow();
+    match &of.backing {
+        Backing::Host(h) => Probe::Host(*h),
+        Backing::Memory(_) => Probe::Known(events & (POLLIN | POLLOUT | 0x40 | 0x100)),
+        // An eventfd is always writable here; its pipe tells when it is readable.
+        Backing::EventFd { rd, .. } if events & POLLIN != 0 => Probe::Host(*rd),
+        Backing::EventFd { .. } => Probe::Known(events & POLLOUT),
+        Backing::Epoll(list) => {
+            let any = list.iter().any(|&(g, ev, _)| g != fd && readiness(p, &[(g, ev as u16)], 0).is_ok_and(|r| r[0] != 0));
+            Probe::Known(if any { events & POLLIN } else { 0 })
+        }
+    }
+}
+
+/// Readiness of each (guest fd, events) pair, waiting up to `timeout_ms` (< 0: forever)
+/// for at least one to become ready.
+fn readiness(p: &Process, set: &[(i64, u16)], timeout_ms: i32) -> Result<Vec<u16>, Errno> {
+    let mut out = vec![0u16; set.len()];
+    let mut host_set = Vec::new();
+    let mut host_idx = Vec::new();
+    let mut any_known = false;
+    for (i, &(fd, ev)) in set.iter().enumerate() {
+        match probe(p, fd, ev) {
+            Probe::Host(h) => {
+                host_set.push((h, ev));
+                host_idx.push(i);
+            }
+            Probe::Known(r) => {
+                out[i] = r;
+                any_known |= r != 0;
+            }
+        }
+    }
+    let t = if any_known { 0 } else { timeout_ms };
+    if host_set.is_empty() {
+        if !any_known && t != 0 {
+            // Nothing to wait on but time (and signals).
+            wait_timeout(t);
+        }
+        return Ok(out);
+    }
+    let r = host::poll(&host_set, t)?;
+    for (k, i) in host_idx.into_iter().enumerate() {
+        out[i] = r[k];
+    }
+    Ok(out)
+}
+
+fn wait_timeout(ms: i32) {
+    if ms < 0 {
+        loop {
+            host::wait_for_signal();
+            if host::signals_pending() {
+                return;
+            }
+        }
+    }
+    host::sleep(ms as i64 / 1000, (ms as i64 % 1000) * 1_000_000);
+}
+
+fn do_poll(p: &mut Process, addr: u64, n: u64, timeout_ms: i32) -> SysResult {
+    if n > crate::fd::MAX_FDS as u64 {
+        return Err(E::EINVAL);
+    }
+    let raw = read_guest(p, addr, n as usize * 8)?;
+    let set: Vec<(i64, u16)> = raw
+        .chunks(8)
+        .map(|c| (i32::from_le_bytes(c[0..4].try_into().unwrap()) as i64, u16::from_le_bytes([c[4], c[5]])))
+        .collect();
+    // Negative fds are skipped (revents 0), as Linux does.
+    let active: Vec<usize> = (0..set.len()).filter(|&i| set[i].0 >= 0).collect();
+    let sub: Vec<(i64, u16)> = active.iter().map(|&i| set[i]).collect();
+    let r = readiness(p, &sub, timeout_ms)?;
+    let mut out = raw.clone();
+    let mut ready = 0;
+    for (k, &i) in active.iter().enumerate() {
+        let rev = r[k] & (set[i].1 | 0x8 | 0x10 | 0x20);
+        out[i * 8 + 6..i * 8 + 8].copy_from_slice(&rev.to_le_bytes());
+        ready += (rev != 0) as u64;
+    }
+    for i in (0..set.len()).filter(|&i| set[i].0 < 0) {
+        out[i * 8 + 6..i * 8 + 8].copy_from_slice(&0u16.to_le_bytes());
+    }
+    write_guest(p, addr, &out)?;
+    Ok(ready)
+}
+
+pub(super) fn poll(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    do_poll(p, a[0], a[1], a[2] as i32)
+}
+
+fn timespec_ms(p: &mut Process, addr: u64) -> Result<i32, Errno> {
+    if addr == 0 {
+        return Ok(-1);
+    }
+    let b = read_guest(p, addr, 16)?;
+    let s = i64::from_le_bytes(b[..8].try_into().unwrap());
+    let ns = i64::from_le_bytes(b[8..].try_into().unwrap());
+    if s < 0 || !(0..1_000_000_000).contains(&ns) {
+        return Err(E::EINVAL);
+    }
+    Ok((s.saturating_mul(1000).saturating_add((ns + 999_999) / 1_000_000)).min(i32::MAX as i64) as i32)
+}
+
+/// Runs `f` with the signal mask temporarily replaced (ppoll/pselect6/epoll_pwait).
+fn with_mask(p: &mut Process, mask_addr: u64, f: impl FnOnce(&mut Process) -> SysResult) -> SysResult {
+    if mask_addr == 0 {
+        return f(p);
+    }
+    let m = u64::from_le_bytes(read_guest(p, mask_addr, 8)?.try_into().unwrap());
+    let old = p.signals.mask;
+    p.signals.mask = m & !((1 << 8) | (1 << 18));
+    let r = f(p);
+    if r == Err(E::EINTR) {
+        // The handler runs with the temporary mask; sigreturn restores the old one.
+        p.saved_mask = Some(old);
+    } else {
+        p.signals.mask = old;
+    }
+    r
+}
+
+pub(super) fn ppoll(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let t = timespec_ms(p, a[2])?;
+    let (fds, n, mask) = (a[0], a[1], a[3]);
+    with_mask(p, mask, |p| do_poll(p, fds, n, t))
+}
+
+fn do_select(p: &mut Process, n: u64, sets: [u64; 3], timeout_ms: i32) -> SysResult {
+    if n > crate::fd::MAX_FDS as u64 {
+        return Err(E::EINVAL);
+    }
+    let words = n.div_ceil(64) as usize;
+    let mut bits = [vec![0u64; words], vec![0u64; words], vec![0u64; words]];
+    for k in 0..3 {
+        if sets[k] != 0 {
+            let b = read_guest(p, sets[k], words * 8)?;
+            for w in 0..words {
+                bits[k][w] = u64::from_le_bytes(b[w * 8..w * 8 + 8].try_into().unwrap());
+            }
+        }
+    }
+    let mut set = Vec::new();
+    for fd in 0..n as i64 {
+        let (w, b) = ((fd / 64) as usize, fd % 64);
+        let mut ev = 0u16;
+        if bits[0][w] >> b & 1 != 0 {
+            ev |= POLLIN;
+        }
+        if bits[1][w] >> b & 1 != 0 {
+            ev |= POLLOUT;
+        }
+        if bits[2][w] >> b & 1 != 0 {
+            ev |= 0x2;
+        }
+        if ev != 0 {
+            if p.fds.get(fd).is_err() {
+                return Err(E::EBADF);
+            }
+            set.push((fd, ev));
+        }
+    }
+    let r = readiness(p, &set, timeout_ms)?;
+    let mut out = [vec![0u64; words], vec![0u64; words], vec![0u64; words]];
+    let mut count = 0;
+    for (&(fd, ev), &rev) in set.iter().zip(&r) {
+        let (w, b) = ((fd / 64) as usize, fd % 64);
+        // Errors and hang-ups make a descriptor readable/writable for select.
+        let hup = rev & (0x8 | 0x10) != 0;
+        let marks = [ev & POLLIN != 0 && (rev & POLLIN != 0 || hup), ev & POLLOUT != 0 && (rev & POLLOUT != 0 || hup), ev & 2 != 0 && rev & 2 != 0];
+        for k in 0..3 {
+            if marks[k] {
+                out[k][w] |= 1 << b;
+                count += 1;
+            }
+        }
+    }
+    for k in 0..3 {
+        if sets[k] != 0 {
+            let b: Vec<u8> = out[k].iter().flat_map(|w| w.to_le_bytes()).collect();
+            write_guest(p, sets[k], &b)?;
+        }
+    }
+    Ok(count)
+}
+
+pub(super) fn select(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let t = if a[4] == 0 {
+        -1
+    } else {
+        let b = read_guest(p, a[4], 16)?;
+        let s = i64::from_le_bytes(b[..8].try_into().unwrap());
+        let us = i64::from_le_bytes(b[8..].try_into().unwrap());
+        if s < 0 || us < 0 {
+            return Err(E::EINVAL);
+        }
+        (s * 1000 + (us + 999) / 1000).min(i32::MAX as i64) as i32
+    };
+    do_select(p, a[0], [a[1], a[2], a[3]], t)
+}
+
+pub(super) fn pselect6(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let t = timespec_ms(p, a[4])?;
+    let mask = if a[5] != 0 { u64::from_le_bytes(read_guest(p, a[5], 8)?.try_into().unwrap()) } else { 0 };
+    let (n, sets) = (a[0], [a[1], a[2], a[3]]);
+    with_mask(p, mask, |p| do_select(p, n, sets, t))
+}
+
+// ---- epoll ----
+
+const EPOLL_CTL_ADD: u64 = 1;
+const EPOLL_CTL_DEL: u64 = 2;
+const EPOLL_CTL_MOD: u64 = 3;
+const EPOLLONESHOT: u32 = 1 << 30;
+
+fn new_fd(p: &mut Process, backing: Backing, flags: u32, cloexec: bool) -> SysResult {
+    let f = Rc::new(RefCell::new(OpenFile::new(backing, flags)));
+    p.fds.alloc(FdEntry { file: f, cloexec }, 0).map(|fd| fd as u64)
+}
+
+pub(super) fn epoll_create1(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    if a[0] & !(O::O_CLOEXEC as u64) != 0 {
+        return Err(E::EINVAL);
+    }
+    new_fd(p, Backing::Epoll(Vec::new()), O::O_RDWR, a[0] != 0)
+}
+
+pub(super) fn epoll_create(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    if (a[0] as i32) <= 0 {
+        return Err(E::EINVAL);
+    }
+    new_fd(p, Backing::Epoll(Vec::new()), O::O_RDWR, false)
+}
+
+fn epoll_of(p: &Process, epfd: i64) -> Result<FileRef, Errno> {
+    let f = p.fds.file(epfd)?;
+    if !matches!(f.borrow().backing, Backing::Epoll(_)) {
+        return Err(E::EINVAL);
+    }
+    Ok(f)
+}
+
+pub(super) fn epoll_ctl(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let (epfd, op, fd) = (a[0] as i32 as i64, a[1], a[2] as i32 as i64);
+    let ep = epoll_of(p, epfd)?;
+    p.fds.get(fd)?;
+    if fd == epfd {
+        return Err(E::EINVAL);
+    }
+    let ev = if op != EPOLL_CTL_DEL { read_guest(p, a[3], 12)? } else { vec![0; 12] };
+    let events = u32::from_le_bytes(ev[0..4].try_into().unwrap());
+    let data = u64::from_le_bytes(ev[4..12].try_into().unwrap());
+    let mut of = ep.borrow_mut();
+    let Backing::Epoll(list) = &mut of.backing else { return Err(E::EINVAL) };
+    let pos = list.iter().position(|e| e.0 == fd);
+    match (op, pos) {
+        (EPOLL_CTL_ADD, Some(_)) => Err(E::EEXIST),
+        (EPOLL_CTL_ADD, None) => {
+            list.push((fd, events, data));
+            Ok(0)
+        }
+        (EPOLL_CTL_MOD, Some(i)) => {
+            list[i] = (fd, events, data);
+            Ok(0)
+        }
+        (EPOLL_CTL_DEL, Some(i)) => {
+            list.remove(i);
+            Ok(0)
+        }
+        (EPOLL_CTL_MOD | EPOLL_CTL_DEL, None) => Err(E::ENOENT),
+        _ => Err(E::EINVAL),
+    }
+}
+
+fn do_epoll_wait(p: &mut Process, epfd: i64, out: u64, max: i32, timeout: i32) -> SysResult {
+    if max <= 0 {
+        return Err(E::EINVAL);
+    }
+    let ep = epoll_of(p, epfd)?;
+    let list = match &ep.borrow().backing {
+        Backing::Epoll(l) => l.clone(),
+        _ => return Err(E::EINVAL),
+    };
+    // Closed fds drop out of the interest list, as their last reference goes away.
+    let live: Vec<(i64, u32, u64)> = list.into_iter().filter(|e| p.fds.get(e.0).is_ok() && e.1 & !EPOLLONESHOT & 0xffff != 0).collect();
+    let set: Vec<(i64, u16)> = live.iter().map(|e| (e.0, (e.1 & 0xffff) as u16)).collect();
+    let r = readiness(p, &set, timeout)?;
+    let mut buf = Vec::new();
+    let mut fired = Vec::new();
+    for (e, rev) in live.iter().zip(r) {
+        let rev = rev & ((e.1 as u16) | 0x8 | 0x10);
+        if rev != 0 && (buf.len() / 12) < max as usize {
+            buf.extend_from_slice(&(rev as u32).to_le_bytes());
+            buf.extend_from_slice(&e.2.to_le_bytes());
+            if e.1 & EPOLLONESHOT != 0 {
+                fired.push(e.0);
+            }
+        }
+    }
+    if !fired.is_empty() {
+        if let Backing::Epoll(l) = &mut ep.borrow_mut().backing {
+            for e in l.iter_mut().filter(|e| fired.contains(&e.0)) {
+                e.1 &= EPOLLONESHOT | (1 << 31);
+            }
+        }
+    }
+    write_guest(p, out, &buf)?;
+    Ok(buf.len() as u64 / 12)
+}
+
+pub(super) fn epoll_wait(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    do_epoll_wait(p, a[0] as i32 as i64, a[1], a[2] as i32, a[3] as i32)
+}
+
+pub(super) fn epoll_pwait(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let (epfd, out, max, t, mask) = (a[0] as i32 as i64, a[1], a[2] as i32, a[3] as i32, a[4]);
+    with_mask(p, mask, |p| do_epoll_wait(p, epfd, out, max, t))
+}
+
+// ---- eventfd ----
+
+const EFD_SEMAPHORE: u64 = 1;
+
+pub(super) fn eventfd2(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let flags = a[1];
+    if flags & !(EFD_SEMAPHORE | O::O_NONBLOCK as u64 | O::O_CLOEXEC as u64) != 0 {
+        return Err(E::EINVAL);
+    }
+    let (rd, wr) = host::pipe()?;
+    host::set_status_flags(wr, O::O_WRONLY | O::O_NONBLOCK)?;
+    let count = a[0] & 0xffff_ffff;
+    if count > 0 {
+        host::write(wr, &[1])?;
+    }
+    let st = O::O_RDWR | (flags as u32 & O::O_NONBLOCK);
+    new_fd(p, Backing::EventFd { count, semaphore: flags & EFD_SEMAPHORE != 0, rd, wr }, st, flags & O::O_CLOEXEC as u64 != 0)
+}
+
+pub(super) fn eventfd(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    eventfd2(p, &[a[0], 0, 0, 0, 0, 0])
+}
+
+pub(crate) fn eventfd_read(f: &FileRef, len: usize) -> Result<u64, Errno> {
+    if len < 8 {
+        return Err(E::EINVAL);
+    }
+    loop {
+        let mut of = f.borrow_mut();
+        let nonblock = of.flags & O::O_NONBLOCK != 0;
+        let Backing::EventFd { count, semaphore, rd, .. } = &mut of.backing else { return Err(E::EINVAL) };
+        if *count > 0 {
+            let v = if *semaphore { 1 } else { *count };
+            *count -= v;
+            if *count == 0 {
+                let mut b = [0u8; 1];
+                host::set_status_flags(*rd, O::O_NONBLOCK)?;
+                let _ = host::read(*rd, &mut b);
+            }
+            return Ok(v);
+        }
+        if nonblock {
+            return Err(E::EAGAIN);
+        }
+        let rd = *rd;
+        drop(of);
+        // Block until a writer (another process sharing it) makes it readable.
+        host::set_status_flags(rd, 0)?;
+        host::poll(&[(rd, POLLIN)], -1)?;
+    }
+}
+
+pub(crate) fn eventfd_write(f: &FileRef, v: u64) -> Result<(), Errno> {
+    if v == u64::MAX {
+        return Err(E::EINVAL);
+    }
+    let mut of = f.borrow_mut();
+    let Backing::EventFd { count, wr, .. } = &mut of.backing else { return Err(E::EINVAL) };
+    if *count > u64::MAX - 1 - v {
+        return Err(E::EAGAIN);
+    }
+    let was = *count;
+    *count += v;
+    if was == 0 && *count > 0 {
+        let _ = host::write(*wr, &[1]);
+    }
+    Ok(())
+}
+
+// ---- socketpair ----
+
+pub(super) fn socketpair(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    const AF_UNIX: u64 = 1;
+    const SOCK_NONBLOCK: u64 = 0o4000;
+    const SOCK_CLOEXEC: u64 = 0o2000000;
+    if a[0] != AF_UNIX {
+        return Err(E::EAFNOSUPPORT);
+    }
+    let ty = a[1] & !(SOCK_NONBLOCK | SOCK_CLOEXEC);
+    let (x, y) = host::socketpair(ty as i32)?;
+    let st = O::O_RDWR | if a[1] & SOCK_NONBLOCK != 0 { O::O_NONBLOCK } else { 0 };
+    if st & O::O_NONBLOCK != 0 {
+        host::set_status_flags(x, st)?;
+        host::set_status_flags(y, st)?;
+    }
+    let cloexec = a[1] & SOCK_CLOEXEC != 0;
+    let fx = new_fd(p, Backing::Host(x), st, cloexec)?;
+    let fy = match new_fd(p, Backing::Host(y), st, cloexec) {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = p.fds.close(fx as i64);
+            return Err(e);
+        }
+    };
+    let mut b = [0u8; 8];
+    b[..4].copy_from_slice(&(fx as i32).to_le_bytes());
+    b[4..].copy_from_slice(&(fy as i32).to_le_bytes());
+    write_guest(p, a[3], &b)?;
+    Ok(0)
+}
