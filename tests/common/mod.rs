@@ -260,15 +260,36 @@ impl Guest {
     }
 }
 
-/// A fresh empty directory under cargo's per-target scratch space.
+/// A fresh empty directory under cargo's per-target scratch space
+/// (`target/tmp/emu-tests/PID-TAG-N`). Directories of earlier test processes are removed the
+/// first time a process asks for one.
 pub fn scratch_dir(tag: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
+    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("emu-tests");
     let n = N.fetch_add(1, Ordering::Relaxed);
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("emu-tests-{}-{tag}-{n}", std::process::id()));
+    if n == 0 {
+        remove_stale_scratch(&base);
+    }
+    let tag: String = tag.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    let dir = base.join(format!("{}-{tag}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create scratch dir");
     dir
+}
+
+/// Removes scratch directories whose process is gone (where /proc tells).
+fn remove_stale_scratch(base: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(base) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.split('-').next().and_then(|p| p.parse::<u32>().ok()) else { continue };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 /// Lines emu itself wrote to stderr (they start with `emu: `).
@@ -307,20 +328,16 @@ pub fn first_difference(expected: &[u8], got: &[u8]) -> String {
         match (el.next(), gl.next()) {
             (Some(a), Some(b)) if a == b => n += 1,
             (None, None) => {
-                return format!(
-                    "same lines, different bytes ({} vs {} bytes)",
-                    expected.len(),
-                    got.len()
-                )
+                return format!("same lines, different bytes ({} vs {} bytes)", expected.len(), got.len())
             }
             (a, b) => {
                 return format!(
-                    "first difference at line {n}:\n  expected: {}\n  got:      {}\n({} bytes expected, {} got)",
-                    a.unwrap_or("<end of output>"),
-                    b.unwrap_or("<end of output>"),
-                    expected.len(),
-                    got.len()
-                )
+                "first difference at line {n}:\n  expected: {}\n  got:      {}\n({} bytes expected, {} got)",
+                a.unwrap_or("<end of output>"),
+                b.unwrap_or("<end of output>"),
+                expected.len(),
+                got.len()
+            )
             }
         }
     }
