@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Builds the guest test programs into roms/bin/. The binaries are committed so the tests run on
+# hosts without an x86-64 toolchain; rerun this after changing a source, then re-bless the
+# expected outputs (EMU_BLESS=1 cargo test --test roms) on x86-64 Linux.
+#
+# Needs: gcc (with glibc static libs: libc6-dev), musl-gcc (musl-tools), nasm, binutils, and for
+# the foreign-architecture files binutils-aarch64-linux-gnu. No -m32 multilib is needed: the
+# i386 file is assembled with nasm and linked with ld -m elf_i386.
+#
+# Variants of each C program:  NAME.glibc  gcc -static        (ET_EXEC, glibc)
+#                              NAME.musl   musl-gcc -static   (ET_EXEC, musl)
+#                              NAME.pie    gcc -static-pie    (ET_DYN, self-relocating glibc)
+# Assembly programs (no libc):  asm-NAME
+# Files emu must refuse:        foreign/i386-hello, foreign/aarch64-hello
+set -euo pipefail
+cd "$(dirname "$0")"
+
+C_PROGRAMS="hello auxv exitcode crash fileio floatfmt strtod qsort setjmp intmath strings smc"
+ASM_PROGRAMS="hello exit42 ud2"
+
+for tool in gcc musl-gcc nasm ld aarch64-linux-gnu-as aarch64-linux-gnu-ld; do
+    command -v "$tool" >/dev/null || { echo "build.sh: $tool not found" >&2; exit 1; }
+done
+
+mkdir -p bin/foreign
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Paths inside the binaries (debug info of musl's crt files, __FILE__) must not depend on
+# where the repo is checked out, so rebuilding elsewhere gives the same bytes.
+common=(-O2 -Wall -Wextra -Wno-unused-parameter -fno-strict-aliasing "-ffile-prefix-map=$PWD=roms")
+
+extra_flags() {
+    case "$1" in
+    strings) echo "-fno-builtin" ;; # every call must reach libc's (SIMD) implementation
+    *) ;;
+    esac
+}
+
+for p in $C_PROGRAMS; do
+    # shellcheck disable=SC2046
+    gcc "${common[@]}" $(extra_flags "$p") -static -o "bin/$p.glibc" "src/$p.c" -lm
+    # shellcheck disable=SC2046
+    musl-gcc "${common[@]}" $(extra_flags "$p") -static -o "bin/$p.musl" "src/$p.c" -lm
+    # shellcheck disable=SC2046
+    gcc "${common[@]}" $(extra_flags "$p") -static-pie -o "bin/$p.pie" "src/$p.c" -lm
+done
+
+for p in $ASM_PROGRAMS; do
+    nasm -f elf64 -o "$tmp/$p.o" "asm/$p.asm"
+    ld -static -o "bin/asm-$p" "$tmp/$p.o"
+done
+
+nasm -f elf32 -o "$tmp/hello32.o" asm/hello32.asm
+ld -m elf_i386 -o bin/foreign/i386-hello "$tmp/hello32.o"
+aarch64-linux-gnu-as -o "$tmp/hello-aarch64.o" asm/hello-aarch64.s
+aarch64-linux-gnu-ld -o bin/foreign/aarch64-hello "$tmp/hello-aarch64.o"
+
+echo "built: $(ls bin | wc -l) files in roms/bin, $(du -sh bin | cut -f1)"
