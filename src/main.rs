@@ -30,13 +30,30 @@ struct Cli {
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     verbose: u8,
 
-    /// The x86-64 Linux program to run
-    #[arg(value_name = "PROGRAM")]
-    program: OsString,
+    /// The x86-64 Linux program to run, then the arguments passed to it untouched
+    #[arg(value_name = "PROGRAM [ARGS]", required = true)]
+    command: Vec<OsString>,
+}
 
-    /// Arguments passed to the program untouched
-    #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
-    args: Vec<OsString>,
+/// Options that take a value, so that the value is not mistaken for PROGRAM.
+const VALUE_OPTS: [&str; 8] = ["-L", "--sysroot", "-E", "--env", "-U", "--unset-env", "-0", "--argv0"];
+
+/// Splits emu's command line at PROGRAM: everything from PROGRAM on belongs to the guest
+/// and must not be interpreted by emu's option parser (`emu prog --help` runs prog --help).
+fn split_at_program(args: &[OsString]) -> (Vec<OsString>, Vec<OsString>) {
+    let mut i = 1;
+    while i < args.len() {
+        let a = args[i].to_string_lossy();
+        if a == "--" {
+            return (args[..i].to_vec(), args[i + 1..].to_vec());
+        }
+        if !a.starts_with('-') || a == "-" {
+            break;
+        }
+        i += if VALUE_OPTS.contains(&a.as_ref()) { 2 } else { 1 };
+    }
+    let i = i.min(args.len());
+    (args[..i].to_vec(), args[i..].to_vec())
 }
 
 fn bytes(s: &std::ffi::OsStr) -> Vec<u8> {
@@ -87,7 +104,12 @@ fn locate(program: &std::ffi::OsStr, env: &[Vec<u8>]) -> Option<Vec<u8>> {
 }
 
 fn main() {
-    let cli = match Cli::try_parse() {
+    let all: Vec<OsString> = std::env::args_os().collect();
+    let (mut emu_args, command) = split_at_program(&all);
+    // The guest command is handed to clap as one opaque list after `--`.
+    emu_args.push("--".into());
+    emu_args.extend(command);
+    let cli = match Cli::try_parse_from(emu_args) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -117,12 +139,13 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let Some(path) = locate(&cli.program, &env) else {
-        eprintln!("emu: {}: command not found", cli.program.to_string_lossy());
+    let program = &cli.command[0];
+    let Some(path) = locate(program, &env) else {
+        eprintln!("emu: {}: command not found", program.to_string_lossy());
         std::process::exit(127);
     };
-    let mut argv = vec![bytes(cli.argv0.as_deref().unwrap_or(&cli.program))];
-    argv.extend(cli.args.iter().map(|a| bytes(a)));
+    let mut argv = vec![bytes(cli.argv0.as_deref().unwrap_or(program))];
+    argv.extend(cli.command[1..].iter().map(|a| bytes(a)));
     let cfg = Config { sysroot: cli.sysroot.clone() };
     let mut proc = match Process::spawn(&cfg, &path, argv, env) {
         Ok(p) => p,

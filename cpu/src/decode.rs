@@ -217,9 +217,7 @@ impl Cpu {
                         // The instruction runs into a page we cannot fetch from.
                         let mut probe = [0u8; 1];
                         let next_page = page_end;
-                        if let Err(f) = self.mem.fetch(next_page, &mut probe) {
-                            return Err(f);
-                        }
+                        self.mem.fetch(next_page, &mut probe)?;
                         return Err(Fault {
                             addr: next_page,
                             kind: FaultKind::Unmapped,
@@ -278,11 +276,9 @@ fn new_op(instr: &Instruction) -> Op {
     let mut nimm = 0;
     for i in 0..instr.op_count() {
         match instr.op_kind(i) {
-            OpKind::Register => {
-                if n < 3 {
-                    regs[n] = reg_index(instr.op_register(i));
-                    n += 1;
-                }
+            OpKind::Register if n < 3 => {
+                regs[n] = reg_index(instr.op_register(i));
+                n += 1;
             }
             OpKind::NearBranch16 | OpKind::NearBranch32 | OpKind::NearBranch64 => {
                 imm = instr.near_branch_target();

@@ -145,8 +145,4 @@ impl FdTable {
             }
         }
     }
-
-    pub fn iter(&self) -> impl Iterator<Item = (usize, &FdEntry)> {
-        self.slots.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|e| (i, e)))
-    }
 }

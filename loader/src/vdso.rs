@@ -155,9 +155,9 @@ pub fn image() -> (Vec<u8>, Vec<(String, u64)>) {
     w.u32(hash + 4, nsyms as u32);
     let mut buckets = vec![0u32; nbucket];
     let mut chains = vec![0u32; nsyms];
-    for k in 1..nsyms {
+    for (k, chain) in chains.iter_mut().enumerate().skip(1) {
         let b = (elf_hash(sym_name(k).as_bytes()) as usize) % nbucket;
-        chains[k] = buckets[b];
+        *chain = buckets[b];
         buckets[b] = k as u32;
     }
     for (i, b) in buckets.iter().enumerate() {

@@ -164,6 +164,8 @@ fn host_dev_to_linux(d: u64) -> u64 {
     ((maj & 0xfff) << 8) | (min & 0xff) | ((min & !0xff) << 12)
 }
 
+// S_IF* are u32 on Linux and u16 on macOS, hence the casts.
+#[allow(clippy::unnecessary_cast)]
 fn mode_to_linux(m: u32) -> u32 {
     use abi::mode::*;
     let t = match m & (libc::S_IFMT as u32) {

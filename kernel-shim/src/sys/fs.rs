@@ -279,13 +279,10 @@ pub(super) fn umask(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(old as u64)
 }
 
-fn two_paths(
-    p: &mut Process,
-    d1: i64,
-    p1: u64,
-    d2: i64,
-    p2: u64,
-) -> Result<((i32, Vec<u8>), (i32, Vec<u8>)), Errno> {
+/// A host directory fd and a path relative to it.
+type HostLoc = (i32, Vec<u8>);
+
+fn two_paths(p: &mut Process, d1: i64, p1: u64, d2: i64, p2: u64) -> Result<(HostLoc, HostLoc), Errno> {
     let a = read_path(p, p1)?;
     let b = read_path(p, p2)?;
     if a.is_empty() || b.is_empty() {

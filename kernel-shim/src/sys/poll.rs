@@ -30,7 +30,9 @@ fn probe(p: &Process, fd: i64, events: u16) -> Probe {
         Backing::EventFd { rd, .. } if events & POLLIN != 0 => Probe::Host(*rd),
         Backing::EventFd { .. } => Probe::Known(events & POLLOUT),
         Backing::Epoll(list) => {
-            let any = list.iter().any(|&(g, ev, _)| g != fd && readiness(p, &[(g, ev as u16)], 0).is_ok_and(|r| r[0] != 0));
+            let any = list
+                .iter()
+                .any(|&(g, ev, _)| g != fd && readiness(p, &[(g, ev as u16)], 0).is_ok_and(|r| r[0] != 0));
             Probe::Known(if any { events & POLLIN } else { 0 })
         }
     }
@@ -191,7 +193,11 @@ fn do_select(p: &mut Process, n: u64, sets: [u64; 3], timeout_ms: i32) -> SysRes
         let (w, b) = ((fd / 64) as usize, fd % 64);
         // Errors and hang-ups make a descriptor readable/writable for select.
         let hup = rev & (0x8 | 0x10) != 0;
-        let marks = [ev & POLLIN != 0 && (rev & POLLIN != 0 || hup), ev & POLLOUT != 0 && (rev & POLLOUT != 0 || hup), ev & 2 != 0 && rev & 2 != 0];
+        let marks = [
+            ev & POLLIN != 0 && (rev & POLLIN != 0 || hup),
+            ev & POLLOUT != 0 && (rev & POLLOUT != 0 || hup),
+            ev & 2 != 0 && rev & 2 != 0,
+        ];
         for k in 0..3 {
             if marks[k] {
                 out[k][w] |= 1 << b;
@@ -306,7 +312,8 @@ fn do_epoll_wait(p: &mut Process, epfd: i64, out: u64, max: i32, timeout: i32) -
         _ => return Err(E::EINVAL),
     };
     // Closed fds drop out of the interest list, as their last reference goes away.
-    let live: Vec<(i64, u32, u64)> = list.into_iter().filter(|e| p.fds.get(e.0).is_ok() && e.1 & !EPOLLONESHOT & 0xffff != 0).collect();
+    let live: Vec<(i64, u32, u64)> =
+        list.into_iter().filter(|e| p.fds.get(e.0).is_ok() && e.1 & !EPOLLONESHOT & 0xffff != 0).collect();
     let set: Vec<(i64, u16)> = live.iter().map(|e| (e.0, (e.1 & 0xffff) as u16)).collect();
     let r = readiness(p, &set, timeout)?;
     let mut buf = Vec::new();
@@ -357,7 +364,12 @@ pub(super) fn eventfd2(p: &mut Process, a: &[u64; 6]) -> SysResult {
         host::write(wr, &[1])?;
     }
     let st = O::O_RDWR | (flags as u32 & O::O_NONBLOCK);
-    new_fd(p, Backing::EventFd { count, semaphore: flags & EFD_SEMAPHORE != 0, rd, wr }, st, flags & O::O_CLOEXEC as u64 != 0)
+    new_fd(
+        p,
+        Backing::EventFd { count, semaphore: flags & EFD_SEMAPHORE != 0, rd, wr },
+        st,
+        flags & O::O_CLOEXEC as u64 != 0,
+    )
 }
 
 pub(super) fn eventfd(p: &mut Process, a: &[u64; 6]) -> SysResult {
