@@ -18,4 +18,4 @@ pub mod x87;
 pub use exec::{request_stop, Exit, RunStats};
 pub use mem::{AddressSpace, Fault, FaultKind, MemError, Perm, Vma};
 pub use ops::implemented_codes;
-pub use state::{Cpu, Reg};
+pub use state::{Context, Cpu, Reg};

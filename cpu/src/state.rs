@@ -43,6 +43,19 @@ pub struct FaultInfo {
     pub access: crate::mem::Access,
 }
 
+/// A guest thread's registers while another thread runs on the CPU.
+#[derive(Clone)]
+pub struct Context {
+    pub regs: [u64; 17],
+    pub rip: u64,
+    rflags: u64,
+    lf: LazyFlags,
+    pub seg_base: [u64; 3],
+    pub xmm: [u128; 16],
+    pub mxcsr: u32,
+    pub x87: X87,
+}
+
 pub struct Cpu {
     /// rax..r15, then a slot that is always zero.
     pub regs: [u64; 17],
@@ -122,17 +135,31 @@ impl Cpu {
         self.mem.clear_code_marks();
     }
 
-    /// Copies the register state (not memory or caches) from another CPU: the starting
-    /// point of a new thread.
-    pub fn clone_registers_from(&mut self, o: &Cpu) {
-        self.regs = o.regs;
-        self.rip = o.rip;
-        self.rflags = o.rflags;
-        self.lf = o.lf;
-        self.seg_base = o.seg_base;
-        self.xmm = o.xmm;
-        self.mxcsr = o.mxcsr;
-        self.x87 = o.x87.clone();
+    /// The register state of the running thread (everything but memory and caches).
+    pub fn save_context(&self) -> Context {
+        Context {
+            regs: self.regs,
+            rip: self.rip,
+            rflags: self.rflags,
+            lf: self.lf,
+            seg_base: self.seg_base,
+            xmm: self.xmm,
+            mxcsr: self.mxcsr,
+            x87: self.x87.clone(),
+        }
+    }
+
+    /// Switches the CPU to another thread's registers.
+    pub fn restore_context(&mut self, c: &Context) {
+        self.regs = c.regs;
+        self.regs[ZERO_REG as usize] = 0;
+        self.rip = c.rip;
+        self.rflags = c.rflags;
+        self.lf = c.lf;
+        self.seg_base = c.seg_base;
+        self.xmm = c.xmm;
+        self.mxcsr = c.mxcsr;
+        self.x87 = c.x87.clone();
     }
 
     /// Reads an 8/16/32/64-bit register operand; `idx` may carry `HIGH8`.

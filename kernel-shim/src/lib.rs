@@ -13,5 +13,6 @@ pub mod path;
 mod process;
 pub mod signal;
 mod sys;
+mod thread;
 
 pub use process::{Config, Outcome, Process, SpawnError};

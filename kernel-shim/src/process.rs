@@ -5,6 +5,7 @@ use crate::abi::signal as S;
 use crate::fd::FdTable;
 use crate::path::Sysroot;
 use crate::signal::{SigInfo, Signals};
+use crate::thread::Thread;
 use crate::{exec, gate, host, sys};
 use emu_cpu::{AddressSpace, Cpu, Exit};
 use emu_loader::LoadError;
@@ -66,8 +67,16 @@ pub struct Process {
     pub(crate) saved_mask: Option<u64>,
     /// Why emu itself raised the last synchronous signal (shown if it kills the guest).
     pub(crate) fault_detail: Option<String>,
-    pub(crate) clear_child_tid: u64,
-    pub(crate) robust_list: (u64, u64),
+    /// The process's threads; `cur` is the one on the CPU.
+    pub(crate) threads: Vec<Thread>,
+    pub(crate) cur: usize,
+    /// The current thread parked or exited: switch before running guest code.
+    pub(crate) need_switch: bool,
+    /// The current thread's registers need not be saved (it exited).
+    pub(crate) cur_saved: bool,
+    pub(crate) next_tid: i32,
+    /// Orders futex waiters (FIFO wake-up).
+    pub(crate) futex_seq: u64,
     pub(crate) auxv: Vec<(u64, u64)>,
     pub(crate) argv_range: (u64, u64),
     pub(crate) env_range: (u64, u64),
@@ -102,8 +111,12 @@ impl Process {
             signals: Signals::default(),
             saved_mask: None,
             fault_detail: None,
-            clear_child_tid: 0,
-            robust_list: (0, 0),
+            threads: vec![Thread::new(gate::pid())],
+            cur: 0,
+            need_switch: false,
+            cur_saved: false,
+            next_tid: gate::pid() + 1,
+            futex_seq: 0,
             auxv: Vec::new(),
             argv_range: (0, 0),
             env_range: (0, 0),
@@ -132,8 +145,11 @@ impl Process {
         self.argv_range = img.argv_range;
         self.env_range = img.env_range;
         self.vdso = img.vdso;
-        self.clear_child_tid = 0;
-        self.robust_list = (0, 0);
+        // Only the thread that called execve survives it.
+        let tid = self.tid();
+        self.threads = vec![Thread::new(tid)];
+        self.cur = 0;
+        self.arm_slice();
     }
 
     /// Runs the guest until it exits or dies.
@@ -142,8 +158,12 @@ impl Process {
         loop {
             match self.cpu.run() {
                 Exit::Syscall => sys::dispatch(self),
-                Exit::Budget | Exit::Interrupted => {}
+                Exit::Budget => self.need_switch |= self.multithreaded(),
+                Exit::Interrupted => {}
                 other => self.fault(other),
+            }
+            if self.need_switch && self.outcome.is_none() {
+                self.schedule();
             }
             if self.signals.pending != 0 || host::signals_pending() {
                 self.deliver_pending();

@@ -6,6 +6,7 @@ use super::{read_guest, read_path, write_guest, SysResult};
 use crate::abi::{errno as E, signal as S};
 use crate::host::{self, Errno};
 use crate::signal::SigInfo;
+use crate::thread::{Thread, Wait};
 use crate::{exec, gate, Process};
 
 const CLONE_VM: u64 = 0x100;
@@ -16,10 +17,41 @@ const CLONE_PARENT_SETTID: u64 = 0x100000;
 const CLONE_CHILD_CLEARTID: u64 = 0x200000;
 const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
 
+/// clone with CLONE_THREAD: a new thread of this process, scheduled by emu.
+fn new_thread(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u64) -> SysResult {
+    const NEEDED: u64 = CLONE_VM | 0x800; // CLONE_SIGHAND
+    if flags & NEEDED != NEEDED {
+        return Err(E::EINVAL);
+    }
+    let tid = p.next_tid;
+    p.next_tid += 1;
+    let mut ctx = p.cpu.save_context();
+    ctx.regs[0] = 0;
+    ctx.rip = p.cpu.rip;
+    if stack != 0 {
+        ctx.regs[emu_cpu::Reg::Rsp as usize] = stack;
+    }
+    if flags & CLONE_SETTLS != 0 {
+        ctx.seg_base[1] = tls;
+    }
+    if flags & CLONE_PARENT_SETTID != 0 {
+        write_guest(p, ptid, &tid.to_le_bytes())?;
+    }
+    if flags & CLONE_CHILD_SETTID != 0 {
+        write_guest(p, ctid, &tid.to_le_bytes())?;
+    }
+    let mut t = Thread::new(tid);
+    if flags & CLONE_CHILD_CLEARTID != 0 {
+        t.clear_child_tid = ctid;
+    }
+    t.sigmask = p.signals.mask;
+    p.spawn_thread(t, ctx);
+    Ok(tid as u64)
+}
+
 fn new_process(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u64) -> SysResult {
     if flags & CLONE_THREAD != 0 {
-        log::warn!("clone: threads (CLONE_THREAD) are not supported yet");
-        return Err(E::ENOSYS);
+        return new_thread(p, flags, stack, ptid, ctid, tls);
     }
     let pid = host::fork()?;
     if pid == 0 {
@@ -34,12 +66,19 @@ fn new_process(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
             p.cpu.set_fs_base(tls);
         }
         let me = gate::pid();
+        // Only the forking thread exists in the child; it is the main thread there.
+        let mut t = Thread::new(me);
         if flags & CLONE_CHILD_SETTID != 0 {
             let _ = write_guest(p, ctid, &me.to_le_bytes());
         }
         if flags & CLONE_CHILD_CLEARTID != 0 {
-            p.clear_child_tid = ctid;
+            t.clear_child_tid = ctid;
         }
+        t.sigmask = p.signals.mask;
+        p.threads = vec![t];
+        p.cur = 0;
+        p.next_tid = me + 1;
+        p.arm_slice();
         return Ok(0);
     }
     if flags & CLONE_PARENT_SETTID != 0 {
@@ -70,7 +109,18 @@ pub(super) fn wait4(p: &mut Process, a: &[u64; 6]) -> SysResult {
     if options & !(1 | 2 | 8 | 0x2000_0000 | 0x4000_0000 | 0x8000_0000) != 0 {
         return Err(E::EINVAL);
     }
-    let (r, st) = host::waitpid(pid, options)?;
+    // With other threads to run, a blocking wait becomes a poll that is retried.
+    let (r, st) = if options & 1 == 0 && p.multithreaded() {
+        match host::waitpid(pid, options | 1)? {
+            (0, _) => {
+                p.park(Wait::Retry { at: std::time::Instant::now() + std::time::Duration::from_millis(2) });
+                return Err(crate::thread::E_WOULDBLOCK);
+            }
+            r => r,
+        }
+    } else {
+        host::waitpid(pid, options)?
+    };
     if status != 0 && r != 0 {
         write_guest(p, status, &st.to_le_bytes())?;
     }
@@ -91,6 +141,18 @@ fn signal_self(p: &mut Process, sig: i32) -> SysResult {
 fn tkill_self(p: &mut Process, sig: i32) -> SysResult {
     if sig != 0 {
         p.raise(SigInfo { code: -6, ..SigInfo::user(sig) }); // SI_TKILL
+    }
+    Ok(0)
+}
+
+/// tgkill/tkill: a signal for one thread of this process.
+fn signal_thread(p: &mut Process, tid: i32, sig: i32) -> SysResult {
+    if tid == p.tid() {
+        return tkill_self(p, sig);
+    }
+    let t = p.threads.iter_mut().find(|t| t.tid == tid).ok_or(E::ESRCH)?;
+    if sig != 0 {
+        t.sig_pending |= crate::signal::bit(sig);
     }
     Ok(0)
 }
@@ -117,18 +179,15 @@ pub(super) fn kill(p: &mut Process, a: &[u64; 6]) -> SysResult {
 
 pub(super) fn tgkill(p: &mut Process, a: &[u64; 6]) -> SysResult {
     let (tgid, tid, sig) = (a[0] as i32, a[1] as i32, valid_sig(a[2])?);
-    if tgid == gate::pid() && tid == gate::pid() {
-        return tkill_self(p, sig);
+    if tgid != gate::pid() {
+        return Err(E::ESRCH);
     }
-    Err(E::ESRCH)
+    signal_thread(p, tid, sig)
 }
 
 pub(super) fn tkill(p: &mut Process, a: &[u64; 6]) -> SysResult {
     let (tid, sig) = (a[0] as i32, valid_sig(a[1])?);
-    if tid == gate::pid() {
-        return tkill_self(p, sig);
-    }
-    Err(E::ESRCH)
+    signal_thread(p, tid, sig)
 }
 
 /// Reads a NULL-terminated array of string pointers.

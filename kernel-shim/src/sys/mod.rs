@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 mod file;
 mod fork;
 mod fs;
+mod futex;
 pub(crate) mod mm;
 mod poll;
 mod process;
@@ -125,10 +126,10 @@ static ROWS: &[Row] = &[
     row(131, "sigaltstack", signal::sigaltstack, Full),
     row(157, "prctl", process::prctl, Partial),
     row(158, "arch_prctl", process::arch_prctl, Full),
-    row(186, "gettid", process::getpid, Full),
+    row(186, "gettid", process::gettid, Full),
     row(200, "tkill", fork::tkill, Partial),
     row(201, "time", time::time, Full),
-    row(202, "futex", process::futex, Partial),
+    row(202, "futex", futex::futex, Full),
     row(204, "sched_getaffinity", process::sched_getaffinity, Full),
     row(213, "epoll_create", poll::epoll_create, Full),
     row(217, "getdents64", fs::getdents64, Full),
@@ -204,6 +205,15 @@ pub(crate) fn dispatch(p: &mut Process) {
                 Err(E::ENOSYS)
             }
         };
+        if res == Err(crate::thread::E_WOULDBLOCK) {
+            // The thread parked. Waits that re-execute the syscall rewind to it; the
+            // others get their result from whoever ends the wait.
+            if matches!(p.cur().wait, crate::thread::Wait::Fd { .. } | crate::thread::Wait::Retry { .. }) {
+                p.cpu.rip -= 2;
+                p.cpu.regs[0] = nr;
+            }
+            return;
+        }
         if res != Err(E::EINTR) || nr == 15 {
             break res;
         }

@@ -11,8 +11,16 @@ pub(super) fn exit_group(p: &mut Process, a: &[u64; 6]) -> SysResult {
 }
 
 pub(super) fn exit(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    // With one thread, exiting the thread ends the process.
-    exit_group(p, a)
+    if !p.multithreaded() {
+        // The last thread's exit ends the process.
+        return exit_group(p, a);
+    }
+    p.exit_thread();
+    Ok(0)
+}
+
+pub(super) fn gettid(p: &mut Process, _: &[u64; 6]) -> SysResult {
+    Ok(p.tid() as u64)
 }
 
 pub(super) fn getpid(_: &mut Process, _: &[u64; 6]) -> SysResult {
@@ -79,15 +87,15 @@ pub(super) fn arch_prctl(p: &mut Process, a: &[u64; 6]) -> SysResult {
 }
 
 pub(super) fn set_tid_address(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    p.clear_child_tid = a[0];
-    Ok(gate::pid() as u64)
+    p.cur_mut().clear_child_tid = a[0];
+    Ok(p.tid() as u64)
 }
 
 pub(super) fn set_robust_list(p: &mut Process, a: &[u64; 6]) -> SysResult {
     if a[1] != 24 {
         return Err(E::EINVAL);
     }
-    p.robust_list = (a[0], a[1]);
+    p.cur_mut().robust_list = (a[0], a[1]);
     Ok(0)
 }
 
@@ -152,33 +160,6 @@ pub(super) fn sched_getaffinity(p: &mut Process, a: &[u64; 6]) -> SysResult {
     b[0] = 1;
     write_guest(p, a[2], &b)?;
     Ok(8)
-}
-
-const FUTEX_WAIT: u64 = 0;
-const FUTEX_WAKE: u64 = 1;
-const FUTEX_WAIT_BITSET: u64 = 9;
-const FUTEX_WAKE_BITSET: u64 = 10;
-
-/// Futexes with a single thread: a wait whose value matches would block forever (no
-/// one can wake it), so it is reported as a deadlock-free timeout only if a timeout is
-/// given; wakes find no waiters.
-pub(super) fn futex(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let op = a[1] & 0x7f;
-    match op {
-        FUTEX_WAIT | FUTEX_WAIT_BITSET => {
-            let v = u32::from_le_bytes(read_guest(p, a[0], 4)?.try_into().unwrap());
-            if v != a[2] as u32 {
-                return Err(E::EAGAIN);
-            }
-            if a[3] == 0 {
-                log::warn!("futex wait with no other thread to wake it");
-                return Err(E::EDEADLK);
-            }
-            Err(E::ETIMEDOUT)
-        }
-        FUTEX_WAKE | FUTEX_WAKE_BITSET => Ok(0),
-        _ => Err(E::ENOSYS),
-    }
 }
 
 pub(super) fn getrandom(p: &mut Process, a: &[u64; 6]) -> SysResult {

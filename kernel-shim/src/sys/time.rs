@@ -3,6 +3,7 @@
 
 use super::{read_guest, write_guest, SysResult};
 use crate::abi::errno as E;
+use crate::thread::{Wait, E_WOULDBLOCK};
 use crate::{gate, host, Process};
 
 fn valid_clock(c: u64) -> bool {
@@ -66,10 +67,20 @@ fn read_timespec(p: &mut Process, addr: u64) -> Result<(i64, i64), i32> {
     Ok((s, ns))
 }
 
-pub(super) fn nanosleep(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let (s, ns) = read_timespec(p, a[0])?;
+/// Sleeps for (s, ns): the thread parks if others can run meanwhile.
+fn sleep_for(p: &mut Process, s: i64, ns: i64) -> SysResult {
+    if p.multithreaded() {
+        let d = std::time::Duration::new(s as u64, ns as u32);
+        p.park(Wait::Sleep { deadline: std::time::Instant::now() + d });
+        return Err(E_WOULDBLOCK);
+    }
     host::sleep(s, ns);
     Ok(0)
+}
+
+pub(super) fn nanosleep(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let (s, ns) = read_timespec(p, a[0])?;
+    sleep_for(p, s, ns)
 }
 
 pub(super) fn clock_nanosleep(p: &mut Process, a: &[u64; 6]) -> SysResult {
@@ -82,10 +93,10 @@ pub(super) fn clock_nanosleep(p: &mut Process, a: &[u64; 6]) -> SysResult {
         let (cs, cns) = gate::clock_gettime(a[0] as u32);
         let total = (s as i128 * 1_000_000_000 + ns as i128) - (cs as i128 * 1_000_000_000 + cns as i128);
         if total > 0 {
-            host::sleep((total / 1_000_000_000) as i64, (total % 1_000_000_000) as i64);
+            return sleep_for(p, (total / 1_000_000_000) as i64, (total % 1_000_000_000) as i64);
         }
+        Ok(0)
     } else {
-        host::sleep(s, ns);
+        sleep_for(p, s, ns)
     }
-    Ok(0)
 }

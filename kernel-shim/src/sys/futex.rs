@@ -1,0 +1,139 @@
+//! futex: the wait queues under pthread mutexes, condition variables and joins. Waiters
+//! are emu's own threads (see `crate::thread`), so waiting parks the thread and waking
+//! makes it runnable; nothing blocks in the host.
+
+use super::{read_guest, SysResult};
+use crate::abi::errno as E;
+use crate::thread::{Wait, E_WOULDBLOCK};
+use crate::Process;
+use std::time::{Duration, Instant};
+
+const FUTEX_WAIT: u64 = 0;
+const FUTEX_WAKE: u64 = 1;
+const FUTEX_REQUEUE: u64 = 3;
+const FUTEX_CMP_REQUEUE: u64 = 4;
+const FUTEX_WAKE_OP: u64 = 5;
+const FUTEX_WAIT_BITSET: u64 = 9;
+const FUTEX_WAKE_BITSET: u64 = 10;
+const FUTEX_PRIVATE_FLAG: u64 = 128;
+const FUTEX_CLOCK_REALTIME: u64 = 256;
+
+fn load(p: &mut Process, addr: u64) -> Result<u32, i32> {
+    if addr & 3 != 0 {
+        return Err(E::EINVAL);
+    }
+    Ok(u32::from_le_bytes(read_guest(p, addr, 4)?.try_into().expect("4 bytes")))
+}
+
+/// The deadline of a wait: FUTEX_WAIT takes a relative timeout, the BITSET form an
+/// absolute one on CLOCK_MONOTONIC (or CLOCK_REALTIME with the flag).
+fn deadline(p: &mut Process, addr: u64, absolute: bool, realtime: bool) -> Result<Option<Instant>, i32> {
+    if addr == 0 {
+        return Ok(None);
+    }
+    let b = read_guest(p, addr, 16)?;
+    let s = i64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
+    let ns = i64::from_le_bytes(b[8..].try_into().expect("8 bytes"));
+    if s < 0 || !(0..1_000_000_000).contains(&ns) {
+        return Err(E::EINVAL);
+    }
+    let want = Duration::new(s as u64, ns as u32);
+    if !absolute {
+        return Ok(Some(Instant::now() + want));
+    }
+    let (cs, cns) = crate::gate::clock_gettime(if realtime { 0 } else { 1 });
+    let now = Duration::new(cs.max(0) as u64, cns as u32);
+    Ok(Some(Instant::now() + want.saturating_sub(now)))
+}
+
+fn wait(p: &mut Process, addr: u64, val: u32, bitset: u32, until: Option<Instant>) -> SysResult {
+    if bitset == 0 {
+        return Err(E::EINVAL);
+    }
+    if load(p, addr)? != val {
+        return Err(E::EAGAIN);
+    }
+    if !p.multithreaded() && until.is_none() {
+        // No other thread can ever wake this one; only a signal can end the wait.
+        loop {
+            crate::host::wait_for_signal();
+            p.collect_host_signals();
+            if p.has_deliverable() {
+                return Err(E::EINTR);
+            }
+        }
+    }
+    p.futex_seq += 1;
+    let seq = p.futex_seq;
+    p.park(Wait::Futex { addr, bitset, deadline: until, seq });
+    Err(E_WOULDBLOCK)
+}
+
+/// FUTEX_WAKE_OP: *addr2 = op(*addr2, oparg); wake addr; if cmp(old, cmparg) wake addr2.
+fn wake_op(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let (addr, n, n2, addr2, enc) = (a[0], a[2] as u32, a[3] as u32, a[4], a[5] as u32);
+    let old = load(p, addr2)?;
+    let shift = enc >> 31 != 0;
+    let op = (enc >> 28) & 7;
+    let cmp = (enc >> 24) & 15;
+    let mut oparg = (enc >> 12) & 0xfff;
+    let cmparg = enc & 0xfff;
+    if shift {
+        oparg = 1u32.checked_shl(oparg).unwrap_or(0);
+    }
+    let new = match op {
+        0 => oparg,
+        1 => old.wrapping_add(oparg),
+        2 => old | oparg,
+        3 => old & !oparg,
+        4 => old ^ oparg,
+        _ => return Err(E::ENOSYS),
+    };
+    p.cpu.mem.write(addr2, &new.to_le_bytes()).map_err(|_| E::EFAULT)?;
+    let mut woken = p.futex_wake(addr, n, u32::MAX);
+    let hit = match cmp {
+        0 => old == cmparg,
+        1 => old != cmparg,
+        2 => (old as i32) < cmparg as i32,
+        3 => (old as i32) <= cmparg as i32,
+        4 => (old as i32) > cmparg as i32,
+        5 => (old as i32) >= cmparg as i32,
+        _ => return Err(E::ENOSYS),
+    };
+    if hit {
+        woken += p.futex_wake(addr2, n2, u32::MAX);
+    }
+    Ok(woken as u64)
+}
+
+pub(super) fn futex(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let (addr, op, val) = (a[0], a[1], a[2] as u32);
+    let realtime = op & FUTEX_CLOCK_REALTIME != 0;
+    match op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME) {
+        FUTEX_WAIT => {
+            let d = deadline(p, a[3], false, false)?;
+            wait(p, addr, val, u32::MAX, d)
+        }
+        FUTEX_WAIT_BITSET => {
+            let d = deadline(p, a[3], true, realtime)?;
+            wait(p, addr, val, a[5] as u32, d)
+        }
+        FUTEX_WAKE => Ok(p.futex_wake(addr, val, u32::MAX) as u64),
+        FUTEX_WAKE_BITSET => {
+            if a[5] as u32 == 0 {
+                return Err(E::EINVAL);
+            }
+            Ok(p.futex_wake(addr, val, a[5] as u32) as u64)
+        }
+        FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
+            if op & 0x7f == FUTEX_CMP_REQUEUE && load(p, addr)? != a[5] as u32 {
+                return Err(E::EAGAIN);
+            }
+            let woken = p.futex_wake(addr, val, u32::MAX);
+            let moved = p.futex_requeue(addr, a[4], a[3] as u32);
+            Ok((woken + moved) as u64)
+        }
+        FUTEX_WAKE_OP => wake_op(p, a),
+        _ => Err(E::ENOSYS),
+    }
+}

@@ -1,0 +1,298 @@
+//! Guest threads, scheduled by emu itself on one host thread.
+//!
+//! All threads of a process share the CPU's address space and block cache; each has its
+//! own registers (`Context`), saved while another runs. Scheduling is round-robin in
+//! slices counted in guest instructions, so the same inputs give the same interleaving.
+//! A thread that must wait (a futex, a sleep, a descriptor that is not ready) is parked
+//! and another runs; when every thread waits, emu sleeps in the host until a descriptor
+//! is ready, a deadline passes or a signal arrives — it never spins.
+
+use crate::abi::errno as E;
+use crate::host;
+use crate::Process;
+use emu_cpu::Context;
+use std::time::{Duration, Instant};
+
+/// Guest instructions a thread runs before the next one gets the CPU.
+pub const SLICE: u64 = 50_000;
+
+/// Internal result of a syscall handler that parked the current thread: the syscall is
+/// re-executed (or completed by the waker) when the thread runs again. Never reaches the
+/// guest.
+pub(crate) const E_WOULDBLOCK: i32 = 4096 + 1;
+
+#[derive(Clone, Debug)]
+pub(crate) enum Wait {
+    Runnable,
+    /// FUTEX_WAIT: woken by FUTEX_WAKE (rax = 0) or the deadline (rax = -ETIMEDOUT).
+    Futex { addr: u64, bitset: u32, deadline: Option<Instant>, seq: u64 },
+    /// A sleep: rax = 0 at the deadline.
+    Sleep { deadline: Instant },
+    /// Re-execute the syscall when the host fd is ready (or at the deadline, if any).
+    Fd { fd: i32, events: u16, deadline: Option<Instant> },
+    /// Re-execute the syscall at this time (polling for something emu cannot wait on).
+    Retry { at: Instant },
+}
+
+pub(crate) struct Thread {
+    pub tid: i32,
+    /// Saved registers; `None` for the thread on the CPU.
+    pub ctx: Option<Context>,
+    pub wait: Wait,
+    pub clear_child_tid: u64,
+    pub robust_list: (u64, u64),
+    pub sigmask: u64,
+    /// Signals sent to this thread (tgkill) while it was not running.
+    pub sig_pending: u64,
+    /// Absolute deadline of a poll-like syscall being retried.
+    pub deadline: Option<Instant>,
+}
+
+impl Thread {
+    pub fn new(tid: i32) -> Thread {
+        Thread {
+            tid,
+            ctx: None,
+            wait: Wait::Runnable,
+            clear_child_tid: 0,
+            robust_list: (0, 0),
+            sigmask: 0,
+            sig_pending: 0,
+            deadline: None,
+        }
+    }
+}
+
+impl Process {
+    pub(crate) fn cur(&self) -> &Thread {
+        &self.threads[self.cur]
+    }
+
+    pub(crate) fn cur_mut(&mut self) -> &mut Thread {
+        &mut self.threads[self.cur]
+    }
+
+    pub(crate) fn tid(&self) -> i32 {
+        self.threads[self.cur].tid
+    }
+
+    pub(crate) fn multithreaded(&self) -> bool {
+        self.threads.len() > 1
+    }
+
+    /// Gives the running thread its slice (unbounded when it is alone).
+    pub(crate) fn arm_slice(&mut self) {
+        self.cpu.budget = if self.multithreaded() { self.cpu.icount + SLICE } else { u64::MAX };
+    }
+
+    /// Parks the current thread; the run loop switches away before running guest code.
+    pub(crate) fn park(&mut self, wait: Wait) {
+        self.cur_mut().wait = wait;
+        self.need_switch = true;
+    }
+
+    /// Adds a thread that starts from `ctx`.
+    pub(crate) fn spawn_thread(&mut self, mut t: Thread, ctx: Context) {
+        t.ctx = Some(ctx);
+        self.threads.push(t);
+        self.arm_slice();
+    }
+
+    /// Wakes up to `n` threads waiting on the futex at `addr` whose bitset matches.
+    pub(crate) fn futex_wake(&mut self, addr: u64, n: u32, bitset: u32) -> u32 {
+        let mut waiters: Vec<(u64, usize)> = self
+            .threads
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| match t.wait {
+                Wait::Futex { addr: a, bitset: b, seq, .. } if a == addr && b & bitset != 0 => Some((seq, i)),
+                _ => None,
+            })
+            .collect();
+        waiters.sort();
+        let mut woken = 0;
+        for (_, i) in waiters.into_iter().take(n as usize) {
+            self.finish_wait(i, 0);
+            woken += 1;
+        }
+        woken
+    }
+
+    /// Moves up to `n` waiters from futex `from` to futex `to` (FUTEX_REQUEUE).
+    pub(crate) fn futex_requeue(&mut self, from: u64, to: u64, n: u32) -> u32 {
+        let mut moved = 0;
+        for t in self.threads.iter_mut() {
+            if moved >= n {
+                break;
+            }
+            if let Wait::Futex { addr, .. } = &mut t.wait {
+                if *addr == from {
+                    *addr = to;
+                    moved += 1;
+                }
+            }
+        }
+        moved
+    }
+
+    /// Ends a wait of a parked thread with `rax` as its syscall result.
+    fn finish_wait(&mut self, i: usize, rax: i64) {
+        let t = &mut self.threads[i];
+        t.wait = Wait::Runnable;
+        if let Some(c) = t.ctx.as_mut() {
+            c.regs[0] = rax as u64;
+        } else {
+            self.cpu.regs[0] = rax as u64;
+        }
+    }
+
+    /// Removes the current thread (its `exit`), doing the CLONE_CHILD_CLEARTID handshake.
+    pub(crate) fn exit_thread(&mut self) {
+        let ctid = self.cur().clear_child_tid;
+        if ctid != 0 {
+            let _ = self.cpu.mem.write(ctid, &0u32.to_le_bytes());
+            self.futex_wake(ctid, 1, u32::MAX);
+        }
+        self.threads.remove(self.cur);
+        if self.cur >= self.threads.len() {
+            self.cur = 0;
+        }
+        // The next thread's registers are loaded by `switch_to`.
+        self.need_switch = true;
+        self.cur_saved = true;
+    }
+
+    /// Picks the next runnable thread after the current one and puts it on the CPU,
+    /// waiting in the host if every thread is parked.
+    pub(crate) fn schedule(&mut self) {
+        self.need_switch = false;
+        if !self.cur_saved {
+            let ctx = self.cpu.save_context();
+            let mask = self.signals.mask;
+            let t = &mut self.threads[self.cur];
+            t.ctx = Some(ctx);
+            t.sigmask = mask;
+        }
+        self.cur_saved = false;
+        loop {
+            self.expire_waits();
+            let n = self.threads.len();
+            let start = (self.cur + 1) % n;
+            if let Some(k) = (0..n).map(|k| (start + k) % n).find(|&i| matches!(self.threads[i].wait, Wait::Runnable)) {
+                self.switch_to(k);
+                return;
+            }
+            self.wait_host();
+            if self.outcome.is_some() {
+                self.switch_to(self.cur.min(n - 1));
+                return;
+            }
+        }
+    }
+
+    fn switch_to(&mut self, k: usize) {
+        self.cur = k;
+        let t = &mut self.threads[k];
+        if let Some(ctx) = t.ctx.take() {
+            self.cpu.restore_context(&ctx);
+        }
+        self.signals.mask = t.sigmask;
+        self.signals.pending |= std::mem::take(&mut t.sig_pending);
+        self.arm_slice();
+    }
+
+    /// Makes threads whose deadline passed runnable.
+    fn expire_waits(&mut self) {
+        let now = Instant::now();
+        for i in 0..self.threads.len() {
+            match self.threads[i].wait {
+                Wait::Futex { deadline: Some(d), .. } if d <= now => self.finish_wait(i, -(E::ETIMEDOUT as i64)),
+                Wait::Sleep { deadline } if deadline <= now => self.finish_wait(i, 0),
+                // These re-execute their syscall, which decides the result.
+                Wait::Retry { at } if at <= now => self.threads[i].wait = Wait::Runnable,
+                Wait::Fd { deadline: Some(d), .. } if d <= now => self.threads[i].wait = Wait::Runnable,
+                _ => {}
+            }
+        }
+    }
+
+    /// Every thread is parked: sleep in the host until a descriptor some thread waits on
+    /// is ready, the earliest deadline, or a signal.
+    fn wait_host(&mut self) {
+        let now = Instant::now();
+        let mut fds = Vec::new();
+        let mut owners = Vec::new();
+        let mut next: Option<Instant> = None;
+        for (i, t) in self.threads.iter().enumerate() {
+            let d = match t.wait {
+                Wait::Futex { deadline, .. } => deadline,
+                Wait::Sleep { deadline } => Some(deadline),
+                Wait::Retry { at } => Some(at),
+                Wait::Fd { fd, events, deadline } => {
+                    fds.push((fd, events));
+                    owners.push(i);
+                    deadline
+                }
+                Wait::Runnable => Some(now),
+            };
+            if let Some(d) = d {
+                next = Some(next.map_or(d, |n| n.min(d)));
+            }
+        }
+        let timeout_ms = match next {
+            Some(d) => d.saturating_duration_since(now).as_millis().min(i32::MAX as u128) as i32,
+            None => -1,
+        };
+        let ready = if fds.is_empty() {
+            match timeout_ms {
+                -1 => host::wait_for_signal(),
+                ms => host::sleep(0, ms as i64 * 1_000_000),
+            }
+            Vec::new()
+        } else {
+            host::poll(&fds, timeout_ms).unwrap_or_default()
+        };
+        for (k, r) in ready.into_iter().enumerate() {
+            if r != 0 {
+                self.threads[owners[k]].wait = Wait::Runnable;
+            }
+        }
+        if host::signals_pending() {
+            self.collect_host_signals();
+            if self.has_deliverable_any() {
+                self.interrupt_a_thread();
+            }
+        }
+    }
+
+    fn has_deliverable_any(&self) -> bool {
+        self.signals.pending != 0
+    }
+
+    /// A signal arrived while every thread waits: the first thread that does not block it
+    /// returns from its wait with EINTR and will take the signal.
+    fn interrupt_a_thread(&mut self) {
+        let pending = self.signals.pending;
+        let idx = (0..self.threads.len()).find(|&i| {
+            let mask = if i == self.cur && self.threads[i].ctx.is_none() { self.signals.mask } else { self.threads[i].sigmask };
+            pending & !mask != 0
+        });
+        let Some(i) = idx else { return };
+        match self.threads[i].wait {
+            Wait::Fd { .. } | Wait::Retry { .. } => {
+                // The syscall was rewound for a retry: complete it with EINTR instead.
+                if let Some(c) = self.threads[i].ctx.as_mut() {
+                    c.rip += 2;
+                }
+                self.finish_wait(i, -(E::EINTR as i64));
+            }
+            Wait::Runnable => {}
+            _ => self.finish_wait(i, -(E::EINTR as i64)),
+        }
+    }
+
+    /// Deadline `ms` milliseconds from now (negative: none).
+    pub(crate) fn deadline_in(ms: i64) -> Option<Instant> {
+        (ms >= 0).then(|| Instant::now() + Duration::from_millis(ms as u64))
+    }
+}
