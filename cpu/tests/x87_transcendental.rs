@@ -21,6 +21,10 @@ const BINARY: [[u8; 2]; 3] = [FPATAN, FYL2X, FYL2XP1];
 /// Every RC at 64-bit precision, PC 24/53 (ignored by these), one all-unmasked.
 const FCWS: [u16; 8] = [0x037f, 0x077f, 0x0b7f, 0x0f7f, 0x007f, 0x027f, 0x0a7f, 0x0340];
 
+/// For the edge cases: also each exception unmasked alone.
+const EDGE_FCWS: [u16; 14] =
+    [0x037f, 0x077f, 0x0b7f, 0x0f7f, 0x007f, 0x027f, 0x0a7f, 0x0340, 0x037e, 0x037d, 0x037b, 0x0377, 0x036f, 0x035f];
+
 fn two(a: u128, b: u128, fcw: u16) -> Case {
     Case { fcw, n: 2, st: [a, b, 0, 0, 0, 0, 0, 0], ..Default::default() }
 }
@@ -96,10 +100,11 @@ fn domain(r: &mut Rng, body: [u8; 2], arg: usize) -> u128 {
 fn unary_edges() {
     let mut cases = Vec::new();
     for body in UNARY {
-        for (k, &a) in edges().iter().enumerate() {
-            for j in 0..2 {
-                let fcw = FCWS[(k + j * 3) % FCWS.len()];
-                cases.push((Case { n: 1 + j, ..two(a, a, fcw) }, body.to_vec()));
+        for &a in edges().iter() {
+            for fcw in EDGE_FCWS {
+                for n in 1..3 {
+                    cases.push((Case { n, ..two(a, a, fcw) }, body.to_vec()));
+                }
             }
         }
     }
@@ -114,13 +119,37 @@ fn binary_edges() {
     for body in BINARY {
         for (k, &a) in e.iter().enumerate() {
             for (j, &b) in e.iter().enumerate() {
-                let fcw = FCWS[(k + j) % FCWS.len()];
+                let fcw = EDGE_FCWS[(k + j) % EDGE_FCWS.len()];
                 cases.push((two(a, b, fcw), body.to_vec()));
             }
         }
     }
     let (n, ulp, c1) = check_all_ulp(cases);
     eprintln!("binary edges: {n} cases, {ulp} one ulp apart, {c1} C1 only");
+}
+
+/// Arguments next to multiples of the host's pi/2 (K * 2^-67), where the reduction
+/// decides the result: 64-bit neighbours of k * K * 2^-67.
+#[test]
+fn trig_near_multiples_of_pi_2() {
+    const K: u128 = 0xC_90FD_AA22_168C_234C;
+    let mut r = Rng(2024);
+    let mut cases = Vec::new();
+    for i in 0..600 {
+        let k = (r.next() >> (4 + r.next() % 60)).max(1) as u128;
+        let prod = k * K;
+        let lz = prod.leading_zeros();
+        let m = ((prod << lz) >> 64) as u64;
+        let e = 127 - lz as i32 - 67;
+        let d = (r.next() % 5) as i64 - 2;
+        let m = (m as i64).wrapping_add(d) as u64 | 1 << 63;
+        let s = ((r.next() & 1) as u16) << 15;
+        let a = f80(s | (16383 + e) as u16, m);
+        let body = [FSIN, FCOS, FSINCOS, FPTAN][i % 4];
+        cases.push((two(a, 0, FCWS[i % FCWS.len()]), body.to_vec()));
+    }
+    let (n, ulp, c1) = check_all_ulp(cases);
+    eprintln!("near multiples of pi/2: {n} cases, {ulp} one ulp apart, {c1} C1 only");
 }
 
 #[test]
@@ -195,4 +224,34 @@ fn random_fyl2x() {
 #[test]
 fn random_fyl2xp1() {
     random_for(FYL2XP1, 18, RANDOM_CASES);
+}
+
+/// Not a test: prints emu's results on random domain inputs (`X87_DUMP=1 cargo test
+/// -p emu-cpu --test x87_transcendental dump -- --ignored --nocapture`) for checking
+/// against an arbitrary-precision reference outside Rust (that is how the correct
+/// rounding of emu's results was verified).
+#[test]
+#[ignore]
+fn dump() {
+    let mut r = Rng(99);
+    for body in UNARY.iter().chain(BINARY.iter()) {
+        for k in 0..2000 {
+            let a = domain(&mut r, *body, 0);
+            let b = domain(&mut r, *body, 1);
+            let c = two(a, b, FCWS[k % 4]);
+            let e = emu(&c, body);
+            let sw = u16::from_le_bytes([e.fsave[4], e.fsave[5]]);
+            println!(
+                "DUMP {:02x}{:02x} {:04x} {} {} {:04x} {} {}",
+                body[0],
+                body[1],
+                c.fcw,
+                f80s(&a.to_le_bytes()),
+                f80s(&b.to_le_bytes()),
+                sw,
+                f80s(&e.fsave[28..]),
+                f80s(&e.fsave[38..])
+            );
+        }
+    }
 }
