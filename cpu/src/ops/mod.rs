@@ -33,6 +33,7 @@ mod x87_compare;
 mod x87_control;
 mod x87_core;
 mod x87_load_store;
+mod x87_transcendental;
 
 pub(crate) type Builder = fn(&Instruction, &mut Op) -> Option<Handler>;
 
@@ -68,6 +69,7 @@ pub(crate) fn table() -> &'static [Option<Builder>] {
         x87_compare::register(&mut t);
         x87_control::register(&mut t);
         x87_load_store::register(&mut t);
+        x87_transcendental::register(&mut t);
         t.0
     })
 }
