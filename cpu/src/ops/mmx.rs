@@ -229,23 +229,21 @@ fn pmovmskb(cpu: &mut Cpu, op: &Op) -> Flow {
 }
 
 /// MASKMOVQ: stores the bytes of r0 whose mask byte (in r1) has its top bit set, to
-/// [rdi]. Every selected byte is checked writable first, so a fault stores nothing.
+/// [rdi]. As on the host, the x87 unit switches to MMX mode first, and the access is
+/// checked as an 8-byte write whatever the mask (an all-zero mask may fault, which the
+/// SDM allows), so a fault stores nothing.
 fn maskmovq(cpu: &mut Cpu, op: &Op) -> Flow {
     wait(cpu)?;
-    let v = mm(cpu, op.r0).to_le_bytes();
-    let m = mm(cpu, op.r1) & 0x8080_8080_8080_8080;
-    if m != 0 {
-        let base = cpu.regs[7].wrapping_add(cpu.seg_base[op.seg as usize]);
-        let first = m.trailing_zeros() / 8;
-        let last = 7 - m.leading_zeros() / 8;
-        cpu.probe_write(base.wrapping_add(first as u64), (last - first + 1) as u64)?;
-        for i in first..=last {
-            if m >> (8 * i + 7) & 1 != 0 {
-                cpu.st8(base.wrapping_add(i as u64), v[i as usize])?;
-            }
+    enter(cpu);
+    let v = mm(cpu, op.r0);
+    let m = mm(cpu, op.r1);
+    let base = cpu.regs[7].wrapping_add(cpu.seg_base[op.seg as usize]);
+    cpu.probe_write(base, 8)?;
+    for i in 0..8 {
+        if m >> (8 * i + 7) & 1 != 0 {
+            cpu.st8(base.wrapping_add(i), (v >> (8 * i)) as u8)?;
         }
     }
-    enter(cpu);
     Ok(())
 }
 

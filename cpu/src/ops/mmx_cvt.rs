@@ -1,7 +1,8 @@
 //! Conversions between MMX doublewords and SSE floats: CVTPI2PS, CVTPI2PD, CVTPS2PI,
 //! CVTTPS2PI, CVTPD2PI, CVTTPD2PI. (Intel SDM Vol. 2, each mnemonic.) Rounding and MXCSR
 //! flags come from the SSE soft-float model (`sse_float.rs`); an unmasked exception
-//! raises #XM and leaves the destination and the x87 state alone.
+//! raises #XM and leaves the destination alone, but (as on the host) the x87 unit has
+//! already switched to MMX mode when an MM operand is involved.
 //!
 //! An MM operand switches the x87 unit to MMX mode (see `mmx.rs`), after #MF for a
 //! pending x87 exception. With a memory source, CVTPI2PS and CVTPI2PD touch no MM
@@ -32,10 +33,10 @@ fn cvtpi2ps<const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
     let mut env = Env::new(cpu.mxcsr);
     let lo = i2f::<32>(&mut env, s);
     let hi = i2f::<32>(&mut env, s >> 32);
-    commit(cpu, &env)?;
     if !MEM {
         enter(cpu);
     }
+    commit(cpu, &env)?;
     let d = op.r0 as usize;
     cpu.xmm[d] = (cpu.xmm[d] & !(u64::MAX as u128)) | (lo | hi << 32) as u128;
     Ok(())
@@ -78,8 +79,8 @@ fn f2pi<const S: u32, const TRUNC: bool, const MEM: bool>(cpu: &mut Cpu, op: &Op
     let mut env = Env::new(cpu.mxcsr);
     let lo = sf::to_int::<S, 32, TRUNC>(&mut env, a);
     let hi = sf::to_int::<S, 32, TRUNC>(&mut env, b);
-    commit(cpu, &env)?;
     enter(cpu);
+    commit(cpu, &env)?;
     put_mm(cpu, op.r0, lo | hi << 32);
     Ok(())
 }

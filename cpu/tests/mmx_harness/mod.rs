@@ -12,7 +12,7 @@
 #![allow(dead_code)]
 
 use emu_cpu::mem::VmaInfo;
-use emu_cpu::{AddressSpace, Cpu, Exit, Perm, Reg};
+use emu_cpu::{AddressSpace, Cpu, Perm, Reg};
 
 /// Offsets in the stub's data block.
 pub const IN: usize = 0x000;
