@@ -80,7 +80,9 @@ fn bin<O: Shuf, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
     Ok(())
 }
 
-fn build_bin<O: Shuf + 'static>(i: &Instruction, _: &mut Op) -> Option<Handler> {
+/// Builder for `mm, mm/m32|m64 [, imm8]` forms; other families (SSSE3) may reuse it with
+/// their own 64-bit lane operation.
+pub(super) fn build_bin<O: Shuf + 'static>(i: &Instruction, _: &mut Op) -> Option<Handler> {
     Some(match kind(i) {
         REG => bin::<O, REG>,
         M32 => bin::<O, M32>,
