@@ -8,6 +8,7 @@ pub mod edx1 {
     pub const TSC: u32 = 1 << 4;
     pub const CX8: u32 = 1 << 8;
     pub const CMOV: u32 = 1 << 15;
+    pub const MMX: u32 = 1 << 23;
     pub const FXSR: u32 = 1 << 24;
     pub const SSE: u32 = 1 << 25;
     pub const SSE2: u32 = 1 << 26;
@@ -52,7 +53,14 @@ pub struct CpuidModel {
 impl Default for CpuidModel {
     fn default() -> Self {
         CpuidModel {
-            edx1: edx1::FPU | edx1::TSC | edx1::CX8 | edx1::CMOV | edx1::FXSR | edx1::SSE | edx1::SSE2,
+            edx1: edx1::FPU
+                | edx1::TSC
+                | edx1::CX8
+                | edx1::CMOV
+                | edx1::MMX
+                | edx1::FXSR
+                | edx1::SSE
+                | edx1::SSE2,
             ecx1: ecx1::CX16 | ecx1::MOVBE | ecx1::POPCNT,
             ebx7: ebx7::BMI1 | ebx7::BMI2,
             ext_ecx: ext1::ECX_LAHF_LM | ext1::ECX_ABM,
@@ -111,6 +119,7 @@ impl CpuidModel {
             (edx1::TSC, "tsc"),
             (edx1::CX8, "cx8"),
             (edx1::CMOV, "cmov"),
+            (edx1::MMX, "mmx"),
             (edx1::FXSR, "fxsr"),
             (edx1::SSE, "sse"),
             (edx1::SSE2, "sse2"),

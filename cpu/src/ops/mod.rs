@@ -15,6 +15,8 @@ mod alu;
 mod bits;
 mod branch;
 pub(crate) mod fxsave;
+mod mmx;
+mod mmx_cvt;
 mod mov;
 mod muldiv;
 mod shift;
@@ -54,6 +56,8 @@ pub(crate) fn table() -> &'static [Option<Builder>] {
         bits::register(&mut t);
         branch::register(&mut t);
         fxsave::register(&mut t);
+        mmx::register(&mut t);
+        mmx_cvt::register(&mut t);
         mov::register(&mut t);
         muldiv::register(&mut t);
         shift::register(&mut t);

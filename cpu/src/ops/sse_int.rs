@@ -68,7 +68,7 @@ fn m64(a: u128, b: u128, f: impl Fn(u64, u64) -> u64) -> u128 {
 
 macro_rules! op {
     ($name:ident, |$a:ident, $b:ident| $body:expr) => {
-        struct $name;
+        pub(super) struct $name;
         impl Shuf for $name {
             #[inline(always)]
             fn f($a: u128, $b: u128, _: u8) -> u128 {

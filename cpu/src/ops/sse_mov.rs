@@ -224,7 +224,7 @@ fn unpack<const W: u32, const HIGH: bool>(a: u128, b: u128) -> u128 {
     r
 }
 
-struct Unpack<const W: u32, const HIGH: bool>;
+pub(super) struct Unpack<const W: u32, const HIGH: bool>;
 impl<const W: u32, const HIGH: bool> Shuf for Unpack<W, HIGH> {
     #[inline(always)]
     fn f(a: u128, b: u128, _: u8) -> u128 {
@@ -262,7 +262,7 @@ impl Shuf for Pshufd {
 }
 
 /// PSHUFLW (`HIGH` false) / PSHUFHW: shuffle the words of one half, copy the other.
-struct Pshufw<const HIGH: bool>;
+pub(super) struct Pshufw<const HIGH: bool>;
 impl<const HIGH: bool> Shuf for Pshufw<HIGH> {
     #[inline(always)]
     fn f(_: u128, b: u128, imm: u8) -> u128 {
