@@ -18,6 +18,7 @@ pub(crate) mod fxsave;
 mod mov;
 mod muldiv;
 mod shift;
+mod sse3;
 mod sse_cvt;
 mod sse_float;
 mod sse_fp;
@@ -56,6 +57,7 @@ pub(crate) fn table() -> &'static [Option<Builder>] {
         mov::register(&mut t);
         muldiv::register(&mut t);
         shift::register(&mut t);
+        sse3::register(&mut t);
         sse_cvt::register(&mut t);
         sse_fp::register(&mut t);
         sse_int::register(&mut t);
