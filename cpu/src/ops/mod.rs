@@ -26,6 +26,7 @@ mod sse_int;
 mod sse_mov;
 mod sse_operand;
 mod sse_state;
+mod ssse3;
 mod stack;
 mod string;
 mod system;
@@ -63,6 +64,7 @@ pub(crate) fn table() -> &'static [Option<Builder>] {
         sse_int::register(&mut t);
         sse_mov::register(&mut t);
         sse_state::register(&mut t);
+        ssse3::register(&mut t);
         stack::register(&mut t);
         string::register(&mut t);
         system::register(&mut t);
