@@ -19,6 +19,7 @@ mod mov;
 mod muldiv;
 mod shift;
 mod sse3;
+mod sse41;
 mod sse_cvt;
 mod sse_float;
 mod sse_fp;
@@ -59,6 +60,7 @@ pub(crate) fn table() -> &'static [Option<Builder>] {
         muldiv::register(&mut t);
         shift::register(&mut t);
         sse3::register(&mut t);
+        sse41::register(&mut t);
         sse_cvt::register(&mut t);
         sse_fp::register(&mut t);
         sse_int::register(&mut t);
