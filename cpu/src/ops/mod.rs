@@ -20,6 +20,7 @@ mod muldiv;
 mod shift;
 mod sse3;
 mod sse41;
+mod sse41_fp;
 mod sse_cvt;
 mod sse_float;
 mod sse_fp;
@@ -61,6 +62,7 @@ pub(crate) fn table() -> &'static [Option<Builder>] {
         shift::register(&mut t);
         sse3::register(&mut t);
         sse41::register(&mut t);
+        sse41_fp::register(&mut t);
         sse_cvt::register(&mut t);
         sse_fp::register(&mut t);
         sse_int::register(&mut t);
