@@ -21,6 +21,7 @@ mod shift;
 mod sse3;
 mod sse41;
 mod sse41_fp;
+mod sse42;
 mod sse_cvt;
 mod sse_float;
 mod sse_fp;
@@ -63,6 +64,7 @@ pub(crate) fn table() -> &'static [Option<Builder>] {
         sse3::register(&mut t);
         sse41::register(&mut t);
         sse41_fp::register(&mut t);
+        sse42::register(&mut t);
         sse_cvt::register(&mut t);
         sse_fp::register(&mut t);
         sse_int::register(&mut t);
