@@ -15,6 +15,7 @@ mod alu;
 mod bits;
 mod branch;
 pub(crate) mod fxsave;
+mod mmx;
 mod mov;
 mod muldiv;
 mod shift;
@@ -58,6 +59,7 @@ pub(crate) fn table() -> &'static [Option<Builder>] {
         bits::register(&mut t);
         branch::register(&mut t);
         fxsave::register(&mut t);
+        mmx::register(&mut t);
         mov::register(&mut t);
         muldiv::register(&mut t);
         shift::register(&mut t);
