@@ -61,7 +61,13 @@ impl Default for CpuidModel {
                 | edx1::FXSR
                 | edx1::SSE
                 | edx1::SSE2,
-            ecx1: ecx1::CX16 | ecx1::MOVBE | ecx1::POPCNT,
+            ecx1: ecx1::SSE3
+                | ecx1::SSSE3
+                | ecx1::SSE41
+                | ecx1::SSE42
+                | ecx1::CX16
+                | ecx1::MOVBE
+                | ecx1::POPCNT,
             ebx7: ebx7::BMI1 | ebx7::BMI2,
             ext_ecx: ext1::ECX_LAHF_LM | ext1::ECX_ABM,
             ext_edx: ext1::EDX_SYSCALL | ext1::EDX_NX | ext1::EDX_LM,

@@ -11,7 +11,7 @@ use crate::abi::errno as E;
 use crate::host;
 use crate::Process;
 use emu_cpu::Context;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Guest instructions a thread runs before the next one gets the CPU.
 pub const SLICE: u64 = 50_000;
@@ -25,13 +25,26 @@ pub(crate) const E_WOULDBLOCK: i32 = 4096 + 1;
 pub(crate) enum Wait {
     Runnable,
     /// FUTEX_WAIT: woken by FUTEX_WAKE (rax = 0) or the deadline (rax = -ETIMEDOUT).
-    Futex { addr: u64, bitset: u32, deadline: Option<Instant>, seq: u64 },
+    Futex {
+        addr: u64,
+        bitset: u32,
+        deadline: Option<Instant>,
+        seq: u64,
+    },
     /// A sleep: rax = 0 at the deadline.
-    Sleep { deadline: Instant },
+    Sleep {
+        deadline: Instant,
+    },
     /// Re-execute the syscall when the host fd is ready (or at the deadline, if any).
-    Fd { fd: i32, events: u16, deadline: Option<Instant> },
+    Fd {
+        fd: i32,
+        events: u16,
+        deadline: Option<Instant>,
+    },
     /// Re-execute the syscall at this time (polling for something emu cannot wait on).
-    Retry { at: Instant },
+    Retry {
+        at: Instant,
+    },
 }
 
 pub(crate) struct Thread {
@@ -178,7 +191,9 @@ impl Process {
             self.expire_waits();
             let n = self.threads.len();
             let start = (self.cur + 1) % n;
-            if let Some(k) = (0..n).map(|k| (start + k) % n).find(|&i| matches!(self.threads[i].wait, Wait::Runnable)) {
+            if let Some(k) =
+                (0..n).map(|k| (start + k) % n).find(|&i| matches!(self.threads[i].wait, Wait::Runnable))
+            {
                 self.switch_to(k);
                 return;
             }
@@ -206,7 +221,9 @@ impl Process {
         let now = Instant::now();
         for i in 0..self.threads.len() {
             match self.threads[i].wait {
-                Wait::Futex { deadline: Some(d), .. } if d <= now => self.finish_wait(i, -(E::ETIMEDOUT as i64)),
+                Wait::Futex { deadline: Some(d), .. } if d <= now => {
+                    self.finish_wait(i, -(E::ETIMEDOUT as i64))
+                }
                 Wait::Sleep { deadline } if deadline <= now => self.finish_wait(i, 0),
                 // These re-execute their syscall, which decides the result.
                 Wait::Retry { at } if at <= now => self.threads[i].wait = Wait::Runnable,
@@ -274,7 +291,11 @@ impl Process {
     fn interrupt_a_thread(&mut self) {
         let pending = self.signals.pending;
         let idx = (0..self.threads.len()).find(|&i| {
-            let mask = if i == self.cur && self.threads[i].ctx.is_none() { self.signals.mask } else { self.threads[i].sigmask };
+            let mask = if i == self.cur && self.threads[i].ctx.is_none() {
+                self.signals.mask
+            } else {
+                self.threads[i].sigmask
+            };
             pending & !mask != 0
         });
         let Some(i) = idx else { return };
@@ -289,10 +310,5 @@ impl Process {
             Wait::Runnable => {}
             _ => self.finish_wait(i, -(E::EINTR as i64)),
         }
-    }
-
-    /// Deadline `ms` milliseconds from now (negative: none).
-    pub(crate) fn deadline_in(ms: i64) -> Option<Instant> {
-        (ms >= 0).then(|| Instant::now() + Duration::from_millis(ms as u64))
     }
 }

@@ -12,8 +12,30 @@ use std::rc::Rc;
 /// Largest single transfer, as Linux caps it (MAX_RW_COUNT).
 const MAX_RW: u64 = 0x7fff_f000;
 
+/// With other threads to run, a read that would block parks the thread until the host fd
+/// is readable, and is then re-executed.
+fn park_until_readable(p: &mut Process, f: &crate::fd::FileRef) -> Result<(), i32> {
+    if !p.multithreaded() {
+        return Ok(());
+    }
+    let of = f.borrow();
+    let Some(h) = of.host_fd() else { return Ok(()) };
+    if of.flags & O::O_NONBLOCK != 0 || of.dir.is_some() {
+        return Ok(());
+    }
+    drop(of);
+    if host::poll(&[(h, 1)], 0)?[0] != 0 {
+        return Ok(());
+    }
+    p.park(crate::thread::Wait::Fd { fd: h, events: 1, deadline: None });
+    Err(crate::thread::E_WOULDBLOCK)
+}
+
 fn do_read(p: &mut Process, fd: u64, buf: u64, len: u64, off: Option<i64>) -> SysResult {
     let f = p.fds.file(fd as i64)?;
+    if off.is_none() {
+        park_until_readable(p, &f)?;
+    }
     let len = len.min(MAX_RW) as usize;
     let mut tmp = vec![0u8; len.min(1 << 24)];
     let n = {

@@ -38,6 +38,30 @@ fn probe(p: &Process, fd: i64, events: u16) -> Probe {
     }
 }
 
+/// Readiness as `readiness`, but when other threads can run, a wait that finds nothing
+/// ready parks this thread and is retried (keeping its original deadline).
+fn readiness_mt(p: &mut Process, set: &[(i64, u16)], timeout_ms: i32) -> Result<Vec<u16>, Errno> {
+    if !p.multithreaded() || timeout_ms == 0 {
+        return readiness(p, set, timeout_ms);
+    }
+    let now = std::time::Instant::now();
+    let deadline = *p.cur_mut().deadline.get_or_insert_with(|| {
+        if timeout_ms < 0 {
+            now + std::time::Duration::from_secs(u32::MAX as u64)
+        } else {
+            now + std::time::Duration::from_millis(timeout_ms as u64)
+        }
+    });
+    let r = readiness(p, set, 0)?;
+    if r.iter().any(|&v| v != 0) || deadline <= now {
+        p.cur_mut().deadline = None;
+        return Ok(r);
+    }
+    // Poll again soon: descriptors emu generates have no host fd to wait on.
+    p.park(crate::thread::Wait::Retry { at: (now + std::time::Duration::from_millis(2)).min(deadline) });
+    Err(crate::thread::E_WOULDBLOCK)
+}
+
 /// Readiness of each (guest fd, events) pair, waiting up to `timeout_ms` (< 0: forever)
 /// for at least one to become ready.
 fn readiness(p: &Process, set: &[(i64, u16)], timeout_ms: i32) -> Result<Vec<u16>, Errno> {
@@ -96,7 +120,7 @@ fn do_poll(p: &mut Process, addr: u64, n: u64, timeout_ms: i32) -> SysResult {
     // Negative fds are skipped (revents 0), as Linux does.
     let active: Vec<usize> = (0..set.len()).filter(|&i| set[i].0 >= 0).collect();
     let sub: Vec<(i64, u16)> = active.iter().map(|&i| set[i]).collect();
-    let r = readiness(p, &sub, timeout_ms)?;
+    let r = readiness_mt(p, &sub, timeout_ms)?;
     let mut out = raw.clone();
     let mut ready = 0;
     for (k, &i) in active.iter().enumerate() {
@@ -186,7 +210,7 @@ fn do_select(p: &mut Process, n: u64, sets: [u64; 3], timeout_ms: i32) -> SysRes
             set.push((fd, ev));
         }
     }
-    let r = readiness(p, &set, timeout_ms)?;
+    let r = readiness_mt(p, &set, timeout_ms)?;
     let mut out = [vec![0u64; words], vec![0u64; words], vec![0u64; words]];
     let mut count = 0;
     for (&(fd, ev), &rev) in set.iter().zip(&r) {
@@ -315,7 +339,7 @@ fn do_epoll_wait(p: &mut Process, epfd: i64, out: u64, max: i32, timeout: i32) -
     let live: Vec<(i64, u32, u64)> =
         list.into_iter().filter(|e| p.fds.get(e.0).is_ok() && e.1 & !EPOLLONESHOT & 0xffff != 0).collect();
     let set: Vec<(i64, u16)> = live.iter().map(|e| (e.0, (e.1 & 0xffff) as u16)).collect();
-    let r = readiness(p, &set, timeout)?;
+    let r = readiness_mt(p, &set, timeout)?;
     let mut buf = Vec::new();
     let mut fired = Vec::new();
     for (e, rev) in live.iter().zip(r) {
