@@ -109,8 +109,19 @@ fn map_image(mem: &mut AddressSpace, elf: &ElfFile, bias: u64) -> Result<MappedI
 /// Maps the program, its interpreter and the stack into `mem` (which should be empty).
 pub fn load(mem: &mut AddressSpace, req: &LoadRequest) -> Result<Loaded, LoadError> {
     let exe = req.exe;
-    let (lo, _) = exe.span();
-    let bias = if exe.is_dyn { ET_DYN_BASE - lo } else { 0 };
+    let (lo, hi) = exe.span();
+    // Linux puts a PIE that has an interpreter at ELF_ET_DYN_BASE, and an ET_DYN without
+    // one (static-pie, or ld.so run as a program) where mmap would, top-down.
+    let bias = match (exe.is_dyn, req.interp.is_some()) {
+        (false, _) => 0,
+        (true, true) => ET_DYN_BASE - lo,
+        (true, false) => {
+            let at = mem
+                .find_free(0, hi - lo)
+                .ok_or_else(|| LoadError::NoMemory(exe.path.clone(), "no room for the program".into()))?;
+            at - lo
+        }
+    };
     if !exe.is_dyn && lo < MMAP_MIN_ADDR {
         return Err(LoadError::NoMemory(
             exe.path.clone(),

@@ -758,3 +758,51 @@ pub fn bytes_readable(fd: i32) -> HostResult<i32> {
     check(unsafe { libc::ioctl(fd, libc::FIONREAD, &mut n) } as i64)?;
     Ok(n)
 }
+
+/// statfs of a path or fd as the Linux `struct statfs` (120 bytes).
+pub fn statfs(dir: i32, path: Option<&[u8]>) -> HostResult<[u8; 120]> {
+    // SAFETY: zeroed statfs is a valid value.
+    let mut s: libc::statfs = unsafe { std::mem::zeroed() };
+    let r = match path {
+        Some(p) => {
+            let c = if dir == CWD || p.first() == Some(&b'/') { cpath(p)? } else { return Err(E::EINVAL) };
+            // SAFETY: NUL-terminated path and valid out-pointer.
+            unsafe { libc::statfs(c.as_ptr(), &mut s) }
+        }
+        // SAFETY: valid out-pointer.
+        None => unsafe { libc::fstatfs(dir, &mut s) },
+    };
+    check(r as i64)?;
+    let mut b = [0u8; 120];
+    #[allow(clippy::unnecessary_cast)]
+    let words: [i64; 7] = [
+        statfs_type(&s),
+        s.f_bsize as i64,
+        s.f_blocks as i64,
+        s.f_bfree as i64,
+        s.f_bavail as i64,
+        s.f_files as i64,
+        s.f_ffree as i64,
+    ];
+    for (i, w) in words.iter().enumerate() {
+        b[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
+    }
+    // f_fsid (8), f_namelen, f_frsize, f_flags
+    b[64..72].copy_from_slice(&255i64.to_le_bytes());
+    #[allow(clippy::unnecessary_cast)]
+    b[72..80].copy_from_slice(&(s.f_bsize as i64).to_le_bytes());
+    Ok(b)
+}
+
+#[cfg(target_os = "linux")]
+fn statfs_type(s: &libc::statfs) -> i64 {
+    #[allow(clippy::unnecessary_cast)]
+    {
+        s.f_type as i64
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn statfs_type(_: &libc::statfs) -> i64 {
+    0xEF53 // report ext4, the common Linux default
+}

@@ -421,3 +421,29 @@ pub(super) fn getdents64(p: &mut Process, a: &[u64; 6]) -> SysResult {
     write_guest(p, a[1], &out)?;
     Ok(out.len() as u64)
 }
+
+pub(super) fn statfs(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let path = read_path(p, a[0])?;
+    let (d, h) = resolve_host(p, AT_FDCWD as i64, &path)?;
+    let full = if h.first() == Some(&b'/') { h } else { join(&p.cwd, &h) };
+    let b = host::statfs(d.min(host::CWD), Some(&full))?;
+    write_guest(p, a[1], &b)?;
+    Ok(0)
+}
+
+pub(super) fn fstatfs(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let f = p.fds.file(a[0] as i32 as i64)?;
+    let h = f.borrow().host_fd();
+    let b = match h {
+        Some(h) => host::statfs(h, None)?,
+        None => {
+            // anon inodes and generated files: report procfs/anon_inodefs-like values.
+            let mut b = [0u8; 120];
+            b[..8].copy_from_slice(&0x9fa0i64.to_le_bytes());
+            b[8..16].copy_from_slice(&4096i64.to_le_bytes());
+            b
+        }
+    };
+    write_guest(p, a[1], &b)?;
+    Ok(0)
+}

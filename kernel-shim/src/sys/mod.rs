@@ -124,6 +124,8 @@ static ROWS: &[Row] = &[
     row(127, "rt_sigpending", signal::rt_sigpending, Full),
     row(130, "rt_sigsuspend", signal::rt_sigsuspend, Full),
     row(131, "sigaltstack", signal::sigaltstack, Full),
+    row(137, "statfs", fs::statfs, Partial),
+    row(138, "fstatfs", fs::fstatfs, Partial),
     row(157, "prctl", process::prctl, Partial),
     row(158, "arch_prctl", process::arch_prctl, Full),
     row(186, "gettid", process::gettid, Full),
@@ -241,7 +243,9 @@ pub(crate) fn dispatch(p: &mut Process) {
         }
     };
     if log::log_enabled!(log::Level::Trace) {
-        log::trace!("syscall {}({:x?}) = {:?}", name(nr).unwrap_or("?"), args, res);
+        let from_vdso = p.vdso.is_some_and(|(a, b)| (a..b).contains(&p.cpu.rip));
+        let kind = if from_vdso { "vdso call" } else { "syscall" };
+        log::trace!("{kind} {}({:x?}) = {:?}", name(nr).unwrap_or("?"), args, res);
     }
     p.cpu.regs[0] = match res {
         Ok(v) => v,
