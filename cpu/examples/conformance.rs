@@ -102,10 +102,14 @@ fn main() {
             break;
         }
         let just: Vec<Case> = cases.iter().map(|(_, c)| c.clone()).collect();
-        let nat = native::run_batch(&just);
-        for (((code, c), n), _) in cases.iter().zip(&nat).zip(0..) {
-            let e = emu.run(c);
-            let v = driver::verdict(c, n, &e);
+        // The native child and the emulator run side by side.
+        let (nat, emus) = std::thread::scope(|s| {
+            let h = s.spawn(|| native::run_batch(&just));
+            let emus: Vec<_> = just.iter().map(|c| emu.run(c)).collect();
+            (h.join().unwrap(), emus)
+        });
+        for (((code, c), n), e) in cases.iter().zip(&nat).zip(&emus) {
+            let v = driver::verdict(c, n, e);
             if let Verdict::Mismatch(m) = &v {
                 println!("MISMATCH {m}");
             }

@@ -204,6 +204,30 @@ fn regressions_match_the_host() {
     assert!(bad.is_empty(), "regressions: {bad:#?}");
 }
 
+/// Known emu bugs outside this branch's files (`known_bugs.txt`) must still mismatch:
+/// when one is fixed this test says so, so the avoidance in the generator goes too.
+#[test]
+fn known_bugs_still_fail() {
+    let cases: Vec<Case> = lines("known_bugs.txt").iter().map(|l| Case::parse(l).unwrap()).collect();
+    if skip_native() {
+        return;
+    }
+    let mut emu = Emu::new();
+    let verdicts = run_all(&cases, &mut emu);
+    for v in &verdicts {
+        if let Verdict::Mismatch(m) = v {
+            println!("KNOWN BUG {m}");
+        }
+    }
+    let fixed: Vec<String> = cases
+        .iter()
+        .zip(&verdicts)
+        .filter(|(_, v)| !matches!(v, Verdict::Mismatch(_)))
+        .map(|(c, v)| format!("{v:?}: {}", c.to_line()))
+        .collect();
+    assert!(fixed.is_empty(), "known bugs no longer reproduce (move them to regressions.txt): {fixed:#?}");
+}
+
 /// Expectations recorded on an x86-64 host replay against emu everywhere (this is what
 /// checks an ARM64 or macOS build).
 #[test]
