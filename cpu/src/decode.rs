@@ -314,7 +314,9 @@ fn new_op(instr: &Instruction) -> Op {
             Register::GS => 2,
             _ => 0,
         };
-        let addr32 = b.is_gpr32() || instr.memory_index().is_gpr32();
+        // iced reports a 4-byte displacement size only for 32-bit addressing (64-bit
+        // addressing says 8), which also catches [disp32] and EIP-relative with 0x67.
+        let addr32 = b.is_gpr32() || instr.memory_index().is_gpr32() || instr.memory_displ_size() == 4;
         (
             base,
             reg_index(instr.memory_index()),
@@ -349,4 +351,27 @@ fn ud_op(instr: &Instruction, bytes: &[u8]) -> Op {
     op.len = bytes.len() as u8;
     op.f.set(ops::unimplemented);
     op
+}
+
+impl Cpu {
+    /// For a fault at a non-canonical address: whether the instruction at rip addressed
+    /// memory through RSP or RBP, which makes the hardware raise #SS (SIGBUS on Linux)
+    /// instead of #GP (SIGSEGV). Implicit stack accesses (push, pop, call) count too.
+    pub fn faulting_access_uses_stack(&mut self) -> bool {
+        let mut bytes = [0u8; 15];
+        let n = (0..15)
+            .take_while(|&i| self.mem.fetch(self.rip + i as u64, &mut bytes[i..i + 1]).is_ok())
+            .count();
+        let ins = Decoder::with_ip(64, &bytes[..n], self.rip, DecoderOptions::NONE).decode();
+        if ins.is_invalid() {
+            return false;
+        }
+        if ins.op_kinds().any(|k| k == OpKind::Memory) {
+            return matches!(
+                ins.memory_base(),
+                Register::RSP | Register::RBP | Register::ESP | Register::EBP
+            );
+        }
+        ins.is_stack_instruction()
+    }
 }

@@ -193,9 +193,17 @@ impl Cpu {
     /// Effective address of the op's memory operand.
     #[inline(always)]
     pub(crate) fn ea(&self, op: &Op) -> u64 {
+        self.ea_plus(op, 0)
+    }
+
+    /// Effective address of the memory operand displaced by `delta` bytes before the
+    /// address-size wrap (BT* with a register bit offset address memory this way).
+    #[inline(always)]
+    pub(crate) fn ea_plus(&self, op: &Op, delta: u64) -> u64 {
         let a = self.regs[op.base as usize]
             .wrapping_add(self.regs[op.index as usize] << op.scale)
-            .wrapping_add(op.disp);
+            .wrapping_add(op.disp)
+            .wrapping_add(delta);
         let a = if op.addr32 { a & 0xffff_ffff } else { a };
         a.wrapping_add(self.seg_base[op.seg as usize])
     }
@@ -314,14 +322,16 @@ impl Cpu {
     /// Checks that `len` bytes at `addr` can be written, without writing (for
     /// instructions that must fault before changing any state).
     pub(crate) fn probe_write(&mut self, addr: u64, len: u64) -> Flow {
-        let mut a = addr & !PAGE_MASK;
-        while a < addr + len {
-            match self.mem.tlb_fill_write(a >> 12) {
-                Ok((_, true)) => self.cache.invalidate_page(a >> 12),
+        let first = addr >> 12;
+        let last = addr.wrapping_add(len.max(1) - 1) >> 12;
+        // Counted in pages so an operand at the top of the address space cannot wrap.
+        for k in 0..=last.wrapping_sub(first) & 0xf_ffff_ffff_ffff {
+            let vpn = first.wrapping_add(k);
+            match self.mem.tlb_fill_write(vpn) {
+                Ok((_, true)) => self.cache.invalidate_page(vpn),
                 Ok(_) => {}
-                Err(f) => return Err(self.fault_at(Fault { addr: a.max(addr), ..f })),
+                Err(f) => return Err(self.fault_at(Fault { addr: (vpn << 12).max(addr), ..f })),
             }
-            a += PAGE_SIZE;
         }
         Ok(())
     }

@@ -17,6 +17,7 @@ pub const TF: u64 = 1 << 8;
 pub const IF: u64 = 1 << 9;
 pub const DF: u64 = 1 << 10;
 pub const OF: u64 = 1 << 11;
+pub const NT: u64 = 1 << 14;
 pub const AC: u64 = 1 << 18;
 pub const ID: u64 = 1 << 21;
 /// The six status flags that `CcOp` tracks lazily.
@@ -212,7 +213,7 @@ impl Cpu {
 
     /// Replaces RFLAGS (status flags become materialised).
     pub fn set_rflags(&mut self, v: u64) {
-        self.rflags = (v & !ARITH & (DF | AC | ID | TF | IF)) | (v & ARITH);
+        self.rflags = (v & !ARITH & (DF | AC | ID | TF | IF | NT)) | (v & ARITH);
         self.lf = LazyFlags { op: CcOp::Eflags, bits: 64, dst: 0, src: 0, res: v & ARITH, aux: 0 };
     }
 

@@ -17,5 +17,6 @@ pub mod x87;
 
 pub use exec::{request_stop, Exit, RunStats};
 pub use mem::{AddressSpace, Fault, FaultKind, MemError, Perm, Vma};
+/// Every iced-x86 `Code` that has a handler builder (used by the conformance tester).
 pub use ops::implemented_codes;
 pub use state::{Context, Cpu, Reg};

@@ -183,6 +183,12 @@ impl Process {
         const FPE_FLTINV: i32 = 7;
         let rip = self.cpu.rip;
         let (sig, code, addr, detail) = match exit {
+            // A non-canonical address is #GP (SIGSEGV) or, through RSP/RBP, #SS (SIGBUS),
+            // both with SI_KERNEL and no address.
+            Exit::Fault(f) if f.addr.wrapping_add(1 << 47) >> 48 != 0 => {
+                let sig = if self.cpu.faulting_access_uses_stack() { S::SIGBUS } else { S::SIGSEGV };
+                (sig, 0x80, 0, Some("general protection fault (non-canonical address)".into()))
+            }
             Exit::Fault(f) => {
                 let code = match f.kind {
                     emu_cpu::FaultKind::Unmapped => SEGV_MAPERR,

@@ -3,7 +3,7 @@
 
 use super::{by_width, has_mem, width_of, Table};
 use crate::decode::{Flow, Handler, Op};
-use crate::flags::{mask, CcOp};
+use crate::flags::{mask, CcOp, LazyFlags};
 use crate::state::Cpu;
 use iced_x86::{Code, Instruction, OpKind};
 
@@ -95,23 +95,54 @@ fn rm<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     Ok(())
 }
 
+/// Checks a read-modify-write destination before it is read. The CPU checks write
+/// permission when it reads, so a destination spanning a read-only page and an unmapped
+/// one faults as a write to the first page (SEGV_ACCERR at the operand), not as a read
+/// of the second. Only page-crossing operands can tell the difference.
+#[inline(always)]
+pub(crate) fn rmw_probe<const W: u32>(cpu: &mut Cpu, ea: u64) -> Flow {
+    if (ea & 0xfff) + (W as u64 / 8) > 0x1000 {
+        cpu.probe_write(ea, W as u64 / 8)?;
+    }
+    Ok(())
+}
+
+/// Stores a read-modify-write result; if the store faults, the flags the operation
+/// already recorded are put back (a faulting instruction changes nothing).
+#[inline(always)]
+fn st_rmw<const W: u32>(cpu: &mut Cpu, ea: u64, r: u64, saved: LazyFlags) -> Flow {
+    if let Err(e) = cpu.st::<W>(ea, r) {
+        cpu.lf = saved;
+        return Err(e);
+    }
+    Ok(())
+}
+
 fn mr<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     let ea = cpu.ea(op);
+    if writes::<OP>() {
+        rmw_probe::<W>(cpu, ea)?;
+    }
     let a = cpu.ld::<W>(ea)?;
     let b = cpu.get_r::<W>(op.r0);
+    let saved = cpu.lf;
     let r = alu::<OP, W>(cpu, a, b);
     if writes::<OP>() {
-        cpu.st::<W>(ea, r)?;
+        st_rmw::<W>(cpu, ea, r, saved)?;
     }
     Ok(())
 }
 
 fn mi<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     let ea = cpu.ea(op);
+    if writes::<OP>() {
+        rmw_probe::<W>(cpu, ea)?;
+    }
     let a = cpu.ld::<W>(ea)?;
+    let saved = cpu.lf;
     let r = alu::<OP, W>(cpu, a, op.imm & mask(W));
     if writes::<OP>() {
-        cpu.st::<W>(ea, r)?;
+        st_rmw::<W>(cpu, ea, r, saved)?;
     }
     Ok(())
 }
@@ -188,9 +219,11 @@ fn un_r<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
 
 fn un_m<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     let ea = cpu.ea(op);
+    rmw_probe::<W>(cpu, ea)?;
     let a = cpu.ld::<W>(ea)?;
+    let saved = cpu.lf;
     let r = unary::<OP, W>(cpu, a);
-    cpu.st::<W>(ea, r)
+    st_rmw::<W>(cpu, ea, r, saved)
 }
 
 fn build_un<const OP: u8>(i: &Instruction, _: &mut Op) -> Option<Handler> {

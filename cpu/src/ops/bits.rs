@@ -61,8 +61,11 @@ fn bt_m<const OP: u8, const W: u32, const IMM: bool>(cpu: &mut Cpu, op: &Op) -> 
     } else {
         let off = sext::<W>(cpu.get_r::<W>(op.r0));
         let words = off >> W.trailing_zeros();
-        (cpu.ea(op).wrapping_add((words as u64).wrapping_mul(W as u64 / 8)), off as u32 & (W - 1))
+        (cpu.ea_plus(op, (words as u64).wrapping_mul(W as u64 / 8)), off as u32 & (W - 1))
     };
+    if OP != BT {
+        super::alu::rmw_probe::<W>(cpu, addr)?;
+    }
     let v = cpu.ld::<W>(addr)?;
     let (r, c) = btx::<OP>(v, n);
     if OP != BT {

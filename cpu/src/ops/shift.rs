@@ -147,10 +147,13 @@ fn sh_r<const OP: u8, const W: u32, const CL: bool>(cpu: &mut Cpu, op: &Op) -> F
 
 fn sh_m<const OP: u8, const W: u32, const CL: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
     let ea = cpu.ea(op);
+    super::alu::rmw_probe::<W>(cpu, ea)?;
     let a = cpu.ld::<W>(ea)?;
     let c = count::<CL>(cpu, op);
     if c & count_mask(W) == 0 {
-        return Ok(());
+        // A zero count changes nothing, but the CPU still checks the write (the operand
+        // is accessed as a read-modify-write whatever the count).
+        return cpu.probe_write(ea, W as u64 / 8);
     }
     // Flags are committed only once the store has succeeded.
     let saved = cpu.lf;
@@ -236,11 +239,12 @@ fn dsh_r<const L: bool, const W: u32, const CL: bool>(cpu: &mut Cpu, op: &Op) ->
 
 fn dsh_m<const L: bool, const W: u32, const CL: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
     let ea = cpu.ea(op);
+    super::alu::rmw_probe::<W>(cpu, ea)?;
     let a = cpu.ld::<W>(ea)?;
     let b = cpu.get_r::<W>(op.r0);
     let c = count::<CL>(cpu, op);
     if c & count_mask(W) == 0 {
-        return Ok(());
+        return cpu.probe_write(ea, W as u64 / 8);
     }
     let saved = cpu.lf;
     let r = dshift::<L, W>(cpu, a, b, c);

@@ -292,6 +292,15 @@ pub(crate) fn round_pack<const W: u32>(env: &mut Env, neg: bool, e: i32, sig: u6
         env.flags |= UE | PE;
         return zero::<W>(neg);
     }
+    if tiny && !env.um {
+        // Unmasked underflow: the instruction faults without writing, and PE reports
+        // whether the exponent-unbounded result is inexact (not the denormal one).
+        env.flags |= UE;
+        if round_bits(sig, shift, env.rc, neg).1 {
+            env.flags |= PE;
+        }
+        return zero::<W>(neg);
+    }
     let (m, inexact) = round_bits(jam64(sig, (emin - e) as u32), shift, env.rc, neg);
     if inexact {
         env.flags |= PE;

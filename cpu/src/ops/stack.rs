@@ -3,6 +3,7 @@
 use super::branch::{pop64, push64};
 use super::{has_mem, Table};
 use crate::decode::{Flow, Op};
+use crate::flags::IF;
 use crate::state::Cpu;
 use iced_x86::Code;
 
@@ -66,6 +67,8 @@ fn pushf(cpu: &mut Cpu, _: &Op) -> Flow {
 
 fn popf(cpu: &mut Cpu, _: &Op) -> Flow {
     let v = pop64(cpu)?;
+    // User mode runs with IOPL 0 < CPL: POPF leaves IF as it was (no fault).
+    let v = (v & !IF) | (cpu.rflags() & IF);
     cpu.set_rflags(v);
     Ok(())
 }
@@ -96,8 +99,12 @@ fn enter(cpu: &mut Cpu, op: &Op) -> Flow {
         sp = sp.wrapping_sub(8);
         cpu.st64(sp, frame)?;
     }
+    // SDM ENTER: it faults whenever a write using the final stack pointer would. The
+    // frame is already written then (as on hardware); only rsp and rbp stay unchanged.
+    let fin = sp.wrapping_sub(size);
+    cpu.probe_write(fin, 8)?;
     cpu.regs[5] = frame;
-    cpu.regs[4] = sp.wrapping_sub(size);
+    cpu.regs[4] = fin;
     Ok(())
 }
 

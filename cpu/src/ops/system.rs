@@ -13,6 +13,13 @@ fn nop(_: &mut Cpu, _: &Op) -> Flow {
     Ok(())
 }
 
+/// CLFLUSH needs no cache model, but it faults like a byte read on an unmapped address
+/// (prefetches never fault).
+fn clflush(cpu: &mut Cpu, op: &Op) -> Flow {
+    cpu.ld8(cpu.ea(op))?;
+    Ok(())
+}
+
 fn syscall(_: &mut Cpu, _: &Op) -> Flow {
     Err(Stop::Syscall)
 }
@@ -100,6 +107,7 @@ fn cmpxchg_r<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
 
 fn cmpxchg_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     let ea = cpu.ea(op);
+    super::alu::rmw_probe::<W>(cpu, ea)?;
     let d = cpu.ld::<W>(ea)?;
     let a = cpu.get_r::<W>(0);
     if a == d {
@@ -124,6 +132,7 @@ fn xadd_r<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
 
 fn xadd_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     let ea = cpu.ea(op);
+    super::alu::rmw_probe::<W>(cpu, ea)?;
     let d = cpu.ld::<W>(ea)?;
     let s = cpu.get_r::<W>(op.r0);
     let r = d.wrapping_add(s) & mask(W);
@@ -135,6 +144,7 @@ fn xadd_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
 
 fn cmpxchg8b(cpu: &mut Cpu, op: &Op) -> Flow {
     let ea = cpu.ea(op);
+    super::alu::rmw_probe::<64>(cpu, ea)?;
     let m = cpu.ld64(ea)?;
     let edx_eax = (cpu.regs[2] << 32) | (cpu.regs[0] & 0xffff_ffff);
     let zf = if m == edx_eax {
@@ -205,15 +215,37 @@ pub(super) fn register(t: &mut Table) {
         Code::Lfence,
         Code::Mfence,
         Code::Sfence,
+        // The fences ignore their ModRM r/m bits: these are the other encodings.
+        Code::Lfence_E9,
+        Code::Lfence_EA,
+        Code::Lfence_EB,
+        Code::Lfence_EC,
+        Code::Lfence_ED,
+        Code::Lfence_EE,
+        Code::Lfence_EF,
+        Code::Mfence_F1,
+        Code::Mfence_F2,
+        Code::Mfence_F3,
+        Code::Mfence_F4,
+        Code::Mfence_F5,
+        Code::Mfence_F6,
+        Code::Mfence_F7,
+        Code::Sfence_F9,
+        Code::Sfence_FA,
+        Code::Sfence_FB,
+        Code::Sfence_FC,
+        Code::Sfence_FD,
+        Code::Sfence_FE,
+        Code::Sfence_FF,
         Code::Prefetchnta_m8,
         Code::Prefetcht0_m8,
         Code::Prefetcht1_m8,
         Code::Prefetcht2_m8,
         Code::Prefetchw_m8,
-        Code::Clflush_m8,
     ] {
         t.set(c, |_, _| Some(nop));
     }
+    t.set(Code::Clflush_m8, |_, _| Some(clflush));
     t.set(Code::Cpuid, |_, _| Some(cpuid));
     t.set(Code::Rdtsc, |_, _| Some(rdtsc));
     t.set(Code::Rdtscp, |_, _| Some(rdtscp));

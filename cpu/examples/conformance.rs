@@ -1,0 +1,149 @@
+//! Long fuzz runs of the CPU conformance tester (see `tests/conformance/mod.rs`).
+//!
+//! ```text
+//! cargo run --release -p emu-cpu --example conformance -- \
+//!     [--seed N] [--cases N] [--forms FILTER] [--seq-percent P] [--record FILE] [--batch N]
+//! ```
+//! `--cases` counts single-instruction cases plus sequences (`--seq-percent` of them are
+//! sequences, default 30). `--forms` keeps the implemented `Code`s whose name contains
+//! FILTER (case-insensitive; comma-separated alternatives). Every mismatch prints a
+//! `MISMATCH` line whose case part pastes into `tests/conformance/regressions.txt`.
+//! `--record FILE` appends expectations (native outcome digests) for replay on hosts
+//! without the native runner.
+
+#[path = "../tests/conformance/mod.rs"]
+mod conf;
+
+use conf::case::Case;
+use conf::driver::{self, Coverage, Verdict};
+use conf::emulated::Emu;
+use conf::gen::Gen;
+use conf::native;
+use conf::seq::SeqGen;
+use std::io::Write;
+
+fn main() {
+    let mut seed = 1u64;
+    let mut total = 1_000_000u64;
+    let mut filter: Option<String> = None;
+    let mut seq_pct = 30u64;
+    let mut record: Option<String> = None;
+    let mut batch = 8192usize;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut val = || args.next().unwrap_or_else(|| panic!("{a} needs a value"));
+        match a.as_str() {
+            "--seed" => seed = val().parse().expect("--seed N"),
+            "--cases" => total = val().parse().expect("--cases N"),
+            "--forms" => filter = Some(val().to_lowercase()),
+            "--seq-percent" => seq_pct = val().parse().expect("--seq-percent P"),
+            "--record" => record = Some(val()),
+            "--batch" => batch = val().parse().expect("--batch N"),
+            "-h" | "--help" => {
+                println!("usage: conformance [--seed N] [--cases N] [--forms FILTER] [--seq-percent P] [--record FILE] [--batch N]");
+                return;
+            }
+            _ => panic!("unknown argument {a}"),
+        }
+    }
+    if let Some(why) = native::unavailable() {
+        eprintln!("conformance: {why}");
+        std::process::exit(2);
+    }
+    let all = emu_cpu::implemented_codes();
+    let codes: Vec<_> = all
+        .into_iter()
+        .filter(|c| {
+            let n = format!("{c:?}").to_lowercase();
+            filter.as_ref().map(|f| f.split(',').any(|p| n.contains(p))).unwrap_or(true)
+        })
+        .collect();
+    assert!(!codes.is_empty(), "no implemented form matches the filter");
+    let sg = SeqGen::new(&codes);
+    let mut g = Gen::new(seed);
+    let mut cov = Coverage::new(&codes);
+    let mut emu = Emu::new();
+    let mut rec =
+        record.map(|p| std::fs::OpenOptions::new().create(true).append(true).open(p).expect("--record file"));
+    let t = std::time::Instant::now();
+    let mut done = 0u64;
+    let mut next_code = 0usize;
+    let mut dead: Vec<bool> = vec![false; codes.len()];
+    while done < total {
+        let n = batch.min((total - done) as usize);
+        let mut cases: Vec<(Option<iced_x86::Code>, Case)> = Vec::with_capacity(n);
+        while cases.len() < n {
+            if !sg.pool.is_empty() && g.rng.below(100) < seq_pct {
+                cases.push((None, sg.gen(&mut g)));
+                continue;
+            }
+            if dead.iter().all(|d| *d) {
+                if sg.pool.is_empty() {
+                    break;
+                }
+                continue;
+            }
+            let i = next_code % codes.len();
+            next_code += 1;
+            if dead[i] {
+                continue;
+            }
+            match g.single(codes[i]) {
+                Ok(c) => cases.push((Some(codes[i]), c)),
+                Err(s) => {
+                    if cov.codes.get(&(codes[i] as u32)).map(|c| c.cases == 0).unwrap_or(true) {
+                        cov.skip(codes[i], &s);
+                        dead[i] = true;
+                    }
+                }
+            }
+        }
+        if cases.is_empty() {
+            break;
+        }
+        let just: Vec<Case> = cases.iter().map(|(_, c)| c.clone()).collect();
+        // The native child and the emulator run side by side.
+        let (nat, emus) = std::thread::scope(|s| {
+            let h = s.spawn(|| native::run_batch(&just));
+            let emus: Vec<_> = just.iter().map(|c| emu.run(c)).collect();
+            (h.join().unwrap(), emus)
+        });
+        for (((code, c), n), e) in cases.iter().zip(&nat).zip(&emus) {
+            let v = driver::verdict(c, n, e);
+            if let Verdict::Mismatch(m) = &v {
+                println!("MISMATCH {m}");
+            }
+            if let (Some(f), Verdict::Pass) = (rec.as_mut(), &v) {
+                writeln!(f, "{}", driver::expectation_line(c, n)).unwrap();
+            }
+            match code {
+                Some(k) => cov.add_single(*k, &v),
+                None => cov.add_seq(&v),
+            }
+        }
+        done += cases.len() as u64;
+        eprintln!(
+            "conformance: {done} cases ({} sequences), {} mismatches, {} lost, {:.0} cases/s",
+            cov.seq_cases,
+            cov.mismatches.len(),
+            cov.lost,
+            done as f64 / t.elapsed().as_secs_f64()
+        );
+    }
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/conformance-fuzz-coverage.md");
+    let mut table = cov.table(1);
+    table.push_str(&driver::cpuid_section(&cov, 1));
+    std::fs::write(&path, table).unwrap();
+    println!(
+        "conformance: seed {seed}: {done} cases ({} sequences) in {:.0}s, {} mismatches, {} lost; table in {}",
+        cov.seq_cases,
+        t.elapsed().as_secs_f64(),
+        cov.mismatches.len(),
+        cov.lost,
+        path.display()
+    );
+    if !cov.mismatches.is_empty() || cov.lost != 0 {
+        std::process::exit(1);
+    }
+}
