@@ -87,17 +87,43 @@ pub(crate) struct Block {
     pub pages: (u64, u64),
 }
 
-#[derive(Default)]
+const JCACHE: usize = 4096;
+
 pub(crate) struct BlockCache {
     pub map: HashMap<u64, u32>,
+    /// Direct-mapped cache in front of `map` (rip -> block index), for the indirect jumps
+    /// and returns that block chaining cannot predict. Entries are validated on use.
+    jcache: Box<[(u64, u32); JCACHE]>,
     pub blocks: Vec<Option<Rc<Block>>>,
     free: Vec<u32>,
     by_page: HashMap<u64, Vec<u32>>,
+    /// Invalidated blocks, kept alive until the interpreter is between blocks (one of
+    /// them may be executing when it is invalidated).
+    pub retired: Vec<Rc<Block>>,
     pub decoded: u64,
 }
 
 fn resync(_: &mut Cpu, _: &Op) -> Flow {
     Err(Stop::Resync)
+}
+
+impl Default for BlockCache {
+    fn default() -> Self {
+        BlockCache {
+            map: HashMap::new(),
+            jcache: Box::new([(u64::MAX, 0); JCACHE]),
+            blocks: Vec::new(),
+            free: Vec::new(),
+            by_page: HashMap::new(),
+            retired: Vec::new(),
+            decoded: 0,
+        }
+    }
+}
+
+#[inline(always)]
+fn jslot(rip: u64) -> usize {
+    ((rip ^ (rip >> 12)) as usize) & (JCACHE - 1)
 }
 
 impl BlockCache {
@@ -109,7 +135,7 @@ impl BlockCache {
             }
         }
         self.map.clear();
-        self.blocks.clear();
+        self.retired.extend(self.blocks.drain(..).flatten());
         self.free.clear();
         self.by_page.clear();
     }
@@ -121,8 +147,19 @@ impl BlockCache {
 
     /// The index of a live block starting at `rip`, if decoded.
     #[inline(always)]
-    pub fn lookup(&self, rip: u64) -> Option<u32> {
-        self.map.get(&rip).copied()
+    pub fn lookup(&mut self, rip: u64) -> Option<u32> {
+        let slot = jslot(rip);
+        let (r, i) = self.jcache[slot];
+        if r == rip {
+            if let Some(Some(b)) = self.blocks.get(i as usize) {
+                if b.start == rip && b.valid.get() {
+                    return Some(i);
+                }
+            }
+        }
+        let i = *self.map.get(&rip)?;
+        self.jcache[slot] = (rip, i);
+        Some(i)
     }
 
     fn insert(&mut self, b: Block) -> u32 {
@@ -165,6 +202,7 @@ impl BlockCache {
             // The other page of a page-crossing block keeps a stale index; `free` reuse is
             // safe because lookups check `valid` and the start address.
             self.free.push(idx);
+            self.retired.push(b);
         }
     }
 }

@@ -59,6 +59,8 @@ impl Cpu {
 
     /// Runs guest code from `self.rip` until something needs the caller.
     pub fn run(&mut self) -> Exit {
+        // No block is executing here, so invalidated blocks can finally be freed.
+        self.cache.retired.clear();
         self.sync_stale_code();
         let mut prev: Option<u32> = None;
         loop {
@@ -90,7 +92,11 @@ impl Cpu {
                     i
                 }
             };
-            let blk = self.cache.get(idx).clone();
+            let blk: *const crate::decode::Block = std::rc::Rc::as_ptr(self.cache.get(idx));
+            // SAFETY: a block leaves the cache only into `retired` (never freed while this
+            // loop runs; `retired` is emptied on entry to `run`), so the pointer stays valid
+            // even if a handler invalidates the block it belongs to.
+            let blk = unsafe { &*blk };
             self.rip = blk.end;
             let mut stopped = None;
             for (i, op) in blk.ops.iter().enumerate() {
