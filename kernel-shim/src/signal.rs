@@ -40,6 +40,8 @@ pub struct SigInfo {
     pub pid: i32,
     pub uid: u32,
     pub status: i32,
+    /// A queued signal (sigqueue): `addr` holds si_value, after pid and uid.
+    pub value: bool,
 }
 
 impl SigInfo {
@@ -51,7 +53,7 @@ impl SigInfo {
         SigInfo { signo: sig, code: 0x80, ..Default::default() }
     }
 
-    fn to_bytes(self) -> [u8; 128] {
+    pub fn to_bytes(self) -> [u8; 128] {
         let mut b = [0u8; 128];
         b[0..4].copy_from_slice(&self.signo.to_le_bytes());
         b[8..12].copy_from_slice(&self.code.to_le_bytes());
@@ -62,7 +64,11 @@ impl SigInfo {
             _ => {
                 b[16..20].copy_from_slice(&self.pid.to_le_bytes());
                 b[20..24].copy_from_slice(&self.uid.to_le_bytes());
-                b[24..28].copy_from_slice(&self.status.to_le_bytes());
+                if self.value {
+                    b[24..32].copy_from_slice(&self.addr.to_le_bytes());
+                } else {
+                    b[24..28].copy_from_slice(&self.status.to_le_bytes());
+                }
             }
         }
         b
@@ -76,6 +82,8 @@ pub struct Signals {
     pub mask: u64,
     pub pending: u64,
     pub info: [SigInfo; 65],
+    /// Real-time signals (32..=64) queue every instance, in order.
+    pub rt_queue: Vec<std::collections::VecDeque<SigInfo>>,
     /// sigaltstack: (sp, flags, size).
     pub altstack: (u64, u32, u64),
 }
@@ -87,6 +95,7 @@ impl Default for Signals {
             mask: 0,
             pending: 0,
             info: [SigInfo::default(); 65],
+            rt_queue: vec![std::collections::VecDeque::new(); 65],
             altstack: (0, SS_DISABLE, 0),
         }
     }
@@ -136,7 +145,11 @@ impl Process {
             return;
         }
         self.signals.pending |= bit(sig);
-        self.signals.info[sig as usize] = info;
+        if sig >= 32 {
+            self.signals.rt_queue[sig as usize].push_back(info);
+        } else {
+            self.signals.info[sig as usize] = info;
+        }
     }
 
     /// Moves signals the host delivered to emu into the guest's pending set.
@@ -147,7 +160,8 @@ impl Process {
             got &= got - 1;
             let mut info = SigInfo::kernel(sig);
             if sig == S::SIGCHLD {
-                info.code = 1; // CLD_EXITED: details are not known until wait
+                let (pid, code, status) = host::last_child();
+                info = SigInfo { signo: sig, code, pid, uid: host::ids()[0], status, ..Default::default() };
             }
             self.raise(info);
         }
@@ -173,14 +187,44 @@ impl Process {
                 break;
             }
             let sig = d.trailing_zeros() as i32 + 1;
-            self.signals.pending &= !bit(sig);
-            let info = self.signals.info[sig as usize];
+            let info = if sig >= 32 {
+                let q = &mut self.signals.rt_queue[sig as usize];
+                let info = q.pop_front().unwrap_or(SigInfo::kernel(sig));
+                if q.is_empty() {
+                    self.signals.pending &= !bit(sig);
+                }
+                info
+            } else {
+                self.signals.pending &= !bit(sig);
+                self.signals.info[sig as usize]
+            };
             self.deliver(sig, info);
         }
         // A sigsuspend whose signal ran no handler gets its mask back here.
         if let Some(m) = self.saved_mask.take() {
             self.signals.mask = m;
         }
+    }
+
+    /// Removes the lowest pending signal of `set` without running its action
+    /// (sigwaitinfo), returning its siginfo.
+    pub(crate) fn take_pending(&mut self, set: u64) -> Option<SigInfo> {
+        let d = self.signals.pending & set;
+        if d == 0 {
+            return None;
+        }
+        let sig = d.trailing_zeros() as i32 + 1;
+        Some(if sig >= 32 {
+            let q = &mut self.signals.rt_queue[sig as usize];
+            let info = q.pop_front().unwrap_or(SigInfo::kernel(sig));
+            if q.is_empty() {
+                self.signals.pending &= !bit(sig);
+            }
+            info
+        } else {
+            self.signals.pending &= !bit(sig);
+            self.signals.info[sig as usize]
+        })
     }
 
     /// A signal caused by the instruction at rip. If it is blocked or ignored, Linux
@@ -204,9 +248,9 @@ impl Process {
         if act.handler == SIG_DFL || sig == S::SIGKILL {
             match default_action(sig) {
                 Default_::Ignore | Default_::Continue => {}
-                // Job control stops are not emulated: a stopped emulated process could
-                // only be resumed by the host, which emu does not track.
-                Default_::Stop => {}
+                // A guest process is a host process: stopping it stops emu, so the parent
+                // sees the stop through wait and SIGCONT resumes it.
+                Default_::Stop => host::stop_self(),
                 Default_::Terminate => {
                     let fault =
                         matches!(sig, S::SIGSEGV | S::SIGBUS | S::SIGILL | S::SIGFPE) && info.code > 0;

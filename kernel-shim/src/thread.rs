@@ -298,7 +298,14 @@ impl Process {
             };
             pending & !mask != 0
         });
-        let Some(i) = idx else { return };
+        if let Some(i) = idx {
+            self.interrupt_thread(i);
+        }
+    }
+
+    /// Ends thread `i`'s wait with EINTR so it can take a signal (a parked syscall that
+    /// would have been re-executed completes with EINTR instead).
+    pub(crate) fn interrupt_thread(&mut self, i: usize) {
         match self.threads[i].wait {
             Wait::Fd { .. } | Wait::Retry { .. } => {
                 // The syscall was rewound for a retry: complete it with EINTR instead.

@@ -211,6 +211,10 @@ pub(super) fn register(t: &mut Table) {
         Code::Nop_rm64,
         Code::Pause,
         Code::Endbr64,
+        // RDSSP sits in the reserved-NOP space: without CET enabled it does nothing (and
+        // leaves its destination alone), which libgcc's unwinder relies on.
+        Code::Rdsspd_r32,
+        Code::Rdsspq_r64,
         Code::Endbr32,
         Code::Lfence,
         Code::Mfence,

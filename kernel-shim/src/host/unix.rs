@@ -570,8 +570,19 @@ pub fn exit_now(code: i32) -> ! {
 
 static PENDING_SIGNALS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-extern "C" fn on_host_signal(hs: libc::c_int) {
+/// Details of the last SIGCHLD: pid << 32 | si_code << 16 | si_status (Linux numbering).
+static LAST_CHILD: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+extern "C" fn on_host_signal(hs: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
     let sig = signal_to_linux(hs);
+    if hs == libc::SIGCHLD && !info.is_null() {
+        // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers; for SIGCHLD
+        // the pid and status members are the valid union fields.
+        let (pid, code, status) = unsafe { ((*info).si_pid(), (*info).si_code, (*info).si_status()) };
+        let status = if code == 1 { status } else { signal_to_linux(status) };
+        let v = ((pid as u32 as u64) << 32) | ((code as u64 & 0xff) << 16) | (status as u64 & 0xffff);
+        LAST_CHILD.store(v, std::sync::atomic::Ordering::SeqCst);
+    }
     if (1..=64).contains(&sig) {
         PENDING_SIGNALS.fetch_or(1 << (sig - 1), std::sync::atomic::Ordering::SeqCst);
     }
@@ -606,13 +617,38 @@ pub fn install_signal_forwarding() {
             for s in sigs {
                 let mut sa: libc::sigaction = std::mem::zeroed();
                 sa.sa_sigaction = on_host_signal as *const () as usize;
-                sa.sa_flags = 0; // no SA_RESTART: blocking host calls return EINTR
+                // No SA_RESTART: blocking host calls return EINTR.
+                sa.sa_flags = libc::SA_SIGINFO;
                 libc::sigemptyset(&mut sa.sa_mask);
                 libc::sigaction(s, &sa, std::ptr::null_mut());
             }
             libc::signal(libc::SIGPIPE, libc::SIG_IGN);
         }
     });
+}
+
+/// (pid, si_code, si_status) of the child whose state change raised the last SIGCHLD.
+pub fn last_child() -> (i32, i32, i32) {
+    let v = LAST_CHILD.load(std::sync::atomic::Ordering::SeqCst);
+    ((v >> 32) as u32 as i32, ((v >> 16) & 0xff) as i32, (v & 0xffff) as i32)
+}
+
+/// Whether children are reaped automatically (the guest set SIGCHLD to SIG_IGN or used
+/// SA_NOCLDWAIT): then the host must ignore SIGCHLD too, so no zombies are left for wait.
+pub fn set_auto_reap(on: bool) {
+    // SAFETY: changes this process's SIGCHLD disposition to SIG_IGN or back to the
+    // forwarding handler (which only touches atomics).
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        if on {
+            sa.sa_sigaction = libc::SIG_IGN;
+        } else {
+            sa.sa_sigaction = on_host_signal as *const () as usize;
+            sa.sa_flags = libc::SA_SIGINFO;
+        }
+        libc::sigemptyset(&mut sa.sa_mask);
+        libc::sigaction(libc::SIGCHLD, &sa, std::ptr::null_mut());
+    }
 }
 
 /// Linux signal bits the host delivered since the last call.
@@ -805,4 +841,46 @@ fn statfs_type(s: &libc::statfs) -> i64 {
 #[cfg(not(target_os = "linux"))]
 fn statfs_type(_: &libc::statfs) -> i64 {
     0xEF53 // report ext4, the common Linux default
+}
+
+/// Stops this process (a guest stop signal's default action) until SIGCONT.
+pub fn stop_self() {
+    // SAFETY: sends SIGSTOP to this process.
+    unsafe { libc::kill(libc::getpid(), libc::SIGSTOP) };
+}
+
+/// waitid with Linux idtype and option bits. Returns (pid, Linux si_code, status, uid),
+/// or pid 0 when WNOHANG found nothing.
+pub fn waitid(idtype: u32, id: u32, options: u32) -> HostResult<(i32, i32, i32, u32)> {
+    let it = match idtype {
+        0 => libc::P_ALL,
+        1 => libc::P_PID,
+        2 => libc::P_PGID,
+        _ => return Err(E::EINVAL),
+    };
+    let mut o = 0;
+    for (l, h) in [
+        (1, libc::WNOHANG),
+        (2, libc::WSTOPPED),
+        (4, libc::WEXITED),
+        (8, libc::WCONTINUED),
+        (0x0100_0000, libc::WNOWAIT),
+    ] {
+        if options & l != 0 {
+            o |= h;
+        }
+    }
+    // SAFETY: zeroed siginfo is valid; waitid fills it.
+    let mut si: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: valid out-pointer.
+    check(unsafe { libc::waitid(it, id as libc::id_t, &mut si, o) } as i64)?;
+    // SAFETY: after waitid the pid/uid/status fields are the valid union members.
+    let (pid, uid, status) = unsafe { (si.si_pid(), si.si_uid(), si.si_status()) };
+    if pid == 0 {
+        return Ok((0, 0, 0, 0));
+    }
+    let code = si.si_code;
+    let status =
+        if code == 2 || code == 3 || code == 5 || code == 6 { signal_to_linux(status) } else { status };
+    Ok((pid, code, status, uid))
 }

@@ -150,9 +150,14 @@ fn signal_thread(p: &mut Process, tid: i32, sig: i32) -> SysResult {
     if tid == p.tid() {
         return tkill_self(p, sig);
     }
-    let t = p.threads.iter_mut().find(|t| t.tid == tid).ok_or(E::ESRCH)?;
-    if sig != 0 {
+    let i = p.threads.iter().position(|t| t.tid == tid).ok_or(E::ESRCH)?;
+    if sig != 0 && !p.signals.ignored(sig) {
+        let t = &mut p.threads[i];
         t.sig_pending |= crate::signal::bit(sig);
+        if t.sigmask & crate::signal::bit(sig) == 0 {
+            // A thread parked in a wait takes the signal now, as Linux interrupts it.
+            p.interrupt_thread(i);
+        }
     }
     Ok(0)
 }
@@ -256,4 +261,74 @@ pub(super) fn execveat(p: &mut Process, a: &[u64; 6]) -> SysResult {
         }
     };
     do_execve(p, full, a[2], a[3])
+}
+
+pub(super) fn waitid(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let (idtype, id, info, options) = (a[0] as u32, a[1] as u32, a[2], a[3] as u32);
+    if options & !(1 | 2 | 4 | 8 | 0x0100_0000 | 0x2000_0000 | 0x4000_0000 | 0x8000_0000) != 0
+        || options & 0xe == 0
+    {
+        return Err(E::EINVAL);
+    }
+    let nohang = options & 1 != 0;
+    let (pid, code, status, uid) = if !nohang && p.multithreaded() {
+        match host::waitid(idtype, id, options | 1)? {
+            (0, ..) => {
+                p.park(Wait::Retry { at: std::time::Instant::now() + std::time::Duration::from_millis(2) });
+                return Err(crate::thread::E_WOULDBLOCK);
+            }
+            r => r,
+        }
+    } else {
+        host::waitid(idtype, id, options)?
+    };
+    if info != 0 {
+        let mut b = [0u8; 128];
+        if pid != 0 {
+            b[0..4].copy_from_slice(&S::SIGCHLD.to_le_bytes());
+            b[8..12].copy_from_slice(&code.to_le_bytes());
+            b[16..20].copy_from_slice(&pid.to_le_bytes());
+            b[20..24].copy_from_slice(&uid.to_le_bytes());
+            b[24..28].copy_from_slice(&status.to_le_bytes());
+        }
+        write_guest(p, info, &b)?;
+    }
+    Ok(0)
+}
+
+/// rt_sigqueueinfo / rt_tgsigqueueinfo to this process: the caller's siginfo is
+/// delivered as given (si_code must be negative, as Linux requires from user space).
+pub(super) fn rt_sigqueueinfo(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let (pid, sig, info) = (a[0] as i32, valid_sig(a[1])?, a[2]);
+    if pid != gate::pid() {
+        return Err(E::EPERM);
+    }
+    queue_self(p, sig, info)
+}
+
+pub(super) fn rt_tgsigqueueinfo(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let (tgid, tid, sig, info) = (a[0] as i32, a[1] as i32, valid_sig(a[2])?, a[3]);
+    if tgid != gate::pid() || p.threads.iter().all(|t| t.tid != tid) {
+        return Err(E::ESRCH);
+    }
+    queue_self(p, sig, info)
+}
+
+fn queue_self(p: &mut Process, sig: i32, info: u64) -> SysResult {
+    let b = read_guest(p, info, 128)?;
+    let code = i32::from_le_bytes(b[8..12].try_into().expect("4 bytes"));
+    if code >= 0 || code == -6 {
+        return Err(E::EPERM);
+    }
+    if sig == 0 {
+        return Ok(0);
+    }
+    let mut si = SigInfo::user(sig);
+    si.code = code;
+    si.pid = i32::from_le_bytes(b[16..20].try_into().expect("4 bytes"));
+    si.uid = u32::from_le_bytes(b[20..24].try_into().expect("4 bytes"));
+    si.addr = u64::from_le_bytes(b[24..32].try_into().expect("8 bytes"));
+    si.value = true;
+    p.raise(si);
+    Ok(0)
 }

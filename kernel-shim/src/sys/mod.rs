@@ -122,6 +122,8 @@ static ROWS: &[Row] = &[
     row(110, "getppid", process::getppid, Full),
     row(111, "getpgrp", process::getpid, Partial),
     row(127, "rt_sigpending", signal::rt_sigpending, Full),
+    row(128, "rt_sigtimedwait", signal::rt_sigtimedwait, Full),
+    row(129, "rt_sigqueueinfo", fork::rt_sigqueueinfo, Partial),
     row(130, "rt_sigsuspend", signal::rt_sigsuspend, Full),
     row(131, "sigaltstack", signal::sigaltstack, Full),
     row(137, "statfs", fs::statfs, Partial),
@@ -143,6 +145,7 @@ static ROWS: &[Row] = &[
     row(232, "epoll_wait", poll::epoll_wait, Partial),
     row(233, "epoll_ctl", poll::epoll_ctl, Partial),
     row(234, "tgkill", fork::tgkill, Partial),
+    row(247, "waitid", fork::waitid, Full),
     row(257, "openat", file::openat, Full),
     row(258, "mkdirat", fs::mkdirat, Full),
     row(262, "newfstatat", fs::newfstatat, Full),
@@ -162,6 +165,7 @@ static ROWS: &[Row] = &[
     row(291, "epoll_create1", poll::epoll_create1, Full),
     row(292, "dup3", file::dup3, Full),
     row(293, "pipe2", file::pipe2, Full),
+    row(297, "rt_tgsigqueueinfo", fork::rt_tgsigqueueinfo, Partial),
     row(302, "prlimit64", process::prlimit64, Partial),
     row(309, "getcpu", process::getcpu, Full),
     row(316, "renameat2", fs::renameat2, Partial),
@@ -231,7 +235,7 @@ pub(crate) fn dispatch(p: &mut Process) {
             Some(act)
                 if act.handler > crate::signal::SIG_IGN && act.flags & crate::signal::SA_RESTART != 0 =>
             {
-                if matches!(nr, 7 | 23 | 34 | 35 | 130 | 230 | 232 | 270 | 271 | 281) {
+                if matches!(nr, 7 | 23 | 34 | 35 | 128 | 130 | 230 | 232 | 270 | 271 | 281) {
                     // pause, sigsuspend, sleeps and the poll family are never restarted
                     // after a handler ran (Linux: ERESTARTNOHAND).
                     break res;

@@ -33,6 +33,11 @@ pub(super) fn rt_sigaction(p: &mut Process, a: &[u64; 6]) -> SysResult {
             mask: le64(&b[24..]) & !UNBLOCKABLE,
         };
         p.signals.actions[sig] = new;
+        if sig == S::SIGCHLD as usize {
+            const SA_NOCLDWAIT: u64 = 2;
+            host::install_signal_forwarding();
+            host::set_auto_reap(new.handler == crate::signal::SIG_IGN || new.flags & SA_NOCLDWAIT != 0);
+        }
         // Setting SIG_IGN (or SIG_DFL for a default-ignored signal) discards it if pending.
         if p.signals.ignored(sig as i32) {
             p.signals.pending &= !bit(sig as i32);
@@ -180,4 +185,39 @@ pub(super) fn getitimer(p: &mut Process, a: &[u64; 6]) -> SysResult {
     let cur = host::getitimer(a[0] as i32)?;
     write_guest(p, a[1], &itimerval_bytes(cur))?;
     Ok(0)
+}
+
+/// rt_sigtimedwait (sigwaitinfo, sigtimedwait): takes a pending signal of `set` without
+/// running its handler, waiting up to the timeout for one.
+pub(super) fn rt_sigtimedwait(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    if a[3] != 8 {
+        return Err(E::EINVAL);
+    }
+    let set = le64(&read_guest(p, a[0], 8)?) & !UNBLOCKABLE;
+    let deadline = if a[2] != 0 {
+        let b = read_guest(p, a[2], 16)?;
+        let (s, ns) = (le64(&b[..8]) as i64, le64(&b[8..]) as i64);
+        if s < 0 || !(0..1_000_000_000).contains(&ns) {
+            return Err(E::EINVAL);
+        }
+        Some(std::time::Instant::now() + std::time::Duration::new(s as u64, ns as u32))
+    } else {
+        None
+    };
+    loop {
+        p.collect_host_signals();
+        if let Some(info) = p.take_pending(set) {
+            if a[1] != 0 {
+                write_guest(p, a[1], &info.to_bytes())?;
+            }
+            return Ok(info.signo as u64);
+        }
+        if p.has_deliverable() {
+            return Err(E::EINTR);
+        }
+        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            return Err(E::EAGAIN);
+        }
+        host::wait_for_signal();
+    }
 }
