@@ -1,7 +1,7 @@
 /* Process trees: fork, wait statuses, execve (of another program, of #! scripts), pipes
  * between processes, close-on-exec, /proc/self/exe, SIGCHLD, posix_spawn, system().
  * Nothing printed depends on pids, paths of the checkout or timing.
- *   procs wait | stop | exec PROGRAM | script DIR | pipe | cloexec | exe DIR | sigchld |
+ *   procs wait | waitid | stop | exec PROGRAM | script DIR | pipe | cloexec | exe DIR | sigchld |
  *         spawn | system | vfork
  * (internal modes, used when the rom runs itself: -x ... (as #! interpreter), cloexec-check,
  *  exe-child, child-hello) */
@@ -119,8 +119,17 @@ static void wait_mode(void) {
     errno = 0;
     int r = wait(&st);
     say("wait with no children: %d %s\n", r, errno == ECHILD ? "ECHILD" : strerror(errno));
-    /* waitid reports through siginfo. */
-    p = child(do_exit, 9);
+    /* wait4 with rusage. */
+    p = child(do_exit, 1);
+    struct rusage ru;
+    say("wait4 ok=%d\n", wait4(p, &st, 0, &ru) == p);
+}
+
+/* waitid reports through siginfo. */
+static void waitid_mode(void) {
+    struct rlimit rl = {0, 0};
+    setrlimit(RLIMIT_CORE, &rl);
+    pid_t p = child(do_exit, 9);
     siginfo_t si;
     memset(&si, 0, sizeof si);
     waitid(P_PID, p, &si, WEXITED);
@@ -131,10 +140,20 @@ static void wait_mode(void) {
     waitid(P_PID, p, &si, WEXITED);
     say("waitid: signo=%d code=%s status=%d\n", si.si_signo, si.si_code == CLD_KILLED ? "CLD_KILLED" : "?",
         si.si_status);
-    /* wait4 with rusage. */
-    p = child(do_exit, 1);
-    struct rusage ru;
-    say("wait4 ok=%d\n", wait4(p, &st, 0, &ru) == p);
+    p = child(do_segv, 0);
+    memset(&si, 0, sizeof si);
+    waitid(P_ALL, 0, &si, WEXITED);
+    say("waitid(P_ALL): signo=%d code=%s status=%d pid_ok=%d\n", si.si_signo,
+        si.si_code == CLD_KILLED ? "CLD_KILLED" : si.si_code == CLD_DUMPED ? "CLD_DUMPED" : "?", si.si_status,
+        si.si_pid == p);
+    /* WNOWAIT leaves the child waitable. */
+    p = child(do_exit, 4);
+    memset(&si, 0, sizeof si);
+    waitid(P_PID, p, &si, WEXITED | WNOWAIT);
+    int st = 0;
+    pid_t w = waitpid(p, &st, 0);
+    say("WNOWAIT: signo=%d status=%d; then waitpid: %d status=%d\n", si.si_signo, si.si_status, w == p,
+        WEXITSTATUS(st));
 }
 
 static void do_stop_then_pause(int unused) {
@@ -515,6 +534,8 @@ int main(int argc, char **argv) {
         return cloexec_check(argc, argv);
     if (!strcmp(mode, "wait"))
         wait_mode();
+    else if (!strcmp(mode, "waitid"))
+        waitid_mode();
     else if (!strcmp(mode, "stop"))
         stop_mode();
     else if (!strcmp(mode, "exec") && argc > 2)
