@@ -10,6 +10,9 @@
 # Variants of each C program:  NAME.glibc  gcc -static        (ET_EXEC, glibc)
 #                              NAME.musl   musl-gcc -static   (ET_EXEC, musl)
 #                              NAME.pie    gcc -static-pie    (ET_DYN, self-relocating glibc)
+# Static glibc only (signals, processes, threads):  NAME.glibc   gcc -static -pthread
+# Dynamic (gcc, host glibc), see "Dynamic programs" below:  libemutest.so libemuplug.so
+#   dyn.{lazy,now,nopie,noplt}  libemutestxx.so cxx.dyn  interp-missing
 # Assembly programs (no libc):  asm-NAME
 # Files emu must refuse:        foreign/i386-hello, foreign/aarch64-hello
 set -euo pipefail
@@ -17,8 +20,9 @@ cd "$(dirname "$0")"
 
 C_PROGRAMS="hello auxv exitcode crash fileio floatfmt strtod qsort setjmp intmath strings smc"
 ASM_PROGRAMS="hello exit42 ud2"
+GLIBC_ONLY_PROGRAMS="signals procs threads escape"
 
-for tool in gcc musl-gcc nasm ld aarch64-linux-gnu-as aarch64-linux-gnu-ld; do
+for tool in gcc g++ musl-gcc nasm ld aarch64-linux-gnu-as aarch64-linux-gnu-ld; do
     command -v "$tool" >/dev/null || { echo "build.sh: $tool not found" >&2; exit 1; }
 done
 
@@ -45,6 +49,30 @@ for p in $C_PROGRAMS; do
     # shellcheck disable=SC2046
     gcc "${common[@]}" $(extra_flags "$p") -static-pie -o "bin/$p.pie" "src/$p.c" -lm
 done
+
+for p in $GLIBC_ONLY_PROGRAMS; do
+    gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
+done
+
+# Dynamic programs. They use the host's ld.so and libraries at run time, so they only run where
+# those exist (x86-64 Linux); the libraries they link are built here and found through the
+# rpath $ORIGIN (roms/bin). Binding: dyn.lazy -z lazy (PIE), dyn.now -z now, dyn.nopie -no-pie,
+# dyn.noplt -fno-plt (GOT calls, no PLT stubs).
+gcc "${common[@]}" -fPIC -shared -o bin/libemutest.so src/libemutest.c -lm
+gcc "${common[@]}" -fPIC -shared -o bin/libemuplug.so src/libemuplug.c -Lbin -lemutest '-Wl,-rpath,$ORIGIN'
+for v in lazy now nopie noplt; do
+    case $v in
+    lazy) flags=(-Wl,-z,lazy) ;;
+    now) flags=(-Wl,-z,now) ;;
+    nopie) flags=(-no-pie -Wl,-z,lazy) ;;
+    noplt) flags=(-fno-plt -Wl,-z,lazy) ;;
+    esac
+    gcc "${common[@]}" "${flags[@]}" -o "bin/dyn.$v" src/dyn.c -Lbin -lemutest '-Wl,-rpath,$ORIGIN' -lm
+done
+g++ "${common[@]}" -fPIC -shared -o bin/libemutestxx.so src/libemutestxx.cpp
+g++ "${common[@]}" -pthread -Wl,-z,lazy -o bin/cxx.dyn src/cxx.cpp -Lbin -lemutestxx '-Wl,-rpath,$ORIGIN'
+# A dynamic program whose interpreter exists nowhere (tests/sysroot.rs).
+gcc "${common[@]}" -Wl,--dynamic-linker=/nonexistent/ld-emutest.so.2 -o bin/interp-missing src/hello.c
 
 for p in $ASM_PROGRAMS; do
     nasm -f elf64 -o "$tmp/$p.o" "asm/$p.asm"
