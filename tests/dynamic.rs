@@ -61,13 +61,11 @@ fn no_plt_ld_bind_now() {
 }
 
 #[test]
-#[ignore = "emu bug: RDSSPQ (f3 48 0f 1e c8, in libgcc's unwinder) raises SIGILL; without CET it must execute as a NOP"]
 fn cxx_exceptions_ctors_threads() {
     dynamic("cxx.dyn", false);
 }
 
 #[test]
-#[ignore = "emu bug: RDSSPQ (f3 48 0f 1e c8, in libgcc's unwinder) raises SIGILL; without CET it must execute as a NOP"]
 fn cxx_exceptions_ctors_threads_ld_bind_now() {
     dynamic("cxx.dyn", true);
 }

@@ -269,7 +269,6 @@ fn bash_script() {
 }
 
 #[test]
-#[ignore = "emu bug: /dev/fd/N (bash process substitution) does not exist under emu: ENOENT"]
 fn bash_process_substitution() {
     host_case("bash-procsubst", "/bin/bash", &["-c", "while read -r a b c; do echo \"$c $b\"; done < <(head -3 lines.txt); cat <(echo one) /dev/fd/0 < sub/a.txt"]);
 }
@@ -277,7 +276,6 @@ fn bash_process_substitution() {
 /// A 3-file C project built with `make -j2`, natively and under emu (make, gcc, cc1, as, collect2
 /// and ld all run under emu): same make status, and the two built programs print the same.
 #[test]
-#[ignore = "emu bug: every recipe command of make fails with Error 127 (make 4.3 starts them with posix_spawn, i.e. clone(CLONE_VM|CLONE_VFORK))"]
 fn make_j2_builds_c_project() {
     let case = "make-j2";
     for p in ["/usr/bin/make", "/usr/bin/gcc"] {

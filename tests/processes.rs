@@ -21,13 +21,11 @@ fn fork_wait_statuses() {
 }
 
 #[test]
-#[ignore = "emu bug: waitid (syscall 247) unimplemented: ENOSYS"]
 fn waitid_siginfo() {
     procs("waitid", &[]).in_scratch().check();
 }
 
 #[test]
-#[ignore = "emu bug: a child stopped by SIGSTOP is never reported to waitpid(WUNTRACED); the parent hangs"]
 fn stop_continue() {
     procs("stop", &[]).in_scratch().check();
 }
@@ -58,7 +56,6 @@ fn proc_self_exe_after_execve() {
 }
 
 #[test]
-#[ignore = "emu bug: SIGCHLD siginfo has si_status 0, a wrong si_pid, and CLD_EXITED for a child killed by a signal"]
 fn sigchld_handler() {
     procs("sigchld", &[]).check();
 }

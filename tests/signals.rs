@@ -55,13 +55,11 @@ fn sigaltstack_sa_onstack() {
 }
 
 #[test]
-#[ignore = "emu bug: rt_sigqueueinfo (syscall 129, sigqueue) unimplemented: ENOSYS, so no queued real-time signals"]
 fn mask_pending_sigsuspend() {
     sig("mask");
 }
 
 #[test]
-#[ignore = "emu bug: rt_sigqueueinfo (syscall 129, sigqueue) unimplemented: ENOSYS"]
 fn siginfo_of_signals_to_self() {
     sig("siginfo");
 }

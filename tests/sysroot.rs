@@ -119,7 +119,6 @@ fn sysroot_missing_interpreter_is_reported() {
 }
 
 #[test]
-#[ignore = "emu bug: a missing interpreter under -L names only the guest path (/nonexistent/ld-emutest.so.2), not the path tried under the sysroot"]
 fn sysroot_missing_interpreter_names_the_sysroot_path() {
     if !NATIVE {
         eprintln!("SKIPPED interp-missing-path: needs an x86-64 Linux host");

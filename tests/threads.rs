@@ -43,7 +43,6 @@ fn barrier() {
 }
 
 #[test]
-#[ignore = "emu bug: a signal sent (pthread_kill or kill) to a thread blocked in futex wait (pthread_cond_wait) is not delivered until the wait ends; hangs"]
 fn signals_to_threads() {
     threads("signal");
 }

@@ -219,3 +219,79 @@ pub(super) fn prctl(p: &mut Process, a: &[u64; 6]) -> SysResult {
         _ => Err(E::EINVAL),
     }
 }
+
+/// setuid/setgid family: emu runs as the invoking user and cannot change identity on the
+/// guest's behalf, so requests that keep the current ids succeed and others are refused.
+fn keep_ids(want: &[u64], cur: u32) -> SysResult {
+    if want.iter().all(|&w| w as u32 == u32::MAX || w as u32 == cur) {
+        Ok(0)
+    } else {
+        Err(E::EPERM)
+    }
+}
+
+pub(super) fn setuid(_: &mut Process, a: &[u64; 6]) -> SysResult {
+    keep_ids(&a[..1], host::ids()[1])
+}
+
+pub(super) fn setgid(_: &mut Process, a: &[u64; 6]) -> SysResult {
+    keep_ids(&a[..1], host::ids()[3])
+}
+
+pub(super) fn setreuid(_: &mut Process, a: &[u64; 6]) -> SysResult {
+    keep_ids(&a[..2], host::ids()[1])
+}
+
+pub(super) fn setregid(_: &mut Process, a: &[u64; 6]) -> SysResult {
+    keep_ids(&a[..2], host::ids()[3])
+}
+
+pub(super) fn setresuid(_: &mut Process, a: &[u64; 6]) -> SysResult {
+    keep_ids(&a[..3], host::ids()[1])
+}
+
+pub(super) fn setresgid(_: &mut Process, a: &[u64; 6]) -> SysResult {
+    keep_ids(&a[..3], host::ids()[3])
+}
+
+fn write_ids(p: &mut Process, a: &[u64; 6], ids: [u32; 3]) -> SysResult {
+    for (addr, v) in a[..3].iter().zip(ids) {
+        write_guest(p, *addr, &v.to_le_bytes())?;
+    }
+    Ok(0)
+}
+
+pub(super) fn getresuid(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let i = host::ids();
+    write_ids(p, a, [i[0], i[1], i[1]])
+}
+
+pub(super) fn getresgid(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let i = host::ids();
+    write_ids(p, a, [i[2], i[3], i[3]])
+}
+
+pub(super) fn getgroups(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    // The guest's supplementary groups: just its primary group.
+    if a[0] == 0 {
+        return Ok(1);
+    }
+    write_guest(p, a[1], &host::ids()[2].to_le_bytes())?;
+    Ok(1)
+}
+
+/// sysinfo: uptime from the gate's monotonic clock; memory figures are a fixed, plausible
+/// machine (16 GiB, half free) so that programs sizing caches from them behave the same
+/// on every host.
+pub(super) fn sysinfo(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let mut b = [0u8; 112];
+    let (up, _) = gate::clock_gettime(1);
+    b[0..8].copy_from_slice(&up.to_le_bytes());
+    let total: u64 = 16 << 30;
+    b[32..40].copy_from_slice(&total.to_le_bytes());
+    b[40..48].copy_from_slice(&(total / 2).to_le_bytes());
+    b[80..82].copy_from_slice(&1u16.to_le_bytes());
+    b[104..108].copy_from_slice(&1u32.to_le_bytes());
+    write_guest(p, a[0], &b)?;
+    Ok(0)
+}
