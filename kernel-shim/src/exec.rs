@@ -103,10 +103,13 @@ fn load_elf(
             match ElfFile::open(&bytes_to_path(&hp)) {
                 Ok(f) => Some(f),
                 Err(LoadError::NotFound(_)) => {
-                    return Err(LoadError::InterpreterNotFound {
-                        program: exe.path.clone(),
-                        tried: bytes_to_path(&hp),
-                    })
+                    // Name the sysroot location when there is one: that is where it was sought
+                    // first (the host path was only the fallback).
+                    let tried = match &sysroot.root {
+                        Some(r) => bytes_to_path(&[r.as_os_str().as_encoded_bytes(), ip.as_bytes()].concat()),
+                        None => bytes_to_path(&hp),
+                    };
+                    return Err(LoadError::InterpreterNotFound { program: exe.path.clone(), tried });
                 }
                 Err(e) => {
                     return Err(LoadError::BadInterpreter { program: exe.path.clone(), cause: Box::new(e) })

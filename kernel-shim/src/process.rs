@@ -125,6 +125,9 @@ impl Process {
             comm: Vec::new(),
             vdso: None,
         };
+        for sig in host::inherited_ignored() {
+            p.signals.actions[sig as usize].handler = crate::signal::SIG_IGN;
+        }
         p.install(img);
         Ok(p)
     }

@@ -596,59 +596,80 @@ extern "C" fn on_host_signal(hs: libc::c_int, info: *mut libc::siginfo_t, _: *mu
 pub fn install_signal_forwarding() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        let sigs = [
-            libc::SIGHUP,
-            libc::SIGINT,
-            libc::SIGQUIT,
-            libc::SIGTERM,
-            libc::SIGUSR1,
-            libc::SIGUSR2,
-            libc::SIGALRM,
-            libc::SIGCHLD,
-            libc::SIGWINCH,
-            libc::SIGVTALRM,
-            libc::SIGPROF,
-            libc::SIGURG,
-            libc::SIGXCPU,
-            libc::SIGXFSZ,
-        ];
-        // SAFETY: installing a handler that only touches atomics (async-signal-safe).
-        unsafe {
-            for s in sigs {
-                let mut sa: libc::sigaction = std::mem::zeroed();
-                sa.sa_sigaction = on_host_signal as *const () as usize;
-                // No SA_RESTART: blocking host calls return EINTR.
-                sa.sa_flags = libc::SA_SIGINFO;
-                libc::sigemptyset(&mut sa.sa_mask);
-                libc::sigaction(s, &sa, std::ptr::null_mut());
+        for s in FORWARDED {
+            // A signal emu was started with ignored stays ignored (as execve keeps SIG_IGN)
+            // until the guest installs an action for it.
+            if !ignored_by_host(s) {
+                set_host_action(s, true);
             }
-            libc::signal(libc::SIGPIPE, libc::SIG_IGN);
         }
+        // SAFETY: ignoring SIGPIPE for this process.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
     });
+}
+
+const FORWARDED: [libc::c_int; 14] = [
+    libc::SIGHUP,
+    libc::SIGINT,
+    libc::SIGQUIT,
+    libc::SIGTERM,
+    libc::SIGUSR1,
+    libc::SIGUSR2,
+    libc::SIGALRM,
+    libc::SIGCHLD,
+    libc::SIGWINCH,
+    libc::SIGVTALRM,
+    libc::SIGPROF,
+    libc::SIGURG,
+    libc::SIGXCPU,
+    libc::SIGXFSZ,
+];
+
+fn ignored_by_host(hs: libc::c_int) -> bool {
+    // SAFETY: queries the current disposition without changing it.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(hs, std::ptr::null(), &mut old);
+        old.sa_sigaction == libc::SIG_IGN
+    }
+}
+
+/// Forwards host signal `hs` to the guest (`forward`), or ignores it in the host.
+fn set_host_action(hs: libc::c_int, forward: bool) {
+    // SAFETY: the forwarding handler only touches atomics (async-signal-safe).
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        if forward {
+            sa.sa_sigaction = on_host_signal as *const () as usize;
+            // No SA_RESTART: blocking host calls return EINTR.
+            sa.sa_flags = libc::SA_SIGINFO;
+        } else {
+            sa.sa_sigaction = libc::SIG_IGN;
+        }
+        libc::sigemptyset(&mut sa.sa_mask);
+        libc::sigaction(hs, &sa, std::ptr::null_mut());
+    }
+}
+
+/// Linux signals that were ignored when emu started (the guest inherits SIG_IGN).
+pub fn inherited_ignored() -> Vec<i32> {
+    FORWARDED.iter().filter(|&&s| ignored_by_host(s)).map(|&s| signal_to_linux(s)).collect()
+}
+
+/// The guest changed Linux signal `sig`'s action: ignored signals are ignored by the host
+/// too (no EINTR for them; for SIGCHLD, no zombies, like SIG_IGN/SA_NOCLDWAIT on Linux),
+/// others are forwarded.
+pub fn guest_action_changed(sig: i32, ignore: bool) {
+    let hs = host_signal(sig);
+    if FORWARDED.contains(&hs) {
+        set_host_action(hs, !ignore);
+    }
 }
 
 /// (pid, si_code, si_status) of the child whose state change raised the last SIGCHLD.
 pub fn last_child() -> (i32, i32, i32) {
     let v = LAST_CHILD.load(std::sync::atomic::Ordering::SeqCst);
     ((v >> 32) as u32 as i32, ((v >> 16) & 0xff) as i32, (v & 0xffff) as i32)
-}
-
-/// Whether children are reaped automatically (the guest set SIGCHLD to SIG_IGN or used
-/// SA_NOCLDWAIT): then the host must ignore SIGCHLD too, so no zombies are left for wait.
-pub fn set_auto_reap(on: bool) {
-    // SAFETY: changes this process's SIGCHLD disposition to SIG_IGN or back to the
-    // forwarding handler (which only touches atomics).
-    unsafe {
-        let mut sa: libc::sigaction = std::mem::zeroed();
-        if on {
-            sa.sa_sigaction = libc::SIG_IGN;
-        } else {
-            sa.sa_sigaction = on_host_signal as *const () as usize;
-            sa.sa_flags = libc::SA_SIGINFO;
-        }
-        libc::sigemptyset(&mut sa.sa_mask);
-        libc::sigaction(libc::SIGCHLD, &sa, std::ptr::null_mut());
-    }
 }
 
 /// Linux signal bits the host delivered since the last call.

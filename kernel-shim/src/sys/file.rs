@@ -439,3 +439,27 @@ pub(super) fn ftruncate(p: &mut Process, a: &[u64; 6]) -> SysResult {
     host::ftruncate(h, a[1] as i64)?;
     Ok(0)
 }
+
+/// fadvise64: advice only; the descriptor must be valid.
+pub(super) fn fadvise64(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    p.fds.get(a[0] as i32 as i64)?;
+    if a[3] > 5 {
+        return Err(E::EINVAL);
+    }
+    Ok(0)
+}
+
+/// getsockname/getpeername. The only sockets emu creates are unnamed AF_UNIX pairs
+/// (socketpair), whose address is just the family; anything else is ENOTSOCK.
+pub(super) fn getsockname(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    let f = p.fds.file(a[0] as i32 as i64)?;
+    let h = f.borrow().host_fd().ok_or(E::ENOTSOCK)?;
+    if host::fstat(h)?.mode & crate::abi::mode::S_IFMT != crate::abi::mode::S_IFSOCK {
+        return Err(E::ENOTSOCK);
+    }
+    let len = u32::from_le_bytes(read_guest(p, a[2], 4)?.try_into().expect("4 bytes"));
+    let addr = 1u16.to_le_bytes(); // AF_UNIX, no path
+    write_guest(p, a[1], &addr[..(len as usize).min(2)])?;
+    write_guest(p, a[2], &2u32.to_le_bytes())?;
+    Ok(0)
+}

@@ -44,7 +44,8 @@ pub(crate) fn resolve(p: &mut Process, dirfd: i64, path: &[u8]) -> Result<Target
     let abs = guest_abs(p, dirfd, path)?;
     // /dev/fd/N and /proc/self/fd/N name the guest's descriptor N, which is some other
     // host descriptor: reopen that one.
-    let fd_tail = abs.strip_prefix(b"/dev/fd/").or_else(|| proc_self(&abs).and_then(|t| t.strip_prefix(b"fd/")));
+    let fd_tail =
+        abs.strip_prefix(b"/dev/fd/").or_else(|| proc_self(&abs).and_then(|t| t.strip_prefix(b"fd/")));
     if let Some(n) = fd_tail.and_then(|t| std::str::from_utf8(t).ok()).and_then(|t| t.parse::<i64>().ok()) {
         let f = p.fds.file(n).map_err(|_| E::ENOENT)?;
         let of = f.borrow();

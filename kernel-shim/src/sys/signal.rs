@@ -33,11 +33,11 @@ pub(super) fn rt_sigaction(p: &mut Process, a: &[u64; 6]) -> SysResult {
             mask: le64(&b[24..]) & !UNBLOCKABLE,
         };
         p.signals.actions[sig] = new;
-        if sig == S::SIGCHLD as usize {
-            const SA_NOCLDWAIT: u64 = 2;
-            host::install_signal_forwarding();
-            host::set_auto_reap(new.handler == crate::signal::SIG_IGN || new.flags & SA_NOCLDWAIT != 0);
-        }
+        const SA_NOCLDWAIT: u64 = 2;
+        let ignore = new.handler == crate::signal::SIG_IGN
+            || sig == S::SIGCHLD as usize && new.flags & SA_NOCLDWAIT != 0;
+        host::install_signal_forwarding();
+        host::guest_action_changed(sig as i32, ignore);
         // Setting SIG_IGN (or SIG_DFL for a default-ignored signal) discards it if pending.
         if p.signals.ignored(sig as i32) {
             p.signals.pending &= !bit(sig as i32);
