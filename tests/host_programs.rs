@@ -293,7 +293,6 @@ fn bash_script() {
 /// Dispositions set to SIG_IGN survive execve, so a program started with SIGINT ignored sees
 /// it ignored (and bash then cannot trap it).
 #[test]
-#[ignore = "emu bug: a signal ignored (SIG_IGN) when emu starts is SIG_DFL for the guest; Linux keeps SIG_IGN across execve"]
 fn sigint_ignored_on_entry_stays_ignored() {
     let case = "sigint-ignored";
     if let Some(why) = unavailable("/bin/bash") {

@@ -150,6 +150,16 @@ impl Process {
         } else {
             self.signals.info[sig as usize] = info;
         }
+        // A process-directed signal the running thread blocks goes to a thread that does
+        // not block it; if that thread is parked in a wait, the wait ends with EINTR.
+        if self.signals.mask & bit(sig) != 0 {
+            let cur = self.cur;
+            if let Some(i) =
+                (0..self.threads.len()).find(|&i| i != cur && self.threads[i].sigmask & bit(sig) == 0)
+            {
+                self.interrupt_thread(i);
+            }
+        }
     }
 
     /// Moves signals the host delivered to emu into the guest's pending set.

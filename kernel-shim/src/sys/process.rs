@@ -47,7 +47,9 @@ pub(super) fn getegid(_: &mut Process, _: &[u64; 6]) -> SysResult {
     Ok(host::ids()[3] as u64)
 }
 
-pub(super) fn sched_yield(_: &mut Process, _: &[u64; 6]) -> SysResult {
+pub(super) fn sched_yield(p: &mut Process, _: &[u64; 6]) -> SysResult {
+    // Give the CPU to the next runnable thread (the current one stays runnable).
+    p.need_switch |= p.multithreaded();
     Ok(0)
 }
 
