@@ -125,6 +125,9 @@ impl Outcome {
 /// Runs `cmd` with stdin from /dev/null, collecting stdout and stderr, killing it at `timeout`.
 pub fn run(mut cmd: Command, timeout: Duration) -> Outcome {
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    // Its own process group, so a timeout can kill the guest's children too (one left
+    // alive would hold the output pipes open and block the readers below).
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let start = Instant::now();
     let mut child = match cmd.spawn() {
         Ok(c) => c,
@@ -160,6 +163,7 @@ pub fn run(mut cmd: Command, timeout: Duration) -> Outcome {
                 }
             }
             None if start.elapsed() > timeout => {
+                let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
                 let _ = child.kill();
                 let _ = child.wait();
                 break Status::Timeout;
