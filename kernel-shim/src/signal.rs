@@ -107,19 +107,19 @@ pub fn bit(sig: i32) -> u64 {
 
 /// What a signal does when its action is SIG_DFL.
 #[derive(PartialEq, Eq)]
-enum Default_ {
+enum DefaultAction {
     Ignore,
     Terminate,
     Stop,
     Continue,
 }
 
-fn default_action(sig: i32) -> Default_ {
+fn default_action(sig: i32) -> DefaultAction {
     match sig {
-        S::SIGCONT => Default_::Continue,
-        S::SIGCHLD | 23 | 28 => Default_::Ignore, // SIGURG, SIGWINCH
-        S::SIGSTOP | S::SIGTSTP | 21 | 22 => Default_::Stop,
-        _ => Default_::Terminate,
+        S::SIGCONT => DefaultAction::Continue,
+        S::SIGCHLD | 23 | 28 => DefaultAction::Ignore, // SIGURG, SIGWINCH
+        S::SIGSTOP | S::SIGTSTP | 21 | 22 => DefaultAction::Stop,
+        _ => DefaultAction::Terminate,
     }
 }
 
@@ -133,7 +133,7 @@ impl Signals {
     /// Whether `sig`'s current action ignores it.
     pub fn ignored(&self, sig: i32) -> bool {
         let a = self.actions[sig as usize];
-        a.handler == SIG_IGN || a.handler == SIG_DFL && default_action(sig) == Default_::Ignore
+        a.handler == SIG_IGN || a.handler == SIG_DFL && default_action(sig) == DefaultAction::Ignore
     }
 }
 
@@ -257,11 +257,11 @@ impl Process {
         }
         if act.handler == SIG_DFL || sig == S::SIGKILL {
             match default_action(sig) {
-                Default_::Ignore | Default_::Continue => {}
+                DefaultAction::Ignore | DefaultAction::Continue => {}
                 // A guest process is a host process: stopping it stops emu, so the parent
                 // sees the stop through wait and SIGCONT resumes it.
-                Default_::Stop => host::stop_self(),
-                Default_::Terminate => {
+                DefaultAction::Stop => host::stop_self(),
+                DefaultAction::Terminate => {
                     let fault =
                         matches!(sig, S::SIGSEGV | S::SIGBUS | S::SIGILL | S::SIGFPE) && info.code > 0;
                     self.outcome = Some(Outcome::Signaled {

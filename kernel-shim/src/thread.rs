@@ -276,14 +276,10 @@ impl Process {
         }
         if host::signals_pending() {
             self.collect_host_signals();
-            if self.has_deliverable_any() {
+            if self.signals.pending != 0 {
                 self.interrupt_a_thread();
             }
         }
-    }
-
-    fn has_deliverable_any(&self) -> bool {
-        self.signals.pending != 0
     }
 
     /// A signal arrived while every thread waits: the first thread that does not block it
