@@ -22,14 +22,21 @@ fn i2f<const D: u32>(env: &mut Env, x: u64) -> u64 {
     sf::from_int::<D>(env, x as u32 as i32 as i64)
 }
 
-/// CVTPI2PS xmm, mm/m64: two floats into the low half; the high half is kept.
-fn cvtpi2ps<const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let s = if MEM {
-        cpu.ld64(cpu.ea(op))?
+/// The two packed int32 sources of CVTPI2PS/PD: a memory source does not touch the x87
+/// state; an MM register source first takes a pending x87 exception.
+#[inline(always)]
+fn int_source<const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Result<u64, crate::decode::Stop> {
+    if MEM {
+        cpu.ld64(cpu.ea(op))
     } else {
         wait(cpu)?;
-        mm(cpu, op.r1)
-    };
+        Ok(mm(cpu, op.r1))
+    }
+}
+
+/// CVTPI2PS xmm, mm/m64: two floats into the low half; the high half is kept.
+fn cvtpi2ps<const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let s = int_source::<MEM>(cpu, op)?;
     let mut env = Env::new(cpu.mxcsr);
     let lo = i2f::<32>(&mut env, s);
     let hi = i2f::<32>(&mut env, s >> 32);
@@ -44,12 +51,7 @@ fn cvtpi2ps<const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
 
 /// CVTPI2PD xmm, mm/m64: exact, so no MXCSR flags.
 fn cvtpi2pd<const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let s = if MEM {
-        cpu.ld64(cpu.ea(op))?
-    } else {
-        wait(cpu)?;
-        mm(cpu, op.r1)
-    };
+    let s = int_source::<MEM>(cpu, op)?;
     let mut env = Env::new(cpu.mxcsr);
     let lo = i2f::<64>(&mut env, s);
     let hi = i2f::<64>(&mut env, s >> 32);

@@ -7,8 +7,8 @@
 //! bits (SDM 8.1.5.2).
 
 use super::x87_core::{
-    denormal_ok, denormal_ok3, from_f32, from_f64, from_work, nan2, note, note_mem, rc_of, round_reg,
-    round_reg64, special, to_work, wait, work_from, W,
+    denormal_ok, denormal_ok3, from_f32, from_f64, from_work, nan2, note, note_mem, rc_of,
+    replace_and_push_fault, round_reg, round_reg64, special, to_work, wait, work_from, W,
 };
 use super::x87_load_store::int_to_f80;
 use super::Table;
@@ -324,21 +324,7 @@ fn fxtract(cpu: &mut Cpu, op: &Op) -> Flow {
     wait(cpu)?;
     note(cpu, op);
     let x = &mut cpu.x87;
-    if x.is_empty(0) {
-        if x.underflow() {
-            x.set_st(0, F80::INDEFINITE);
-            if !x.is_empty(7) {
-                x.overflow();
-            }
-            x.push(F80::INDEFINITE);
-        }
-        return Ok(());
-    }
-    if !x.is_empty(7) {
-        if x.overflow() {
-            x.set_st(0, F80::INDEFINITE);
-            x.push(F80::INDEFINITE);
-        }
+    if replace_and_push_fault(x) {
         return Ok(());
     }
     x.set_c1(false);

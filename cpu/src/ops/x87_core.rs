@@ -212,6 +212,31 @@ fn pending() -> Stop {
 
 /// Records the instruction (and data) pointer of a non-control x87 instruction.
 #[inline(always)]
+/// The stack checks of the instructions that replace ST(0) and push a second result
+/// (FXTRACT, FSINCOS, FPTAN): an empty ST(0) is an underflow and a full ST(7) an overflow;
+/// the masked response leaves the indefinite in both places. Returns true when a stack
+/// fault ended the instruction.
+pub(crate) fn replace_and_push_fault(x: &mut X87) -> bool {
+    if x.is_empty(0) {
+        if x.underflow() {
+            x.set_st(0, F80::INDEFINITE);
+            if !x.is_empty(7) {
+                x.overflow();
+            }
+            x.push(F80::INDEFINITE);
+        }
+        return true;
+    }
+    if !x.is_empty(7) {
+        if x.overflow() {
+            x.set_st(0, F80::INDEFINITE);
+            x.push(F80::INDEFINITE);
+        }
+        return true;
+    }
+    false
+}
+
 pub(crate) fn note(cpu: &mut Cpu, op: &Op) {
     cpu.x87.fip = op.addr;
     cpu.x87.fop = super::x87_control::FOP_FROM_FIP;

@@ -37,7 +37,9 @@
 //!
 //! Nothing here uses host floating point: results are the same on any host.
 
-use super::x87_core::{nan2, note, rc_of, round, special, to_work, wait, EMAX80, EMIN80, W};
+use super::x87_core::{
+    nan2, note, rc_of, replace_and_push_fault, round, special, to_work, wait, EMAX80, EMIN80, W,
+};
 use super::Table;
 use crate::decode::{Flow, Handler, Op};
 use crate::state::Cpu;
@@ -527,21 +529,7 @@ fn fpush2<const F: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
     note(cpu, op);
     let x = &mut cpu.x87;
     x.fsw &= !(sw::C1 | sw::C2);
-    if x.is_empty(0) {
-        if x.underflow() {
-            x.set_st(0, F80::INDEFINITE);
-            if !x.is_empty(7) {
-                x.overflow();
-            }
-            x.push(F80::INDEFINITE);
-        }
-        return Ok(());
-    }
-    if !x.is_empty(7) {
-        if x.overflow() {
-            x.set_st(0, F80::INDEFINITE);
-            x.push(F80::INDEFINITE);
-        }
+    if replace_and_push_fault(x) {
         return Ok(());
     }
     let a = x.st(0);
