@@ -314,6 +314,18 @@ impl Cpu {
         }
     }
 
+    /// Loads the destination of a read-modify-write. The CPU checks write permission when
+    /// it reads, so a destination spanning a read-only page and an unmapped one faults as a
+    /// write to the first page (SEGV_ACCERR at the operand), not as a read of the second;
+    /// only page-crossing operands can tell the difference.
+    #[inline(always)]
+    pub(crate) fn ld_rmw<const W: u32>(&mut self, addr: u64) -> Result<u64, Stop> {
+        if (addr & PAGE_MASK) + (W as u64 / 8) > PAGE_SIZE {
+            self.probe_write(addr, W as u64 / 8)?;
+        }
+        self.ld::<W>(addr)
+    }
+
     /// Stores the low W bits of `v`.
     #[inline(always)]
     pub(crate) fn st<const W: u32>(&mut self, addr: u64, v: u64) -> Flow {

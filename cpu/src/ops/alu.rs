@@ -95,18 +95,6 @@ fn rm<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     Ok(())
 }
 
-/// Checks a read-modify-write destination before it is read. The CPU checks write
-/// permission when it reads, so a destination spanning a read-only page and an unmapped
-/// one faults as a write to the first page (SEGV_ACCERR at the operand), not as a read
-/// of the second. Only page-crossing operands can tell the difference.
-#[inline(always)]
-pub(crate) fn rmw_probe<const W: u32>(cpu: &mut Cpu, ea: u64) -> Flow {
-    if (ea & 0xfff) + (W as u64 / 8) > 0x1000 {
-        cpu.probe_write(ea, W as u64 / 8)?;
-    }
-    Ok(())
-}
-
 /// Stores a read-modify-write result; if the store faults, the flags the operation
 /// already recorded are put back (a faulting instruction changes nothing).
 #[inline(always)]
@@ -120,10 +108,7 @@ fn st_rmw<const W: u32>(cpu: &mut Cpu, ea: u64, r: u64, saved: LazyFlags) -> Flo
 
 fn mr<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     let ea = cpu.ea(op);
-    if writes::<OP>() {
-        rmw_probe::<W>(cpu, ea)?;
-    }
-    let a = cpu.ld::<W>(ea)?;
+    let a = if writes::<OP>() { cpu.ld_rmw::<W>(ea)? } else { cpu.ld::<W>(ea)? };
     let b = cpu.get_r::<W>(op.r0);
     let saved = cpu.lf;
     let r = alu::<OP, W>(cpu, a, b);
@@ -135,10 +120,7 @@ fn mr<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
 
 fn mi<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     let ea = cpu.ea(op);
-    if writes::<OP>() {
-        rmw_probe::<W>(cpu, ea)?;
-    }
-    let a = cpu.ld::<W>(ea)?;
+    let a = if writes::<OP>() { cpu.ld_rmw::<W>(ea)? } else { cpu.ld::<W>(ea)? };
     let saved = cpu.lf;
     let r = alu::<OP, W>(cpu, a, op.imm & mask(W));
     if writes::<OP>() {
@@ -219,8 +201,7 @@ fn un_r<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
 
 fn un_m<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     let ea = cpu.ea(op);
-    rmw_probe::<W>(cpu, ea)?;
-    let a = cpu.ld::<W>(ea)?;
+    let a = cpu.ld_rmw::<W>(ea)?;
     let saved = cpu.lf;
     let r = unary::<OP, W>(cpu, a);
     st_rmw::<W>(cpu, ea, r, saved)

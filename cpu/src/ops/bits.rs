@@ -63,10 +63,7 @@ fn bt_m<const OP: u8, const W: u32, const IMM: bool>(cpu: &mut Cpu, op: &Op) -> 
         let words = off >> W.trailing_zeros();
         (cpu.ea_plus(op, (words as u64).wrapping_mul(W as u64 / 8)), off as u32 & (W - 1))
     };
-    if OP != BT {
-        super::alu::rmw_probe::<W>(cpu, addr)?;
-    }
-    let v = cpu.ld::<W>(addr)?;
+    let v = if OP != BT { cpu.ld_rmw::<W>(addr)? } else { cpu.ld::<W>(addr)? };
     let (r, c) = btx::<OP>(v, n);
     if OP != BT {
         cpu.st::<W>(addr, r)?;

@@ -97,8 +97,7 @@ fn xchg_rr<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
 
 fn xchg_mr<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     let ea = cpu.ea(op);
-    super::alu::rmw_probe::<W>(cpu, ea)?;
-    let a = cpu.ld::<W>(ea)?;
+    let a = cpu.ld_rmw::<W>(ea)?;
     let b = cpu.get_r::<W>(op.r0);
     cpu.st::<W>(ea, b)?;
     cpu.put_r::<W>(op.r0, a);

@@ -147,8 +147,7 @@ fn sh_r<const OP: u8, const W: u32, const CL: bool>(cpu: &mut Cpu, op: &Op) -> F
 
 fn sh_m<const OP: u8, const W: u32, const CL: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
     let ea = cpu.ea(op);
-    super::alu::rmw_probe::<W>(cpu, ea)?;
-    let a = cpu.ld::<W>(ea)?;
+    let a = cpu.ld_rmw::<W>(ea)?;
     let c = count::<CL>(cpu, op);
     if c & count_mask(W) == 0 {
         // A zero count changes nothing, but the CPU still checks the write (the operand
@@ -239,8 +238,7 @@ fn dsh_r<const L: bool, const W: u32, const CL: bool>(cpu: &mut Cpu, op: &Op) ->
 
 fn dsh_m<const L: bool, const W: u32, const CL: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
     let ea = cpu.ea(op);
-    super::alu::rmw_probe::<W>(cpu, ea)?;
-    let a = cpu.ld::<W>(ea)?;
+    let a = cpu.ld_rmw::<W>(ea)?;
     let b = cpu.get_r::<W>(op.r0);
     let c = count::<CL>(cpu, op);
     if c & count_mask(W) == 0 {

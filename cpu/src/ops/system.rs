@@ -107,8 +107,7 @@ fn cmpxchg_r<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
 
 fn cmpxchg_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     let ea = cpu.ea(op);
-    super::alu::rmw_probe::<W>(cpu, ea)?;
-    let d = cpu.ld::<W>(ea)?;
+    let d = cpu.ld_rmw::<W>(ea)?;
     let a = cpu.get_r::<W>(0);
     if a == d {
         let s = cpu.get_r::<W>(op.r0);
@@ -132,8 +131,7 @@ fn xadd_r<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
 
 fn xadd_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     let ea = cpu.ea(op);
-    super::alu::rmw_probe::<W>(cpu, ea)?;
-    let d = cpu.ld::<W>(ea)?;
+    let d = cpu.ld_rmw::<W>(ea)?;
     let s = cpu.get_r::<W>(op.r0);
     let r = d.wrapping_add(s) & mask(W);
     cpu.st::<W>(ea, r)?;
@@ -144,8 +142,7 @@ fn xadd_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
 
 fn cmpxchg8b(cpu: &mut Cpu, op: &Op) -> Flow {
     let ea = cpu.ea(op);
-    super::alu::rmw_probe::<64>(cpu, ea)?;
-    let m = cpu.ld64(ea)?;
+    let m = cpu.ld_rmw::<64>(ea)?;
     let edx_eax = (cpu.regs[2] << 32) | (cpu.regs[0] & 0xffff_ffff);
     let zf = if m == edx_eax {
         let v = (cpu.regs[1] << 32) | (cpu.regs[3] & 0xffff_ffff);
