@@ -166,13 +166,16 @@ impl Process {
         self.threads = vec![Thread::new(tid)];
         self.cur = 0;
         self.arm_slice();
+        crate::trace::image_installed(self);
     }
 
     /// Runs the guest until it exits or dies.
     pub fn run(&mut self) -> Outcome {
         host::install_signal_forwarding();
         loop {
-            match self.cpu.run() {
+            let exit = self.cpu.run();
+            self.trace.flush();
+            match exit {
                 Exit::Syscall => sys::dispatch(self),
                 Exit::Budget => self.need_switch |= self.multithreaded(),
                 Exit::Interrupted => {}
@@ -185,6 +188,10 @@ impl Process {
                 self.deliver_pending();
             }
             if let Some(o) = self.outcome.take() {
+                if let Outcome::Signaled { sig, .. } = o {
+                    crate::trace::crash_report(self, sig);
+                }
+                crate::trace::finish(self);
                 self.report_stats();
                 return o;
             }

@@ -16,6 +16,7 @@ pub(crate) mod mm;
 mod poll;
 mod process;
 mod procfs;
+pub(crate) use procfs::maps as maps_text;
 mod signal;
 mod time;
 

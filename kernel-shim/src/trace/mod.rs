@@ -2,11 +2,21 @@
 //! ...), where that output goes (`--trace-file`, `--trace-format`), and the per-process
 //! state that produces it. Every trace line of every process goes through one [`Sink`].
 
+mod crash;
+mod disasm;
+mod live;
+mod plt;
+mod profile;
 mod sink;
 pub mod stats;
+mod watch;
 
+pub(crate) use crash::report as crash_report;
+pub use disasm::Syntax;
+pub(crate) use live::{finish, image_installed, mapped, unmapped};
 pub use sink::{Format, Json, Sink};
 pub use stats::Stats;
+pub use watch::parse as parse_watch;
 
 use std::path::PathBuf;
 
@@ -61,14 +71,75 @@ pub struct TraceOptions {
     pub format: Format,
     /// `--stats`: a summary when each process ends.
     pub stats: bool,
+    /// `--syntax`: how `--trace=insn` writes instructions.
+    pub syntax: Syntax,
+    /// `--trace-symbol`, `--trace-range`, `--trace-start`, `--trace-limit`.
+    pub filter: Filter,
+    /// `--watch LOC[:LEN]` specs, as given.
+    pub watch: Vec<String>,
+    /// `--watch-reads`: report loads from watched memory too.
+    pub watch_reads: bool,
+    /// `--crash-report`: Some(true) records the last instructions all along (hooked run
+    /// loop); None is the default (a report from what the interpreter knows at the fault);
+    /// Some(false) turns it off.
+    pub crash_report: Option<bool>,
+    /// `--profile FILE`.
+    pub profile: Option<PathBuf>,
+}
+
+/// Which instructions and blocks `--trace=insn,block` shows.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// Only inside this symbol (raw or demangled name, optionally `object!name`).
+    pub symbol: Option<String>,
+    /// Only addresses in [start, end).
+    pub range: Option<(u64, u64)>,
+    /// From the N-th instruction on.
+    pub start: u64,
+    /// At most N instructions from `start`.
+    pub limit: Option<u64>,
+}
+
+impl Filter {
+    /// Parses `START-END` (hex with 0x, or decimal).
+    pub fn parse_range(s: &str) -> Result<(u64, u64), String> {
+        let (a, b) =
+            s.split_once('-').ok_or_else(|| format!("--trace-range expects START-END, got '{s}'"))?;
+        let (a, b) = (parse_num(a)?, parse_num(b)?);
+        if a >= b {
+            return Err(format!("--trace-range: empty range '{s}'"));
+        }
+        Ok((a, b))
+    }
+}
+
+/// A number as the trace options take it: `0x` hex or decimal.
+pub fn parse_num(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let r = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(h) => u64::from_str_radix(h, 16),
+        None => s.parse(),
+    };
+    r.map_err(|_| format!("not a number: '{s}'"))
 }
 
 impl TraceOptions {
     /// The kinds of `--trace` this build implements.
-    pub const IMPLEMENTED: Kinds = Kinds(0);
+    pub const IMPLEMENTED: Kinds = Kinds(Kinds::INSN.0 | Kinds::BLOCK.0 | Kinds::PLT.0);
 
     pub fn any(&self) -> bool {
         self.strace || !self.kinds.is_empty() || self.stats
+    }
+
+    /// Whether the CPU needs the hooked run loop (and the live tracing state).
+    pub(crate) fn hooks(&self) -> bool {
+        let k = self.kinds;
+        k.contains(Kinds::INSN)
+            || k.contains(Kinds::BLOCK)
+            || k.contains(Kinds::PLT)
+            || !self.watch.is_empty()
+            || self.profile.is_some()
+            || self.crash_report == Some(true)
     }
 }
 
@@ -77,12 +148,23 @@ pub struct Trace {
     pub opts: TraceOptions,
     pub sink: Sink,
     pub stats: Stats,
+    /// State behind the CPU hooks (symbols, insn/block/plt/watch/profile), when on.
+    pub(crate) live: Option<live::Shared>,
 }
 
 impl Trace {
     pub fn new(opts: TraceOptions) -> std::io::Result<Trace> {
         let sink = Sink::open(opts.file.as_deref(), opts.format)?;
-        Ok(Trace { opts, sink, stats: Stats::new() })
+        let live = if opts.hooks() { Some(live::State::new(&opts, &sink)?) } else { None };
+        Ok(Trace { opts, sink, stats: Stats::new(), live })
+    }
+
+    /// Writes out what the hooks buffered (before a syscall is traced or the guest's
+    /// own output could overtake it).
+    pub(crate) fn flush(&mut self) {
+        if let Some(l) = &self.live {
+            l.borrow_mut().flush();
+        }
     }
 }
 
