@@ -227,6 +227,7 @@ fn do_execve(p: &mut Process, path: Vec<u8>, argv: u64, envp: u64) -> SysResult 
         log::debug!("execve {}: {e}", String::from_utf8_lossy(&path));
         exec::load_errno(&e)
     })?;
+    p.exit_all_robust_lists();
     p.install(img);
     p.fds.close_on_exec();
     // Handled signals revert to the default action; ignored ones stay ignored.

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 mod file;
 mod fork;
 mod fs;
-mod futex;
+pub(crate) mod futex;
 pub(crate) mod mm;
 mod poll;
 mod process;
@@ -172,6 +172,7 @@ static ROWS: &[Row] = &[
     row(270, "pselect6", poll::pselect6, Full),
     row(271, "ppoll", poll::ppoll, Full),
     row(273, "set_robust_list", process::set_robust_list, Full),
+    row(274, "get_robust_list", futex::get_robust_list, Full),
     row(281, "epoll_pwait", poll::epoll_pwait, Partial),
     row(284, "eventfd", poll::eventfd, Full),
     row(290, "eventfd2", poll::eventfd2, Full),
