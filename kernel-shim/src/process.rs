@@ -86,6 +86,9 @@ pub struct Process {
     pub(crate) comm: Vec<u8>,
     /// The vDSO's address range: syscalls made from it are vDSO calls.
     pub(crate) vdso: Option<(u64, u64)>,
+    /// In a vfork child: the host pipe to the parent, which waits for this process's
+    /// memory writes until it execs or exits (see `sys/fork.rs`).
+    pub(crate) vfork_parent: Option<i32>,
 }
 
 impl Process {
@@ -124,6 +127,7 @@ impl Process {
             outcome: None,
             comm: Vec::new(),
             vdso: None,
+            vfork_parent: None,
         };
         for sig in host::inherited_ignored() {
             p.signals.actions[sig as usize].handler = crate::signal::SIG_IGN;
@@ -172,6 +176,7 @@ impl Process {
                 self.deliver_pending();
             }
             if let Some(o) = self.outcome.take() {
+                self.release_vfork_parent();
                 return o;
             }
         }
