@@ -85,7 +85,7 @@ aarch64-linux-gnu-as -o "$tmp/hello-aarch64.o" asm/hello-aarch64.s
 aarch64-linux-gnu-ld -o bin/foreign/aarch64-hello "$tmp/hello-aarch64.o"
 
 # Kernel-helper programs (static glibc, -pthread): robust mutexes, POSIX timers.
-KERNEL_PROGRAMS="robust"
+KERNEL_PROGRAMS="robust timers"
 for p in $KERNEL_PROGRAMS; do
     gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
 done

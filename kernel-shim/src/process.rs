@@ -95,6 +95,8 @@ pub struct Process {
     /// In a vfork child: the host pipe to the parent, which waits for this process's
     /// memory writes until it execs or exits (see `sys/fork.rs`).
     pub(crate) vfork_parent: Option<i32>,
+    /// POSIX timers (timer_create).
+    pub(crate) timers: crate::sys::timer::Timers,
     /// What the user asked to see, and where it goes.
     pub(crate) trace: Trace,
 }
@@ -138,6 +140,7 @@ impl Process {
             comm: Vec::new(),
             vdso: None,
             vfork_parent: None,
+            timers: Default::default(),
             trace,
         };
         for sig in host::inherited_ignored() {

@@ -273,7 +273,10 @@ impl Process {
         let ready = if fds.is_empty() {
             match timeout_ms {
                 -1 => host::wait_for_signal(),
-                ms => host::sleep(0, ms as i64 * 1_000_000),
+                ms => {
+                    // A signal or timer wake-up ends the sleep early.
+                    host::sleep_interruptible(ms as i64 / 1000, (ms as i64 % 1000) * 1_000_000);
+                }
             }
             Vec::new()
         } else {

@@ -78,6 +78,7 @@ fn new_process(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
             host::close(fd);
             p.cpu.mem.take_written();
         }
+        p.drop_timers();
         if let Some((r, w)) = pipe {
             host::close(r);
             p.cpu.mem.track_writes();
@@ -318,6 +319,7 @@ fn do_execve(p: &mut Process, path: Vec<u8>, argv: u64, envp: u64) -> SysResult 
     })?;
     p.exit_all_robust_lists();
     p.release_vfork_parent();
+    p.drop_timers();
     p.install(img);
     p.fds.close_on_exec();
     // Handled signals revert to the default action; ignored ones stay ignored.

@@ -18,6 +18,7 @@ mod process;
 mod procfs;
 mod signal;
 mod time;
+pub(crate) mod timer;
 
 pub(crate) type SysResult = Result<u64, Errno>;
 pub(crate) type SysFn = fn(&mut Process, &[u64; 6]) -> SysResult;
@@ -151,6 +152,11 @@ static ROWS: &[Row] = &[
     row(217, "getdents64", fs::getdents64, Full),
     row(218, "set_tid_address", process::set_tid_address, Full),
     row(221, "fadvise64", file::fadvise64, Full),
+    row(222, "timer_create", timer::timer_create, Full),
+    row(223, "timer_settime", timer::timer_settime, Full),
+    row(224, "timer_gettime", timer::timer_gettime, Full),
+    row(225, "timer_getoverrun", timer::timer_getoverrun, Full),
+    row(226, "timer_delete", timer::timer_delete, Full),
     row(228, "clock_gettime", time::clock_gettime, Full),
     row(229, "clock_getres", time::clock_getres, Full),
     row(230, "clock_nanosleep", time::clock_nanosleep, Full),
