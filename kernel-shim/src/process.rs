@@ -16,6 +16,8 @@ use std::path::PathBuf;
 #[derive(Clone, Debug, Default)]
 pub struct Config {
     pub sysroot: Option<PathBuf>,
+    /// `sysroot` is a jail (`--chroot`): nothing resolves outside it.
+    pub jail: bool,
     pub trace: TraceOptions,
 }
 
@@ -112,8 +114,14 @@ impl Process {
     ) -> Result<Process, SpawnError> {
         let trace = Trace::new(cfg.trace.clone())
             .map_err(|e| SpawnError::TraceFile(cfg.trace.file.clone().unwrap_or_default(), e))?;
-        let sysroot = Sysroot::new(cfg.sysroot.clone());
-        let cwd = host::host_getcwd();
+        let (sysroot, cwd) = match &cfg.sysroot {
+            // A jail starts at its root, as chroot(8) does.
+            Some(root) if cfg.jail => {
+                let _ = host::chdir(root.as_os_str().as_encoded_bytes());
+                (Sysroot::jail(root.clone()), b"/".to_vec())
+            }
+            _ => (Sysroot::new(cfg.sysroot.clone()), host::host_getcwd()),
+        };
         let img = exec::load_program(&sysroot, &cwd, program, argv, envp).map_err(SpawnError::Load)?;
         let mut p = Process {
             cpu: Cpu::new(AddressSpace::new()),

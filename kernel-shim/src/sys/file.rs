@@ -198,7 +198,9 @@ fn do_openat(p: &mut Process, dirfd: i64, path: u64, flags: u32, mode: u32) -> S
         }
     }
     let cloexec = flags & O::O_CLOEXEC != 0;
-    let file = match super::fs::resolve(p, dirfd, &path)? {
+    // A final symlink is not followed with O_NOFOLLOW, nor by O_CREAT|O_EXCL.
+    let follow = flags & O::O_NOFOLLOW == 0 && flags & (O::O_CREAT | O::O_EXCL) != O::O_CREAT | O::O_EXCL;
+    let file = match super::fs::resolve_at(p, dirfd, &path, follow)? {
         super::fs::Target::Generated(data) => OpenFile::memory(data, Some(path.clone())),
         super::fs::Target::Host(dir, hp) => {
             let mut hflags = flags;

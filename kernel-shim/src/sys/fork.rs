@@ -313,6 +313,17 @@ fn do_execve(p: &mut Process, path: Vec<u8>, argv: u64, envp: u64) -> SysResult 
     if path.is_empty() {
         return Err(E::ENOENT);
     }
+    // /proc/self/exe is the guest's program, not emu (and inside a jail, every /proc/self
+    // link leads to the guest path it stands for).
+    let abs = crate::path::join(&p.cwd, &path);
+    let me = format!("/proc/{}/exe", gate::pid());
+    let path = if p.sysroot.jailed() {
+        super::fs::jail_path(p, &abs, true)?
+    } else if abs == b"/proc/self/exe" || abs == me.as_bytes() {
+        p.exe.clone()
+    } else {
+        path
+    };
     let img = exec::load_program(&p.sysroot, &p.cwd, &path, argv, envp).map_err(|e| {
         log::debug!("execve {}: {e}", String::from_utf8_lossy(&path));
         exec::load_errno(&e)
