@@ -2,6 +2,7 @@
 //! the program, and end the way the guest ended (same exit status, or the same signal).
 
 use clap::Parser;
+use emu_kernel::trace::TraceOptions;
 use emu_kernel::{Config, Outcome, Process};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -30,13 +31,37 @@ struct Cli {
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     verbose: u8,
 
+    /// Print a summary when each guest process ends: instructions, blocks, syscalls by
+    /// name, guest MIPS, wall time, memory
+    #[arg(long = "stats")]
+    stats: bool,
+
+    /// Write all trace output (--stats, ...) to FILE instead of stderr
+    #[arg(long = "trace-file", value_name = "FILE")]
+    trace_file: Option<PathBuf>,
+
+    /// Trace output format: text, or json (JSON Lines, one object per record)
+    #[arg(long = "trace-format", value_name = "FORMAT", default_value = "text")]
+    trace_format: emu_kernel::trace::Format,
+
     /// The x86-64 Linux program to run, then the arguments passed to it untouched
     #[arg(value_name = "PROGRAM [ARGS]", required = true)]
     command: Vec<OsString>,
 }
 
 /// Options that take a value, so that the value is not mistaken for PROGRAM.
-const VALUE_OPTS: [&str; 8] = ["-L", "--sysroot", "-E", "--env", "-U", "--unset-env", "-0", "--argv0"];
+const VALUE_OPTS: [&str; 10] = [
+    "-L",
+    "--sysroot",
+    "-E",
+    "--env",
+    "-U",
+    "--unset-env",
+    "-0",
+    "--argv0",
+    "--trace-file",
+    "--trace-format",
+];
 
 /// Splits emu's command line at PROGRAM: everything from PROGRAM on belongs to the guest
 /// and must not be interpreted by emu's option parser (`emu prog --help` runs prog --help).
@@ -146,7 +171,13 @@ fn main() {
     };
     let mut argv = vec![bytes(cli.argv0.as_deref().unwrap_or(program))];
     argv.extend(cli.command[1..].iter().map(|a| bytes(a)));
-    let cfg = Config { sysroot: cli.sysroot.clone() };
+    let trace = TraceOptions {
+        file: cli.trace_file.clone(),
+        format: cli.trace_format,
+        stats: cli.stats,
+        ..Default::default()
+    };
+    let cfg = Config { sysroot: cli.sysroot.clone(), trace };
     let mut proc = match Process::spawn(&cfg, &path, argv, env) {
         Ok(p) => p,
         Err(e) => {

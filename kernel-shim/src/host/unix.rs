@@ -406,6 +406,17 @@ pub fn cpu_time_ns() -> i64 {
     (ts.tv_sec as i64 * 1_000_000_000 + ts.tv_nsec as i64)
 }
 
+/// emu's own peak resident memory in bytes.
+pub fn peak_rss() -> u64 {
+    // SAFETY: zeroed rusage is valid.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `ru` is a valid out-pointer.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    // Linux reports KiB, macOS bytes.
+    let unit = if cfg!(target_os = "macos") { 1 } else { 1024 };
+    (ru.ru_maxrss.max(0) as u64) * unit
+}
+
 pub fn sleep(sec: i64, nsec: i64) {
     std::thread::sleep(std::time::Duration::new(sec.max(0) as u64, nsec.clamp(0, 999_999_999) as u32));
 }

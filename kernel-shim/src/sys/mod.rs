@@ -212,6 +212,9 @@ pub(crate) fn dispatch(p: &mut Process) {
     let r = &p.cpu.regs;
     let nr = r[0];
     let args = [r[7], r[6], r[2], r[10], r[8], r[9]];
+    if p.trace.opts.stats {
+        p.trace.stats.syscall(nr);
+    }
     let res = loop {
         let res = match table().get(nr as usize).copied().flatten() {
             Some(Row { f: Some(f), .. }) => f(p, &args),
