@@ -359,7 +359,8 @@ static void bench_syscall(long n) {
     for (long i = 0; i < n; i++) {
         for (int k = 0; k < 64; k++)
             out[k] = (uint8_t)(i + k);
-        if (write(fd[1], out, sizeof out) != sizeof out || read(fd[0], in, sizeof in) != sizeof in) {
+        if (write(fd[1], out, sizeof out) != sizeof out ||
+            read(fd[0], in, sizeof in) != sizeof in) {
             perror("bench-kernels: pipe round trip");
             exit(3);
         }

@@ -100,7 +100,8 @@ WORKLOADS = [
              8 << 20, 256 << 10, "bytes hashed"),
     Workload("lua-fib", "program", lambda n, d: ["/usr/bin/lua5.4", "-e", LUA_FIB % n],
              29, 18, "fib(n), recursive"),
-    Workload("perl-regex", "program", lambda n, d: ["/usr/bin/perl", "-ne", PERL_RE, text_file(d, n)],
+    Workload("perl-regex", "program",
+             lambda n, d: ["/usr/bin/perl", "-ne", PERL_RE, text_file(d, n)],
              1 << 20, 32 << 10, "bytes of text scanned"),
     Workload("busybox-awk", "program", lambda n, d: ["/bin/busybox", "awk", AWK_LOOP % n],
              70_000, 2_000, "loop iterations"),
@@ -232,9 +233,8 @@ class Result:
 def measure(w, size, inner, data, runners, reps, timeout, log):
     argv = w.argv(size, data)
     res = Result(w, size, argv, {name: [] for name in runners}, {})
-    missing = [p for p in argv[:1] + ([KERNELS] if w.group == "kernel" else []) if not os.path.exists(p)]
-    if missing:
-        res.skipped = f"{missing[0]} is absent"
+    if not os.path.exists(argv[0]):
+        res.skipped = f"{argv[0]} is absent"
         return res
     ref = run_once(argv, data, timeout)  # warm-up, and the reference output
     if ref.status != 0:
@@ -308,10 +308,9 @@ def report(results, runners, out):
                 status = "ok, RSS over 2x native + 64 MiB"
         if "qemu" in r.failed:
             status += " (qemu failed)"
-        if "qemu" not in runners:
-            q = None
-        rows.append([r.workload.name, fmt_time(n), fmt_time(q), fmt_time(e), fmt_ratio(e, n),
-                     fmt_ratio(e, q), fmt_ratio(q, n), fmt_mib(r.rss("native")),
+        cell = {k: "FAILED" if k in r.failed else fmt_time(r.median(k)) for k in runners}
+        rows.append([r.workload.name, cell["native"], cell.get("qemu", "-"), cell["emu"],
+                     fmt_ratio(e, n), fmt_ratio(e, q), fmt_ratio(q, n), fmt_mib(r.rss("native")),
                      fmt_mib(r.rss("qemu")), fmt_mib(r.rss("emu")), status])
     ok = [r for r in results if not r.skipped and not r.failed.get("native")
           and not r.failed.get("emu")]
@@ -362,7 +361,8 @@ def main():
     ap.add_argument("--reps", type=int, default=5, help="timed repetitions (default 5)")
     ap.add_argument("--filter", help="comma-separated substrings: run the workloads whose "
                                      "name contains any of them")
-    ap.add_argument("--quick", action="store_true", help="1 repetition, small sizes (a smoke check)")
+    ap.add_argument("--quick", action="store_true",
+                    help="1 repetition, small sizes (a smoke check)")
     ap.add_argument("--scale", type=float, default=1.0,
                     help="multiply every workload size by this (not start-up or fib)")
     ap.add_argument("--timeout", type=float, default=600, help="seconds per run (default 600)")
@@ -397,6 +397,8 @@ def main():
                      if w.group == "startup" else ""))
         return 0
 
+    if not os.access(SPAWN, os.X_OK):
+        ap.error(f"{SPAWN} is missing (roms/build.sh builds it)")
     emu = os.path.abspath(args.emu)
     if not os.access(emu, os.X_OK):
         ap.error(f"no emulator at {emu} (build it: cargo build --release)")
@@ -408,7 +410,10 @@ def main():
         print(f"note: {args.qemu} not found, measuring without qemu", file=sys.stderr)
     runners["emu"] = [emu]
 
-    log = (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
+    def log(msg):
+        if not args.quiet:
+            print(msg, file=sys.stderr, flush=True)
+
     data = tempfile.mkdtemp(prefix="emu-bench-")
     try:
         t0 = time.time()
@@ -437,7 +442,8 @@ def main():
                 "name": r.workload.name, "group": r.workload.group, "size": r.size,
                 "unit": r.workload.unit, "argv": r.argv, "skipped": r.skipped or None,
                 "failed": r.failed,
-                "runs": {k: [{"seconds": t, "rss_kib": m} for t, m in v] for k, v in r.runs.items()},
+                "runs": {k: [{"seconds": t, "rss_kib": m} for t, m in v]
+                         for k, v in r.runs.items()},
                 "median_seconds": {k: r.median(k) for k in runners},
                 "peak_rss_kib": {k: r.rss(k) for k in runners},
             } for r in results],
