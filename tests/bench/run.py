@@ -84,7 +84,7 @@ def kernel(mode, full, quick, unit):
     return Workload(mode, "kernel", lambda n, d: [KERNELS, mode, str(n)], full, quick, unit)
 
 
-# Sized so that a native run takes roughly 0.1-0.5 s on a quiet 2-core machine; emu is far
+# Sized so that a native run takes roughly 0.1-1 s on this 2-core machine; emu is far
 # slower than that today, and the whole suite with --reps 3 must stay under ~15 minutes.
 # --scale multiplies every size when emu gets faster.
 WORKLOADS = [
