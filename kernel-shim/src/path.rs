@@ -108,8 +108,12 @@ impl Sysroot {
     pub fn host_path(&self, guest: &[u8]) -> Vec<u8> {
         if self.jailed() {
             // Without /proc magic: used for programs and interpreters, which are files.
-            let g = self.resolve_in_jail(guest, true, &|_| None).unwrap_or_else(|_| join(b"/", guest));
-            return self.in_jail(&g);
+            return match self.resolve_in_jail(guest, true, &|_| None) {
+                Ok(g) => self.in_jail(&g),
+                // Unresolvable (a symlink loop): a path no host call accepts
+                // (ENAMETOOLONG), never the unresolved one, which the host would follow.
+                Err(_) => self.in_jail(&[&b"/"[..], &[b'x'; 300]].concat()),
+            };
         }
         if let Some(r) = &self.root {
             let mut p = r.as_os_str().as_encoded_bytes().to_vec();

@@ -17,7 +17,7 @@ pub(crate) enum Target {
 }
 
 /// The guest-absolute form of `path` relative to `dirfd`, for recognising /proc paths.
-fn guest_abs(p: &Process, dirfd: i64, path: &[u8]) -> Result<Vec<u8>, Errno> {
+pub(crate) fn guest_abs(p: &Process, dirfd: i64, path: &[u8]) -> Result<Vec<u8>, Errno> {
     if path.first() == Some(&b'/') {
         return Ok(join(b"/", path));
     }
