@@ -84,4 +84,10 @@ ld -m elf_i386 -o bin/foreign/i386-hello "$tmp/hello32.o"
 aarch64-linux-gnu-as -o "$tmp/hello-aarch64.o" asm/hello-aarch64.s
 aarch64-linux-gnu-ld -o bin/foreign/aarch64-hello "$tmp/hello-aarch64.o"
 
+# tests/strace.rs: the guest whose syscalls --strace, --trace=mmap and --maps show.
+STRACE_PROGRAMS="tracee"
+for p in $STRACE_PROGRAMS; do
+    gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
+done
+
 echo "built: $(ls bin | wc -l) files in roms/bin, $(du -sh bin | cut -f1)"

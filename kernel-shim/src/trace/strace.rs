@@ -63,6 +63,8 @@ pub(crate) enum Arg {
     SigHow,
     SigAction,
     OutSigAction,
+    /// rt_sigreturn: the mask the signal frame at rsp restores.
+    SigreturnMask,
     /// A `struct stat` the call fills in.
     OutStat,
     OutStatx,
@@ -98,6 +100,7 @@ pub(crate) enum Arg {
     Rlimit,
     GrndFlags,
     WaitOptions,
+    Madvise,
 }
 
 use Arg::*;
@@ -1109,6 +1112,10 @@ fn fmt_arg(p: &mut Process, arg: Arg, a: &[u64; 6], i: usize, res: Option<&SysRe
             .get(v as usize)
             .map_or_else(|| v.to_string(), |s| s.to_string()),
         SigAction => sigaction(p, v),
+        SigreturnMask => {
+            let uc = p.cpu.regs[emu_cpu::Reg::Rsp as usize];
+            read_u64(p, uc + 296).map_or_else(|| ptr(uc), |m| format!("{{mask={}}}", sigset(m)))
+        }
         OutSigAction => match ok {
             Some(_) => sigaction(p, v),
             None => ptr(v),
@@ -1179,6 +1186,21 @@ fn fmt_arg(p: &mut Process, arg: Arg, a: &[u64; 6], i: usize, res: Option<&SysRe
         Resource => resource(v),
         OutRlimit => rlimit(p, v),
         Rlimit => rlimit(p, v),
+        Madvise => match v {
+            0 => "MADV_NORMAL".into(),
+            1 => "MADV_RANDOM".into(),
+            2 => "MADV_SEQUENTIAL".into(),
+            3 => "MADV_WILLNEED".into(),
+            4 => "MADV_DONTNEED".into(),
+            8 => "MADV_FREE".into(),
+            9 => "MADV_REMOVE".into(),
+            10 => "MADV_DONTFORK".into(),
+            11 => "MADV_DOFORK".into(),
+            12 => "MADV_MERGEABLE".into(),
+            14 => "MADV_HUGEPAGE".into(),
+            15 => "MADV_NOHUGEPAGE".into(),
+            v => v.to_string(),
+        },
         GrndFlags => flags(v, &[(1, "GRND_NONBLOCK"), (2, "GRND_RANDOM"), (4, "GRND_INSECURE")]),
         WaitOptions => flags(
             v,
