@@ -189,8 +189,8 @@ impl Process {
                 self.deliver_pending();
             }
             if let Some(o) = self.outcome.take() {
-                self.report_stats();
                 crate::trace::ended(self, &o);
+                self.report_stats();
                 return o;
             }
         }
