@@ -140,7 +140,7 @@ pub(crate) fn started(p: &mut Process) {
 /// The process ended as `o`.
 pub(crate) fn ended(p: &mut Process, o: &Outcome) {
     if p.trace.opts.strace {
-        strace::ended(p, p.tid(), o);
+        strace::process_ended(p, o);
     }
     if p.trace.opts.maps {
         let why = match o {

@@ -392,6 +392,17 @@ pub(crate) fn ended(p: &mut Process, tid: i32, o: &Outcome) {
     emit(p, tid, &text);
 }
 
+/// The whole process ended: every thread's end is shown, the current one's first (its
+/// exit_group or fatal signal caused it).
+pub(crate) fn process_ended(p: &mut Process, o: &Outcome) {
+    let me = p.tid();
+    ended(p, me, o);
+    let others: Vec<i32> = p.threads.iter().map(|t| t.tid).filter(|&t| t != me).collect();
+    for t in others {
+        ended(p, t, o);
+    }
+}
+
 fn siginfo(i: &SigInfo) -> String {
     let name = sig_name(i.signo);
     let fault = matches!(i.signo, S::SIGSEGV | S::SIGBUS | S::SIGILL | S::SIGFPE | S::SIGTRAP) && i.code > 0;
