@@ -68,6 +68,9 @@ pub(crate) enum Arg {
     /// A `struct stat` the call fills in.
     OutStat,
     OutStatx,
+    /// statx's flags (the sync type is named even when 0) and its mask.
+    StatxFlags,
+    StatxMask,
     /// A `struct timespec` (input).
     Timespec,
     OutTimespec,
@@ -93,6 +96,9 @@ pub(crate) enum Arg {
     /// futex's operation and the arguments it takes.
     Futex,
     ArchPrctl,
+    /// prctl's option and the arguments it takes (formatted after the call: PR_GET_NAME
+    /// fills a buffer).
+    Prctl,
     Ioctl,
     Resource,
     OutRlimit,
@@ -123,6 +129,7 @@ fn is_output(a: Arg) -> bool {
             | OutDirents
             | OutUtsname
             | OutRlimit
+            | Prctl
     )
 }
 
@@ -790,9 +797,39 @@ fn stat(p: &mut Process, addr: u64) -> String {
 
 fn statx(p: &mut Process, addr: u64) -> String {
     let Some(b) = read_bytes(p, addr, 48) else { return ptr(addr) };
+    let mask = u32::from_le_bytes(b[0..4].try_into().expect("4")) as u64;
+    let attrs = u64::from_le_bytes(b[8..16].try_into().expect("8"));
     let m = u16::from_le_bytes(b[28..30].try_into().expect("2")) as u32;
     let size = u64::from_le_bytes(b[40..48].try_into().expect("8"));
-    format!("{{stx_mode={}, stx_size={size}, ...}}", file_type(m))
+    format!(
+        "{{stx_mask={}, stx_attributes={}, stx_mode={}, stx_size={size}, ...}}",
+        statx_mask(mask),
+        hex0(attrs),
+        file_type(m)
+    )
+}
+
+fn statx_mask(v: u64) -> String {
+    flags(
+        v,
+        &[
+            (0x7ff, "STATX_BASIC_STATS"),
+            (1, "STATX_TYPE"),
+            (2, "STATX_MODE"),
+            (4, "STATX_NLINK"),
+            (8, "STATX_UID"),
+            (0x10, "STATX_GID"),
+            (0x20, "STATX_ATIME"),
+            (0x40, "STATX_MTIME"),
+            (0x80, "STATX_CTIME"),
+            (0x100, "STATX_INO"),
+            (0x200, "STATX_SIZE"),
+            (0x400, "STATX_BLOCKS"),
+            (0x800, "STATX_BTIME"),
+            (0x1000, "STATX_MNT_ID"),
+            (0x2000, "STATX_DIOALIGN"),
+        ],
+    )
 }
 
 fn iovec(p: &mut Process, addr: u64, n: u64, total: Option<u64>) -> String {
@@ -1059,6 +1096,36 @@ fn futex_args(p: &mut Process, a: &[u64; 6]) -> String {
     }
 }
 
+fn prctl_args(p: &mut Process, a: &[u64; 6], ok: bool) -> String {
+    let name = match a[0] {
+        1 => "PR_SET_PDEATHSIG",
+        2 => "PR_GET_PDEATHSIG",
+        3 => "PR_GET_DUMPABLE",
+        4 => "PR_SET_DUMPABLE",
+        15 => "PR_SET_NAME",
+        16 => "PR_GET_NAME",
+        23 => "PR_CAPBSET_READ",
+        36 => "PR_SET_CHILD_SUBREAPER",
+        37 => "PR_GET_CHILD_SUBREAPER",
+        38 => "PR_SET_NO_NEW_PRIVS",
+        39 => "PR_GET_NO_NEW_PRIVS",
+        41 => "PR_SET_THP_DISABLE",
+        42 => "PR_GET_THP_DISABLE",
+        0x5356_4d41 => "PR_SET_VMA",
+        o => return format!("{o:#x}, {}, {}, {}, {}", hex0(a[1]), hex0(a[2]), hex0(a[3]), hex0(a[4])),
+    };
+    match a[0] {
+        1 => format!("{name}, {}", if a[1] == 0 { "0".into() } else { sig_name(a[1] as i32) }),
+        2 => format!("{name}, {}", ptr(a[1])),
+        15 => format!("{name}, {}", cstr(p, a[1], 16)),
+        16 if ok => format!("{name}, {}", cstr(p, a[1], 16)),
+        16 => format!("{name}, {}", ptr(a[1])),
+        3 | 37 | 39 | 42 => name.into(),
+        4 | 23 | 36 | 38 | 41 => format!("{name}, {}", a[1]),
+        _ => format!("{name}, {}, {}, {}, {}", hex0(a[1]), hex0(a[2]), hex0(a[3]), hex0(a[4])),
+    }
+}
+
 fn dirents(p: &mut Process, addr: u64, len: u64) -> String {
     let Some(b) = read_bytes(p, addr, len as usize) else { return ptr(addr) };
     let mut n = 0;
@@ -1152,6 +1219,19 @@ fn fmt_arg(p: &mut Process, arg: Arg, a: &[u64; 6], i: usize, res: Option<&SysRe
                 (0x8000, "AT_RECURSIVE"),
             ],
         ),
+        StatxFlags => {
+            let sync = match v & 0x6000 {
+                0 => "AT_STATX_SYNC_AS_STAT",
+                0x2000 => "AT_STATX_FORCE_SYNC",
+                0x4000 => "AT_STATX_DONT_SYNC",
+                _ => "AT_STATX_FORCE_SYNC|AT_STATX_DONT_SYNC",
+            };
+            match v & !0x6000 {
+                0 => sync.into(),
+                rest => format!("{sync}|{}", fmt_arg(p, AtFlags, &[rest, 0, 0, 0, 0, 0], 0, None)?),
+            }
+        }
+        StatxMask => statx_mask(v),
         Access if v == 0 => "F_OK".into(),
         Access => flags(v, &[(4, "R_OK"), (2, "W_OK"), (1, "X_OK")]),
         Whence => ["SEEK_SET", "SEEK_CUR", "SEEK_END", "SEEK_DATA", "SEEK_HOLE"]
@@ -1238,6 +1318,7 @@ fn fmt_arg(p: &mut Process, arg: Arg, a: &[u64; 6], i: usize, res: Option<&SysRe
             0x3001 => "ARCH_CET_STATUS".into(),
             v => hex0(v),
         },
+        Prctl => prctl_args(p, a, ok.is_some()),
         Ioctl => match v {
             0x5401 => "TCGETS".into(),
             0x5402 => "TCSETS".into(),
