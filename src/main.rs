@@ -15,6 +15,11 @@ struct Cli {
     #[arg(short = 'L', long = "sysroot", value_name = "DIR", env = "EMU_SYSROOT")]
     sysroot: Option<PathBuf>,
 
+    /// Run the guest jailed in DIR: every path resolves inside DIR (`..`, symlinks and
+    /// /proc cannot leave it), with no fallback to host paths
+    #[arg(long = "chroot", value_name = "DIR", conflicts_with = "sysroot")]
+    chroot: Option<PathBuf>,
+
     /// Set VAR=VALUE in the guest's environment (repeatable)
     #[arg(short = 'E', long = "env", value_name = "VAR=VALUE")]
     env: Vec<String>,
@@ -36,7 +41,19 @@ struct Cli {
     #[arg(long = "stats")]
     stats: bool,
 
-    /// Write all trace output (--stats, ...) to FILE instead of stderr
+    /// Print one line per guest syscall, as strace does
+    #[arg(long = "strace")]
+    strace: bool,
+
+    /// How many bytes of strings and buffers --strace shows (default 32)
+    #[arg(long = "strace-strlen", value_name = "N")]
+    strace_strlen: Option<usize>,
+
+    /// Print the guest's memory map (as /proc/self/maps) when each process ends
+    #[arg(long = "maps")]
+    maps: bool,
+
+    /// Write all trace output (--strace, --trace, --maps, --stats) to FILE instead of stderr
     #[arg(long = "trace-file", value_name = "FILE")]
     trace_file: Option<PathBuf>,
 
@@ -45,7 +62,8 @@ struct Cli {
     trace_format: emu_kernel::trace::Format,
 
     /// Trace KINDS (comma list): insn (every instruction), block (every block entered),
-    /// plt (the story of each call through a PLT stub or GOT slot)
+    /// plt (the story of each call through a PLT stub or GOT slot), mmap (address-space
+    /// changes)
     #[arg(long = "trace", value_name = "KINDS")]
     trace: Option<String>,
 
@@ -93,9 +111,10 @@ struct Cli {
 }
 
 /// Options that take a value, so that the value is not mistaken for PROGRAM.
-const VALUE_OPTS: [&str; 18] = [
+const VALUE_OPTS: &[&str] = &[
     "-L",
     "--sysroot",
+    "--chroot",
     "-E",
     "--env",
     "-U",
@@ -112,6 +131,7 @@ const VALUE_OPTS: [&str; 18] = [
     "--trace-limit",
     "--watch",
     "--profile",
+    "--strace-strlen",
 ];
 
 /// Splits emu's command line at PROGRAM: everything from PROGRAM on belongs to the guest
@@ -158,8 +178,8 @@ fn guest_env(cli: &Cli) -> Result<Vec<Vec<u8>>, String> {
 }
 
 /// PROGRAM as a path: used as is when it contains a slash, else looked up in PATH like
-/// a shell does.
-fn locate(program: &std::ffi::OsStr, env: &[Vec<u8>]) -> Option<Vec<u8>> {
+/// a shell does (inside the jail with --chroot).
+fn locate(program: &std::ffi::OsStr, env: &[Vec<u8>], jail: Option<&PathBuf>) -> Option<Vec<u8>> {
     let p = bytes(program);
     if p.contains(&b'/') {
         return Some(p);
@@ -171,7 +191,13 @@ fn locate(program: &std::ffi::OsStr, env: &[Vec<u8>]) -> Option<Vec<u8>> {
     for dir in path.split(|&b| b == b':') {
         let dir = if dir.is_empty() { &b"."[..] } else { dir };
         let cand = [dir, b"/", &p].concat();
-        let os = emu_kernel::path::bytes_to_path(&cand);
+        let os = match jail {
+            Some(j) => {
+                let guest = emu_kernel::path::join(b"/", &cand);
+                emu_kernel::path::bytes_to_path(&emu_kernel::path::Sysroot::jail(j.clone()).host_path(&guest))
+            }
+            None => emu_kernel::path::bytes_to_path(&cand),
+        };
         if os.is_file() {
             return Some(cand);
         }
@@ -183,7 +209,7 @@ fn locate(program: &std::ffi::OsStr, env: &[Vec<u8>]) -> Option<Vec<u8>> {
 fn trace_options(cli: &Cli) -> Result<TraceOptions, String> {
     use emu_kernel::trace::{parse_watch, Filter, Kinds};
     let kinds = match &cli.trace {
-        Some(list) => Kinds::parse(list, TraceOptions::IMPLEMENTED)?,
+        Some(list) => Kinds::parse(list, TraceOptions::IMPLEMENTED).map_err(|e| format!("--trace: {e}"))?,
         None => Kinds::default(),
     };
     let range = cli.trace_range.as_deref().map(Filter::parse_range).transpose()?;
@@ -206,7 +232,9 @@ fn trace_options(cli: &Cli) -> Result<TraceOptions, String> {
         watch_reads: cli.watch_reads,
         crash_report: cli.crash_report,
         profile: cli.profile.clone(),
-        ..Default::default()
+        strace: cli.strace,
+        strace_strlen: cli.strace_strlen,
+        maps: cli.maps,
     })
 }
 
@@ -246,8 +274,14 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if let Some(j) = &cli.chroot {
+        if !j.is_dir() {
+            eprintln!("emu: --chroot {}: not a directory", j.display());
+            std::process::exit(2);
+        }
+    }
     let program = &cli.command[0];
-    let Some(path) = locate(program, &env) else {
+    let Some(path) = locate(program, &env, cli.chroot.as_ref()) else {
         eprintln!("emu: {}: command not found", program.to_string_lossy());
         std::process::exit(127);
     };
@@ -260,7 +294,8 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let cfg = Config { sysroot: cli.sysroot.clone(), trace };
+    let jail = cli.chroot.is_some();
+    let cfg = Config { sysroot: cli.chroot.clone().or_else(|| cli.sysroot.clone()), jail, trace };
     let mut proc = match Process::spawn(&cfg, &path, argv, env) {
         Ok(p) => p,
         Err(e) => {

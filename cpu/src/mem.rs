@@ -170,6 +170,9 @@ pub struct AddressSpace {
     /// so that every access reaches the slow path, where watches are checked.
     watch_r: Vec<u64>,
     watch_w: Vec<u64>,
+    /// Pages written since `track_writes` (a vfork child's stores, which its parent must
+    /// see). Recorded on write-TLB fills and kernel-side writes only: off the hot path.
+    written: Option<hashbrown::HashSet<u64>>,
 }
 
 impl Default for AddressSpace {
@@ -195,6 +198,7 @@ impl Clone for AddressSpace {
             mmap_top: self.mmap_top,
             watch_r: self.watch_r.clone(),
             watch_w: self.watch_w.clone(),
+            written: None,
         }
     }
 }
@@ -215,6 +219,7 @@ impl AddressSpace {
             mmap_top: 0x7fff_f7ff_f000,
             watch_r: Vec::new(),
             watch_w: Vec::new(),
+            written: None,
         }
     }
 
@@ -229,6 +234,20 @@ impl AddressSpace {
             return Err(MemError::Invalid);
         }
         Ok(end)
+    }
+
+    /// Starts recording which pages are written from now on. The write TLB is emptied so
+    /// that every page's first store takes the slow path, which records it.
+    pub fn track_writes(&mut self) {
+        self.tlb_w.fill(TLB_EMPTY);
+        self.written = Some(Default::default());
+    }
+
+    /// The pages written since `track_writes` (sorted), ending the tracking.
+    pub fn take_written(&mut self) -> Vec<u64> {
+        let mut v: Vec<u64> = self.written.take().map(|w| w.into_iter().collect()).unwrap_or_default();
+        v.sort_unstable();
+        v
     }
 
     fn flush_tlb(&mut self) {
@@ -503,6 +522,9 @@ impl AddressSpace {
     #[inline(never)]
     pub(crate) fn tlb_fill_write(&mut self, vpn: u64) -> Result<(*mut u8, bool), Fault> {
         let host = self.frame(vpn, Access::Write)?;
+        if let Some(w) = &mut self.written {
+            w.insert(vpn);
+        }
         let p = self.pages.get_mut(&vpn).expect("page just found");
         if p.code {
             p.code = false;
@@ -643,6 +665,9 @@ impl AddressSpace {
             let a = addr + done as u64;
             let off = (a & PAGE_MASK) as usize;
             let n = (PAGE_SIZE as usize - off).min(data.len() - done);
+            if let Some(w) = &mut self.written {
+                w.insert(a >> 12);
+            }
             let p = self.pages.get_mut(&(a >> 12)).expect("range checked");
             if p.code {
                 p.code = false;

@@ -47,7 +47,7 @@ pub(crate) fn report(p: &mut Process, sig: i32) {
                 Json::new("insn").addr("addr", a).str("loc", &t.loc).str("asm", &t.asm).end()
             })
             .collect();
-        let maps = String::from_utf8_lossy(&crate::sys::maps_text(p)).into_owned();
+        let maps = super::maps::text(&p.cpu.mem);
         lines.push(
             Json::new("crash")
                 .str("signal", &name)
@@ -70,7 +70,7 @@ pub(crate) fn report(p: &mut Process, sig: i32) {
             lines.push(format!("emu:   {a:#014x} {:<48} {}", t.loc, t.asm));
         }
         lines.push("emu: memory map:".into());
-        for l in String::from_utf8_lossy(&crate::sys::maps_text(p)).lines() {
+        for l in super::maps::text(&p.cpu.mem).lines() {
             lines.push(format!("emu:   {l}"));
         }
     }
