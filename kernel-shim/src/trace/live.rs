@@ -172,7 +172,7 @@ impl Tracer for GuestTracer {
     fn insn(&mut self, cpu: &mut Cpu, seq: u64, addr: u64, len: u8) {
         let st = &mut *self.0.borrow_mut();
         if let Some((_, p)) = &mut st.profile {
-            p.count();
+            p.count(&st.syms, addr);
         }
         if !st.kinds.contains(Kinds::INSN) || st.done {
             return;

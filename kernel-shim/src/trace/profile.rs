@@ -33,11 +33,16 @@ pub(crate) struct Profile {
 const ROOT: u32 = u32::MAX;
 
 impl Profile {
+    /// Counts the instruction at `addr` in the current stack.
     #[inline]
-    pub fn count(&mut self) {
-        if let Some(f) = self.stack.last() {
-            self.counts[f.node as usize] += 1;
+    pub fn count(&mut self, syms: &Symbolizer, addr: u64) {
+        if self.stack.is_empty() {
+            let (name, lo, hi) = Self::function(syms, addr);
+            let node = self.node(ROOT, name);
+            self.stack.push(Frame { node, lo, hi, sp: u64::MAX });
         }
+        let f = self.stack.last().expect("root frame");
+        self.counts[f.node as usize] += 1;
     }
 
     fn node(&mut self, parent: u32, name: String) -> u32 {
@@ -74,9 +79,8 @@ impl Profile {
     pub fn branch(&mut self, syms: &Symbolizer, cpu: &mut Cpu, addr: u64, len: u8, to: u64) {
         let sp = cpu.reg(Reg::Rsp);
         if self.stack.is_empty() {
-            let (name, lo, hi) = Self::function(syms, addr);
-            let node = self.node(ROOT, name);
-            self.stack.push(Frame { node, lo, hi, sp: u64::MAX });
+            self.count(syms, addr);
+            self.counts[self.stack[0].node as usize] -= 1;
         }
         // Returns and unwinding: frames whose return address is below the stack pointer.
         while self.stack.len() > 1 && self.stack.last().is_some_and(|f| f.sp < sp) {
