@@ -370,16 +370,16 @@ fn crash_report_shows_last_instructions_and_map() {
     let o = Guest::new("roms/bin/crash.glibc").args(["segv"]).run_emu(&[]);
     assert_eq!(o.status, Status::Signal(11));
     let t = o.stderr_text();
-    assert!(t.contains("crash report: SIGSEGV"), "{t}");
+    assert!(t.contains("crash report [pid ") && t.contains("]: SIGSEGV at "), "{t}");
     assert!(t.contains("crash.glibc!main+"), "{t}");
     assert!(t.contains("[stack]"), "{t}");
 
     let o = Guest::new("roms/bin/crash.glibc").args(["segv"]).run_emu(&["--crash-report"]);
     let t = o.stderr_text();
-    let n = t.lines().filter(|l| l.starts_with("emu:   0x")).count();
+    let n = t.lines().filter(|l| l.starts_with("  0x")).count();
     assert_eq!(n, 16, "{t}");
     // The last one is the faulting instruction.
-    let last = t.lines().rfind(|l| l.starts_with("emu:   0x")).unwrap();
+    let last = t.lines().rfind(|l| l.starts_with("  0x")).unwrap();
     assert!(last.contains("crash.glibc!main+"), "{last}");
 
     let o = Guest::new("roms/bin/crash.glibc").args(["segv"]).run_emu(&["--crash-report=false"]);

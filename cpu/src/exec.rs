@@ -27,7 +27,8 @@ pub enum Exit {
     Interrupt(u8),
     /// `icount` reached `budget`.
     Budget,
-    /// `request_stop` was called (an asynchronous event wants attention).
+    /// `request_stop` was called (an asynchronous event wants attention), or the hooks were
+    /// turned off under the hooked loop; either way the caller just runs again.
     Interrupted,
 }
 

@@ -199,6 +199,7 @@ impl Cpu {
 
     /// The interpreter loop with hooks: like `run`, but one op at a time, calling the
     /// tracer around each. Chosen once by `run` when [`Hooks::active`].
+    #[inline(never)]
     pub(crate) fn run_hooked(&mut self) -> Exit {
         let Some(mut tracer) = self.hooks.tracer.take() else {
             return self.run_hooked_with(&mut NoTracer);
@@ -270,8 +271,10 @@ impl Cpu {
                 }
             }
             if !self.hooks.wanted() {
-                // The tracer turned everything off (e.g. --trace-limit reached).
-                return self.run();
+                // The tracer turned everything off (e.g. --trace-limit reached): the caller
+                // runs again and `run` picks the ordinary loop. (Not a call to `run` from
+                // here: a recursive `run` would no longer be inlined into its caller.)
+                return Exit::Interrupted;
             }
         }
     }

@@ -245,6 +245,9 @@ pub(crate) fn image_installed(p: &mut Process) {
         *plt = Plt::default();
     }
     st.watches.unresolve();
+    if let Some((_, prof)) = &mut st.profile {
+        prof.new_image();
+    }
     let k = st.kinds;
     let h = &mut p.cpu.hooks;
     h.tracer = Some(Box::new(GuestTracer(live.clone())));

@@ -103,6 +103,11 @@ impl Profile {
         }
     }
 
+    /// A new image (execve): its stacks start from a new root.
+    pub fn new_image(&mut self) {
+        self.stack.clear();
+    }
+
     /// Folded stacks, one line per stack, sorted.
     pub fn folded(&self) -> Vec<String> {
         let mut out = Vec::new();
