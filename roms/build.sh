@@ -97,4 +97,10 @@ for p in $KERNEL_PROGRAMS; do
     gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
 done
 
+# tests/strace.rs: the guest whose syscalls --strace, --trace=mmap and --maps show.
+STRACE_PROGRAMS="tracee"
+for p in $STRACE_PROGRAMS; do
+    gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
+done
+
 echo "built: $(ls bin | wc -l) files in roms/bin, $(du -sh bin | cut -f1)"

@@ -41,7 +41,23 @@ struct Cli {
     #[arg(long = "stats")]
     stats: bool,
 
-    /// Write all trace output (--stats, ...) to FILE instead of stderr
+    /// Print one line per guest syscall, as strace does
+    #[arg(long = "strace")]
+    strace: bool,
+
+    /// How many bytes of strings and buffers --strace shows (default 32)
+    #[arg(long = "strace-strlen", value_name = "N")]
+    strace_strlen: Option<usize>,
+
+    /// Trace these kinds of events (comma list): mmap
+    #[arg(long = "trace", value_name = "KINDS")]
+    trace: Option<String>,
+
+    /// Print the guest's memory map (as /proc/self/maps) when each process ends
+    #[arg(long = "maps")]
+    maps: bool,
+
+    /// Write all trace output (--strace, --trace, --maps, --stats) to FILE instead of stderr
     #[arg(long = "trace-file", value_name = "FILE")]
     trace_file: Option<PathBuf>,
 
@@ -55,7 +71,7 @@ struct Cli {
 }
 
 /// Options that take a value, so that the value is not mistaken for PROGRAM.
-const VALUE_OPTS: [&str; 11] = [
+const VALUE_OPTS: &[&str] = &[
     "-L",
     "--sysroot",
     "--chroot",
@@ -67,6 +83,8 @@ const VALUE_OPTS: [&str; 11] = [
     "--argv0",
     "--trace-file",
     "--trace-format",
+    "--trace",
+    "--strace-strlen",
 ];
 
 /// Splits emu's command line at PROGRAM: everything from PROGRAM on belongs to the guest
@@ -189,11 +207,24 @@ fn main() {
     };
     let mut argv = vec![bytes(cli.argv0.as_deref().unwrap_or(program))];
     argv.extend(cli.command[1..].iter().map(|a| bytes(a)));
+    let kinds = match emu_kernel::trace::Kinds::parse(
+        cli.trace.as_deref().unwrap_or(""),
+        TraceOptions::IMPLEMENTED,
+    ) {
+        Ok(k) => k,
+        Err(msg) => {
+            eprintln!("emu: --trace: {msg}");
+            std::process::exit(2);
+        }
+    };
     let trace = TraceOptions {
+        strace: cli.strace,
+        strace_strlen: cli.strace_strlen,
+        kinds,
         file: cli.trace_file.clone(),
         format: cli.trace_format,
         stats: cli.stats,
-        ..Default::default()
+        maps: cli.maps,
     };
     let jail = cli.chroot.is_some();
     let cfg = Config { sysroot: cli.chroot.clone().or_else(|| cli.sysroot.clone()), jail, trace };

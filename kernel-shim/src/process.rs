@@ -186,6 +186,7 @@ impl Process {
     /// Runs the guest until it exits or dies.
     pub fn run(&mut self) -> Outcome {
         host::install_signal_forwarding();
+        crate::trace::started(self);
         loop {
             match self.cpu.run() {
                 Exit::Syscall => sys::dispatch(self),
@@ -195,12 +196,16 @@ impl Process {
             }
             if self.need_switch && self.outcome.is_none() {
                 self.schedule();
+                if self.trace.opts.strace {
+                    crate::trace::strace::switched(self);
+                }
             }
             if self.signals.pending != 0 || host::signals_pending() {
                 self.deliver_pending();
             }
             if let Some(o) = self.outcome.take() {
                 self.release_vfork_parent();
+                crate::trace::ended(self, &o);
                 self.report_stats();
                 return o;
             }

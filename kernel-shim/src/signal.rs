@@ -256,6 +256,9 @@ impl Process {
         if act.handler == SIG_IGN && sig != S::SIGKILL {
             return;
         }
+        if self.trace.opts.strace {
+            crate::trace::strace::signal(self, &info);
+        }
         if act.handler == SIG_DFL || sig == S::SIGKILL {
             match default_action(sig) {
                 DefaultAction::Ignore | DefaultAction::Continue => {}
