@@ -55,7 +55,9 @@ pub(crate) struct Thread {
     pub clear_child_tid: u64,
     pub robust_list: (u64, u64),
     pub sigmask: u64,
-    /// Signals sent to this thread (tgkill) while it was not running.
+    /// Signals sent to this thread alone (tgkill, SIGEV_THREAD_ID timers). While the thread
+    /// runs they are also in the process's pending set; when it is switched out, those not
+    /// yet taken leave that set again, so no other thread takes them.
     pub sig_pending: u64,
     /// Absolute deadline of a poll-like syscall being retried.
     pub deadline: Option<Instant>,
@@ -195,6 +197,8 @@ impl Process {
             let t = &mut self.threads[self.cur];
             t.ctx = Some(ctx);
             t.sigmask = mask;
+            t.sig_pending &= self.signals.pending;
+            self.signals.pending &= !t.sig_pending;
         }
         self.cur_saved = false;
         loop {
@@ -222,7 +226,7 @@ impl Process {
             self.cpu.restore_context(&ctx);
         }
         self.signals.mask = t.sigmask;
-        self.signals.pending |= std::mem::take(&mut t.sig_pending);
+        self.signals.pending |= t.sig_pending;
         self.arm_slice();
     }
 

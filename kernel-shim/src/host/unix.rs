@@ -1018,6 +1018,16 @@ fn wake_loop(target: usize) {
         libc::pthread_sigmask(libc::SIG_BLOCK, &all, std::ptr::null_mut());
     }
     loop {
+        if WAKE_DUE.load(SeqCst) {
+            // Not yet seen: the signal may have landed just before emu blocked in a host
+            // call (and so interrupted nothing). Send it again until emu takes it.
+            std::thread::park_timeout(std::time::Duration::from_millis(5));
+            if WAKE_DUE.load(SeqCst) {
+                // SAFETY: as below.
+                unsafe { libc::pthread_kill(target as libc::pthread_t, wake_signal()) };
+            }
+            continue;
+        }
         let at = WAKE_AT.load(SeqCst);
         let now = wake_ns_now();
         if at == u64::MAX {

@@ -204,19 +204,33 @@ pub(super) fn rt_sigtimedwait(p: &mut Process, a: &[u64; 6]) -> SysResult {
     } else {
         None
     };
+    // A retry (see below) keeps the deadline of the first attempt.
+    let deadline = p.cur().deadline.or(deadline);
     loop {
         p.collect_host_signals();
         if let Some(info) = p.take_pending(set) {
+            p.cur_mut().deadline = None;
             if a[1] != 0 {
                 write_guest(p, a[1], &info.to_bytes())?;
             }
             return Ok(info.signo as u64);
         }
         if p.has_deliverable() {
+            p.cur_mut().deadline = None;
             return Err(E::EINTR);
         }
         if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            p.cur_mut().deadline = None;
             return Err(E::EAGAIN);
+        }
+        if p.multithreaded() {
+            // Other threads must run (one of them may send the signal): park and look
+            // again soon, keeping the original deadline across retries.
+            let now = std::time::Instant::now();
+            let far = now + std::time::Duration::from_secs(u32::MAX as u64);
+            let d = *p.cur_mut().deadline.get_or_insert(deadline.unwrap_or(far));
+            p.park(crate::thread::Wait::Retry { at: (now + std::time::Duration::from_millis(2)).min(d) });
+            return Err(crate::thread::E_WOULDBLOCK);
         }
         host::wait_for_signal();
     }
