@@ -246,6 +246,20 @@ fn fork_lines_carry_pids_and_match_native_per_process() {
 }
 
 #[test]
+fn restarted_syscall_matches_native_strace() {
+    // read blocks, SIGALRM interrupts it, the SA_RESTART handler runs, read is restarted.
+    let (eo, et) = emu_trace(&["restart"], &["--strace"]);
+    assert_eq!(eo.status, Status::Exit(0), "{}", eo.stderr_text());
+    assert_eq!(String::from_utf8_lossy(&eo.stdout), "restarted read got x\n");
+    assert!(et.contains("= ? ERESTARTSYS (To be restarted if SA_RESTART is set)"), "{et}");
+    if have_strace() {
+        let (no, nt) = native_trace(&["restart"], &[]);
+        assert_eq!(no.stdout, eo.stdout);
+        assert_same_tasks(per_task(&nt, &[]), per_task(&et, &[]));
+    }
+}
+
+#[test]
 fn threads_split_blocking_calls_as_unfinished_and_resumed() {
     let (eo, et) = emu_trace(&["threads"], &["--strace"]);
     assert_eq!(eo.status, Status::Exit(0), "{}", eo.stderr_text());
