@@ -234,6 +234,12 @@ fn fork_lines_carry_pids_and_match_native_per_process() {
         .iter()
         .any(|l| l.starts_with(&format!("[pid {parent:>5}] clone(")) && l.ends_with(&format!("= {child}"))));
     assert!(after.contains(&format!("[pid {child:>5}] +++ exited with 7 +++").as_str()), "{et}");
+    // The parent's wait is shown split, as strace shows it while the child runs.
+    let wait = after.iter().position(|l| *l == format!("[pid {parent:>5}] wait4({child},  <unfinished ...>"));
+    let resumed = after
+        .iter()
+        .position(|l| l.starts_with(&format!("[pid {parent:>5}] <... wait4 resumed>[{{WIFEXITED")));
+    assert!(wait.is_some() && resumed > wait, "{et}");
     assert!(
         after.iter().any(|l| l.contains(&format!("si_pid={child}, ")) && l.contains("CLD_EXITED")),
         "{et}"

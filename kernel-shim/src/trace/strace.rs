@@ -259,6 +259,11 @@ pub(crate) fn enter(p: &mut Process, nr: u64, args: &[u64; 6]) -> Call {
             Some(fmt_arg(p, a, args, i, None).unwrap_or_default())
         });
     }
+    if waits_for_others(p, &c) {
+        let line = unfinished(&c);
+        emit(p, c.tid, &line);
+        c.split = true;
+    }
     c
 }
 
@@ -349,22 +354,13 @@ pub(crate) fn exit(p: &mut Process, mut c: Call, res: Option<&SysResult>) {
         p.trace.sink.line(&line);
         return;
     }
-    let mut line = if c.split { format!("<... {name} resumed>") } else { format!("{name}(") };
-    if c.split {
-        // The inputs were shown with `<unfinished ...>`; only the outputs remain.
-        let outs: Vec<String> = fmts
-            .iter()
-            .enumerate()
-            .filter(|(_, &a)| is_output(a))
-            .filter_map(|(i, &a)| fmt_arg(p, a, &c.args, i, res))
-            .collect();
-        if !outs.is_empty() {
-            line.push_str(&format!("{}, ", outs.join(", ")));
-        }
+    let mut line = if c.split {
+        // The arguments before the first output were shown with `<unfinished ...>`.
+        let done = inputs_before_outputs(&c).len();
+        format!("<... {name} resumed>{})", shown[done.min(shown.len())..].join(", "))
     } else {
-        line.push_str(&shown.join(", "));
-    }
-    line.push(')');
+        format!("{name}({})", shown.join(", "))
+    };
     pad_to_result_column(p, &mut line);
     line.push_str(&format!(" = {ret}"));
     if c.vdso {
@@ -406,11 +402,41 @@ pub(crate) fn restart(p: &mut Process, mut c: Call) {
         p.trace.sink.line(&line);
         return;
     }
-    let mut line =
-        if c.split { format!("<... {name} resumed>)") } else { format!("{name}({})", shown.join(", ")) };
+    let mut line = if c.split {
+        let done = inputs_before_outputs(&c).len();
+        format!("<... {name} resumed>{})", shown[done.min(shown.len())..].join(", "))
+    } else {
+        format!("{name}({})", shown.join(", "))
+    };
     pad_to_result_column(p, &mut line);
     line.push_str(" = ? ERESTARTSYS (To be restarted if SA_RESTART is set)");
     emit(p, c.tid, &line);
+}
+
+/// The arguments shown before the first output (those known at entry), non-empty.
+fn inputs_before_outputs(c: &Call) -> Vec<&str> {
+    c.parts.iter().map_while(|s| s.as_deref()).filter(|s| !s.is_empty()).collect()
+}
+
+/// The first half of a split line, as strace prints it: `wait4(-1,  <unfinished ...>`.
+fn unfinished(c: &Call) -> String {
+    let (name, _) = row_of(c.nr);
+    let ins = inputs_before_outputs(c);
+    let more = c.parts.iter().any(|s| s.is_none());
+    let comma = if more && !ins.is_empty() { ", " } else { "" };
+    format!("{name}({}{comma} <unfinished ...>", ins.join(", "))
+}
+
+/// Waits for other processes: when there are several, the wait is shown split right away,
+/// as the other processes' lines will come before its end.
+fn waits_for_others(p: &Process, c: &Call) -> bool {
+    let waits = match c.nr {
+        61 => c.args[2] & 1 == 0,  // wait4 without WNOHANG
+        247 => c.args[3] & 1 == 0, // waitid without WNOHANG
+        34 | 130 => true,          // pause, rt_sigsuspend
+        _ => false,
+    };
+    waits && several(p) && !p.trace.sink.is_json()
 }
 
 fn several(p: &Process) -> bool {
@@ -436,10 +462,7 @@ fn emit(p: &mut Process, tid: i32, line: &str) {
         if q.tid == tid || q.split {
             continue;
         }
-        let (name, _) = row_of(q.nr);
-        let ins: Vec<String> = q.parts.iter().map_while(|s| s.clone()).collect();
-        let sep = if ins.is_empty() { "" } else { " " };
-        out.push_str(&format!("{}{name}({}{sep}<unfinished ...>\n", prefix(q.tid), ins.join(", ")));
+        out.push_str(&format!("{}{}\n", prefix(q.tid), unfinished(q)));
         p.trace.st.pending[i].split = true;
     }
     out.push_str(&prefix(tid));
