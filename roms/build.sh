@@ -91,9 +91,15 @@ for p in $BENCH_PROGRAMS; do
     gcc "${common[@]}" -static -o "bin/bench-$p" "src/bench_$p.c" -lm
 done
 
+<<<<<<< HEAD
 # tests/strace.rs: the guest whose syscalls --strace, --trace=mmap and --maps show.
 STRACE_PROGRAMS="tracee"
 for p in $STRACE_PROGRAMS; do
+=======
+# Kernel-helper programs (static glibc, -pthread): robust mutexes, POSIX timers.
+KERNEL_PROGRAMS="robust timers"
+for p in $KERNEL_PROGRAMS; do
+>>>>>>> main
     gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
 done
 

@@ -15,6 +15,11 @@ struct Cli {
     #[arg(short = 'L', long = "sysroot", value_name = "DIR", env = "EMU_SYSROOT")]
     sysroot: Option<PathBuf>,
 
+    /// Run the guest jailed in DIR: every path resolves inside DIR (`..`, symlinks and
+    /// /proc cannot leave it), with no fallback to host paths
+    #[arg(long = "chroot", value_name = "DIR", conflicts_with = "sysroot")]
+    chroot: Option<PathBuf>,
+
     /// Set VAR=VALUE in the guest's environment (repeatable)
     #[arg(short = 'E', long = "env", value_name = "VAR=VALUE")]
     env: Vec<String>,
@@ -66,9 +71,10 @@ struct Cli {
 }
 
 /// Options that take a value, so that the value is not mistaken for PROGRAM.
-const VALUE_OPTS: [&str; 12] = [
+const VALUE_OPTS: [&str; 13] = [
     "-L",
     "--sysroot",
+    "--chroot",
     "-E",
     "--env",
     "-U",
@@ -125,8 +131,8 @@ fn guest_env(cli: &Cli) -> Result<Vec<Vec<u8>>, String> {
 }
 
 /// PROGRAM as a path: used as is when it contains a slash, else looked up in PATH like
-/// a shell does.
-fn locate(program: &std::ffi::OsStr, env: &[Vec<u8>]) -> Option<Vec<u8>> {
+/// a shell does (inside the jail with --chroot).
+fn locate(program: &std::ffi::OsStr, env: &[Vec<u8>], jail: Option<&PathBuf>) -> Option<Vec<u8>> {
     let p = bytes(program);
     if p.contains(&b'/') {
         return Some(p);
@@ -138,7 +144,13 @@ fn locate(program: &std::ffi::OsStr, env: &[Vec<u8>]) -> Option<Vec<u8>> {
     for dir in path.split(|&b| b == b':') {
         let dir = if dir.is_empty() { &b"."[..] } else { dir };
         let cand = [dir, b"/", &p].concat();
-        let os = emu_kernel::path::bytes_to_path(&cand);
+        let os = match jail {
+            Some(j) => {
+                let guest = emu_kernel::path::join(b"/", &cand);
+                emu_kernel::path::bytes_to_path(&emu_kernel::path::Sysroot::jail(j.clone()).host_path(&guest))
+            }
+            None => emu_kernel::path::bytes_to_path(&cand),
+        };
         if os.is_file() {
             return Some(cand);
         }
@@ -182,8 +194,14 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if let Some(j) = &cli.chroot {
+        if !j.is_dir() {
+            eprintln!("emu: --chroot {}: not a directory", j.display());
+            std::process::exit(2);
+        }
+    }
     let program = &cli.command[0];
-    let Some(path) = locate(program, &env) else {
+    let Some(path) = locate(program, &env, cli.chroot.as_ref()) else {
         eprintln!("emu: {}: command not found", program.to_string_lossy());
         std::process::exit(127);
     };
@@ -208,7 +226,8 @@ fn main() {
         stats: cli.stats,
         maps: cli.maps,
     };
-    let cfg = Config { sysroot: cli.sysroot.clone(), trace };
+    let jail = cli.chroot.is_some();
+    let cfg = Config { sysroot: cli.chroot.clone().or_else(|| cli.sysroot.clone()), jail, trace };
     let mut proc = match Process::spawn(&cfg, &path, argv, env) {
         Ok(p) => p,
         Err(e) => {

@@ -16,6 +16,8 @@ use std::path::PathBuf;
 #[derive(Clone, Debug, Default)]
 pub struct Config {
     pub sysroot: Option<PathBuf>,
+    /// `sysroot` is a jail (`--chroot`): nothing resolves outside it.
+    pub jail: bool,
     pub trace: TraceOptions,
 }
 
@@ -92,6 +94,11 @@ pub struct Process {
     pub(crate) comm: Vec<u8>,
     /// The vDSO's address range: syscalls made from it are vDSO calls.
     pub(crate) vdso: Option<(u64, u64)>,
+    /// In a vfork child: the host pipe to the parent, which waits for this process's
+    /// memory writes until it execs or exits (see `sys/fork.rs`).
+    pub(crate) vfork_parent: Option<i32>,
+    /// POSIX timers (timer_create).
+    pub(crate) timers: crate::sys::timer::Timers,
     /// What the user asked to see, and where it goes.
     pub(crate) trace: Trace,
 }
@@ -107,8 +114,14 @@ impl Process {
     ) -> Result<Process, SpawnError> {
         let trace = Trace::new(cfg.trace.clone())
             .map_err(|e| SpawnError::TraceFile(cfg.trace.file.clone().unwrap_or_default(), e))?;
-        let sysroot = Sysroot::new(cfg.sysroot.clone());
-        let cwd = host::host_getcwd();
+        let (sysroot, cwd) = match &cfg.sysroot {
+            // A jail starts at its root, as chroot(8) does.
+            Some(root) if cfg.jail => {
+                let _ = host::chdir(root.as_os_str().as_encoded_bytes());
+                (Sysroot::jail(root.clone()), b"/".to_vec())
+            }
+            _ => (Sysroot::new(cfg.sysroot.clone()), host::host_getcwd()),
+        };
         let img = exec::load_program(&sysroot, &cwd, program, argv, envp).map_err(SpawnError::Load)?;
         let mut p = Process {
             cpu: Cpu::new(AddressSpace::new()),
@@ -134,6 +147,8 @@ impl Process {
             outcome: None,
             comm: Vec::new(),
             vdso: None,
+            vfork_parent: None,
+            timers: Default::default(),
             trace,
         };
         for sig in host::inherited_ignored() {
@@ -190,6 +205,7 @@ impl Process {
             }
             if let Some(o) = self.outcome.take() {
                 crate::trace::ended(self, &o);
+                self.release_vfork_parent();
                 self.report_stats();
                 return o;
             }

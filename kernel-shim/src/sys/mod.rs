@@ -11,13 +11,14 @@ use std::sync::OnceLock;
 mod file;
 mod fork;
 mod fs;
-mod futex;
+pub(crate) mod futex;
 pub(crate) mod mm;
 mod poll;
 mod process;
 mod procfs;
 mod signal;
 mod time;
+pub(crate) mod timer;
 
 pub(crate) type SysResult = Result<u64, Errno>;
 pub(crate) type SysFn = fn(&mut Process, &[u64; 6]) -> SysResult;
@@ -160,6 +161,11 @@ static ROWS: &[Row] = &[
     row(217, "getdents64", fs::getdents64, Full).args(&[Fd, OutDirents, Uint]),
     row(218, "set_tid_address", process::set_tid_address, Full).args(&[Ptr]),
     row(221, "fadvise64", file::fadvise64, Full).args(&[Fd, Long, Long, Int]),
+    row(222, "timer_create", timer::timer_create, Full).args(&[ClockId, Ptr, Ptr]),
+    row(223, "timer_settime", timer::timer_settime, Full).args(&[Int, Hex, Ptr, Ptr]),
+    row(224, "timer_gettime", timer::timer_gettime, Full).args(&[Int, Ptr]),
+    row(225, "timer_getoverrun", timer::timer_getoverrun, Full).args(&[Int]),
+    row(226, "timer_delete", timer::timer_delete, Full).args(&[Int]),
     row(228, "clock_gettime", time::clock_gettime, Full).args(&[ClockId, OutTimespec]),
     row(229, "clock_getres", time::clock_getres, Full).args(&[ClockId, OutTimespec]),
     row(230, "clock_nanosleep", time::clock_nanosleep, Full).args(&[ClockId, Int, Timespec, OutTimespec]),
@@ -181,6 +187,7 @@ static ROWS: &[Row] = &[
     row(270, "pselect6", poll::pselect6, Full).args(&[Int, Ptr, Ptr, Ptr, Timespec, Ptr]),
     row(271, "ppoll", poll::ppoll, Full).args(&[PollFds(1), Uint, Timespec, SigSet, Uint]),
     row(273, "set_robust_list", process::set_robust_list, Full).args(&[Ptr, Uint]),
+    row(274, "get_robust_list", futex::get_robust_list, Full).args(&[Int, Ptr, Ptr]),
     row(281, "epoll_pwait", poll::epoll_pwait, Partial).args(&[Fd, Ptr, Int, Int, SigSet, Uint]),
     row(284, "eventfd", poll::eventfd, Full).args(&[Uint]),
     row(290, "eventfd2", poll::eventfd2, Full).args(&[Uint, FdFlags]),
