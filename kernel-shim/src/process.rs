@@ -204,8 +204,8 @@ impl Process {
                 self.deliver_pending();
             }
             if let Some(o) = self.outcome.take() {
-                self.release_vfork_parent();
                 crate::trace::ended(self, &o);
+                self.release_vfork_parent();
                 self.report_stats();
                 return o;
             }
