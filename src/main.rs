@@ -49,10 +49,6 @@ struct Cli {
     #[arg(long = "strace-strlen", value_name = "N")]
     strace_strlen: Option<usize>,
 
-    /// Trace these kinds of events (comma list): mmap
-    #[arg(long = "trace", value_name = "KINDS")]
-    trace: Option<String>,
-
     /// Print the guest's memory map (as /proc/self/maps) when each process ends
     #[arg(long = "maps")]
     maps: bool,
@@ -64,6 +60,50 @@ struct Cli {
     /// Trace output format: text, or json (JSON Lines, one object per record)
     #[arg(long = "trace-format", value_name = "FORMAT", default_value = "text")]
     trace_format: emu_kernel::trace::Format,
+
+    /// Trace KINDS (comma list): insn (every instruction), block (every block entered),
+    /// plt (the story of each call through a PLT stub or GOT slot), mmap (address-space
+    /// changes)
+    #[arg(long = "trace", value_name = "KINDS")]
+    trace: Option<String>,
+
+    /// Instruction syntax for --trace=insn: att (like objdump -d) or intel
+    #[arg(long = "syntax", value_name = "SYNTAX", default_value = "att")]
+    syntax: emu_kernel::trace::Syntax,
+
+    /// Trace only instructions inside symbol NAME (or OBJECT!NAME)
+    #[arg(long = "trace-symbol", value_name = "NAME")]
+    trace_symbol: Option<String>,
+
+    /// Trace only instructions with addresses in START-END (hex with 0x, or decimal)
+    #[arg(long = "trace-range", value_name = "START-END")]
+    trace_range: Option<String>,
+
+    /// Trace from the N-th executed instruction on
+    #[arg(long = "trace-start", value_name = "N", default_value_t = 0)]
+    trace_start: u64,
+
+    /// Trace at most N instructions (counted from --trace-start)
+    #[arg(long = "trace-limit", value_name = "N")]
+    trace_limit: Option<u64>,
+
+    /// Report every write to LOC (address, symbol[+off], or got:NAME), LEN bytes (repeatable)
+    #[arg(long = "watch", value_name = "LOC[:LEN]")]
+    watch: Vec<String>,
+
+    /// With --watch: report reads too
+    #[arg(long = "watch-reads")]
+    watch_reads: bool,
+
+    /// On a crash (SIGSEGV, SIGBUS, SIGILL, SIGFPE), print the last 16 instructions and the
+    /// memory map (=false turns the default, shorter report off)
+    #[arg(long = "crash-report", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    crash_report: Option<bool>,
+
+    /// Write a profile by guest instruction count: folded stacks, or an SVG flame graph
+    /// when FILE ends in .svg
+    #[arg(long = "profile", value_name = "FILE")]
+    profile: Option<PathBuf>,
 
     /// The x86-64 Linux program to run, then the arguments passed to it untouched
     #[arg(value_name = "PROGRAM [ARGS]", required = true)]
@@ -84,6 +124,13 @@ const VALUE_OPTS: &[&str] = &[
     "--trace-file",
     "--trace-format",
     "--trace",
+    "--syntax",
+    "--trace-symbol",
+    "--trace-range",
+    "--trace-start",
+    "--trace-limit",
+    "--watch",
+    "--profile",
     "--strace-strlen",
 ];
 
@@ -158,6 +205,39 @@ fn locate(program: &std::ffi::OsStr, env: &[Vec<u8>], jail: Option<&PathBuf>) ->
     None
 }
 
+/// The tracing options, checked: a bad kind, range or watch is a usage error.
+fn trace_options(cli: &Cli) -> Result<TraceOptions, String> {
+    use emu_kernel::trace::{parse_watch, Filter, Kinds};
+    let kinds = match &cli.trace {
+        Some(list) => Kinds::parse(list, TraceOptions::IMPLEMENTED).map_err(|e| format!("--trace: {e}"))?,
+        None => Kinds::default(),
+    };
+    let range = cli.trace_range.as_deref().map(Filter::parse_range).transpose()?;
+    for w in &cli.watch {
+        parse_watch(w)?;
+    }
+    Ok(TraceOptions {
+        kinds,
+        file: cli.trace_file.clone(),
+        format: cli.trace_format,
+        stats: cli.stats,
+        syntax: cli.syntax,
+        filter: Filter {
+            symbol: cli.trace_symbol.clone(),
+            range,
+            start: cli.trace_start,
+            limit: cli.trace_limit,
+        },
+        watch: cli.watch.clone(),
+        watch_reads: cli.watch_reads,
+        crash_report: cli.crash_report,
+        profile: cli.profile.clone(),
+        strace: cli.strace,
+        strace_strlen: cli.strace_strlen,
+        maps: cli.maps,
+    })
+}
+
 fn main() {
     let all: Vec<OsString> = std::env::args_os().collect();
     let (mut emu_args, command) = split_at_program(&all);
@@ -207,24 +287,12 @@ fn main() {
     };
     let mut argv = vec![bytes(cli.argv0.as_deref().unwrap_or(program))];
     argv.extend(cli.command[1..].iter().map(|a| bytes(a)));
-    let kinds = match emu_kernel::trace::Kinds::parse(
-        cli.trace.as_deref().unwrap_or(""),
-        TraceOptions::IMPLEMENTED,
-    ) {
-        Ok(k) => k,
+    let trace = match trace_options(&cli) {
+        Ok(t) => t,
         Err(msg) => {
-            eprintln!("emu: --trace: {msg}");
+            eprintln!("emu: {msg}");
             std::process::exit(2);
         }
-    };
-    let trace = TraceOptions {
-        strace: cli.strace,
-        strace_strlen: cli.strace_strlen,
-        kinds,
-        file: cli.trace_file.clone(),
-        format: cli.trace_format,
-        stats: cli.stats,
-        maps: cli.maps,
     };
     let jail = cli.chroot.is_some();
     let cfg = Config { sysroot: cli.chroot.clone().or_else(|| cli.sysroot.clone()), jail, trace };

@@ -181,6 +181,7 @@ impl Process {
         self.threads = vec![Thread::new(tid)];
         self.cur = 0;
         self.arm_slice();
+        crate::trace::image_installed(self);
     }
 
     /// Runs the guest until it exits or dies.
@@ -188,7 +189,9 @@ impl Process {
         host::install_signal_forwarding();
         crate::trace::started(self);
         loop {
-            match self.cpu.run() {
+            let exit = self.cpu.run();
+            self.trace.flush();
+            match exit {
                 Exit::Syscall => sys::dispatch(self),
                 Exit::Budget => self.need_switch |= self.multithreaded(),
                 Exit::Interrupted => {}
@@ -204,8 +207,12 @@ impl Process {
                 self.deliver_pending();
             }
             if let Some(o) = self.outcome.take() {
+                if let Outcome::Signaled { sig, .. } = o {
+                    crate::trace::crash_report(self, sig);
+                }
                 crate::trace::ended(self, &o);
                 self.release_vfork_parent();
+                crate::trace::finish(self);
                 self.report_stats();
                 return o;
             }

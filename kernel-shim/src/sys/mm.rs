@@ -101,6 +101,7 @@ pub(super) fn mmap(p: &mut Process, a: &[u64; 6]) -> SysResult {
     if !contents.is_empty() {
         p.cpu.mem.poke(start, &contents).map_err(|_| E::ENOMEM)?;
     }
+    crate::trace::mapped(p, start, prot);
     Ok(start)
 }
 
@@ -109,6 +110,7 @@ pub(super) fn munmap(p: &mut Process, a: &[u64; 6]) -> SysResult {
         return Err(E::EINVAL);
     }
     p.cpu.mem.unmap(a[0], page_up(a[1])).map_err(mem_err)?;
+    crate::trace::unmapped(p, a[0], page_up(a[1]));
     Ok(0)
 }
 
