@@ -84,4 +84,10 @@ ld -m elf_i386 -o bin/foreign/i386-hello "$tmp/hello32.o"
 aarch64-linux-gnu-as -o "$tmp/hello-aarch64.o" asm/hello-aarch64.s
 aarch64-linux-gnu-ld -o bin/foreign/aarch64-hello "$tmp/hello-aarch64.o"
 
-echo "built: $(ls bin | wc -l) files in roms/bin, $(du -sh bin | cut -f1)"
+# Record/replay and --deterministic (tests/replay.rs): a static glibc program with threads.
+REPLAY_PROGRAMS="nondet"
+for p in $REPLAY_PROGRAMS; do
+    gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
+done
+
+echo "built: $(ls bin | wc -l) files in roms/bin, $(du -sh bin | cut -f1)" | wc -l) files in roms/bin, $(du -sh bin | cut -f1)"

@@ -17,6 +17,8 @@ use std::path::PathBuf;
 pub struct Config {
     pub sysroot: Option<PathBuf>,
     pub trace: TraceOptions,
+    /// Real, deterministic, recorded or replayed (see `gate`).
+    pub world: gate::World,
 }
 
 /// How the guest ended.
@@ -38,6 +40,8 @@ pub enum SpawnError {
     Load(LoadError),
     /// The `--trace-file` could not be created.
     TraceFile(PathBuf, std::io::Error),
+    /// The replay log could not be created or read.
+    Log(crate::replay::LogError),
 }
 
 impl std::fmt::Display for SpawnError {
@@ -45,6 +49,7 @@ impl std::fmt::Display for SpawnError {
         match self {
             SpawnError::Load(e) => e.fmt(f),
             SpawnError::TraceFile(p, e) => write!(f, "cannot create trace file {}: {e}", p.display()),
+            SpawnError::Log(e) => e.fmt(f),
         }
     }
 }
@@ -54,6 +59,7 @@ impl SpawnError {
         match self {
             SpawnError::Load(e) => e.exit_status(),
             SpawnError::TraceFile(..) => 2,
+            SpawnError::Log(e) => e.exit_status(),
         }
     }
 }
@@ -107,8 +113,9 @@ impl Process {
     ) -> Result<Process, SpawnError> {
         let trace = Trace::new(cfg.trace.clone())
             .map_err(|e| SpawnError::TraceFile(cfg.trace.file.clone().unwrap_or_default(), e))?;
+        gate::init(&cfg.world, program, &argv, &envp).map_err(SpawnError::Log)?;
         let sysroot = Sysroot::new(cfg.sysroot.clone());
-        let cwd = host::host_getcwd();
+        let cwd = gate::start_cwd();
         let img = exec::load_program(&sysroot, &cwd, program, argv, envp).map_err(SpawnError::Load)?;
         let mut p = Process {
             cpu: Cpu::new(AddressSpace::new()),
@@ -147,6 +154,7 @@ impl Process {
     pub(crate) fn install(&mut self, img: exec::Image) {
         let old = self.cpu.stats();
         self.trace.stats.image_replaced(old.instructions, old.blocks_decoded);
+        gate::new_image(old.instructions);
         let mut cpu = Cpu::new(img.mem);
         cpu.tsc = gate::tsc;
         cpu.rip = img.entry;
@@ -172,8 +180,16 @@ impl Process {
     pub fn run(&mut self) -> Outcome {
         host::install_signal_forwarding();
         loop {
-            match self.cpu.run() {
+            // The gate may need the CPU to stop before the thread's slice ends (a virtual
+            // timer, a recorded asynchronous event).
+            let slice = self.cpu.budget;
+            self.cpu.budget = slice.min(gate::stop_at());
+            let exit = self.cpu.run();
+            self.cpu.budget = slice;
+            gate::at(self.cpu.icount);
+            match exit {
                 Exit::Syscall => sys::dispatch(self),
+                Exit::Budget if self.cpu.icount < slice => {}
                 Exit::Budget => self.need_switch |= self.multithreaded(),
                 Exit::Interrupted => {}
                 other => self.fault(other),
@@ -181,11 +197,15 @@ impl Process {
             if self.need_switch && self.outcome.is_none() {
                 self.schedule();
             }
-            if self.signals.pending != 0 || host::signals_pending() {
+            if self.signals.pending != 0 || gate::signals_pending() {
                 self.deliver_pending();
             }
             if let Some(o) = self.outcome.take() {
                 self.report_stats();
+                gate::finish(match &o {
+                    Outcome::Exited(c) => crate::replay::End::Exited(*c),
+                    Outcome::Signaled { sig, .. } => crate::replay::End::Signaled(*sig),
+                });
                 return o;
             }
         }

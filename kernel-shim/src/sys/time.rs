@@ -4,7 +4,7 @@
 use super::{read_guest, write_guest, SysResult};
 use crate::abi::errno as E;
 use crate::thread::{Wait, E_WOULDBLOCK};
-use crate::{gate, host, Process};
+use crate::{gate, Process};
 
 fn valid_clock(c: u64) -> bool {
     c <= 11 && c != 8 && c != 9 && c != 10 || (c as i64) < 0
@@ -71,10 +71,13 @@ fn read_timespec(p: &mut Process, addr: u64) -> Result<(i64, i64), i32> {
 fn sleep_for(p: &mut Process, s: i64, ns: i64) -> SysResult {
     if p.multithreaded() {
         let d = std::time::Duration::new(s as u64, ns as u32);
-        p.park(Wait::Sleep { deadline: std::time::Instant::now() + d });
+        p.park(Wait::Sleep { deadline: gate::instant() + d });
         return Err(E_WOULDBLOCK);
     }
-    host::sleep(s, ns);
+    if gate::sleep(s, ns) {
+        // A (virtual) timer's signal interrupted the sleep.
+        return Err(E::EINTR);
+    }
     Ok(0)
 }
 
