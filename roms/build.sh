@@ -84,10 +84,17 @@ ld -m elf_i386 -o bin/foreign/i386-hello "$tmp/hello32.o"
 aarch64-linux-gnu-as -o "$tmp/hello-aarch64.o" asm/hello-aarch64.s
 aarch64-linux-gnu-ld -o bin/foreign/aarch64-hello "$tmp/hello-aarch64.o"
 
+# Benchmark kernels (tests/bench/run.py): static glibc, plain -O2 (SSE2 for double, x87 for
+# long double). bench-spawn launches the measured programs (see its source).
+BENCH_PROGRAMS="kernels spawn"
+for p in $BENCH_PROGRAMS; do
+    gcc "${common[@]}" -static -o "bin/bench-$p" "src/bench_$p.c" -lm
+done
+
 # Record/replay and --deterministic (tests/replay.rs): a static glibc program with threads.
 REPLAY_PROGRAMS="nondet"
 for p in $REPLAY_PROGRAMS; do
     gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
 done
 
-echo "built: $(ls bin | wc -l) files in roms/bin, $(du -sh bin | cut -f1)" | wc -l) files in roms/bin, $(du -sh bin | cut -f1)"
+echo "built: $(ls bin | wc -l) files in roms/bin, $(du -sh bin | cut -f1)"
