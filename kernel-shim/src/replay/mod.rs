@@ -636,7 +636,16 @@ fn dump_event(ev: &Event, out: &mut dyn Write) -> std::io::Result<()> {
                         writeln!(out, "    wrote {a:#x}: {}", show(b))?;
                     }
                     for c in &x.fds {
-                        writeln!(out, "    fd {c:?}")?;
+                        match c {
+                            event::FdChange::Closed(fd) => writeln!(out, "    fd {fd} closed")?,
+                            event::FdChange::New { fd, path, .. } => {
+                                let p = path.as_deref().map(show).unwrap_or_default();
+                                writeln!(out, "    fd {fd} opened {p}")?
+                            }
+                            event::FdChange::Dup { fd, from, .. } => {
+                                writeln!(out, "    fd {fd} = fd {from}")?
+                            }
+                        }
                     }
                     for r in &x.raised {
                         writeln!(out, "    raised signal {}", r.signo)?;
