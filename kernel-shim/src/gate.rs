@@ -199,6 +199,7 @@ pub fn stop_at() -> u64 {
                 Some(ic) => ic,
                 None => return u64::MAX,
             },
+            Mode::Record(r) => r.next_check,
             _ => return u64::MAX,
         };
         abs.saturating_sub(g.base)

@@ -187,6 +187,9 @@ impl Process {
             let exit = self.cpu.run();
             self.cpu.budget = slice;
             gate::at(self.cpu.icount);
+            if gate::logging() {
+                crate::replay::syscall::checkpoint(self);
+            }
             match exit {
                 Exit::Syscall => sys::dispatch(self),
                 Exit::Budget if self.cpu.icount < slice => {}

@@ -93,6 +93,12 @@ pub enum Event {
     Head(Result<Vec<u8>, String>),
     /// A file-backed mapping's contents (hash), dev and inode, or the errno.
     Mapping(Result<(Hash, u64, u64), i32>),
+    /// A periodic checkpoint: the instruction count, rip and register hash there.
+    Check {
+        icount: u64,
+        rip: u64,
+        regs: u32,
+    },
     /// Signals from outside, taken at this instruction count.
     Signal {
         icount: u64,
@@ -196,6 +202,9 @@ impl Event {
                     Err(errno) => e.u8(1).iv(*errno as i64),
                 };
             }
+            Event::Check { icount, rip, regs } => {
+                e.u8(b'C').uv(*icount).uv(*rip).uv(*regs as u64);
+            }
             Event::Signal { icount, bits, child } => {
                 e.u8(b'G').uv(*icount).uv(*bits).iv(child.0 as i64).iv(child.1 as i64).iv(child.2 as i64);
             }
@@ -295,6 +304,7 @@ impl Event {
                 0 => Ok((d.hash()?, d.uv()?, d.uv()?)),
                 _ => Err(i32v(&mut d)?),
             }),
+            b'C' => Event::Check { icount: d.uv()?, rip: d.uv()?, regs: d.uv()? as u32 },
             b'G' => Event::Signal {
                 icount: d.uv()?,
                 bits: d.uv()?,
@@ -354,6 +364,7 @@ mod tests {
             Event::Elf(Err((2, "nope".into()))),
             Event::Mapping(Ok((Hash::of(b"x"), 1, 2))),
             Event::Signal { icount: 5, bits: 1 << 13, child: (3, 1, 0) },
+            Event::Check { icount: 1 << 40, rip: 0x401000, regs: 0xdead_beef },
             Event::Wakes { site: 1, changes: vec![(1, 0, 0x400000)] },
             Event::End(End::Signaled(9)),
         ];

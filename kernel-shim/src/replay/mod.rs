@@ -18,6 +18,9 @@ use event::{Event, Header, Sys, MAGIC, VERSION};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// Guest instructions between periodic checkpoints (besides the one at every syscall).
+pub const CHECK_PERIOD: u64 = 1 << 24;
+
 /// Exit status of emu for a log it cannot use.
 pub const EXIT_BAD_LOG: i32 = 3;
 /// Exit status of emu when the replayed run departs from the recorded one.
@@ -80,6 +83,8 @@ pub struct Recorder {
     known: hashbrown::HashSet<[u8; 16]>,
     pub(crate) pid: i32,
     failed: bool,
+    /// Instruction count of the next periodic checkpoint.
+    pub(crate) next_check: u64,
 }
 
 impl Recorder {
@@ -113,6 +118,7 @@ impl Recorder {
             known: Default::default(),
             pid,
             failed: false,
+            next_check: CHECK_PERIOD,
         };
         r.open_stream().map_err(io)?;
         r.push(&Event::Header(Header {
@@ -211,6 +217,10 @@ impl Recorder {
             Err(e) => Err(*e),
         });
         self.push(&ev);
+    }
+
+    pub(crate) fn check(&mut self, icount: u64, rip: u64, regs: u32) {
+        self.push(&Event::Check { icount, rip, regs });
     }
 
     pub(crate) fn signal(&mut self, icount: u64, bits: u64, child: (i32, i32, i32)) {
@@ -459,7 +469,7 @@ impl Player {
     /// The instruction count of the next asynchronous event.
     pub(crate) fn next_async(&self) -> Option<u64> {
         match self.peek() {
-            Some(Event::Signal { icount, .. }) => Some(*icount),
+            Some(Event::Signal { icount, .. } | Event::Check { icount, .. }) => Some(*icount),
             _ => None,
         }
     }
@@ -471,6 +481,22 @@ impl Player {
             )),
             Some(Event::Signal { icount, .. }) => *icount == now,
             _ => false,
+        }
+    }
+
+    /// The checkpoint at `now`, if the log has one there (consumed).
+    pub(crate) fn take_check(&mut self, now: u64) -> Option<(u64, u32)> {
+        match self.peek() {
+            Some(Event::Check { icount, rip, .. }) if *icount < now => diverged(format!(
+                "at instruction {now}: the recording passed a checkpoint at instruction {icount} (rip {rip:#x}), \
+                 this run did not stop there"
+            )),
+            Some(Event::Check { icount, rip, regs }) if *icount == now => {
+                let r = (*rip, *regs);
+                self.pos += 1;
+                Some(r)
+            }
+            _ => None,
         }
     }
 
@@ -573,6 +599,7 @@ fn describe(e: &Event) -> String {
         Event::Head(_) => "a script's first line".into(),
         Event::Mapping(_) => "a file mapping".into(),
         Event::Signal { icount, .. } => format!("a signal at instruction {icount}"),
+        Event::Check { icount, .. } => format!("a checkpoint at instruction {icount}"),
         Event::Wakes { .. } => "thread wake-ups".into(),
         Event::End(e) => format!("the end of the process ({e:?})"),
     }
@@ -661,6 +688,9 @@ fn dump_event(ev: &Event, out: &mut dyn Write) -> std::io::Result<()> {
         Event::Mapping(Ok((h, _, _))) => writeln!(out, "map file contents {}", h.hex())?,
         Event::Mapping(Err(e)) => writeln!(out, "map file failed: errno {e}")?,
         Event::Signal { icount, bits, .. } => writeln!(out, "@{icount} signals {bits:#x}")?,
+        Event::Check { icount, rip, regs } => {
+            writeln!(out, "@{icount} checkpoint rip {rip:#x} registers {regs:08x}")?
+        }
         Event::Wakes { site, changes } => writeln!(out, "wake-ups (site {site}): {changes:?}")?,
         Event::End(e) => writeln!(out, "end: {e:?}")?,
     }

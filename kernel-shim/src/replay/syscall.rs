@@ -51,6 +51,32 @@ fn regs_hash(p: &Process) -> u32 {
     h
 }
 
+/// The run loop stopped (after `gate::at`): record a periodic checkpoint when one is due,
+/// or check the recorded one when replay reached it.
+pub(crate) fn checkpoint(p: &mut Process) {
+    let now = gate::icount();
+    if gate::replaying() {
+        if let Some((rip, regs)) = gate::with_player(|pl| pl.take_check(now)).flatten() {
+            let (my_rip, my_regs) = (p.cpu.rip, regs_hash(p));
+            if (rip, regs) != (my_rip, my_regs) {
+                super::diverged(format!(
+                    "at instruction {now}, rip {my_rip:#x}: checkpoint recorded rip {rip:#x} register hash \
+                     {regs:08x}, this run has register hash {my_regs:08x}"
+                ));
+            }
+        }
+        return;
+    }
+    let due = gate::with_recorder(|r| now >= r.next_check).unwrap_or(false);
+    if due {
+        let (rip, regs) = (p.cpu.rip, regs_hash(p));
+        gate::with_recorder(|r| {
+            r.check(now, rip, regs);
+            r.next_check = now + super::CHECK_PERIOD;
+        });
+    }
+}
+
 /// Serves the guest's syscall while recording or replaying.
 pub(crate) fn dispatch(p: &mut Process) {
     let r = &p.cpu.regs;
