@@ -91,9 +91,21 @@ for p in $BENCH_PROGRAMS; do
     gcc "${common[@]}" -static -o "bin/bench-$p" "src/bench_$p.c" -lm
 done
 
+# Kernel-helper programs (static glibc, -pthread): robust mutexes, POSIX timers.
+KERNEL_PROGRAMS="robust timers"
+for p in $KERNEL_PROGRAMS; do
+    gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
+done
+
 # Record/replay and --deterministic (tests/replay.rs): a static glibc program with threads.
 REPLAY_PROGRAMS="nondet"
 for p in $REPLAY_PROGRAMS; do
+    gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
+done
+
+# tests/strace.rs: the guest whose syscalls --strace, --trace=mmap and --maps show.
+STRACE_PROGRAMS="tracee"
+for p in $STRACE_PROGRAMS; do
     gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
 done
 

@@ -166,6 +166,9 @@ pub struct AddressSpace {
     pub(crate) stale_code: Vec<u64>,
     /// Highest address (exclusive) for placing mappings without a hint.
     pub mmap_top: u64,
+    /// Pages written since `track_writes` (a vfork child's stores, which its parent must
+    /// see). Recorded on write-TLB fills and kernel-side writes only: off the hot path.
+    written: Option<hashbrown::HashSet<u64>>,
 }
 
 impl Default for AddressSpace {
@@ -189,6 +192,7 @@ impl Clone for AddressSpace {
             tlb_w: Box::new([TLB_EMPTY; TLB_SIZE]),
             stale_code: Vec::new(),
             mmap_top: self.mmap_top,
+            written: None,
         }
     }
 }
@@ -207,6 +211,7 @@ impl AddressSpace {
             tlb_w: Box::new([TLB_EMPTY; TLB_SIZE]),
             stale_code: Vec::new(),
             mmap_top: 0x7fff_f7ff_f000,
+            written: None,
         }
     }
 
@@ -221,6 +226,20 @@ impl AddressSpace {
             return Err(MemError::Invalid);
         }
         Ok(end)
+    }
+
+    /// Starts recording which pages are written from now on. The write TLB is emptied so
+    /// that every page's first store takes the slow path, which records it.
+    pub fn track_writes(&mut self) {
+        self.tlb_w.fill(TLB_EMPTY);
+        self.written = Some(Default::default());
+    }
+
+    /// The pages written since `track_writes` (sorted), ending the tracking.
+    pub fn take_written(&mut self) -> Vec<u64> {
+        let mut v: Vec<u64> = self.written.take().map(|w| w.into_iter().collect()).unwrap_or_default();
+        v.sort_unstable();
+        v
     }
 
     fn flush_tlb(&mut self) {
@@ -493,6 +512,9 @@ impl AddressSpace {
     #[inline(never)]
     pub(crate) fn tlb_fill_write(&mut self, vpn: u64) -> Result<(*mut u8, bool), Fault> {
         let host = self.frame(vpn, Access::Write)?;
+        if let Some(w) = &mut self.written {
+            w.insert(vpn);
+        }
         let p = self.pages.get_mut(&vpn).expect("page just found");
         if p.code {
             p.code = false;
@@ -600,6 +622,9 @@ impl AddressSpace {
             let a = addr + done as u64;
             let off = (a & PAGE_MASK) as usize;
             let n = (PAGE_SIZE as usize - off).min(data.len() - done);
+            if let Some(w) = &mut self.written {
+                w.insert(a >> 12);
+            }
             let p = self.pages.get_mut(&(a >> 12)).expect("range checked");
             if p.code {
                 p.code = false;

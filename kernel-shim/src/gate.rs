@@ -264,34 +264,34 @@ pub fn instant() -> Instant {
     })
 }
 
-/// Sleeps the whole process for (s, ns). Deterministic mode moves the clock instead and
-/// returns true if the virtual timer fired meanwhile (the sleep is interrupted).
-pub fn sleep(s: i64, ns: i64) -> bool {
+/// Sleeps the whole process for (s, ns) or until a signal arrives; returns the time left.
+/// Deterministic mode moves the clock instead, up to the virtual timer if it is due first.
+pub fn sleep_interruptible(s: i64, ns: i64) -> (i64, i64) {
     let want = (s.max(0) as u64).saturating_mul(1_000_000_000).saturating_add(ns.max(0) as u64);
     let det = with(|g| {
         let now = match &g.mode {
             Mode::Det(d) => det_now_ns(g, d),
-            Mode::Replay(_) => return Some(false),
+            Mode::Replay(_) => return Some(0),
             _ => return None,
         };
         let Mode::Det(d) = &mut g.mode else { return None };
         match d.timer {
             Some((deadline, _)) if deadline < now + want => {
-                d.skipped += deadline.saturating_sub(now);
+                let slept = deadline.saturating_sub(now);
+                d.skipped += slept;
                 fire_timer(d, deadline);
-                Some(true)
+                Some(want - slept)
             }
             _ => {
                 d.skipped += want;
-                Some(false)
+                Some(0)
             }
         }
     });
-    if let Some(interrupted) = det {
-        return interrupted;
+    match det {
+        Some(left) => ((left / 1_000_000_000) as i64, (left % 1_000_000_000) as i64),
+        None => host::sleep_interruptible(s, ns),
     }
-    host::sleep(s, ns);
-    false
 }
 
 fn fire_timer(d: &mut Det, deadline: u64) {
@@ -577,12 +577,9 @@ pub fn signals_pending() -> bool {
 }
 
 /// Takes the signals from outside: Linux signal bits, and for SIGCHLD (pid, si_code,
-/// si_status) of the child.
+/// si_status) of the child. (Record and replay log what they raised: see
+/// `replay::syscall::collect`.)
 pub fn take_signals() -> (u64, (i32, i32, i32)) {
-    let now = icount();
-    if let Some(r) = with_player(|p| p.take_signal(now)) {
-        return r;
-    }
     let mut bits = host::take_pending_signals();
     let child = if bits & (1 << (crate::abi::signal::SIGCHLD - 1)) != 0 {
         let (h, code, status) = host::last_child();
@@ -595,9 +592,6 @@ pub fn take_signals() -> (u64, (i32, i32, i32)) {
             bits |= std::mem::take(&mut d.fired);
         }
     });
-    if bits != 0 {
-        with_recorder(|r| r.signal(now, bits, child));
-    }
     (bits, child)
 }
 
@@ -653,8 +647,9 @@ pub fn idle_until(until: Option<Instant>) {
     match until {
         None => host::wait_for_signal(),
         Some(d) => {
-            let ms = d.saturating_duration_since(Instant::now()).as_millis().min(i32::MAX as u128) as i64;
-            host::sleep(0, ms * 1_000_000);
+            // A signal or timer wake-up ends the sleep early.
+            let ns = d.saturating_duration_since(Instant::now()).as_nanos().min(i64::MAX as u128) as i64;
+            host::sleep_interruptible(ns / 1_000_000_000, ns % 1_000_000_000);
         }
     }
 }

@@ -16,6 +16,8 @@ use std::path::PathBuf;
 #[derive(Clone, Debug, Default)]
 pub struct Config {
     pub sysroot: Option<PathBuf>,
+    /// `sysroot` is a jail (`--chroot`): nothing resolves outside it.
+    pub jail: bool,
     pub trace: TraceOptions,
     /// Real, deterministic, recorded or replayed (see `gate`).
     pub world: gate::World,
@@ -98,6 +100,11 @@ pub struct Process {
     pub(crate) comm: Vec<u8>,
     /// The vDSO's address range: syscalls made from it are vDSO calls.
     pub(crate) vdso: Option<(u64, u64)>,
+    /// In a vfork child: the host pipe to the parent, which waits for this process's
+    /// memory writes until it execs or exits (see `sys/fork.rs`).
+    pub(crate) vfork_parent: Option<i32>,
+    /// POSIX timers (timer_create).
+    pub(crate) timers: crate::sys::timer::Timers,
     /// What the user asked to see, and where it goes.
     pub(crate) trace: Trace,
 }
@@ -114,8 +121,14 @@ impl Process {
         let trace = Trace::new(cfg.trace.clone())
             .map_err(|e| SpawnError::TraceFile(cfg.trace.file.clone().unwrap_or_default(), e))?;
         gate::init(&cfg.world, program, &argv, &envp).map_err(SpawnError::Log)?;
-        let sysroot = Sysroot::new(cfg.sysroot.clone());
-        let cwd = gate::start_cwd();
+        let (sysroot, cwd) = match &cfg.sysroot {
+            // A jail starts at its root, as chroot(8) does.
+            Some(root) if cfg.jail => {
+                let _ = host::chdir(root.as_os_str().as_encoded_bytes());
+                (Sysroot::jail(root.clone()), b"/".to_vec())
+            }
+            _ => (Sysroot::new(cfg.sysroot.clone()), gate::start_cwd()),
+        };
         let img = exec::load_program(&sysroot, &cwd, program, argv, envp).map_err(SpawnError::Load)?;
         let mut p = Process {
             cpu: Cpu::new(AddressSpace::new()),
@@ -141,6 +154,8 @@ impl Process {
             outcome: None,
             comm: Vec::new(),
             vdso: None,
+            vfork_parent: None,
+            timers: Default::default(),
             trace,
         };
         for sig in host::inherited_ignored() {
@@ -179,6 +194,7 @@ impl Process {
     /// Runs the guest until it exits or dies.
     pub fn run(&mut self) -> Outcome {
         host::install_signal_forwarding();
+        crate::trace::started(self);
         loop {
             // The gate may need the CPU to stop before the thread's slice ends (a virtual
             // timer, a recorded asynchronous event).
@@ -199,11 +215,16 @@ impl Process {
             }
             if self.need_switch && self.outcome.is_none() {
                 self.schedule();
+                if self.trace.opts.strace {
+                    crate::trace::strace::switched(self);
+                }
             }
             if self.signals.pending != 0 || gate::signals_pending() {
                 self.deliver_pending();
             }
             if let Some(o) = self.outcome.take() {
+                self.release_vfork_parent();
+                crate::trace::ended(self, &o);
                 self.report_stats();
                 gate::finish(match &o {
                     Outcome::Exited(c) => crate::replay::End::Exited(*c),

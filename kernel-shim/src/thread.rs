@@ -76,6 +76,14 @@ impl Thread {
 }
 
 impl Process {
+    /// Every thread is leaving (exit_group, execve): each one's robust futexes are
+    /// released, as Linux does when it tears the threads down.
+    pub(crate) fn exit_all_robust_lists(&mut self) {
+        for i in 0..self.threads.len() {
+            crate::sys::futex::exit_robust_list(self, i);
+        }
+    }
+
     pub(crate) fn cur(&self) -> &Thread {
         &self.threads[self.cur]
     }
@@ -158,8 +166,10 @@ impl Process {
         }
     }
 
-    /// Removes the current thread (its `exit`), doing the CLONE_CHILD_CLEARTID handshake.
+    /// Removes the current thread (its `exit`), releasing its robust futexes and doing the
+    /// CLONE_CHILD_CLEARTID handshake.
     pub(crate) fn exit_thread(&mut self) {
+        crate::sys::futex::exit_robust_list(self, self.cur);
         let ctid = self.cur().clear_child_tid;
         if ctid != 0 {
             let _ = self.cpu.mem.write(ctid, &0u32.to_le_bytes());

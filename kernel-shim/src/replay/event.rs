@@ -99,11 +99,10 @@ pub enum Event {
         rip: u64,
         regs: u32,
     },
-    /// Signals from outside, taken at this instruction count.
+    /// Signals from outside (the host, timers) made pending at this instruction count.
     Signal {
         icount: u64,
-        bits: u64,
-        child: (i32, i32, i32),
+        raised: Vec<SigRec>,
     },
     /// The scheduler woke threads at this point: (thread index, rax, rip).
     Wakes {
@@ -118,6 +117,31 @@ fn vecs(e: &mut Enc, v: &[Vec<u8>]) {
     for s in v {
         e.bytes(s);
     }
+}
+
+fn sigs(e: &mut Enc, v: &[SigRec]) {
+    e.uv(v.len() as u64);
+    for r in v {
+        e.iv(r.signo as i64).iv(r.code as i64).uv(r.addr).iv(r.pid as i64);
+        e.uv(r.uid as u64).iv(r.status as i64).u8(r.value as u8);
+    }
+}
+
+fn read_sigs(d: &mut Dec) -> DecResult<Vec<SigRec>> {
+    let n = d.count()?;
+    (0..n)
+        .map(|_| {
+            Ok(SigRec {
+                signo: d.iv()? as i32,
+                code: d.iv()? as i32,
+                addr: d.uv()?,
+                pid: d.iv()? as i32,
+                uid: d.uv()? as u32,
+                status: d.iv()? as i32,
+                value: d.u8()? != 0,
+            })
+        })
+        .collect()
 }
 
 fn read_vecs(d: &mut Dec) -> DecResult<Vec<Vec<u8>>> {
@@ -164,11 +188,7 @@ impl Event {
                                 }
                             };
                         }
-                        e.uv(x.raised.len() as u64);
-                        for r in &x.raised {
-                            e.iv(r.signo as i64).iv(r.code as i64).uv(r.addr).iv(r.pid as i64);
-                            e.uv(r.uid as u64).iv(r.status as i64).u8(r.value as u8);
-                        }
+                        sigs(&mut e, &x.raised);
                     }
                 }
             }
@@ -205,8 +225,9 @@ impl Event {
             Event::Check { icount, rip, regs } => {
                 e.u8(b'C').uv(*icount).uv(*rip).uv(*regs as u64);
             }
-            Event::Signal { icount, bits, child } => {
-                e.u8(b'G').uv(*icount).uv(*bits).iv(child.0 as i64).iv(child.1 as i64).iv(child.2 as i64);
+            Event::Signal { icount, raised } => {
+                e.u8(b'G').uv(*icount);
+                sigs(&mut e, raised);
             }
             Event::Wakes { site, changes } => {
                 e.u8(b'W').u8(*site).uv(changes.len() as u64);
@@ -272,17 +293,7 @@ impl Event {
                             _ => return Err("bad descriptor change"),
                         });
                     }
-                    for _ in 0..d.count()? {
-                        x.raised.push(SigRec {
-                            signo: i32v(&mut d)?,
-                            code: i32v(&mut d)?,
-                            addr: d.uv()?,
-                            pid: i32v(&mut d)?,
-                            uid: d.uv()? as u32,
-                            status: i32v(&mut d)?,
-                            value: d.u8()? != 0,
-                        });
-                    }
+                    x.raised = read_sigs(&mut d)?;
                     s.effect = Some(x);
                 }
                 Event::Syscall(s)
@@ -305,11 +316,7 @@ impl Event {
                 _ => Err(i32v(&mut d)?),
             }),
             b'C' => Event::Check { icount: d.uv()?, rip: d.uv()?, regs: d.uv()? as u32 },
-            b'G' => Event::Signal {
-                icount: d.uv()?,
-                bits: d.uv()?,
-                child: (i32v(&mut d)?, i32v(&mut d)?, i32v(&mut d)?),
-            },
+            b'G' => Event::Signal { icount: d.uv()?, raised: read_sigs(&mut d)? },
             b'W' => {
                 let site = d.u8()?;
                 let n = d.count()?;
@@ -363,7 +370,10 @@ mod tests {
             Event::Values(vec![1, u64::MAX]),
             Event::Elf(Err((2, "nope".into()))),
             Event::Mapping(Ok((Hash::of(b"x"), 1, 2))),
-            Event::Signal { icount: 5, bits: 1 << 13, child: (3, 1, 0) },
+            Event::Signal {
+                icount: 5,
+                raised: vec![SigRec { signo: 17, pid: 3, code: 1, ..Default::default() }],
+            },
             Event::Check { icount: 1 << 40, rip: 0x401000, regs: 0xdead_beef },
             Event::Wakes { site: 1, changes: vec![(1, 0, 0x400000)] },
             Event::End(End::Signaled(9)),

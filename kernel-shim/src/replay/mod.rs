@@ -223,8 +223,8 @@ impl Recorder {
         self.push(&Event::Check { icount, rip, regs });
     }
 
-    pub(crate) fn signal(&mut self, icount: u64, bits: u64, child: (i32, i32, i32)) {
-        self.push(&Event::Signal { icount, bits, child });
+    pub(crate) fn signal(&mut self, icount: u64, raised: Vec<event::SigRec>) {
+        self.push(&Event::Signal { icount, raised });
     }
 
     pub(crate) fn wakes(&mut self, site: u8, changes: Vec<(u32, u64, u64)>) {
@@ -500,19 +500,13 @@ impl Player {
         }
     }
 
-    pub(crate) fn take_signal(&mut self, now: u64) -> (u64, (i32, i32, i32)) {
+    /// The signals recorded as arriving at `now`.
+    pub(crate) fn take_signal(&mut self, now: u64) -> Vec<event::SigRec> {
         if !self.signal_at(now) {
-            return (0, (0, 0, 0));
+            return Vec::new();
         }
         match self.next("a signal") {
-            Event::Signal { bits, child, .. } => {
-                let child = (
-                    self.children.iter().find(|c| c.0 == child.0).map_or(child.0, |c| c.0),
-                    child.1,
-                    child.2,
-                );
-                (bits, child)
-            }
+            Event::Signal { raised, .. } => raised,
             e => self.unexpected("a signal", &e),
         }
     }
@@ -675,7 +669,7 @@ fn dump_event(ev: &Event, out: &mut dyn Write) -> std::io::Result<()> {
                         }
                     }
                     for r in &x.raised {
-                        writeln!(out, "    raised signal {}", r.signo)?;
+                        writeln!(out, "    raised {}", crate::abi::signal::name(r.signo))?;
                     }
                 }
             }
@@ -687,7 +681,10 @@ fn dump_event(ev: &Event, out: &mut dyn Write) -> std::io::Result<()> {
         Event::Head(r) => writeln!(out, "read script head: {:?}", r.as_ref().map(|b| show(b)))?,
         Event::Mapping(Ok((h, _, _))) => writeln!(out, "map file contents {}", h.hex())?,
         Event::Mapping(Err(e)) => writeln!(out, "map file failed: errno {e}")?,
-        Event::Signal { icount, bits, .. } => writeln!(out, "@{icount} signals {bits:#x}")?,
+        Event::Signal { icount, raised } => {
+            let s: Vec<String> = raised.iter().map(|r| crate::abi::signal::name(r.signo)).collect();
+            writeln!(out, "@{icount} signals {}", s.join(" "))?
+        }
         Event::Check { icount, rip, regs } => {
             writeln!(out, "@{icount} checkpoint rip {rip:#x} registers {regs:08x}")?
         }

@@ -77,6 +77,41 @@ pub(crate) fn checkpoint(p: &mut Process) {
     }
 }
 
+/// Signals from outside (the host, due timers): `f` collects them normally; recording
+/// logs what it made pending, replay raises that at the same instruction.
+pub(crate) fn collect(p: &mut Process, f: fn(&mut Process)) {
+    let now = gate::icount();
+    if gate::replaying() {
+        for info in gate::with_player(|pl| pl.take_signal(now)).unwrap_or_default() {
+            p.raise(info);
+        }
+        return;
+    }
+    let before = p.signals.pending;
+    gate::set_quiet(true);
+    f(p);
+    gate::set_quiet(false);
+    let raised = newly_pending(p, before);
+    if !raised.is_empty() {
+        gate::with_recorder(|r| r.signal(now, raised));
+    }
+}
+
+/// The signals that became pending since `before`, with their siginfo.
+fn newly_pending(p: &Process, before: u64) -> Vec<SigInfo> {
+    let pending = p.signals.pending;
+    (1..=64)
+        .filter(|&s| (pending & !before) & bit(s) != 0)
+        .map(|s| {
+            if s >= 32 {
+                p.signals.rt_queue[s as usize].back().copied().unwrap_or(SigInfo::kernel(s))
+            } else {
+                p.signals.info[s as usize]
+            }
+        })
+        .collect()
+}
+
 /// Serves the guest's syscall while recording or replaying.
 pub(crate) fn dispatch(p: &mut Process) {
     let r = &p.cpu.regs;
@@ -112,17 +147,7 @@ pub(crate) fn dispatch(p: &mut Process) {
     gate::set_quiet(false);
     let writes = gate::capture_writes(false).unwrap_or_default();
     let pending = p.signals.pending;
-    let raised = (0..64)
-        .map(|i| i + 1)
-        .filter(|&s| (pending & !pending_before) & bit(s) != 0)
-        .map(|s| {
-            if s >= 32 {
-                p.signals.rt_queue[s as usize].back().copied().unwrap_or(SigInfo::kernel(s))
-            } else {
-                p.signals.info[s as usize]
-            }
-        })
-        .collect();
+    let raised = newly_pending(p, pending_before);
     let park = if p.need_switch && !p.cur_saved {
         match p.cur().wait {
             Wait::Fd { .. } => 1,
@@ -180,6 +205,9 @@ fn apply(p: &mut Process, nr: u64, a: &[u64; 6], x: Effect) {
     if p.trace.opts.stats {
         p.trace.stats.syscall(nr);
     }
+    // --strace shows replayed syscalls as it shows served ones.
+    let call = p.trace.syscalls.then(|| crate::trace::strace::enter(p, nr, a));
+    let entry_rip = p.cpu.rip;
     echo_output(p, nr, a, x.rax as i64);
     for (addr, data) in &x.writes {
         let _ = p.cpu.mem.write(*addr, data);
@@ -215,6 +243,17 @@ fn apply(p: &mut Process, nr: u64, a: &[u64; 6], x: Effect) {
         2 => p.park(Wait::Sleep { deadline: far_future() }),
         3 => p.park(Wait::Retry { at: far_future() }),
         _ => {}
+    }
+    if let Some(c) = call {
+        if x.park != 0 {
+            crate::trace::strace::parked(p, c);
+        } else if x.rip != entry_rip {
+            crate::trace::strace::restart(p, c);
+        } else {
+            let v = x.rax as i64;
+            let res = if (-4095..0).contains(&v) { Err(-v as i32) } else { Ok(x.rax) };
+            crate::trace::syscall_done(p, c, &res);
+        }
     }
     reap(p, nr, a, x.rax as i64);
 }

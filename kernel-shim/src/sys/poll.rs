@@ -105,7 +105,7 @@ fn wait_timeout(ms: i32) {
             }
         }
     }
-    crate::gate::sleep(ms as i64 / 1000, (ms as i64 % 1000) * 1_000_000);
+    crate::gate::sleep_interruptible(ms as i64 / 1000, (ms as i64 % 1000) * 1_000_000);
 }
 
 fn do_poll(p: &mut Process, addr: u64, n: u64, timeout_ms: i32) -> SysResult {

@@ -77,6 +77,11 @@ impl Json {
         j
     }
 
+    /// An object without a `type` key (for nesting with [`Json::raw`]).
+    pub fn object() -> Json {
+        Json { buf: String::from("{") }
+    }
+
     fn key(&mut self, k: &str) {
         if self.buf.len() > 1 {
             self.buf.push(',');
@@ -107,6 +112,20 @@ impl Json {
     pub fn unum(mut self, k: &str, v: u64) -> Json {
         self.key(k);
         self.buf.push_str(&v.to_string());
+        self
+    }
+
+    /// An array of strings.
+    pub fn str_array(mut self, k: &str, v: &[String]) -> Json {
+        self.key(k);
+        self.buf.push('[');
+        for (i, s) in v.iter().enumerate() {
+            if i > 0 {
+                self.buf.push(',');
+            }
+            escape_into(&mut self.buf, s.as_bytes());
+        }
+        self.buf.push(']');
         self
     }
 

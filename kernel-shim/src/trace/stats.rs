@@ -10,6 +10,8 @@ pub struct Stats {
     pub(crate) past_blocks: u64,
     /// Syscalls by number (index = syscall number).
     syscalls: Vec<u64>,
+    /// Failed syscalls by number.
+    errors: Vec<u64>,
 }
 
 /// The counters of the image running now, taken from its CPU.
@@ -21,7 +23,13 @@ pub struct Current {
 
 impl Stats {
     pub fn new() -> Stats {
-        Stats { start: Instant::now(), past_instructions: 0, past_blocks: 0, syscalls: Vec::new() }
+        Stats {
+            start: Instant::now(),
+            past_instructions: 0,
+            past_blocks: 0,
+            syscalls: Vec::new(),
+            errors: Vec::new(),
+        }
     }
 
     pub fn syscall(&mut self, nr: u64) {
@@ -33,6 +41,22 @@ impl Stats {
             self.syscalls.resize(i + 1, 0);
         }
         self.syscalls[i] += 1;
+    }
+
+    /// A syscall returned; failures are counted by name.
+    pub fn result(&mut self, nr: u64, failed: bool) {
+        let i = nr as usize;
+        if !failed || i >= 1024 {
+            return;
+        }
+        if self.errors.len() <= i {
+            self.errors.resize(i + 1, 0);
+        }
+        self.errors[i] += 1;
+    }
+
+    fn errors_of(&self, nr: u64) -> u64 {
+        self.errors.get(nr as usize).copied().unwrap_or(0)
     }
 
     /// An execve replaces the image: keep what the old one counted.
@@ -61,6 +85,11 @@ impl Stats {
         let total: u64 = by_count.iter().map(|x| x.1).sum();
         if sink.is_json() {
             let calls: Vec<String> = by_count.iter().map(|(n, c)| format!("\"{}\":{c}", name(*n))).collect();
+            let errors: Vec<String> = by_count
+                .iter()
+                .filter(|(n, _)| self.errors_of(*n) > 0)
+                .map(|(n, _)| format!("\"{}\":{}", name(*n), self.errors_of(*n)))
+                .collect();
             sink.line(
                 &Json::new("stats")
                     .num("pid", pid as i64)
@@ -68,6 +97,7 @@ impl Stats {
                     .unum("blocks_decoded", blocks)
                     .unum("syscalls", total)
                     .raw("syscalls_by_name", &format!("{{{}}}", calls.join(",")))
+                    .raw("syscall_errors_by_name", &format!("{{{}}}", errors.join(",")))
                     .raw("wall_seconds", &format!("{wall:.6}"))
                     .raw("mips", &format!("{mips:.1}"))
                     .unum("guest_resident_bytes", cur.guest_resident)
@@ -86,7 +116,10 @@ impl Stats {
             format!("  syscalls          {total}"),
         ];
         for (n, c) in by_count {
-            out.push(format!("    {:<18}{c}", name(n)));
+            match self.errors_of(n) {
+                0 => out.push(format!("    {:<18}{c}", name(n))),
+                e => out.push(format!("    {:<18}{c:<8}({e} failed)", name(n))),
+            }
         }
         sink.line(&out.join("\n"));
     }
