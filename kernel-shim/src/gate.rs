@@ -159,8 +159,8 @@ pub(crate) fn with_player<R>(f: impl FnOnce(&mut Player) -> R) -> Option<R> {
 
 /// Recording: values crossing the gate inside `f` are part of a recorded syscall's
 /// effect and are not logged separately.
-pub(crate) fn set_quiet(q: bool) {
-    with(|g| g.quiet = q);
+pub(crate) fn set_quiet(q: bool) -> bool {
+    with(|g| std::mem::replace(&mut g.quiet, q))
 }
 
 // ---- instruction count: the clock of deterministic mode and of async events ----

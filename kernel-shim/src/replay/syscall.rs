@@ -88,9 +88,10 @@ pub(crate) fn collect(p: &mut Process, f: fn(&mut Process)) {
         return;
     }
     let before = p.signals.pending;
-    gate::set_quiet(true);
+    // Inside a recorded syscall, its own record carries what this raises.
+    let outer = gate::set_quiet(true);
     f(p);
-    gate::set_quiet(false);
+    gate::set_quiet(outer);
     let raised = newly_pending(p, before);
     if !raised.is_empty() {
         gate::with_recorder(|r| r.signal(now, raised));
