@@ -161,6 +161,21 @@ fn replay_reproduces_a_run_whose_world_changed() {
     assert!(text.contains("stdin recorded stdin") && text.contains("input recorded input"), "{text}");
     // A command line given with --replay must be the recorded one.
     let log = dir.join("log").display().to_string();
+    // Replay combines with --strace: the replayed syscalls are shown as the recorded ones.
+    let strace_of = |opts: &[&str], cmd: &[&str], out: &str| {
+        let f = dir.join(out);
+        let fs = f.display().to_string();
+        let o = run_emu_with(&[opts, &["--strace", "--trace-file", &fs]].concat(), cmd, Some(&stdin));
+        ok(&o, out);
+        std::fs::read_to_string(&f).unwrap()
+    };
+    let log2 = dir.join("log2").display().to_string();
+    write(&input, "recorded input\n");
+    let recorded = strace_of(&["--record", &log2], &[&prog, &input.display().to_string()], "rec.strace");
+    std::fs::remove_file(&input).unwrap();
+    let replayed = strace_of(&["--replay", &log2], &[], "rep.strace");
+    assert!(recorded.contains("getrandom(") && recorded.contains("clone("), "{recorded}");
+    assert_eq!(recorded, replayed);
     let o = run_emu_with(&["--replay", &log], &[&prog, "/elsewhere"], None);
     assert_eq!(o.status, Status::Exit(2), "{}", o.stderr_text());
 }

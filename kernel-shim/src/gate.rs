@@ -84,6 +84,9 @@ struct Gate {
     quiet: bool,
     /// Guest memory written by the syscall being recorded.
     writes: Option<Vec<(u64, Vec<u8>)>>,
+    /// Record/replay: the count of writes to emu's stdout/stderr, shared by the process
+    /// tree (it orders the output of replayed processes as recorded).
+    output_seq: Option<&'static std::sync::atomic::AtomicU64>,
 }
 
 thread_local! {
@@ -118,8 +121,9 @@ pub fn init(
         }
         World::Replay { dir, program } => Mode::Replay(Player::open_root(dir, program.clone())?),
     };
+    let output_seq = matches!(mode, Mode::Record(_) | Mode::Replay(_)).then(host::shared_counter).flatten();
     with(|g| {
-        *g = Gate { mode, start: Some(Instant::now()), ..Default::default() };
+        *g = Gate { mode, start: Some(Instant::now()), output_seq, ..Default::default() };
     });
     Ok(())
 }
@@ -155,6 +159,11 @@ pub(crate) fn with_player<R>(f: impl FnOnce(&mut Player) -> R) -> Option<R> {
         Mode::Replay(p) => Some(f(p)),
         _ => None,
     })
+}
+
+/// The process tree's count of writes to emu's stdout/stderr (record and replay).
+pub(crate) fn output_seq() -> Option<&'static std::sync::atomic::AtomicU64> {
+    with(|g| g.output_seq)
 }
 
 /// Recording: values crossing the gate inside `f` are part of a recorded syscall's

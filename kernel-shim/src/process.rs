@@ -158,6 +158,7 @@ impl Process {
             timers: Default::default(),
             trace,
         };
+        crate::replay::syscall::note_stdio(&p);
         for sig in host::inherited_ignored() {
             p.signals.actions[sig as usize].handler = crate::signal::SIG_IGN;
         }

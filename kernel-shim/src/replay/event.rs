@@ -64,6 +64,9 @@ pub struct Effect {
     pub cleared: u64,
     /// The thread parked: 0 no, 1 on a descriptor, 2 sleeping, 3 retrying later.
     pub park: u8,
+    /// A write to emu's stdout/stderr: its place (from 1) among all such writes of the
+    /// process tree, so that replayed processes print in the recorded order. 0: none.
+    pub ticket: u64,
 }
 
 /// One syscall: where it was made (the divergence check) and, for outside-world
@@ -167,7 +170,7 @@ impl Event {
                         e.u8(0);
                     }
                     Some(x) => {
-                        e.u8(1).uv(x.rax).uv(x.rip).u8(x.park).uv(x.cleared);
+                        e.u8(1).uv(x.rax).uv(x.rip).u8(x.park).uv(x.cleared).uv(x.ticket);
                         e.uv(x.writes.len() as u64);
                         for (a, b) in &x.writes {
                             e.uv(*a).bytes(b);
@@ -271,6 +274,7 @@ impl Event {
                         rip: d.uv()?,
                         park: d.u8()?,
                         cleared: d.uv()?,
+                        ticket: d.uv()?,
                         ..Default::default()
                     };
                     for _ in 0..d.count()? {
@@ -365,6 +369,7 @@ mod tests {
                     raised: vec![SigRec { signo: 13, ..Default::default() }],
                     cleared: 0,
                     park: 1,
+                    ticket: 7,
                 }),
             }),
             Event::Values(vec![1, u64::MAX]),

@@ -21,7 +21,36 @@ use crate::signal::{bit, SigInfo};
 use crate::thread::Wait;
 use crate::{gate, host, Process};
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
+use std::sync::atomic::Ordering;
+
+thread_local! {
+    /// The open file descriptions of emu's own stdout and stderr (the guest's first fds 1
+    /// and 2): writes to them are numbered across the process tree.
+    static STDIO: RefCell<Vec<Weak<RefCell<OpenFile>>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Notes which descriptions are emu's stdout and stderr (at spawn).
+pub(crate) fn note_stdio(p: &Process) {
+    let v = (1..3).filter_map(|fd| p.fds.get(fd).ok().map(|e| Rc::downgrade(&e.file))).collect();
+    STDIO.with(|s| *s.borrow_mut() = v);
+}
+
+fn is_stdio(p: &Process, fd: u64) -> bool {
+    let Ok(f) = p.fds.file(fd as i32 as i64) else { return false };
+    STDIO.with(|s| s.borrow().iter().any(|w| std::ptr::eq(w.as_ptr(), Rc::as_ptr(&f))))
+}
+
+/// Replay: waits (a bounded time) until the writes numbered before `ticket` are done.
+fn wait_turn(ticket: u64) {
+    let Some(seq) = gate::output_seq() else { return };
+    let start = std::time::Instant::now();
+    // A process that departed from the recording may never write its turn: give up
+    // waiting after a while rather than hang.
+    while seq.load(Ordering::Acquire) + 1 < ticket && start.elapsed() < std::time::Duration::from_secs(2) {
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    }
+}
 
 /// Syscalls replay re-executes (see the module doc).
 fn internal(p: &Process, nr: u64, a: &[u64; 6]) -> bool {
@@ -159,7 +188,14 @@ pub(crate) fn dispatch(p: &mut Process) {
     } else {
         0
     };
+    let ticket = match (gate::output_seq(), nr) {
+        (Some(seq), 1 | 18 | 20) if (p.cpu.regs[0] as i64) > 0 && is_stdio(p, args[0]) => {
+            seq.fetch_add(1, Ordering::AcqRel) + 1
+        }
+        _ => 0,
+    };
     let effect = Effect {
+        ticket,
         rax: p.cpu.regs[0],
         rip: p.cpu.rip,
         writes,
@@ -209,7 +245,13 @@ fn apply(p: &mut Process, nr: u64, a: &[u64; 6], x: Effect) {
     // --strace shows replayed syscalls as it shows served ones.
     let call = p.trace.syscalls.then(|| crate::trace::strace::enter(p, nr, a));
     let entry_rip = p.cpu.rip;
+    if x.ticket != 0 {
+        wait_turn(x.ticket);
+    }
     echo_output(p, nr, a, x.rax as i64);
+    if let (Some(seq), true) = (gate::output_seq(), x.ticket != 0) {
+        seq.fetch_max(x.ticket, Ordering::AcqRel);
+    }
     for (addr, data) in &x.writes {
         let _ = p.cpu.mem.write(*addr, data);
     }
