@@ -2,6 +2,7 @@
 //! the program, and end the way the guest ended (same exit status, or the same signal).
 
 use clap::Parser;
+use emu_kernel::gate::World;
 use emu_kernel::trace::TraceOptions;
 use emu_kernel::{Config, Outcome, Process};
 use std::ffi::OsString;
@@ -105,13 +106,40 @@ struct Cli {
     #[arg(long = "profile", value_name = "FILE")]
     profile: Option<PathBuf>,
 
+    /// Closed world: virtual time from a fixed epoch advancing with guest instructions,
+    /// seeded randomness, pids from 1000, fixed uname; same inputs give the same run
+    #[arg(long = "deterministic", conflicts_with_all = ["record", "replay"])]
+    deterministic: bool,
+
+    /// Seed of --deterministic's randomness (getrandom, AT_RANDOM, /dev/urandom)
+    #[arg(long = "seed", value_name = "N", default_value_t = 0, requires = "deterministic")]
+    seed: u64,
+
+    /// Run normally and record everything that crossed from the outside world into the
+    /// log directory DIR (one stream per process, file contents under DIR/blobs)
+    #[arg(long = "record", value_name = "DIR", conflicts_with = "replay")]
+    record: Option<PathBuf>,
+
+    /// Re-execute the run recorded in DIR from the log alone (PROGRAM and ARGS, if given,
+    /// must match the recording)
+    #[arg(long = "replay", value_name = "DIR")]
+    replay: Option<PathBuf>,
+
+    /// Print the replay log in DIR readably and exit
+    #[arg(long = "dump-log", value_name = "DIR", conflicts_with_all = ["record", "replay"])]
+    dump_log: Option<PathBuf>,
+
     /// The x86-64 Linux program to run, then the arguments passed to it untouched
-    #[arg(value_name = "PROGRAM [ARGS]", required = true)]
+    #[arg(value_name = "PROGRAM [ARGS]", required_unless_present_any = ["replay", "dump_log"])]
     command: Vec<OsString>,
 }
 
 /// Options that take a value, so that the value is not mistaken for PROGRAM.
 const VALUE_OPTS: &[&str] = &[
+    "--seed",
+    "--record",
+    "--replay",
+    "--dump-log",
     "-L",
     "--sysroot",
     "--chroot",
@@ -238,6 +266,67 @@ fn trace_options(cli: &Cli) -> Result<TraceOptions, String> {
     })
 }
 
+/// The program path, argv and environment from the command line.
+fn guest_command(cli: &Cli) -> (Vec<u8>, Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    let env = match guest_env(cli) {
+        Ok(e) => e,
+        Err(msg) => {
+            eprintln!("emu: {msg}");
+            std::process::exit(2);
+        }
+    };
+    let program = &cli.command[0];
+    let Some(path) = locate(program, &env, cli.chroot.as_ref()) else {
+        eprintln!("emu: {}: command not found", program.to_string_lossy());
+        std::process::exit(127);
+    };
+    let mut argv = vec![bytes(cli.argv0.as_deref().unwrap_or(program))];
+    argv.extend(cli.command[1..].iter().map(|a| bytes(a)));
+    (path, argv, env)
+}
+
+/// `--replay`: the program, argv and environment come from the log; a command given
+/// on the command line must be the recorded one.
+/// A PROGRAM whose contents differ from the recorded program's is run instead of it
+/// (`changed`), so that replay shows where the changed program departs from the recording.
+fn replayed_command(
+    cli: &Cli,
+    dir: &std::path::Path,
+    changed: &mut Option<PathBuf>,
+) -> (Vec<u8>, Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    let rec = match emu_kernel::replay::open(dir) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("emu: {e}");
+            std::process::exit(e.exit_status());
+        }
+    };
+    if !cli.command.is_empty() {
+        let given: Vec<Vec<u8>> = cli.command.iter().map(|a| bytes(a)).collect();
+        let program_matches = given[0] == rec.program
+            || rec.program.rsplit(|&b| b == b'/').next() == Some(&given[0][..])
+            || given[0] == rec.argv.first().cloned().unwrap_or_default();
+        if !program_matches || given[1..] != rec.argv.get(1..).unwrap_or_default()[..] {
+            eprintln!(
+                "emu: --replay: the log recorded `{}`, not the command given",
+                rec.argv.iter().map(|a| String::from_utf8_lossy(a)).collect::<Vec<_>>().join(" ")
+            );
+            std::process::exit(2);
+        }
+        let given_path = emu_kernel::path::bytes_to_path(&given[0]);
+        if let Ok(data) = std::fs::read(&given_path) {
+            if emu_kernel::replay::Hash::of(&data) != rec.program_hash {
+                eprintln!(
+                    "emu: --replay: {} differs from the recorded program; replaying against it",
+                    given_path.display()
+                );
+                *changed = Some(given_path);
+            }
+        }
+    }
+    (rec.program, rec.argv, rec.env)
+}
+
 fn main() {
     let all: Vec<OsString> = std::env::args_os().collect();
     let (mut emu_args, command) = split_at_program(&all);
@@ -267,12 +356,18 @@ fn main() {
         .parse_env("EMU_LOG")
         .init();
 
-    let env = match guest_env(&cli) {
-        Ok(e) => e,
-        Err(msg) => {
-            eprintln!("emu: {msg}");
-            std::process::exit(2);
+    if let Some(dir) = &cli.dump_log {
+        let mut out = std::io::stdout().lock();
+        if let Err(e) = emu_kernel::replay::dump(dir, &mut out) {
+            eprintln!("emu: {e}");
+            std::process::exit(e.exit_status());
         }
+        return;
+    }
+    let mut changed_program = None;
+    let (path, argv, env) = match &cli.replay {
+        Some(dir) => replayed_command(&cli, dir, &mut changed_program),
+        None => guest_command(&cli),
     };
     if let Some(j) = &cli.chroot {
         if !j.is_dir() {
@@ -280,13 +375,6 @@ fn main() {
             std::process::exit(2);
         }
     }
-    let program = &cli.command[0];
-    let Some(path) = locate(program, &env, cli.chroot.as_ref()) else {
-        eprintln!("emu: {}: command not found", program.to_string_lossy());
-        std::process::exit(127);
-    };
-    let mut argv = vec![bytes(cli.argv0.as_deref().unwrap_or(program))];
-    argv.extend(cli.command[1..].iter().map(|a| bytes(a)));
     let trace = match trace_options(&cli) {
         Ok(t) => t,
         Err(msg) => {
@@ -294,8 +382,17 @@ fn main() {
             std::process::exit(2);
         }
     };
+    let world = if let Some(dir) = &cli.replay {
+        World::Replay { dir: dir.clone(), program: changed_program }
+    } else if let Some(dir) = &cli.record {
+        World::Record { dir: dir.clone() }
+    } else if cli.deterministic {
+        World::Deterministic { seed: cli.seed }
+    } else {
+        World::Normal
+    };
     let jail = cli.chroot.is_some();
-    let cfg = Config { sysroot: cli.chroot.clone().or_else(|| cli.sysroot.clone()), jail, trace };
+    let cfg = Config { sysroot: cli.chroot.clone().or_else(|| cli.sysroot.clone()), jail, trace, world };
     let mut proc = match Process::spawn(&cfg, &path, argv, env) {
         Ok(p) => p,
         Err(e) => {

@@ -239,6 +239,41 @@ static void interrupt_sleep(void) {
            fired > 0, rem.tv_sec >= 1 && rem.tv_sec < 3);
 }
 
+/* SIGEV_THREAD: glibc runs the function in a thread of its own; its helper thread waits in
+ * sigwaitinfo for the SIGEV_THREAD_ID signal the kernel timer sends it. */
+static volatile int thread_calls;
+static pthread_mutex_t calls_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void on_thread_timer(union sigval v) {
+    pthread_mutex_lock(&calls_lock);
+    thread_calls += v.sival_int;
+    pthread_mutex_unlock(&calls_lock);
+}
+
+static void sigev_thread(void) {
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_THREAD;
+    ev.sigev_notify_function = on_thread_timer;
+    ev.sigev_value.sival_int = 1;
+    timer_t t;
+    if (timer_create(CLOCK_MONOTONIC, &ev, &t) != 0) {
+        printf("SIGEV_THREAD: timer_create: %s\n", strerror(errno));
+        return;
+    }
+    arm(t, 0, 5 * 1000000LL, 5 * 1000000LL);
+    int n;
+    do {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+        pthread_mutex_lock(&calls_lock);
+        n = thread_calls;
+        pthread_mutex_unlock(&calls_lock);
+    } while (n < 3);
+    timer_delete(t);
+    printf("SIGEV_THREAD: the function ran in a thread at least 3 times\n");
+}
+
 static void errors(void) {
     timer_t t;
     struct sigevent ev;
@@ -274,6 +309,7 @@ int main(void) {
     cputime();
     interrupt_read();
     interrupt_sleep();
+    sigev_thread();
     errors();
     return 0;
 }

@@ -200,14 +200,30 @@ pub(super) fn timer_getoverrun(p: &mut Process, a: &[u64; 6]) -> SysResult {
 
 pub(super) fn timer_delete(p: &mut Process, a: &[u64; 6]) -> SysResult {
     let i = find(p, a[0])?;
-    let t = p.timers.list.remove(i);
     // Its queued signal goes with it.
-    if let Some(q) = p.signals.rt_queue.get_mut(t.signo as usize) {
-        q.retain(|s| !(s.code == SI_TIMER && s.pid == t.id));
-        if q.is_empty() && t.signo >= 32 {
-            p.signals.pending &= !bit(t.signo);
+    if p.queued_timer_signal(i).is_some() {
+        let (id, sig) = (p.timers.list[i].id, p.timers.list[i].signo);
+        let mine = |s: &SigInfo| s.code == SI_TIMER && s.pid == id;
+        let gone = if sig >= 32 {
+            let q = &mut p.signals.rt_queue[sig as usize];
+            q.retain(|s| !mine(s));
+            q.is_empty()
+        } else {
+            true
+        };
+        if gone {
+            let me = p.running_tid();
+            match p.timers.list[i].notify {
+                Notify::Thread(tid) if Some(tid) != me => {
+                    if let Some(t) = p.threads.iter_mut().find(|t| t.tid == tid) {
+                        t.sig_pending &= !bit(sig);
+                    }
+                }
+                _ => p.signals.pending &= !bit(sig),
+            }
         }
     }
+    p.timers.list.remove(i);
     p.arm_timer_wakeup();
     Ok(0)
 }
@@ -220,8 +236,10 @@ impl Process {
             return None;
         }
         let matches = |s: &SigInfo| s.code == SI_TIMER && s.pid == id;
+        // The running thread's directed signals are in the process's set already.
+        let running = self.running_tid();
         let pending = self.signals.pending & bit(sig) != 0
-            || self.threads.iter().any(|t| t.sig_pending & bit(sig) != 0);
+            || self.threads.iter().any(|t| Some(t.tid) != running && t.sig_pending & bit(sig) != 0);
         if sig >= 32 {
             self.signals.rt_queue[sig as usize].iter_mut().find(|s| matches(s))
         } else {
@@ -289,7 +307,7 @@ impl Process {
         }
         self.timers.list[i].queued_overrun = Some(overrun);
         match t.notify {
-            Notify::Thread(tid) if tid != self.tid() => {
+            Notify::Thread(tid) if Some(tid) != self.running_tid() => {
                 let Some(k) = self.threads.iter().position(|th| th.tid == tid) else { return };
                 self.store_siginfo(info);
                 self.threads[k].sig_pending |= bit(t.signo);
@@ -300,9 +318,17 @@ impl Process {
             Notify::Thread(_) => {
                 self.store_siginfo(info);
                 self.signals.pending |= bit(t.signo);
+                self.cur_mut().sig_pending |= bit(t.signo);
             }
             _ => self.raise(info),
         }
+    }
+
+    /// The thread on the CPU, if any: timers also fire while emu schedules, when the
+    /// current thread's registers (and its own signals) are already saved.
+    fn running_tid(&self) -> Option<i32> {
+        let t = &self.threads[self.cur];
+        t.ctx.is_none().then_some(t.tid)
     }
 
     fn store_siginfo(&mut self, info: SigInfo) {
