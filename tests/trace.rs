@@ -376,10 +376,10 @@ fn crash_report_shows_last_instructions_and_map() {
 
     let o = Guest::new("roms/bin/crash.glibc").args(["segv"]).run_emu(&["--crash-report"]);
     let t = o.stderr_text();
-    let n = t.lines().filter(|l| l.starts_with("  0x")).count();
+    let n = t.lines().filter(|l| l.starts_with("emu: |   0x")).count();
     assert_eq!(n, 16, "{t}");
     // The last one is the faulting instruction.
-    let last = t.lines().rfind(|l| l.starts_with("  0x")).unwrap();
+    let last = t.lines().rfind(|l| l.starts_with("emu: |   0x")).unwrap();
     assert!(last.contains("crash.glibc!main+"), "{last}");
 
     let o = Guest::new("roms/bin/crash.glibc").args(["segv"]).run_emu(&["--crash-report=false"]);

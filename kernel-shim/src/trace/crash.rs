@@ -58,23 +58,24 @@ pub(crate) fn report(p: &mut Process, sig: i32) {
                 .end(),
         );
     } else {
-        // Framed like the `--maps` record, so that `emu: ` lines stay emu's own messages.
+        // Every line starts with `emu: ` (emu's own words, not the guest's stderr); the
+        // lines after the header with `emu: | `.
         let pid = crate::gate::pid();
         let at = syms.describe(p.cpu.rip);
-        lines.push(format!("--- emu crash report [pid {pid}]: {name} at {:#x} ({at}) ---", p.cpu.rip));
+        lines.push(format!("emu: crash report [pid {pid}]: {name} at {:#x} ({at})", p.cpu.rip));
         let what = if hooked {
             "last instructions executed"
         } else {
             "last instructions executed (the blocks before the fault; --crash-report keeps 16)"
         };
-        lines.push(format!("{what}:"));
+        lines.push(format!("emu: | {what}:"));
         for &a in &trail {
             let t = dis.at(&mut p.cpu, syms, a, 15);
-            lines.push(format!("  {a:#014x} {:<48} {}", t.loc, t.asm));
+            lines.push(format!("emu: |   {a:#014x} {:<48} {}", t.loc, t.asm));
         }
-        lines.push("memory map:".into());
+        lines.push("emu: | memory map:".into());
         for l in super::maps::text(&p.cpu.mem).lines() {
-            lines.push(format!("  {l}"));
+            lines.push(format!("emu: |   {l}"));
         }
     }
     drop(guard);
