@@ -97,7 +97,7 @@ struct Cli {
     watch_reads: bool,
 
     /// On a crash (SIGSEGV, SIGBUS, SIGILL, SIGFPE), print the last 16 instructions and the
-    /// memory map (=false turns the default, shorter report off)
+    /// memory map (default: on when any other trace output is asked for; =false turns it off)
     #[arg(long = "crash-report", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     crash_report: Option<bool>,
 

@@ -229,12 +229,7 @@ fn dies_of(prog: &str, args: &[&str], sig: &str) {
     assert_no_panic(prog, &o);
     let want = signal_number(sig).expect("known signal");
     assert_eq!(o.status, Status::Signal(want), "{prog} {args:?}: stderr {}", o.stderr_text());
-    // The crash report (issue 6, on by default) comes before, as `emu: crash report` and
-    // `emu: | ` lines.
-    let lines: Vec<String> = emu_lines(&o.stderr)
-        .into_iter()
-        .filter(|l| !l.starts_with("emu: crash report [pid ") && !l.starts_with("emu: | "))
-        .collect();
+    let lines = emu_lines(&o.stderr);
     assert_eq!(lines.len(), 1, "{prog}: expected one emu: line, got {lines:?}");
     assert!(lines[0].starts_with(&format!("emu: guest killed by {sig}")), "{prog}: emu said {:?}", lines[0]);
 }

@@ -367,7 +367,12 @@ fn crash_report_shows_last_instructions_and_map() {
     if !NATIVE {
         return;
     }
+    // A plain run keeps the one-line death report (tests/cli.rs checks it); any trace
+    // output asked for brings the crash report with it.
     let o = Guest::new("roms/bin/crash.glibc").args(["segv"]).run_emu(&[]);
+    assert_eq!(o.status, Status::Signal(11));
+    assert!(!o.stderr_text().contains("crash report"), "{}", o.stderr_text());
+    let o = Guest::new("roms/bin/crash.glibc").args(["segv"]).run_emu(&["--stats"]);
     assert_eq!(o.status, Status::Signal(11));
     let t = o.stderr_text();
     assert!(t.contains("crash report [pid ") && t.contains("]: SIGSEGV at "), "{t}");
