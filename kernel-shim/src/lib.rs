@@ -11,8 +11,10 @@ pub mod gate;
 pub mod host;
 pub mod path;
 mod process;
+pub mod replay;
 pub mod signal;
 mod sys;
 mod thread;
+pub mod trace;
 
 pub use process::{Config, Outcome, Process, SpawnError};

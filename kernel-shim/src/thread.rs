@@ -8,7 +8,6 @@
 //! is ready, a deadline passes or a signal arrives — it never spins.
 
 use crate::abi::errno as E;
-use crate::host;
 use crate::Process;
 use emu_cpu::Context;
 use std::time::Instant;
@@ -55,7 +54,9 @@ pub(crate) struct Thread {
     pub clear_child_tid: u64,
     pub robust_list: (u64, u64),
     pub sigmask: u64,
-    /// Signals sent to this thread (tgkill) while it was not running.
+    /// Signals sent to this thread alone (tgkill, SIGEV_THREAD_ID timers). While the thread
+    /// runs they are also in the process's pending set; when it is switched out, those not
+    /// yet taken leave that set again, so no other thread takes them.
     pub sig_pending: u64,
     /// Absolute deadline of a poll-like syscall being retried.
     pub deadline: Option<Instant>,
@@ -77,6 +78,14 @@ impl Thread {
 }
 
 impl Process {
+    /// Every thread is leaving (exit_group, execve): each one's robust futexes are
+    /// released, as Linux does when it tears the threads down.
+    pub(crate) fn exit_all_robust_lists(&mut self) {
+        for i in 0..self.threads.len() {
+            crate::sys::futex::exit_robust_list(self, i);
+        }
+    }
+
     pub(crate) fn cur(&self) -> &Thread {
         &self.threads[self.cur]
     }
@@ -159,8 +168,10 @@ impl Process {
         }
     }
 
-    /// Removes the current thread (its `exit`), doing the CLONE_CHILD_CLEARTID handshake.
+    /// Removes the current thread (its `exit`), releasing its robust futexes and doing the
+    /// CLONE_CHILD_CLEARTID handshake.
     pub(crate) fn exit_thread(&mut self) {
+        crate::sys::futex::exit_robust_list(self, self.cur);
         let ctid = self.cur().clear_child_tid;
         if ctid != 0 {
             let _ = self.cpu.mem.write(ctid, &0u32.to_le_bytes());
@@ -185,10 +196,13 @@ impl Process {
             let t = &mut self.threads[self.cur];
             t.ctx = Some(ctx);
             t.sigmask = mask;
+            t.sig_pending &= self.signals.pending;
+            self.signals.pending &= !t.sig_pending;
         }
         self.cur_saved = false;
         loop {
-            self.expire_waits();
+            // Record/replay log or take these wake-ups (they depend on the host).
+            crate::replay::syscall::wakes(self, 0, Self::expire_waits);
             let n = self.threads.len();
             let start = (self.cur + 1) % n;
             if let Some(k) =
@@ -197,7 +211,8 @@ impl Process {
                 self.switch_to(k);
                 return;
             }
-            self.wait_host();
+            crate::replay::syscall::wakes(self, 1, Self::wait_host);
+            self.wake_for_signals();
             if self.outcome.is_some() {
                 self.switch_to(self.cur.min(n - 1));
                 return;
@@ -212,13 +227,13 @@ impl Process {
             self.cpu.restore_context(&ctx);
         }
         self.signals.mask = t.sigmask;
-        self.signals.pending |= std::mem::take(&mut t.sig_pending);
+        self.signals.pending |= t.sig_pending;
         self.arm_slice();
     }
 
     /// Makes threads whose deadline passed runnable.
     fn expire_waits(&mut self) {
-        let now = Instant::now();
+        let now = crate::gate::instant();
         for i in 0..self.threads.len() {
             match self.threads[i].wait {
                 Wait::Futex { deadline: Some(d), .. } if d <= now => {
@@ -236,7 +251,7 @@ impl Process {
     /// Every thread is parked: sleep in the host until a descriptor some thread waits on
     /// is ready, the earliest deadline, or a signal.
     fn wait_host(&mut self) {
-        let now = Instant::now();
+        let now = crate::gate::instant();
         let mut fds = Vec::new();
         let mut owners = Vec::new();
         let mut next: Option<Instant> = None;
@@ -261,20 +276,22 @@ impl Process {
             None => -1,
         };
         let ready = if fds.is_empty() {
-            match timeout_ms {
-                -1 => host::wait_for_signal(),
-                ms => host::sleep(0, ms as i64 * 1_000_000),
-            }
+            // Deterministic mode moves the virtual clock instead of sleeping.
+            crate::gate::idle_until(next);
             Vec::new()
         } else {
-            host::poll(&fds, timeout_ms).unwrap_or_default()
+            crate::gate::poll(&fds, timeout_ms).unwrap_or_default()
         };
         for (k, r) in ready.into_iter().enumerate() {
             if r != 0 {
                 self.threads[owners[k]].wait = Wait::Runnable;
             }
         }
-        if host::signals_pending() {
+    }
+
+    /// After a host wait: a signal from outside interrupts a waiting thread.
+    fn wake_for_signals(&mut self) {
+        if crate::gate::signals_pending() {
             self.collect_host_signals();
             if self.signals.pending != 0 {
                 self.interrupt_a_thread();
