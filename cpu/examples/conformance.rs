@@ -9,7 +9,8 @@
 //! FILTER (case-insensitive; comma-separated alternatives). Every mismatch prints a
 //! `MISMATCH` line whose case part pastes into `tests/conformance/regressions.txt`.
 //! `--record FILE` appends expectations (native outcome digests) for replay on hosts
-//! without the native runner.
+//! without the native runner. `--show CASE_LINE` runs one case (a repro line) and prints
+//! the x87/MXCSR state before, natively and emulated.
 
 #[path = "../tests/conformance/mod.rs"]
 mod conf;
@@ -39,8 +40,12 @@ fn main() {
             "--seq-percent" => seq_pct = val().parse().expect("--seq-percent P"),
             "--record" => record = Some(val()),
             "--batch" => batch = val().parse().expect("--batch N"),
+            "--show" => {
+                show(&val());
+                return;
+            }
             "-h" | "--help" => {
-                println!("usage: conformance [--seed N] [--cases N] [--forms FILTER] [--seq-percent P] [--record FILE] [--batch N]");
+                println!("usage: conformance [--seed N] [--cases N] [--forms FILTER] [--seq-percent P] [--record FILE] [--batch N] [--show CASE_LINE]");
                 return;
             }
             _ => panic!("unknown argument {a}"),
@@ -145,5 +150,45 @@ fn main() {
     );
     if !cov.mismatches.is_empty() || cov.lost != 0 {
         std::process::exit(1);
+    }
+}
+
+/// Prints the x87 part of an FXSAVE image (physical registers).
+fn x87_dump(what: &str, fx: &[u8]) {
+    let w = |o: usize| u16::from_le_bytes([fx[o], fx[o + 1]]);
+    let fsw = w(2);
+    let top = ((fsw >> 11) & 7) as usize;
+    print!(
+        "{what}: fcw={:04x} fsw={fsw:04x} ftw={:02x} mxcsr={:08x}",
+        w(0),
+        fx[4],
+        u32::from_le_bytes(fx[24..28].try_into().unwrap())
+    );
+    for p in 0..8 {
+        let i = (p + 8 - top) & 7;
+        let m = u64::from_le_bytes(fx[32 + 16 * i..40 + 16 * i].try_into().unwrap());
+        print!(" | R{p}{}={:04x}:{m:016x}", if fx[4] >> p & 1 == 1 { "" } else { "(e)" }, w(40 + 16 * i));
+    }
+    println!();
+}
+
+fn show(line: &str) {
+    let c = Case::parse(line).expect("a case line");
+    println!("{}", driver::disasm(&c.bytes));
+    let mut st = conf::case::State::from_seed(0);
+    let mut mem = vec![0u8; conf::case::DATA_SIZE];
+    c.initial(&mut st, &mut mem);
+    let mut fx = [0u8; 512];
+    st.fx_image(&mut fx);
+    x87_dump("before", &fx);
+    let n = native::run_batch(std::slice::from_ref(&c));
+    let mut emu = Emu::new();
+    let e = emu.run(&c);
+    for (what, o) in [("native", &n[0]), ("emu   ", &e)] {
+        println!("{what}: kind={} sig={} addr={:x} diffs={}", o.kind, o.sig, o.addr, o.ndiff);
+        x87_dump(what, &o.fx);
+        for k in 0..(o.ndiff as usize).min(conf::case::MAX_DIFF) {
+            println!("  mem+{:x} = {:016x}", o.diff_off[k], o.diff_val[k]);
+        }
     }
 }

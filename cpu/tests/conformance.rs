@@ -23,14 +23,10 @@ const MIN_PASSED: u64 = 50;
 const SEQUENCES: usize = 20_000;
 const BATCH: usize = 4096;
 
-/// Advertised CPUID bits whose instructions are being implemented on other branches
-/// (x87, SSE/SSE2, FXSAVE). Their gaps are printed but do not fail this test; any other
-/// advertised bit with a gap does.
 /// Features advertised before all their forms pass, each for a stated reason: reported as
-/// not backed until fixed. fpu, cmov (fcmov/fcomi), fxsr (fxrstor), sse3 (fisttp): open
-/// x87 known bugs (`gen::known_bug`). sse: RCPPS/RCPSS/RSQRTPS/RSQRTSS are not implemented
-/// (their approximation tables are vendor-specific), so they raise SIGILL.
-const PENDING_CPUID: &[&str] = &["fpu", "cmov", "fxsr", "sse3", "sse"];
+/// not backed (printed, not failing) until fixed. Empty: every advertised feature is backed
+/// (the x87 known bugs and RCPPS/RCPSS/RSQRTPS/RSQRTSS were the last gaps).
+const PENDING_CPUID: &[&str] = &[];
 
 fn target_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().to_path_buf()

@@ -15,10 +15,10 @@ use crate::state::Cpu;
 use crate::x87::F80;
 use iced_x86::Code;
 
-/// MXCSR bits FXRSTOR/LDMXCSR accept. The AMD host reports 0x2ffff (DAZ and AMD's
-/// misaligned-SSE mask MM); emu claims neither until its SSE side implements them, so a
-/// guest setting them gets #GP instead of silently wrong arithmetic.
-pub const MXCSR_MASK: u32 = 0xffbf;
+/// MXCSR bits FXRSTOR/LDMXCSR accept (DAZ included: the SSE families implement it). The
+/// AMD host reports 0x2ffff (plus AMD's misaligned-SSE mask MM, bit 17); emu does not
+/// claim MM, so a guest setting it gets #GP instead of silently different behaviour.
+pub const MXCSR_MASK: u32 = 0xffff;
 
 fn fxsave<const W64: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
     let ea = cpu.ea(op);
@@ -80,6 +80,7 @@ fn fxrstor<const W64: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
     if ea & 15 != 0 {
         return Err(cpu.gp_fault());
     }
+    super::x87_control::probe_last(cpu, ea, 512)?;
     let mut b = [0u8; 416];
     for i in 0..26 {
         let v = cpu.ld128(ea + 16 * i as u64)?;

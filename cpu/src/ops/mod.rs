@@ -24,6 +24,7 @@ mod sse3;
 mod sse41;
 mod sse41_fp;
 mod sse42;
+mod sse_approx;
 mod sse_cvt;
 mod sse_float;
 mod sse_fp;
@@ -67,6 +68,7 @@ pub(crate) fn table() -> &'static [Option<Builder>] {
         muldiv::register(&mut t);
         shift::register(&mut t);
         sse3::register(&mut t);
+        sse_approx::register(&mut t);
         sse41::register(&mut t);
         sse41_fp::register(&mut t);
         sse42::register(&mut t);

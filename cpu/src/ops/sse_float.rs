@@ -33,6 +33,8 @@ pub(crate) struct Env {
     pub daz: bool,
     /// Underflow is masked (FTZ applies, and exact tiny results do not raise UE).
     pub um: bool,
+    /// Overflow is masked (an unmasked overflow reports PE only for an inexact result).
+    pub om: bool,
     pub flags: u32,
     mxcsr: u32,
 }
@@ -45,6 +47,7 @@ impl Env {
             ftz: mxcsr & FTZ != 0,
             daz: mxcsr & DAZ != 0,
             um: mxcsr & 0x800 != 0,
+            om: mxcsr & 0x400 != 0,
             flags: 0,
             mxcsr,
         }
@@ -272,7 +275,10 @@ pub(crate) fn round_pack<const W: u32>(env: &mut Env, neg: bool, e: i32, sig: u6
             e += 1;
         }
         if e > bias(W) {
-            env.flags |= OE | PE;
+            // Masked: the delivered infinity or maximum is always inexact. Unmasked: the
+            // instruction faults, and PE says whether the exponent-unbounded result is
+            // inexact (as on the host).
+            env.flags |= OE | if env.om || inexact { PE } else { 0 };
             let to_inf = match env.rc {
                 0 => true,
                 1 => neg,

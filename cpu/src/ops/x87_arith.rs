@@ -360,6 +360,9 @@ fn fprem<const NEAREST: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
     wait(cpu)?;
     note(cpu, op);
     let x = &mut cpu.x87;
+    // C2 (and C1) are cleared whenever the instruction does not complete a reduction;
+    // C0 and C3 then keep their values (as on the host).
+    x.fsw &= !(sw::C1 | sw::C2);
     if x.is_empty(0) || x.is_empty(1) {
         if x.underflow() {
             x.set_st(0, F80::INDEFINITE);
@@ -376,7 +379,6 @@ fn fprem<const NEAREST: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
 
 /// FPREM/FPREM1 on normalised significands (SDM FPREM pseudo-code). Sets C0..C3.
 fn prem<const NEAREST: bool>(x: &mut X87, a: F80, b: F80) -> Option<F80> {
-    x.fsw &= !sw::CC;
     if special(a) || special(b) || b.is_zero() {
         if a.is_nan() || b.is_nan() || a.is_unsupported() || b.is_unsupported() {
             return nan2(x, a, b);
@@ -388,9 +390,10 @@ fn prem<const NEAREST: bool>(x: &mut X87, a: F80, b: F80) -> Option<F80> {
     if !denormal_ok(x, a, b) {
         return None;
     }
+    // A completed reduction sets C0..C3 (quotient 0 for the cases that return ST(0)).
+    x.fsw &= !sw::CC;
     if a.is_zero() || b.is_inf() {
-        // Returned through Work: a pseudo-denormal comes back normalised, as on the host.
-        return Some(from_work(to_work(a)));
+        return Some(prem_result(x, to_work(a)));
     }
     let norm = |v: F80| {
         let lz = v.mant.leading_zeros() as i32;
@@ -400,8 +403,7 @@ fn prem<const NEAREST: bool>(x: &mut X87, a: F80, b: F80) -> Option<F80> {
     let (mb, eb) = norm(b);
     let d = ea - eb;
     if d < -1 || (d == -1 && !NEAREST) {
-        // Returned through Work: a pseudo-denormal comes back normalised, as on the host.
-        return Some(from_work(to_work(a)));
+        return Some(prem_result(x, to_work(a)));
     }
     let (num, den, unit, partial) = if d >= 64 {
         let n = 32 + d % 32;
@@ -419,19 +421,27 @@ fn prem<const NEAREST: bool>(x: &mut X87, a: F80, b: F80) -> Option<F80> {
         q += 1;
         neg = !neg;
     }
+    let v = if r == 0 {
+        F80::ZERO.with_neg(a.sign())
+    } else {
+        let lz = r.leading_zeros() as i32;
+        let m = (r << lz >> 64) as u64;
+        let e = unit + 127 - lz;
+        prem_result(x, work_from(neg, e, m))
+    };
     if !partial {
         x.set_cc(q & 2 != 0, false, q & 1 != 0, q & 4 != 0);
     } else {
         x.set_cc(false, true, false, false);
     }
-    if r == 0 {
-        return Some(F80::ZERO.with_neg(a.sign()));
-    }
-    let lz = r.leading_zeros() as i32;
-    let m = (r << lz >> 64) as u64;
-    let e = unit + 127 - lz;
-    // Exact: the remainder has at most 64 significant bits and lies in the 80-bit range.
-    Some(from_work(work_from(neg, e, m)))
+    Some(v)
+}
+
+/// The (exact) result of FPREM/FPREM1 in register format: a pseudo-denormal comes back
+/// normalised, and a denormal result signals underflow like any arithmetic result (with
+/// UE unmasked, the exponent-wrapped value), as on the host.
+fn prem_result(x: &mut X87, v: W) -> F80 {
+    round_reg64(x, v)
 }
 
 pub(super) fn register(t: &mut Table) {

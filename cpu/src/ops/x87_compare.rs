@@ -122,7 +122,7 @@ fn fcomi<const QUIET: bool, const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
             Err(None)
         }
     } else {
-        x.set_c1(false);
+        // C1 is left alone when there is no stack fault (as on the host).
         compare(x, x.st(0), x.st(i), QUIET, false)
     };
     let pop = POP && res.is_ok();

@@ -214,15 +214,13 @@ fn pending() -> Stop {
 #[inline(always)]
 /// The stack checks of the instructions that replace ST(0) and push a second result
 /// (FXTRACT, FSINCOS, FPTAN): an empty ST(0) is an underflow and a full ST(7) an overflow;
-/// the masked response leaves the indefinite in both places. Returns true when a stack
-/// fault ended the instruction.
+/// the masked response leaves the indefinite in both places. Underflow takes priority:
+/// with both faults C1 stays 0 (as on the host). Returns true when a stack fault ended
+/// the instruction.
 pub(crate) fn replace_and_push_fault(x: &mut X87) -> bool {
     if x.is_empty(0) {
         if x.underflow() {
             x.set_st(0, F80::INDEFINITE);
-            if !x.is_empty(7) {
-                x.overflow();
-            }
             x.push(F80::INDEFINITE);
         }
         return true;
@@ -351,8 +349,8 @@ fn round_g<US: Semantics, BS: Semantics>(x: &mut X87, r: W, emin: i32, emax: i32
     let up = |x: &mut X87, v: W| x.set_c1(v.abs() > r.abs());
     let p = US::PRECISION as u32;
     // An unmasked overflow/underflow delivers the result with its exponent wrapped by
-    // 24576 - unless even that does not fit (FSCALE), when the host gives the masked
-    // response and still signals the unmasked exception.
+    // 24576 - unless even that does not fit (FSCALE), when the host signals the unmasked
+    // exception and delivers infinity (C1 = 1) or zero (C1 = 0) whatever the rounding.
     if e > emax {
         if !x.masked(sw::OE) && e - WRAP <= emax {
             x.raise(sw::OE | if inexact { sw::PE } else { 0 });
@@ -362,6 +360,10 @@ fn round_g<US: Semantics, BS: Semantics>(x: &mut X87, r: W, emin: i32, emax: i32
             return Rounded { neg, e: e - WRAP, m, wrapped: true };
         }
         x.raise(sw::OE | sw::PE);
+        if !x.masked(sw::OE) {
+            x.set_c1(true);
+            return Rounded { neg, e: i32::MAX, m: 1 << 63, wrapped: false };
+        }
         let to_inf = match rc {
             Round::NearestTiesToEven => true,
             Round::TowardZero => false,
@@ -383,14 +385,15 @@ fn round_g<US: Semantics, BS: Semantics>(x: &mut X87, r: W, emin: i32, emax: i32
             }
             return Rounded { neg, e: e + WRAP, m, wrapped: true };
         }
+        if !x.masked(sw::UE) {
+            x.raise(sw::UE | sw::PE);
+            return Rounded { neg, e: 0, m: 0, wrapped: false };
+        }
         // Denormalise in the destination's range. BS has the 80-bit range; a narrower
         // destination (m32/m64) is reached by scaling, which is exact in Work.
         let shift = EMIN80 - emin;
         let rs = r.scalbn(shift);
         let d: StatusAnd<IeeeFloat<BS>> = rs.convert_r(rc, &mut li);
-        if !x.masked(sw::UE) {
-            x.raise(sw::UE);
-        }
         if d.status.contains(Status::INEXACT) {
             x.raise(sw::UE | sw::PE);
             let back: W = d.value.convert_r(Round::TowardZero, &mut li).value;

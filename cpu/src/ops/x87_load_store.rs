@@ -40,6 +40,8 @@ fn fld_m<const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
         M64 => from_f64(raw as u64),
         _ => (F80::from_bits(raw), false),
     };
+    // C1 is cleared even when an unmasked exception ends the load (as on the host).
+    x.set_c1(false);
     if K != M80 {
         if v.is_snan() {
             x.raise(sw::IE);
@@ -48,10 +50,8 @@ fn fld_m<const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
             }
             v = v.quiet();
         } else if den {
+            // Even with DE unmasked the operand is loaded (as on the host).
             x.raise(sw::DE);
-            if !x.masked(sw::DE) {
-                return Ok(());
-            }
         }
     }
     x.set_c1(false);
@@ -64,14 +64,15 @@ fn fld_st(cpu: &mut Cpu, op: &Op) -> Flow {
     note(cpu, op);
     let x = &mut cpu.x87;
     let i = op.r0;
-    if !x.is_empty(7) {
-        if x.overflow() {
+    // An empty source is reported before a full stack (C1 = 0 when both happen).
+    if x.is_empty(i) {
+        if x.underflow() {
             x.push(F80::INDEFINITE);
         }
         return Ok(());
     }
-    if x.is_empty(i) {
-        if x.underflow() {
+    if !x.is_empty(7) {
+        if x.overflow() {
             x.push(F80::INDEFINITE);
         }
         return Ok(());
@@ -131,6 +132,7 @@ fn nan_bits<const K: u8>(v: F80) -> u64 {
 /// The m32/m64 encoding of ST(0), or None when an unmasked exception forbids the store.
 fn to_mem_fp<const K: u8>(cpu: &mut Cpu, v: F80) -> Option<u64> {
     let x = &mut cpu.x87;
+    x.set_c1(false);
     if v.is_unsupported() {
         return x.invalid().map(nan_bits::<K>);
     }
@@ -152,7 +154,6 @@ fn to_mem_fp<const K: u8>(cpu: &mut Cpu, v: F80) -> Option<u64> {
     if v.is_inf() {
         return Some(s | expmax << fb);
     }
-    x.set_c1(false);
     if v.is_zero() {
         return Some(s);
     }
@@ -179,6 +180,9 @@ fn to_mem_fp<const K: u8>(cpu: &mut Cpu, v: F80) -> Option<u64> {
 fn fst_m<const K: u8, const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
     wait(cpu)?;
     let ea = cpu.ea(op);
+    // The destination is checked before any x87 exception: a fault wins even over an
+    // unmasked stack fault that would store nothing (as on the host).
+    cpu.probe_write(ea, [4, 8, 10][K as usize])?;
     let saved = cpu.x87.fsw;
     let bits: Option<u128> = if cpu.x87.is_empty(0) {
         cpu.x87.underflow().then_some(match K {
@@ -240,6 +244,19 @@ fn fst_st<const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
     Ok(())
 }
 
+/// FSTPNCE (D9 D8+i, "FSTP1"): FSTP ST(i) except that an empty ST(0) is no stack fault:
+/// nothing is stored and the stack is popped (C1 = 0), as on the host (an AMD CPU).
+fn fstpnce(cpu: &mut Cpu, op: &Op) -> Flow {
+    if cpu.x87.is_empty(0) {
+        wait(cpu)?;
+        note(cpu, op);
+        cpu.x87.set_c1(false);
+        cpu.x87.pop();
+        return Ok(());
+    }
+    fst_st::<true>(cpu, op)
+}
+
 // ---- integers ----
 
 fn fild<const W_: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
@@ -274,10 +291,10 @@ pub(crate) fn int_to_f80(v: i64) -> F80 {
 fn to_int<const W_: u32>(cpu: &mut Cpu, v: F80, trunc: bool) -> Option<u64> {
     let x = &mut cpu.x87;
     let indef = 1u64 << (W_ - 1);
+    x.set_c1(false);
     if v.exp() == 0x7fff || v.is_unsupported() {
         return x.invalid().map(|_| indef);
     }
-    x.set_c1(false);
     let rc = if trunc { Round::TowardZero } else { rc_of(x.fcw) };
     let w = to_work(v);
     let r = w.round_to_integral(rc);
@@ -296,6 +313,8 @@ fn to_int<const W_: u32>(cpu: &mut Cpu, v: F80, trunc: bool) -> Option<u64> {
 fn fist<const W_: u32, const POP: bool, const TRUNC: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
     wait(cpu)?;
     let ea = cpu.ea(op);
+    // As for FST: the destination's fault comes before any x87 exception.
+    cpu.probe_write(ea, W_ as u64 / 8)?;
     let saved = cpu.x87.fsw;
     let bits = if cpu.x87.is_empty(0) {
         cpu.x87.underflow().then_some(1u64 << (W_ - 1))
@@ -349,6 +368,8 @@ fn fbld(cpu: &mut Cpu, op: &Op) -> Flow {
 fn fbstp(cpu: &mut Cpu, op: &Op) -> Flow {
     wait(cpu)?;
     let ea = cpu.ea(op);
+    // As for FST: the destination's fault comes before any x87 exception.
+    cpu.probe_write(ea, 10)?;
     let saved = cpu.x87.fsw;
     const INDEF: u128 = 0xffff_c000_0000_0000_0000;
     let bits = if cpu.x87.is_empty(0) {
@@ -356,10 +377,10 @@ fn fbstp(cpu: &mut Cpu, op: &Op) -> Flow {
     } else {
         let v = cpu.x87.st(0);
         let x = &mut cpu.x87;
+        x.set_c1(false);
         if v.exp() == 0x7fff || v.is_unsupported() {
             x.invalid().map(|_| INDEF)
         } else {
-            x.set_c1(false);
             let w = to_work(v);
             let r = w.round_to_integral(rc_of(x.fcw));
             let i = r.value.to_i128(127).value;
@@ -475,9 +496,10 @@ pub(super) fn register(t: &mut Table) {
     t.set(Code::Fstp_m64fp, |_, _| h(fst_m::<M64, true>));
     t.set(Code::Fstp_m80fp, |_, _| h(fst_m::<M80, true>));
     t.set(Code::Fst_sti, |_, _| h(fst_st::<false>));
-    for c in [Code::Fstp_sti, Code::Fstpnce_sti, Code::Fstp_sti_DFD0, Code::Fstp_sti_DFD8] {
+    for c in [Code::Fstp_sti, Code::Fstp_sti_DFD0, Code::Fstp_sti_DFD8] {
         t.set(c, |_, _| h(fst_st::<true>));
     }
+    t.set(Code::Fstpnce_sti, |_, _| h(fstpnce));
     t.set(Code::Fild_m16int, |_, _| h(fild::<16>));
     t.set(Code::Fild_m32int, |_, _| h(fild::<32>));
     t.set(Code::Fild_m64int, |_, _| h(fild::<64>));

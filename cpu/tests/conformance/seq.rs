@@ -13,6 +13,7 @@
 //!   branch, interrupt or popf.
 
 use super::case::*;
+use super::compare::{approx_form, host_approx_is_model};
 use super::gen::{excluded, finish, gpr_index, known_bug, with_known_bugs, writes, Env, Gen, Plan};
 use iced_x86::{
     BlockEncoder, BlockEncoderOptions, Code, FlowControl, Instruction, InstructionBlock, MemorySize,
@@ -30,6 +31,10 @@ fn eligible(code: Code) -> bool {
     let mut i = Instruction::default();
     i.set_code(code);
     if excluded(code).is_some() || known_bug(code).is_some() && !with_known_bugs() {
+        return false;
+    }
+    // Approximations compared with a tolerance cannot feed later instructions.
+    if approx_form(code).is_some() && !host_approx_is_model() {
         return false;
     }
     if matches!(
