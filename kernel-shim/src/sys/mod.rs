@@ -187,6 +187,7 @@ static ROWS: &[Row] = &[
     row(270, "pselect6", poll::pselect6, Full).args(&[Int, Ptr, Ptr, Ptr, Timespec, Ptr]),
     row(271, "ppoll", poll::ppoll, Full).args(&[PollFds(1), Uint, Timespec, SigSet, Uint]),
     row(273, "set_robust_list", process::set_robust_list, Full).args(&[Ptr, Uint]),
+    row(274, "get_robust_list", futex::get_robust_list, Full).args(&[Int, Ptr, Ptr]),
     row(281, "epoll_pwait", poll::epoll_pwait, Partial).args(&[Fd, Ptr, Int, Int, SigSet, Uint]),
     row(284, "eventfd", poll::eventfd, Full).args(&[Uint]),
     row(290, "eventfd2", poll::eventfd2, Full).args(&[Uint, FdFlags]),
