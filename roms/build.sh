@@ -97,6 +97,12 @@ for p in $KERNEL_PROGRAMS; do
     gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
 done
 
+# Record/replay and --deterministic (tests/replay.rs): a static glibc program with threads.
+REPLAY_PROGRAMS="nondet"
+for p in $REPLAY_PROGRAMS; do
+    gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
+done
+
 # tests/strace.rs: the guest whose syscalls --strace, --trace=mmap and --maps show.
 STRACE_PROGRAMS="tracee"
 for p in $STRACE_PROGRAMS; do

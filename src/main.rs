@@ -2,6 +2,7 @@
 //! the program, and end the way the guest ended (same exit status, or the same signal).
 
 use clap::Parser;
+use emu_kernel::gate::World;
 use emu_kernel::trace::TraceOptions;
 use emu_kernel::{Config, Outcome, Process};
 use std::ffi::OsString;
@@ -49,10 +50,6 @@ struct Cli {
     #[arg(long = "strace-strlen", value_name = "N")]
     strace_strlen: Option<usize>,
 
-    /// Trace these kinds of events (comma list): mmap
-    #[arg(long = "trace", value_name = "KINDS")]
-    trace: Option<String>,
-
     /// Print the guest's memory map (as /proc/self/maps) when each process ends
     #[arg(long = "maps")]
     maps: bool,
@@ -65,13 +62,84 @@ struct Cli {
     #[arg(long = "trace-format", value_name = "FORMAT", default_value = "text")]
     trace_format: emu_kernel::trace::Format,
 
+    /// Trace KINDS (comma list): insn (every instruction), block (every block entered),
+    /// plt (the story of each call through a PLT stub or GOT slot), mmap (address-space
+    /// changes)
+    #[arg(long = "trace", value_name = "KINDS")]
+    trace: Option<String>,
+
+    /// Instruction syntax for --trace=insn: att (like objdump -d) or intel
+    #[arg(long = "syntax", value_name = "SYNTAX", default_value = "att")]
+    syntax: emu_kernel::trace::Syntax,
+
+    /// Trace only instructions inside symbol NAME (or OBJECT!NAME)
+    #[arg(long = "trace-symbol", value_name = "NAME")]
+    trace_symbol: Option<String>,
+
+    /// Trace only instructions with addresses in START-END (hex with 0x, or decimal)
+    #[arg(long = "trace-range", value_name = "START-END")]
+    trace_range: Option<String>,
+
+    /// Trace from the N-th executed instruction on
+    #[arg(long = "trace-start", value_name = "N", default_value_t = 0)]
+    trace_start: u64,
+
+    /// Trace at most N instructions (counted from --trace-start)
+    #[arg(long = "trace-limit", value_name = "N")]
+    trace_limit: Option<u64>,
+
+    /// Report every write to LOC (address, symbol[+off], or got:NAME), LEN bytes (repeatable)
+    #[arg(long = "watch", value_name = "LOC[:LEN]")]
+    watch: Vec<String>,
+
+    /// With --watch: report reads too
+    #[arg(long = "watch-reads")]
+    watch_reads: bool,
+
+    /// On a crash (SIGSEGV, SIGBUS, SIGILL, SIGFPE), print the last 16 instructions and the
+    /// memory map (=false turns the default, shorter report off)
+    #[arg(long = "crash-report", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    crash_report: Option<bool>,
+
+    /// Write a profile by guest instruction count: folded stacks, or an SVG flame graph
+    /// when FILE ends in .svg
+    #[arg(long = "profile", value_name = "FILE")]
+    profile: Option<PathBuf>,
+
+    /// Closed world: virtual time from a fixed epoch advancing with guest instructions,
+    /// seeded randomness, pids from 1000, fixed uname; same inputs give the same run
+    #[arg(long = "deterministic", conflicts_with_all = ["record", "replay"])]
+    deterministic: bool,
+
+    /// Seed of --deterministic's randomness (getrandom, AT_RANDOM, /dev/urandom)
+    #[arg(long = "seed", value_name = "N", default_value_t = 0, requires = "deterministic")]
+    seed: u64,
+
+    /// Run normally and record everything that crossed from the outside world into the
+    /// log directory DIR (one stream per process, file contents under DIR/blobs)
+    #[arg(long = "record", value_name = "DIR", conflicts_with = "replay")]
+    record: Option<PathBuf>,
+
+    /// Re-execute the run recorded in DIR from the log alone (PROGRAM and ARGS, if given,
+    /// must match the recording)
+    #[arg(long = "replay", value_name = "DIR")]
+    replay: Option<PathBuf>,
+
+    /// Print the replay log in DIR readably and exit
+    #[arg(long = "dump-log", value_name = "DIR", conflicts_with_all = ["record", "replay"])]
+    dump_log: Option<PathBuf>,
+
     /// The x86-64 Linux program to run, then the arguments passed to it untouched
-    #[arg(value_name = "PROGRAM [ARGS]", required = true)]
+    #[arg(value_name = "PROGRAM [ARGS]", required_unless_present_any = ["replay", "dump_log"])]
     command: Vec<OsString>,
 }
 
 /// Options that take a value, so that the value is not mistaken for PROGRAM.
 const VALUE_OPTS: &[&str] = &[
+    "--seed",
+    "--record",
+    "--replay",
+    "--dump-log",
     "-L",
     "--sysroot",
     "--chroot",
@@ -84,6 +152,13 @@ const VALUE_OPTS: &[&str] = &[
     "--trace-file",
     "--trace-format",
     "--trace",
+    "--syntax",
+    "--trace-symbol",
+    "--trace-range",
+    "--trace-start",
+    "--trace-limit",
+    "--watch",
+    "--profile",
     "--strace-strlen",
 ];
 
@@ -158,6 +233,100 @@ fn locate(program: &std::ffi::OsStr, env: &[Vec<u8>], jail: Option<&PathBuf>) ->
     None
 }
 
+/// The tracing options, checked: a bad kind, range or watch is a usage error.
+fn trace_options(cli: &Cli) -> Result<TraceOptions, String> {
+    use emu_kernel::trace::{parse_watch, Filter, Kinds};
+    let kinds = match &cli.trace {
+        Some(list) => Kinds::parse(list, TraceOptions::IMPLEMENTED).map_err(|e| format!("--trace: {e}"))?,
+        None => Kinds::default(),
+    };
+    let range = cli.trace_range.as_deref().map(Filter::parse_range).transpose()?;
+    for w in &cli.watch {
+        parse_watch(w)?;
+    }
+    Ok(TraceOptions {
+        kinds,
+        file: cli.trace_file.clone(),
+        format: cli.trace_format,
+        stats: cli.stats,
+        syntax: cli.syntax,
+        filter: Filter {
+            symbol: cli.trace_symbol.clone(),
+            range,
+            start: cli.trace_start,
+            limit: cli.trace_limit,
+        },
+        watch: cli.watch.clone(),
+        watch_reads: cli.watch_reads,
+        crash_report: cli.crash_report,
+        profile: cli.profile.clone(),
+        strace: cli.strace,
+        strace_strlen: cli.strace_strlen,
+        maps: cli.maps,
+    })
+}
+
+/// The program path, argv and environment from the command line.
+fn guest_command(cli: &Cli) -> (Vec<u8>, Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    let env = match guest_env(cli) {
+        Ok(e) => e,
+        Err(msg) => {
+            eprintln!("emu: {msg}");
+            std::process::exit(2);
+        }
+    };
+    let program = &cli.command[0];
+    let Some(path) = locate(program, &env, cli.chroot.as_ref()) else {
+        eprintln!("emu: {}: command not found", program.to_string_lossy());
+        std::process::exit(127);
+    };
+    let mut argv = vec![bytes(cli.argv0.as_deref().unwrap_or(program))];
+    argv.extend(cli.command[1..].iter().map(|a| bytes(a)));
+    (path, argv, env)
+}
+
+/// `--replay`: the program, argv and environment come from the log; a command given
+/// on the command line must be the recorded one.
+/// A PROGRAM whose contents differ from the recorded program's is run instead of it
+/// (`changed`), so that replay shows where the changed program departs from the recording.
+fn replayed_command(
+    cli: &Cli,
+    dir: &std::path::Path,
+    changed: &mut Option<PathBuf>,
+) -> (Vec<u8>, Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    let rec = match emu_kernel::replay::open(dir) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("emu: {e}");
+            std::process::exit(e.exit_status());
+        }
+    };
+    if !cli.command.is_empty() {
+        let given: Vec<Vec<u8>> = cli.command.iter().map(|a| bytes(a)).collect();
+        let program_matches = given[0] == rec.program
+            || rec.program.rsplit(|&b| b == b'/').next() == Some(&given[0][..])
+            || given[0] == rec.argv.first().cloned().unwrap_or_default();
+        if !program_matches || given[1..] != rec.argv.get(1..).unwrap_or_default()[..] {
+            eprintln!(
+                "emu: --replay: the log recorded `{}`, not the command given",
+                rec.argv.iter().map(|a| String::from_utf8_lossy(a)).collect::<Vec<_>>().join(" ")
+            );
+            std::process::exit(2);
+        }
+        let given_path = emu_kernel::path::bytes_to_path(&given[0]);
+        if let Ok(data) = std::fs::read(&given_path) {
+            if emu_kernel::replay::Hash::of(&data) != rec.program_hash {
+                eprintln!(
+                    "emu: --replay: {} differs from the recorded program; replaying against it",
+                    given_path.display()
+                );
+                *changed = Some(given_path);
+            }
+        }
+    }
+    (rec.program, rec.argv, rec.env)
+}
+
 fn main() {
     let all: Vec<OsString> = std::env::args_os().collect();
     let (mut emu_args, command) = split_at_program(&all);
@@ -187,12 +356,18 @@ fn main() {
         .parse_env("EMU_LOG")
         .init();
 
-    let env = match guest_env(&cli) {
-        Ok(e) => e,
-        Err(msg) => {
-            eprintln!("emu: {msg}");
-            std::process::exit(2);
+    if let Some(dir) = &cli.dump_log {
+        let mut out = std::io::stdout().lock();
+        if let Err(e) = emu_kernel::replay::dump(dir, &mut out) {
+            eprintln!("emu: {e}");
+            std::process::exit(e.exit_status());
         }
+        return;
+    }
+    let mut changed_program = None;
+    let (path, argv, env) = match &cli.replay {
+        Some(dir) => replayed_command(&cli, dir, &mut changed_program),
+        None => guest_command(&cli),
     };
     if let Some(j) = &cli.chroot {
         if !j.is_dir() {
@@ -200,34 +375,24 @@ fn main() {
             std::process::exit(2);
         }
     }
-    let program = &cli.command[0];
-    let Some(path) = locate(program, &env, cli.chroot.as_ref()) else {
-        eprintln!("emu: {}: command not found", program.to_string_lossy());
-        std::process::exit(127);
-    };
-    let mut argv = vec![bytes(cli.argv0.as_deref().unwrap_or(program))];
-    argv.extend(cli.command[1..].iter().map(|a| bytes(a)));
-    let kinds = match emu_kernel::trace::Kinds::parse(
-        cli.trace.as_deref().unwrap_or(""),
-        TraceOptions::IMPLEMENTED,
-    ) {
-        Ok(k) => k,
+    let trace = match trace_options(&cli) {
+        Ok(t) => t,
         Err(msg) => {
-            eprintln!("emu: --trace: {msg}");
+            eprintln!("emu: {msg}");
             std::process::exit(2);
         }
     };
-    let trace = TraceOptions {
-        strace: cli.strace,
-        strace_strlen: cli.strace_strlen,
-        kinds,
-        file: cli.trace_file.clone(),
-        format: cli.trace_format,
-        stats: cli.stats,
-        maps: cli.maps,
+    let world = if let Some(dir) = &cli.replay {
+        World::Replay { dir: dir.clone(), program: changed_program }
+    } else if let Some(dir) = &cli.record {
+        World::Record { dir: dir.clone() }
+    } else if cli.deterministic {
+        World::Deterministic { seed: cli.seed }
+    } else {
+        World::Normal
     };
     let jail = cli.chroot.is_some();
-    let cfg = Config { sysroot: cli.chroot.clone().or_else(|| cli.sysroot.clone()), jail, trace };
+    let cfg = Config { sysroot: cli.chroot.clone().or_else(|| cli.sysroot.clone()), jail, trace, world };
     let mut proc = match Process::spawn(&cfg, &path, argv, env) {
         Ok(p) => p,
         Err(e) => {

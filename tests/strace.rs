@@ -234,12 +234,32 @@ fn fork_lines_carry_pids_and_match_native_per_process() {
         .iter()
         .any(|l| l.starts_with(&format!("[pid {parent:>5}] clone(")) && l.ends_with(&format!("= {child}"))));
     assert!(after.contains(&format!("[pid {child:>5}] +++ exited with 7 +++").as_str()), "{et}");
+    // The parent's wait is shown split, as strace shows it while the child runs.
+    let wait = after.iter().position(|l| *l == format!("[pid {parent:>5}] wait4({child},  <unfinished ...>"));
+    let resumed = after
+        .iter()
+        .position(|l| l.starts_with(&format!("[pid {parent:>5}] <... wait4 resumed>[{{WIFEXITED")));
+    assert!(wait.is_some() && resumed > wait, "{et}");
     assert!(
         after.iter().any(|l| l.contains(&format!("si_pid={child}, ")) && l.contains("CLD_EXITED")),
         "{et}"
     );
     if have_strace() {
         let (no, nt) = native_trace(&["fork"], &[]);
+        assert_eq!(no.stdout, eo.stdout);
+        assert_same_tasks(per_task(&nt, &[]), per_task(&et, &[]));
+    }
+}
+
+#[test]
+fn restarted_syscall_matches_native_strace() {
+    // read blocks, SIGALRM interrupts it, the SA_RESTART handler runs, read is restarted.
+    let (eo, et) = emu_trace(&["restart"], &["--strace"]);
+    assert_eq!(eo.status, Status::Exit(0), "{}", eo.stderr_text());
+    assert_eq!(String::from_utf8_lossy(&eo.stdout), "restarted read got x\n");
+    assert!(et.contains("= ? ERESTARTSYS (To be restarted if SA_RESTART is set)"), "{et}");
+    if have_strace() {
+        let (no, nt) = native_trace(&["restart"], &[]);
         assert_eq!(no.stdout, eo.stdout);
         assert_same_tasks(per_task(&nt, &[]), per_task(&et, &[]));
     }

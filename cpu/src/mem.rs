@@ -166,13 +166,13 @@ pub struct AddressSpace {
     pub(crate) stale_code: Vec<u64>,
     /// Highest address (exclusive) for placing mappings without a hint.
     pub mmap_top: u64,
-    /// Pages written since `track_writes` (a vfork child's stores, which its parent must
-    /// see). Recorded on write-TLB fills and kernel-side writes only: off the hot path.
-    written: Option<hashbrown::HashSet<u64>>,
     /// Pages with watched memory (`Cpu::set_watches`): kept out of the read (write) TLB
     /// so that every access reaches the slow path, where watches are checked.
     watch_r: Vec<u64>,
     watch_w: Vec<u64>,
+    /// Pages written since `track_writes` (a vfork child's stores, which its parent must
+    /// see). Recorded on write-TLB fills and kernel-side writes only: off the hot path.
+    written: Option<hashbrown::HashSet<u64>>,
 }
 
 impl Default for AddressSpace {
@@ -196,9 +196,9 @@ impl Clone for AddressSpace {
             tlb_w: Box::new([TLB_EMPTY; TLB_SIZE]),
             stale_code: Vec::new(),
             mmap_top: self.mmap_top,
-            written: None,
             watch_r: self.watch_r.clone(),
             watch_w: self.watch_w.clone(),
+            written: None,
         }
     }
 }
@@ -217,9 +217,9 @@ impl AddressSpace {
             tlb_w: Box::new([TLB_EMPTY; TLB_SIZE]),
             stale_code: Vec::new(),
             mmap_top: 0x7fff_f7ff_f000,
-            written: None,
             watch_r: Vec::new(),
             watch_w: Vec::new(),
+            written: None,
         }
     }
 

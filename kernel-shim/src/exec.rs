@@ -62,9 +62,10 @@ pub(crate) fn load_program(
     for _ in 0..=MAX_SCRIPT_DEPTH {
         let guest_abs = join(cwd, &path);
         let host_path = sysroot.host_path(&guest_abs);
-        match ElfFile::open(&bytes_to_path(&host_path)) {
+        match gate::open_elf(&bytes_to_path(&host_path)) {
             Err(LoadError::NotElf(p)) => {
-                let head = read_head(&host_path).map_err(|e| LoadError::Io(p.clone(), e))?;
+                let head =
+                    gate::read_head(&bytes_to_path(&host_path)).map_err(|e| LoadError::Io(p.clone(), e))?;
                 let Some((interp, arg)) = parse_shebang(&head) else { return Err(LoadError::NotElf(p)) };
                 let mut nargv = vec![interp.clone()];
                 nargv.extend(arg);
@@ -80,15 +81,6 @@ pub(crate) fn load_program(
     Err(LoadError::Unsupported(bytes_to_path(&execfn), "too many levels of #! interpreters".into()))
 }
 
-fn read_head(p: &[u8]) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(bytes_to_path(p))?;
-    let mut b = vec![0u8; 256];
-    let n = f.read(&mut b)?;
-    b.truncate(n);
-    Ok(b)
-}
-
 fn load_elf(
     sysroot: &Sysroot,
     exe: ElfFile,
@@ -100,7 +92,7 @@ fn load_elf(
     let interp = match &exe.interp {
         Some(ip) => {
             let hp = sysroot.host_path(ip.as_bytes());
-            match ElfFile::open(&bytes_to_path(&hp)) {
+            match gate::open_elf(&bytes_to_path(&hp)) {
                 Ok(f) => Some(f),
                 Err(LoadError::NotFound(_)) => {
                     // Name the sysroot location when there is one: that is where it was sought
@@ -121,7 +113,7 @@ fn load_elf(
     let mut mem = AddressSpace::new();
     let mut random = [0u8; 16];
     gate::random_bytes(&mut random);
-    let ids = host::ids();
+    let ids = gate::ids();
     let req = LoadRequest {
         exe: &exe,
         interp: interp.as_ref(),

@@ -98,6 +98,11 @@ impl FdTable {
         t
     }
 
+    /// One past the highest slot ever used.
+    pub(crate) fn len(&self) -> usize {
+        self.slots.len()
+    }
+
     pub fn get(&self, fd: i64) -> Result<&FdEntry, Errno> {
         if fd < 0 {
             return Err(E::EBADF);

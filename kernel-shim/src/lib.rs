@@ -11,6 +11,7 @@ pub mod gate;
 pub mod host;
 pub mod path;
 mod process;
+pub mod replay;
 pub mod signal;
 mod sys;
 mod thread;

@@ -19,6 +19,8 @@ pub struct Config {
     /// `sysroot` is a jail (`--chroot`): nothing resolves outside it.
     pub jail: bool,
     pub trace: TraceOptions,
+    /// Real, deterministic, recorded or replayed (see `gate`).
+    pub world: gate::World,
 }
 
 /// How the guest ended.
@@ -40,6 +42,8 @@ pub enum SpawnError {
     Load(LoadError),
     /// The `--trace-file` could not be created.
     TraceFile(PathBuf, std::io::Error),
+    /// The replay log could not be created or read.
+    Log(crate::replay::LogError),
 }
 
 impl std::fmt::Display for SpawnError {
@@ -47,6 +51,7 @@ impl std::fmt::Display for SpawnError {
         match self {
             SpawnError::Load(e) => e.fmt(f),
             SpawnError::TraceFile(p, e) => write!(f, "cannot create trace file {}: {e}", p.display()),
+            SpawnError::Log(e) => e.fmt(f),
         }
     }
 }
@@ -56,6 +61,7 @@ impl SpawnError {
         match self {
             SpawnError::Load(e) => e.exit_status(),
             SpawnError::TraceFile(..) => 2,
+            SpawnError::Log(e) => e.exit_status(),
         }
     }
 }
@@ -114,13 +120,14 @@ impl Process {
     ) -> Result<Process, SpawnError> {
         let trace = Trace::new(cfg.trace.clone())
             .map_err(|e| SpawnError::TraceFile(cfg.trace.file.clone().unwrap_or_default(), e))?;
+        gate::init(&cfg.world, program, &argv, &envp).map_err(SpawnError::Log)?;
         let (sysroot, cwd) = match &cfg.sysroot {
             // A jail starts at its root, as chroot(8) does.
             Some(root) if cfg.jail => {
                 let _ = host::chdir(root.as_os_str().as_encoded_bytes());
                 (Sysroot::jail(root.clone()), b"/".to_vec())
             }
-            _ => (Sysroot::new(cfg.sysroot.clone()), host::host_getcwd()),
+            _ => (Sysroot::new(cfg.sysroot.clone()), gate::start_cwd()),
         };
         let img = exec::load_program(&sysroot, &cwd, program, argv, envp).map_err(SpawnError::Load)?;
         let mut p = Process {
@@ -151,6 +158,7 @@ impl Process {
             timers: Default::default(),
             trace,
         };
+        crate::replay::syscall::note_stdio(&p);
         for sig in host::inherited_ignored() {
             p.signals.actions[sig as usize].handler = crate::signal::SIG_IGN;
         }
@@ -162,6 +170,7 @@ impl Process {
     pub(crate) fn install(&mut self, img: exec::Image) {
         let old = self.cpu.stats();
         self.trace.stats.image_replaced(old.instructions, old.blocks_decoded);
+        gate::new_image(old.instructions);
         let mut cpu = Cpu::new(img.mem);
         cpu.tsc = gate::tsc;
         cpu.rip = img.entry;
@@ -181,6 +190,7 @@ impl Process {
         self.threads = vec![Thread::new(tid)];
         self.cur = 0;
         self.arm_slice();
+        crate::trace::image_installed(self);
     }
 
     /// Runs the guest until it exits or dies.
@@ -188,8 +198,20 @@ impl Process {
         host::install_signal_forwarding();
         crate::trace::started(self);
         loop {
-            match self.cpu.run() {
+            // The gate may need the CPU to stop before the thread's slice ends (a virtual
+            // timer, a recorded asynchronous event).
+            let slice = self.cpu.budget;
+            self.cpu.budget = slice.min(gate::stop_at());
+            let exit = self.cpu.run();
+            self.trace.flush();
+            self.cpu.budget = slice;
+            gate::at(self.cpu.icount);
+            if gate::logging() {
+                crate::replay::syscall::checkpoint(self);
+            }
+            match exit {
                 Exit::Syscall => sys::dispatch(self),
+                Exit::Budget if self.cpu.icount < slice => {}
                 Exit::Budget => self.need_switch |= self.multithreaded(),
                 Exit::Interrupted => {}
                 other => self.fault(other),
@@ -200,13 +222,21 @@ impl Process {
                     crate::trace::strace::switched(self);
                 }
             }
-            if self.signals.pending != 0 || host::signals_pending() {
+            if self.signals.pending != 0 || gate::signals_pending() {
                 self.deliver_pending();
             }
             if let Some(o) = self.outcome.take() {
-                self.release_vfork_parent();
+                if let Outcome::Signaled { sig, .. } = o {
+                    crate::trace::crash_report(self, sig);
+                }
                 crate::trace::ended(self, &o);
+                self.release_vfork_parent();
+                crate::trace::finish(self);
                 self.report_stats();
+                gate::finish(match &o {
+                    Outcome::Exited(c) => crate::replay::End::Exited(*c),
+                    Outcome::Signaled { sig, .. } => crate::replay::End::Signaled(*sig),
+                });
                 return o;
             }
         }

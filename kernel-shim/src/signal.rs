@@ -31,7 +31,7 @@ pub struct SigAction {
 }
 
 /// The kernel's siginfo, reduced to what emu produces.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct SigInfo {
     pub signo: i32,
     pub code: i32,
@@ -164,14 +164,22 @@ impl Process {
 
     /// Moves signals the host delivered to emu into the guest's pending set.
     pub(crate) fn collect_host_signals(&mut self) {
+        // Recording logs what this raised; replay raises that instead.
+        if crate::gate::logging() {
+            return crate::replay::syscall::collect(self, Self::collect_now);
+        }
+        self.collect_now();
+    }
+
+    fn collect_now(&mut self) {
         self.fire_due_timers();
-        let mut got = host::take_pending_signals();
+        let (mut got, child) = crate::gate::take_signals();
         while got != 0 {
             let sig = got.trailing_zeros() as i32 + 1;
             got &= got - 1;
             let mut info = SigInfo::kernel(sig);
             if sig == S::SIGCHLD {
-                let (pid, code, status) = host::last_child();
+                let (pid, code, status) = child;
                 info = SigInfo { signo: sig, code, pid, uid: host::ids()[0], status, ..Default::default() };
             }
             self.raise(info);

@@ -8,7 +8,6 @@
 //! is ready, a deadline passes or a signal arrives — it never spins.
 
 use crate::abi::errno as E;
-use crate::host;
 use crate::Process;
 use emu_cpu::Context;
 use std::time::Instant;
@@ -202,7 +201,8 @@ impl Process {
         }
         self.cur_saved = false;
         loop {
-            self.expire_waits();
+            // Record/replay log or take these wake-ups (they depend on the host).
+            crate::replay::syscall::wakes(self, 0, Self::expire_waits);
             let n = self.threads.len();
             let start = (self.cur + 1) % n;
             if let Some(k) =
@@ -211,7 +211,8 @@ impl Process {
                 self.switch_to(k);
                 return;
             }
-            self.wait_host();
+            crate::replay::syscall::wakes(self, 1, Self::wait_host);
+            self.wake_for_signals();
             if self.outcome.is_some() {
                 self.switch_to(self.cur.min(n - 1));
                 return;
@@ -232,7 +233,7 @@ impl Process {
 
     /// Makes threads whose deadline passed runnable.
     fn expire_waits(&mut self) {
-        let now = Instant::now();
+        let now = crate::gate::instant();
         for i in 0..self.threads.len() {
             match self.threads[i].wait {
                 Wait::Futex { deadline: Some(d), .. } if d <= now => {
@@ -250,7 +251,7 @@ impl Process {
     /// Every thread is parked: sleep in the host until a descriptor some thread waits on
     /// is ready, the earliest deadline, or a signal.
     fn wait_host(&mut self) {
-        let now = Instant::now();
+        let now = crate::gate::instant();
         let mut fds = Vec::new();
         let mut owners = Vec::new();
         let mut next: Option<Instant> = None;
@@ -275,23 +276,22 @@ impl Process {
             None => -1,
         };
         let ready = if fds.is_empty() {
-            match timeout_ms {
-                -1 => host::wait_for_signal(),
-                ms => {
-                    // A signal or timer wake-up ends the sleep early.
-                    host::sleep_interruptible(ms as i64 / 1000, (ms as i64 % 1000) * 1_000_000);
-                }
-            }
+            // Deterministic mode moves the virtual clock instead of sleeping.
+            crate::gate::idle_until(next);
             Vec::new()
         } else {
-            host::poll(&fds, timeout_ms).unwrap_or_default()
+            crate::gate::poll(&fds, timeout_ms).unwrap_or_default()
         };
         for (k, r) in ready.into_iter().enumerate() {
             if r != 0 {
                 self.threads[owners[k]].wait = Wait::Runnable;
             }
         }
-        if host::signals_pending() {
+    }
+
+    /// After a host wait: a signal from outside interrupts a waiting thread.
+    fn wake_for_signals(&mut self) {
+        if crate::gate::signals_pending() {
             self.collect_host_signals();
             if self.signals.pending != 0 {
                 self.interrupt_a_thread();

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Finds a separate debug file by build id (hex): its path and bytes.
-pub type DebugFileFinder = dyn Fn(&str) -> Option<(PathBuf, Vec<u8>)>;
+pub type DebugFileFinder<'a> = dyn Fn(&str) -> Option<(PathBuf, Vec<u8>)> + 'a;
 
 /// What a symbol is, as far as tracing cares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,6 +74,8 @@ pub struct GotSlot {
     pub name: Box<str>,
     /// R_X86_64_JUMP_SLOT (lazily bound) rather than GLOB_DAT.
     pub jump_slot: bool,
+    /// The symbol is a function (a GLOB_DAT slot of a function is a `-fno-plt` call slot).
+    pub func: bool,
 }
 
 /// A PT_LOAD segment: enough to turn a file offset mapped at an address into the bias.
@@ -140,7 +142,7 @@ impl ObjectSymbols {
     pub fn parse(
         path: &Path,
         data: &[u8],
-        debug_file: &DebugFileFinder,
+        debug_file: &DebugFileFinder<'_>,
     ) -> Result<ObjectSymbols, SymbolError> {
         let f = ElfBytes::<AnyEndian>::minimal_parse(data).map_err(|e| perr(path, e))?;
         let mut o = ObjectSymbols::default();
@@ -258,11 +260,15 @@ impl ObjectSymbols {
     /// Synthetic `name@plt` symbols and the GOT slots of symbol relocations.
     fn add_plt(&mut self, f: &ElfBytes<AnyEndian>, data: &[u8]) -> Result<(), elf::ParseError> {
         let (Some(shdrs), Some(shstr)) = f.section_headers_with_strtab()? else { return Ok(()) };
-        let dyn_names: Vec<String> = match f.dynamic_symbol_table()? {
-            Some((syms, strs)) => {
-                syms.iter().map(|s| strs.get(s.st_name as usize).unwrap_or("").to_string()).collect()
-            }
-            None => Vec::new(),
+        let (dyn_names, dyn_func): (Vec<String>, Vec<bool>) = match f.dynamic_symbol_table()? {
+            Some((syms, strs)) => syms
+                .iter()
+                .map(|s| {
+                    let name = strs.get(s.st_name as usize).unwrap_or("").to_string();
+                    (name, matches!(s.st_symtype(), abi::STT_FUNC | abi::STT_GNU_IFUNC))
+                })
+                .unzip(),
+            None => (Vec::new(), Vec::new()),
         };
         let mut slot_names: HashMap<u64, Box<str>> = HashMap::new();
         let mut plt_secs = Vec::new();
@@ -282,7 +288,13 @@ impl ObjectSymbols {
                         continue;
                     };
                     if jump || r.r_type == abi::R_X86_64_GLOB_DAT {
-                        self.got.push(GotSlot { addr: r.r_offset, name: name.clone(), jump_slot: jump });
+                        let func = dyn_func.get(r.r_sym as usize).copied().unwrap_or(false);
+                        self.got.push(GotSlot {
+                            addr: r.r_offset,
+                            name: name.clone(),
+                            jump_slot: jump,
+                            func,
+                        });
                     }
                     slot_names.insert(r.r_offset, name);
                 }
@@ -471,7 +483,7 @@ impl Symbolizer {
         addr: u64,
         offset: u64,
         load: &dyn Fn() -> Option<Vec<u8>>,
-        debug_file: &DebugFileFinder,
+        debug_file: &DebugFileFinder<'_>,
     ) -> Option<&Mapped> {
         let key: Arc<str> = path.into();
         let syms = match self.parsed.get(&key) {

@@ -2,7 +2,7 @@
  * and --maps output the test checks against native strace and against what the program
  * itself sees. Output goes through write(2) only (no stdio buffers, no malloc), so the
  * syscalls and the memory map are exactly the ones listed here.
- *   tracee calls FILE | fork | threads | mmap | maps */
+ *   tracee calls FILE | fork | threads | restart | mmap | maps */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -119,6 +120,31 @@ static int threads(void) {
     return 0;
 }
 
+static int alarm_pipe[2];
+static void on_alrm(int sig) {
+    (void)sig;
+    if (write(alarm_pipe[1], "x", 1) < 0)
+        _exit(99);
+}
+
+/* A read blocked in an empty pipe is interrupted by SIGALRM; the handler (SA_RESTART)
+ * writes to the pipe, and the restarted read returns that byte. */
+static int restart(void) {
+    if (pipe(alarm_pipe) < 0)
+        return 1;
+    struct sigaction sa = {0};
+    sa.sa_handler = on_alrm;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGALRM, &sa, NULL);
+    begin();
+    struct itimerval it = {{0, 0}, {0, 50000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+    char c[10] = {0};
+    ssize_t n = read(alarm_pipe[0], c, sizeof c);
+    say(n == 1 && c[0] == 'x' ? "restarted read got x\n" : "bad read\n");
+    _exit(0);
+}
+
 static int maps_(int trace_mmap) {
     long pg = 4096;
     char *a = mmap(NULL, 3 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -157,8 +183,10 @@ int main(int argc, char **argv) {
         return threads();
     if (!strcmp(mode, "mmap"))
         return maps_(1);
+    if (!strcmp(mode, "restart"))
+        return restart();
     if (!strcmp(mode, "maps"))
         return maps_(0);
-    say("usage: tracee calls FILE | fork | threads | mmap | maps\n");
+    say("usage: tracee calls FILE | fork | threads | restart | mmap | maps\n");
     return 2;
 }

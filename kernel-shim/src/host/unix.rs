@@ -292,6 +292,28 @@ pub fn dup(fd: i32) -> HostResult<i32> {
     check(unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) } as i64).map(|v| v as i32)
 }
 
+/// A counter in memory shared with every process this one forks afterwards (an anonymous
+/// shared mapping, never unmapped). None if the host refuses the mapping.
+pub fn shared_counter() -> Option<&'static std::sync::atomic::AtomicU64> {
+    // SAFETY: a fresh anonymous mapping; no Rust object lives there yet.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            4096,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED | libc::MAP_ANON,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return None;
+    }
+    // SAFETY: page-aligned, zero-filled, valid for the life of the process (and its forks);
+    // any bit pattern is a valid AtomicU64.
+    Some(unsafe { &*(p as *const std::sync::atomic::AtomicU64) })
+}
+
 pub fn pipe() -> HostResult<(i32, i32)> {
     let mut fds = [0i32; 2];
     // SAFETY: fds is a valid 2-int array.

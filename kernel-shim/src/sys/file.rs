@@ -41,6 +41,11 @@ fn do_read(p: &mut Process, fd: u64, buf: u64, len: u64, off: Option<i64>) -> Sy
     let n = {
         let mut of = f.borrow_mut();
         match &of.backing {
+            // Deterministic mode: the random devices read from the seeded generator.
+            Backing::Host(_) if crate::gate::is_random_device(of.path.as_deref()) => {
+                crate::gate::random_bytes(&mut tmp);
+                tmp.len()
+            }
             Backing::Host(h) => {
                 let h = *h;
                 match off {

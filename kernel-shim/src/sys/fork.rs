@@ -62,7 +62,7 @@ fn new_process(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
     }
     let vfork = flags & (CLONE_VM | CLONE_VFORK) == CLONE_VM | CLONE_VFORK;
     let pipe = if vfork { Some(host::pipe()?) } else { None };
-    let pid = match host::fork() {
+    let pid = match gate::fork(&mut p.next_tid) {
         Ok(pid) => pid,
         Err(e) => {
             if let Some((r, w)) = pipe {
@@ -201,16 +201,17 @@ pub(super) fn wait4(p: &mut Process, a: &[u64; 6]) -> SysResult {
     }
     // With other threads to run, a blocking wait becomes a poll that is retried.
     let (r, st) = if options & 1 == 0 && p.multithreaded() {
-        match host::waitpid(pid, options | 1)? {
+        match host::waitpid(gate::host_pid(pid), options | 1)? {
             (0, _) => {
-                p.park(Wait::Retry { at: std::time::Instant::now() + std::time::Duration::from_millis(2) });
+                p.park(Wait::Retry { at: gate::instant() + std::time::Duration::from_millis(2) });
                 return Err(crate::thread::E_WOULDBLOCK);
             }
             r => r,
         }
     } else {
-        host::waitpid(pid, options)?
+        host::waitpid(gate::host_pid(pid), options)?
     };
+    let r = gate::guest_pid(r);
     if status != 0 && r != 0 {
         write_guest(p, status, &st.to_le_bytes())?;
     }
@@ -264,7 +265,7 @@ pub(super) fn kill(p: &mut Process, a: &[u64; 6]) -> SysResult {
     if pid == gate::pid() {
         return signal_self(p, sig);
     }
-    host::kill(pid, sig)?;
+    host::kill(gate::host_pid(pid), sig)?;
     if pid <= 0 && pid != -1 {
         // The process group includes this process.
         return signal_self(p, sig);
@@ -376,16 +377,17 @@ pub(super) fn waitid(p: &mut Process, a: &[u64; 6]) -> SysResult {
     }
     let nohang = options & 1 != 0;
     let (pid, code, status, uid) = if !nohang && p.multithreaded() {
-        match host::waitid(idtype, id, options | 1)? {
+        match host::waitid(idtype, gate::host_pid(id as i32) as u32, options | 1)? {
             (0, ..) => {
-                p.park(Wait::Retry { at: std::time::Instant::now() + std::time::Duration::from_millis(2) });
+                p.park(Wait::Retry { at: gate::instant() + std::time::Duration::from_millis(2) });
                 return Err(crate::thread::E_WOULDBLOCK);
             }
             r => r,
         }
     } else {
-        host::waitid(idtype, id, options)?
+        host::waitid(idtype, gate::host_pid(id as i32) as u32, options)?
     };
+    let pid = gate::guest_pid(pid);
     if info != 0 {
         let mut b = [0u8; 128];
         if pid != 0 {

@@ -39,11 +39,11 @@ fn deadline(p: &mut Process, addr: u64, absolute: bool, realtime: bool) -> Resul
     }
     let want = Duration::new(s as u64, ns as u32);
     if !absolute {
-        return Ok(Some(Instant::now() + want));
+        return Ok(Some(crate::gate::instant() + want));
     }
     let (cs, cns) = crate::gate::clock_gettime(if realtime { 0 } else { 1 });
     let now = Duration::new(cs.max(0) as u64, cns as u32);
-    Ok(Some(Instant::now() + want.saturating_sub(now)))
+    Ok(Some(crate::gate::instant() + want.saturating_sub(now)))
 }
 
 fn wait(p: &mut Process, addr: u64, val: u32, bitset: u32, until: Option<Instant>) -> SysResult {

@@ -3,7 +3,7 @@
 
 use super::SysResult;
 use crate::abi::{errno as E, mman::*};
-use crate::host::{self, Errno};
+use crate::host::Errno;
 use crate::Process;
 use emu_cpu::mem::{MemError, VmaInfo, PAGE_MASK, USER_END};
 use emu_cpu::Perm;
@@ -55,25 +55,15 @@ pub(super) fn mmap(p: &mut Process, a: &[u64; 6]) -> SysResult {
             log::warn!("mmap: MAP_SHARED with PROT_WRITE on a file is not supported");
             return Err(E::ENODEV);
         }
-        let st = host::fstat(h)?;
-        let avail = (st.size as u64).saturating_sub(off).min(len) as usize;
-        contents = vec![0u8; avail];
-        let mut got = 0;
-        while got < avail {
-            let n = host::pread(h, &mut contents[got..], (off + got as u64) as i64)?;
-            if n == 0 {
-                break;
-            }
-            got += n;
-        }
-        contents.truncate(got);
+        let (data, dev, inode) = crate::gate::map_file(h, off, len)?;
+        contents = data;
         let name = of.path.as_ref().map(|gp| crate::path::join(&p.cwd, gp));
         info = VmaInfo {
             name: name.map(|n| String::from_utf8_lossy(&n).into()),
             offset: off,
             shared,
-            dev: st.dev,
-            inode: st.ino,
+            dev,
+            inode,
         };
     } else {
         info.shared = shared;
@@ -101,6 +91,7 @@ pub(super) fn mmap(p: &mut Process, a: &[u64; 6]) -> SysResult {
     if !contents.is_empty() {
         p.cpu.mem.poke(start, &contents).map_err(|_| E::ENOMEM)?;
     }
+    crate::trace::mapped(p, start, prot);
     Ok(start)
 }
 
@@ -109,6 +100,7 @@ pub(super) fn munmap(p: &mut Process, a: &[u64; 6]) -> SysResult {
         return Err(E::EINVAL);
     }
     p.cpu.mem.unmap(a[0], page_up(a[1])).map_err(mem_err)?;
+    crate::trace::unmapped(p, a[0], page_up(a[1]));
     Ok(0)
 }
 

@@ -92,9 +92,9 @@ static ROWS: &[Row] = &[
     row(33, "dup2", file::dup2, Full).args(&[Fd, Fd]),
     row(34, "pause", signal::pause, Full).args(&[]),
     row(35, "nanosleep", time::nanosleep, Full).args(&[Timespec, OutTimespec]),
-    row(36, "getitimer", signal::getitimer, Full).args(&[Int, Ptr]),
+    row(36, "getitimer", signal::getitimer, Full).args(&[ItimerWhich, OutItimerval]),
     row(37, "alarm", signal::alarm, Full).args(&[Uint]),
-    row(38, "setitimer", signal::setitimer, Full).args(&[Int, Ptr, Ptr]),
+    row(38, "setitimer", signal::setitimer, Full).args(&[ItimerWhich, Itimerval, OutItimerval]),
     row(39, "getpid", process::getpid, Full).args(&[]),
     row(51, "getsockname", file::getsockname, Partial).args(&[Fd, Ptr, Ptr]),
     row(52, "getpeername", file::getsockname, Partial).args(&[Fd, Ptr, Ptr]),
@@ -228,8 +228,16 @@ pub(crate) fn row_info(nr: u64) -> Option<(&'static str, Option<&'static [Arg]>)
 }
 
 /// Serves the syscall the guest just made (number in rax, arguments in rdi, rsi, rdx,
-/// r10, r8, r9) and puts the result in rax.
+/// r10, r8, r9) and puts the result in rax. Recording and replaying go through
+/// `replay::syscall`, which calls `serve` for what it runs.
 pub(crate) fn dispatch(p: &mut Process) {
+    if crate::gate::logging() {
+        return crate::replay::syscall::dispatch(p);
+    }
+    serve(p)
+}
+
+pub(crate) fn serve(p: &mut Process) {
     let r = &p.cpu.regs;
     let nr = r[0];
     let args = [r[7], r[6], r[2], r[10], r[8], r[9]];
@@ -338,5 +346,7 @@ pub(crate) fn read_guest(p: &mut Process, addr: u64, len: usize) -> Result<Vec<u
 }
 
 pub(crate) fn write_guest(p: &mut Process, addr: u64, data: &[u8]) -> Result<(), Errno> {
-    p.cpu.mem.write(addr, data).map_err(|_| E::EFAULT)
+    p.cpu.mem.write(addr, data).map_err(|_| E::EFAULT)?;
+    crate::gate::note_write(addr, data);
+    Ok(())
 }

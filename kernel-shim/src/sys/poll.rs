@@ -44,7 +44,7 @@ fn readiness_mt(p: &mut Process, set: &[(i64, u16)], timeout_ms: i32) -> Result<
     if !p.multithreaded() || timeout_ms == 0 {
         return readiness(p, set, timeout_ms);
     }
-    let now = std::time::Instant::now();
+    let now = crate::gate::instant();
     let deadline = *p.cur_mut().deadline.get_or_insert_with(|| {
         if timeout_ms < 0 {
             now + std::time::Duration::from_secs(u32::MAX as u64)
@@ -89,7 +89,7 @@ fn readiness(p: &Process, set: &[(i64, u16)], timeout_ms: i32) -> Result<Vec<u16
         }
         return Ok(out);
     }
-    let r = host::poll(&host_set, t)?;
+    let r = crate::gate::poll(&host_set, t)?;
     for (k, i) in host_idx.into_iter().enumerate() {
         out[i] = r[k];
     }
@@ -99,13 +99,13 @@ fn readiness(p: &Process, set: &[(i64, u16)], timeout_ms: i32) -> Result<Vec<u16
 fn wait_timeout(ms: i32) {
     if ms < 0 {
         loop {
-            host::wait_for_signal();
-            if host::signals_pending() {
+            crate::gate::wait_for_signal();
+            if crate::gate::signals_pending() {
                 return;
             }
         }
     }
-    host::sleep(ms as i64 / 1000, (ms as i64 % 1000) * 1_000_000);
+    crate::gate::sleep_interruptible(ms as i64 / 1000, (ms as i64 % 1000) * 1_000_000);
 }
 
 fn do_poll(p: &mut Process, addr: u64, n: u64, timeout_ms: i32) -> SysResult {

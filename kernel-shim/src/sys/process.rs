@@ -58,7 +58,7 @@ pub(super) fn sched_yield(p: &mut Process, _: &[u64; 6]) -> SysResult {
 pub(super) fn uname(p: &mut Process, a: &[u64; 6]) -> SysResult {
     let mut b = [0u8; 65 * 6];
     let fields: [&[u8]; 6] =
-        [b"Linux", &host::hostname(), b"6.1.0-emu", b"#1 SMP PREEMPT_DYNAMIC emu", b"x86_64", b"(none)"];
+        [b"Linux", &gate::hostname(), b"6.1.0-emu", b"#1 SMP PREEMPT_DYNAMIC emu", b"x86_64", b"(none)"];
     for (i, f) in fields.iter().enumerate() {
         let n = f.len().min(64);
         b[i * 65..i * 65 + n].copy_from_slice(&f[..n]);

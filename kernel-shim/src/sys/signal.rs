@@ -96,7 +96,7 @@ fn wait_for_signal(p: &mut Process) {
         if p.has_deliverable() {
             return;
         }
-        host::wait_for_signal();
+        crate::gate::wait_for_signal();
     }
 }
 
@@ -152,7 +152,7 @@ pub(super) fn sigaltstack(p: &mut Process, a: &[u64; 6]) -> SysResult {
 }
 
 pub(super) fn alarm(_: &mut Process, a: &[u64; 6]) -> SysResult {
-    Ok(host::alarm(a[0] as u32) as u64)
+    Ok(crate::gate::alarm(a[0] as u32) as u64)
 }
 
 fn itimerval_from(b: &[u8]) -> [i64; 4] {
@@ -171,7 +171,7 @@ pub(super) fn setitimer(p: &mut Process, a: &[u64; 6]) -> SysResult {
     if new[1] < 0 || new[1] >= 1_000_000 || new[3] < 0 || new[3] >= 1_000_000 {
         return Err(E::EINVAL);
     }
-    let old = host::setitimer(a[0] as i32, new)?;
+    let old = crate::gate::setitimer(a[0] as i32, new)?;
     if a[2] != 0 {
         write_guest(p, a[2], &itimerval_bytes(old))?;
     }
@@ -182,7 +182,7 @@ pub(super) fn getitimer(p: &mut Process, a: &[u64; 6]) -> SysResult {
     if a[0] > 2 {
         return Err(E::EINVAL);
     }
-    let cur = host::getitimer(a[0] as i32)?;
+    let cur = crate::gate::getitimer(a[0] as i32)?;
     write_guest(p, a[1], &itimerval_bytes(cur))?;
     Ok(0)
 }
@@ -200,7 +200,7 @@ pub(super) fn rt_sigtimedwait(p: &mut Process, a: &[u64; 6]) -> SysResult {
         if s < 0 || !(0..1_000_000_000).contains(&ns) {
             return Err(E::EINVAL);
         }
-        Some(std::time::Instant::now() + std::time::Duration::new(s as u64, ns as u32))
+        Some(crate::gate::instant() + std::time::Duration::new(s as u64, ns as u32))
     } else {
         None
     };
@@ -219,19 +219,19 @@ pub(super) fn rt_sigtimedwait(p: &mut Process, a: &[u64; 6]) -> SysResult {
             p.cur_mut().deadline = None;
             return Err(E::EINTR);
         }
-        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+        if deadline.is_some_and(|d| crate::gate::instant() >= d) {
             p.cur_mut().deadline = None;
             return Err(E::EAGAIN);
         }
         if p.multithreaded() {
             // Other threads must run (one of them may send the signal): park and look
             // again soon, keeping the original deadline across retries.
-            let now = std::time::Instant::now();
+            let now = crate::gate::instant();
             let far = now + std::time::Duration::from_secs(u32::MAX as u64);
             let d = *p.cur_mut().deadline.get_or_insert(deadline.unwrap_or(far));
             p.park(crate::thread::Wait::Retry { at: (now + std::time::Duration::from_millis(2)).min(d) });
             return Err(crate::thread::E_WOULDBLOCK);
         }
-        host::wait_for_signal();
+        crate::gate::wait_for_signal();
     }
 }

@@ -4,7 +4,7 @@
 use super::{read_guest, write_guest, SysResult};
 use crate::abi::errno as E;
 use crate::thread::{Wait, E_WOULDBLOCK};
-use crate::{gate, host, Process};
+use crate::{gate, Process};
 
 fn valid_clock(c: u64) -> bool {
     c <= 11 && c != 8 && c != 9 && c != 10 || (c as i64) < 0
@@ -73,12 +73,12 @@ fn read_timespec(p: &mut Process, addr: u64) -> Result<(i64, i64), i32> {
 fn sleep_for(p: &mut Process, s: i64, ns: i64, rem: Option<u64>) -> SysResult {
     if p.multithreaded() {
         let d = std::time::Duration::new(s as u64, ns as u32);
-        p.park(Wait::Sleep { deadline: std::time::Instant::now() + d });
+        p.park(Wait::Sleep { deadline: gate::instant() + d });
         return Err(E_WOULDBLOCK);
     }
     let (mut s, mut ns) = (s, ns);
     loop {
-        if host::signals_pending() {
+        if gate::signals_pending() {
             p.collect_host_signals();
             if p.has_deliverable() {
                 if let Some(addr) = rem.filter(|&a| a != 0) {
@@ -87,7 +87,7 @@ fn sleep_for(p: &mut Process, s: i64, ns: i64, rem: Option<u64>) -> SysResult {
                 return Err(E::EINTR);
             }
         }
-        (s, ns) = host::sleep_interruptible(s, ns);
+        (s, ns) = gate::sleep_interruptible(s, ns);
         if (s, ns) == (0, 0) {
             return Ok(0);
         }

@@ -2,14 +2,24 @@
 //! ...), where that output goes (`--trace-file`, `--trace-format`), and the per-process
 //! state that produces it. Every trace line of every process goes through one [`Sink`].
 
+mod crash;
+mod disasm;
+mod live;
 pub mod maps;
 mod mmap;
+mod plt;
+mod profile;
 mod sink;
 pub mod stats;
 pub(crate) mod strace;
+mod watch;
 
+pub(crate) use crash::report as crash_report;
+pub use disasm::Syntax;
+pub(crate) use live::{finish, image_installed, mapped, unmapped};
 pub use sink::{Format, Json, Sink};
 pub use stats::Stats;
+pub use watch::parse as parse_watch;
 
 use crate::sys::SysResult;
 use crate::{Outcome, Process};
@@ -66,18 +76,79 @@ pub struct TraceOptions {
     pub format: Format,
     /// `--stats`: a summary when each process ends.
     pub stats: bool,
+    /// `--syntax`: how `--trace=insn` writes instructions.
+    pub syntax: Syntax,
+    /// `--trace-symbol`, `--trace-range`, `--trace-start`, `--trace-limit`.
+    pub filter: Filter,
+    /// `--watch LOC[:LEN]` specs, as given.
+    pub watch: Vec<String>,
+    /// `--watch-reads`: report loads from watched memory too.
+    pub watch_reads: bool,
+    /// `--crash-report`: Some(true) records the last instructions all along (hooked run
+    /// loop); None is the default (a report from what the interpreter knows at the fault);
+    /// Some(false) turns it off.
+    pub crash_report: Option<bool>,
+    /// `--profile FILE`.
+    pub profile: Option<PathBuf>,
     /// `--strace-strlen`: how much of a string `--strace` shows (32 if not given).
     pub strace_strlen: Option<usize>,
     /// `--maps`: the guest's memory map when a process ends.
     pub maps: bool,
 }
 
+/// Which instructions and blocks `--trace=insn,block` shows.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// Only inside this symbol (raw or demangled name, optionally `object!name`).
+    pub symbol: Option<String>,
+    /// Only addresses in [start, end).
+    pub range: Option<(u64, u64)>,
+    /// From the N-th instruction on.
+    pub start: u64,
+    /// At most N instructions from `start`.
+    pub limit: Option<u64>,
+}
+
+impl Filter {
+    /// Parses `START-END` (hex with 0x, or decimal).
+    pub fn parse_range(s: &str) -> Result<(u64, u64), String> {
+        let (a, b) =
+            s.split_once('-').ok_or_else(|| format!("--trace-range expects START-END, got '{s}'"))?;
+        let (a, b) = (parse_num(a)?, parse_num(b)?);
+        if a >= b {
+            return Err(format!("--trace-range: empty range '{s}'"));
+        }
+        Ok((a, b))
+    }
+}
+
+/// A number as the trace options take it: `0x` hex or decimal.
+pub fn parse_num(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let r = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(h) => u64::from_str_radix(h, 16),
+        None => s.parse(),
+    };
+    r.map_err(|_| format!("not a number: '{s}'"))
+}
+
 impl TraceOptions {
     /// The kinds of `--trace` this build implements.
-    pub const IMPLEMENTED: Kinds = Kinds::MMAP;
+    pub const IMPLEMENTED: Kinds = Kinds(Kinds::INSN.0 | Kinds::BLOCK.0 | Kinds::PLT.0 | Kinds::MMAP.0);
 
     pub fn any(&self) -> bool {
         self.strace || !self.kinds.is_empty() || self.stats || self.maps
+    }
+
+    /// Whether the CPU needs the hooked run loop (and the live tracing state).
+    pub(crate) fn hooks(&self) -> bool {
+        let k = self.kinds;
+        k.contains(Kinds::INSN)
+            || k.contains(Kinds::BLOCK)
+            || k.contains(Kinds::PLT)
+            || !self.watch.is_empty()
+            || self.profile.is_some()
+            || self.crash_report == Some(true)
     }
 }
 
@@ -86,6 +157,8 @@ pub struct Trace {
     pub opts: TraceOptions,
     pub sink: Sink,
     pub stats: Stats,
+    /// State behind the CPU hooks (symbols, insn/block/plt/watch/profile), when on.
+    pub(crate) live: Option<live::Shared>,
     /// Some trace looks at every syscall (`--strace`, `--trace=mmap`, `--stats`).
     pub(crate) syscalls: bool,
     pub(crate) st: strace::State,
@@ -94,8 +167,17 @@ pub struct Trace {
 impl Trace {
     pub fn new(opts: TraceOptions) -> std::io::Result<Trace> {
         let sink = Sink::open(opts.file.as_deref(), opts.format)?;
+        let live = if opts.hooks() { Some(live::State::new(&opts, &sink)?) } else { None };
         let syscalls = opts.strace || opts.stats || opts.kinds.contains(Kinds::MMAP);
-        Ok(Trace { opts, sink, stats: Stats::new(), syscalls, st: strace::State::default() })
+        Ok(Trace { opts, sink, stats: Stats::new(), syscalls, st: strace::State::default(), live })
+    }
+
+    /// Writes out what the hooks buffered (before a syscall is traced or the guest's
+    /// own output could overtake it).
+    pub(crate) fn flush(&mut self) {
+        if let Some(l) = &self.live {
+            l.borrow_mut().flush();
+        }
     }
 }
 

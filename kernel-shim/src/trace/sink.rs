@@ -59,6 +59,15 @@ impl Sink {
         };
     }
 
+    /// A second handle on the same output, for writers that buffer (instruction traces);
+    /// they flush before anything else writes to the sink.
+    pub fn writer(&self) -> std::io::Result<Box<dyn Write>> {
+        Ok(match &self.file {
+            Some(f) => Box::new(f.try_clone()?),
+            None => Box::new(std::io::stderr()),
+        })
+    }
+
     pub fn is_json(&self) -> bool {
         self.format == Format::Json
     }

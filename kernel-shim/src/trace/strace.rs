@@ -73,6 +73,10 @@ pub(crate) enum Arg {
     StatxMask,
     /// A `struct timespec` (input).
     Timespec,
+    /// setitimer/getitimer: which timer, and a `struct itimerval` (input / output).
+    ItimerWhich,
+    Itimerval,
+    OutItimerval,
     OutTimespec,
     /// An iovec array whose count is at this index (input / output).
     Iovec(u8),
@@ -129,6 +133,7 @@ fn is_output(a: Arg) -> bool {
             | OutDirents
             | OutUtsname
             | OutRlimit
+            | OutItimerval
             | Prctl
     )
 }
@@ -254,6 +259,11 @@ pub(crate) fn enter(p: &mut Process, nr: u64, args: &[u64; 6]) -> Call {
             Some(fmt_arg(p, a, args, i, None).unwrap_or_default())
         });
     }
+    if waits_for_others(p, &c) {
+        let line = unfinished(&c);
+        emit(p, c.tid, &line);
+        c.split = true;
+    }
     c
 }
 
@@ -292,19 +302,26 @@ pub(crate) fn parked(p: &mut Process, c: Call) {
 }
 
 /// The syscall completed: its line (or the `<... resumed>` part).
-pub(crate) fn exit(p: &mut Process, mut c: Call, res: Option<&SysResult>) {
+/// Takes over the held-back entry of a syscall that parked before completing now.
+fn resume(p: &mut Process, c: &mut Call) {
     if let Some(i) = p.trace.st.pending.iter().position(|q| q.tid == c.tid && q.nr == c.nr) {
         let old = p.trace.st.pending.remove(i);
         c.split = old.split;
         c.parts = old.parts;
     }
-    let (name, fmts) = row_of(c.nr);
+}
+
+/// All arguments as shown: the inputs formatted at entry, the outputs now (as addresses
+/// when the call failed or did not return).
+fn shown_args(p: &mut Process, c: &Call, res: Option<&SysResult>) -> Vec<String> {
+    let (_, fmts) = row_of(c.nr);
     let mut shown = Vec::with_capacity(fmts.len());
     for (i, &a) in fmts.iter().enumerate() {
         let part = match c.parts.get(i).cloned().flatten() {
             Some(s) => Some(s),
             None => fmt_arg(p, a, &c.args, i, res),
         };
+        // Arguments that only exist for some flags or commands format as empty.
         if let Some(s) = part.filter(|s| !s.is_empty() || !matches!(a, OpenMode(_) | Fcntl | Futex)) {
             shown.push(s);
         }
@@ -312,6 +329,13 @@ pub(crate) fn exit(p: &mut Process, mut c: Call, res: Option<&SysResult>) {
     if c.nr == 16 && shown.len() == 3 && shown[2] == "NULL" {
         shown.pop();
     }
+    shown
+}
+
+pub(crate) fn exit(p: &mut Process, mut c: Call, res: Option<&SysResult>) {
+    resume(p, &mut c);
+    let (name, fmts) = row_of(c.nr);
+    let shown = shown_args(p, &c, res);
     let (ret, errname) = fmt_ret(p, &c, fmts, res);
     if p.trace.sink.is_json() {
         let mut j =
@@ -330,22 +354,13 @@ pub(crate) fn exit(p: &mut Process, mut c: Call, res: Option<&SysResult>) {
         p.trace.sink.line(&line);
         return;
     }
-    let mut line = if c.split { format!("<... {name} resumed>") } else { format!("{name}(") };
-    if c.split {
-        // The inputs were shown with `<unfinished ...>`; only the outputs remain.
-        let outs: Vec<String> = fmts
-            .iter()
-            .enumerate()
-            .filter(|(_, &a)| is_output(a))
-            .filter_map(|(i, &a)| fmt_arg(p, a, &c.args, i, res))
-            .collect();
-        if !outs.is_empty() {
-            line.push_str(&format!("{}, ", outs.join(", ")));
-        }
+    let mut line = if c.split {
+        // The arguments before the first output were shown with `<unfinished ...>`.
+        let done = inputs_before_outputs(&c).len();
+        format!("<... {name} resumed>{})", shown[done.min(shown.len())..].join(", "))
     } else {
-        line.push_str(&shown.join(", "));
-    }
-    line.push(')');
+        format!("{name}({})", shown.join(", "))
+    };
     pad_to_result_column(p, &mut line);
     line.push_str(&format!(" = {ret}"));
     if c.vdso {
@@ -372,9 +387,10 @@ pub(crate) fn switched(p: &mut Process) {
 }
 
 /// The syscall will be restarted after a signal handler (SA_RESTART).
-pub(crate) fn restart(p: &mut Process, c: Call) {
-    let (name, fmts) = row_of(c.nr);
-    let shown: Vec<String> = c.parts.iter().take(fmts.len()).map(|s| s.clone().unwrap_or_default()).collect();
+pub(crate) fn restart(p: &mut Process, mut c: Call) {
+    resume(p, &mut c);
+    let (name, _) = row_of(c.nr);
+    let shown = shown_args(p, &c, None);
     if p.trace.sink.is_json() {
         let j = Json::new("syscall")
             .num("pid", c.tid as i64)
@@ -386,10 +402,41 @@ pub(crate) fn restart(p: &mut Process, c: Call) {
         p.trace.sink.line(&line);
         return;
     }
-    let mut line = format!("{name}({})", shown.join(", "));
+    let mut line = if c.split {
+        let done = inputs_before_outputs(&c).len();
+        format!("<... {name} resumed>{})", shown[done.min(shown.len())..].join(", "))
+    } else {
+        format!("{name}({})", shown.join(", "))
+    };
     pad_to_result_column(p, &mut line);
     line.push_str(" = ? ERESTARTSYS (To be restarted if SA_RESTART is set)");
     emit(p, c.tid, &line);
+}
+
+/// The arguments shown before the first output (those known at entry), non-empty.
+fn inputs_before_outputs(c: &Call) -> Vec<&str> {
+    c.parts.iter().map_while(|s| s.as_deref()).filter(|s| !s.is_empty()).collect()
+}
+
+/// The first half of a split line, as strace prints it: `wait4(-1,  <unfinished ...>`.
+fn unfinished(c: &Call) -> String {
+    let (name, _) = row_of(c.nr);
+    let ins = inputs_before_outputs(c);
+    let more = c.parts.iter().any(|s| s.is_none());
+    let comma = if more && !ins.is_empty() { ", " } else { "" };
+    format!("{name}({}{comma} <unfinished ...>", ins.join(", "))
+}
+
+/// Waits for other processes: when there are several, the wait is shown split right away,
+/// as the other processes' lines will come before its end.
+fn waits_for_others(p: &Process, c: &Call) -> bool {
+    let waits = match c.nr {
+        61 => c.args[2] & 1 == 0,  // wait4 without WNOHANG
+        247 => c.args[3] & 1 == 0, // waitid without WNOHANG
+        34 | 130 => true,          // pause, rt_sigsuspend
+        _ => false,
+    };
+    waits && several(p) && !p.trace.sink.is_json()
 }
 
 fn several(p: &Process) -> bool {
@@ -415,10 +462,7 @@ fn emit(p: &mut Process, tid: i32, line: &str) {
         if q.tid == tid || q.split {
             continue;
         }
-        let (name, _) = row_of(q.nr);
-        let ins: Vec<String> = q.parts.iter().map_while(|s| s.clone()).collect();
-        let sep = if ins.is_empty() { "" } else { " " };
-        out.push_str(&format!("{}{name}({}{sep}<unfinished ...>\n", prefix(q.tid), ins.join(", ")));
+        out.push_str(&format!("{}{}\n", prefix(q.tid), unfinished(q)));
         p.trace.st.pending[i].split = true;
     }
     out.push_str(&prefix(tid));
@@ -780,6 +824,21 @@ fn timespec(p: &mut Process, addr: u64) -> String {
         ),
         None => ptr(addr),
     }
+}
+
+fn itimerval(p: &mut Process, addr: u64) -> String {
+    if addr == 0 {
+        return "NULL".into();
+    }
+    let Some(b) = read_bytes(p, addr, 32) else { return ptr(addr) };
+    let w = |i: usize| i64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().expect("8"));
+    format!(
+        "{{it_interval={{tv_sec={}, tv_usec={}}}, it_value={{tv_sec={}, tv_usec={}}}}}",
+        w(0),
+        w(1),
+        w(2),
+        w(3)
+    )
 }
 
 fn stat(p: &mut Process, addr: u64) -> String {
@@ -1280,6 +1339,14 @@ fn fmt_arg(p: &mut Process, arg: Arg, a: &[u64; 6], i: usize, res: Option<&SysRe
         OutStat => stat(p, v),
         OutStatx => statx(p, v),
         Timespec | OutTimespec => timespec(p, v),
+        ItimerWhich => ["ITIMER_REAL", "ITIMER_VIRTUAL", "ITIMER_PROF"]
+            .get(v as usize)
+            .map_or_else(|| (v as i32).to_string(), |s| s.to_string()),
+        Itimerval => itimerval(p, v),
+        OutItimerval => match ok {
+            Some(_) => itimerval(p, v),
+            None => ptr(v),
+        },
         Iovec(k) => iovec(p, v, a[k as usize], None),
         OutIovec(k) => match ok {
             Some(n) => iovec(p, v, a[k as usize], Some(n)),

@@ -1,0 +1,414 @@
+//! Syscalls under record and replay, and the scheduler's wake-ups.
+//!
+//! Syscalls fall in two classes:
+//! - **internal**: deterministic given emu's state (memory management, signal actions and
+//!   masks, futexes, threads, fork, execve, exit, the fd table's dup/close...). Replay
+//!   re-executes them; whatever they take from the outside (a file mapping's bytes, the
+//!   loader's files, a forked child's pid) comes through the gate, which logs it.
+//! - **outside-world**: everything else (reads, writes, stat, poll, wait4, ...). Recording
+//!   runs them and logs their effect: rax and rip after the call, every byte written to
+//!   guest memory, the descriptor-table changes, signals they made pending, whether the
+//!   thread parked. Replay never runs them: it applies the effect, with placeholder
+//!   descriptors for files it never opens. Writes to emu's own stdout/stderr are still
+//!   performed so the output appears; wait4 also reaps the replaying child.
+//!
+//! Every syscall logs where it was made (instruction count, rip, a hash of the
+//! registers): that is replay's divergence check.
+
+use super::event::{Effect, FdChange, Sys};
+use crate::fd::{Backing, FdEntry, OpenFile};
+use crate::signal::{bit, SigInfo};
+use crate::thread::Wait;
+use crate::{gate, host, Process};
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+use std::sync::atomic::Ordering;
+
+thread_local! {
+    /// The open file descriptions of emu's own stdout and stderr (the guest's first fds 1
+    /// and 2): writes to them are numbered across the process tree.
+    static STDIO: RefCell<Vec<Weak<RefCell<OpenFile>>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Notes which descriptions are emu's stdout and stderr (at spawn).
+pub(crate) fn note_stdio(p: &Process) {
+    let v = (1..3).filter_map(|fd| p.fds.get(fd).ok().map(|e| Rc::downgrade(&e.file))).collect();
+    STDIO.with(|s| *s.borrow_mut() = v);
+}
+
+fn is_stdio(p: &Process, fd: u64) -> bool {
+    let Ok(f) = p.fds.file(fd as i32 as i64) else { return false };
+    STDIO.with(|s| s.borrow().iter().any(|w| std::ptr::eq(w.as_ptr(), Rc::as_ptr(&f))))
+}
+
+/// Replay: waits (a bounded time) until the writes numbered before `ticket` are done.
+fn wait_turn(ticket: u64) {
+    let Some(seq) = gate::output_seq() else { return };
+    let start = std::time::Instant::now();
+    // A process that departed from the recording may never write its turn: give up
+    // waiting after a while rather than hang.
+    while seq.load(Ordering::Acquire) + 1 < ticket && start.elapsed() < std::time::Duration::from_secs(2) {
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    }
+}
+
+/// Syscalls replay re-executes (see the module doc).
+fn internal(p: &Process, nr: u64, a: &[u64; 6]) -> bool {
+    let me = gate::pid() as i64;
+    match nr {
+        // memory, signal state, threads, identities emu keeps, the fd table
+        3 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 24 | 25 | 26 | 28 | 32 | 33 | 34 | 39 | 95 | 111 | 127
+        | 130 | 131 | 157 | 158 | 186 | 202 | 218 | 273 | 292 | 334 | 435 => true,
+        // processes
+        56 | 57 | 58 | 59 | 60 | 231 | 322 => true,
+        // signals sent to this process or its threads
+        62 | 129 => a[0] as i32 as i64 == me,
+        234 | 297 => a[0] as i32 as i64 == me,
+        200 => p.threads.iter().any(|t| t.tid as u64 == a[0]),
+        // numbers emu does not serve answer ENOSYS without touching the host
+        _ => crate::sys::name(nr).is_none(),
+    }
+}
+
+fn regs_hash(p: &Process) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for r in p.cpu.regs[..16].iter().chain([p.cpu.rip].iter()) {
+        for b in r.to_le_bytes() {
+            h = (h ^ b as u32).wrapping_mul(0x0100_0193);
+        }
+    }
+    h
+}
+
+/// The run loop stopped (after `gate::at`): record a periodic checkpoint when one is due,
+/// or check the recorded one when replay reached it.
+pub(crate) fn checkpoint(p: &mut Process) {
+    let now = gate::icount();
+    if gate::replaying() {
+        if let Some((rip, regs)) = gate::with_player(|pl| pl.take_check(now)).flatten() {
+            let (my_rip, my_regs) = (p.cpu.rip, regs_hash(p));
+            if (rip, regs) != (my_rip, my_regs) {
+                super::diverged(format!(
+                    "at instruction {now}, rip {my_rip:#x}: checkpoint recorded rip {rip:#x} register hash \
+                     {regs:08x}, this run has register hash {my_regs:08x}"
+                ));
+            }
+        }
+        return;
+    }
+    let due = gate::with_recorder(|r| now >= r.next_check).unwrap_or(false);
+    if due {
+        let (rip, regs) = (p.cpu.rip, regs_hash(p));
+        gate::with_recorder(|r| {
+            r.check(now, rip, regs);
+            r.next_check = now + super::CHECK_PERIOD;
+        });
+    }
+}
+
+/// Signals from outside (the host, due timers): `f` collects them normally; recording
+/// logs what it made pending, replay raises that at the same instruction.
+pub(crate) fn collect(p: &mut Process, f: fn(&mut Process)) {
+    let now = gate::icount();
+    if gate::replaying() {
+        for info in gate::with_player(|pl| pl.take_signal(now)).unwrap_or_default() {
+            p.raise(info);
+        }
+        return;
+    }
+    let before = p.signals.pending;
+    // Inside a recorded syscall, its own record carries what this raises.
+    let outer = gate::set_quiet(true);
+    f(p);
+    gate::set_quiet(outer);
+    let raised = newly_pending(p, before);
+    if !raised.is_empty() {
+        gate::with_recorder(|r| r.signal(now, raised));
+    }
+}
+
+/// The signals that became pending since `before`, with their siginfo.
+fn newly_pending(p: &Process, before: u64) -> Vec<SigInfo> {
+    let pending = p.signals.pending;
+    (1..=64)
+        .filter(|&s| (pending & !before) & bit(s) != 0)
+        .map(|s| {
+            if s >= 32 {
+                p.signals.rt_queue[s as usize].back().copied().unwrap_or(SigInfo::kernel(s))
+            } else {
+                p.signals.info[s as usize]
+            }
+        })
+        .collect()
+}
+
+/// Serves the guest's syscall while recording or replaying.
+pub(crate) fn dispatch(p: &mut Process) {
+    let r = &p.cpu.regs;
+    let nr = r[0];
+    let args = [r[7], r[6], r[2], r[10], r[8], r[9]];
+    let icount = gate::icount();
+    let rip = p.cpu.rip;
+    let regs = regs_hash(p);
+    let inside = internal(p, nr, &args);
+    if gate::replaying() {
+        let s = gate::with_player(|pl| pl.syscall(nr, icount, rip, regs)).expect("replaying");
+        match s.effect {
+            None if inside => crate::sys::serve(p),
+            Some(x) if !inside => apply(p, nr, &args, x),
+            _ => super::diverged(format!(
+                "at instruction {icount}: syscall {} was recorded {}",
+                crate::sys::name(nr).unwrap_or("?"),
+                if inside { "as outside-world" } else { "as internal" }
+            )),
+        }
+        return;
+    }
+    if inside {
+        gate::with_recorder(|r| r.syscall(Sys { nr, icount, rip, regs, effect: None }));
+        crate::sys::serve(p);
+        return;
+    }
+    let fds_before = p.fds.clone();
+    let pending_before = p.signals.pending;
+    gate::capture_writes(true);
+    gate::set_quiet(true);
+    crate::sys::serve(p);
+    gate::set_quiet(false);
+    let writes = gate::capture_writes(false).unwrap_or_default();
+    let pending = p.signals.pending;
+    let raised = newly_pending(p, pending_before);
+    let park = if p.need_switch && !p.cur_saved {
+        match p.cur().wait {
+            Wait::Fd { .. } => 1,
+            Wait::Sleep { .. } => 2,
+            Wait::Retry { .. } => 3,
+            _ => 0,
+        }
+    } else {
+        0
+    };
+    let ticket = match (gate::output_seq(), nr) {
+        (Some(seq), 1 | 18 | 20) if (p.cpu.regs[0] as i64) > 0 && is_stdio(p, args[0]) => {
+            seq.fetch_add(1, Ordering::AcqRel) + 1
+        }
+        _ => 0,
+    };
+    let effect = Effect {
+        ticket,
+        rax: p.cpu.regs[0],
+        rip: p.cpu.rip,
+        writes,
+        fds: fd_changes(&fds_before, &p.fds),
+        raised,
+        cleared: pending_before & !pending,
+        park,
+    };
+    gate::with_recorder(|r| r.syscall(Sys { nr, icount, rip, regs, effect: Some(effect) }));
+}
+
+fn fd_changes(before: &crate::fd::FdTable, after: &crate::fd::FdTable) -> Vec<FdChange> {
+    let n = before.len().max(after.len());
+    let mut out = Vec::new();
+    for fd in 0..n as i64 {
+        let (b, a) = (before.get(fd).ok(), after.get(fd).ok());
+        match (b, a) {
+            (Some(b), Some(a)) if Rc::ptr_eq(&b.file, &a.file) && b.cloexec == a.cloexec => {}
+            (Some(_), None) => out.push(FdChange::Closed(fd as u32)),
+            (_, Some(a)) => {
+                let from = (0..before.len() as i64)
+                    .find(|&i| before.get(i).is_ok_and(|e| Rc::ptr_eq(&e.file, &a.file)));
+                out.push(match from {
+                    Some(from) => FdChange::Dup { fd: fd as u32, from: from as u32, cloexec: a.cloexec },
+                    None => {
+                        let of = a.file.borrow();
+                        FdChange::New {
+                            fd: fd as u32,
+                            flags: of.flags,
+                            cloexec: a.cloexec,
+                            path: of.path.clone(),
+                        }
+                    }
+                });
+            }
+            (None, None) => {}
+        }
+    }
+    out
+}
+
+/// Replay: makes an outside-world syscall's recorded effect happen.
+fn apply(p: &mut Process, nr: u64, a: &[u64; 6], x: Effect) {
+    if p.trace.opts.stats {
+        p.trace.stats.syscall(nr);
+    }
+    // --strace shows replayed syscalls as it shows served ones.
+    let call = p.trace.syscalls.then(|| crate::trace::strace::enter(p, nr, a));
+    let entry_rip = p.cpu.rip;
+    if x.ticket != 0 {
+        wait_turn(x.ticket);
+    }
+    echo_output(p, nr, a, x.rax as i64);
+    if let (Some(seq), true) = (gate::output_seq(), x.ticket != 0) {
+        seq.fetch_max(x.ticket, Ordering::AcqRel);
+    }
+    for (addr, data) in &x.writes {
+        let _ = p.cpu.mem.write(*addr, data);
+    }
+    let before = p.fds.clone();
+    for c in x.fds {
+        match c {
+            FdChange::Closed(fd) => {
+                let _ = p.fds.close(fd as i64);
+            }
+            FdChange::New { fd, flags, cloexec, path } => {
+                // A placeholder: replay never opens the file (host fd -1 is never used).
+                let file = OpenFile { backing: Backing::Host(-1), flags, path, pos: 0, dir: None };
+                p.fds.put(fd as usize, FdEntry { file: Rc::new(RefCell::new(file)), cloexec });
+            }
+            FdChange::Dup { fd, from, cloexec } => {
+                if let Ok(e) = before.get(from as i64) {
+                    p.fds.put(fd as usize, FdEntry { file: e.file.clone(), cloexec });
+                }
+            }
+        }
+    }
+    if x.cleared != 0 {
+        p.signals.pending &= !x.cleared;
+    }
+    for r in x.raised {
+        p.raise(r);
+    }
+    p.cpu.regs[0] = x.rax;
+    p.cpu.rip = x.rip;
+    match x.park {
+        1 => p.park(Wait::Fd { fd: -1, events: 0, deadline: None }),
+        2 => p.park(Wait::Sleep { deadline: far_future() }),
+        3 => p.park(Wait::Retry { at: far_future() }),
+        _ => {}
+    }
+    if let Some(c) = call {
+        if x.park != 0 {
+            crate::trace::strace::parked(p, c);
+        } else if x.rip != entry_rip {
+            crate::trace::strace::restart(p, c);
+        } else {
+            let v = x.rax as i64;
+            let res = if (-4095..0).contains(&v) { Err(-v as i32) } else { Ok(x.rax) };
+            crate::trace::syscall_done(p, c, &res);
+        }
+    }
+    reap(p, nr, a, x.rax as i64);
+}
+
+fn far_future() -> std::time::Instant {
+    std::time::Instant::now() + std::time::Duration::from_secs(1 << 30)
+}
+
+/// Replay: output the guest wrote to emu's own stdout/stderr is written again (the only
+/// host descriptors a replayed process has are those; everything else is a placeholder).
+fn echo_output(p: &mut Process, nr: u64, a: &[u64; 6], n: i64) {
+    if n <= 0 || !matches!(nr, 1 | 18 | 20) {
+        return;
+    }
+    let Ok(f) = p.fds.file(a[0] as i32 as i64) else { return };
+    let Some(h) = f.borrow().host_fd().filter(|&h| h >= 0) else { return };
+    let mut data = Vec::new();
+    if nr == 20 {
+        let cnt = a[2].min(1024) as usize;
+        let mut iov = vec![0u8; cnt * 16];
+        if p.cpu.mem.read(a[1], &mut iov).is_err() {
+            return;
+        }
+        for c in iov.chunks(16) {
+            let base = u64::from_le_bytes(c[..8].try_into().expect("8 bytes"));
+            let len = u64::from_le_bytes(c[8..].try_into().expect("8 bytes"));
+            let take = len.min(n as u64 - data.len() as u64) as usize;
+            let mut b = vec![0u8; take];
+            if p.cpu.mem.read(base, &mut b).is_err() {
+                return;
+            }
+            data.extend(b);
+        }
+    } else {
+        data = vec![0u8; n as usize];
+        if p.cpu.mem.read(a[1], &mut data).is_err() {
+            return;
+        }
+    }
+    let mut off = 0;
+    while off < data.len() {
+        match host::write(h, &data[off..]) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => off += k,
+        }
+    }
+}
+
+/// Replay: a wait that returned a child's status also reaps the replaying child, so its
+/// output comes before whatever the parent prints next, as it did when recorded.
+fn reap(p: &mut Process, nr: u64, a: &[u64; 6], rax: i64) {
+    let rec_pid = match nr {
+        61 if rax > 0 => rax as i32,
+        247 if rax == 0 && a[2] != 0 => {
+            let mut b = [0u8; 4];
+            if p.cpu.mem.read(a[2] + 16, &mut b).is_err() {
+                return;
+            }
+            i32::from_le_bytes(b)
+        }
+        _ => return,
+    };
+    // WNOWAIT leaves the child to a later wait.
+    if nr == 247 && a[3] & 0x0100_0000 != 0 {
+        return;
+    }
+    let h = gate::with_player(|pl| pl.children.iter().find(|c| c.0 == rec_pid).map(|c| c.1)).flatten();
+    if let Some(h) = h {
+        let _ = host::waitpid(h, 0);
+    }
+}
+
+/// The scheduler's wake-ups at `site` (0: deadlines passed, 1: the host wait): run by
+/// `f` normally, logged when recording, taken from the log when replaying.
+pub(crate) fn wakes(p: &mut Process, site: u8, f: fn(&mut Process)) {
+    if gate::replaying() {
+        let changes = gate::with_player(|pl| pl.wakes(site)).unwrap_or_default();
+        for (i, rax, rip) in changes {
+            let Some(t) = p.threads.get_mut(i as usize) else {
+                super::diverged(format!("a recorded wake-up names thread {i}, which does not exist"));
+            };
+            t.wait = Wait::Runnable;
+            match t.ctx.as_mut() {
+                Some(c) => {
+                    c.regs[0] = rax;
+                    c.rip = rip;
+                }
+                None => {
+                    p.cpu.regs[0] = rax;
+                    p.cpu.rip = rip;
+                }
+            }
+        }
+        return;
+    }
+    if !gate::recording() {
+        return f(p);
+    }
+    let parked: Vec<bool> = p.threads.iter().map(|t| !matches!(t.wait, Wait::Runnable)).collect();
+    f(p);
+    let mut changes = Vec::new();
+    for (i, t) in p.threads.iter().enumerate() {
+        if parked.get(i).copied().unwrap_or(false) && matches!(t.wait, Wait::Runnable) {
+            let (rax, rip) = match &t.ctx {
+                Some(c) => (c.regs[0], c.rip),
+                None => (p.cpu.regs[0], p.cpu.rip),
+            };
+            changes.push((i as u32, rax, rip));
+        }
+    }
+    // The host wait is always logged, so that replay knows it happened.
+    if !changes.is_empty() || site == 1 {
+        gate::with_recorder(|r| r.wakes(site, changes));
+    }
+}

@@ -1,0 +1,103 @@
+//! The crash report (`--crash-report`, on by default for deaths by SIGSEGV, SIGBUS, SIGILL
+//! and SIGFPE): the last instructions executed, symbolized and disassembled, then the
+//! memory map as `/proc/self/maps` shows it.
+//!
+//! With `--crash-report` given (or any hooked trace) the hooked run loop keeps the last 16
+//! instruction addresses. Otherwise the report uses what the ordinary loop knows at no cost:
+//! the block it came from and the block it stopped in, up to the faulting instruction.
+
+use super::disasm::Disasm;
+use super::Json;
+use crate::abi::signal as S;
+use crate::Process;
+use emu_cpu::hooks::HISTORY;
+use emu_loader::symbols::Symbolizer;
+
+/// Writes the report if `sig` is a crash and the report is on.
+pub(crate) fn report(p: &mut Process, sig: i32) {
+    if p.trace.opts.crash_report == Some(false)
+        || !matches!(sig, S::SIGSEGV | S::SIGBUS | S::SIGILL | S::SIGFPE)
+    {
+        return;
+    }
+    let hooked = p.cpu.hooks.history;
+    let mut trail = if hooked { p.cpu.history() } else { p.cpu.last_stop_trail() };
+    if trail.len() > HISTORY {
+        trail.drain(..trail.len() - HISTORY);
+    }
+    let own;
+    let live = p.trace.live.clone();
+    let guard = live.as_ref().map(|l| l.borrow());
+    let syms: &Symbolizer = match &guard {
+        Some(g) => &g.syms,
+        None => {
+            own = symbols_from_maps(p);
+            &own
+        }
+    };
+    let mut dis = Disasm::new(p.trace.opts.syntax);
+    let json = p.trace.sink.is_json();
+    let mut lines = Vec::new();
+    let name = S::name(sig);
+    if json {
+        let insns: Vec<String> = trail
+            .iter()
+            .map(|&a| {
+                let t = dis.at(&mut p.cpu, syms, a, 15);
+                Json::new("insn").addr("addr", a).str("loc", &t.loc).str("asm", &t.asm).end()
+            })
+            .collect();
+        let maps = super::maps::text(&p.cpu.mem);
+        lines.push(
+            Json::new("crash")
+                .str("signal", &name)
+                .addr("rip", p.cpu.rip)
+                .str("rip_loc", &syms.describe(p.cpu.rip))
+                .raw("last_insns", &format!("[{}]", insns.join(",")))
+                .str("maps", &maps)
+                .end(),
+        );
+    } else {
+        lines.push(format!("emu: crash report: {name} at {:#x} ({})", p.cpu.rip, syms.describe(p.cpu.rip)));
+        let what = if hooked {
+            "last instructions executed"
+        } else {
+            "last instructions executed (the blocks before the fault; --crash-report keeps 16)"
+        };
+        lines.push(format!("emu: {what}:"));
+        for &a in &trail {
+            let t = dis.at(&mut p.cpu, syms, a, 15);
+            lines.push(format!("emu:   {a:#014x} {:<48} {}", t.loc, t.asm));
+        }
+        lines.push("emu: memory map:".into());
+        for l in super::maps::text(&p.cpu.mem).lines() {
+            lines.push(format!("emu:   {l}"));
+        }
+    }
+    drop(guard);
+    p.trace.flush();
+    for l in lines {
+        p.trace.sink.line(&l);
+    }
+}
+
+/// A symbolizer built from the file mappings, for a report when no tracing kept one.
+fn symbols_from_maps(p: &Process) -> Symbolizer {
+    let mut syms = Symbolizer::new();
+    let sysroot = p.sysroot.clone();
+    let host = move |g: &str| crate::path::bytes_to_path(&sysroot.host_path(g.as_bytes()));
+    for v in p.cpu.mem.vmas().filter(|v| v.perm.exec()) {
+        let Some(name) = v.name.as_deref() else { continue };
+        if name == "[vdso]" {
+            syms.add_image("[vdso]", &emu_loader::vdso::image().0, v.start);
+        } else if !name.starts_with('[') {
+            let path = host(name);
+            let debug = |id: &str| {
+                let p = host(&super::live::debug_file_path(id));
+                std::fs::read(&p).ok().map(|d| (p, d))
+            };
+            syms.add_mapping(name, v.start, v.offset, &|| std::fs::read(&path).ok(), &debug);
+        }
+    }
+    syms
+}

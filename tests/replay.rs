@@ -1,0 +1,283 @@
+//! `--deterministic`, `--record`, `--replay` and `--dump-log` (issue 7).
+//!
+//! The oracle here is emu itself across runs: a deterministic run must repeat exactly, and a
+//! replay must reproduce the recorded run exactly even when the world changed meanwhile.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn nondet() -> PathBuf {
+    root().join("roms/bin/nondet.glibc")
+}
+
+/// emu with `opts`, then the guest command, stdin from the file `stdin` (or /dev/null).
+fn emu_cmd(opts: &[&str], command: &[&str], stdin: Option<&Path>) -> Command {
+    let mut c = Command::new("sh");
+    let input = stdin.map(|p| p.display().to_string()).unwrap_or_else(|| "/dev/null".into());
+    c.arg("-c").arg("f=$1; shift; exec \"$@\" < \"$f\"").arg("sh").arg(input).arg(emu());
+    c.args(opts).args(command);
+    c.env_clear();
+    for (k, v) in FIXED_ENV {
+        c.env(k, v);
+    }
+    c
+}
+
+fn run_emu_with(opts: &[&str], command: &[&str], stdin: Option<&Path>) -> Outcome {
+    let o = run(emu_cmd(opts, command, stdin), RUN_TIMEOUT);
+    assert_no_panic(&format!("emu {opts:?} {command:?}"), &o);
+    o
+}
+
+/// Total guest instructions from a `--stats --trace-format json` trace file (all processes).
+fn instructions(trace: &Path) -> Vec<u64> {
+    let text = std::fs::read_to_string(trace).expect("trace file");
+    let mut v: Vec<u64> = text
+        .lines()
+        .filter_map(|l| {
+            let i = l.find("\"instructions\":")?;
+            let rest = &l[i + 15..];
+            let end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+            rest[..end].parse().ok()
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn write(path: &Path, data: &str) {
+    std::fs::write(path, data).expect("write scratch file");
+}
+
+fn ok(o: &Outcome, what: &str) {
+    assert_eq!(o.status, Status::Exit(0), "{what}: {}", o.stderr_text());
+}
+
+#[test]
+fn deterministic_runs_repeat_exactly() {
+    let dir = scratch_dir("replay-det");
+    let input = dir.join("input.txt");
+    write(&input, "input file line\n");
+    let stdin = dir.join("stdin.txt");
+    write(&stdin, "stdin line\n");
+    let prog = nondet().display().to_string();
+    let mut outs = Vec::new();
+    for i in 0..2 {
+        let trace = dir.join(format!("stats{i}.json"));
+        let t = trace.display().to_string();
+        let o = run_emu_with(
+            &["--deterministic", "--stats", "--trace-format", "json", "--trace-file", &t],
+            &[&prog, &input.display().to_string()],
+            Some(&stdin),
+        );
+        ok(&o, "deterministic run");
+        outs.push((o.stdout, instructions(&trace)));
+    }
+    assert_eq!(String::from_utf8_lossy(&outs[0].0), String::from_utf8_lossy(&outs[1].0));
+    assert!(!outs[0].1.is_empty(), "no instruction count in the --stats trace");
+    assert_eq!(outs[0].1, outs[1].1, "instruction counts differ");
+    let text = String::from_utf8_lossy(&outs[0].0);
+    // The closed world: pids from 1000, the clock from the fixed epoch.
+    assert!(text.contains("pid 1000 "), "{text}");
+    assert!(text.contains("realtime 1700000000."), "{text}");
+    assert!(text.contains("stdin stdin line") && text.contains("input input file line"), "{text}");
+    // Another seed, other random bytes; the clock is still the fixed one.
+    let o = run_emu_with(&["--deterministic", "--seed", "7"], &[&prog], None);
+    ok(&o, "seeded run");
+    let seeded = String::from_utf8_lossy(&o.stdout);
+    let line = |t: &str, k: &str| t.lines().find(|l| l.starts_with(k)).map(String::from);
+    assert_ne!(line(&seeded, "getrandom"), line(&text, "getrandom"));
+    assert!(seeded.starts_with("realtime 1700000000."), "{seeded}");
+}
+
+#[test]
+fn deterministic_bash_pipeline_repeats() {
+    if !is_file(Path::new("/bin/bash")) {
+        return;
+    }
+    let cmd = ["/bin/bash", "-c", "echo $$; echo hi | tr a-z A-Z; date; echo $RANDOM"];
+    let a = run_emu_with(&["--deterministic"], &cmd, None);
+    let b = run_emu_with(&["--deterministic"], &cmd, None);
+    ok(&a, "bash");
+    assert_eq!(a.stdout, b.stdout);
+    assert!(String::from_utf8_lossy(&a.stdout).starts_with("1000\nHI\n"));
+}
+
+/// Records `command`, changes the world with `change`, replays, and checks the replay
+/// printed the same and retired the same number of instructions.
+/// The log is `dir/log`.
+fn record_and_replay(
+    dir: &Path,
+    command: &[&str],
+    stdin: Option<&Path>,
+    change: impl FnOnce(),
+    replay_stdin: Option<&Path>,
+) -> Outcome {
+    let tag = dir.display().to_string();
+    let log = dir.join("log");
+    let log_s = log.display().to_string();
+    let t1 = dir.join("rec.json").display().to_string();
+    let rec = run_emu_with(
+        &["--record", &log_s, "--stats", "--trace-format", "json", "--trace-file", &t1],
+        command,
+        stdin,
+    );
+    ok(&rec, &format!("{tag}: record"));
+    change();
+    let t2 = dir.join("rep.json").display().to_string();
+    let rep = run_emu_with(
+        &["--replay", &log_s, "--stats", "--trace-format", "json", "--trace-file", &t2],
+        &[],
+        replay_stdin,
+    );
+    ok(&rep, &format!("{tag}: replay"));
+    assert_eq!(String::from_utf8_lossy(&rec.stdout), String::from_utf8_lossy(&rep.stdout), "{tag}");
+    assert_eq!(instructions(Path::new(&t1)), instructions(Path::new(&t2)), "{tag}: instruction counts");
+    rec
+}
+
+#[test]
+fn replay_reproduces_a_run_whose_world_changed() {
+    let dir = scratch_dir("replay-world");
+    let input = dir.join("input.txt");
+    write(&input, "recorded input\n");
+    let stdin = dir.join("stdin.txt");
+    write(&stdin, "recorded stdin\n");
+    let other = dir.join("other.txt");
+    write(&other, "something else\n");
+    let prog = nondet().display().to_string();
+    let inp = input.clone();
+    let rec = record_and_replay(
+        &dir,
+        &[&prog, &input.display().to_string()],
+        Some(&stdin),
+        move || std::fs::remove_file(&inp).expect("delete input"),
+        Some(&other),
+    );
+    let text = String::from_utf8_lossy(&rec.stdout);
+    assert!(text.contains("stdin recorded stdin") && text.contains("input recorded input"), "{text}");
+    // A command line given with --replay must be the recorded one.
+    let log = dir.join("log").display().to_string();
+    // Replay combines with --strace: the replayed syscalls are shown as the recorded ones.
+    let strace_of = |opts: &[&str], cmd: &[&str], out: &str| {
+        let f = dir.join(out);
+        let fs = f.display().to_string();
+        let o = run_emu_with(&[opts, &["--strace", "--trace-file", &fs]].concat(), cmd, Some(&stdin));
+        ok(&o, out);
+        std::fs::read_to_string(&f).unwrap()
+    };
+    let log2 = dir.join("log2").display().to_string();
+    write(&input, "recorded input\n");
+    let recorded = strace_of(&["--record", &log2], &[&prog, &input.display().to_string()], "rec.strace");
+    std::fs::remove_file(&input).unwrap();
+    let replayed = strace_of(&["--replay", &log2], &[], "rep.strace");
+    assert!(recorded.contains("getrandom(") && recorded.contains("clone("), "{recorded}");
+    assert_eq!(recorded, replayed);
+    let o = run_emu_with(&["--replay", &log], &[&prog, "/elsewhere"], None);
+    assert_eq!(o.status, Status::Exit(2), "{}", o.stderr_text());
+}
+
+#[test]
+fn replay_python3() {
+    let py = "/usr/bin/python3";
+    if !is_file(Path::new(py)) {
+        return;
+    }
+    record_and_replay(
+        &scratch_dir("replay-python"),
+        &[
+            py,
+            "-c",
+            "import time, random, os; print(time.time(), random.random(), os.getpid(), os.urandom(8).hex())",
+        ],
+        None,
+        || {},
+        None,
+    );
+}
+
+#[test]
+fn replay_bash_pipeline() {
+    if !is_file(Path::new("/bin/bash")) {
+        return;
+    }
+    let dir = scratch_dir("replay-bash");
+    let rec = record_and_replay(
+        &dir,
+        &["/bin/bash", "-c", "echo hi | tr a-z A-Z; date; echo $$ $RANDOM"],
+        None,
+        || {},
+        None,
+    );
+    assert!(rec.stdout.starts_with(b"HI\n"));
+    // One stream per process: bash and its three children.
+    let log = dir.join("log");
+    let streams = std::fs::read_dir(&log)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".log"))
+        .count();
+    assert!(streams >= 3, "{streams} streams");
+}
+
+#[test]
+fn replay_with_a_changed_program_reports_the_divergence() {
+    let dir = scratch_dir("replay-changed");
+    let prog = dir.join("nondet");
+    std::fs::copy(nondet(), &prog).unwrap();
+    let log = dir.join("log").display().to_string();
+    let p = prog.display().to_string();
+    ok(&run_emu_with(&["--record", &log], &[&p], None), "record");
+    // Shorten the first line's format: the program's output (and the write) changes.
+    let mut bin = std::fs::read(&prog).unwrap();
+    let pat = b"realtime %lld.%09ld\n";
+    let at = bin.windows(pat.len()).position(|w| w == pat).expect("format string in the rom");
+    bin[at + 13..at + pat.len()].copy_from_slice(b"\n\0\0\0\0\0\0");
+    std::fs::write(&prog, &bin).unwrap();
+    let o = run_emu_with(&["--replay", &log], &[&p], None);
+    assert_eq!(o.status, Status::Exit(4), "{}", o.stderr_text());
+    let err = o.stderr_text();
+    assert!(err.contains("replay diverged") && err.contains("rip 0x"), "{err}");
+}
+
+#[test]
+fn damaged_logs_are_refused_with_one_line() {
+    let dir = scratch_dir("replay-damaged");
+    let log = dir.join("log");
+    let log_s = log.display().to_string();
+    let prog = nondet().display().to_string();
+    ok(&run_emu_with(&["--record", &log_s], &[&prog], None), "record");
+    let stream = log.join("0.log");
+    let good = std::fs::read(&stream).unwrap();
+    let dump = run_emu_with(&["--dump-log", &log_s], &[], None);
+    ok(&dump, "dump");
+    let text = String::from_utf8_lossy(&dump.stdout);
+    assert!(text.contains("nondet.glibc") && text.contains("getrandom"), "{text}");
+
+    let check = |what: &str, data: &[u8], expect: &str| {
+        std::fs::write(&stream, data).unwrap();
+        for opts in [&["--replay", &log_s][..], &["--dump-log", &log_s][..]] {
+            let o = run_emu_with(opts, &[], None);
+            assert_eq!(o.status, Status::Exit(3), "{what} {opts:?}: {}", o.stderr_text());
+            let lines = emu_lines(&o.stderr);
+            assert_eq!(lines.len(), 1, "{what}: {lines:?}");
+            assert!(lines[0].contains(expect), "{what}: {lines:?}");
+            assert!(o.stdout.is_empty() || opts[0] == "--dump-log", "{what}: the guest ran");
+        }
+    };
+    check("truncated", &good[..good.len() * 2 / 3], "truncated");
+    let mut bad = good.clone();
+    let mid = bad.len() / 2;
+    bad[mid] ^= 0x40;
+    check("corrupt", &bad, "corrupt");
+    check("foreign", b"#!/bin/sh\necho not a log\n", "not an emu replay log");
+    let mut v2 = good.clone();
+    v2[8] = 99;
+    check("future version", &v2, "version 99");
+    std::fs::remove_dir_all(&log).unwrap();
+    let o = run_emu_with(&["--replay", &log_s], &[], None);
+    assert_eq!(o.status, Status::Exit(3), "{}", o.stderr_text());
+}
