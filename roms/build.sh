@@ -84,4 +84,23 @@ ld -m elf_i386 -o bin/foreign/i386-hello "$tmp/hello32.o"
 aarch64-linux-gnu-as -o "$tmp/hello-aarch64.o" asm/hello-aarch64.s
 aarch64-linux-gnu-ld -o bin/foreign/aarch64-hello "$tmp/hello-aarch64.o"
 
+# Benchmark kernels (tests/bench/run.py): static glibc, plain -O2 (SSE2 for double, x87 for
+# long double). bench-spawn launches the measured programs (see its source).
+BENCH_PROGRAMS="kernels spawn"
+for p in $BENCH_PROGRAMS; do
+    gcc "${common[@]}" -static -o "bin/bench-$p" "src/bench_$p.c" -lm
+done
+
+# Kernel-helper programs (static glibc, -pthread): robust mutexes, POSIX timers.
+KERNEL_PROGRAMS="robust timers"
+for p in $KERNEL_PROGRAMS; do
+    gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
+done
+
+# tests/strace.rs: the guest whose syscalls --strace, --trace=mmap and --maps show.
+STRACE_PROGRAMS="tracee"
+for p in $STRACE_PROGRAMS; do
+    gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
+done
+
 echo "built: $(ls bin | wc -l) files in roms/bin, $(du -sh bin | cut -f1)"

@@ -2,6 +2,7 @@
 //! the program, and end the way the guest ended (same exit status, or the same signal).
 
 use clap::Parser;
+use emu_kernel::trace::TraceOptions;
 use emu_kernel::{Config, Outcome, Process};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -13,6 +14,11 @@ struct Cli {
     /// Resolve absolute guest paths under DIR first (falling back to the host path)
     #[arg(short = 'L', long = "sysroot", value_name = "DIR", env = "EMU_SYSROOT")]
     sysroot: Option<PathBuf>,
+
+    /// Run the guest jailed in DIR: every path resolves inside DIR (`..`, symlinks and
+    /// /proc cannot leave it), with no fallback to host paths
+    #[arg(long = "chroot", value_name = "DIR", conflicts_with = "sysroot")]
+    chroot: Option<PathBuf>,
 
     /// Set VAR=VALUE in the guest's environment (repeatable)
     #[arg(short = 'E', long = "env", value_name = "VAR=VALUE")]
@@ -30,13 +36,56 @@ struct Cli {
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     verbose: u8,
 
+    /// Print a summary when each guest process ends: instructions, blocks, syscalls by
+    /// name, guest MIPS, wall time, memory
+    #[arg(long = "stats")]
+    stats: bool,
+
+    /// Print one line per guest syscall, as strace does
+    #[arg(long = "strace")]
+    strace: bool,
+
+    /// How many bytes of strings and buffers --strace shows (default 32)
+    #[arg(long = "strace-strlen", value_name = "N")]
+    strace_strlen: Option<usize>,
+
+    /// Trace these kinds of events (comma list): mmap
+    #[arg(long = "trace", value_name = "KINDS")]
+    trace: Option<String>,
+
+    /// Print the guest's memory map (as /proc/self/maps) when each process ends
+    #[arg(long = "maps")]
+    maps: bool,
+
+    /// Write all trace output (--strace, --trace, --maps, --stats) to FILE instead of stderr
+    #[arg(long = "trace-file", value_name = "FILE")]
+    trace_file: Option<PathBuf>,
+
+    /// Trace output format: text, or json (JSON Lines, one object per record)
+    #[arg(long = "trace-format", value_name = "FORMAT", default_value = "text")]
+    trace_format: emu_kernel::trace::Format,
+
     /// The x86-64 Linux program to run, then the arguments passed to it untouched
     #[arg(value_name = "PROGRAM [ARGS]", required = true)]
     command: Vec<OsString>,
 }
 
 /// Options that take a value, so that the value is not mistaken for PROGRAM.
-const VALUE_OPTS: [&str; 8] = ["-L", "--sysroot", "-E", "--env", "-U", "--unset-env", "-0", "--argv0"];
+const VALUE_OPTS: &[&str] = &[
+    "-L",
+    "--sysroot",
+    "--chroot",
+    "-E",
+    "--env",
+    "-U",
+    "--unset-env",
+    "-0",
+    "--argv0",
+    "--trace-file",
+    "--trace-format",
+    "--trace",
+    "--strace-strlen",
+];
 
 /// Splits emu's command line at PROGRAM: everything from PROGRAM on belongs to the guest
 /// and must not be interpreted by emu's option parser (`emu prog --help` runs prog --help).
@@ -82,8 +131,8 @@ fn guest_env(cli: &Cli) -> Result<Vec<Vec<u8>>, String> {
 }
 
 /// PROGRAM as a path: used as is when it contains a slash, else looked up in PATH like
-/// a shell does.
-fn locate(program: &std::ffi::OsStr, env: &[Vec<u8>]) -> Option<Vec<u8>> {
+/// a shell does (inside the jail with --chroot).
+fn locate(program: &std::ffi::OsStr, env: &[Vec<u8>], jail: Option<&PathBuf>) -> Option<Vec<u8>> {
     let p = bytes(program);
     if p.contains(&b'/') {
         return Some(p);
@@ -95,7 +144,13 @@ fn locate(program: &std::ffi::OsStr, env: &[Vec<u8>]) -> Option<Vec<u8>> {
     for dir in path.split(|&b| b == b':') {
         let dir = if dir.is_empty() { &b"."[..] } else { dir };
         let cand = [dir, b"/", &p].concat();
-        let os = emu_kernel::path::bytes_to_path(&cand);
+        let os = match jail {
+            Some(j) => {
+                let guest = emu_kernel::path::join(b"/", &cand);
+                emu_kernel::path::bytes_to_path(&emu_kernel::path::Sysroot::jail(j.clone()).host_path(&guest))
+            }
+            None => emu_kernel::path::bytes_to_path(&cand),
+        };
         if os.is_file() {
             return Some(cand);
         }
@@ -139,14 +194,40 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if let Some(j) = &cli.chroot {
+        if !j.is_dir() {
+            eprintln!("emu: --chroot {}: not a directory", j.display());
+            std::process::exit(2);
+        }
+    }
     let program = &cli.command[0];
-    let Some(path) = locate(program, &env) else {
+    let Some(path) = locate(program, &env, cli.chroot.as_ref()) else {
         eprintln!("emu: {}: command not found", program.to_string_lossy());
         std::process::exit(127);
     };
     let mut argv = vec![bytes(cli.argv0.as_deref().unwrap_or(program))];
     argv.extend(cli.command[1..].iter().map(|a| bytes(a)));
-    let cfg = Config { sysroot: cli.sysroot.clone() };
+    let kinds = match emu_kernel::trace::Kinds::parse(
+        cli.trace.as_deref().unwrap_or(""),
+        TraceOptions::IMPLEMENTED,
+    ) {
+        Ok(k) => k,
+        Err(msg) => {
+            eprintln!("emu: --trace: {msg}");
+            std::process::exit(2);
+        }
+    };
+    let trace = TraceOptions {
+        strace: cli.strace,
+        strace_strlen: cli.strace_strlen,
+        kinds,
+        file: cli.trace_file.clone(),
+        format: cli.trace_format,
+        stats: cli.stats,
+        maps: cli.maps,
+    };
+    let jail = cli.chroot.is_some();
+    let cfg = Config { sysroot: cli.chroot.clone().or_else(|| cli.sysroot.clone()), jail, trace };
     let mut proc = match Process::spawn(&cfg, &path, argv, env) {
         Ok(p) => p,
         Err(e) => {

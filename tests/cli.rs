@@ -262,3 +262,39 @@ fn program_found_through_path_like_a_shell() {
     assert_eq!(o.status, Status::Exit(0), "stderr {}", o.stderr_text());
     assert_eq!(String::from_utf8_lossy(&o.stdout), "Hello, world!\nputs works too\n");
 }
+
+/// `--stats` reports on the trace sink without changing what the guest does: the guest's
+/// stdout and exit status stay those of the native run, and the JSON record counts the
+/// syscalls the guest made.
+#[test]
+fn stats_as_json_lines_in_the_trace_file() {
+    let dir = scratch_dir("stats");
+    let file = dir.join("trace.jsonl");
+    let f = file.to_str().unwrap();
+    let emu = run(emu_cmd(&["--stats", "--trace-format", "json", "--trace-file", f, HELLO]), QUICK);
+    assert_no_panic("stats", &emu);
+    if NATIVE {
+        let native = Guest::new(HELLO).run_native();
+        report("stats", &compare(&native, &emu), &emu);
+    }
+    let text = std::fs::read_to_string(&file).expect("trace file written");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "one stats record: {text}");
+    let l = lines[0];
+    assert!(l.starts_with("{\"type\":\"stats\",") && l.ends_with('}'), "{l}");
+    let insns: u64 =
+        l.split("\"instructions\":").nth(1).and_then(|r| r.split(',').next()).unwrap().parse().unwrap();
+    assert!(insns > 1000, "{l}");
+    // hello.musl writes with writev/write and ends with exit_group.
+    assert!(l.contains("\"exit_group\":1"), "{l}");
+}
+
+#[test]
+fn trace_file_that_cannot_be_created_is_a_usage_error() {
+    let emu = run(emu_cmd(&["--stats", "--trace-file", "/nonexistent-dir/t", HELLO]), QUICK);
+    assert_no_panic("trace-file", &emu);
+    assert_eq!(emu.status, Status::Exit(2));
+    let lines = emu_lines(&emu.stderr);
+    assert!(lines.len() == 1 && lines[0].contains("cannot create trace file"), "{lines:?}");
+    assert!(emu.stdout.is_empty(), "the guest must not run");
+}

@@ -137,9 +137,10 @@ fn sysroot_missing_interpreter_names_the_sysroot_path() {
 
 /// `--chroot DIR`: the copied program runs, and every escape attempt of `roms/bin/escape.glibc`
 /// (`..`, absolute and relative symlinks, /proc/self/root, /proc/1/root, /proc/self/cwd,
-/// openat, chdir, a nested chroot, a directory listing) fails to read a file outside.
+/// /proc/self/fd/N, openat, chdir, a nested chroot, execve of a host program, a directory
+/// listing) fails to read a file outside; getcwd and the /proc/self links show paths inside
+/// the jail.
 #[test]
-#[ignore = "--chroot not implemented"]
 fn chroot_jail_holds() {
     if let Some(why) = unavailable() {
         eprintln!("SKIPPED chroot: {why}");
@@ -173,6 +174,29 @@ fn chroot_jail_holds() {
     assert!(!out.contains("ESCAPED"), "escaped the chroot:\n{out}");
     assert!(out.contains("escapes: 0"), "incomplete run:\n{out}\n{}", emu.stderr_text());
     assert_eq!(emu.status, Status::Exit(0));
+    for line in [
+        "cwd after chdir(..) x30: /\n",
+        "getcwd in /sub: /sub\n",
+        "readlink /proc/self/cwd: /sub\n",
+        "readlink /proc/self/root: /\n",
+        "readlink /proc/self/exe: /escape\n",
+        "execve of a host program: blocked\n",
+    ] {
+        assert!(out.contains(line), "expected {line:?} in:\n{out}");
+    }
+    assert!(
+        out.lines().any(|l| l.starts_with("readlink /proc/self/fd/") && l.ends_with(": /inside.txt")),
+        "/proc/self/fd/N must show the path inside the jail:\n{out}"
+    );
+    // The same program with -L (host fallback, no jail) does get out: the attempts are real.
+    let _ = std::fs::remove_file(jail.join("made-link"));
+    let emu = Guest::new("/escape").args([secret.display().to_string()]).run_emu(&["-L", &jail_s]);
+    let out = String::from_utf8_lossy(&emu.stdout).into_owned();
+    assert!(out.contains("host absolute path: ESCAPED"), "-L should fall back to host paths:\n{out}");
+    // --chroot and -L together are a usage error.
+    let emu = Guest::new("/escape").run_emu(&["--chroot", &jail_s, "-L", &jail_s]);
+    assert_eq!(emu.status, Status::Exit(2));
+    assert!(emu.stderr_text().contains("cannot be used with"), "{}", emu.stderr_text());
     // A host path (the program's own, outside the jail) is not found either.
     let emu = Guest::new(PROGRAM).run_emu(&["--chroot", &jail_s]);
     assert_eq!(emu.status, Status::Exit(127), "{PROGRAM} must not be found inside the jail");

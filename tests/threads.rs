@@ -46,3 +46,25 @@ fn barrier() {
 fn signals_to_threads() {
     threads("signal");
 }
+
+/// Robust mutexes (`roms/src/robust.c`): a thread exits holding one; emu walks its robust list
+/// (set_robust_list) as Linux does, so the next locker gets EOWNERDEAD and can make it
+/// consistent, or, without pthread_mutex_consistent, the mutex becomes unrecoverable.
+fn robust(mode: &str) {
+    Case::new(&format!("robust-{mode}.glibc"), "roms/bin/robust.glibc", &[mode]).check();
+}
+
+#[test]
+fn robust_mutex_owner_exited() {
+    robust("exit");
+}
+
+#[test]
+fn robust_mutex_owner_exits_while_waited_on() {
+    robust("waiter");
+}
+
+#[test]
+fn robust_mutex_not_made_consistent() {
+    robust("unrecov");
+}

@@ -83,9 +83,11 @@ pub(crate) struct Block {
     /// Address after the last instruction (where a block that does not branch goes on).
     pub end: u64,
     pub ops: Box<[Op]>,
-    /// Guest instructions the ops stand for (more than `ops.len()` when a compare was
-    /// fused with its branch; a fused op is always the block's last).
+    /// Guest instructions in the block.
     pub insns: u64,
+    /// `ops[..fast]` is what the ordinary loop runs. Equal to `ops.len()` unless the block
+    /// ends in a fused compare-and-branch, laid out as `[.., fused, cmp, jcc]`.
+    pub fast: usize,
     pub valid: Cell<bool>,
     /// Successor links: (target rip, block). Valid only while `link_gen` equals the
     /// cache's `gen`: every invalidation bumps `gen`, so a link never points at a block
@@ -140,6 +142,24 @@ fn jslot(rip: u64) -> usize {
 }
 
 impl Block {
+    /// The ops the ordinary loop runs (a fused compare-and-branch counts once).
+    #[inline(always)]
+    pub fn fast_ops(&self) -> &[Op] {
+        // SAFETY: `fast <= ops.len()` by construction in `decode_block`.
+        unsafe { self.ops.get_unchecked(..self.fast) }
+    }
+
+    /// One op per guest instruction, in order (the fused op left out), for the hooked loop
+    /// and traces.
+    pub fn plain_ops(&self) -> impl Iterator<Item = &Op> {
+        let (a, b) = if self.fast < self.ops.len() {
+            (&self.ops[..self.fast - 1], &self.ops[self.fast..])
+        } else {
+            (&self.ops[..], &self.ops[..0])
+        };
+        a.iter().chain(b.iter())
+    }
+
     /// The chained successor starting at `rip`, if linked in generation `gen`.
     #[inline(always)]
     pub fn linked(&self, rip: u64, gen: u64) -> Option<*const Block> {
@@ -305,6 +325,7 @@ impl Cpu {
         // The last op pushed came from `prev_instr` through its normal builder.
         let mut prev_instr = Instruction::default();
         let mut prev_plain = false;
+        let mut fused: Option<Op> = None;
         while decoder.can_decode() {
             let pos = decoder.position();
             decoder.decode_out(&mut instr);
@@ -333,13 +354,11 @@ impl Cpu {
             if let (Some(cc), true, Some(_)) =
                 (ops::branch::jcc_cc(&instr), prev_plain, table[instr.code() as usize])
             {
-                if let (Some(h), Some(last)) = (ops::fuse_jcc(&prev_instr, cc), list.last_mut()) {
-                    last.f.set(h);
-                    last.disp = instr.near_branch_target();
-                    insns += 1;
-                    end = instr.next_ip();
-                    last_page = (end - 1) >> 12;
-                    break;
+                if let Some(h) = ops::fuse_jcc(&prev_instr, cc) {
+                    let mut f = new_op(&prev_instr);
+                    f.f.set(h);
+                    f.disp = instr.near_branch_target();
+                    fused = Some(f);
                 }
             }
             let mut op = new_op(&instr);
@@ -374,11 +393,19 @@ impl Cpu {
         for p in rip >> 12..=last_page {
             self.mem.mark_code(p);
         }
+        // Layout with a fused compare-and-branch: [.., fused, cmp, jcc]; the ordinary loop
+        // runs ops[..fast], the hooked loop the plain ops (see `Block::plain_ops`).
+        let mut fast = list.len();
+        if let Some(f) = fused.filter(|_| list.len() >= 2) {
+            list.insert(list.len() - 2, f);
+            fast = list.len() - 2;
+        }
         let block = Block {
             start: rip,
             end,
             ops: list.into_boxed_slice(),
             insns: insns as u64,
+            fast,
             valid: Cell::new(true),
             succ: [Cell::new((u64::MAX, std::ptr::null())), Cell::new((u64::MAX, std::ptr::null()))],
             link_gen: Cell::new(self.cache.gen),

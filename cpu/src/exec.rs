@@ -39,6 +39,16 @@ pub fn request_stop() {
     STOP.store(true, Ordering::Relaxed);
 }
 
+/// Consumes a pending `request_stop`.
+#[inline(always)]
+pub(crate) fn stop_requested() -> bool {
+    if STOP.load(Ordering::Relaxed) {
+        STOP.store(false, Ordering::Relaxed);
+        return true;
+    }
+    false
+}
+
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RunStats {
     pub instructions: u64,
@@ -51,7 +61,7 @@ impl Cpu {
     }
 
     /// Drops blocks whose code pages changed under the mapping-management API.
-    fn sync_stale_code(&mut self) {
+    pub(crate) fn sync_stale_code(&mut self) {
         while let Some(vpn) = self.mem.stale_code.pop() {
             self.cache.invalidate_page(vpn);
         }
@@ -62,6 +72,9 @@ impl Cpu {
         // No block is executing here, so invalidated blocks can finally be freed.
         self.cache.retired.clear();
         self.sync_stale_code();
+        if self.hooks.active() {
+            return self.run_hooked();
+        }
         // SAFETY (for every dereference of a block pointer below): a block leaves the
         // cache only into `retired`, which is emptied only on entry to `run`, so a pointer
         // obtained during this call stays valid even if a handler invalidates its block.
@@ -95,7 +108,7 @@ impl Cpu {
             let blk = unsafe { &*blk };
             self.rip = blk.end;
             let mut stopped = None;
-            for (i, op) in blk.ops.iter().enumerate() {
+            for (i, op) in blk.fast_ops().iter().enumerate() {
                 if let Err(s) = (op.f.get())(self, op) {
                     stopped = Some((s, i, op));
                     break;
@@ -107,6 +120,10 @@ impl Cpu {
                     prev = blk;
                 }
                 Some((s, i, op)) => {
+                    // For a crash report without hooks: where this loop stopped.
+                    // SAFETY: see above.
+                    let from = unsafe { prev.as_ref() }.map_or(u64::MAX, |p| p.start);
+                    self.hooks.stopped_at = (from, blk.start, i as u32);
                     if let Some(exit) = self.stop(s, i, op) {
                         return exit;
                     }
@@ -135,7 +152,7 @@ impl Cpu {
     /// Turns a handler's stop into an exit, fixing up rip and the instruction count.
     /// Returns None to keep running (resync after self-modifying code).
     #[cold]
-    fn stop(&mut self, s: Stop, i: usize, op: &Op) -> Option<Exit> {
+    pub(crate) fn stop(&mut self, s: Stop, i: usize, op: &Op) -> Option<Exit> {
         self.icount += i as u64;
         let exit = match s {
             Stop::Syscall => {
@@ -233,10 +250,13 @@ impl Cpu {
             let host = self.mem.tlb_fill_read(addr >> 12).map_err(|f| self.fault_at(Fault { addr, ..f }))?;
             // SAFETY: the frame is live and off + len <= 4096.
             unsafe { std::ptr::copy_nonoverlapping(host.add(off), buf.as_mut_ptr(), len) };
-            Ok(())
         } else {
-            self.mem.read(addr, buf).map_err(|f| self.fault_at(f))
+            self.mem.read(addr, buf).map_err(|f| self.fault_at(f))?;
         }
+        if self.hooks.watching() {
+            self.watch_load(addr, buf);
+        }
+        Ok(())
     }
 
     #[cold]
@@ -246,6 +266,7 @@ impl Cpu {
         let off = (addr & PAGE_MASK) as usize;
         let first = addr >> 12;
         let last = (addr + len as u64 - 1) >> 12;
+        let watched = self.watch_before_store(addr, len);
         // Both pages must be writable before any byte is stored.
         let (h0, code0) = self.mem.tlb_fill_write(first).map_err(|f| self.fault_at(Fault { addr, ..f }))?;
         let mut h1 = None;
@@ -267,6 +288,9 @@ impl Cpu {
             if let Some(h1) = h1 {
                 std::ptr::copy_nonoverlapping(data.as_ptr().add(n0), h1, len - n0);
             }
+        }
+        if let Some(old) = watched {
+            self.watch_after_store(addr, old, data);
         }
         Ok(())
     }

@@ -10,6 +10,7 @@ mod decode;
 mod exec;
 pub mod flags;
 mod fpstate;
+pub mod hooks;
 pub mod mem;
 mod ops;
 pub mod state;

@@ -166,6 +166,13 @@ pub struct AddressSpace {
     pub(crate) stale_code: Vec<u64>,
     /// Highest address (exclusive) for placing mappings without a hint.
     pub mmap_top: u64,
+    /// Pages written since `track_writes` (a vfork child's stores, which its parent must
+    /// see). Recorded on write-TLB fills and kernel-side writes only: off the hot path.
+    written: Option<hashbrown::HashSet<u64>>,
+    /// Pages with watched memory (`Cpu::set_watches`): kept out of the read (write) TLB
+    /// so that every access reaches the slow path, where watches are checked.
+    watch_r: Vec<u64>,
+    watch_w: Vec<u64>,
 }
 
 impl Default for AddressSpace {
@@ -189,6 +196,9 @@ impl Clone for AddressSpace {
             tlb_w: Box::new([TLB_EMPTY; TLB_SIZE]),
             stale_code: Vec::new(),
             mmap_top: self.mmap_top,
+            written: None,
+            watch_r: self.watch_r.clone(),
+            watch_w: self.watch_w.clone(),
         }
     }
 }
@@ -207,6 +217,9 @@ impl AddressSpace {
             tlb_w: Box::new([TLB_EMPTY; TLB_SIZE]),
             stale_code: Vec::new(),
             mmap_top: 0x7fff_f7ff_f000,
+            written: None,
+            watch_r: Vec::new(),
+            watch_w: Vec::new(),
         }
     }
 
@@ -221,6 +234,20 @@ impl AddressSpace {
             return Err(MemError::Invalid);
         }
         Ok(end)
+    }
+
+    /// Starts recording which pages are written from now on. The write TLB is emptied so
+    /// that every page's first store takes the slow path, which records it.
+    pub fn track_writes(&mut self) {
+        self.tlb_w.fill(TLB_EMPTY);
+        self.written = Some(Default::default());
+    }
+
+    /// The pages written since `track_writes` (sorted), ending the tracking.
+    pub fn take_written(&mut self) -> Vec<u64> {
+        let mut v: Vec<u64> = self.written.take().map(|w| w.into_iter().collect()).unwrap_or_default();
+        v.sort_unstable();
+        v
     }
 
     fn flush_tlb(&mut self) {
@@ -483,7 +510,9 @@ impl AddressSpace {
     #[inline(never)]
     pub(crate) fn tlb_fill_read(&mut self, vpn: u64) -> Result<*mut u8, Fault> {
         let host = self.frame(vpn, Access::Read)?;
-        self.tlb_r[tlb_index(vpn)] = TlbEntry { vpn, host };
+        if self.watch_r.is_empty() || !self.watch_r.contains(&vpn) {
+            self.tlb_r[tlb_index(vpn)] = TlbEntry { vpn, host };
+        }
         Ok(host)
     }
 
@@ -493,12 +522,17 @@ impl AddressSpace {
     #[inline(never)]
     pub(crate) fn tlb_fill_write(&mut self, vpn: u64) -> Result<(*mut u8, bool), Fault> {
         let host = self.frame(vpn, Access::Write)?;
+        if let Some(w) = &mut self.written {
+            w.insert(vpn);
+        }
         let p = self.pages.get_mut(&vpn).expect("page just found");
         if p.code {
             p.code = false;
             return Ok((host, true));
         }
-        self.tlb_w[tlb_index(vpn)] = TlbEntry { vpn, host };
+        if self.watch_w.is_empty() || !self.watch_w.contains(&vpn) {
+            self.tlb_w[tlb_index(vpn)] = TlbEntry { vpn, host };
+        }
         Ok((host, false))
     }
 
@@ -527,6 +561,37 @@ impl AddressSpace {
         } else {
             None
         }
+    }
+
+    /// Sets the pages whose reads (writes) must take the slow path (memory watches).
+    pub(crate) fn set_watched_pages(&mut self, mut r: Vec<u64>, mut w: Vec<u64>) {
+        r.sort_unstable();
+        r.dedup();
+        w.sort_unstable();
+        w.dedup();
+        self.watch_r = r;
+        self.watch_w = w;
+        self.flush_tlb();
+    }
+
+    /// Reads mapped memory whatever its permissions (tracing: old values, GOT slots).
+    pub fn peek(&mut self, addr: u64, buf: &mut [u8]) -> Result<(), Fault> {
+        let mut done = 0;
+        while done < buf.len() {
+            let a = addr.wrapping_add(done as u64);
+            let vpn = a >> 12;
+            let Some(p) = self.pages.get_mut(&vpn) else {
+                return Err(Fault { addr: a, kind: FaultKind::Unmapped, access: Access::Read });
+            };
+            let off = (a & PAGE_MASK) as usize;
+            let n = (PAGE_SIZE as usize - off).min(buf.len() - done);
+            match &p.frame {
+                Some(f) => buf[done..done + n].copy_from_slice(&f[off..off + n]),
+                None => buf[done..done + n].fill(0),
+            }
+            done += n;
+        }
+        Ok(())
     }
 
     /// Marks a page as holding decoded code: it leaves the write TLB.
@@ -600,6 +665,9 @@ impl AddressSpace {
             let a = addr + done as u64;
             let off = (a & PAGE_MASK) as usize;
             let n = (PAGE_SIZE as usize - off).min(data.len() - done);
+            if let Some(w) = &mut self.written {
+                w.insert(a >> 12);
+            }
             let p = self.pages.get_mut(&(a >> 12)).expect("range checked");
             if p.code {
                 p.code = false;

@@ -79,6 +79,8 @@ pub struct Cpu {
     /// The instruction that raised the last invalid-opcode exit, disassembled.
     pub last_ud: String,
     pub tsc: TscSource,
+    /// Instrumentation (see `hooks`): off unless a tracer is installed.
+    pub hooks: crate::hooks::Hooks,
 }
 
 impl Cpu {
@@ -100,6 +102,7 @@ impl Cpu {
             cpuid: CpuidModel::default(),
             last_ud: String::new(),
             tsc: default_tsc,
+            hooks: Default::default(),
         }
     }
 

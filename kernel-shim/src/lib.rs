@@ -14,5 +14,6 @@ mod process;
 pub mod signal;
 mod sys;
 mod thread;
+pub mod trace;
 
 pub use process::{Config, Outcome, Process, SpawnError};

@@ -6,6 +6,7 @@ use crate::fd::FdTable;
 use crate::path::Sysroot;
 use crate::signal::{SigInfo, Signals};
 use crate::thread::Thread;
+use crate::trace::{Trace, TraceOptions};
 use crate::{exec, gate, host, sys};
 use emu_cpu::{AddressSpace, Cpu, Exit};
 use emu_loader::LoadError;
@@ -15,6 +16,9 @@ use std::path::PathBuf;
 #[derive(Clone, Debug, Default)]
 pub struct Config {
     pub sysroot: Option<PathBuf>,
+    /// `sysroot` is a jail (`--chroot`): nothing resolves outside it.
+    pub jail: bool,
+    pub trace: TraceOptions,
 }
 
 /// How the guest ended.
@@ -34,12 +38,15 @@ pub enum Outcome {
 #[derive(Debug)]
 pub enum SpawnError {
     Load(LoadError),
+    /// The `--trace-file` could not be created.
+    TraceFile(PathBuf, std::io::Error),
 }
 
 impl std::fmt::Display for SpawnError {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         match self {
             SpawnError::Load(e) => e.fmt(f),
+            SpawnError::TraceFile(p, e) => write!(f, "cannot create trace file {}: {e}", p.display()),
         }
     }
 }
@@ -48,6 +55,7 @@ impl SpawnError {
     pub fn exit_status(&self) -> i32 {
         match self {
             SpawnError::Load(e) => e.exit_status(),
+            SpawnError::TraceFile(..) => 2,
         }
     }
 }
@@ -86,6 +94,13 @@ pub struct Process {
     pub(crate) comm: Vec<u8>,
     /// The vDSO's address range: syscalls made from it are vDSO calls.
     pub(crate) vdso: Option<(u64, u64)>,
+    /// In a vfork child: the host pipe to the parent, which waits for this process's
+    /// memory writes until it execs or exits (see `sys/fork.rs`).
+    pub(crate) vfork_parent: Option<i32>,
+    /// POSIX timers (timer_create).
+    pub(crate) timers: crate::sys::timer::Timers,
+    /// What the user asked to see, and where it goes.
+    pub(crate) trace: Trace,
 }
 
 impl Process {
@@ -97,8 +112,16 @@ impl Process {
         argv: Vec<Vec<u8>>,
         envp: Vec<Vec<u8>>,
     ) -> Result<Process, SpawnError> {
-        let sysroot = Sysroot::new(cfg.sysroot.clone());
-        let cwd = host::host_getcwd();
+        let trace = Trace::new(cfg.trace.clone())
+            .map_err(|e| SpawnError::TraceFile(cfg.trace.file.clone().unwrap_or_default(), e))?;
+        let (sysroot, cwd) = match &cfg.sysroot {
+            // A jail starts at its root, as chroot(8) does.
+            Some(root) if cfg.jail => {
+                let _ = host::chdir(root.as_os_str().as_encoded_bytes());
+                (Sysroot::jail(root.clone()), b"/".to_vec())
+            }
+            _ => (Sysroot::new(cfg.sysroot.clone()), host::host_getcwd()),
+        };
         let img = exec::load_program(&sysroot, &cwd, program, argv, envp).map_err(SpawnError::Load)?;
         let mut p = Process {
             cpu: Cpu::new(AddressSpace::new()),
@@ -124,6 +147,9 @@ impl Process {
             outcome: None,
             comm: Vec::new(),
             vdso: None,
+            vfork_parent: None,
+            timers: Default::default(),
+            trace,
         };
         for sig in host::inherited_ignored() {
             p.signals.actions[sig as usize].handler = crate::signal::SIG_IGN;
@@ -134,6 +160,8 @@ impl Process {
 
     /// Makes `img` the process's address space and resets the thread to its entry point.
     pub(crate) fn install(&mut self, img: exec::Image) {
+        let old = self.cpu.stats();
+        self.trace.stats.image_replaced(old.instructions, old.blocks_decoded);
         let mut cpu = Cpu::new(img.mem);
         cpu.tsc = gate::tsc;
         cpu.rip = img.entry;
@@ -158,6 +186,7 @@ impl Process {
     /// Runs the guest until it exits or dies.
     pub fn run(&mut self) -> Outcome {
         host::install_signal_forwarding();
+        crate::trace::started(self);
         loop {
             match self.cpu.run() {
                 Exit::Syscall => sys::dispatch(self),
@@ -167,14 +196,37 @@ impl Process {
             }
             if self.need_switch && self.outcome.is_none() {
                 self.schedule();
+                if self.trace.opts.strace {
+                    crate::trace::strace::switched(self);
+                }
             }
             if self.signals.pending != 0 || host::signals_pending() {
                 self.deliver_pending();
             }
             if let Some(o) = self.outcome.take() {
+                self.release_vfork_parent();
+                crate::trace::ended(self, &o);
+                self.report_stats();
                 return o;
             }
         }
+    }
+
+    /// `--stats`: the summary of this process, when it ends.
+    fn report_stats(&mut self) {
+        if !self.trace.opts.stats {
+            return;
+        }
+        let s = self.cpu.stats();
+        let cur = crate::trace::stats::Current {
+            instructions: s.instructions,
+            blocks_decoded: s.blocks_decoded,
+            guest_resident: self.cpu.mem.resident_bytes(),
+        };
+        let pid = gate::pid();
+        self.trace
+            .stats
+            .report(&mut self.trace.sink, pid, cur, host::peak_rss(), |n| sys::name(n).unwrap_or("?"));
     }
 
     /// A CPU exception becomes a synchronous signal, as the kernel's trap handlers do.

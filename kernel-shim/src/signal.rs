@@ -164,6 +164,7 @@ impl Process {
 
     /// Moves signals the host delivered to emu into the guest's pending set.
     pub(crate) fn collect_host_signals(&mut self) {
+        self.fire_due_timers();
         let mut got = host::take_pending_signals();
         while got != 0 {
             let sig = got.trailing_zeros() as i32 + 1;
@@ -254,6 +255,9 @@ impl Process {
         let act = self.signals.actions[sig as usize];
         if act.handler == SIG_IGN && sig != S::SIGKILL {
             return;
+        }
+        if self.trace.opts.strace {
+            crate::trace::strace::signal(self, &info);
         }
         if act.handler == SIG_DFL || sig == S::SIGKILL {
             match default_action(sig) {

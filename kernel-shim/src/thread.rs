@@ -77,6 +77,14 @@ impl Thread {
 }
 
 impl Process {
+    /// Every thread is leaving (exit_group, execve): each one's robust futexes are
+    /// released, as Linux does when it tears the threads down.
+    pub(crate) fn exit_all_robust_lists(&mut self) {
+        for i in 0..self.threads.len() {
+            crate::sys::futex::exit_robust_list(self, i);
+        }
+    }
+
     pub(crate) fn cur(&self) -> &Thread {
         &self.threads[self.cur]
     }
@@ -159,8 +167,10 @@ impl Process {
         }
     }
 
-    /// Removes the current thread (its `exit`), doing the CLONE_CHILD_CLEARTID handshake.
+    /// Removes the current thread (its `exit`), releasing its robust futexes and doing the
+    /// CLONE_CHILD_CLEARTID handshake.
     pub(crate) fn exit_thread(&mut self) {
+        crate::sys::futex::exit_robust_list(self, self.cur);
         let ctid = self.cur().clear_child_tid;
         if ctid != 0 {
             let _ = self.cpu.mem.write(ctid, &0u32.to_le_bytes());
@@ -263,7 +273,10 @@ impl Process {
         let ready = if fds.is_empty() {
             match timeout_ms {
                 -1 => host::wait_for_signal(),
-                ms => host::sleep(0, ms as i64 * 1_000_000),
+                ms => {
+                    // A signal or timer wake-up ends the sleep early.
+                    host::sleep_interruptible(ms as i64 / 1000, (ms as i64 % 1000) * 1_000_000);
+                }
             }
             Vec::new()
         } else {

@@ -8,6 +8,7 @@ mod elf_file;
 mod error;
 mod image;
 mod stack;
+pub mod symbols;
 pub mod vdso;
 
 pub use elf_file::{ElfFile, Segment};

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *secret_text = "TOP SECRET";
@@ -30,6 +31,14 @@ static void verdict(const char *what, int fd) {
 }
 
 static void try_path(const char *what, const char *path) { verdict(what, open(path, O_RDONLY)); }
+
+/* Prints where a /proc/self magic link points: inside a jail, a path inside it. */
+static void show_link(const char *path) {
+    char buf[4096];
+    ssize_t n = readlink(path, buf, sizeof buf - 1);
+    buf[n > 0 ? n : 0] = 0;
+    printf("readlink %s: %s\n", path, n > 0 ? buf : strerror(errno));
+}
 
 int main(int argc, char **argv) {
     if (argc < 2) {
@@ -90,6 +99,36 @@ int main(int argc, char **argv) {
         printf("chroot(/sub) then chdir(..) x30: blocked (chroot: %s)\n", strerror(errno));
         printf("... then the host path relative: blocked\n");
     }
+    /* The /proc/self magic links show, and lead to, paths inside the jail. */
+    if (chdir("/sub") == 0) {
+        printf("getcwd in /sub: %s\n", getcwd(cwd, sizeof cwd) ? cwd : "?");
+        show_link("/proc/self/cwd");
+        try_path("/proc/self/cwd/../../secret.txt", "/proc/self/cwd/../../secret.txt");
+        (void)!chdir("/");
+    }
+    show_link("/proc/self/root");
+    show_link("/proc/self/exe");
+    int infd = open("/inside.txt", O_RDONLY);
+    snprintf(p, sizeof p, "/proc/self/fd/%d", infd);
+    show_link(p);
+    close(infd);
+    snprintf(p, sizeof p, "/proc/self/fd/%d/../secret.txt", root);
+    try_path("/proc/self/fd/N (of /) then dot-dot", p);
+    snprintf(p, sizeof p, "/proc/self/root/..%s", host);
+    try_path("/proc/self/root/.. then the host path", p);
+    /* A program outside the jail cannot be executed. */
+    pid_t c = fork();
+    if (c == 0) {
+        char *argv2[] = {"cat", (char *)host, NULL};
+        execv("/bin/cat", argv2);
+        execv("/usr/bin/cat", argv2);
+        _exit(127);
+    }
+    int wst = 0;
+    waitpid(c, &wst, 0);
+    int exec_escaped = !(WIFEXITED(wst) && WEXITSTATUS(wst) == 127);
+    printf("execve of a host program: %s\n", exec_escaped ? "ESCAPED" : "blocked");
+    escaped += exec_escaped;
     DIR *d = opendir("/..");
     int seen_outside = 0;
     struct dirent *e;

@@ -406,8 +406,35 @@ pub fn cpu_time_ns() -> i64 {
     (ts.tv_sec as i64 * 1_000_000_000 + ts.tv_nsec as i64)
 }
 
+/// emu's own peak resident memory in bytes.
+pub fn peak_rss() -> u64 {
+    // SAFETY: zeroed rusage is valid.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `ru` is a valid out-pointer.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    // Linux reports KiB, macOS bytes.
+    let unit = if cfg!(target_os = "macos") { 1 } else { 1024 };
+    (ru.ru_maxrss.max(0) as u64) * unit
+}
+
 pub fn sleep(sec: i64, nsec: i64) {
     std::thread::sleep(std::time::Duration::new(sec.max(0) as u64, nsec.clamp(0, 999_999_999) as u32));
+}
+
+/// Sleeps for (sec, nsec) unless a host signal (or timer wake-up) arrives first; returns
+/// the time left, (0, 0) when the whole time passed.
+pub fn sleep_interruptible(sec: i64, nsec: i64) -> (i64, i64) {
+    if signals_pending() {
+        return (sec, nsec);
+    }
+    let ts = libc::timespec { tv_sec: sec.max(0) as _, tv_nsec: nsec.clamp(0, 999_999_999) as _ };
+    let mut rem = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: valid timespecs; interruption by a signal is the point.
+    if unsafe { libc::nanosleep(&ts, &mut rem) } == 0 {
+        (0, 0)
+    } else {
+        (rem.tv_sec, rem.tv_nsec)
+    }
 }
 
 pub fn hostname() -> Vec<u8> {
@@ -679,6 +706,7 @@ pub fn take_pending_signals() -> u64 {
 
 pub fn signals_pending() -> bool {
     PENDING_SIGNALS.load(std::sync::atomic::Ordering::Relaxed) != 0
+        || WAKE_DUE.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Sleeps briefly or until a host signal arrives.
@@ -904,4 +932,107 @@ pub fn waitid(idtype: u32, id: u32, options: u32) -> HostResult<(i32, i32, i32, 
     let status =
         if code == 2 || code == 3 || code == 5 || code == 6 { signal_to_linux(status) } else { status };
     Ok((pid, code, status, uid))
+}
+
+// ---- wake-ups for timers emu keeps itself ----
+//
+// POSIX timers live in emu (their expiry is decided from the gate's clocks), but a timer
+// must still interrupt a blocked host call and a running guest when it is due. A helper
+// host thread sleeps until the earliest expiry and then sends emu's own thread a private
+// host signal: the handler only sets a flag and stops the CPU loop, and blocking calls
+// return EINTR, exactly as for a forwarded signal. The helper holds no lock, so a fork
+// while it sleeps is safe; a forked child starts its own helper when it arms a timer.
+
+/// Nanoseconds after `WAKE_BASE` at which to wake emu; u64::MAX when no timer is armed.
+static WAKE_AT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(u64::MAX);
+static WAKE_DUE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static WAKE_BASE: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+/// (host pid, helper thread) of the helper serving this process.
+static WAKER: std::sync::Mutex<Option<(i32, std::thread::Thread)>> = std::sync::Mutex::new(None);
+
+#[cfg(target_os = "linux")]
+fn wake_signal() -> libc::c_int {
+    // A real-time signal glibc does not reserve and emu does not forward.
+    libc::SIGRTMAX() - 1
+}
+
+#[cfg(not(target_os = "linux"))]
+fn wake_signal() -> libc::c_int {
+    // macOS has no real-time signals; SIGINFO is BSD-only and not forwarded.
+    libc::SIGINFO
+}
+
+extern "C" fn on_wake_signal(_: libc::c_int) {
+    emu_cpu::request_stop();
+}
+
+fn wake_ns_now() -> u64 {
+    WAKE_BASE.get_or_init(std::time::Instant::now).elapsed().as_nanos() as u64
+}
+
+/// Asks for a wake-up `after` from now (None: no wake-up is needed).
+pub fn wake_after(after: Option<std::time::Duration>) {
+    let at =
+        after.map_or(u64::MAX, |d| wake_ns_now().saturating_add(d.as_nanos().min(u64::MAX as u128) as u64));
+    WAKE_AT.store(at, std::sync::atomic::Ordering::SeqCst);
+    if at == u64::MAX {
+        return;
+    }
+    let mut w = WAKER.lock().unwrap_or_else(|e| e.into_inner());
+    let me = getpid();
+    if w.as_ref().is_none_or(|(pid, _)| *pid != me) {
+        // SAFETY: installs an async-signal-safe handler (it only stores an atomic).
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_wake_signal as *const () as usize;
+            sa.sa_flags = 0; // no SA_RESTART: blocking calls return EINTR
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(wake_signal(), &sa, std::ptr::null_mut());
+        }
+        // SAFETY: pthread_self of the calling (emu) thread, sent to from the helper.
+        let target = unsafe { libc::pthread_self() } as usize;
+        let helper = std::thread::Builder::new()
+            .name("emu-timer".into())
+            .spawn(move || wake_loop(target))
+            .map(|h| h.thread().clone());
+        match helper {
+            Ok(t) => *w = Some((me, t)),
+            Err(e) => {
+                log::warn!("cannot start the timer thread ({e}): timers fire only at the next event");
+                return;
+            }
+        }
+    }
+    if let Some((_, t)) = w.as_ref() {
+        t.unpark();
+    }
+}
+
+fn wake_loop(target: usize) {
+    use std::sync::atomic::Ordering::SeqCst;
+    // The helper never takes emu's own signals.
+    // SAFETY: a valid, filled signal set for this thread only.
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &all, std::ptr::null_mut());
+    }
+    loop {
+        let at = WAKE_AT.load(SeqCst);
+        let now = wake_ns_now();
+        if at == u64::MAX {
+            std::thread::park();
+        } else if now < at {
+            std::thread::park_timeout(std::time::Duration::from_nanos(at - now));
+        } else if WAKE_AT.compare_exchange(at, u64::MAX, SeqCst, SeqCst).is_ok() {
+            WAKE_DUE.store(true, SeqCst);
+            // SAFETY: `target` is the pthread_t of emu's thread, alive for the process.
+            unsafe { libc::pthread_kill(target as libc::pthread_t, wake_signal()) };
+        }
+    }
+}
+
+/// Whether a timer wake-up arrived since the last call.
+pub fn take_wake_due() -> bool {
+    WAKE_DUE.swap(false, std::sync::atomic::Ordering::SeqCst)
 }

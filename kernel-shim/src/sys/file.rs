@@ -198,15 +198,20 @@ fn do_openat(p: &mut Process, dirfd: i64, path: u64, flags: u32, mode: u32) -> S
         }
     }
     let cloexec = flags & O::O_CLOEXEC != 0;
-    let file = match super::fs::resolve(p, dirfd, &path)? {
-        super::fs::Target::Generated(data) => OpenFile::memory(data, Some(path.clone())),
+    // A final symlink is not followed with O_NOFOLLOW, nor by O_CREAT|O_EXCL.
+    let follow = flags & O::O_NOFOLLOW == 0 && flags & (O::O_CREAT | O::O_EXCL) != O::O_CREAT | O::O_EXCL;
+    // The description remembers the absolute guest path (for /proc/self/fd, *at calls
+    // relative to it, and fchdir), as the cwd or dirfd may change later.
+    let abs = super::fs::guest_abs(p, dirfd, &path)?;
+    let file = match super::fs::resolve_at(p, dirfd, &path, follow)? {
+        super::fs::Target::Generated(data) => OpenFile::memory(data, Some(abs)),
         super::fs::Target::Host(dir, hp) => {
             let mut hflags = flags;
             if flags & O::O_PATH != 0 {
                 hflags = O::O_RDONLY | (flags & (O::O_DIRECTORY | O::O_NOFOLLOW));
             }
             let h = host::openat(dir, &hp, hflags, mode & !p.umask & 0o7777)?;
-            OpenFile::host(h, flags & !O::O_CLOEXEC, Some(path.clone()))
+            OpenFile::host(h, flags & !O::O_CLOEXEC, Some(abs))
         }
     };
     p.fds.alloc(FdEntry { file: Rc::new(RefCell::new(file)), cloexec }, 0).map(|fd| fd as u64)

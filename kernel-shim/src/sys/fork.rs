@@ -1,6 +1,13 @@
-//! Processes: fork, vfork, clone (new processes; threads are not supported yet), wait4,
-//! kill/tkill/tgkill, and execve/execveat. A new guest process is a fork of emu itself, so
-//! parent and child each keep their own emulated address space, fds and signal state.
+//! Processes: fork, vfork, clone (new processes and threads), wait4, kill/tkill/tgkill,
+//! and execve/execveat. A new guest process is a fork of emu itself, so parent and child
+//! each keep their own emulated address space, fds and signal state.
+//!
+//! vfork (CLONE_VM|CLONE_VFORK) shares memory until the child execs or exits. Emu keeps
+//! the host fork and gets the same observable result: the parent is suspended, the child
+//! records the guest pages it writes (`AddressSpace::track_writes`), and at execve, exit
+//! or death it sends their contents through a pipe; the parent applies them and goes on.
+//! (Mapping changes the child makes are not carried over: a vfork child only execs or
+//! exits, so none are expected.)
 
 use super::{read_guest, read_path, write_guest, SysResult};
 use crate::abi::{errno as E, signal as S};
@@ -53,8 +60,30 @@ fn new_process(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
     if flags & CLONE_THREAD != 0 {
         return new_thread(p, flags, stack, ptid, ctid, tls);
     }
-    let pid = host::fork()?;
+    let vfork = flags & (CLONE_VM | CLONE_VFORK) == CLONE_VM | CLONE_VFORK;
+    let pipe = if vfork { Some(host::pipe()?) } else { None };
+    let pid = match host::fork() {
+        Ok(pid) => pid,
+        Err(e) => {
+            if let Some((r, w)) = pipe {
+                host::close(r);
+                host::close(w);
+            }
+            return Err(e);
+        }
+    };
     if pid == 0 {
+        // A vfork child of a vfork child has its own parent to report to.
+        if let Some(fd) = p.vfork_parent.take() {
+            host::close(fd);
+            p.cpu.mem.take_written();
+        }
+        p.drop_timers();
+        if let Some((r, w)) = pipe {
+            host::close(r);
+            p.cpu.mem.track_writes();
+            p.vfork_parent = Some(w);
+        }
         // Child: a copy of the parent's process. With CLONE_VM the parent's memory is
         // copied rather than shared; for vfork-style use (run on a separate stack, then
         // execve or _exit) the difference cannot be observed except through stores the
@@ -84,12 +113,73 @@ fn new_process(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
     if flags & CLONE_PARENT_SETTID != 0 {
         let _ = write_guest(p, ptid, &pid.to_le_bytes());
     }
-    if flags & CLONE_VFORK != 0 && flags & CLONE_VM != 0 {
-        // The parent of a vfork sleeps until the child execs or exits; waiting for the
-        // child to exit is stricter but observably fine, except for long-lived children,
-        // so the parent goes on (its memory is not shared with the child anyway).
+    if let Some((r, w)) = pipe {
+        host::close(w);
+        apply_vfork_writes(p, r);
+        host::close(r);
     }
     Ok(pid as u64)
+}
+
+const PAGE: usize = 4096;
+/// Ends the list of pages a vfork child sends.
+const END_OF_PAGES: u64 = u64::MAX;
+
+/// The vfork parent's side: sleeps until the child execs or exits, then makes the child's
+/// stores its own. A child that dies without reporting (EOF) leaves memory unchanged.
+fn apply_vfork_writes(p: &mut Process, fd: i32) {
+    let mut page = vec![0u8; 8 + PAGE];
+    while read_exact(fd, &mut page[..8]) {
+        let vpn = u64::from_le_bytes(page[..8].try_into().expect("8 bytes"));
+        if vpn == END_OF_PAGES || !read_exact(fd, &mut page[8..]) {
+            break;
+        }
+        // A page the parent no longer maps cannot receive the child's data: skip it.
+        let _ = p.cpu.mem.poke(vpn << 12, &page[8..]);
+    }
+}
+
+/// Reads exactly `buf.len()` bytes (false at EOF or error), retrying after host signals.
+fn read_exact(fd: i32, buf: &mut [u8]) -> bool {
+    let mut done = 0;
+    while done < buf.len() {
+        match host::read(fd, &mut buf[done..]) {
+            Ok(0) => return false,
+            Ok(n) => done += n,
+            Err(E::EINTR) => continue,
+            Err(_) => return false,
+        }
+    }
+    true
+}
+
+impl Process {
+    /// The vfork child's side, at execve (before the old image goes), exit or death:
+    /// sends the pages it wrote and so releases the parent. Nothing to do otherwise.
+    pub(crate) fn release_vfork_parent(&mut self) {
+        let Some(fd) = self.vfork_parent.take() else { return };
+        let mut out = Vec::new();
+        for vpn in self.cpu.mem.take_written() {
+            let mut page = [0u8; PAGE];
+            if self.cpu.mem.read(vpn << 12, &mut page).is_ok() {
+                out.extend_from_slice(&vpn.to_le_bytes());
+                out.extend_from_slice(&page);
+            }
+        }
+        out.extend_from_slice(&END_OF_PAGES.to_le_bytes());
+        let mut done = 0;
+        while done < out.len() {
+            match host::write(fd, &out[done..]) {
+                Ok(n) => done += n,
+                Err(E::EINTR) => continue,
+                Err(e) => {
+                    log::warn!("vfork: cannot send the child's memory writes to the parent (errno {e})");
+                    break;
+                }
+            }
+        }
+        host::close(fd);
+    }
 }
 
 pub(super) fn fork(p: &mut Process, _: &[u64; 6]) -> SysResult {
@@ -223,10 +313,24 @@ fn do_execve(p: &mut Process, path: Vec<u8>, argv: u64, envp: u64) -> SysResult 
     if path.is_empty() {
         return Err(E::ENOENT);
     }
+    // /proc/self/exe is the guest's program, not emu (and inside a jail, every /proc/self
+    // link leads to the guest path it stands for).
+    let abs = crate::path::join(&p.cwd, &path);
+    let me = format!("/proc/{}/exe", gate::pid());
+    let path = if p.sysroot.jailed() {
+        super::fs::jail_path(p, &abs, true)?
+    } else if abs == b"/proc/self/exe" || abs == me.as_bytes() {
+        p.exe.clone()
+    } else {
+        path
+    };
     let img = exec::load_program(&p.sysroot, &p.cwd, &path, argv, envp).map_err(|e| {
         log::debug!("execve {}: {e}", String::from_utf8_lossy(&path));
         exec::load_errno(&e)
     })?;
+    p.exit_all_robust_lists();
+    p.release_vfork_parent();
+    p.drop_timers();
     p.install(img);
     p.fds.close_on_exec();
     // Handled signals revert to the default action; ignored ones stay ignored.

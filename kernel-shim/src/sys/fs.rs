@@ -17,7 +17,7 @@ pub(crate) enum Target {
 }
 
 /// The guest-absolute form of `path` relative to `dirfd`, for recognising /proc paths.
-fn guest_abs(p: &Process, dirfd: i64, path: &[u8]) -> Result<Vec<u8>, Errno> {
+pub(crate) fn guest_abs(p: &Process, dirfd: i64, path: &[u8]) -> Result<Vec<u8>, Errno> {
     if path.first() == Some(&b'/') {
         return Ok(join(b"/", path));
     }
@@ -40,7 +40,30 @@ fn proc_self(abs: &[u8]) -> Option<&[u8]> {
     (head == b"self" || head == b"thread-self" || head == me.as_bytes()).then_some(tail)
 }
 
-pub(crate) fn resolve(p: &mut Process, dirfd: i64, path: &[u8]) -> Result<Target, Errno> {
+/// The guest path a /proc/self magic link stands for (root, cwd, exe, fd/N), for
+/// resolution inside a jail.
+fn proc_magic(p: &Process, guest: &[u8]) -> Option<Vec<u8>> {
+    match proc_self(guest)? {
+        b"root" => Some(b"/".to_vec()),
+        b"cwd" => Some(p.cwd.clone()),
+        b"exe" => Some(p.exe.clone()),
+        t => {
+            let n: i64 = std::str::from_utf8(t.strip_prefix(b"fd/")?).ok()?.parse().ok()?;
+            let path = p.fds.file(n).ok()?.borrow().path.clone()?;
+            Some(join(&p.cwd, &path))
+        }
+    }
+}
+
+/// Resolves the guest-absolute `abs` inside the jail (see `crate::path`).
+pub(crate) fn jail_path(p: &Process, abs: &[u8], follow: bool) -> Result<Vec<u8>, Errno> {
+    let root = p.sysroot.clone();
+    root.resolve_in_jail(abs, follow, &|g| proc_magic(p, g))
+}
+
+/// What `path` names; a final symlink is followed only if `follow` (this matters inside a
+/// jail, where emu itself resolves symlinks; elsewhere the host operation decides).
+pub(crate) fn resolve_at(p: &mut Process, dirfd: i64, path: &[u8], follow: bool) -> Result<Target, Errno> {
     let abs = guest_abs(p, dirfd, path)?;
     // /dev/fd/N and /proc/self/fd/N name the guest's descriptor N, which is some other
     // host descriptor: reopen that one.
@@ -55,6 +78,7 @@ pub(crate) fn resolve(p: &mut Process, dirfd: i64, path: &[u8]) -> Result<Target
             _ => Err(E::ENXIO),
         };
     }
+    let abs = if p.sysroot.jailed() { jail_path(p, &abs, follow)? } else { abs };
     if let Some(tail) = proc_self(&abs) {
         if let Some(data) = super::procfs::self_file(p, tail) {
             return Ok(Target::Generated(data));
@@ -65,6 +89,9 @@ pub(crate) fn resolve(p: &mut Process, dirfd: i64, path: &[u8]) -> Result<Target
     }
     if abs == b"/proc/cpuinfo" {
         return Ok(Target::Generated(super::procfs::cpuinfo(p)));
+    }
+    if p.sysroot.jailed() {
+        return Ok(Target::Host(host::CWD, p.sysroot.in_jail(&abs)));
     }
     if path.first() == Some(&b'/') {
         return Ok(Target::Host(host::CWD, p.sysroot.host_path(path)));
@@ -77,10 +104,14 @@ pub(crate) fn resolve(p: &mut Process, dirfd: i64, path: &[u8]) -> Result<Target
     Ok(Target::Host(h, path.to_vec()))
 }
 
-/// Resolves to a host location, refusing generated files (for operations that change
-/// the namespace).
+/// Resolves to a host location without following a final symlink, refusing generated
+/// files (for operations that change the namespace).
 fn resolve_host(p: &mut Process, dirfd: i64, path: &[u8]) -> Result<(i32, Vec<u8>), Errno> {
-    match resolve(p, dirfd, path)? {
+    resolve_host_at(p, dirfd, path, false)
+}
+
+fn resolve_host_at(p: &mut Process, dirfd: i64, path: &[u8], follow: bool) -> Result<(i32, Vec<u8>), Errno> {
+    match resolve_at(p, dirfd, path, follow)? {
         Target::Host(d, h) => Ok((d, h)),
         Target::Generated(_) => Err(E::EACCES),
     }
@@ -93,8 +124,9 @@ fn stat_target(p: &mut Process, dirfd: i64, path: &[u8], flags: u32) -> Result<c
         }
         return fstat_fd(p, dirfd);
     }
-    match resolve(p, dirfd, path)? {
-        Target::Host(d, h) => host::fstatat(d, &h, flags & AT_SYMLINK_NOFOLLOW == 0),
+    let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
+    match resolve_at(p, dirfd, path, follow)? {
+        Target::Host(d, h) => host::fstatat(d, &h, follow),
         Target::Generated(_) => Ok(generated_stat()),
     }
 }
@@ -157,8 +189,9 @@ fn access_common(p: &mut Process, dirfd: i64, path: u64, mode: u64, flags: u32) 
     if mode & !7 != 0 {
         return Err(E::EINVAL);
     }
-    match resolve(p, dirfd, &path)? {
-        Target::Host(d, h) => host::faccessat(d, &h, mode as u32, flags & AT_SYMLINK_NOFOLLOW == 0)?,
+    let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
+    match resolve_at(p, dirfd, &path, follow)? {
+        Target::Host(d, h) => host::faccessat(d, &h, mode as u32, follow)?,
         Target::Generated(_) if mode & 2 != 0 => return Err(E::EACCES),
         Target::Generated(_) => {}
     }
@@ -199,7 +232,11 @@ pub(super) fn chdir(p: &mut Process, a: &[u64; 6]) -> SysResult {
     if path.is_empty() {
         return Err(E::ENOENT);
     }
-    let g = join(&p.cwd, &path);
+    let mut g = join(&p.cwd, &path);
+    if p.sysroot.jailed() {
+        // getcwd shows the canonical path inside the jail.
+        g = jail_path(p, &g, true)?;
+    }
     // Resolve symlinks the way the guest will see them in getcwd.
     let st = host::fstatat(host::CWD, &p.sysroot.host_path(&g), true)?;
     if st.mode & crate::abi::mode::S_IFMT != crate::abi::mode::S_IFDIR {
@@ -225,6 +262,9 @@ pub(super) fn fchdir(p: &mut Process, a: &[u64; 6]) -> SysResult {
         (Some(_), Some(gp)) => join(&p.cwd, &gp),
         (Some(_), None) => p.cwd.clone(),
     };
+    if p.sysroot.jailed() {
+        p.cwd = jail_path(p, &p.cwd, true)?;
+    }
     Ok(0)
 }
 
@@ -234,11 +274,22 @@ fn name_op(
     path: u64,
     op: impl FnOnce(i32, &[u8]) -> Result<(), Errno>,
 ) -> SysResult {
+    name_op_at(p, dirfd, path, false, op)
+}
+
+/// A name operation; `follow`: it acts on a final symlink's target (chmod).
+fn name_op_at(
+    p: &mut Process,
+    dirfd: i64,
+    path: u64,
+    follow: bool,
+    op: impl FnOnce(i32, &[u8]) -> Result<(), Errno>,
+) -> SysResult {
     let path = read_path(p, path)?;
     if path.is_empty() {
         return Err(E::ENOENT);
     }
-    let (d, h) = resolve_host(p, dirfd, &path)?;
+    let (d, h) = resolve_host_at(p, dirfd, &path, follow)?;
     op(d, &h)?;
     Ok(0)
 }
@@ -271,12 +322,12 @@ pub(super) fn unlinkat(p: &mut Process, a: &[u64; 6]) -> SysResult {
 
 pub(super) fn chmod(p: &mut Process, a: &[u64; 6]) -> SysResult {
     let m = a[1] as u32;
-    name_op(p, AT_FDCWD as i64, a[0], |d, h| host::fchmodat(d, h, m))
+    name_op_at(p, AT_FDCWD as i64, a[0], true, |d, h| host::fchmodat(d, h, m))
 }
 
 pub(super) fn fchmodat(p: &mut Process, a: &[u64; 6]) -> SysResult {
     let m = a[2] as u32;
-    name_op(p, a[0] as i32 as i64, a[1], |d, h| host::fchmodat(d, h, m))
+    name_op_at(p, a[0] as i32 as i64, a[1], true, |d, h| host::fchmodat(d, h, m))
 }
 
 pub(super) fn fchmod(p: &mut Process, a: &[u64; 6]) -> SysResult {
@@ -337,8 +388,15 @@ pub(super) fn link(p: &mut Process, a: &[u64; 6]) -> SysResult {
 }
 
 pub(super) fn linkat(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let ((d1, h1), (d2, h2)) = two_paths(p, a[0] as i32 as i64, a[1], a[2] as i32 as i64, a[3])?;
-    host::linkat(d1, &h1, d2, &h2, a[4] as u32 & AT_SYMLINK_FOLLOW != 0)?;
+    let ((mut d1, mut h1), (d2, h2)) = two_paths(p, a[0] as i32 as i64, a[1], a[2] as i32 as i64, a[3])?;
+    let mut follow = a[4] as u32 & AT_SYMLINK_FOLLOW != 0;
+    if follow && p.sysroot.jailed() {
+        // Emu follows the link inside the jail; the host must not.
+        let old = read_path(p, a[1])?;
+        (d1, h1) = resolve_host_at(p, a[0] as i32 as i64, &old, true)?;
+        follow = false;
+    }
+    host::linkat(d1, &h1, d2, &h2, follow)?;
     Ok(0)
 }
 
@@ -369,6 +427,8 @@ fn readlink_common(p: &mut Process, dirfd: i64, path: u64, buf: u64, size: u64) 
     let abs = guest_abs(p, dirfd, &path)?;
     let target = match proc_self(&abs) {
         Some(b"exe") => p.exe.clone(),
+        Some(b"cwd") => p.cwd.clone(),
+        Some(b"root") => b"/".to_vec(),
         Some(t) if t.starts_with(b"fd/") => {
             let n: i64 = std::str::from_utf8(&t[3..]).ok().and_then(|s| s.parse().ok()).ok_or(E::ENOENT)?;
             let f = p.fds.file(n).map_err(|_| E::ENOENT)?;
@@ -437,7 +497,7 @@ pub(super) fn getdents64(p: &mut Process, a: &[u64; 6]) -> SysResult {
 
 pub(super) fn statfs(p: &mut Process, a: &[u64; 6]) -> SysResult {
     let path = read_path(p, a[0])?;
-    let (d, h) = resolve_host(p, AT_FDCWD as i64, &path)?;
+    let (d, h) = resolve_host_at(p, AT_FDCWD as i64, &path, true)?;
     let full = if h.first() == Some(&b'/') { h } else { join(&p.cwd, &h) };
     let b = host::statfs(d.min(host::CWD), Some(&full))?;
     write_guest(p, a[1], &b)?;

@@ -6,6 +6,7 @@ use crate::abi::errno as E;
 use crate::{gate, host, Outcome, Process};
 
 pub(super) fn exit_group(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    p.exit_all_robust_lists();
     p.outcome = Some(Outcome::Exited((a[0] & 0xff) as i32));
     Ok(0)
 }

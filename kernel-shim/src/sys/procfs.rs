@@ -2,7 +2,6 @@
 //! than the host's (which would describe emu, not the guest).
 
 use crate::Process;
-use emu_cpu::Perm;
 
 /// Contents of /proc/self/<tail>, if emu generates that file.
 pub(crate) fn self_file(p: &mut Process, tail: &[u8]) -> Option<Vec<u8>> {
@@ -25,32 +24,7 @@ fn read_range(p: &mut Process, (a, b): (u64, u64)) -> Option<Vec<u8>> {
 
 /// The guest's mappings in the kernel's /proc/self/maps format.
 pub(crate) fn maps(p: &Process) -> Vec<u8> {
-    let mut out = String::new();
-    for v in p.cpu.mem.vmas() {
-        let perm = |b: bool, c: char| if b { c } else { '-' };
-        let Perm(bits) = v.perm;
-        let name = v.name.as_deref().unwrap_or("");
-        let dev = format!("{:02x}:{:02x}", crate::abi::major(v.dev), crate::abi::minor(v.dev));
-        let line = format!(
-            "{:08x}-{:08x} {}{}{}{} {:08x} {} {}",
-            v.start,
-            v.end,
-            perm(bits & 1 != 0, 'r'),
-            perm(bits & 2 != 0, 'w'),
-            perm(bits & 4 != 0, 'x'),
-            if v.shared { 's' } else { 'p' },
-            v.offset,
-            dev,
-            v.inode
-        );
-        if name.is_empty() {
-            out.push_str(&line);
-        } else {
-            out.push_str(&format!("{line:<72} {name}"));
-        }
-        out.push('\n');
-    }
-    out.into_bytes()
+    crate::trace::maps::text(&p.cpu.mem).into_bytes()
 }
 
 /// /proc/cpuinfo consistent with emu's CPUID model, not the host's.

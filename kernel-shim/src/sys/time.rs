@@ -67,20 +67,36 @@ fn read_timespec(p: &mut Process, addr: u64) -> Result<(i64, i64), i32> {
     Ok((s, ns))
 }
 
-/// Sleeps for (s, ns): the thread parks if others can run meanwhile.
-fn sleep_for(p: &mut Process, s: i64, ns: i64) -> SysResult {
+/// Sleeps for (s, ns): the thread parks if others can run meanwhile. Alone, it sleeps in
+/// the host until the time passed or a signal the guest must take arrives (EINTR, with the
+/// time left written to `rem` when given).
+fn sleep_for(p: &mut Process, s: i64, ns: i64, rem: Option<u64>) -> SysResult {
     if p.multithreaded() {
         let d = std::time::Duration::new(s as u64, ns as u32);
         p.park(Wait::Sleep { deadline: std::time::Instant::now() + d });
         return Err(E_WOULDBLOCK);
     }
-    host::sleep(s, ns);
-    Ok(0)
+    let (mut s, mut ns) = (s, ns);
+    loop {
+        if host::signals_pending() {
+            p.collect_host_signals();
+            if p.has_deliverable() {
+                if let Some(addr) = rem.filter(|&a| a != 0) {
+                    write_guest(p, addr, &timespec(s, ns))?;
+                }
+                return Err(E::EINTR);
+            }
+        }
+        (s, ns) = host::sleep_interruptible(s, ns);
+        if (s, ns) == (0, 0) {
+            return Ok(0);
+        }
+    }
 }
 
 pub(super) fn nanosleep(p: &mut Process, a: &[u64; 6]) -> SysResult {
     let (s, ns) = read_timespec(p, a[0])?;
-    sleep_for(p, s, ns)
+    sleep_for(p, s, ns, Some(a[1]))
 }
 
 pub(super) fn clock_nanosleep(p: &mut Process, a: &[u64; 6]) -> SysResult {
@@ -93,10 +109,10 @@ pub(super) fn clock_nanosleep(p: &mut Process, a: &[u64; 6]) -> SysResult {
         let (cs, cns) = gate::clock_gettime(a[0] as u32);
         let total = (s as i128 * 1_000_000_000 + ns as i128) - (cs as i128 * 1_000_000_000 + cns as i128);
         if total > 0 {
-            return sleep_for(p, (total / 1_000_000_000) as i64, (total % 1_000_000_000) as i64);
+            return sleep_for(p, (total / 1_000_000_000) as i64, (total % 1_000_000_000) as i64, None);
         }
         Ok(0)
     } else {
-        sleep_for(p, s, ns)
+        sleep_for(p, s, ns, Some(a[3]))
     }
 }

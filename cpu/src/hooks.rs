@@ -1,0 +1,290 @@
+//! Instrumentation hooks: a [`Tracer`] the embedder installs to see every block entered,
+//! every instruction, every taken branch and every access to watched memory.
+//!
+//! Cost when off is nothing on the hot path: `Cpu::run` checks [`Hooks::active`] once per
+//! call and then runs either the ordinary loop (no hook code at all) or [`Cpu::run_hooked`],
+//! a second loop that steps a block one op at a time and calls the tracer. Memory watches
+//! live off the hot path too: a watched page is never entered into the soft TLB, so every
+//! access to it takes the slow path, which is where the watch is checked.
+//!
+//! The ordinary loop leaves one trace of its own on its (cold) stop path: which block and
+//! op it stopped at, and the block before, so a crash report can show the instructions
+//! that led to a fault even when no hooks were on.
+
+use crate::decode::{Flow, Op};
+use crate::exec::{stop_requested, Exit};
+use crate::state::Cpu;
+
+/// Receives events from [`Cpu::run_hooked`]. Every method has an empty default. The
+/// tracer may read guest memory and registers through `cpu`, but must not change them.
+pub trait Tracer {
+    /// A block starting at `start` with `ninsns` instructions is about to run.
+    fn block(&mut self, _cpu: &mut Cpu, _start: u64, _ninsns: usize) {}
+    /// The instruction at `addr` (`len` bytes) is about to run; it is the `seq`-th
+    /// instruction (0-based) of this image.
+    fn insn(&mut self, _cpu: &mut Cpu, _seq: u64, _addr: u64, _len: u8) {}
+    /// The instruction at `addr` completed and transferred control to `to`, which is not
+    /// the next instruction (a taken branch, call, return or jump).
+    fn branch(&mut self, _cpu: &mut Cpu, _addr: u64, _len: u8, _to: u64) {}
+    /// The instruction at `insn` accessed watched memory.
+    fn mem(&mut self, _cpu: &mut Cpu, _insn: u64, _ev: &MemEvent) {}
+}
+
+/// One access to watched memory. Values are little-endian bytes; `old` is the value before
+/// a write (for reads, `old == new`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemEvent {
+    pub addr: u64,
+    pub len: u8,
+    pub write: bool,
+    pub old: [u8; 16],
+    pub new: [u8; 16],
+}
+
+impl MemEvent {
+    /// The value as an integer (accesses of 8 bytes or less).
+    pub fn value(bytes: &[u8; 16], len: u8) -> u128 {
+        let mut v = [0u8; 16];
+        v[..len as usize].copy_from_slice(&bytes[..len as usize]);
+        u128::from_le_bytes(v)
+    }
+}
+
+/// A watched range. `reads` also reports loads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Watch {
+    pub start: u64,
+    pub len: u64,
+    pub reads: bool,
+}
+
+/// How many instructions a crash report shows.
+pub const HISTORY: usize = 16;
+
+/// What is hooked and the tracer that receives it.
+#[derive(Default)]
+pub struct Hooks {
+    pub tracer: Option<Box<dyn Tracer>>,
+    /// Call `Tracer::block`.
+    pub blocks: bool,
+    /// Call `Tracer::insn`.
+    pub insns: bool,
+    /// Call `Tracer::branch`.
+    pub branches: bool,
+    /// Keep the addresses of the last [`HISTORY`] instructions.
+    pub history: bool,
+    ring: [u64; HISTORY],
+    ring_pos: u64,
+    watches: Vec<Watch>,
+    events: Vec<MemEvent>,
+    /// Where the ordinary loop last stopped: (previous block's start or u64::MAX, block's
+    /// start, op index).
+    pub(crate) stopped_at: (u64, u64, u32),
+    /// Blocks entered by the hooked loop.
+    pub blocks_entered: u64,
+}
+
+impl Hooks {
+    /// Whether `Cpu::run` must take the hooked loop.
+    pub fn active(&self) -> bool {
+        self.tracer.is_some() && self.wanted() || !self.watches.is_empty()
+    }
+
+    /// Whether anything is hooked (whoever holds the tracer right now).
+    fn wanted(&self) -> bool {
+        self.blocks || self.insns || self.branches || self.history || !self.watches.is_empty()
+    }
+
+    /// Whether any memory is watched (checked on the slow path of loads).
+    #[inline(always)]
+    pub(crate) fn watching(&self) -> bool {
+        !self.watches.is_empty()
+    }
+
+    pub fn watches(&self) -> &[Watch] {
+        &self.watches
+    }
+}
+
+impl Cpu {
+    /// Replaces the watched ranges. Their pages leave the soft TLBs (and stay out while
+    /// watched), so accesses to them reach the slow path where they are reported.
+    pub fn set_watches(&mut self, w: Vec<Watch>) {
+        let mut rpages = Vec::new();
+        let mut wpages = Vec::new();
+        for x in &w {
+            let last = x.start.saturating_add(x.len.max(1) - 1) >> 12;
+            for vpn in x.start >> 12..=last {
+                wpages.push(vpn);
+                if x.reads {
+                    rpages.push(vpn);
+                }
+            }
+        }
+        self.mem.set_watched_pages(rpages, wpages);
+        self.hooks.watches = w;
+    }
+
+    /// Addresses of the last instructions started, oldest first (hooked loop with
+    /// `history` on).
+    pub fn history(&self) -> Vec<u64> {
+        let n = self.hooks.ring_pos.min(HISTORY as u64);
+        (self.hooks.ring_pos - n..self.hooks.ring_pos)
+            .map(|i| self.hooks.ring[i as usize % HISTORY])
+            .collect()
+    }
+
+    /// What the ordinary loop knows of the instructions before its last stop: the whole
+    /// block it came from, then the stopping block up to and including the op it stopped
+    /// at. Empty if the blocks have since been dropped.
+    pub fn last_stop_trail(&self) -> Vec<u64> {
+        let (prev, cur, i) = self.hooks.stopped_at;
+        let mut out = Vec::new();
+        let block =
+            |rip: u64| self.cache.map.get(&rip).and_then(|&idx| self.cache.blocks[idx as usize].as_ref());
+        if let Some(b) = block(prev) {
+            out.extend(b.plain_ops().map(|o| o.addr));
+        }
+        if let Some(b) = block(cur) {
+            // The ordinary loop's op index; a fused compare-and-branch is its last op and
+            // starts at the compare.
+            out.extend(b.fast_ops().iter().take(i as usize + 1).map(|o| o.addr));
+        }
+        out
+    }
+
+    /// Slow-path load helper: reports a load from a watched range.
+    #[cold]
+    pub(crate) fn watch_load(&mut self, addr: u64, buf: &[u8]) {
+        if self.watch_hit(addr, buf.len(), false) {
+            let mut v = [0u8; 16];
+            v[..buf.len().min(16)].copy_from_slice(&buf[..buf.len().min(16)]);
+            self.hooks.events.push(MemEvent { addr, len: buf.len() as u8, write: false, old: v, new: v });
+        }
+    }
+
+    /// Slow-path store helper, before the store: the old value if the store hits a watch.
+    #[inline(always)]
+    pub(crate) fn watch_before_store(&mut self, addr: u64, len: usize) -> Option<[u8; 16]> {
+        if self.hooks.watches.is_empty() {
+            return None;
+        }
+        self.watch_old(addr, len)
+    }
+
+    #[cold]
+    fn watch_old(&mut self, addr: u64, len: usize) -> Option<[u8; 16]> {
+        if !self.watch_hit(addr, len, true) {
+            return None;
+        }
+        let mut old = [0u8; 16];
+        let n = len.min(16);
+        // A write-only page cannot be read; its old value shows as zero.
+        let _ = self.mem.peek(addr, &mut old[..n]);
+        Some(old)
+    }
+
+    /// Slow-path store helper, after the store succeeded.
+    #[cold]
+    pub(crate) fn watch_after_store(&mut self, addr: u64, old: [u8; 16], data: &[u8]) {
+        let mut new = [0u8; 16];
+        let n = data.len().min(16);
+        new[..n].copy_from_slice(&data[..n]);
+        self.hooks.events.push(MemEvent { addr, len: n as u8, write: true, old, new });
+    }
+
+    fn watch_hit(&self, addr: u64, len: usize, write: bool) -> bool {
+        let end = addr.saturating_add(len as u64);
+        self.hooks
+            .watches
+            .iter()
+            .any(|w| (write || w.reads) && addr < w.start.saturating_add(w.len) && w.start < end)
+    }
+
+    /// The interpreter loop with hooks: like `run`, but one op at a time, calling the
+    /// tracer around each. Chosen once by `run` when [`Hooks::active`].
+    pub(crate) fn run_hooked(&mut self) -> Exit {
+        let Some(mut tracer) = self.hooks.tracer.take() else {
+            return self.run_hooked_with(&mut NoTracer);
+        };
+        let exit = self.run_hooked_with(tracer.as_mut());
+        self.hooks.tracer = Some(tracer);
+        exit
+    }
+
+    fn run_hooked_with(&mut self, t: &mut dyn Tracer) -> Exit {
+        loop {
+            if self.icount >= self.budget {
+                return Exit::Budget;
+            }
+            if stop_requested() {
+                return Exit::Interrupted;
+            }
+            let rip = self.rip;
+            let idx = match self.cache.lookup(rip) {
+                Some(i) => i,
+                None => match self.decode_block(rip) {
+                    Ok(i) => i,
+                    Err(f) => {
+                        self.fault = crate::state::FaultInfo { addr: f.addr, kind: f.kind, access: f.access };
+                        return Exit::Fault(f);
+                    }
+                },
+            };
+            let blk: *const crate::decode::Block = std::rc::Rc::as_ptr(self.cache.get(idx));
+            // SAFETY: as in `run`: a block leaves the cache only into `retired`, which is
+            // emptied only on entry to `run`, so the pointer stays valid for this block.
+            let blk = unsafe { &*blk };
+            self.hooks.blocks_entered += 1;
+            if self.hooks.blocks {
+                t.block(self, blk.start, blk.insns as usize);
+            }
+            self.rip = blk.end;
+            let n = blk.insns as usize;
+            let mut stopped = None;
+            for (i, op) in blk.plain_ops().enumerate() {
+                if self.hooks.history {
+                    self.hooks.ring[(self.hooks.ring_pos % HISTORY as u64) as usize] = op.addr;
+                    self.hooks.ring_pos += 1;
+                }
+                if self.hooks.insns {
+                    t.insn(self, self.icount + i as u64, op.addr, op.len);
+                }
+                let r = self.exec_one(op);
+                if !self.hooks.events.is_empty() {
+                    for ev in std::mem::take(&mut self.hooks.events) {
+                        t.mem(self, op.addr, &ev);
+                    }
+                }
+                if let Err(s) = r {
+                    stopped = Some((s, i, op));
+                    break;
+                }
+                if self.hooks.branches && i + 1 == n && self.rip != op.next() {
+                    t.branch(self, op.addr, op.len, self.rip);
+                }
+            }
+            match stopped {
+                None => self.icount += n as u64,
+                Some((s, i, op)) => {
+                    if let Some(exit) = self.stop(s, i, op) {
+                        return exit;
+                    }
+                    self.sync_stale_code();
+                }
+            }
+            if !self.hooks.wanted() {
+                // The tracer turned everything off (e.g. --trace-limit reached).
+                return self.run();
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn exec_one(&mut self, op: &Op) -> Flow {
+        (op.f.get())(self, op)
+    }
+}
+
+struct NoTracer;
+impl Tracer for NoTracer {}

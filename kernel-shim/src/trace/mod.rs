@@ -1,0 +1,166 @@
+//! What the user asked emu to show about the guest (`--strace`, `--trace=KINDS`, `--stats`,
+//! ...), where that output goes (`--trace-file`, `--trace-format`), and the per-process
+//! state that produces it. Every trace line of every process goes through one [`Sink`].
+
+pub mod maps;
+mod mmap;
+mod sink;
+pub mod stats;
+pub(crate) mod strace;
+
+pub use sink::{Format, Json, Sink};
+pub use stats::Stats;
+
+use crate::sys::SysResult;
+use crate::{Outcome, Process};
+use std::path::PathBuf;
+
+/// The `--trace=KINDS` set, as bits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Kinds(pub u32);
+
+impl Kinds {
+    pub const INSN: Kinds = Kinds(1);
+    pub const BLOCK: Kinds = Kinds(2);
+    pub const PLT: Kinds = Kinds(4);
+    pub const MMAP: Kinds = Kinds(8);
+
+    /// Every kind emu knows, by the name `--trace` accepts.
+    const NAMES: [(&'static str, Kinds); 4] =
+        [("insn", Kinds::INSN), ("block", Kinds::BLOCK), ("plt", Kinds::PLT), ("mmap", Kinds::MMAP)];
+
+    pub fn contains(self, k: Kinds) -> bool {
+        self.0 & k.0 == k.0 && k.0 != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Parses a comma list such as `plt,mmap`. `implemented` is the set this build of emu
+    /// can show; asking for another kind is an error rather than a silently empty trace.
+    pub fn parse(list: &str, implemented: Kinds) -> Result<Kinds, String> {
+        let mut k = Kinds::default();
+        for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let Some(&(_, bit)) = Self::NAMES.iter().find(|(n, _)| *n == name) else {
+                let known: Vec<&str> = Self::NAMES.iter().map(|(n, _)| *n).collect();
+                return Err(format!("unknown trace kind '{name}' (known: {})", known.join(", ")));
+            };
+            if !implemented.contains(bit) {
+                return Err(format!("trace kind '{name}' is not implemented yet"));
+            }
+            k.0 |= bit.0;
+        }
+        Ok(k)
+    }
+}
+
+/// The tracing options from the command line.
+#[derive(Clone, Debug, Default)]
+pub struct TraceOptions {
+    /// `--strace`: one line per syscall.
+    pub strace: bool,
+    pub kinds: Kinds,
+    /// `--trace-file`: all trace output goes there instead of stderr.
+    pub file: Option<PathBuf>,
+    pub format: Format,
+    /// `--stats`: a summary when each process ends.
+    pub stats: bool,
+    /// `--strace-strlen`: how much of a string `--strace` shows (32 if not given).
+    pub strace_strlen: Option<usize>,
+    /// `--maps`: the guest's memory map when a process ends.
+    pub maps: bool,
+}
+
+impl TraceOptions {
+    /// The kinds of `--trace` this build implements.
+    pub const IMPLEMENTED: Kinds = Kinds::MMAP;
+
+    pub fn any(&self) -> bool {
+        self.strace || !self.kinds.is_empty() || self.stats || self.maps
+    }
+}
+
+/// A process's tracing state: the options, the output, and what `--stats` counts.
+pub struct Trace {
+    pub opts: TraceOptions,
+    pub sink: Sink,
+    pub stats: Stats,
+    /// Some trace looks at every syscall (`--strace`, `--trace=mmap`, `--stats`).
+    pub(crate) syscalls: bool,
+    pub(crate) st: strace::State,
+}
+
+impl Trace {
+    pub fn new(opts: TraceOptions) -> std::io::Result<Trace> {
+        let sink = Sink::open(opts.file.as_deref(), opts.format)?;
+        let syscalls = opts.strace || opts.stats || opts.kinds.contains(Kinds::MMAP);
+        Ok(Trace { opts, sink, stats: Stats::new(), syscalls, st: strace::State::default() })
+    }
+}
+
+/// A traced syscall returned (or ended its thread or process).
+pub(crate) fn syscall_done(p: &mut Process, c: strace::Call, res: &SysResult) {
+    if p.trace.opts.stats {
+        p.trace.stats.result(c.nr, res.is_err());
+    }
+    if p.trace.opts.kinds.contains(Kinds::MMAP) && res.is_ok() {
+        mmap::record(p, &c, res);
+    }
+    if !p.trace.opts.strace {
+        return;
+    }
+    let forked = matches!(c.nr, 56 | 57 | 58 | 435) && res.is_ok();
+    if forked {
+        p.trace.st.several = true;
+        if *res == Ok(0) {
+            // The new process: strace shows fork's result in the parent only.
+            return;
+        }
+    }
+    let thread_exit = c.nr == 60 && p.outcome.is_none();
+    let (tid, code) = (c.tid, c.args[0] as i32 & 0xff);
+    let ended = p.outcome.is_some() || thread_exit;
+    strace::exit(p, c, (!ended).then_some(res));
+    if thread_exit {
+        strace::ended(p, tid, &Outcome::Exited(code));
+    }
+}
+
+/// The process starts running its first image.
+pub(crate) fn started(p: &mut Process) {
+    if p.trace.opts.strace {
+        strace::first_exec(p);
+    }
+    if p.trace.opts.kinds.contains(Kinds::MMAP) {
+        mmap::image(p, None);
+    }
+}
+
+/// The process ended as `o`.
+pub(crate) fn ended(p: &mut Process, o: &Outcome) {
+    if p.trace.opts.strace {
+        strace::process_ended(p, o);
+    }
+    if p.trace.opts.maps {
+        let why = match o {
+            Outcome::Exited(c) => format!("exit {c}"),
+            Outcome::Signaled { sig, .. } => format!("killed by {}", crate::abi::signal::name(*sig)),
+        };
+        maps::write(&mut p.trace.sink, crate::gate::pid(), &why, &p.cpu.mem);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_parse_known_and_refuse_unknown_or_unimplemented() {
+        let all = Kinds(0xf);
+        assert_eq!(Kinds::parse("plt,mmap", all), Ok(Kinds(Kinds::PLT.0 | Kinds::MMAP.0)));
+        assert_eq!(Kinds::parse("", all), Ok(Kinds::default()));
+        assert!(Kinds::parse("plt,bogus", all).unwrap_err().contains("unknown trace kind 'bogus'"));
+        assert!(Kinds::parse("insn", Kinds::PLT).unwrap_err().contains("not implemented"));
+    }
+}
