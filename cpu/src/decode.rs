@@ -2,7 +2,8 @@
 //! list of `Op`s, each a handler chosen at decode time plus its pre-digested operands, so
 //! the hot loop never re-examines operand kinds.
 //!
-//! Blocks are keyed by their start address and chained to their successors by index. A
+//! Blocks are keyed by their start address and chained to their successors by pointer
+//! (links carry the cache generation they were made in; any invalidation bumps it). A
 //! block is dropped when a page it was decoded from is written, unmapped or loses
 //! execute permission; its ops are then pointed at a handler that makes the interpreter
 //! re-decode, so even the block that wrote to its own code stops at the next instruction.
@@ -66,6 +67,8 @@ pub(crate) struct Op {
     pub seg: u8,
     /// 32-bit address size (0x67 prefix): the effective address wraps at 4 GiB.
     pub addr32: bool,
+    /// No segment base and no address-size wrap (set once the builder has run).
+    pub flat: bool,
 }
 
 impl Op {
@@ -80,9 +83,17 @@ pub(crate) struct Block {
     /// Address after the last instruction (where a block that does not branch goes on).
     pub end: u64,
     pub ops: Box<[Op]>,
+    /// Guest instructions in the block.
+    pub insns: u64,
+    /// `ops[..fast]` is what the ordinary loop runs. Equal to `ops.len()` unless the block
+    /// ends in a fused compare-and-branch, laid out as `[.., fused, cmp, jcc]`.
+    pub fast: usize,
     pub valid: Cell<bool>,
-    /// Successor links: (target rip, block index).
-    pub succ: [Cell<(u64, u32)>; 2],
+    /// Successor links: (target rip, block). Valid only while `link_gen` equals the
+    /// cache's `gen`: every invalidation bumps `gen`, so a link never points at a block
+    /// that left the cache.
+    pub succ: [Cell<(u64, *const Block)>; 2],
+    pub link_gen: Cell<u64>,
     /// First and last guest page the block's bytes come from.
     pub pages: (u64, u64),
 }
@@ -101,6 +112,9 @@ pub(crate) struct BlockCache {
     /// them may be executing when it is invalidated).
     pub retired: Vec<Rc<Block>>,
     pub decoded: u64,
+    /// Bumped whenever a block leaves the cache; successor links from older generations
+    /// are ignored.
+    pub gen: u64,
 }
 
 fn resync(_: &mut Cpu, _: &Op) -> Flow {
@@ -117,6 +131,7 @@ impl Default for BlockCache {
             by_page: HashMap::new(),
             retired: Vec::new(),
             decoded: 0,
+            gen: 0,
         }
     }
 }
@@ -126,8 +141,60 @@ fn jslot(rip: u64) -> usize {
     ((rip ^ (rip >> 12)) as usize) & (JCACHE - 1)
 }
 
+impl Block {
+    /// The ops the ordinary loop runs (a fused compare-and-branch counts once).
+    #[inline(always)]
+    pub fn fast_ops(&self) -> &[Op] {
+        // SAFETY: `fast <= ops.len()` by construction in `decode_block`.
+        unsafe { self.ops.get_unchecked(..self.fast) }
+    }
+
+    /// One op per guest instruction, in order (the fused op left out), for the hooked loop
+    /// and traces.
+    pub fn plain_ops(&self) -> impl Iterator<Item = &Op> {
+        let (a, b) = if self.fast < self.ops.len() {
+            (&self.ops[..self.fast - 1], &self.ops[self.fast..])
+        } else {
+            (&self.ops[..], &self.ops[..0])
+        };
+        a.iter().chain(b.iter())
+    }
+
+    /// The chained successor starting at `rip`, if linked in generation `gen`.
+    #[inline(always)]
+    pub fn linked(&self, rip: u64, gen: u64) -> Option<*const Block> {
+        if self.link_gen.get() != gen {
+            return None;
+        }
+        let (t0, b0) = self.succ[0].get();
+        if t0 == rip {
+            return Some(b0);
+        }
+        let (t1, b1) = self.succ[1].get();
+        if t1 == rip {
+            return Some(b1);
+        }
+        None
+    }
+
+    /// Records `b` (starting at `rip`) as a successor, in generation `gen`.
+    pub fn link(&self, rip: u64, b: *const Block, gen: u64) {
+        if self.link_gen.get() != gen {
+            self.link_gen.set(gen);
+            self.succ[0].set((u64::MAX, std::ptr::null()));
+            self.succ[1].set((u64::MAX, std::ptr::null()));
+        }
+        if self.succ[0].get().0 == u64::MAX {
+            self.succ[0].set((rip, b));
+        } else {
+            self.succ[1].set((rip, b));
+        }
+    }
+}
+
 impl BlockCache {
     pub fn clear(&mut self) {
+        self.gen += 1;
         for b in self.blocks.iter().flatten() {
             b.valid.set(false);
             for op in b.ops.iter() {
@@ -162,6 +229,12 @@ impl BlockCache {
         Some(i)
     }
 
+    /// The block at `idx` as a pointer that stays valid until `retired` is next cleared.
+    #[inline(always)]
+    pub fn ptr(&self, idx: u32) -> *const Block {
+        Rc::as_ptr(self.get(idx))
+    }
+
     fn insert(&mut self, b: Block) -> u32 {
         let (p0, p1) = b.pages;
         let start = b.start;
@@ -187,6 +260,7 @@ impl BlockCache {
     /// Drops every block decoded from page `vpn`.
     pub fn invalidate_page(&mut self, vpn: u64) {
         let Some(list) = self.by_page.remove(&vpn) else { return };
+        self.gen += 1;
         for idx in list {
             let Some(b) = self.blocks[idx as usize].take() else { continue };
             if !b.valid.get() {
@@ -246,6 +320,12 @@ impl Cpu {
         let mut list: Vec<Op> = Vec::with_capacity(16);
         let mut last_page = rip >> 12;
         let mut end = rip;
+        // Guest instructions in the block (a fused op stands for two).
+        let mut insns = 0u32;
+        // The last op pushed came from `prev_instr` through its normal builder.
+        let mut prev_instr = Instruction::default();
+        let mut prev_plain = false;
+        let mut fused: Option<Op> = None;
         while decoder.can_decode() {
             let pos = decoder.position();
             decoder.decode_out(&mut instr);
@@ -265,25 +345,44 @@ impl Cpu {
                     break;
                 }
                 list.push(ud_op(&instr, &bytes[pos..pos + instr.len().max(1)]));
+                insns += 1;
                 end = instr.next_ip();
                 break;
             }
             let ilen = instr.len();
+            // Compare-and-branch fusion: the Jcc folds into the op before it.
+            if let (Some(cc), true, Some(_)) =
+                (ops::branch::jcc_cc(&instr), prev_plain, table[instr.code() as usize])
+            {
+                if let Some(h) = ops::fuse_jcc(&prev_instr, cc) {
+                    let mut f = new_op(&prev_instr);
+                    f.f.set(h);
+                    f.disp = instr.near_branch_target();
+                    fused = Some(f);
+                }
+            }
             let mut op = new_op(&instr);
             let handler = match table[instr.code() as usize] {
                 Some(build) => build(&instr, &mut op),
                 None => None,
             };
             let stop_here = instr.flow_control() != FlowControl::Next || handler.is_none();
+            // `Cpu::ea` indexes registers and segment bases unchecked on the strength of this.
+            let handler = handler.filter(|_| op.base <= ZERO_REG && op.index <= ZERO_REG && op.seg < 3);
+            op.flat = op.seg == 0 && !op.addr32;
             match handler {
                 Some(h) => op.f.set(h),
                 None => {
                     list.push(ud_op(&instr, &bytes[pos..pos + ilen]));
+                    insns += 1;
                     end = instr.next_ip();
                     break;
                 }
             }
             list.push(op);
+            insns += 1;
+            prev_instr = instr;
+            prev_plain = true;
             end = instr.next_ip();
             last_page = (end - 1) >> 12;
             if stop_here || end >= page_end || list.len() >= MAX_BLOCK_INSNS || ops::ends_block(instr.code())
@@ -294,12 +393,22 @@ impl Cpu {
         for p in rip >> 12..=last_page {
             self.mem.mark_code(p);
         }
+        // Layout with a fused compare-and-branch: [.., fused, cmp, jcc]; the ordinary loop
+        // runs ops[..fast], the hooked loop the plain ops (see `Block::plain_ops`).
+        let mut fast = list.len();
+        if let Some(f) = fused.filter(|_| list.len() >= 2) {
+            list.insert(list.len() - 2, f);
+            fast = list.len() - 2;
+        }
         let block = Block {
             start: rip,
             end,
             ops: list.into_boxed_slice(),
+            insns: insns as u64,
+            fast,
             valid: Cell::new(true),
-            succ: [Cell::new((u64::MAX, 0)), Cell::new((u64::MAX, 0))],
+            succ: [Cell::new((u64::MAX, std::ptr::null())), Cell::new((u64::MAX, std::ptr::null()))],
+            link_gen: Cell::new(self.cache.gen),
             pages: (rip >> 12, last_page.max(rip >> 12)),
         };
         Ok(self.cache.insert(block))
@@ -381,6 +490,7 @@ fn new_op(instr: &Instruction) -> Op {
         scale,
         seg,
         addr32,
+        flat: false,
     }
 }
 

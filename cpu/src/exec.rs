@@ -1,6 +1,6 @@
 //! The interpreter loop and guest memory access from instruction handlers.
 
-use crate::decode::{Flow, Op, Stop};
+use crate::decode::{Block, Flow, Op, Stop};
 use crate::mem::{Access, Fault, FaultKind, PAGE_MASK, PAGE_SIZE};
 use crate::state::Cpu;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -76,7 +76,11 @@ impl Cpu {
         if self.hooks.active() {
             return self.run_hooked();
         }
-        let mut prev: Option<u32> = None;
+        // SAFETY (for every dereference of a block pointer below): a block leaves the
+        // cache only into `retired`, which is emptied only on entry to `run`, so a pointer
+        // obtained during this call stays valid even if a handler invalidates its block.
+        // Links are followed only in the generation they were made in (see `Block::link`).
+        let mut prev: *const Block = std::ptr::null();
         loop {
             if self.icount >= self.budget {
                 return Exit::Budget;
@@ -86,34 +90,26 @@ impl Cpu {
                 return Exit::Interrupted;
             }
             let rip = self.rip;
-            let idx = match prev.and_then(|p| self.chained(p, rip)) {
-                Some(i) => i,
-                None => {
-                    let i = match self.cache.lookup(rip) {
-                        Some(i) => i,
-                        None => match self.decode_block(rip) {
-                            Ok(i) => i,
-                            Err(f) => {
-                                self.fault =
-                                    crate::state::FaultInfo { addr: f.addr, kind: f.kind, access: f.access };
-                                return Exit::Fault(f);
-                            }
-                        },
-                    };
-                    if let Some(p) = prev {
-                        self.link(p, rip, i);
-                    }
-                    i
-                }
+            // SAFETY: see above.
+            let linked = match unsafe { prev.as_ref() } {
+                Some(p) => p.linked(rip, self.cache.gen),
+                None => None,
             };
-            let blk: *const crate::decode::Block = std::rc::Rc::as_ptr(self.cache.get(idx));
-            // SAFETY: a block leaves the cache only into `retired` (never freed while this
-            // loop runs; `retired` is emptied on entry to `run`), so the pointer stays valid
-            // even if a handler invalidates the block it belongs to.
+            let blk = match linked {
+                Some(b) => b,
+                None => match self.find_block(rip, prev) {
+                    Ok(b) => b,
+                    Err(f) => {
+                        self.fault = crate::state::FaultInfo { addr: f.addr, kind: f.kind, access: f.access };
+                        return Exit::Fault(f);
+                    }
+                },
+            };
+            // SAFETY: see above.
             let blk = unsafe { &*blk };
             self.rip = blk.end;
             let mut stopped = None;
-            for (i, op) in blk.ops.iter().enumerate() {
+            for (i, op) in blk.fast_ops().iter().enumerate() {
                 if let Err(s) = (op.f.get())(self, op) {
                     stopped = Some((s, i, op));
                     break;
@@ -121,45 +117,37 @@ impl Cpu {
             }
             match stopped {
                 None => {
-                    self.icount += blk.ops.len() as u64;
-                    prev = Some(idx);
+                    self.icount += blk.insns;
+                    prev = blk;
                 }
                 Some((s, i, op)) => {
                     // For a crash report without hooks: where this loop stopped.
-                    self.hooks.stopped_at = (prev.unwrap_or(u32::MAX), idx, i as u32);
+                    // SAFETY: see above.
+                    let from = unsafe { prev.as_ref() }.map_or(u64::MAX, |p| p.start);
+                    self.hooks.stopped_at = (from, blk.start, i as u32);
                     if let Some(exit) = self.stop(s, i, op) {
                         return exit;
                     }
                     self.sync_stale_code();
-                    prev = None;
+                    prev = std::ptr::null();
                 }
             }
         }
     }
 
-    #[inline(always)]
-    fn chained(&self, p: u32, rip: u64) -> Option<u32> {
-        let b = self.cache.blocks.get(p as usize)?.as_ref()?;
-        for s in &b.succ {
-            let (t, i) = s.get();
-            if t == rip {
-                let tb = self.cache.blocks[i as usize].as_ref()?;
-                if tb.valid.get() && tb.start == rip {
-                    return Some(i);
-                }
-            }
+    /// The block at `rip` (decoded now if needed), linked as a successor of `prev`.
+    #[inline(never)]
+    fn find_block(&mut self, rip: u64, prev: *const Block) -> Result<*const Block, Fault> {
+        let idx = match self.cache.lookup(rip) {
+            Some(i) => i,
+            None => self.decode_block(rip)?,
+        };
+        let b = self.cache.ptr(idx);
+        // SAFETY: as in `run`.
+        if let Some(p) = unsafe { prev.as_ref() } {
+            p.link(rip, b, self.cache.gen);
         }
-        None
-    }
-
-    fn link(&self, p: u32, rip: u64, i: u32) {
-        if let Some(Some(b)) = self.cache.blocks.get(p as usize) {
-            if b.succ[0].get().0 == u64::MAX {
-                b.succ[0].set((rip, i));
-            } else {
-                b.succ[1].set((rip, i));
-            }
-        }
+        Ok(b)
     }
 
     /// Turns a handler's stop into an exit, fixing up rip and the instruction count.
@@ -215,7 +203,26 @@ impl Cpu {
     /// Effective address of the op's memory operand.
     #[inline(always)]
     pub(crate) fn ea(&self, op: &Op) -> u64 {
-        self.ea_plus(op, 0)
+        // SAFETY: `decode_block` only keeps ops whose base and index are < 17 (the GPRs and
+        // the zero slot) and whose seg is < 3; ops are immutable once decoded.
+        let a = unsafe {
+            self.regs
+                .get_unchecked(op.base as usize)
+                .wrapping_add(*self.regs.get_unchecked(op.index as usize) << op.scale)
+                .wrapping_add(op.disp)
+        };
+        if op.flat {
+            a
+        } else {
+            self.ea_wrap(op, a)
+        }
+    }
+
+    /// Address-size wrap and segment base, for the rare operands that need them.
+    #[inline(always)]
+    fn ea_wrap(&self, op: &Op, a: u64) -> u64 {
+        let a = if op.addr32 { a & 0xffff_ffff } else { a };
+        a.wrapping_add(self.seg_base[op.seg as usize])
     }
 
     /// Effective address of the memory operand displaced by `delta` bytes before the
@@ -226,8 +233,7 @@ impl Cpu {
             .wrapping_add(self.regs[op.index as usize] << op.scale)
             .wrapping_add(op.disp)
             .wrapping_add(delta);
-        let a = if op.addr32 { a & 0xffff_ffff } else { a };
-        a.wrapping_add(self.seg_base[op.seg as usize])
+        self.ea_wrap(op, a)
     }
 
     #[cold]
@@ -326,6 +332,81 @@ access!(ld64, st64, u64, 8);
 access!(ld128, st128, u128, 16);
 
 impl Cpu {
+    /// Loads W bits at `addr` on a TLB hit (no page crossing), zero-extended.
+    #[inline(always)]
+    fn ld_fast<const W: u32>(&self, addr: u64) -> Option<u64> {
+        let p = match W {
+            8 => self.mem.fast_read_ptr::<1>(addr),
+            16 => self.mem.fast_read_ptr::<2>(addr),
+            32 => self.mem.fast_read_ptr::<4>(addr),
+            _ => self.mem.fast_read_ptr::<8>(addr),
+        }?;
+        // SAFETY: `fast_read_ptr` checked that W/8 bytes at p are in a live frame.
+        Some(unsafe {
+            match W {
+                8 => *p as u64,
+                16 => u16::from_le((p as *const u16).read_unaligned()) as u64,
+                32 => u32::from_le((p as *const u32).read_unaligned()) as u64,
+                _ => u64::from_le((p as *const u64).read_unaligned()),
+            }
+        })
+    }
+
+    /// Stores the low W bits of `v` on a write-TLB hit; false on a miss.
+    #[inline(always)]
+    fn st_fast<const W: u32>(&self, addr: u64, v: u64) -> bool {
+        let p = match W {
+            8 => self.mem.fast_write_ptr::<1>(addr),
+            16 => self.mem.fast_write_ptr::<2>(addr),
+            32 => self.mem.fast_write_ptr::<4>(addr),
+            _ => self.mem.fast_write_ptr::<8>(addr),
+        };
+        let Some(p) = p else { return false };
+        // SAFETY: `fast_write_ptr` checked that W/8 bytes at p are in a live, writable,
+        // non-code frame.
+        unsafe {
+            match W {
+                8 => *p = v as u8,
+                16 => (p as *mut u16).write_unaligned((v as u16).to_le()),
+                32 => (p as *mut u32).write_unaligned((v as u32).to_le()),
+                _ => (p as *mut u64).write_unaligned(v.to_le()),
+            }
+        }
+        true
+    }
+
+    /// Loads W bits at `addr` and continues with `k(cpu, value)`.
+    ///
+    /// Why a continuation: on a TLB hit the handler then makes no call at all, so it
+    /// needs no stack frame; the miss is a cold tail call that finishes the instruction.
+    /// `k` should capture at most two words (it is passed along by value).
+    #[inline(always)]
+    pub(crate) fn ld_then<const W: u32, K: FnOnce(&mut Cpu, u64) -> Flow>(
+        &mut self,
+        addr: u64,
+        k: K,
+    ) -> Flow {
+        match self.ld_fast::<W>(addr) {
+            Some(v) => k(self, v),
+            None => ld_then_slow::<W, K>(self, addr, k),
+        }
+    }
+
+    /// Stores the low W bits of `v` at `addr`, then continues with `k(cpu)` (see `ld_then`).
+    #[inline(always)]
+    pub(crate) fn st_then<const W: u32, K: FnOnce(&mut Cpu) -> Flow>(
+        &mut self,
+        addr: u64,
+        v: u64,
+        k: K,
+    ) -> Flow {
+        if self.st_fast::<W>(addr, v) {
+            k(self)
+        } else {
+            st_then_slow::<W, K>(self, addr, v, k)
+        }
+    }
+
     /// Loads a W-bit value zero-extended to u64.
     #[inline(always)]
     pub(crate) fn ld<const W: u32>(&mut self, addr: u64) -> Result<u64, Stop> {
@@ -352,11 +433,10 @@ impl Cpu {
     /// Stores the low W bits of `v`.
     #[inline(always)]
     pub(crate) fn st<const W: u32>(&mut self, addr: u64, v: u64) -> Flow {
-        match W {
-            8 => self.st8(addr, v as u8),
-            16 => self.st16(addr, v as u16),
-            32 => self.st32(addr, v as u32),
-            _ => self.st64(addr, v),
+        if self.st_fast::<W>(addr, v) {
+            Ok(())
+        } else {
+            st_slow_w::<W>(self, addr, v)
         }
     }
 
@@ -382,4 +462,26 @@ impl Cpu {
         self.fault = crate::state::FaultInfo { addr: 0, kind: FaultKind::Protection, access: Access::Read };
         Stop::GeneralProtection
     }
+}
+
+#[cold]
+#[inline(never)]
+fn ld_then_slow<const W: u32, K: FnOnce(&mut Cpu, u64) -> Flow>(cpu: &mut Cpu, addr: u64, k: K) -> Flow {
+    let v = cpu.ld::<W>(addr)?;
+    k(cpu, v)
+}
+
+#[cold]
+#[inline(never)]
+fn st_then_slow<const W: u32, K: FnOnce(&mut Cpu) -> Flow>(cpu: &mut Cpu, addr: u64, v: u64, k: K) -> Flow {
+    st_slow_w::<W>(cpu, addr, v)?;
+    k(cpu)
+}
+
+/// The store miss path with the value passed by value, so `st` can tail-call it.
+#[cold]
+#[inline(never)]
+fn st_slow_w<const W: u32>(cpu: &mut Cpu, addr: u64, v: u64) -> Flow {
+    let b = v.to_le_bytes();
+    cpu.st_slow(addr, &b[..W as usize / 8])
 }

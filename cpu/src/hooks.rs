@@ -77,8 +77,9 @@ pub struct Hooks {
     ring_pos: u64,
     watches: Vec<Watch>,
     events: Vec<MemEvent>,
-    /// Where the ordinary loop last stopped: (previous block, block, op index).
-    pub(crate) stopped_at: (u32, u32, u32),
+    /// Where the ordinary loop last stopped: (previous block's start or u64::MAX, block's
+    /// start, op index).
+    pub(crate) stopped_at: (u64, u64, u32),
     /// Blocks entered by the hooked loop.
     pub blocks_entered: u64,
 }
@@ -139,12 +140,15 @@ impl Cpu {
     pub fn last_stop_trail(&self) -> Vec<u64> {
         let (prev, cur, i) = self.hooks.stopped_at;
         let mut out = Vec::new();
-        let block = |idx: u32| self.cache.blocks.get(idx as usize).and_then(|b| b.as_ref());
+        let block =
+            |rip: u64| self.cache.map.get(&rip).and_then(|&idx| self.cache.blocks[idx as usize].as_ref());
         if let Some(b) = block(prev) {
-            out.extend(b.ops.iter().map(|o| o.addr));
+            out.extend(b.plain_ops().map(|o| o.addr));
         }
         if let Some(b) = block(cur) {
-            out.extend(b.ops.iter().take(i as usize + 1).map(|o| o.addr));
+            // The ordinary loop's op index; a fused compare-and-branch is its last op and
+            // starts at the compare.
+            out.extend(b.fast_ops().iter().take(i as usize + 1).map(|o| o.addr));
         }
         out
     }
@@ -234,12 +238,12 @@ impl Cpu {
             let blk = unsafe { &*blk };
             self.hooks.blocks_entered += 1;
             if self.hooks.blocks {
-                t.block(self, blk.start, blk.ops.len());
+                t.block(self, blk.start, blk.insns as usize);
             }
             self.rip = blk.end;
-            let n = blk.ops.len();
+            let n = blk.insns as usize;
             let mut stopped = None;
-            for (i, op) in blk.ops.iter().enumerate() {
+            for (i, op) in blk.plain_ops().enumerate() {
                 if self.hooks.history {
                     self.hooks.ring[(self.hooks.ring_pos % HISTORY as u64) as usize] = op.addr;
                     self.hooks.ring_pos += 1;

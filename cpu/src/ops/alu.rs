@@ -86,13 +86,14 @@ fn ri<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
 }
 
 fn rm<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let a = cpu.get_r::<W>(op.r0);
-    let b = cpu.ld::<W>(cpu.ea(op))?;
-    let r = alu::<OP, W>(cpu, a, b);
-    if writes::<OP>() {
-        cpu.put_r::<W>(op.r0, r);
-    }
-    Ok(())
+    cpu.ld_then::<W, _>(cpu.ea(op), |cpu, b| {
+        let a = cpu.get_r::<W>(op.r0);
+        let r = alu::<OP, W>(cpu, a, b);
+        if writes::<OP>() {
+            cpu.put_r::<W>(op.r0, r);
+        }
+        Ok(())
+    })
 }
 
 /// Stores a read-modify-write result; if the store faults, the flags the operation
@@ -108,6 +109,13 @@ fn st_rmw<const W: u32>(cpu: &mut Cpu, ea: u64, r: u64, saved: LazyFlags) -> Flo
 
 fn mr<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     let ea = cpu.ea(op);
+    if !writes::<OP>() {
+        return cpu.ld_then::<W, _>(ea, |cpu, a| {
+            let b = cpu.get_r::<W>(op.r0);
+            alu::<OP, W>(cpu, a, b);
+            Ok(())
+        });
+    }
     let a = if writes::<OP>() { cpu.ld_rmw::<W>(ea)? } else { cpu.ld::<W>(ea)? };
     let b = cpu.get_r::<W>(op.r0);
     let saved = cpu.lf;
@@ -120,6 +128,12 @@ fn mr<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
 
 fn mi<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     let ea = cpu.ea(op);
+    if !writes::<OP>() {
+        return cpu.ld_then::<W, _>(ea, |cpu, a| {
+            alu::<OP, W>(cpu, a, op.imm & mask(W));
+            Ok(())
+        });
+    }
     let a = if writes::<OP>() { cpu.ld_rmw::<W>(ea)? } else { cpu.ld::<W>(ea)? };
     let saved = cpu.lf;
     let r = alu::<OP, W>(cpu, a, op.imm & mask(W));
@@ -439,4 +453,88 @@ pub(super) fn register(t: &mut Table) {
     for c in [Code::Not_rm8, Code::Not_rm16, Code::Not_rm32, Code::Not_rm64] {
         t.set(c, build_un::<NOT>);
     }
+}
+
+// ---- fused compare-and-branch ----
+
+/// An ALU register/immediate op fused with the Jcc that follows it: one dispatch instead
+/// of two, and the condition is evaluated straight from the operands (the lazy-flags
+/// record it just wrote is forwarded by the compiler, so `cond` folds to one compare).
+/// The flags are still recorded, since the branch target may read them. The Jcc target
+/// lives in `op.disp` (the fused forms have no memory operand).
+fn alu_jcc<const OP: u8, const W: u32, const IMM: bool, const CC: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let a = cpu.get_r::<W>(op.r0);
+    let b = if IMM { op.imm & mask(W) } else { cpu.get_r::<W>(op.r1) };
+    let r = alu::<OP, W>(cpu, a, b);
+    if writes::<OP>() {
+        cpu.put_r::<W>(op.r0, r);
+    }
+    if cpu.lf.cond(CC) {
+        cpu.rip = op.disp;
+    }
+    Ok(())
+}
+
+macro_rules! cc16 {
+    ($op:expr, $w:expr, $imm:expr) => {
+        [
+            alu_jcc::<$op, $w, $imm, 0>,
+            alu_jcc::<$op, $w, $imm, 1>,
+            alu_jcc::<$op, $w, $imm, 2>,
+            alu_jcc::<$op, $w, $imm, 3>,
+            alu_jcc::<$op, $w, $imm, 4>,
+            alu_jcc::<$op, $w, $imm, 5>,
+            alu_jcc::<$op, $w, $imm, 6>,
+            alu_jcc::<$op, $w, $imm, 7>,
+            alu_jcc::<$op, $w, $imm, 8>,
+            alu_jcc::<$op, $w, $imm, 9>,
+            alu_jcc::<$op, $w, $imm, 10>,
+            alu_jcc::<$op, $w, $imm, 11>,
+            alu_jcc::<$op, $w, $imm, 12>,
+            alu_jcc::<$op, $w, $imm, 13>,
+            alu_jcc::<$op, $w, $imm, 14>,
+            alu_jcc::<$op, $w, $imm, 15>,
+        ]
+    };
+}
+
+macro_rules! fuse_table {
+    ($alu:expr, $w:expr, $imm:expr, $cc:expr; $($op:ident),*) => {
+        match ($alu, $w, $imm) {
+            $(
+                ($op, 32, false) => cc16!($op, 32, false)[$cc as usize],
+                ($op, 32, true) => cc16!($op, 32, true)[$cc as usize],
+                ($op, 64, false) => cc16!($op, 64, false)[$cc as usize],
+                ($op, 64, true) => cc16!($op, 64, true)[$cc as usize],
+            )*
+            _ => return None,
+        }
+    };
+}
+
+/// The fused handler for `prev` (a 32/64-bit CMP, TEST, SUB, ADD or AND between
+/// registers or with an immediate) followed by a Jcc with condition nibble `cc`.
+pub(crate) fn fuse_jcc(prev: &Instruction, cc: u8) -> Option<Handler> {
+    use iced_x86::Mnemonic as M;
+    let alu = match prev.mnemonic() {
+        M::Cmp => CMP,
+        M::Test => TEST,
+        M::Sub => SUB,
+        M::Add => ADD,
+        M::And => AND,
+        _ => return None,
+    };
+    if prev.op0_kind() != OpKind::Register || prev.has_lock_prefix() {
+        return None;
+    }
+    let imm = match prev.op1_kind() {
+        OpKind::Register => false,
+        k if is_imm(k) => true,
+        _ => return None,
+    };
+    let w = width_of(prev, 0);
+    if !imm && width_of(prev, 1) != w {
+        return None;
+    }
+    Some(fuse_table!(alu, w, imm, cc; CMP, TEST, SUB, ADD, AND))
 }

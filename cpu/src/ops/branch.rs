@@ -18,8 +18,10 @@ fn jmp_r(cpu: &mut Cpu, op: &Op) -> Flow {
 }
 
 fn jmp_m(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.rip = cpu.ld64(cpu.ea(op))?;
-    Ok(())
+    cpu.ld_then::<64, _>(cpu.ea(op), |cpu, v| {
+        cpu.rip = v;
+        Ok(())
+    })
 }
 
 fn jcc<const CC: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
@@ -31,10 +33,17 @@ fn jcc<const CC: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
 
 #[inline(always)]
 pub(crate) fn push64(cpu: &mut Cpu, v: u64) -> Flow {
+    push64_then(cpu, v, |_| Ok(()))
+}
+
+/// Pushes `v`, then continues with `k` (rsp changes only if the store succeeds).
+#[inline(always)]
+pub(crate) fn push64_then<K: FnOnce(&mut Cpu) -> Flow>(cpu: &mut Cpu, v: u64, k: K) -> Flow {
     let sp = cpu.regs[4].wrapping_sub(8);
-    cpu.st64(sp, v)?;
-    cpu.regs[4] = sp;
-    Ok(())
+    cpu.st_then::<64, _>(sp, v, move |cpu| {
+        cpu.regs[4] = sp;
+        k(cpu)
+    })
 }
 
 #[inline(always)]
@@ -45,17 +54,30 @@ pub(crate) fn pop64(cpu: &mut Cpu) -> Result<u64, crate::decode::Stop> {
     Ok(v)
 }
 
+/// Pops into `k(cpu, value)` (rsp changes only if the load succeeds).
+#[inline(always)]
+pub(crate) fn pop64_then<K: FnOnce(&mut Cpu, u64) -> Flow>(cpu: &mut Cpu, k: K) -> Flow {
+    let sp = cpu.regs[4];
+    cpu.ld_then::<64, _>(sp, move |cpu, v| {
+        cpu.regs[4] = sp.wrapping_add(8);
+        k(cpu, v)
+    })
+}
+
 fn call(cpu: &mut Cpu, op: &Op) -> Flow {
-    push64(cpu, op.next())?;
-    cpu.rip = op.imm;
-    Ok(())
+    let t = op.imm;
+    push64_then(cpu, op.next(), move |cpu| {
+        cpu.rip = t;
+        Ok(())
+    })
 }
 
 fn call_r(cpu: &mut Cpu, op: &Op) -> Flow {
     let t = cpu.regs[op.r0 as usize];
-    push64(cpu, op.next())?;
-    cpu.rip = t;
-    Ok(())
+    push64_then(cpu, op.next(), move |cpu| {
+        cpu.rip = t;
+        Ok(())
+    })
 }
 
 fn call_m(cpu: &mut Cpu, op: &Op) -> Flow {
@@ -66,8 +88,10 @@ fn call_m(cpu: &mut Cpu, op: &Op) -> Flow {
 }
 
 fn ret(cpu: &mut Cpu, _: &Op) -> Flow {
-    cpu.rip = pop64(cpu)?;
-    Ok(())
+    pop64_then(cpu, |cpu, v| {
+        cpu.rip = v;
+        Ok(())
+    })
 }
 
 fn ret_imm(cpu: &mut Cpu, op: &Op) -> Flow {
@@ -133,6 +157,14 @@ pub(crate) fn cc_nibble(cc: ConditionCode) -> Option<u8> {
         C::g => 15,
         C::None => return None,
     })
+}
+
+/// The condition nibble of a Jcc with a direct target, or None for any other instruction.
+pub(crate) fn jcc_cc(i: &Instruction) -> Option<u8> {
+    if i.flow_control() != iced_x86::FlowControl::ConditionalBranch || !i.is_jcc_short_or_near() {
+        return None;
+    }
+    cc_nibble(i.condition_code())
 }
 
 fn build_jcc(i: &Instruction, _: &mut Op) -> Option<Handler> {

@@ -12,8 +12,9 @@ use iced_x86::{Code, Decoder, DecoderOptions, Instruction};
 use std::sync::OnceLock;
 
 mod alu;
+pub(crate) use alu::fuse_jcc;
 mod bits;
-mod branch;
+pub(crate) mod branch;
 pub(crate) mod fxsave;
 mod mmx;
 mod mmx_cvt;

@@ -20,9 +20,10 @@ fn mov_ri<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
 }
 
 fn mov_rm<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = cpu.ld::<W>(cpu.ea(op))?;
-    cpu.put_r::<W>(op.r0, v);
-    Ok(())
+    cpu.ld_then::<W, _>(cpu.ea(op), |cpu, v| {
+        cpu.put_r::<W>(op.r0, v);
+        Ok(())
+    })
 }
 
 fn mov_mr<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
@@ -54,9 +55,10 @@ fn ext_r<const D: u32, const S: u32, const SIGNED: bool>(cpu: &mut Cpu, op: &Op)
 }
 
 fn ext_m<const D: u32, const S: u32, const SIGNED: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = cpu.ld::<S>(cpu.ea(op))?;
-    cpu.put_r::<D>(op.r0, extend::<S, SIGNED>(v));
-    Ok(())
+    cpu.ld_then::<S, _>(cpu.ea(op), |cpu, v| {
+        cpu.put_r::<D>(op.r0, extend::<S, SIGNED>(v));
+        Ok(())
+    })
 }
 
 #[inline(always)]

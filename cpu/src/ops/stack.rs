@@ -1,6 +1,6 @@
 //! Stack: PUSH, POP, PUSHF, POPF, LEAVE, ENTER.
 
-use super::branch::{pop64, push64};
+use super::branch::{pop64, pop64_then, push64};
 use super::{has_mem, Table};
 use crate::decode::{Flow, Op};
 use crate::flags::IF;
@@ -16,8 +16,7 @@ fn push_i(cpu: &mut Cpu, op: &Op) -> Flow {
 }
 
 fn push_m(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = cpu.ld64(cpu.ea(op))?;
-    push64(cpu, v)
+    cpu.ld_then::<64, _>(cpu.ea(op), push64)
 }
 
 fn push16_r(cpu: &mut Cpu, op: &Op) -> Flow {
@@ -35,9 +34,10 @@ fn push16_i(cpu: &mut Cpu, op: &Op) -> Flow {
 }
 
 fn pop_r(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = pop64(cpu)?;
-    cpu.regs[op.r0 as usize] = v;
-    Ok(())
+    pop64_then(cpu, |cpu, v| {
+        cpu.regs[op.r0 as usize] = v;
+        Ok(())
+    })
 }
 
 fn pop16_r(cpu: &mut Cpu, op: &Op) -> Flow {
