@@ -269,6 +269,8 @@ fn damaged_logs_are_refused_with_one_line() {
         }
     };
     check("truncated", &good[..good.len() * 2 / 3], "truncated");
+    // Cut at a record boundary: the end record (11 bytes for exit status 0) is missing.
+    check("cut at a record", &good[..good.len() - 11], "no end record");
     let mut bad = good.clone();
     let mid = bad.len() / 2;
     bad[mid] ^= 0x40;

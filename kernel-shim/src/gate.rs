@@ -60,6 +60,32 @@ struct Det {
     timer: Option<(u64, u64)>,
     /// SIGALRM bits raised by the virtual timer, not yet taken.
     fired: u64,
+    /// Virtual time of the POSIX timers' next wake-up (`wake_after`), and whether it came.
+    wake: Option<u64>,
+    wake_due: bool,
+}
+
+impl Det {
+    /// The earliest virtual deadline: ITIMER_REAL or the POSIX timers' wake-up.
+    fn deadline(&self) -> Option<u64> {
+        match (self.timer.map(|t| t.0), self.wake) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Virtual time reached `now`: the deadlines that passed fire.
+    fn reach(&mut self, now: u64) {
+        if let Some((dl, _)) = self.timer {
+            if dl <= now {
+                fire_timer(self, dl);
+            }
+        }
+        if self.wake.is_some_and(|w| w <= now) {
+            self.wake = None;
+            self.wake_due = true;
+        }
+    }
 }
 
 #[derive(Default)]
@@ -91,6 +117,8 @@ struct Gate {
 
 thread_local! {
     static GATE: RefCell<Gate> = RefCell::new(Gate::default());
+    /// `base + cur`, readable while the gate is borrowed (replay's error messages).
+    static NOW: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 fn with<R>(f: impl FnOnce(&mut Gate) -> R) -> R {
@@ -124,6 +152,7 @@ pub fn init(
     let output_seq = matches!(mode, Mode::Record(_) | Mode::Replay(_)).then(host::shared_counter).flatten();
     with(|g| {
         *g = Gate { mode, start: Some(Instant::now()), output_seq, ..Default::default() };
+        NOW.with(|n| n.set(0));
     });
     Ok(())
 }
@@ -176,20 +205,26 @@ pub(crate) fn set_quiet(q: bool) -> bool {
 
 /// The run loop tells the gate where the guest is after each CPU exit.
 pub fn at(icount: u64) {
-    with(|g| g.cur = icount);
+    let now = with(|g| {
+        g.cur = icount;
+        g.base + icount
+    });
+    NOW.with(|n| n.set(now));
 }
 
 /// execve replaced the CPU: its count restarts from zero.
 pub fn new_image(old_icount: u64) {
-    with(|g| {
+    let now = with(|g| {
         g.base += old_icount;
         g.cur = 0;
+        g.base
     });
+    NOW.with(|n| n.set(now));
 }
 
-/// Guest instructions retired by this process (all images).
+/// Guest instructions retired by this process (all images), as of the last CPU exit.
 pub fn icount() -> u64 {
-    with(|g| g.base + g.cur)
+    NOW.with(|n| n.get())
 }
 
 /// The current image's instruction count at which the CPU must stop for the gate (a
@@ -197,9 +232,9 @@ pub fn icount() -> u64 {
 pub fn stop_at() -> u64 {
     with(|g| {
         let abs = match &g.mode {
-            Mode::Det(d) => match d.timer {
-                Some((deadline, _)) => {
-                    let ns = deadline.saturating_sub(d.skipped) / NS_PER_INSN;
+            Mode::Det(d) => match d.deadline() {
+                Some(deadline) => {
+                    let ns = deadline.saturating_sub(d.skipped).div_ceil(NS_PER_INSN);
                     ns.max(g.base + g.cur)
                 }
                 None => return u64::MAX,
@@ -284,11 +319,11 @@ pub fn sleep_interruptible(s: i64, ns: i64) -> (i64, i64) {
             _ => return None,
         };
         let Mode::Det(d) = &mut g.mode else { return None };
-        match d.timer {
-            Some((deadline, _)) if deadline < now + want => {
+        match d.deadline() {
+            Some(deadline) if deadline < now + want => {
                 let slept = deadline.saturating_sub(now);
                 d.skipped += slept;
-                fire_timer(d, deadline);
+                d.reach(deadline);
                 Some(want - slept)
             }
             _ => {
@@ -525,6 +560,8 @@ pub fn fork(next_pid: &mut i32) -> HostResult<i32> {
                 d.children.clear();
                 d.timer = None;
                 d.fired = 0;
+                d.wake = None;
+                d.wake_due = false;
                 d.rng ^= splitmix(&mut d.seed.wrapping_add(vpid as u64));
                 Ok(())
             }
@@ -570,13 +607,8 @@ pub fn signals_pending() -> bool {
         let now = g.base + g.cur;
         match &mut g.mode {
             Mode::Det(d) => {
-                let vnow = now * NS_PER_INSN + d.skipped;
-                if let Some((dl, _)) = d.timer {
-                    if dl <= vnow {
-                        fire_timer(d, dl);
-                    }
-                }
-                Some(d.fired != 0)
+                d.reach(now * NS_PER_INSN + d.skipped);
+                Some(d.fired != 0 || d.wake_due)
             }
             Mode::Replay(p) => Some(p.signal_at(now)),
             _ => None,
@@ -624,10 +656,10 @@ pub fn wait_for_signal() {
             _ => return false,
         };
         let Mode::Det(d) = &mut g.mode else { return false };
-        match d.timer {
-            Some((dl, _)) => {
+        match d.deadline() {
+            Some(dl) => {
                 d.skipped += dl.saturating_sub(now);
-                fire_timer(d, dl);
+                d.reach(dl.max(now));
                 true
             }
             None => false,
@@ -636,6 +668,47 @@ pub fn wait_for_signal() {
     if !jumped {
         host::wait_for_signal();
     }
+}
+
+/// The POSIX timers want a wake-up after `after` (None: none). Deterministic mode keeps
+/// it as a virtual deadline where the CPU stops; otherwise a host timer.
+pub fn wake_after(after: Option<Duration>) {
+    let det = with(|g| {
+        let now = match &g.mode {
+            Mode::Det(d) => det_now_ns(g, d),
+            _ => return false,
+        };
+        let Mode::Det(d) = &mut g.mode else { return false };
+        d.wake = after.map(|a| now + a.as_nanos().min(u64::MAX as u128 / 2) as u64);
+        true
+    });
+    if det {
+        // A guest blocked in the host (a read) retires no instructions, so virtual time
+        // would never reach the deadline: a much later host wake-up moves the clock there.
+        host::wake_after(after.map(|a| (a * 50).max(Duration::from_millis(200))));
+    } else {
+        host::wake_after(after);
+    }
+}
+
+/// Whether the timers' wake-up came (and forget it).
+pub fn take_wake_due() -> bool {
+    let host_due = host::take_wake_due();
+    let det = with(|g| {
+        let now = match &g.mode {
+            Mode::Det(d) => det_now_ns(g, d),
+            _ => return None,
+        };
+        let Mode::Det(d) = &mut g.mode else { return None };
+        if host_due {
+            if let Some(w) = d.wake {
+                d.skipped += w.saturating_sub(now);
+                d.reach(w.max(now));
+            }
+        }
+        Some(std::mem::take(&mut d.wake_due))
+    });
+    det.unwrap_or(host_due)
 }
 
 /// Every thread waits and none on a descriptor: deterministic mode moves the clock to

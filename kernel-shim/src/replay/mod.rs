@@ -324,6 +324,11 @@ fn load_stream(dir: &Path, stream: &str) -> Result<(Header, Vec<Event>), LogErro
     for (off, payload) in frames {
         events.push(Event::decode(payload).map_err(|what| LogError::Damaged(path.clone(), off, what))?);
     }
+    // Every process writes an end record when it ends: a stream without one was cut
+    // (at a frame boundary), or its process was killed (SIGKILL) while recording.
+    if !matches!(events.last(), Some(Event::End(_))) {
+        return Err(LogError::Damaged(path, data.len(), "truncated (the stream has no end record)"));
+    }
     match events.first() {
         Some(Event::Header(h)) => Ok((h.clone(), events)),
         _ => Err(LogError::Damaged(path, 12, "missing header")),

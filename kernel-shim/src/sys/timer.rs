@@ -9,7 +9,7 @@
 use super::{read_guest, write_guest, SysResult};
 use crate::abi::errno as E;
 use crate::signal::{bit, SigInfo};
-use crate::{gate, host, Process};
+use crate::{gate, Process};
 
 const SIGEV_SIGNAL: u32 = 0;
 const SIGEV_NONE: u32 = 1;
@@ -259,7 +259,7 @@ impl Process {
     /// Fires every timer whose expiry has passed on its clock and re-arms the host
     /// wake-up for the next one. Called whenever emu looks at host signals.
     pub(crate) fn fire_due_timers(&mut self) {
-        host::take_wake_due();
+        gate::take_wake_due();
         if self.timers.list.is_empty() {
             return;
         }
@@ -348,12 +348,12 @@ impl Process {
             .filter_map(|t| t.next.map(|n| (n - now_ns(t.clock)).max(0)))
             .min()
             .map(|ns| std::time::Duration::from_nanos(ns.min(u64::MAX as i128) as u64));
-        host::wake_after(next);
+        gate::wake_after(next);
     }
 
     /// fork child and execve: no timers survive.
     pub(crate) fn drop_timers(&mut self) {
         self.timers = Timers::default();
-        host::wake_after(None);
+        gate::wake_after(None);
     }
 }
