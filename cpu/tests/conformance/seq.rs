@@ -89,6 +89,7 @@ impl SeqGen {
         let mut list: Vec<Instruction> = vec![];
         let mut poison = 0u32;
         let mut targets: Vec<(u64, u64)> = vec![];
+        let mut mxcsr_at: Vec<u64> = vec![];
         let mut fixed = Plan::default();
         fixed.gpr[a as usize] = Some(va);
         fixed.gpr[b as usize] = Some(vb);
@@ -114,6 +115,13 @@ impl SeqGen {
                         continue;
                     }
                     targets.push((t, size));
+                    // emu's modelled MXCSR_MASK is 0xffff; this AMD host also accepts bit 17
+                    // (MM). Loaded MXCSR values stay within the model (see gen.rs hints).
+                    match ins.mnemonic() {
+                        Mnemonic::Ldmxcsr => mxcsr_at.push(t),
+                        Mnemonic::Fxrstor | Mnemonic::Fxrstor64 => mxcsr_at.push(t + 24),
+                        _ => {}
+                    }
                 }
                 let info = g.info(&ins);
                 let stack = ins.is_stack_instruction();
@@ -171,6 +179,9 @@ impl SeqGen {
                 let v = g.edge_pub(&mut p, size as u32 * 8);
                 p.mem.push((t, v.to_le_bytes()[..size as usize].to_vec()));
             }
+        }
+        for t in mxcsr_at {
+            p.mem.push((t, (g.rng.next() as u32 & 0xffff).to_le_bytes().to_vec()));
         }
         p.ov.push(Ov::Flags(0x202 | (g.rng.next() & RFLAGS_ARITH)));
         let seed = g.rng.next();
