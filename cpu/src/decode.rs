@@ -515,6 +515,11 @@ impl Cpu {
             return false;
         }
         if ins.op_kinds().any(|k| k == OpKind::Memory) {
+            // An FS/GS override makes it a data-segment access (#GP); the other segment
+            // prefixes are ignored in 64-bit mode, so the base register decides.
+            if matches!(ins.segment_prefix(), Register::FS | Register::GS) {
+                return false;
+            }
             return matches!(
                 ins.memory_base(),
                 Register::RSP | Register::RBP | Register::ESP | Register::EBP
