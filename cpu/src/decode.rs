@@ -112,6 +112,9 @@ pub(crate) struct BlockCache {
     /// them may be executing when it is invalidated).
     pub retired: Vec<Rc<Block>>,
     pub decoded: u64,
+    /// Lookups by address (transitions chaining did not serve) and how many found nothing.
+    pub lookups: u64,
+    pub misses: u64,
     /// Bumped whenever a block leaves the cache; successor links from older generations
     /// are ignored.
     pub gen: u64,
@@ -131,6 +134,8 @@ impl Default for BlockCache {
             by_page: HashMap::new(),
             retired: Vec::new(),
             decoded: 0,
+            lookups: 0,
+            misses: 0,
             gen: 0,
         }
     }
@@ -215,6 +220,7 @@ impl BlockCache {
     /// The index of a live block starting at `rip`, if decoded.
     #[inline(always)]
     pub fn lookup(&mut self, rip: u64) -> Option<u32> {
+        self.lookups += 1;
         let slot = jslot(rip);
         let (r, i) = self.jcache[slot];
         if r == rip {
@@ -224,7 +230,10 @@ impl BlockCache {
                 }
             }
         }
-        let i = *self.map.get(&rip)?;
+        let Some(&i) = self.map.get(&rip) else {
+            self.misses += 1;
+            return None;
+        };
         self.jcache[slot] = (rip, i);
         Some(i)
     }

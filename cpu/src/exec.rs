@@ -54,11 +54,19 @@ pub(crate) fn stop_requested() -> bool {
 pub struct RunStats {
     pub instructions: u64,
     pub blocks_decoded: u64,
+    /// Block-cache lookups by address (chained transitions need none) and misses.
+    pub lookups: u64,
+    pub misses: u64,
 }
 
 impl Cpu {
     pub fn stats(&self) -> RunStats {
-        RunStats { instructions: self.icount, blocks_decoded: self.cache.decoded }
+        RunStats {
+            instructions: self.icount,
+            blocks_decoded: self.cache.decoded,
+            lookups: self.cache.lookups,
+            misses: self.cache.misses,
+        }
     }
 
     /// Drops blocks whose code pages changed under the mapping-management API.

@@ -169,7 +169,7 @@ impl Process {
     /// Makes `img` the process's address space and resets the thread to its entry point.
     pub(crate) fn install(&mut self, img: exec::Image) {
         let old = self.cpu.stats();
-        self.trace.stats.image_replaced(old.instructions, old.blocks_decoded);
+        self.trace.stats.image_replaced(&old);
         gate::new_image(old.instructions);
         let mut cpu = Cpu::new(img.mem);
         cpu.tsc = gate::tsc;
@@ -251,6 +251,8 @@ impl Process {
         let cur = crate::trace::stats::Current {
             instructions: s.instructions,
             blocks_decoded: s.blocks_decoded,
+            lookups: s.lookups,
+            misses: s.misses,
             guest_resident: self.cpu.mem.resident_bytes(),
         };
         let pid = gate::pid();

@@ -8,6 +8,8 @@ pub struct Stats {
     /// Instructions and blocks of images already replaced by execve.
     pub(crate) past_instructions: u64,
     pub(crate) past_blocks: u64,
+    past_lookups: u64,
+    past_misses: u64,
     /// Syscalls by number (index = syscall number).
     syscalls: Vec<u64>,
     /// Failed syscalls by number.
@@ -18,6 +20,8 @@ pub struct Stats {
 pub struct Current {
     pub instructions: u64,
     pub blocks_decoded: u64,
+    pub lookups: u64,
+    pub misses: u64,
     pub guest_resident: u64,
 }
 
@@ -27,6 +31,8 @@ impl Stats {
             start: Instant::now(),
             past_instructions: 0,
             past_blocks: 0,
+            past_lookups: 0,
+            past_misses: 0,
             syscalls: Vec::new(),
             errors: Vec::new(),
         }
@@ -60,9 +66,11 @@ impl Stats {
     }
 
     /// An execve replaces the image: keep what the old one counted.
-    pub fn image_replaced(&mut self, instructions: u64, blocks: u64) {
-        self.past_instructions += instructions;
-        self.past_blocks += blocks;
+    pub fn image_replaced(&mut self, old: &emu_cpu::RunStats) {
+        self.past_instructions += old.instructions;
+        self.past_blocks += old.blocks_decoded;
+        self.past_lookups += old.lookups;
+        self.past_misses += old.misses;
     }
 
     /// Writes the summary. `name` maps a syscall number to its name; `peak_rss` is emu's
@@ -77,6 +85,11 @@ impl Stats {
     ) {
         let insns = self.past_instructions + cur.instructions;
         let blocks = self.past_blocks + cur.blocks_decoded;
+        let lookups = self.past_lookups + cur.lookups;
+        let misses = self.past_misses + cur.misses;
+        // Transitions served by chaining need no lookup, so this is the rate of the
+        // by-address lookups only.
+        let hit_rate = if lookups > 0 { 100.0 * (lookups - misses) as f64 / lookups as f64 } else { 100.0 };
         let wall = self.start.elapsed().as_secs_f64();
         let mips = if wall > 0.0 { insns as f64 / wall / 1e6 } else { 0.0 };
         let mut by_count: Vec<(u64, u64)> =
@@ -95,6 +108,8 @@ impl Stats {
                     .num("pid", pid as i64)
                     .unum("instructions", insns)
                     .unum("blocks_decoded", blocks)
+                    .unum("block_lookups", lookups)
+                    .unum("block_lookup_misses", misses)
                     .unum("syscalls", total)
                     .raw("syscalls_by_name", &format!("{{{}}}", calls.join(",")))
                     .raw("syscall_errors_by_name", &format!("{{{}}}", errors.join(",")))
@@ -110,6 +125,7 @@ impl Stats {
             format!("emu stats [pid {pid}]"),
             format!("  instructions      {insns}"),
             format!("  blocks decoded    {blocks}"),
+            format!("  block lookups     {lookups} ({hit_rate:.2}% hits; chained transitions need none)"),
             format!("  wall time         {wall:.3} s ({mips:.1} guest MIPS)"),
             format!("  guest resident    {} KiB at exit", cur.guest_resident / 1024),
             format!("  emu peak RSS      {} KiB", peak_rss / 1024),
