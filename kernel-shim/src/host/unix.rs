@@ -17,11 +17,13 @@ pub fn errno_from_host(e: i32) -> Errno {
 
 #[cfg(not(target_os = "linux"))]
 pub fn errno_from_host(e: i32) -> Errno {
-    // The first 34 values are shared by every Unix; the rest differ on BSD-derived hosts.
+    // The first 34 values are shared by every Unix except 11; the rest differ on BSD-derived
+    // hosts.
     match e {
+        // BSD-derived hosts put EDEADLK at 11, which is EAGAIN on Linux.
+        libc::EDEADLK => E::EDEADLK,
         1..=34 => e,
         libc::EAGAIN => E::EAGAIN,
-        libc::EDEADLK => E::EDEADLK,
         libc::ENAMETOOLONG => E::ENAMETOOLONG,
         libc::ENOLCK => E::ENOLCK,
         libc::ENOSYS => E::ENOSYS,
