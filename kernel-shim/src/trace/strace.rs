@@ -354,19 +354,24 @@ pub(crate) fn exit(p: &mut Process, mut c: Call, res: Option<&SysResult>) {
         p.trace.sink.line(&line);
         return;
     }
-    let mut line = if c.split {
-        // The arguments before the first output were shown with `<unfinished ...>`.
-        let done = inputs_before_outputs(&c).len();
-        format!("<... {name} resumed>{})", shown[done.min(shown.len())..].join(", "))
-    } else {
-        format!("{name}({})", shown.join(", "))
-    };
+    let mut line = call_text(&c, &name, &shown);
     pad_to_result_column(p, &mut line);
     line.push_str(&format!(" = {ret}"));
     if c.vdso {
         line.push_str(" (vdso)");
     }
     emit(p, c.tid, &line);
+}
+
+/// The call as its completed line begins: whole, or the `<... resumed>` half when the
+/// arguments before the first output were already shown with `<unfinished ...>`.
+fn call_text(c: &Call, name: &str, shown: &[String]) -> String {
+    if c.split {
+        let done = inputs_before_outputs(c).len();
+        format!("<... {name} resumed>{})", shown[done.min(shown.len())..].join(", "))
+    } else {
+        format!("{name}({})", shown.join(", "))
+    }
 }
 
 /// A parked syscall that the waker completed (futex, sleep): print it when its thread
@@ -402,12 +407,7 @@ pub(crate) fn restart(p: &mut Process, mut c: Call) {
         p.trace.sink.line(&line);
         return;
     }
-    let mut line = if c.split {
-        let done = inputs_before_outputs(&c).len();
-        format!("<... {name} resumed>{})", shown[done.min(shown.len())..].join(", "))
-    } else {
-        format!("{name}({})", shown.join(", "))
-    };
+    let mut line = call_text(&c, &name, &shown);
     pad_to_result_column(p, &mut line);
     line.push_str(" = ? ERESTARTSYS (To be restarted if SA_RESTART is set)");
     emit(p, c.tid, &line);
