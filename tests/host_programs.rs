@@ -361,3 +361,20 @@ fn make_j2_builds_c_project() {
     }
     report(case, &problems, &emu);
 }
+
+/// F_GETFL as 64-bit Linux reports it: O_LARGEFILE on files from open(), not on pipes.
+#[test]
+fn python3_fcntl_status_flags() {
+    host_case(
+        "python3-fcntl",
+        "/usr/bin/python3",
+        &[
+            "-c",
+            "import os, fcntl\n\
+             r, w = os.pipe()\n\
+             f = os.open('lines.txt', os.O_RDONLY)\n\
+             g = os.open('/proc/self/maps', os.O_RDONLY)\n\
+             print([hex(fcntl.fcntl(x, fcntl.F_GETFL)) for x in (r, w, f, g)])\n",
+        ],
+    );
+}

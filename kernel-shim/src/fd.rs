@@ -50,7 +50,14 @@ impl OpenFile {
     }
 
     pub fn memory(data: Vec<u8>, path: Option<Vec<u8>>) -> OpenFile {
-        OpenFile { backing: Backing::Memory(data), flags: 0, path, pos: 0, dir: None }
+        // Generated files are opened by path, which sets O_LARGEFILE on 64-bit Linux.
+        OpenFile {
+            backing: Backing::Memory(data),
+            flags: crate::abi::open::O_LARGEFILE,
+            path,
+            pos: 0,
+            dir: None,
+        }
     }
 
     pub fn host_fd(&self) -> Option<i32> {

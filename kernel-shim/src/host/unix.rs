@@ -327,7 +327,19 @@ pub fn pipe() -> HostResult<(i32, i32)> {
     Ok((fds[0], fds[1]))
 }
 
-/// Host O_NONBLOCK / O_APPEND state of an fd, as Linux status flags.
+/// The kernel's O_LARGEFILE bit on 64-bit Linux hosts (the libc crate defines it as 0 there,
+/// since it is implied); 0 where the host has no such flag.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+const HOST_O_LARGEFILE: i32 = 0o100000;
+#[cfg(all(target_os = "linux", target_arch = "aarch64"))]
+const HOST_O_LARGEFILE: i32 = 0o400000;
+#[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"))))]
+const HOST_O_LARGEFILE: i32 = 0;
+/// Whether `get_status_flags` reports O_LARGEFILE.
+pub const REPORTS_LARGEFILE: bool = HOST_O_LARGEFILE != 0;
+
+/// Host access mode and O_NONBLOCK / O_APPEND (/ O_LARGEFILE) state of an fd, as Linux
+/// status flags.
 pub fn get_status_flags(fd: i32) -> HostResult<u32> {
     // SAFETY: plain integers.
     let f = check(unsafe { libc::fcntl(fd, libc::F_GETFL) } as i64)? as i32;
@@ -341,6 +353,11 @@ pub fn get_status_flags(fd: i32) -> HostResult<u32> {
     }
     if f & libc::O_NONBLOCK != 0 {
         l |= O::O_NONBLOCK;
+    }
+    // A 64-bit Linux kernel sets O_LARGEFILE on whatever open() returns, never on pipes or
+    // sockets: the host's bit is the truth for every kind of fd.
+    if HOST_O_LARGEFILE != 0 && f & HOST_O_LARGEFILE != 0 {
+        l |= O::O_LARGEFILE;
     }
     Ok(l)
 }

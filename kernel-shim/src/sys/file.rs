@@ -216,7 +216,8 @@ fn do_openat(p: &mut Process, dirfd: i64, path: u64, flags: u32, mode: u32) -> S
                 hflags = O::O_RDONLY | (flags & (O::O_DIRECTORY | O::O_NOFOLLOW));
             }
             let h = host::openat(dir, &hp, hflags, mode & !p.umask & 0o7777)?;
-            OpenFile::host(h, flags & !O::O_CLOEXEC, Some(abs))
+            // 64-bit Linux forces O_LARGEFILE on every file open() returns.
+            OpenFile::host(h, (flags & !O::O_CLOEXEC) | O::O_LARGEFILE, Some(abs))
         }
     };
     p.fds.alloc(FdEntry { file: Rc::new(RefCell::new(file)), cloexec }, 0).map(|fd| fd as u64)
@@ -357,10 +358,14 @@ pub(super) fn fcntl(p: &mut Process, a: &[u64; 6]) -> SysResult {
             let of = f.borrow();
             let mut fl = of.flags;
             if let Some(h) = of.host_fd() {
+                // O_LARGEFILE comes from the host where it reports it; elsewhere the open-time flag
+                // stands (set by open, absent on pipes).
+                let live =
+                    O::O_APPEND | O::O_NONBLOCK | if host::REPORTS_LARGEFILE { O::O_LARGEFILE } else { 0 };
                 let hf = host::get_status_flags(h)?;
-                fl = (fl & !(O::O_APPEND | O::O_NONBLOCK)) | (hf & (O::O_APPEND | O::O_NONBLOCK));
+                fl = (fl & !live) | (hf & live);
             }
-            Ok((fl | O::O_LARGEFILE) as u64)
+            Ok(fl as u64)
         }
         F_SETFL => {
             let f = p.fds.file(fd)?;
