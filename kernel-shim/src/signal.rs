@@ -130,6 +130,21 @@ impl Signals {
         self.pending & (!self.mask | cant_block)
     }
 
+    /// Takes pending `sig` off the pending set: a real-time signal's oldest queued instance
+    /// (it stays pending while others are queued), or a standard signal's one siginfo.
+    fn dequeue(&mut self, sig: i32) -> SigInfo {
+        if sig < 32 {
+            self.pending &= !bit(sig);
+            return self.info[sig as usize];
+        }
+        let q = &mut self.rt_queue[sig as usize];
+        let info = q.pop_front().unwrap_or(SigInfo::kernel(sig));
+        if q.is_empty() {
+            self.pending &= !bit(sig);
+        }
+        info
+    }
+
     /// Whether `sig`'s current action ignores it.
     pub fn ignored(&self, sig: i32) -> bool {
         let a = self.actions[sig as usize];
@@ -206,17 +221,7 @@ impl Process {
                 break;
             }
             let sig = d.trailing_zeros() as i32 + 1;
-            let info = if sig >= 32 {
-                let q = &mut self.signals.rt_queue[sig as usize];
-                let info = q.pop_front().unwrap_or(SigInfo::kernel(sig));
-                if q.is_empty() {
-                    self.signals.pending &= !bit(sig);
-                }
-                info
-            } else {
-                self.signals.pending &= !bit(sig);
-                self.signals.info[sig as usize]
-            };
+            let info = self.signals.dequeue(sig);
             self.deliver(sig, info);
         }
         // A sigsuspend whose signal ran no handler gets its mask back here.
@@ -233,17 +238,7 @@ impl Process {
             return None;
         }
         let sig = d.trailing_zeros() as i32 + 1;
-        Some(if sig >= 32 {
-            let q = &mut self.signals.rt_queue[sig as usize];
-            let info = q.pop_front().unwrap_or(SigInfo::kernel(sig));
-            if q.is_empty() {
-                self.signals.pending &= !bit(sig);
-            }
-            info
-        } else {
-            self.signals.pending &= !bit(sig);
-            self.signals.info[sig as usize]
-        })
+        Some(self.signals.dequeue(sig))
     }
 
     /// A signal caused by the instruction at rip. If it is blocked or ignored, Linux
