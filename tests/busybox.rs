@@ -15,13 +15,7 @@ fn data_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = scratch_dir("busybox-data");
-        let mut x: u64 = 7;
-        let mut rnd = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rnd = xorshift64(7);
         let mut lines = String::new();
         for i in 0..5000 {
             let r = rnd();

@@ -16,13 +16,7 @@ fn data_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = scratch_dir("host-data");
-        let mut x: u64 = 12345;
-        let mut rnd = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rnd = xorshift64(12345);
         let mut lines = String::new();
         for i in 0..400 {
             lines.push_str(&format!(

@@ -267,6 +267,17 @@ impl Guest {
 /// A fresh empty directory under cargo's per-target scratch space
 /// (`target/tmp/emu-tests/PID-TAG-N`). Directories of earlier test processes are removed the
 /// first time a process asks for one.
+/// A deterministic xorshift64 generator for test inputs (same seed, same bytes on every run).
+pub fn xorshift64(seed: u64) -> impl FnMut() -> u64 {
+    let mut x = seed;
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    }
+}
+
 pub fn scratch_dir(tag: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
     let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("emu-tests");
