@@ -310,23 +310,29 @@ pub(crate) fn reg_index(r: Register) -> u8 {
 }
 
 const MAX_BLOCK_INSNS: usize = 128;
+/// Bytes fetched to decode one block.
+const WINDOW: usize = 1024;
 
 impl Cpu {
     /// Decodes the block at `rip`, or explains why that is impossible.
     pub(crate) fn decode_block(&mut self, rip: u64) -> Result<u32, Fault> {
         let page_end = (rip | (PAGE_SIZE - 1)) + 1;
-        let first_len = (page_end - rip) as usize;
-        let mut bytes = vec![0u8; first_len + 15];
+        // Blocks are short: decode from a window of the page, not the whole rest of it (a
+        // block that reaches the window's end just stops there).
+        let mut bytes = [0u8; WINDOW + 15];
+        let first_len = ((page_end - rip) as usize).min(WINDOW);
         self.mem.fetch(rip, &mut bytes[..first_len])?;
         let mut avail = first_len;
         // An instruction may straddle into the next page if that page is executable.
-        if self.mem.fetch(page_end, &mut bytes[first_len..]).is_ok() {
+        if rip + first_len as u64 == page_end && self.mem.fetch(page_end, &mut bytes[first_len..]).is_ok() {
             avail += 15;
         }
         let table = ops::table();
         let mut decoder = Decoder::with_ip(64, &bytes[..avail], rip, DecoderOptions::NONE);
         let mut instr = Instruction::default();
         let mut list: Vec<Op> = Vec::with_capacity(16);
+        // The instruction behind each op of `list` (None for a #UD placeholder).
+        let mut instrs: Vec<Option<Instruction>> = Vec::with_capacity(16);
         let mut last_page = rip >> 12;
         let mut end = rip;
         // Guest instructions in the block (a fused op stands for two).
@@ -354,6 +360,7 @@ impl Cpu {
                     break;
                 }
                 list.push(ud_op(&instr, &bytes[pos..pos + instr.len().max(1)]));
+                instrs.push(None);
                 insns += 1;
                 end = instr.next_ip();
                 break;
@@ -377,18 +384,29 @@ impl Cpu {
             };
             let stop_here = instr.flow_control() != FlowControl::Next || handler.is_none();
             // `Cpu::ea` indexes registers and segment bases unchecked on the strength of this.
-            let handler = handler.filter(|_| op.base <= ZERO_REG && op.index <= ZERO_REG && op.seg < 3);
+            // `Cpu::get_r`/`put_r` index registers unchecked on the strength of this.
+            let reg_ok = |r: u8| r <= ZERO_REG || r & !3 == HIGH8;
+            let handler = handler.filter(|_| {
+                op.base <= ZERO_REG
+                    && op.index <= ZERO_REG
+                    && op.seg < 3
+                    && reg_ok(op.r0)
+                    && reg_ok(op.r1)
+                    && reg_ok(op.r2)
+            });
             op.flat = op.seg == 0 && !op.addr32;
             match handler {
                 Some(h) => op.f.set(h),
                 None => {
                     list.push(ud_op(&instr, &bytes[pos..pos + ilen]));
+                    instrs.push(None);
                     insns += 1;
                     end = instr.next_ip();
                     break;
                 }
             }
             list.push(op);
+            instrs.push(Some(instr));
             insns += 1;
             prev_instr = instr;
             prev_plain = true;
@@ -402,6 +420,11 @@ impl Cpu {
         for p in rip >> 12..=last_page {
             self.mem.mark_code(p);
         }
+        crate::liveness::dead_flag_setters(&instrs, |k| {
+            if let Some(h) = instrs[k].as_ref().and_then(ops::flags_dead) {
+                list[k].f.set(h);
+            }
+        });
         // Layout with a fused compare-and-branch: [.., fused, cmp, jcc]; the ordinary loop
         // runs ops[..fast], the hooked loop the plain ops (see `Block::plain_ops`).
         let mut fast = list.len();

@@ -117,9 +117,10 @@ impl Cpu {
             let blk = unsafe { &*blk };
             self.rip = blk.end;
             let mut stopped = None;
-            for (i, op) in blk.fast_ops().iter().enumerate() {
+            let ops = blk.fast_ops();
+            for op in ops {
                 if let Err(s) = (op.f.get())(self, op) {
-                    stopped = Some((s, i, op));
+                    stopped = Some((s, op));
                     break;
                 }
             }
@@ -128,7 +129,9 @@ impl Cpu {
                     self.icount += blk.insns;
                     prev = blk;
                 }
-                Some((s, i, op)) => {
+                Some((s, op)) => {
+                    // The op's index, found only now to keep a counter out of the loop.
+                    let i = (op as *const Op as usize - ops.as_ptr() as usize) / std::mem::size_of::<Op>();
                     // For a crash report without hooks: where this loop stopped.
                     // SAFETY: see above.
                     let from = unsafe { prev.as_ref() }.map_or(u64::MAX, |p| p.start);

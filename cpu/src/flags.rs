@@ -225,9 +225,24 @@ impl Cpu {
         self.lf = LazyFlags { op: CcOp::Eflags, bits: 64, dst: 0, src: 0, res: new, aux: 0 };
     }
 
+    /// Records a flag-setting operation. `aux` is left as it is: only the operations that
+    /// read it (ADC, SBB, INC, DEC, MUL) set it, through `set_lazy_aux`.
     #[inline(always)]
     pub(crate) fn set_lazy(&mut self, op: CcOp, bits: u32, dst: u64, src: u64, res: u64) {
-        self.lf = LazyFlags { op, bits, dst, src, res, aux: 0 };
+        debug_assert!(!matches!(op, CcOp::Adc | CcOp::Sbb | CcOp::Inc | CcOp::Dec | CcOp::Mul));
+        self.lf.op = op;
+        self.lf.bits = bits;
+        self.lf.dst = dst;
+        self.lf.src = src;
+        self.lf.res = res;
+    }
+
+    /// AND/OR/XOR/TEST: the flags depend on the result alone.
+    #[inline(always)]
+    pub(crate) fn set_lazy_logic(&mut self, bits: u32, res: u64) {
+        self.lf.op = CcOp::Logic;
+        self.lf.bits = bits;
+        self.lf.res = res;
     }
 
     #[inline(always)]

@@ -11,6 +11,7 @@ mod exec;
 pub mod flags;
 mod fpstate;
 pub mod hooks;
+mod liveness;
 pub mod mem;
 mod ops;
 pub mod state;

@@ -168,17 +168,22 @@ impl Cpu {
     /// Reads an 8/16/32/64-bit register operand; `idx` may carry `HIGH8`.
     #[inline(always)]
     pub(crate) fn get_r<const W: u32>(&self, idx: u8) -> u64 {
-        match W {
-            8 => {
-                if idx & HIGH8 != 0 {
-                    (self.regs[(idx & 3) as usize] >> 8) & 0xff
-                } else {
-                    self.regs[idx as usize] & 0xff
+        debug_assert!(idx <= ZERO_REG || (W == 8 && idx & !3 == HIGH8));
+        // SAFETY: `decode_block` keeps only ops whose register operands are a register
+        // number up to ZERO_REG or HIGH8 | 0..3, and HIGH8 appears only in 8-bit operands.
+        unsafe {
+            match W {
+                8 => {
+                    if idx & HIGH8 != 0 {
+                        (self.regs.get_unchecked((idx & 3) as usize) >> 8) & 0xff
+                    } else {
+                        self.regs.get_unchecked(idx as usize) & 0xff
+                    }
                 }
+                16 => self.regs.get_unchecked(idx as usize) & 0xffff,
+                32 => self.regs.get_unchecked(idx as usize) & 0xffff_ffff,
+                _ => *self.regs.get_unchecked(idx as usize),
             }
-            16 => self.regs[idx as usize] & 0xffff,
-            32 => self.regs[idx as usize] & 0xffff_ffff,
-            _ => self.regs[idx as usize],
         }
     }
 
@@ -186,22 +191,26 @@ impl Cpu {
     /// 8/16-bit writes keep the rest.
     #[inline(always)]
     pub(crate) fn put_r<const W: u32>(&mut self, idx: u8, v: u64) {
-        match W {
-            8 => {
-                if idx & HIGH8 != 0 {
-                    let r = &mut self.regs[(idx & 3) as usize];
-                    *r = (*r & !0xff00) | ((v & 0xff) << 8);
-                } else {
-                    let r = &mut self.regs[idx as usize];
-                    *r = (*r & !0xff) | (v & 0xff);
+        debug_assert!(idx <= ZERO_REG || (W == 8 && idx & !3 == HIGH8));
+        // SAFETY: as in `get_r`.
+        unsafe {
+            match W {
+                8 => {
+                    if idx & HIGH8 != 0 {
+                        let r = self.regs.get_unchecked_mut((idx & 3) as usize);
+                        *r = (*r & !0xff00) | ((v & 0xff) << 8);
+                    } else {
+                        let r = self.regs.get_unchecked_mut(idx as usize);
+                        *r = (*r & !0xff) | (v & 0xff);
+                    }
                 }
+                16 => {
+                    let r = self.regs.get_unchecked_mut(idx as usize);
+                    *r = (*r & !0xffff) | (v & 0xffff);
+                }
+                32 => *self.regs.get_unchecked_mut(idx as usize) = v & 0xffff_ffff,
+                _ => *self.regs.get_unchecked_mut(idx as usize) = v,
             }
-            16 => {
-                let r = &mut self.regs[idx as usize];
-                *r = (*r & !0xffff) | (v & 0xffff);
-            }
-            32 => self.regs[idx as usize] = v & 0xffff_ffff,
-            _ => self.regs[idx as usize] = v,
         }
     }
 }

@@ -5,7 +5,7 @@ use super::{by_width, has_mem, width_of, Table};
 use crate::decode::{Flow, Handler, Op};
 use crate::flags::{mask, CcOp, LazyFlags};
 use crate::state::Cpu;
-use iced_x86::{Code, Instruction, OpKind};
+use iced_x86::{Code, Instruction, Mnemonic, OpKind};
 
 const ADD: u8 = 0;
 const OR: u8 = 1;
@@ -46,17 +46,17 @@ pub(crate) fn alu<const OP: u8, const W: u32>(cpu: &mut Cpu, a: u64, b: u64) -> 
         }
         OR => {
             let r = a | b;
-            cpu.set_lazy(CcOp::Logic, W, 0, 0, r);
+            cpu.set_lazy_logic(W, r);
             r
         }
         AND | TEST => {
             let r = a & b;
-            cpu.set_lazy(CcOp::Logic, W, 0, 0, r);
+            cpu.set_lazy_logic(W, r);
             r
         }
         _ => {
             let r = a ^ b;
-            cpu.set_lazy(CcOp::Logic, W, 0, 0, r);
+            cpu.set_lazy_logic(W, r);
             r
         }
     }
@@ -452,6 +452,110 @@ pub(super) fn register(t: &mut Table) {
     }
     for c in [Code::Not_rm8, Code::Not_rm16, Code::Not_rm32, Code::Not_rm64] {
         t.set(c, build_un::<NOT>);
+    }
+}
+
+// ---- flags-dead forms ----
+//
+// When every flag an instruction would set is overwritten before anything can read it
+// (`crate::liveness`), it runs one of these: the value only, no lazy-flags record.
+
+/// `a OP b` at width W, without recording flags.
+#[inline(always)]
+fn value<const OP: u8, const W: u32>(cpu: &Cpu, a: u64, b: u64) -> u64 {
+    let m = mask(W);
+    match OP {
+        ADD => a.wrapping_add(b) & m,
+        ADC => a.wrapping_add(b).wrapping_add(cpu.lf.cf() as u64) & m,
+        SUB | CMP => a.wrapping_sub(b) & m,
+        SBB => a.wrapping_sub(b).wrapping_sub(cpu.lf.cf() as u64) & m,
+        OR => a | b,
+        AND | TEST => a & b,
+        _ => a ^ b,
+    }
+}
+
+fn rr_nf<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let r = value::<OP, W>(cpu, cpu.get_r::<W>(op.r0), cpu.get_r::<W>(op.r1));
+    cpu.put_r::<W>(op.r0, r);
+    Ok(())
+}
+
+fn ri_nf<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let r = value::<OP, W>(cpu, cpu.get_r::<W>(op.r0), op.imm & mask(W));
+    cpu.put_r::<W>(op.r0, r);
+    Ok(())
+}
+
+fn rm_nf<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
+    cpu.ld_then::<W, _>(cpu.ea(op), |cpu, b| {
+        if writes::<OP>() {
+            let r = value::<OP, W>(cpu, cpu.get_r::<W>(op.r0), b);
+            cpu.put_r::<W>(op.r0, r);
+        }
+        Ok(())
+    })
+}
+
+fn un_r_nf<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let a = cpu.get_r::<W>(op.r0);
+    let r = match OP {
+        INC => a.wrapping_add(1),
+        DEC => a.wrapping_sub(1),
+        _ => 0u64.wrapping_sub(a),
+    };
+    cpu.put_r::<W>(op.r0, r & mask(W));
+    Ok(())
+}
+
+/// A compare or test between registers whose flags nobody reads does nothing.
+fn nothing(_: &mut Cpu, _: &Op) -> Flow {
+    Ok(())
+}
+
+fn build_nf<const OP: u8>(i: &Instruction) -> Option<Handler> {
+    let w = width_of(i, 0);
+    if i.op0_kind() == OpKind::Memory {
+        return None;
+    }
+    if !writes::<OP>() && !has_mem(i) {
+        return Some(nothing);
+    }
+    if is_imm(i.op1_kind()) {
+        by_width(w, [ri_nf::<OP, 8>, ri_nf::<OP, 16>, ri_nf::<OP, 32>, ri_nf::<OP, 64>])
+    } else if has_mem(i) {
+        by_width(w, [rm_nf::<OP, 8>, rm_nf::<OP, 16>, rm_nf::<OP, 32>, rm_nf::<OP, 64>])
+    } else {
+        by_width(w, [rr_nf::<OP, 8>, rr_nf::<OP, 16>, rr_nf::<OP, 32>, rr_nf::<OP, 64>])
+    }
+}
+
+fn build_un_nf<const OP: u8>(i: &Instruction) -> Option<Handler> {
+    if has_mem(i) {
+        return None;
+    }
+    by_width(width_of(i, 0), [un_r_nf::<OP, 8>, un_r_nf::<OP, 16>, un_r_nf::<OP, 32>, un_r_nf::<OP, 64>])
+}
+
+/// The flags-dead handler for an ALU instruction with a register destination, if it has one.
+pub(crate) fn flags_dead(i: &Instruction) -> Option<Handler> {
+    if i.has_lock_prefix() {
+        return None;
+    }
+    match i.mnemonic() {
+        Mnemonic::Add => build_nf::<ADD>(i),
+        Mnemonic::Or => build_nf::<OR>(i),
+        Mnemonic::Adc => build_nf::<ADC>(i),
+        Mnemonic::Sbb => build_nf::<SBB>(i),
+        Mnemonic::And => build_nf::<AND>(i),
+        Mnemonic::Sub => build_nf::<SUB>(i),
+        Mnemonic::Xor => build_nf::<XOR>(i),
+        Mnemonic::Cmp => build_nf::<CMP>(i),
+        Mnemonic::Test => build_nf::<TEST>(i),
+        Mnemonic::Inc => build_un_nf::<INC>(i),
+        Mnemonic::Dec => build_un_nf::<DEC>(i),
+        Mnemonic::Neg => build_un_nf::<NEG>(i),
+        _ => None,
     }
 }
 

@@ -23,7 +23,7 @@ use super::{by_width, has_mem, width_of, Table};
 use crate::decode::{Flow, Handler, Op};
 use crate::flags::{mask, CcOp, AF, CF, OF, PF, ZF};
 use crate::state::Cpu;
-use iced_x86::{Code, Instruction};
+use iced_x86::{Code, Instruction, Mnemonic};
 
 const ROL: u8 = 0;
 const ROR: u8 = 1;
@@ -188,6 +188,86 @@ fn build_sh<const OP: u8>(i: &Instruction, op: &mut Op) -> Option<Handler> {
             w,
             [sh_m::<OP, 8, true>, sh_m::<OP, 16, true>, sh_m::<OP, 32, true>, sh_m::<OP, 64, true>],
         ),
+    }
+}
+
+/// SHL/SHR/SAR/ROL/ROR of a W-bit `a` without flags, for when nothing reads the flags
+/// they would set (`crate::liveness`).
+#[inline(always)]
+fn shifted<const OP: u8, const W: u32>(a: u64, cnt: u64) -> u64 {
+    let c = (cnt & count_mask(W)) as u32;
+    let m = mask(W);
+    match OP {
+        SHL => (a << c) & m,
+        SHR => a >> c,
+        SAR => (((a << (64 - W)) as i64 >> (64 - W)) >> c) as u64 & m,
+        ROL if W == 64 => a.rotate_left(c),
+        ROL if W == 32 => (a as u32).rotate_left(c) as u64,
+        ROR if W == 64 => a.rotate_right(c),
+        ROR if W == 32 => (a as u32).rotate_right(c) as u64,
+        ROL => {
+            let k = c % W;
+            if k == 0 {
+                a
+            } else {
+                ((a << k) | (a >> (W - k))) & m
+            }
+        }
+        _ => {
+            let k = c % W;
+            if k == 0 {
+                a
+            } else {
+                ((a >> k) | (a << (W - k))) & m
+            }
+        }
+    }
+}
+
+fn sh_r_nf<const OP: u8, const W: u32, const CL: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let r = shifted::<OP, W>(cpu.get_r::<W>(op.r0), count::<CL>(cpu, op));
+    cpu.put_r::<W>(op.r0, r);
+    Ok(())
+}
+
+fn build_nf<const OP: u8>(i: &Instruction) -> Option<Handler> {
+    if has_mem(i) {
+        return None;
+    }
+    let w = width_of(i, 0);
+    if i.op1_register() == iced_x86::Register::CL {
+        by_width(
+            w,
+            [
+                sh_r_nf::<OP, 8, true>,
+                sh_r_nf::<OP, 16, true>,
+                sh_r_nf::<OP, 32, true>,
+                sh_r_nf::<OP, 64, true>,
+            ],
+        )
+    } else {
+        by_width(
+            w,
+            [
+                sh_r_nf::<OP, 8, false>,
+                sh_r_nf::<OP, 16, false>,
+                sh_r_nf::<OP, 32, false>,
+                sh_r_nf::<OP, 64, false>,
+            ],
+        )
+    }
+}
+
+/// The flags-dead handler for a register shift or rotate, if it has one. `op.imm` was
+/// already filled by the ordinary builder.
+pub(crate) fn flags_dead(i: &Instruction) -> Option<Handler> {
+    match i.mnemonic() {
+        Mnemonic::Shl | Mnemonic::Sal => build_nf::<SHL>(i),
+        Mnemonic::Shr => build_nf::<SHR>(i),
+        Mnemonic::Sar => build_nf::<SAR>(i),
+        Mnemonic::Rol => build_nf::<ROL>(i),
+        Mnemonic::Ror => build_nf::<ROR>(i),
+        _ => None,
     }
 }
 
