@@ -10,6 +10,7 @@ use super::x87_core::{
     denormal_ok, denormal_ok3, from_f32, from_f64, from_work, nan2, note, note_mem, rc_of,
     replace_and_push_fault, round_reg, round_reg64, special, to_work, wait, work_from, W,
 };
+use super::x87_fast;
 use super::x87_load_store::int_to_f80;
 use super::Table;
 use crate::decode::{Flow, Handler, Op};
@@ -29,6 +30,17 @@ const DIVR: u8 = 7;
 /// `bden`: the memory operand `b` was a denormal in its m32/m64 format.
 pub(crate) fn arith<const OP: u8>(x: &mut X87, a: F80, b: F80, bden: bool) -> Option<F80> {
     let (a, b) = if OP == SUBR || OP == DIVR { (b, a) } else { (a, b) };
+    if !bden {
+        let r = match OP {
+            ADD => x87_fast::add::<false>(x, a, b),
+            SUB | SUBR => x87_fast::add::<true>(x, a, b),
+            MUL => x87_fast::mul(x, a, b),
+            _ => x87_fast::div(x, a, b),
+        };
+        if r.is_some() {
+            return r;
+        }
+    }
     x.set_c1(false);
     if special(a) || special(b) {
         if a.is_nan() || b.is_nan() || a.is_unsupported() || b.is_unsupported() {

@@ -1,0 +1,242 @@
+//! Fast paths of x87 arithmetic and conversions for the common case, in plain integer
+//! arithmetic on the 64-bit significand (the general path in `x87_core` goes through
+//! `rustc_apfloat` and costs a thousand host instructions per operation).
+//!
+//! Every function here handles only operands that are normal numbers (exponent 1..=0x7ffe,
+//! integer bit set) and only results that are normal in the destination format, under
+//! any rounding mode and precision control. Then the only things an operation can report
+//! are PE (inexact) and C1 (rounded away from zero), which these functions set exactly as
+//! the general path does. Anything else — zeros, denormals, infinities, NaNs, unsupported
+//! encodings, a result that over/underflows, an integer out of range — returns None
+//! *without touching the FPU state*, and the caller takes the general path, which
+//! recomputes from scratch. So the general path stays the one definition of the corner
+//! cases, and the two cannot disagree on anything but the common case, which the
+//! differential tests against the host cover (`cpu/tests/x87_fast.rs`).
+//!
+//! Rounding: an exact result, or one truncated with a "sticky" bit ORed into bit 0 of a
+//! 128-bit significand (round to odd with >= 60 bits to spare), is rounded once to the
+//! target precision; rounding to odd first and then to fewer than 126 bits is exact.
+
+use super::x87_core::pc_of;
+use crate::x87::{sw, F80, X87};
+use std::cmp::Ordering;
+
+/// True for a normal number: exponent 1..=0x7ffe and the integer bit set.
+#[inline(always)]
+pub(crate) fn is_normal(v: F80) -> bool {
+    (v.se & 0x7fff).wrapping_sub(1) < 0x7ffe && (v.mant as i64) < 0
+}
+
+/// Rounding decision for a value `kept + rest / 2^sh` (rest < 2^sh), per RC:
+/// true = add one to `kept` (away from zero, as the magnitude is what is rounded).
+#[inline(always)]
+fn round_up(rc: u16, neg: bool, kept_odd: bool, rest: u128, sh: u32) -> bool {
+    match rc {
+        0 => {
+            let half = 1u128 << (sh - 1);
+            rest > half || (rest == half && kept_odd)
+        }
+        1 => rest != 0 && neg,
+        2 => rest != 0 && !neg,
+        _ => false,
+    }
+}
+
+/// Rounds the significand `sig` (bit 127 set; bit 0 may be a sticky bit) of a value with
+/// leading-bit exponent `e` to `p` bits under `rc`. Returns the 64-bit significand
+/// (bit 63 set), the exponent after a possible carry, inexact and rounded-up.
+#[inline(always)]
+fn round_sig(sig: u128, e: i32, p: u32, rc: u16, neg: bool) -> (u64, i32, bool, bool) {
+    let sh = 128 - p;
+    let mut kept = sig >> sh;
+    let rest = sig & ((1u128 << sh) - 1);
+    let up = round_up(rc, neg, kept & 1 != 0, rest, sh);
+    let mut e = e;
+    kept += up as u128;
+    if kept >> p != 0 {
+        kept >>= 1;
+        e += 1;
+    }
+    ((kept << (64 - p)) as u64, e, rest != 0, up)
+}
+
+/// The flags of a normal result: PE if inexact, C1 = rounded up (away from zero).
+#[inline(always)]
+fn report(x: &mut X87, inexact: bool, up: bool) {
+    x.set_c1(up);
+    if inexact {
+        x.raise(sw::PE);
+    }
+}
+
+/// Rounds per the control word into a normal register value; None if the rounded
+/// exponent is outside the normal range (nothing is changed then).
+#[inline(always)]
+fn finish(x: &mut X87, neg: bool, e: i32, sig: u128) -> Option<F80> {
+    let fcw = x.fcw;
+    let (m, e, inexact, up) = round_sig(sig, e, pc_of(fcw), (fcw >> 10) & 3, neg);
+    let be = e + 16383;
+    if !(1..=0x7ffe).contains(&be) {
+        return None;
+    }
+    report(x, inexact, up);
+    Some(F80 { mant: m, se: (neg as u16) << 15 | be as u16 })
+}
+
+/// Unbiased exponent of a normal value.
+#[inline(always)]
+fn uexp(v: F80) -> i32 {
+    v.exp() as i32 - 16383
+}
+
+/// `a + b` (or `a - b` with `SUB`) of two normal numbers.
+#[inline(always)]
+pub(crate) fn add<const SUB: bool>(x: &mut X87, a: F80, b: F80) -> Option<F80> {
+    if !is_normal(a) || !is_normal(b) {
+        return None;
+    }
+    let bneg = b.sign() ^ SUB;
+    // Order by magnitude (exponent, then significand): the result takes the sign of the
+    // larger, and the smaller is aligned to it.
+    let (big, small, neg) =
+        if (a.exp(), a.mant) >= (b.exp(), b.mant) { (a, b, a.sign()) } else { (b, a, bneg) };
+    let d = (big.exp() - small.exp()) as u32;
+    // Leading bit at 125: two bits of headroom for the carry, 62 bits below the
+    // significand; what is shifted out of bit 0 becomes a sticky bit.
+    let hi = (big.mant as u128) << 62;
+    let s = (small.mant as u128) << 62;
+    let lo = if d >= 126 { 1 } else { s >> d | (s & ((1u128 << d) - 1) != 0) as u128 };
+    let r = if a.sign() == bneg { hi + lo } else { hi - lo };
+    if r == 0 {
+        // Exact cancellation: +0, or -0 when rounding down (SDM 4.8.3.4).
+        x.set_c1(false);
+        return Some(F80::ZERO.with_neg((x.fcw >> 10) & 3 == 1));
+    }
+    let lz = r.leading_zeros();
+    finish(x, neg, uexp(big) + 2 - lz as i32, r << lz)
+}
+
+/// `a * b` of two normal numbers.
+#[inline(always)]
+pub(crate) fn mul(x: &mut X87, a: F80, b: F80) -> Option<F80> {
+    if !is_normal(a) || !is_normal(b) {
+        return None;
+    }
+    let p = a.mant as u128 * b.mant as u128;
+    let e = uexp(a) + uexp(b);
+    let neg = a.sign() != b.sign();
+    if p >> 127 != 0 {
+        finish(x, neg, e + 1, p)
+    } else {
+        finish(x, neg, e, p << 1)
+    }
+}
+
+/// `a / b` of two normal numbers.
+#[inline(always)]
+pub(crate) fn div(x: &mut X87, a: F80, b: F80) -> Option<F80> {
+    if !is_normal(a) || !is_normal(b) {
+        return None;
+    }
+    let (ma, mb) = (a.mant as u128, b.mant as u128);
+    let num = ma << 64;
+    let mut q = num / mb;
+    let mut rem = num % mb;
+    let mut e = uexp(a) - uexp(b);
+    if ma < mb {
+        // A 64-bit quotient: one more bit so that there is a guard bit below the 64th.
+        rem <<= 1;
+        let bit = rem >= mb;
+        if bit {
+            rem -= mb;
+        }
+        q = q << 1 | bit as u128;
+        e -= 1;
+    }
+    // q has 65 bits (leading bit 64); the remainder is the sticky bit.
+    finish(x, a.sign() != b.sign(), e, q << 63 | (rem != 0) as u128)
+}
+
+/// A normal register value rounded to single (`FB` = 23) or double (`FB` = 52) format,
+/// when the result is normal there: the encoding, with PE and C1 set. Ignores PC.
+#[inline(always)]
+pub(crate) fn to_float<const FB: u32>(x: &mut X87, v: F80) -> Option<u64> {
+    if !is_normal(v) {
+        return None;
+    }
+    let (bias, emax) = if FB == 23 { (127, 254) } else { (1023, 2046) };
+    let neg = v.sign();
+    let (m, e, inexact, up) = round_sig((v.mant as u128) << 64, uexp(v), FB + 1, (x.fcw >> 10) & 3, neg);
+    let be = e + bias;
+    if !(1..=emax).contains(&be) {
+        return None;
+    }
+    report(x, inexact, up);
+    let sign = (neg as u64) << (FB + if FB == 23 { 8 } else { 11 });
+    Some(sign | (be as u64) << FB | (m >> (63 - FB)) & ((1 << FB) - 1))
+}
+
+/// A normal register value rounded to an integer per RC (or truncated) that fits in
+/// `W_` bits, with PE and C1 set; None for anything else (the general path then raises
+/// the invalid-operation exception where due).
+#[inline(always)]
+pub(crate) fn to_int<const W_: u32>(x: &mut X87, v: F80, trunc: bool) -> Option<u64> {
+    if !is_normal(v) {
+        return None;
+    }
+    let e = uexp(v);
+    if e > 62 {
+        return None;
+    }
+    let neg = v.sign();
+    let rc = if trunc { 3 } else { (x.fcw >> 10) & 3 };
+    let sig = (v.mant as u128) << 64;
+    // Value = sig * 2^(e - 127): the integer part is sig >> (127 - e).
+    let (ip, rest, sh) = if e >= 0 {
+        let sh = 127 - e as u32;
+        ((sig >> sh) as u64, sig & ((1u128 << sh) - 1), sh)
+    } else if e == -1 {
+        (0, sig, 128u32)
+    } else {
+        // |v| < 1/2: the rounding decision only needs "nonzero and below half".
+        (0, 1, 128)
+    };
+    let up = if sh == 128 {
+        // round_up with a 128-bit fraction: half is 1 << 127.
+        let half = 1u128 << 127;
+        match rc {
+            0 => rest > half,
+            1 => neg,
+            2 => !neg,
+            _ => false,
+        }
+    } else {
+        round_up(rc, neg, ip & 1 != 0, rest, sh)
+    };
+    let mag = ip as u128 + up as u128;
+    let lim = 1u128 << (W_ - 1);
+    if mag > lim || (mag == lim && !neg) {
+        return None;
+    }
+    report(x, rest != 0, up);
+    Some(if neg { (mag as u64).wrapping_neg() } else { mag as u64 })
+}
+
+/// Exact comparison of two values that are not NaNs or unsupported encodings (zeros,
+/// denormals, pseudo-denormals, normals, infinities).
+#[inline(always)]
+pub(crate) fn compare(a: F80, b: F80) -> Ordering {
+    // Magnitude key: a pseudo-denormal has the value of exponent 1 with the same
+    // significand, and every denormal is below every normal.
+    let key = |v: F80| (v.exp().max(1) as u128) << 64 | v.mant as u128;
+    let (ka, kb) = (key(a), key(b));
+    if a.mant == 0 && b.mant == 0 {
+        return Ordering::Equal;
+    }
+    match (a.sign(), b.sign()) {
+        (false, false) => ka.cmp(&kb),
+        (true, true) => kb.cmp(&ka),
+        (false, true) => Ordering::Greater,
+        (true, false) => Ordering::Less,
+    }
+}
