@@ -30,17 +30,6 @@ const DIVR: u8 = 7;
 /// `bden`: the memory operand `b` was a denormal in its m32/m64 format.
 pub(crate) fn arith<const OP: u8>(x: &mut X87, a: F80, b: F80, bden: bool) -> Option<F80> {
     let (a, b) = if OP == SUBR || OP == DIVR { (b, a) } else { (a, b) };
-    if !bden {
-        let r = match OP {
-            ADD => x87_fast::add::<false>(x, a, b),
-            SUB | SUBR => x87_fast::add::<true>(x, a, b),
-            MUL => x87_fast::mul(x, a, b),
-            _ => x87_fast::div(x, a, b),
-        };
-        if r.is_some() {
-            return r;
-        }
-    }
     x.set_c1(false);
     if special(a) || special(b) {
         if a.is_nan() || b.is_nan() || a.is_unsupported() || b.is_unsupported() {
@@ -90,7 +79,26 @@ pub(crate) fn arith<const OP: u8>(x: &mut X87, a: F80, b: F80, bden: bool) -> Op
     Some(round_reg(x, r))
 }
 
+/// `a OP b`: the fast path for normal operands and results, else the general one.
+#[inline(always)]
 fn arith_op<const OP: u8>(x: &mut X87, a: F80, b: F80, bden: bool) -> Option<F80> {
+    if !bden {
+        let (a, b) = if OP == SUBR || OP == DIVR { (b, a) } else { (a, b) };
+        let r = match OP {
+            ADD => x87_fast::add::<false>(x, a, b),
+            SUB | SUBR => x87_fast::add::<true>(x, a, b),
+            MUL => x87_fast::mul(x, a, b),
+            _ => x87_fast::div(x, a, b),
+        };
+        if r.is_some() {
+            return r;
+        }
+    }
+    arith_general::<OP>(x, a, b, bden)
+}
+
+#[inline(never)]
+fn arith_general<const OP: u8>(x: &mut X87, a: F80, b: F80, bden: bool) -> Option<F80> {
     match OP {
         ADD => arith::<ADD>(x, a, b, bden),
         MUL => arith::<MUL>(x, a, b, bden),

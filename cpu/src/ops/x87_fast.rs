@@ -17,7 +17,6 @@
 //! 128-bit significand (round to odd with >= 60 bits to spare), is rounded once to the
 //! target precision; rounding to odd first and then to fewer than 126 bits is exact.
 
-use super::x87_core::pc_of;
 use crate::x87::{sw, F80, X87};
 use std::cmp::Ordering;
 
@@ -43,21 +42,22 @@ fn round_up(rc: u16, neg: bool, kept_odd: bool, rest: u128, sh: u32) -> bool {
 }
 
 /// Rounds the significand `sig` (bit 127 set; bit 0 may be a sticky bit) of a value with
-/// leading-bit exponent `e` to `p` bits under `rc`. Returns the 64-bit significand
-/// (bit 63 set), the exponent after a possible carry, inexact and rounded-up.
+/// leading-bit exponent `e` to `P` bits under `rc`. Returns the 64-bit significand
+/// (bit 63 set), the exponent after a possible carry, inexact and rounded-up. (P is a
+/// constant so that the 128-bit shifts are by constants.)
 #[inline(always)]
-fn round_sig(sig: u128, e: i32, p: u32, rc: u16, neg: bool) -> (u64, i32, bool, bool) {
-    let sh = 128 - p;
+fn round_sig<const P: u32>(sig: u128, e: i32, rc: u16, neg: bool) -> (u64, i32, bool, bool) {
+    let sh = 128 - P;
     let mut kept = sig >> sh;
     let rest = sig & ((1u128 << sh) - 1);
     let up = round_up(rc, neg, kept & 1 != 0, rest, sh);
     let mut e = e;
     kept += up as u128;
-    if kept >> p != 0 {
+    if kept >> P != 0 {
         kept >>= 1;
         e += 1;
     }
-    ((kept << (64 - p)) as u64, e, rest != 0, up)
+    ((kept << (64 - P)) as u64, e, rest != 0, up)
 }
 
 /// The flags of a normal result: PE if inexact, C1 = rounded up (away from zero).
@@ -73,8 +73,16 @@ fn report(x: &mut X87, inexact: bool, up: bool) {
 /// exponent is outside the normal range (nothing is changed then).
 #[inline(always)]
 fn finish(x: &mut X87, neg: bool, e: i32, sig: u128) -> Option<F80> {
-    let fcw = x.fcw;
-    let (m, e, inexact, up) = round_sig(sig, e, pc_of(fcw), (fcw >> 10) & 3, neg);
+    match (x.fcw >> 8) & 3 {
+        0 => finish_p::<24>(x, neg, e, sig),
+        2 => finish_p::<53>(x, neg, e, sig),
+        _ => finish_p::<64>(x, neg, e, sig),
+    }
+}
+
+#[inline(always)]
+fn finish_p<const P: u32>(x: &mut X87, neg: bool, e: i32, sig: u128) -> Option<F80> {
+    let (m, e, inexact, up) = round_sig::<P>(sig, e, (x.fcw >> 10) & 3, neg);
     let be = e + 16383;
     if !(1..=0x7ffe).contains(&be) {
         return None;
@@ -157,23 +165,25 @@ pub(crate) fn div(x: &mut X87, a: F80, b: F80) -> Option<F80> {
     finish(x, a.sign() != b.sign(), e, q << 63 | (rem != 0) as u128)
 }
 
-/// A normal register value rounded to single (`FB` = 23) or double (`FB` = 52) format,
+/// A normal register value rounded to single (`P` = 24) or double (`P` = 53) format,
 /// when the result is normal there: the encoding, with PE and C1 set. Ignores PC.
 #[inline(always)]
-pub(crate) fn to_float<const FB: u32>(x: &mut X87, v: F80) -> Option<u64> {
+pub(crate) fn to_float<const P: u32>(x: &mut X87, v: F80) -> Option<u64> {
     if !is_normal(v) {
         return None;
     }
-    let (bias, emax) = if FB == 23 { (127, 254) } else { (1023, 2046) };
+    const { assert!(P == 24 || P == 53) };
+    let fb = P - 1;
+    let (bias, emax) = if P == 24 { (127, 254) } else { (1023, 2046) };
     let neg = v.sign();
-    let (m, e, inexact, up) = round_sig((v.mant as u128) << 64, uexp(v), FB + 1, (x.fcw >> 10) & 3, neg);
+    let (m, e, inexact, up) = round_sig::<P>((v.mant as u128) << 64, uexp(v), (x.fcw >> 10) & 3, neg);
     let be = e + bias;
     if !(1..=emax).contains(&be) {
         return None;
     }
     report(x, inexact, up);
-    let sign = (neg as u64) << (FB + if FB == 23 { 8 } else { 11 });
-    Some(sign | (be as u64) << FB | (m >> (63 - FB)) & ((1 << FB) - 1))
+    let sign = (neg as u64) << (if P == 24 { 31 } else { 63 });
+    Some(sign | (be as u64) << fb | (m >> (63 - fb)) & ((1 << fb) - 1))
 }
 
 /// A normal register value rounded to an integer per RC (or truncated) that fits in

@@ -158,8 +158,8 @@ fn to_mem_fp<const K: u8>(cpu: &mut Cpu, v: F80) -> Option<u64> {
         return Some(s);
     }
     let fast = match K {
-        M32 => x87_fast::to_float::<23>(x, v),
-        _ => x87_fast::to_float::<52>(x, v),
+        M32 => x87_fast::to_float::<24>(x, v),
+        _ => x87_fast::to_float::<53>(x, v),
     };
     if fast.is_some() {
         return fast;
