@@ -259,3 +259,41 @@ fn comparisons() {
     }
     check_all(cases);
 }
+
+/// An integer as an 80-bit value (exact).
+fn int_f80(i: u64) -> u128 {
+    let lz = i.leading_zeros();
+    f80(0x3fff + 63 - lz as u16, i << lz)
+}
+
+#[test]
+fn square_roots() {
+    let mut r = Rng(0x7777_1111_3333_9999);
+    let mut cases = Vec::new();
+    for k in 0..N * 2 {
+        let a = match r.next() % 4 {
+            // perfect squares and their neighbours (exact results, results just off)
+            0 => {
+                let s = (r.next() >> (r.next() % 32 + 32)).max(2);
+                let sq = s.wrapping_mul(s);
+                let sq = if s >> 32 == 0 { sq } else { u64::MAX };
+                int_f80(sq.wrapping_add(r.next() % 3).wrapping_sub(1).max(1))
+            }
+            1 => value(&mut r) & !(1 << 79),
+            _ => value(&mut r),
+        };
+        cases.push((case(&[a], FCWS[k % FCWS.len()]), vec![0xd9, 0xfa]));
+    }
+    check_all(cases);
+}
+
+#[test]
+fn round_to_integer() {
+    let mut r = Rng(0x4242_4242_1717_1717);
+    let mut cases = Vec::new();
+    for k in 0..N * 2 {
+        let a = int_value(&mut r);
+        cases.push((case(&[a], FCWS[k % FCWS.len()]), vec![0xd9, 0xfc]));
+    }
+    check_all(cases);
+}

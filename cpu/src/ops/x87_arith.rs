@@ -225,6 +225,9 @@ fn isqrt_sticky(n: u128) -> (u128, bool) {
 }
 
 fn sqrt_f(x: &mut X87, a: F80) -> Option<F80> {
+    if let Some(r) = x87_fast::sqrt(x, a) {
+        return Some(r);
+    }
     if special(a) {
         if a.is_nan() || a.is_unsupported() {
             return nan1(x, a);
@@ -259,6 +262,9 @@ fn fsqrt(cpu: &mut Cpu, op: &Op) -> Flow {
 }
 
 fn rndint_f(x: &mut X87, a: F80) -> Option<F80> {
+    if let Some(r) = x87_fast::rndint(x, a) {
+        return Some(r);
+    }
     if special(a) {
         if a.is_nan() || a.is_unsupported() {
             return nan1(x, a);

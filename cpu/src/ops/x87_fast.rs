@@ -186,6 +186,31 @@ pub(crate) fn to_float<const P: u32>(x: &mut X87, v: F80) -> Option<u64> {
     Some(sign | (be as u64) << fb | (m >> (63 - fb)) & ((1 << fb) - 1))
 }
 
+/// A normal value with unbiased exponent `e` <= 62 rounded to an integer under `rc`:
+/// the magnitude (<= 2^63), inexact, and rounded up (away from zero).
+#[inline(always)]
+fn round_int(v: F80, e: i32, rc: u16) -> (u64, bool, bool) {
+    // The value is mant * 2^(e - 63): integer part and how the fraction compares with 1/2.
+    let (ip, gt_half, eq_half, inexact) = if e >= 0 {
+        let sh = 63 - e as u32;
+        let rest = v.mant & ((1u64 << sh) - 1);
+        let half = 1u64 << (sh - 1);
+        (v.mant >> sh, rest > half, rest == half, rest != 0)
+    } else if e == -1 {
+        (0, v.mant > 1 << 63, v.mant == 1 << 63, true)
+    } else {
+        (0, false, false, true)
+    };
+    let neg = v.sign();
+    let up = match rc {
+        0 => gt_half || (eq_half && ip & 1 != 0),
+        1 => inexact && neg,
+        2 => inexact && !neg,
+        _ => false,
+    };
+    (ip + up as u64, inexact, up)
+}
+
 /// A normal register value rounded to an integer per RC (or truncated) that fits in
 /// `W_` bits, with PE and C1 set; None for anything else (the general path then raises
 /// the invalid-operation exception where due).
@@ -199,37 +224,66 @@ pub(crate) fn to_int<const W_: u32>(x: &mut X87, v: F80, trunc: bool) -> Option<
         return None;
     }
     let neg = v.sign();
-    let rc = if trunc { 3 } else { (x.fcw >> 10) & 3 };
-    let sig = (v.mant as u128) << 64;
-    // Value = sig * 2^(e - 127): the integer part is sig >> (127 - e).
-    let (ip, rest, sh) = if e >= 0 {
-        let sh = 127 - e as u32;
-        ((sig >> sh) as u64, sig & ((1u128 << sh) - 1), sh)
-    } else if e == -1 {
-        (0, sig, 128u32)
-    } else {
-        // |v| < 1/2: the rounding decision only needs "nonzero and below half".
-        (0, 1, 128)
-    };
-    let up = if sh == 128 {
-        // round_up with a 128-bit fraction: half is 1 << 127.
-        let half = 1u128 << 127;
-        match rc {
-            0 => rest > half,
-            1 => neg,
-            2 => !neg,
-            _ => false,
-        }
-    } else {
-        round_up(rc, neg, ip & 1 != 0, rest, sh)
-    };
-    let mag = ip as u128 + up as u128;
-    let lim = 1u128 << (W_ - 1);
+    let (mag, inexact, up) = round_int(v, e, if trunc { 3 } else { (x.fcw >> 10) & 3 });
+    let lim = 1u64 << (W_ - 1);
     if mag > lim || (mag == lim && !neg) {
         return None;
     }
-    report(x, rest != 0, up);
-    Some(if neg { (mag as u64).wrapping_neg() } else { mag as u64 })
+    report(x, inexact, up);
+    Some(if neg { mag.wrapping_neg() } else { mag })
+}
+
+/// FRNDINT of a normal value: rounded to an integer per RC (PC does not apply).
+#[inline(always)]
+pub(crate) fn rndint(x: &mut X87, v: F80) -> Option<F80> {
+    if !is_normal(v) {
+        return None;
+    }
+    let e = uexp(v);
+    if e > 62 {
+        // Already an integer.
+        return Some(v);
+    }
+    let (mag, inexact, up) = round_int(v, e, (x.fcw >> 10) & 3);
+    report(x, inexact, up);
+    let sign = v.se & 0x8000;
+    if mag == 0 {
+        return Some(F80 { mant: 0, se: sign });
+    }
+    let lz = mag.leading_zeros();
+    Some(F80 { mant: mag << lz, se: sign | (16383 + 63 - lz) as u16 })
+}
+
+/// FSQRT of a positive normal value (the result is always normal).
+#[inline(always)]
+pub(crate) fn sqrt(x: &mut X87, v: F80) -> Option<F80> {
+    if !is_normal(v) || v.sign() {
+        return None;
+    }
+    // v = (mant / 2^63) * 2^e. With n = mant * 2^(63 + (e & 1)) in [2^126, 2^128),
+    // sqrt(v) = sqrt(n) * 2^((e >> 1) - 63) and floor(sqrt(n)) has exactly 64 bits.
+    let e = uexp(v);
+    let n = (v.mant as u128) << (63 + (e & 1) as u32);
+    let r = isqrt(n);
+    let rem = n - r as u128 * r as u128;
+    // sqrt(n) = r + f: f >= 1/2 iff n >= r^2 + r + 1/4 iff rem > r; f is never exactly
+    // 1/2, so with a nonzero remainder the rest is a sticky bit.
+    let sig = (r as u128) << 64 | ((rem > r as u128) as u128) << 63 | (rem != 0) as u128;
+    finish(x, false, e >> 1, sig)
+}
+
+/// floor(sqrt(n)) for n in [2^126, 2^128): a double-precision estimate (53 good bits),
+/// one integer Newton step, then a correction of the last unit.
+#[inline(always)]
+fn isqrt(n: u128) -> u64 {
+    let r0 = ((n as f64).sqrt() as u64).max(1 << 63) as u128;
+    // The integer Newton step floor((x + floor(n / x)) / 2) is >= floor(sqrt(n)) for any
+    // x > 0, and from an estimate within 2^12 it is at most one above.
+    let mut r = (r0 + n / r0) >> 1;
+    while r.checked_mul(r).is_none_or(|sq| sq > n) {
+        r -= 1;
+    }
+    r as u64
 }
 
 /// Exact comparison of two values that are not NaNs or unsupported encodings (zeros,
