@@ -1,10 +1,13 @@
 //! Fast paths of x87 arithmetic and conversions for the common case, in plain integer
 //! arithmetic on the 64-bit significand (the general path in `x87_core` goes through
-//! `rustc_apfloat` and costs a thousand host instructions per operation).
+//! `rustc_apfloat` and costs a thousand host instructions per operation): FADD FSUB FSUBR
+//! FMUL FDIV FDIVR (register and m32/m64 forms), FSQRT, FRNDINT, FST/FSTP m32/m64,
+//! FIST/FISTP/FISTTP, and the comparisons of the FCOM family.
 //!
-//! Every function here handles only operands that are normal numbers (exponent 1..=0x7ffe,
-//! integer bit set) and only results that are normal in the destination format, under
-//! any rounding mode and precision control. Then the only things an operation can report
+//! The arithmetic and conversions handle only operands that are normal numbers (exponent
+//! 1..=0x7ffe, integer bit set) and only results that are normal in the destination
+//! format (or the exact zero of a cancelling subtraction), under any rounding mode and
+//! precision control; `compare` is exact for every ordered value. Then the only things an operation can report
 //! are PE (inexact) and C1 (rounded away from zero), which these functions set exactly as
 //! the general path does. Anything else — zeros, denormals, infinities, NaNs, unsupported
 //! encodings, a result that over/underflows, an integer out of range — returns None
