@@ -29,6 +29,13 @@ pub(crate) fn is_normal(v: F80) -> bool {
     (v.se & 0x7fff).wrapping_sub(1) < 0x7ffe && (v.mant as i64) < 0
 }
 
+/// True if both are normal numbers (one test of the integer bits, two of the exponents).
+#[inline(always)]
+fn both_normal(a: F80, b: F80) -> bool {
+    let ok = |v: F80| (v.se & 0x7fff).wrapping_sub(1) < 0x7ffe;
+    ((a.mant & b.mant) as i64) < 0 && ok(a) && ok(b)
+}
+
 /// Rounding decision for a value `kept + rest / 2^sh` (rest < 2^sh), per RC:
 /// true = add one to `kept` (away from zero, as the magnitude is what is rounded).
 #[inline(always)]
@@ -103,14 +110,14 @@ fn uexp(v: F80) -> i32 {
 /// `a + b` (or `a - b` with `SUB`) of two normal numbers.
 #[inline(always)]
 pub(crate) fn add<const SUB: bool>(x: &mut X87, a: F80, b: F80) -> Option<F80> {
-    if !is_normal(a) || !is_normal(b) {
+    if !both_normal(a, b) {
         return None;
     }
     let bneg = b.sign() ^ SUB;
     // Order by magnitude (exponent, then significand): the result takes the sign of the
     // larger, and the smaller is aligned to it.
-    let (big, small, neg) =
-        if (a.exp(), a.mant) >= (b.exp(), b.mant) { (a, b, a.sign()) } else { (b, a, bneg) };
+    let key = |v: F80| (v.exp() as u128) << 64 | v.mant as u128;
+    let (big, small, neg) = if key(a) >= key(b) { (a, b, a.sign()) } else { (b, a, bneg) };
     let d = (big.exp() - small.exp()) as u32;
     // Leading bit at 125: two bits of headroom for the carry, 62 bits below the
     // significand; what is shifted out of bit 0 becomes a sticky bit.
@@ -130,7 +137,7 @@ pub(crate) fn add<const SUB: bool>(x: &mut X87, a: F80, b: F80) -> Option<F80> {
 /// `a * b` of two normal numbers.
 #[inline(always)]
 pub(crate) fn mul(x: &mut X87, a: F80, b: F80) -> Option<F80> {
-    if !is_normal(a) || !is_normal(b) {
+    if !both_normal(a, b) {
         return None;
     }
     let p = a.mant as u128 * b.mant as u128;
@@ -146,7 +153,7 @@ pub(crate) fn mul(x: &mut X87, a: F80, b: F80) -> Option<F80> {
 /// `a / b` of two normal numbers.
 #[inline(always)]
 pub(crate) fn div(x: &mut X87, a: F80, b: F80) -> Option<F80> {
-    if !is_normal(a) || !is_normal(b) {
+    if !both_normal(a, b) {
         return None;
     }
     let (ma, mb) = (a.mant as u128, b.mant as u128);
