@@ -122,8 +122,16 @@ pub(crate) fn add<const SUB: bool>(x: &mut X87, a: F80, b: F80) -> Option<F80> {
     // Leading bit at 125: two bits of headroom for the carry, 62 bits below the
     // significand; what is shifted out of bit 0 becomes a sticky bit.
     let hi = (big.mant as u128) << 62;
-    let s = (small.mant as u128) << 62;
-    let lo = if d >= 126 { 1 } else { s >> d | (s & ((1u128 << d) - 1) != 0) as u128 };
+    let ms = small.mant as u128;
+    let lo = if d <= 62 {
+        // Nothing shifted out (the common case: a shift left by a constant-range amount).
+        ms << ((62 - d) & 63)
+    } else if d < 126 {
+        let k = (d - 62) & 63;
+        ms >> k | (small.mant & ((1u64 << k) - 1) != 0) as u128
+    } else {
+        1
+    };
     let r = if a.sign() == bneg { hi + lo } else { hi - lo };
     if r == 0 {
         // Exact cancellation: +0, or -0 when rounding down (SDM 4.8.3.4).
