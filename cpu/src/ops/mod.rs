@@ -41,6 +41,7 @@ mod x87_arith;
 mod x87_compare;
 mod x87_control;
 mod x87_core;
+mod x87_fast;
 mod x87_load_store;
 mod x87_transcendental;
 

@@ -10,6 +10,7 @@ use super::x87_core::{
     denormal_ok, denormal_ok3, from_f32, from_f64, from_work, nan2, note, note_mem, rc_of,
     replace_and_push_fault, round_reg, round_reg64, special, to_work, wait, work_from, W,
 };
+use super::x87_fast;
 use super::x87_load_store::int_to_f80;
 use super::Table;
 use crate::decode::{Flow, Handler, Op};
@@ -78,7 +79,26 @@ pub(crate) fn arith<const OP: u8>(x: &mut X87, a: F80, b: F80, bden: bool) -> Op
     Some(round_reg(x, r))
 }
 
+/// `a OP b`: the fast path for normal operands and results, else the general one.
+#[inline(always)]
 fn arith_op<const OP: u8>(x: &mut X87, a: F80, b: F80, bden: bool) -> Option<F80> {
+    if !bden {
+        let (a, b) = if OP == SUBR || OP == DIVR { (b, a) } else { (a, b) };
+        let r = match OP {
+            ADD => x87_fast::add::<false>(x, a, b),
+            SUB | SUBR => x87_fast::add::<true>(x, a, b),
+            MUL => x87_fast::mul(x, a, b),
+            _ => x87_fast::div(x, a, b),
+        };
+        if r.is_some() {
+            return r;
+        }
+    }
+    arith_general::<OP>(x, a, b, bden)
+}
+
+#[inline(never)]
+fn arith_general<const OP: u8>(x: &mut X87, a: F80, b: F80, bden: bool) -> Option<F80> {
     match OP {
         ADD => arith::<ADD>(x, a, b, bden),
         MUL => arith::<MUL>(x, a, b, bden),
@@ -205,6 +225,9 @@ fn isqrt_sticky(n: u128) -> (u128, bool) {
 }
 
 fn sqrt_f(x: &mut X87, a: F80) -> Option<F80> {
+    if let Some(r) = x87_fast::sqrt(x, a) {
+        return Some(r);
+    }
     if special(a) {
         if a.is_nan() || a.is_unsupported() {
             return nan1(x, a);
@@ -239,6 +262,9 @@ fn fsqrt(cpu: &mut Cpu, op: &Op) -> Flow {
 }
 
 fn rndint_f(x: &mut X87, a: F80) -> Option<F80> {
+    if let Some(r) = x87_fast::rndint(x, a) {
+        return Some(r);
+    }
     if special(a) {
         if a.is_nan() || a.is_unsupported() {
             return nan1(x, a);

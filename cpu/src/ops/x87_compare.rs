@@ -3,8 +3,8 @@
 //! (Intel SDM Vol. 2 mnemonics; Vol. 1 8.3.6, Table 8-6 for FXAM.)
 
 use super::x87_arith::load_operand;
-use super::x87_core::{note, to_work, wait};
-use super::Table;
+use super::x87_core::{note, wait};
+use super::{x87_fast, Table};
 use crate::decode::{Flow, Handler, Op};
 use crate::flags::{AF, CF, OF, PF, SF, ZF};
 use crate::state::Cpu;
@@ -33,7 +33,7 @@ fn compare(
         }
         return Ok(None);
     }
-    let o = to_work(a).partial_cmp(&to_work(b));
+    let o = Some(x87_fast::compare(a, b));
     if a.is_denormal() || b.is_denormal() || bden {
         x.raise(sw::DE);
         if !x.masked(sw::DE) {

@@ -12,6 +12,10 @@
 //! overflow after rounding, as SDM 4.9.1.5 specifies) or the destination's real exponent
 //! range (denormalised results of masked underflow).
 //!
+//! This is the general path, the one definition of every corner case. Operations on
+//! normal operands with normal results first try the integer fast paths of `x87_fast`,
+//! which produce the same bits and flags and hand everything else over to this path.
+//!
 //! Things apfloat does not model and that are handled here explicitly: the x87 NaN rules
 //! (SDM Table 4-7: QNaN over SNaN, then the larger significand, then the positive one),
 //! unsupported encodings (invalid operands), the denormal-operand exception, and the

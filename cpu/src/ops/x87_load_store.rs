@@ -3,7 +3,7 @@
 //! FFREE FFREEP FINCSTP FDECSTP. (Intel SDM Vol. 2, each mnemonic; Vol. 1 8.3.)
 
 use super::x87_core::{from_f32, from_f64, note, note_mem, rc_of, round, to_work, wait};
-use super::Table;
+use super::{x87_fast, Table};
 use crate::decode::{Flow, Handler, Op};
 use crate::state::Cpu;
 use crate::x87::{sw, F80};
@@ -157,6 +157,13 @@ fn to_mem_fp<const K: u8>(cpu: &mut Cpu, v: F80) -> Option<u64> {
     if v.is_zero() {
         return Some(s);
     }
+    let fast = match K {
+        M32 => x87_fast::to_float::<24>(x, v),
+        _ => x87_fast::to_float::<53>(x, v),
+    };
+    if fast.is_some() {
+        return fast;
+    }
     let saved = x.fsw;
     let r = round(x, to_work(v), p, emin, emax, rc_of(x.fcw));
     if r.wrapped {
@@ -294,6 +301,9 @@ fn to_int<const W_: u32>(cpu: &mut Cpu, v: F80, trunc: bool) -> Option<u64> {
     x.set_c1(false);
     if v.exp() == 0x7fff || v.is_unsupported() {
         return x.invalid().map(|_| indef);
+    }
+    if let Some(i) = x87_fast::to_int::<W_>(x, v, trunc) {
+        return Some(i);
     }
     let rc = if trunc { Round::TowardZero } else { rc_of(x.fcw) };
     let w = to_work(v);
