@@ -240,7 +240,10 @@ fn replay_with_a_changed_program_reports_the_divergence() {
     let o = run_emu_with(&["--replay", &log], &[&p], None);
     assert_eq!(o.status, Status::Exit(4), "{}", o.stderr_text());
     let err = o.stderr_text();
-    assert!(err.contains("replay diverged") && err.contains("rip 0x"), "{err}");
+    // Where (instruction count, rip, symbol) and what differed.
+    assert!(err.contains("replay diverged at instruction ") && err.contains(", rip 0x"), "{err}");
+    assert!(err.contains("(nondet!"), "no symbol in the report: {err}");
+    assert!(err.contains("recorded"), "{err}");
 }
 
 #[test]

@@ -643,9 +643,7 @@ pub fn wait_for_signal() {
         let now = icount();
         with_player(|p| {
             if !p.signal_at(now) {
-                replay::diverged(format!(
-                    "at instruction {now}: the guest waits for a signal, none was recorded here"
-                ));
+                replay::diverged("the guest waits for a signal, none was recorded here".into());
             }
         });
         return;

@@ -9,6 +9,7 @@
 
 mod codec;
 mod event;
+pub(crate) mod site;
 pub(crate) mod syscall;
 
 pub use codec::Hash;
@@ -305,6 +306,8 @@ pub struct Player {
     /// A changed main program to run instead of the recorded one (the first file the
     /// loader opens).
     program: Option<PathBuf>,
+    /// The last syscall that matched the recording: (nr, instruction count, rip).
+    matched: Option<(u64, u64, u64)>,
 }
 
 /// Loads and checks a whole stream.
@@ -359,8 +362,10 @@ pub fn open(dir: &Path) -> Result<Recorded, LogError> {
 }
 
 /// Says why replay cannot go on and ends emu.
-pub(crate) fn diverged(msg: String) -> ! {
-    eprintln!("emu: replay diverged: {msg}");
+/// `what` says what differed; the report adds the instruction count and where the guest
+/// is (rip and symbol).
+pub(crate) fn diverged(what: String) -> ! {
+    eprintln!("emu: replay diverged at instruction {}, {}: {what}", crate::gate::icount(), site::here());
     crate::host::exit_now(EXIT_DIVERGED)
 }
 
@@ -388,6 +393,7 @@ impl Player {
             cwd: h.cwd,
             children: Vec::new(),
             program: None,
+            matched: None,
         })
     }
 
@@ -401,19 +407,16 @@ impl Player {
                 self.pos += 1;
                 e.clone()
             }
-            None => bad_log(LogError::Mismatch(format!(
-                "replay log {}: ends early (needed {want} at instruction {}; the log is truncated or the \
-                 process was killed while recording)",
+            None => diverged(format!(
+                "the guest asked for {want}, the recording of this process ends before ({})",
                 stream_path(&self.dir, &self.stream).display(),
-                crate::gate::icount()
-            ))),
+            )),
         }
     }
 
     fn unexpected(&self, want: &str, got: &Event) -> ! {
         diverged(format!(
-            "at instruction {}: the guest asked for {want}, the log has {} (record {} of {})",
-            crate::gate::icount(),
+            "the guest asked for {want}, the log has {} (record {} of {})",
             describe(got),
             self.pos - 1,
             stream_path(&self.dir, &self.stream).display()
@@ -482,7 +485,7 @@ impl Player {
     pub(crate) fn signal_at(&self, now: u64) -> bool {
         match self.peek() {
             Some(Event::Signal { icount, .. }) if *icount < now => diverged(format!(
-                "at instruction {now}: a signal was recorded at instruction {icount}, which this run passed"
+                "a signal was recorded at instruction {icount}, which this run passed without stopping"
             )),
             Some(Event::Signal { icount, .. }) => *icount == now,
             _ => false,
@@ -493,8 +496,9 @@ impl Player {
     pub(crate) fn take_check(&mut self, now: u64) -> Option<(u64, u32)> {
         match self.peek() {
             Some(Event::Check { icount, rip, .. }) if *icount < now => diverged(format!(
-                "at instruction {now}: the recording passed a checkpoint at instruction {icount} (rip {rip:#x}), \
-                 this run did not stop there"
+                "the recording passed a checkpoint at instruction {icount} (rip {}), this run did not stop \
+                 there",
+                site::addr(*rip)
             )),
             Some(Event::Check { icount, rip, regs }) if *icount == now => {
                 let r = (*rip, *regs);
@@ -531,7 +535,7 @@ impl Player {
         let s = match self.next("a syscall") {
             Event::Syscall(s) => s,
             e => diverged(format!(
-                "at instruction {icount}, rip {rip:#x}: the guest made syscall {} ({nr}), the log has {} (record {} of {})",
+                "the guest made syscall {} ({nr}), the log has {} (record {} of {})",
                 crate::sys::name(nr).unwrap_or("?"),
                 describe(&e),
                 self.pos - 1,
@@ -542,8 +546,7 @@ impl Player {
             let mut what = Vec::new();
             if s.nr != nr {
                 what.push(format!(
-                    "syscall {} ({nr}), recorded {} ({})",
-                    crate::sys::name(nr).unwrap_or("?"),
+                    "number {nr}, recorded {} ({})",
                     crate::sys::name(s.nr).unwrap_or("?"),
                     s.nr
                 ));
@@ -552,13 +555,26 @@ impl Player {
                 what.push(format!("instruction count {icount}, recorded {}", s.icount));
             }
             if s.rip != rip {
-                what.push(format!("rip {rip:#x}, recorded {:#x}", s.rip));
+                what.push(format!("syscall made at {}, recorded at {}", site::addr(rip), site::addr(s.rip)));
             }
             if s.regs != regs {
-                what.push(format!("register hash {regs:08x}, recorded {:08x}", s.regs));
+                what.push(format!(
+                    "registers differ (hash {regs:08x}, recorded {:08x}): the syscall's arguments or the \
+                     program's state departed from the recording",
+                    s.regs
+                ));
             }
-            diverged(format!("at instruction {icount}, rip {rip:#x}: {}", what.join("; ")));
+            let since = match self.matched {
+                Some((n, ic, r)) => format!(
+                    "; the run matched the recording up to the previous syscall, {} at instruction {ic}, {}",
+                    crate::sys::name(n).unwrap_or("?"),
+                    site::addr(r)
+                ),
+                None => "; this is the process's first syscall".into(),
+            };
+            diverged(format!("syscall {}: {}{since}", crate::sys::name(nr).unwrap_or("?"), what.join("; ")));
         }
+        self.matched = Some((nr, icount, rip));
         s
     }
 

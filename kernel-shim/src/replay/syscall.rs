@@ -85,12 +85,15 @@ fn regs_hash(p: &Process) -> u32 {
 pub(crate) fn checkpoint(p: &mut Process) {
     let now = gate::icount();
     if gate::replaying() {
+        super::site::note(p);
         if let Some((rip, regs)) = gate::with_player(|pl| pl.take_check(now)).flatten() {
             let (my_rip, my_regs) = (p.cpu.rip, regs_hash(p));
             if (rip, regs) != (my_rip, my_regs) {
                 super::diverged(format!(
-                    "at instruction {now}, rip {my_rip:#x}: checkpoint recorded rip {rip:#x} register hash \
-                     {regs:08x}, this run has register hash {my_regs:08x}"
+                    "checkpoint recorded at rip {} with register hash {regs:08x}, this run is at rip {} with \
+                     register hash {my_regs:08x}",
+                    super::site::addr(rip),
+                    super::site::addr(my_rip)
                 ));
             }
         }
@@ -154,10 +157,13 @@ pub(crate) fn dispatch(p: &mut Process) {
     if gate::replaying() {
         let s = gate::with_player(|pl| pl.syscall(nr, icount, rip, regs)).expect("replaying");
         match s.effect {
-            None if inside => crate::sys::serve(p),
+            None if inside => {
+                crate::sys::serve(p);
+                super::site::after_syscall(nr);
+            }
             Some(x) if !inside => apply(p, nr, &args, x),
             _ => super::diverged(format!(
-                "at instruction {icount}: syscall {} was recorded {}",
+                "syscall {} was recorded {}",
                 crate::sys::name(nr).unwrap_or("?"),
                 if inside { "as outside-world" } else { "as internal" }
             )),
