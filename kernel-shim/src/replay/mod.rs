@@ -86,6 +86,9 @@ pub struct Recorder {
     failed: bool,
     /// Instruction count of the next periodic checkpoint.
     pub(crate) next_check: u64,
+    /// Host pids of the children this process forked (a SIGKILL to them is sent so that
+    /// they can log it: `gate::kill`).
+    pub(crate) children: Vec<i32>,
 }
 
 impl Recorder {
@@ -120,6 +123,7 @@ impl Recorder {
             pid,
             failed: false,
             next_check: CHECK_PERIOD,
+            children: Vec::new(),
         };
         r.open_stream().map_err(io)?;
         r.push(&Event::Header(Header {
@@ -146,7 +150,14 @@ impl Recorder {
 
     fn push(&mut self, ev: &Event) {
         codec::frame(&mut self.buf, &ev.encode());
-        if self.buf.len() > 1 << 16 {
+        // The log is durable up to the last outside-world syscall, checkpoint or signal:
+        // a process killed by SIGKILL from outside leaves a stream that replays up to
+        // there (the tail after it holds only what replay re-executes anyway).
+        let durable = matches!(
+            ev,
+            Event::Syscall(Sys { effect: Some(_), .. }) | Event::Check { .. } | Event::Signal { .. }
+        );
+        if durable || self.buf.len() > 1 << 16 {
             self.flush();
         }
     }
@@ -246,6 +257,7 @@ impl Recorder {
         self.buf.clear();
         self.stream = format!("{}.{}", self.stream, self.forks);
         self.forks = 0;
+        self.children.clear();
         self.pid = pid;
         self.open_stream().map_err(|e| LogError::Io(stream_path(&self.dir, &self.stream), e))?;
         let h = Header {
@@ -308,6 +320,11 @@ pub struct Player {
     program: Option<PathBuf>,
     /// The last syscall that matched the recording: (nr, instruction count, rip).
     matched: Option<(u64, u64, u64)>,
+    /// The stream has no end record: its process was killed by SIGKILL from outside
+    /// while recording (or the log was cut at a record boundary).
+    open_end: bool,
+    /// Instruction count of the next periodic checkpoint, as the recorder counted.
+    next_check: u64,
 }
 
 /// Loads and checks a whole stream.
@@ -327,11 +344,9 @@ fn load_stream(dir: &Path, stream: &str) -> Result<(Header, Vec<Event>), LogErro
     for (off, payload) in frames {
         events.push(Event::decode(payload).map_err(|what| LogError::Damaged(path.clone(), off, what))?);
     }
-    // Every process writes an end record when it ends: a stream without one was cut
-    // (at a frame boundary), or its process was killed (SIGKILL) while recording.
-    if !matches!(events.last(), Some(Event::End(_))) {
-        return Err(LogError::Damaged(path, data.len(), "truncated (the stream has no end record)"));
-    }
+    // Every process writes an end record when it ends; a stream without one (cut at a
+    // frame boundary: its process was killed by SIGKILL from outside) replays up to its
+    // last record (`Player::open`).
     match events.first() {
         Some(Event::Header(h)) => Ok((h.clone(), events)),
         _ => Err(LogError::Damaged(path, 12, "missing header")),
@@ -383,6 +398,14 @@ impl Player {
 
     fn open(dir: &Path, stream: &str) -> Result<Player, LogError> {
         let (h, events) = load_stream(dir, stream)?;
+        let open_end = !matches!(events.last(), Some(Event::End(_)));
+        if open_end {
+            eprintln!(
+                "emu: replay: {} has no end record: its process was killed (SIGKILL from outside) while \
+                 recording, or the log was cut; it is replayed up to there, then killed",
+                stream_path(dir, stream).display()
+            );
+        }
         Ok(Player {
             dir: dir.to_path_buf(),
             stream: stream.into(),
@@ -394,6 +417,8 @@ impl Player {
             children: Vec::new(),
             program: None,
             matched: None,
+            open_end,
+            next_check: CHECK_PERIOD,
         })
     }
 
@@ -407,6 +432,8 @@ impl Player {
                 self.pos += 1;
                 e.clone()
             }
+            // The process was killed from outside while recording, at the latest here.
+            None if self.open_end => crate::host::die_by_signal(crate::abi::signal::SIGKILL),
             None => diverged(format!(
                 "the guest asked for {want}, the recording of this process ends before ({})",
                 stream_path(&self.dir, &self.stream).display(),
@@ -474,12 +501,26 @@ impl Player {
         }
     }
 
-    /// The instruction count of the next asynchronous event.
+    /// The instruction count of the next asynchronous event (for a process killed while
+    /// recording, the checkpoint it did not live to record, after its last record).
     pub(crate) fn next_async(&self) -> Option<u64> {
         match self.peek() {
             Some(Event::Signal { icount, .. } | Event::Check { icount, .. }) => Some(*icount),
+            None if self.open_end => Some(self.next_check),
             _ => None,
         }
+    }
+
+    /// Every record was used and the stream has no end: the process was killed.
+    pub(crate) fn exhausted(&self) -> bool {
+        self.open_end && self.pos >= self.events.len()
+    }
+
+    /// The process, killed while recording, must die at `now`: its records are used up
+    /// and it reached the checkpoint the recorder would have logged (and flushed) had
+    /// the process lived that long.
+    pub(crate) fn killed_by(&self, now: u64) -> bool {
+        self.exhausted() && now >= self.next_check
     }
 
     pub(crate) fn signal_at(&self, now: u64) -> bool {
@@ -502,6 +543,7 @@ impl Player {
             )),
             Some(Event::Check { icount, rip, regs }) if *icount == now => {
                 let r = (*rip, *regs);
+                self.next_check = now + CHECK_PERIOD;
                 self.pos += 1;
                 Some(r)
             }
@@ -590,6 +632,9 @@ impl Player {
     }
 
     pub(crate) fn check_end(&mut self, end: End) {
+        if self.exhausted() {
+            return;
+        }
         if let Some(Event::End(rec)) = self.peek() {
             if *rec != end {
                 diverged(format!("the process ended with {end:?}, recorded {rec:?}"));

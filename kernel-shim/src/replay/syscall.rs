@@ -16,6 +16,7 @@
 //! registers): that is replay's divergence check.
 
 use super::event::{Effect, FdChange, Sys};
+use crate::abi::signal as S;
 use crate::fd::{Backing, FdEntry, OpenFile};
 use crate::signal::{bit, SigInfo};
 use crate::thread::Wait;
@@ -86,6 +87,9 @@ pub(crate) fn checkpoint(p: &mut Process) {
     let now = gate::icount();
     if gate::replaying() {
         super::site::note(p);
+        if gate::with_player(|pl| pl.killed_by(now)).unwrap_or(false) {
+            killed(p);
+        }
         if let Some((rip, regs)) = gate::with_player(|pl| pl.take_check(now)).flatten() {
             let (my_rip, my_regs) = (p.cpu.rip, regs_hash(p));
             if (rip, regs) != (my_rip, my_regs) {
@@ -114,7 +118,11 @@ pub(crate) fn checkpoint(p: &mut Process) {
 pub(crate) fn collect(p: &mut Process, f: fn(&mut Process)) {
     let now = gate::icount();
     if gate::replaying() {
-        for info in gate::with_player(|pl| pl.take_signal(now)).unwrap_or_default() {
+        let raised = gate::with_player(|pl| pl.take_signal(now)).unwrap_or_default();
+        if raised.iter().any(|r| r.signo == S::SIGKILL) {
+            killed(p);
+        }
+        for info in raised {
             p.raise(info);
         }
         return;
@@ -125,9 +133,28 @@ pub(crate) fn collect(p: &mut Process, f: fn(&mut Process)) {
     f(p);
     gate::set_quiet(outer);
     let raised = newly_pending(p, before);
+    let kill = raised.iter().any(|r| r.signo == S::SIGKILL);
     if !raised.is_empty() {
         gate::with_recorder(|r| r.signal(now, raised));
     }
+    // A SIGKILL from outside (a recording parent's `gate::kill`): logged above, with
+    // the instruction count where it landed.
+    if kill && !outer {
+        killed(p);
+    }
+}
+
+/// A SIGKILL from outside ends the process at once, as the kernel does (no handler, no
+/// `guest killed` line), once its trace, statistics and log are complete.
+pub(crate) fn killed(p: &mut Process) -> ! {
+    let o = crate::Outcome::Signaled { sig: S::SIGKILL, rip: p.cpu.rip, fault_addr: None, detail: None };
+    crate::trace::ended(p, &o);
+    p.release_vfork_parent();
+    crate::trace::finish(p);
+    p.report_stats();
+    p.trace.flush();
+    gate::finish(super::End::Signaled(S::SIGKILL));
+    host::die_by_signal(S::SIGKILL)
 }
 
 /// The signals that became pending since `before`, with their siginfo.
@@ -155,6 +182,11 @@ pub(crate) fn dispatch(p: &mut Process) {
     let regs = regs_hash(p);
     let inside = internal(p, nr, &args);
     if gate::replaying() {
+        if gate::with_player(|pl| pl.exhausted()).unwrap_or(false) {
+            // The recording of this process ends before this syscall: it was killed
+            // (SIGKILL from outside) while it made it, or before.
+            killed(p);
+        }
         let s = gate::with_player(|pl| pl.syscall(nr, icount, rip, regs)).expect("replaying");
         match s.effect {
             None if inside => {

@@ -265,7 +265,7 @@ pub(super) fn kill(p: &mut Process, a: &[u64; 6]) -> SysResult {
     if pid == gate::pid() {
         return signal_self(p, sig);
     }
-    host::kill(gate::host_pid(pid), sig)?;
+    gate::kill(pid, sig)?;
     if pid <= 0 && pid != -1 {
         // The process group includes this process.
         return signal_self(p, sig);
