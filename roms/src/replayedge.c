@@ -4,14 +4,17 @@
  *   kill       a child that loops until its parent kills it with SIGKILL;
  *   extkill F  a child that writes its pid to file F, then loops until killed from
  *              outside; the parent reports how it died;
- *   alarm      alarm(1) interrupts a read from a pipe that never gets data. */
+ *   alarm      alarm(1) interrupts a read from a pipe that never gets data;
+ *   futex      alarm(1) interrupts a futex wait no thread will ever wake. */
 #include <errno.h>
+#include <linux/futex.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/times.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -104,6 +107,16 @@ int main(int argc, char **argv) {
         printf("read %ld %s alarms %d\n", (long)n, n < 0 && errno == EINTR ? "EINTR" : "?", alarms);
         return 0;
     }
-    fprintf(stderr, "usage: replayedge cpu|kill|extkill FILE|alarm\n");
+    if (!strcmp(mode, "futex")) {
+        struct sigaction sa = {0};
+        sa.sa_handler = on_alarm;
+        sigaction(SIGALRM, &sa, NULL);
+        alarm(1);
+        int word = 0;
+        long r = syscall(SYS_futex, &word, FUTEX_WAIT, 0, NULL, NULL, 0);
+        printf("futex %ld %s alarms %d\n", r, r < 0 && errno == EINTR ? "EINTR" : "?", alarms);
+        return 0;
+    }
+    fprintf(stderr, "usage: replayedge cpu|kill|extkill FILE|alarm|futex\n");
     return 2;
 }
