@@ -232,6 +232,7 @@ pub(crate) fn dispatch(p: &mut Process) {
         }
         _ => 0,
     };
+    let kill = killed_from_outside(&raised);
     let effect = Effect {
         ticket,
         rax: p.cpu.regs[0],
@@ -243,6 +244,15 @@ pub(crate) fn dispatch(p: &mut Process) {
         park,
     };
     gate::with_recorder(|r| r.syscall(Sys { nr, icount, rip, regs, effect: Some(effect) }));
+    if kill {
+        killed(p);
+    }
+}
+
+/// A SIGKILL from outside (`gate::kill`'s, raised as the kernel's) interrupted the
+/// syscall: the process dies when it returns.
+fn killed_from_outside(raised: &[SigInfo]) -> bool {
+    raised.iter().any(|r| r.signo == S::SIGKILL && r.code == SigInfo::kernel(S::SIGKILL).code)
 }
 
 fn fd_changes(before: &crate::fd::FdTable, after: &crate::fd::FdTable) -> Vec<FdChange> {
@@ -314,6 +324,7 @@ fn apply(p: &mut Process, nr: u64, a: &[u64; 6], x: Effect) {
     if x.cleared != 0 {
         p.signals.pending &= !x.cleared;
     }
+    let kill = killed_from_outside(&x.raised);
     for r in x.raised {
         p.raise(r);
     }
@@ -337,6 +348,9 @@ fn apply(p: &mut Process, nr: u64, a: &[u64; 6], x: Effect) {
         }
     }
     reap(p, nr, a, x.rax as i64);
+    if kill {
+        killed(p);
+    }
 }
 
 fn far_future() -> std::time::Instant {
