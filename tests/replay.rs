@@ -395,11 +395,16 @@ fn replay_a_child_killed_from_outside() {
 }
 
 /// A virtual alarm interrupts waits in the host that nothing else would end: a read from
-/// a pipe that never gets data, a futex wait no thread will wake.
+/// a pipe that never gets data, a futex wait no thread will wake, a wait for a child that
+/// never exits by itself.
 #[test]
 fn deterministic_alarm_interrupts_a_blocked_wait() {
     let prog = edge();
-    for (mode, expect) in [("alarm", "read -1 EINTR alarms 1\n"), ("futex", "futex -1 EINTR alarms 1\n")] {
+    for (mode, expect) in [
+        ("alarm", "read -1 EINTR alarms 1\n"),
+        ("futex", "futex -1 EINTR alarms 1\n"),
+        ("wait", "wait -1 EINTR alarms 1\nchild killed by signal 9\n"),
+    ] {
         let native = run(
             {
                 let mut c = Command::new(&prog);

@@ -18,8 +18,9 @@
 //!   pids are mapped to host pids for wait4/kill;
 //! - uname's nodename is fixed; ITIMER_REAL/alarm fire at virtual times;
 //! - CPU time (getrusage, times, the CPU-time clocks) is the instructions retired;
-//! - a wait in the host that nothing is ready to end (a read from an empty pipe, a poll)
-//!   jumps the clock to the next virtual deadline instead, which interrupts it.
+//! - a wait in the host that nothing is ready to end (a read from an empty pipe, a poll,
+//!   a futex wait no thread can end, a wait for a child) jumps the clock to the next
+//!   virtual deadline instead, which interrupts it.
 
 use crate::host::{self, Errno, HostResult};
 use crate::replay::{self, Player, Recorder};
@@ -757,20 +758,43 @@ fn det_wait(timeout: Option<u64>) -> DetWait {
     })
 }
 
-/// The guest is about to block in the host reading host fd `h`. In deterministic mode
-/// host time does not move the virtual clock, so an armed virtual deadline would never
-/// come: if nothing is ready now, the clock jumps to the deadline and the read fails
-/// with EINTR, as if the timer had interrupted it. (Whether data is ready is decided at
-/// this instant: data another process writes later is not waited for; see FORMAT.md.)
-pub fn before_blocking_read(h: i32) -> HostResult<()> {
+/// The guest is about to block in the host until `ready` says so (a read, a wait for a
+/// child). In deterministic mode host time does not move the virtual clock, so an armed
+/// virtual deadline would never come: if nothing is ready now, the clock jumps to the
+/// deadline and the call fails with EINTR, as if the timer had interrupted it. (Whether
+/// it is ready is decided at this instant: what another process does later is not
+/// waited for; see FORMAT.md.)
+pub fn before_blocking(ready: impl FnOnce() -> HostResult<bool>) -> HostResult<()> {
     let armed = with(|g| matches!(&g.mode, Mode::Det(d) if d.deadline().is_some()));
-    if !armed || host::poll(&[(h, 1)], 0)?[0] != 0 {
+    if !armed || ready()? {
         return Ok(());
     }
     match det_wait(None) {
         DetWait::Interrupted => Err(crate::abi::errno::EINTR),
         _ => Ok(()),
     }
+}
+
+/// [`before_blocking`] a read of host fd `h`.
+pub fn before_blocking_read(h: i32) -> HostResult<()> {
+    before_blocking(|| Ok(host::poll(&[(h, 1)], 0)?[0] != 0))
+}
+
+/// [`before_blocking`] a wait for guest child `pid` (wait4's numbering) with waitid's
+/// `options` (WEXITED, WSTOPPED, WCONTINUED): the host is asked without reaping.
+pub fn before_blocking_wait(pid: i32, options: u32) -> HostResult<()> {
+    const WNOHANG: u32 = 1;
+    const WNOWAIT: u32 = 0x0100_0000;
+    before_blocking(|| {
+        let h = host_pid(pid);
+        let (idtype, id) = match h {
+            -1 => (0, 0),
+            0 => (2, 0),
+            p if p < 0 => (2, (-p) as u32),
+            p => (1, p as u32),
+        };
+        Ok(host::waitid(idtype, id, options | WNOHANG | WNOWAIT)?.0 != 0)
+    })
 }
 
 /// The POSIX timers want a wake-up after `after` (None: none). Deterministic mode keeps

@@ -6,7 +6,8 @@
  *   extkill F  a child that writes its pid to file F, then loops until killed from
  *              outside; the parent reports how it died;
  *   alarm      alarm(1) interrupts a read from a pipe that never gets data;
- *   futex      alarm(1) interrupts a futex wait no thread will ever wake. */
+ *   futex      alarm(1) interrupts a futex wait no thread will ever wake;
+ *   wait       alarm(1) interrupts a wait for a child that never ends by itself. */
 #include <errno.h>
 #include <linux/futex.h>
 #include <fcntl.h>
@@ -125,6 +126,23 @@ int main(int argc, char **argv) {
         printf("futex %ld %s alarms %d\n", r, r < 0 && errno == EINTR ? "EINTR" : "?", alarms);
         return 0;
     }
-    fprintf(stderr, "usage: replayedge cpu|kill|extkill FILE|alarm|futex\n");
+    if (!strcmp(mode, "wait")) {
+        struct sigaction sa = {0};
+        sa.sa_handler = on_alarm;
+        sigaction(SIGALRM, &sa, NULL);
+        pid_t pid = fork();
+        if (pid == 0) {
+            for (;;)
+                pause();
+        }
+        alarm(1);
+        int st;
+        pid_t r = waitpid(pid, &st, 0);
+        printf("wait %d %s alarms %d\n", (int)r, r < 0 && errno == EINTR ? "EINTR" : "?", alarms);
+        kill(pid, SIGKILL);
+        report(pid);
+        return 0;
+    }
+    fprintf(stderr, "usage: replayedge cpu|kill|extkill FILE|alarm|futex|wait\n");
     return 2;
 }
