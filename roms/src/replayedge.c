@@ -91,12 +91,12 @@ int main(int argc, char **argv) {
         pid_t pid = fork();
         if (pid == 0) {
             char tmp[4096], line[32];
+            printf("child running\n"); /* before the pid: once that is there, it dies */
             snprintf(tmp, sizeof tmp, "%s.tmp", argv[2]);
             int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
             int n = snprintf(line, sizeof line, "%d\n", (int)getpid());
             if (fd < 0 || write(fd, line, n) != n || close(fd) || rename(tmp, argv[2]))
                 _exit(2);
-            printf("child running\n");
             for (;;)
                 spin++;
         }

@@ -78,6 +78,8 @@ pub struct Sys {
     pub rip: u64,
     /// A hash of the general registers at entry.
     pub regs: u32,
+    /// The arguments (rdi, rsi, rdx, r10, r8, r9), to say which differed.
+    pub args: [u64; 6],
     pub effect: Option<Effect>,
 }
 
@@ -165,6 +167,9 @@ impl Event {
             }
             Event::Syscall(s) => {
                 e.u8(b'S').uv(s.nr).uv(s.icount).uv(s.rip).uv(s.regs as u64);
+                for a in s.args {
+                    e.uv(a);
+                }
                 match &s.effect {
                     None => {
                         e.u8(0);
@@ -266,8 +271,14 @@ impl Event {
                 cwd: d.bytes()?.to_vec(),
             }),
             b'S' => {
-                let mut s =
-                    Sys { nr: d.uv()?, icount: d.uv()?, rip: d.uv()?, regs: d.uv()? as u32, effect: None };
+                let mut s = Sys {
+                    nr: d.uv()?,
+                    icount: d.uv()?,
+                    rip: d.uv()?,
+                    regs: d.uv()? as u32,
+                    args: [d.uv()?, d.uv()?, d.uv()?, d.uv()?, d.uv()?, d.uv()?],
+                    effect: None,
+                };
                 if d.u8()? == 1 {
                     let mut x = Effect {
                         rax: d.uv()?,
@@ -357,6 +368,7 @@ mod tests {
                 icount: 99,
                 rip: 0x401000,
                 regs: 5,
+                args: [1, u64::MAX, 0, 3, 4, 5],
                 effect: Some(Effect {
                     rax: 3,
                     rip: 0x401002,

@@ -573,7 +573,7 @@ impl Player {
         }
     }
 
-    pub(crate) fn syscall(&mut self, nr: u64, icount: u64, rip: u64, regs: u32) -> Sys {
+    pub(crate) fn syscall(&mut self, nr: u64, icount: u64, rip: u64, regs: u32, args: &[u64; 6]) -> Sys {
         let s = match self.next("a syscall") {
             Event::Syscall(s) => s,
             e => diverged(format!(
@@ -584,7 +584,7 @@ impl Player {
                 stream_path(&self.dir, &self.stream).display()
             )),
         };
-        if s.nr != nr || s.icount != icount || s.rip != rip || s.regs != regs {
+        if s.nr != nr || s.icount != icount || s.rip != rip || s.regs != regs || s.args != *args {
             let mut what = Vec::new();
             if s.nr != nr {
                 what.push(format!(
@@ -599,7 +599,14 @@ impl Player {
             if s.rip != rip {
                 what.push(format!("syscall made at {}, recorded at {}", site::addr(rip), site::addr(s.rip)));
             }
-            if s.regs != regs {
+            const ARG: [&str; 6] = ["rdi", "rsi", "rdx", "r10", "r8", "r9"];
+            let args: Vec<String> = (0..6)
+                .filter(|&i| s.nr == nr && s.args[i] != args[i])
+                .map(|i| format!("argument {} ({}) {:#x}, recorded {:#x}", i + 1, ARG[i], args[i], s.args[i]))
+                .collect();
+            if !args.is_empty() {
+                what.push(args.join(", "));
+            } else if s.regs != regs {
                 what.push(format!(
                     "registers differ (hash {regs:08x}, recorded {:08x}): the syscall's arguments or the \
                      program's state departed from the recording",

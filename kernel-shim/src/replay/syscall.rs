@@ -187,7 +187,7 @@ pub(crate) fn dispatch(p: &mut Process) {
             // (SIGKILL from outside) while it made it, or before.
             killed(p);
         }
-        let s = gate::with_player(|pl| pl.syscall(nr, icount, rip, regs)).expect("replaying");
+        let s = gate::with_player(|pl| pl.syscall(nr, icount, rip, regs, &args)).expect("replaying");
         match s.effect {
             None if inside => {
                 crate::sys::serve(p);
@@ -203,7 +203,7 @@ pub(crate) fn dispatch(p: &mut Process) {
         return;
     }
     if inside {
-        gate::with_recorder(|r| r.syscall(Sys { nr, icount, rip, regs, effect: None }));
+        gate::with_recorder(|r| r.syscall(Sys { nr, icount, rip, regs, args, effect: None }));
         crate::sys::serve(p);
         return;
     }
@@ -243,7 +243,7 @@ pub(crate) fn dispatch(p: &mut Process) {
         cleared: pending_before & !pending,
         park,
     };
-    gate::with_recorder(|r| r.syscall(Sys { nr, icount, rip, regs, effect: Some(effect) }));
+    gate::with_recorder(|r| r.syscall(Sys { nr, icount, rip, regs, args, effect: Some(effect) }));
     if kill {
         killed(p);
     }
