@@ -58,6 +58,16 @@ pub(crate) fn addr(a: u64) -> String {
         let Some(sysroot) = &s.sysroot else { return format!("{a:#x}") };
         let syms = crate::trace::crash::symbols_of(&s.objects, sysroot);
         match syms.locate(a) {
+            // The vDSO has no section headers, so the symbolizer finds no symbols in it;
+            // its exports are known here.
+            Some(l) if l.symbol.is_none() && &*l.object.name == "[vdso]" => {
+                let off = a.wrapping_sub(l.object.bias);
+                let (_, exports) = emu_loader::vdso::image();
+                match exports.iter().filter(|(_, o)| *o <= off).max_by_key(|(_, o)| *o) {
+                    Some((name, o)) => format!("{a:#x} ([vdso]!{name}+{:#x})", off - o),
+                    None => format!("{a:#x} ({l})"),
+                }
+            }
             Some(l) => format!("{a:#x} ({l})"),
             None => format!("{a:#x}"),
         }
