@@ -392,6 +392,14 @@ fn replay_a_child_killed_from_outside() {
     assert_eq!(String::from_utf8_lossy(&rec.stdout), String::from_utf8_lossy(&rep.stdout));
     let lines = emu_lines(&rep.stderr);
     assert!(lines.len() == 1 && lines[0].contains("0.1.log has no end record"), "{lines:?}");
+    let dump = dump_log(&dir);
+    let child = dump.split("== stream 0.1 ").nth(1).expect("a stream for the child");
+    assert!(
+        child
+            .trim_end()
+            .ends_with("no end: killed by SIGKILL from outside while recording (or the stream was cut)"),
+        "{child}"
+    );
 }
 
 /// A virtual alarm interrupts waits in the host that nothing else would end: a read from

@@ -699,6 +699,10 @@ pub fn dump(dir: &Path, out: &mut dyn Write) -> Result<(), LogError> {
         for ev in &events {
             dump_event(ev, out).map_err(io)?;
         }
+        if !matches!(events.last(), Some(Event::End(_))) {
+            writeln!(out, "no end: killed by SIGKILL from outside while recording (or the stream was cut)")
+                .map_err(io)?;
+        }
     }
     Ok(())
 }
