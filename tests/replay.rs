@@ -430,3 +430,29 @@ fn deterministic_alarm_interrupts_a_blocked_wait() {
         assert_eq!(outs[0], outs[1], "{mode}");
     }
 }
+
+/// A relative log directory, and a guest that changes directory and then runs a program
+/// by a relative path: the log stays where it was, and replay resolves the path against
+/// the guest's recorded directory (the memory maps name the same file).
+#[test]
+fn replay_follows_the_guest_chdir() {
+    if !is_file(Path::new("/bin/bash")) {
+        return;
+    }
+    let dir = scratch_dir("replay-chdir");
+    let cmd = ["/bin/bash", "-c", "cd /bin && ./echo hi from $PWD"];
+    let in_dir = |opts: &[&str], command: &[&str]| {
+        let mut c = emu_cmd(opts, command, None);
+        c.current_dir(&dir);
+        let o = run(c, RUN_TIMEOUT);
+        assert_no_panic(&format!("emu {opts:?}"), &o);
+        ok(&o, &format!("{opts:?}"));
+        o
+    };
+    let rec = in_dir(&["--record", "log", "--maps", "--trace-file", "rec.maps"], &cmd);
+    let rep = in_dir(&["--replay", "log", "--maps", "--trace-file", "rep.maps"], &[]);
+    assert_eq!(String::from_utf8_lossy(&rec.stdout), "hi from /bin\n");
+    assert_eq!(rec.stdout, rep.stdout);
+    let maps = |f: &str| std::fs::read_to_string(dir.join(f)).expect("maps file");
+    assert_eq!(maps("rec.maps"), maps("rep.maps"));
+}

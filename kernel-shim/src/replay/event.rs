@@ -67,6 +67,8 @@ pub struct Effect {
     /// A write to emu's stdout/stderr: its place (from 1) among all such writes of the
     /// process tree, so that replayed processes print in the recorded order. 0: none.
     pub ticket: u64,
+    /// The guest working directory the syscall set (chdir, fchdir), if it changed it.
+    pub cwd: Option<Vec<u8>>,
 }
 
 /// One syscall: where it was made (the divergence check) and, for outside-world
@@ -197,6 +199,10 @@ impl Event {
                             };
                         }
                         sigs(&mut e, &x.raised);
+                        match &x.cwd {
+                            Some(c) => e.u8(1).bytes(c),
+                            None => e.u8(0),
+                        };
                     }
                 }
             }
@@ -309,6 +315,7 @@ impl Event {
                         });
                     }
                     x.raised = read_sigs(&mut d)?;
+                    x.cwd = if d.u8()? != 0 { Some(d.bytes()?.to_vec()) } else { None };
                     s.effect = Some(x);
                 }
                 Event::Syscall(s)
@@ -382,6 +389,7 @@ mod tests {
                     cleared: 0,
                     park: 1,
                     ticket: 7,
+                    cwd: Some(b"/tmp".to_vec()),
                 }),
             }),
             Event::Values(vec![1, u64::MAX]),

@@ -103,6 +103,9 @@ impl Recorder {
     ) -> Result<Recorder, LogError> {
         let io = |e| LogError::Io(dir.to_path_buf(), e);
         std::fs::create_dir_all(dir.join("blobs")).map_err(io)?;
+        // The guest's chdir moves emu's host directory too: a relative log path would
+        // then name another place.
+        let dir = &std::fs::canonicalize(dir).map_err(io)?;
         // A previous recording in the same directory is replaced.
         if let Ok(rd) = std::fs::read_dir(dir) {
             for e in rd.flatten() {
@@ -391,6 +394,8 @@ fn bad_log(e: LogError) -> ! {
 
 impl Player {
     pub(crate) fn open_root(dir: &Path, program: Option<PathBuf>) -> Result<Player, LogError> {
+        // Absolute, as the recorder's (see `Recorder::create`).
+        let dir = &std::fs::canonicalize(dir).map_err(|e| LogError::Io(dir.to_path_buf(), e))?;
         let mut p = Player::open(dir, "0")?;
         p.program = program;
         Ok(p)

@@ -208,6 +208,7 @@ pub(crate) fn dispatch(p: &mut Process) {
         return;
     }
     let fds_before = p.fds.clone();
+    let cwd_before = p.cwd.clone();
     let pending_before = p.signals.pending;
     gate::capture_writes(true);
     gate::set_quiet(true);
@@ -242,6 +243,7 @@ pub(crate) fn dispatch(p: &mut Process) {
         raised,
         cleared: pending_before & !pending,
         park,
+        cwd: (p.cwd != cwd_before).then(|| p.cwd.clone()),
     };
     gate::with_recorder(|r| r.syscall(Sys { nr, icount, rip, regs, args, effect: Some(effect) }));
     if kill {
@@ -323,6 +325,11 @@ fn apply(p: &mut Process, nr: u64, a: &[u64; 6], x: Effect) {
     }
     if x.cleared != 0 {
         p.signals.pending &= !x.cleared;
+    }
+    if let Some(cwd) = x.cwd {
+        // The guest's idea of its directory (paths of re-executed syscalls such as
+        // execve resolve against it); the host's stays where replay started.
+        p.cwd = cwd;
     }
     let kill = killed_from_outside(&x.raised);
     for r in x.raised {
