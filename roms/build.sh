@@ -98,7 +98,7 @@ for p in $KERNEL_PROGRAMS; do
 done
 
 # Record/replay and --deterministic (tests/replay.rs): a static glibc program with threads.
-REPLAY_PROGRAMS="nondet"
+REPLAY_PROGRAMS="nondet replayedge"
 for p in $REPLAY_PROGRAMS; do
     gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
 done

@@ -240,7 +240,10 @@ fn replay_with_a_changed_program_reports_the_divergence() {
     let o = run_emu_with(&["--replay", &log], &[&p], None);
     assert_eq!(o.status, Status::Exit(4), "{}", o.stderr_text());
     let err = o.stderr_text();
-    assert!(err.contains("replay diverged") && err.contains("rip 0x"), "{err}");
+    // Where (instruction count, rip, symbol) and what differed.
+    assert!(err.contains("replay diverged at instruction ") && err.contains(", rip 0x"), "{err}");
+    assert!(err.contains("(nondet!"), "no symbol in the report: {err}");
+    assert!(err.contains("recorded"), "{err}");
 }
 
 #[test]
@@ -269,8 +272,12 @@ fn damaged_logs_are_refused_with_one_line() {
         }
     };
     check("truncated", &good[..good.len() * 2 / 3], "truncated");
-    // Cut at a record boundary: the end record (11 bytes for exit status 0) is missing.
-    check("cut at a record", &good[..good.len() - 11], "no end record");
+    // Cut at a record boundary, the end record (11 bytes for exit status 0) missing: what
+    // a process killed by SIGKILL from outside leaves. Replay says so and goes on.
+    std::fs::write(&stream, &good[..good.len() - 11]).unwrap();
+    let o = run_emu_with(&["--replay", &log_s], &[], None);
+    let lines = emu_lines(&o.stderr);
+    assert!(lines.len() == 1 && lines[0].contains("has no end record"), "{lines:?}");
     let mut bad = good.clone();
     let mid = bad.len() / 2;
     bad[mid] ^= 0x40;
@@ -282,4 +289,170 @@ fn damaged_logs_are_refused_with_one_line() {
     std::fs::remove_dir_all(&log).unwrap();
     let o = run_emu_with(&["--replay", &log_s], &[], None);
     assert_eq!(o.status, Status::Exit(3), "{}", o.stderr_text());
+}
+
+fn edge() -> String {
+    root().join("roms/bin/replayedge.glibc").display().to_string()
+}
+
+/// The lines of `--dump-log` of the log in `dir/log`.
+fn dump_log(dir: &Path) -> String {
+    let o = run_emu_with(&["--dump-log", &dir.join("log").display().to_string()], &[], None);
+    ok(&o, "dump-log");
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Two `--deterministic --stats` runs of `command`: (stdout, instruction counts) of each.
+fn two_deterministic_runs(dir: &Path, command: &[&str]) -> Vec<(Vec<u8>, Vec<u64>)> {
+    (0..2)
+        .map(|i| {
+            let t = dir.join(format!("det{i}.json")).display().to_string();
+            let o = run_emu_with(
+                &["--deterministic", "--stats", "--trace-format", "json", "--trace-file", &t],
+                command,
+                None,
+            );
+            ok(&o, &format!("deterministic {command:?}"));
+            (o.stdout, instructions(Path::new(&t)))
+        })
+        .collect()
+}
+
+#[test]
+fn cpu_time_and_signal_uid_are_virtual_or_recorded() {
+    let prog = edge();
+    let dir = scratch_dir("replay-cpu");
+    let outs = two_deterministic_runs(&dir, &[&prog, "cpu"]);
+    assert_eq!(String::from_utf8_lossy(&outs[0].0), String::from_utf8_lossy(&outs[1].0));
+    assert_eq!(outs[0].1, outs[1].1);
+    let text = String::from_utf8_lossy(&outs[0].0).into_owned();
+    // Virtual CPU time: one nanosecond per instruction, so some milliseconds for the loop.
+    let cpu = text.lines().find_map(|l| l.strip_prefix("cputime ")).expect("cputime line");
+    assert!(cpu.starts_with("0.0") && cpu != "0.000000000", "{text}");
+    // The uid a self-sent signal carries is the process's.
+    let ids = text.lines().find(|l| l.starts_with("si_uid ")).expect("si_uid line");
+    let v: Vec<&str> = ids.split(' ').collect();
+    assert_eq!(v[1], v[3], "{text}");
+    // Recorded and replayed: the same values come back.
+    record_and_replay(&dir, &[&prog, "cpu"], None, || {}, None);
+}
+
+/// The child loops, or blocks in a read, until its parent kills it.
+#[test]
+fn replay_a_child_its_parent_killed_with_sigkill() {
+    for (how, end) in
+        [("loop", " signals SIGKILL\nend: Signaled(9)"), ("read", "raised SIGKILL\nend: Signaled(9)")]
+    {
+        let dir = scratch_dir(&format!("replay-kill-{how}"));
+        let rec = record_and_replay(&dir, &[&edge(), "kill", how], None, || {}, None);
+        assert_eq!(String::from_utf8_lossy(&rec.stdout), "forked\nchild killed by signal 9\n");
+        // The child's stream ends with the kill, at the instruction where it landed (in
+        // the loop) or as the effect of the read it interrupted.
+        let dump = dump_log(&dir);
+        let child = dump.split("== stream 0.1 ").nth(1).expect("a stream for the child");
+        // (A child slow to reach its read is killed before it, as in the loop.)
+        assert!(
+            child.contains(end) || how == "read" && child.contains(" signals SIGKILL\nend: Signaled(9)"),
+            "{how}: {child}"
+        );
+        // Killed as the kernel kills: no `guest killed by` line.
+        assert!(emu_lines(&rec.stderr).is_empty(), "{how}: {}", rec.stderr_text());
+    }
+}
+
+#[test]
+fn replay_a_child_killed_from_outside() {
+    let dir = scratch_dir("replay-extkill");
+    let pidfile = dir.join("child.pid");
+    let _ = std::fs::remove_file(&pidfile);
+    let watch = pidfile.clone();
+    // `kill -9` from outside emu, once the child has said who it is.
+    let killer = std::thread::spawn(move || {
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_secs(120) {
+            if let Ok(pid) = std::fs::read_to_string(&watch) {
+                let _ = Command::new("kill").args(["-KILL", pid.trim()]).status();
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        false
+    });
+    let log = dir.join("log").display().to_string();
+    let pf = pidfile.display().to_string();
+    let rec = run_emu_with(&["--record", &log], &[&edge(), "extkill", &pf], None);
+    assert!(killer.join().unwrap(), "the child never wrote its pid");
+    ok(&rec, "record");
+    assert_eq!(String::from_utf8_lossy(&rec.stdout), "child running\nchild killed by signal 9\n");
+    std::fs::remove_file(&pidfile).unwrap();
+    // The child's stream has no end; replay says so, replays it up to its last record,
+    // and the parent sees the same death.
+    let rep = run_emu_with(&["--replay", &log], &[], None);
+    ok(&rep, "replay");
+    assert_eq!(String::from_utf8_lossy(&rec.stdout), String::from_utf8_lossy(&rep.stdout));
+    let lines = emu_lines(&rep.stderr);
+    assert!(lines.len() == 1 && lines[0].contains("0.1.log has no end record"), "{lines:?}");
+    let dump = dump_log(&dir);
+    let child = dump.split("== stream 0.1 ").nth(1).expect("a stream for the child");
+    assert!(
+        child
+            .trim_end()
+            .ends_with("no end: killed by SIGKILL from outside while recording (or the stream was cut)"),
+        "{child}"
+    );
+}
+
+/// A virtual alarm interrupts waits in the host that nothing else would end: a read from
+/// a pipe that never gets data, a futex wait no thread will wake, a wait for a child that
+/// never exits by itself.
+#[test]
+fn deterministic_alarm_interrupts_a_blocked_wait() {
+    let prog = edge();
+    for (mode, expect) in [
+        ("alarm", "read -1 EINTR alarms 1\n"),
+        ("futex", "futex -1 EINTR alarms 1\n"),
+        ("wait", "wait -1 EINTR alarms 1\nchild killed by signal 9\n"),
+    ] {
+        let native = run(
+            {
+                let mut c = Command::new(&prog);
+                c.arg(mode);
+                c
+            },
+            RUN_TIMEOUT,
+        );
+        let dir = scratch_dir(&format!("replay-{mode}"));
+        let outs = two_deterministic_runs(&dir, &[&prog, mode]);
+        if NATIVE {
+            assert_eq!(String::from_utf8_lossy(&outs[0].0), String::from_utf8_lossy(&native.stdout));
+        }
+        assert_eq!(String::from_utf8_lossy(&outs[0].0), expect);
+        assert_eq!(outs[0], outs[1], "{mode}");
+    }
+}
+
+/// A relative log directory, and a guest that changes directory and then runs a program
+/// by a relative path: the log stays where it was, and replay resolves the path against
+/// the guest's recorded directory (the memory maps name the same file).
+#[test]
+fn replay_follows_the_guest_chdir() {
+    if !is_file(Path::new("/bin/bash")) {
+        return;
+    }
+    let dir = scratch_dir("replay-chdir");
+    let cmd = ["/bin/bash", "-c", "cd /bin && ./echo hi from $PWD"];
+    let in_dir = |opts: &[&str], command: &[&str]| {
+        let mut c = emu_cmd(opts, command, None);
+        c.current_dir(&dir);
+        let o = run(c, RUN_TIMEOUT);
+        assert_no_panic(&format!("emu {opts:?}"), &o);
+        ok(&o, &format!("{opts:?}"));
+        o
+    };
+    let rec = in_dir(&["--record", "log", "--maps", "--trace-file", "rec.maps"], &cmd);
+    let rep = in_dir(&["--replay", "log", "--maps", "--trace-file", "rep.maps"], &[]);
+    assert_eq!(String::from_utf8_lossy(&rec.stdout), "hi from /bin\n");
+    assert_eq!(rec.stdout, rep.stdout);
+    let maps = |f: &str| std::fs::read_to_string(dir.join(f)).expect("maps file");
+    assert_eq!(maps("rec.maps"), maps("rep.maps"));
 }

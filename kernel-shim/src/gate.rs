@@ -16,7 +16,11 @@
 //! - randomness comes from a generator seeded by `--seed`;
 //! - the guest sees pids 1000, 1001, ... (threads and children in creation order); guest
 //!   pids are mapped to host pids for wait4/kill;
-//! - uname's nodename is fixed; ITIMER_REAL/alarm fire at virtual times.
+//! - uname's nodename is fixed; ITIMER_REAL/alarm fire at virtual times;
+//! - CPU time (getrusage, times, the CPU-time clocks) is the instructions retired;
+//! - a wait in the host that nothing is ready to end (a read from an empty pipe, a poll,
+//!   a futex wait no thread can end, a wait for a child) jumps the clock to the next
+//!   virtual deadline instead, which interrupts it.
 
 use crate::host::{self, Errno, HostResult};
 use crate::replay::{self, Player, Recorder};
@@ -113,6 +117,8 @@ struct Gate {
     /// Record/replay: the count of writes to emu's stdout/stderr, shared by the process
     /// tree (it orders the output of replayed processes as recorded).
     output_seq: Option<&'static std::sync::atomic::AtomicU64>,
+    /// The ids `ids` last returned (the loader asks at every execve, before the guest runs).
+    ids: Option<[u32; 4]>,
 }
 
 thread_local! {
@@ -144,6 +150,7 @@ pub fn init(
             ..Default::default()
         }),
         World::Record { dir } => {
+            host::install_kill_transport();
             let cwd = host::host_getcwd();
             Mode::Record(Recorder::create(dir, program, argv, envp, &cwd, host::getpid(), host::getppid())?)
         }
@@ -272,6 +279,8 @@ pub fn clock_gettime(clock: u32) -> (i64, i64) {
             let ns = det_now_ns(g, d) as i64;
             let ns = match clock {
                 0 | 5 | 11 => ns + DET_EPOCH * 1_000_000_000,
+                // CPU time: the instructions retired, not the time slept.
+                2 | 3 => ((g.base + g.cur) * NS_PER_INSN) as i64,
                 // Boot time: a fixed uptime of 100 s at the start.
                 _ => ns + 100_000_000_000,
             };
@@ -289,7 +298,7 @@ pub fn clock_gettime(clock: u32) -> (i64, i64) {
         0 | 5 | 11 => host::clock(0),
         // CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID
         2 | 3 => {
-            let ns = host::cpu_time_ns();
+            let ns = cpu_time_ns() as i64;
             (ns / 1_000_000_000, ns % 1_000_000_000)
         }
         // CLOCK_MONOTONIC and its variants (RAW, COARSE, BOOTTIME)
@@ -297,6 +306,25 @@ pub fn clock_gettime(clock: u32) -> (i64, i64) {
     };
     with_recorder(|r| r.values(&[v.0 as u64, v.1 as u64]));
     v
+}
+
+/// CPU time (user+system) of this process in nanoseconds. Virtual in deterministic mode:
+/// the instructions retired, as the virtual clock counts them, without the time slept.
+pub fn cpu_time_ns() -> u64 {
+    with(|g| match &g.mode {
+        Mode::Det(_) => Some((g.base + g.cur) * NS_PER_INSN),
+        _ => None,
+    })
+    .unwrap_or_else(|| host::cpu_time_ns().max(0) as u64)
+}
+
+/// CPU time of the children this process waited for: none in deterministic mode (their
+/// instructions are counted by their own clocks).
+pub fn children_cpu_time_ns() -> u64 {
+    if deterministic() {
+        return 0;
+    }
+    host::children_cpu_time_ns()
 }
 
 /// "Now" for deadlines of waits (futex timeouts, sleeps of parked threads, polls).
@@ -507,11 +535,35 @@ pub fn hostname() -> Vec<u8> {
 
 /// uid, euid, gid, egid (for the auxv; the id syscalls are recorded whole).
 pub fn ids() -> [u32; 4] {
-    if let Some(v) = with_player(|p| p.values(4)) {
-        return [v[0] as u32, v[1] as u32, v[2] as u32, v[3] as u32];
+    let v = match with_player(|p| p.values(4)) {
+        Some(v) => [v[0] as u32, v[1] as u32, v[2] as u32, v[3] as u32],
+        None => {
+            let v = host::ids();
+            with_recorder(|r| r.values(&v.map(|x| x as u64)));
+            v
+        }
+    };
+    with(|g| g.ids = Some(v));
+    v
+}
+
+/// The real uid, for the siginfo of signals this process sends and of SIGCHLD: the one
+/// the last `ids` took (recorded, replayed).
+pub fn uid() -> u32 {
+    match with(|g| g.ids) {
+        Some(v) => v[0],
+        None => ids()[0],
     }
-    let v = host::ids();
-    with_recorder(|r| r.values(&v.map(|x| x as u64)));
+}
+
+/// Linux signals ignored when emu started (the guest inherits SIG_IGN): recorded, since
+/// the replay may start with other dispositions.
+pub fn inherited_ignored() -> Vec<i32> {
+    if let Some(v) = with_player(|p| p.values(1)) {
+        return (1..=64).filter(|s| v[0] & (1 << (s - 1)) != 0).collect();
+    }
+    let v = host::inherited_ignored();
+    with_recorder(|r| r.values(&[v.iter().fold(0u64, |m, &s| m | 1 << (s - 1))]));
     v
 }
 
@@ -527,6 +579,18 @@ pub fn host_pid(pid: i32) -> i32 {
         }
         _ => pid,
     })
+}
+
+/// kill(2) of another process. Recording: a SIGKILL to a recorded child travels so that
+/// the child can log where it died (its stream ends with the kill, replayable).
+pub fn kill(pid: i32, sig: i32) -> HostResult<()> {
+    let hpid = host_pid(pid);
+    let recorded_child = sig == crate::abi::signal::SIGKILL
+        && with(|g| matches!(&g.mode, Mode::Record(r) if r.children.contains(&hpid)));
+    if recorded_child {
+        return host::kill_recorded(hpid);
+    }
+    host::kill(hpid, sig)
 }
 
 /// The guest pid of host pid `pid` (a wait result).
@@ -582,6 +646,7 @@ pub fn fork(next_pid: &mut i32) -> HostResult<i32> {
         }
         Mode::Record(r) => {
             r.values(&[h as u64]);
+            r.children.push(h);
             Ok(h)
         }
         Mode::Replay(p) => {
@@ -642,32 +707,94 @@ pub fn wait_for_signal() {
     if replaying() {
         let now = icount();
         with_player(|p| {
+            if p.exhausted() {
+                // Killed (SIGKILL from outside) while it waited, when recorded.
+                host::die_by_signal(crate::abi::signal::SIGKILL);
+            }
             if !p.signal_at(now) {
-                replay::diverged(format!(
-                    "at instruction {now}: the guest waits for a signal, none was recorded here"
-                ));
+                replay::diverged("the guest waits for a signal, none was recorded here".into());
             }
         });
         return;
     }
-    let jumped = with(|g| {
-        let now = match &g.mode {
-            Mode::Det(d) => det_now_ns(g, d),
-            _ => return false,
-        };
-        let Mode::Det(d) = &mut g.mode else { return false };
-        match d.deadline() {
-            Some(dl) => {
-                d.skipped += dl.saturating_sub(now);
-                d.reach(dl.max(now));
-                true
-            }
-            None => false,
-        }
-    });
-    if !jumped {
+    if det_wait(None) != DetWait::Interrupted {
         host::wait_for_signal();
     }
+}
+
+/// How a deterministic wait ended in virtual time.
+#[derive(PartialEq)]
+enum DetWait {
+    /// Not deterministic mode, or no deadline and no timeout: the host must wait.
+    Host,
+    /// The virtual clock moved to a deadline (alarm, ITIMER_REAL, a POSIX timer's
+    /// wake-up), which fired.
+    Interrupted,
+    /// The virtual clock moved by the whole timeout.
+    TimedOut,
+}
+
+/// Deterministic mode: a wait of `timeout` ns (None: unbounded) with nothing to wake it
+/// but time. The clock jumps to the earliest of the virtual deadline and the timeout.
+fn det_wait(timeout: Option<u64>) -> DetWait {
+    with(|g| {
+        let now = match &g.mode {
+            Mode::Det(d) => det_now_ns(g, d),
+            _ => return DetWait::Host,
+        };
+        let Mode::Det(d) = &mut g.mode else { return DetWait::Host };
+        match (d.deadline(), timeout) {
+            (Some(dl), t) if t.is_none_or(|t| dl < now.saturating_add(t)) => {
+                d.skipped += dl.saturating_sub(now);
+                d.reach(dl.max(now));
+                DetWait::Interrupted
+            }
+            (_, Some(t)) => {
+                d.skipped += t;
+                DetWait::TimedOut
+            }
+            _ => DetWait::Host,
+        }
+    })
+}
+
+/// The guest is about to block in the host until `ready` says so (a read, a wait for a
+/// child). In deterministic mode host time does not move the virtual clock, so an armed
+/// virtual deadline would never come: if nothing is ready now, the clock jumps to the
+/// deadline and the call fails with EINTR, as if the timer had interrupted it. (Whether
+/// it is ready is decided at this instant: what another process does later is not
+/// waited for; see FORMAT.md.)
+pub fn before_blocking(ready: impl FnOnce() -> HostResult<bool>) -> HostResult<()> {
+    let armed = with(|g| matches!(&g.mode, Mode::Det(d) if d.deadline().is_some()));
+    if !armed || ready()? {
+        return Ok(());
+    }
+    match det_wait(None) {
+        DetWait::Interrupted => Err(crate::abi::errno::EINTR),
+        _ => Ok(()),
+    }
+}
+
+/// [`before_blocking`] a read of host fd `h`.
+pub fn before_blocking_read(h: i32) -> HostResult<()> {
+    before_blocking(|| Ok(host::poll(&[(h, 1)], 0)?[0] != 0))
+}
+
+/// [`before_blocking`] a wait for guest child `pid` (wait4's numbering) with waitid's
+/// `options` (WEXITED, WSTOPPED, WCONTINUED): the host is asked without reaping.
+pub fn before_blocking_wait(pid: i32, options: u32) -> HostResult<()> {
+    const WNOHANG: u32 = 1;
+    const WNOWAIT: u32 = 0x0100_0000;
+    before_blocking(|| {
+        let h = host_pid(pid);
+        let (idtype, id) = match h {
+            -1 => (0, 0),
+            0 => (2, 0),
+            p if p < 0 => (2, (-p) as u32),
+            p => (1, p as u32),
+        };
+        Ok(host::waitid(idtype, id, options | WNOHANG | WNOWAIT)?.0 != 0)
+    })
 }
 
 /// The POSIX timers want a wake-up after `after` (None: none). Deterministic mode keeps
@@ -736,15 +863,22 @@ pub fn idle_until(until: Option<Instant>) {
     }
 }
 
-/// poll(2) on host descriptors. In deterministic mode a timed wait that finds nothing
-/// ready moves the clock to its end instead of waiting.
+/// poll(2) on host descriptors. In deterministic mode a wait that finds nothing ready
+/// moves the clock to its end, or to the virtual deadline first (EINTR), instead of
+/// waiting; an unbounded wait with no deadline waits in the host.
 pub fn poll(fds: &[(i32, u16)], timeout_ms: i32) -> HostResult<Vec<u16>> {
-    if deterministic() && timeout_ms > 0 {
+    if deterministic() && timeout_ms != 0 {
         let r = host::poll(fds, 0)?;
-        if r.iter().all(|&v| v == 0) {
-            det_skip(timeout_ms as u64 * 1_000_000);
+        if r.iter().any(|&v| v != 0) {
+            return Ok(r);
         }
-        return Ok(r);
+        // Nothing ready: the wait ends at its timeout or at the virtual deadline.
+        let timeout = (timeout_ms > 0).then(|| timeout_ms as u64 * 1_000_000);
+        return match det_wait(timeout) {
+            DetWait::Interrupted => Err(crate::abi::errno::EINTR),
+            DetWait::TimedOut => Ok(r),
+            DetWait::Host => host::poll(fds, timeout_ms),
+        };
     }
     host::poll(fds, timeout_ms)
 }

@@ -159,7 +159,7 @@ impl Process {
             trace,
         };
         crate::replay::syscall::note_stdio(&p);
-        for sig in host::inherited_ignored() {
+        for sig in gate::inherited_ignored() {
             p.signals.actions[sig as usize].handler = crate::signal::SIG_IGN;
         }
         p.install(img);
@@ -243,7 +243,7 @@ impl Process {
     }
 
     /// `--stats`: the summary of this process, when it ends.
-    fn report_stats(&mut self) {
+    pub(crate) fn report_stats(&mut self) {
         if !self.trace.opts.stats {
             return;
         }

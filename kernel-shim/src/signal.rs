@@ -46,7 +46,13 @@ pub struct SigInfo {
 
 impl SigInfo {
     pub fn user(sig: i32) -> SigInfo {
-        SigInfo { signo: sig, code: 0, pid: crate::gate::pid(), uid: host::ids()[0], ..Default::default() }
+        SigInfo {
+            signo: sig,
+            code: 0,
+            pid: crate::gate::pid(),
+            uid: crate::gate::uid(),
+            ..Default::default()
+        }
     }
 
     pub fn kernel(sig: i32) -> SigInfo {
@@ -195,7 +201,8 @@ impl Process {
             let mut info = SigInfo::kernel(sig);
             if sig == S::SIGCHLD {
                 let (pid, code, status) = child;
-                info = SigInfo { signo: sig, code, pid, uid: host::ids()[0], status, ..Default::default() };
+                info =
+                    SigInfo { signo: sig, code, pid, uid: crate::gate::uid(), status, ..Default::default() };
             }
             self.raise(info);
         }

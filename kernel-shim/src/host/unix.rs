@@ -447,6 +447,16 @@ pub fn cpu_time_ns() -> i64 {
     (ts.tv_sec as i64 * 1_000_000_000 + ts.tv_nsec as i64)
 }
 
+/// CPU time (user+system) of the children emu has waited for, in nanoseconds.
+pub fn children_cpu_time_ns() -> u64 {
+    // SAFETY: zeroed rusage is valid.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `ru` is a valid out-pointer.
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) };
+    let tv = |t: libc::timeval| (t.tv_sec.max(0) as u64) * 1_000_000_000 + (t.tv_usec.max(0) as u64) * 1000;
+    tv(ru.ru_utime) + tv(ru.ru_stime)
+}
+
 /// emu's own peak resident memory in bytes.
 pub fn peak_rss() -> u64 {
     // SAFETY: zeroed rusage is valid.
@@ -655,6 +665,53 @@ extern "C" fn on_host_signal(hs: libc::c_int, info: *mut libc::siginfo_t, _: *mu
         PENDING_SIGNALS.fetch_or(1 << (sig - 1), std::sync::atomic::Ordering::SeqCst);
     }
     emu_cpu::request_stop();
+}
+
+/// The value that marks a SIGKILL sent by a recording emu to a recorded child (see
+/// [`kill_recorded`]).
+#[cfg(target_os = "linux")]
+const RECORDED_KILL: usize = 0x656d_755f_6b69_6c6c;
+
+#[cfg(target_os = "linux")]
+extern "C" fn on_recorded_kill(hs: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
+    // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers; for SI_QUEUE the
+    // value member is the valid union field.
+    let ours = !info.is_null()
+        && unsafe {
+            (*info).si_code == libc::SI_QUEUE && (*info).si_value().sival_ptr as usize == RECORDED_KILL
+        };
+    // Anything else is the guest's own real-time signal.
+    let sig = if ours { crate::abi::signal::SIGKILL } else { signal_to_linux(hs) };
+    PENDING_SIGNALS.fetch_or(1 << (sig - 1), std::sync::atomic::Ordering::SeqCst);
+    emu_cpu::request_stop();
+}
+
+/// Recording: a SIGKILL sent to a recorded child travels as a catchable signal, so that
+/// the child can log it (and its instruction count) before it dies. This installs its
+/// receiving end; the children inherit it across fork.
+pub fn install_kill_transport() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: the handler only touches atomics (async-signal-safe).
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = on_recorded_kill as *const () as usize;
+        sa.sa_flags = libc::SA_SIGINFO;
+        libc::sigemptyset(&mut sa.sa_mask);
+        libc::sigaction(libc::SIGRTMAX(), &sa, std::ptr::null_mut());
+    }
+}
+
+/// Sends SIGKILL to `pid`, a recorded child: through the transport where the host has
+/// one (Linux), a plain SIGKILL elsewhere.
+pub fn kill_recorded(pid: i32) -> HostResult<()> {
+    #[cfg(target_os = "linux")]
+    {
+        let v = libc::sigval { sival_ptr: RECORDED_KILL as *mut libc::c_void };
+        // SAFETY: plain integers and a sigval by value.
+        check(unsafe { libc::sigqueue(pid, libc::SIGRTMAX(), v) } as i64).map(|_| ())
+    }
+    #[cfg(not(target_os = "linux"))]
+    kill(pid, crate::abi::signal::SIGKILL)
 }
 
 /// Routes the host signals a guest can receive (from the terminal, timers, children,

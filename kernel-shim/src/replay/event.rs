@@ -3,7 +3,7 @@
 use super::codec::{Dec, DecResult, Enc, Hash};
 
 pub const MAGIC: &[u8; 8] = b"EMUREPLY";
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// The first record of every stream: who recorded it and what ran.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -67,6 +67,8 @@ pub struct Effect {
     /// A write to emu's stdout/stderr: its place (from 1) among all such writes of the
     /// process tree, so that replayed processes print in the recorded order. 0: none.
     pub ticket: u64,
+    /// The guest working directory the syscall set (chdir, fchdir), if it changed it.
+    pub cwd: Option<Vec<u8>>,
 }
 
 /// One syscall: where it was made (the divergence check) and, for outside-world
@@ -78,6 +80,8 @@ pub struct Sys {
     pub rip: u64,
     /// A hash of the general registers at entry.
     pub regs: u32,
+    /// The arguments (rdi, rsi, rdx, r10, r8, r9), to say which differed.
+    pub args: [u64; 6],
     pub effect: Option<Effect>,
 }
 
@@ -165,6 +169,9 @@ impl Event {
             }
             Event::Syscall(s) => {
                 e.u8(b'S').uv(s.nr).uv(s.icount).uv(s.rip).uv(s.regs as u64);
+                for a in s.args {
+                    e.uv(a);
+                }
                 match &s.effect {
                     None => {
                         e.u8(0);
@@ -192,6 +199,10 @@ impl Event {
                             };
                         }
                         sigs(&mut e, &x.raised);
+                        match &x.cwd {
+                            Some(c) => e.u8(1).bytes(c),
+                            None => e.u8(0),
+                        };
                     }
                 }
             }
@@ -266,8 +277,14 @@ impl Event {
                 cwd: d.bytes()?.to_vec(),
             }),
             b'S' => {
-                let mut s =
-                    Sys { nr: d.uv()?, icount: d.uv()?, rip: d.uv()?, regs: d.uv()? as u32, effect: None };
+                let mut s = Sys {
+                    nr: d.uv()?,
+                    icount: d.uv()?,
+                    rip: d.uv()?,
+                    regs: d.uv()? as u32,
+                    args: [d.uv()?, d.uv()?, d.uv()?, d.uv()?, d.uv()?, d.uv()?],
+                    effect: None,
+                };
                 if d.u8()? == 1 {
                     let mut x = Effect {
                         rax: d.uv()?,
@@ -298,6 +315,7 @@ impl Event {
                         });
                     }
                     x.raised = read_sigs(&mut d)?;
+                    x.cwd = if d.u8()? != 0 { Some(d.bytes()?.to_vec()) } else { None };
                     s.effect = Some(x);
                 }
                 Event::Syscall(s)
@@ -357,6 +375,7 @@ mod tests {
                 icount: 99,
                 rip: 0x401000,
                 regs: 5,
+                args: [1, u64::MAX, 0, 3, 4, 5],
                 effect: Some(Effect {
                     rax: 3,
                     rip: 0x401002,
@@ -370,6 +389,7 @@ mod tests {
                     cleared: 0,
                     park: 1,
                     ticket: 7,
+                    cwd: Some(b"/tmp".to_vec()),
                 }),
             }),
             Event::Values(vec![1, u64::MAX]),

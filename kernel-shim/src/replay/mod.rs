@@ -9,6 +9,7 @@
 
 mod codec;
 mod event;
+pub(crate) mod site;
 pub(crate) mod syscall;
 
 pub use codec::Hash;
@@ -85,6 +86,9 @@ pub struct Recorder {
     failed: bool,
     /// Instruction count of the next periodic checkpoint.
     pub(crate) next_check: u64,
+    /// Host pids of the children this process forked (a SIGKILL to them is sent so that
+    /// they can log it: `gate::kill`).
+    pub(crate) children: Vec<i32>,
 }
 
 impl Recorder {
@@ -99,6 +103,9 @@ impl Recorder {
     ) -> Result<Recorder, LogError> {
         let io = |e| LogError::Io(dir.to_path_buf(), e);
         std::fs::create_dir_all(dir.join("blobs")).map_err(io)?;
+        // The guest's chdir moves emu's host directory too: a relative log path would
+        // then name another place.
+        let dir = &std::fs::canonicalize(dir).map_err(io)?;
         // A previous recording in the same directory is replaced.
         if let Ok(rd) = std::fs::read_dir(dir) {
             for e in rd.flatten() {
@@ -119,6 +126,7 @@ impl Recorder {
             pid,
             failed: false,
             next_check: CHECK_PERIOD,
+            children: Vec::new(),
         };
         r.open_stream().map_err(io)?;
         r.push(&Event::Header(Header {
@@ -145,7 +153,14 @@ impl Recorder {
 
     fn push(&mut self, ev: &Event) {
         codec::frame(&mut self.buf, &ev.encode());
-        if self.buf.len() > 1 << 16 {
+        // The log is durable up to the last outside-world syscall, checkpoint or signal:
+        // a process killed by SIGKILL from outside leaves a stream that replays up to
+        // there (the tail after it holds only what replay re-executes anyway).
+        let durable = matches!(
+            ev,
+            Event::Syscall(Sys { effect: Some(_), .. }) | Event::Check { .. } | Event::Signal { .. }
+        );
+        if durable || self.buf.len() > 1 << 16 {
             self.flush();
         }
     }
@@ -245,6 +260,7 @@ impl Recorder {
         self.buf.clear();
         self.stream = format!("{}.{}", self.stream, self.forks);
         self.forks = 0;
+        self.children.clear();
         self.pid = pid;
         self.open_stream().map_err(|e| LogError::Io(stream_path(&self.dir, &self.stream), e))?;
         let h = Header {
@@ -305,6 +321,13 @@ pub struct Player {
     /// A changed main program to run instead of the recorded one (the first file the
     /// loader opens).
     program: Option<PathBuf>,
+    /// The last syscall that matched the recording: (nr, instruction count, rip).
+    matched: Option<(u64, u64, u64)>,
+    /// The stream has no end record: its process was killed by SIGKILL from outside
+    /// while recording (or the log was cut at a record boundary).
+    open_end: bool,
+    /// Instruction count of the next periodic checkpoint, as the recorder counted.
+    next_check: u64,
 }
 
 /// Loads and checks a whole stream.
@@ -324,11 +347,9 @@ fn load_stream(dir: &Path, stream: &str) -> Result<(Header, Vec<Event>), LogErro
     for (off, payload) in frames {
         events.push(Event::decode(payload).map_err(|what| LogError::Damaged(path.clone(), off, what))?);
     }
-    // Every process writes an end record when it ends: a stream without one was cut
-    // (at a frame boundary), or its process was killed (SIGKILL) while recording.
-    if !matches!(events.last(), Some(Event::End(_))) {
-        return Err(LogError::Damaged(path, data.len(), "truncated (the stream has no end record)"));
-    }
+    // Every process writes an end record when it ends; a stream without one (cut at a
+    // frame boundary: its process was killed by SIGKILL from outside) replays up to its
+    // last record (`Player::open`).
     match events.first() {
         Some(Event::Header(h)) => Ok((h.clone(), events)),
         _ => Err(LogError::Damaged(path, 12, "missing header")),
@@ -359,8 +380,10 @@ pub fn open(dir: &Path) -> Result<Recorded, LogError> {
 }
 
 /// Says why replay cannot go on and ends emu.
-pub(crate) fn diverged(msg: String) -> ! {
-    eprintln!("emu: replay diverged: {msg}");
+/// `what` says what differed; the report adds the instruction count and where the guest
+/// is (rip and symbol).
+pub(crate) fn diverged(what: String) -> ! {
+    eprintln!("emu: replay diverged at instruction {}, {}: {what}", crate::gate::icount(), site::here());
     crate::host::exit_now(EXIT_DIVERGED)
 }
 
@@ -371,6 +394,8 @@ fn bad_log(e: LogError) -> ! {
 
 impl Player {
     pub(crate) fn open_root(dir: &Path, program: Option<PathBuf>) -> Result<Player, LogError> {
+        // Absolute, as the recorder's (see `Recorder::create`).
+        let dir = &std::fs::canonicalize(dir).map_err(|e| LogError::Io(dir.to_path_buf(), e))?;
         let mut p = Player::open(dir, "0")?;
         p.program = program;
         Ok(p)
@@ -378,6 +403,14 @@ impl Player {
 
     fn open(dir: &Path, stream: &str) -> Result<Player, LogError> {
         let (h, events) = load_stream(dir, stream)?;
+        let open_end = !matches!(events.last(), Some(Event::End(_)));
+        if open_end {
+            eprintln!(
+                "emu: replay: {} has no end record: its process was killed (SIGKILL from outside) while \
+                 recording, or the log was cut; it is replayed up to there, then killed",
+                stream_path(dir, stream).display()
+            );
+        }
         Ok(Player {
             dir: dir.to_path_buf(),
             stream: stream.into(),
@@ -388,6 +421,9 @@ impl Player {
             cwd: h.cwd,
             children: Vec::new(),
             program: None,
+            matched: None,
+            open_end,
+            next_check: CHECK_PERIOD,
         })
     }
 
@@ -401,19 +437,18 @@ impl Player {
                 self.pos += 1;
                 e.clone()
             }
-            None => bad_log(LogError::Mismatch(format!(
-                "replay log {}: ends early (needed {want} at instruction {}; the log is truncated or the \
-                 process was killed while recording)",
+            // The process was killed from outside while recording, at the latest here.
+            None if self.open_end => crate::host::die_by_signal(crate::abi::signal::SIGKILL),
+            None => diverged(format!(
+                "the guest asked for {want}, the recording of this process ends before ({})",
                 stream_path(&self.dir, &self.stream).display(),
-                crate::gate::icount()
-            ))),
+            )),
         }
     }
 
     fn unexpected(&self, want: &str, got: &Event) -> ! {
         diverged(format!(
-            "at instruction {}: the guest asked for {want}, the log has {} (record {} of {})",
-            crate::gate::icount(),
+            "the guest asked for {want}, the log has {} (record {} of {})",
             describe(got),
             self.pos - 1,
             stream_path(&self.dir, &self.stream).display()
@@ -471,18 +506,32 @@ impl Player {
         }
     }
 
-    /// The instruction count of the next asynchronous event.
+    /// The instruction count of the next asynchronous event (for a process killed while
+    /// recording, the checkpoint it did not live to record, after its last record).
     pub(crate) fn next_async(&self) -> Option<u64> {
         match self.peek() {
             Some(Event::Signal { icount, .. } | Event::Check { icount, .. }) => Some(*icount),
+            None if self.open_end => Some(self.next_check),
             _ => None,
         }
+    }
+
+    /// Every record was used and the stream has no end: the process was killed.
+    pub(crate) fn exhausted(&self) -> bool {
+        self.open_end && self.pos >= self.events.len()
+    }
+
+    /// The process, killed while recording, must die at `now`: its records are used up
+    /// and it reached the checkpoint the recorder would have logged (and flushed) had
+    /// the process lived that long.
+    pub(crate) fn killed_by(&self, now: u64) -> bool {
+        self.exhausted() && now >= self.next_check
     }
 
     pub(crate) fn signal_at(&self, now: u64) -> bool {
         match self.peek() {
             Some(Event::Signal { icount, .. }) if *icount < now => diverged(format!(
-                "at instruction {now}: a signal was recorded at instruction {icount}, which this run passed"
+                "a signal was recorded at instruction {icount}, which this run passed without stopping"
             )),
             Some(Event::Signal { icount, .. }) => *icount == now,
             _ => false,
@@ -493,11 +542,13 @@ impl Player {
     pub(crate) fn take_check(&mut self, now: u64) -> Option<(u64, u32)> {
         match self.peek() {
             Some(Event::Check { icount, rip, .. }) if *icount < now => diverged(format!(
-                "at instruction {now}: the recording passed a checkpoint at instruction {icount} (rip {rip:#x}), \
-                 this run did not stop there"
+                "the recording passed a checkpoint at instruction {icount} (rip {}), this run did not stop \
+                 there",
+                site::addr(*rip)
             )),
             Some(Event::Check { icount, rip, regs }) if *icount == now => {
                 let r = (*rip, *regs);
+                self.next_check = now + CHECK_PERIOD;
                 self.pos += 1;
                 Some(r)
             }
@@ -527,23 +578,22 @@ impl Player {
         }
     }
 
-    pub(crate) fn syscall(&mut self, nr: u64, icount: u64, rip: u64, regs: u32) -> Sys {
+    pub(crate) fn syscall(&mut self, nr: u64, icount: u64, rip: u64, regs: u32, args: &[u64; 6]) -> Sys {
         let s = match self.next("a syscall") {
             Event::Syscall(s) => s,
             e => diverged(format!(
-                "at instruction {icount}, rip {rip:#x}: the guest made syscall {} ({nr}), the log has {} (record {} of {})",
+                "the guest made syscall {} ({nr}), the log has {} (record {} of {})",
                 crate::sys::name(nr).unwrap_or("?"),
                 describe(&e),
                 self.pos - 1,
                 stream_path(&self.dir, &self.stream).display()
             )),
         };
-        if s.nr != nr || s.icount != icount || s.rip != rip || s.regs != regs {
+        if s.nr != nr || s.icount != icount || s.rip != rip || s.regs != regs || s.args != *args {
             let mut what = Vec::new();
             if s.nr != nr {
                 what.push(format!(
-                    "syscall {} ({nr}), recorded {} ({})",
-                    crate::sys::name(nr).unwrap_or("?"),
+                    "number {nr}, recorded {} ({})",
                     crate::sys::name(s.nr).unwrap_or("?"),
                     s.nr
                 ));
@@ -552,13 +602,33 @@ impl Player {
                 what.push(format!("instruction count {icount}, recorded {}", s.icount));
             }
             if s.rip != rip {
-                what.push(format!("rip {rip:#x}, recorded {:#x}", s.rip));
+                what.push(format!("syscall made at {}, recorded at {}", site::addr(rip), site::addr(s.rip)));
             }
-            if s.regs != regs {
-                what.push(format!("register hash {regs:08x}, recorded {:08x}", s.regs));
+            const ARG: [&str; 6] = ["rdi", "rsi", "rdx", "r10", "r8", "r9"];
+            let args: Vec<String> = (0..6)
+                .filter(|&i| s.nr == nr && s.args[i] != args[i])
+                .map(|i| format!("argument {} ({}) {:#x}, recorded {:#x}", i + 1, ARG[i], args[i], s.args[i]))
+                .collect();
+            if !args.is_empty() {
+                what.push(args.join(", "));
+            } else if s.regs != regs {
+                what.push(format!(
+                    "registers differ (hash {regs:08x}, recorded {:08x}): the syscall's arguments or the \
+                     program's state departed from the recording",
+                    s.regs
+                ));
             }
-            diverged(format!("at instruction {icount}, rip {rip:#x}: {}", what.join("; ")));
+            let since = match self.matched {
+                Some((n, ic, r)) => format!(
+                    "; the run matched the recording up to the previous syscall, {} at instruction {ic}, {}",
+                    crate::sys::name(n).unwrap_or("?"),
+                    site::addr(r)
+                ),
+                None => "; this is the process's first syscall".into(),
+            };
+            diverged(format!("syscall {}: {}{since}", crate::sys::name(nr).unwrap_or("?"), what.join("; ")));
         }
+        self.matched = Some((nr, icount, rip));
         s
     }
 
@@ -574,6 +644,9 @@ impl Player {
     }
 
     pub(crate) fn check_end(&mut self, end: End) {
+        if self.exhausted() {
+            return;
+        }
         if let Some(Event::End(rec)) = self.peek() {
             if *rec != end {
                 diverged(format!("the process ended with {end:?}, recorded {rec:?}"));
@@ -630,6 +703,10 @@ pub fn dump(dir: &Path, out: &mut dyn Write) -> Result<(), LogError> {
         writeln!(out, "== stream {s} ({} records)", events.len()).map_err(io)?;
         for ev in &events {
             dump_event(ev, out).map_err(io)?;
+        }
+        if !matches!(events.last(), Some(Event::End(_))) {
+            writeln!(out, "no end: killed by SIGKILL from outside while recording (or the stream was cut)")
+                .map_err(io)?;
         }
     }
     Ok(())

@@ -16,6 +16,7 @@
 //! registers): that is replay's divergence check.
 
 use super::event::{Effect, FdChange, Sys};
+use crate::abi::signal as S;
 use crate::fd::{Backing, FdEntry, OpenFile};
 use crate::signal::{bit, SigInfo};
 use crate::thread::Wait;
@@ -85,12 +86,18 @@ fn regs_hash(p: &Process) -> u32 {
 pub(crate) fn checkpoint(p: &mut Process) {
     let now = gate::icount();
     if gate::replaying() {
+        super::site::note(p);
+        if gate::with_player(|pl| pl.killed_by(now)).unwrap_or(false) {
+            killed(p);
+        }
         if let Some((rip, regs)) = gate::with_player(|pl| pl.take_check(now)).flatten() {
             let (my_rip, my_regs) = (p.cpu.rip, regs_hash(p));
             if (rip, regs) != (my_rip, my_regs) {
                 super::diverged(format!(
-                    "at instruction {now}, rip {my_rip:#x}: checkpoint recorded rip {rip:#x} register hash \
-                     {regs:08x}, this run has register hash {my_regs:08x}"
+                    "checkpoint recorded at rip {} with register hash {regs:08x}, this run is at rip {} with \
+                     register hash {my_regs:08x}",
+                    super::site::addr(rip),
+                    super::site::addr(my_rip)
                 ));
             }
         }
@@ -111,7 +118,11 @@ pub(crate) fn checkpoint(p: &mut Process) {
 pub(crate) fn collect(p: &mut Process, f: fn(&mut Process)) {
     let now = gate::icount();
     if gate::replaying() {
-        for info in gate::with_player(|pl| pl.take_signal(now)).unwrap_or_default() {
+        let raised = gate::with_player(|pl| pl.take_signal(now)).unwrap_or_default();
+        if raised.iter().any(|r| r.signo == S::SIGKILL) {
+            killed(p);
+        }
+        for info in raised {
             p.raise(info);
         }
         return;
@@ -122,9 +133,28 @@ pub(crate) fn collect(p: &mut Process, f: fn(&mut Process)) {
     f(p);
     gate::set_quiet(outer);
     let raised = newly_pending(p, before);
+    let kill = raised.iter().any(|r| r.signo == S::SIGKILL);
     if !raised.is_empty() {
         gate::with_recorder(|r| r.signal(now, raised));
     }
+    // A SIGKILL from outside (a recording parent's `gate::kill`): logged above, with
+    // the instruction count where it landed.
+    if kill && !outer {
+        killed(p);
+    }
+}
+
+/// A SIGKILL from outside ends the process at once, as the kernel does (no handler, no
+/// `guest killed` line), once its trace, statistics and log are complete.
+pub(crate) fn killed(p: &mut Process) -> ! {
+    let o = crate::Outcome::Signaled { sig: S::SIGKILL, rip: p.cpu.rip, fault_addr: None, detail: None };
+    crate::trace::ended(p, &o);
+    p.release_vfork_parent();
+    crate::trace::finish(p);
+    p.report_stats();
+    p.trace.flush();
+    gate::finish(super::End::Signaled(S::SIGKILL));
+    host::die_by_signal(S::SIGKILL)
 }
 
 /// The signals that became pending since `before`, with their siginfo.
@@ -152,12 +182,20 @@ pub(crate) fn dispatch(p: &mut Process) {
     let regs = regs_hash(p);
     let inside = internal(p, nr, &args);
     if gate::replaying() {
-        let s = gate::with_player(|pl| pl.syscall(nr, icount, rip, regs)).expect("replaying");
+        if gate::with_player(|pl| pl.exhausted()).unwrap_or(false) {
+            // The recording of this process ends before this syscall: it was killed
+            // (SIGKILL from outside) while it made it, or before.
+            killed(p);
+        }
+        let s = gate::with_player(|pl| pl.syscall(nr, icount, rip, regs, &args)).expect("replaying");
         match s.effect {
-            None if inside => crate::sys::serve(p),
+            None if inside => {
+                crate::sys::serve(p);
+                super::site::after_syscall(nr);
+            }
             Some(x) if !inside => apply(p, nr, &args, x),
             _ => super::diverged(format!(
-                "at instruction {icount}: syscall {} was recorded {}",
+                "syscall {} was recorded {}",
                 crate::sys::name(nr).unwrap_or("?"),
                 if inside { "as outside-world" } else { "as internal" }
             )),
@@ -165,11 +203,12 @@ pub(crate) fn dispatch(p: &mut Process) {
         return;
     }
     if inside {
-        gate::with_recorder(|r| r.syscall(Sys { nr, icount, rip, regs, effect: None }));
+        gate::with_recorder(|r| r.syscall(Sys { nr, icount, rip, regs, args, effect: None }));
         crate::sys::serve(p);
         return;
     }
     let fds_before = p.fds.clone();
+    let cwd_before = p.cwd.clone();
     let pending_before = p.signals.pending;
     gate::capture_writes(true);
     gate::set_quiet(true);
@@ -194,6 +233,7 @@ pub(crate) fn dispatch(p: &mut Process) {
         }
         _ => 0,
     };
+    let kill = killed_from_outside(&raised);
     let effect = Effect {
         ticket,
         rax: p.cpu.regs[0],
@@ -203,8 +243,18 @@ pub(crate) fn dispatch(p: &mut Process) {
         raised,
         cleared: pending_before & !pending,
         park,
+        cwd: (p.cwd != cwd_before).then(|| p.cwd.clone()),
     };
-    gate::with_recorder(|r| r.syscall(Sys { nr, icount, rip, regs, effect: Some(effect) }));
+    gate::with_recorder(|r| r.syscall(Sys { nr, icount, rip, regs, args, effect: Some(effect) }));
+    if kill {
+        killed(p);
+    }
+}
+
+/// A SIGKILL from outside (`gate::kill`'s, raised as the kernel's) interrupted the
+/// syscall: the process dies when it returns.
+fn killed_from_outside(raised: &[SigInfo]) -> bool {
+    raised.iter().any(|r| r.signo == S::SIGKILL && r.code == SigInfo::kernel(S::SIGKILL).code)
 }
 
 fn fd_changes(before: &crate::fd::FdTable, after: &crate::fd::FdTable) -> Vec<FdChange> {
@@ -276,6 +326,12 @@ fn apply(p: &mut Process, nr: u64, a: &[u64; 6], x: Effect) {
     if x.cleared != 0 {
         p.signals.pending &= !x.cleared;
     }
+    if let Some(cwd) = x.cwd {
+        // The guest's idea of its directory (paths of re-executed syscalls such as
+        // execve resolve against it); the host's stays where replay started.
+        p.cwd = cwd;
+    }
+    let kill = killed_from_outside(&x.raised);
     for r in x.raised {
         p.raise(r);
     }
@@ -299,6 +355,9 @@ fn apply(p: &mut Process, nr: u64, a: &[u64; 6], x: Effect) {
         }
     }
     reap(p, nr, a, x.rax as i64);
+    if kill {
+        killed(p);
+    }
 }
 
 fn far_future() -> std::time::Instant {

@@ -35,6 +35,11 @@ fn do_read(p: &mut Process, fd: u64, buf: u64, len: u64, off: Option<i64>) -> Sy
     let f = p.fds.file(fd as i64)?;
     if off.is_none() {
         park_until_readable(p, &f)?;
+        let of = f.borrow();
+        if let Some(h) = of.host_fd().filter(|_| of.flags & O::O_NONBLOCK == 0 && of.dir.is_none()) {
+            drop(of);
+            crate::gate::before_blocking_read(h)?;
+        }
     }
     let len = len.min(MAX_RW) as usize;
     let mut tmp = vec![0u8; len.min(1 << 24)];

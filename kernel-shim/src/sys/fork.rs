@@ -209,6 +209,10 @@ pub(super) fn wait4(p: &mut Process, a: &[u64; 6]) -> SysResult {
             r => r,
         }
     } else {
+        if options & 1 == 0 {
+            // WUNTRACED is WSTOPPED; every wait4 waits for exits.
+            gate::before_blocking_wait(pid, 4 | options & (2 | 8))?;
+        }
         host::waitpid(gate::host_pid(pid), options)?
     };
     let r = gate::guest_pid(r);
@@ -265,7 +269,7 @@ pub(super) fn kill(p: &mut Process, a: &[u64; 6]) -> SysResult {
     if pid == gate::pid() {
         return signal_self(p, sig);
     }
-    host::kill(gate::host_pid(pid), sig)?;
+    gate::kill(pid, sig)?;
     if pid <= 0 && pid != -1 {
         // The process group includes this process.
         return signal_self(p, sig);
@@ -385,6 +389,14 @@ pub(super) fn waitid(p: &mut Process, a: &[u64; 6]) -> SysResult {
             r => r,
         }
     } else {
+        if !nohang && idtype <= 2 {
+            let pid = match idtype {
+                0 => -1,
+                2 => -(id as i32),
+                _ => id as i32,
+            };
+            gate::before_blocking_wait(pid, options & (2 | 4 | 8))?;
+        }
         host::waitid(idtype, gate::host_pid(id as i32) as u32, options)?
     };
     let pid = gate::guest_pid(pid);

@@ -54,9 +54,10 @@ fn wait(p: &mut Process, addr: u64, val: u32, bitset: u32, until: Option<Instant
         return Err(E::EAGAIN);
     }
     if !p.multithreaded() && until.is_none() {
-        // No other thread can ever wake this one; only a signal can end the wait.
+        // No other thread can ever wake this one; only a signal can end the wait (the
+        // gate's: a virtual timer in deterministic mode, the log's when replaying).
         loop {
-            crate::host::wait_for_signal();
+            crate::gate::wait_for_signal();
             p.collect_host_signals();
             if p.has_deliverable() {
                 return Err(E::EINTR);

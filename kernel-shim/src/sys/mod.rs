@@ -128,6 +128,7 @@ static ROWS: &[Row] = &[
     row(97, "getrlimit", process::getrlimit, Full).args(&[Resource, OutRlimit]),
     row(98, "getrusage", process::getrusage, Partial).args(&[Int, Ptr]),
     row(99, "sysinfo", process::sysinfo, Partial).args(&[Ptr]),
+    row(100, "times", process::times, Full).args(&[Ptr]),
     row(102, "getuid", process::getuid, Full).args(&[]),
     row(104, "getgid", process::getgid, Full).args(&[]),
     row(107, "geteuid", process::geteuid, Full).args(&[]),

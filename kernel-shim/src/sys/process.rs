@@ -142,15 +142,38 @@ pub(super) fn prlimit64(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
+/// getrusage: CPU time from the gate (virtual in deterministic mode), all of it counted
+/// as user time; the peak resident size is the guest's resident memory.
 pub(super) fn getrusage(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    const RUSAGE_CHILDREN: i32 = -1;
     let mut b = [0u8; 144];
-    let ns = host::cpu_time_ns();
+    let ns = match a[0] as i32 {
+        0 | 1 => gate::cpu_time_ns(),
+        RUSAGE_CHILDREN => gate::children_cpu_time_ns(),
+        _ => return Err(E::EINVAL),
+    };
     b[0..8].copy_from_slice(&(ns / 1_000_000_000).to_le_bytes());
     b[8..16].copy_from_slice(&((ns % 1_000_000_000) / 1000).to_le_bytes());
-    let rss_kb = p.cpu.mem.resident_bytes() / 1024;
-    b[32..40].copy_from_slice(&rss_kb.to_le_bytes());
+    if a[0] as i32 != RUSAGE_CHILDREN {
+        let rss_kb = p.cpu.mem.resident_bytes() / 1024;
+        b[32..40].copy_from_slice(&rss_kb.to_le_bytes());
+    }
     write_guest(p, a[1], &b)?;
     Ok(0)
+}
+
+/// times: CPU times in clock ticks (100 Hz, as sysconf(_SC_CLK_TCK) says) and the
+/// monotonic clock in ticks as the result, all from the gate.
+pub(super) fn times(p: &mut Process, a: &[u64; 6]) -> SysResult {
+    const NS_PER_TICK: u64 = 10_000_000;
+    if a[0] != 0 {
+        let mut b = [0u8; 32];
+        b[0..8].copy_from_slice(&(gate::cpu_time_ns() / NS_PER_TICK).to_le_bytes());
+        b[16..24].copy_from_slice(&(gate::children_cpu_time_ns() / NS_PER_TICK).to_le_bytes());
+        write_guest(p, a[0], &b)?;
+    }
+    let (s, ns) = gate::clock_gettime(1);
+    Ok((s.max(0) as u64) * 100 + ns.max(0) as u64 / NS_PER_TICK)
 }
 
 pub(super) fn sched_getaffinity(p: &mut Process, a: &[u64; 6]) -> SysResult {

@@ -91,20 +91,37 @@ pub(crate) fn report(p: &mut Process, sig: i32) {
 
 /// A symbolizer built from the file mappings, for a report when no tracing kept one.
 fn symbols_from_maps(p: &Process) -> Symbolizer {
+    symbols_of(&exec_objects(p), &p.sysroot)
+}
+
+/// The executable mappings that name an object: (guest path or `[vdso]`, start, file offset).
+pub(crate) fn exec_objects(p: &Process) -> Vec<(String, u64, u64)> {
+    p.cpu
+        .mem
+        .vmas()
+        .filter(|v| v.perm.exec())
+        .filter_map(|v| {
+            let name = v.name.as_deref()?;
+            (name == "[vdso]" || !name.starts_with('[')).then(|| (name.to_string(), v.start, v.offset))
+        })
+        .collect()
+}
+
+/// A symbolizer for `objects` (as [`exec_objects`] lists them), reading the files through
+/// `sysroot`.
+pub(crate) fn symbols_of(objects: &[(String, u64, u64)], sysroot: &crate::path::Sysroot) -> Symbolizer {
     let mut syms = Symbolizer::new();
-    let sysroot = p.sysroot.clone();
-    let host = move |g: &str| crate::path::bytes_to_path(&sysroot.host_path(g.as_bytes()));
-    for v in p.cpu.mem.vmas().filter(|v| v.perm.exec()) {
-        let Some(name) = v.name.as_deref() else { continue };
+    let host = |g: &str| crate::path::bytes_to_path(&sysroot.host_path(g.as_bytes()));
+    for (name, start, offset) in objects {
         if name == "[vdso]" {
-            syms.add_image("[vdso]", &emu_loader::vdso::image().0, v.start);
-        } else if !name.starts_with('[') {
+            syms.add_image("[vdso]", &emu_loader::vdso::image().0, *start);
+        } else {
             let path = host(name);
             let debug = |id: &str| {
                 let p = host(&super::live::debug_file_path(id));
                 std::fs::read(&p).ok().map(|d| (p, d))
             };
-            syms.add_mapping(name, v.start, v.offset, &|| std::fs::read(&path).ok(), &debug);
+            syms.add_mapping(name, *start, *offset, &|| std::fs::read(&path).ok(), &debug);
         }
     }
     syms

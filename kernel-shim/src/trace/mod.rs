@@ -2,7 +2,7 @@
 //! ...), where that output goes (`--trace-file`, `--trace-format`), and the per-process
 //! state that produces it. Every trace line of every process goes through one [`Sink`].
 
-mod crash;
+pub(crate) mod crash;
 mod disasm;
 mod live;
 pub mod maps;
