@@ -431,3 +431,130 @@ fn bad_trace_options_are_usage_errors() {
         assert!(o.stderr_text().lines().count() <= 3, "one clear line: {}", o.stderr_text());
     }
 }
+
+/// `st_value` of a symbol of a static file, from `nm`.
+fn nm_static(file: &Path, name: &str) -> u64 {
+    let out = tool(&["nm", file.to_str().unwrap()]).expect("nm");
+    let l = out
+        .lines()
+        .find(|l| l.split_whitespace().nth(2) == Some(name))
+        .unwrap_or_else(|| panic!("{name} not in nm {}", file.display()));
+    u64::from_str_radix(l.split_whitespace().next().unwrap(), 16).unwrap()
+}
+
+#[test]
+fn watch_reports_kernel_writes_by_the_syscall() {
+    if !NATIVE {
+        return;
+    }
+    // instr.c prints the buffer before and after read() fills it, as watch values show.
+    let native = Guest::new("roms/bin/instr.glibc").args(["read"]).run_native();
+    let text = String::from_utf8_lossy(&native.stdout).into_owned();
+    let value = |what: &str| {
+        let l = text.lines().find(|l| l.starts_with(what)).unwrap_or_else(|| panic!("{text}"));
+        l.split_whitespace().nth(1).unwrap().to_string()
+    };
+    let file = rom("instr.glibc");
+    let buf = nm_static(&file, "inbuf");
+    let (recs, o) = traced("instr.glibc", &["--watch", "inbuf"], &[]);
+    assert_eq!(o.status, Status::Exit(0), "{}", o.stderr_text());
+    assert_eq!(o.stdout, native.stdout);
+    let w = of_type(&recs, "watch");
+    let r = w
+        .iter()
+        .find(|r| r["syscall"].as_str().is_some_and(|s| s.starts_with("read(")))
+        .expect("read's write");
+    assert_eq!(hex(&r["addr"]), buf, "{r}");
+    assert_eq!(r["len"], 16, "{r}");
+    assert_eq!(r["old"], value("before").as_str(), "{r}");
+    assert_eq!(r["new"], value("after").as_str(), "{r}");
+    assert!(r["syscall"].as_str().unwrap().contains(&format!("{buf:#x}, 16)")), "{r}");
+    // The address given is the guest's `syscall` instruction, inside read().
+    let at = hex(&r["insn"]);
+    let dis = tool(&[
+        "objdump",
+        "-d",
+        &format!("--start-address={at:#x}"),
+        &format!("--stop-address={:#x}", at + 2),
+        file.to_str().unwrap(),
+    ])
+    .unwrap();
+    assert!(dis.lines().any(|l| l.contains("0f 05") && l.contains("syscall")), "{dis}");
+    assert!(r["insn_loc"].as_str().unwrap().contains("read"), "{r}");
+
+    // The text form names the syscall in place of the instruction.
+    let o = Guest::new("roms/bin/instr.glibc").args(["read"]).run_emu(&["--watch", "inbuf:4"]);
+    let t = o.stderr_text();
+    let l = t.lines().find(|l| l.contains("watch: write inbuf:4[4]")).unwrap_or_else(|| panic!("{t}"));
+    assert!(l.contains("written by syscall read(") && l.contains(&format!("at {at:#x} (")), "{l}");
+}
+
+#[test]
+fn crash_report_by_default_shows_the_last_16_instructions() {
+    if !NATIVE {
+        return;
+    }
+    let insns = |opts: &[&str]| -> Vec<String> {
+        let o = Guest::new("roms/bin/crash.glibc").args(["segv"]).run_emu(opts);
+        assert_eq!(o.status, Status::Signal(11));
+        o.stderr_text().lines().filter(|l| l.starts_with("emu: |   0x")).map(str::to_string).collect()
+    };
+    // The default report (the ordinary loop's block ring) against the hooked loop's
+    // per-instruction record of the same run.
+    let dir = scratch_dir("crash16");
+    let prof = dir.join("p.folded");
+    let plain = insns(&["--stats"]);
+    let hooked = insns(&["--profile", prof.to_str().unwrap()]);
+    assert_eq!(plain.len(), 16, "{plain:#?}");
+    assert_eq!(plain, hooked);
+    assert!(plain.last().unwrap().contains("crash.glibc!main+"), "{plain:#?}");
+}
+
+#[test]
+fn profile_stacks_are_per_thread_and_frame_signal_handlers() {
+    if !NATIVE {
+        return;
+    }
+    let dir = scratch_dir("profile-threads");
+    let run = |f: &str| {
+        let p = dir.join(f);
+        let opts = ["--profile", p.to_str().unwrap(), "--stats"];
+        let (recs, o) = {
+            let file = dir.join(format!("{f}.jsonl"));
+            let mut all = vec!["--trace-format", "json", "--trace-file", file.to_str().unwrap()];
+            all.extend_from_slice(&opts);
+            let o = Guest::new("roms/bin/instr.glibc").args(["threads"]).run_emu(&all);
+            let text = std::fs::read_to_string(&file).unwrap();
+            let recs: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+            (recs, o)
+        };
+        assert_eq!(o.status, Status::Exit(0), "{}", o.stderr_text());
+        (std::fs::read_to_string(&p).unwrap(), recs)
+    };
+    let (a, recs) = run("a.folded");
+    let (b, _) = run("b.folded");
+    assert_eq!(a, b, "same profile twice");
+    let total: u64 = a.lines().map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap()).sum();
+    assert_eq!(total, of_type(&recs, "stats")[0]["instructions"].as_u64().unwrap());
+    let stacks = |leaf: &str| -> Vec<&str> {
+        a.lines().filter(|l| l.split(' ').next().unwrap().split(';').any(|f| f == leaf)).collect()
+    };
+    // Each thread's work is under its own start routine, never under the other's or main.
+    for (mine, other) in [("spin_a", "worker_b"), ("spin_b", "worker_a")] {
+        let start = if mine == "spin_a" { "worker_a" } else { "worker_b" };
+        let s = stacks(mine);
+        assert!(!s.is_empty(), "{a}");
+        for l in s {
+            let frames: Vec<&str> = l.split(' ').next().unwrap().split(';').collect();
+            assert!(frames.contains(&"start_thread") && frames.contains(&start), "{l}");
+            assert!(!frames.contains(&other) && !frames.contains(&"main"), "{l}");
+        }
+    }
+    // The handler runs under a [SIGUSR1] frame on top of what it interrupted (main's raise).
+    let h = stacks("in_handler");
+    assert!(!h.is_empty(), "{a}");
+    for l in h {
+        assert!(l.contains(";main;") && l.contains(";[SIGUSR1];"), "{l}");
+        assert!(!l.contains("worker_"), "{l}");
+    }
+}

@@ -218,9 +218,7 @@ impl Process {
             }
             if self.need_switch && self.outcome.is_none() {
                 self.schedule();
-                if self.trace.opts.strace {
-                    crate::trace::strace::switched(self);
-                }
+                crate::trace::switched(self);
             }
             if self.signals.pending != 0 || gate::signals_pending() {
                 self.deliver_pending();

@@ -346,7 +346,9 @@ pub(crate) fn read_guest(p: &mut Process, addr: u64, len: usize) -> Result<Vec<u
 }
 
 pub(crate) fn write_guest(p: &mut Process, addr: u64, data: &[u8]) -> Result<(), Errno> {
+    let watched = crate::trace::before_kernel_write(p, addr, data.len());
     p.cpu.mem.write(addr, data).map_err(|_| E::EFAULT)?;
     crate::gate::note_write(addr, data);
+    crate::trace::after_kernel_write(p, watched);
     Ok(())
 }

@@ -232,6 +232,23 @@ fn any_name(nr: u64) -> Option<&'static str> {
     }
 }
 
+/// A syscall with its raw arguments, e.g. `read(3, 0x4c6f00, 16)`, for lines of other
+/// traces that name the syscall (small values in decimal, the rest in hex).
+pub(crate) fn brief(nr: u64, args: &[u64; 6]) -> String {
+    let (name, fmts) = row_of(nr);
+    let shown: Vec<String> = args[..fmts.len().min(6)]
+        .iter()
+        .map(|&v| {
+            if v < 0x10000 || (v as i64) < 0 && (v as i64) > -0x10000 {
+                (v as i64).to_string()
+            } else {
+                format!("{v:#x}")
+            }
+        })
+        .collect();
+    format!("{name}({})", shown.join(", "))
+}
+
 /// Called when a traced syscall is entered: formats the inputs.
 pub(crate) fn enter(p: &mut Process, nr: u64, args: &[u64; 6]) -> Call {
     let mut c = Call {
