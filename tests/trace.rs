@@ -558,3 +558,50 @@ fn profile_stacks_are_per_thread_and_frame_signal_handlers() {
         assert!(!l.contains("worker_"), "{l}");
     }
 }
+
+#[test]
+fn plt_ifunc_stubs_are_named_by_the_symbol_of_their_resolver() {
+    if !NATIVE {
+        return;
+    }
+    let (recs, o) = traced("dyn.lazy", &["--trace=plt,mmap"], &[]);
+    assert_eq!(o.status, Status::Exit(0), "{}", o.stderr_text());
+    let libc = of_type(&recs, "mmap")
+        .into_iter()
+        .find_map(|r| r["name"].as_str().filter(|n| n.ends_with("/libc.so.6")))
+        .expect("libc mapped")
+        .to_string();
+    let relocs = tool(&["readelf", "-rW", &libc]).expect("readelf -r");
+    let dynsyms = tool(&["readelf", "--dyn-syms", "-W", &libc]).expect("readelf --dyn-syms");
+    let ifuncs: Vec<&Value> = of_type(&recs, "plt")
+        .into_iter()
+        .filter(|r| r["stub_name"].as_str().unwrap().starts_with("*ABS*+"))
+        .collect();
+    assert!(!ifuncs.is_empty(), "libc calls its own string functions through IRELATIVE slots");
+    for r in ifuncs {
+        // `*ABS*+0xADDR@plt`: ADDR is the addend of an IRELATIVE relocation (the resolver).
+        let stub = r["stub_name"].as_str().unwrap();
+        let addend = stub.trim_start_matches("*ABS*+0x").trim_end_matches("@plt");
+        assert!(
+            relocs
+                .lines()
+                .any(|l| l.contains("R_X86_64_IRELATIVE") && l.split_whitespace().last() == Some(addend)),
+            "{stub} not an IRELATIVE addend of {libc}"
+        );
+        // Named by an exported IFUNC symbol whose value is the resolver, a strong one when
+        // there is one (strrchr, not its weak alias rindex).
+        let name = r["ifunc"].as_str().unwrap_or_else(|| panic!("no ifunc name: {r}"));
+        let want = u64::from_str_radix(addend, 16).unwrap();
+        let at: Vec<(String, String)> = dynsyms
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .filter(|f| f.len() >= 8 && u64::from_str_radix(f[1], 16).ok() == Some(want) && f[3] == "IFUNC")
+            .map(|f| (f[7].split('@').next().unwrap().to_string(), f[4].to_string()))
+            .collect();
+        let mine = at.iter().find(|(n, _)| n == name);
+        assert!(mine.is_some(), "{name} is not an IFUNC symbol at {addend} in {libc} ({at:?}): {r}");
+        if at.iter().any(|(_, b)| b == "GLOBAL") {
+            assert_eq!(mine.unwrap().1, "GLOBAL", "{name} among {at:?}");
+        }
+    }
+}
