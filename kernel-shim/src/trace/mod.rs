@@ -12,6 +12,7 @@ mod profile;
 mod sink;
 pub mod stats;
 pub(crate) mod strace;
+mod structs;
 mod watch;
 
 pub(crate) use crash::report as crash_report;
