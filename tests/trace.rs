@@ -605,3 +605,41 @@ fn plt_ifunc_stubs_are_named_by_the_symbol_of_their_resolver() {
         }
     }
 }
+
+#[test]
+fn trace_regs_show_what_each_instruction_changed() {
+    if !NATIVE {
+        return;
+    }
+    // Every `lea disp(%rip),%reg` of main sets reg to the address objdump computes for it.
+    let file = rom("hello.glibc");
+    let dis = tool(&["objdump", "-d", "--no-show-raw-insn", file.to_str().unwrap()]).expect("objdump");
+    let leas: Vec<(u64, String, u64)> = dis
+        .lines()
+        .skip_while(|l| !l.ends_with("<main>:"))
+        .take_while(|l| !l.trim().is_empty())
+        .filter(|l| l.contains("lea ") && l.contains("(%rip),%r") && l.contains('#'))
+        .map(|l| {
+            let (a, rest) = l.split_once(':').unwrap();
+            let reg = rest.split("(%rip),%").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
+            let target = rest.split('#').nth(1).unwrap().split_whitespace().next().unwrap();
+            (u64::from_str_radix(a.trim(), 16).unwrap(), reg, u64::from_str_radix(target, 16).unwrap())
+        })
+        .collect();
+    assert!(!leas.is_empty(), "{dis}");
+    let (recs, o) = traced("hello.glibc", &["--trace=insn", "--trace-regs", "--trace-symbol", "main"], &[]);
+    assert_eq!(o.status, Status::Exit(0), "{}", o.stderr_text());
+    let insns = of_type(&recs, "insn");
+    assert!(insns.iter().all(|r| r["regs"].is_object()), "every line has its changes");
+    for (addr, reg, target) in &leas {
+        let r = insns.iter().find(|r| hex(&r["addr"]) == *addr).unwrap_or_else(|| panic!("{addr:#x} traced"));
+        assert_eq!(hex(&r["regs"][reg.as_str()]), *target, "{r}");
+    }
+    // A call changes rsp (the pushed return address) and nothing else.
+    let call = insns.iter().find(|r| r["asm"].as_str().unwrap().starts_with("call")).expect("a call in main");
+    let changed: Vec<&String> = call["regs"].as_object().unwrap().keys().collect();
+    assert_eq!(changed, ["rsp"], "{call}");
+    // Only with --trace=insn.
+    let o = Guest::new("roms/bin/hello.glibc").run_emu(&["--trace-regs"]);
+    assert_eq!(o.status, Status::Exit(2), "{}", o.stderr_text());
+}

@@ -203,6 +203,7 @@ impl Process {
             let slice = self.cpu.budget;
             self.cpu.budget = slice.min(gate::stop_at());
             let exit = self.cpu.run();
+            self.trace.settle(&self.cpu);
             self.trace.flush();
             self.cpu.budget = slice;
             gate::at(self.cpu.icount);

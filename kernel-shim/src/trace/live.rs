@@ -9,6 +9,7 @@
 use super::disasm::{Disasm, Text};
 use super::plt::Plt;
 use super::profile::Profile;
+use super::regs::Regs;
 use super::watch::Watches;
 use super::{Filter, Format, Json, Kinds, Sink, TraceOptions};
 use crate::Process;
@@ -54,6 +55,8 @@ pub(crate) struct State {
     pub history: bool,
     /// The insn/block filter ran past `--trace-limit`.
     done: bool,
+    /// `--trace-regs`: the instruction line waiting for its register changes.
+    regs: Option<Regs>,
 }
 
 impl State {
@@ -71,11 +74,19 @@ impl State {
             host_path: Box::new(|p: &str| PathBuf::from(p)),
             history: opts.crash_report_on(),
             done: false,
+            regs: opts.regs.then(Regs::default),
         })))
     }
 
     pub fn flush(&mut self) {
         let _ = self.out.w.flush();
+    }
+
+    /// Writes the held `--trace-regs` line, now that its instruction ran.
+    pub fn settle(&mut self, cpu: &Cpu) {
+        if let Some(line) = self.regs.as_mut().and_then(|r| r.settle(cpu)) {
+            self.out.line(&line);
+        }
     }
 
     /// Instruction text (cached).
@@ -177,6 +188,8 @@ impl Tracer for GuestTracer {
         if !st.kinds.contains(Kinds::INSN) || st.done {
             return;
         }
+        // The previous instruction has run: its held line is complete.
+        st.settle(cpu);
         if st.past_limit(seq) {
             return stop_stepping(st, cpu);
         }
@@ -184,18 +197,24 @@ impl Tracer for GuestTracer {
         if !st.passes(seq, addr, t.sym.as_deref()) {
             return;
         }
-        let line = if st.out.json() {
-            Json::new("insn")
+        if st.out.json() {
+            let j = Json::new("insn")
                 .unum("seq", seq)
                 .addr("addr", addr)
                 .str("loc", &t.loc)
                 .str("bytes", &t.hex().replace(' ', ""))
-                .str("asm", &t.asm)
-                .end()
+                .str("asm", &t.asm);
+            match &mut st.regs {
+                Some(r) => r.hold_json(cpu, j),
+                None => st.out.line(&j.end()),
+            }
         } else {
-            format!("{seq:>10} {addr:#014x} {:<48} {:<30} {}", t.loc, t.hex(), t.asm)
-        };
-        st.out.line(&line);
+            let line = format!("{seq:>10} {addr:#014x} {:<48} {:<30} {}", t.loc, t.hex(), t.asm);
+            match &mut st.regs {
+                Some(r) => r.hold_text(cpu, line),
+                None => st.out.line(&line),
+            }
+        }
     }
 
     fn branch(&mut self, cpu: &mut Cpu, addr: u64, len: u8, to: u64) {

@@ -9,6 +9,7 @@ pub mod maps;
 mod mmap;
 mod plt;
 mod profile;
+mod regs;
 mod sink;
 pub mod stats;
 pub(crate) mod strace;
@@ -79,6 +80,8 @@ pub struct TraceOptions {
     pub stats: bool,
     /// `--syntax`: how `--trace=insn` writes instructions.
     pub syntax: Syntax,
+    /// `--trace-regs`: `--trace=insn` lines end with the registers the instruction changed.
+    pub regs: bool,
     /// `--trace-symbol`, `--trace-range`, `--trace-start`, `--trace-limit`.
     pub filter: Filter,
     /// `--watch LOC[:LEN]` specs, as given.
@@ -176,6 +179,14 @@ impl Trace {
         let live = if opts.hooks() { Some(live::State::new(&opts, &sink)?) } else { None };
         let syscalls = opts.strace || opts.stats || opts.kinds.contains(Kinds::MMAP);
         Ok(Trace { opts, sink, stats: Stats::new(), syscalls, st: strace::State::default(), live })
+    }
+
+    /// The CPU stopped: the last instruction line gets its register changes
+    /// (`--trace-regs`).
+    pub(crate) fn settle(&mut self, cpu: &emu_cpu::Cpu) {
+        if let Some(l) = &self.live {
+            l.borrow_mut().settle(cpu);
+        }
     }
 
     /// Writes out what the hooks buffered (before a syscall is traced or the guest's
