@@ -38,6 +38,11 @@ impl Out {
     pub fn json(&self) -> bool {
         self.format == Format::Json
     }
+
+    /// A `--trace=insn` text line, written without building it first.
+    pub fn insn(&mut self, seq: u64, addr: u64, tail: &str) {
+        let _ = writeln!(self.w, "{seq:>10} {addr:#014x}{tail}");
+    }
 }
 
 pub(crate) struct State {
@@ -209,10 +214,9 @@ impl Tracer for GuestTracer {
                 None => st.out.line(&j.end()),
             }
         } else {
-            let line = format!("{seq:>10} {addr:#014x} {:<48} {:<30} {}", t.loc, t.hex(), t.asm);
             match &mut st.regs {
-                Some(r) => r.hold_text(cpu, line),
-                None => st.out.line(&line),
+                Some(r) => r.hold_text(cpu, format!("{seq:>10} {addr:#014x}{}", t.tail)),
+                None => st.out.insn(seq, addr, &t.tail),
             }
         }
     }
