@@ -82,7 +82,11 @@ impl Plt {
             if s.path.len() < 8 {
                 if let Some(l) = st.syms.locate(to) {
                     if let Some((sym, 0)) = l.symbol {
-                        if !l.object.syms.in_plt(to.wrapping_sub(l.object.bias)) {
+                        let off = to.wrapping_sub(l.object.bias);
+                        if !l.object.syms.in_plt(off) {
+                            // At a function's entry its exported name reads best (an ifunc
+                            // resolver is `strrchr`, not its alias `rindex`).
+                            let sym = l.object.syms.named_at(off).unwrap_or(sym);
                             let name = sym.demangled.to_string();
                             if !s.path.contains(&name) {
                                 s.path.push(name);
