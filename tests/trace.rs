@@ -24,14 +24,23 @@ fn hex(v: &Value) -> u64 {
 /// Runs a rom under emu with trace options, JSON Lines into a file; returns the records
 /// (every line must parse) and the outcome.
 fn traced(rom: &str, opts: &[&str], env: &[(&str, &str)]) -> (Vec<Value>, common::Outcome) {
-    let dir = scratch_dir("trace");
-    let file = dir.join("trace.jsonl");
-    let mut all: Vec<&str> = vec!["--trace-format", "json", "--trace-file", file.to_str().unwrap()];
-    all.extend_from_slice(opts);
     let mut g = Guest::new(format!("roms/bin/{rom}"));
     for (k, v) in env {
         g = g.env(k, v);
     }
+    traced_guest(rom, g, opts)
+}
+
+/// [`traced`] with arguments for the rom.
+fn traced_args(rom: &str, args: &[&str], opts: &[&str]) -> (Vec<Value>, common::Outcome) {
+    traced_guest(rom, Guest::new(format!("roms/bin/{rom}")).args(args), opts)
+}
+
+fn traced_guest(rom: &str, g: Guest, opts: &[&str]) -> (Vec<Value>, common::Outcome) {
+    let dir = scratch_dir("trace");
+    let file = dir.join("trace.jsonl");
+    let mut all: Vec<&str> = vec!["--trace-format", "json", "--trace-file", file.to_str().unwrap()];
+    all.extend_from_slice(opts);
     let o = g.run_emu(&all);
     let text = std::fs::read_to_string(&file).unwrap_or_default();
     let recs = text
@@ -518,16 +527,8 @@ fn profile_stacks_are_per_thread_and_frame_signal_handlers() {
     let dir = scratch_dir("profile-threads");
     let run = |f: &str| {
         let p = dir.join(f);
-        let opts = ["--profile", p.to_str().unwrap(), "--stats"];
-        let (recs, o) = {
-            let file = dir.join(format!("{f}.jsonl"));
-            let mut all = vec!["--trace-format", "json", "--trace-file", file.to_str().unwrap()];
-            all.extend_from_slice(&opts);
-            let o = Guest::new("roms/bin/instr.glibc").args(["threads"]).run_emu(&all);
-            let text = std::fs::read_to_string(&file).unwrap();
-            let recs: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-            (recs, o)
-        };
+        let (recs, o) =
+            traced_args("instr.glibc", &["threads"], &["--profile", p.to_str().unwrap(), "--stats"]);
         assert_eq!(o.status, Status::Exit(0), "{}", o.stderr_text());
         (std::fs::read_to_string(&p).unwrap(), recs)
     };
@@ -642,4 +643,35 @@ fn trace_regs_show_what_each_instruction_changed() {
     // Only with --trace=insn.
     let o = Guest::new("roms/bin/hello.glibc").run_emu(&["--trace-regs"]);
     assert_eq!(o.status, Status::Exit(2), "{}", o.stderr_text());
+}
+
+#[test]
+fn watch_reports_the_kernels_tid_writes_at_clone_and_thread_exit() {
+    if !NATIVE {
+        return;
+    }
+    // Where the first thread's tid lives (clone's child_tidptr), from --strace.
+    let (recs, o) = traced_args("instr.glibc", &["threads"], &["--strace"]);
+    assert_eq!(o.status, Status::Exit(0), "{}", o.stderr_text());
+    let clone = recs.iter().find(|r| r["type"] == "syscall" && r["name"] == "clone").expect("clone");
+    let args = clone["args"][0].as_str().unwrap();
+    let ptr = args.split("child_tidptr=").nth(1).unwrap().split(',').next().unwrap();
+    // Tids differ from run to run: clone's result and the watch come from one run (the
+    // address does not: emu's layout is fixed).
+    let spec = format!("{ptr}:4");
+    let (recs, o) = traced_args("instr.glibc", &["threads"], &["--strace", "--watch", &spec]);
+    assert_eq!(o.status, Status::Exit(0), "{}", o.stderr_text());
+    let clone = recs.iter().find(|r| r["type"] == "syscall" && r["name"] == "clone").expect("clone");
+    let tid = clone["ret"].as_u64().unwrap();
+    let w = of_type(&recs, "watch");
+    let by = |name: &str| {
+        w.iter()
+            .find(|r| r["syscall"].as_str().is_some_and(|s| s.starts_with(name)))
+            .unwrap_or_else(|| panic!("no write by {name}: {w:?}"))
+    };
+    // CLONE_PARENT_SETTID stores the tid; CLONE_CHILD_CLEARTID clears it when the thread exits.
+    assert_eq!(hex(&by("clone(")["new"]), tid);
+    let exit = by("exit(");
+    assert_eq!((hex(&exit["old"]), hex(&exit["new"])), (tid, 0));
+    assert!(exit["insn_loc"].as_str().unwrap().contains("start_thread"), "{exit}");
 }
