@@ -109,4 +109,10 @@ for p in $STRACE_PROGRAMS; do
     gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
 done
 
+# tests/trace.rs: --watch on kernel-side writes, per-thread --profile stacks.
+INSTR_PROGRAMS="instr"
+for p in $INSTR_PROGRAMS; do
+    gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
+done
+
 echo "built: $(ls bin | wc -l) files in roms/bin, $(du -sh bin | cut -f1)"

@@ -72,6 +72,10 @@ struct Cli {
     #[arg(long = "syntax", value_name = "SYNTAX", default_value = "att")]
     syntax: emu_kernel::trace::Syntax,
 
+    /// With --trace=insn: end each instruction's line with the registers it changed
+    #[arg(long = "trace-regs")]
+    trace_regs: bool,
+
     /// Trace only instructions inside symbol NAME (or OBJECT!NAME)
     #[arg(long = "trace-symbol", value_name = "NAME")]
     trace_symbol: Option<String>,
@@ -240,6 +244,9 @@ fn trace_options(cli: &Cli) -> Result<TraceOptions, String> {
         Some(list) => Kinds::parse(list, TraceOptions::IMPLEMENTED).map_err(|e| format!("--trace: {e}"))?,
         None => Kinds::default(),
     };
+    if cli.trace_regs && !kinds.contains(Kinds::INSN) {
+        return Err("--trace-regs: needs --trace=insn".into());
+    }
     let range = cli.trace_range.as_deref().map(Filter::parse_range).transpose()?;
     for w in &cli.watch {
         parse_watch(w)?;
@@ -250,6 +257,7 @@ fn trace_options(cli: &Cli) -> Result<TraceOptions, String> {
         format: cli.trace_format,
         stats: cli.stats,
         syntax: cli.syntax,
+        regs: cli.trace_regs,
         filter: Filter {
             symbol: cli.trace_symbol.clone(),
             range,

@@ -295,6 +295,55 @@ fn threads_split_blocking_calls_as_unfinished_and_resumed() {
     assert!(et.contains(&format!("[pid {:>5}] +++ exited with 0 +++", tids[1])), "{et}");
 }
 
+#[test]
+fn decoded_structs_match_native_strace() {
+    // fd sets and select results, socket addresses, termios ioctls, stack_t.
+    let (eo, et) = emu_trace(&["decode"], &["--strace"]);
+    assert_eq!(eo.status, Status::Exit(0), "{}", eo.stderr_text());
+    for needle in [
+        "pselect6(5, [3 4], [4], NULL, {tv_sec=0, tv_nsec=0}, NULL) = 2 (in [3], out [4], left {",
+        "{sigmask=[USR1], sigsetsize=8}",
+        "select(4, [3], NULL, NULL, {tv_sec=0, tv_usec=0}) = 1 (in [3], left {tv_sec=0, tv_usec=0})",
+        "= 0 (Timeout)",
+        "socketpair(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0, [",
+        "{sa_family=AF_UNIX}, [110 => 2]) = 0",
+        "ioctl(3, TCGETS, 0x",
+        "ss_flags=SS_DISABLE, ss_size=0}) = 0",
+    ] {
+        assert!(et.contains(needle), "{needle} missing from\n{et}");
+    }
+    if have_strace() {
+        let (no, nt) = native_trace(&["decode"], &[]);
+        assert_eq!(no.status, eo.status);
+        assert_same_tasks(per_task(&nt, &[]), per_task(&et, &[]));
+    }
+}
+
+#[test]
+fn json_splits_blocking_calls_as_unfinished_and_resumed() {
+    let (eo, et) = emu_trace(&["threads"], &["--strace", "--trace-format", "json"]);
+    assert_eq!(eo.status, Status::Exit(0), "{}", eo.stderr_text());
+    let recs: Vec<Json> = et.lines().map(|l| Json::parse(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    let mut open: HashMap<String, String> = HashMap::new();
+    let mut splits = 0;
+    for r in recs.iter().filter(|r| r.get("type").str() == "syscall") {
+        let Json::Num(pid) = r.get("pid") else { panic!("pid: {r:?}") };
+        let (pid, name) = (pid.to_string(), r.get("name").str());
+        if r.get("unfinished") == &Json::Bool(true) {
+            assert_eq!(r.get("ret"), &Json::Null, "an unfinished call has no result: {r:?}");
+            assert!(open.insert(pid, name).is_none(), "two unfinished calls of one thread");
+            splits += 1;
+        } else if r.get("resumed") == &Json::Bool(true) {
+            assert_eq!(open.remove(&pid), Some(name), "resumed without unfinished: {r:?}");
+            assert!(matches!(r.get("ret"), Json::Num(_)), "{r:?}");
+        } else {
+            assert!(!open.contains_key(&pid), "thread {pid} ran another call while one was unfinished");
+        }
+    }
+    assert!(open.is_empty(), "never resumed: {open:?}");
+    assert!(splits >= 1, "pthread_join's futex wait should be split:\n{et}");
+}
+
 /// Parses the rom's `what start end` lines.
 fn rom_ranges(stdout: &[u8]) -> HashMap<String, (u64, u64)> {
     String::from_utf8_lossy(stdout)

@@ -24,14 +24,23 @@ fn hex(v: &Value) -> u64 {
 /// Runs a rom under emu with trace options, JSON Lines into a file; returns the records
 /// (every line must parse) and the outcome.
 fn traced(rom: &str, opts: &[&str], env: &[(&str, &str)]) -> (Vec<Value>, common::Outcome) {
-    let dir = scratch_dir("trace");
-    let file = dir.join("trace.jsonl");
-    let mut all: Vec<&str> = vec!["--trace-format", "json", "--trace-file", file.to_str().unwrap()];
-    all.extend_from_slice(opts);
     let mut g = Guest::new(format!("roms/bin/{rom}"));
     for (k, v) in env {
         g = g.env(k, v);
     }
+    traced_guest(rom, g, opts)
+}
+
+/// [`traced`] with arguments for the rom.
+fn traced_args(rom: &str, args: &[&str], opts: &[&str]) -> (Vec<Value>, common::Outcome) {
+    traced_guest(rom, Guest::new(format!("roms/bin/{rom}")).args(args), opts)
+}
+
+fn traced_guest(rom: &str, g: Guest, opts: &[&str]) -> (Vec<Value>, common::Outcome) {
+    let dir = scratch_dir("trace");
+    let file = dir.join("trace.jsonl");
+    let mut all: Vec<&str> = vec!["--trace-format", "json", "--trace-file", file.to_str().unwrap()];
+    all.extend_from_slice(opts);
     let o = g.run_emu(&all);
     let text = std::fs::read_to_string(&file).unwrap_or_default();
     let recs = text
@@ -430,4 +439,239 @@ fn bad_trace_options_are_usage_errors() {
         assert_eq!(o.status, Status::Exit(2), "{opts:?}: {}", o.stderr_text());
         assert!(o.stderr_text().lines().count() <= 3, "one clear line: {}", o.stderr_text());
     }
+}
+
+/// `st_value` of a symbol of a static file, from `nm`.
+fn nm_static(file: &Path, name: &str) -> u64 {
+    let out = tool(&["nm", file.to_str().unwrap()]).expect("nm");
+    let l = out
+        .lines()
+        .find(|l| l.split_whitespace().nth(2) == Some(name))
+        .unwrap_or_else(|| panic!("{name} not in nm {}", file.display()));
+    u64::from_str_radix(l.split_whitespace().next().unwrap(), 16).unwrap()
+}
+
+#[test]
+fn watch_reports_kernel_writes_by_the_syscall() {
+    if !NATIVE {
+        return;
+    }
+    // instr.c prints the buffer before and after read() fills it, as watch values show.
+    let native = Guest::new("roms/bin/instr.glibc").args(["read"]).run_native();
+    let text = String::from_utf8_lossy(&native.stdout).into_owned();
+    let value = |what: &str| {
+        let l = text.lines().find(|l| l.starts_with(what)).unwrap_or_else(|| panic!("{text}"));
+        l.split_whitespace().nth(1).unwrap().to_string()
+    };
+    let file = rom("instr.glibc");
+    let buf = nm_static(&file, "inbuf");
+    let (recs, o) = traced("instr.glibc", &["--watch", "inbuf"], &[]);
+    assert_eq!(o.status, Status::Exit(0), "{}", o.stderr_text());
+    assert_eq!(o.stdout, native.stdout);
+    let w = of_type(&recs, "watch");
+    let r = w
+        .iter()
+        .find(|r| r["syscall"].as_str().is_some_and(|s| s.starts_with("read(")))
+        .expect("read's write");
+    assert_eq!(hex(&r["addr"]), buf, "{r}");
+    assert_eq!(r["len"], 16, "{r}");
+    assert_eq!(r["old"], value("before").as_str(), "{r}");
+    assert_eq!(r["new"], value("after").as_str(), "{r}");
+    assert!(r["syscall"].as_str().unwrap().contains(&format!("{buf:#x}, 16)")), "{r}");
+    // The address given is the guest's `syscall` instruction, inside read().
+    let at = hex(&r["insn"]);
+    let dis = tool(&[
+        "objdump",
+        "-d",
+        &format!("--start-address={at:#x}"),
+        &format!("--stop-address={:#x}", at + 2),
+        file.to_str().unwrap(),
+    ])
+    .unwrap();
+    assert!(dis.lines().any(|l| l.contains("0f 05") && l.contains("syscall")), "{dis}");
+    assert!(r["insn_loc"].as_str().unwrap().contains("read"), "{r}");
+
+    // The text form names the syscall in place of the instruction.
+    let o = Guest::new("roms/bin/instr.glibc").args(["read"]).run_emu(&["--watch", "inbuf:4"]);
+    let t = o.stderr_text();
+    let l = t.lines().find(|l| l.contains("watch: write inbuf:4[4]")).unwrap_or_else(|| panic!("{t}"));
+    assert!(l.contains("written by syscall read(") && l.contains(&format!("at {at:#x} (")), "{l}");
+}
+
+#[test]
+fn crash_report_by_default_shows_the_last_16_instructions() {
+    if !NATIVE {
+        return;
+    }
+    let insns = |opts: &[&str]| -> Vec<String> {
+        let o = Guest::new("roms/bin/crash.glibc").args(["segv"]).run_emu(opts);
+        assert_eq!(o.status, Status::Signal(11));
+        o.stderr_text().lines().filter(|l| l.starts_with("emu: |   0x")).map(str::to_string).collect()
+    };
+    // The default report (the ordinary loop's block ring) against the hooked loop's
+    // per-instruction record of the same run.
+    let dir = scratch_dir("crash16");
+    let prof = dir.join("p.folded");
+    let plain = insns(&["--stats"]);
+    let hooked = insns(&["--profile", prof.to_str().unwrap()]);
+    assert_eq!(plain.len(), 16, "{plain:#?}");
+    assert_eq!(plain, hooked);
+    assert!(plain.last().unwrap().contains("crash.glibc!main+"), "{plain:#?}");
+}
+
+#[test]
+fn profile_stacks_are_per_thread_and_frame_signal_handlers() {
+    if !NATIVE {
+        return;
+    }
+    let dir = scratch_dir("profile-threads");
+    let run = |f: &str| {
+        let p = dir.join(f);
+        let (recs, o) =
+            traced_args("instr.glibc", &["threads"], &["--profile", p.to_str().unwrap(), "--stats"]);
+        assert_eq!(o.status, Status::Exit(0), "{}", o.stderr_text());
+        (std::fs::read_to_string(&p).unwrap(), recs)
+    };
+    let (a, recs) = run("a.folded");
+    let (b, _) = run("b.folded");
+    assert_eq!(a, b, "same profile twice");
+    let total: u64 = a.lines().map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap()).sum();
+    assert_eq!(total, of_type(&recs, "stats")[0]["instructions"].as_u64().unwrap());
+    let stacks = |leaf: &str| -> Vec<&str> {
+        a.lines().filter(|l| l.split(' ').next().unwrap().split(';').any(|f| f == leaf)).collect()
+    };
+    // Each thread's work is under its own start routine, never under the other's or main.
+    for (mine, other) in [("spin_a", "worker_b"), ("spin_b", "worker_a")] {
+        let start = if mine == "spin_a" { "worker_a" } else { "worker_b" };
+        let s = stacks(mine);
+        assert!(!s.is_empty(), "{a}");
+        for l in s {
+            let frames: Vec<&str> = l.split(' ').next().unwrap().split(';').collect();
+            assert!(frames.contains(&"start_thread") && frames.contains(&start), "{l}");
+            assert!(!frames.contains(&other) && !frames.contains(&"main"), "{l}");
+        }
+    }
+    // The handler runs under a [SIGUSR1] frame on top of what it interrupted (main's raise).
+    let h = stacks("in_handler");
+    assert!(!h.is_empty(), "{a}");
+    for l in h {
+        assert!(l.contains(";main;") && l.contains(";[SIGUSR1];"), "{l}");
+        assert!(!l.contains("worker_"), "{l}");
+    }
+}
+
+#[test]
+fn plt_ifunc_stubs_are_named_by_the_symbol_of_their_resolver() {
+    if !NATIVE {
+        return;
+    }
+    let (recs, o) = traced("dyn.lazy", &["--trace=plt,mmap"], &[]);
+    assert_eq!(o.status, Status::Exit(0), "{}", o.stderr_text());
+    let libc = of_type(&recs, "mmap")
+        .into_iter()
+        .find_map(|r| r["name"].as_str().filter(|n| n.ends_with("/libc.so.6")))
+        .expect("libc mapped")
+        .to_string();
+    let relocs = tool(&["readelf", "-rW", &libc]).expect("readelf -r");
+    let dynsyms = tool(&["readelf", "--dyn-syms", "-W", &libc]).expect("readelf --dyn-syms");
+    let ifuncs: Vec<&Value> = of_type(&recs, "plt")
+        .into_iter()
+        .filter(|r| r["stub_name"].as_str().unwrap().starts_with("*ABS*+"))
+        .collect();
+    assert!(!ifuncs.is_empty(), "libc calls its own string functions through IRELATIVE slots");
+    for r in ifuncs {
+        // `*ABS*+0xADDR@plt`: ADDR is the addend of an IRELATIVE relocation (the resolver).
+        let stub = r["stub_name"].as_str().unwrap();
+        let addend = stub.trim_start_matches("*ABS*+0x").trim_end_matches("@plt");
+        assert!(
+            relocs
+                .lines()
+                .any(|l| l.contains("R_X86_64_IRELATIVE") && l.split_whitespace().last() == Some(addend)),
+            "{stub} not an IRELATIVE addend of {libc}"
+        );
+        // Named by an exported IFUNC symbol whose value is the resolver, a strong one when
+        // there is one (strrchr, not its weak alias rindex).
+        let name = r["ifunc"].as_str().unwrap_or_else(|| panic!("no ifunc name: {r}"));
+        let want = u64::from_str_radix(addend, 16).unwrap();
+        let at: Vec<(String, String)> = dynsyms
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .filter(|f| f.len() >= 8 && u64::from_str_radix(f[1], 16).ok() == Some(want) && f[3] == "IFUNC")
+            .map(|f| (f[7].split('@').next().unwrap().to_string(), f[4].to_string()))
+            .collect();
+        let mine = at.iter().find(|(n, _)| n == name);
+        assert!(mine.is_some(), "{name} is not an IFUNC symbol at {addend} in {libc} ({at:?}): {r}");
+        if at.iter().any(|(_, b)| b == "GLOBAL") {
+            assert_eq!(mine.unwrap().1, "GLOBAL", "{name} among {at:?}");
+        }
+    }
+}
+
+#[test]
+fn trace_regs_show_what_each_instruction_changed() {
+    if !NATIVE {
+        return;
+    }
+    // Every `lea disp(%rip),%reg` of main sets reg to the address objdump computes for it.
+    let file = rom("hello.glibc");
+    let dis = tool(&["objdump", "-d", "--no-show-raw-insn", file.to_str().unwrap()]).expect("objdump");
+    let leas: Vec<(u64, String, u64)> = dis
+        .lines()
+        .skip_while(|l| !l.ends_with("<main>:"))
+        .take_while(|l| !l.trim().is_empty())
+        .filter(|l| l.contains("lea ") && l.contains("(%rip),%r") && l.contains('#'))
+        .map(|l| {
+            let (a, rest) = l.split_once(':').unwrap();
+            let reg = rest.split("(%rip),%").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
+            let target = rest.split('#').nth(1).unwrap().split_whitespace().next().unwrap();
+            (u64::from_str_radix(a.trim(), 16).unwrap(), reg, u64::from_str_radix(target, 16).unwrap())
+        })
+        .collect();
+    assert!(!leas.is_empty(), "{dis}");
+    let (recs, o) = traced("hello.glibc", &["--trace=insn", "--trace-regs", "--trace-symbol", "main"], &[]);
+    assert_eq!(o.status, Status::Exit(0), "{}", o.stderr_text());
+    let insns = of_type(&recs, "insn");
+    assert!(insns.iter().all(|r| r["regs"].is_object()), "every line has its changes");
+    for (addr, reg, target) in &leas {
+        let r = insns.iter().find(|r| hex(&r["addr"]) == *addr).unwrap_or_else(|| panic!("{addr:#x} traced"));
+        assert_eq!(hex(&r["regs"][reg.as_str()]), *target, "{r}");
+    }
+    // A call changes rsp (the pushed return address) and nothing else.
+    let call = insns.iter().find(|r| r["asm"].as_str().unwrap().starts_with("call")).expect("a call in main");
+    let changed: Vec<&String> = call["regs"].as_object().unwrap().keys().collect();
+    assert_eq!(changed, ["rsp"], "{call}");
+    // Only with --trace=insn.
+    let o = Guest::new("roms/bin/hello.glibc").run_emu(&["--trace-regs"]);
+    assert_eq!(o.status, Status::Exit(2), "{}", o.stderr_text());
+}
+
+#[test]
+fn watch_reports_the_kernels_tid_writes_at_clone_and_thread_exit() {
+    if !NATIVE {
+        return;
+    }
+    // Where the first thread's tid lives (clone's child_tidptr), from --strace.
+    let (recs, o) = traced_args("instr.glibc", &["threads"], &["--strace"]);
+    assert_eq!(o.status, Status::Exit(0), "{}", o.stderr_text());
+    let clone = recs.iter().find(|r| r["type"] == "syscall" && r["name"] == "clone").expect("clone");
+    let args = clone["args"][0].as_str().unwrap();
+    let ptr = args.split("child_tidptr=").nth(1).unwrap().split(',').next().unwrap();
+    // Tids differ from run to run: clone's result and the watch come from one run (the
+    // address does not: emu's layout is fixed).
+    let spec = format!("{ptr}:4");
+    let (recs, o) = traced_args("instr.glibc", &["threads"], &["--strace", "--watch", &spec]);
+    assert_eq!(o.status, Status::Exit(0), "{}", o.stderr_text());
+    let clone = recs.iter().find(|r| r["type"] == "syscall" && r["name"] == "clone").expect("clone");
+    let tid = clone["ret"].as_u64().unwrap();
+    let w = of_type(&recs, "watch");
+    let by = |name: &str| {
+        w.iter()
+            .find(|r| r["syscall"].as_str().is_some_and(|s| s.starts_with(name)))
+            .unwrap_or_else(|| panic!("no write by {name}: {w:?}"))
+    };
+    // CLONE_PARENT_SETTID stores the tid; CLONE_CHILD_CLEARTID clears it when the thread exits.
+    assert_eq!(hex(&by("clone(")["new"]), tid);
+    let exit = by("exit(");
+    assert_eq!((hex(&exit["old"]), hex(&exit["new"])), (tid, 0));
+    assert!(exit["insn_loc"].as_str().unwrap().contains("start_thread"), "{exit}");
 }

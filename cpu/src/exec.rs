@@ -84,6 +84,22 @@ impl Cpu {
         if self.hooks.active() {
             return self.run_hooked();
         }
+        if self.hooks.block_ring {
+            return self.run_with_ring();
+        }
+        self.run_loop::<false>()
+    }
+
+    /// The ordinary loop keeping the recent-block ring (a crash report may be written).
+    #[inline(never)]
+    fn run_with_ring(&mut self) -> Exit {
+        self.run_loop::<true>()
+    }
+
+    /// The ordinary loop. With `RING`, each block entered is noted in the crash report's
+    /// ring (one store per block); without it the loop has no trace of hooks at all.
+    #[inline(always)]
+    fn run_loop<const RING: bool>(&mut self) -> Exit {
         // SAFETY (for every dereference of a block pointer below): a block leaves the
         // cache only into `retired`, which is emptied only on entry to `run`, so a pointer
         // obtained during this call stays valid even if a handler invalidates its block.
@@ -115,6 +131,9 @@ impl Cpu {
             };
             // SAFETY: see above.
             let blk = unsafe { &*blk };
+            if RING {
+                self.hooks.note_block(blk.start);
+            }
             self.rip = blk.end;
             let mut stopped = None;
             let ops = blk.fast_ops();
@@ -132,10 +151,9 @@ impl Cpu {
                 Some((s, op)) => {
                     // The op's index, found only now to keep a counter out of the loop.
                     let i = (op as *const Op as usize - ops.as_ptr() as usize) / std::mem::size_of::<Op>();
-                    // For a crash report without hooks: where this loop stopped.
-                    // SAFETY: see above.
-                    let from = unsafe { prev.as_ref() }.map_or(u64::MAX, |p| p.start);
-                    self.hooks.stopped_at = (from, blk.start, i as u32);
+                    if RING {
+                        self.hooks.note_partial(i as u32);
+                    }
                     if let Some(exit) = self.stop(s, i, op) {
                         return exit;
                     }

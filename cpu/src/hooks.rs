@@ -7,9 +7,10 @@
 //! live off the hot path too: a watched page is never entered into the soft TLB, so every
 //! access to it takes the slow path, which is where the watch is checked.
 //!
-//! The ordinary loop leaves one trace of its own on its (cold) stop path: which block and
-//! op it stopped at, and the block before, so a crash report can show the instructions
-//! that led to a fault even when no hooks were on.
+//! When a crash report may be written ([`Hooks::block_ring`]), `run` picks a copy of the
+//! ordinary loop that notes the start of each block entered in a small ring (one store per
+//! block, not per instruction), enough to rebuild the last [`HISTORY`] instructions from
+//! the cached blocks. Without it the ordinary loop keeps no trace at all.
 
 use crate::decode::{Flow, Op};
 use crate::exec::{stop_requested, Exit};
@@ -61,6 +62,13 @@ pub struct Watch {
 /// How many instructions a crash report shows.
 pub const HISTORY: usize = 16;
 
+/// How many blocks the ordinary loop's ring keeps: every block has at least one
+/// instruction, so this many always cover [`HISTORY`] instructions.
+const BLOCKS: usize = HISTORY;
+
+/// A block count in the ring meaning the whole block ran.
+const WHOLE: u32 = u32::MAX;
+
 /// What is hooked and the tracer that receives it.
 #[derive(Default)]
 pub struct Hooks {
@@ -73,13 +81,15 @@ pub struct Hooks {
     pub branches: bool,
     /// Keep the addresses of the last [`HISTORY`] instructions.
     pub history: bool,
+    /// The ordinary loop notes each block it enters (for a crash report).
+    pub block_ring: bool,
     ring: [u64; HISTORY],
     ring_pos: u64,
+    /// (block start, fast ops run or [`WHOLE`]) of the last blocks the ordinary loop entered.
+    blocks_ring: [(u64, u32); BLOCKS],
+    blocks_pos: usize,
     watches: Vec<Watch>,
     events: Vec<MemEvent>,
-    /// Where the ordinary loop last stopped: (previous block's start or u64::MAX, block's
-    /// start, op index).
-    pub(crate) stopped_at: (u64, u64, u32),
     /// Blocks entered by the hooked loop.
     pub blocks_entered: u64,
 }
@@ -103,6 +113,19 @@ impl Hooks {
 
     pub fn watches(&self) -> &[Watch] {
         &self.watches
+    }
+
+    /// The ordinary loop (with the ring) enters the block at `start`.
+    #[inline(always)]
+    pub(crate) fn note_block(&mut self, start: u64) {
+        self.blocks_pos = (self.blocks_pos + 1) % BLOCKS;
+        self.blocks_ring[self.blocks_pos] = (start, WHOLE);
+    }
+
+    /// The block last entered stopped after its fast op `i` (a fault, a syscall).
+    #[cold]
+    pub(crate) fn note_partial(&mut self, i: u32) {
+        self.blocks_ring[self.blocks_pos].1 = i + 1;
     }
 }
 
@@ -134,21 +157,34 @@ impl Cpu {
             .collect()
     }
 
-    /// What the ordinary loop knows of the instructions before its last stop: the whole
-    /// block it came from, then the stopping block up to and including the op it stopped
-    /// at. Empty if the blocks have since been dropped.
-    pub fn last_stop_trail(&self) -> Vec<u64> {
-        let (prev, cur, i) = self.hooks.stopped_at;
-        let mut out = Vec::new();
-        let block =
-            |rip: u64| self.cache.map.get(&rip).and_then(|&idx| self.cache.blocks[idx as usize].as_ref());
-        if let Some(b) = block(prev) {
-            out.extend(b.plain_ops().map(|o| o.addr));
+    /// The last [`HISTORY`] instructions the ordinary loop ran, oldest first, rebuilt from
+    /// its block ring ([`Hooks::block_ring`]). Blocks since dropped from the cache end the
+    /// trail there (what ran before them is not known).
+    pub fn block_trail(&self) -> Vec<u64> {
+        let h = &self.hooks;
+        let mut out: Vec<u64> = Vec::new();
+        for k in 0..BLOCKS {
+            let (start, n) = h.blocks_ring[(h.blocks_pos + BLOCKS - k) % BLOCKS];
+            if start == 0 && n == 0 {
+                break; // never filled
+            }
+            let Some(b) = self.cache.map.get(&start).and_then(|&i| self.cache.blocks[i as usize].as_ref())
+            else {
+                break;
+            };
+            let addrs: Vec<u64> = if n == WHOLE {
+                b.plain_ops().map(|o| o.addr).collect()
+            } else {
+                // A fused compare-and-branch is one fast op starting at the compare.
+                b.fast_ops().iter().take(n as usize).map(|o| o.addr).collect()
+            };
+            out.splice(0..0, addrs);
+            if out.len() >= HISTORY {
+                break;
+            }
         }
-        if let Some(b) = block(cur) {
-            // The ordinary loop's op index; a fused compare-and-branch is its last op and
-            // starts at the compare.
-            out.extend(b.fast_ops().iter().take(i as usize + 1).map(|o| o.addr));
+        if out.len() > HISTORY {
+            out.drain(..out.len() - HISTORY);
         }
         out
     }

@@ -203,6 +203,7 @@ impl Process {
             let slice = self.cpu.budget;
             self.cpu.budget = slice.min(gate::stop_at());
             let exit = self.cpu.run();
+            self.trace.settle(&self.cpu);
             self.trace.flush();
             self.cpu.budget = slice;
             gate::at(self.cpu.icount);
@@ -218,9 +219,7 @@ impl Process {
             }
             if self.need_switch && self.outcome.is_none() {
                 self.schedule();
-                if self.trace.opts.strace {
-                    crate::trace::strace::switched(self);
-                }
+                crate::trace::switched(self);
             }
             if self.signals.pending != 0 || gate::signals_pending() {
                 self.deliver_pending();

@@ -300,6 +300,7 @@ impl Process {
             });
             return;
         }
+        crate::trace::handler_entered(self, sig);
         if act.flags & SA_RESETHAND != 0 {
             self.signals.actions[sig as usize] = SigAction::default();
         }

@@ -174,7 +174,9 @@ impl Process {
         crate::sys::futex::exit_robust_list(self, self.cur);
         let ctid = self.cur().clear_child_tid;
         if ctid != 0 {
+            let watched = crate::trace::before_kernel_write(self, ctid, 4);
             let _ = self.cpu.mem.write(ctid, &0u32.to_le_bytes());
+            crate::trace::after_kernel_write(self, watched);
             self.futex_wake(ctid, 1, u32::MAX);
         }
         self.threads.remove(self.cur);

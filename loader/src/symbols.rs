@@ -43,6 +43,8 @@ pub struct Symbol {
     pub demangled: Box<str>,
     pub kind: SymKind,
     pub global: bool,
+    /// Bound weak (an alias the library lets others override, like `rindex` of `strrchr`).
+    pub weak: bool,
 }
 
 impl Symbol {
@@ -177,7 +179,7 @@ impl ObjectSymbols {
         Ok(o)
     }
 
-    fn push(&mut self, addr: u64, size: u64, raw: &str, version: String, kind: SymKind, global: bool) {
+    fn push(&mut self, addr: u64, size: u64, raw: &str, version: String, kind: SymKind, bind: u8) {
         let demangled = demangle(raw).unwrap_or_else(|| raw.to_string());
         self.symbols.push(Symbol {
             addr,
@@ -186,7 +188,8 @@ impl ObjectSymbols {
             version: version.into(),
             demangled: demangled.into(),
             kind,
-            global,
+            global: bind != abi::STB_LOCAL,
+            weak: bind == abi::STB_WEAK,
         });
     }
 
@@ -221,7 +224,7 @@ impl ObjectSymbols {
                 }
             }
             seen.insert((s.st_value, name.into()), ());
-            self.push(s.st_value, s.st_size, name, version, kind, s.st_bind() != abi::STB_LOCAL);
+            self.push(s.st_value, s.st_size, name, version, kind, s.st_bind());
         }
         Ok(())
     }
@@ -252,7 +255,7 @@ impl ObjectSymbols {
                 continue;
             }
             seen.insert((s.st_value, raw.into()), ());
-            self.push(s.st_value, s.st_size, raw, version, kind, s.st_bind() != abi::STB_LOCAL);
+            self.push(s.st_value, s.st_size, raw, version, kind, s.st_bind());
         }
         Ok(())
     }
@@ -320,7 +323,14 @@ impl ObjectSymbols {
                 let Some(name) = slot_names.get(&got) else { continue };
                 let stub = addr + start as u64;
                 self.plt.push(PltStub { addr: stub, size: ent as u64, got, name: name.clone() });
-                self.push(stub, ent as u64, &format!("{name}@plt"), String::new(), SymKind::Plt, false);
+                self.push(
+                    stub,
+                    ent as u64,
+                    &format!("{name}@plt"),
+                    String::new(),
+                    SymKind::Plt,
+                    abi::STB_LOCAL,
+                );
             }
         }
         Ok(())
@@ -328,6 +338,17 @@ impl ObjectSymbols {
 
     /// The symbol covering file address `a`, with the offset into it. A symbol of size 0
     /// covers up to the next symbol.
+    /// The symbol whose value is exactly `a` (a file address): exported (versioned) names
+    /// first, strong ones before weak aliases: `strrchr` rather than `rindex`, `strchrnul`
+    /// rather than the internal `__strchrnul`.
+    pub fn named_at(&self, a: u64) -> Option<&Symbol> {
+        let i = self.symbols.partition_point(|s| s.addr < a);
+        self.symbols[i..]
+            .iter()
+            .take_while(|s| s.addr == a)
+            .min_by_key(|s| (s.version.is_empty(), s.weak, !s.global, s.raw.len()))
+    }
+
     pub fn at(&self, a: u64) -> Option<(&Symbol, u64)> {
         let i = self.symbols.partition_point(|s| s.addr <= a);
         if i == 0 {

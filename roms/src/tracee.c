@@ -2,7 +2,7 @@
  * and --maps output the test checks against native strace and against what the program
  * itself sees. Output goes through write(2) only (no stdio buffers, no malloc), so the
  * syscalls and the memory map are exactly the ones listed here.
- *   tracee calls FILE | fork | threads | restart | mmap | maps */
+ *   tracee calls FILE | fork | threads | restart | mmap | maps | decode */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +10,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -173,6 +179,59 @@ static int maps_(int trace_mmap) {
     _exit(0);
 }
 
+/* Structs --strace decodes: fd sets, socket addresses, termios, stack_t. (Sockets beyond
+ * socketpair and ptys are left out while emu has none; structs.rs tests their notation.) */
+static int decode(void) {
+    int p[2];
+    if (pipe(p) != 0)
+        return 1;
+    begin();
+    if (write(p[1], "x", 1) != 1)
+        return 1;
+    fd_set rd, wr;
+    FD_ZERO(&rd);
+    FD_ZERO(&wr);
+    FD_SET(p[0], &rd);
+    FD_SET(p[1], &rd);
+    FD_SET(p[1], &wr);
+    struct timeval tv = {0, 0};
+    select(p[1] + 1, &rd, &wr, NULL, &tv);
+    FD_ZERO(&rd);
+    FD_SET(p[0], &rd);
+    struct timespec ts = {0, 0};
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    pselect(p[0] + 1, &rd, NULL, NULL, &ts, &usr1);
+    tv.tv_sec = 0;
+    FD_ZERO(&rd);
+    FD_SET(p[0], &rd);
+    syscall(SYS_select, p[0] + 1, &rd, NULL, NULL, &tv);
+    FD_ZERO(&rd);
+    FD_SET(p[1], &rd);
+    syscall(SYS_select, p[1] + 1, &rd, NULL, NULL, &tv);
+    FD_ZERO(&rd);
+    FD_SET(p[0], &rd);
+    select(p[0] + 1, &rd, NULL, NULL, NULL);
+
+    int sp[2];
+    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp);
+    struct sockaddr_un peer;
+    socklen_t len = sizeof peer;
+    getsockname(sp[0], (struct sockaddr *)&peer, &len);
+    close(sp[0]);
+    close(sp[1]);
+
+    struct termios t;
+    tcgetattr(p[0], &t);
+
+    static char altstack[1 << 16];
+    stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0}, old;
+    sigaltstack(&ss, &old);
+    sigaltstack(NULL, &old);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "";
     if (!strcmp(mode, "calls") && argc > 2)
@@ -187,6 +246,8 @@ int main(int argc, char **argv) {
         return restart();
     if (!strcmp(mode, "maps"))
         return maps_(0);
-    say("usage: tracee calls FILE | fork | threads | restart | mmap | maps\n");
+    if (!strcmp(mode, "decode"))
+        return decode();
+    say("usage: tracee calls FILE | fork | threads | restart | mmap | maps | decode\n");
     return 2;
 }

@@ -303,7 +303,9 @@ fn apply(p: &mut Process, nr: u64, a: &[u64; 6], x: Effect) {
         seq.fetch_max(x.ticket, Ordering::AcqRel);
     }
     for (addr, data) in &x.writes {
+        let watched = crate::trace::before_kernel_write(p, *addr, data.len());
         let _ = p.cpu.mem.write(*addr, data);
+        crate::trace::after_kernel_write(p, watched);
     }
     let before = p.fds.clone();
     for c in x.fds {

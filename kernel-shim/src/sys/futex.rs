@@ -90,7 +90,9 @@ fn wake_op(p: &mut Process, a: &[u64; 6]) -> SysResult {
         4 => old ^ oparg,
         _ => return Err(E::ENOSYS),
     };
+    let watched = crate::trace::before_kernel_write(p, addr2, 4);
     p.cpu.mem.write(addr2, &new.to_le_bytes()).map_err(|_| E::EFAULT)?;
+    crate::trace::after_kernel_write(p, watched);
     let mut woken = p.futex_wake(addr, n, u32::MAX);
     let hit = match cmp {
         0 => old == cmparg,
@@ -173,9 +175,11 @@ fn futex_death(p: &mut Process, addr: u64, tid: i32, pi: bool, pending: bool) {
         return;
     }
     let new = (val & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+    let watched = crate::trace::before_kernel_write(p, addr, 4);
     if p.cpu.mem.write(addr, &new.to_le_bytes()).is_err() {
         return;
     }
+    crate::trace::after_kernel_write(p, watched);
     if !pi && val & FUTEX_WAITERS != 0 {
         p.futex_wake(addr, 1, u32::MAX);
     }

@@ -76,14 +76,14 @@ static ROWS: &[Row] = &[
     row(13, "rt_sigaction", signal::rt_sigaction, Partial).args(&[Signal, SigAction, OutSigAction, Uint]),
     row(14, "rt_sigprocmask", signal::rt_sigprocmask, Full).args(&[SigHow, SigSet, OutSigSet, Uint]),
     row(15, "rt_sigreturn", signal::rt_sigreturn, Full).args(&[SigreturnMask]),
-    row(16, "ioctl", file::ioctl, Partial).args(&[Fd, Ioctl, Ptr]),
+    row(16, "ioctl", file::ioctl, Partial).args(&[Fd, Ioctl, IoctlData]),
     row(17, "pread64", file::pread64, Full).args(&[Fd, OutBuf, Uint, Long]),
     row(18, "pwrite64", file::pwrite64, Full).args(&[Fd, Buf(2), Uint, Long]),
     row(19, "readv", file::readv, Full).args(&[Fd, OutIovec(2), Int]),
     row(20, "writev", file::writev, Full).args(&[Fd, Iovec(2), Int]),
     row(21, "access", fs::access, Full).args(&[Path, Access]),
     row(22, "pipe", file::pipe, Full).args(&[OutFds]),
-    row(23, "select", poll::select, Full).args(&[Int, Ptr, Ptr, Ptr, Ptr]),
+    row(23, "select", poll::select, Full).args(&[Int, FdSet(0), FdSet(0), FdSet(0), Timeval]),
     row(24, "sched_yield", process::sched_yield, Full).args(&[]),
     row(25, "mremap", mm::mremap, Partial).args(&[Ptr, Uint, Uint, MremapFlags, Ptr]),
     row(26, "msync", mm::msync, Partial).args(&[Ptr, Uint, Hex]),
@@ -96,9 +96,9 @@ static ROWS: &[Row] = &[
     row(37, "alarm", signal::alarm, Full).args(&[Uint]),
     row(38, "setitimer", signal::setitimer, Full).args(&[ItimerWhich, Itimerval, OutItimerval]),
     row(39, "getpid", process::getpid, Full).args(&[]),
-    row(51, "getsockname", file::getsockname, Partial).args(&[Fd, Ptr, Ptr]),
-    row(52, "getpeername", file::getsockname, Partial).args(&[Fd, Ptr, Ptr]),
-    row(53, "socketpair", poll::socketpair, Partial).args(&[Int, Int, Int, OutFds]),
+    row(51, "getsockname", file::getsockname, Partial).args(&[Fd, OutSockAddr(2), OutSockLen]),
+    row(52, "getpeername", file::getsockname, Partial).args(&[Fd, OutSockAddr(2), OutSockLen]),
+    row(53, "socketpair", poll::socketpair, Partial).args(&[SockFamily, SockType, SockProto(0), OutFds]),
     row(56, "clone", fork::clone, Partial).args(&[Clone]),
     row(57, "fork", fork::fork, Full).args(&[]),
     row(58, "vfork", fork::vfork, Partial).args(&[]),
@@ -148,7 +148,7 @@ static ROWS: &[Row] = &[
     row(128, "rt_sigtimedwait", signal::rt_sigtimedwait, Full).args(&[SigSet, Ptr, Timespec, Uint]),
     row(129, "rt_sigqueueinfo", fork::rt_sigqueueinfo, Partial).args(&[Int, Signal, Ptr]),
     row(130, "rt_sigsuspend", signal::rt_sigsuspend, Full).args(&[SigSet, Uint]),
-    row(131, "sigaltstack", signal::sigaltstack, Full).args(&[Ptr, Ptr]),
+    row(131, "sigaltstack", signal::sigaltstack, Full).args(&[StackT, OutStackT]),
     row(137, "statfs", fs::statfs, Partial).args(&[Path, Ptr]),
     row(138, "fstatfs", fs::fstatfs, Partial).args(&[Fd, Ptr]),
     row(157, "prctl", process::prctl, Partial).args(&[Prctl]),
@@ -185,7 +185,14 @@ static ROWS: &[Row] = &[
     row(267, "readlinkat", fs::readlinkat, Full).args(&[DirFd, Path, OutBuf, Uint]),
     row(268, "fchmodat", fs::fchmodat, Full).args(&[DirFd, Path, Mode]),
     row(269, "faccessat", fs::faccessat, Full).args(&[DirFd, Path, Access]),
-    row(270, "pselect6", poll::pselect6, Full).args(&[Int, Ptr, Ptr, Ptr, Timespec, Ptr]),
+    row(270, "pselect6", poll::pselect6, Full).args(&[
+        Int,
+        FdSet(0),
+        FdSet(0),
+        FdSet(0),
+        Timespec,
+        PselectSig,
+    ]),
     row(271, "ppoll", poll::ppoll, Full).args(&[PollFds(1), Uint, Timespec, SigSet, Uint]),
     row(273, "set_robust_list", process::set_robust_list, Full).args(&[Ptr, Uint]),
     row(274, "get_robust_list", futex::get_robust_list, Full).args(&[Int, Ptr, Ptr]),
@@ -347,7 +354,9 @@ pub(crate) fn read_guest(p: &mut Process, addr: u64, len: usize) -> Result<Vec<u
 }
 
 pub(crate) fn write_guest(p: &mut Process, addr: u64, data: &[u8]) -> Result<(), Errno> {
+    let watched = crate::trace::before_kernel_write(p, addr, data.len());
     p.cpu.mem.write(addr, data).map_err(|_| E::EFAULT)?;
     crate::gate::note_write(addr, data);
+    crate::trace::after_kernel_write(p, watched);
     Ok(())
 }

@@ -78,6 +78,8 @@ pub(super) fn rt_sigprocmask(p: &mut Process, a: &[u64; 6]) -> SysResult {
 pub(super) fn rt_sigreturn(p: &mut Process, _: &[u64; 6]) -> SysResult {
     if p.sigreturn().is_err() {
         p.force_signal(crate::signal::SigInfo::kernel(S::SIGSEGV));
+    } else {
+        crate::trace::sigreturned(p);
     }
     // The restored rax is the result the interrupted code sees.
     Ok(p.cpu.regs[0])

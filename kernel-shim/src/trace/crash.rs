@@ -4,9 +4,9 @@
 //! asked for. A plain run keeps emu's promise of a single `guest killed by` line, which
 //! shells and test harnesses rely on.
 //!
-//! With `--crash-report` given (or any hooked trace) the hooked run loop keeps the last 16
-//! instruction addresses. Otherwise the report uses what the ordinary loop knows at no cost:
-//! the block it came from and the block it stopped in, up to the faulting instruction.
+//! Whenever the report is on, the run loop keeps what it needs to show the last 16
+//! instructions: the hooked loop their addresses, the ordinary loop the last blocks it
+//! entered (see `emu_cpu::hooks`). A plain run keeps nothing.
 
 use super::disasm::Disasm;
 use super::Json;
@@ -17,15 +17,10 @@ use emu_loader::symbols::Symbolizer;
 
 /// Writes the report if `sig` is a crash and the report is on.
 pub(crate) fn report(p: &mut Process, sig: i32) {
-    let wanted = match p.trace.opts.crash_report {
-        Some(on) => on,
-        None => p.trace.opts.any() || p.trace.opts.hooks(),
-    };
-    if !wanted || !matches!(sig, S::SIGSEGV | S::SIGBUS | S::SIGILL | S::SIGFPE) {
+    if !p.trace.opts.crash_report_on() || !matches!(sig, S::SIGSEGV | S::SIGBUS | S::SIGILL | S::SIGFPE) {
         return;
     }
-    let hooked = p.cpu.hooks.history;
-    let mut trail = if hooked { p.cpu.history() } else { p.cpu.last_stop_trail() };
+    let mut trail = if p.cpu.hooks.history { p.cpu.history() } else { p.cpu.block_trail() };
     if trail.len() > HISTORY {
         trail.drain(..trail.len() - HISTORY);
     }
@@ -67,12 +62,7 @@ pub(crate) fn report(p: &mut Process, sig: i32) {
         let pid = crate::gate::pid();
         let at = syms.describe(p.cpu.rip);
         lines.push(format!("emu: crash report [pid {pid}]: {name} at {:#x} ({at})", p.cpu.rip));
-        let what = if hooked {
-            "last instructions executed"
-        } else {
-            "last instructions executed (the blocks before the fault; --crash-report keeps 16)"
-        };
-        lines.push(format!("emu: | {what}:"));
+        lines.push("emu: | last instructions executed:".into());
         for &a in &trail {
             let t = dis.at(&mut p.cpu, syms, a, 15);
             lines.push(format!("emu: |   {a:#014x} {:<48} {}", t.loc, t.asm));

@@ -36,6 +36,9 @@ pub struct Text {
     pub loc: String,
     /// Raw name of the symbol it is in (for `--trace-symbol`).
     pub sym: Option<Box<str>>,
+    /// What follows the sequence number and address on a `--trace=insn` text line (made
+    /// once per address: formatting it per instruction was most of the trace's cost).
+    pub tail: String,
 }
 
 impl Text {
@@ -86,7 +89,9 @@ impl Disasm {
         let l = syms.locate(addr);
         let loc = l.as_ref().map(|l| l.to_string()).unwrap_or_else(|| format!("{addr:#x}"));
         let sym = l.and_then(|l| l.symbol).map(|(s, _)| s.raw.clone());
-        let t = Rc::new(Text { bytes, len, asm, loc, sym });
+        let mut t = Text { bytes, len, asm, loc, sym, tail: String::new() };
+        t.tail = format!(" {:<48} {:<30} {}", t.loc, t.hex(), t.asm);
+        let t = Rc::new(t);
         self.cache.insert(addr, t.clone());
         t
     }

@@ -9,6 +9,7 @@
 use super::disasm::{Disasm, Text};
 use super::plt::Plt;
 use super::profile::Profile;
+use super::regs::Regs;
 use super::watch::Watches;
 use super::{Filter, Format, Json, Kinds, Sink, TraceOptions};
 use crate::Process;
@@ -37,6 +38,11 @@ impl Out {
     pub fn json(&self) -> bool {
         self.format == Format::Json
     }
+
+    /// A `--trace=insn` text line, written without building it first.
+    pub fn insn(&mut self, seq: u64, addr: u64, tail: &str) {
+        let _ = writeln!(self.w, "{seq:>10} {addr:#014x}{tail}");
+    }
 }
 
 pub(crate) struct State {
@@ -50,10 +56,12 @@ pub(crate) struct State {
     pub profile: Option<(PathBuf, Profile)>,
     /// The guest's sysroot-resolving function, to read the files it maps.
     pub host_path: Box<dyn Fn(&str) -> PathBuf>,
-    /// `--crash-report` explicitly on: keep the last instructions.
+    /// A crash report may be written: the hooked loop keeps the last instructions.
     pub history: bool,
     /// The insn/block filter ran past `--trace-limit`.
     done: bool,
+    /// `--trace-regs`: the instruction line waiting for its register changes.
+    regs: Option<Regs>,
 }
 
 impl State {
@@ -69,13 +77,21 @@ impl State {
             watches: Watches::new(&opts.watch, opts.watch_reads),
             profile: opts.profile.clone().map(|p| (p, Profile::default())),
             host_path: Box::new(|p: &str| PathBuf::from(p)),
-            history: opts.crash_report == Some(true),
+            history: opts.crash_report_on(),
             done: false,
+            regs: opts.regs.then(Regs::default),
         })))
     }
 
     pub fn flush(&mut self) {
         let _ = self.out.w.flush();
+    }
+
+    /// Writes the held `--trace-regs` line, now that its instruction ran.
+    pub fn settle(&mut self, cpu: &Cpu) {
+        if let Some(line) = self.regs.as_mut().and_then(|r| r.settle(cpu)) {
+            self.out.line(&line);
+        }
     }
 
     /// Instruction text (cached).
@@ -177,6 +193,8 @@ impl Tracer for GuestTracer {
         if !st.kinds.contains(Kinds::INSN) || st.done {
             return;
         }
+        // The previous instruction has run: its held line is complete.
+        st.settle(cpu);
         if st.past_limit(seq) {
             return stop_stepping(st, cpu);
         }
@@ -184,18 +202,23 @@ impl Tracer for GuestTracer {
         if !st.passes(seq, addr, t.sym.as_deref()) {
             return;
         }
-        let line = if st.out.json() {
-            Json::new("insn")
+        if st.out.json() {
+            let j = Json::new("insn")
                 .unum("seq", seq)
                 .addr("addr", addr)
                 .str("loc", &t.loc)
                 .str("bytes", &t.hex().replace(' ', ""))
-                .str("asm", &t.asm)
-                .end()
+                .str("asm", &t.asm);
+            match &mut st.regs {
+                Some(r) => r.hold_json(cpu, j),
+                None => st.out.line(&j.end()),
+            }
         } else {
-            format!("{seq:>10} {addr:#014x} {:<48} {:<30} {}", t.loc, t.hex(), t.asm)
-        };
-        st.out.line(&line);
+            match &mut st.regs {
+                Some(r) => r.hold_text(cpu, format!("{seq:>10} {addr:#014x}{}", t.tail)),
+                None => st.out.insn(seq, addr, &t.tail),
+            }
+        }
     }
 
     fn branch(&mut self, cpu: &mut Cpu, addr: u64, len: u8, to: u64) {
@@ -245,8 +268,9 @@ pub(crate) fn image_installed(p: &mut Process) {
         *plt = Plt::default();
     }
     st.watches.unresolve();
+    let tid = p.tid();
     if let Some((_, prof)) = &mut st.profile {
-        prof.new_image();
+        prof.new_image(tid);
     }
     let k = st.kinds;
     let h = &mut p.cpu.hooks;
@@ -289,6 +313,76 @@ pub(crate) fn unmapped(p: &mut Process, start: u64, len: u64) {
     st.syms.unmapped(start, start.saturating_add(len));
     st.dis.clear();
     st.rewatch(&mut p.cpu);
+}
+
+/// Another thread runs from now on.
+pub(crate) fn switched(p: &mut Process) {
+    let Some(live) = &p.trace.live else { return };
+    if let Some((_, prof)) = &mut live.borrow_mut().profile {
+        prof.switch(p.tid());
+    }
+}
+
+/// A signal handler starts (its frame is on the stack, rip at the handler).
+pub(crate) fn handler_entered(p: &mut Process, sig: i32) {
+    let Some(live) = &p.trace.live else { return };
+    let st = &mut *live.borrow_mut();
+    if let Some((_, prof)) = &mut st.profile {
+        let sp = p.cpu.regs[emu_cpu::Reg::Rsp as usize];
+        prof.signal(&st.syms, &crate::abi::signal::name(sig), p.cpu.rip, sp);
+    }
+}
+
+/// rt_sigreturn restored the interrupted context.
+pub(crate) fn sigreturned(p: &mut Process) {
+    let Some(live) = &p.trace.live else { return };
+    if let Some((_, prof)) = &mut live.borrow_mut().profile {
+        prof.sigreturn();
+    }
+}
+
+/// Watched bytes a syscall is about to overwrite: (watch, start, old bytes).
+pub(crate) type Overwritten = Vec<(usize, u64, Vec<u8>)>;
+
+/// A syscall is about to write `len` bytes at `addr`: the watched bytes among them, with
+/// their values before.
+#[cold]
+pub(crate) fn before_kernel_write(p: &mut Process, addr: u64, len: usize) -> Option<Overwritten> {
+    let live = p.trace.live.clone()?;
+    let hits = live.borrow().watches.overlaps(addr, len as u64);
+    if hits.is_empty() {
+        return None;
+    }
+    let mut read = |a: u64, n: u64| {
+        let mut b = vec![0u8; n as usize];
+        let _ = p.cpu.mem.peek(a, &mut b);
+        b
+    };
+    Some(hits.into_iter().map(|(i, a, n)| (i, a, read(a, n))).collect())
+}
+
+/// The syscall wrote: one watch line per watched range it changed, naming the syscall and
+/// the guest address of its `syscall` instruction.
+#[cold]
+pub(crate) fn after_kernel_write(p: &mut Process, hits: Overwritten) {
+    let Some(live) = p.trace.live.clone() else { return };
+    // The syscall is still being served: rax holds its number, rip is past its `syscall`.
+    let nr = p.cpu.regs[0];
+    let r = &p.cpu.regs;
+    let args = [r[7], r[6], r[2], r[10], r[8], r[9]];
+    let rip = p.cpu.rip.wrapping_sub(2);
+    let call = super::strace::brief(nr, &args);
+    let st = &mut *live.borrow_mut();
+    let rip_loc = st.syms.describe(rip);
+    for (spec, addr, old) in hits {
+        let mut new = vec![0u8; old.len()];
+        let _ = p.cpu.mem.peek(addr, &mut new);
+        let json = st.out.json();
+        let line = st.watches.describe_kernel(&st.syms, spec, addr, &old, &new, &call, rip, &rip_loc, json);
+        st.out.line(&line);
+    }
+    // Before the syscall's own --strace line.
+    st.flush();
 }
 
 /// The process ends: write the profile.

@@ -9,14 +9,16 @@ pub mod maps;
 mod mmap;
 mod plt;
 mod profile;
+mod regs;
 mod sink;
 pub mod stats;
 pub(crate) mod strace;
+mod structs;
 mod watch;
 
 pub(crate) use crash::report as crash_report;
 pub use disasm::Syntax;
-pub(crate) use live::{finish, image_installed, mapped, unmapped};
+pub(crate) use live::{finish, handler_entered, mapped, sigreturned, unmapped};
 pub use sink::{Format, Json, Sink};
 pub use stats::Stats;
 pub use watch::parse as parse_watch;
@@ -78,6 +80,8 @@ pub struct TraceOptions {
     pub stats: bool,
     /// `--syntax`: how `--trace=insn` writes instructions.
     pub syntax: Syntax,
+    /// `--trace-regs`: `--trace=insn` lines end with the registers the instruction changed.
+    pub regs: bool,
     /// `--trace-symbol`, `--trace-range`, `--trace-start`, `--trace-limit`.
     pub filter: Filter,
     /// `--watch LOC[:LEN]` specs, as given.
@@ -148,7 +152,12 @@ impl TraceOptions {
             || k.contains(Kinds::PLT)
             || !self.watch.is_empty()
             || self.profile.is_some()
-            || self.crash_report == Some(true)
+    }
+
+    /// Whether a guest's death by a crash signal gets the crash report: `--crash-report`
+    /// says so, and by default whenever some other trace output was asked for.
+    pub(crate) fn crash_report_on(&self) -> bool {
+        self.crash_report.unwrap_or_else(|| self.any() || self.hooks())
     }
 }
 
@@ -170,6 +179,14 @@ impl Trace {
         let live = if opts.hooks() { Some(live::State::new(&opts, &sink)?) } else { None };
         let syscalls = opts.strace || opts.stats || opts.kinds.contains(Kinds::MMAP);
         Ok(Trace { opts, sink, stats: Stats::new(), syscalls, st: strace::State::default(), live })
+    }
+
+    /// The CPU stopped: the last instruction line gets its register changes
+    /// (`--trace-regs`).
+    pub(crate) fn settle(&mut self, cpu: &emu_cpu::Cpu) {
+        if let Some(l) = &self.live {
+            l.borrow_mut().settle(cpu);
+        }
     }
 
     /// Writes out what the hooks buffered (before a syscall is traced or the guest's
@@ -206,6 +223,38 @@ pub(crate) fn syscall_done(p: &mut Process, c: strace::Call, res: &SysResult) {
     strace::exit(p, c, (!ended).then_some(res));
     if thread_exit {
         strace::ended(p, tid, &Outcome::Exited(code));
+    }
+}
+
+/// A fresh image's CPU is in place (start, execve): set up its hooks.
+pub(crate) fn image_installed(p: &mut Process) {
+    // The ordinary loop keeps its recent-block ring only when a crash report may use it.
+    p.cpu.hooks.block_ring = p.trace.opts.crash_report_on();
+    live::image_installed(p);
+}
+
+/// The scheduler put another thread on the CPU.
+pub(crate) fn switched(p: &mut Process) {
+    if p.trace.opts.strace {
+        strace::switched(p);
+    }
+    live::switched(p);
+}
+
+/// A syscall is about to write guest memory: what it overwrites in watched ranges (the
+/// one test when nothing is watched).
+#[inline]
+pub(crate) fn before_kernel_write(p: &mut Process, addr: u64, len: usize) -> Option<live::Overwritten> {
+    if p.cpu.hooks.watches().is_empty() {
+        return None;
+    }
+    live::before_kernel_write(p, addr, len)
+}
+
+/// The syscall wrote: report it on the watches it hit.
+pub(crate) fn after_kernel_write(p: &mut Process, hits: Option<live::Overwritten>) {
+    if let Some(h) = hits {
+        live::after_kernel_write(p, h);
     }
 }
 

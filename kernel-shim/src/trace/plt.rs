@@ -26,6 +26,9 @@ struct Story {
     caller: u64,
     stub: u64,
     stub_name: String,
+    /// An IRELATIVE slot's stub (`*ABS*+0xADDR@plt`): the ifunc symbol whose resolver is at
+    /// ADDR (e.g. `strlen`), so the story names the function the caller asked for.
+    ifunc: Option<String>,
     got: u64,
     before: u64,
     /// The slot pointed back into the PLT: the call goes through the resolver.
@@ -79,7 +82,11 @@ impl Plt {
             if s.path.len() < 8 {
                 if let Some(l) = st.syms.locate(to) {
                     if let Some((sym, 0)) = l.symbol {
-                        if !l.object.syms.in_plt(to.wrapping_sub(l.object.bias)) {
+                        let off = to.wrapping_sub(l.object.bias);
+                        if !l.object.syms.in_plt(off) {
+                            // At a function's entry its exported name reads best (an ifunc
+                            // resolver is `strrchr`, not its alias `rindex`).
+                            let sym = l.object.syms.named_at(off).unwrap_or(sym);
                             let name = sym.demangled.to_string();
                             if !s.path.contains(&name) {
                                 s.path.push(name);
@@ -95,10 +102,12 @@ impl Plt {
             let got = stub.got.wrapping_add(obj.bias);
             let before = u64_at(cpu, got);
             let lazy = obj.syms.in_plt(before.wrapping_sub(obj.bias));
+            let ifunc = ifunc_name(st, obj.bias, &stub.name);
             self.story = Some(Story {
                 caller: addr,
                 stub: to,
                 stub_name: format!("{}@plt", stub.name),
+                ifunc,
                 got,
                 before,
                 lazy,
@@ -119,6 +128,7 @@ impl Plt {
                         caller: addr,
                         stub: 0,
                         stub_name: format!("*GOT[{name}]"),
+                        ifunc: None,
                         got,
                         before: u64_at(cpu, got),
                         lazy: false,
@@ -170,6 +180,15 @@ impl Plt {
     }
 }
 
+/// The ifunc behind an IRELATIVE stub `*ABS*+0xADDR`: the symbol (of the same object)
+/// whose value is the resolver's address ADDR, as `nm -D` lists it with type `i`.
+fn ifunc_name(st: &State, bias: u64, stub: &str) -> Option<String> {
+    let hex = stub.strip_prefix("*ABS*+0x")?;
+    let resolver = u64::from_str_radix(hex, 16).ok()?;
+    let obj = st.syms.object_at(resolver.wrapping_add(bias))?;
+    obj.syms.named_at(resolver).map(|s| s.raw.to_string())
+}
+
 fn emit(st: &mut State, cpu: &mut Cpu, s: &Story, to: u64) {
     let caller = st.syms.describe(s.caller);
     let after = u64_at(cpu, s.got);
@@ -210,6 +229,9 @@ fn emit(st: &mut State, cpu: &mut Cpu, s: &Story, to: u64) {
         if s.stub != 0 {
             j = j.addr("stub", s.stub);
         }
+        if let Some(f) = &s.ifunc {
+            j = j.str("ifunc", f);
+        }
         if let Some((old, new, by)) = s.write {
             j = j.raw(
                 "got_write",
@@ -224,7 +246,12 @@ fn emit(st: &mut State, cpu: &mut Cpu, s: &Story, to: u64) {
         st.out.line(&j.end());
         return;
     }
-    let stub = if s.stub != 0 { format!("{} at {:#x}", s.stub_name, s.stub) } else { s.stub_name.clone() };
+    let name = match &s.ifunc {
+        // `strlen@plt (ifunc, *ABS*+0x9f1c0)`: what the caller asked for first.
+        Some(f) => format!("{f}@plt (ifunc, {})", s.stub_name.trim_end_matches("@plt")),
+        None => s.stub_name.clone(),
+    };
+    let stub = if s.stub != 0 { format!("{name} at {:#x}", s.stub) } else { name };
     let mut out = format!(
         "plt: {caller} calls {stub}; GOT slot {:#x} holds {:#x} ({})",
         s.got,

@@ -4,12 +4,18 @@
 //! current function replaces it, as a tail call or a PLT stub does). Deterministic: counts
 //! are instructions, not time. Written as folded stacks (`main;foo;bar 1234`), or as an SVG
 //! flame graph (inferno) when FILE ends in `.svg`.
+//!
+//! Each thread has its own shadow stack (threads are switched by emu's scheduler, which
+//! tells [`Profile::switch`]); a new thread's stacks start at the function it was created
+//! in (`clone3` for glibc). A signal handler runs on top of the frames it interrupted,
+//! under a `[SIGNAME]` frame, and sigreturn puts back the stack as it was.
 
 use emu_cpu::{Cpu, Reg};
 use emu_loader::symbols::Symbolizer;
 use hashbrown::HashMap;
 use std::path::Path;
 
+#[derive(Clone)]
 struct Frame {
     node: u32,
     /// The function's extent, to tell a jump within it from one out of it.
@@ -27,7 +33,13 @@ pub(crate) struct Profile {
     names: Vec<String>,
     name_ids: HashMap<String, u32>,
     counts: Vec<u64>,
+    /// The running thread's shadow stack.
     stack: Vec<Frame>,
+    /// The running thread's stacks interrupted by signal handlers, innermost last.
+    saved: Vec<Vec<Frame>>,
+    /// The running thread, and the other threads' (stack, saved).
+    tid: i32,
+    others: HashMap<i32, (Vec<Frame>, Vec<Vec<Frame>>)>,
 }
 
 const ROOT: u32 = u32::MAX;
@@ -104,8 +116,42 @@ impl Profile {
     }
 
     /// A new image (execve): its stacks start from a new root.
-    pub fn new_image(&mut self) {
+    pub fn new_image(&mut self, tid: i32) {
         self.stack.clear();
+        self.saved.clear();
+        self.others.clear();
+        self.tid = tid;
+    }
+
+    /// Thread `tid` runs from now on: its own stacks become current.
+    pub fn switch(&mut self, tid: i32) {
+        if tid == self.tid {
+            return;
+        }
+        let (stack, saved) = self.others.remove(&tid).unwrap_or_default();
+        let old = (std::mem::replace(&mut self.stack, stack), std::mem::replace(&mut self.saved, saved));
+        self.others.insert(self.tid, old);
+        self.tid = tid;
+    }
+
+    /// A handler for `signame` starts at `handler` with the stack pointer at `sp` (on the
+    /// return address into the signal trampoline): it runs under a `[signame]` frame on
+    /// top of the interrupted frames. Both go when the handler returns.
+    pub fn signal(&mut self, syms: &Symbolizer, signame: &str, handler: u64, sp: u64) {
+        self.saved.push(self.stack.clone());
+        let parent = self.stack.last().map_or(ROOT, |f| f.node);
+        let mark = self.node(parent, format!("[{signame}]"));
+        self.stack.push(Frame { node: mark, lo: 0, hi: 0, sp });
+        let (name, lo, hi) = Self::function(syms, handler);
+        let node = self.node(mark, name);
+        self.stack.push(Frame { node, lo, hi, sp });
+    }
+
+    /// rt_sigreturn: the stack the latest handler interrupted is current again.
+    pub fn sigreturn(&mut self) {
+        if let Some(s) = self.saved.pop() {
+            self.stack = s;
+        }
     }
 
     /// Folded stacks, one line per stack, sorted.

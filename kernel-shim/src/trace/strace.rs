@@ -9,7 +9,7 @@
 //! Signal deliveries (`--- SIGCHLD {...} ---`) and process ends (`+++ exited with 0 +++`)
 //! are printed here too.
 
-use super::Json;
+use super::{structs, Json};
 use crate::abi::{errno, signal as S};
 use crate::signal::SigInfo;
 use crate::sys::{SysResult, PATH_MAX};
@@ -111,6 +111,28 @@ pub(crate) enum Arg {
     GrndFlags,
     WaitOptions,
     Madvise,
+    /// An `fd_set` whose descriptor count is the argument at this index (select family).
+    FdSet(u8),
+    /// select's `struct timeval` timeout.
+    Timeval,
+    /// pselect6's sixth argument: `{sigmask=[...], sigsetsize=8}`.
+    PselectSig,
+    /// A socket address whose length is the argument at this index (input).
+    SockAddr(u8),
+    /// A socket address the call fills; its length pointer is at this index.
+    OutSockAddr(u8),
+    /// The length pointer of a socket address: `[110 => 18]` (in => out).
+    OutSockLen,
+    SockFamily,
+    SockType,
+    /// socket's protocol, named per the family at this index.
+    SockProto(u8),
+    MsgFlags,
+    /// sigaltstack's `stack_t` (input / output).
+    StackT,
+    OutStackT,
+    /// ioctl's third argument, decoded per command (termios for TCGETS/TCSETS*).
+    IoctlData,
 }
 
 use Arg::*;
@@ -135,6 +157,10 @@ fn is_output(a: Arg) -> bool {
             | OutRlimit
             | OutItimerval
             | Prctl
+            | OutSockAddr(_)
+            | OutSockLen
+            | OutStackT
+            | IoctlData
     )
 }
 
@@ -163,6 +189,8 @@ pub(crate) struct Call {
     vdso: bool,
     /// `<unfinished ...>` was printed.
     split: bool,
+    /// The value an [`OutSockLen`] pointed to at entry.
+    len_in: Option<u32>,
 }
 
 /// The name and argument formats of a syscall's row; six raw values where there is no
@@ -170,9 +198,75 @@ pub(crate) struct Call {
 fn row_of(nr: u64) -> (String, &'static [Arg]) {
     const RAW: &[Arg] = &[Ptr, Ptr, Ptr, Ptr, Ptr, Ptr];
     match crate::sys::row_info(nr) {
-        Some((name, a)) => (name.to_string(), a.unwrap_or(RAW)),
-        None => (any_name(nr).map_or_else(|| format!("syscall_{nr:#x}"), str::to_string), RAW),
+        Some((name, a)) => (name.to_string(), a.or_else(|| socket_args(nr)).unwrap_or(RAW)),
+        None => (
+            any_name(nr).map_or_else(|| format!("syscall_{nr:#x}"), str::to_string),
+            socket_args(nr).unwrap_or(RAW),
+        ),
     }
+}
+
+/// How the socket calls show their arguments, for as long as their rows do not say.
+fn socket_args(nr: u64) -> Option<&'static [Arg]> {
+    Some(match nr {
+        41 => &[SockFamily, SockType, SockProto(0)],
+        42 | 49 => &[Fd, SockAddr(2), Int],
+        43 => &[Fd, OutSockAddr(2), OutSockLen],
+        288 => &[Fd, OutSockAddr(2), OutSockLen, SockType],
+        44 => &[Fd, Buf(2), Uint, MsgFlags, SockAddr(5), Int],
+        45 => &[Fd, OutBuf, Uint, MsgFlags, OutSockAddr(5), OutSockLen],
+        50 => &[Fd, Int],
+        _ => return None,
+    })
+}
+
+/// `[in => out]` for a socket address length the call updated, `[n]` when unchanged.
+fn sock_len(p: &mut Process, c: &Call, i: usize, res: Option<&SysResult>) -> String {
+    let v = c.args[i];
+    if v == 0 {
+        return "NULL".into();
+    }
+    let out = match res {
+        Some(Ok(_)) => read_bytes(p, v, 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+        _ => None,
+    };
+    match (c.len_in, out) {
+        (Some(a), Some(b)) if a != b => format!("[{a} => {b}]"),
+        (Some(a), _) => format!("[{a}]"),
+        (None, _) => ptr(v),
+    }
+}
+
+/// select/pselect6's result details: the ready sets and the time left, or `Timeout`.
+fn select_result(p: &mut Process, c: &Call, n: u64) -> String {
+    if n == 0 {
+        return "Timeout".into();
+    }
+    let nfds = (c.args[0] as i32).clamp(0, 1024) as usize;
+    let mut parts = Vec::new();
+    for (k, name) in [(1, "in"), (2, "out"), (3, "except")] {
+        let a = c.args[k];
+        if a == 0 {
+            continue;
+        }
+        if let Some(b) = read_bytes(p, a, structs::fd_set_len(nfds)) {
+            let set = structs::fd_set(&b, nfds);
+            if set != "[]" {
+                parts.push(format!("{name} {set}"));
+            }
+        }
+    }
+    if c.args[4] != 0 {
+        let left = if c.nr == 23 {
+            read_bytes(p, c.args[4], 16).map(|b| structs::timeval(&b))
+        } else {
+            Some(timespec(p, c.args[4]))
+        };
+        if let Some(l) = left {
+            parts.push(format!("left {l}"));
+        }
+    }
+    parts.join(", ")
 }
 
 /// x86-64 syscall names by number (0..=334, then from 424), so that syscalls emu has no
@@ -232,6 +326,23 @@ fn any_name(nr: u64) -> Option<&'static str> {
     }
 }
 
+/// A syscall with its raw arguments, e.g. `read(3, 0x4c6f00, 16)`, for lines of other
+/// traces that name the syscall (small values in decimal, the rest in hex).
+pub(crate) fn brief(nr: u64, args: &[u64; 6]) -> String {
+    let (name, fmts) = row_of(nr);
+    let shown: Vec<String> = args[..fmts.len().min(6)]
+        .iter()
+        .map(|&v| {
+            if v < 0x10000 || (v as i64) < 0 && (v as i64) > -0x10000 {
+                (v as i64).to_string()
+            } else {
+                format!("{v:#x}")
+            }
+        })
+        .collect();
+    format!("{name}({})", shown.join(", "))
+}
+
 /// Called when a traced syscall is entered: formats the inputs.
 pub(crate) fn enter(p: &mut Process, nr: u64, args: &[u64; 6]) -> Call {
     let mut c = Call {
@@ -243,6 +354,7 @@ pub(crate) fn enter(p: &mut Process, nr: u64, args: &[u64; 6]) -> Call {
         exec_path: None,
         vdso: p.vdso.is_some_and(|(a, b)| (a..b).contains(&p.cpu.rip)),
         split: false,
+        len_in: None,
     };
     if matches!(nr, 59 | 322) {
         let i = if nr == 59 { 0 } else { 1 };
@@ -253,6 +365,9 @@ pub(crate) fn enter(p: &mut Process, nr: u64, args: &[u64; 6]) -> Call {
     }
     let (_, fmts) = row_of(nr);
     for (i, &a) in fmts.iter().enumerate() {
+        if a == OutSockLen && args[i] != 0 {
+            c.len_in = read_bytes(p, args[i], 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        }
         c.parts.push(if is_output(a) {
             None
         } else {
@@ -260,8 +375,13 @@ pub(crate) fn enter(p: &mut Process, nr: u64, args: &[u64; 6]) -> Call {
         });
     }
     if waits_for_others(p, &c) {
-        let line = unfinished(&c);
-        emit(p, c.tid, &line);
+        if p.trace.sink.is_json() {
+            let line = unfinished_json(&c);
+            emit_json(p, c.tid, &line);
+        } else {
+            let line = unfinished(&c);
+            emit(p, c.tid, &line);
+        }
         c.split = true;
     }
     c
@@ -319,6 +439,7 @@ fn shown_args(p: &mut Process, c: &Call, res: Option<&SysResult>) -> Vec<String>
     for (i, &a) in fmts.iter().enumerate() {
         let part = match c.parts.get(i).cloned().flatten() {
             Some(s) => Some(s),
+            None if a == OutSockLen => Some(sock_len(p, c, i, res)),
             None => fmt_arg(p, a, &c.args, i, res),
         };
         // Arguments that only exist for some flags or commands format as empty.
@@ -350,8 +471,12 @@ pub(crate) fn exit(p: &mut Process, mut c: Call, res: Option<&SysResult>) {
         if c.vdso {
             j = j.raw("vdso", "true");
         }
+        if c.split {
+            // Its `unfinished` record came earlier; this one is complete.
+            j = j.raw("resumed", "true");
+        }
         let line = j.end();
-        p.trace.sink.line(&line);
+        emit_json(p, c.tid, &line);
         return;
     }
     let mut line = call_text(&c, &name, &shown);
@@ -403,8 +528,9 @@ pub(crate) fn restart(p: &mut Process, mut c: Call) {
             .str_array("args", &shown)
             .raw("ret", "null")
             .str("errno", "ERESTARTSYS");
+        let j = if c.split { j.raw("resumed", "true") } else { j };
         let line = j.end();
-        p.trace.sink.line(&line);
+        emit_json(p, c.tid, &line);
         return;
     }
     let mut line = call_text(&c, &name, &shown);
@@ -427,6 +553,36 @@ fn unfinished(c: &Call) -> String {
     format!("{name}({}{comma} <unfinished ...>", ins.join(", "))
 }
 
+/// The first half of a split call in JSON Lines: the inputs known at entry, `unfinished`;
+/// the complete record follows later with `resumed`.
+fn unfinished_json(c: &Call) -> String {
+    let (name, _) = row_of(c.nr);
+    let ins: Vec<String> = inputs_before_outputs(c).into_iter().map(str::to_string).collect();
+    Json::new("syscall")
+        .num("pid", c.tid as i64)
+        .str("name", &name)
+        .str_array("args", &ins)
+        .raw("unfinished", "true")
+        .end()
+}
+
+/// Writes one JSON record for thread `tid`, first writing the `unfinished` records of
+/// other threads' held-back syscalls, as [`emit`] does for text.
+fn emit_json(p: &mut Process, tid: i32, line: &str) {
+    let mut out = String::new();
+    for i in 0..p.trace.st.pending.len() {
+        let q = &p.trace.st.pending[i];
+        if q.tid == tid || q.split {
+            continue;
+        }
+        out.push_str(&unfinished_json(q));
+        out.push('\n');
+        p.trace.st.pending[i].split = true;
+    }
+    out.push_str(line);
+    p.trace.sink.line(&out);
+}
+
 /// Waits for other processes: when there are several, the wait is shown split right away,
 /// as the other processes' lines will come before its end.
 fn waits_for_others(p: &Process, c: &Call) -> bool {
@@ -436,7 +592,7 @@ fn waits_for_others(p: &Process, c: &Call) -> bool {
         34 | 130 => true,          // pause, rt_sigsuspend
         _ => false,
     };
-    waits && several(p) && !p.trace.sink.is_json()
+    waits && several(p)
 }
 
 fn several(p: &Process) -> bool {
@@ -477,7 +633,7 @@ pub(crate) fn signal(p: &mut Process, info: &SigInfo) {
     if p.trace.sink.is_json() {
         let line =
             Json::new("signal").num("pid", p.tid() as i64).str("signal", &name).str("info", &body).end();
-        p.trace.sink.line(&line);
+        emit_json(p, p.tid(), &line);
         return;
     }
     emit(p, p.tid(), &format!("--- {name} {body} ---"));
@@ -491,7 +647,7 @@ pub(crate) fn ended(p: &mut Process, tid: i32, o: &Outcome) {
             Outcome::Exited(c) => j.num("status", *c as i64).end(),
             Outcome::Signaled { sig, .. } => j.str("killed_by", &sig_name(*sig)).end(),
         };
-        p.trace.sink.line(&line);
+        emit_json(p, tid, &line);
         return;
     }
     let text = match o {
@@ -569,6 +725,9 @@ fn fmt_ret(
             }
             if c.nr == 72 && c.args[1] == 1 && *v != 0 {
                 s = format!("{v:#x} (flags FD_CLOEXEC)");
+            }
+            if matches!(c.nr, 23 | 270) {
+                s.push_str(&format!(" ({})", select_result(p, c, *v)));
             }
             if let Some(k) = fmts.iter().position(|a| matches!(a, PollFds(_))) {
                 if *v > 0 {
@@ -1388,9 +1547,10 @@ fn fmt_arg(p: &mut Process, arg: Arg, a: &[u64; 6], i: usize, res: Option<&SysRe
         Prctl => prctl_args(p, a, ok.is_some()),
         Ioctl => match v {
             0x5401 => "TCGETS".into(),
-            0x5402 => "TCSETS".into(),
-            0x5403 => "TCSETSW".into(),
-            0x5404 => "TCSETSF".into(),
+            // As strace names them: the numbers are shared with OSS sound timer ioctls.
+            0x5402 => "SNDCTL_TMR_START or TCSETS".into(),
+            0x5403 => "SNDCTL_TMR_STOP or TCSETSW".into(),
+            0x5404 => "SNDCTL_TMR_CONTINUE or TCSETSF".into(),
             0x540f => "TIOCGPGRP".into(),
             0x5410 => "TIOCSPGRP".into(),
             0x5413 => "TIOCGWINSZ".into(),
@@ -1399,6 +1559,55 @@ fn fmt_arg(p: &mut Process, arg: Arg, a: &[u64; 6], i: usize, res: Option<&SysRe
             0x5421 => "FIONBIO".into(),
             0x5451 => "FIOCLEX".into(),
             v => hex0(v),
+        },
+        FdSet(_) if v == 0 => "NULL".into(),
+        FdSet(k) => {
+            let nfds = (a[k as usize] as i32).clamp(0, 1024) as usize;
+            read_bytes(p, v, structs::fd_set_len(nfds)).map_or_else(|| ptr(v), |b| structs::fd_set(&b, nfds))
+        }
+        Timeval | PselectSig | SockAddr(_) | StackT | OutStackT if v == 0 => "NULL".into(),
+        Timeval => read_bytes(p, v, 16).map_or_else(|| ptr(v), |b| structs::timeval(&b)),
+        PselectSig => match read_bytes(p, v, 16) {
+            Some(b) => {
+                let (set, size) = (u64::from_le_bytes(b[0..8].try_into().expect("8")), &b[8..16]);
+                let set =
+                    if set == 0 { "NULL".into() } else { read_u64(p, set).map_or_else(|| ptr(set), sigset) };
+                format!("{{sigmask={set}, sigsetsize={}}}", u64::from_le_bytes(size.try_into().expect("8")))
+            }
+            None => ptr(v),
+        },
+        SockAddr(k) => {
+            let len = (a[k as usize] as usize).min(128);
+            read_bytes(p, v, len).map_or_else(|| ptr(v), |b| structs::sockaddr(&b))
+        }
+        OutSockAddr(k) => {
+            let len = read_bytes(p, a[k as usize], 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+            match (ok, len) {
+                _ if v == 0 => "NULL".into(),
+                (Some(_), Some(n)) if n > 0 => {
+                    read_bytes(p, v, (n as usize).min(128)).map_or_else(|| ptr(v), |b| structs::sockaddr(&b))
+                }
+                _ => ptr(v),
+            }
+        }
+        OutSockLen => ptr(v),
+        SockFamily => structs::family(v),
+        SockType => structs::sock_type(v),
+        SockProto(k) => structs::protocol(a[k as usize], v),
+        MsgFlags if v == 0 => "0".into(),
+        MsgFlags => flags(v, structs::MSG_FLAGS),
+        StackT => read_bytes(p, v, 24).map_or_else(|| ptr(v), |b| structs::stack_t(&b)),
+        OutStackT => match ok {
+            Some(_) => read_bytes(p, v, 24).map_or_else(|| ptr(v), |b| structs::stack_t(&b)),
+            None => ptr(v),
+        },
+        IoctlData => match a[1] {
+            // TCGETS fills a termios; TCSETS, TCSETSW, TCSETSF read one.
+            0x5401 if ok.is_none() => ptr(v),
+            0x5401..=0x5404 if v != 0 => {
+                read_bytes(p, v, 36).map_or_else(|| ptr(v), |b| structs::termios(&b))
+            }
+            _ => ptr(v),
         },
         Resource => resource(v),
         OutRlimit => rlimit(p, v),

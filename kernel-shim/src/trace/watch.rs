@@ -120,6 +120,60 @@ impl Watches {
             .unwrap_or("")
     }
 
+    /// The parts of `[addr, addr+len)` inside watched ranges: (spec, start, length).
+    pub fn overlaps(&self, addr: u64, len: u64) -> Vec<(usize, u64, u64)> {
+        let end = addr.saturating_add(len);
+        let mut out = Vec::new();
+        for (i, s) in self.specs.iter().enumerate() {
+            for &(a, n) in &s.at {
+                let (lo, hi) = (addr.max(a), end.min(a.saturating_add(n)));
+                if lo < hi {
+                    out.push((i, lo, hi - lo));
+                }
+            }
+        }
+        out
+    }
+
+    /// A syscall (`call`, made by the `syscall` at `rip`, described as `rip_loc`) wrote
+    /// `new` over `old` at `addr`, inside watch `spec`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn describe_kernel(
+        &self,
+        syms: &Symbolizer,
+        spec: usize,
+        addr: u64,
+        old: &[u8],
+        new: &[u8],
+        call: &str,
+        rip: u64,
+        rip_loc: &str,
+        json: bool,
+    ) -> String {
+        let text = self.specs.get(spec).map_or("", |s| s.text.as_str());
+        let at = syms.describe(addr);
+        let (old, new) = (bytes_value(old), bytes_value(new));
+        if json {
+            return Json::new("watch")
+                .str("watch", text)
+                .str("access", "write")
+                .addr("addr", addr)
+                .str("addr_loc", &at)
+                .unum("len", new.1 as u64)
+                .str("old", &old.0)
+                .str("new", &new.0)
+                .addr("insn", rip)
+                .str("insn_loc", rip_loc)
+                .str("asm", "syscall")
+                .str("syscall", call)
+                .end();
+        }
+        format!(
+            "watch: write {text}[{}] at {addr:#x} ({at}): {} -> {} written by syscall {call} at {rip:#x} ({rip_loc})",
+            new.1, old.0, new.0
+        )
+    }
+
     pub fn describe(&self, syms: &Symbolizer, text: &Text, insn: u64, ev: &MemEvent, json: bool) -> String {
         let n = ev.len.min(16);
         let hex = |b: &[u8; 16]| format!("{:#x}", MemEvent::value(b, n));
@@ -150,6 +204,19 @@ impl Watches {
             text.loc,
             text.asm
         )
+    }
+}
+
+/// A written value as the watch lines show it: little-endian as an integer up to 16 bytes
+/// (as the CPU's own stores show), longer ones as their first 16 bytes in memory order.
+fn bytes_value(b: &[u8]) -> (String, usize) {
+    if b.len() <= 16 {
+        let mut v = [0u8; 16];
+        v[..b.len()].copy_from_slice(b);
+        (format!("{:#x}", u128::from_le_bytes(v)), b.len())
+    } else {
+        let hex: String = b[..16].iter().map(|x| format!("{x:02x}")).collect();
+        (format!("bytes:{hex}..."), b.len())
     }
 }
 
