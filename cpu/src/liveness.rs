@@ -148,6 +148,8 @@ fn kills(i: &Instruction) -> u32 {
             Some(c) if c & count_mask != 0 => ALL,
             _ => 0,
         },
+        // IMUL and MUL set CF and OF and, on the reference host, leave the rest alone.
+        M::Imul | M::Mul => CF | OF,
         M::Rol | M::Ror => match imm_count(i) {
             Some(c) if c & count_mask != 0 => CF | OF,
             _ => 0,

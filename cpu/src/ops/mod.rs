@@ -95,7 +95,7 @@ pub(crate) fn table() -> &'static [Option<Builder>] {
 /// The handler that computes only the value, for an instruction whose flag results are
 /// all dead (`crate::liveness`); None keeps the ordinary handler.
 pub(crate) fn flags_dead(i: &Instruction) -> Option<Handler> {
-    alu::flags_dead(i).or_else(|| shift::flags_dead(i))
+    alu::flags_dead(i).or_else(|| shift::flags_dead(i)).or_else(|| muldiv::flags_dead(i))
 }
 
 /// Every `Code` that has a builder (for the conformance coverage report).

@@ -12,7 +12,7 @@ use super::{by_width, has_mem, width_of, Table};
 use crate::decode::{Flow, Handler, Op, Stop};
 use crate::flags::{mask, AF, CF, OF, PF, SF, ZF};
 use crate::state::Cpu;
-use iced_x86::{Code, Instruction};
+use iced_x86::{Code, Instruction, Mnemonic};
 
 #[inline(always)]
 fn sext<const W: u32>(v: u64) -> i64 {
@@ -171,6 +171,40 @@ fn imul3_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     let r = imul_trunc::<W>(cpu, a, op.imm & mask(W));
     cpu.put_r::<W>(op.r0, r);
     Ok(())
+}
+
+/// Two- and three-operand IMUL between registers when nothing reads CF/OF
+/// (`crate::liveness`): the truncated product only.
+fn imul_r_nf<const W: u32, const IMM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let (a, b) = if IMM {
+        (cpu.get_r::<W>(op.r1), op.imm & mask(W))
+    } else {
+        (cpu.get_r::<W>(op.r0), cpu.get_r::<W>(op.r1))
+    };
+    cpu.put_r::<W>(op.r0, a.wrapping_mul(b) & mask(W));
+    Ok(())
+}
+
+/// The flags-dead handler for a register IMUL, if it has one.
+pub(crate) fn flags_dead(i: &Instruction) -> Option<Handler> {
+    if i.mnemonic() != Mnemonic::Imul || has_mem(i) || i.op_count() < 2 {
+        return None;
+    }
+    let w = width_of(i, 0);
+    if w == 8 {
+        return None;
+    }
+    if i.op_count() == 3 {
+        by_width(
+            w,
+            [imul_r_nf::<16, true>, imul_r_nf::<16, true>, imul_r_nf::<32, true>, imul_r_nf::<64, true>],
+        )
+    } else {
+        by_width(
+            w,
+            [imul_r_nf::<16, false>, imul_r_nf::<16, false>, imul_r_nf::<32, false>, imul_r_nf::<64, false>],
+        )
+    }
 }
 
 fn build_imul2(i: &Instruction, _: &mut Op) -> Option<Handler> {

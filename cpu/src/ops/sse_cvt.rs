@@ -93,9 +93,20 @@ fn scalar<C: Cvt, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
 fn si2f<const D: u32, const IW: u32, const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
     let v = if MEM { cpu.ld::<IW>(cpu.ea(op))? } else { cpu.get_r::<IW>(op.r1) };
     let v = if IW == 32 { v as u32 as i32 as i64 } else { v as i64 };
-    let mut env = Env::new(cpu.mxcsr);
-    let f = sf::from_int::<D>(&mut env, v);
-    commit(cpu, &env)?;
+    // Integers that fit the significand convert exactly: no rounding, no flags, whatever
+    // MXCSR says.
+    let f = if v.unsigned_abs() <= 1 << (if D == 32 { 24 } else { 53 }) {
+        if D == 32 {
+            (v as f32).to_bits() as u64
+        } else {
+            (v as f64).to_bits()
+        }
+    } else {
+        let mut env = Env::new(cpu.mxcsr);
+        let f = sf::from_int::<D>(&mut env, v);
+        commit(cpu, &env)?;
+        f
+    };
     let d = op.r0 as usize;
     cpu.xmm[d] = if D == 32 { with_lane::<32>(cpu.xmm[d], 0, f) } else { with_lane::<64>(cpu.xmm[d], 0, f) };
     Ok(())

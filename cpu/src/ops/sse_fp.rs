@@ -16,8 +16,10 @@ use crate::state::Cpu;
 use iced_x86::{Code, Instruction};
 
 /// One lane operation: `fast` returns (result, inexact) or None to take the exact path.
+/// With `X` false the caller does not need to know whether the result is inexact (PE is
+/// already set, and it is sticky), so the check is skipped and `false` returned.
 pub(crate) trait Arith {
-    fn fast<const W: u32>(a: u64, b: u64) -> Option<(u64, bool)>;
+    fn fast<const W: u32, const X: bool>(a: u64, b: u64) -> Option<(u64, bool)>;
     fn slow<const W: u32>(env: &mut Env, a: u64, b: u64) -> u64;
 }
 
@@ -71,29 +73,29 @@ fn two_sum(a: f64, b: f64) -> (f64, f64) {
 struct Add<const SUB: bool>;
 impl<const SUB: bool> Arith for Add<SUB> {
     #[inline(always)]
-    fn fast<const W: u32>(a: u64, b: u64) -> Option<(u64, bool)> {
+    fn fast<const W: u32, const X: bool>(a: u64, b: u64) -> Option<(u64, bool)> {
         if W == 32 {
             if !(ok32(a) && ok32(b)) {
                 return None;
             }
             let fb = if SUB { -f32of(b) } else { f32of(b) };
             // The f64 sum then rounding to f32 is correctly rounded (53 >= 2*24+2).
-            let (s, err) = two_sum(f32of(a), fb);
+            let (s, err) = if X { two_sum(f32of(a), fb) } else { (f32of(a) + fb, 0.0) };
             let r = s as f32;
             if !(res32(r) || s == 0.0) {
                 return None;
             }
-            Some((r.to_bits() as u64, err != 0.0 || r as f64 != s))
+            Some((r.to_bits() as u64, X && (err != 0.0 || r as f64 != s)))
         } else {
             if !(ok64(a) && ok64(b)) {
                 return None;
             }
             let fb = if SUB { -f64::from_bits(b) } else { f64::from_bits(b) };
-            let (s, err) = two_sum(f64::from_bits(a), fb);
+            let (s, err) = if X { two_sum(f64::from_bits(a), fb) } else { (f64::from_bits(a) + fb, 0.0) };
             if !(res64(s) || s == 0.0) {
                 return None;
             }
-            Some((s.to_bits(), err != 0.0))
+            Some((s.to_bits(), X && err != 0.0))
         }
     }
     fn slow<const W: u32>(env: &mut Env, a: u64, b: u64) -> u64 {
@@ -104,7 +106,7 @@ impl<const SUB: bool> Arith for Add<SUB> {
 struct Mul;
 impl Arith for Mul {
     #[inline(always)]
-    fn fast<const W: u32>(a: u64, b: u64) -> Option<(u64, bool)> {
+    fn fast<const W: u32, const X: bool>(a: u64, b: u64) -> Option<(u64, bool)> {
         if W == 32 {
             if !(ok32(a) && ok32(b)) {
                 return None;
@@ -114,7 +116,7 @@ impl Arith for Mul {
             if !(res32(r) || p == 0.0) {
                 return None;
             }
-            Some((r.to_bits() as u64, r as f64 != p))
+            Some((r.to_bits() as u64, X && r as f64 != p))
         } else {
             if !(ok64(a) && ok64(b)) {
                 return None;
@@ -125,6 +127,9 @@ impl Arith for Mul {
             }
             if !res64(r) {
                 return None;
+            }
+            if !X {
+                return Some((r.to_bits(), false));
             }
             let p = sig64(a) * sig64(b);
             Some((r.to_bits(), 128 - p.leading_zeros() - p.trailing_zeros() > 53))
@@ -138,7 +143,7 @@ impl Arith for Mul {
 struct Div;
 impl Arith for Div {
     #[inline(always)]
-    fn fast<const W: u32>(a: u64, b: u64) -> Option<(u64, bool)> {
+    fn fast<const W: u32, const X: bool>(a: u64, b: u64) -> Option<(u64, bool)> {
         if W == 32 {
             if !(ok32(a) && ok32(b)) || b & 0x7fff_ffff == 0 {
                 return None;
@@ -148,7 +153,7 @@ impl Arith for Div {
             if !(res32(r) || fa == 0.0) {
                 return None;
             }
-            Some((r.to_bits() as u64, r as f64 * fb != fa))
+            Some((r.to_bits() as u64, X && r as f64 * fb != fa))
         } else {
             if !(ok64(a) && ok64(b)) || b << 1 == 0 {
                 return None;
@@ -159,6 +164,9 @@ impl Arith for Div {
             }
             if !res64(q) {
                 return None;
+            }
+            if !X {
+                return Some((q.to_bits(), false));
             }
             // q*b == a exactly iff the odd parts of the significands agree (q is within an
             // ulp of a/b, so no power of two can separate them).
@@ -175,20 +183,23 @@ impl Arith for Div {
 struct Sqrt;
 impl Arith for Sqrt {
     #[inline(always)]
-    fn fast<const W: u32>(_: u64, b: u64) -> Option<(u64, bool)> {
+    fn fast<const W: u32, const X: bool>(_: u64, b: u64) -> Option<(u64, bool)> {
         if W == 32 {
             if !ok32(b) || (b & 0x8000_0000 != 0 && b != 0x8000_0000) {
                 return None;
             }
             let fb = f32of(b);
             let r = fb.sqrt() as f32;
-            Some((r.to_bits() as u64, r as f64 * r as f64 != fb))
+            Some((r.to_bits() as u64, X && r as f64 * r as f64 != fb))
         } else {
             if !ok64(b) || (b >> 63 != 0 && b << 1 != 0) {
                 return None;
             }
             let r = f64::from_bits(b).sqrt();
             if b << 1 == 0 {
+                return Some((r.to_bits(), false));
+            }
+            if !X {
                 return Some((r.to_bits(), false));
             }
             let m = sig64(r.to_bits());
@@ -203,12 +214,26 @@ impl Arith for Sqrt {
 struct MinMax<const MAX: bool>;
 impl<const MAX: bool> Arith for MinMax<MAX> {
     #[inline(always)]
-    fn fast<const W: u32>(_: u64, _: u64) -> Option<(u64, bool)> {
+    fn fast<const W: u32, const X: bool>(_: u64, _: u64) -> Option<(u64, bool)> {
         None
     }
     fn slow<const W: u32>(env: &mut Env, a: u64, b: u64) -> u64 {
         sf::minmax::<W, MAX>(env, a, b)
     }
+}
+
+/// The fast path over `n` lanes: the result and whether any lane was inexact, or None
+/// if some lane needs the exact path.
+#[inline(always)]
+fn fast_lanes<O: Arith, const W: u32, const X: bool>(a: u128, b: u128, n: u32) -> Option<(u128, bool)> {
+    let mut r = a;
+    let mut pe = false;
+    for i in 0..n {
+        let (v, inexact) = O::fast::<W, X>(lane::<W>(a, i), lane::<W>(b, i))?;
+        r = with_lane::<W>(r, i, v);
+        pe |= inexact;
+    }
+    Some((r, pe))
 }
 
 /// Packed (`P`) or scalar arithmetic on W-bit lanes, source kind `S`.
@@ -218,22 +243,12 @@ fn arith<O: Arith, const W: u32, const P: bool, const S: u8>(cpu: &mut Cpu, op: 
     let a = cpu.xmm[d];
     let n = if P { 128 / W } else { 1 };
     if cpu.mxcsr & CTRL_MASK == CTRL_DEFAULT {
-        let mut r = a;
-        let mut pe = false;
-        let mut ok = true;
-        for i in 0..n {
-            match O::fast::<W>(lane::<W>(a, i), lane::<W>(b, i)) {
-                Some((v, inexact)) => {
-                    r = with_lane::<W>(r, i, v);
-                    pe |= inexact;
-                }
-                None => {
-                    ok = false;
-                    break;
-                }
-            }
-        }
-        if ok {
+        let done = if cpu.mxcsr & PE != 0 {
+            fast_lanes::<O, W, false>(a, b, n)
+        } else {
+            fast_lanes::<O, W, true>(a, b, n)
+        };
+        if let Some((r, pe)) = done {
             cpu.xmm[d] = r;
             if pe {
                 cpu.mxcsr |= PE;
