@@ -79,14 +79,31 @@ macro_rules! ext {
     };
 }
 
-fn lea<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    // LEA ignores the segment base.
-    let a = cpu.regs[op.base as usize]
-        .wrapping_add(cpu.regs[op.index as usize] << op.scale)
-        .wrapping_add(op.disp);
-    let a = if op.addr32 { a & 0xffff_ffff } else { a };
+/// LEA (it ignores the segment base). `IDX`: the operand has an index register; `A32`:
+/// 32-bit address size.
+fn lea<const W: u32, const IDX: bool, const A32: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
+    // SAFETY: `decode_block` only keeps ops whose base and index are < 17 (see `Cpu::ea`).
+    let a = unsafe {
+        let b = cpu.regs.get_unchecked(op.base as usize).wrapping_add(op.disp);
+        if IDX {
+            b.wrapping_add(*cpu.regs.get_unchecked(op.index as usize) << op.scale)
+        } else {
+            b
+        }
+    };
+    let a = if A32 { a & 0xffff_ffff } else { a };
     cpu.put_r::<W>(op.r0, a & mask(W));
     Ok(())
+}
+
+fn build_lea<const W: u32>(i: &Instruction, op: &mut Op) -> Option<Handler> {
+    let idx = i.memory_index() != iced_x86::Register::None;
+    Some(match (idx, op.addr32) {
+        (false, false) => lea::<W, false, false>,
+        (true, false) => lea::<W, true, false>,
+        (false, true) => lea::<W, false, true>,
+        (true, true) => lea::<W, true, true>,
+    })
 }
 
 fn xchg_rr<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
@@ -238,9 +255,9 @@ pub(super) fn register(t: &mut Table) {
     ext!(t, Movsxd_r16_rm16, 16, 16, true);
     ext!(t, Movsxd_r32_rm32, 32, 32, true);
     ext!(t, Movsxd_r64_rm32, 64, 32, true);
-    t.set(Code::Lea_r16_m, |_, _| Some(lea::<16>));
-    t.set(Code::Lea_r32_m, |_, _| Some(lea::<32>));
-    t.set(Code::Lea_r64_m, |_, _| Some(lea::<64>));
+    t.set(Code::Lea_r16_m, build_lea::<16>);
+    t.set(Code::Lea_r32_m, build_lea::<32>);
+    t.set(Code::Lea_r64_m, build_lea::<64>);
     for c in [
         Code::Xchg_rm8_r8,
         Code::Xchg_rm16_r16,
