@@ -378,10 +378,10 @@ impl Cpu {
             if let (Some(cc), true, Some(_)) =
                 (ops::branch::jcc_cc(&instr), prev_plain, table[instr.code() as usize])
             {
-                if let Some(h) = ops::fuse_jcc(&prev_instr, cc) {
-                    let mut f = new_op(&prev_instr);
+                let mut f = new_op(&prev_instr);
+                if let Some(h) = ops::fuse_jcc(&prev_instr, cc, instr.near_branch_target(), &mut f) {
                     f.f.set(h);
-                    f.disp = instr.near_branch_target();
+                    f.flat = f.seg == 0 && !f.addr32;
                     fused = Some(f);
                 }
             }

@@ -34,8 +34,13 @@ pub enum Exit {
 
 static STOP: AtomicBool = AtomicBool::new(false);
 
-/// Asks every running `Cpu::run` to return `Exit::Interrupted` at the next block
-/// boundary. Async-signal-safe: a host signal handler may call it.
+/// Guest instructions the ordinary loop runs between looks at `request_stop` (about a
+/// millisecond).
+const STOP_CHECK: u64 = 1 << 16;
+
+/// Asks every running `Cpu::run` to return `Exit::Interrupted` soon, at a block boundary
+/// (within `STOP_CHECK` instructions in the ordinary loop). Async-signal-safe: a host
+/// signal handler may call it.
 pub fn request_stop() {
     STOP.store(true, Ordering::Relaxed);
 }
@@ -105,13 +110,21 @@ impl Cpu {
         // obtained during this call stays valid even if a handler invalidates its block.
         // Links are followed only in the generation they were made in (see `Block::link`).
         let mut prev: *const Block = std::ptr::null();
+        if stop_requested() {
+            return Exit::Interrupted;
+        }
+        // One comparison per block covers both the budget and the periodic look at
+        // `request_stop` (an asynchronous event waits at most STOP_CHECK instructions).
+        let mut check_at = self.budget.min(self.icount.saturating_add(STOP_CHECK));
         loop {
-            if self.icount >= self.budget {
-                return Exit::Budget;
-            }
-            if STOP.load(Ordering::Relaxed) {
-                STOP.store(false, Ordering::Relaxed);
-                return Exit::Interrupted;
+            if self.icount >= check_at {
+                if self.icount >= self.budget {
+                    return Exit::Budget;
+                }
+                if stop_requested() {
+                    return Exit::Interrupted;
+                }
+                check_at = self.budget.min(self.icount.saturating_add(STOP_CHECK));
             }
             let rip = self.rip;
             // SAFETY: see above.

@@ -606,6 +606,10 @@ macro_rules! fuse_table {
     ($alu:expr, $w:expr, $imm:expr, $cc:expr; $($op:ident),*) => {
         match ($alu, $w, $imm) {
             $(
+                ($op, 8, false) => cc16!($op, 8, false)[$cc as usize],
+                ($op, 8, true) => cc16!($op, 8, true)[$cc as usize],
+                ($op, 16, false) => cc16!($op, 16, false)[$cc as usize],
+                ($op, 16, true) => cc16!($op, 16, true)[$cc as usize],
                 ($op, 32, false) => cc16!($op, 32, false)[$cc as usize],
                 ($op, 32, true) => cc16!($op, 32, true)[$cc as usize],
                 ($op, 64, false) => cc16!($op, 64, false)[$cc as usize],
@@ -616,9 +620,63 @@ macro_rules! fuse_table {
     };
 }
 
-/// The fused handler for `prev` (a 32/64-bit CMP, TEST, SUB, ADD or AND between
-/// registers or with an immediate) followed by a Jcc with condition nibble `cc`.
-pub(crate) fn fuse_jcc(prev: &Instruction, cc: u8) -> Option<Handler> {
+/// A compare or test with a memory operand fused with the Jcc that follows it. `FORM`
+/// says which operand is the memory one; the condition nibble is in `op.r2` and the
+/// target, relative to the op, in `op.imm2` (`op.disp` belongs to the memory operand).
+fn cmp_m_jcc<const OP: u8, const W: u32, const FORM: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
+    cpu.ld_then::<W, _>(cpu.ea(op), |cpu, m| {
+        let (a, b) = match FORM {
+            MEM_IMM => (m, op.imm & mask(W)),
+            MEM_REG => (m, cpu.get_r::<W>(op.r0)),
+            _ => (cpu.get_r::<W>(op.r0), m),
+        };
+        alu::<OP, W>(cpu, a, b);
+        if cpu.lf.cond(op.r2) {
+            cpu.rip = op.addr.wrapping_add(op.imm2 as i32 as i64 as u64);
+        }
+        Ok(())
+    })
+}
+
+/// `add`/`sub` of an immediate to memory fused with the Jcc that follows it (reference
+/// counting: `subq $1,(%rax); je free`). Operands as in `cmp_m_jcc`.
+fn rmw_mi_jcc<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let ea = cpu.ea(op);
+    let a = cpu.ld_rmw::<W>(ea)?;
+    let saved = cpu.lf;
+    let r = alu::<OP, W>(cpu, a, op.imm & mask(W));
+    st_rmw::<W>(cpu, ea, r, saved)?;
+    if cpu.lf.cond(op.r2) {
+        cpu.rip = op.addr.wrapping_add(op.imm2 as i32 as i64 as u64);
+    }
+    Ok(())
+}
+
+const MEM_IMM: u8 = 0;
+const MEM_REG: u8 = 1;
+const REG_MEM: u8 = 2;
+
+fn cmp_m_jcc_any<const OP: u8, const FORM: u8>(w: u32) -> Option<Handler> {
+    by_width(
+        w,
+        [
+            cmp_m_jcc::<OP, 8, FORM>,
+            cmp_m_jcc::<OP, 16, FORM>,
+            cmp_m_jcc::<OP, 32, FORM>,
+            cmp_m_jcc::<OP, 64, FORM>,
+        ],
+    )
+}
+
+fn rmw_mi_jcc_any<const OP: u8>(w: u32) -> Option<Handler> {
+    by_width(w, [rmw_mi_jcc::<OP, 8>, rmw_mi_jcc::<OP, 16>, rmw_mi_jcc::<OP, 32>, rmw_mi_jcc::<OP, 64>])
+}
+
+/// The fused handler for `prev` (a CMP, TEST, SUB, ADD or AND of any width between
+/// registers or with an immediate, a CMP or TEST with a memory operand, or an ADD/SUB of
+/// an immediate to memory) followed by a Jcc with condition nibble `cc` going to
+/// `target`. `f` is the op decoded from `prev`; the target and condition are stored in it.
+pub(crate) fn fuse_jcc(prev: &Instruction, cc: u8, target: u64, f: &mut Op) -> Option<Handler> {
     use iced_x86::Mnemonic as M;
     let alu = match prev.mnemonic() {
         M::Cmp => CMP,
@@ -628,7 +686,33 @@ pub(crate) fn fuse_jcc(prev: &Instruction, cc: u8) -> Option<Handler> {
         M::And => AND,
         _ => return None,
     };
-    if prev.op0_kind() != OpKind::Register || prev.has_lock_prefix() {
+    if prev.has_lock_prefix() {
+        return None;
+    }
+    let w = width_of(prev, 0);
+    if has_mem(prev) {
+        let rel = i32::try_from(target.wrapping_sub(f.addr) as i64).ok()?;
+        let form = match (prev.op0_kind(), prev.op1_kind()) {
+            (OpKind::Memory, k) if is_imm(k) => MEM_IMM,
+            (OpKind::Memory, OpKind::Register) => MEM_REG,
+            (OpKind::Register, OpKind::Memory) => REG_MEM,
+            _ => return None,
+        };
+        let h = match (alu, form) {
+            (CMP, MEM_IMM) => cmp_m_jcc_any::<CMP, MEM_IMM>(w),
+            (TEST, MEM_IMM) => cmp_m_jcc_any::<TEST, MEM_IMM>(w),
+            (CMP, MEM_REG) => cmp_m_jcc_any::<CMP, MEM_REG>(w),
+            (TEST, MEM_REG) => cmp_m_jcc_any::<TEST, MEM_REG>(w),
+            (CMP, REG_MEM) => cmp_m_jcc_any::<CMP, REG_MEM>(w),
+            (ADD, MEM_IMM) => rmw_mi_jcc_any::<ADD>(w),
+            (SUB, MEM_IMM) => rmw_mi_jcc_any::<SUB>(w),
+            _ => None,
+        }?;
+        f.r2 = cc;
+        f.imm2 = rel as u32;
+        return Some(h);
+    }
+    if prev.op0_kind() != OpKind::Register {
         return None;
     }
     let imm = match prev.op1_kind() {
@@ -636,9 +720,9 @@ pub(crate) fn fuse_jcc(prev: &Instruction, cc: u8) -> Option<Handler> {
         k if is_imm(k) => true,
         _ => return None,
     };
-    let w = width_of(prev, 0);
     if !imm && width_of(prev, 1) != w {
         return None;
     }
+    f.disp = target;
     Some(fuse_table!(alu, w, imm, cc; CMP, TEST, SUB, ADD, AND))
 }
