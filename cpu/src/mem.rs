@@ -19,7 +19,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::page_source::FileSlice;
-pub use crate::page_source::{Bytes, FileBytes, PageSource};
+pub use crate::page_source::{FileBytes, PageSource};
+#[cfg(test)]
+use std::rc::Rc;
 
 pub const PAGE_SIZE: u64 = 4096;
 pub const PAGE_MASK: u64 = PAGE_SIZE - 1;
@@ -315,7 +317,8 @@ impl AddressSpace {
         let pages = page_align_up(avail.min(len)) >> 12;
         for i in 0..pages {
             let p = self.pages.get_mut(&((start >> 12) + i)).expect("just mapped");
-            p.src = Some(Box::new(FileSlice { src: src.clone(), off: off + (i << 12) }));
+            let len = (avail - (i << 12)).min(PAGE_SIZE) as u16;
+            p.src = Some(Box::new(FileSlice { src: src.clone(), off: off + (i << 12), len }));
         }
         Ok(())
     }
@@ -852,5 +855,31 @@ mod tests {
         m.read(0x81000, &mut b).unwrap();
         assert_eq!(&b, b"hello");
         assert!(m.vma_at(0x20000).is_none());
+    }
+}
+
+#[cfg(test)]
+mod lazy_tests {
+    use super::*;
+
+    #[test]
+    fn file_pages_fill_on_first_touch() {
+        let data: Vec<u8> = (0..3 * 4096 + 100).map(|i| (i * 7 + i / 4096) as u8).collect();
+        let mut m = AddressSpace::new();
+        let src: Rc<Vec<u8>> = Rc::new(data.clone());
+        // The source goes on past `avail`: those bytes must read as zeros.
+        let file = FileBytes { src, off: 4096, avail: data.len() as u64 - 4096 - 50 };
+        m.map_file(0x10000, 4 * 4096, Perm::RW, VmaInfo::anon(), file).unwrap();
+        let mut buf = vec![0u8; 4 * 4096];
+        m.read(0x10000, &mut buf).unwrap();
+        assert_eq!(&buf[..data.len() - 4096 - 50], &data[4096..data.len() - 50]);
+        assert!(buf[data.len() - 4096 - 50..].iter().all(|&b| b == 0));
+        // Also through peek, on a fresh mapping.
+        let file = FileBytes { src: Rc::new(data.clone()), off: 0, avail: 100 };
+        m.map_file(0x20000, 4096, Perm::R, VmaInfo::anon(), file).unwrap();
+        let mut one = [0xffu8; 200];
+        m.peek(0x20000, &mut one).unwrap();
+        assert_eq!(&one[..100], &data[..100]);
+        assert!(one[100..].iter().all(|&b| b == 0));
     }
 }

@@ -18,14 +18,13 @@ pub trait PageSource {
     fn read_page(&self, off: u64, buf: &mut [u8]);
 }
 
-/// Bytes already in memory (a file read eagerly because record/replay keeps them).
-pub struct Bytes(pub Vec<u8>);
-
-impl PageSource for Bytes {
+/// Bytes already in memory (an ELF file the loader read, or a file read eagerly because
+/// record/replay keeps its bytes).
+impl PageSource for Vec<u8> {
     fn read_page(&self, off: u64, buf: &mut [u8]) {
-        let start = (off as usize).min(self.0.len());
-        let n = (self.0.len() - start).min(buf.len());
-        buf[..n].copy_from_slice(&self.0[start..start + n]);
+        let start = (off as usize).min(self.len());
+        let n = (self.len() - start).min(buf.len());
+        buf[..n].copy_from_slice(&self[start..start + n]);
         buf[n..].fill(0);
     }
 }
@@ -38,18 +37,19 @@ pub struct FileBytes {
     pub avail: u64,
 }
 
-/// The source of one page: `src` at byte offset `off`.
+/// The source of one page: `len` bytes of `src` from byte offset `off`, then zeros.
 #[derive(Clone)]
 pub(crate) struct FileSlice {
     pub src: Rc<dyn PageSource>,
     pub off: u64,
+    pub len: u16,
 }
 
 impl FileSlice {
     /// A fresh frame holding this page's bytes.
     pub fn fill(&self) -> Box<[u8; PAGE_SIZE as usize]> {
         let mut f = crate::mem::new_frame();
-        self.src.read_page(self.off, &mut f[..]);
+        self.src.read_page(self.off, &mut f[..self.len as usize]);
         f
     }
 }

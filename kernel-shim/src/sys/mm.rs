@@ -5,7 +5,7 @@ use super::SysResult;
 use crate::abi::{errno as E, mman::*};
 use crate::host::Errno;
 use crate::Process;
-use emu_cpu::mem::{Bytes, FileBytes, MemError, VmaInfo, PAGE_MASK, USER_END};
+use emu_cpu::mem::{FileBytes, MemError, VmaInfo, PAGE_MASK, USER_END};
 use emu_cpu::Perm;
 use std::rc::Rc;
 
@@ -67,7 +67,7 @@ pub(super) fn mmap(p: &mut Process, a: &[u64; 6]) -> SysResult {
             None => {
                 let (data, dev, inode) = crate::gate::map_file(h, off, len)?;
                 let n = data.len() as u64;
-                contents = Some(FileBytes { src: Rc::new(Bytes(data)), off: 0, avail: n });
+                contents = Some(FileBytes { src: Rc::new(data), off: 0, avail: n });
                 (dev, inode)
             }
         };
