@@ -115,4 +115,10 @@ for p in $INSTR_PROGRAMS; do
     gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
 done
 
+# tests/roms.rs mapfile: private file mappings (read lazily by emu).
+MAPFILE_PROGRAMS="mapfile"
+for p in $MAPFILE_PROGRAMS; do
+    gcc "${common[@]}" -static -o "bin/$p.glibc" "src/$p.c"
+done
+
 echo "built: $(ls bin | wc -l) files in roms/bin, $(du -sh bin | cut -f1)"

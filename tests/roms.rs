@@ -146,6 +146,11 @@ c_rom!(smc_inblock, "smc", ["inblock"]);
 c_rom!(smc_loop, "smc", ["loop"]);
 c_rom!(smc_remap, "smc", ["remap"]);
 
+#[test]
+fn mapfile() {
+    check("mapfile.glibc", "roms/bin/mapfile.glibc", &[SCRATCH], Cwd::Scratch);
+}
+
 asm_rom!(asm_hello, "asm-hello", ["a", "b c", ""], Cwd::Root);
 asm_rom!(asm_exit42, "asm-exit42", [], Cwd::Root);
 asm_rom!(asm_ud2, "asm-ud2", [], Cwd::Scratch);

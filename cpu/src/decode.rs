@@ -118,6 +118,10 @@ pub(crate) struct BlockCache {
     /// Bumped whenever a block leaves the cache; successor links from older generations
     /// are ignored.
     pub gen: u64,
+    /// `decode_block`'s working lists, kept between calls so that decoding a block
+    /// allocates only the block itself.
+    scratch_ops: Vec<Op>,
+    scratch_instrs: Vec<Option<Instruction>>,
 }
 
 fn resync(_: &mut Cpu, _: &Op) -> Flow {
@@ -137,6 +141,8 @@ impl Default for BlockCache {
             lookups: 0,
             misses: 0,
             gen: 0,
+            scratch_ops: Vec::new(),
+            scratch_instrs: Vec::new(),
         }
     }
 }
@@ -330,9 +336,11 @@ impl Cpu {
         let table = ops::table();
         let mut decoder = Decoder::with_ip(64, &bytes[..avail], rip, DecoderOptions::NONE);
         let mut instr = Instruction::default();
-        let mut list: Vec<Op> = Vec::with_capacity(16);
+        let mut list = std::mem::take(&mut self.cache.scratch_ops);
+        list.clear();
         // The instruction behind each op of `list` (None for a #UD placeholder).
-        let mut instrs: Vec<Option<Instruction>> = Vec::with_capacity(16);
+        let mut instrs = std::mem::take(&mut self.cache.scratch_instrs);
+        instrs.clear();
         let mut last_page = rip >> 12;
         let mut end = rip;
         // Guest instructions in the block (a fused op stands for two).
@@ -435,7 +443,8 @@ impl Cpu {
         let block = Block {
             start: rip,
             end,
-            ops: list.into_boxed_slice(),
+            // Exactly sized: one allocation, no shrinking.
+            ops: list.drain(..).collect(),
             insns: insns as u64,
             fast,
             valid: Cell::new(true),
@@ -443,6 +452,8 @@ impl Cpu {
             link_gen: Cell::new(self.cache.gen),
             pages: (rip >> 12, last_page.max(rip >> 12)),
         };
+        self.cache.scratch_ops = list;
+        self.cache.scratch_instrs = instrs;
         Ok(self.cache.insert(block))
     }
 }

@@ -14,6 +14,7 @@ pub mod hooks;
 mod liveness;
 pub mod mem;
 mod ops;
+mod page_source;
 pub mod state;
 pub mod x87;
 

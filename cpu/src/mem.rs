@@ -18,6 +18,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::page_source::FileSlice;
+pub use crate::page_source::{FileBytes, PageSource};
+#[cfg(test)]
+use std::rc::Rc;
+
 pub const PAGE_SIZE: u64 = 4096;
 pub const PAGE_MASK: u64 = PAGE_SIZE - 1;
 /// Lowest address the guest may map (Linux's default vm.mmap_min_addr).
@@ -137,15 +142,29 @@ impl Vma {
 
 type Frame = Box<[u8; PAGE_SIZE as usize]>;
 
-fn new_frame() -> Frame {
+pub(crate) fn new_frame() -> Frame {
     vec![0u8; PAGE_SIZE as usize].into_boxed_slice().try_into().expect("page-sized frame")
 }
 
 struct Page {
     frame: Option<Frame>,
+    /// Where the page's bytes come from while it has no frame (file mappings); None:
+    /// zeros.
+    src: Option<Box<FileSlice>>,
     perm: Perm,
     /// Decoded blocks were made from this page.
     code: bool,
+}
+
+impl Page {
+    /// The page's frame, made on first touch from its source (or zeroed).
+    fn frame_mut(&mut self) -> &mut Frame {
+        let src = &self.src;
+        self.frame.get_or_insert_with(|| match src {
+            Some(s) => s.fill(),
+            None => new_frame(),
+        })
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -187,7 +206,9 @@ impl Clone for AddressSpace {
         let pages = self
             .pages
             .iter()
-            .map(|(&k, p)| (k, Page { frame: p.frame.clone(), perm: p.perm, code: false }))
+            .map(|(&k, p)| {
+                (k, Page { frame: p.frame.clone(), src: p.src.clone(), perm: p.perm, code: false })
+            })
             .collect();
         AddressSpace {
             pages,
@@ -261,7 +282,7 @@ impl AddressSpace {
         let end = Self::check_range(start, len)?;
         self.unmap_range(start, end);
         for vpn in start >> 12..end >> 12 {
-            self.pages.insert(vpn, Page { frame: None, perm, code: false });
+            self.pages.insert(vpn, Page { frame: None, src: None, perm, code: false });
         }
         self.vmas.insert(
             start,
@@ -278,6 +299,27 @@ impl AddressSpace {
         );
         self.merge_around(start, end);
         self.flush_tlb();
+        Ok(())
+    }
+
+    /// Maps `[start, start+len)` like `map`, each page filled from `file` when first
+    /// touched.
+    pub fn map_file(
+        &mut self,
+        start: u64,
+        len: u64,
+        perm: Perm,
+        vma: VmaInfo,
+        file: FileBytes,
+    ) -> Result<(), MemError> {
+        self.map(start, len, perm, vma)?;
+        let FileBytes { src, off, avail } = file;
+        let pages = page_align_up(avail.min(len)) >> 12;
+        for i in 0..pages {
+            let p = self.pages.get_mut(&((start >> 12) + i)).expect("just mapped");
+            let len = (avail - (i << 12)).min(PAGE_SIZE) as u16;
+            p.src = Some(Box::new(FileSlice { src: src.clone(), off: off + (i << 12), len }));
+        }
         Ok(())
     }
 
@@ -449,7 +491,8 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// Zeroes pages in a range (MADV_DONTNEED on private mappings).
+    /// Drops the contents of pages in a range (MADV_DONTNEED on private mappings): they
+    /// read as zeros again, or as the file's bytes in a file mapping.
     pub fn discard(&mut self, start: u64, len: u64) -> Result<(), MemError> {
         let end = Self::check_range(start, len)?;
         for vpn in start >> 12..end >> 12 {
@@ -502,7 +545,7 @@ impl AddressSpace {
         if !ok {
             return Err(Fault { addr, kind: FaultKind::Protection, access });
         }
-        Ok(p.frame.get_or_insert_with(new_frame).as_mut_ptr())
+        Ok(p.frame_mut().as_mut_ptr())
     }
 
     /// Slow path of a guest read: fills the TLB.
@@ -585,9 +628,10 @@ impl AddressSpace {
             };
             let off = (a & PAGE_MASK) as usize;
             let n = (PAGE_SIZE as usize - off).min(buf.len() - done);
-            match &p.frame {
-                Some(f) => buf[done..done + n].copy_from_slice(&f[off..off + n]),
-                None => buf[done..done + n].fill(0),
+            match (&p.frame, &p.src) {
+                (Some(f), _) => buf[done..done + n].copy_from_slice(&f[off..off + n]),
+                (None, Some(s)) => buf[done..done + n].copy_from_slice(&s.fill()[off..off + n]),
+                (None, None) => buf[done..done + n].fill(0),
             }
             done += n;
         }
@@ -673,7 +717,7 @@ impl AddressSpace {
                 p.code = false;
                 self.stale_code.push(a >> 12);
             }
-            let f = p.frame.get_or_insert_with(new_frame);
+            let f = p.frame_mut();
             f[off..off + n].copy_from_slice(&data[done..done + n]);
             done += n;
         }
@@ -811,5 +855,31 @@ mod tests {
         m.read(0x81000, &mut b).unwrap();
         assert_eq!(&b, b"hello");
         assert!(m.vma_at(0x20000).is_none());
+    }
+}
+
+#[cfg(test)]
+mod lazy_tests {
+    use super::*;
+
+    #[test]
+    fn file_pages_fill_on_first_touch() {
+        let data: Vec<u8> = (0..3 * 4096 + 100).map(|i| (i * 7 + i / 4096) as u8).collect();
+        let mut m = AddressSpace::new();
+        let src: Rc<Vec<u8>> = Rc::new(data.clone());
+        // The source goes on past `avail`: those bytes must read as zeros.
+        let file = FileBytes { src, off: 4096, avail: data.len() as u64 - 4096 - 50 };
+        m.map_file(0x10000, 4 * 4096, Perm::RW, VmaInfo::anon(), file).unwrap();
+        let mut buf = vec![0u8; 4 * 4096];
+        m.read(0x10000, &mut buf).unwrap();
+        assert_eq!(&buf[..data.len() - 4096 - 50], &data[4096..data.len() - 50]);
+        assert!(buf[data.len() - 4096 - 50..].iter().all(|&b| b == 0));
+        // Also through peek, on a fresh mapping.
+        let file = FileBytes { src: Rc::new(data.clone()), off: 0, avail: 100 };
+        m.map_file(0x20000, 4096, Perm::R, VmaInfo::anon(), file).unwrap();
+        let mut one = [0xffu8; 200];
+        m.peek(0x20000, &mut one).unwrap();
+        assert_eq!(&one[..100], &data[..100]);
+        assert!(one[100..].iter().all(|&b| b == 0));
     }
 }

@@ -9,6 +9,7 @@ mod exec;
 mod fd;
 pub mod gate;
 pub mod host;
+mod mapped;
 pub mod path;
 mod process;
 pub mod replay;

@@ -22,7 +22,8 @@ pub struct Segment {
 /// A validated x86-64 ELF executable or shared object.
 pub struct ElfFile {
     pub path: PathBuf,
-    pub data: Vec<u8>,
+    /// The whole file, shared with the pages mapped from it (filled on first touch).
+    pub data: std::rc::Rc<Vec<u8>>,
     pub is_dyn: bool,
     pub entry: u64,
     pub phoff: u64,
@@ -216,7 +217,7 @@ impl ElfFile {
         let (entry, phoff) = (h.e_entry, h.e_phoff);
         Ok(ElfFile {
             path: path.to_path_buf(),
-            data,
+            data: std::rc::Rc::new(data),
             is_dyn,
             entry,
             phoff,

@@ -5,7 +5,7 @@
 
 use crate::stack::{build_stack, AuxEntry, StackInfo};
 use crate::{ElfFile, LoadError};
-use emu_cpu::mem::{page_align_down, page_align_up, VmaInfo, MMAP_MIN_ADDR};
+use emu_cpu::mem::{page_align_down, page_align_up, FileBytes, VmaInfo, MMAP_MIN_ADDR};
 use emu_cpu::{AddressSpace, Perm};
 use std::path::PathBuf;
 
@@ -76,22 +76,22 @@ fn map_image(mem: &mut AddressSpace, elf: &ElfFile, bias: u64) -> Result<MappedI
         }
         let perm = Perm(s.prot);
         let off = page_align_down(s.offset);
-        if file_end > start {
-            let info = VmaInfo { name: Some(name.clone()), offset: off, ..VmaInfo::default() };
-            mem.map(start, file_end - start, perm, info).map_err(|e| nomem(e.to_string()))?;
-        }
-        if mem_end > file_end {
-            mem.map(file_end, mem_end - file_end, perm, VmaInfo::anon()).map_err(|e| nomem(e.to_string()))?;
-        }
         // Like the kernel's file mapping, the page-granular file range is visible; the part
-        // past p_filesz is zeroed when the segment has bss.
+        // past p_filesz is zeroed when the segment has bss. Pages are filled from the file
+        // on first touch.
         let data_end = if s.memsz > s.filesz {
             s.offset + s.filesz
         } else {
             (off + (file_end - start)).min(elf.data.len() as u64)
         };
-        let bytes = &elf.data[off as usize..data_end as usize];
-        mem.poke(start, bytes).map_err(|f| nomem(format!("write at {:#x} failed", f.addr)))?;
+        if file_end > start {
+            let info = VmaInfo { name: Some(name.clone()), offset: off, ..VmaInfo::default() };
+            let file = FileBytes { src: elf.data.clone(), off, avail: data_end.saturating_sub(off) };
+            mem.map_file(start, file_end - start, perm, info, file).map_err(|e| nomem(e.to_string()))?;
+        }
+        if mem_end > file_end {
+            mem.map(file_end, mem_end - file_end, perm, VmaInfo::anon()).map_err(|e| nomem(e.to_string()))?;
+        }
     }
     let (lo, hi) = elf.span();
     let phdr = elf.phdr_vaddr.map(|v| v + bias).unwrap_or(0);

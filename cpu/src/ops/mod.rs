@@ -117,13 +117,34 @@ pub(crate) fn unimplemented(cpu: &mut Cpu, op: &Op) -> Flow {
     let n = (0..15).take_while(|&i| cpu.mem.fetch(op.addr + i as u64, &mut bytes[i..i + 1]).is_ok()).count();
     let mut d = Decoder::with_ip(64, &bytes[..n], op.addr, DecoderOptions::NONE);
     let ins = d.decode();
-    let hex: String = bytes[..(ins.len().max(1)).min(n)].iter().map(|b| format!("{b:02x}")).collect();
-    cpu.last_ud = if ins.is_invalid() {
+    let undecoded = if ins.is_invalid() { undecoded_encoding(&bytes[..n]) } else { None };
+    let shown = if undecoded.is_some() { n.min(8) } else { ins.len().max(1).min(n) };
+    let hex: String = bytes[..shown].iter().map(|b| format!("{b:02x}")).collect();
+    cpu.last_ud = if let Some(kind) = undecoded {
+        format!("unimplemented instruction: {kind} (bytes {hex}...)")
+    } else if ins.is_invalid() {
         format!("invalid instruction (bytes {hex})")
     } else {
         format!("unimplemented instruction {:?} (bytes {hex})", ins.code())
     };
     Err(Stop::Ud)
+}
+
+/// The instruction encodings emu's decoder is built without (none of their instructions
+/// is implemented, and leaving their tables out saves start-up time), recognised so that
+/// the #UD message does not call such an instruction invalid.
+fn undecoded_encoding(bytes: &[u8]) -> Option<&'static str> {
+    let i = bytes.iter().position(
+        |b| !matches!(b, 0x26 | 0x2e | 0x36 | 0x3e | 0x64..=0x67 | 0xf0 | 0xf2 | 0xf3 | 0x40..=0x4f),
+    )?;
+    match bytes[i..] {
+        // BOUND (0x62) does not exist in 64-bit mode.
+        [0x62, ..] => Some("EVEX-encoded (AVX-512)"),
+        // 0x8F /0 is POP r/m; other reg fields are XOP.
+        [0x8f, m, ..] if (m >> 3) & 7 != 0 => Some("XOP-encoded (AMD)"),
+        [0x0f, 0x0f, ..] => Some("3DNow!"),
+        _ => None,
+    }
 }
 
 // ---- helpers shared by the families ----
@@ -152,5 +173,22 @@ pub(crate) fn by_width(w: u32, h: [Handler; 4]) -> Option<Handler> {
         32 => Some(h[2]),
         64 => Some(h[3]),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod undecoded_tests {
+    use super::undecoded_encoding;
+
+    #[test]
+    fn encodings_left_out_of_the_decoder_are_named() {
+        // vaddps zmm0, zmm1, zmm1 (EVEX), behind a 0x66 prefix too.
+        assert_eq!(undecoded_encoding(&[0x62, 0xf1, 0x7c, 0x48, 0x58, 0xc1]), Some("EVEX-encoded (AVX-512)"));
+        assert_eq!(undecoded_encoding(&[0x66, 0x62, 0xf1]), Some("EVEX-encoded (AVX-512)"));
+        // vpcmov (XOP) vs pop qword [rax].
+        assert_eq!(undecoded_encoding(&[0x8f, 0xe8, 0x78, 0xa2]), Some("XOP-encoded (AMD)"));
+        assert_eq!(undecoded_encoding(&[0x8f, 0x00]), None);
+        assert_eq!(undecoded_encoding(&[0x0f, 0x0f, 0xc1, 0x9e]), Some("3DNow!"));
+        assert_eq!(undecoded_encoding(&[0x0f, 0x0b]), None);
     }
 }

@@ -211,6 +211,20 @@ fn movbe_mr<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     cpu.st::<W>(cpu.ea(op), v.swap_bytes() >> (64 - W))
 }
 
+/// Every CMOVcc form (Cmovo_r16_rm16 ..= Cmovg_r64_rm64).
+fn cmov_codes() -> impl Iterator<Item = Code> {
+    code_run(Code::Cmovo_r16_rm16, Code::Cmovg_r64_rm64)
+}
+
+/// Every SETcc form (Seto_rm8 ..= Setg_rm8).
+fn setcc_codes() -> impl Iterator<Item = Code> {
+    code_run(Code::Seto_rm8, Code::Setg_rm8)
+}
+
+fn code_run(first: Code, last: Code) -> impl Iterator<Item = Code> {
+    Code::values().skip(first as usize).take(last as usize + 1 - first as usize)
+}
+
 pub(super) fn register(t: &mut Table) {
     for c in [
         Code::Mov_rm8_r8,
@@ -269,13 +283,12 @@ pub(super) fn register(t: &mut Table) {
     ] {
         t.set(c, build_xchg);
     }
-    for c in Code::values().filter(|c| format!("{c:?}").starts_with("Cmov")) {
+    // CMOVcc and SETcc are contiguous runs of `Code` (iced's own `condition_code` relies
+    // on it); ranges, not names, so that building the table formats nothing.
+    for c in cmov_codes() {
         t.set(c, build_cmov);
     }
-    for c in Code::values().filter(|c| {
-        let n = format!("{c:?}");
-        n.starts_with("Set") && n.ends_with("_rm8")
-    }) {
+    for c in setcc_codes() {
         t.set(c, build_setcc);
     }
     t.set(Code::Bswap_r32, |_, _| Some(bswap::<32>));
@@ -292,4 +305,19 @@ pub(super) fn register(t: &mut Table) {
     t.set(Code::Movbe_m16_r16, |_, _| Some(movbe_mr::<16>));
     t.set(Code::Movbe_m32_r32, |_, _| Some(movbe_mr::<32>));
     t.set(Code::Movbe_m64_r64, |_, _| Some(movbe_mr::<64>));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The code runs are exactly the codes named like CMOVcc and SETcc.
+    #[test]
+    fn cc_runs_match_names() {
+        let named = |p: fn(&str) -> bool| Code::values().filter(|c| p(&format!("{c:?}"))).collect::<Vec<_>>();
+        assert_eq!(cmov_codes().collect::<Vec<_>>(), named(|n| n.starts_with("Cmov")));
+        assert_eq!(setcc_codes().collect::<Vec<_>>(), named(|n| n.starts_with("Set") && n.ends_with("_rm8")));
+        assert_eq!(cmov_codes().count(), 48);
+        assert_eq!(setcc_codes().count(), 16);
+    }
 }

@@ -5,8 +5,9 @@ use super::SysResult;
 use crate::abi::{errno as E, mman::*};
 use crate::host::Errno;
 use crate::Process;
-use emu_cpu::mem::{MemError, VmaInfo, PAGE_MASK, USER_END};
+use emu_cpu::mem::{FileBytes, MemError, VmaInfo, PAGE_MASK, USER_END};
 use emu_cpu::Perm;
+use std::rc::Rc;
 
 pub(crate) fn page_up(v: u64) -> u64 {
     v.wrapping_add(PAGE_MASK) & !PAGE_MASK
@@ -41,7 +42,7 @@ pub(super) fn mmap(p: &mut Process, a: &[u64; 6]) -> SysResult {
     let anon = flags & MAP_ANONYMOUS != 0;
     // Gather the file's bytes first so a bad fd fails before anything is unmapped.
     let mut info = VmaInfo::anon();
-    let mut contents = Vec::new();
+    let mut contents: Option<FileBytes> = None;
     if !anon {
         let f = p.fds.file(fd)?;
         let of = f.borrow();
@@ -55,8 +56,21 @@ pub(super) fn mmap(p: &mut Process, a: &[u64; 6]) -> SysResult {
             log::warn!("mmap: MAP_SHARED with PROT_WRITE on a file is not supported");
             return Err(E::ENODEV);
         }
-        let (data, dev, inode) = crate::gate::map_file(h, off, len)?;
-        contents = data;
+        // Record and replay keep the bytes in the log, so they are read at mmap time.
+        let lazy = if crate::gate::logging() { None } else { crate::mapped::source(h, off, len) };
+        let (dev, inode) = match lazy {
+            Some(r) => {
+                let (file, dev, inode) = r?;
+                contents = Some(file);
+                (dev, inode)
+            }
+            None => {
+                let (data, dev, inode) = crate::gate::map_file(h, off, len)?;
+                let n = data.len() as u64;
+                contents = Some(FileBytes { src: Rc::new(data), off: 0, avail: n });
+                (dev, inode)
+            }
+        };
         let name = of.path.as_ref().map(|gp| crate::path::join(&p.cwd, gp));
         info = VmaInfo {
             name: name.map(|n| String::from_utf8_lossy(&n).into()),
@@ -87,10 +101,11 @@ pub(super) fn mmap(p: &mut Process, a: &[u64; 6]) -> SysResult {
     if start < emu_cpu::mem::MMAP_MIN_ADDR && flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
         return Err(E::EPERM);
     }
-    p.cpu.mem.map(start, len, perm(prot), info).map_err(mem_err)?;
-    if !contents.is_empty() {
-        p.cpu.mem.poke(start, &contents).map_err(|_| E::ENOMEM)?;
+    match contents {
+        Some(file) => p.cpu.mem.map_file(start, len, perm(prot), info, file),
+        None => p.cpu.mem.map(start, len, perm(prot), info),
     }
+    .map_err(mem_err)?;
     crate::trace::mapped(p, start, prot);
     Ok(start)
 }
