@@ -640,6 +640,10 @@ fn trace_regs_show_what_each_instruction_changed() {
     let call = insns.iter().find(|r| r["asm"].as_str().unwrap().starts_with("call")).expect("a call in main");
     let changed: Vec<&String> = call["regs"].as_object().unwrap().keys().collect();
     assert_eq!(changed, ["rsp"], "{call}");
+    // `xor %eax,%eax` sets ZF and PF even though the `add` after it overwrites them (with
+    // --trace-regs no instruction skips its flags).
+    let xor = insns.iter().find(|r| r["asm"].as_str().unwrap().starts_with("xor %eax,%eax")).expect("xor");
+    assert_eq!(hex(&xor["regs"]["rflags"]) & 0x8d5, 0x44, "{xor}");
     // Only with --trace=insn.
     let o = Guest::new("roms/bin/hello.glibc").run_emu(&["--trace-regs"]);
     assert_eq!(o.status, Status::Exit(2), "{}", o.stderr_text());

@@ -428,11 +428,13 @@ impl Cpu {
         for p in rip >> 12..=last_page {
             self.mem.mark_code(p);
         }
-        crate::liveness::dead_flag_setters(&instrs, |k| {
-            if let Some(h) = instrs[k].as_ref().and_then(ops::flags_dead) {
-                list[k].f.set(h);
-            }
-        });
+        if !self.hooks.exact_flags {
+            crate::liveness::dead_flag_setters(&instrs, |k| {
+                if let Some(h) = instrs[k].as_ref().and_then(ops::flags_dead) {
+                    list[k].f.set(h);
+                }
+            });
+        }
         // Layout with a fused compare-and-branch: [.., fused, cmp, jcc]; the ordinary loop
         // runs ops[..fast], the hooked loop the plain ops (see `Block::plain_ops`).
         let mut fast = list.len();

@@ -83,6 +83,10 @@ pub struct Hooks {
     pub history: bool,
     /// The ordinary loop notes each block it enters (for a crash report).
     pub block_ring: bool,
+    /// Every instruction computes its flags, even those nothing reads (`crate::liveness`
+    /// skips them otherwise): set before any code is decoded, for an observer that reads
+    /// RFLAGS after each instruction.
+    pub exact_flags: bool,
     ring: [u64; HISTORY],
     ring_pos: u64,
     /// (block start, fast ops run or [`WHOLE`]) of the last blocks the ordinary loop entered.

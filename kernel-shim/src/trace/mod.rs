@@ -230,6 +230,8 @@ pub(crate) fn syscall_done(p: &mut Process, c: strace::Call, res: &SysResult) {
 pub(crate) fn image_installed(p: &mut Process) {
     // The ordinary loop keeps its recent-block ring only when a crash report may use it.
     p.cpu.hooks.block_ring = p.trace.opts.crash_report_on();
+    // `--trace-regs` shows RFLAGS after every instruction, so none may skip its flags.
+    p.cpu.hooks.exact_flags = p.trace.opts.regs;
     live::image_installed(p);
 }
 
