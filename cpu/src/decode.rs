@@ -391,8 +391,8 @@ impl Cpu {
                 None => None,
             };
             let stop_here = instr.flow_control() != FlowControl::Next || handler.is_none();
-            // `Cpu::ea` indexes registers and segment bases unchecked on the strength of this.
-            // `Cpu::get_r`/`put_r` index registers unchecked on the strength of this.
+            // `Cpu::ea`, `Cpu::get_r` and `Cpu::put_r` index registers and segment bases
+            // unchecked on the strength of this.
             let reg_ok = |r: u8| r <= ZERO_REG || r & !3 == HIGH8;
             let handler = handler.filter(|_| {
                 op.base <= ZERO_REG

@@ -160,12 +160,12 @@ fn kills(i: &Instruction) -> u32 {
 
 /// The flag effect of one decoded instruction.
 pub(crate) fn effect(i: &Instruction) -> Effect {
-    let m = i.mnemonic();
-    let writes = (i.rflags_modified() & ALL) | kills(i);
-    if !register_safe(m) || touches_memory(i) || i.has_lock_prefix() {
+    let kills = kills(i);
+    let writes = (i.rflags_modified() & ALL) | kills;
+    if !register_safe(i.mnemonic()) || touches_memory(i) || i.has_lock_prefix() {
         return Effect { reads: ALL, kills: 0, writes };
     }
-    Effect { reads: i.rflags_read() & ALL, kills: kills(i), writes }
+    Effect { reads: i.rflags_read() & ALL, kills, writes }
 }
 
 /// Runs the backward pass over a block's instructions (`None` for an op that is not a
