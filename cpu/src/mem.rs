@@ -654,6 +654,13 @@ impl AddressSpace {
         self.copy_out(addr, buf, Access::Read)
     }
 
+    /// Host address of page `vpn`'s frame if the guest may execute from it (made on first
+    /// touch), so that the decoder reads code in place instead of copying it out. The
+    /// frame stays where it is until the page is unmapped or the space is dropped.
+    pub(crate) fn code_frame(&mut self, vpn: u64) -> Result<*const u8, Fault> {
+        self.frame(vpn, Access::Exec).map(|p| p as *const u8)
+    }
+
     /// Reads bytes the guest may execute (instruction fetch).
     pub fn fetch(&mut self, addr: u64, buf: &mut [u8]) -> Result<(), Fault> {
         self.copy_out(addr, buf, Access::Exec)
