@@ -73,6 +73,11 @@ pub(crate) struct Op {
 }
 
 impl Op {
+    /// A copy (ops are not `Clone`: the handler cell is meant to be shared by reference).
+    pub fn copy(&self) -> Op {
+        Op { f: Cell::new(self.f.get()), ..*self }
+    }
+
     #[inline(always)]
     pub fn next(&self) -> u64 {
         self.addr.wrapping_add(self.len as u64)
@@ -86,8 +91,9 @@ pub(crate) struct Block {
     pub ops: Box<[Op]>,
     /// Guest instructions in the block.
     pub insns: u64,
-    /// `ops[..fast]` is what the ordinary loop runs. Equal to `ops.len()` unless the block
-    /// ends in a fused compare-and-branch, laid out as `[.., fused, cmp, jcc]`.
+    /// `ops[..fast]` is what the ordinary loop runs, and `ops[fast]` the end op that
+    /// returns to it. `fast` is `ops.len() - 1` unless the block ends in a fused
+    /// compare-and-branch, laid out as `[.., fused, end, cmp, jcc]`.
     pub fast: usize,
     pub valid: Cell<bool>,
     /// Successor links: (target rip, block). Valid only while `link_gen` equals the
@@ -125,8 +131,8 @@ pub(crate) struct BlockCache {
     scratch_instrs: Vec<Option<Instruction>>,
 }
 
-fn resync(_: &mut Cpu, _: &Op) -> Flow {
-    Err(Stop::Resync)
+fn resync(cpu: &mut Cpu, op: &Op) -> Flow {
+    crate::exec::next_op(cpu, op, Err(Stop::Resync))
 }
 
 impl Default for BlockCache {
@@ -157,19 +163,36 @@ impl Block {
     /// The ops the ordinary loop runs (a fused compare-and-branch counts once).
     #[inline(always)]
     pub fn fast_ops(&self) -> &[Op] {
-        // SAFETY: `fast <= ops.len()` by construction in `decode_block`.
+        // SAFETY: `fast < ops.len()` by construction in `decode_block`.
         unsafe { self.ops.get_unchecked(..self.fast) }
+    }
+
+    /// The op the ordinary loop starts the block with (the end op for an empty block).
+    #[inline(always)]
+    pub fn first_op(&self) -> &Op {
+        // SAFETY: every block holds at least its end op.
+        unsafe { self.ops.get_unchecked(0) }
     }
 
     /// One op per guest instruction, in order (the fused op left out), for the hooked loop
     /// and traces.
     pub fn plain_ops(&self) -> impl Iterator<Item = &Op> {
-        let (a, b) = if self.fast < self.ops.len() {
-            (&self.ops[..self.fast - 1], &self.ops[self.fast..])
+        let (a, b) = if self.fast + 1 < self.ops.len() {
+            (&self.ops[..self.fast - 1], &self.ops[self.fast + 1..])
         } else {
-            (&self.ops[..], &self.ops[..0])
+            (&self.ops[..self.fast], &self.ops[..0])
         };
         a.iter().chain(b.iter())
+    }
+
+    /// Points every op at `resync` (the end op stays: reaching it means the block ran
+    /// to its end).
+    fn resync_all(&self) {
+        for (k, op) in self.ops.iter().enumerate() {
+            if k != self.fast {
+                op.f.set(resync);
+            }
+        }
     }
 
     /// The chained successor starting at `rip`, if linked in generation `gen`.
@@ -209,9 +232,7 @@ impl BlockCache {
         self.gen += 1;
         for b in self.blocks.iter().flatten() {
             b.valid.set(false);
-            for op in b.ops.iter() {
-                op.f.set(resync);
-            }
+            b.resync_all();
         }
         self.map.clear();
         self.retired.extend(self.blocks.drain(..).flatten());
@@ -283,9 +304,7 @@ impl BlockCache {
                 continue;
             }
             b.valid.set(false);
-            for op in b.ops.iter() {
-                op.f.set(resync);
-            }
+            b.resync_all();
             if self.map.get(&b.start) == Some(&idx) {
                 self.map.remove(&b.start);
             }
@@ -434,13 +453,16 @@ impl Cpu {
                 }
             });
         }
-        // Layout with a fused compare-and-branch: [.., fused, cmp, jcc]; the ordinary loop
-        // runs ops[..fast], the hooked loop the plain ops (see `Block::plain_ops`).
+        // Layout: [ops.., end] or, with a fused compare-and-branch, [.., fused, end, cmp,
+        // jcc]. The ordinary loop runs ops[..fast], each op going on to the next one, and
+        // `end` (at ops[fast]) returns to the loop; the hooked loop runs the plain ops (see
+        // `Block::plain_ops`).
         let mut fast = list.len();
         if let Some(f) = fused.filter(|_| list.len() >= 2) {
             list.insert(list.len() - 2, f);
             fast = list.len() - 2;
         }
+        list.insert(fast, end_op(end));
         let block = Block {
             start: rip,
             end,
@@ -544,6 +566,33 @@ fn new_op(instr: &Instruction) -> Op {
         op.scale = instr.memory_index_scale().trailing_zeros() as u8;
     }
     op
+}
+
+/// Ends a block's list of ops: the op before it goes on here, and this returns to the
+/// interpreter loop.
+fn block_end(_: &mut Cpu, _: &Op) -> Flow {
+    Ok(())
+}
+
+/// The end op of a block that ends at `end` (the address is what a stop would report).
+pub(crate) fn end_op(end: u64) -> Op {
+    Op {
+        f: Cell::new(block_end),
+        addr: end,
+        disp: 0,
+        imm: 0,
+        imm2: 0,
+        len: 0,
+        r0: ZERO_REG,
+        r1: ZERO_REG,
+        r2: ZERO_REG,
+        base: ZERO_REG,
+        index: ZERO_REG,
+        scale: 0,
+        seg: 0,
+        addr32: false,
+        flat: true,
+    }
 }
 
 fn ud_op(instr: &Instruction, len: usize) -> Op {

@@ -32,6 +32,30 @@ pub enum Exit {
     Interrupted,
 }
 
+/// How every handler ends: with `r` Ok it runs the op after `op` in the block (a tail
+/// call: the ops of a block run without returning to the interpreter loop until the
+/// block's end op, see `decode::end_op`); with a stop it notes `op` for the loop, which
+/// needs to know where the block stopped.
+#[inline(always)]
+pub(crate) fn next_op(cpu: &mut Cpu, op: &Op, r: Flow) -> Flow {
+    match r {
+        Ok(()) => {
+            // SAFETY: a handler only runs on an op inside a block's list (or the hooked
+            // loop's two-op copy), and every such op is followed by at least the end op.
+            let next = unsafe { &*(op as *const Op).add(1) };
+            (next.f.get())(cpu, next)
+        }
+        Err(s) => stopped_at(cpu, op, s),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn stopped_at(cpu: &mut Cpu, op: &Op, s: Stop) -> Flow {
+    cpu.stop_op = op;
+    Err(s)
+}
+
 /// Addressing forms (`Cpu::ea_as`): a flat `[base + disp]`, or anything.
 pub(crate) const EA_BASE_DISP: u8 = 0;
 pub(crate) const EA_ANY: u8 = 1;
@@ -152,22 +176,19 @@ impl Cpu {
                 self.hooks.note_block(blk.start);
             }
             self.rip = blk.end;
-            let mut stopped = None;
-            let ops = blk.fast_ops();
-            for op in ops {
-                if let Err(s) = (op.f.get())(self, op) {
-                    stopped = Some((s, op));
-                    break;
-                }
-            }
-            match stopped {
-                None => {
+            // Each op runs the next one itself (`next_op`); the block's end op returns.
+            let first = blk.first_op();
+            match (first.f.get())(self, first) {
+                Ok(()) => {
                     self.icount += blk.insns;
                     prev = blk;
                 }
-                Some((s, op)) => {
-                    // The op's index, found only now to keep a counter out of the loop.
-                    let i = (op as *const Op as usize - ops.as_ptr() as usize) / std::mem::size_of::<Op>();
+                Err(s) => {
+                    // SAFETY: the op that stopped noted itself (`next_op`); it is one of
+                    // this block's ops.
+                    let op = unsafe { &*self.stop_op };
+                    let i =
+                        (op as *const Op as usize - first as *const Op as usize) / std::mem::size_of::<Op>();
                     if RING {
                         self.hooks.note_partial(i as u32);
                     }
@@ -481,24 +502,77 @@ impl Cpu {
         let Some(p) = p else { return rmw_slow::<W, F>(self, addr, f) };
         // SAFETY: `fast_write_ptr` checked that W/8 bytes at p are in a live, writable,
         // readable, non-code frame; `f` cannot unmap it (it only computes and sets flags).
-        unsafe {
-            match W {
-                8 => *p = f(self, *p as u64) as u8,
-                16 => {
-                    let v = u16::from_le((p as *const u16).read_unaligned()) as u64;
-                    (p as *mut u16).write_unaligned((f(self, v) as u16).to_le())
-                }
-                32 => {
-                    let v = u32::from_le((p as *const u32).read_unaligned()) as u64;
-                    (p as *mut u32).write_unaligned((f(self, v) as u32).to_le())
-                }
-                _ => {
-                    let v = u64::from_le((p as *const u64).read_unaligned());
-                    (p as *mut u64).write_unaligned(f(self, v).to_le())
-                }
-            }
-        }
+        unsafe { rmw_at::<W, F>(self, p, f) };
         Ok(())
+    }
+
+    /// `ld_then` for a handler's last step: loads, continues with `k`, then goes on to
+    /// the next op. Both the hit and the miss end in a tail call, so a handler made of
+    /// this alone needs no stack frame.
+    #[inline(always)]
+    pub(crate) fn ld_next<const W: u32, K: FnOnce(&mut Cpu, u64) -> Flow>(
+        &mut self,
+        op: &Op,
+        addr: u64,
+        k: K,
+    ) -> Flow {
+        match self.ld_fast::<W>(addr) {
+            Some(v) => {
+                let r = k(self, v);
+                next_op(self, op, r)
+            }
+            None => ld_next_slow::<W, K>(self, op, addr, k),
+        }
+    }
+
+    /// A handler's last step: stores the low W bits of `v`, then goes on to the next op
+    /// (see `ld_next`).
+    #[inline(always)]
+    pub(crate) fn st_next<const W: u32>(&mut self, op: &Op, addr: u64, v: u64) -> Flow {
+        if self.st_fast::<W>(addr, v) {
+            next_op(self, op, Ok(()))
+        } else {
+            st_next_slow::<W>(self, op, addr, v)
+        }
+    }
+
+    /// `st_then` as a handler's last step (see `ld_next`).
+    #[inline(always)]
+    pub(crate) fn st_then_next<const W: u32, K: FnOnce(&mut Cpu) -> Flow>(
+        &mut self,
+        op: &Op,
+        addr: u64,
+        v: u64,
+        k: K,
+    ) -> Flow {
+        if self.st_fast::<W>(addr, v) {
+            let r = k(self);
+            next_op(self, op, r)
+        } else {
+            st_then_next_slow::<W, K>(self, op, addr, v, k)
+        }
+    }
+
+    /// `rmw` as a handler's last step (see `ld_next`).
+    #[inline(always)]
+    pub(crate) fn rmw_next<const W: u32, F: FnOnce(&mut Cpu, u64) -> u64>(
+        &mut self,
+        op: &Op,
+        addr: u64,
+        f: F,
+    ) -> Flow {
+        let p = match W {
+            8 => self.mem.fast_write_ptr::<1>(addr),
+            16 => self.mem.fast_write_ptr::<2>(addr),
+            32 => self.mem.fast_write_ptr::<4>(addr),
+            _ => self.mem.fast_write_ptr::<8>(addr),
+        };
+        let Some(p) = p else {
+            return rmw_next_slow::<W, F>(self, op, addr, f);
+        };
+        // SAFETY: as in `rmw`.
+        unsafe { rmw_at::<W, F>(self, p, f) };
+        next_op(self, op, Ok(()))
     }
 
     /// Loads a W-bit value zero-extended to u64.
@@ -570,6 +644,82 @@ fn ld_then_slow<const W: u32, K: FnOnce(&mut Cpu, u64) -> Flow>(cpu: &mut Cpu, a
 fn st_then_slow<const W: u32, K: FnOnce(&mut Cpu) -> Flow>(cpu: &mut Cpu, addr: u64, v: u64, k: K) -> Flow {
     st_slow_w::<W>(cpu, addr, v)?;
     k(cpu)
+}
+
+/// The read-modify-write at host address `p`.
+///
+/// # Safety
+/// W/8 bytes at `p` are a live, writable frame's (a write-TLB hit).
+#[inline(always)]
+unsafe fn rmw_at<const W: u32, F: FnOnce(&mut Cpu, u64) -> u64>(cpu: &mut Cpu, p: *mut u8, f: F) {
+    // SAFETY: the caller's promise.
+    unsafe {
+        match W {
+            8 => *p = f(cpu, *p as u64) as u8,
+            16 => {
+                let v = u16::from_le((p as *const u16).read_unaligned()) as u64;
+                (p as *mut u16).write_unaligned((f(cpu, v) as u16).to_le())
+            }
+            32 => {
+                let v = u32::from_le((p as *const u32).read_unaligned()) as u64;
+                (p as *mut u32).write_unaligned((f(cpu, v) as u32).to_le())
+            }
+            _ => {
+                let v = u64::from_le((p as *const u64).read_unaligned());
+                (p as *mut u64).write_unaligned(f(cpu, v).to_le())
+            }
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn ld_next_slow<const W: u32, K: FnOnce(&mut Cpu, u64) -> Flow>(
+    cpu: &mut Cpu,
+    op: &Op,
+    addr: u64,
+    k: K,
+) -> Flow {
+    let r = match cpu.ld::<W>(addr) {
+        Ok(v) => k(cpu, v),
+        Err(e) => Err(e),
+    };
+    next_op(cpu, op, r)
+}
+
+#[cold]
+#[inline(never)]
+fn st_then_next_slow<const W: u32, K: FnOnce(&mut Cpu) -> Flow>(
+    cpu: &mut Cpu,
+    op: &Op,
+    addr: u64,
+    v: u64,
+    k: K,
+) -> Flow {
+    let r = match st_slow_w::<W>(cpu, addr, v) {
+        Ok(()) => k(cpu),
+        Err(e) => Err(e),
+    };
+    next_op(cpu, op, r)
+}
+
+#[cold]
+#[inline(never)]
+fn st_next_slow<const W: u32>(cpu: &mut Cpu, op: &Op, addr: u64, v: u64) -> Flow {
+    let r = st_slow_w::<W>(cpu, addr, v);
+    next_op(cpu, op, r)
+}
+
+#[cold]
+#[inline(never)]
+fn rmw_next_slow<const W: u32, F: FnOnce(&mut Cpu, u64) -> u64>(
+    cpu: &mut Cpu,
+    op: &Op,
+    addr: u64,
+    f: F,
+) -> Flow {
+    let r = rmw_slow::<W, F>(cpu, addr, f);
+    next_op(cpu, op, r)
 }
 
 #[cold]

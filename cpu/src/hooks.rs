@@ -325,7 +325,10 @@ impl Cpu {
 
     #[inline(always)]
     fn exec_one(&mut self, op: &Op) -> Flow {
-        (op.f.get())(self, op)
+        // One instruction at a time: a copy of the op followed by an end op, so the
+        // handler's move to the next op returns here.
+        let pair = [op.copy(), crate::decode::end_op(op.next())];
+        (pair[0].f.get())(self, &pair[0])
     }
 }
 

@@ -81,6 +81,8 @@ pub struct Cpu {
     pub tsc: TscSource,
     /// Instrumentation (see `hooks`): off unless a tracer is installed.
     pub hooks: crate::hooks::Hooks,
+    /// The op that stopped the block running last (set by `exec::next_op`).
+    pub(crate) stop_op: *const crate::decode::Op,
 }
 
 impl Cpu {
@@ -103,6 +105,7 @@ impl Cpu {
             last_ud: String::new(),
             tsc: default_tsc,
             hooks: Default::default(),
+            stop_op: std::ptr::null(),
         }
     }
 

@@ -68,26 +68,32 @@ const fn writes<const OP: u8>() -> bool {
 }
 
 fn rr<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let a = cpu.get_r::<W>(op.r0);
-    let b = cpu.get_r::<W>(op.r1);
-    let r = alu::<OP, W>(cpu, a, b);
-    if writes::<OP>() {
-        cpu.put_r::<W>(op.r0, r);
-    }
-    Ok(())
+    let r = (|| -> Flow {
+        let a = cpu.get_r::<W>(op.r0);
+        let b = cpu.get_r::<W>(op.r1);
+        let r = alu::<OP, W>(cpu, a, b);
+        if writes::<OP>() {
+            cpu.put_r::<W>(op.r0, r);
+        }
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn ri<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let a = cpu.get_r::<W>(op.r0);
-    let r = alu::<OP, W>(cpu, a, op.imm & mask(W));
-    if writes::<OP>() {
-        cpu.put_r::<W>(op.r0, r);
-    }
-    Ok(())
+    let r = (|| -> Flow {
+        let a = cpu.get_r::<W>(op.r0);
+        let r = alu::<OP, W>(cpu, a, op.imm & mask(W));
+        if writes::<OP>() {
+            cpu.put_r::<W>(op.r0, r);
+        }
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn rm<const OP: u8, const W: u32, const A: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.ld_then::<W, _>(cpu.ea_as::<A>(op), |cpu, b| {
+    cpu.ld_next::<W, _>(op, cpu.ea_as::<A>(op), |cpu, b| {
         let a = cpu.get_r::<W>(op.r0);
         let r = alu::<OP, W>(cpu, a, b);
         if writes::<OP>() {
@@ -100,25 +106,25 @@ fn rm<const OP: u8, const W: u32, const A: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
 fn mr<const OP: u8, const W: u32, const A: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
     let ea = cpu.ea_as::<A>(op);
     if !writes::<OP>() {
-        return cpu.ld_then::<W, _>(ea, |cpu, a| {
+        return cpu.ld_next::<W, _>(op, ea, |cpu, a| {
             let b = cpu.get_r::<W>(op.r0);
             alu::<OP, W>(cpu, a, b);
             Ok(())
         });
     }
     let b = cpu.get_r::<W>(op.r0);
-    cpu.rmw::<W, _>(ea, |cpu, a| alu::<OP, W>(cpu, a, b))
+    cpu.rmw_next::<W, _>(op, ea, |cpu, a| alu::<OP, W>(cpu, a, b))
 }
 
 fn mi<const OP: u8, const W: u32, const A: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
     let ea = cpu.ea_as::<A>(op);
     if !writes::<OP>() {
-        return cpu.ld_then::<W, _>(ea, |cpu, a| {
+        return cpu.ld_next::<W, _>(op, ea, |cpu, a| {
             alu::<OP, W>(cpu, a, op.imm & mask(W));
             Ok(())
         });
     }
-    cpu.rmw::<W, _>(ea, |cpu, a| alu::<OP, W>(cpu, a, op.imm & mask(W)))
+    cpu.rmw_next::<W, _>(op, ea, |cpu, a| alu::<OP, W>(cpu, a, op.imm & mask(W)))
 }
 
 fn is_imm(k: OpKind) -> bool {
@@ -200,14 +206,18 @@ fn unary<const OP: u8, const W: u32>(cpu: &mut Cpu, a: u64) -> u64 {
 }
 
 fn un_r<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let a = cpu.get_r::<W>(op.r0);
-    let r = unary::<OP, W>(cpu, a);
-    cpu.put_r::<W>(op.r0, r);
-    Ok(())
+    let r = (|| -> Flow {
+        let a = cpu.get_r::<W>(op.r0);
+        let r = unary::<OP, W>(cpu, a);
+        cpu.put_r::<W>(op.r0, r);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn un_m<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.rmw::<W, _>(cpu.ea(op), unary::<OP, W>)
+    let r = (|| -> Flow { cpu.rmw::<W, _>(cpu.ea(op), unary::<OP, W>) })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn build_un<const OP: u8>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -465,41 +475,53 @@ fn value<const OP: u8, const W: u32>(cpu: &Cpu, a: u64, b: u64) -> u64 {
 }
 
 fn rr_nf<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = value::<OP, W>(cpu, cpu.get_r::<W>(op.r0), cpu.get_r::<W>(op.r1));
-    cpu.put_r::<W>(op.r0, r);
-    Ok(())
+    let r = (|| -> Flow {
+        let r = value::<OP, W>(cpu, cpu.get_r::<W>(op.r0), cpu.get_r::<W>(op.r1));
+        cpu.put_r::<W>(op.r0, r);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn ri_nf<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = value::<OP, W>(cpu, cpu.get_r::<W>(op.r0), op.imm & mask(W));
-    cpu.put_r::<W>(op.r0, r);
-    Ok(())
+    let r = (|| -> Flow {
+        let r = value::<OP, W>(cpu, cpu.get_r::<W>(op.r0), op.imm & mask(W));
+        cpu.put_r::<W>(op.r0, r);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn rm_nf<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.ld_then::<W, _>(cpu.ea(op), |cpu, b| {
-        if writes::<OP>() {
-            let r = value::<OP, W>(cpu, cpu.get_r::<W>(op.r0), b);
-            cpu.put_r::<W>(op.r0, r);
-        }
-        Ok(())
-    })
+    let r = (|| -> Flow {
+        cpu.ld_then::<W, _>(cpu.ea(op), |cpu, b| {
+            if writes::<OP>() {
+                let r = value::<OP, W>(cpu, cpu.get_r::<W>(op.r0), b);
+                cpu.put_r::<W>(op.r0, r);
+            }
+            Ok(())
+        })
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn un_r_nf<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let a = cpu.get_r::<W>(op.r0);
-    let r = match OP {
-        INC => a.wrapping_add(1),
-        DEC => a.wrapping_sub(1),
-        _ => 0u64.wrapping_sub(a),
-    };
-    cpu.put_r::<W>(op.r0, r & mask(W));
-    Ok(())
+    let r = (|| -> Flow {
+        let a = cpu.get_r::<W>(op.r0);
+        let r = match OP {
+            INC => a.wrapping_add(1),
+            DEC => a.wrapping_sub(1),
+            _ => 0u64.wrapping_sub(a),
+        };
+        cpu.put_r::<W>(op.r0, r & mask(W));
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// A compare or test between registers whose flags nobody reads does nothing.
-fn nothing(_: &mut Cpu, _: &Op) -> Flow {
-    Ok(())
+fn nothing(cpu: &mut Cpu, op: &Op) -> Flow {
+    crate::exec::next_op(cpu, op, Ok(()))
 }
 
 fn build_nf<const OP: u8>(i: &Instruction) -> Option<Handler> {
@@ -556,16 +578,19 @@ pub(crate) fn flags_dead(i: &Instruction) -> Option<Handler> {
 /// The flags are still recorded, since the branch target may read them. The Jcc target
 /// lives in `op.disp` (the fused forms have no memory operand).
 fn alu_jcc<const OP: u8, const W: u32, const IMM: bool, const CC: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let a = cpu.get_r::<W>(op.r0);
-    let b = if IMM { op.imm & mask(W) } else { cpu.get_r::<W>(op.r1) };
-    let r = alu::<OP, W>(cpu, a, b);
-    if writes::<OP>() {
-        cpu.put_r::<W>(op.r0, r);
-    }
-    if cpu.lf.cond(CC) {
-        cpu.rip = op.disp;
-    }
-    Ok(())
+    let r = (|| -> Flow {
+        let a = cpu.get_r::<W>(op.r0);
+        let b = if IMM { op.imm & mask(W) } else { cpu.get_r::<W>(op.r1) };
+        let r = alu::<OP, W>(cpu, a, b);
+        if writes::<OP>() {
+            cpu.put_r::<W>(op.r0, r);
+        }
+        if cpu.lf.cond(CC) {
+            cpu.rip = op.disp;
+        }
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 macro_rules! cc16 {
@@ -613,7 +638,7 @@ macro_rules! fuse_table {
 /// says which operand is the memory one; the condition nibble is in `op.r2` and the
 /// target, relative to the op, in `op.imm2` (`op.disp` belongs to the memory operand).
 fn cmp_m_jcc<const OP: u8, const W: u32, const FORM: u8, const A: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.ld_then::<W, _>(cpu.ea_as::<A>(op), |cpu, m| {
+    cpu.ld_next::<W, _>(op, cpu.ea_as::<A>(op), |cpu, m| {
         let (a, b) = match FORM {
             MEM_IMM => (m, op.imm & mask(W)),
             MEM_REG => (m, cpu.get_r::<W>(op.r0)),
@@ -630,11 +655,14 @@ fn cmp_m_jcc<const OP: u8, const W: u32, const FORM: u8, const A: u8>(cpu: &mut 
 /// `add`/`sub` of an immediate to memory fused with the Jcc that follows it (reference
 /// counting: `subq $1,(%rax); je free`). Operands as in `cmp_m_jcc`.
 fn rmw_mi_jcc<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.rmw::<W, _>(cpu.ea(op), |cpu, a| alu::<OP, W>(cpu, a, op.imm & mask(W)))?;
-    if cpu.lf.cond(op.r2) {
-        cpu.rip = op.addr.wrapping_add(op.imm2 as i32 as i64 as u64);
-    }
-    Ok(())
+    let r = (|| -> Flow {
+        cpu.rmw::<W, _>(cpu.ea(op), |cpu, a| alu::<OP, W>(cpu, a, op.imm & mask(W)))?;
+        if cpu.lf.cond(op.r2) {
+            cpu.rip = op.addr.wrapping_add(op.imm2 as i32 as i64 as u64);
+        }
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 const MEM_IMM: u8 = 0;

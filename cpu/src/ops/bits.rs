@@ -43,33 +43,39 @@ fn btx<const OP: u8>(v: u64, n: u32) -> (u64, u64) {
 }
 
 fn bt_rr<const OP: u8, const W: u32, const IMM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = cpu.get_r::<W>(op.r0);
-    let n = if IMM { op.imm } else { cpu.get_r::<W>(op.r1) } as u32 & (W - 1);
-    let (r, c) = btx::<OP>(v, n);
-    if OP != BT {
-        cpu.put_r::<W>(op.r0, r);
-    }
-    cpu.set_cf(c != 0);
-    Ok(())
+    let r = (|| -> Flow {
+        let v = cpu.get_r::<W>(op.r0);
+        let n = if IMM { op.imm } else { cpu.get_r::<W>(op.r1) } as u32 & (W - 1);
+        let (r, c) = btx::<OP>(v, n);
+        if OP != BT {
+            cpu.put_r::<W>(op.r0, r);
+        }
+        cpu.set_cf(c != 0);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// Memory base: with an immediate the offset is taken mod W; with a register it is a
 /// signed W-bit bit offset that may select any W-bit word around the operand.
 fn bt_m<const OP: u8, const W: u32, const IMM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let (addr, n) = if IMM {
-        (cpu.ea(op), op.imm as u32 & (W - 1))
-    } else {
-        let off = sext::<W>(cpu.get_r::<W>(op.r0));
-        let words = off >> W.trailing_zeros();
-        (cpu.ea_plus(op, (words as u64).wrapping_mul(W as u64 / 8)), off as u32 & (W - 1))
-    };
-    let v = if OP != BT { cpu.ld_rmw::<W>(addr)? } else { cpu.ld::<W>(addr)? };
-    let (r, c) = btx::<OP>(v, n);
-    if OP != BT {
-        cpu.st::<W>(addr, r)?;
-    }
-    cpu.set_cf(c != 0);
-    Ok(())
+    let r = (|| -> Flow {
+        let (addr, n) = if IMM {
+            (cpu.ea(op), op.imm as u32 & (W - 1))
+        } else {
+            let off = sext::<W>(cpu.get_r::<W>(op.r0));
+            let words = off >> W.trailing_zeros();
+            (cpu.ea_plus(op, (words as u64).wrapping_mul(W as u64 / 8)), off as u32 & (W - 1))
+        };
+        let v = if OP != BT { cpu.ld_rmw::<W>(addr)? } else { cpu.ld::<W>(addr)? };
+        let (r, c) = btx::<OP>(v, n);
+        if OP != BT {
+            cpu.st::<W>(addr, r)?;
+        }
+        cpu.set_cf(c != 0);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn build_bt<const OP: u8>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -140,15 +146,21 @@ fn count_op<const OP: u8, const W: u32>(cpu: &mut Cpu, dst: u8, s: u64) {
 }
 
 fn cnt_r<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let s = cpu.get_r::<W>(op.r1);
-    count_op::<OP, W>(cpu, op.r0, s);
-    Ok(())
+    let r = (|| -> Flow {
+        let s = cpu.get_r::<W>(op.r1);
+        count_op::<OP, W>(cpu, op.r0, s);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn cnt_m<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let s = cpu.ld::<W>(cpu.ea(op))?;
-    count_op::<OP, W>(cpu, op.r0, s);
-    Ok(())
+    let r = (|| -> Flow {
+        let s = cpu.ld::<W>(cpu.ea(op))?;
+        count_op::<OP, W>(cpu, op.r0, s);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn build_cnt<const OP: u8>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -224,92 +236,95 @@ fn rm<const W: u32, const MEM: bool>(cpu: &mut Cpu, op: &Op, reg: u8) -> Result<
 }
 
 fn bmi<const OP: u8, const W: u32, const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let m = mask(W);
-    match OP {
-        // dst, vvvv, r/m
-        ANDN | PDEP | PEXT | MULX => {
-            let b = rm::<W, MEM>(cpu, op, op.r2)?;
-            let a = cpu.get_r::<W>(op.r1);
-            match OP {
-                ANDN => {
-                    let r = !a & b & m;
-                    cpu.put_r::<W>(op.r0, r);
-                    set_all(cpu, szp::<W>(r));
+    let r = (|| -> Flow {
+        let m = mask(W);
+        match OP {
+            // dst, vvvv, r/m
+            ANDN | PDEP | PEXT | MULX => {
+                let b = rm::<W, MEM>(cpu, op, op.r2)?;
+                let a = cpu.get_r::<W>(op.r1);
+                match OP {
+                    ANDN => {
+                        let r = !a & b & m;
+                        cpu.put_r::<W>(op.r0, r);
+                        set_all(cpu, szp::<W>(r));
+                    }
+                    PDEP => cpu.put_r::<W>(op.r0, pdep(a, b & m)),
+                    PEXT => cpu.put_r::<W>(op.r0, pext(a, b & m)),
+                    _ => {
+                        let p = cpu.get_r::<W>(2) as u128 * b as u128;
+                        // Low half first: if both destinations are one register, it gets the high half.
+                        cpu.put_r::<W>(op.r1, p as u64 & m);
+                        cpu.put_r::<W>(op.r0, (p >> W) as u64 & m);
+                    }
                 }
-                PDEP => cpu.put_r::<W>(op.r0, pdep(a, b & m)),
-                PEXT => cpu.put_r::<W>(op.r0, pext(a, b & m)),
-                _ => {
-                    let p = cpu.get_r::<W>(2) as u128 * b as u128;
-                    // Low half first: if both destinations are one register, it gets the high half.
-                    cpu.put_r::<W>(op.r1, p as u64 & m);
-                    cpu.put_r::<W>(op.r0, (p >> W) as u64 & m);
+            }
+            // dst, r/m, vvvv
+            BEXTR | BZHI | SARX | SHLX | SHRX => {
+                let a = rm::<W, MEM>(cpu, op, op.r1)?;
+                let b = cpu.get_r::<W>(if MEM { op.r1 } else { op.r2 });
+                match OP {
+                    BEXTR => {
+                        let start = (b & 0xff) as u32;
+                        let len = ((b >> 8) & 0xff) as u32;
+                        let r = if start >= W { 0 } else { (a >> start) & mask(len.min(64)) & m };
+                        cpu.put_r::<W>(op.r0, r);
+                        set_all(cpu, (szp::<W>(r) & (ZF | PF)) | AF);
+                    }
+                    BZHI => {
+                        let n = (b & 0xff) as u32;
+                        let r = if n < W { a & mask(n) } else { a };
+                        cpu.put_r::<W>(op.r0, r);
+                        let cf = if n > W - 1 { CF } else { 0 };
+                        set_all(cpu, szp::<W>(r) | cf);
+                    }
+                    SARX => {
+                        let c = b as u32 & (W - 1);
+                        cpu.put_r::<W>(op.r0, (sext::<W>(a) >> c) as u64 & m);
+                    }
+                    SHLX => {
+                        let c = b as u32 & (W - 1);
+                        cpu.put_r::<W>(op.r0, (a << c) & m);
+                    }
+                    _ => {
+                        let c = b as u32 & (W - 1);
+                        cpu.put_r::<W>(op.r0, a >> c);
+                    }
+                }
+            }
+            // dst, r/m
+            _ => {
+                let a = rm::<W, MEM>(cpu, op, op.r1)?;
+                match OP {
+                    RORX => {
+                        let c = op.imm as u32 & (W - 1);
+                        let r = if c == 0 { a } else { ((a >> c) | (a << (W - c))) & m };
+                        cpu.put_r::<W>(op.r0, r);
+                    }
+                    BLSI => {
+                        let r = a & a.wrapping_neg() & m;
+                        cpu.put_r::<W>(op.r0, r);
+                        let cf = if a != 0 { CF } else { 0 };
+                        set_all(cpu, szp::<W>(r) | cf);
+                    }
+                    BLSMSK => {
+                        let r = (a ^ a.wrapping_sub(1)) & m;
+                        cpu.put_r::<W>(op.r0, r);
+                        let cf = if a == 0 { CF } else { 0 };
+                        set_all(cpu, (szp::<W>(r) & (SF | PF)) | cf);
+                    }
+                    _ => {
+                        let r = a & a.wrapping_sub(1) & m;
+                        cpu.put_r::<W>(op.r0, r);
+                        let cf = if a == 0 { CF } else { 0 };
+                        set_all(cpu, szp::<W>(r) | cf);
+                    }
                 }
             }
         }
-        // dst, r/m, vvvv
-        BEXTR | BZHI | SARX | SHLX | SHRX => {
-            let a = rm::<W, MEM>(cpu, op, op.r1)?;
-            let b = cpu.get_r::<W>(if MEM { op.r1 } else { op.r2 });
-            match OP {
-                BEXTR => {
-                    let start = (b & 0xff) as u32;
-                    let len = ((b >> 8) & 0xff) as u32;
-                    let r = if start >= W { 0 } else { (a >> start) & mask(len.min(64)) & m };
-                    cpu.put_r::<W>(op.r0, r);
-                    set_all(cpu, (szp::<W>(r) & (ZF | PF)) | AF);
-                }
-                BZHI => {
-                    let n = (b & 0xff) as u32;
-                    let r = if n < W { a & mask(n) } else { a };
-                    cpu.put_r::<W>(op.r0, r);
-                    let cf = if n > W - 1 { CF } else { 0 };
-                    set_all(cpu, szp::<W>(r) | cf);
-                }
-                SARX => {
-                    let c = b as u32 & (W - 1);
-                    cpu.put_r::<W>(op.r0, (sext::<W>(a) >> c) as u64 & m);
-                }
-                SHLX => {
-                    let c = b as u32 & (W - 1);
-                    cpu.put_r::<W>(op.r0, (a << c) & m);
-                }
-                _ => {
-                    let c = b as u32 & (W - 1);
-                    cpu.put_r::<W>(op.r0, a >> c);
-                }
-            }
-        }
-        // dst, r/m
-        _ => {
-            let a = rm::<W, MEM>(cpu, op, op.r1)?;
-            match OP {
-                RORX => {
-                    let c = op.imm as u32 & (W - 1);
-                    let r = if c == 0 { a } else { ((a >> c) | (a << (W - c))) & m };
-                    cpu.put_r::<W>(op.r0, r);
-                }
-                BLSI => {
-                    let r = a & a.wrapping_neg() & m;
-                    cpu.put_r::<W>(op.r0, r);
-                    let cf = if a != 0 { CF } else { 0 };
-                    set_all(cpu, szp::<W>(r) | cf);
-                }
-                BLSMSK => {
-                    let r = (a ^ a.wrapping_sub(1)) & m;
-                    cpu.put_r::<W>(op.r0, r);
-                    let cf = if a == 0 { CF } else { 0 };
-                    set_all(cpu, (szp::<W>(r) & (SF | PF)) | cf);
-                }
-                _ => {
-                    let r = a & a.wrapping_sub(1) & m;
-                    cpu.put_r::<W>(op.r0, r);
-                    let cf = if a == 0 { CF } else { 0 };
-                    set_all(cpu, szp::<W>(r) | cf);
-                }
-            }
-        }
-    }
-    Ok(())
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn build_bmi<const OP: u8>(i: &Instruction, _: &mut Op) -> Option<Handler> {

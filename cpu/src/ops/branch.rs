@@ -8,27 +8,39 @@ use crate::state::Cpu;
 use iced_x86::{Code, ConditionCode, Instruction, OpKind};
 
 fn jmp(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.rip = op.imm;
-    Ok(())
+    let r = (|| -> Flow {
+        cpu.rip = op.imm;
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn jmp_r(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.rip = cpu.regs[op.r0 as usize];
-    Ok(())
+    let r = (|| -> Flow {
+        cpu.rip = cpu.regs[op.r0 as usize];
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn jmp_m(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.ld_then::<64, _>(cpu.ea(op), |cpu, v| {
-        cpu.rip = v;
-        Ok(())
-    })
+    let r = (|| -> Flow {
+        cpu.ld_then::<64, _>(cpu.ea(op), |cpu, v| {
+            cpu.rip = v;
+            Ok(())
+        })
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn jcc<const CC: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    if cpu.lf.cond(CC) {
-        cpu.rip = op.imm;
-    }
-    Ok(())
+    let r = (|| -> Flow {
+        if cpu.lf.cond(CC) {
+            cpu.rip = op.imm;
+        }
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 #[inline(always)]
@@ -54,80 +66,88 @@ pub(crate) fn pop64(cpu: &mut Cpu) -> Result<u64, crate::decode::Stop> {
     Ok(v)
 }
 
-/// Pops into `k(cpu, value)` (rsp changes only if the load succeeds).
-#[inline(always)]
-pub(crate) fn pop64_then<K: FnOnce(&mut Cpu, u64) -> Flow>(cpu: &mut Cpu, k: K) -> Flow {
-    let sp = cpu.regs[4];
-    cpu.ld_then::<64, _>(sp, move |cpu, v| {
-        cpu.regs[4] = sp.wrapping_add(8);
-        k(cpu, v)
-    })
-}
-
 fn call(cpu: &mut Cpu, op: &Op) -> Flow {
-    let t = op.imm;
-    push64_then(cpu, op.next(), move |cpu| {
-        cpu.rip = t;
+    let sp = cpu.regs[4].wrapping_sub(8);
+    cpu.st_then_next::<64, _>(op, sp, op.next(), move |cpu| {
+        cpu.regs[4] = sp;
+        cpu.rip = op.imm;
         Ok(())
     })
 }
 
 fn call_r(cpu: &mut Cpu, op: &Op) -> Flow {
-    let t = cpu.regs[op.r0 as usize];
-    push64_then(cpu, op.next(), move |cpu| {
-        cpu.rip = t;
-        Ok(())
-    })
+    let r = (|| -> Flow {
+        let t = cpu.regs[op.r0 as usize];
+        push64_then(cpu, op.next(), move |cpu| {
+            cpu.rip = t;
+            Ok(())
+        })
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn call_m(cpu: &mut Cpu, op: &Op) -> Flow {
-    let t = cpu.ld64(cpu.ea(op))?;
-    push64(cpu, op.next())?;
-    cpu.rip = t;
-    Ok(())
+    let r = (|| -> Flow {
+        let t = cpu.ld64(cpu.ea(op))?;
+        push64(cpu, op.next())?;
+        cpu.rip = t;
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
-fn ret(cpu: &mut Cpu, _: &Op) -> Flow {
-    pop64_then(cpu, |cpu, v| {
+fn ret(cpu: &mut Cpu, op: &Op) -> Flow {
+    let sp = cpu.regs[4];
+    cpu.ld_next::<64, _>(op, sp, move |cpu, v| {
+        cpu.regs[4] = sp.wrapping_add(8);
         cpu.rip = v;
         Ok(())
     })
 }
 
 fn ret_imm(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.rip = pop64(cpu)?;
-    cpu.regs[4] = cpu.regs[4].wrapping_add(op.imm & 0xffff);
-    Ok(())
+    let r = (|| -> Flow {
+        cpu.rip = pop64(cpu)?;
+        cpu.regs[4] = cpu.regs[4].wrapping_add(op.imm & 0xffff);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// LOOP family. `K`: 0 loop, 1 loope, 2 loopne. `A32`: ECX instead of RCX.
 fn loop_<const K: u8, const A32: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let c = if A32 {
-        let c = (cpu.regs[1] as u32).wrapping_sub(1) as u64;
-        cpu.regs[1] = c;
-        c
-    } else {
-        cpu.regs[1] = cpu.regs[1].wrapping_sub(1);
-        cpu.regs[1]
-    };
-    let take = c != 0
-        && match K {
-            1 => cpu.lf.zf(),
-            2 => !cpu.lf.zf(),
-            _ => true,
+    let r = (|| -> Flow {
+        let c = if A32 {
+            let c = (cpu.regs[1] as u32).wrapping_sub(1) as u64;
+            cpu.regs[1] = c;
+            c
+        } else {
+            cpu.regs[1] = cpu.regs[1].wrapping_sub(1);
+            cpu.regs[1]
         };
-    if take {
-        cpu.rip = op.imm;
-    }
-    Ok(())
+        let take = c != 0
+            && match K {
+                1 => cpu.lf.zf(),
+                2 => !cpu.lf.zf(),
+                _ => true,
+            };
+        if take {
+            cpu.rip = op.imm;
+        }
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn jrcxz<const A32: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let c = if A32 { cpu.regs[1] & 0xffff_ffff } else { cpu.regs[1] };
-    if c == 0 {
-        cpu.rip = op.imm;
-    }
-    Ok(())
+    let r = (|| -> Flow {
+        let c = if A32 { cpu.regs[1] & 0xffff_ffff } else { cpu.regs[1] };
+        if c == 0 {
+            cpu.rip = op.imm;
+        }
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 const JCC: [Handler; 16] = [

@@ -21,16 +21,19 @@ use iced_x86::Code;
 pub const MXCSR_MASK: u32 = 0xffff;
 
 fn fxsave<const W64: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let ea = cpu.ea(op);
-    if ea & 15 != 0 {
-        return Err(cpu.gp_fault());
-    }
-    cpu.probe_write(ea, 416)?;
-    let b = image(cpu, W64);
-    for (i, c) in b.chunks(16).enumerate() {
-        cpu.st128(ea + 16 * i as u64, u128::from_le_bytes(c.try_into().expect("16-byte chunk")))?;
-    }
-    Ok(())
+    let r = (|| -> Flow {
+        let ea = cpu.ea(op);
+        if ea & 15 != 0 {
+            return Err(cpu.gp_fault());
+        }
+        cpu.probe_write(ea, 416)?;
+        let b = image(cpu, W64);
+        for (i, c) in b.chunks(16).enumerate() {
+            cpu.st128(ea + 16 * i as u64, u128::from_le_bytes(c.try_into().expect("16-byte chunk")))?;
+        }
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// The first 416 bytes of the FXSAVE image (the rest is reserved and left alone).
@@ -76,17 +79,20 @@ pub(crate) fn image(cpu: &mut Cpu, w64: bool) -> [u8; 416] {
 }
 
 fn fxrstor<const W64: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let ea = cpu.ea(op);
-    if ea & 15 != 0 {
-        return Err(cpu.gp_fault());
-    }
-    super::x87_control::probe_last(cpu, ea, 512)?;
-    let mut b = [0u8; 416];
-    for i in 0..26 {
-        let v = cpu.ld128(ea + 16 * i as u64)?;
-        b[16 * i..16 * i + 16].copy_from_slice(&v.to_le_bytes());
-    }
-    restore(cpu, &b, W64).map_err(|_| cpu.gp_fault())
+    let r = (|| -> Flow {
+        let ea = cpu.ea(op);
+        if ea & 15 != 0 {
+            return Err(cpu.gp_fault());
+        }
+        super::x87_control::probe_last(cpu, ea, 512)?;
+        let mut b = [0u8; 416];
+        for i in 0..26 {
+            let v = cpu.ld128(ea + 16 * i as u64)?;
+            b[16 * i..16 * i + 16].copy_from_slice(&v.to_le_bytes());
+        }
+        restore(cpu, &b, W64).map_err(|_| cpu.gp_fault())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// Loads state from the first 416 bytes of an FXSAVE image; refuses (changing nothing)

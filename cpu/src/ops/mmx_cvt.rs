@@ -36,55 +36,64 @@ fn int_source<const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Result<u64, crate::dec
 
 /// CVTPI2PS xmm, mm/m64: two floats into the low half; the high half is kept.
 fn cvtpi2ps<const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let s = int_source::<MEM>(cpu, op)?;
-    let mut env = Env::new(cpu.mxcsr);
-    let lo = i2f::<32>(&mut env, s);
-    let hi = i2f::<32>(&mut env, s >> 32);
-    if !MEM {
-        enter(cpu);
-    }
-    commit(cpu, &env)?;
-    let d = op.r0 as usize;
-    cpu.xmm[d] = (cpu.xmm[d] & !(u64::MAX as u128)) | (lo | hi << 32) as u128;
-    Ok(())
+    let r = (|| -> Flow {
+        let s = int_source::<MEM>(cpu, op)?;
+        let mut env = Env::new(cpu.mxcsr);
+        let lo = i2f::<32>(&mut env, s);
+        let hi = i2f::<32>(&mut env, s >> 32);
+        if !MEM {
+            enter(cpu);
+        }
+        commit(cpu, &env)?;
+        let d = op.r0 as usize;
+        cpu.xmm[d] = (cpu.xmm[d] & !(u64::MAX as u128)) | (lo | hi << 32) as u128;
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// CVTPI2PD xmm, mm/m64: exact, so no MXCSR flags.
 fn cvtpi2pd<const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let s = int_source::<MEM>(cpu, op)?;
-    let mut env = Env::new(cpu.mxcsr);
-    let lo = i2f::<64>(&mut env, s);
-    let hi = i2f::<64>(&mut env, s >> 32);
-    if !MEM {
-        enter(cpu);
-    }
-    cpu.xmm[op.r0 as usize] = lo as u128 | (hi as u128) << 64;
-    Ok(())
+    let r = (|| -> Flow {
+        let s = int_source::<MEM>(cpu, op)?;
+        let mut env = Env::new(cpu.mxcsr);
+        let lo = i2f::<64>(&mut env, s);
+        let hi = i2f::<64>(&mut env, s >> 32);
+        if !MEM {
+            enter(cpu);
+        }
+        cpu.xmm[op.r0 as usize] = lo as u128 | (hi as u128) << 64;
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// CVT(T)PS2PI mm, xmm/m64 (`S` = 32) and CVT(T)PD2PI mm, xmm/m128 (`S` = 64, the
 /// memory operand 16-byte aligned).
 fn f2pi<const S: u32, const TRUNC: bool, const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    let (a, b) = if S == 32 {
-        let v = if MEM { cpu.ld64(cpu.ea(op))? } else { cpu.xmm[op.r1 as usize] as u64 };
-        (v & 0xffff_ffff, v >> 32)
-    } else {
-        let v = if MEM {
-            let ea = aligned_ea(cpu, op)?;
-            cpu.ld128(ea)?
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        let (a, b) = if S == 32 {
+            let v = if MEM { cpu.ld64(cpu.ea(op))? } else { cpu.xmm[op.r1 as usize] as u64 };
+            (v & 0xffff_ffff, v >> 32)
         } else {
-            cpu.xmm[op.r1 as usize]
+            let v = if MEM {
+                let ea = aligned_ea(cpu, op)?;
+                cpu.ld128(ea)?
+            } else {
+                cpu.xmm[op.r1 as usize]
+            };
+            (v as u64, (v >> 64) as u64)
         };
-        (v as u64, (v >> 64) as u64)
-    };
-    let mut env = Env::new(cpu.mxcsr);
-    let lo = sf::to_int::<S, 32, TRUNC>(&mut env, a);
-    let hi = sf::to_int::<S, 32, TRUNC>(&mut env, b);
-    enter(cpu);
-    commit(cpu, &env)?;
-    put_mm(cpu, op.r0, lo | hi << 32);
-    Ok(())
+        let mut env = Env::new(cpu.mxcsr);
+        let lo = sf::to_int::<S, 32, TRUNC>(&mut env, a);
+        let hi = sf::to_int::<S, 32, TRUNC>(&mut env, b);
+        enter(cpu);
+        commit(cpu, &env)?;
+        put_mm(cpu, op.r0, lo | hi << 32);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn build_f2pi<const S: u32, const TRUNC: bool>(i: &Instruction, _: &mut Op) -> Option<Handler> {

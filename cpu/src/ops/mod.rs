@@ -113,21 +113,25 @@ pub(crate) fn ends_block(code: Code) -> bool {
 
 /// Handler for everything without a builder: #UD with a message naming the instruction.
 pub(crate) fn unimplemented(cpu: &mut Cpu, op: &Op) -> Flow {
-    let mut bytes = [0u8; 15];
-    let n = (0..15).take_while(|&i| cpu.mem.fetch(op.addr + i as u64, &mut bytes[i..i + 1]).is_ok()).count();
-    let mut d = Decoder::with_ip(64, &bytes[..n], op.addr, DecoderOptions::NONE);
-    let ins = d.decode();
-    let undecoded = if ins.is_invalid() { undecoded_encoding(&bytes[..n]) } else { None };
-    let shown = if undecoded.is_some() { n.min(8) } else { ins.len().max(1).min(n) };
-    let hex: String = bytes[..shown].iter().map(|b| format!("{b:02x}")).collect();
-    cpu.last_ud = if let Some(kind) = undecoded {
-        format!("unimplemented instruction: {kind} (bytes {hex}...)")
-    } else if ins.is_invalid() {
-        format!("invalid instruction (bytes {hex})")
-    } else {
-        format!("unimplemented instruction {:?} (bytes {hex})", ins.code())
-    };
-    Err(Stop::Ud)
+    let r = (|| -> Flow {
+        let mut bytes = [0u8; 15];
+        let n =
+            (0..15).take_while(|&i| cpu.mem.fetch(op.addr + i as u64, &mut bytes[i..i + 1]).is_ok()).count();
+        let mut d = Decoder::with_ip(64, &bytes[..n], op.addr, DecoderOptions::NONE);
+        let ins = d.decode();
+        let undecoded = if ins.is_invalid() { undecoded_encoding(&bytes[..n]) } else { None };
+        let shown = if undecoded.is_some() { n.min(8) } else { ins.len().max(1).min(n) };
+        let hex: String = bytes[..shown].iter().map(|b| format!("{b:02x}")).collect();
+        cpu.last_ud = if let Some(kind) = undecoded {
+            format!("unimplemented instruction: {kind} (bytes {hex}...)")
+        } else if ins.is_invalid() {
+            format!("invalid instruction (bytes {hex})")
+        } else {
+            format!("unimplemented instruction {:?} (bytes {hex})", ins.code())
+        };
+        Err(Stop::Ud)
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// The instruction encodings emu's decoder is built without (none of their instructions

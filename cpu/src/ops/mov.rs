@@ -10,18 +10,24 @@ use crate::state::Cpu;
 use iced_x86::{Code, Instruction, OpKind};
 
 fn mov_rr<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = cpu.get_r::<W>(op.r1);
-    cpu.put_r::<W>(op.r0, v);
-    Ok(())
+    let r = (|| -> Flow {
+        let v = cpu.get_r::<W>(op.r1);
+        cpu.put_r::<W>(op.r0, v);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn mov_ri<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.put_r::<W>(op.r0, op.imm);
-    Ok(())
+    let r = (|| -> Flow {
+        cpu.put_r::<W>(op.r0, op.imm);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn mov_rm<const W: u32, const A: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.ld_then::<W, _>(cpu.ea_as::<A>(op), |cpu, v| {
+    cpu.ld_next::<W, _>(op, cpu.ea_as::<A>(op), |cpu, v| {
         cpu.put_r::<W>(op.r0, v);
         Ok(())
     })
@@ -29,11 +35,11 @@ fn mov_rm<const W: u32, const A: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
 
 fn mov_mr<const W: u32, const A: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
     let v = cpu.get_r::<W>(op.r0);
-    cpu.st::<W>(cpu.ea_as::<A>(op), v)
+    cpu.st_next::<W>(op, cpu.ea_as::<A>(op), v)
 }
 
 fn mov_mi<const W: u32, const A: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.st::<W>(cpu.ea_as::<A>(op), op.imm)
+    cpu.st_next::<W>(op, cpu.ea_as::<A>(op), op.imm)
 }
 
 fn build_mov(i: &Instruction, op: &mut Op) -> Option<Handler> {
@@ -65,13 +71,16 @@ fn build_mov(i: &Instruction, op: &mut Op) -> Option<Handler> {
 
 /// MOVZX/MOVSX/MOVSXD: destination width D, source width S.
 fn ext_r<const D: u32, const S: u32, const SIGNED: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = cpu.get_r::<S>(op.r1);
-    cpu.put_r::<D>(op.r0, extend::<S, SIGNED>(v));
-    Ok(())
+    let r = (|| -> Flow {
+        let v = cpu.get_r::<S>(op.r1);
+        cpu.put_r::<D>(op.r0, extend::<S, SIGNED>(v));
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn ext_m<const D: u32, const S: u32, const SIGNED: bool, const A: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.ld_then::<S, _>(cpu.ea_as::<A>(op), |cpu, v| {
+    cpu.ld_next::<S, _>(op, cpu.ea_as::<A>(op), |cpu, v| {
         cpu.put_r::<D>(op.r0, extend::<S, SIGNED>(v));
         Ok(())
     })
@@ -104,18 +113,21 @@ macro_rules! ext {
 /// LEA (it ignores the segment base). `IDX`: the operand has an index register; `A32`:
 /// 32-bit address size.
 fn lea<const W: u32, const IDX: bool, const A32: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    // SAFETY: `decode_block` only keeps ops whose base and index are < 17 (see `Cpu::ea`).
-    let a = unsafe {
-        let b = cpu.regs.get_unchecked(op.base as usize).wrapping_add(op.disp);
-        if IDX {
-            b.wrapping_add(*cpu.regs.get_unchecked(op.index as usize) << op.scale)
-        } else {
-            b
-        }
-    };
-    let a = if A32 { a & 0xffff_ffff } else { a };
-    cpu.put_r::<W>(op.r0, a & mask(W));
-    Ok(())
+    let r = (|| -> Flow {
+        // SAFETY: `decode_block` only keeps ops whose base and index are < 17 (see `Cpu::ea`).
+        let a = unsafe {
+            let b = cpu.regs.get_unchecked(op.base as usize).wrapping_add(op.disp);
+            if IDX {
+                b.wrapping_add(*cpu.regs.get_unchecked(op.index as usize) << op.scale)
+            } else {
+                b
+            }
+        };
+        let a = if A32 { a & 0xffff_ffff } else { a };
+        cpu.put_r::<W>(op.r0, a & mask(W));
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn build_lea<const W: u32>(i: &Instruction, op: &mut Op) -> Option<Handler> {
@@ -129,20 +141,26 @@ fn build_lea<const W: u32>(i: &Instruction, op: &mut Op) -> Option<Handler> {
 }
 
 fn xchg_rr<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let a = cpu.get_r::<W>(op.r0);
-    let b = cpu.get_r::<W>(op.r1);
-    cpu.put_r::<W>(op.r0, b);
-    cpu.put_r::<W>(op.r1, a);
-    Ok(())
+    let r = (|| -> Flow {
+        let a = cpu.get_r::<W>(op.r0);
+        let b = cpu.get_r::<W>(op.r1);
+        cpu.put_r::<W>(op.r0, b);
+        cpu.put_r::<W>(op.r1, a);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn xchg_mr<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let ea = cpu.ea(op);
-    let a = cpu.ld_rmw::<W>(ea)?;
-    let b = cpu.get_r::<W>(op.r0);
-    cpu.st::<W>(ea, b)?;
-    cpu.put_r::<W>(op.r0, a);
-    Ok(())
+    let r = (|| -> Flow {
+        let ea = cpu.ea(op);
+        let a = cpu.ld_rmw::<W>(ea)?;
+        let b = cpu.get_r::<W>(op.r0);
+        cpu.st::<W>(ea, b)?;
+        cpu.put_r::<W>(op.r0, a);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn build_xchg(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -155,18 +173,24 @@ fn build_xchg(i: &Instruction, _: &mut Op) -> Option<Handler> {
 }
 
 fn cmov_r<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = if cpu.lf.cond(op.imm2 as u8) { cpu.get_r::<W>(op.r1) } else { cpu.get_r::<W>(op.r0) };
-    // A 32-bit CMOV zero-extends the destination even when the condition is false.
-    cpu.put_r::<W>(op.r0, v);
-    Ok(())
+    let r = (|| -> Flow {
+        let v = if cpu.lf.cond(op.imm2 as u8) { cpu.get_r::<W>(op.r1) } else { cpu.get_r::<W>(op.r0) };
+        // A 32-bit CMOV zero-extends the destination even when the condition is false.
+        cpu.put_r::<W>(op.r0, v);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn cmov_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    // The load happens (and may fault) whatever the condition.
-    let m = cpu.ld::<W>(cpu.ea(op))?;
-    let v = if cpu.lf.cond(op.imm2 as u8) { m } else { cpu.get_r::<W>(op.r0) };
-    cpu.put_r::<W>(op.r0, v);
-    Ok(())
+    let r = (|| -> Flow {
+        // The load happens (and may fault) whatever the condition.
+        let m = cpu.ld::<W>(cpu.ea(op))?;
+        let v = if cpu.lf.cond(op.imm2 as u8) { m } else { cpu.get_r::<W>(op.r0) };
+        cpu.put_r::<W>(op.r0, v);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn build_cmov(i: &Instruction, op: &mut Op) -> Option<Handler> {
@@ -180,14 +204,20 @@ fn build_cmov(i: &Instruction, op: &mut Op) -> Option<Handler> {
 }
 
 fn setcc_r(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = cpu.lf.cond(op.imm2 as u8) as u64;
-    cpu.put_r::<8>(op.r0, v);
-    Ok(())
+    let r = (|| -> Flow {
+        let v = cpu.lf.cond(op.imm2 as u8) as u64;
+        cpu.put_r::<8>(op.r0, v);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn setcc_m(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = cpu.lf.cond(op.imm2 as u8) as u8;
-    cpu.st8(cpu.ea(op), v)
+    let r = (|| -> Flow {
+        let v = cpu.lf.cond(op.imm2 as u8) as u8;
+        cpu.st8(cpu.ea(op), v)
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn build_setcc(i: &Instruction, op: &mut Op) -> Option<Handler> {
@@ -196,25 +226,34 @@ fn build_setcc(i: &Instruction, op: &mut Op) -> Option<Handler> {
 }
 
 fn bswap<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = cpu.get_r::<W>(op.r0);
-    let r = if W == 64 { v.swap_bytes() } else { (v as u32).swap_bytes() as u64 };
-    cpu.put_r::<W>(op.r0, r);
-    Ok(())
+    let r = (|| -> Flow {
+        let v = cpu.get_r::<W>(op.r0);
+        let r = if W == 64 { v.swap_bytes() } else { (v as u32).swap_bytes() as u64 };
+        cpu.put_r::<W>(op.r0, r);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// CBW/CWDE/CDQE: sign-extend the low half of rAX into its full width W.
-fn cbw<const W: u32>(cpu: &mut Cpu, _: &Op) -> Flow {
-    let h = W / 2;
-    let v = extend_dyn(cpu.regs[0], h);
-    cpu.put_r::<W>(0, v & mask(W));
-    Ok(())
+fn cbw<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let r = (|| -> Flow {
+        let h = W / 2;
+        let v = extend_dyn(cpu.regs[0], h);
+        cpu.put_r::<W>(0, v & mask(W));
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// CWD/CDQ/CQO: rDX = sign of rAX at width W.
-fn cwd<const W: u32>(cpu: &mut Cpu, _: &Op) -> Flow {
-    let s = (cpu.regs[0] >> (W - 1)) & 1;
-    cpu.put_r::<W>(2, if s != 0 { u64::MAX } else { 0 });
-    Ok(())
+fn cwd<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let r = (|| -> Flow {
+        let s = (cpu.regs[0] >> (W - 1)) & 1;
+        cpu.put_r::<W>(2, if s != 0 { u64::MAX } else { 0 });
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn extend_dyn(v: u64, bits: u32) -> u64 {
@@ -223,14 +262,20 @@ fn extend_dyn(v: u64, bits: u32) -> u64 {
 }
 
 fn movbe_rm<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = cpu.ld::<W>(cpu.ea(op))?;
-    cpu.put_r::<W>(op.r0, v.swap_bytes() >> (64 - W));
-    Ok(())
+    let r = (|| -> Flow {
+        let v = cpu.ld::<W>(cpu.ea(op))?;
+        cpu.put_r::<W>(op.r0, v.swap_bytes() >> (64 - W));
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn movbe_mr<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = cpu.get_r::<W>(op.r0);
-    cpu.st::<W>(cpu.ea(op), v.swap_bytes() >> (64 - W))
+    let r = (|| -> Flow {
+        let v = cpu.get_r::<W>(op.r0);
+        cpu.st::<W>(cpu.ea(op), v.swap_bytes() >> (64 - W))
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// Every CMOVcc form (Cmovo_r16_rm16 ..= Cmovg_r64_rm64).

@@ -116,13 +116,19 @@ fn mul_flags(cpu: &mut Cpu, overflow: bool) {
 }
 
 fn one_r<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let s = cpu.get_r::<W>(op.r0);
-    one::<OP, W>(cpu, s)
+    let r = (|| -> Flow {
+        let s = cpu.get_r::<W>(op.r0);
+        one::<OP, W>(cpu, s)
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn one_m<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let s = cpu.ld::<W>(cpu.ea(op))?;
-    one::<OP, W>(cpu, s)
+    let r = (|| -> Flow {
+        let s = cpu.ld::<W>(cpu.ea(op))?;
+        one::<OP, W>(cpu, s)
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn build_one<const OP: u8>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -145,45 +151,60 @@ fn imul_trunc<const W: u32>(cpu: &mut Cpu, a: u64, b: u64) -> u64 {
 }
 
 fn imul2_r<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let a = cpu.get_r::<W>(op.r0);
-    let b = cpu.get_r::<W>(op.r1);
-    let r = imul_trunc::<W>(cpu, a, b);
-    cpu.put_r::<W>(op.r0, r);
-    Ok(())
+    let r = (|| -> Flow {
+        let a = cpu.get_r::<W>(op.r0);
+        let b = cpu.get_r::<W>(op.r1);
+        let r = imul_trunc::<W>(cpu, a, b);
+        cpu.put_r::<W>(op.r0, r);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn imul2_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let b = cpu.ld::<W>(cpu.ea(op))?;
-    let a = cpu.get_r::<W>(op.r0);
-    let r = imul_trunc::<W>(cpu, a, b);
-    cpu.put_r::<W>(op.r0, r);
-    Ok(())
+    let r = (|| -> Flow {
+        let b = cpu.ld::<W>(cpu.ea(op))?;
+        let a = cpu.get_r::<W>(op.r0);
+        let r = imul_trunc::<W>(cpu, a, b);
+        cpu.put_r::<W>(op.r0, r);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn imul3_r<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let a = cpu.get_r::<W>(op.r1);
-    let r = imul_trunc::<W>(cpu, a, op.imm & mask(W));
-    cpu.put_r::<W>(op.r0, r);
-    Ok(())
+    let r = (|| -> Flow {
+        let a = cpu.get_r::<W>(op.r1);
+        let r = imul_trunc::<W>(cpu, a, op.imm & mask(W));
+        cpu.put_r::<W>(op.r0, r);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn imul3_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let a = cpu.ld::<W>(cpu.ea(op))?;
-    let r = imul_trunc::<W>(cpu, a, op.imm & mask(W));
-    cpu.put_r::<W>(op.r0, r);
-    Ok(())
+    let r = (|| -> Flow {
+        let a = cpu.ld::<W>(cpu.ea(op))?;
+        let r = imul_trunc::<W>(cpu, a, op.imm & mask(W));
+        cpu.put_r::<W>(op.r0, r);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// Two- and three-operand IMUL between registers when nothing reads CF/OF
 /// (`crate::liveness`): the truncated product only.
 fn imul_r_nf<const W: u32, const IMM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let (a, b) = if IMM {
-        (cpu.get_r::<W>(op.r1), op.imm & mask(W))
-    } else {
-        (cpu.get_r::<W>(op.r0), cpu.get_r::<W>(op.r1))
-    };
-    cpu.put_r::<W>(op.r0, a.wrapping_mul(b) & mask(W));
-    Ok(())
+    let r = (|| -> Flow {
+        let (a, b) = if IMM {
+            (cpu.get_r::<W>(op.r1), op.imm & mask(W))
+        } else {
+            (cpu.get_r::<W>(op.r0), cpu.get_r::<W>(op.r1))
+        };
+        cpu.put_r::<W>(op.r0, a.wrapping_mul(b) & mask(W));
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// The flags-dead handler for a register IMUL, if it has one.

@@ -139,29 +139,35 @@ fn count<const CL: bool>(cpu: &Cpu, op: &Op) -> u64 {
 }
 
 fn sh_r<const OP: u8, const W: u32, const CL: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let a = cpu.get_r::<W>(op.r0);
-    let r = shift::<OP, W>(cpu, a, count::<CL>(cpu, op));
-    cpu.put_r::<W>(op.r0, r);
-    Ok(())
+    let r = (|| -> Flow {
+        let a = cpu.get_r::<W>(op.r0);
+        let r = shift::<OP, W>(cpu, a, count::<CL>(cpu, op));
+        cpu.put_r::<W>(op.r0, r);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn sh_m<const OP: u8, const W: u32, const CL: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let ea = cpu.ea(op);
-    let a = cpu.ld_rmw::<W>(ea)?;
-    let c = count::<CL>(cpu, op);
-    if c & count_mask(W) == 0 {
-        // A zero count changes nothing, but the CPU still checks the write (the operand
-        // is accessed as a read-modify-write whatever the count).
-        return cpu.probe_write(ea, W as u64 / 8);
-    }
-    // Flags are committed only once the store has succeeded.
-    let saved = cpu.lf;
-    let r = shift::<OP, W>(cpu, a, c);
-    if let Err(e) = cpu.st::<W>(ea, r) {
-        cpu.lf = saved;
-        return Err(e);
-    }
-    Ok(())
+    let r = (|| -> Flow {
+        let ea = cpu.ea(op);
+        let a = cpu.ld_rmw::<W>(ea)?;
+        let c = count::<CL>(cpu, op);
+        if c & count_mask(W) == 0 {
+            // A zero count changes nothing, but the CPU still checks the write (the operand
+            // is accessed as a read-modify-write whatever the count).
+            return cpu.probe_write(ea, W as u64 / 8);
+        }
+        // Flags are committed only once the store has succeeded.
+        let saved = cpu.lf;
+        let r = shift::<OP, W>(cpu, a, c);
+        if let Err(e) = cpu.st::<W>(ea, r) {
+            cpu.lf = saved;
+            return Err(e);
+        }
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn build_sh<const OP: u8>(i: &Instruction, op: &mut Op) -> Option<Handler> {
@@ -225,9 +231,12 @@ fn shifted<const OP: u8, const W: u32>(a: u64, cnt: u64) -> u64 {
 }
 
 fn sh_r_nf<const OP: u8, const W: u32, const CL: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = shifted::<OP, W>(cpu.get_r::<W>(op.r0), count::<CL>(cpu, op));
-    cpu.put_r::<W>(op.r0, r);
-    Ok(())
+    let r = (|| -> Flow {
+        let r = shifted::<OP, W>(cpu.get_r::<W>(op.r0), count::<CL>(cpu, op));
+        cpu.put_r::<W>(op.r0, r);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn build_nf<const OP: u8>(i: &Instruction) -> Option<Handler> {
@@ -309,28 +318,34 @@ fn dshift<const LEFTW: bool, const W: u32>(cpu: &mut Cpu, a: u64, b: u64, cnt: u
 }
 
 fn dsh_r<const L: bool, const W: u32, const CL: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let a = cpu.get_r::<W>(op.r0);
-    let b = cpu.get_r::<W>(op.r1);
-    let r = dshift::<L, W>(cpu, a, b, count::<CL>(cpu, op));
-    cpu.put_r::<W>(op.r0, r);
-    Ok(())
+    let r = (|| -> Flow {
+        let a = cpu.get_r::<W>(op.r0);
+        let b = cpu.get_r::<W>(op.r1);
+        let r = dshift::<L, W>(cpu, a, b, count::<CL>(cpu, op));
+        cpu.put_r::<W>(op.r0, r);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn dsh_m<const L: bool, const W: u32, const CL: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let ea = cpu.ea(op);
-    let a = cpu.ld_rmw::<W>(ea)?;
-    let b = cpu.get_r::<W>(op.r0);
-    let c = count::<CL>(cpu, op);
-    if c & count_mask(W) == 0 {
-        return cpu.probe_write(ea, W as u64 / 8);
-    }
-    let saved = cpu.lf;
-    let r = dshift::<L, W>(cpu, a, b, c);
-    if let Err(e) = cpu.st::<W>(ea, r) {
-        cpu.lf = saved;
-        return Err(e);
-    }
-    Ok(())
+    let r = (|| -> Flow {
+        let ea = cpu.ea(op);
+        let a = cpu.ld_rmw::<W>(ea)?;
+        let b = cpu.get_r::<W>(op.r0);
+        let c = count::<CL>(cpu, op);
+        if c & count_mask(W) == 0 {
+            return cpu.probe_write(ea, W as u64 / 8);
+        }
+        let saved = cpu.lf;
+        let r = dshift::<L, W>(cpu, a, b, c);
+        if let Err(e) = cpu.st::<W>(ea, r) {
+            cpu.lf = saved;
+            return Err(e);
+        }
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn build_dsh<const L: bool>(i: &Instruction, _: &mut Op) -> Option<Handler> {

@@ -20,13 +20,16 @@ pub(crate) trait FpOp {
 }
 
 fn fp_op<O: FpOp, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let b = src::<S>(cpu, op)?;
-    let d = op.r0 as usize;
-    let mut env = Env::new(cpu.mxcsr);
-    let r = O::f(&mut env, cpu.xmm[d], b, op.imm as u8);
-    commit(cpu, &env)?;
-    cpu.xmm[d] = r;
-    Ok(())
+    let r = (|| -> Flow {
+        let b = src::<S>(cpu, op)?;
+        let d = op.r0 as usize;
+        let mut env = Env::new(cpu.mxcsr);
+        let r = O::f(&mut env, cpu.xmm[d], b, op.imm as u8);
+        commit(cpu, &env)?;
+        cpu.xmm[d] = r;
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// Source forms: XMM, aligned m128 (packed), m64 or m32 (scalar).
@@ -75,28 +78,40 @@ impl<const W: u32, const SUB: bool> FpOp for Horiz<W, SUB> {
 
 /// MOVSLDUP (`ODD` false) / MOVSHDUP: copy the even (odd) dwords over their pairs.
 fn movdup32<const ODD: bool, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let b = src::<S>(cpu, op)?;
-    let k = ODD as u32;
-    let (lo, hi) = (lane::<32>(b, k) as u128, lane::<32>(b, 2 + k) as u128);
-    cpu.xmm[op.r0 as usize] = lo | lo << 32 | hi << 64 | hi << 96;
-    Ok(())
+    let r = (|| -> Flow {
+        let b = src::<S>(cpu, op)?;
+        let k = ODD as u32;
+        let (lo, hi) = (lane::<32>(b, k) as u128, lane::<32>(b, 2 + k) as u128);
+        cpu.xmm[op.r0 as usize] = lo | lo << 32 | hi << 64 | hi << 96;
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn movddup<const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let b = src::<S>(cpu, op)? as u64 as u128;
-    cpu.xmm[op.r0 as usize] = b | b << 64;
-    Ok(())
+    let r = (|| -> Flow {
+        let b = src::<S>(cpu, op)? as u64 as u128;
+        cpu.xmm[op.r0 as usize] = b | b << 64;
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn lddqu(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.xmm[op.r0 as usize] = cpu.ld128(cpu.ea(op))?;
-    Ok(())
+    let r = (|| -> Flow {
+        cpu.xmm[op.r0 as usize] = cpu.ld128(cpu.ea(op))?;
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 #[cold]
-fn monitor_ud(cpu: &mut Cpu, _: &Op) -> Flow {
-    cpu.last_ud = "monitor/mwait: #UD in user mode (CPUID.01H:ECX.MONITOR is clear)".into();
-    Err(Stop::Ud)
+fn monitor_ud(cpu: &mut Cpu, op: &Op) -> Flow {
+    let r = (|| -> Flow {
+        cpu.last_ud = "monitor/mwait: #UD in user mode (CPUID.01H:ECX.MONITOR is clear)".into();
+        Err(Stop::Ud)
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 pub(super) fn register(t: &mut Table) {

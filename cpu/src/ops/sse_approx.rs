@@ -298,16 +298,19 @@ pub(crate) fn rsqrt(a: u32) -> u32 {
 }
 
 fn approx<const RSQ: bool, const PACKED: bool, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = src::<S>(cpu, op)?;
-    let f = if RSQ { rsqrt } else { rcp };
-    let d = op.r0 as usize;
-    let lanes = if PACKED { 4 } else { 1 };
-    let mut r = if PACKED { 0 } else { cpu.xmm[d] & !0xffff_ffff };
-    for i in 0..lanes {
-        r |= (f((v >> (32 * i)) as u32) as u128) << (32 * i);
-    }
-    cpu.xmm[d] = r;
-    Ok(())
+    let r = (|| -> Flow {
+        let v = src::<S>(cpu, op)?;
+        let f = if RSQ { rsqrt } else { rcp };
+        let d = op.r0 as usize;
+        let lanes = if PACKED { 4 } else { 1 };
+        let mut r = if PACKED { 0 } else { cpu.xmm[d] & !0xffff_ffff };
+        for i in 0..lanes {
+            r |= (f((v >> (32 * i)) as u32) as u128) << (32 * i);
+        }
+        cpu.xmm[d] = r;
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn build<const RSQ: bool, const PACKED: bool>(i: &Instruction, _: &mut Op) -> Option<Handler> {

@@ -52,19 +52,22 @@ impl<const S: u32, const TRUNC: bool> Cvt for F2I<S, TRUNC> {
 /// Packed conversion: as many lanes as the wider side has; unused upper destination
 /// bits are zeroed (CVTPD2PS, CVTPD2DQ).
 fn packed<C: Cvt, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let s = src::<K>(cpu, op)?;
-    let n = 128 / C::SW.max(C::DW);
-    let mut env = Env::new(cpu.mxcsr);
-    let mut r = 0u128;
-    for i in 0..n {
-        r = match C::DW {
-            32 => with_lane::<32>(r, i, C::f(&mut env, lane_of::<C>(s, i))),
-            _ => with_lane::<64>(r, i, C::f(&mut env, lane_of::<C>(s, i))),
-        };
-    }
-    commit(cpu, &env)?;
-    cpu.xmm[op.r0 as usize] = r;
-    Ok(())
+    let r = (|| -> Flow {
+        let s = src::<K>(cpu, op)?;
+        let n = 128 / C::SW.max(C::DW);
+        let mut env = Env::new(cpu.mxcsr);
+        let mut r = 0u128;
+        for i in 0..n {
+            r = match C::DW {
+                32 => with_lane::<32>(r, i, C::f(&mut env, lane_of::<C>(s, i))),
+                _ => with_lane::<64>(r, i, C::f(&mut env, lane_of::<C>(s, i))),
+            };
+        }
+        commit(cpu, &env)?;
+        cpu.xmm[op.r0 as usize] = r;
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 #[inline(always)]
@@ -77,52 +80,62 @@ fn lane_of<C: Cvt>(s: u128, i: u32) -> u64 {
 
 /// Scalar float-to-float conversion into the low lane (CVTSS2SD, CVTSD2SS).
 fn scalar<C: Cvt, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let s = src::<K>(cpu, op)?;
-    let mut env = Env::new(cpu.mxcsr);
-    let v = C::f(&mut env, lane_of::<C>(s, 0));
-    commit(cpu, &env)?;
-    let d = op.r0 as usize;
-    cpu.xmm[d] = match C::DW {
-        32 => with_lane::<32>(cpu.xmm[d], 0, v),
-        _ => with_lane::<64>(cpu.xmm[d], 0, v),
-    };
-    Ok(())
+    let r = (|| -> Flow {
+        let s = src::<K>(cpu, op)?;
+        let mut env = Env::new(cpu.mxcsr);
+        let v = C::f(&mut env, lane_of::<C>(s, 0));
+        commit(cpu, &env)?;
+        let d = op.r0 as usize;
+        cpu.xmm[d] = match C::DW {
+            32 => with_lane::<32>(cpu.xmm[d], 0, v),
+            _ => with_lane::<64>(cpu.xmm[d], 0, v),
+        };
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// CVTSI2SS/SD: integer of width IW (register or memory) to the low float lane.
 fn si2f<const D: u32, const IW: u32, const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = if MEM { cpu.ld::<IW>(cpu.ea(op))? } else { cpu.get_r::<IW>(op.r1) };
-    let v = if IW == 32 { v as u32 as i32 as i64 } else { v as i64 };
-    // Integers that fit the significand convert exactly: no rounding, no flags, whatever
-    // MXCSR says.
-    let f = if v.unsigned_abs() <= 1 << (if D == 32 { 24 } else { 53 }) {
-        if D == 32 {
-            (v as f32).to_bits() as u64
+    let r = (|| -> Flow {
+        let v = if MEM { cpu.ld::<IW>(cpu.ea(op))? } else { cpu.get_r::<IW>(op.r1) };
+        let v = if IW == 32 { v as u32 as i32 as i64 } else { v as i64 };
+        // Integers that fit the significand convert exactly: no rounding, no flags, whatever
+        // MXCSR says.
+        let f = if v.unsigned_abs() <= 1 << (if D == 32 { 24 } else { 53 }) {
+            if D == 32 {
+                (v as f32).to_bits() as u64
+            } else {
+                (v as f64).to_bits()
+            }
         } else {
-            (v as f64).to_bits()
-        }
-    } else {
-        let mut env = Env::new(cpu.mxcsr);
-        let f = sf::from_int::<D>(&mut env, v);
-        commit(cpu, &env)?;
-        f
-    };
-    let d = op.r0 as usize;
-    cpu.xmm[d] = if D == 32 { with_lane::<32>(cpu.xmm[d], 0, f) } else { with_lane::<64>(cpu.xmm[d], 0, f) };
-    Ok(())
+            let mut env = Env::new(cpu.mxcsr);
+            let f = sf::from_int::<D>(&mut env, v);
+            commit(cpu, &env)?;
+            f
+        };
+        let d = op.r0 as usize;
+        cpu.xmm[d] =
+            if D == 32 { with_lane::<32>(cpu.xmm[d], 0, f) } else { with_lane::<64>(cpu.xmm[d], 0, f) };
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// CVT(T)SS2SI / CVT(T)SD2SI: low float lane to a GPR of width IW.
 fn f2si<const S: u32, const IW: u32, const TRUNC: bool, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let x = match K {
-        0 => lane::<S>(cpu.xmm[op.r1 as usize], 0),
-        _ => lane::<S>(src::<K>(cpu, op)?, 0),
-    };
-    let mut env = Env::new(cpu.mxcsr);
-    let v = sf::to_int::<S, IW, TRUNC>(&mut env, x);
-    commit(cpu, &env)?;
-    cpu.put_r::<IW>(op.r0, v);
-    Ok(())
+    let r = (|| -> Flow {
+        let x = match K {
+            0 => lane::<S>(cpu.xmm[op.r1 as usize], 0),
+            _ => lane::<S>(src::<K>(cpu, op)?, 0),
+        };
+        let mut env = Env::new(cpu.mxcsr);
+        let v = sf::to_int::<S, IW, TRUNC>(&mut env, x);
+        commit(cpu, &env)?;
+        cpu.put_r::<IW>(op.r0, v);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn build_packed<C: Cvt + 'static>(i: &Instruction, _: &mut Op) -> Option<Handler> {

@@ -238,32 +238,35 @@ fn fast_lanes<O: Arith, const W: u32, const X: bool>(a: u128, b: u128, n: u32) -
 
 /// Packed (`P`) or scalar arithmetic on W-bit lanes, source kind `S`.
 fn arith<O: Arith, const W: u32, const P: bool, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let b = src::<S>(cpu, op)?;
-    let d = op.r0 as usize;
-    let a = cpu.xmm[d];
-    let n = if P { 128 / W } else { 1 };
-    if cpu.mxcsr & CTRL_MASK == CTRL_DEFAULT {
-        let done = if cpu.mxcsr & PE != 0 {
-            fast_lanes::<O, W, false>(a, b, n)
-        } else {
-            fast_lanes::<O, W, true>(a, b, n)
-        };
-        if let Some((r, pe)) = done {
-            cpu.xmm[d] = r;
-            if pe {
-                cpu.mxcsr |= PE;
+    let r = (|| -> Flow {
+        let b = src::<S>(cpu, op)?;
+        let d = op.r0 as usize;
+        let a = cpu.xmm[d];
+        let n = if P { 128 / W } else { 1 };
+        if cpu.mxcsr & CTRL_MASK == CTRL_DEFAULT {
+            let done = if cpu.mxcsr & PE != 0 {
+                fast_lanes::<O, W, false>(a, b, n)
+            } else {
+                fast_lanes::<O, W, true>(a, b, n)
+            };
+            if let Some((r, pe)) = done {
+                cpu.xmm[d] = r;
+                if pe {
+                    cpu.mxcsr |= PE;
+                }
+                return Ok(());
             }
-            return Ok(());
         }
-    }
-    let mut env = Env::new(cpu.mxcsr);
-    let mut r = a;
-    for i in 0..n {
-        r = with_lane::<W>(r, i, O::slow::<W>(&mut env, lane::<W>(a, i), lane::<W>(b, i)));
-    }
-    commit(cpu, &env)?;
-    cpu.xmm[d] = r;
-    Ok(())
+        let mut env = Env::new(cpu.mxcsr);
+        let mut r = a;
+        for i in 0..n {
+            r = with_lane::<W>(r, i, O::slow::<W>(&mut env, lane::<W>(a, i), lane::<W>(b, i)));
+        }
+        commit(cpu, &env)?;
+        cpu.xmm[d] = r;
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn build_arith<O: Arith + 'static, const W: u32, const P: bool>(
@@ -296,20 +299,23 @@ fn cmp_pred<const W: u32>(env: &mut Env, pred: u64, a: u64, b: u64) -> bool {
 }
 
 fn cmp<const W: u32, const P: bool, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let b = src::<S>(cpu, op)?;
-    let d = op.r0 as usize;
-    let a = cpu.xmm[d];
-    let n = if P { 128 / W } else { 1 };
-    let pred = op.imm & 7;
-    let mut env = Env::new(cpu.mxcsr);
-    let mut r = a;
-    for i in 0..n {
-        let t = cmp_pred::<W>(&mut env, pred, lane::<W>(a, i), lane::<W>(b, i));
-        r = with_lane::<W>(r, i, if t { u64::MAX } else { 0 });
-    }
-    commit(cpu, &env)?;
-    cpu.xmm[d] = r;
-    Ok(())
+    let r = (|| -> Flow {
+        let b = src::<S>(cpu, op)?;
+        let d = op.r0 as usize;
+        let a = cpu.xmm[d];
+        let n = if P { 128 / W } else { 1 };
+        let pred = op.imm & 7;
+        let mut env = Env::new(cpu.mxcsr);
+        let mut r = a;
+        for i in 0..n {
+            let t = cmp_pred::<W>(&mut env, pred, lane::<W>(a, i), lane::<W>(b, i));
+            r = with_lane::<W>(r, i, if t { u64::MAX } else { 0 });
+        }
+        commit(cpu, &env)?;
+        cpu.xmm[d] = r;
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn build_cmp<const W: u32, const P: bool>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -320,19 +326,22 @@ fn build_cmp<const W: u32, const P: bool>(i: &Instruction, _: &mut Op) -> Option
 // ---- COMISS/UCOMISS/COMISD/UCOMISD ----
 
 fn comis<const W: u32, const SIGNALING: bool, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let b = lane::<W>(src::<S>(cpu, op)?, 0);
-    let a = lane::<W>(cpu.xmm[op.r0 as usize], 0);
-    let mut env = Env::new(cpu.mxcsr);
-    let c = sf::compare::<W, SIGNALING>(&mut env, a, b);
-    commit(cpu, &env)?;
-    let f = match c {
-        Cmp::Un => ZF | PF | CF,
-        Cmp::Gt => 0,
-        Cmp::Lt => CF,
-        Cmp::Eq => ZF,
-    };
-    cpu.set_flags_masked(ARITH, f);
-    Ok(())
+    let r = (|| -> Flow {
+        let b = lane::<W>(src::<S>(cpu, op)?, 0);
+        let a = lane::<W>(cpu.xmm[op.r0 as usize], 0);
+        let mut env = Env::new(cpu.mxcsr);
+        let c = sf::compare::<W, SIGNALING>(&mut env, a, b);
+        commit(cpu, &env)?;
+        let f = match c {
+            Cmp::Un => ZF | PF | CF,
+            Cmp::Gt => 0,
+            Cmp::Lt => CF,
+            Cmp::Eq => ZF,
+        };
+        cpu.set_flags_masked(ARITH, f);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn build_comis<const W: u32, const SIGNALING: bool>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -357,10 +366,13 @@ pub(crate) fn logic_op<const L: u8>(a: u128, b: u128) -> u128 {
 }
 
 pub(crate) fn logic<const L: u8, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let b = src::<S>(cpu, op)?;
-    let d = op.r0 as usize;
-    cpu.xmm[d] = logic_op::<L>(cpu.xmm[d], b);
-    Ok(())
+    let r = (|| -> Flow {
+        let b = src::<S>(cpu, op)?;
+        let d = op.r0 as usize;
+        cpu.xmm[d] = logic_op::<L>(cpu.xmm[d], b);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 pub(crate) fn build_logic<const L: u8>(i: &Instruction, _: &mut Op) -> Option<Handler> {

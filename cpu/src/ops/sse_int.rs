@@ -256,9 +256,12 @@ op!(Psrldq, |a, b| {
 
 /// Shift by an immediate: the count is imm8 (not masked, so 16..255 clear the lanes).
 fn shift_imm<O: Shuf>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let d = op.r0 as usize;
-    cpu.xmm[d] = O::f(cpu.xmm[d], (op.imm & 0xff) as u128, 0);
-    Ok(())
+    let r = (|| -> Flow {
+        let d = op.r0 as usize;
+        cpu.xmm[d] = O::f(cpu.xmm[d], (op.imm & 0xff) as u128, 0);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn build_shift_imm<O: Shuf + 'static>(_: &Instruction, _: &mut Op) -> Option<Handler> {

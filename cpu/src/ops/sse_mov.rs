@@ -16,14 +16,20 @@ const HI64: u128 = !LO64;
 // ---- whole-register moves ----
 
 fn ld128<const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = src::<K>(cpu, op)?;
-    cpu.xmm[op.r0 as usize] = v;
-    Ok(())
+    let r = (|| -> Flow {
+        let v = src::<K>(cpu, op)?;
+        cpu.xmm[op.r0 as usize] = v;
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn st128<const ALIGNED: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let a = if ALIGNED { aligned_ea(cpu, op)? } else { cpu.ea(op) };
-    cpu.st128(a, cpu.xmm[op.r0 as usize])
+    let r = (|| -> Flow {
+        let a = if ALIGNED { aligned_ea(cpu, op)? } else { cpu.ea(op) };
+        cpu.st128(a, cpu.xmm[op.r0 as usize])
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// MOVAPS-style: register copy, aligned or unaligned load, or store.
@@ -43,52 +49,76 @@ fn build_mov128<const ALIGNED: bool>(i: &Instruction, _: &mut Op) -> Option<Hand
 
 /// Loads W bits zero-extended (MOVSS/MOVSD from memory, MOVQ xmm, xmm/m64).
 fn ld_low<const W: u32, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = src::<K>(cpu, op)?;
-    cpu.xmm[op.r0 as usize] = v & (u128::MAX >> (128 - W));
-    Ok(())
+    let r = (|| -> Flow {
+        let v = src::<K>(cpu, op)?;
+        cpu.xmm[op.r0 as usize] = v & (u128::MAX >> (128 - W));
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// Register-to-register MOVSS/MOVSD: only the low lane changes.
 fn merge_low<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let d = op.r0 as usize;
-    cpu.xmm[d] = with_lane::<W>(cpu.xmm[d], 0, lane::<W>(cpu.xmm[op.r1 as usize], 0));
-    Ok(())
+    let r = (|| -> Flow {
+        let d = op.r0 as usize;
+        cpu.xmm[d] = with_lane::<W>(cpu.xmm[d], 0, lane::<W>(cpu.xmm[op.r1 as usize], 0));
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn st_low<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = lane::<W>(cpu.xmm[op.r0 as usize], 0);
-    cpu.st::<W>(cpu.ea(op), v)
+    let r = (|| -> Flow {
+        let v = lane::<W>(cpu.xmm[op.r0 as usize], 0);
+        cpu.st::<W>(cpu.ea(op), v)
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn st_high64(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = (cpu.xmm[op.r0 as usize] >> 64) as u64;
-    cpu.st64(cpu.ea(op), v)
+    let r = (|| -> Flow {
+        let v = (cpu.xmm[op.r0 as usize] >> 64) as u64;
+        cpu.st64(cpu.ea(op), v)
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn ld_high64(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = cpu.ld64(cpu.ea(op))? as u128;
-    let d = op.r0 as usize;
-    cpu.xmm[d] = (cpu.xmm[d] & LO64) | v << 64;
-    Ok(())
+    let r = (|| -> Flow {
+        let v = cpu.ld64(cpu.ea(op))? as u128;
+        let d = op.r0 as usize;
+        cpu.xmm[d] = (cpu.xmm[d] & LO64) | v << 64;
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn ld_low64_merge(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = cpu.ld64(cpu.ea(op))? as u128;
-    let d = op.r0 as usize;
-    cpu.xmm[d] = (cpu.xmm[d] & HI64) | v;
-    Ok(())
+    let r = (|| -> Flow {
+        let v = cpu.ld64(cpu.ea(op))? as u128;
+        let d = op.r0 as usize;
+        cpu.xmm[d] = (cpu.xmm[d] & HI64) | v;
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn movhlps(cpu: &mut Cpu, op: &Op) -> Flow {
-    let d = op.r0 as usize;
-    cpu.xmm[d] = (cpu.xmm[d] & HI64) | cpu.xmm[op.r1 as usize] >> 64;
-    Ok(())
+    let r = (|| -> Flow {
+        let d = op.r0 as usize;
+        cpu.xmm[d] = (cpu.xmm[d] & HI64) | cpu.xmm[op.r1 as usize] >> 64;
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn movlhps(cpu: &mut Cpu, op: &Op) -> Flow {
-    let d = op.r0 as usize;
-    cpu.xmm[d] = (cpu.xmm[d] & LO64) | cpu.xmm[op.r1 as usize] << 64;
-    Ok(())
+    let r = (|| -> Flow {
+        let d = op.r0 as usize;
+        cpu.xmm[d] = (cpu.xmm[d] & LO64) | cpu.xmm[op.r1 as usize] << 64;
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// MOVSS/MOVSD xmm, xmm/m: merge from a register, zero-extending load from memory.
@@ -114,19 +144,28 @@ fn build_movq_x(i: &Instruction, _: &mut Op) -> Option<Handler> {
 // ---- MOVD/MOVQ with general registers ----
 
 fn movd_x_r<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.xmm[op.r0 as usize] = cpu.get_r::<W>(op.r1) as u128;
-    Ok(())
+    let r = (|| -> Flow {
+        cpu.xmm[op.r0 as usize] = cpu.get_r::<W>(op.r1) as u128;
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn movd_x_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.xmm[op.r0 as usize] = cpu.ld::<W>(cpu.ea(op))? as u128;
-    Ok(())
+    let r = (|| -> Flow {
+        cpu.xmm[op.r0 as usize] = cpu.ld::<W>(cpu.ea(op))? as u128;
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn movd_r_x<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = lane::<W>(cpu.xmm[op.r1 as usize], 0);
-    cpu.put_r::<W>(op.r0, v);
-    Ok(())
+    let r = (|| -> Flow {
+        let v = lane::<W>(cpu.xmm[op.r1 as usize], 0);
+        cpu.put_r::<W>(op.r0, v);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn build_movd_to_x<const W: u32>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -138,48 +177,60 @@ fn build_movd_from_x<const W: u32>(i: &Instruction, _: &mut Op) -> Option<Handle
 }
 
 fn movnti<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = cpu.get_r::<W>(op.r0);
-    cpu.st::<W>(cpu.ea(op), v)
+    let r = (|| -> Flow {
+        let v = cpu.get_r::<W>(op.r0);
+        cpu.st::<W>(cpu.ea(op), v)
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 // ---- masks ----
 
 /// MOVMSKPS/MOVMSKPD/PMOVMSKB: the sign bit of each W-bit lane.
 fn movmsk<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = cpu.xmm[op.r1 as usize];
-    let mut m = 0u64;
-    for i in 0..128 / W {
-        m |= ((v >> (i * W + W - 1)) as u64 & 1) << i;
-    }
-    cpu.put_r::<64>(op.r0, m);
-    Ok(())
+    let r = (|| -> Flow {
+        let v = cpu.xmm[op.r1 as usize];
+        let mut m = 0u64;
+        for i in 0..128 / W {
+            m |= ((v >> (i * W + W - 1)) as u64 & 1) << i;
+        }
+        cpu.put_r::<64>(op.r0, m);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// PMOVMSKB, the hot one in string functions: gather the 16 byte signs at once.
 fn pmovmskb(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = cpu.xmm[op.r1 as usize];
-    let lo = ((v as u64) & 0x8080_8080_8080_8080).wrapping_mul(0x0002_0408_1020_4081) >> 56;
-    let hi = (((v >> 64) as u64) & 0x8080_8080_8080_8080).wrapping_mul(0x0002_0408_1020_4081) >> 56;
-    cpu.put_r::<64>(op.r0, lo | hi << 8);
-    Ok(())
+    let r = (|| -> Flow {
+        let v = cpu.xmm[op.r1 as usize];
+        let lo = ((v as u64) & 0x8080_8080_8080_8080).wrapping_mul(0x0002_0408_1020_4081) >> 56;
+        let hi = (((v >> 64) as u64) & 0x8080_8080_8080_8080).wrapping_mul(0x0002_0408_1020_4081) >> 56;
+        cpu.put_r::<64>(op.r0, lo | hi << 8);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// MASKMOVDQU: stores the bytes of r0 whose mask byte (in r1) has its top bit set, to
 /// [rdi]. Every selected byte is checked writable first, so a fault stores nothing.
 fn maskmovdqu(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = cpu.xmm[op.r0 as usize].to_le_bytes();
-    let m = cpu.xmm[op.r1 as usize].to_le_bytes();
-    let base = cpu.regs[7].wrapping_add(cpu.seg_base[op.seg as usize]);
-    let first = m.iter().position(|b| b & 0x80 != 0);
-    let Some(first) = first else { return Ok(()) };
-    let last = 15 - m.iter().rev().position(|b| b & 0x80 != 0).unwrap_or(0);
-    cpu.probe_write(base.wrapping_add(first as u64), (last - first + 1) as u64)?;
-    for i in first..=last {
-        if m[i] & 0x80 != 0 {
-            cpu.st8(base.wrapping_add(i as u64), v[i])?;
+    let r = (|| -> Flow {
+        let v = cpu.xmm[op.r0 as usize].to_le_bytes();
+        let m = cpu.xmm[op.r1 as usize].to_le_bytes();
+        let base = cpu.regs[7].wrapping_add(cpu.seg_base[op.seg as usize]);
+        let first = m.iter().position(|b| b & 0x80 != 0);
+        let Some(first) = first else { return Ok(()) };
+        let last = 15 - m.iter().rev().position(|b| b & 0x80 != 0).unwrap_or(0);
+        cpu.probe_write(base.wrapping_add(first as u64), (last - first + 1) as u64)?;
+        for i in first..=last {
+            if m[i] & 0x80 != 0 {
+                cpu.st8(base.wrapping_add(i as u64), v[i])?;
+            }
         }
-    }
-    Ok(())
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn build_maskmovdqu(i: &Instruction, op: &mut Op) -> Option<Handler> {
@@ -201,10 +252,13 @@ pub(crate) trait Shuf {
 }
 
 fn shuf<O: Shuf, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let b = src::<K>(cpu, op)?;
-    let d = op.r0 as usize;
-    cpu.xmm[d] = O::f(cpu.xmm[d], b, op.imm as u8);
-    Ok(())
+    let r = (|| -> Flow {
+        let b = src::<K>(cpu, op)?;
+        let d = op.r0 as usize;
+        cpu.xmm[d] = O::f(cpu.xmm[d], b, op.imm as u8);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 pub(crate) fn build_shuf<O: Shuf + 'static>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -278,16 +332,22 @@ impl<const HIGH: bool> Shuf for Pshufw<HIGH> {
 // ---- PEXTRW / PINSRW ----
 
 fn pextrw(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = lane::<16>(cpu.xmm[op.r1 as usize], (op.imm & 7) as u32);
-    cpu.put_r::<64>(op.r0, v);
-    Ok(())
+    let r = (|| -> Flow {
+        let v = lane::<16>(cpu.xmm[op.r1 as usize], (op.imm & 7) as u32);
+        cpu.put_r::<64>(op.r0, v);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn pinsrw<const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let w = if MEM { cpu.ld16(cpu.ea(op))? as u64 } else { cpu.get_r::<16>(op.r1) };
-    let d = op.r0 as usize;
-    cpu.xmm[d] = with_lane::<16>(cpu.xmm[d], (op.imm & 7) as u32, w);
-    Ok(())
+    let r = (|| -> Flow {
+        let w = if MEM { cpu.ld16(cpu.ea(op))? as u64 } else { cpu.get_r::<16>(op.r1) };
+        let d = op.r0 as usize;
+        cpu.xmm[d] = with_lane::<16>(cpu.xmm[d], (op.imm & 7) as u32, w);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 pub(super) fn register(t: &mut Table) {

@@ -7,16 +7,20 @@ use crate::state::Cpu;
 use iced_x86::Code;
 
 fn ldmxcsr(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = cpu.ld32(cpu.ea(op))?;
-    if v & 0xffff_0000 != 0 {
-        return Err(cpu.gp_fault());
-    }
-    cpu.mxcsr = v;
-    Ok(())
+    let r = (|| -> Flow {
+        let v = cpu.ld32(cpu.ea(op))?;
+        if v & 0xffff_0000 != 0 {
+            return Err(cpu.gp_fault());
+        }
+        cpu.mxcsr = v;
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn stmxcsr(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.st32(cpu.ea(op), cpu.mxcsr)
+    let r = (|| -> Flow { cpu.st32(cpu.ea(op), cpu.mxcsr) })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 pub(super) fn register(t: &mut Table) {

@@ -85,11 +85,12 @@ fn once<const K: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
 }
 
 fn single<const K: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    once::<K, W>(cpu, op)
+    let r = (|| -> Flow { once::<K, W>(cpu, op) })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// The repeated form, one element at a time.
-fn rep<const K: u8, const W: u32, const P: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
+fn rep_body<const K: u8, const W: u32, const P: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
     while cpu.regs[1] != 0 {
         once::<K, W>(cpu, op)?;
         cpu.regs[1] -= 1;
@@ -101,6 +102,11 @@ fn rep<const K: u8, const W: u32, const P: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
         }
     }
     Ok(())
+}
+
+fn rep<const K: u8, const W: u32, const P: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let r = rep_body::<K, W, P>(cpu, op);
+    crate::exec::next_op(cpu, op, r)
 }
 
 #[cold]
@@ -148,94 +154,107 @@ fn room<const W: u32>(addr: u64) -> u64 {
 
 /// REP MOVS with DF=0, a page-bounded chunk at a time.
 fn rep_movs_fast<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    if cpu.df() {
-        return rep::<MOVS, W, REPE>(cpu, op);
-    }
-    let sz = W as u64 / 8;
-    while cpu.regs[1] != 0 {
-        let src = src_addr(cpu, op);
-        let dst = cpu.regs[7];
-        let k = cpu.regs[1].min(room::<W>(src)).min(room::<W>(dst));
-        if k == 0 {
-            // An element straddles a page boundary.
-            once::<MOVS, W>(cpu, op)?;
-            cpu.regs[1] -= 1;
-            continue;
+    let r = (|| -> Flow {
+        if cpu.df() {
+            return rep_body::<MOVS, W, REPE>(cpu, op);
         }
-        let s = read_ptr(cpu, src)?;
-        let d = write_ptr(cpu, dst)?;
-        let len = (k * sz) as usize;
-        let (su, du) = (s as usize, d as usize);
-        if du > su && du < su + len {
-            // Forward overlap: later elements read what earlier ones wrote.
-            let delta = du - su;
-            if delta >= sz as usize {
-                // Element order and byte order agree: copy in runs of `delta` bytes.
-                let mut done = 0;
-                while done < len {
-                    let n = delta.min(len - done);
-                    // SAFETY: both ranges lie in live frames (checked above) and a run of
-                    // at most `delta` bytes does not overlap its own destination.
-                    unsafe { std::ptr::copy_nonoverlapping(s.add(done), d.add(done), n) };
-                    done += n;
-                }
-            } else {
-                for i in 0..k as usize {
-                    // SAFETY: element i lies inside both checked ranges.
-                    unsafe {
-                        let mut v = [0u8; 8];
-                        std::ptr::copy_nonoverlapping(s.add(i * sz as usize), v.as_mut_ptr(), sz as usize);
-                        std::ptr::copy_nonoverlapping(v.as_ptr(), d.add(i * sz as usize), sz as usize);
+        let sz = W as u64 / 8;
+        while cpu.regs[1] != 0 {
+            let src = src_addr(cpu, op);
+            let dst = cpu.regs[7];
+            let k = cpu.regs[1].min(room::<W>(src)).min(room::<W>(dst));
+            if k == 0 {
+                // An element straddles a page boundary.
+                once::<MOVS, W>(cpu, op)?;
+                cpu.regs[1] -= 1;
+                continue;
+            }
+            let s = read_ptr(cpu, src)?;
+            let d = write_ptr(cpu, dst)?;
+            let len = (k * sz) as usize;
+            let (su, du) = (s as usize, d as usize);
+            if du > su && du < su + len {
+                // Forward overlap: later elements read what earlier ones wrote.
+                let delta = du - su;
+                if delta >= sz as usize {
+                    // Element order and byte order agree: copy in runs of `delta` bytes.
+                    let mut done = 0;
+                    while done < len {
+                        let n = delta.min(len - done);
+                        // SAFETY: both ranges lie in live frames (checked above) and a run of
+                        // at most `delta` bytes does not overlap its own destination.
+                        unsafe { std::ptr::copy_nonoverlapping(s.add(done), d.add(done), n) };
+                        done += n;
+                    }
+                } else {
+                    for i in 0..k as usize {
+                        // SAFETY: element i lies inside both checked ranges.
+                        unsafe {
+                            let mut v = [0u8; 8];
+                            std::ptr::copy_nonoverlapping(
+                                s.add(i * sz as usize),
+                                v.as_mut_ptr(),
+                                sz as usize,
+                            );
+                            std::ptr::copy_nonoverlapping(v.as_ptr(), d.add(i * sz as usize), sz as usize);
+                        }
                     }
                 }
+            } else {
+                // SAFETY: both ranges are inside live frames; backward overlap is memmove.
+                unsafe { std::ptr::copy(s, d, len) };
             }
-        } else {
-            // SAFETY: both ranges are inside live frames; backward overlap is memmove.
-            unsafe { std::ptr::copy(s, d, len) };
+            cpu.regs[6] = cpu.regs[6].wrapping_add(k * sz);
+            cpu.regs[7] = dst.wrapping_add(k * sz);
+            cpu.regs[1] -= k;
         }
-        cpu.regs[6] = cpu.regs[6].wrapping_add(k * sz);
-        cpu.regs[7] = dst.wrapping_add(k * sz);
-        cpu.regs[1] -= k;
-    }
-    Ok(())
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// REP STOS with DF=0, a page-bounded chunk at a time.
 fn rep_stos_fast<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    if cpu.df() {
-        return rep::<STOS, W, REPE>(cpu, op);
-    }
-    let sz = W as u64 / 8;
-    let v = cpu.get_r::<W>(0).to_le_bytes();
-    while cpu.regs[1] != 0 {
-        let dst = cpu.regs[7];
-        let k = cpu.regs[1].min(room::<W>(dst));
-        if k == 0 {
-            once::<STOS, W>(cpu, op)?;
-            cpu.regs[1] -= 1;
-            continue;
+    let r = (|| -> Flow {
+        if cpu.df() {
+            return rep_body::<STOS, W, REPE>(cpu, op);
         }
-        let d = write_ptr(cpu, dst)?;
-        if W == 8 {
-            // SAFETY: k bytes from d stay inside the checked frame.
-            unsafe { std::ptr::write_bytes(d, v[0], k as usize) };
-        } else {
-            for i in 0..k as usize {
-                // SAFETY: element i stays inside the checked frame.
-                unsafe { std::ptr::copy_nonoverlapping(v.as_ptr(), d.add(i * sz as usize), sz as usize) };
+        let sz = W as u64 / 8;
+        let v = cpu.get_r::<W>(0).to_le_bytes();
+        while cpu.regs[1] != 0 {
+            let dst = cpu.regs[7];
+            let k = cpu.regs[1].min(room::<W>(dst));
+            if k == 0 {
+                once::<STOS, W>(cpu, op)?;
+                cpu.regs[1] -= 1;
+                continue;
             }
+            let d = write_ptr(cpu, dst)?;
+            if W == 8 {
+                // SAFETY: k bytes from d stay inside the checked frame.
+                unsafe { std::ptr::write_bytes(d, v[0], k as usize) };
+            } else {
+                for i in 0..k as usize {
+                    // SAFETY: element i stays inside the checked frame.
+                    unsafe { std::ptr::copy_nonoverlapping(v.as_ptr(), d.add(i * sz as usize), sz as usize) };
+                }
+            }
+            cpu.regs[7] = dst.wrapping_add(k * sz);
+            cpu.regs[1] -= k;
         }
-        cpu.regs[7] = dst.wrapping_add(k * sz);
-        cpu.regs[1] -= k;
-    }
-    Ok(())
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn xlat(cpu: &mut Cpu, op: &Op) -> Flow {
-    let a = cpu.regs[3].wrapping_add(cpu.regs[0] & 0xff).wrapping_add(cpu.seg_base[op.seg as usize]);
-    let v = cpu.ld8(a)?;
-    cpu.put_r::<8>(0, v as u64);
-    Ok(())
+    let r = (|| -> Flow {
+        let a = cpu.regs[3].wrapping_add(cpu.regs[0] & 0xff).wrapping_add(cpu.seg_base[op.seg as usize]);
+        let v = cpu.ld8(a)?;
+        cpu.put_r::<8>(0, v as u64);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn seg_slot(r: Register) -> u8 {

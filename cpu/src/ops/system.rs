@@ -9,174 +9,219 @@ use crate::flags::{mask, CcOp, AF, CF, DF, PF, SF, ZF};
 use crate::state::Cpu;
 use iced_x86::{Code, Instruction};
 
-fn nop(_: &mut Cpu, _: &Op) -> Flow {
-    Ok(())
+fn nop(cpu: &mut Cpu, op: &Op) -> Flow {
+    crate::exec::next_op(cpu, op, Ok(()))
 }
 
 /// CLFLUSH needs no cache model, but it faults like a byte read on an unmapped address
 /// (prefetches never fault).
 fn clflush(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.ld8(cpu.ea(op))?;
-    Ok(())
+    let r = (|| -> Flow {
+        cpu.ld8(cpu.ea(op))?;
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
-fn syscall(_: &mut Cpu, _: &Op) -> Flow {
-    Err(Stop::Syscall)
+fn syscall(cpu: &mut Cpu, op: &Op) -> Flow {
+    crate::exec::next_op(cpu, op, Err(Stop::Syscall))
 }
 
-fn cpuid(cpu: &mut Cpu, _: &Op) -> Flow {
-    let [a, b, c, d] = cpu.cpuid.query(cpu.regs[0] as u32, cpu.regs[1] as u32);
-    cpu.regs[0] = a as u64;
-    cpu.regs[3] = b as u64;
-    cpu.regs[1] = c as u64;
-    cpu.regs[2] = d as u64;
-    Ok(())
+fn cpuid(cpu: &mut Cpu, op: &Op) -> Flow {
+    let r = (|| -> Flow {
+        let [a, b, c, d] = cpu.cpuid.query(cpu.regs[0] as u32, cpu.regs[1] as u32);
+        cpu.regs[0] = a as u64;
+        cpu.regs[3] = b as u64;
+        cpu.regs[1] = c as u64;
+        cpu.regs[2] = d as u64;
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
-fn rdtsc(cpu: &mut Cpu, _: &Op) -> Flow {
+fn rdtsc_body(cpu: &mut Cpu, _: &Op) -> Flow {
     let t = (cpu.tsc)(cpu);
     cpu.regs[0] = t & 0xffff_ffff;
     cpu.regs[2] = t >> 32;
     Ok(())
 }
 
+fn rdtsc(cpu: &mut Cpu, op: &Op) -> Flow {
+    let r = rdtsc_body(cpu, op);
+    crate::exec::next_op(cpu, op, r)
+}
+
 fn rdtscp(cpu: &mut Cpu, op: &Op) -> Flow {
-    rdtsc(cpu, op)?;
-    // IA32_TSC_AUX: Linux stores the CPU number there; the guest runs on CPU 0.
-    cpu.regs[1] = 0;
-    Ok(())
+    let r = (|| -> Flow {
+        rdtsc_body(cpu, op)?;
+        // IA32_TSC_AUX: Linux stores the CPU number there; the guest runs on CPU 0.
+        cpu.regs[1] = 0;
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
-fn gp(cpu: &mut Cpu, _: &Op) -> Flow {
-    Err(cpu.gp_fault())
+fn gp(cpu: &mut Cpu, op: &Op) -> Flow {
+    let r = (|| -> Flow { Err(cpu.gp_fault()) })();
+    crate::exec::next_op(cpu, op, r)
 }
 
-fn int3(_: &mut Cpu, _: &Op) -> Flow {
-    Err(Stop::Breakpoint)
+fn int3(cpu: &mut Cpu, op: &Op) -> Flow {
+    crate::exec::next_op(cpu, op, Err(Stop::Breakpoint))
 }
 
-fn int_n(_: &mut Cpu, _: &Op) -> Flow {
-    Err(Stop::Interrupt)
+fn int_n(cpu: &mut Cpu, op: &Op) -> Flow {
+    crate::exec::next_op(cpu, op, Err(Stop::Interrupt))
 }
 
-fn ud2(cpu: &mut Cpu, _: &Op) -> Flow {
-    cpu.last_ud = "ud2".into();
-    Err(Stop::Ud)
+fn ud2(cpu: &mut Cpu, op: &Op) -> Flow {
+    let r = (|| -> Flow {
+        cpu.last_ud = "ud2".into();
+        Err(Stop::Ud)
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
-fn flagop<const K: u8>(cpu: &mut Cpu, _: &Op) -> Flow {
-    match K {
-        0 => cpu.set_cf(false),
-        1 => cpu.set_cf(true),
-        2 => {
-            let c = cpu.lf.cf();
-            cpu.set_cf(!c)
+fn flagop<const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let r = (|| -> Flow {
+        match K {
+            0 => cpu.set_cf(false),
+            1 => cpu.set_cf(true),
+            2 => {
+                let c = cpu.lf.cf();
+                cpu.set_cf(!c)
+            }
+            3 => cpu.rflags &= !DF,
+            _ => cpu.rflags |= DF,
         }
-        3 => cpu.rflags &= !DF,
-        _ => cpu.rflags |= DF,
-    }
-    Ok(())
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
-fn lahf(cpu: &mut Cpu, _: &Op) -> Flow {
-    let f = cpu.rflags() & 0xff;
-    cpu.put_r::<8>(crate::state::HIGH8, f);
-    Ok(())
+fn lahf(cpu: &mut Cpu, op: &Op) -> Flow {
+    let r = (|| -> Flow {
+        let f = cpu.rflags() & 0xff;
+        cpu.put_r::<8>(crate::state::HIGH8, f);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
-fn sahf(cpu: &mut Cpu, _: &Op) -> Flow {
-    let ah = (cpu.regs[0] >> 8) & 0xff;
-    cpu.set_flags_masked(CF | PF | AF | ZF | SF, ah);
-    Ok(())
+fn sahf(cpu: &mut Cpu, op: &Op) -> Flow {
+    let r = (|| -> Flow {
+        let ah = (cpu.regs[0] >> 8) & 0xff;
+        cpu.set_flags_masked(CF | PF | AF | ZF | SF, ah);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// CMPXCHG r/m, r: compare accumulator with destination; equal: store source, else load
 /// destination into the accumulator. The destination is always written (SDM) for memory.
 fn cmpxchg_r<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let d = cpu.get_r::<W>(op.r0);
-    let a = cpu.get_r::<W>(0);
-    super::alu::alu::<7, W>(cpu, a, d);
-    if a == d {
-        let s = cpu.get_r::<W>(op.r1);
-        cpu.put_r::<W>(op.r0, s);
-    } else {
-        cpu.put_r::<W>(0, d);
-    }
-    Ok(())
+    let r = (|| -> Flow {
+        let d = cpu.get_r::<W>(op.r0);
+        let a = cpu.get_r::<W>(0);
+        super::alu::alu::<7, W>(cpu, a, d);
+        if a == d {
+            let s = cpu.get_r::<W>(op.r1);
+            cpu.put_r::<W>(op.r0, s);
+        } else {
+            cpu.put_r::<W>(0, d);
+        }
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn cmpxchg_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let ea = cpu.ea(op);
-    let d = cpu.ld_rmw::<W>(ea)?;
-    let a = cpu.get_r::<W>(0);
-    if a == d {
-        let s = cpu.get_r::<W>(op.r0);
-        cpu.st::<W>(ea, s)?;
-    } else {
-        cpu.st::<W>(ea, d)?;
-        cpu.put_r::<W>(0, d);
-    }
-    super::alu::alu::<7, W>(cpu, a, d);
-    Ok(())
+    let r = (|| -> Flow {
+        let ea = cpu.ea(op);
+        let d = cpu.ld_rmw::<W>(ea)?;
+        let a = cpu.get_r::<W>(0);
+        if a == d {
+            let s = cpu.get_r::<W>(op.r0);
+            cpu.st::<W>(ea, s)?;
+        } else {
+            cpu.st::<W>(ea, d)?;
+            cpu.put_r::<W>(0, d);
+        }
+        super::alu::alu::<7, W>(cpu, a, d);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn xadd_r<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let d = cpu.get_r::<W>(op.r0);
-    let s = cpu.get_r::<W>(op.r1);
-    let r = super::alu::alu::<0, W>(cpu, d, s);
-    cpu.put_r::<W>(op.r1, d);
-    cpu.put_r::<W>(op.r0, r);
-    Ok(())
+    let r = (|| -> Flow {
+        let d = cpu.get_r::<W>(op.r0);
+        let s = cpu.get_r::<W>(op.r1);
+        let r = super::alu::alu::<0, W>(cpu, d, s);
+        cpu.put_r::<W>(op.r1, d);
+        cpu.put_r::<W>(op.r0, r);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn xadd_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let ea = cpu.ea(op);
-    let d = cpu.ld_rmw::<W>(ea)?;
-    let s = cpu.get_r::<W>(op.r0);
-    let r = d.wrapping_add(s) & mask(W);
-    cpu.st::<W>(ea, r)?;
-    cpu.set_lazy(CcOp::Add, W, d, s, r);
-    cpu.put_r::<W>(op.r0, d);
-    Ok(())
+    let r = (|| -> Flow {
+        let ea = cpu.ea(op);
+        let d = cpu.ld_rmw::<W>(ea)?;
+        let s = cpu.get_r::<W>(op.r0);
+        let r = d.wrapping_add(s) & mask(W);
+        cpu.st::<W>(ea, r)?;
+        cpu.set_lazy(CcOp::Add, W, d, s, r);
+        cpu.put_r::<W>(op.r0, d);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn cmpxchg8b(cpu: &mut Cpu, op: &Op) -> Flow {
-    let ea = cpu.ea(op);
-    let m = cpu.ld_rmw::<64>(ea)?;
-    let edx_eax = (cpu.regs[2] << 32) | (cpu.regs[0] & 0xffff_ffff);
-    let zf = if m == edx_eax {
-        let v = (cpu.regs[1] << 32) | (cpu.regs[3] & 0xffff_ffff);
-        cpu.st64(ea, v)?;
-        true
-    } else {
-        cpu.st64(ea, m)?;
-        cpu.regs[0] = m & 0xffff_ffff;
-        cpu.regs[2] = m >> 32;
-        false
-    };
-    cpu.set_flags_masked(ZF, if zf { ZF } else { 0 });
-    Ok(())
+    let r = (|| -> Flow {
+        let ea = cpu.ea(op);
+        let m = cpu.ld_rmw::<64>(ea)?;
+        let edx_eax = (cpu.regs[2] << 32) | (cpu.regs[0] & 0xffff_ffff);
+        let zf = if m == edx_eax {
+            let v = (cpu.regs[1] << 32) | (cpu.regs[3] & 0xffff_ffff);
+            cpu.st64(ea, v)?;
+            true
+        } else {
+            cpu.st64(ea, m)?;
+            cpu.regs[0] = m & 0xffff_ffff;
+            cpu.regs[2] = m >> 32;
+            false
+        };
+        cpu.set_flags_masked(ZF, if zf { ZF } else { 0 });
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn cmpxchg16b(cpu: &mut Cpu, op: &Op) -> Flow {
-    let ea = cpu.ea(op);
-    if ea & 15 != 0 {
-        return Err(cpu.gp_fault());
-    }
-    let m = cpu.ld128(ea)?;
-    let rdx_rax = ((cpu.regs[2] as u128) << 64) | cpu.regs[0] as u128;
-    let zf = if m == rdx_rax {
-        let v = ((cpu.regs[1] as u128) << 64) | cpu.regs[3] as u128;
-        cpu.st128(ea, v)?;
-        true
-    } else {
-        cpu.st128(ea, m)?;
-        cpu.regs[0] = m as u64;
-        cpu.regs[2] = (m >> 64) as u64;
-        false
-    };
-    cpu.set_flags_masked(ZF, if zf { ZF } else { 0 });
-    Ok(())
+    let r = (|| -> Flow {
+        let ea = cpu.ea(op);
+        if ea & 15 != 0 {
+            return Err(cpu.gp_fault());
+        }
+        let m = cpu.ld128(ea)?;
+        let rdx_rax = ((cpu.regs[2] as u128) << 64) | cpu.regs[0] as u128;
+        let zf = if m == rdx_rax {
+            let v = ((cpu.regs[1] as u128) << 64) | cpu.regs[3] as u128;
+            cpu.st128(ea, v)?;
+            true
+        } else {
+            cpu.st128(ea, m)?;
+            cpu.regs[0] = m as u64;
+            cpu.regs[2] = (m >> 64) as u64;
+            false
+        };
+        cpu.set_flags_masked(ZF, if zf { ZF } else { 0 });
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn build_cmpxchg(i: &Instruction, _: &mut Op) -> Option<Handler> {

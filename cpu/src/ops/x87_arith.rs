@@ -111,26 +111,29 @@ fn arith_general<const OP: u8>(x: &mut X87, a: F80, b: F80, bden: bool) -> Optio
 
 /// ST(0) = ST(0) op ST(i), or (STI) ST(i) = ST(i) op ST(0), optionally popping.
 fn fp_st<const OP: u8, const STI: bool, const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    note(cpu, op);
-    let x = &mut cpu.x87;
-    let (d, s) = if STI { (op.r0, 0) } else { (0, op.r1) };
-    if x.is_empty(0) || x.is_empty(op.r0.max(op.r1)) {
-        if x.underflow() {
-            x.set_st(d, F80::INDEFINITE);
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        note(cpu, op);
+        let x = &mut cpu.x87;
+        let (d, s) = if STI { (op.r0, 0) } else { (0, op.r1) };
+        if x.is_empty(0) || x.is_empty(op.r0.max(op.r1)) {
+            if x.underflow() {
+                x.set_st(d, F80::INDEFINITE);
+                if POP {
+                    x.pop();
+                }
+            }
+            return Ok(());
+        }
+        if let Some(r) = arith_op::<OP>(x, x.st(d), x.st(s), false) {
+            x.set_st(d, r);
             if POP {
                 x.pop();
             }
         }
-        return Ok(());
-    }
-    if let Some(r) = arith_op::<OP>(x, x.st(d), x.st(s), false) {
-        x.set_st(d, r);
-        if POP {
-            x.pop();
-        }
-    }
-    Ok(())
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 const K32: u8 = 0;
@@ -157,19 +160,22 @@ pub(crate) fn load_operand<const K: u8>(cpu: &mut Cpu, op: &Op) -> Result<(F80, 
 }
 
 fn fp_m<const OP: u8, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    let (b, bden) = load_operand::<K>(cpu, op)?;
-    let x = &mut cpu.x87;
-    if x.is_empty(0) {
-        if x.underflow() {
-            x.set_st(0, F80::INDEFINITE);
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        let (b, bden) = load_operand::<K>(cpu, op)?;
+        let x = &mut cpu.x87;
+        if x.is_empty(0) {
+            if x.underflow() {
+                x.set_st(0, F80::INDEFINITE);
+            }
+            return Ok(());
         }
-        return Ok(());
-    }
-    if let Some(r) = arith_op::<OP>(x, x.st(0), b, bden) {
-        x.set_st(0, r);
-    }
-    Ok(())
+        if let Some(r) = arith_op::<OP>(x, x.st(0), b, bden) {
+            x.set_st(0, r);
+        }
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 // ---- unary ----
@@ -200,11 +206,13 @@ fn unary(cpu: &mut Cpu, op: &Op, f: fn(&mut X87, F80) -> Option<F80>) -> Flow {
 }
 
 fn fchs(cpu: &mut Cpu, op: &Op) -> Flow {
-    unary(cpu, op, |_, a| Some(a.with_neg(!a.sign())))
+    let r = (|| -> Flow { unary(cpu, op, |_, a| Some(a.with_neg(!a.sign()))) })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn fabs(cpu: &mut Cpu, op: &Op) -> Flow {
-    unary(cpu, op, |_, a| Some(a.with_neg(false)))
+    let r = (|| -> Flow { unary(cpu, op, |_, a| Some(a.with_neg(false))) })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// Exact floor square root of `n * 4^34` (n < 2^66) with a sticky bit for the rest.
@@ -258,7 +266,8 @@ fn sqrt_f(x: &mut X87, a: F80) -> Option<F80> {
 }
 
 fn fsqrt(cpu: &mut Cpu, op: &Op) -> Flow {
-    unary(cpu, op, sqrt_f)
+    let r = (|| -> Flow { unary(cpu, op, sqrt_f) })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn rndint_f(x: &mut X87, a: F80) -> Option<F80> {
@@ -287,7 +296,8 @@ fn rndint_f(x: &mut X87, a: F80) -> Option<F80> {
 }
 
 fn frndint(cpu: &mut Cpu, op: &Op) -> Flow {
-    unary(cpu, op, rndint_f)
+    let r = (|| -> Flow { unary(cpu, op, rndint_f) })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 // ---- two-operand specials on ST(0), ST(1) ----
@@ -343,64 +353,71 @@ fn scale_f(x: &mut X87, a: F80, b: F80) -> Option<F80> {
 }
 
 fn fscale(cpu: &mut Cpu, op: &Op) -> Flow {
-    st01(cpu, op, scale_f)
+    let r = (|| -> Flow { st01(cpu, op, scale_f) })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn fxtract(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    note(cpu, op);
-    let x = &mut cpu.x87;
-    if replace_and_push_fault(x) {
-        return Ok(());
-    }
-    x.set_c1(false);
-    let a = x.st(0);
-    let (e, s) = if a.is_nan() || a.is_unsupported() {
-        let Some(n) = nan1(x, a) else { return Ok(()) };
-        (n, n)
-    } else if a.is_inf() {
-        (F80 { mant: 1 << 63, se: 0x7fff }, a)
-    } else if a.is_zero() {
-        x.raise(sw::ZE);
-        if !x.masked(sw::ZE) {
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        note(cpu, op);
+        let x = &mut cpu.x87;
+        if replace_and_push_fault(x) {
             return Ok(());
         }
-        (F80 { mant: 1 << 63, se: 0xffff }, a)
-    } else {
-        if !denormal_ok(x, a, a) {
-            return Ok(());
-        }
-        let lz = a.mant.leading_zeros() as i32;
-        let ex = a.exp().max(1) as i32 - 16383 - lz;
-        (
-            super::x87_load_store::int_to_f80(ex as i64),
-            F80 { mant: a.mant << lz, se: (a.se & 0x8000) | 0x3fff },
-        )
-    };
-    x.set_st(0, e);
-    x.push(s);
-    Ok(())
+        x.set_c1(false);
+        let a = x.st(0);
+        let (e, s) = if a.is_nan() || a.is_unsupported() {
+            let Some(n) = nan1(x, a) else { return Ok(()) };
+            (n, n)
+        } else if a.is_inf() {
+            (F80 { mant: 1 << 63, se: 0x7fff }, a)
+        } else if a.is_zero() {
+            x.raise(sw::ZE);
+            if !x.masked(sw::ZE) {
+                return Ok(());
+            }
+            (F80 { mant: 1 << 63, se: 0xffff }, a)
+        } else {
+            if !denormal_ok(x, a, a) {
+                return Ok(());
+            }
+            let lz = a.mant.leading_zeros() as i32;
+            let ex = a.exp().max(1) as i32 - 16383 - lz;
+            (
+                super::x87_load_store::int_to_f80(ex as i64),
+                F80 { mant: a.mant << lz, se: (a.se & 0x8000) | 0x3fff },
+            )
+        };
+        x.set_st(0, e);
+        x.push(s);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn fprem<const NEAREST: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    note(cpu, op);
-    let x = &mut cpu.x87;
-    // C2 (and C1) are cleared whenever the instruction does not complete a reduction;
-    // C0 and C3 then keep their values (as on the host).
-    x.fsw &= !(sw::C1 | sw::C2);
-    if x.is_empty(0) || x.is_empty(1) {
-        if x.underflow() {
-            x.set_st(0, F80::INDEFINITE);
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        note(cpu, op);
+        let x = &mut cpu.x87;
+        // C2 (and C1) are cleared whenever the instruction does not complete a reduction;
+        // C0 and C3 then keep their values (as on the host).
+        x.fsw &= !(sw::C1 | sw::C2);
+        if x.is_empty(0) || x.is_empty(1) {
+            if x.underflow() {
+                x.set_st(0, F80::INDEFINITE);
+            }
+            return Ok(());
         }
-        return Ok(());
-    }
-    let (a, b) = (x.st(0), x.st(1));
-    let r = prem::<NEAREST>(x, a, b);
-    if let Some(r) = r {
-        x.set_st(0, r);
-    }
-    Ok(())
+        let (a, b) = (x.st(0), x.st(1));
+        let r = prem::<NEAREST>(x, a, b);
+        if let Some(r) = r {
+            x.set_st(0, r);
+        }
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// FPREM/FPREM1 on normalised significands (SDM FPREM pseudo-code). Sets C0..C3.

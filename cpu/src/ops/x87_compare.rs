@@ -55,134 +55,149 @@ fn set_cc(x: &mut X87, o: Option<Ordering>) {
 
 /// FCOM family on ST(0) vs ST(i), popping POPS times.
 fn fcom_st<const QUIET: bool, const POPS: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    note(cpu, op);
-    let x = &mut cpu.x87;
-    let i = op.r1;
-    let r = if x.is_empty(0) || x.is_empty(i) {
-        if x.underflow() {
-            Ok(None)
-        } else {
-            Err(None)
-        }
-    } else {
-        compare(x, x.st(0), x.st(i), QUIET, false)
-    };
-    match r {
-        Ok(o) => {
-            set_cc(x, o);
-            for _ in 0..POPS {
-                x.pop();
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        note(cpu, op);
+        let x = &mut cpu.x87;
+        let i = op.r1;
+        let r = if x.is_empty(0) || x.is_empty(i) {
+            if x.underflow() {
+                Ok(None)
+            } else {
+                Err(None)
             }
+        } else {
+            compare(x, x.st(0), x.st(i), QUIET, false)
+        };
+        match r {
+            Ok(o) => {
+                set_cc(x, o);
+                for _ in 0..POPS {
+                    x.pop();
+                }
+            }
+            Err(o) => set_cc(x, o),
         }
-        Err(o) => set_cc(x, o),
-    }
-    Ok(())
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn fcom_m<const K: u8, const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    let b = match K {
-        0 => load_operand::<0>(cpu, op)?,
-        1 => load_operand::<1>(cpu, op)?,
-        2 => load_operand::<2>(cpu, op)?,
-        _ => load_operand::<3>(cpu, op)?,
-    };
-    let x = &mut cpu.x87;
-    let r = if x.is_empty(0) {
-        if x.underflow() {
-            Ok(None)
-        } else {
-            Err(None)
-        }
-    } else {
-        compare(x, x.st(0), b.0, false, b.1)
-    };
-    match r {
-        Ok(o) => {
-            set_cc(x, o);
-            if POP {
-                x.pop();
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        let b = match K {
+            0 => load_operand::<0>(cpu, op)?,
+            1 => load_operand::<1>(cpu, op)?,
+            2 => load_operand::<2>(cpu, op)?,
+            _ => load_operand::<3>(cpu, op)?,
+        };
+        let x = &mut cpu.x87;
+        let r = if x.is_empty(0) {
+            if x.underflow() {
+                Ok(None)
+            } else {
+                Err(None)
             }
+        } else {
+            compare(x, x.st(0), b.0, false, b.1)
+        };
+        match r {
+            Ok(o) => {
+                set_cc(x, o);
+                if POP {
+                    x.pop();
+                }
+            }
+            Err(o) => set_cc(x, o),
         }
-        Err(o) => set_cc(x, o),
-    }
-    Ok(())
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn fcomi<const QUIET: bool, const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    note(cpu, op);
-    let i = op.r1;
-    let x = &mut cpu.x87;
-    let res = if x.is_empty(0) || x.is_empty(i) {
-        if x.underflow() {
-            Ok(None)
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        note(cpu, op);
+        let i = op.r1;
+        let x = &mut cpu.x87;
+        let res = if x.is_empty(0) || x.is_empty(i) {
+            if x.underflow() {
+                Ok(None)
+            } else {
+                Err(None)
+            }
         } else {
-            Err(None)
-        }
-    } else {
-        // C1 is left alone when there is no stack fault (as on the host).
-        compare(x, x.st(0), x.st(i), QUIET, false)
-    };
-    let pop = POP && res.is_ok();
-    {
-        let o = match res {
-            Ok(o) | Err(o) => o,
+            // C1 is left alone when there is no stack fault (as on the host).
+            compare(x, x.st(0), x.st(i), QUIET, false)
         };
-        let f = match o {
-            Some(Ordering::Greater) => 0,
-            Some(Ordering::Less) => CF,
-            Some(Ordering::Equal) => ZF,
-            None => ZF | PF | CF,
-        };
-        if pop {
-            cpu.x87.pop();
+        let pop = POP && res.is_ok();
+        {
+            let o = match res {
+                Ok(o) | Err(o) => o,
+            };
+            let f = match o {
+                Some(Ordering::Greater) => 0,
+                Some(Ordering::Less) => CF,
+                Some(Ordering::Equal) => ZF,
+                None => ZF | PF | CF,
+            };
+            if pop {
+                cpu.x87.pop();
+            }
+            cpu.set_flags_masked(ZF | PF | CF | OF | SF | AF, f);
         }
-        cpu.set_flags_masked(ZF | PF | CF | OF | SF | AF, f);
-    }
-    Ok(())
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn ftst(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    note(cpu, op);
-    let x = &mut cpu.x87;
-    if x.is_empty(0) {
-        x.underflow();
-        set_cc(x, None);
-        return Ok(());
-    }
-    match compare(x, x.st(0), F80::ZERO, false, false) {
-        Ok(o) | Err(o) => set_cc(x, o),
-    }
-    Ok(())
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        note(cpu, op);
+        let x = &mut cpu.x87;
+        if x.is_empty(0) {
+            x.underflow();
+            set_cc(x, None);
+            return Ok(());
+        }
+        match compare(x, x.st(0), F80::ZERO, false, false) {
+            Ok(o) | Err(o) => set_cc(x, o),
+        }
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn fxam(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    note(cpu, op);
-    let x = &mut cpu.x87;
-    let v = x.st(0);
-    let c1 = v.sign();
-    // (C3, C2, C0)
-    let (c3, c2, c0) = if x.is_empty(0) {
-        (true, false, true)
-    } else if v.is_unsupported() {
-        (false, false, false)
-    } else if v.is_nan() {
-        (false, false, true)
-    } else if v.is_inf() {
-        (false, true, true)
-    } else if v.is_zero() {
-        (true, false, false)
-    } else if v.is_denormal() {
-        (true, true, false)
-    } else {
-        (false, true, false)
-    };
-    x.set_cc(c3, c2, c1, c0);
-    Ok(())
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        note(cpu, op);
+        let x = &mut cpu.x87;
+        let v = x.st(0);
+        let c1 = v.sign();
+        // (C3, C2, C0)
+        let (c3, c2, c0) = if x.is_empty(0) {
+            (true, false, true)
+        } else if v.is_unsupported() {
+            (false, false, false)
+        } else if v.is_nan() {
+            (false, false, true)
+        } else if v.is_inf() {
+            (false, true, true)
+        } else if v.is_zero() {
+            (true, false, false)
+        } else if v.is_denormal() {
+            (true, true, false)
+        } else {
+            (false, true, false)
+        };
+        x.set_cc(c3, c2, c1, c0);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 pub(super) fn register(t: &mut Table) {

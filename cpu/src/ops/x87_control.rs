@@ -126,49 +126,64 @@ pub(crate) fn fcw_of(v: u16) -> u16 {
     (v & 0x1f3f) | 0x40
 }
 
-fn fnstsw_ax<const WAIT: bool>(cpu: &mut Cpu, _: &Op) -> Flow {
-    if WAIT {
-        wait(cpu)?;
-    }
-    let v = cpu.x87.status_word();
-    cpu.put_r::<16>(0, v as u64);
-    Ok(())
+fn fnstsw_ax<const WAIT: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let r = (|| -> Flow {
+        if WAIT {
+            wait(cpu)?;
+        }
+        let v = cpu.x87.status_word();
+        cpu.put_r::<16>(0, v as u64);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn fnstsw_m<const WAIT: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    if WAIT {
-        wait(cpu)?;
-    }
-    let v = cpu.x87.status_word();
-    cpu.st16(cpu.ea(op), v)
+    let r = (|| -> Flow {
+        if WAIT {
+            wait(cpu)?;
+        }
+        let v = cpu.x87.status_word();
+        cpu.st16(cpu.ea(op), v)
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn fnstcw<const WAIT: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    if WAIT {
-        wait(cpu)?;
-    }
-    let v = cpu.x87.fcw;
-    cpu.st16(cpu.ea(op), v)
+    let r = (|| -> Flow {
+        if WAIT {
+            wait(cpu)?;
+        }
+        let v = cpu.x87.fcw;
+        cpu.st16(cpu.ea(op), v)
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn fldcw(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    let v = cpu.ld16(cpu.ea(op))?;
-    cpu.x87.fcw = fcw_of(v);
-    cpu.x87.update_summary();
-    Ok(())
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        let v = cpu.ld16(cpu.ea(op))?;
+        cpu.x87.fcw = fcw_of(v);
+        cpu.x87.update_summary();
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn fnstenv<const WAIT: bool, const W16: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    if WAIT {
-        wait(cpu)?;
-    }
-    let ea = cpu.ea(op);
-    cpu.probe_write(ea, env_len(W16))?;
-    cpu.store_env::<W16>(ea)?;
-    cpu.x87.fcw |= sw::EXC;
-    cpu.x87.update_summary();
-    Ok(())
+    let r = (|| -> Flow {
+        if WAIT {
+            wait(cpu)?;
+        }
+        let ea = cpu.ea(op);
+        cpu.probe_write(ea, env_len(W16))?;
+        cpu.store_env::<W16>(ea)?;
+        cpu.x87.fcw |= sw::EXC;
+        cpu.x87.update_summary();
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// FLDENV/FRSTOR read their operand's first field (a dword, or a word with a 16-bit
@@ -198,83 +213,105 @@ const fn env_len(w16: bool) -> u64 {
 }
 
 fn fldenv<const W16: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    let ea = cpu.ea(op);
-    probe_ends::<W16>(cpu, ea, env_len(W16))?;
-    let e = cpu.load_env::<W16>(ea)?;
-    cpu.apply_env(e);
-    Ok(())
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        let ea = cpu.ea(op);
+        probe_ends::<W16>(cpu, ea, env_len(W16))?;
+        let e = cpu.load_env::<W16>(ea)?;
+        cpu.apply_env(e);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn fnsave<const WAIT: bool, const W16: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    if WAIT {
-        wait(cpu)?;
-    }
-    let ea = cpu.ea(op);
-    cpu.probe_write(ea, env_len(W16) + 80)?;
-    cpu.store_env::<W16>(ea)?;
-    for i in 0..8u8 {
-        let v = cpu.x87.st(i);
-        let a = ea + env_len(W16) + 10 * i as u64;
-        cpu.st64(a, v.mant)?;
-        cpu.st16(a + 8, v.se)?;
-    }
-    cpu.x87.init();
-    Ok(())
+    let r = (|| -> Flow {
+        if WAIT {
+            wait(cpu)?;
+        }
+        let ea = cpu.ea(op);
+        cpu.probe_write(ea, env_len(W16) + 80)?;
+        cpu.store_env::<W16>(ea)?;
+        for i in 0..8u8 {
+            let v = cpu.x87.st(i);
+            let a = ea + env_len(W16) + 10 * i as u64;
+            cpu.st64(a, v.mant)?;
+            cpu.st16(a + 8, v.se)?;
+        }
+        cpu.x87.init();
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn frstor<const W16: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    let ea = cpu.ea(op);
-    probe_ends::<W16>(cpu, ea, env_len(W16) + 80)?;
-    let e = cpu.load_env::<W16>(ea)?;
-    let mut regs = [F80::ZERO; 8];
-    for (i, r) in regs.iter_mut().enumerate() {
-        let a = ea + env_len(W16) + 10 * i as u64;
-        *r = F80 { mant: cpu.ld64(a)?, se: cpu.ld16(a + 8)? };
-    }
-    cpu.apply_env(e);
-    let x = &mut cpu.x87;
-    for (i, r) in regs.into_iter().enumerate() {
-        let p = x.phys(i as u8);
-        x.regs[p] = r;
-    }
-    Ok(())
-}
-
-fn fninit<const WAIT: bool>(cpu: &mut Cpu, _: &Op) -> Flow {
-    if WAIT {
+    let r = (|| -> Flow {
         wait(cpu)?;
-    }
-    cpu.x87.init();
-    Ok(())
+        let ea = cpu.ea(op);
+        probe_ends::<W16>(cpu, ea, env_len(W16) + 80)?;
+        let e = cpu.load_env::<W16>(ea)?;
+        let mut regs = [F80::ZERO; 8];
+        for (i, r) in regs.iter_mut().enumerate() {
+            let a = ea + env_len(W16) + 10 * i as u64;
+            *r = F80 { mant: cpu.ld64(a)?, se: cpu.ld16(a + 8)? };
+        }
+        cpu.apply_env(e);
+        let x = &mut cpu.x87;
+        for (i, r) in regs.into_iter().enumerate() {
+            let p = x.phys(i as u8);
+            x.regs[p] = r;
+        }
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
-fn fnclex<const WAIT: bool>(cpu: &mut Cpu, _: &Op) -> Flow {
-    if WAIT {
-        wait(cpu)?;
-    }
-    cpu.x87.fsw &= !(sw::EXC | sw::SF | sw::ES | sw::B);
-    Ok(())
+fn fninit<const WAIT: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let r = (|| -> Flow {
+        if WAIT {
+            wait(cpu)?;
+        }
+        cpu.x87.init();
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
-fn fwait(cpu: &mut Cpu, _: &Op) -> Flow {
-    wait(cpu)
+fn fnclex<const WAIT: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let r = (|| -> Flow {
+        if WAIT {
+            wait(cpu)?;
+        }
+        cpu.x87.fsw &= !(sw::EXC | sw::SF | sw::ES | sw::B);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
+}
+
+fn fwait(cpu: &mut Cpu, op: &Op) -> Flow {
+    let r = (|| -> Flow { wait(cpu) })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// FNENI/FNDISI (8087 interrupt enable/disable): no-ops without the wait check; FENI and
 /// FDISI wait first (on the host too).
-fn fneni<const WAIT: bool>(cpu: &mut Cpu, _: &Op) -> Flow {
-    if WAIT {
-        wait(cpu)?;
-    }
-    Ok(())
+fn fneni<const WAIT: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let r = (|| -> Flow {
+        if WAIT {
+            wait(cpu)?;
+        }
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn fnop(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    note(cpu, op);
-    Ok(())
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        note(cpu, op);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 pub(super) fn register(t: &mut Table) {

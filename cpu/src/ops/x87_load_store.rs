@@ -17,70 +17,76 @@ const M80: u8 = 2;
 // ---- FLD ----
 
 fn fld_m<const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    let ea = cpu.ea(op);
-    let raw: u128 = match K {
-        M32 => cpu.ld32(ea)? as u128,
-        M64 => cpu.ld64(ea)? as u128,
-        _ => {
-            let lo = cpu.ld64(ea)?;
-            (cpu.ld16(ea + 8)? as u128) << 64 | lo as u128
-        }
-    };
-    note_mem(cpu, op, ea);
-    let x = &mut cpu.x87;
-    if !x.is_empty(7) {
-        if x.overflow() {
-            x.push(F80::INDEFINITE);
-        }
-        return Ok(());
-    }
-    let (mut v, den) = match K {
-        M32 => from_f32(raw as u32),
-        M64 => from_f64(raw as u64),
-        _ => (F80::from_bits(raw), false),
-    };
-    // C1 is cleared even when an unmasked exception ends the load (as on the host).
-    x.set_c1(false);
-    if K != M80 {
-        if v.is_snan() {
-            x.raise(sw::IE);
-            if !x.masked(sw::IE) {
-                return Ok(());
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        let ea = cpu.ea(op);
+        let raw: u128 = match K {
+            M32 => cpu.ld32(ea)? as u128,
+            M64 => cpu.ld64(ea)? as u128,
+            _ => {
+                let lo = cpu.ld64(ea)?;
+                (cpu.ld16(ea + 8)? as u128) << 64 | lo as u128
             }
-            v = v.quiet();
-        } else if den {
-            // Even with DE unmasked the operand is loaded (as on the host).
-            x.raise(sw::DE);
+        };
+        note_mem(cpu, op, ea);
+        let x = &mut cpu.x87;
+        if !x.is_empty(7) {
+            if x.overflow() {
+                x.push(F80::INDEFINITE);
+            }
+            return Ok(());
         }
-    }
-    x.set_c1(false);
-    x.push(v);
-    Ok(())
+        let (mut v, den) = match K {
+            M32 => from_f32(raw as u32),
+            M64 => from_f64(raw as u64),
+            _ => (F80::from_bits(raw), false),
+        };
+        // C1 is cleared even when an unmasked exception ends the load (as on the host).
+        x.set_c1(false);
+        if K != M80 {
+            if v.is_snan() {
+                x.raise(sw::IE);
+                if !x.masked(sw::IE) {
+                    return Ok(());
+                }
+                v = v.quiet();
+            } else if den {
+                // Even with DE unmasked the operand is loaded (as on the host).
+                x.raise(sw::DE);
+            }
+        }
+        x.set_c1(false);
+        x.push(v);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn fld_st(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    note(cpu, op);
-    let x = &mut cpu.x87;
-    let i = op.r0;
-    // An empty source is reported before a full stack (C1 = 0 when both happen).
-    if x.is_empty(i) {
-        if x.underflow() {
-            x.push(F80::INDEFINITE);
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        note(cpu, op);
+        let x = &mut cpu.x87;
+        let i = op.r0;
+        // An empty source is reported before a full stack (C1 = 0 when both happen).
+        if x.is_empty(i) {
+            if x.underflow() {
+                x.push(F80::INDEFINITE);
+            }
+            return Ok(());
         }
-        return Ok(());
-    }
-    if !x.is_empty(7) {
-        if x.overflow() {
-            x.push(F80::INDEFINITE);
+        if !x.is_empty(7) {
+            if x.overflow() {
+                x.push(F80::INDEFINITE);
+            }
+            return Ok(());
         }
-        return Ok(());
-    }
-    let v = x.st(i);
-    x.set_c1(false);
-    x.push(v);
-    Ok(())
+        let v = x.st(i);
+        x.set_c1(false);
+        x.push(v);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// FLD1, FLDL2T, FLDL2E, FLDPI, FLDLG2, FLDLN2, FLDZ: (exponent, significand truncated
@@ -97,25 +103,28 @@ const CONSTS: [(u16, u64, bool, bool); 7] = [
 ];
 
 fn fld_const<const K: usize>(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    note(cpu, op);
-    let x = &mut cpu.x87;
-    if !x.is_empty(7) {
-        if x.overflow() {
-            x.push(F80::INDEFINITE);
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        note(cpu, op);
+        let x = &mut cpu.x87;
+        if !x.is_empty(7) {
+            if x.overflow() {
+                x.push(F80::INDEFINITE);
+            }
+            return Ok(());
         }
-        return Ok(());
-    }
-    let (e, m, half, exact) = CONSTS[K];
-    let up = !exact
-        && match rc_of(x.fcw) {
-            Round::NearestTiesToEven => half,
-            Round::TowardPositive => true,
-            _ => false,
-        };
-    x.set_c1(false);
-    x.push(F80 { mant: m + up as u64, se: e });
-    Ok(())
+        let (e, m, half, exact) = CONSTS[K];
+        let up = !exact
+            && match rc_of(x.fcw) {
+                Round::NearestTiesToEven => half,
+                Round::TowardPositive => true,
+                _ => false,
+            };
+        x.set_c1(false);
+        x.push(F80 { mant: m + up as u64, se: e });
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 // ---- FST / FSTP ----
@@ -185,52 +194,55 @@ fn to_mem_fp<const K: u8>(cpu: &mut Cpu, v: F80) -> Option<u64> {
 }
 
 fn fst_m<const K: u8, const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    let ea = cpu.ea(op);
-    // The destination is checked before any x87 exception: a fault wins even over an
-    // unmasked stack fault that would store nothing (as on the host).
-    cpu.probe_write(ea, [4, 8, 10][K as usize])?;
-    let saved = cpu.x87.fsw;
-    let bits: Option<u128> = if cpu.x87.is_empty(0) {
-        cpu.x87.underflow().then_some(match K {
-            M32 => 0xffc0_0000,
-            M64 => 0xfff8_0000_0000_0000,
-            _ => F80::INDEFINITE.to_bits(),
-        })
-    } else {
-        let v = cpu.x87.st(0);
-        match K {
-            M80 => {
-                cpu.x87.set_c1(false);
-                Some(v.to_bits())
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        let ea = cpu.ea(op);
+        // The destination is checked before any x87 exception: a fault wins even over an
+        // unmasked stack fault that would store nothing (as on the host).
+        cpu.probe_write(ea, [4, 8, 10][K as usize])?;
+        let saved = cpu.x87.fsw;
+        let bits: Option<u128> = if cpu.x87.is_empty(0) {
+            cpu.x87.underflow().then_some(match K {
+                M32 => 0xffc0_0000,
+                M64 => 0xfff8_0000_0000_0000,
+                _ => F80::INDEFINITE.to_bits(),
+            })
+        } else {
+            let v = cpu.x87.st(0);
+            match K {
+                M80 => {
+                    cpu.x87.set_c1(false);
+                    Some(v.to_bits())
+                }
+                _ => to_mem_fp::<K>(cpu, v).map(|b| b as u128),
             }
-            _ => to_mem_fp::<K>(cpu, v).map(|b| b as u128),
+        };
+        let Some(bits) = bits else {
+            note_mem(cpu, op, ea);
+            return Ok(());
+        };
+        let r = match K {
+            M32 => cpu.st32(ea, bits as u32),
+            M64 => cpu.st64(ea, bits as u64),
+            _ => cpu.probe_write(ea, 10).and_then(|_| {
+                cpu.st64(ea, bits as u64)?;
+                cpu.st16(ea + 8, (bits >> 64) as u16)
+            }),
+        };
+        if let Err(e) = r {
+            cpu.x87.fsw = saved;
+            return Err(e);
         }
-    };
-    let Some(bits) = bits else {
         note_mem(cpu, op, ea);
-        return Ok(());
-    };
-    let r = match K {
-        M32 => cpu.st32(ea, bits as u32),
-        M64 => cpu.st64(ea, bits as u64),
-        _ => cpu.probe_write(ea, 10).and_then(|_| {
-            cpu.st64(ea, bits as u64)?;
-            cpu.st16(ea + 8, (bits >> 64) as u16)
-        }),
-    };
-    if let Err(e) = r {
-        cpu.x87.fsw = saved;
-        return Err(e);
-    }
-    note_mem(cpu, op, ea);
-    if POP {
-        cpu.x87.pop();
-    }
-    Ok(())
+        if POP {
+            cpu.x87.pop();
+        }
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
-fn fst_st<const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
+fn fst_st_body<const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
     wait(cpu)?;
     note(cpu, op);
     let x = &mut cpu.x87;
@@ -251,37 +263,48 @@ fn fst_st<const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
     Ok(())
 }
 
+fn fst_st<const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let r = fst_st_body::<POP>(cpu, op);
+    crate::exec::next_op(cpu, op, r)
+}
+
 /// FSTPNCE (D9 D8+i, "FSTP1"): FSTP ST(i) except that an empty ST(0) is no stack fault:
 /// nothing is stored and the stack is popped (C1 = 0), as on the host (an AMD CPU).
 fn fstpnce(cpu: &mut Cpu, op: &Op) -> Flow {
-    if cpu.x87.is_empty(0) {
-        wait(cpu)?;
-        note(cpu, op);
-        cpu.x87.set_c1(false);
-        cpu.x87.pop();
-        return Ok(());
-    }
-    fst_st::<true>(cpu, op)
+    let r = (|| -> Flow {
+        if cpu.x87.is_empty(0) {
+            wait(cpu)?;
+            note(cpu, op);
+            cpu.x87.set_c1(false);
+            cpu.x87.pop();
+            return Ok(());
+        }
+        fst_st_body::<true>(cpu, op)
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 // ---- integers ----
 
 fn fild<const W_: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    let ea = cpu.ea(op);
-    let v = cpu.ld::<W_>(ea)?;
-    note_mem(cpu, op, ea);
-    let x = &mut cpu.x87;
-    if !x.is_empty(7) {
-        if x.overflow() {
-            x.push(F80::INDEFINITE);
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        let ea = cpu.ea(op);
+        let v = cpu.ld::<W_>(ea)?;
+        note_mem(cpu, op, ea);
+        let x = &mut cpu.x87;
+        if !x.is_empty(7) {
+            if x.overflow() {
+                x.push(F80::INDEFINITE);
+            }
+            return Ok(());
         }
-        return Ok(());
-    }
-    let v = ((v << (64 - W_)) as i64) >> (64 - W_);
-    x.set_c1(false);
-    x.push(int_to_f80(v));
-    Ok(())
+        let v = ((v << (64 - W_)) as i64) >> (64 - W_);
+        x.set_c1(false);
+        x.push(int_to_f80(v));
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 pub(crate) fn int_to_f80(v: i64) -> F80 {
@@ -321,175 +344,196 @@ fn to_int<const W_: u32>(cpu: &mut Cpu, v: F80, trunc: bool) -> Option<u64> {
 }
 
 fn fist<const W_: u32, const POP: bool, const TRUNC: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    let ea = cpu.ea(op);
-    // As for FST: the destination's fault comes before any x87 exception.
-    cpu.probe_write(ea, W_ as u64 / 8)?;
-    let saved = cpu.x87.fsw;
-    let bits = if cpu.x87.is_empty(0) {
-        cpu.x87.underflow().then_some(1u64 << (W_ - 1))
-    } else {
-        let v = cpu.x87.st(0);
-        to_int::<W_>(cpu, v, TRUNC)
-    };
-    if let Some(b) = bits {
-        if let Err(e) = cpu.st::<W_>(ea, b) {
-            cpu.x87.fsw = saved;
-            return Err(e);
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        let ea = cpu.ea(op);
+        // As for FST: the destination's fault comes before any x87 exception.
+        cpu.probe_write(ea, W_ as u64 / 8)?;
+        let saved = cpu.x87.fsw;
+        let bits = if cpu.x87.is_empty(0) {
+            cpu.x87.underflow().then_some(1u64 << (W_ - 1))
+        } else {
+            let v = cpu.x87.st(0);
+            to_int::<W_>(cpu, v, TRUNC)
+        };
+        if let Some(b) = bits {
+            if let Err(e) = cpu.st::<W_>(ea, b) {
+                cpu.x87.fsw = saved;
+                return Err(e);
+            }
+            if POP {
+                cpu.x87.pop();
+            }
         }
-        if POP {
-            cpu.x87.pop();
-        }
-    }
-    note_mem(cpu, op, ea);
-    Ok(())
+        note_mem(cpu, op, ea);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 // ---- BCD ----
 
 fn fbld(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    let ea = cpu.ea(op);
-    let lo = cpu.ld64(ea)?;
-    let hi = cpu.ld16(ea + 8)?;
-    note_mem(cpu, op, ea);
-    let x = &mut cpu.x87;
-    if !x.is_empty(7) {
-        if x.overflow() {
-            x.push(F80::INDEFINITE);
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        let ea = cpu.ea(op);
+        let lo = cpu.ld64(ea)?;
+        let hi = cpu.ld16(ea + 8)?;
+        note_mem(cpu, op, ea);
+        let x = &mut cpu.x87;
+        if !x.is_empty(7) {
+            if x.overflow() {
+                x.push(F80::INDEFINITE);
+            }
+            return Ok(());
         }
-        return Ok(());
-    }
-    // Digits outside 0-9 give undefined results on hardware; computed here as if valid.
-    let mut v: u64 = 0;
-    let digits = (hi as u128 & 0xff) << 64 | lo as u128;
-    for k in (0..18).rev() {
-        v = v * 10 + ((digits >> (4 * k)) & 0xf) as u64;
-    }
-    let mut f = int_to_f80(v as i64);
-    if hi & 0x8000 != 0 {
-        f = f.with_neg(true);
-    }
-    x.set_c1(false);
-    x.push(f);
-    Ok(())
+        // Digits outside 0-9 give undefined results on hardware; computed here as if valid.
+        let mut v: u64 = 0;
+        let digits = (hi as u128 & 0xff) << 64 | lo as u128;
+        for k in (0..18).rev() {
+            v = v * 10 + ((digits >> (4 * k)) & 0xf) as u64;
+        }
+        let mut f = int_to_f80(v as i64);
+        if hi & 0x8000 != 0 {
+            f = f.with_neg(true);
+        }
+        x.set_c1(false);
+        x.push(f);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn fbstp(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    let ea = cpu.ea(op);
-    // As for FST: the destination's fault comes before any x87 exception.
-    cpu.probe_write(ea, 10)?;
-    let saved = cpu.x87.fsw;
-    const INDEF: u128 = 0xffff_c000_0000_0000_0000;
-    let bits = if cpu.x87.is_empty(0) {
-        cpu.x87.underflow().then_some(INDEF)
-    } else {
-        let v = cpu.x87.st(0);
-        let x = &mut cpu.x87;
-        x.set_c1(false);
-        if v.exp() == 0x7fff || v.is_unsupported() {
-            x.invalid().map(|_| INDEF)
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        let ea = cpu.ea(op);
+        // As for FST: the destination's fault comes before any x87 exception.
+        cpu.probe_write(ea, 10)?;
+        let saved = cpu.x87.fsw;
+        const INDEF: u128 = 0xffff_c000_0000_0000_0000;
+        let bits = if cpu.x87.is_empty(0) {
+            cpu.x87.underflow().then_some(INDEF)
         } else {
-            let w = to_work(v);
-            let r = w.round_to_integral(rc_of(x.fcw));
-            let i = r.value.to_i128(127).value;
-            if i.unsigned_abs() > 999_999_999_999_999_999 {
+            let v = cpu.x87.st(0);
+            let x = &mut cpu.x87;
+            x.set_c1(false);
+            if v.exp() == 0x7fff || v.is_unsupported() {
                 x.invalid().map(|_| INDEF)
             } else {
-                if r.status.contains(Status::INEXACT) {
-                    x.raise(sw::PE);
-                    x.set_c1(r.value.abs() > w.abs());
+                let w = to_work(v);
+                let r = w.round_to_integral(rc_of(x.fcw));
+                let i = r.value.to_i128(127).value;
+                if i.unsigned_abs() > 999_999_999_999_999_999 {
+                    x.invalid().map(|_| INDEF)
+                } else {
+                    if r.status.contains(Status::INEXACT) {
+                        x.raise(sw::PE);
+                        x.set_c1(r.value.abs() > w.abs());
+                    }
+                    let mut a = i.unsigned_abs();
+                    let mut d: u128 = 0;
+                    for k in 0..18 {
+                        d |= (a % 10) << (4 * k);
+                        a /= 10;
+                    }
+                    Some(d | (v.sign() as u128) << 79)
                 }
-                let mut a = i.unsigned_abs();
-                let mut d: u128 = 0;
-                for k in 0..18 {
-                    d |= (a % 10) << (4 * k);
-                    a /= 10;
-                }
-                Some(d | (v.sign() as u128) << 79)
             }
+        };
+        if let Some(b) = bits {
+            let r = cpu.probe_write(ea, 10).and_then(|_| {
+                cpu.st64(ea, b as u64)?;
+                cpu.st16(ea + 8, (b >> 64) as u16)
+            });
+            if let Err(e) = r {
+                cpu.x87.fsw = saved;
+                return Err(e);
+            }
+            cpu.x87.pop();
         }
-    };
-    if let Some(b) = bits {
-        let r = cpu.probe_write(ea, 10).and_then(|_| {
-            cpu.st64(ea, b as u64)?;
-            cpu.st16(ea + 8, (b >> 64) as u16)
-        });
-        if let Err(e) = r {
-            cpu.x87.fsw = saved;
-            return Err(e);
-        }
-        cpu.x87.pop();
-    }
-    note_mem(cpu, op, ea);
-    Ok(())
+        note_mem(cpu, op, ea);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 // ---- register moves ----
 
 fn fxch(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    note(cpu, op);
-    let x = &mut cpu.x87;
-    let i = op.r1;
-    if x.is_empty(0) || x.is_empty(i) {
-        if !x.underflow() {
-            return Ok(());
-        }
-        for j in [0, i] {
-            if x.is_empty(j) {
-                x.set_st(j, F80::INDEFINITE);
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        note(cpu, op);
+        let x = &mut cpu.x87;
+        let i = op.r1;
+        if x.is_empty(0) || x.is_empty(i) {
+            if !x.underflow() {
+                return Ok(());
             }
+            for j in [0, i] {
+                if x.is_empty(j) {
+                    x.set_st(j, F80::INDEFINITE);
+                }
+            }
+        } else {
+            x.set_c1(false);
         }
-    } else {
-        x.set_c1(false);
-    }
-    let (a, b) = (x.st(0), x.st(i));
-    x.set_st(0, b);
-    x.set_st(i, a);
-    Ok(())
+        let (a, b) = (x.st(0), x.st(i));
+        x.set_st(0, b);
+        x.set_st(i, a);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn fcmov<const CC: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    note(cpu, op);
-    let take = cpu.lf.cond(CC);
-    let x = &mut cpu.x87;
-    let i = op.r1;
-    if x.is_empty(0) || x.is_empty(i) {
-        if x.underflow() {
-            x.set_st(0, F80::INDEFINITE);
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        note(cpu, op);
+        let take = cpu.lf.cond(CC);
+        let x = &mut cpu.x87;
+        let i = op.r1;
+        if x.is_empty(0) || x.is_empty(i) {
+            if x.underflow() {
+                x.set_st(0, F80::INDEFINITE);
+            }
+            return Ok(());
         }
-        return Ok(());
-    }
-    if take {
-        let v = x.st(i);
-        x.set_st(0, v);
-    }
-    Ok(())
+        if take {
+            let v = x.st(i);
+            x.set_st(0, v);
+        }
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn ffree<const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    note(cpu, op);
-    let x = &mut cpu.x87;
-    let p = x.phys(op.r0);
-    x.set_c1(false);
-    x.tags &= !(1 << p);
-    if POP {
-        x.pop();
-    }
-    Ok(())
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        note(cpu, op);
+        let x = &mut cpu.x87;
+        let p = x.phys(op.r0);
+        x.set_c1(false);
+        x.tags &= !(1 << p);
+        if POP {
+            x.pop();
+        }
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn fincdec<const INC: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    note(cpu, op);
-    let x = &mut cpu.x87;
-    x.set_c1(false);
-    x.top = (x.top + if INC { 1 } else { 7 }) & 7;
-    Ok(())
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        note(cpu, op);
+        let x = &mut cpu.x87;
+        x.set_c1(false);
+        x.top = (x.top + if INC { 1 } else { 7 }) & 7;
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 pub(super) fn register(t: &mut Table) {

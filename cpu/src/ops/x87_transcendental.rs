@@ -486,38 +486,41 @@ const SIN: u8 = 0;
 const COS: u8 = 1;
 
 fn fsin_cos<const F: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    note(cpu, op);
-    let x = &mut cpu.x87;
-    x.fsw &= !(sw::C1 | sw::C2);
-    if x.is_empty(0) {
-        if x.underflow() {
-            x.set_st(0, F80::INDEFINITE);
-        }
-        return Ok(());
-    }
-    let a = x.st(0);
-    let r = match trig_operand(x, a) {
-        Err(()) => return Ok(()),
-        Ok(Some(v)) => v,
-        Ok(None) if a.is_zero() => {
-            if F == SIN {
-                a
-            } else {
-                ONE
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        note(cpu, op);
+        let x = &mut cpu.x87;
+        x.fsw &= !(sw::C1 | sw::C2);
+        if x.is_empty(0) {
+            if x.underflow() {
+                x.set_st(0, F80::INDEFINITE);
             }
+            return Ok(());
         }
-        Ok(None) => {
-            if F == SIN {
-                let s = sin_q(a, 0);
-                finish(x, s.with_neg(s.neg != a.sign()))
-            } else {
-                finish(x, sin_q(a, 1))
+        let a = x.st(0);
+        let r = match trig_operand(x, a) {
+            Err(()) => return Ok(()),
+            Ok(Some(v)) => v,
+            Ok(None) if a.is_zero() => {
+                if F == SIN {
+                    a
+                } else {
+                    ONE
+                }
             }
-        }
-    };
-    x.set_st(0, r);
-    Ok(())
+            Ok(None) => {
+                if F == SIN {
+                    let s = sin_q(a, 0);
+                    finish(x, s.with_neg(s.neg != a.sign()))
+                } else {
+                    finish(x, sin_q(a, 1))
+                }
+            }
+        };
+        x.set_st(0, r);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// FSINCOS and FPTAN: ST(0) = f(ST(0)), then push g(ST(0)).
@@ -525,84 +528,90 @@ const SINCOS: u8 = 0;
 const PTAN: u8 = 1;
 
 fn fpush2<const F: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    note(cpu, op);
-    let x = &mut cpu.x87;
-    x.fsw &= !(sw::C1 | sw::C2);
-    if replace_and_push_fault(x) {
-        return Ok(());
-    }
-    let a = x.st(0);
-    let (lo, hi) = match trig_operand(x, a) {
-        Err(()) => return Ok(()),
-        Ok(Some(v)) => (v, v),
-        Ok(None) if a.is_zero() => (a, ONE),
-        Ok(None) => {
-            if F == PTAN {
-                (finish(x, tan_of(a)), ONE)
-            } else {
-                let (n, r) = reduce(a);
-                let (s, c) = sin_cos(r);
-                let (s, c) = match n {
-                    0 => (s, c),
-                    1 => (c, s.neg()),
-                    2 => (s.neg(), c.neg()),
-                    _ => (c.neg(), s),
-                };
-                let s = s.with_neg(s.neg != a.sign());
-                // C1 is the sine's: round it last.
-                let cv = finish(x, c);
-                (finish(x, s), cv)
-            }
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        note(cpu, op);
+        let x = &mut cpu.x87;
+        x.fsw &= !(sw::C1 | sw::C2);
+        if replace_and_push_fault(x) {
+            return Ok(());
         }
-    };
-    x.set_st(0, lo);
-    x.push(hi);
-    Ok(())
+        let a = x.st(0);
+        let (lo, hi) = match trig_operand(x, a) {
+            Err(()) => return Ok(()),
+            Ok(Some(v)) => (v, v),
+            Ok(None) if a.is_zero() => (a, ONE),
+            Ok(None) => {
+                if F == PTAN {
+                    (finish(x, tan_of(a)), ONE)
+                } else {
+                    let (n, r) = reduce(a);
+                    let (s, c) = sin_cos(r);
+                    let (s, c) = match n {
+                        0 => (s, c),
+                        1 => (c, s.neg()),
+                        2 => (s.neg(), c.neg()),
+                        _ => (c.neg(), s),
+                    };
+                    let s = s.with_neg(s.neg != a.sign());
+                    // C1 is the sine's: round it last.
+                    let cv = finish(x, c);
+                    (finish(x, s), cv)
+                }
+            }
+        };
+        x.set_st(0, lo);
+        x.push(hi);
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn f2xm1(cpu: &mut Cpu, op: &Op) -> Flow {
-    wait(cpu)?;
-    note(cpu, op);
-    let x = &mut cpu.x87;
-    x.set_c1(false);
-    if x.is_empty(0) {
-        if x.underflow() {
-            x.set_st(0, F80::INDEFINITE);
+    let r = (|| -> Flow {
+        wait(cpu)?;
+        note(cpu, op);
+        let x = &mut cpu.x87;
+        x.set_c1(false);
+        if x.is_empty(0) {
+            if x.underflow() {
+                x.set_st(0, F80::INDEFINITE);
+            }
+            return Ok(());
         }
-        return Ok(());
-    }
-    let a = x.st(0);
-    let r = if special(a) {
-        if a.is_nan() || a.is_unsupported() {
-            nan1(x, a)
-        } else if a.sign() {
-            Some(ONE.with_neg(true))
-        } else {
+        let a = x.st(0);
+        let r = if special(a) {
+            if a.is_nan() || a.is_unsupported() {
+                nan1(x, a)
+            } else if a.sign() {
+                Some(ONE.with_neg(true))
+            } else {
+                Some(a)
+            }
+        } else if a.is_zero() {
             Some(a)
-        }
-    } else if a.is_zero() {
-        Some(a)
-    } else if !den_ok(x, a, a) {
-        None
-    } else if a.exp() >= 0x3fff {
-        // Outside [-1, 1] the host returns the operand with PE; at -1 the exact -0.5,
-        // at +1 a value just below 1 rounded per RC (PE either way).
-        x.raise(sw::PE);
-        if a.mant != 1 << 63 || a.exp() != 0x3fff {
-            Some(a)
-        } else if a.sign() {
-            Some(F80 { mant: 1 << 63, se: 0xbffe })
+        } else if !den_ok(x, a, a) {
+            None
+        } else if a.exp() >= 0x3fff {
+            // Outside [-1, 1] the host returns the operand with PE; at -1 the exact -0.5,
+            // at +1 a value just below 1 rounded per RC (PE either way).
+            x.raise(sw::PE);
+            if a.mant != 1 << 63 || a.exp() != 0x3fff {
+                Some(a)
+            } else if a.sign() {
+                Some(F80 { mant: 1 << 63, se: 0xbffe })
+            } else {
+                Some(finish(x, Big { neg: false, e: -1, m: u128::MAX }))
+            }
         } else {
-            Some(finish(x, Big { neg: false, e: -1, m: u128::MAX }))
+            Some(finish(x, exp2m1(Big::of(a))))
+        };
+        if let Some(r) = r {
+            x.set_st(0, r);
         }
-    } else {
-        Some(finish(x, exp2m1(Big::of(a))))
-    };
-    if let Some(r) = r {
-        x.set_st(0, r);
-    }
-    Ok(())
+        Ok(())
+    })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 /// The pop-and-store-ST(1) shape of FPATAN/FYL2X/FYL2XP1: `f(ST(0), ST(1))`.
@@ -750,15 +759,18 @@ fn exact_log2<const P1: bool>(b: F80) -> Option<i32> {
 }
 
 fn fpatan(cpu: &mut Cpu, op: &Op) -> Flow {
-    st1_pop(cpu, op, patan_f)
+    let r = (|| -> Flow { st1_pop(cpu, op, patan_f) })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn fyl2x(cpu: &mut Cpu, op: &Op) -> Flow {
-    st1_pop(cpu, op, yl2x_f::<false>)
+    let r = (|| -> Flow { st1_pop(cpu, op, yl2x_f::<false>) })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 fn fyl2xp1(cpu: &mut Cpu, op: &Op) -> Flow {
-    st1_pop(cpu, op, yl2x_f::<true>)
+    let r = (|| -> Flow { st1_pop(cpu, op, yl2x_f::<true>) })();
+    crate::exec::next_op(cpu, op, r)
 }
 
 pub(super) fn register(t: &mut Table) {
