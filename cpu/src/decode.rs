@@ -8,6 +8,7 @@
 //! execute permission; its ops are then pointed at a handler that makes the interpreter
 //! re-decode, so even the block that wrote to its own code stops at the next instruction.
 
+use crate::exec::next_op;
 use crate::mem::{Fault, PAGE_MASK, PAGE_SIZE};
 use crate::ops;
 use crate::state::{Cpu, HIGH8, ZERO_REG};
@@ -132,7 +133,7 @@ pub(crate) struct BlockCache {
 }
 
 fn resync(cpu: &mut Cpu, op: &Op) -> Flow {
-    crate::exec::next_op(cpu, op, Err(Stop::Resync))
+    next_op(cpu, op, Err(Stop::Resync))
 }
 
 impl Default for BlockCache {

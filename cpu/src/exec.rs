@@ -49,6 +49,13 @@ pub(crate) fn next_op(cpu: &mut Cpu, op: &Op, r: Flow) -> Flow {
     }
 }
 
+/// A handler's usual shape: runs its body `f`, then the next op (see `next_op`).
+#[inline(always)]
+pub(crate) fn and_next<F: FnOnce(&mut Cpu) -> Flow>(cpu: &mut Cpu, op: &Op, f: F) -> Flow {
+    let r = f(cpu);
+    next_op(cpu, op, r)
+}
+
 #[cold]
 #[inline(never)]
 fn stopped_at(cpu: &mut Cpu, op: &Op, s: Stop) -> Flow {

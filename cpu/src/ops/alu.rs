@@ -3,6 +3,7 @@
 
 use super::{by_width, by_width_ea, has_mem, width_of, Table};
 use crate::decode::{Flow, Handler, Op};
+use crate::exec::{and_next, next_op};
 use crate::exec::{EA_ANY as ANY, EA_BASE_DISP as BD};
 use crate::flags::{mask, CcOp};
 use crate::state::Cpu;
@@ -68,7 +69,7 @@ const fn writes<const OP: u8>() -> bool {
 }
 
 fn rr<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let a = cpu.get_r::<W>(op.r0);
         let b = cpu.get_r::<W>(op.r1);
         let r = alu::<OP, W>(cpu, a, b);
@@ -76,20 +77,18 @@ fn rr<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
             cpu.put_r::<W>(op.r0, r);
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn ri<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let a = cpu.get_r::<W>(op.r0);
         let r = alu::<OP, W>(cpu, a, op.imm & mask(W));
         if writes::<OP>() {
             cpu.put_r::<W>(op.r0, r);
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn rm<const OP: u8, const W: u32, const A: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
@@ -206,18 +205,16 @@ fn unary<const OP: u8, const W: u32>(cpu: &mut Cpu, a: u64) -> u64 {
 }
 
 fn un_r<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let a = cpu.get_r::<W>(op.r0);
         let r = unary::<OP, W>(cpu, a);
         cpu.put_r::<W>(op.r0, r);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn un_m<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow { cpu.rmw::<W, _>(cpu.ea(op), unary::<OP, W>) })();
-    crate::exec::next_op(cpu, op, r)
+    and_next(cpu, op, |cpu| cpu.rmw::<W, _>(cpu.ea(op), unary::<OP, W>))
 }
 
 fn build_un<const OP: u8>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -475,25 +472,23 @@ fn value<const OP: u8, const W: u32>(cpu: &Cpu, a: u64, b: u64) -> u64 {
 }
 
 fn rr_nf<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let r = value::<OP, W>(cpu, cpu.get_r::<W>(op.r0), cpu.get_r::<W>(op.r1));
         cpu.put_r::<W>(op.r0, r);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn ri_nf<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let r = value::<OP, W>(cpu, cpu.get_r::<W>(op.r0), op.imm & mask(W));
         cpu.put_r::<W>(op.r0, r);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn rm_nf<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         cpu.ld_then::<W, _>(cpu.ea(op), |cpu, b| {
             if writes::<OP>() {
                 let r = value::<OP, W>(cpu, cpu.get_r::<W>(op.r0), b);
@@ -501,12 +496,11 @@ fn rm_nf<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
             }
             Ok(())
         })
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn un_r_nf<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let a = cpu.get_r::<W>(op.r0);
         let r = match OP {
             INC => a.wrapping_add(1),
@@ -515,13 +509,12 @@ fn un_r_nf<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
         };
         cpu.put_r::<W>(op.r0, r & mask(W));
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// A compare or test between registers whose flags nobody reads does nothing.
 fn nothing(cpu: &mut Cpu, op: &Op) -> Flow {
-    crate::exec::next_op(cpu, op, Ok(()))
+    next_op(cpu, op, Ok(()))
 }
 
 fn build_nf<const OP: u8>(i: &Instruction) -> Option<Handler> {
@@ -578,7 +571,7 @@ pub(crate) fn flags_dead(i: &Instruction) -> Option<Handler> {
 /// The flags are still recorded, since the branch target may read them. The Jcc target
 /// lives in `op.disp` (the fused forms have no memory operand).
 fn alu_jcc<const OP: u8, const W: u32, const IMM: bool, const CC: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let a = cpu.get_r::<W>(op.r0);
         let b = if IMM { op.imm & mask(W) } else { cpu.get_r::<W>(op.r1) };
         let r = alu::<OP, W>(cpu, a, b);
@@ -589,8 +582,7 @@ fn alu_jcc<const OP: u8, const W: u32, const IMM: bool, const CC: u8>(cpu: &mut 
             cpu.rip = op.disp;
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 macro_rules! cc16 {
@@ -655,14 +647,13 @@ fn cmp_m_jcc<const OP: u8, const W: u32, const FORM: u8, const A: u8>(cpu: &mut 
 /// `add`/`sub` of an immediate to memory fused with the Jcc that follows it (reference
 /// counting: `subq $1,(%rax); je free`). Operands as in `cmp_m_jcc`.
 fn rmw_mi_jcc<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         cpu.rmw::<W, _>(cpu.ea(op), |cpu, a| alu::<OP, W>(cpu, a, op.imm & mask(W)))?;
         if cpu.lf.cond(op.r2) {
             cpu.rip = op.addr.wrapping_add(op.imm2 as i32 as i64 as u64);
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 const MEM_IMM: u8 = 0;

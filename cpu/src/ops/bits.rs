@@ -10,6 +10,7 @@
 use super::shift::szp;
 use super::{has_mem, width_of, Table};
 use crate::decode::{Flow, Handler, Op};
+use crate::exec::and_next;
 use crate::flags::{mask, CcOp, AF, CF, OF, PF, SF, ZF};
 use crate::state::Cpu;
 use iced_x86::{Code, Instruction, OpKind};
@@ -43,7 +44,7 @@ fn btx<const OP: u8>(v: u64, n: u32) -> (u64, u64) {
 }
 
 fn bt_rr<const OP: u8, const W: u32, const IMM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = cpu.get_r::<W>(op.r0);
         let n = if IMM { op.imm } else { cpu.get_r::<W>(op.r1) } as u32 & (W - 1);
         let (r, c) = btx::<OP>(v, n);
@@ -52,14 +53,13 @@ fn bt_rr<const OP: u8, const W: u32, const IMM: bool>(cpu: &mut Cpu, op: &Op) ->
         }
         cpu.set_cf(c != 0);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// Memory base: with an immediate the offset is taken mod W; with a register it is a
 /// signed W-bit bit offset that may select any W-bit word around the operand.
 fn bt_m<const OP: u8, const W: u32, const IMM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let (addr, n) = if IMM {
             (cpu.ea(op), op.imm as u32 & (W - 1))
         } else {
@@ -74,8 +74,7 @@ fn bt_m<const OP: u8, const W: u32, const IMM: bool>(cpu: &mut Cpu, op: &Op) -> 
         }
         cpu.set_cf(c != 0);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_bt<const OP: u8>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -146,21 +145,19 @@ fn count_op<const OP: u8, const W: u32>(cpu: &mut Cpu, dst: u8, s: u64) {
 }
 
 fn cnt_r<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let s = cpu.get_r::<W>(op.r1);
         count_op::<OP, W>(cpu, op.r0, s);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn cnt_m<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let s = cpu.ld::<W>(cpu.ea(op))?;
         count_op::<OP, W>(cpu, op.r0, s);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_cnt<const OP: u8>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -236,7 +233,7 @@ fn rm<const W: u32, const MEM: bool>(cpu: &mut Cpu, op: &Op, reg: u8) -> Result<
 }
 
 fn bmi<const OP: u8, const W: u32, const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let m = mask(W);
         match OP {
             // dst, vvvv, r/m
@@ -323,8 +320,7 @@ fn bmi<const OP: u8, const W: u32, const MEM: bool>(cpu: &mut Cpu, op: &Op) -> F
             }
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_bmi<const OP: u8>(i: &Instruction, _: &mut Op) -> Option<Handler> {

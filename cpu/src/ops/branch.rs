@@ -4,43 +4,40 @@
 
 use super::Table;
 use crate::decode::{Flow, Handler, Op};
+use crate::exec::and_next;
 use crate::state::Cpu;
 use iced_x86::{Code, ConditionCode, Instruction, OpKind};
 
 fn jmp(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         cpu.rip = op.imm;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn jmp_r(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         cpu.rip = cpu.regs[op.r0 as usize];
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn jmp_m(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         cpu.ld_then::<64, _>(cpu.ea(op), |cpu, v| {
             cpu.rip = v;
             Ok(())
         })
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn jcc<const CC: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         if cpu.lf.cond(CC) {
             cpu.rip = op.imm;
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 #[inline(always)]
@@ -76,24 +73,22 @@ fn call(cpu: &mut Cpu, op: &Op) -> Flow {
 }
 
 fn call_r(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let t = cpu.regs[op.r0 as usize];
         push64_then(cpu, op.next(), move |cpu| {
             cpu.rip = t;
             Ok(())
         })
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn call_m(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let t = cpu.ld64(cpu.ea(op))?;
         push64(cpu, op.next())?;
         cpu.rip = t;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn ret(cpu: &mut Cpu, op: &Op) -> Flow {
@@ -106,17 +101,16 @@ fn ret(cpu: &mut Cpu, op: &Op) -> Flow {
 }
 
 fn ret_imm(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         cpu.rip = pop64(cpu)?;
         cpu.regs[4] = cpu.regs[4].wrapping_add(op.imm & 0xffff);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// LOOP family. `K`: 0 loop, 1 loope, 2 loopne. `A32`: ECX instead of RCX.
 fn loop_<const K: u8, const A32: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let c = if A32 {
             let c = (cpu.regs[1] as u32).wrapping_sub(1) as u64;
             cpu.regs[1] = c;
@@ -135,19 +129,17 @@ fn loop_<const K: u8, const A32: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
             cpu.rip = op.imm;
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn jrcxz<const A32: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let c = if A32 { cpu.regs[1] & 0xffff_ffff } else { cpu.regs[1] };
         if c == 0 {
             cpu.rip = op.imm;
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 const JCC: [Handler; 16] = [

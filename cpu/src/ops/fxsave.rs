@@ -11,6 +11,7 @@
 
 use super::Table;
 use crate::decode::{Flow, Handler, Op};
+use crate::exec::and_next;
 use crate::state::Cpu;
 use crate::x87::F80;
 use iced_x86::Code;
@@ -21,7 +22,7 @@ use iced_x86::Code;
 pub const MXCSR_MASK: u32 = 0xffff;
 
 fn fxsave<const W64: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let ea = cpu.ea(op);
         if ea & 15 != 0 {
             return Err(cpu.gp_fault());
@@ -32,8 +33,7 @@ fn fxsave<const W64: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
             cpu.st128(ea + 16 * i as u64, u128::from_le_bytes(c.try_into().expect("16-byte chunk")))?;
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// The first 416 bytes of the FXSAVE image (the rest is reserved and left alone).
@@ -79,7 +79,7 @@ pub(crate) fn image(cpu: &mut Cpu, w64: bool) -> [u8; 416] {
 }
 
 fn fxrstor<const W64: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let ea = cpu.ea(op);
         if ea & 15 != 0 {
             return Err(cpu.gp_fault());
@@ -91,8 +91,7 @@ fn fxrstor<const W64: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
             b[16 * i..16 * i + 16].copy_from_slice(&v.to_le_bytes());
         }
         restore(cpu, &b, W64).map_err(|_| cpu.gp_fault())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// Loads state from the first 416 bytes of an FXSAVE image; refuses (changing nothing)

@@ -21,6 +21,7 @@ use super::sse_mov::{Pshufw, Shuf, Unpack};
 use super::x87_core::wait;
 use super::{has_mem, Table};
 use crate::decode::{Flow, Handler, Op, Stop};
+use crate::exec::and_next;
 use crate::state::Cpu;
 use crate::x87::F80;
 use iced_x86::{Code, Instruction, OpKind, Register};
@@ -72,15 +73,14 @@ fn kind(i: &Instruction) -> u8 {
 
 /// mm(r0) = O(mm(r0), source, imm8), the SSE lane operation on zero-extended operands.
 fn bin<O: Shuf, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         let b = src::<S>(cpu, op)?;
         let r = O::f(mm(cpu, op.r0) as u128, b as u128, op.imm as u8) as u64;
         enter(cpu);
         put_mm(cpu, op.r0, r);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// Builder for `mm, mm/m32|m64 [, imm8]` forms; other families (SSSE3) may reuse it with
@@ -95,14 +95,13 @@ pub(super) fn build_bin<O: Shuf + 'static>(i: &Instruction, _: &mut Op) -> Optio
 
 /// Shift by imm8: the count is not masked, so 16..255 clear (or sign-fill) the lanes.
 fn shift_imm<O: Shuf>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         let r = O::f(mm(cpu, op.r0) as u128, (op.imm & 0xff) as u128, 0) as u64;
         enter(cpu);
         put_mm(cpu, op.r0, r);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_shift_imm<O: Shuf + 'static>(_: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -143,14 +142,13 @@ impl<const L: u8> Shuf for Logic<L> {
 
 /// MOVD mm, r/m32 and MOVQ mm, r/m64: zero-extended into the MM register.
 fn mov_to_mm<const W: u32, const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         let v = if MEM { cpu.ld::<W>(cpu.ea(op))? } else { cpu.get_r::<W>(op.r1) };
         enter(cpu);
         put_mm(cpu, op.r0, v);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_mov_to_mm<const W: u32>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -159,27 +157,25 @@ fn build_mov_to_mm<const W: u32>(i: &Instruction, _: &mut Op) -> Option<Handler>
 
 /// MOVD r32, mm and MOVQ r64, mm (a 32-bit destination register is zero-extended).
 fn mov_mm_to_r<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         let v = mm(cpu, op.r1);
         cpu.put_r::<W>(op.r0, v);
         enter(cpu);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// MOVD m32, mm / MOVQ m64, mm / MOVNTQ m64, mm: the state changes only once the store
 /// succeeded.
 fn store_mm<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         let v = mm(cpu, op.r0);
         cpu.st::<W>(cpu.ea(op), v)?;
         enter(cpu);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_mov_from_mm<const W: u32>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -201,43 +197,40 @@ fn build_movq_store(i: &Instruction, _: &mut Op) -> Option<Handler> {
 }
 
 fn movq2dq(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         cpu.xmm[op.r0 as usize] = mm(cpu, op.r1) as u128;
         enter(cpu);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn movdq2q(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         let v = cpu.xmm[op.r1 as usize] as u64;
         enter(cpu);
         put_mm(cpu, op.r0, v);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 // ---- SSE additions with GPR operands ----
 
 /// PEXTRW r32/r64, mm, imm8: word imm8[1:0], zero-extended.
 fn pextrw(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         let v = (mm(cpu, op.r1) >> (16 * (op.imm & 3))) & 0xffff;
         cpu.put_r::<64>(op.r0, v);
         enter(cpu);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// PINSRW mm, r32/m16, imm8: replaces word imm8[1:0].
 fn pinsrw<const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         let w = if MEM { cpu.ld16(cpu.ea(op))? as u64 } else { cpu.get_r::<16>(op.r1) };
         let sh = 16 * (op.imm & 3);
@@ -245,19 +238,17 @@ fn pinsrw<const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
         enter(cpu);
         put_mm(cpu, op.r0, v);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn pmovmskb(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         let m = (mm(cpu, op.r1) & 0x8080_8080_8080_8080).wrapping_mul(0x0002_0408_1020_4081) >> 56;
         cpu.put_r::<64>(op.r0, m);
         enter(cpu);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// MASKMOVQ: stores the bytes of r0 whose mask byte (in r1) has its top bit set, to
@@ -265,7 +256,7 @@ fn pmovmskb(cpu: &mut Cpu, op: &Op) -> Flow {
 /// checked as an 8-byte write whatever the mask (an all-zero mask may fault, which the
 /// SDM allows), so a fault stores nothing.
 fn maskmovq(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         enter(cpu);
         let v = mm(cpu, op.r0);
@@ -278,8 +269,7 @@ fn maskmovq(cpu: &mut Cpu, op: &Op) -> Flow {
             }
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_maskmovq(i: &Instruction, op: &mut Op) -> Option<Handler> {
@@ -295,13 +285,12 @@ fn build_maskmovq(i: &Instruction, op: &mut Op) -> Option<Handler> {
 }
 
 fn emms(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         cpu.x87.tags = 0;
         cpu.x87.top = 0;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 pub(super) fn register(t: &mut Table) {

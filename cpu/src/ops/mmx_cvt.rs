@@ -14,6 +14,7 @@ use super::sse_operand::{aligned_ea, commit};
 use super::x87_core::wait;
 use super::{has_mem, Table};
 use crate::decode::{Flow, Handler, Op};
+use crate::exec::and_next;
 use crate::state::Cpu;
 use iced_x86::{Code, Instruction};
 
@@ -36,7 +37,7 @@ fn int_source<const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Result<u64, crate::dec
 
 /// CVTPI2PS xmm, mm/m64: two floats into the low half; the high half is kept.
 fn cvtpi2ps<const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let s = int_source::<MEM>(cpu, op)?;
         let mut env = Env::new(cpu.mxcsr);
         let lo = i2f::<32>(&mut env, s);
@@ -48,13 +49,12 @@ fn cvtpi2ps<const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
         let d = op.r0 as usize;
         cpu.xmm[d] = (cpu.xmm[d] & !(u64::MAX as u128)) | (lo | hi << 32) as u128;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// CVTPI2PD xmm, mm/m64: exact, so no MXCSR flags.
 fn cvtpi2pd<const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let s = int_source::<MEM>(cpu, op)?;
         let mut env = Env::new(cpu.mxcsr);
         let lo = i2f::<64>(&mut env, s);
@@ -64,14 +64,13 @@ fn cvtpi2pd<const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
         }
         cpu.xmm[op.r0 as usize] = lo as u128 | (hi as u128) << 64;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// CVT(T)PS2PI mm, xmm/m64 (`S` = 32) and CVT(T)PD2PI mm, xmm/m128 (`S` = 64, the
 /// memory operand 16-byte aligned).
 fn f2pi<const S: u32, const TRUNC: bool, const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         let (a, b) = if S == 32 {
             let v = if MEM { cpu.ld64(cpu.ea(op))? } else { cpu.xmm[op.r1 as usize] as u64 };
@@ -92,8 +91,7 @@ fn f2pi<const S: u32, const TRUNC: bool, const MEM: bool>(cpu: &mut Cpu, op: &Op
         commit(cpu, &env)?;
         put_mm(cpu, op.r0, lo | hi << 32);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_f2pi<const S: u32, const TRUNC: bool>(i: &Instruction, _: &mut Op) -> Option<Handler> {

@@ -7,6 +7,7 @@
 //! has a `register` function that fills its rows of the table.
 
 use crate::decode::{Flow, Handler, Op, Stop};
+use crate::exec::and_next;
 use crate::state::Cpu;
 use iced_x86::{Code, Decoder, DecoderOptions, Instruction};
 use std::sync::OnceLock;
@@ -113,7 +114,7 @@ pub(crate) fn ends_block(code: Code) -> bool {
 
 /// Handler for everything without a builder: #UD with a message naming the instruction.
 pub(crate) fn unimplemented(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let mut bytes = [0u8; 15];
         let n =
             (0..15).take_while(|&i| cpu.mem.fetch(op.addr + i as u64, &mut bytes[i..i + 1]).is_ok()).count();
@@ -130,8 +131,7 @@ pub(crate) fn unimplemented(cpu: &mut Cpu, op: &Op) -> Flow {
             format!("unimplemented instruction {:?} (bytes {hex})", ins.code())
         };
         Err(Stop::Ud)
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// The instruction encodings emu's decoder is built without (none of their instructions

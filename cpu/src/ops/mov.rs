@@ -4,26 +4,25 @@
 use super::branch::cc_nibble;
 use super::{by_width, by_width_ea, ea_form, has_mem, width_of, Table};
 use crate::decode::{Flow, Handler, Op};
+use crate::exec::and_next;
 use crate::exec::{EA_ANY as ANY, EA_BASE_DISP as BD};
 use crate::flags::mask;
 use crate::state::Cpu;
 use iced_x86::{Code, Instruction, OpKind};
 
 fn mov_rr<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = cpu.get_r::<W>(op.r1);
         cpu.put_r::<W>(op.r0, v);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn mov_ri<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         cpu.put_r::<W>(op.r0, op.imm);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn mov_rm<const W: u32, const A: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
@@ -71,12 +70,11 @@ fn build_mov(i: &Instruction, op: &mut Op) -> Option<Handler> {
 
 /// MOVZX/MOVSX/MOVSXD: destination width D, source width S.
 fn ext_r<const D: u32, const S: u32, const SIGNED: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = cpu.get_r::<S>(op.r1);
         cpu.put_r::<D>(op.r0, extend::<S, SIGNED>(v));
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn ext_m<const D: u32, const S: u32, const SIGNED: bool, const A: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
@@ -113,7 +111,7 @@ macro_rules! ext {
 /// LEA (it ignores the segment base). `IDX`: the operand has an index register; `A32`:
 /// 32-bit address size.
 fn lea<const W: u32, const IDX: bool, const A32: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         // SAFETY: `decode_block` only keeps ops whose base and index are < 17 (see `Cpu::ea`).
         let a = unsafe {
             let b = cpu.regs.get_unchecked(op.base as usize).wrapping_add(op.disp);
@@ -126,8 +124,7 @@ fn lea<const W: u32, const IDX: bool, const A32: bool>(cpu: &mut Cpu, op: &Op) -
         let a = if A32 { a & 0xffff_ffff } else { a };
         cpu.put_r::<W>(op.r0, a & mask(W));
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_lea<const W: u32>(i: &Instruction, op: &mut Op) -> Option<Handler> {
@@ -141,26 +138,24 @@ fn build_lea<const W: u32>(i: &Instruction, op: &mut Op) -> Option<Handler> {
 }
 
 fn xchg_rr<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let a = cpu.get_r::<W>(op.r0);
         let b = cpu.get_r::<W>(op.r1);
         cpu.put_r::<W>(op.r0, b);
         cpu.put_r::<W>(op.r1, a);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn xchg_mr<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let ea = cpu.ea(op);
         let a = cpu.ld_rmw::<W>(ea)?;
         let b = cpu.get_r::<W>(op.r0);
         cpu.st::<W>(ea, b)?;
         cpu.put_r::<W>(op.r0, a);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_xchg(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -173,24 +168,22 @@ fn build_xchg(i: &Instruction, _: &mut Op) -> Option<Handler> {
 }
 
 fn cmov_r<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = if cpu.lf.cond(op.imm2 as u8) { cpu.get_r::<W>(op.r1) } else { cpu.get_r::<W>(op.r0) };
         // A 32-bit CMOV zero-extends the destination even when the condition is false.
         cpu.put_r::<W>(op.r0, v);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn cmov_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         // The load happens (and may fault) whatever the condition.
         let m = cpu.ld::<W>(cpu.ea(op))?;
         let v = if cpu.lf.cond(op.imm2 as u8) { m } else { cpu.get_r::<W>(op.r0) };
         cpu.put_r::<W>(op.r0, v);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_cmov(i: &Instruction, op: &mut Op) -> Option<Handler> {
@@ -204,20 +197,18 @@ fn build_cmov(i: &Instruction, op: &mut Op) -> Option<Handler> {
 }
 
 fn setcc_r(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = cpu.lf.cond(op.imm2 as u8) as u64;
         cpu.put_r::<8>(op.r0, v);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn setcc_m(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = cpu.lf.cond(op.imm2 as u8) as u8;
         cpu.st8(cpu.ea(op), v)
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_setcc(i: &Instruction, op: &mut Op) -> Option<Handler> {
@@ -226,34 +217,31 @@ fn build_setcc(i: &Instruction, op: &mut Op) -> Option<Handler> {
 }
 
 fn bswap<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = cpu.get_r::<W>(op.r0);
         let r = if W == 64 { v.swap_bytes() } else { (v as u32).swap_bytes() as u64 };
         cpu.put_r::<W>(op.r0, r);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// CBW/CWDE/CDQE: sign-extend the low half of rAX into its full width W.
 fn cbw<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let h = W / 2;
         let v = extend_dyn(cpu.regs[0], h);
         cpu.put_r::<W>(0, v & mask(W));
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// CWD/CDQ/CQO: rDX = sign of rAX at width W.
 fn cwd<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let s = (cpu.regs[0] >> (W - 1)) & 1;
         cpu.put_r::<W>(2, if s != 0 { u64::MAX } else { 0 });
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn extend_dyn(v: u64, bits: u32) -> u64 {
@@ -262,20 +250,18 @@ fn extend_dyn(v: u64, bits: u32) -> u64 {
 }
 
 fn movbe_rm<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = cpu.ld::<W>(cpu.ea(op))?;
         cpu.put_r::<W>(op.r0, v.swap_bytes() >> (64 - W));
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn movbe_mr<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = cpu.get_r::<W>(op.r0);
         cpu.st::<W>(cpu.ea(op), v.swap_bytes() >> (64 - W))
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// Every CMOVcc form (Cmovo_r16_rm16 ..= Cmovg_r64_rm64).

@@ -11,6 +11,7 @@
 
 use super::{by_width, has_mem, width_of, Table};
 use crate::decode::{Flow, Handler, Op, Stop};
+use crate::exec::and_next;
 use crate::flags::{mask, AF, PF, SF, ZF};
 use crate::state::Cpu;
 use iced_x86::{Code, Instruction, Mnemonic};
@@ -116,19 +117,17 @@ fn mul_flags(cpu: &mut Cpu, overflow: bool) {
 }
 
 fn one_r<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let s = cpu.get_r::<W>(op.r0);
         one::<OP, W>(cpu, s)
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn one_m<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let s = cpu.ld::<W>(cpu.ea(op))?;
         one::<OP, W>(cpu, s)
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_one<const OP: u8>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -151,51 +150,47 @@ fn imul_trunc<const W: u32>(cpu: &mut Cpu, a: u64, b: u64) -> u64 {
 }
 
 fn imul2_r<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let a = cpu.get_r::<W>(op.r0);
         let b = cpu.get_r::<W>(op.r1);
         let r = imul_trunc::<W>(cpu, a, b);
         cpu.put_r::<W>(op.r0, r);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn imul2_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let b = cpu.ld::<W>(cpu.ea(op))?;
         let a = cpu.get_r::<W>(op.r0);
         let r = imul_trunc::<W>(cpu, a, b);
         cpu.put_r::<W>(op.r0, r);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn imul3_r<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let a = cpu.get_r::<W>(op.r1);
         let r = imul_trunc::<W>(cpu, a, op.imm & mask(W));
         cpu.put_r::<W>(op.r0, r);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn imul3_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let a = cpu.ld::<W>(cpu.ea(op))?;
         let r = imul_trunc::<W>(cpu, a, op.imm & mask(W));
         cpu.put_r::<W>(op.r0, r);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// Two- and three-operand IMUL between registers when nothing reads CF/OF
 /// (`crate::liveness`): the truncated product only.
 fn imul_r_nf<const W: u32, const IMM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let (a, b) = if IMM {
             (cpu.get_r::<W>(op.r1), op.imm & mask(W))
         } else {
@@ -203,8 +198,7 @@ fn imul_r_nf<const W: u32, const IMM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
         };
         cpu.put_r::<W>(op.r0, a.wrapping_mul(b) & mask(W));
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// The flags-dead handler for a register IMUL, if it has one.

@@ -21,6 +21,7 @@
 
 use super::{by_width, has_mem, width_of, Table};
 use crate::decode::{Flow, Handler, Op};
+use crate::exec::and_next;
 use crate::flags::{mask, AF, PF, ZF};
 use crate::state::Cpu;
 use iced_x86::{Code, Instruction, Mnemonic};
@@ -139,17 +140,16 @@ fn count<const CL: bool>(cpu: &Cpu, op: &Op) -> u64 {
 }
 
 fn sh_r<const OP: u8, const W: u32, const CL: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let a = cpu.get_r::<W>(op.r0);
         let r = shift::<OP, W>(cpu, a, count::<CL>(cpu, op));
         cpu.put_r::<W>(op.r0, r);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn sh_m<const OP: u8, const W: u32, const CL: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let ea = cpu.ea(op);
         let a = cpu.ld_rmw::<W>(ea)?;
         let c = count::<CL>(cpu, op);
@@ -166,8 +166,7 @@ fn sh_m<const OP: u8, const W: u32, const CL: bool>(cpu: &mut Cpu, op: &Op) -> F
             return Err(e);
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_sh<const OP: u8>(i: &Instruction, op: &mut Op) -> Option<Handler> {
@@ -231,12 +230,11 @@ fn shifted<const OP: u8, const W: u32>(a: u64, cnt: u64) -> u64 {
 }
 
 fn sh_r_nf<const OP: u8, const W: u32, const CL: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let r = shifted::<OP, W>(cpu.get_r::<W>(op.r0), count::<CL>(cpu, op));
         cpu.put_r::<W>(op.r0, r);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_nf<const OP: u8>(i: &Instruction) -> Option<Handler> {
@@ -318,18 +316,17 @@ fn dshift<const LEFTW: bool, const W: u32>(cpu: &mut Cpu, a: u64, b: u64, cnt: u
 }
 
 fn dsh_r<const L: bool, const W: u32, const CL: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let a = cpu.get_r::<W>(op.r0);
         let b = cpu.get_r::<W>(op.r1);
         let r = dshift::<L, W>(cpu, a, b, count::<CL>(cpu, op));
         cpu.put_r::<W>(op.r0, r);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn dsh_m<const L: bool, const W: u32, const CL: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let ea = cpu.ea(op);
         let a = cpu.ld_rmw::<W>(ea)?;
         let b = cpu.get_r::<W>(op.r0);
@@ -344,8 +341,7 @@ fn dsh_m<const L: bool, const W: u32, const CL: bool>(cpu: &mut Cpu, op: &Op) ->
             return Err(e);
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_dsh<const L: bool>(i: &Instruction, _: &mut Op) -> Option<Handler> {

@@ -10,6 +10,7 @@ use super::sse_float::{self as sf, Env};
 use super::sse_operand::{commit, lane, sel, src, src_kind, with_lane, M64, REG};
 use super::Table;
 use crate::decode::{Flow, Handler, Op, Stop};
+use crate::exec::and_next;
 use crate::state::Cpu;
 use iced_x86::{Code, Instruction};
 
@@ -20,7 +21,7 @@ pub(crate) trait FpOp {
 }
 
 fn fp_op<O: FpOp, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let b = src::<S>(cpu, op)?;
         let d = op.r0 as usize;
         let mut env = Env::new(cpu.mxcsr);
@@ -28,8 +29,7 @@ fn fp_op<O: FpOp, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
         commit(cpu, &env)?;
         cpu.xmm[d] = r;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// Source forms: XMM, aligned m128 (packed), m64 or m32 (scalar).
@@ -78,40 +78,36 @@ impl<const W: u32, const SUB: bool> FpOp for Horiz<W, SUB> {
 
 /// MOVSLDUP (`ODD` false) / MOVSHDUP: copy the even (odd) dwords over their pairs.
 fn movdup32<const ODD: bool, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let b = src::<S>(cpu, op)?;
         let k = ODD as u32;
         let (lo, hi) = (lane::<32>(b, k) as u128, lane::<32>(b, 2 + k) as u128);
         cpu.xmm[op.r0 as usize] = lo | lo << 32 | hi << 64 | hi << 96;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn movddup<const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let b = src::<S>(cpu, op)? as u64 as u128;
         cpu.xmm[op.r0 as usize] = b | b << 64;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn lddqu(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         cpu.xmm[op.r0 as usize] = cpu.ld128(cpu.ea(op))?;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 #[cold]
 fn monitor_ud(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         cpu.last_ud = "monitor/mwait: #UD in user mode (CPUID.01H:ECX.MONITOR is clear)".into();
         Err(Stop::Ud)
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 pub(super) fn register(t: &mut Table) {

@@ -8,6 +8,7 @@ use super::sse_mov::{build_shuf, Shuf};
 use super::sse_operand::{aligned_ea, lane, sel, src, src_kind, with_lane, M128A, REG};
 use super::{has_mem, Table};
 use crate::decode::{Flow, Handler, Op};
+use crate::exec::and_next;
 use crate::flags::{ARITH, CF, ZF};
 use crate::state::Cpu;
 use iced_x86::{Code, Instruction};
@@ -43,7 +44,7 @@ impl<const W: u32> Shuf for BlendImm<W> {
 
 /// PBLENDVB/BLENDVPS/BLENDVPD: the sign bit of each lane of XMM0 selects the source.
 fn blendv<const W: u32, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let b = src::<S>(cpu, op)?;
         let x0 = cpu.xmm[0];
         let bits = build::<1>(128 / W, |i| (x0 >> (i * W + W - 1)) as u64 & 1) as u32;
@@ -51,8 +52,7 @@ fn blendv<const W: u32, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
         let d = op.r0 as usize;
         cpu.xmm[d] = (cpu.xmm[d] & !m) | (b & m);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_blendv<const W: u32>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -150,7 +150,7 @@ impl Shuf for Phminposuw {
 // ---- PMOVSX / PMOVZX: the low 128/R bits of the source widened from F to T bits ----
 
 fn pmovx<const F: u32, const T: u32, const SIGNED: bool, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let b = src::<S>(cpu, op)?;
         cpu.xmm[op.r0 as usize] = build::<T>(128 / T, |i| {
             let v = lane::<F>(b, i);
@@ -161,8 +161,7 @@ fn pmovx<const F: u32, const T: u32, const SIGNED: bool, const S: u8>(cpu: &mut 
             }
         });
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_pmovx<const F: u32, const T: u32, const SIGNED: bool>(
@@ -176,13 +175,12 @@ fn build_pmovx<const F: u32, const T: u32, const SIGNED: bool>(
 
 /// PINSRB/D/Q: W bits from a GPR (`MEM` false) or memory into lane imm8 mod (128/W).
 fn pinsr<const W: u32, const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = if MEM { cpu.ld::<W>(cpu.ea(op))? } else { cpu.get_r::<W>(op.r1) };
         let d = op.r0 as usize;
         cpu.xmm[d] = with_lane::<W>(cpu.xmm[d], (op.imm as u32) & (128 / W - 1), v);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_pinsr<const W: u32>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -191,20 +189,18 @@ fn build_pinsr<const W: u32>(i: &Instruction, _: &mut Op) -> Option<Handler> {
 
 /// PEXTRB/W/D/Q, EXTRACTPS: lane imm8 mod (128/W) to memory, or zero-extended to a GPR.
 fn pextr_r<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = lane::<W>(cpu.xmm[op.r1 as usize], (op.imm as u32) & (128 / W - 1));
         cpu.put_r::<64>(op.r0, v);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn pextr_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = lane::<W>(cpu.xmm[op.r0 as usize], (op.imm as u32) & (128 / W - 1));
         cpu.st::<W>(cpu.ea(op), v)
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_pextr<const W: u32>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -214,7 +210,7 @@ fn build_pextr<const W: u32>(i: &Instruction, _: &mut Op) -> Option<Handler> {
 /// INSERTPS: dword imm8[7:6] of the source register (or the m32) goes to lane
 /// imm8[5:4]; then lanes with imm8[3:0] bits set are zeroed.
 fn insertps<const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let imm = op.imm as u32;
         let v = if MEM {
             cpu.ld32(cpu.ea(op))? as u64
@@ -225,30 +221,27 @@ fn insertps<const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
         let r = with_lane::<32>(cpu.xmm[d], (imm >> 4) & 3, v);
         cpu.xmm[d] = r & !lanes_mask::<32>(imm & 15);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 // ---- PTEST ----
 
 fn ptest<const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let b = src::<S>(cpu, op)?;
         let a = cpu.xmm[op.r0 as usize];
         let f = if a & b == 0 { ZF } else { 0 } | if !a & b == 0 { CF } else { 0 };
         cpu.set_flags_masked(ARITH, f);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn movntdqa(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let a = aligned_ea(cpu, op)?;
         cpu.xmm[op.r0 as usize] = cpu.ld128(a)?;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 pub(super) fn register(t: &mut Table) {

@@ -15,6 +15,7 @@ use super::sse_mov::{build_shuf, Shuf};
 use super::sse_operand::{lane, src, M128U, REG};
 use super::{has_mem, Table};
 use crate::decode::{Flow, Handler, Op};
+use crate::exec::and_next;
 use crate::flags::{ARITH, CF, OF, SF, ZF};
 use crate::state::Cpu;
 use iced_x86::{Code, Instruction};
@@ -60,13 +61,12 @@ fn crc_bytes(mut crc: u32, v: u64, n: u32) -> u32 {
 /// CRC32 r, r/m of W bits: the accumulator is the low 32 bits of the destination; the
 /// result is written as a 32-bit value (zero-extended for the 64-bit destinations).
 fn crc32<const W: u32, const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = if MEM { cpu.ld::<W>(cpu.ea(op))? } else { cpu.get_r::<W>(op.r1) };
         let acc = cpu.get_r::<32>(op.r0) as u32;
         cpu.put_r::<32>(op.r0, crc_bytes(acc, v, W / 8) as u64);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_crc32<const W: u32>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -202,7 +202,7 @@ fn pcmpstr<const EXPLICIT: bool, const W64: bool, const S: u8>(
 /// PCMPxSTRI: ECX = the least (imm8[6] = 0) or most significant set bit of the
 /// result, or the element count when it is zero.
 fn pcmpstri<const EXPLICIT: bool, const W64: bool, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let (r, n, imm) = pcmpstr::<EXPLICIT, W64, S>(cpu, op)?;
         let idx = if r == 0 {
             n
@@ -213,13 +213,12 @@ fn pcmpstri<const EXPLICIT: bool, const W64: bool, const S: u8>(cpu: &mut Cpu, o
         };
         cpu.put_r::<32>(1, idx as u64);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// PCMPxSTRM: XMM0 = the result as a bit mask (imm8[6] = 0) or expanded to elements.
 fn pcmpstrm<const EXPLICIT: bool, const W64: bool, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let (r, n, imm) = pcmpstr::<EXPLICIT, W64, S>(cpu, op)?;
         cpu.xmm[0] = if imm & 0x40 == 0 {
             r as u128
@@ -229,8 +228,7 @@ fn pcmpstrm<const EXPLICIT: bool, const W64: bool, const S: u8>(cpu: &mut Cpu, o
             (0..n).filter(|&i| r >> i & 1 != 0).fold(0u128, |v, i| v | ones << (w * i))
         };
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_str<const M: bool, const EXPLICIT: bool, const W64: bool>(

@@ -22,6 +22,7 @@
 use super::sse_operand::{sel, src, src_kind};
 use super::Table;
 use crate::decode::{Flow, Handler, Op};
+use crate::exec::and_next;
 use crate::state::Cpu;
 use iced_x86::{Code, Instruction};
 
@@ -298,7 +299,7 @@ pub(crate) fn rsqrt(a: u32) -> u32 {
 }
 
 fn approx<const RSQ: bool, const PACKED: bool, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = src::<S>(cpu, op)?;
         let f = if RSQ { rsqrt } else { rcp };
         let d = op.r0 as usize;
@@ -309,8 +310,7 @@ fn approx<const RSQ: bool, const PACKED: bool, const S: u8>(cpu: &mut Cpu, op: &
         }
         cpu.xmm[d] = r;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build<const RSQ: bool, const PACKED: bool>(i: &Instruction, _: &mut Op) -> Option<Handler> {

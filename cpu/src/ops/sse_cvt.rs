@@ -7,6 +7,7 @@ use super::sse_float::{self as sf, Env};
 use super::sse_operand::{commit, lane, sel, src, src_kind, with_lane};
 use super::{has_mem, Table};
 use crate::decode::{Flow, Handler, Op};
+use crate::exec::and_next;
 use crate::state::Cpu;
 use iced_x86::{Code, Instruction};
 
@@ -52,7 +53,7 @@ impl<const S: u32, const TRUNC: bool> Cvt for F2I<S, TRUNC> {
 /// Packed conversion: as many lanes as the wider side has; unused upper destination
 /// bits are zeroed (CVTPD2PS, CVTPD2DQ).
 fn packed<C: Cvt, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let s = src::<K>(cpu, op)?;
         let n = 128 / C::SW.max(C::DW);
         let mut env = Env::new(cpu.mxcsr);
@@ -66,8 +67,7 @@ fn packed<C: Cvt, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
         commit(cpu, &env)?;
         cpu.xmm[op.r0 as usize] = r;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 #[inline(always)]
@@ -80,7 +80,7 @@ fn lane_of<C: Cvt>(s: u128, i: u32) -> u64 {
 
 /// Scalar float-to-float conversion into the low lane (CVTSS2SD, CVTSD2SS).
 fn scalar<C: Cvt, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let s = src::<K>(cpu, op)?;
         let mut env = Env::new(cpu.mxcsr);
         let v = C::f(&mut env, lane_of::<C>(s, 0));
@@ -91,13 +91,12 @@ fn scalar<C: Cvt, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
             _ => with_lane::<64>(cpu.xmm[d], 0, v),
         };
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// CVTSI2SS/SD: integer of width IW (register or memory) to the low float lane.
 fn si2f<const D: u32, const IW: u32, const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = if MEM { cpu.ld::<IW>(cpu.ea(op))? } else { cpu.get_r::<IW>(op.r1) };
         let v = if IW == 32 { v as u32 as i32 as i64 } else { v as i64 };
         // Integers that fit the significand convert exactly: no rounding, no flags, whatever
@@ -118,13 +117,12 @@ fn si2f<const D: u32, const IW: u32, const MEM: bool>(cpu: &mut Cpu, op: &Op) ->
         cpu.xmm[d] =
             if D == 32 { with_lane::<32>(cpu.xmm[d], 0, f) } else { with_lane::<64>(cpu.xmm[d], 0, f) };
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// CVT(T)SS2SI / CVT(T)SD2SI: low float lane to a GPR of width IW.
 fn f2si<const S: u32, const IW: u32, const TRUNC: bool, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let x = match K {
             0 => lane::<S>(cpu.xmm[op.r1 as usize], 0),
             _ => lane::<S>(src::<K>(cpu, op)?, 0),
@@ -134,8 +132,7 @@ fn f2si<const S: u32, const IW: u32, const TRUNC: bool, const K: u8>(cpu: &mut C
         commit(cpu, &env)?;
         cpu.put_r::<IW>(op.r0, v);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_packed<C: Cvt + 'static>(i: &Instruction, _: &mut Op) -> Option<Handler> {

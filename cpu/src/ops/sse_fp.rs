@@ -11,6 +11,7 @@ use super::sse_float::{self as sf, Cmp, Env, CTRL_DEFAULT, CTRL_MASK, PE};
 use super::sse_operand::{commit, lane, sel, src, src_kind, with_lane};
 use super::Table;
 use crate::decode::{Flow, Handler, Op};
+use crate::exec::and_next;
 use crate::flags::{ARITH, CF, PF, ZF};
 use crate::state::Cpu;
 use iced_x86::{Code, Instruction};
@@ -238,7 +239,7 @@ fn fast_lanes<O: Arith, const W: u32, const X: bool>(a: u128, b: u128, n: u32) -
 
 /// Packed (`P`) or scalar arithmetic on W-bit lanes, source kind `S`.
 fn arith<O: Arith, const W: u32, const P: bool, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let b = src::<S>(cpu, op)?;
         let d = op.r0 as usize;
         let a = cpu.xmm[d];
@@ -265,8 +266,7 @@ fn arith<O: Arith, const W: u32, const P: bool, const S: u8>(cpu: &mut Cpu, op: 
         commit(cpu, &env)?;
         cpu.xmm[d] = r;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_arith<O: Arith + 'static, const W: u32, const P: bool>(
@@ -299,7 +299,7 @@ fn cmp_pred<const W: u32>(env: &mut Env, pred: u64, a: u64, b: u64) -> bool {
 }
 
 fn cmp<const W: u32, const P: bool, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let b = src::<S>(cpu, op)?;
         let d = op.r0 as usize;
         let a = cpu.xmm[d];
@@ -314,8 +314,7 @@ fn cmp<const W: u32, const P: bool, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow
         commit(cpu, &env)?;
         cpu.xmm[d] = r;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_cmp<const W: u32, const P: bool>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -326,7 +325,7 @@ fn build_cmp<const W: u32, const P: bool>(i: &Instruction, _: &mut Op) -> Option
 // ---- COMISS/UCOMISS/COMISD/UCOMISD ----
 
 fn comis<const W: u32, const SIGNALING: bool, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let b = lane::<W>(src::<S>(cpu, op)?, 0);
         let a = lane::<W>(cpu.xmm[op.r0 as usize], 0);
         let mut env = Env::new(cpu.mxcsr);
@@ -340,8 +339,7 @@ fn comis<const W: u32, const SIGNALING: bool, const S: u8>(cpu: &mut Cpu, op: &O
         };
         cpu.set_flags_masked(ARITH, f);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_comis<const W: u32, const SIGNALING: bool>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -366,13 +364,12 @@ pub(crate) fn logic_op<const L: u8>(a: u128, b: u128) -> u128 {
 }
 
 pub(crate) fn logic<const L: u8, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let b = src::<S>(cpu, op)?;
         let d = op.r0 as usize;
         cpu.xmm[d] = logic_op::<L>(cpu.xmm[d], b);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 pub(crate) fn build_logic<const L: u8>(i: &Instruction, _: &mut Op) -> Option<Handler> {

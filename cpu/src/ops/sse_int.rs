@@ -8,6 +8,7 @@ use super::sse_fp::{build_logic, AND, ANDN, OR, XOR};
 use super::sse_mov::{build_shuf, Shuf};
 use super::Table;
 use crate::decode::{Flow, Handler, Op};
+use crate::exec::and_next;
 use crate::state::Cpu;
 use iced_x86::{Code, Instruction};
 
@@ -256,12 +257,11 @@ op!(Psrldq, |a, b| {
 
 /// Shift by an immediate: the count is imm8 (not masked, so 16..255 clear the lanes).
 fn shift_imm<O: Shuf>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let d = op.r0 as usize;
         cpu.xmm[d] = O::f(cpu.xmm[d], (op.imm & 0xff) as u128, 0);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_shift_imm<O: Shuf + 'static>(_: &Instruction, _: &mut Op) -> Option<Handler> {

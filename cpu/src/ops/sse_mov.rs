@@ -7,6 +7,7 @@
 use super::sse_operand::{aligned_ea, lane, sel, src, src_kind, with_lane};
 use super::{has_mem, Table};
 use crate::decode::{Flow, Handler, Op};
+use crate::exec::and_next;
 use crate::state::Cpu;
 use iced_x86::{Code, Instruction, OpKind, Register};
 
@@ -16,20 +17,18 @@ const HI64: u128 = !LO64;
 // ---- whole-register moves ----
 
 fn ld128<const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = src::<K>(cpu, op)?;
         cpu.xmm[op.r0 as usize] = v;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn st128<const ALIGNED: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let a = if ALIGNED { aligned_ea(cpu, op)? } else { cpu.ea(op) };
         cpu.st128(a, cpu.xmm[op.r0 as usize])
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// MOVAPS-style: register copy, aligned or unaligned load, or store.
@@ -49,76 +48,68 @@ fn build_mov128<const ALIGNED: bool>(i: &Instruction, _: &mut Op) -> Option<Hand
 
 /// Loads W bits zero-extended (MOVSS/MOVSD from memory, MOVQ xmm, xmm/m64).
 fn ld_low<const W: u32, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = src::<K>(cpu, op)?;
         cpu.xmm[op.r0 as usize] = v & (u128::MAX >> (128 - W));
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// Register-to-register MOVSS/MOVSD: only the low lane changes.
 fn merge_low<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let d = op.r0 as usize;
         cpu.xmm[d] = with_lane::<W>(cpu.xmm[d], 0, lane::<W>(cpu.xmm[op.r1 as usize], 0));
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn st_low<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = lane::<W>(cpu.xmm[op.r0 as usize], 0);
         cpu.st::<W>(cpu.ea(op), v)
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn st_high64(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = (cpu.xmm[op.r0 as usize] >> 64) as u64;
         cpu.st64(cpu.ea(op), v)
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn ld_high64(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = cpu.ld64(cpu.ea(op))? as u128;
         let d = op.r0 as usize;
         cpu.xmm[d] = (cpu.xmm[d] & LO64) | v << 64;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn ld_low64_merge(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = cpu.ld64(cpu.ea(op))? as u128;
         let d = op.r0 as usize;
         cpu.xmm[d] = (cpu.xmm[d] & HI64) | v;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn movhlps(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let d = op.r0 as usize;
         cpu.xmm[d] = (cpu.xmm[d] & HI64) | cpu.xmm[op.r1 as usize] >> 64;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn movlhps(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let d = op.r0 as usize;
         cpu.xmm[d] = (cpu.xmm[d] & LO64) | cpu.xmm[op.r1 as usize] << 64;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// MOVSS/MOVSD xmm, xmm/m: merge from a register, zero-extending load from memory.
@@ -144,28 +135,25 @@ fn build_movq_x(i: &Instruction, _: &mut Op) -> Option<Handler> {
 // ---- MOVD/MOVQ with general registers ----
 
 fn movd_x_r<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         cpu.xmm[op.r0 as usize] = cpu.get_r::<W>(op.r1) as u128;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn movd_x_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         cpu.xmm[op.r0 as usize] = cpu.ld::<W>(cpu.ea(op))? as u128;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn movd_r_x<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = lane::<W>(cpu.xmm[op.r1 as usize], 0);
         cpu.put_r::<W>(op.r0, v);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_movd_to_x<const W: u32>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -177,18 +165,17 @@ fn build_movd_from_x<const W: u32>(i: &Instruction, _: &mut Op) -> Option<Handle
 }
 
 fn movnti<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = cpu.get_r::<W>(op.r0);
         cpu.st::<W>(cpu.ea(op), v)
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 // ---- masks ----
 
 /// MOVMSKPS/MOVMSKPD/PMOVMSKB: the sign bit of each W-bit lane.
 fn movmsk<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = cpu.xmm[op.r1 as usize];
         let mut m = 0u64;
         for i in 0..128 / W {
@@ -196,26 +183,24 @@ fn movmsk<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
         }
         cpu.put_r::<64>(op.r0, m);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// PMOVMSKB, the hot one in string functions: gather the 16 byte signs at once.
 fn pmovmskb(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = cpu.xmm[op.r1 as usize];
         let lo = ((v as u64) & 0x8080_8080_8080_8080).wrapping_mul(0x0002_0408_1020_4081) >> 56;
         let hi = (((v >> 64) as u64) & 0x8080_8080_8080_8080).wrapping_mul(0x0002_0408_1020_4081) >> 56;
         cpu.put_r::<64>(op.r0, lo | hi << 8);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// MASKMOVDQU: stores the bytes of r0 whose mask byte (in r1) has its top bit set, to
 /// [rdi]. Every selected byte is checked writable first, so a fault stores nothing.
 fn maskmovdqu(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = cpu.xmm[op.r0 as usize].to_le_bytes();
         let m = cpu.xmm[op.r1 as usize].to_le_bytes();
         let base = cpu.regs[7].wrapping_add(cpu.seg_base[op.seg as usize]);
@@ -229,8 +214,7 @@ fn maskmovdqu(cpu: &mut Cpu, op: &Op) -> Flow {
             }
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_maskmovdqu(i: &Instruction, op: &mut Op) -> Option<Handler> {
@@ -252,13 +236,12 @@ pub(crate) trait Shuf {
 }
 
 fn shuf<O: Shuf, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let b = src::<K>(cpu, op)?;
         let d = op.r0 as usize;
         cpu.xmm[d] = O::f(cpu.xmm[d], b, op.imm as u8);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 pub(crate) fn build_shuf<O: Shuf + 'static>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -332,22 +315,20 @@ impl<const HIGH: bool> Shuf for Pshufw<HIGH> {
 // ---- PEXTRW / PINSRW ----
 
 fn pextrw(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = lane::<16>(cpu.xmm[op.r1 as usize], (op.imm & 7) as u32);
         cpu.put_r::<64>(op.r0, v);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn pinsrw<const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let w = if MEM { cpu.ld16(cpu.ea(op))? as u64 } else { cpu.get_r::<16>(op.r1) };
         let d = op.r0 as usize;
         cpu.xmm[d] = with_lane::<16>(cpu.xmm[d], (op.imm & 7) as u32, w);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 pub(super) fn register(t: &mut Table) {

@@ -3,24 +3,23 @@
 
 use super::Table;
 use crate::decode::{Flow, Op};
+use crate::exec::and_next;
 use crate::state::Cpu;
 use iced_x86::Code;
 
 fn ldmxcsr(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = cpu.ld32(cpu.ea(op))?;
         if v & 0xffff_0000 != 0 {
             return Err(cpu.gp_fault());
         }
         cpu.mxcsr = v;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn stmxcsr(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow { cpu.st32(cpu.ea(op), cpu.mxcsr) })();
-    crate::exec::next_op(cpu, op, r)
+    and_next(cpu, op, |cpu| cpu.st32(cpu.ea(op), cpu.mxcsr))
 }
 
 pub(super) fn register(t: &mut Table) {

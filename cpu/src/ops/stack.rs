@@ -3,6 +3,7 @@
 use super::branch::{pop64, push64};
 use super::{has_mem, Table};
 use crate::decode::{Flow, Op};
+use crate::exec::and_next;
 use crate::flags::IF;
 use crate::state::Cpu;
 use iced_x86::Code;
@@ -16,33 +17,29 @@ fn push_r(cpu: &mut Cpu, op: &Op) -> Flow {
 }
 
 fn push_i(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow { push64(cpu, op.imm) })();
-    crate::exec::next_op(cpu, op, r)
+    and_next(cpu, op, |cpu| push64(cpu, op.imm))
 }
 
 fn push_m(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow { cpu.ld_then::<64, _>(cpu.ea(op), push64) })();
-    crate::exec::next_op(cpu, op, r)
+    and_next(cpu, op, |cpu| cpu.ld_then::<64, _>(cpu.ea(op), push64))
 }
 
 fn push16_r(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let sp = cpu.regs[4].wrapping_sub(2);
         cpu.st16(sp, cpu.regs[op.r0 as usize] as u16)?;
         cpu.regs[4] = sp;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn push16_i(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let sp = cpu.regs[4].wrapping_sub(2);
         cpu.st16(sp, op.imm as u16)?;
         cpu.regs[4] = sp;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn pop_r(cpu: &mut Cpu, op: &Op) -> Flow {
@@ -55,17 +52,16 @@ fn pop_r(cpu: &mut Cpu, op: &Op) -> Flow {
 }
 
 fn pop16_r(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = cpu.ld16(cpu.regs[4])?;
         cpu.regs[4] = cpu.regs[4].wrapping_add(2);
         cpu.put_r::<16>(op.r0, v as u64);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn pop_m(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let sp = cpu.regs[4];
         let v = cpu.ld64(sp)?;
         // The address is computed with rsp already incremented (SDM: POP).
@@ -76,42 +72,38 @@ fn pop_m(cpu: &mut Cpu, op: &Op) -> Flow {
             return Err(e);
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn pushf(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         // VM and RF read as zero in the pushed image.
         push64(cpu, cpu.rflags() & !0x3_0000)
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn popf(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let v = pop64(cpu)?;
         // User mode runs with IOPL 0 < CPL: POPF leaves IF as it was (no fault).
         let v = (v & !IF) | (cpu.rflags() & IF);
         cpu.set_rflags(v);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn leave(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let bp = cpu.regs[5];
         let v = cpu.ld64(bp)?;
         cpu.regs[4] = bp.wrapping_add(8);
         cpu.regs[5] = v;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn enter(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let size = op.imm & 0xffff;
         let level = op.imm2 & 31;
         let bp = cpu.regs[5];
@@ -136,8 +128,7 @@ fn enter(cpu: &mut Cpu, op: &Op) -> Flow {
         cpu.regs[5] = frame;
         cpu.regs[4] = fin;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 pub(super) fn register(t: &mut Table) {

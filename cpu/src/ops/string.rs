@@ -15,6 +15,7 @@
 use super::alu::alu;
 use super::Table;
 use crate::decode::{Flow, Handler, Op, Stop};
+use crate::exec::{and_next, next_op};
 use crate::mem::{Fault, PAGE_MASK, PAGE_SIZE};
 use crate::state::{Cpu, FaultInfo};
 use iced_x86::{Code, Instruction, OpKind, Register};
@@ -85,8 +86,7 @@ fn once<const K: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
 }
 
 fn single<const K: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow { once::<K, W>(cpu, op) })();
-    crate::exec::next_op(cpu, op, r)
+    and_next(cpu, op, |cpu| once::<K, W>(cpu, op))
 }
 
 /// The repeated form, one element at a time.
@@ -106,7 +106,7 @@ fn rep_body<const K: u8, const W: u32, const P: u8>(cpu: &mut Cpu, op: &Op) -> F
 
 fn rep<const K: u8, const W: u32, const P: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
     let r = rep_body::<K, W, P>(cpu, op);
-    crate::exec::next_op(cpu, op, r)
+    next_op(cpu, op, r)
 }
 
 #[cold]
@@ -154,7 +154,7 @@ fn room<const W: u32>(addr: u64) -> u64 {
 
 /// REP MOVS with DF=0, a page-bounded chunk at a time.
 fn rep_movs_fast<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         if cpu.df() {
             return rep_body::<MOVS, W, REPE>(cpu, op);
         }
@@ -209,13 +209,12 @@ fn rep_movs_fast<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
             cpu.regs[1] -= k;
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// REP STOS with DF=0, a page-bounded chunk at a time.
 fn rep_stos_fast<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         if cpu.df() {
             return rep_body::<STOS, W, REPE>(cpu, op);
         }
@@ -243,18 +242,16 @@ fn rep_stos_fast<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
             cpu.regs[1] -= k;
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn xlat(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let a = cpu.regs[3].wrapping_add(cpu.regs[0] & 0xff).wrapping_add(cpu.seg_base[op.seg as usize]);
         let v = cpu.ld8(a)?;
         cpu.put_r::<8>(0, v as u64);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn seg_slot(r: Register) -> u8 {

@@ -5,38 +5,37 @@
 
 use super::{by_width, has_mem, width_of, Table};
 use crate::decode::{Flow, Handler, Op, Stop};
+use crate::exec::{and_next, next_op};
 use crate::flags::{mask, CcOp, AF, CF, DF, PF, SF, ZF};
 use crate::state::Cpu;
 use iced_x86::{Code, Instruction};
 
 fn nop(cpu: &mut Cpu, op: &Op) -> Flow {
-    crate::exec::next_op(cpu, op, Ok(()))
+    next_op(cpu, op, Ok(()))
 }
 
 /// CLFLUSH needs no cache model, but it faults like a byte read on an unmapped address
 /// (prefetches never fault).
 fn clflush(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         cpu.ld8(cpu.ea(op))?;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn syscall(cpu: &mut Cpu, op: &Op) -> Flow {
-    crate::exec::next_op(cpu, op, Err(Stop::Syscall))
+    next_op(cpu, op, Err(Stop::Syscall))
 }
 
 fn cpuid(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let [a, b, c, d] = cpu.cpuid.query(cpu.regs[0] as u32, cpu.regs[1] as u32);
         cpu.regs[0] = a as u64;
         cpu.regs[3] = b as u64;
         cpu.regs[1] = c as u64;
         cpu.regs[2] = d as u64;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn rdtsc_body(cpu: &mut Cpu, _: &Op) -> Flow {
@@ -48,42 +47,39 @@ fn rdtsc_body(cpu: &mut Cpu, _: &Op) -> Flow {
 
 fn rdtsc(cpu: &mut Cpu, op: &Op) -> Flow {
     let r = rdtsc_body(cpu, op);
-    crate::exec::next_op(cpu, op, r)
+    next_op(cpu, op, r)
 }
 
 fn rdtscp(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         rdtsc_body(cpu, op)?;
         // IA32_TSC_AUX: Linux stores the CPU number there; the guest runs on CPU 0.
         cpu.regs[1] = 0;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn gp(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow { Err(cpu.gp_fault()) })();
-    crate::exec::next_op(cpu, op, r)
+    and_next(cpu, op, |cpu| Err(cpu.gp_fault()))
 }
 
 fn int3(cpu: &mut Cpu, op: &Op) -> Flow {
-    crate::exec::next_op(cpu, op, Err(Stop::Breakpoint))
+    next_op(cpu, op, Err(Stop::Breakpoint))
 }
 
 fn int_n(cpu: &mut Cpu, op: &Op) -> Flow {
-    crate::exec::next_op(cpu, op, Err(Stop::Interrupt))
+    next_op(cpu, op, Err(Stop::Interrupt))
 }
 
 fn ud2(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         cpu.last_ud = "ud2".into();
         Err(Stop::Ud)
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn flagop<const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         match K {
             0 => cpu.set_cf(false),
             1 => cpu.set_cf(true),
@@ -95,32 +91,29 @@ fn flagop<const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
             _ => cpu.rflags |= DF,
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn lahf(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let f = cpu.rflags() & 0xff;
         cpu.put_r::<8>(crate::state::HIGH8, f);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn sahf(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let ah = (cpu.regs[0] >> 8) & 0xff;
         cpu.set_flags_masked(CF | PF | AF | ZF | SF, ah);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// CMPXCHG r/m, r: compare accumulator with destination; equal: store source, else load
 /// destination into the accumulator. The destination is always written (SDM) for memory.
 fn cmpxchg_r<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let d = cpu.get_r::<W>(op.r0);
         let a = cpu.get_r::<W>(0);
         super::alu::alu::<7, W>(cpu, a, d);
@@ -131,12 +124,11 @@ fn cmpxchg_r<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
             cpu.put_r::<W>(0, d);
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn cmpxchg_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let ea = cpu.ea(op);
         let d = cpu.ld_rmw::<W>(ea)?;
         let a = cpu.get_r::<W>(0);
@@ -149,24 +141,22 @@ fn cmpxchg_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
         }
         super::alu::alu::<7, W>(cpu, a, d);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn xadd_r<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let d = cpu.get_r::<W>(op.r0);
         let s = cpu.get_r::<W>(op.r1);
         let r = super::alu::alu::<0, W>(cpu, d, s);
         cpu.put_r::<W>(op.r1, d);
         cpu.put_r::<W>(op.r0, r);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn xadd_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let ea = cpu.ea(op);
         let d = cpu.ld_rmw::<W>(ea)?;
         let s = cpu.get_r::<W>(op.r0);
@@ -175,12 +165,11 @@ fn xadd_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
         cpu.set_lazy(CcOp::Add, W, d, s, r);
         cpu.put_r::<W>(op.r0, d);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn cmpxchg8b(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let ea = cpu.ea(op);
         let m = cpu.ld_rmw::<64>(ea)?;
         let edx_eax = (cpu.regs[2] << 32) | (cpu.regs[0] & 0xffff_ffff);
@@ -196,12 +185,11 @@ fn cmpxchg8b(cpu: &mut Cpu, op: &Op) -> Flow {
         };
         cpu.set_flags_masked(ZF, if zf { ZF } else { 0 });
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn cmpxchg16b(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         let ea = cpu.ea(op);
         if ea & 15 != 0 {
             return Err(cpu.gp_fault());
@@ -220,8 +208,7 @@ fn cmpxchg16b(cpu: &mut Cpu, op: &Op) -> Flow {
         };
         cpu.set_flags_masked(ZF, if zf { ZF } else { 0 });
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn build_cmpxchg(i: &Instruction, _: &mut Op) -> Option<Handler> {

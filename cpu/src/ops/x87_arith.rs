@@ -14,6 +14,7 @@ use super::x87_fast;
 use super::x87_load_store::int_to_f80;
 use super::Table;
 use crate::decode::{Flow, Handler, Op};
+use crate::exec::and_next;
 use crate::state::Cpu;
 use crate::x87::{sw, F80, X87};
 use iced_x86::Code;
@@ -111,7 +112,7 @@ fn arith_general<const OP: u8>(x: &mut X87, a: F80, b: F80, bden: bool) -> Optio
 
 /// ST(0) = ST(0) op ST(i), or (STI) ST(i) = ST(i) op ST(0), optionally popping.
 fn fp_st<const OP: u8, const STI: bool, const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         note(cpu, op);
         let x = &mut cpu.x87;
@@ -132,8 +133,7 @@ fn fp_st<const OP: u8, const STI: bool, const POP: bool>(cpu: &mut Cpu, op: &Op)
             }
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 const K32: u8 = 0;
@@ -160,7 +160,7 @@ pub(crate) fn load_operand<const K: u8>(cpu: &mut Cpu, op: &Op) -> Result<(F80, 
 }
 
 fn fp_m<const OP: u8, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         let (b, bden) = load_operand::<K>(cpu, op)?;
         let x = &mut cpu.x87;
@@ -174,8 +174,7 @@ fn fp_m<const OP: u8, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
             x.set_st(0, r);
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 // ---- unary ----
@@ -206,13 +205,11 @@ fn unary(cpu: &mut Cpu, op: &Op, f: fn(&mut X87, F80) -> Option<F80>) -> Flow {
 }
 
 fn fchs(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow { unary(cpu, op, |_, a| Some(a.with_neg(!a.sign()))) })();
-    crate::exec::next_op(cpu, op, r)
+    and_next(cpu, op, |cpu| unary(cpu, op, |_, a| Some(a.with_neg(!a.sign()))))
 }
 
 fn fabs(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow { unary(cpu, op, |_, a| Some(a.with_neg(false))) })();
-    crate::exec::next_op(cpu, op, r)
+    and_next(cpu, op, |cpu| unary(cpu, op, |_, a| Some(a.with_neg(false))))
 }
 
 /// Exact floor square root of `n * 4^34` (n < 2^66) with a sticky bit for the rest.
@@ -266,8 +263,7 @@ fn sqrt_f(x: &mut X87, a: F80) -> Option<F80> {
 }
 
 fn fsqrt(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow { unary(cpu, op, sqrt_f) })();
-    crate::exec::next_op(cpu, op, r)
+    and_next(cpu, op, |cpu| unary(cpu, op, sqrt_f))
 }
 
 fn rndint_f(x: &mut X87, a: F80) -> Option<F80> {
@@ -296,8 +292,7 @@ fn rndint_f(x: &mut X87, a: F80) -> Option<F80> {
 }
 
 fn frndint(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow { unary(cpu, op, rndint_f) })();
-    crate::exec::next_op(cpu, op, r)
+    and_next(cpu, op, |cpu| unary(cpu, op, rndint_f))
 }
 
 // ---- two-operand specials on ST(0), ST(1) ----
@@ -353,12 +348,11 @@ fn scale_f(x: &mut X87, a: F80, b: F80) -> Option<F80> {
 }
 
 fn fscale(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow { st01(cpu, op, scale_f) })();
-    crate::exec::next_op(cpu, op, r)
+    and_next(cpu, op, |cpu| st01(cpu, op, scale_f))
 }
 
 fn fxtract(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         note(cpu, op);
         let x = &mut cpu.x87;
@@ -392,12 +386,11 @@ fn fxtract(cpu: &mut Cpu, op: &Op) -> Flow {
         x.set_st(0, e);
         x.push(s);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn fprem<const NEAREST: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         note(cpu, op);
         let x = &mut cpu.x87;
@@ -416,8 +409,7 @@ fn fprem<const NEAREST: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
             x.set_st(0, r);
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// FPREM/FPREM1 on normalised significands (SDM FPREM pseudo-code). Sets C0..C3.

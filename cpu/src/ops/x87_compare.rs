@@ -6,6 +6,7 @@ use super::x87_arith::load_operand;
 use super::x87_core::{note, wait};
 use super::{x87_fast, Table};
 use crate::decode::{Flow, Handler, Op};
+use crate::exec::and_next;
 use crate::flags::{AF, CF, OF, PF, SF, ZF};
 use crate::state::Cpu;
 use crate::x87::{sw, F80, X87};
@@ -55,7 +56,7 @@ fn set_cc(x: &mut X87, o: Option<Ordering>) {
 
 /// FCOM family on ST(0) vs ST(i), popping POPS times.
 fn fcom_st<const QUIET: bool, const POPS: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         note(cpu, op);
         let x = &mut cpu.x87;
@@ -79,12 +80,11 @@ fn fcom_st<const QUIET: bool, const POPS: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
             Err(o) => set_cc(x, o),
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn fcom_m<const K: u8, const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         let b = match K {
             0 => load_operand::<0>(cpu, op)?,
@@ -112,12 +112,11 @@ fn fcom_m<const K: u8, const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
             Err(o) => set_cc(x, o),
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn fcomi<const QUIET: bool, const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         note(cpu, op);
         let i = op.r1;
@@ -149,12 +148,11 @@ fn fcomi<const QUIET: bool, const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
             cpu.set_flags_masked(ZF | PF | CF | OF | SF | AF, f);
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn ftst(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         note(cpu, op);
         let x = &mut cpu.x87;
@@ -167,12 +165,11 @@ fn ftst(cpu: &mut Cpu, op: &Op) -> Flow {
             Ok(o) | Err(o) => set_cc(x, o),
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn fxam(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         note(cpu, op);
         let x = &mut cpu.x87;
@@ -196,8 +193,7 @@ fn fxam(cpu: &mut Cpu, op: &Op) -> Flow {
         };
         x.set_cc(c3, c2, c1, c0);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 pub(super) fn register(t: &mut Table) {

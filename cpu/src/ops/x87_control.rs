@@ -10,6 +10,7 @@
 use super::x87_core::{note, wait};
 use super::Table;
 use crate::decode::{Flow, Handler, Op};
+use crate::exec::and_next;
 use crate::state::Cpu;
 use crate::x87::{sw, F80};
 use iced_x86::Code;
@@ -127,52 +128,48 @@ pub(crate) fn fcw_of(v: u16) -> u16 {
 }
 
 fn fnstsw_ax<const WAIT: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         if WAIT {
             wait(cpu)?;
         }
         let v = cpu.x87.status_word();
         cpu.put_r::<16>(0, v as u64);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn fnstsw_m<const WAIT: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         if WAIT {
             wait(cpu)?;
         }
         let v = cpu.x87.status_word();
         cpu.st16(cpu.ea(op), v)
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn fnstcw<const WAIT: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         if WAIT {
             wait(cpu)?;
         }
         let v = cpu.x87.fcw;
         cpu.st16(cpu.ea(op), v)
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn fldcw(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         let v = cpu.ld16(cpu.ea(op))?;
         cpu.x87.fcw = fcw_of(v);
         cpu.x87.update_summary();
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn fnstenv<const WAIT: bool, const W16: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         if WAIT {
             wait(cpu)?;
         }
@@ -182,8 +179,7 @@ fn fnstenv<const WAIT: bool, const W16: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
         cpu.x87.fcw |= sw::EXC;
         cpu.x87.update_summary();
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// FLDENV/FRSTOR read their operand's first field (a dword, or a word with a 16-bit
@@ -213,19 +209,18 @@ const fn env_len(w16: bool) -> u64 {
 }
 
 fn fldenv<const W16: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         let ea = cpu.ea(op);
         probe_ends::<W16>(cpu, ea, env_len(W16))?;
         let e = cpu.load_env::<W16>(ea)?;
         cpu.apply_env(e);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn fnsave<const WAIT: bool, const W16: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         if WAIT {
             wait(cpu)?;
         }
@@ -240,12 +235,11 @@ fn fnsave<const WAIT: bool, const W16: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
         }
         cpu.x87.init();
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn frstor<const W16: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         let ea = cpu.ea(op);
         probe_ends::<W16>(cpu, ea, env_len(W16) + 80)?;
@@ -262,56 +256,50 @@ fn frstor<const W16: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
             x.regs[p] = r;
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn fninit<const WAIT: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         if WAIT {
             wait(cpu)?;
         }
         cpu.x87.init();
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn fnclex<const WAIT: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         if WAIT {
             wait(cpu)?;
         }
         cpu.x87.fsw &= !(sw::EXC | sw::SF | sw::ES | sw::B);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn fwait(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow { wait(cpu) })();
-    crate::exec::next_op(cpu, op, r)
+    and_next(cpu, op, |cpu| wait(cpu))
 }
 
 /// FNENI/FNDISI (8087 interrupt enable/disable): no-ops without the wait check; FENI and
 /// FDISI wait first (on the host too).
 fn fneni<const WAIT: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         if WAIT {
             wait(cpu)?;
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn fnop(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         note(cpu, op);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 pub(super) fn register(t: &mut Table) {

@@ -5,6 +5,7 @@
 use super::x87_core::{from_f32, from_f64, note, note_mem, rc_of, round, to_work, wait};
 use super::{x87_fast, Table};
 use crate::decode::{Flow, Handler, Op};
+use crate::exec::{and_next, next_op};
 use crate::state::Cpu;
 use crate::x87::{sw, F80};
 use iced_x86::Code;
@@ -17,7 +18,7 @@ const M80: u8 = 2;
 // ---- FLD ----
 
 fn fld_m<const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         let ea = cpu.ea(op);
         let raw: u128 = match K {
@@ -58,12 +59,11 @@ fn fld_m<const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
         x.set_c1(false);
         x.push(v);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn fld_st(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         note(cpu, op);
         let x = &mut cpu.x87;
@@ -85,8 +85,7 @@ fn fld_st(cpu: &mut Cpu, op: &Op) -> Flow {
         x.set_c1(false);
         x.push(v);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// FLD1, FLDL2T, FLDL2E, FLDPI, FLDLG2, FLDLN2, FLDZ: (exponent, significand truncated
@@ -103,7 +102,7 @@ const CONSTS: [(u16, u64, bool, bool); 7] = [
 ];
 
 fn fld_const<const K: usize>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         note(cpu, op);
         let x = &mut cpu.x87;
@@ -123,8 +122,7 @@ fn fld_const<const K: usize>(cpu: &mut Cpu, op: &Op) -> Flow {
         x.set_c1(false);
         x.push(F80 { mant: m + up as u64, se: e });
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 // ---- FST / FSTP ----
@@ -194,7 +192,7 @@ fn to_mem_fp<const K: u8>(cpu: &mut Cpu, v: F80) -> Option<u64> {
 }
 
 fn fst_m<const K: u8, const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         let ea = cpu.ea(op);
         // The destination is checked before any x87 exception: a fault wins even over an
@@ -238,8 +236,7 @@ fn fst_m<const K: u8, const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
             cpu.x87.pop();
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn fst_st_body<const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
@@ -265,13 +262,13 @@ fn fst_st_body<const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
 
 fn fst_st<const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
     let r = fst_st_body::<POP>(cpu, op);
-    crate::exec::next_op(cpu, op, r)
+    next_op(cpu, op, r)
 }
 
 /// FSTPNCE (D9 D8+i, "FSTP1"): FSTP ST(i) except that an empty ST(0) is no stack fault:
 /// nothing is stored and the stack is popped (C1 = 0), as on the host (an AMD CPU).
 fn fstpnce(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         if cpu.x87.is_empty(0) {
             wait(cpu)?;
             note(cpu, op);
@@ -280,14 +277,13 @@ fn fstpnce(cpu: &mut Cpu, op: &Op) -> Flow {
             return Ok(());
         }
         fst_st_body::<true>(cpu, op)
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 // ---- integers ----
 
 fn fild<const W_: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         let ea = cpu.ea(op);
         let v = cpu.ld::<W_>(ea)?;
@@ -303,8 +299,7 @@ fn fild<const W_: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
         x.set_c1(false);
         x.push(int_to_f80(v));
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 pub(crate) fn int_to_f80(v: i64) -> F80 {
@@ -344,7 +339,7 @@ fn to_int<const W_: u32>(cpu: &mut Cpu, v: F80, trunc: bool) -> Option<u64> {
 }
 
 fn fist<const W_: u32, const POP: bool, const TRUNC: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         let ea = cpu.ea(op);
         // As for FST: the destination's fault comes before any x87 exception.
@@ -367,14 +362,13 @@ fn fist<const W_: u32, const POP: bool, const TRUNC: bool>(cpu: &mut Cpu, op: &O
         }
         note_mem(cpu, op, ea);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 // ---- BCD ----
 
 fn fbld(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         let ea = cpu.ea(op);
         let lo = cpu.ld64(ea)?;
@@ -400,12 +394,11 @@ fn fbld(cpu: &mut Cpu, op: &Op) -> Flow {
         x.set_c1(false);
         x.push(f);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn fbstp(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         let ea = cpu.ea(op);
         // As for FST: the destination's fault comes before any x87 exception.
@@ -454,14 +447,13 @@ fn fbstp(cpu: &mut Cpu, op: &Op) -> Flow {
         }
         note_mem(cpu, op, ea);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 // ---- register moves ----
 
 fn fxch(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         note(cpu, op);
         let x = &mut cpu.x87;
@@ -482,12 +474,11 @@ fn fxch(cpu: &mut Cpu, op: &Op) -> Flow {
         x.set_st(0, b);
         x.set_st(i, a);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn fcmov<const CC: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         note(cpu, op);
         let take = cpu.lf.cond(CC);
@@ -504,12 +495,11 @@ fn fcmov<const CC: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
             x.set_st(0, v);
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn ffree<const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         note(cpu, op);
         let x = &mut cpu.x87;
@@ -520,20 +510,18 @@ fn ffree<const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
             x.pop();
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn fincdec<const INC: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         note(cpu, op);
         let x = &mut cpu.x87;
         x.set_c1(false);
         x.top = (x.top + if INC { 1 } else { 7 }) & 7;
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 pub(super) fn register(t: &mut Table) {

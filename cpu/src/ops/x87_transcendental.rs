@@ -42,6 +42,7 @@ use super::x87_core::{
 };
 use super::Table;
 use crate::decode::{Flow, Handler, Op};
+use crate::exec::and_next;
 use crate::state::Cpu;
 use crate::x87::{sw, F80, X87};
 use iced_x86::Code;
@@ -486,7 +487,7 @@ const SIN: u8 = 0;
 const COS: u8 = 1;
 
 fn fsin_cos<const F: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         note(cpu, op);
         let x = &mut cpu.x87;
@@ -519,8 +520,7 @@ fn fsin_cos<const F: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
         };
         x.set_st(0, r);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// FSINCOS and FPTAN: ST(0) = f(ST(0)), then push g(ST(0)).
@@ -528,7 +528,7 @@ const SINCOS: u8 = 0;
 const PTAN: u8 = 1;
 
 fn fpush2<const F: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         note(cpu, op);
         let x = &mut cpu.x87;
@@ -563,12 +563,11 @@ fn fpush2<const F: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
         x.set_st(0, lo);
         x.push(hi);
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 fn f2xm1(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow {
+    and_next(cpu, op, |cpu| {
         wait(cpu)?;
         note(cpu, op);
         let x = &mut cpu.x87;
@@ -610,8 +609,7 @@ fn f2xm1(cpu: &mut Cpu, op: &Op) -> Flow {
             x.set_st(0, r);
         }
         Ok(())
-    })();
-    crate::exec::next_op(cpu, op, r)
+    })
 }
 
 /// The pop-and-store-ST(1) shape of FPATAN/FYL2X/FYL2XP1: `f(ST(0), ST(1))`.
@@ -759,18 +757,15 @@ fn exact_log2<const P1: bool>(b: F80) -> Option<i32> {
 }
 
 fn fpatan(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow { st1_pop(cpu, op, patan_f) })();
-    crate::exec::next_op(cpu, op, r)
+    and_next(cpu, op, |cpu| st1_pop(cpu, op, patan_f))
 }
 
 fn fyl2x(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow { st1_pop(cpu, op, yl2x_f::<false>) })();
-    crate::exec::next_op(cpu, op, r)
+    and_next(cpu, op, |cpu| st1_pop(cpu, op, yl2x_f::<false>))
 }
 
 fn fyl2xp1(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = (|| -> Flow { st1_pop(cpu, op, yl2x_f::<true>) })();
-    crate::exec::next_op(cpu, op, r)
+    and_next(cpu, op, |cpu| st1_pop(cpu, op, yl2x_f::<true>))
 }
 
 pub(super) fn register(t: &mut Table) {
