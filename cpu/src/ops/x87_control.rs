@@ -280,7 +280,7 @@ fn fnclex<const WAIT: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
 }
 
 fn fwait(cpu: &mut Cpu, op: &Op) -> Flow {
-    and_next(cpu, op, |cpu| wait(cpu))
+    and_next(cpu, op, wait)
 }
 
 /// FNENI/FNDISI (8087 interrupt enable/disable): no-ops without the wait check; FENI and
