@@ -4,7 +4,7 @@
 //! PMOVMSKB, UNPCK[LH]P[SD], SHUFPS SHUFPD, PSHUFD PSHUFLW PSHUFHW, PUNPCK{L,H}{BW,WD,DQ,QDQ},
 //! PEXTRW PINSRW. (Intel SDM Vol. 2, each mnemonic.) The MMX-register forms are not here.
 
-use super::sse_operand::{aligned_ea, lane, sel, src, src_kind, with_lane};
+use super::sse_operand::{aligned_ea, lane, sel, src_kind, with_lane, with_src, xr};
 use super::{has_mem, Table};
 use crate::decode::{Flow, Handler, Op};
 use crate::state::Cpu;
@@ -16,14 +16,32 @@ const HI64: u128 = !LO64;
 // ---- whole-register moves ----
 
 fn ld128<const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = src::<K>(cpu, op)?;
-    cpu.xmm[op.r0 as usize] = v;
-    Ok(())
+    with_src::<K, _>(cpu, op, |cpu, op, v| {
+        cpu.xmm[xr(op.r0)] = v;
+        Ok(())
+    })
 }
 
 fn st128<const ALIGNED: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let a = cpu.ea(op);
+    if !ALIGNED || a & 15 == 0 {
+        if let Some(p) = cpu.mem.fast_write_ptr::<16>(a) {
+            // SAFETY: `fast_write_ptr` checked that 16 bytes at p are in a live, writable,
+            // non-code frame.
+            unsafe { (p as *mut u128).write_unaligned(cpu.xmm[xr(op.r0)].to_le()) };
+            return Ok(());
+        }
+    }
+    st128_slow::<ALIGNED>(cpu, op)
+}
+
+/// MOVAPS-style stores off the write-TLB fast path (a miss, a fault, misalignment): out
+/// of line so that `st128` needs no stack frame.
+#[cold]
+#[inline(never)]
+fn st128_slow<const ALIGNED: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
     let a = if ALIGNED { aligned_ea(cpu, op)? } else { cpu.ea(op) };
-    cpu.st128(a, cpu.xmm[op.r0 as usize])
+    cpu.st128(a, cpu.xmm[xr(op.r0)])
 }
 
 /// MOVAPS-style: register copy, aligned or unaligned load, or store.
@@ -43,51 +61,73 @@ fn build_mov128<const ALIGNED: bool>(i: &Instruction, _: &mut Op) -> Option<Hand
 
 /// Loads W bits zero-extended (MOVSS/MOVSD from memory, MOVQ xmm, xmm/m64).
 fn ld_low<const W: u32, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = src::<K>(cpu, op)?;
-    cpu.xmm[op.r0 as usize] = v & (u128::MAX >> (128 - W));
-    Ok(())
+    with_src::<K, _>(cpu, op, |cpu, op, v| {
+        cpu.xmm[xr(op.r0)] = v & (u128::MAX >> (128 - W));
+        Ok(())
+    })
 }
 
 /// Register-to-register MOVSS/MOVSD: only the low lane changes.
 fn merge_low<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let d = op.r0 as usize;
-    cpu.xmm[d] = with_lane::<W>(cpu.xmm[d], 0, lane::<W>(cpu.xmm[op.r1 as usize], 0));
+    let d = xr(op.r0);
+    cpu.xmm[d] = with_lane::<W>(cpu.xmm[d], 0, lane::<W>(cpu.xmm[xr(op.r1)], 0));
     Ok(())
 }
 
 fn st_low<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = lane::<W>(cpu.xmm[op.r0 as usize], 0);
+    let a = cpu.ea(op);
+    let v = lane::<W>(cpu.xmm[xr(op.r0)], 0);
+    let p = if W == 32 { cpu.mem.fast_write_ptr::<4>(a) } else { cpu.mem.fast_write_ptr::<8>(a) };
+    match p {
+        // SAFETY: `fast_write_ptr` checked that W/8 bytes at p are in a live, writable,
+        // non-code frame.
+        Some(p) => unsafe {
+            if W == 32 {
+                (p as *mut u32).write_unaligned((v as u32).to_le())
+            } else {
+                (p as *mut u64).write_unaligned(v.to_le())
+            }
+            Ok(())
+        },
+        None => st_low_slow::<W>(cpu, op),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn st_low_slow<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let v = lane::<W>(cpu.xmm[xr(op.r0)], 0);
     cpu.st::<W>(cpu.ea(op), v)
 }
 
 fn st_high64(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = (cpu.xmm[op.r0 as usize] >> 64) as u64;
+    let v = (cpu.xmm[xr(op.r0)] >> 64) as u64;
     cpu.st64(cpu.ea(op), v)
 }
 
 fn ld_high64(cpu: &mut Cpu, op: &Op) -> Flow {
     let v = cpu.ld64(cpu.ea(op))? as u128;
-    let d = op.r0 as usize;
+    let d = xr(op.r0);
     cpu.xmm[d] = (cpu.xmm[d] & LO64) | v << 64;
     Ok(())
 }
 
 fn ld_low64_merge(cpu: &mut Cpu, op: &Op) -> Flow {
     let v = cpu.ld64(cpu.ea(op))? as u128;
-    let d = op.r0 as usize;
+    let d = xr(op.r0);
     cpu.xmm[d] = (cpu.xmm[d] & HI64) | v;
     Ok(())
 }
 
 fn movhlps(cpu: &mut Cpu, op: &Op) -> Flow {
-    let d = op.r0 as usize;
-    cpu.xmm[d] = (cpu.xmm[d] & HI64) | cpu.xmm[op.r1 as usize] >> 64;
+    let d = xr(op.r0);
+    cpu.xmm[d] = (cpu.xmm[d] & HI64) | cpu.xmm[xr(op.r1)] >> 64;
     Ok(())
 }
 
 fn movlhps(cpu: &mut Cpu, op: &Op) -> Flow {
-    let d = op.r0 as usize;
-    cpu.xmm[d] = (cpu.xmm[d] & LO64) | cpu.xmm[op.r1 as usize] << 64;
+    let d = xr(op.r0);
+    cpu.xmm[d] = (cpu.xmm[d] & LO64) | cpu.xmm[xr(op.r1)] << 64;
     Ok(())
 }
 
@@ -114,17 +154,17 @@ fn build_movq_x(i: &Instruction, _: &mut Op) -> Option<Handler> {
 // ---- MOVD/MOVQ with general registers ----
 
 fn movd_x_r<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.xmm[op.r0 as usize] = cpu.get_r::<W>(op.r1) as u128;
+    cpu.xmm[xr(op.r0)] = cpu.get_r::<W>(op.r1) as u128;
     Ok(())
 }
 
 fn movd_x_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.xmm[op.r0 as usize] = cpu.ld::<W>(cpu.ea(op))? as u128;
+    cpu.xmm[xr(op.r0)] = cpu.ld::<W>(cpu.ea(op))? as u128;
     Ok(())
 }
 
 fn movd_r_x<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = lane::<W>(cpu.xmm[op.r1 as usize], 0);
+    let v = lane::<W>(cpu.xmm[xr(op.r1)], 0);
     cpu.put_r::<W>(op.r0, v);
     Ok(())
 }
@@ -146,7 +186,7 @@ fn movnti<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
 
 /// MOVMSKPS/MOVMSKPD/PMOVMSKB: the sign bit of each W-bit lane.
 fn movmsk<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = cpu.xmm[op.r1 as usize];
+    let v = cpu.xmm[xr(op.r1)];
     let mut m = 0u64;
     for i in 0..128 / W {
         m |= ((v >> (i * W + W - 1)) as u64 & 1) << i;
@@ -157,7 +197,7 @@ fn movmsk<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
 
 /// PMOVMSKB, the hot one in string functions: gather the 16 byte signs at once.
 fn pmovmskb(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = cpu.xmm[op.r1 as usize];
+    let v = cpu.xmm[xr(op.r1)];
     let lo = ((v as u64) & 0x8080_8080_8080_8080).wrapping_mul(0x0002_0408_1020_4081) >> 56;
     let hi = (((v >> 64) as u64) & 0x8080_8080_8080_8080).wrapping_mul(0x0002_0408_1020_4081) >> 56;
     cpu.put_r::<64>(op.r0, lo | hi << 8);
@@ -167,8 +207,8 @@ fn pmovmskb(cpu: &mut Cpu, op: &Op) -> Flow {
 /// MASKMOVDQU: stores the bytes of r0 whose mask byte (in r1) has its top bit set, to
 /// [rdi]. Every selected byte is checked writable first, so a fault stores nothing.
 fn maskmovdqu(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = cpu.xmm[op.r0 as usize].to_le_bytes();
-    let m = cpu.xmm[op.r1 as usize].to_le_bytes();
+    let v = cpu.xmm[xr(op.r0)].to_le_bytes();
+    let m = cpu.xmm[xr(op.r1)].to_le_bytes();
     let base = cpu.regs[7].wrapping_add(cpu.seg_base[op.seg as usize]);
     let first = m.iter().position(|b| b & 0x80 != 0);
     let Some(first) = first else { return Ok(()) };
@@ -201,10 +241,11 @@ pub(crate) trait Shuf {
 }
 
 fn shuf<O: Shuf, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let b = src::<K>(cpu, op)?;
-    let d = op.r0 as usize;
-    cpu.xmm[d] = O::f(cpu.xmm[d], b, op.imm as u8);
-    Ok(())
+    with_src::<K, _>(cpu, op, |cpu, op, b| {
+        let d = xr(op.r0);
+        cpu.xmm[d] = O::f(cpu.xmm[d], b, op.imm as u8);
+        Ok(())
+    })
 }
 
 pub(crate) fn build_shuf<O: Shuf + 'static>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -278,14 +319,14 @@ impl<const HIGH: bool> Shuf for Pshufw<HIGH> {
 // ---- PEXTRW / PINSRW ----
 
 fn pextrw(cpu: &mut Cpu, op: &Op) -> Flow {
-    let v = lane::<16>(cpu.xmm[op.r1 as usize], (op.imm & 7) as u32);
+    let v = lane::<16>(cpu.xmm[xr(op.r1)], (op.imm & 7) as u32);
     cpu.put_r::<64>(op.r0, v);
     Ok(())
 }
 
 fn pinsrw<const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
     let w = if MEM { cpu.ld16(cpu.ea(op))? as u64 } else { cpu.get_r::<16>(op.r1) };
-    let d = op.r0 as usize;
+    let d = xr(op.r0);
     cpu.xmm[d] = with_lane::<16>(cpu.xmm[d], (op.imm & 7) as u32, w);
     Ok(())
 }
