@@ -8,7 +8,7 @@
 //! execute permission; its ops are then pointed at a handler that makes the interpreter
 //! re-decode, so even the block that wrote to its own code stops at the next instruction.
 
-use crate::mem::{Access, Fault, FaultKind, PAGE_SIZE};
+use crate::mem::{Fault, PAGE_MASK, PAGE_SIZE};
 use crate::ops;
 use crate::state::{Cpu, HIGH8, ZERO_REG};
 use hashbrown::HashMap;
@@ -49,6 +49,7 @@ pub(crate) type Handler = fn(&mut Cpu, &Op) -> Flow;
 /// register operands in operand order (memory and immediate operands skipped); the memory
 /// operand, if any, is `base/index/scale/disp/seg`; `imm` is the immediate (or the branch
 /// target), already sign-extended as the instruction defines.
+#[derive(Clone)]
 pub(crate) struct Op {
     pub f: Cell<Handler>,
     pub addr: u64,
@@ -316,25 +317,19 @@ pub(crate) fn reg_index(r: Register) -> u8 {
 }
 
 const MAX_BLOCK_INSNS: usize = 128;
-/// Bytes fetched to decode one block.
-const WINDOW: usize = 1024;
 
 impl Cpu {
     /// Decodes the block at `rip`, or explains why that is impossible.
     pub(crate) fn decode_block(&mut self, rip: u64) -> Result<u32, Fault> {
-        let page_end = (rip | (PAGE_SIZE - 1)) + 1;
-        // Blocks are short: decode from a window of the page, not the whole rest of it (a
-        // block that reaches the window's end just stops there).
-        let mut bytes = [0u8; WINDOW + 15];
-        let first_len = ((page_end - rip) as usize).min(WINDOW);
-        self.mem.fetch(rip, &mut bytes[..first_len])?;
-        let mut avail = first_len;
-        // An instruction may straddle into the next page if that page is executable.
-        if rip + first_len as u64 == page_end && self.mem.fetch(page_end, &mut bytes[first_len..]).is_ok() {
-            avail += 15;
-        }
+        let page_end = (rip | PAGE_MASK) + 1;
+        let off = (rip & PAGE_MASK) as usize;
+        let frame = self.mem.code_frame(rip >> 12)?;
+        // The code is decoded where it lies, not copied out. SAFETY: `frame` is a live
+        // 4 KiB frame; decoding unmaps nothing, and frames are boxed, so it stays put
+        // whatever else happens to the page map meanwhile.
+        let code = unsafe { std::slice::from_raw_parts(frame.add(off), PAGE_SIZE as usize - off) };
         let table = ops::table();
-        let mut decoder = Decoder::with_ip(64, &bytes[..avail], rip, DecoderOptions::NONE);
+        let mut decoder = Decoder::with_ip(64, code, rip, DecoderOptions::NONE);
         let mut instr = Instruction::default();
         let mut list = std::mem::take(&mut self.cache.scratch_ops);
         list.clear();
@@ -345,47 +340,51 @@ impl Cpu {
         let mut end = rip;
         // Guest instructions in the block (a fused op stands for two).
         let mut insns = 0u32;
-        // The last op pushed came from `prev_instr` through its normal builder.
-        let mut prev_instr = Instruction::default();
+        // The last op pushed came from the last of `instrs` through its normal builder,
+        // which started from `prev_op`.
         let mut prev_plain = false;
+        let mut prev_op: Option<Op> = None;
         let mut fused: Option<Op> = None;
+        // The bytes of an instruction that runs into the next page: its part on this page,
+        // then the next page's first 15 bytes.
+        let mut straddle = [0u8; 30];
         while decoder.can_decode() {
             let pos = decoder.position();
             decoder.decode_out(&mut instr);
-            if instr.is_invalid() {
-                if decoder.last_error() == iced_x86::DecoderError::NoMoreBytes {
+            if instr.is_invalid() && decoder.last_error() == iced_x86::DecoderError::NoMoreBytes {
+                // It may straddle into the next page, which is read only if executable.
+                let tail = code.len() - pos;
+                straddle[..tail].copy_from_slice(&code[pos..]);
+                if let Err(f) = self.mem.fetch(page_end, &mut straddle[tail..tail + 15]) {
                     if list.is_empty() {
-                        // The instruction runs into a page we cannot fetch from.
-                        let mut probe = [0u8; 1];
-                        let next_page = page_end;
-                        self.mem.fetch(next_page, &mut probe)?;
-                        return Err(Fault {
-                            addr: next_page,
-                            kind: FaultKind::Unmapped,
-                            access: Access::Exec,
-                        });
+                        return Err(f);
                     }
                     break;
                 }
-                list.push(ud_op(&instr, &bytes[pos..pos + instr.len().max(1)]));
+                let at = rip + pos as u64;
+                Decoder::with_ip(64, &straddle[..tail + 15], at, DecoderOptions::NONE).decode_out(&mut instr);
+            }
+            if instr.is_invalid() {
+                list.push(ud_op(&instr, instr.len().max(1)));
                 instrs.push(None);
                 insns += 1;
                 end = instr.next_ip();
                 break;
             }
-            let ilen = instr.len();
             // Compare-and-branch fusion: the Jcc folds into the op before it.
             if let (Some(cc), true, Some(_)) =
                 (ops::branch::jcc_cc(&instr), prev_plain, table[instr.code() as usize])
             {
-                let mut f = new_op(&prev_instr);
-                if let Some(h) = ops::fuse_jcc(&prev_instr, cc, instr.near_branch_target(), &mut f) {
+                let prev = instrs.last().copied().flatten().expect("a plain op has its instruction");
+                let mut f = prev_op.take().expect("a plain op keeps its unbuilt form");
+                if let Some(h) = ops::fuse_jcc(&prev, cc, instr.near_branch_target(), &mut f) {
                     f.f.set(h);
                     f.flat = f.seg == 0 && !f.addr32;
                     fused = Some(f);
                 }
             }
             let mut op = new_op(&instr);
+            let unbuilt = op.clone();
             let handler = match table[instr.code() as usize] {
                 Some(build) => build(&instr, &mut op),
                 None => None,
@@ -406,7 +405,7 @@ impl Cpu {
             match handler {
                 Some(h) => op.f.set(h),
                 None => {
-                    list.push(ud_op(&instr, &bytes[pos..pos + ilen]));
+                    list.push(ud_op(&instr, instr.len()));
                     instrs.push(None);
                     insns += 1;
                     end = instr.next_ip();
@@ -416,8 +415,8 @@ impl Cpu {
             list.push(op);
             instrs.push(Some(instr));
             insns += 1;
-            prev_instr = instr;
             prev_plain = true;
+            prev_op = Some(unbuilt);
             end = instr.next_ip();
             last_page = (end - 1) >> 12;
             if stop_here || end >= page_end || list.len() >= MAX_BLOCK_INSNS || ops::ends_block(instr.code())
@@ -466,82 +465,90 @@ fn new_op(instr: &Instruction) -> Op {
     let mut imm = 0u64;
     let mut imm2 = 0u32;
     let mut nimm = 0;
-    for i in 0..instr.op_count() {
-        match instr.op_kind(i) {
-            OpKind::Register if n < 3 => {
-                regs[n] = reg_index(instr.op_register(i));
-                n += 1;
-            }
-            OpKind::NearBranch16 | OpKind::NearBranch32 | OpKind::NearBranch64 => {
-                imm = instr.near_branch_target();
-            }
-            OpKind::Immediate8
-            | OpKind::Immediate8_2nd
-            | OpKind::Immediate16
-            | OpKind::Immediate32
-            | OpKind::Immediate64
-            | OpKind::Immediate8to16
-            | OpKind::Immediate8to32
-            | OpKind::Immediate8to64
-            | OpKind::Immediate32to64 => {
-                if nimm == 0 {
-                    imm = instr.immediate(i);
-                } else {
-                    imm2 = instr.immediate(i) as u32;
-                }
-                nimm += 1;
-            }
-            _ => {}
+    let mut mem = false;
+    let mut operand = |i: u32, kind: OpKind| match kind {
+        OpKind::Register if n < 3 => {
+            regs[n] = reg_index(instr.op_register(i));
+            n += 1;
         }
-    }
-    let (base, index, scale, disp, seg, addr32) = if instr.op_kinds().any(|k| k == OpKind::Memory) {
-        let b = instr.memory_base();
-        let (base, disp) = if b == Register::RIP || b == Register::EIP {
-            (ZERO_REG, instr.memory_displacement64())
-        } else {
-            (reg_index(b), instr.memory_displacement64())
-        };
-        let seg = match instr.memory_segment() {
-            Register::FS => 1,
-            Register::GS => 2,
-            _ => 0,
-        };
-        // iced reports a 4-byte displacement size only for 32-bit addressing (64-bit
-        // addressing says 8), which also catches [disp32] and EIP-relative with 0x67.
-        let addr32 = b.is_gpr32() || instr.memory_index().is_gpr32() || instr.memory_displ_size() == 4;
-        (
-            base,
-            reg_index(instr.memory_index()),
-            instr.memory_index_scale().trailing_zeros() as u8,
-            disp,
-            seg,
-            addr32,
-        )
-    } else {
-        (ZERO_REG, ZERO_REG, 0, 0, 0, false)
+        OpKind::Memory => mem = true,
+        OpKind::NearBranch16 | OpKind::NearBranch32 | OpKind::NearBranch64 => {
+            imm = instr.near_branch_target();
+        }
+        OpKind::Immediate8
+        | OpKind::Immediate8_2nd
+        | OpKind::Immediate16
+        | OpKind::Immediate32
+        | OpKind::Immediate64
+        | OpKind::Immediate8to16
+        | OpKind::Immediate8to32
+        | OpKind::Immediate8to64
+        | OpKind::Immediate32to64 => {
+            if nimm == 0 {
+                imm = instr.immediate(i);
+            } else {
+                imm2 = instr.immediate(i) as u32;
+            }
+            nimm += 1;
+        }
+        _ => {}
     };
-    Op {
+    // Unrolled: a loop over `op_kind(i)` costs several times more at decode.
+    let count = instr.op_count();
+    if count > 0 {
+        operand(0, instr.op0_kind());
+    }
+    if count > 1 {
+        operand(1, instr.op1_kind());
+    }
+    if count > 2 {
+        operand(2, instr.op2_kind());
+    }
+    if count > 3 {
+        operand(3, instr.op3_kind());
+    }
+    if count > 4 {
+        operand(4, instr.op4_kind());
+    }
+    let mut op = Op {
         f: Cell::new(ops::unimplemented),
         addr: instr.ip(),
-        disp,
+        disp: 0,
         imm,
         imm2,
         len: instr.len() as u8,
         r0: regs[0],
         r1: regs[1],
         r2: regs[2],
-        base,
-        index,
-        scale,
-        seg,
-        addr32,
+        base: ZERO_REG,
+        index: ZERO_REG,
+        scale: 0,
+        seg: 0,
+        addr32: false,
         flat: false,
+    };
+    if mem {
+        let b = instr.memory_base();
+        op.base = if b == Register::RIP || b == Register::EIP { ZERO_REG } else { reg_index(b) };
+        op.disp = instr.memory_displacement64();
+        op.seg = match instr.memory_segment() {
+            Register::FS => 1,
+            Register::GS => 2,
+            _ => 0,
+        };
+        let index = instr.memory_index();
+        // iced reports a 4-byte displacement size only for 32-bit addressing (64-bit
+        // addressing says 8), which also catches [disp32] and EIP-relative with 0x67.
+        op.addr32 = b.is_gpr32() || index.is_gpr32() || instr.memory_displ_size() == 4;
+        op.index = reg_index(index);
+        op.scale = instr.memory_index_scale().trailing_zeros() as u8;
     }
+    op
 }
 
-fn ud_op(instr: &Instruction, bytes: &[u8]) -> Op {
+fn ud_op(instr: &Instruction, len: usize) -> Op {
     let mut op = new_op(instr);
-    op.len = bytes.len() as u8;
+    op.len = len as u8;
     op.f.set(ops::unimplemented);
     op
 }

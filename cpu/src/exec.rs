@@ -32,6 +32,10 @@ pub enum Exit {
     Interrupted,
 }
 
+/// Addressing forms (`Cpu::ea_as`): a flat `[base + disp]`, or anything.
+pub(crate) const EA_BASE_DISP: u8 = 0;
+pub(crate) const EA_ANY: u8 = 1;
+
 static STOP: AtomicBool = AtomicBool::new(false);
 
 /// Guest instructions the ordinary loop runs between looks at `request_stop` (about a
@@ -260,6 +264,18 @@ impl Cpu {
         }
     }
 
+    /// Effective address for a handler specialised by addressing form at decode time
+    /// (`ops::ea_form`): `EA_BASE_DISP` skips the index, the segment and the wrap.
+    #[inline(always)]
+    pub(crate) fn ea_as<const A: u8>(&self, op: &Op) -> u64 {
+        if A == EA_BASE_DISP {
+            // SAFETY: as in `ea`.
+            unsafe { self.regs.get_unchecked(op.base as usize).wrapping_add(op.disp) }
+        } else {
+            self.ea(op)
+        }
+    }
+
     /// Address-size wrap and segment base, for the rare operands that need them.
     #[inline(always)]
     fn ea_wrap(&self, op: &Op, a: u64) -> u64 {
@@ -449,6 +465,42 @@ impl Cpu {
         }
     }
 
+    /// Read-modify-write of the W bits at `addr`: `f` gets the old value and returns the
+    /// new one (recording flags as it likes). On a write-TLB hit (the page is writable,
+    /// readable and unwatched) the operand is translated once and the store cannot fail;
+    /// otherwise the miss path loads, computes and stores, and puts the flags back if the
+    /// store faults (a faulting instruction changes nothing).
+    #[inline(always)]
+    pub(crate) fn rmw<const W: u32, F: FnOnce(&mut Cpu, u64) -> u64>(&mut self, addr: u64, f: F) -> Flow {
+        let p = match W {
+            8 => self.mem.fast_write_ptr::<1>(addr),
+            16 => self.mem.fast_write_ptr::<2>(addr),
+            32 => self.mem.fast_write_ptr::<4>(addr),
+            _ => self.mem.fast_write_ptr::<8>(addr),
+        };
+        let Some(p) = p else { return rmw_slow::<W, F>(self, addr, f) };
+        // SAFETY: `fast_write_ptr` checked that W/8 bytes at p are in a live, writable,
+        // readable, non-code frame; `f` cannot unmap it (it only computes and sets flags).
+        unsafe {
+            match W {
+                8 => *p = f(self, *p as u64) as u8,
+                16 => {
+                    let v = u16::from_le((p as *const u16).read_unaligned()) as u64;
+                    (p as *mut u16).write_unaligned((f(self, v) as u16).to_le())
+                }
+                32 => {
+                    let v = u32::from_le((p as *const u32).read_unaligned()) as u64;
+                    (p as *mut u32).write_unaligned((f(self, v) as u32).to_le())
+                }
+                _ => {
+                    let v = u64::from_le((p as *const u64).read_unaligned());
+                    (p as *mut u64).write_unaligned(f(self, v).to_le())
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Loads a W-bit value zero-extended to u64.
     #[inline(always)]
     pub(crate) fn ld<const W: u32>(&mut self, addr: u64) -> Result<u64, Stop> {
@@ -518,6 +570,19 @@ fn ld_then_slow<const W: u32, K: FnOnce(&mut Cpu, u64) -> Flow>(cpu: &mut Cpu, a
 fn st_then_slow<const W: u32, K: FnOnce(&mut Cpu) -> Flow>(cpu: &mut Cpu, addr: u64, v: u64, k: K) -> Flow {
     st_slow_w::<W>(cpu, addr, v)?;
     k(cpu)
+}
+
+#[cold]
+#[inline(never)]
+fn rmw_slow<const W: u32, F: FnOnce(&mut Cpu, u64) -> u64>(cpu: &mut Cpu, addr: u64, f: F) -> Flow {
+    let a = cpu.ld_rmw::<W>(addr)?;
+    let saved = cpu.lf;
+    let r = f(cpu, a);
+    if let Err(e) = cpu.st::<W>(addr, r) {
+        cpu.lf = saved;
+        return Err(e);
+    }
+    Ok(())
 }
 
 /// The store miss path with the value passed by value, so `st` can tail-call it.

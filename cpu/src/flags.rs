@@ -43,11 +43,23 @@ pub enum CcOp {
     Dec,
     /// MUL/IMUL: CF=OF=(aux != 0); SF/ZF/PF from the result (as hardware does).
     Mul,
+    /// Shifts by a nonzero count: SF/ZF/PF from the result, CF, OF and AF as RFLAGS bits
+    /// in `aux`.
+    Shift,
+    /// CF and OF were overwritten (bits 0 and 1 of `co`) by an instruction that keeps the
+    /// other four (IMUL, MUL, rotates, BT, CLC/STC/CMC); those come from `under`, the
+    /// operation recorded before, whose operands are still in place. Costs a byte store
+    /// where materialising the older flags would cost dozens of instructions.
+    CoOver,
 }
 
 #[derive(Clone, Copy, Debug)]
 pub struct LazyFlags {
     pub op: CcOp,
+    /// With `CcOp::CoOver`: the operation that still defines SF, ZF, AF and PF.
+    pub under: CcOp,
+    /// With `CcOp::CoOver`: CF in bit 0, OF in bit 1.
+    pub co: u8,
     /// Operand width in bits: 8, 16, 32 or 64.
     pub bits: u32,
     /// First operand (the destination's old value).
@@ -61,7 +73,7 @@ pub struct LazyFlags {
 
 impl Default for LazyFlags {
     fn default() -> Self {
-        LazyFlags { op: CcOp::Eflags, bits: 64, dst: 0, src: 0, res: 0, aux: 0 }
+        LazyFlags { op: CcOp::Eflags, under: CcOp::Eflags, co: 0, bits: 64, dst: 0, src: 0, res: 0, aux: 0 }
     }
 }
 
@@ -108,6 +120,8 @@ impl LazyFlags {
             CcOp::Logic => false,
             CcOp::Inc | CcOp::Dec => self.aux != 0,
             CcOp::Mul => self.aux != 0,
+            CcOp::Shift => self.aux & CF != 0,
+            CcOp::CoOver => self.co & 1 != 0,
             CcOp::Eflags => self.res & CF != 0,
         }
     }
@@ -116,6 +130,7 @@ impl LazyFlags {
     pub fn zf(&self) -> bool {
         match self.op {
             CcOp::Eflags => self.res & ZF != 0,
+            CcOp::CoOver => self.under_has(ZF),
             _ => self.res == 0,
         }
     }
@@ -124,6 +139,7 @@ impl LazyFlags {
     pub fn sf(&self) -> bool {
         match self.op {
             CcOp::Eflags => self.res & SF != 0,
+            CcOp::CoOver => self.under_has(SF),
             _ => sign(self.res, self.bits),
         }
     }
@@ -132,6 +148,7 @@ impl LazyFlags {
     pub fn pf(&self) -> bool {
         match self.op {
             CcOp::Eflags => self.res & PF != 0,
+            CcOp::CoOver => self.under_has(PF),
             _ => parity(self.res),
         }
     }
@@ -140,6 +157,8 @@ impl LazyFlags {
     pub fn af(&self) -> bool {
         match self.op {
             CcOp::Eflags => self.res & AF != 0,
+            CcOp::Shift => self.aux & AF != 0,
+            CcOp::CoOver => self.under_has(AF),
             CcOp::Logic | CcOp::Mul => false,
             CcOp::Inc | CcOp::Dec => ((self.dst ^ 1 ^ self.res) >> 4) & 1 != 0,
             _ => ((self.dst ^ self.src ^ self.res) >> 4) & 1 != 0,
@@ -156,14 +175,21 @@ impl LazyFlags {
             CcOp::Inc => self.res == 1u64 << (b - 1),
             CcOp::Dec => self.res == mask(b) >> 1,
             CcOp::Mul => self.aux != 0,
+            CcOp::Shift => self.aux & OF != 0,
+            CcOp::CoOver => self.co & 2 != 0,
             CcOp::Eflags => self.res & OF != 0,
         }
     }
 
     /// All six status flags as RFLAGS bits.
     pub fn materialize(&self) -> u64 {
-        if self.op == CcOp::Eflags {
-            return self.res & ARITH;
+        match self.op {
+            CcOp::Eflags => return self.res & ARITH,
+            CcOp::CoOver => {
+                let under = LazyFlags { op: self.under, ..*self }.materialize();
+                return (under & !(CF | OF)) | (self.co as u64 & 1) | (self.co as u64 & 2) << 10;
+            }
+            _ => {}
         }
         (self.cf() as u64)
             | (self.pf() as u64) << 2
@@ -171,6 +197,13 @@ impl LazyFlags {
             | (self.zf() as u64) << 6
             | (self.sf() as u64) << 7
             | (self.of() as u64) << 11
+    }
+
+    /// One of SF, ZF, AF, PF under `CcOp::CoOver`: what the operation before said.
+    #[cold]
+    #[inline(never)]
+    fn under_has(&self, flag: u64) -> bool {
+        LazyFlags { op: self.under, ..*self }.materialize() & flag != 0
     }
 
     /// Evaluates condition code `cc` (the low nibble of Jcc/SETcc/CMOVcc opcodes).
@@ -214,7 +247,7 @@ impl Cpu {
     /// Replaces RFLAGS (status flags become materialised).
     pub fn set_rflags(&mut self, v: u64) {
         self.rflags = (v & !ARITH & (DF | AC | ID | TF | IF | NT)) | (v & ARITH);
-        self.lf = LazyFlags { op: CcOp::Eflags, bits: 64, dst: 0, src: 0, res: v & ARITH, aux: 0 };
+        self.lf = LazyFlags { op: CcOp::Eflags, res: v & ARITH, ..LazyFlags::default() };
     }
 
     /// Sets status flags from an explicit value for the bits in `which`, keeping the rest.
@@ -222,14 +255,43 @@ impl Cpu {
     pub(crate) fn set_flags_masked(&mut self, which: u64, v: u64) {
         let cur = self.lf.materialize();
         let new = (cur & !which) | (v & which);
-        self.lf = LazyFlags { op: CcOp::Eflags, bits: 64, dst: 0, src: 0, res: new, aux: 0 };
+        self.lf = LazyFlags { op: CcOp::Eflags, res: new, ..LazyFlags::default() };
+    }
+
+    /// Overwrites CF and OF, keeping SF, ZF, AF and PF (see `CcOp::CoOver`).
+    #[inline(always)]
+    pub(crate) fn set_cf_of(&mut self, cf: bool, of: bool) {
+        if self.lf.op != CcOp::CoOver {
+            self.lf.under = self.lf.op;
+            self.lf.op = CcOp::CoOver;
+        }
+        self.lf.co = cf as u8 | (of as u8) << 1;
+    }
+
+    /// Overwrites CF alone.
+    #[inline(always)]
+    pub(crate) fn set_cf(&mut self, cf: bool) {
+        let of = self.lf.of();
+        self.set_cf_of(cf, of);
+    }
+
+    /// A shift by a nonzero count: the W-bit result, and CF, OF and AF as RFLAGS bits.
+    #[inline(always)]
+    pub(crate) fn set_lazy_shift(&mut self, bits: u32, res: u64, cf_of_af: u64) {
+        self.lf.op = CcOp::Shift;
+        self.lf.bits = bits;
+        self.lf.res = res;
+        self.lf.aux = cf_of_af;
     }
 
     /// Records a flag-setting operation. `aux` is left as it is: only the operations that
     /// read it (ADC, SBB, INC, DEC, MUL) set it, through `set_lazy_aux`.
     #[inline(always)]
     pub(crate) fn set_lazy(&mut self, op: CcOp, bits: u32, dst: u64, src: u64, res: u64) {
-        debug_assert!(!matches!(op, CcOp::Adc | CcOp::Sbb | CcOp::Inc | CcOp::Dec | CcOp::Mul));
+        debug_assert!(!matches!(
+            op,
+            CcOp::Adc | CcOp::Sbb | CcOp::Inc | CcOp::Dec | CcOp::Mul | CcOp::Shift | CcOp::CoOver
+        ));
         self.lf.op = op;
         self.lf.bits = bits;
         self.lf.dst = dst;
@@ -247,7 +309,7 @@ impl Cpu {
 
     #[inline(always)]
     pub(crate) fn set_lazy_aux(&mut self, op: CcOp, bits: u32, dst: u64, src: u64, res: u64, aux: u64) {
-        self.lf = LazyFlags { op, bits, dst, src, res, aux };
+        self.lf = LazyFlags { op, bits, dst, src, res, aux, ..self.lf };
     }
 
     #[inline(always)]
@@ -261,7 +323,7 @@ mod tests {
     use super::*;
 
     fn lf(op: CcOp, bits: u32, dst: u64, src: u64, res: u64) -> LazyFlags {
-        LazyFlags { op, bits, dst, src, res: res & mask(bits), aux: 0 }
+        LazyFlags { op, bits, dst, src, res: res & mask(bits), ..LazyFlags::default() }
     }
 
     #[test]
@@ -286,5 +348,20 @@ mod tests {
         assert!(f.cf() && f.zf() && f.pf() && !f.of());
         let f = lf(CcOp::Add, 64, 0x7fff_ffff_ffff_ffff, 1, 0x8000_0000_0000_0000);
         assert!(f.of() && f.sf() && !f.cf());
+    }
+
+    #[test]
+    fn co_over_keeps_the_older_flags_and_shift_keeps_its_own() {
+        // sub 0 - 1 (SF, AF, PF, CF set), then an IMUL-like overwrite of CF and OF.
+        let mut f = lf(CcOp::Sub, 8, 0, 1, 0u64.wrapping_sub(1));
+        let before = f.materialize();
+        f.under = f.op;
+        f.op = CcOp::CoOver;
+        f.co = 2;
+        assert_eq!(f.materialize(), (before & !(CF | OF)) | OF);
+        assert!(!f.cf() && f.of() && f.sf() && f.af() && f.pf() && !f.zf());
+        // A shift: CF and AF from aux, the rest from the 16-bit result.
+        let f = LazyFlags { op: CcOp::Shift, bits: 16, res: 0x8000, aux: CF | AF, ..LazyFlags::default() };
+        assert_eq!(f.materialize(), CF | AF | SF | PF);
     }
 }

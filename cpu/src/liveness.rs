@@ -122,6 +122,78 @@ fn register_safe(m: M) -> bool {
     )
 }
 
+/// SSE data movement, logic and integer arithmetic: in register form (XMM and general
+/// registers only; MMX forms fault on a pending x87 exception) none of them can fault.
+/// Floating-point arithmetic and conversions are left out: with an unmasked MXCSR
+/// exception they trap.
+fn sse_register_safe(i: &Instruction) -> bool {
+    use M::*;
+    let listed = matches!(
+        i.mnemonic(),
+        Movaps
+            | Movapd
+            | Movups
+            | Movupd
+            | Movdqa
+            | Movdqu
+            | Movq
+            | Movd
+            | Movlhps
+            | Movhlps
+            | Movmskps
+            | Movmskpd
+            | Pmovmskb
+            | Pxor
+            | Por
+            | Pand
+            | Pandn
+            | Xorps
+            | Xorpd
+            | Andps
+            | Andpd
+            | Andnps
+            | Andnpd
+            | Orps
+            | Orpd
+            | Paddb
+            | Paddw
+            | Paddd
+            | Paddq
+            | Psubb
+            | Psubw
+            | Psubd
+            | Psubq
+            | Pcmpeqb
+            | Pcmpeqw
+            | Pcmpeqd
+            | Pcmpgtb
+            | Pcmpgtw
+            | Pcmpgtd
+            | Pshufd
+            | Shufps
+            | Shufpd
+            | Unpcklps
+            | Unpckhps
+            | Unpcklpd
+            | Unpckhpd
+            | Punpcklbw
+            | Punpcklwd
+            | Punpckldq
+            | Punpcklqdq
+            | Punpckhbw
+            | Punpckhwd
+            | Punpckhdq
+            | Punpckhqdq
+    );
+    listed
+        && (0..i.op_count()).all(|n| {
+            i.op_kind(n) != OpKind::Register || {
+                let r = i.op_register(n);
+                r.is_xmm() || r.is_gpr()
+            }
+        })
+}
+
 /// True if the instruction reads or writes memory (LEA and the long NOP only compute an
 /// address) or names a segment register.
 fn touches_memory(i: &Instruction) -> bool {
@@ -162,7 +234,8 @@ fn kills(i: &Instruction) -> u32 {
 pub(crate) fn effect(i: &Instruction) -> Effect {
     let kills = kills(i);
     let writes = (i.rflags_modified() & ALL) | kills;
-    if !register_safe(i.mnemonic()) || touches_memory(i) || i.has_lock_prefix() {
+    let safe = register_safe(i.mnemonic()) || sse_register_safe(i);
+    if !safe || touches_memory(i) || i.has_lock_prefix() {
         return Effect { reads: ALL, kills: 0, writes };
     }
     Effect { reads: i.rflags_read() & ALL, kills, writes }
@@ -239,5 +312,18 @@ mod tests {
         // add rax,rbx; inc rcx (keeps CF, its own flags dead); adc
         let b = [0x48, 0x01, 0xd8, 0x48, 0xff, 0xc1, 0x48, 0x11, 0xd1];
         assert_eq!(dead_in(&b), vec![1]);
+    }
+
+    #[test]
+    fn sse_register_moves_are_not_barriers_but_mmx_and_fp_arithmetic_are() {
+        // imul rdx,rcx; movapd xmm0,xmm2; sar rdx,1; xor rcx,rdx
+        let b = [0x48, 0x0f, 0xaf, 0xd1, 0x66, 0x0f, 0x28, 0xc2, 0x48, 0xd1, 0xfa, 0x48, 0x31, 0xd1];
+        assert_eq!(dead_in(&b), vec![0, 2]);
+        // imul rdx,rcx; pxor mm0,mm1 (faults on a pending x87 exception); sar rdx,1; xor
+        let b = [0x48, 0x0f, 0xaf, 0xd1, 0x0f, 0xef, 0xc1, 0x48, 0xd1, 0xfa, 0x48, 0x31, 0xd1];
+        assert_eq!(dead_in(&b), vec![2]);
+        // imul rdx,rcx; divsd xmm0,xmm1 (traps when unmasked); sar rdx,1; xor
+        let b = [0x48, 0x0f, 0xaf, 0xd1, 0xf2, 0x0f, 0x5e, 0xc1, 0x48, 0xd1, 0xfa, 0x48, 0x31, 0xd1];
+        assert_eq!(dead_in(&b), vec![2]);
     }
 }

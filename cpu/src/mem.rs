@@ -167,13 +167,25 @@ impl Page {
     }
 }
 
+/// A TLB entry keeps the page's guest address and the difference to its host frame, so a
+/// hit costs one compare and one add: the compare is against the page of the access's
+/// last byte, which also rejects accesses that cross into the next page (that page can
+/// never sit in the slot indexed by this one). An empty slot's `page` (u64::MAX) is not
+/// page-aligned and never matches.
 #[derive(Clone, Copy)]
 struct TlbEntry {
-    vpn: u64,
-    host: *mut u8,
+    page: u64,
+    /// The host frame minus `page`: `addend + guest address` is the host address.
+    addend: *mut u8,
 }
 
-const TLB_EMPTY: TlbEntry = TlbEntry { vpn: u64::MAX, host: std::ptr::null_mut() };
+impl TlbEntry {
+    fn new(vpn: u64, host: *mut u8) -> TlbEntry {
+        TlbEntry { page: vpn << 12, addend: host.wrapping_sub((vpn << 12) as usize) }
+    }
+}
+
+const TLB_EMPTY: TlbEntry = TlbEntry { page: u64::MAX, addend: std::ptr::null_mut() };
 
 pub struct AddressSpace {
     pages: HashMap<u64, Page>,
@@ -554,7 +566,7 @@ impl AddressSpace {
     pub(crate) fn tlb_fill_read(&mut self, vpn: u64) -> Result<*mut u8, Fault> {
         let host = self.frame(vpn, Access::Read)?;
         if self.watch_r.is_empty() || !self.watch_r.contains(&vpn) {
-            self.tlb_r[tlb_index(vpn)] = TlbEntry { vpn, host };
+            self.tlb_r[tlb_index(vpn)] = TlbEntry::new(vpn, host);
         }
         Ok(host)
     }
@@ -573,8 +585,14 @@ impl AddressSpace {
             p.code = false;
             return Ok((host, true));
         }
-        if self.watch_w.is_empty() || !self.watch_w.contains(&vpn) {
-            self.tlb_w[tlb_index(vpn)] = TlbEntry { vpn, host };
+        // A write-TLB hit also serves the read half of a read-modify-write (`Cpu::rmw`),
+        // so only pages that may be read and whose reads nobody watches go in.
+        let readable = p.perm.read();
+        if readable
+            && (self.watch_w.is_empty() || !self.watch_w.contains(&vpn))
+            && (self.watch_r.is_empty() || !self.watch_r.contains(&vpn))
+        {
+            self.tlb_w[tlb_index(vpn)] = TlbEntry::new(vpn, host);
         }
         Ok((host, false))
     }
@@ -583,12 +601,12 @@ impl AddressSpace {
     /// access does not cross a page.
     #[inline(always)]
     pub(crate) fn fast_read_ptr<const N: usize>(&self, addr: u64) -> Option<*const u8> {
-        let vpn = addr >> 12;
-        let e = &self.tlb_r[tlb_index(vpn)];
-        if e.vpn == vpn && (addr & PAGE_MASK) as usize <= PAGE_SIZE as usize - N {
-            // SAFETY: the entry's frame is live (TLB entries are flushed whenever a page
-            // is unmapped) and the offset plus N stays inside the 4 KiB frame.
-            Some(unsafe { e.host.add((addr & PAGE_MASK) as usize) })
+        let e = &self.tlb_r[tlb_index(addr >> 12)];
+        if e.page == addr.wrapping_add(N as u64 - 1) & !PAGE_MASK {
+            // The entry's frame is live (TLB entries are flushed whenever a page is
+            // unmapped) and the access ends in the same page, so the N bytes are inside
+            // the 4 KiB frame.
+            Some(e.addend.wrapping_add(addr as usize))
         } else {
             None
         }
@@ -596,11 +614,10 @@ impl AddressSpace {
 
     #[inline(always)]
     pub(crate) fn fast_write_ptr<const N: usize>(&self, addr: u64) -> Option<*mut u8> {
-        let vpn = addr >> 12;
-        let e = &self.tlb_w[tlb_index(vpn)];
-        if e.vpn == vpn && (addr & PAGE_MASK) as usize <= PAGE_SIZE as usize - N {
-            // SAFETY: as in `fast_read_ptr`.
-            Some(unsafe { e.host.add((addr & PAGE_MASK) as usize) })
+        let e = &self.tlb_w[tlb_index(addr >> 12)];
+        if e.page == addr.wrapping_add(N as u64 - 1) & !PAGE_MASK {
+            // As in `fast_read_ptr`.
+            Some(e.addend.wrapping_add(addr as usize))
         } else {
             None
         }
@@ -644,7 +661,7 @@ impl AddressSpace {
             p.code = true;
         }
         let e = &mut self.tlb_w[tlb_index(vpn)];
-        if e.vpn == vpn {
+        if e.page == vpn << 12 {
             *e = TLB_EMPTY;
         }
     }
@@ -652,6 +669,13 @@ impl AddressSpace {
     /// Copies guest memory out, checking that every byte is readable by the guest.
     pub fn read(&mut self, addr: u64, buf: &mut [u8]) -> Result<(), Fault> {
         self.copy_out(addr, buf, Access::Read)
+    }
+
+    /// Host address of page `vpn`'s frame if the guest may execute from it (made on first
+    /// touch), so that the decoder reads code in place instead of copying it out. The
+    /// frame stays where it is until the page is unmapped or the space is dropped.
+    pub(crate) fn code_frame(&mut self, vpn: u64) -> Result<*const u8, Fault> {
+        self.frame(vpn, Access::Exec).map(|p| p as *const u8)
     }
 
     /// Reads bytes the guest may execute (instruction fetch).

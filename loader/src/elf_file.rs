@@ -1,12 +1,19 @@
 //! Reading and validating an ELF executable: the header checks the kernel makes, plus
 //! consistency checks on program headers so a corrupt file is refused before anything is
 //! mapped.
+//!
+//! Only the headers are read up front: the segments' pages are read from the open file
+//! when the guest first touches them (a large program such as python3 is megabytes of
+//! which a run uses a fraction). Section headers are not looked at, as execve does not.
 
 use crate::LoadError;
 use elf::abi;
 use elf::endian::AnyEndian;
 use elf::ElfBytes;
+use emu_cpu::mem::PageSource;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// A PT_LOAD segment.
 #[derive(Clone, Debug)]
@@ -22,8 +29,10 @@ pub struct Segment {
 /// A validated x86-64 ELF executable or shared object.
 pub struct ElfFile {
     pub path: PathBuf,
-    /// The whole file, shared with the pages mapped from it (filled on first touch).
-    pub data: std::rc::Rc<Vec<u8>>,
+    /// The file's bytes, shared with the pages mapped from it (filled on first touch).
+    pub data: Rc<dyn PageSource>,
+    /// The file's size in bytes.
+    pub len: u64,
     pub is_dyn: bool,
     pub entry: u64,
     pub phoff: u64,
@@ -38,8 +47,53 @@ pub struct ElfFile {
     pub phdr_vaddr: Option<u64>,
 }
 
-/// Upper bound on the bytes emu will read for one executable.
+/// Upper bound on the size of one executable.
 const MAX_FILE: u64 = 1 << 32;
+/// Bytes read up front: the ELF and program headers, and usually PT_INTERP's path.
+#[cfg(unix)]
+const HEAD: u64 = 4096;
+
+/// Where the program headers end according to the (little-endian ELF64) header at the
+/// start of `head`; 0 if `head` is too short to say.
+fn ph_end(head: &[u8]) -> u64 {
+    if head.len() < 64 {
+        return 0;
+    }
+    let u = |o: usize, n: usize| head[o..o + n].iter().rev().fold(0u64, |v, &b| v << 8 | b as u64);
+    u(32, 8).saturating_add(u(56, 2) * u(54, 2))
+}
+
+/// An open executable, read a page at a time.
+#[cfg(unix)]
+struct FileSource(std::fs::File);
+
+#[cfg(unix)]
+impl FileSource {
+    fn read_exact_at(&self, buf: &mut [u8], off: u64) -> std::io::Result<()> {
+        std::os::unix::fs::FileExt::read_exact_at(&self.0, buf, off)
+    }
+}
+
+#[cfg(unix)]
+impl PageSource for FileSource {
+    fn read_page(&self, off: u64, buf: &mut [u8]) {
+        use std::os::unix::fs::FileExt;
+        let mut got = 0;
+        while got < buf.len() {
+            match self.0.read_at(&mut buf[got..], off + got as u64) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    // Linux would raise SIGBUS in the guest; the page reads as zeros.
+                    log::warn!("executable: read at offset {off:#x} failed: {e}");
+                    break;
+                }
+            }
+        }
+        buf[got..].fill(0);
+    }
+}
 
 impl ElfFile {
     /// Opens and validates `path` as the kernel's execve would.
@@ -62,13 +116,54 @@ impl ElfFile {
         if meta.len() > MAX_FILE {
             return Err(LoadError::Unsupported(p(), format!("file too large ({} bytes)", meta.len())));
         }
-        let data = std::fs::read(path).map_err(|e| LoadError::Io(p(), e))?;
+        Self::read_headers(path, meta.len())
+    }
+
+    /// The headers of `path` (`len` bytes), the rest left in the file until touched.
+    #[cfg(unix)]
+    fn read_headers(path: &Path, len: u64) -> Result<ElfFile, LoadError> {
+        let io = |e| LoadError::Io(path.to_path_buf(), e);
+        let file = FileSource(std::fs::File::open(path).map_err(io)?);
+        let mut head = vec![0u8; len.min(HEAD) as usize];
+        file.read_exact_at(&mut head, 0).map_err(io)?;
+        // Program headers past the first bytes (unusual): read up to their end.
+        let end = ph_end(&head);
+        if end > head.len() as u64 && end <= len {
+            head.resize(end as usize, 0);
+            file.read_exact_at(&mut head, 0).map_err(io)?;
+        }
+        Self::parse_from(path, &head, len, Rc::new(file))
+    }
+
+    #[cfg(not(unix))]
+    fn read_headers(path: &Path, _len: u64) -> Result<ElfFile, LoadError> {
+        let data = std::fs::read(path).map_err(|e| LoadError::Io(path.to_path_buf(), e))?;
         Self::parse(path, data)
     }
 
-    /// Validates an in-memory image (used by `open`, and by tests).
+    /// Validates an in-memory image (used by replay, and by tests).
     pub fn parse(path: &Path, data: Vec<u8>) -> Result<ElfFile, LoadError> {
+        let len = data.len() as u64;
+        let data = Rc::new(data);
+        Self::parse_from(path, &data.clone(), len, data)
+    }
+
+    /// Validates the file whose first bytes are `head` (at least its ELF and program
+    /// headers when the file has them), `len` bytes in all, read from `src`.
+    fn parse_from(path: &Path, head: &[u8], len: u64, src: Rc<dyn PageSource>) -> Result<ElfFile, LoadError> {
         let p = || path.to_path_buf();
+        let data = head;
+        // `bytes(off, n)`: n bytes at off, which lie inside the file.
+        let bytes = |off: u64, n: usize| -> Cow<[u8]> {
+            match data.get(off as usize..off as usize + n) {
+                Some(b) => Cow::Borrowed(b),
+                None => {
+                    let mut b = vec![0u8; n];
+                    src.read_page(off, &mut b);
+                    Cow::Owned(b)
+                }
+            }
+        };
         if data.len() < 4 || &data[..4] != b"\x7fELF" {
             return Err(LoadError::NotElf(p()));
         }
@@ -87,7 +182,14 @@ impl ElfFile {
             abi::ELFDATA2MSB => return Err(LoadError::Unsupported(p(), "big-endian ELF".into())),
             d => return Err(LoadError::Corrupt(p(), format!("unknown ELF data encoding {d}"))),
         }
-        let file = ElfBytes::<AnyEndian>::minimal_parse(&data)
+        // Without its section header fields (execve ignores them), so that only the ELF
+        // and program headers need to be at hand.
+        let mut hdrs = data[..data.len().min(ph_end(data).max(64) as usize)].to_vec();
+        if hdrs.len() >= 64 {
+            hdrs[40..48].fill(0); // e_shoff
+            hdrs[60..64].fill(0); // e_shnum, e_shstrndx
+        }
+        let file = ElfBytes::<AnyEndian>::minimal_parse(&hdrs)
             .map_err(|e| LoadError::Corrupt(p(), format!("bad ELF header: {e}")))?;
         let h = &file.ehdr;
         if h.e_machine != abi::EM_X86_64 {
@@ -116,7 +218,7 @@ impl ElfFile {
             return Err(LoadError::Corrupt(p(), format!("{phnum} program headers")));
         }
         let ph_end = h.e_phoff.checked_add(phnum * 56);
-        if ph_end.is_none_or(|e| e > data.len() as u64) {
+        if ph_end.is_none_or(|e| e > len) {
             return Err(LoadError::Corrupt(p(), "program headers extend past the end of the file".into()));
         }
         let segs = file.segments().ok_or_else(|| LoadError::Corrupt(p(), "no program headers".into()))?;
@@ -131,7 +233,7 @@ impl ElfFile {
                         continue;
                     }
                     let fend = ph.p_offset.checked_add(ph.p_filesz);
-                    if fend.is_none_or(|e| e > data.len() as u64) {
+                    if fend.is_none_or(|e| e > len) {
                         return Err(LoadError::Corrupt(
                             p(),
                             format!("segment at {:#x} extends past the end of the file", ph.p_vaddr),
@@ -181,10 +283,10 @@ impl ElfFile {
                 }
                 abi::PT_INTERP => {
                     let end = ph.p_offset.checked_add(ph.p_filesz);
-                    if end.is_none_or(|e| e > data.len() as u64) || ph.p_filesz < 2 || ph.p_filesz > 4096 {
+                    if end.is_none_or(|e| e > len) || ph.p_filesz < 2 || ph.p_filesz > 4096 {
                         return Err(LoadError::Corrupt(p(), "bad PT_INTERP".into()));
                     }
-                    let raw = &data[ph.p_offset as usize..(ph.p_offset + ph.p_filesz) as usize];
+                    let raw = bytes(ph.p_offset, ph.p_filesz as usize);
                     let s = raw.split(|&b| b == 0).next().unwrap_or_default();
                     interp = Some(String::from_utf8_lossy(s).into_owned());
                 }
@@ -217,7 +319,8 @@ impl ElfFile {
         let (entry, phoff) = (h.e_entry, h.e_phoff);
         Ok(ElfFile {
             path: path.to_path_buf(),
-            data: std::rc::Rc::new(data),
+            data: src,
+            len,
             is_dyn,
             entry,
             phoff,
@@ -247,4 +350,56 @@ fn is_executable(m: &std::fs::Metadata) -> bool {
 #[cfg(not(unix))]
 fn is_executable(_: &std::fs::Metadata) -> bool {
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ElfFile;
+    use std::path::PathBuf;
+
+    fn rom(name: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../roms/bin").join(name)
+    }
+
+    /// Opening reads only the headers, yet finds what parsing the whole file finds, and
+    /// every page of every segment reads back as the file's bytes.
+    #[test]
+    fn headers_only_open_matches_the_whole_file() {
+        for name in ["dyn.nopie", "cxx.dyn", "fileio.pie"] {
+            let path = rom(name);
+            let whole = std::fs::read(&path).unwrap();
+            let lazy = ElfFile::open(&path).unwrap();
+            let full = ElfFile::parse(&path, whole.clone()).unwrap();
+            assert_eq!(lazy.len, whole.len() as u64);
+            assert_eq!(
+                (
+                    lazy.is_dyn,
+                    lazy.entry,
+                    lazy.phoff,
+                    lazy.phnum,
+                    &lazy.interp,
+                    lazy.exec_stack,
+                    lazy.phdr_vaddr
+                ),
+                (
+                    full.is_dyn,
+                    full.entry,
+                    full.phoff,
+                    full.phnum,
+                    &full.interp,
+                    full.exec_stack,
+                    full.phdr_vaddr
+                ),
+                "{name}"
+            );
+            assert_eq!(format!("{:?}", lazy.loads), format!("{:?}", full.loads), "{name}");
+            let mut page = vec![0u8; 4096];
+            for off in (0..whole.len()).step_by(4096) {
+                lazy.data.read_page(off as u64, &mut page);
+                let n = (whole.len() - off).min(4096);
+                assert_eq!(&page[..n], &whole[off..off + n], "{name} at {off:#x}");
+                assert!(page[n..].iter().all(|&b| b == 0), "{name}: zeros past the end");
+            }
+        }
+    }
 }

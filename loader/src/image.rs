@@ -79,11 +79,8 @@ fn map_image(mem: &mut AddressSpace, elf: &ElfFile, bias: u64) -> Result<MappedI
         // Like the kernel's file mapping, the page-granular file range is visible; the part
         // past p_filesz is zeroed when the segment has bss. Pages are filled from the file
         // on first touch.
-        let data_end = if s.memsz > s.filesz {
-            s.offset + s.filesz
-        } else {
-            (off + (file_end - start)).min(elf.data.len() as u64)
-        };
+        let data_end =
+            if s.memsz > s.filesz { s.offset + s.filesz } else { (off + (file_end - start)).min(elf.len) };
         if file_end > start {
             let info = VmaInfo { name: Some(name.clone()), offset: off, ..VmaInfo::default() };
             let file = FileBytes { src: elf.data.clone(), off, avail: data_end.saturating_sub(off) };

@@ -1,9 +1,10 @@
 //! Integer arithmetic and logic: ADD OR ADC SBB AND SUB XOR CMP TEST, INC DEC NEG NOT.
 //! (Intel SDM Vol. 2, the instruction pages of each mnemonic.)
 
-use super::{by_width, has_mem, width_of, Table};
+use super::{by_width, by_width_ea, has_mem, width_of, Table};
 use crate::decode::{Flow, Handler, Op};
-use crate::flags::{mask, CcOp, LazyFlags};
+use crate::exec::{EA_ANY as ANY, EA_BASE_DISP as BD};
+use crate::flags::{mask, CcOp};
 use crate::state::Cpu;
 use iced_x86::{Code, Instruction, Mnemonic, OpKind};
 
@@ -85,8 +86,8 @@ fn ri<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     Ok(())
 }
 
-fn rm<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.ld_then::<W, _>(cpu.ea(op), |cpu, b| {
+fn rm<const OP: u8, const W: u32, const A: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
+    cpu.ld_then::<W, _>(cpu.ea_as::<A>(op), |cpu, b| {
         let a = cpu.get_r::<W>(op.r0);
         let r = alu::<OP, W>(cpu, a, b);
         if writes::<OP>() {
@@ -96,19 +97,8 @@ fn rm<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     })
 }
 
-/// Stores a read-modify-write result; if the store faults, the flags the operation
-/// already recorded are put back (a faulting instruction changes nothing).
-#[inline(always)]
-fn st_rmw<const W: u32>(cpu: &mut Cpu, ea: u64, r: u64, saved: LazyFlags) -> Flow {
-    if let Err(e) = cpu.st::<W>(ea, r) {
-        cpu.lf = saved;
-        return Err(e);
-    }
-    Ok(())
-}
-
-fn mr<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let ea = cpu.ea(op);
+fn mr<const OP: u8, const W: u32, const A: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let ea = cpu.ea_as::<A>(op);
     if !writes::<OP>() {
         return cpu.ld_then::<W, _>(ea, |cpu, a| {
             let b = cpu.get_r::<W>(op.r0);
@@ -116,31 +106,19 @@ fn mr<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
             Ok(())
         });
     }
-    let a = if writes::<OP>() { cpu.ld_rmw::<W>(ea)? } else { cpu.ld::<W>(ea)? };
     let b = cpu.get_r::<W>(op.r0);
-    let saved = cpu.lf;
-    let r = alu::<OP, W>(cpu, a, b);
-    if writes::<OP>() {
-        st_rmw::<W>(cpu, ea, r, saved)?;
-    }
-    Ok(())
+    cpu.rmw::<W, _>(ea, |cpu, a| alu::<OP, W>(cpu, a, b))
 }
 
-fn mi<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let ea = cpu.ea(op);
+fn mi<const OP: u8, const W: u32, const A: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let ea = cpu.ea_as::<A>(op);
     if !writes::<OP>() {
         return cpu.ld_then::<W, _>(ea, |cpu, a| {
             alu::<OP, W>(cpu, a, op.imm & mask(W));
             Ok(())
         });
     }
-    let a = if writes::<OP>() { cpu.ld_rmw::<W>(ea)? } else { cpu.ld::<W>(ea)? };
-    let saved = cpu.lf;
-    let r = alu::<OP, W>(cpu, a, op.imm & mask(W));
-    if writes::<OP>() {
-        st_rmw::<W>(cpu, ea, r, saved)?;
-    }
-    Ok(())
+    cpu.rmw::<W, _>(ea, |cpu, a| alu::<OP, W>(cpu, a, op.imm & mask(W)))
 }
 
 fn is_imm(k: OpKind) -> bool {
@@ -157,18 +135,33 @@ fn is_imm(k: OpKind) -> bool {
     )
 }
 
-fn build<const OP: u8>(i: &Instruction, _: &mut Op) -> Option<Handler> {
+fn build<const OP: u8>(i: &Instruction, op: &mut Op) -> Option<Handler> {
     let w = width_of(i, 0);
     let mem0 = i.op0_kind() == OpKind::Memory;
     let imm = is_imm(i.op1_kind());
     if mem0 && imm {
-        by_width(w, [mi::<OP, 8>, mi::<OP, 16>, mi::<OP, 32>, mi::<OP, 64>])
+        by_width_ea(
+            op,
+            w,
+            [mi::<OP, 8, BD>, mi::<OP, 16, BD>, mi::<OP, 32, BD>, mi::<OP, 64, BD>],
+            [mi::<OP, 8, ANY>, mi::<OP, 16, ANY>, mi::<OP, 32, ANY>, mi::<OP, 64, ANY>],
+        )
     } else if mem0 {
-        by_width(w, [mr::<OP, 8>, mr::<OP, 16>, mr::<OP, 32>, mr::<OP, 64>])
+        by_width_ea(
+            op,
+            w,
+            [mr::<OP, 8, BD>, mr::<OP, 16, BD>, mr::<OP, 32, BD>, mr::<OP, 64, BD>],
+            [mr::<OP, 8, ANY>, mr::<OP, 16, ANY>, mr::<OP, 32, ANY>, mr::<OP, 64, ANY>],
+        )
     } else if imm {
         by_width(w, [ri::<OP, 8>, ri::<OP, 16>, ri::<OP, 32>, ri::<OP, 64>])
     } else if has_mem(i) {
-        by_width(w, [rm::<OP, 8>, rm::<OP, 16>, rm::<OP, 32>, rm::<OP, 64>])
+        by_width_ea(
+            op,
+            w,
+            [rm::<OP, 8, BD>, rm::<OP, 16, BD>, rm::<OP, 32, BD>, rm::<OP, 64, BD>],
+            [rm::<OP, 8, ANY>, rm::<OP, 16, ANY>, rm::<OP, 32, ANY>, rm::<OP, 64, ANY>],
+        )
     } else {
         by_width(w, [rr::<OP, 8>, rr::<OP, 16>, rr::<OP, 32>, rr::<OP, 64>])
     }
@@ -214,11 +207,7 @@ fn un_r<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
 }
 
 fn un_m<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let ea = cpu.ea(op);
-    let a = cpu.ld_rmw::<W>(ea)?;
-    let saved = cpu.lf;
-    let r = unary::<OP, W>(cpu, a);
-    st_rmw::<W>(cpu, ea, r, saved)
+    cpu.rmw::<W, _>(cpu.ea(op), unary::<OP, W>)
 }
 
 fn build_un<const OP: u8>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -623,8 +612,8 @@ macro_rules! fuse_table {
 /// A compare or test with a memory operand fused with the Jcc that follows it. `FORM`
 /// says which operand is the memory one; the condition nibble is in `op.r2` and the
 /// target, relative to the op, in `op.imm2` (`op.disp` belongs to the memory operand).
-fn cmp_m_jcc<const OP: u8, const W: u32, const FORM: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.ld_then::<W, _>(cpu.ea(op), |cpu, m| {
+fn cmp_m_jcc<const OP: u8, const W: u32, const FORM: u8, const A: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
+    cpu.ld_then::<W, _>(cpu.ea_as::<A>(op), |cpu, m| {
         let (a, b) = match FORM {
             MEM_IMM => (m, op.imm & mask(W)),
             MEM_REG => (m, cpu.get_r::<W>(op.r0)),
@@ -641,11 +630,7 @@ fn cmp_m_jcc<const OP: u8, const W: u32, const FORM: u8>(cpu: &mut Cpu, op: &Op)
 /// `add`/`sub` of an immediate to memory fused with the Jcc that follows it (reference
 /// counting: `subq $1,(%rax); je free`). Operands as in `cmp_m_jcc`.
 fn rmw_mi_jcc<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let ea = cpu.ea(op);
-    let a = cpu.ld_rmw::<W>(ea)?;
-    let saved = cpu.lf;
-    let r = alu::<OP, W>(cpu, a, op.imm & mask(W));
-    st_rmw::<W>(cpu, ea, r, saved)?;
+    cpu.rmw::<W, _>(cpu.ea(op), |cpu, a| alu::<OP, W>(cpu, a, op.imm & mask(W)))?;
     if cpu.lf.cond(op.r2) {
         cpu.rip = op.addr.wrapping_add(op.imm2 as i32 as i64 as u64);
     }
@@ -656,14 +641,21 @@ const MEM_IMM: u8 = 0;
 const MEM_REG: u8 = 1;
 const REG_MEM: u8 = 2;
 
-fn cmp_m_jcc_any<const OP: u8, const FORM: u8>(w: u32) -> Option<Handler> {
-    by_width(
+fn cmp_m_jcc_any<const OP: u8, const FORM: u8>(op: &Op, w: u32) -> Option<Handler> {
+    by_width_ea(
+        op,
         w,
         [
-            cmp_m_jcc::<OP, 8, FORM>,
-            cmp_m_jcc::<OP, 16, FORM>,
-            cmp_m_jcc::<OP, 32, FORM>,
-            cmp_m_jcc::<OP, 64, FORM>,
+            cmp_m_jcc::<OP, 8, FORM, BD>,
+            cmp_m_jcc::<OP, 16, FORM, BD>,
+            cmp_m_jcc::<OP, 32, FORM, BD>,
+            cmp_m_jcc::<OP, 64, FORM, BD>,
+        ],
+        [
+            cmp_m_jcc::<OP, 8, FORM, ANY>,
+            cmp_m_jcc::<OP, 16, FORM, ANY>,
+            cmp_m_jcc::<OP, 32, FORM, ANY>,
+            cmp_m_jcc::<OP, 64, FORM, ANY>,
         ],
     )
 }
@@ -699,11 +691,11 @@ pub(crate) fn fuse_jcc(prev: &Instruction, cc: u8, target: u64, f: &mut Op) -> O
             _ => return None,
         };
         let h = match (alu, form) {
-            (CMP, MEM_IMM) => cmp_m_jcc_any::<CMP, MEM_IMM>(w),
-            (TEST, MEM_IMM) => cmp_m_jcc_any::<TEST, MEM_IMM>(w),
-            (CMP, MEM_REG) => cmp_m_jcc_any::<CMP, MEM_REG>(w),
-            (TEST, MEM_REG) => cmp_m_jcc_any::<TEST, MEM_REG>(w),
-            (CMP, REG_MEM) => cmp_m_jcc_any::<CMP, REG_MEM>(w),
+            (CMP, MEM_IMM) => cmp_m_jcc_any::<CMP, MEM_IMM>(f, w),
+            (TEST, MEM_IMM) => cmp_m_jcc_any::<TEST, MEM_IMM>(f, w),
+            (CMP, MEM_REG) => cmp_m_jcc_any::<CMP, MEM_REG>(f, w),
+            (TEST, MEM_REG) => cmp_m_jcc_any::<TEST, MEM_REG>(f, w),
+            (CMP, REG_MEM) => cmp_m_jcc_any::<CMP, REG_MEM>(f, w),
             (ADD, MEM_IMM) => rmw_mi_jcc_any::<ADD>(w),
             (SUB, MEM_IMM) => rmw_mi_jcc_any::<SUB>(w),
             _ => None,

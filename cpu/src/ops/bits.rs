@@ -26,8 +26,8 @@ const BTS: u8 = 1;
 const BTR: u8 = 2;
 const BTC: u8 = 3;
 
-/// BTx writes only CF on the reference host (OF/SF/AF/PF are undefined, ZF unchanged).
-const BT_FLAGS: u64 = CF;
+// BTx writes only CF on the reference host (OF/SF/AF/PF are undefined, ZF unchanged):
+// hence `set_cf`.
 
 /// Applies BTx to `v` at bit `n` (< W); returns the new value and the old bit.
 #[inline(always)]
@@ -49,7 +49,7 @@ fn bt_rr<const OP: u8, const W: u32, const IMM: bool>(cpu: &mut Cpu, op: &Op) ->
     if OP != BT {
         cpu.put_r::<W>(op.r0, r);
     }
-    cpu.set_flags_masked(BT_FLAGS, c);
+    cpu.set_cf(c != 0);
     Ok(())
 }
 
@@ -68,7 +68,7 @@ fn bt_m<const OP: u8, const W: u32, const IMM: bool>(cpu: &mut Cpu, op: &Op) -> 
     if OP != BT {
         cpu.st::<W>(addr, r)?;
     }
-    cpu.set_flags_masked(BT_FLAGS, c);
+    cpu.set_cf(c != 0);
     Ok(())
 }
 

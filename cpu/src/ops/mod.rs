@@ -176,6 +176,21 @@ pub(crate) fn by_width(w: u32, h: [Handler; 4]) -> Option<Handler> {
     }
 }
 
+/// `by_width` for handlers specialised by addressing form: `bd` when the memory operand
+/// is a flat `[base + disp]` (which includes `[disp]` and `[rip + disp]`), else `any`.
+pub(crate) fn by_width_ea(op: &Op, w: u32, bd: [Handler; 4], any: [Handler; 4]) -> Option<Handler> {
+    by_width(w, if ea_form(op) == crate::exec::EA_BASE_DISP { bd } else { any })
+}
+
+/// The addressing form of a decoded op's memory operand (`Cpu::ea_as`).
+pub(crate) fn ea_form(op: &Op) -> u8 {
+    if op.index == crate::state::ZERO_REG && op.seg == 0 && !op.addr32 {
+        crate::exec::EA_BASE_DISP
+    } else {
+        crate::exec::EA_ANY
+    }
+}
+
 #[cfg(test)]
 mod undecoded_tests {
     use super::undecoded_encoding;

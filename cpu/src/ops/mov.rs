@@ -2,8 +2,9 @@
 //! SETcc, BSWAP, CBW/CWDE/CDQE, CWD/CDQ/CQO, MOVBE.
 
 use super::branch::cc_nibble;
-use super::{by_width, has_mem, width_of, Table};
+use super::{by_width, by_width_ea, ea_form, has_mem, width_of, Table};
 use crate::decode::{Flow, Handler, Op};
+use crate::exec::{EA_ANY as ANY, EA_BASE_DISP as BD};
 use crate::flags::mask;
 use crate::state::Cpu;
 use iced_x86::{Code, Instruction, OpKind};
@@ -19,29 +20,44 @@ fn mov_ri<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     Ok(())
 }
 
-fn mov_rm<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.ld_then::<W, _>(cpu.ea(op), |cpu, v| {
+fn mov_rm<const W: u32, const A: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
+    cpu.ld_then::<W, _>(cpu.ea_as::<A>(op), |cpu, v| {
         cpu.put_r::<W>(op.r0, v);
         Ok(())
     })
 }
 
-fn mov_mr<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
+fn mov_mr<const W: u32, const A: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
     let v = cpu.get_r::<W>(op.r0);
-    cpu.st::<W>(cpu.ea(op), v)
+    cpu.st::<W>(cpu.ea_as::<A>(op), v)
 }
 
-fn mov_mi<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.st::<W>(cpu.ea(op), op.imm)
+fn mov_mi<const W: u32, const A: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
+    cpu.st::<W>(cpu.ea_as::<A>(op), op.imm)
 }
 
-fn build_mov(i: &Instruction, _: &mut Op) -> Option<Handler> {
+fn build_mov(i: &Instruction, op: &mut Op) -> Option<Handler> {
     let w = width_of(i, 0).max(width_of(i, 1));
     let imm = !matches!(i.op1_kind(), OpKind::Register | OpKind::Memory);
     match (i.op0_kind() == OpKind::Memory, has_mem(i), imm) {
-        (true, _, true) => by_width(w, [mov_mi::<8>, mov_mi::<16>, mov_mi::<32>, mov_mi::<64>]),
-        (true, _, false) => by_width(w, [mov_mr::<8>, mov_mr::<16>, mov_mr::<32>, mov_mr::<64>]),
-        (false, true, _) => by_width(w, [mov_rm::<8>, mov_rm::<16>, mov_rm::<32>, mov_rm::<64>]),
+        (true, _, true) => by_width_ea(
+            op,
+            w,
+            [mov_mi::<8, BD>, mov_mi::<16, BD>, mov_mi::<32, BD>, mov_mi::<64, BD>],
+            [mov_mi::<8, ANY>, mov_mi::<16, ANY>, mov_mi::<32, ANY>, mov_mi::<64, ANY>],
+        ),
+        (true, _, false) => by_width_ea(
+            op,
+            w,
+            [mov_mr::<8, BD>, mov_mr::<16, BD>, mov_mr::<32, BD>, mov_mr::<64, BD>],
+            [mov_mr::<8, ANY>, mov_mr::<16, ANY>, mov_mr::<32, ANY>, mov_mr::<64, ANY>],
+        ),
+        (false, true, _) => by_width_ea(
+            op,
+            w,
+            [mov_rm::<8, BD>, mov_rm::<16, BD>, mov_rm::<32, BD>, mov_rm::<64, BD>],
+            [mov_rm::<8, ANY>, mov_rm::<16, ANY>, mov_rm::<32, ANY>, mov_rm::<64, ANY>],
+        ),
         (false, false, true) => by_width(w, [mov_ri::<8>, mov_ri::<16>, mov_ri::<32>, mov_ri::<64>]),
         (false, false, false) => by_width(w, [mov_rr::<8>, mov_rr::<16>, mov_rr::<32>, mov_rr::<64>]),
     }
@@ -54,8 +70,8 @@ fn ext_r<const D: u32, const S: u32, const SIGNED: bool>(cpu: &mut Cpu, op: &Op)
     Ok(())
 }
 
-fn ext_m<const D: u32, const S: u32, const SIGNED: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    cpu.ld_then::<S, _>(cpu.ea(op), |cpu, v| {
+fn ext_m<const D: u32, const S: u32, const SIGNED: bool, const A: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
+    cpu.ld_then::<S, _>(cpu.ea_as::<A>(op), |cpu, v| {
         cpu.put_r::<D>(op.r0, extend::<S, SIGNED>(v));
         Ok(())
     })
@@ -73,8 +89,14 @@ fn extend<const S: u32, const SIGNED: bool>(v: u64) -> u64 {
 
 macro_rules! ext {
     ($t:ident, $code:ident, $d:expr, $s:expr, $signed:expr) => {
-        $t.set(Code::$code, |i, _| {
-            Some(if has_mem(i) { ext_m::<$d, $s, $signed> } else { ext_r::<$d, $s, $signed> })
+        $t.set(Code::$code, |i, op| {
+            Some(if !has_mem(i) {
+                ext_r::<$d, $s, $signed>
+            } else if ea_form(op) == BD {
+                ext_m::<$d, $s, $signed, BD>
+            } else {
+                ext_m::<$d, $s, $signed, ANY>
+            })
         });
     };
 }

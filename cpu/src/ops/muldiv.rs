@@ -4,13 +4,14 @@
 //! #DE (divide by zero, or a quotient that does not fit) is raised before any state
 //! changes. Flags the SDM leaves undefined follow the reference host (AMD Zen), as the
 //! differential tests in `cpu/tests/int_muldiv.rs` check:
-//! - MUL/IMUL: CF=OF=overflow; SF, ZF, AF, PF unchanged. (`CcOp::Mul`, which derives SF/ZF/PF
-//!   from the result, is what Intel parts do; it is not used here.)
+//! - MUL/IMUL: CF=OF=overflow; SF, ZF, AF, PF unchanged (recorded as `CcOp::CoOver`).
+//!   (`CcOp::Mul`, which derives SF/ZF/PF from the result, is what Intel parts do; it is
+//!   not used here.)
 //! - DIV/IDIV: CF and OF unchanged, AF=1, SF=ZF=PF=0.
 
 use super::{by_width, has_mem, width_of, Table};
 use crate::decode::{Flow, Handler, Op, Stop};
-use crate::flags::{mask, AF, CF, OF, PF, SF, ZF};
+use crate::flags::{mask, AF, PF, SF, ZF};
 use crate::state::Cpu;
 use iced_x86::{Code, Instruction, Mnemonic};
 
@@ -111,7 +112,7 @@ fn div_flags(cpu: &mut Cpu) {
 
 #[inline(always)]
 fn mul_flags(cpu: &mut Cpu, overflow: bool) {
-    cpu.set_flags_masked(CF | OF, if overflow { CF | OF } else { 0 });
+    cpu.set_cf_of(overflow, overflow);
 }
 
 fn one_r<const OP: u8, const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {

@@ -21,7 +21,7 @@
 
 use super::{by_width, has_mem, width_of, Table};
 use crate::decode::{Flow, Handler, Op};
-use crate::flags::{mask, CcOp, AF, CF, OF, PF, ZF};
+use crate::flags::{mask, AF, PF, ZF};
 use crate::state::Cpu;
 use iced_x86::{Code, Instruction, Mnemonic};
 
@@ -72,21 +72,21 @@ fn shift<const OP: u8, const W: u32>(cpu: &mut Cpu, a: u64, cnt: u64) -> u64 {
             let r = (a << c) & m;
             let cf = if c <= W { bit(a, W - c) } else { 0 };
             let of = cf ^ bit(r, W - 1);
-            cpu.set_lazy(CcOp::Eflags, 64, 0, 0, szp::<W>(r) | SHIFT_AF | cf | of << 11);
+            cpu.set_lazy_shift(W, r, SHIFT_AF | cf | of << 11);
             r
         }
         SHR => {
             let r = a >> c;
             let cf = bit(a, c - 1);
             let of = bit(r, W - 1) ^ bit(r, W - 2);
-            cpu.set_lazy(CcOp::Eflags, 64, 0, 0, szp::<W>(r) | SHIFT_AF | cf | of << 11);
+            cpu.set_lazy_shift(W, r, SHIFT_AF | cf | of << 11);
             r
         }
         SAR => {
             let s = ((a << (64 - W)) as i64) >> (64 - W);
             let r = (s >> c.min(63)) as u64 & m;
             let cf = ((s >> (c - 1).min(63)) & 1) as u64;
-            cpu.set_lazy(CcOp::Eflags, 64, 0, 0, szp::<W>(r) | SHIFT_AF | cf);
+            cpu.set_lazy_shift(W, r, SHIFT_AF | cf);
             r
         }
         ROL => {
@@ -94,7 +94,7 @@ fn shift<const OP: u8, const W: u32>(cpu: &mut Cpu, a: u64, cnt: u64) -> u64 {
             let r = if k == 0 { a } else { ((a << k) | (a >> (W - k))) & m };
             let cf = r & 1;
             let of = cf ^ bit(r, W - 1);
-            cpu.set_flags_masked(CF | OF, cf | of << 11);
+            cpu.set_cf_of(cf != 0, of != 0);
             r
         }
         ROR => {
@@ -102,7 +102,7 @@ fn shift<const OP: u8, const W: u32>(cpu: &mut Cpu, a: u64, cnt: u64) -> u64 {
             let r = if k == 0 { a } else { ((a >> k) | (a << (W - k))) & m };
             let cf = bit(r, W - 1);
             let of = cf ^ bit(r, W - 2);
-            cpu.set_flags_masked(CF | OF, cf | of << 11);
+            cpu.set_cf_of(cf != 0, of != 0);
             r
         }
         RCL | RCR => {
@@ -121,7 +121,7 @@ fn shift<const OP: u8, const W: u32>(cpu: &mut Cpu, a: u64, cnt: u64) -> u64 {
             let r = v as u64 & m;
             let cf = (v >> W) as u64 & 1;
             let of = if OP == RCL { cf ^ bit(r, W - 1) } else { bit(r, W - 1) ^ bit(r, W - 2) };
-            cpu.set_flags_masked(CF | OF, cf | of << 11);
+            cpu.set_cf_of(cf != 0, of != 0);
             r
         }
         _ => unreachable!(),
@@ -304,7 +304,7 @@ fn dshift<const LEFTW: bool, const W: u32>(cpu: &mut Cpu, a: u64, b: u64, cnt: u
     } else {
         cf ^ bit(r, W - 1)
     };
-    cpu.set_lazy(CcOp::Eflags, 64, 0, 0, szp::<W>(r) | SHIFT_AF | cf | of << 11);
+    cpu.set_lazy_shift(W, r, SHIFT_AF | cf | of << 11);
     r
 }
 

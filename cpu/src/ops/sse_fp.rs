@@ -543,7 +543,7 @@ fn comis_with<const W: u32, const SIGNALING: bool>(cpu: &mut Cpu, op: &Op, b: u1
         Cmp::Eq => ZF,
     };
     // All six status flags are written (the other three cleared): nothing to merge.
-    cpu.lf = LazyFlags { op: CcOp::Eflags, bits: 64, dst: 0, src: 0, res: f, aux: 0 };
+    cpu.lf = LazyFlags { op: CcOp::Eflags, res: f, ..LazyFlags::default() };
     Ok(())
 }
 

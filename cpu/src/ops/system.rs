@@ -66,11 +66,11 @@ fn ud2(cpu: &mut Cpu, _: &Op) -> Flow {
 
 fn flagop<const K: u8>(cpu: &mut Cpu, _: &Op) -> Flow {
     match K {
-        0 => cpu.set_flags_masked(CF, 0),
-        1 => cpu.set_flags_masked(CF, CF),
+        0 => cpu.set_cf(false),
+        1 => cpu.set_cf(true),
         2 => {
             let c = cpu.lf.cf();
-            cpu.set_flags_masked(CF, if c { 0 } else { CF })
+            cpu.set_cf(!c)
         }
         3 => cpu.rflags &= !DF,
         _ => cpu.rflags |= DF,
