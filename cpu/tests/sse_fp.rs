@@ -4,15 +4,16 @@
 mod sse_harness;
 use sse_harness::*;
 
-macro_rules! fast {
-    ($name:ident, $insn:literal, $kind:ident) => {
+/// One differential test: `$run` (run_fp, run_fast or run_hot) over `$n` random cases.
+macro_rules! case {
+    ($name:ident, $insn:literal, $kind:ident, $run:ident, $n:expr, $seed:expr) => {
         mod $name {
             use super::*;
             stub!($name, $insn);
             #[test]
             fn host() {
                 let mut c = Checker::new(stringify!($name), $name);
-                run_fast(&mut c, Kind::$kind, 40000, 0xfa57 ^ line!() as u64);
+                $run(&mut c, Kind::$kind, $n, $seed ^ line!() as u64);
             }
         }
     };
@@ -20,15 +21,19 @@ macro_rules! fast {
 
 macro_rules! t {
     ($name:ident, $insn:literal, $kind:ident) => {
-        mod $name {
-            use super::*;
-            stub!($name, $insn);
-            #[test]
-            fn host() {
-                let mut c = Checker::new(stringify!($name), $name);
-                run_fp(&mut c, Kind::$kind, 4000, 0x9e37_79b9 ^ line!() as u64);
-            }
-        }
+        case!($name, $insn, $kind, run_fp, 4000, 0x9e37_79b9);
+    };
+}
+
+macro_rules! fast {
+    ($name:ident, $insn:literal, $kind:ident) => {
+        case!($name, $insn, $kind, run_fast, 40000, 0xfa57);
+    };
+}
+
+macro_rules! hot {
+    ($name:ident, $insn:literal, $kind:ident) => {
+        case!($name, $insn, $kind, run_hot, 20000, 0x407);
     };
 }
 
@@ -162,3 +167,53 @@ fast!(fast_divps, "divps xmm0, xmm1", F32);
 fast!(fast_divpd, "divpd xmm0, xmm1", F64);
 fast!(fast_sqrtps, "sqrtps xmm0, xmm1", F32);
 fast!(fast_sqrtpd, "sqrtpd xmm0, xmm1", F64);
+
+// The PE-already-set paths (`Arith::hot`, the compare fast paths), register and memory
+// sources, packed and scalar.
+hot!(hot_addps, "addps xmm0, xmm1", F32);
+hot!(hot_addpd_m, "addpd xmm0, [rsi]", F64);
+hot!(hot_addss, "addss xmm0, xmm1", F32);
+hot!(hot_addsd, "addsd xmm0, xmm1", F64);
+hot!(hot_addsd_m, "addsd xmm0, [rsi]", F64);
+hot!(hot_subps_m, "subps xmm0, [rsi]", F32);
+hot!(hot_subpd, "subpd xmm0, xmm1", F64);
+hot!(hot_subss_m, "subss xmm0, [rsi]", F32);
+hot!(hot_subsd, "subsd xmm0, xmm1", F64);
+hot!(hot_mulps, "mulps xmm0, xmm1", F32);
+hot!(hot_mulpd, "mulpd xmm0, xmm1", F64);
+hot!(hot_mulss, "mulss xmm0, xmm1", F32);
+hot!(hot_mulsd, "mulsd xmm0, xmm1", F64);
+hot!(hot_mulsd_m, "mulsd xmm0, [rsi]", F64);
+hot!(hot_divps, "divps xmm0, xmm1", F32);
+hot!(hot_divpd_m, "divpd xmm0, [rsi]", F64);
+hot!(hot_divss, "divss xmm0, xmm1", F32);
+hot!(hot_divsd, "divsd xmm0, xmm1", F64);
+hot!(hot_divss_m, "divss xmm0, [rsi]", F32);
+hot!(hot_sqrtps, "sqrtps xmm0, xmm1", F32);
+hot!(hot_sqrtpd, "sqrtpd xmm0, xmm1", F64);
+hot!(hot_sqrtss, "sqrtss xmm0, xmm1", F32);
+hot!(hot_sqrtsd_m, "sqrtsd xmm0, [rsi]", F64);
+hot!(hot_minps, "minps xmm0, xmm1", F32);
+hot!(hot_minpd, "minpd xmm0, xmm1", F64);
+hot!(hot_minss, "minss xmm0, xmm1", F32);
+hot!(hot_minsd_m, "minsd xmm0, [rsi]", F64);
+hot!(hot_maxps_m, "maxps xmm0, [rsi]", F32);
+hot!(hot_maxpd, "maxpd xmm0, xmm1", F64);
+hot!(hot_maxss, "maxss xmm0, xmm1", F32);
+hot!(hot_maxsd, "maxsd xmm0, xmm1", F64);
+hot!(hot_cmpps_1, "cmpps xmm0, xmm1, 1", F32);
+hot!(hot_cmppd_2, "cmppd xmm0, xmm1, 2", F64);
+hot!(hot_cmpss_0, "cmpss xmm0, xmm1, 0", F32);
+hot!(hot_cmpsd_6, "cmpsd xmm0, [rsi], 6", F64);
+hot!(hot_comiss, "comiss xmm0, xmm1", F32);
+hot!(hot_ucomiss_m, "ucomiss xmm0, [rsi]", F32);
+hot!(hot_comisd_m, "comisd xmm0, [rsi]", F64);
+hot!(hot_ucomisd, "ucomisd xmm0, xmm1", F64);
+fast!(fast_minsd, "minsd xmm0, xmm1", F64);
+fast!(fast_maxss, "maxss xmm0, xmm1", F32);
+// The zeroing idiom (decoded to its own handler) and the non-idiom with the same opcode.
+t!(xorps_self, "xorps xmm3, xmm3", Int);
+t!(xorpd_self, "xorpd xmm0, xmm0", Int);
+t!(andnps_self, "andnps xmm1, xmm1", Int);
+t!(andps_self, "andps xmm1, xmm1", Int);
+t!(pxor_self, "pxor xmm2, xmm2", Int);

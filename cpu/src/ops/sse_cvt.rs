@@ -4,7 +4,7 @@
 //! give the integer indefinite (sign bit only) with IE.
 
 use super::sse_float::{self as sf, Env};
-use super::sse_operand::{commit, lane, sel, src, src_kind, with_lane};
+use super::sse_operand::{commit, lane, sel, set_low, src, src_kind, with_lane, xr};
 use super::{has_mem, Table};
 use crate::decode::{Flow, Handler, Op};
 use crate::exec::and_next;
@@ -65,7 +65,7 @@ fn packed<C: Cvt, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
             };
         }
         commit(cpu, &env)?;
-        cpu.xmm[op.r0 as usize] = r;
+        cpu.xmm[xr(op.r0)] = r;
         Ok(())
     })
 }
@@ -85,7 +85,7 @@ fn scalar<C: Cvt, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
         let mut env = Env::new(cpu.mxcsr);
         let v = C::f(&mut env, lane_of::<C>(s, 0));
         commit(cpu, &env)?;
-        let d = op.r0 as usize;
+        let d = xr(op.r0);
         cpu.xmm[d] = match C::DW {
             32 => with_lane::<32>(cpu.xmm[d], 0, v),
             _ => with_lane::<64>(cpu.xmm[d], 0, v),
@@ -100,31 +100,31 @@ fn si2f<const D: u32, const IW: u32, const MEM: bool>(cpu: &mut Cpu, op: &Op) ->
         let v = if MEM { cpu.ld::<IW>(cpu.ea(op))? } else { cpu.get_r::<IW>(op.r1) };
         let v = if IW == 32 { v as u32 as i32 as i64 } else { v as i64 };
         // Integers that fit the significand convert exactly: no rounding, no flags, whatever
-        // MXCSR says.
-        let f = if v.unsigned_abs() <= 1 << (if D == 32 { 24 } else { 53 }) {
-            if D == 32 {
-                (v as f32).to_bits() as u64
-            } else {
-                (v as f64).to_bits()
-            }
-        } else {
-            let mut env = Env::new(cpu.mxcsr);
-            let f = sf::from_int::<D>(&mut env, v);
-            commit(cpu, &env)?;
-            f
-        };
-        let d = op.r0 as usize;
-        cpu.xmm[d] =
-            if D == 32 { with_lane::<32>(cpu.xmm[d], 0, f) } else { with_lane::<64>(cpu.xmm[d], 0, f) };
-        Ok(())
+        // MXCSR says. (Every 32-bit integer fits a double.)
+        if (D == 64 && IW == 32) || v.unsigned_abs() <= 1 << (if D == 32 { 24 } else { 53 }) {
+            let f = if D == 32 { (v as f32).to_bits() as u64 } else { (v as f64).to_bits() };
+            set_low::<D>(&mut cpu.xmm[xr(op.r0)], f);
+            return Ok(());
+        }
+        si2f_rounded::<D>(cpu, op, v)
     })
+}
+
+/// CVTSI2SS/SD of an integer too wide for the significand: rounds under MXCSR.
+#[inline(never)]
+fn si2f_rounded<const D: u32>(cpu: &mut Cpu, op: &Op, v: i64) -> Flow {
+    let mut env = Env::new(cpu.mxcsr);
+    let f = sf::from_int::<D>(&mut env, v);
+    commit(cpu, &env)?;
+    set_low::<D>(&mut cpu.xmm[xr(op.r0)], f);
+    Ok(())
 }
 
 /// CVT(T)SS2SI / CVT(T)SD2SI: low float lane to a GPR of width IW.
 fn f2si<const S: u32, const IW: u32, const TRUNC: bool, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
         let x = match K {
-            0 => lane::<S>(cpu.xmm[op.r1 as usize], 0),
+            0 => lane::<S>(cpu.xmm[xr(op.r1)], 0),
             _ => lane::<S>(src::<K>(cpu, op)?, 0),
         };
         let mut env = Env::new(cpu.mxcsr);

@@ -8,20 +8,71 @@
 //! exact integer or error-free arithmetic. Anything else goes through `sse_float`.
 
 use super::sse_float::{self as sf, Cmp, Env, CTRL_DEFAULT, CTRL_MASK, PE};
-use super::sse_operand::{commit, lane, sel, src, src_kind, with_lane};
+use super::sse_operand::{commit, lane, sel, set_low, src, src_fast, src_kind, with_lane, with_src_next, xr};
 use super::Table;
-use crate::decode::{Flow, Handler, Op};
-use crate::exec::and_next;
-use crate::flags::{ARITH, CF, PF, ZF};
+use crate::decode::{Flow, Handler, Op, Stop};
+use crate::exec::{and_next, next_op};
+use crate::flags::{CcOp, LazyFlags, CF, PF, ZF};
 use crate::state::Cpu;
 use iced_x86::{Code, Instruction};
 
 /// One lane operation: `fast` returns (result, inexact) or None to take the exact path.
 /// With `X` false the caller does not need to know whether the result is inexact (PE is
 /// already set, and it is sticky), so the check is skipped and `false` returned.
+///
+/// `hot` is the cheaper case once PE is set under default controls: with both operands
+/// normal (not zero, denormal, infinite or NaN) only overflow, underflow and the invalid
+/// cases can raise a flag other than the sticky PE, so a result away from them is the
+/// whole answer. Zeros and the rest go on to `fast` and `slow`.
 pub(crate) trait Arith {
+    fn hot<const W: u32>(a: u64, b: u64) -> Option<u64>;
     fn fast<const W: u32, const X: bool>(a: u64, b: u64) -> Option<(u64, bool)>;
     fn slow<const W: u32>(env: &mut Env, a: u64, b: u64) -> u64;
+}
+
+/// A normal number: not zero, denormal, infinite or NaN.
+#[inline(always)]
+fn norm<const W: u32>(x: u64) -> bool {
+    if W == 32 {
+        ((x >> 23) & 0xff).wrapping_sub(1) < 0xfe
+    } else {
+        ((x >> 52) & 0x7ff).wrapping_sub(1) < 0x7fe
+    }
+}
+
+/// A nonzero exponent field: not zero or denormal (may be infinite or NaN).
+#[inline(always)]
+fn nz_exp<const W: u32>(x: u64) -> bool {
+    x & (if W == 32 { 0x7f80_0000 } else { 0x7ff0 << 48 }) != 0
+}
+
+/// A finite value (exponent field not all ones).
+#[inline(always)]
+fn finite<const W: u32>(x: u64) -> bool {
+    let m = if W == 32 { 0x7f80_0000 } else { 0x7ff0 << 48 };
+    x & m != m
+}
+
+/// Both operands normal.
+#[inline(always)]
+fn norm2<const W: u32>(a: u64, b: u64) -> bool {
+    norm::<W>(a) && norm::<W>(b)
+}
+
+#[inline(always)]
+fn f32b(x: u64) -> f32 {
+    f32::from_bits(x as u32)
+}
+
+/// A `hot` result of mul or div: normal and at least twice the smallest normal (so no
+/// underflow whatever the tininess rule), finite.
+#[inline(always)]
+fn hot_res<const W: u32>(r32: f32, r64: f64) -> Option<u64> {
+    if W == 32 {
+        res32(r32).then_some(r32.to_bits() as u64)
+    } else {
+        res64(r64).then_some(r64.to_bits())
+    }
 }
 
 // Normal or zero operand.
@@ -74,6 +125,23 @@ fn two_sum(a: f64, b: f64) -> (f64, f64) {
 struct Add<const SUB: bool>;
 impl<const SUB: bool> Arith for Add<SUB> {
     #[inline(always)]
+    fn hot<const W: u32>(a: u64, b: u64) -> Option<u64> {
+        // Zero and denormal operands are excluded up front (a denormal raises DE); an
+        // infinite or NaN operand makes the result infinite or NaN, excluded with
+        // overflow by the finiteness test. A sum of normals that comes out tiny is exact,
+        // so it cannot underflow.
+        if !(nz_exp::<W>(a) && nz_exp::<W>(b)) {
+            return None;
+        }
+        let r = if W == 32 {
+            (if SUB { f32b(a) - f32b(b) } else { f32b(a) + f32b(b) }).to_bits() as u64
+        } else {
+            let (fa, fb) = (f64::from_bits(a), f64::from_bits(b));
+            (if SUB { fa - fb } else { fa + fb }).to_bits()
+        };
+        finite::<W>(r).then_some(r)
+    }
+    #[inline(always)]
     fn fast<const W: u32, const X: bool>(a: u64, b: u64) -> Option<(u64, bool)> {
         if W == 32 {
             if !(ok32(a) && ok32(b)) {
@@ -106,6 +174,20 @@ impl<const SUB: bool> Arith for Add<SUB> {
 
 struct Mul;
 impl Arith for Mul {
+    #[inline(always)]
+    fn hot<const W: u32>(a: u64, b: u64) -> Option<u64> {
+        // Zero and denormal operands are excluded up front; an infinite or NaN operand
+        // gives an infinite, NaN or zero result, which `hot_res` refuses with overflow
+        // and underflow.
+        if !(nz_exp::<W>(a) && nz_exp::<W>(b)) {
+            return None;
+        }
+        if W == 32 {
+            hot_res::<W>(f32b(a) * f32b(b), 0.0)
+        } else {
+            hot_res::<W>(0.0, f64::from_bits(a) * f64::from_bits(b))
+        }
+    }
     #[inline(always)]
     fn fast<const W: u32, const X: bool>(a: u64, b: u64) -> Option<(u64, bool)> {
         if W == 32 {
@@ -143,6 +225,20 @@ impl Arith for Mul {
 
 struct Div;
 impl Arith for Div {
+    #[inline(always)]
+    fn hot<const W: u32>(a: u64, b: u64) -> Option<u64> {
+        // Zero and denormal operands are excluded up front; an infinite or NaN operand
+        // gives an infinite, NaN or zero result, which `hot_res` refuses with overflow
+        // and underflow.
+        if !(nz_exp::<W>(a) && nz_exp::<W>(b)) {
+            return None;
+        }
+        if W == 32 {
+            hot_res::<W>(f32b(a) / f32b(b), 0.0)
+        } else {
+            hot_res::<W>(0.0, f64::from_bits(a) / f64::from_bits(b))
+        }
+    }
     #[inline(always)]
     fn fast<const W: u32, const X: bool>(a: u64, b: u64) -> Option<(u64, bool)> {
         if W == 32 {
@@ -184,6 +280,14 @@ impl Arith for Div {
 struct Sqrt;
 impl Arith for Sqrt {
     #[inline(always)]
+    fn hot<const W: u32>(_: u64, b: u64) -> Option<u64> {
+        // The root of a positive normal is normal.
+        if !norm::<W>(b) || b >> (W - 1) & 1 != 0 {
+            return None;
+        }
+        Some(if W == 32 { f32b(b).sqrt().to_bits() as u64 } else { f64::from_bits(b).sqrt().to_bits() })
+    }
+    #[inline(always)]
     fn fast<const W: u32, const X: bool>(_: u64, b: u64) -> Option<(u64, bool)> {
         if W == 32 {
             if !ok32(b) || (b & 0x8000_0000 != 0 && b != 0x8000_0000) {
@@ -214,13 +318,42 @@ impl Arith for Sqrt {
 
 struct MinMax<const MAX: bool>;
 impl<const MAX: bool> Arith for MinMax<MAX> {
+    /// MIN/MAX return the second operand unless the first compares below (above) it.
     #[inline(always)]
-    fn fast<const W: u32, const X: bool>(_: u64, _: u64) -> Option<(u64, bool)> {
-        None
+    fn hot<const W: u32>(a: u64, b: u64) -> Option<u64> {
+        if !norm2::<W>(a, b) {
+            return None;
+        }
+        let first = if W == 32 {
+            if MAX {
+                f32b(a) > f32b(b)
+            } else {
+                f32b(a) < f32b(b)
+            }
+        } else if MAX {
+            f64::from_bits(a) > f64::from_bits(b)
+        } else {
+            f64::from_bits(a) < f64::from_bits(b)
+        };
+        Some(if first { a } else { b })
+    }
+    #[inline(always)]
+    fn fast<const W: u32, const X: bool>(a: u64, b: u64) -> Option<(u64, bool)> {
+        Self::hot::<W>(a, b).map(|r| (r, false))
     }
     fn slow<const W: u32>(env: &mut Env, a: u64, b: u64) -> u64 {
         sf::minmax::<W, MAX>(env, a, b)
     }
+}
+
+/// `Arith::hot` over `n` lanes, or None if some lane needs more.
+#[inline(always)]
+fn hot_lanes<O: Arith, const W: u32>(a: u128, b: u128, n: u32) -> Option<u128> {
+    let mut r = a;
+    for i in 0..n {
+        r = with_lane::<W>(r, i, O::hot::<W>(lane::<W>(a, i), lane::<W>(b, i))?);
+    }
+    Some(r)
 }
 
 /// The fast path over `n` lanes: the result and whether any lane was inexact, or None
@@ -237,11 +370,34 @@ fn fast_lanes<O: Arith, const W: u32, const X: bool>(a: u128, b: u128, n: u32) -
     Some((r, pe))
 }
 
-/// Packed (`P`) or scalar arithmetic on W-bit lanes, source kind `S`.
+/// Packed (`P`) or scalar arithmetic on W-bit lanes, source kind `S`: the hot path.
+/// Once PE is set (it is sticky, and almost every program sets it early) under default
+/// controls, a fast lane result is the whole story; everything else (PE still clear,
+/// other controls, a TLB miss, a lane that needs the exact path) goes to `arith_general`,
+/// kept out of line so that this path needs no stack frame.
 fn arith<O: Arith, const W: u32, const P: bool, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
+    if cpu.mxcsr & (CTRL_MASK | PE) == CTRL_DEFAULT | PE {
+        if let Some(b) = src_fast::<S>(cpu, op) {
+            let d = xr(op.r0);
+            if P {
+                if let Some(r) = hot_lanes::<O, W>(cpu.xmm[d], b, 128 / W) {
+                    cpu.xmm[d] = r;
+                    return next_op(cpu, op, Ok(()));
+                }
+            } else if let Some(r) = O::hot::<W>(lane::<W>(cpu.xmm[d], 0), b as u64) {
+                set_low::<W>(&mut cpu.xmm[d], r);
+                return next_op(cpu, op, Ok(()));
+            }
+        }
+    }
+    arith_general::<O, W, P, S>(cpu, op)
+}
+
+#[inline(never)]
+fn arith_general<O: Arith, const W: u32, const P: bool, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
         let b = src::<S>(cpu, op)?;
-        let d = op.r0 as usize;
+        let d = xr(op.r0);
         let a = cpu.xmm[d];
         let n = if P { 128 / W } else { 1 };
         if cpu.mxcsr & CTRL_MASK == CTRL_DEFAULT {
@@ -278,14 +434,32 @@ fn build_arith<O: Arith + 'static, const W: u32, const P: bool>(
 
 // ---- CMPccPS/PD/SS/SD ----
 
+/// The comparison of two normal-or-zero operands, which raises nothing whatever MXCSR
+/// says (only NaNs and, with DAZ off, denormals raise IE or DE); None for the others.
 #[inline(always)]
-fn cmp_pred<const W: u32>(env: &mut Env, pred: u64, a: u64, b: u64) -> bool {
-    // Predicates 1, 2, 5, 6 (LT LE NLT NLE) signal on QNaN.
-    let c = if matches!(pred, 1 | 2 | 5 | 6) {
-        sf::compare::<W, true>(env, a, b)
+fn cmp_quiet<const W: u32>(a: u64, b: u64) -> Option<Cmp> {
+    let (lt, eq) = if W == 32 {
+        if !(ok32(a) && ok32(b)) {
+            return None;
+        }
+        (f32b(a) < f32b(b), f32b(a) == f32b(b))
     } else {
-        sf::compare::<W, false>(env, a, b)
+        if !(ok64(a) && ok64(b)) {
+            return None;
+        }
+        (f64::from_bits(a) < f64::from_bits(b), f64::from_bits(a) == f64::from_bits(b))
     };
+    Some(if lt {
+        Cmp::Lt
+    } else if eq {
+        Cmp::Eq
+    } else {
+        Cmp::Gt
+    })
+}
+
+#[inline(always)]
+fn pred_holds(pred: u64, c: Cmp) -> bool {
     match pred {
         0 => c == Cmp::Eq,
         1 => c == Cmp::Lt,
@@ -298,23 +472,52 @@ fn cmp_pred<const W: u32>(env: &mut Env, pred: u64, a: u64, b: u64) -> bool {
     }
 }
 
+#[inline(always)]
+fn cmp_pred<const W: u32>(env: &mut Env, pred: u64, a: u64, b: u64) -> bool {
+    // Predicates 1, 2, 5, 6 (LT LE NLT NLE) signal on QNaN.
+    let c = if matches!(pred, 1 | 2 | 5 | 6) {
+        sf::compare::<W, true>(env, a, b)
+    } else {
+        sf::compare::<W, false>(env, a, b)
+    };
+    pred_holds(pred, c)
+}
+
 fn cmp<const W: u32, const P: bool, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    and_next(cpu, op, |cpu| {
-        let b = src::<S>(cpu, op)?;
-        let d = op.r0 as usize;
-        let a = cpu.xmm[d];
-        let n = if P { 128 / W } else { 1 };
-        let pred = op.imm & 7;
-        let mut env = Env::new(cpu.mxcsr);
-        let mut r = a;
-        for i in 0..n {
-            let t = cmp_pred::<W>(&mut env, pred, lane::<W>(a, i), lane::<W>(b, i));
-            r = with_lane::<W>(r, i, if t { u64::MAX } else { 0 });
+    with_src_next::<S, _>(cpu, op, cmp_with::<W, P>)
+}
+
+#[inline(always)]
+fn cmp_with<const W: u32, const P: bool>(cpu: &mut Cpu, op: &Op, b: u128) -> Flow {
+    let d = xr(op.r0);
+    let a = cpu.xmm[d];
+    let n = if P { 128 / W } else { 1 };
+    let pred = op.imm & 7;
+    let mut r = a;
+    for i in 0..n {
+        match cmp_quiet::<W>(lane::<W>(a, i), lane::<W>(b, i)) {
+            Some(c) => r = with_lane::<W>(r, i, if pred_holds(pred, c) { u64::MAX } else { 0 }),
+            None => return cmp_general::<W, P>(cpu, op, a, b),
         }
-        commit(cpu, &env)?;
-        cpu.xmm[d] = r;
-        Ok(())
-    })
+    }
+    cpu.xmm[d] = r;
+    Ok(())
+}
+
+/// CMPcc with a NaN or denormal lane: every lane through `sf::compare` and MXCSR.
+#[inline(never)]
+fn cmp_general<const W: u32, const P: bool>(cpu: &mut Cpu, op: &Op, a: u128, b: u128) -> Flow {
+    let n = if P { 128 / W } else { 1 };
+    let pred = op.imm & 7;
+    let mut env = Env::new(cpu.mxcsr);
+    let mut r = a;
+    for i in 0..n {
+        let t = cmp_pred::<W>(&mut env, pred, lane::<W>(a, i), lane::<W>(b, i));
+        r = with_lane::<W>(r, i, if t { u64::MAX } else { 0 });
+    }
+    commit(cpu, &env)?;
+    cpu.xmm[xr(op.r0)] = r;
+    Ok(())
 }
 
 fn build_cmp<const W: u32, const P: bool>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -325,21 +528,34 @@ fn build_cmp<const W: u32, const P: bool>(i: &Instruction, _: &mut Op) -> Option
 // ---- COMISS/UCOMISS/COMISD/UCOMISD ----
 
 fn comis<const W: u32, const SIGNALING: bool, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    and_next(cpu, op, |cpu| {
-        let b = lane::<W>(src::<S>(cpu, op)?, 0);
-        let a = lane::<W>(cpu.xmm[op.r0 as usize], 0);
-        let mut env = Env::new(cpu.mxcsr);
-        let c = sf::compare::<W, SIGNALING>(&mut env, a, b);
-        commit(cpu, &env)?;
-        let f = match c {
-            Cmp::Un => ZF | PF | CF,
-            Cmp::Gt => 0,
-            Cmp::Lt => CF,
-            Cmp::Eq => ZF,
-        };
-        cpu.set_flags_masked(ARITH, f);
-        Ok(())
-    })
+    with_src_next::<S, _>(cpu, op, comis_with::<W, SIGNALING>)
+}
+
+#[inline(always)]
+fn comis_with<const W: u32, const SIGNALING: bool>(cpu: &mut Cpu, op: &Op, b: u128) -> Flow {
+    let b = lane::<W>(b, 0);
+    let a = lane::<W>(cpu.xmm[xr(op.r0)], 0);
+    let c = match cmp_quiet::<W>(a, b) {
+        Some(c) => c,
+        None => comis_general::<W, SIGNALING>(cpu, a, b)?,
+    };
+    let f = match c {
+        Cmp::Un => ZF | PF | CF,
+        Cmp::Gt => 0,
+        Cmp::Lt => CF,
+        Cmp::Eq => ZF,
+    };
+    // All six status flags are written (the other three cleared): nothing to merge.
+    cpu.lf = LazyFlags { op: CcOp::Eflags, res: f, ..LazyFlags::default() };
+    Ok(())
+}
+
+#[inline(never)]
+fn comis_general<const W: u32, const SIGNALING: bool>(cpu: &mut Cpu, a: u64, b: u64) -> Result<Cmp, Stop> {
+    let mut env = Env::new(cpu.mxcsr);
+    let c = sf::compare::<W, SIGNALING>(&mut env, a, b);
+    commit(cpu, &env)?;
+    Ok(c)
 }
 
 fn build_comis<const W: u32, const SIGNALING: bool>(i: &Instruction, _: &mut Op) -> Option<Handler> {
@@ -364,16 +580,28 @@ pub(crate) fn logic_op<const L: u8>(a: u128, b: u128) -> u128 {
 }
 
 pub(crate) fn logic<const L: u8, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    and_next(cpu, op, |cpu| {
-        let b = src::<S>(cpu, op)?;
-        let d = op.r0 as usize;
+    with_src_next::<S, _>(cpu, op, |cpu, op, b| {
+        let d = xr(op.r0);
         cpu.xmm[d] = logic_op::<L>(cpu.xmm[d], b);
         Ok(())
     })
 }
 
+/// XOR (or ANDN) of a register with itself: the zeroing idiom compilers emit before
+/// every scalar conversion.
+fn zero(cpu: &mut Cpu, op: &Op) -> Flow {
+    and_next(cpu, op, |cpu| {
+        cpu.xmm[xr(op.r0)] = 0;
+        Ok(())
+    })
+}
+
 pub(crate) fn build_logic<const L: u8>(i: &Instruction, _: &mut Op) -> Option<Handler> {
-    sel!(src_kind(i, false), logic::<L>, [0, 1])
+    let k = src_kind(i, false);
+    if k == 0 && (L == XOR || L == ANDN) && i.op0_register() == i.op1_register() {
+        return Some(zero);
+    }
+    sel!(k, logic::<L>, [0, 1])
 }
 
 pub(super) fn register(t: &mut Table) {

@@ -4,10 +4,10 @@
 //! PMOVMSKB, UNPCK[LH]P[SD], SHUFPS SHUFPD, PSHUFD PSHUFLW PSHUFHW, PUNPCK{L,H}{BW,WD,DQ,QDQ},
 //! PEXTRW PINSRW. (Intel SDM Vol. 2, each mnemonic.) The MMX-register forms are not here.
 
-use super::sse_operand::{aligned_ea, lane, sel, src, src_kind, with_lane};
+use super::sse_operand::{aligned_ea, lane, sel, src_kind, with_lane, with_src_next, xr};
 use super::{has_mem, Table};
 use crate::decode::{Flow, Handler, Op};
-use crate::exec::and_next;
+use crate::exec::{and_next, next_op};
 use crate::state::Cpu;
 use iced_x86::{Code, Instruction, OpKind, Register};
 
@@ -17,17 +17,33 @@ const HI64: u128 = !LO64;
 // ---- whole-register moves ----
 
 fn ld128<const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    and_next(cpu, op, |cpu| {
-        let v = src::<K>(cpu, op)?;
-        cpu.xmm[op.r0 as usize] = v;
+    with_src_next::<K, _>(cpu, op, |cpu, op, v| {
+        cpu.xmm[xr(op.r0)] = v;
         Ok(())
     })
 }
 
 fn st128<const ALIGNED: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let a = cpu.ea(op);
+    if !ALIGNED || a & 15 == 0 {
+        if let Some(p) = cpu.mem.fast_write_ptr::<16>(a) {
+            // SAFETY: `fast_write_ptr` checked that 16 bytes at p are in a live, writable,
+            // non-code frame.
+            unsafe { (p as *mut u128).write_unaligned(cpu.xmm[xr(op.r0)].to_le()) };
+            return next_op(cpu, op, Ok(()));
+        }
+    }
+    st128_slow::<ALIGNED>(cpu, op)
+}
+
+/// MOVAPS-style stores off the write-TLB fast path (a miss, a fault, misalignment): out
+/// of line so that `st128` needs no stack frame.
+#[cold]
+#[inline(never)]
+fn st128_slow<const ALIGNED: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
         let a = if ALIGNED { aligned_ea(cpu, op)? } else { cpu.ea(op) };
-        cpu.st128(a, cpu.xmm[op.r0 as usize])
+        cpu.st128(a, cpu.xmm[xr(op.r0)])
     })
 }
 
@@ -48,9 +64,8 @@ fn build_mov128<const ALIGNED: bool>(i: &Instruction, _: &mut Op) -> Option<Hand
 
 /// Loads W bits zero-extended (MOVSS/MOVSD from memory, MOVQ xmm, xmm/m64).
 fn ld_low<const W: u32, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    and_next(cpu, op, |cpu| {
-        let v = src::<K>(cpu, op)?;
-        cpu.xmm[op.r0 as usize] = v & (u128::MAX >> (128 - W));
+    with_src_next::<K, _>(cpu, op, |cpu, op, v| {
+        cpu.xmm[xr(op.r0)] = v & (u128::MAX >> (128 - W));
         Ok(())
     })
 }
@@ -58,22 +73,43 @@ fn ld_low<const W: u32, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
 /// Register-to-register MOVSS/MOVSD: only the low lane changes.
 fn merge_low<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
-        let d = op.r0 as usize;
-        cpu.xmm[d] = with_lane::<W>(cpu.xmm[d], 0, lane::<W>(cpu.xmm[op.r1 as usize], 0));
+        let d = xr(op.r0);
+        cpu.xmm[d] = with_lane::<W>(cpu.xmm[d], 0, lane::<W>(cpu.xmm[xr(op.r1)], 0));
         Ok(())
     })
 }
 
 fn st_low<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
+    let a = cpu.ea(op);
+    let v = lane::<W>(cpu.xmm[xr(op.r0)], 0);
+    let p = if W == 32 { cpu.mem.fast_write_ptr::<4>(a) } else { cpu.mem.fast_write_ptr::<8>(a) };
+    match p {
+        // SAFETY: `fast_write_ptr` checked that W/8 bytes at p are in a live, writable,
+        // non-code frame.
+        Some(p) => unsafe {
+            if W == 32 {
+                (p as *mut u32).write_unaligned((v as u32).to_le())
+            } else {
+                (p as *mut u64).write_unaligned(v.to_le())
+            }
+            next_op(cpu, op, Ok(()))
+        },
+        None => st_low_slow::<W>(cpu, op),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn st_low_slow<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
-        let v = lane::<W>(cpu.xmm[op.r0 as usize], 0);
+        let v = lane::<W>(cpu.xmm[xr(op.r0)], 0);
         cpu.st::<W>(cpu.ea(op), v)
     })
 }
 
 fn st_high64(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
-        let v = (cpu.xmm[op.r0 as usize] >> 64) as u64;
+        let v = (cpu.xmm[xr(op.r0)] >> 64) as u64;
         cpu.st64(cpu.ea(op), v)
     })
 }
@@ -81,7 +117,7 @@ fn st_high64(cpu: &mut Cpu, op: &Op) -> Flow {
 fn ld_high64(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
         let v = cpu.ld64(cpu.ea(op))? as u128;
-        let d = op.r0 as usize;
+        let d = xr(op.r0);
         cpu.xmm[d] = (cpu.xmm[d] & LO64) | v << 64;
         Ok(())
     })
@@ -90,7 +126,7 @@ fn ld_high64(cpu: &mut Cpu, op: &Op) -> Flow {
 fn ld_low64_merge(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
         let v = cpu.ld64(cpu.ea(op))? as u128;
-        let d = op.r0 as usize;
+        let d = xr(op.r0);
         cpu.xmm[d] = (cpu.xmm[d] & HI64) | v;
         Ok(())
     })
@@ -98,16 +134,16 @@ fn ld_low64_merge(cpu: &mut Cpu, op: &Op) -> Flow {
 
 fn movhlps(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
-        let d = op.r0 as usize;
-        cpu.xmm[d] = (cpu.xmm[d] & HI64) | cpu.xmm[op.r1 as usize] >> 64;
+        let d = xr(op.r0);
+        cpu.xmm[d] = (cpu.xmm[d] & HI64) | cpu.xmm[xr(op.r1)] >> 64;
         Ok(())
     })
 }
 
 fn movlhps(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
-        let d = op.r0 as usize;
-        cpu.xmm[d] = (cpu.xmm[d] & LO64) | cpu.xmm[op.r1 as usize] << 64;
+        let d = xr(op.r0);
+        cpu.xmm[d] = (cpu.xmm[d] & LO64) | cpu.xmm[xr(op.r1)] << 64;
         Ok(())
     })
 }
@@ -136,21 +172,21 @@ fn build_movq_x(i: &Instruction, _: &mut Op) -> Option<Handler> {
 
 fn movd_x_r<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
-        cpu.xmm[op.r0 as usize] = cpu.get_r::<W>(op.r1) as u128;
+        cpu.xmm[xr(op.r0)] = cpu.get_r::<W>(op.r1) as u128;
         Ok(())
     })
 }
 
 fn movd_x_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
-        cpu.xmm[op.r0 as usize] = cpu.ld::<W>(cpu.ea(op))? as u128;
+        cpu.xmm[xr(op.r0)] = cpu.ld::<W>(cpu.ea(op))? as u128;
         Ok(())
     })
 }
 
 fn movd_r_x<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
-        let v = lane::<W>(cpu.xmm[op.r1 as usize], 0);
+        let v = lane::<W>(cpu.xmm[xr(op.r1)], 0);
         cpu.put_r::<W>(op.r0, v);
         Ok(())
     })
@@ -176,7 +212,7 @@ fn movnti<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
 /// MOVMSKPS/MOVMSKPD/PMOVMSKB: the sign bit of each W-bit lane.
 fn movmsk<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
-        let v = cpu.xmm[op.r1 as usize];
+        let v = cpu.xmm[xr(op.r1)];
         let mut m = 0u64;
         for i in 0..128 / W {
             m |= ((v >> (i * W + W - 1)) as u64 & 1) << i;
@@ -189,7 +225,7 @@ fn movmsk<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
 /// PMOVMSKB, the hot one in string functions: gather the 16 byte signs at once.
 fn pmovmskb(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
-        let v = cpu.xmm[op.r1 as usize];
+        let v = cpu.xmm[xr(op.r1)];
         let lo = ((v as u64) & 0x8080_8080_8080_8080).wrapping_mul(0x0002_0408_1020_4081) >> 56;
         let hi = (((v >> 64) as u64) & 0x8080_8080_8080_8080).wrapping_mul(0x0002_0408_1020_4081) >> 56;
         cpu.put_r::<64>(op.r0, lo | hi << 8);
@@ -201,8 +237,8 @@ fn pmovmskb(cpu: &mut Cpu, op: &Op) -> Flow {
 /// [rdi]. Every selected byte is checked writable first, so a fault stores nothing.
 fn maskmovdqu(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
-        let v = cpu.xmm[op.r0 as usize].to_le_bytes();
-        let m = cpu.xmm[op.r1 as usize].to_le_bytes();
+        let v = cpu.xmm[xr(op.r0)].to_le_bytes();
+        let m = cpu.xmm[xr(op.r1)].to_le_bytes();
         let base = cpu.regs[7].wrapping_add(cpu.seg_base[op.seg as usize]);
         let first = m.iter().position(|b| b & 0x80 != 0);
         let Some(first) = first else { return Ok(()) };
@@ -236,9 +272,8 @@ pub(crate) trait Shuf {
 }
 
 fn shuf<O: Shuf, const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    and_next(cpu, op, |cpu| {
-        let b = src::<K>(cpu, op)?;
-        let d = op.r0 as usize;
+    with_src_next::<K, _>(cpu, op, |cpu, op, b| {
+        let d = xr(op.r0);
         cpu.xmm[d] = O::f(cpu.xmm[d], b, op.imm as u8);
         Ok(())
     })
@@ -316,7 +351,7 @@ impl<const HIGH: bool> Shuf for Pshufw<HIGH> {
 
 fn pextrw(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
-        let v = lane::<16>(cpu.xmm[op.r1 as usize], (op.imm & 7) as u32);
+        let v = lane::<16>(cpu.xmm[xr(op.r1)], (op.imm & 7) as u32);
         cpu.put_r::<64>(op.r0, v);
         Ok(())
     })
@@ -325,7 +360,7 @@ fn pextrw(cpu: &mut Cpu, op: &Op) -> Flow {
 fn pinsrw<const MEM: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
         let w = if MEM { cpu.ld16(cpu.ea(op))? as u64 } else { cpu.get_r::<16>(op.r1) };
-        let d = op.r0 as usize;
+        let d = xr(op.r0);
         cpu.xmm[d] = with_lane::<16>(cpu.xmm[d], (op.imm & 7) as u32, w);
         Ok(())
     })

@@ -117,7 +117,9 @@ fn fp_st<const OP: u8, const STI: bool, const POP: bool>(cpu: &mut Cpu, op: &Op)
         note(cpu, op);
         let x = &mut cpu.x87;
         let (d, s) = if STI { (op.r0, 0) } else { (0, op.r1) };
-        if x.is_empty(0) || x.is_empty(op.r0.max(op.r1)) {
+        // Both ST(0) and ST(i) valid, in one test of the tag bits.
+        let want = 1u8 << x.phys(0) | 1u8 << x.phys(op.r0.max(op.r1));
+        if x.tags & want != want {
             if x.underflow() {
                 x.set_st(d, F80::INDEFINITE);
                 if POP {

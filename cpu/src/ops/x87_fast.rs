@@ -81,18 +81,24 @@ fn report(x: &mut X87, inexact: bool, up: bool) {
 
 /// Rounds per the control word into a normal register value; None if the rounded
 /// exponent is outside the normal range (nothing is changed then).
+/// The control word's default precision and rounding (64 bits, to nearest, as Linux
+/// starts every process) is decided with one test, and rounds with constant shifts.
 #[inline(always)]
 fn finish(x: &mut X87, neg: bool, e: i32, sig: u128) -> Option<F80> {
+    if x.fcw & 0xf00 == 0x300 {
+        return finish_p::<64>(x, neg, e, sig, 0);
+    }
+    let rc = (x.fcw >> 10) & 3;
     match (x.fcw >> 8) & 3 {
-        0 => finish_p::<24>(x, neg, e, sig),
-        2 => finish_p::<53>(x, neg, e, sig),
-        _ => finish_p::<64>(x, neg, e, sig),
+        0 => finish_p::<24>(x, neg, e, sig, rc),
+        2 => finish_p::<53>(x, neg, e, sig, rc),
+        _ => finish_p::<64>(x, neg, e, sig, rc),
     }
 }
 
 #[inline(always)]
-fn finish_p<const P: u32>(x: &mut X87, neg: bool, e: i32, sig: u128) -> Option<F80> {
-    let (m, e, inexact, up) = round_sig::<P>(sig, e, (x.fcw >> 10) & 3, neg);
+fn finish_p<const P: u32>(x: &mut X87, neg: bool, e: i32, sig: u128, rc: u16) -> Option<F80> {
+    let (m, e, inexact, up) = round_sig::<P>(sig, e, rc, neg);
     let be = e + 16383;
     if !(1..=0x7ffe).contains(&be) {
         return None;

@@ -473,6 +473,16 @@ pub fn rand_state(r: &mut Rng, k: Kind) -> St {
 /// Random finite normal values with exponents spread over the whole range, under the
 /// default MXCSR: hammers the host-float fast paths.
 pub fn run_fast(c: &mut Checker, k: Kind, n: u64, seed: u64) {
+    run_normal(c, k, n, seed, false);
+}
+
+/// As `run_fast`, always with PE already set (the state in which the handlers skip the
+/// exactness check), and with some zero lanes.
+pub fn run_hot(c: &mut Checker, k: Kind, n: u64, seed: u64) {
+    run_normal(c, k, n, seed, true);
+}
+
+fn run_normal(c: &mut Checker, k: Kind, n: u64, seed: u64, hot: bool) {
     let mut r = Rng(seed | 1);
     for _ in 0..n {
         let mut st = rand_state(&mut r, k);
@@ -499,7 +509,20 @@ pub fn run_fast(c: &mut Checker, k: Kind, n: u64, seed: u64) {
                 *x |= v << (if k == Kind::F32 { 32 * i } else { 64 * i });
             }
         }
-        st.mxcsr = 0x1f80 | if r.below(2) == 0 { 0 } else { r.below(64) as u32 };
+        if hot {
+            st.mxcsr = 0x1fa0 | r.below(64) as u32;
+            if r.below(8) == 0 {
+                let (w, lanes) = if k == Kind::F32 { (32, 4) } else { (64, 2) };
+                let lane = r.below(lanes) as u32 * w;
+                let sign = (r.below(2) as u128) << (lane + w - 1);
+                let reg = r.below(2) as usize;
+                st.x[reg] = st.x[reg] & !(((1u128 << w) - 1) << lane) | sign;
+            }
+        } else {
+            st.mxcsr = 0x1f80 | if r.below(2) == 0 { 0 } else { r.below(64) as u32 };
+        }
+        // The memory operand: the same kind of values as xmm1.
+        st.mem[..16].copy_from_slice(&st.x[1].to_le_bytes());
         c.check(&st);
     }
     c.done();
