@@ -1,4 +1,14 @@
 //! The interpreter loop and guest memory access from instruction handlers.
+//!
+//! Threaded dispatch: the loop only picks the next block (following successor links)
+//! and calls its first op. Every handler ends in `next_op`, which calls the handler of
+//! the op after it, in tail position, so the ops of a block run as a chain of jumps with
+//! no return to the loop between them; the block's end op (`decode::end_op`) returns.
+//! A stop (syscall, fault, ...) returns at once and notes the op that stopped
+//! (`Cpu::stop_op`). Helpers for a handler's last step (`ld_next`, `st_next`, `rmw_next`,
+//! `st_then_next`) make the TLB miss a tail call as well, so the common handlers need no
+//! stack frame. Without the tail calls (a debug build) the chain recurses at most one
+//! block deep (128 instructions).
 
 use crate::decode::{Block, Flow, Op, Stop};
 use crate::mem::{Access, Fault, FaultKind, PAGE_MASK, PAGE_SIZE};
