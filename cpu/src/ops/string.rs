@@ -15,7 +15,7 @@
 use super::alu::alu;
 use super::Table;
 use crate::decode::{Flow, Handler, Op, Stop};
-use crate::exec::{and_next, next_op};
+use crate::exec::and_next;
 use crate::mem::{Fault, PAGE_MASK, PAGE_SIZE};
 use crate::state::{Cpu, FaultInfo};
 use iced_x86::{Code, Instruction, OpKind, Register};
@@ -105,8 +105,7 @@ fn rep_body<const K: u8, const W: u32, const P: u8>(cpu: &mut Cpu, op: &Op) -> F
 }
 
 fn rep<const K: u8, const W: u32, const P: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = rep_body::<K, W, P>(cpu, op);
-    next_op(cpu, op, r)
+    and_next(cpu, op, |cpu| rep_body::<K, W, P>(cpu, op))
 }
 
 #[cold]

@@ -46,8 +46,7 @@ fn rdtsc_body(cpu: &mut Cpu, _: &Op) -> Flow {
 }
 
 fn rdtsc(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = rdtsc_body(cpu, op);
-    next_op(cpu, op, r)
+    and_next(cpu, op, |cpu| rdtsc_body(cpu, op))
 }
 
 fn rdtscp(cpu: &mut Cpu, op: &Op) -> Flow {

@@ -5,7 +5,7 @@
 use super::x87_core::{from_f32, from_f64, note, note_mem, rc_of, round, to_work, wait};
 use super::{x87_fast, Table};
 use crate::decode::{Flow, Handler, Op};
-use crate::exec::{and_next, next_op};
+use crate::exec::and_next;
 use crate::state::Cpu;
 use crate::x87::{sw, F80};
 use iced_x86::Code;
@@ -261,8 +261,7 @@ fn fst_st_body<const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
 }
 
 fn fst_st<const POP: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
-    let r = fst_st_body::<POP>(cpu, op);
-    next_op(cpu, op, r)
+    and_next(cpu, op, |cpu| fst_st_body::<POP>(cpu, op))
 }
 
 /// FSTPNCE (D9 D8+i, "FSTP1"): FSTP ST(i) except that an empty ST(0) is no stack fault:
