@@ -448,15 +448,21 @@ impl Cpu {
         })
     }
 
-    /// Stores the low W bits of `v` on a write-TLB hit; false on a miss.
+    /// `fast_write_ptr` for a W-bit operand.
     #[inline(always)]
-    fn st_fast<const W: u32>(&self, addr: u64, v: u64) -> bool {
-        let p = match W {
+    fn fast_write_ptr_w<const W: u32>(&self, addr: u64) -> Option<*mut u8> {
+        match W {
             8 => self.mem.fast_write_ptr::<1>(addr),
             16 => self.mem.fast_write_ptr::<2>(addr),
             32 => self.mem.fast_write_ptr::<4>(addr),
             _ => self.mem.fast_write_ptr::<8>(addr),
-        };
+        }
+    }
+
+    /// Stores the low W bits of `v` on a write-TLB hit; false on a miss.
+    #[inline(always)]
+    fn st_fast<const W: u32>(&self, addr: u64, v: u64) -> bool {
+        let p = self.fast_write_ptr_w::<W>(addr);
         let Some(p) = p else { return false };
         // SAFETY: `fast_write_ptr` checked that W/8 bytes at p are in a live, writable,
         // non-code frame.
@@ -510,12 +516,7 @@ impl Cpu {
     /// store faults (a faulting instruction changes nothing).
     #[inline(always)]
     pub(crate) fn rmw<const W: u32, F: FnOnce(&mut Cpu, u64) -> u64>(&mut self, addr: u64, f: F) -> Flow {
-        let p = match W {
-            8 => self.mem.fast_write_ptr::<1>(addr),
-            16 => self.mem.fast_write_ptr::<2>(addr),
-            32 => self.mem.fast_write_ptr::<4>(addr),
-            _ => self.mem.fast_write_ptr::<8>(addr),
-        };
+        let p = self.fast_write_ptr_w::<W>(addr);
         let Some(p) = p else { return rmw_slow::<W, F>(self, addr, f) };
         // SAFETY: `fast_write_ptr` checked that W/8 bytes at p are in a live, writable,
         // readable, non-code frame; `f` cannot unmap it (it only computes and sets flags).
@@ -578,12 +579,7 @@ impl Cpu {
         addr: u64,
         f: F,
     ) -> Flow {
-        let p = match W {
-            8 => self.mem.fast_write_ptr::<1>(addr),
-            16 => self.mem.fast_write_ptr::<2>(addr),
-            32 => self.mem.fast_write_ptr::<4>(addr),
-            _ => self.mem.fast_write_ptr::<8>(addr),
-        };
+        let p = self.fast_write_ptr_w::<W>(addr);
         let Some(p) = p else {
             return rmw_next_slow::<W, F>(self, op, addr, f);
         };

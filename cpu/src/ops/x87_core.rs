@@ -191,6 +191,18 @@ impl X87 {
         self.raise(sw::IE | sw::SF);
         self.masked(sw::IE)
     }
+    /// Before a push: with ST(7) in use the push overflows, and a masked overflow still
+    /// pushes the indefinite QNaN. True if that happened (the instruction is done).
+    #[inline(always)]
+    pub(crate) fn push_overflows(&mut self) -> bool {
+        if self.is_empty(7) {
+            return false;
+        }
+        if self.overflow() {
+            self.push(F80::INDEFINITE);
+        }
+        true
+    }
     /// Invalid operation: returns Some(indefinite) if masked.
     #[cold]
     pub(crate) fn invalid(&mut self) -> Option<F80> {

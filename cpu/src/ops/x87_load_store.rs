@@ -31,10 +31,7 @@ fn fld_m<const K: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
         };
         note_mem(cpu, op, ea);
         let x = &mut cpu.x87;
-        if !x.is_empty(7) {
-            if x.overflow() {
-                x.push(F80::INDEFINITE);
-            }
+        if x.push_overflows() {
             return Ok(());
         }
         let (mut v, den) = match K {
@@ -75,10 +72,7 @@ fn fld_st(cpu: &mut Cpu, op: &Op) -> Flow {
             }
             return Ok(());
         }
-        if !x.is_empty(7) {
-            if x.overflow() {
-                x.push(F80::INDEFINITE);
-            }
+        if x.push_overflows() {
             return Ok(());
         }
         let v = x.st(i);
@@ -106,10 +100,7 @@ fn fld_const<const K: usize>(cpu: &mut Cpu, op: &Op) -> Flow {
         wait(cpu)?;
         note(cpu, op);
         let x = &mut cpu.x87;
-        if !x.is_empty(7) {
-            if x.overflow() {
-                x.push(F80::INDEFINITE);
-            }
+        if x.push_overflows() {
             return Ok(());
         }
         let (e, m, half, exact) = CONSTS[K];
@@ -288,10 +279,7 @@ fn fild<const W_: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
         let v = cpu.ld::<W_>(ea)?;
         note_mem(cpu, op, ea);
         let x = &mut cpu.x87;
-        if !x.is_empty(7) {
-            if x.overflow() {
-                x.push(F80::INDEFINITE);
-            }
+        if x.push_overflows() {
             return Ok(());
         }
         let v = ((v << (64 - W_)) as i64) >> (64 - W_);
@@ -374,10 +362,7 @@ fn fbld(cpu: &mut Cpu, op: &Op) -> Flow {
         let hi = cpu.ld16(ea + 8)?;
         note_mem(cpu, op, ea);
         let x = &mut cpu.x87;
-        if !x.is_empty(7) {
-            if x.overflow() {
-                x.push(F80::INDEFINITE);
-            }
+        if x.push_overflows() {
             return Ok(());
         }
         // Digits outside 0-9 give undefined results on hardware; computed here as if valid.
