@@ -104,6 +104,8 @@ pub(crate) struct Block {
     pub link_gen: Cell<u64>,
     /// First and last guest page the block's bytes come from.
     pub pages: (u64, u64),
+    /// Its translation, if the JIT made one (`crate::jit`).
+    pub jit: crate::jit::BlockJit,
 }
 
 const JCACHE: usize = 4096;
@@ -475,6 +477,7 @@ impl Cpu {
             succ: [Cell::new((u64::MAX, std::ptr::null())), Cell::new((u64::MAX, std::ptr::null()))],
             link_gen: Cell::new(self.cache.gen),
             pages: (rip >> 12, last_page.max(rip >> 12)),
+            jit: Default::default(),
         };
         self.cache.scratch_ops = list;
         self.cache.scratch_instrs = instrs;

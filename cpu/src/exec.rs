@@ -128,7 +128,9 @@ impl Cpu {
 
     /// Runs guest code from `self.rip` until something needs the caller.
     pub fn run(&mut self) -> Exit {
-        // No block is executing here, so invalidated blocks can finally be freed.
+        // No block is executing here, so invalidated blocks can finally be freed (and with
+        // them their units, which the pending link slot may belong to).
+        self.jit.link = std::ptr::null();
         self.cache.retired.clear();
         self.sync_stale_code();
         if self.hooks.active() {
@@ -191,6 +193,27 @@ impl Cpu {
             let blk = unsafe { &*blk };
             if RING {
                 self.hooks.note_block(blk.start);
+            } else if self.jit_on() {
+                if let Some(code) = self.jit_unit(blk) {
+                    self.jit.check_at = check_at;
+                    let r = self.jit_enter(blk, code);
+                    if r == crate::jit::RUN_ON {
+                        prev = self.jit.block;
+                        continue;
+                    }
+                    self.jit.stats.stops += 1;
+                    // SAFETY: the unit noted one of its block's ops; blocks outlive `run`.
+                    let op = unsafe { &*self.jit.stop_op };
+                    let i = self.jit.stop_index as usize;
+                    if let Some(exit) = self.stop(crate::jit::stop_from_code(r), i, op) {
+                        return exit;
+                    }
+                    self.sync_stale_code();
+                    prev = std::ptr::null();
+                    continue;
+                }
+                // Only a unit that returned just now may have its exit linked.
+                self.jit.link = std::ptr::null();
             }
             self.rip = blk.end;
             // Each op runs the next one itself (`next_op`); the block's end op returns.

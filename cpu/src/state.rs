@@ -83,6 +83,8 @@ pub struct Cpu {
     pub hooks: crate::hooks::Hooks,
     /// The op that stopped the block running last (set by `exec::next_op`).
     pub(crate) stop_op: *const crate::decode::Op,
+    /// The JIT tier's state (`crate::jit`).
+    pub(crate) jit: crate::jit::JitState,
 }
 
 impl Cpu {
@@ -106,6 +108,7 @@ impl Cpu {
             tsc: default_tsc,
             hooks: Default::default(),
             stop_op: std::ptr::null(),
+            jit: Default::default(),
         }
     }
 

@@ -1,0 +1,242 @@
+//! Executable memory for translated code, owned by emu (not Cranelift's JIT module, which
+//! has had trouble on macOS arm64): one fixed-size region per CPU, filled by a bump
+//! allocator and emptied whole when full (the code cache evicts everything at once, as
+//! qemu's `tb_flush` does).
+//!
+//! W^X is kept on every host. On Linux and Intel macOS the region is mapped read-write
+//! and each write is bracketed by `mprotect` (RW while writing, RX after). On macOS arm64
+//! the region is `MAP_JIT` and the writing thread toggles `pthread_jit_write_protect_np`,
+//! which is what Apple's hardened runtime allows. After writing, aarch64 needs the
+//! instruction cache made coherent with the data cache. The raw host calls of this file
+//! are its only ones in the crate.
+
+use std::ptr::NonNull;
+
+/// A mapped region of executable memory with a bump allocator.
+pub(crate) struct ExecMem {
+    base: NonNull<u8>,
+    size: usize,
+    used: usize,
+    page: usize,
+}
+
+/// Why executable memory could not be had.
+#[derive(Debug)]
+pub(crate) struct MapFailed;
+
+impl ExecMem {
+    /// Maps `size` bytes (rounded up to whole host pages).
+    pub fn new(size: usize) -> Result<ExecMem, MapFailed> {
+        let page = host_page();
+        let size = size.div_ceil(page) * page;
+        let base = os::map(size).ok_or(MapFailed)?;
+        Ok(ExecMem { base, size, used: 0, page })
+    }
+
+    /// Bytes of code written since the last `reset`.
+    pub fn used(&self) -> usize {
+        self.used
+    }
+
+    /// Forgets all code after the first `floor` bytes (the caller guarantees none of it
+    /// runs or is referenced again).
+    pub fn reset_to(&mut self, floor: usize) {
+        self.used = floor;
+    }
+
+    /// Copies `code` in and returns where it landed, ready to run, or None when the region
+    /// is full.
+    pub fn push(&mut self, code: &[u8]) -> Option<*const u8> {
+        // 64-byte alignment keeps every unit's entry on its own cache line.
+        let at = self.used.next_multiple_of(64);
+        if at + code.len() > self.size {
+            return None;
+        }
+        // SAFETY: at + len <= size, inside the mapping.
+        let dst = unsafe { self.base.as_ptr().add(at) };
+        let first = at / self.page * self.page;
+        let last = (at + code.len()).div_ceil(self.page) * self.page;
+        // SAFETY: [first, last) lies in the mapping; nothing executes from these pages while
+        // they are writable (emu runs guest code on the thread that compiles, and only
+        // between units).
+        unsafe {
+            let span = self.base.as_ptr().add(first);
+            os::writable(span, last - first, true);
+            std::ptr::copy_nonoverlapping(code.as_ptr(), dst, code.len());
+            os::writable(span, last - first, false);
+            os::flush_icache(dst, code.len());
+        }
+        self.used = at + code.len();
+        Some(dst)
+    }
+}
+
+impl Drop for ExecMem {
+    fn drop(&mut self) {
+        // SAFETY: the region was mapped by `os::map` with this size, and the CPU that owns
+        // it (with every unit pointing into it) is going away.
+        unsafe { os::unmap(self.base, self.size) }
+    }
+}
+
+fn host_page() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if p > 0 {
+        p as usize
+    } else {
+        16384
+    }
+}
+
+#[cfg(not(all(target_os = "macos", target_arch = "aarch64")))]
+mod os {
+    use std::ptr::NonNull;
+
+    pub fn map(size: usize) -> Option<NonNull<u8>> {
+        // SAFETY: an anonymous private mapping at an address of the kernel's choosing.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                size,
+                libc::PROT_READ | libc::PROT_EXEC,
+                libc::MAP_PRIVATE | libc::MAP_ANON,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return None;
+        }
+        NonNull::new(p as *mut u8)
+    }
+
+    /// # Safety
+    /// `p..p+len` is a page-aligned part of a region from `map`.
+    pub unsafe fn writable(p: *mut u8, len: usize, on: bool) {
+        let prot = if on { libc::PROT_READ | libc::PROT_WRITE } else { libc::PROT_READ | libc::PROT_EXEC };
+        // SAFETY: the caller's promise.
+        let r = unsafe { libc::mprotect(p as *mut libc::c_void, len, prot) };
+        // Failing to change the protection of our own mapping leaves nothing to recover.
+        assert_eq!(r, 0, "mprotect of JIT code memory failed");
+    }
+
+    /// # Safety
+    /// As for `writable`: `p..p+len` is mapped.
+    #[allow(unused_variables)]
+    pub unsafe fn flush_icache(p: *const u8, len: usize) {
+        // x86-64 keeps instruction fetch coherent with stores (and mprotect serialises).
+        #[cfg(target_arch = "aarch64")]
+        // SAFETY: the caller's promise; cache maintenance by address on mapped memory.
+        unsafe {
+            super::aarch64_flush(p, len)
+        }
+    }
+
+    /// # Safety
+    /// `base`/`size` are a region from `map` that nothing uses any more.
+    pub unsafe fn unmap(base: NonNull<u8>, size: usize) {
+        // SAFETY: the caller's promise.
+        unsafe { libc::munmap(base.as_ptr() as *mut libc::c_void, size) };
+    }
+}
+
+#[cfg(all(target_os = "macos", target_arch = "aarch64"))]
+mod os {
+    use std::ptr::NonNull;
+
+    extern "C" {
+        fn pthread_jit_write_protect_np(enabled: libc::c_int);
+        fn sys_icache_invalidate(start: *mut libc::c_void, len: libc::size_t);
+    }
+
+    pub fn map(size: usize) -> Option<NonNull<u8>> {
+        // SAFETY: an anonymous private MAP_JIT mapping; W^X is then switched per thread.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                size,
+                libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
+                libc::MAP_PRIVATE | libc::MAP_ANON | libc::MAP_JIT,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return None;
+        }
+        NonNull::new(p as *mut u8)
+    }
+
+    /// # Safety
+    /// Called around writes on the thread that runs the code.
+    pub unsafe fn writable(_p: *mut u8, _len: usize, on: bool) {
+        // SAFETY: switches this thread's view of MAP_JIT memory.
+        unsafe { pthread_jit_write_protect_np(if on { 0 } else { 1 }) }
+    }
+
+    /// # Safety
+    /// `p..p+len` is mapped.
+    pub unsafe fn flush_icache(p: *const u8, len: usize) {
+        // SAFETY: the caller's promise.
+        unsafe { sys_icache_invalidate(p as *mut libc::c_void, len) }
+    }
+
+    /// # Safety
+    /// `base`/`size` are a region from `map` that nothing uses any more.
+    pub unsafe fn unmap(base: NonNull<u8>, size: usize) {
+        // SAFETY: the caller's promise.
+        unsafe { libc::munmap(base.as_ptr() as *mut libc::c_void, size) };
+    }
+}
+
+/// Makes `len` bytes of freshly written code at `p` visible to instruction fetch: clean
+/// the data cache to the point of unification, invalidate the instruction cache, then
+/// barriers (the sequence the Arm ARM gives for self-modifying code).
+///
+/// # Safety
+/// `p..p+len` is mapped.
+#[cfg(all(target_arch = "aarch64", not(target_os = "macos")))]
+unsafe fn aarch64_flush(p: *const u8, len: usize) {
+    use std::arch::asm;
+    let ctr: u64;
+    // SAFETY: CTR_EL0 is readable from EL0 on Linux; the cache operations act on mapped
+    // addresses only.
+    unsafe {
+        asm!("mrs {}, ctr_el0", out(reg) ctr, options(nomem, nostack));
+        let dline = 4usize << ((ctr >> 16) & 15);
+        let iline = 4usize << (ctr & 15);
+        let start = p as usize;
+        let end = start + len;
+        let mut a = start & !(dline - 1);
+        while a < end {
+            asm!("dc cvau, {}", in(reg) a, options(nostack));
+            a += dline;
+        }
+        asm!("dsb ish", options(nostack));
+        let mut a = start & !(iline - 1);
+        while a < end {
+            asm!("ic ivau, {}", in(reg) a, options(nostack));
+            a += iline;
+        }
+        asm!("dsb ish", "isb", options(nostack));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_is_copied_aligned_and_the_region_fills_up() {
+        let mut m = ExecMem::new(8192).unwrap();
+        let a = m.push(&[0xc3; 10]).unwrap();
+        let b = m.push(&[0xc3; 10]).unwrap();
+        assert_eq!(b as usize - a as usize, 64);
+        // SAFETY: both were just written and are readable.
+        assert_eq!(unsafe { *a }, 0xc3);
+        assert!(m.push(&vec![0u8; 1 << 20]).is_none());
+        m.reset_to(0);
+        assert_eq!(m.push(&[1]).unwrap(), a);
+    }
+}

@@ -1,0 +1,345 @@
+//! The JIT tier: hot blocks translated to host code with Cranelift.
+//!
+//! A *unit* is the host translation of one decoded block (`decode::Block`), so both tiers
+//! stop at the same block boundaries: the budget, `request_stop`, signals and thread
+//! switches land at the same instruction counts whichever tier ran, and `--record` /
+//! `--replay` logs do not depend on the tier. The interpreter stays the reference: every
+//! instruction the translator does not handle natively runs through the interpreter's own
+//! handler (a call from translated code to a copy of its op followed by an end op), so new
+//! instructions need no JIT work and behave identically.
+//!
+//! Inside a unit, guest registers live in Cranelift variables (host registers), loaded on
+//! first use and stored back only at exits and around handler calls; status flags stay lazy
+//! (`flags::LazyFlags`) and are written to the CPU only where a unit leaves or calls out.
+//! Loads and stores inline the software TLB hit and call a helper on a miss.
+//!
+//! Exits. A unit that runs to its end adds the block's instruction count, sets `rip` and
+//! either jumps straight into the next unit (a tail call through a link slot that the run
+//! loop patches, guarded by the block cache's generation like the interpreter's own
+//! links) or returns 0 to the loop. A unit that stops part-way (syscall, fault, #UD, a
+//! write to its own code) leaves the registers as the interpreter would, notes the
+//! instruction index and its op, and returns the `Stop` plus one; the loop then goes
+//! through the same `Cpu::stop` as the interpreter.
+//!
+//! Code memory is emu's own (`execmem`), bounded; when it is full every unit is dropped
+//! and compiling starts again (blocks keep working in the interpreter meanwhile).
+
+mod execmem;
+mod translate;
+
+use crate::decode::{Block, Op, Stop};
+use crate::state::Cpu;
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// Whether and when blocks are translated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JitMode {
+    /// Interpreter only.
+    Off,
+    /// Blocks that have run `threshold` times are translated.
+    On,
+    /// Every block is translated before it first runs (testing: the whole program runs
+    /// through translated code, except hooked runs).
+    Force,
+}
+
+static MODE: AtomicU8 = AtomicU8::new(0);
+
+/// Sets the mode of every `Cpu` made from now on (the command line's `--jit`).
+pub fn set_jit_mode(m: JitMode) {
+    MODE.store(
+        match m {
+            JitMode::Off => 1,
+            JitMode::On => 2,
+            JitMode::Force => 3,
+        },
+        Ordering::Relaxed,
+    );
+}
+
+/// Whether this build can translate on this host (x86-64 and aarch64 hosts).
+pub fn jit_supported() -> bool {
+    cfg!(any(target_arch = "x86_64", target_arch = "aarch64"))
+}
+
+/// The mode new CPUs get: `set_jit_mode`, else the `EMU_JIT` environment variable
+/// (`0`/`off`, `1`/`on`, `force`), else the default.
+pub fn jit_mode() -> JitMode {
+    let m = match MODE.load(Ordering::Relaxed) {
+        0 => {
+            let m = match std::env::var("EMU_JIT").as_deref() {
+                Ok("0") | Ok("off") => JitMode::Off,
+                Ok("1") | Ok("on") => JitMode::On,
+                Ok("force") | Ok("all") => JitMode::Force,
+                _ => DEFAULT_MODE,
+            };
+            set_jit_mode(m);
+            m
+        }
+        1 => JitMode::Off,
+        2 => JitMode::On,
+        _ => JitMode::Force,
+    };
+    if jit_supported() {
+        m
+    } else {
+        JitMode::Off
+    }
+}
+
+const DEFAULT_MODE: JitMode = JitMode::Off;
+
+/// Executions of a block before it is translated (mode `On`); `EMU_JIT_THRESHOLD`
+/// overrides it.
+const THRESHOLD: u32 = 64;
+
+/// Bytes of host code kept before the cache is emptied.
+const CODE_BYTES: usize = 32 << 20;
+
+/// A block's translation state (kept in the block, so it goes when the block goes).
+#[derive(Default)]
+pub(crate) struct BlockJit {
+    /// Times the block ran in the interpreter; `u32::MAX`: never translate (it failed).
+    pub heat: Cell<u32>,
+    unit: Cell<Option<std::ptr::NonNull<Unit>>>,
+}
+
+impl BlockJit {
+    /// The unit's entry, if translated.
+    #[inline(always)]
+    pub fn code(&self) -> Option<*const u8> {
+        // SAFETY: a set pointer is a live unit owned by this block.
+        self.unit.get().map(|u| unsafe { u.as_ref().code })
+    }
+
+    fn set(&self, u: Box<Unit>) {
+        self.clear();
+        self.unit.set(Some(std::ptr::NonNull::from(Box::leak(u))));
+    }
+
+    /// Drops the unit (its code stays in the code memory until it is emptied; nothing
+    /// reaches it any more: links to it die with the cache generation).
+    pub fn clear(&self) {
+        if let Some(u) = self.unit.take() {
+            // SAFETY: made by `Box::leak` in `set`, and taken out of the cell just now.
+            drop(unsafe { Box::from_raw(u.as_ptr()) });
+        }
+    }
+}
+
+impl Drop for BlockJit {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+/// A place a unit's exit jumps through: valid while `gen` is the block cache's
+/// generation and `rip` is where the guest goes.
+#[repr(C)]
+pub(crate) struct Link {
+    gen: Cell<u64>,
+    rip: Cell<u64>,
+    code: Cell<*const u8>,
+}
+
+impl Default for Link {
+    fn default() -> Self {
+        Link { gen: Cell::new(u64::MAX), rip: Cell::new(u64::MAX), code: Cell::new(std::ptr::null()) }
+    }
+}
+
+/// One translated block. Its code refers to its fields by address, so it is boxed.
+pub(crate) struct Unit {
+    code: *const u8,
+    links: [Link; 2],
+    /// Copies of the ops run through their handler, each followed by an end op.
+    #[allow(dead_code)]
+    ops: Box<[Op]>,
+}
+
+/// Counters for `--stats`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct JitStats {
+    /// Blocks translated, and the host time spent doing it.
+    pub units: u64,
+    pub compile_ns: u64,
+    /// Host code bytes written (all time) and the times the code cache was emptied.
+    pub code_bytes: u64,
+    pub flushes: u64,
+    /// Returns from translated code to the run loop (chained jumps between units are not
+    /// exits), and how many of those stopped part-way through a unit.
+    pub exits: u64,
+    pub stops: u64,
+    /// Blocks that could not be translated.
+    pub failed: u64,
+    /// Guest instructions executed in translated code, of which natively translated.
+    pub insns_native: u64,
+    pub insns_called: u64,
+}
+
+/// The JIT's state in a `Cpu`. Translated code reads and writes the first fields by
+/// offset.
+pub(crate) struct JitState {
+    /// `icount` at which a unit must return to the loop instead of chaining (the budget or
+    /// the next look at `request_stop`).
+    pub check_at: u64,
+    /// The link slot the last unit left through without a target; the loop fills it.
+    pub link: *const Link,
+    /// The block of the unit that returned last, and where it stopped (instruction index
+    /// and op) if it stopped.
+    pub block: *const Block,
+    pub stop_index: u64,
+    pub stop_op: *const Op,
+    pub mode: JitMode,
+    threshold: u32,
+    backend: Option<Box<translate::Backend>>,
+    /// Set when translation cannot work here (no ISA, no executable memory).
+    broken: bool,
+    pub stats: JitStats,
+}
+
+impl Default for JitState {
+    fn default() -> Self {
+        let mode = jit_mode();
+        let threshold = std::env::var("EMU_JIT_THRESHOLD").ok().and_then(|v| v.parse().ok()).unwrap_or(THRESHOLD);
+        JitState {
+            check_at: 0,
+            link: std::ptr::null(),
+            block: std::ptr::null(),
+            stop_index: 0,
+            stop_op: std::ptr::null(),
+            mode,
+            threshold: if mode == JitMode::Force { 0 } else { threshold },
+            backend: None,
+            broken: false,
+            stats: JitStats::default(),
+        }
+    }
+}
+
+/// A unit's return value: 0 ran to its end; otherwise a stop plus one.
+pub(crate) const RUN_ON: u32 = 0;
+
+pub(crate) fn stop_from_code(c: u32) -> Stop {
+    match c - 1 {
+        0 => Stop::Syscall,
+        1 => Stop::Fault,
+        2 => Stop::Ud,
+        3 => Stop::Resync,
+        4 => Stop::DivideError,
+        5 => Stop::Breakpoint,
+        6 => Stop::GeneralProtection,
+        7 => Stop::FpException,
+        _ => Stop::Interrupt,
+    }
+}
+
+pub(crate) fn stop_code(s: Stop) -> u32 {
+    s as u32 + 1
+}
+
+impl Cpu {
+    /// Whether the ordinary loop should consult the JIT at all.
+    #[inline(always)]
+    pub(crate) fn jit_on(&self) -> bool {
+        self.jit.mode != JitMode::Off && !self.jit.broken
+    }
+
+    /// The block's unit, translating it now if it has become hot. None: interpret it.
+    #[inline(always)]
+    pub(crate) fn jit_unit(&mut self, blk: &Block) -> Option<*const u8> {
+        if let Some(c) = blk.jit.code() {
+            return Some(c);
+        }
+        let h = blk.jit.heat.get();
+        if h < self.jit.threshold {
+            blk.jit.heat.set(h + 1);
+            return None;
+        }
+        if h == u32::MAX {
+            return None;
+        }
+        self.jit_compile(blk)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn jit_compile(&mut self, blk: &Block) -> Option<*const u8> {
+        let t = std::time::Instant::now();
+        if self.jit.backend.is_none() {
+            match translate::Backend::new(CODE_BYTES) {
+                Some(b) => self.jit.backend = Some(Box::new(b)),
+                None => {
+                    self.jit.broken = true;
+                    return None;
+                }
+            }
+        }
+        let mut backend = self.jit.backend.take().expect("backend just made");
+        let mut r = backend.translate(self, blk);
+        if r.is_err() && backend.full() {
+            self.jit_flush(&mut backend);
+            r = backend.translate(self, blk);
+        }
+        self.jit.backend = Some(backend);
+        self.jit.stats.compile_ns += t.elapsed().as_nanos() as u64;
+        match r {
+            Ok((unit, bytes)) => {
+                self.jit.stats.units += 1;
+                self.jit.stats.code_bytes += bytes as u64;
+                let code = unit.code;
+                blk.jit.set(unit);
+                Some(code)
+            }
+            Err(e) => {
+                log::debug!("jit: block at {:#x} not translated: {e}", blk.start);
+                self.jit.stats.failed += 1;
+                blk.jit.heat.set(u32::MAX);
+                None
+            }
+        }
+    }
+
+    /// Drops every unit and empties the code memory (it is full). Called between units
+    /// only, so no translated code is running.
+    fn jit_flush(&mut self, backend: &mut translate::Backend) {
+        for b in self.cache.blocks.iter().flatten().chain(self.cache.retired.iter()) {
+            b.jit.clear();
+            b.jit.heat.set(0);
+        }
+        // Links into the dropped units die with the generation.
+        self.cache.gen += 1;
+        self.jit.link = std::ptr::null();
+        backend.reset();
+        self.jit.stats.flushes += 1;
+    }
+
+    /// Runs translated code starting at `code`, the unit of `blk`. Returns 0 or a stop
+    /// code (see `RUN_ON`).
+    #[inline(always)]
+    pub(crate) fn jit_enter(&mut self, blk: &Block, code: *const u8) -> u32 {
+        // A unit that left through an unfilled link slot wants it to point here.
+        let l = self.jit.link;
+        if !l.is_null() {
+            // SAFETY: the slot belongs to a unit that is still alive: units are dropped
+            // only by invalidation (which bumps the generation; the loop then clears
+            // `link` through `stop`/`run`), or by `jit_flush`, which clears `link`.
+            let l = unsafe { &*l };
+            l.gen.set(self.cache.gen);
+            l.rip.set(blk.start);
+            l.code.set(code);
+            self.jit.link = std::ptr::null();
+        }
+        let enter = self.jit.backend.as_ref().expect("a unit exists, so the backend does").enter;
+        self.jit.stats.exits += 1;
+        // SAFETY: `enter` is the trampoline compiled for this backend with this signature,
+        // and `code` a live unit of it.
+        unsafe { enter(self as *mut Cpu, code) }
+    }
+
+    /// The JIT's counters.
+    pub fn jit_stats(&self) -> JitStats {
+        self.jit.stats
+    }
+}
