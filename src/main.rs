@@ -42,6 +42,12 @@ struct Cli {
     #[arg(long = "stats")]
     stats: bool,
 
+    /// The JIT tier: on (hot blocks are translated to host code), off (interpreter only),
+    /// or force (every block translated before it first runs; for testing). Default: the
+    /// EMU_JIT environment variable, else the build's default
+    #[arg(long = "jit", value_name = "MODE", value_parser = ["on", "off", "force"])]
+    jit: Option<String>,
+
     /// Print one line per guest syscall, as strace does
     #[arg(long = "strace")]
     strace: bool,
@@ -399,6 +405,12 @@ fn main() {
     } else {
         World::Normal
     };
+    match cli.jit.as_deref() {
+        Some("on") => emu_cpu::set_jit_mode(emu_cpu::JitMode::On),
+        Some("off") => emu_cpu::set_jit_mode(emu_cpu::JitMode::Off),
+        Some("force") => emu_cpu::set_jit_mode(emu_cpu::JitMode::Force),
+        _ => {}
+    }
     let jail = cli.chroot.is_some();
     let cfg = Config { sysroot: cli.chroot.clone().or_else(|| cli.sysroot.clone()), jail, trace, world };
     let mut proc = match Process::spawn(&cfg, &path, argv, env) {

@@ -412,17 +412,7 @@ impl Cpu {
                 None => None,
             };
             let stop_here = instr.flow_control() != FlowControl::Next || handler.is_none();
-            // `Cpu::ea`, `Cpu::get_r` and `Cpu::put_r` index registers and segment bases
-            // unchecked on the strength of this.
-            let reg_ok = |r: u8| r <= ZERO_REG || r & !3 == HIGH8;
-            let handler = handler.filter(|_| {
-                op.base <= ZERO_REG
-                    && op.index <= ZERO_REG
-                    && op.seg < 3
-                    && reg_ok(op.r0)
-                    && reg_ok(op.r1)
-                    && reg_ok(op.r2)
-            });
+            let handler = handler.filter(|_| indices_ok(&op));
             op.flat = op.seg == 0 && !op.addr32;
             match handler {
                 Some(h) => op.f.set(h),
@@ -483,6 +473,21 @@ impl Cpu {
         self.cache.scratch_instrs = instrs;
         Ok(self.cache.insert(block))
     }
+}
+
+/// `Cpu::ea`, `Cpu::get_r` and `Cpu::put_r` index registers and segment bases unchecked on
+/// the strength of this check of a built op.
+fn indices_ok(op: &Op) -> bool {
+    let reg_ok = |r: u8| r <= ZERO_REG || r & !3 == HIGH8;
+    op.base <= ZERO_REG && op.index <= ZERO_REG && op.seg < 3 && reg_ok(op.r0) && reg_ok(op.r1) && reg_ok(op.r2)
+}
+
+/// Whether `decode_block` makes a working op of `instr` rather than a #UD placeholder (the
+/// JIT translates only such instructions natively).
+pub(crate) fn builds(instr: &Instruction) -> bool {
+    let Some(build) = ops::table()[instr.code() as usize] else { return false };
+    let mut op = new_op(instr);
+    build(instr, &mut op).is_some() && indices_ok(&op)
 }
 
 fn new_op(instr: &Instruction) -> Op {

@@ -107,6 +107,8 @@ pub struct RunStats {
     /// Block-cache lookups by address (chained transitions need none) and misses.
     pub lookups: u64,
     pub misses: u64,
+    /// The JIT tier's counters.
+    pub jit: crate::jit::JitStats,
 }
 
 impl Cpu {
@@ -116,6 +118,7 @@ impl Cpu {
             blocks_decoded: self.cache.decoded,
             lookups: self.cache.lookups,
             misses: self.cache.misses,
+            jit: self.jit.stats,
         }
     }
 
@@ -193,9 +196,11 @@ impl Cpu {
             let blk = unsafe { &*blk };
             if RING {
                 self.hooks.note_block(blk.start);
-            } else if self.jit_on() {
+            }
+            if self.jit_on() {
                 if let Some(code) = self.jit_unit(blk) {
-                    self.jit.check_at = check_at;
+                    // With the ring, every unit returns here to be noted (no chaining).
+                    self.jit.check_at = if RING { 0 } else { check_at };
                     let r = self.jit_enter(blk, code);
                     if r == crate::jit::RUN_ON {
                         prev = self.jit.block;
@@ -205,6 +210,9 @@ impl Cpu {
                     // SAFETY: the unit noted one of its block's ops; blocks outlive `run`.
                     let op = unsafe { &*self.jit.stop_op };
                     let i = self.jit.stop_index as usize;
+                    if RING {
+                        self.hooks.note_partial(i as u32);
+                    }
                     if let Some(exit) = self.stop(crate::jit::stop_from_code(r), i, op) {
                         return exit;
                     }

@@ -185,6 +185,16 @@ impl TlbEntry {
     }
 }
 
+/// Where translated code finds the TLBs (`crate::jit`): the offsets of the two array
+/// pointers in `AddressSpace`, and of an entry's fields.
+pub(crate) const TLB_R_OFFSET: usize = std::mem::offset_of!(AddressSpace, tlb_r);
+pub(crate) const TLB_W_OFFSET: usize = std::mem::offset_of!(AddressSpace, tlb_w);
+pub(crate) const TLB_PAGE_OFFSET: usize = std::mem::offset_of!(TlbEntry, page);
+pub(crate) const TLB_ADDEND_OFFSET: usize = std::mem::offset_of!(TlbEntry, addend);
+pub(crate) const TLB_ENTRY_SHIFT: u32 = std::mem::size_of::<TlbEntry>().trailing_zeros();
+pub(crate) const TLB_INDEX_MASK: u64 = TLB_SIZE as u64 - 1;
+const _: () = assert!(std::mem::size_of::<TlbEntry>().is_power_of_two());
+
 const TLB_EMPTY: TlbEntry = TlbEntry { page: u64::MAX, addend: std::ptr::null_mut() };
 
 pub struct AddressSpace {

@@ -253,6 +253,7 @@ impl Process {
             lookups: s.lookups,
             misses: s.misses,
             guest_resident: self.cpu.mem.resident_bytes(),
+            jit: s.jit,
         };
         let pid = gate::pid();
         self.trace

@@ -173,9 +173,25 @@ pub struct JitStats {
     pub stops: u64,
     /// Blocks that could not be translated.
     pub failed: u64,
-    /// Guest instructions executed in translated code, of which natively translated.
+    /// Instructions in the translated blocks: translated natively, and run through the
+    /// interpreter's handler.
     pub insns_native: u64,
     pub insns_called: u64,
+}
+
+impl JitStats {
+    /// Adds another image's counters (an execve replaced the CPU).
+    pub fn add(&mut self, o: &JitStats) {
+        self.units += o.units;
+        self.compile_ns += o.compile_ns;
+        self.code_bytes += o.code_bytes;
+        self.flushes += o.flushes;
+        self.exits += o.exits;
+        self.stops += o.stops;
+        self.failed += o.failed;
+        self.insns_native += o.insns_native;
+        self.insns_called += o.insns_called;
+    }
 }
 
 /// The JIT's state in a `Cpu`. Translated code reads and writes the first fields by
@@ -191,6 +207,8 @@ pub(crate) struct JitState {
     pub block: *const Block,
     pub stop_index: u64,
     pub stop_op: *const Op,
+    /// A helper's stop code for the translated code to pick up (loads on a TLB miss).
+    pub status: u32,
     pub mode: JitMode,
     threshold: u32,
     backend: Option<Box<translate::Backend>>,
@@ -209,6 +227,7 @@ impl Default for JitState {
             block: std::ptr::null(),
             stop_index: 0,
             stop_op: std::ptr::null(),
+            status: 0,
             mode,
             threshold: if mode == JitMode::Force { 0 } else { threshold },
             backend: None,
@@ -285,11 +304,13 @@ impl Cpu {
         self.jit.backend = Some(backend);
         self.jit.stats.compile_ns += t.elapsed().as_nanos() as u64;
         match r {
-            Ok((unit, bytes)) => {
+            Ok(t) => {
                 self.jit.stats.units += 1;
-                self.jit.stats.code_bytes += bytes as u64;
-                let code = unit.code;
-                blk.jit.set(unit);
+                self.jit.stats.code_bytes += t.bytes as u64;
+                self.jit.stats.insns_native += t.native;
+                self.jit.stats.insns_called += t.called;
+                let code = t.unit.code;
+                blk.jit.set(t.unit);
                 Some(code)
             }
             Err(e) => {

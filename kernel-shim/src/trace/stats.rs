@@ -10,6 +10,7 @@ pub struct Stats {
     pub(crate) past_blocks: u64,
     past_lookups: u64,
     past_misses: u64,
+    past_jit: emu_cpu::JitStats,
     /// Syscalls by number (index = syscall number).
     syscalls: Vec<u64>,
     /// Failed syscalls by number.
@@ -23,6 +24,7 @@ pub struct Current {
     pub lookups: u64,
     pub misses: u64,
     pub guest_resident: u64,
+    pub jit: emu_cpu::JitStats,
 }
 
 impl Stats {
@@ -33,6 +35,7 @@ impl Stats {
             past_blocks: 0,
             past_lookups: 0,
             past_misses: 0,
+            past_jit: Default::default(),
             syscalls: Vec::new(),
             errors: Vec::new(),
         }
@@ -71,6 +74,7 @@ impl Stats {
         self.past_blocks += old.blocks_decoded;
         self.past_lookups += old.lookups;
         self.past_misses += old.misses;
+        self.past_jit.add(&old.jit);
     }
 
     /// Writes the summary. `name` maps a syscall number to its name; `peak_rss` is emu's
@@ -87,6 +91,8 @@ impl Stats {
         let blocks = self.past_blocks + cur.blocks_decoded;
         let lookups = self.past_lookups + cur.lookups;
         let misses = self.past_misses + cur.misses;
+        let mut jit = self.past_jit;
+        jit.add(&cur.jit);
         // Transitions served by chaining need no lookup, so this is the rate of the
         // by-address lookups only.
         let hit_rate = if lookups > 0 { 100.0 * (lookups - misses) as f64 / lookups as f64 } else { 100.0 };
@@ -117,6 +123,12 @@ impl Stats {
                     .raw("mips", &format!("{mips:.1}"))
                     .unum("guest_resident_bytes", cur.guest_resident)
                     .unum("peak_rss_bytes", peak_rss)
+                    .unum("jit_units", jit.units)
+                    .unum("jit_compile_ns", jit.compile_ns)
+                    .unum("jit_code_bytes", jit.code_bytes)
+                    .unum("jit_exits", jit.exits)
+                    .unum("jit_stops", jit.stops)
+                    .unum("jit_flushes", jit.flushes)
                     .end(),
             );
             return;
@@ -129,8 +141,24 @@ impl Stats {
             format!("  wall time         {wall:.3} s ({mips:.1} guest MIPS)"),
             format!("  guest resident    {} KiB at exit", cur.guest_resident / 1024),
             format!("  emu peak RSS      {} KiB", peak_rss / 1024),
-            format!("  syscalls          {total}"),
         ];
+        if jit.units > 0 || jit.failed > 0 {
+            let insns = (jit.insns_native + jit.insns_called).max(1);
+            out.push(format!(
+                "  jit units         {} ({} failed), {:.1} ms compiling, {} KiB code, {} flushes",
+                jit.units,
+                jit.failed,
+                jit.compile_ns as f64 / 1e6,
+                jit.code_bytes / 1024,
+                jit.flushes
+            ));
+            out.push(format!(
+                "  jit instructions  {:.1}% of those translated are native, the rest call handlers",
+                100.0 * jit.insns_native as f64 / insns as f64
+            ));
+            out.push(format!("  jit exits         {} to the run loop ({} stops)", jit.exits, jit.stops));
+        }
+        out.push(format!("  syscalls          {total}"));
         for (n, c) in by_count {
             match self.errors_of(n) {
                 0 => out.push(format!("    {:<18}{c}", name(n))),
