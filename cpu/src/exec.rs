@@ -193,10 +193,12 @@ impl Cpu {
                 },
             };
             // SAFETY: see above.
-            let blk = unsafe { &*blk };
+            let mut blk = unsafe { &*blk };
             if RING {
                 self.hooks.note_block(blk.start);
             }
+            // Where the interpreter starts in the block (a unit may hand over part-way).
+            let mut start = 0;
             if self.jit_on() {
                 if let Some(code) = self.jit_unit(blk) {
                     // With the ring, every unit returns here to be noted (no chaining).
@@ -206,27 +208,41 @@ impl Cpu {
                         prev = self.jit.block;
                         continue;
                     }
-                    self.jit.stats.stops += 1;
-                    // SAFETY: the unit noted one of its block's ops; blocks outlive `run`.
-                    let op = unsafe { &*self.jit.stop_op };
+                    // SAFETY: the unit noted its block, which is alive (blocks are freed
+                    // only on entry to `run`).
+                    let jb = unsafe { &*self.jit.block };
                     let i = self.jit.stop_index as usize;
-                    if RING {
-                        self.hooks.note_partial(i as u32);
+                    if r == crate::jit::RESUME {
+                        // The unit met a TLB miss at instruction i (not the Jcc of a fused
+                        // pair, so i is also the index among the block's fast ops): the
+                        // interpreter runs the rest of the block.
+                        self.jit.stats.resumes += 1;
+                        blk = jb;
+                        start = i;
+                    } else {
+                        self.jit.stats.stops += 1;
+                        let op = jb.plain_ops().nth(i).expect("a stop inside the block");
+                        if RING {
+                            self.hooks.note_partial(i as u32);
+                        }
+                        if let Some(exit) = self.stop(crate::jit::stop_from_code(r), i, op) {
+                            return exit;
+                        }
+                        self.sync_stale_code();
+                        prev = std::ptr::null();
+                        continue;
                     }
-                    if let Some(exit) = self.stop(crate::jit::stop_from_code(r), i, op) {
-                        return exit;
-                    }
-                    self.sync_stale_code();
-                    prev = std::ptr::null();
-                    continue;
+                } else {
+                    // Only a unit that returned just now may have its exit linked.
+                    self.jit.link = std::ptr::null();
                 }
-                // Only a unit that returned just now may have its exit linked.
-                self.jit.link = std::ptr::null();
             }
             self.rip = blk.end;
             // Each op runs the next one itself (`next_op`); the block's end op returns.
             let first = blk.first_op();
-            match (first.f.get())(self, first) {
+            // SAFETY: `start` is 0, or an instruction index below the fused op's (`RESUME`).
+            let op0 = unsafe { blk.ops.get_unchecked(start) };
+            match (op0.f.get())(self, op0) {
                 Ok(()) => {
                     self.icount += blk.insns;
                     prev = blk;

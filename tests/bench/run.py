@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""Benchmark suite: runs each workload natively, under qemu-x86_64 (when installed) and under
-emu, interleaved, and prints median wall-clock times, the ratios emu/native and emu/qemu, peak
-resident memory of each, and geometric means.
+"""Benchmark suite: runs each workload natively, under qemu-x86_64 (when installed), under
+emu's interpreter (`--jit=off`) and under emu with its JIT (`--jit=on`), interleaved, and
+prints median wall-clock times, the ratios of emu (with the JIT) to native and to qemu, the
+interpreter's ratio to qemu, peak resident memory of each, and geometric means (over the
+whole suite and over the real programs alone).
 
     python3 tests/bench/run.py                       # everything, release emu, 5 repetitions
     python3 tests/bench/run.py --reps 3 --json out.json
     python3 tests/bench/run.py --filter sort,lua     # workloads whose name contains any of these
     python3 tests/bench/run.py --quick --no-qemu     # 1 repetition, small sizes (smoke check)
+    python3 tests/bench/run.py --no-interp           # without the --jit=off column
     python3 tests/bench/run.py --list                # the workloads and their sizes
 
 Every run's stdout and exit status must equal the native reference run's (a warm-up run made
@@ -288,19 +291,19 @@ def rss_bound_kib(native_kib):
 
 
 def report(results, runners, out):
-    head = ["workload", "native", "qemu", "emu", "emu/nat", "emu/qemu", "qemu/nat",
-            "RSS MiB nat", "qemu", "emu", "status"]
+    head = ["workload", "native", "qemu", "emu-int", "emu-jit", "jit/nat", "jit/qemu", "int/qemu",
+            "qemu/nat", "RSS MiB nat", "qemu", "jit", "status"]
     rows = []
     failures = []
     for r in results:
-        n, q, e = r.median("native"), r.median("qemu"), r.median("emu")
+        n, q, e, i = r.median("native"), r.median("qemu"), r.median("emu"), r.median("interp")
         if r.skipped:
             status = "SKIPPED: " + r.skipped
         elif "native" in r.failed:
             status = "FAILED: " + r.failed["native"]
             failures.append(r)
-        elif "emu" in r.failed:
-            status = "FAILED under emu"
+        elif "emu" in r.failed or "interp" in r.failed:
+            status = "FAILED under emu" + (" --jit=off" if "interp" in r.failed else "")
             failures.append(r)
         else:
             status = "ok"
@@ -309,22 +312,34 @@ def report(results, runners, out):
         if "qemu" in r.failed:
             status += " (qemu failed)"
         cell = {k: "FAILED" if k in r.failed else fmt_time(r.median(k)) for k in runners}
-        rows.append([r.workload.name, cell["native"], cell.get("qemu", "-"), cell["emu"],
-                     fmt_ratio(e, n), fmt_ratio(e, q), fmt_ratio(q, n), fmt_mib(r.rss("native")),
-                     fmt_mib(r.rss("qemu")), fmt_mib(r.rss("emu")), status])
+        rows.append([r.workload.name, cell["native"], cell.get("qemu", "-"), cell.get("interp", "-"),
+                     cell["emu"], fmt_ratio(e, n), fmt_ratio(e, q), fmt_ratio(i, q), fmt_ratio(q, n),
+                     fmt_mib(r.rss("native")), fmt_mib(r.rss("qemu")), fmt_mib(r.rss("emu")),
+                     status])
     ok = [r for r in results if not r.skipped and not r.failed.get("native")
-          and not r.failed.get("emu")]
+          and not r.failed.get("emu") and not r.failed.get("interp")]
+    programs = [r for r in ok if r.workload.group == "program"]
     gm = {
         "emu/native": geomean([r.median("emu") / r.median("native") for r in ok]),
         "emu/qemu": geomean([r.median("emu") / r.median("qemu") for r in ok
                              if r.median("qemu")]),
+        "interp/qemu": geomean([r.median("interp") / r.median("qemu") for r in ok
+                                if r.median("qemu") and r.median("interp")]),
         "qemu/native": geomean([r.median("qemu") / r.median("native") for r in results
                                 if r.median("qemu") and r.median("native")]),
+        "programs emu/native": geomean([r.median("emu") / r.median("native") for r in programs]),
+        "programs emu/qemu": geomean([r.median("emu") / r.median("qemu") for r in programs
+                                      if r.median("qemu")]),
+        "programs interp/qemu": geomean([r.median("interp") / r.median("qemu") for r in programs
+                                         if r.median("qemu") and r.median("interp")]),
     }
     n_q = sum(1 for r in ok if r.median("qemu"))
-    rows.append(["geomean", "", "", "", fmt_gm(gm["emu/native"]), fmt_gm(gm["emu/qemu"]),
-                 fmt_gm(gm["qemu/native"]), "", "", "",
+    rows.append(["geomean", "", "", "", "", fmt_gm(gm["emu/native"]), fmt_gm(gm["emu/qemu"]),
+                 fmt_gm(gm["interp/qemu"]), fmt_gm(gm["qemu/native"]), "", "", "",
                  f"{len(ok)} workloads (emu/qemu over {n_q})"])
+    rows.append(["programs", "", "", "", "", fmt_gm(gm["programs emu/native"]),
+                 fmt_gm(gm["programs emu/qemu"]), fmt_gm(gm["programs interp/qemu"]), "", "", "",
+                 "", f"{len(programs)} real programs"])
     widths = [max(len(str(row[i])) for row in rows + [head]) for i in range(len(head) - 1)]
     lines = []
     for row in [head] + rows:
@@ -332,12 +347,13 @@ def report(results, runners, out):
                  for i, c in enumerate(row[:-1])]
         lines.append("  ".join(cells) + "  " + row[-1])
     lines.insert(1, "-" * len(lines[0]))
-    lines.insert(len(lines) - 1, "-" * len(lines[0]))
+    lines.insert(len(lines) - 2, "-" * len(lines[0]))
     print("\n".join(lines), file=out)
     print("Times are medians per run (start-up workloads: per launch); ratios are of medians; "
-          "RSS is the largest ru_maxrss of any run.", file=out)
+          "RSS is the largest ru_maxrss of any run. emu-int is emu --jit=off, emu-jit emu "
+          "--jit=on.", file=out)
     for r in failures:
-        why = r.failed.get("native") or r.failed.get("emu")
+        why = r.failed.get("native") or r.failed.get("emu") or r.failed.get("interp")
         print(f"!!! FAILED {r.workload.name}: {why}\n    argv: {r.argv}", file=out)
     for r in results:
         if "qemu" in r.failed:
@@ -358,6 +374,8 @@ def main():
                     help="the emulator to measure (default: target/release/emu)")
     ap.add_argument("--qemu", default="qemu-x86_64", help="qemu-user binary (default qemu-x86_64)")
     ap.add_argument("--no-qemu", action="store_true", help="do not run under qemu")
+    ap.add_argument("--no-interp", action="store_true",
+                    help="do not run emu's interpreter alone (the --jit=off column)")
     ap.add_argument("--reps", type=int, default=5, help="timed repetitions (default 5)")
     ap.add_argument("--filter", help="comma-separated substrings: run the workloads whose "
                                      "name contains any of them")
@@ -408,7 +426,9 @@ def main():
         runners["qemu"] = [qemu]
     elif not args.no_qemu:
         print(f"note: {args.qemu} not found, measuring without qemu", file=sys.stderr)
-    runners["emu"] = [emu]
+    if not args.no_interp:
+        runners["interp"] = [emu, "--jit=off"]
+    runners["emu"] = [emu, "--jit=on"]
 
     def log(msg):
         if not args.quiet:

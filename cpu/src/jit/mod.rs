@@ -149,6 +149,29 @@ impl Default for Link {
     }
 }
 
+/// An entry of the jump cache: where translated code finds the unit for an address it
+/// cannot know in advance (returns, indirect jumps and calls). Valid while `gen` is the
+/// block cache's generation.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub(crate) struct JcEntry {
+    pub rip: u64,
+    pub gen: u64,
+    pub code: *const u8,
+    _pad: u64,
+}
+
+pub(crate) const JC_BITS: u32 = 10;
+pub(crate) const JC_SIZE: usize = 1 << JC_BITS;
+
+const JC_EMPTY: JcEntry = JcEntry { rip: u64::MAX, gen: u64::MAX, code: std::ptr::null(), _pad: 0 };
+
+/// The jump cache slot of `rip` (translated code computes the same).
+#[inline(always)]
+pub(crate) fn jc_index(rip: u64) -> usize {
+    ((rip ^ (rip >> JC_BITS)) as usize) & (JC_SIZE - 1)
+}
+
 /// One translated block. Its code refers to its fields by address, so it is boxed.
 pub(crate) struct Unit {
     code: *const u8,
@@ -171,6 +194,8 @@ pub struct JitStats {
     /// exits), and how many of those stopped part-way through a unit.
     pub exits: u64,
     pub stops: u64,
+    /// Units that handed the rest of their block to the interpreter (a TLB miss).
+    pub resumes: u64,
     /// Blocks that could not be translated.
     pub failed: u64,
     /// Instructions in the translated blocks: translated natively, and run through the
@@ -188,6 +213,7 @@ impl JitStats {
         self.flushes += o.flushes;
         self.exits += o.exits;
         self.stops += o.stops;
+        self.resumes += o.resumes;
         self.failed += o.failed;
         self.insns_native += o.insns_native;
         self.insns_called += o.insns_called;
@@ -202,13 +228,12 @@ pub(crate) struct JitState {
     pub check_at: u64,
     /// The link slot the last unit left through without a target; the loop fills it.
     pub link: *const Link,
-    /// The block of the unit that returned last, and where it stopped (instruction index
-    /// and op) if it stopped.
+    /// The block of the unit that returned last, and where it stopped (instruction index)
+    /// if it stopped.
     pub block: *const Block,
     pub stop_index: u64,
-    pub stop_op: *const Op,
-    /// A helper's stop code for the translated code to pick up (loads on a TLB miss).
-    pub status: u32,
+    /// The jump cache (see `JcEntry`).
+    pub jc: Box<[JcEntry; JC_SIZE]>,
     pub mode: JitMode,
     threshold: u32,
     backend: Option<Box<translate::Backend>>,
@@ -226,8 +251,7 @@ impl Default for JitState {
             link: std::ptr::null(),
             block: std::ptr::null(),
             stop_index: 0,
-            stop_op: std::ptr::null(),
-            status: 0,
+            jc: Box::new([JC_EMPTY; JC_SIZE]),
             mode,
             threshold: if mode == JitMode::Force { 0 } else { threshold },
             backend: None,
@@ -237,8 +261,10 @@ impl Default for JitState {
     }
 }
 
-/// A unit's return value: 0 ran to its end; otherwise a stop plus one.
+/// A unit's return value: 0 ran to its end; `RESUME`: the interpreter should run the rest
+/// of the block from the noted instruction; otherwise a stop plus one.
 pub(crate) const RUN_ON: u32 = 0;
+pub(crate) const RESUME: u32 = 0x200;
 
 pub(crate) fn stop_from_code(c: u32) -> Stop {
     match c - 1 {
@@ -352,6 +378,7 @@ impl Cpu {
             l.code.set(code);
             self.jit.link = std::ptr::null();
         }
+        self.jit.jc[jc_index(blk.start)] = JcEntry { rip: blk.start, gen: self.cache.gen, code, _pad: 0 };
         let enter = self.jit.backend.as_ref().expect("a unit exists, so the backend does").enter;
         self.jit.stats.exits += 1;
         // SAFETY: `enter` is the trampoline compiled for this backend with this signature,

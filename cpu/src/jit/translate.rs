@@ -3,8 +3,10 @@
 //! The front end walks a block's instructions (re-decoded with iced-x86 from the block's
 //! own bytes, one per plain op) and emits for each either native IR (`plan`/`Tx::native`)
 //! or a call to the interpreter's handler. A unit keeps in host registers:
-//! - the 16 GPRs, as Cranelift variables, each loaded from `Cpu::regs` on first use and
-//!   stored back where the unit exits or calls a handler, if it changed;
+//! - the 16 GPRs, as Cranelift variables, each loaded from `Cpu::regs` on first use; a
+//!   write also goes to `Cpu::regs` at once (a store is cheap, and then the many exits of a
+//!   unit need no code to put registers back, which keeps units small and quick to
+//!   compile);
 //! - the lazy flags of the last flag-setting instruction translated natively
 //!   (`Flags::Known`): kind and width are known at compile time and the operands are
 //!   variables, so a Jcc compares them directly, and the `LazyFlags` record is written
@@ -12,13 +14,13 @@
 //!   (`liveness`, the same pass and so the same choices as the interpreter) are skipped.
 //!
 //! Precision: an instruction's register and flag results are held back (`pending`) until
-//! its last memory access has succeeded, so a fault exit stores exactly the state before
-//! it. A store that misses the TLB goes through the interpreter's store path, which
-//! notices writes to decoded code; if the unit's own block was hit, the unit stops after
-//! the instruction (`Stop::Resync`), as the interpreter does.
+//! its last memory access has succeeded. A memory access that misses the TLB leaves the
+//! unit before the instruction, with the state before it, and the interpreter runs the
+//! rest of the block (`RESUME`): its slow path fills the TLB, raises faults, and notices
+//! writes to decoded code exactly as always, and the block still ends where it would.
 
 use super::execmem::ExecMem;
-use super::{stop_code, JitState, Link, Unit, RUN_ON};
+use super::{stop_code, JcEntry, JitState, Link, Unit, JC_BITS, JC_SIZE, RESUME, RUN_ON};
 use crate::decode::{end_op, Block, BlockCache, Op, Stop};
 use crate::flags::{mask, CcOp, LazyFlags};
 use crate::mem::{
@@ -29,7 +31,7 @@ use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I64, I8};
 use cranelift_codegen::ir::{
-    AbiParam, BlockArg, Function, InstBuilder, MemFlagsData, SigRef, Signature, Type, UserFuncName, Value,
+    AbiParam, Function, InstBuilder, MemFlagsData, SigRef, Signature, Type, UserFuncName, Value,
 };
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
@@ -84,6 +86,9 @@ impl Backend {
         flags.set("opt_level", "speed").ok()?;
         // Cranelift's tail calls (units jumping into each other) need frame pointers.
         flags.set("preserve_frame_pointers", "true").ok()?;
+        // The CPU pointer lives in the pinned register (r15, x21) across all units: never
+        // spilled, and callee-saved for the helpers they call.
+        flags.set("enable_pinned_reg", "true").ok()?;
         flags.set("enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" }).ok()?;
         let isa = cranelift_native::builder().ok()?.finish(settings::Flags::new(flags)).ok()?;
         let mem = ExecMem::new(code_bytes).ok()?;
@@ -131,6 +136,12 @@ impl Backend {
 
     /// Compiles the function in `self.ctx` into code memory.
     fn emit(&mut self) -> Result<(*const u8, usize), TxError> {
+        // Debugging aid: EMU_JIT_DUMP=1 prints each unit's IR, =2 its machine code.
+        let dump = std::env::var("EMU_JIT_DUMP").unwrap_or_default();
+        if dump == "1" {
+            eprintln!("{}", self.ctx.func.display());
+        }
+        self.ctx.set_disasm(dump == "2");
         let r = self.ctx.compile(&*self.isa, &mut ControlPlane::default());
         let code = match r {
             Ok(c) => c,
@@ -145,6 +156,9 @@ impl Backend {
         if !code.buffer.relocs().is_empty() {
             self.ctx.clear();
             return Err(TxError::Codegen("unexpected relocations".into()));
+        }
+        if dump == "2" {
+            eprintln!("{}", code.vcode.as_deref().unwrap_or(""));
         }
         let bytes = code.code_buffer().to_vec();
         self.ctx.clear();
@@ -168,9 +182,14 @@ impl Backend {
         b.seal_block(blk);
         let cpu = b.block_params(blk)[0];
         let code = b.block_params(blk)[1];
+        // The pinned register is callee-saved in the host ABI but not to Cranelift once
+        // pinned: keep the caller's value.
+        let saved = b.ins().get_pinned_reg(I64);
+        b.ins().set_pinned_reg(cpu);
         let sref = b.import_signature(usig);
         let call = b.ins().call_indirect(sref, code, &[cpu]);
         let r = b.inst_results(call)[0];
+        b.ins().set_pinned_reg(saved);
         b.ins().return_(&[r]);
         b.finalize(self.isa.frontend_config());
         let (p, _) = self.emit()?;
@@ -221,8 +240,6 @@ impl Backend {
         let usig = self.unit_sig();
         let sigs = Sigs {
             op: self.host_sig(&[I64, I64], Some(I32)),
-            ld: self.host_sig(&[I64, I64, I32], Some(I64)),
-            st: self.host_sig(&[I64, I64, I64, I32, I64], Some(I32)),
             cond: self.host_sig(&[I64, I32], Some(I32)),
         };
         self.ctx.func = Function::with_name_signature(UserFuncName::default(), usig.clone());
@@ -231,18 +248,12 @@ impl Backend {
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
         b.seal_block(entry);
-        let cpu_v = b.block_params(entry)[0];
+        let cpu_v = b.ins().get_pinned_reg(I64);
         let sref = SigRefs {
             unit: b.import_signature(usig),
             op: b.import_signature(sigs.op),
-            ld: b.import_signature(sigs.ld),
-            st: b.import_signature(sigs.st),
             cond: b.import_signature(sigs.cond),
         };
-        // The TLB arrays stay put while the address space lives (filled, never moved).
-        let tf = MemFlagsData::trusted();
-        let tlb_r = b.ins().load(I64, tf, cpu_v, (MEM + TLB_R_OFFSET) as i32);
-        let tlb_w = b.ins().load(I64, tf, cpu_v, (MEM + TLB_W_OFFSET) as i32);
         let regs = std::array::from_fn(|_| b.declare_var(I64));
         let fv = [b.declare_var(I64), b.declare_var(I64), b.declare_var(I64), b.declare_var(I64)];
         let mut tx = Tx {
@@ -255,9 +266,7 @@ impl Backend {
             fv,
             pending: Vec::new(),
             pending_flags: None,
-            tlb: [Some(tlb_r), Some(tlb_w)],
             blk,
-            plain: &plain,
             k: 0,
             rip_set: false,
         };
@@ -286,6 +295,14 @@ impl Backend {
         }
         // Ran to the end: the state goes back to the CPU, the block counts, then on to the
         // next unit.
+        // Whether the next address is one of two known ones (the link slots serve it) or
+        // anything (a return or indirect jump: the jump cache serves it too).
+        let dynamic = match plans.last() {
+            Some(Some(Plan::Jmp { target: Src::I(_) } | Plan::Call { target: Src::I(_) } | Plan::Jcc { .. })) => false,
+            Some(Some(Plan::Jmp { .. } | Plan::Call { .. } | Plan::Ret { .. })) => true,
+            Some(Some(_)) => false,
+            _ => true,
+        };
         let rip = next_rip.unwrap_or_else(|| tx.c(blk.end));
         tx.writeback(false);
         let f = MemFlagsData::trusted();
@@ -294,7 +311,7 @@ impl Backend {
         let add = tx.c(blk.insns);
         let ic = tx.b.ins().iadd(ic, add);
         tx.b.ins().store(f, ic, cpu_v, offset_of!(Cpu, icount) as i32);
-        tx.chain(ic, rip, &unit.links);
+        tx.chain(ic, rip, &unit.links, dynamic);
         tx.b.finalize(self.isa.frontend_config());
         let (code, bytes) = self.emit()?;
         unit.code = code;
@@ -304,16 +321,12 @@ impl Backend {
 
 struct Sigs {
     op: Signature,
-    ld: Signature,
-    st: Signature,
     cond: Signature,
 }
 
 struct SigRefs {
     unit: SigRef,
     op: SigRef,
-    ld: SigRef,
-    st: SigRef,
     cond: SigRef,
 }
 
@@ -334,59 +347,6 @@ extern "C" fn jit_op(cpu: *mut Cpu, op: *const Op) -> u32 {
     }
 }
 
-/// The load path of a TLB miss: W bits at `addr`, or a fault noted in `JitState::status`.
-extern "C" fn jit_ld(cpu: *mut Cpu, addr: u64, w: u32) -> u64 {
-    // SAFETY: translated code passes the CPU it runs on.
-    let cpu = unsafe { &mut *cpu };
-    let r = match w {
-        8 => cpu.ld::<8>(addr),
-        16 => cpu.ld::<16>(addr),
-        32 => cpu.ld::<32>(addr),
-        _ => cpu.ld::<64>(addr),
-    };
-    r.unwrap_or_else(|s| {
-        cpu.jit.status = stop_code(s);
-        0
-    })
-}
-
-/// `jit_ld` for the destination of a read-modify-write (`Cpu::ld_rmw`).
-extern "C" fn jit_ld_rmw(cpu: *mut Cpu, addr: u64, w: u32) -> u64 {
-    // SAFETY: translated code passes the CPU it runs on.
-    let cpu = unsafe { &mut *cpu };
-    let r = match w {
-        8 => cpu.ld_rmw::<8>(addr),
-        16 => cpu.ld_rmw::<16>(addr),
-        32 => cpu.ld_rmw::<32>(addr),
-        _ => cpu.ld_rmw::<64>(addr),
-    };
-    r.unwrap_or_else(|s| {
-        cpu.jit.status = stop_code(s);
-        0
-    })
-}
-
-/// Set in a store's result when the store invalidated the unit's own block.
-const HIT_OWN_CODE: u32 = 0x100;
-
-/// The store path of a TLB miss. Returns 0, a stop code, or `HIT_OWN_CODE`.
-extern "C" fn jit_st(cpu: *mut Cpu, addr: u64, v: u64, w: u32, blk: *const Block) -> u32 {
-    // SAFETY: translated code passes the CPU it runs on and its unit's block, which is
-    // alive (in the cache or retired) while the unit runs.
-    let (cpu, blk) = unsafe { (&mut *cpu, &*blk) };
-    let r = match w {
-        8 => cpu.st::<8>(addr, v),
-        16 => cpu.st::<16>(addr, v),
-        32 => cpu.st::<32>(addr, v),
-        _ => cpu.st::<64>(addr, v),
-    };
-    match r {
-        Err(s) => stop_code(s),
-        Ok(()) if !blk.valid.get() => HIT_OWN_CODE,
-        Ok(()) => 0,
-    }
-}
-
 /// Condition `cc` of the flags in the CPU (set by code outside the unit).
 extern "C" fn jit_cond(cpu: *mut Cpu, cc: u32) -> u32 {
     // SAFETY: translated code passes the CPU it runs on.
@@ -403,8 +363,7 @@ const JIT_BLOCK: usize = offset_of!(Cpu, jit) + offset_of!(JitState, block);
 const JIT_LINK: usize = offset_of!(Cpu, jit) + offset_of!(JitState, link);
 const JIT_CHECK_AT: usize = offset_of!(Cpu, jit) + offset_of!(JitState, check_at);
 const JIT_STOP_INDEX: usize = offset_of!(Cpu, jit) + offset_of!(JitState, stop_index);
-const JIT_STOP_OP: usize = offset_of!(Cpu, jit) + offset_of!(JitState, stop_op);
-const JIT_STATUS: usize = offset_of!(Cpu, jit) + offset_of!(JitState, status);
+const JIT_JC: usize = offset_of!(Cpu, jit) + offset_of!(JitState, jc);
 const CACHE_GEN: usize = offset_of!(Cpu, cache) + offset_of!(BlockCache, gen);
 const REGS: usize = offset_of!(Cpu, regs);
 const SEG_BASE: usize = offset_of!(Cpu, seg_base);
@@ -759,10 +718,8 @@ fn plan(i: &Instruction, op: &Op, dead: bool) -> Option<Plan> {
 enum RegState {
     /// Only in `Cpu::regs`.
     Mem,
-    /// In the variable, equal to memory.
-    Clean,
-    /// In the variable, newer than memory.
-    Dirty,
+    /// In the variable too (writes go to both).
+    Loaded,
 }
 
 /// The status flags as far as the unit knows them.
@@ -799,10 +756,7 @@ struct Tx<'a> {
     /// Results of the current instruction, committed when it cannot fault any more.
     pending: Vec<(u8, Value)>,
     pending_flags: Option<FlagSet>,
-    /// The read and write TLB arrays, loaded at entry.
-    tlb: [Option<Value>; 2],
     blk: &'a Block,
-    plain: &'a [&'a Op],
     /// The instruction being translated.
     k: usize,
     /// `Cpu::rip` holds the block's end (handlers expect it).
@@ -866,7 +820,7 @@ impl Tx<'_> {
         if self.rstate[ri] == RegState::Mem {
             let v = self.ld_cpu(I64, REGS + 8 * ri);
             self.b.def_var(self.regs[ri], v);
-            self.rstate[ri] = RegState::Clean;
+            self.rstate[ri] = RegState::Loaded;
         }
         self.b.use_var(self.regs[ri])
     }
@@ -894,9 +848,16 @@ impl Tx<'_> {
 
     /// Makes the current instruction's results architectural (it can no longer fault).
     fn commit(&mut self) {
-        for (r, v) in std::mem::take(&mut self.pending) {
+        let pending = std::mem::take(&mut self.pending);
+        for &(r, v) in &pending {
             self.b.def_var(self.regs[r as usize], v);
-            self.rstate[r as usize] = RegState::Dirty;
+            self.rstate[r as usize] = RegState::Loaded;
+        }
+        // Written through: only the last write of a register counts.
+        for (n, &(r, v)) in pending.iter().enumerate() {
+            if !pending[n + 1..].iter().any(|&(r2, _)| r2 == r) {
+                self.st_cpu(v, REGS + 8 * r as usize);
+            }
         }
         if let Some(f) = self.pending_flags.take() {
             self.b.def_var(self.fv[0], f.dst);
@@ -909,16 +870,11 @@ impl Tx<'_> {
         }
     }
 
-    /// Stores what the CPU structure lacks: changed registers and known flags (with the
-    /// current instruction's pending results too, when `with_pending`). Changes nothing
-    /// the unit knows, so a side exit may call it.
+    /// Stores what the CPU structure lacks: known flags (with the current instruction's
+    /// pending results too, when `with_pending`). Changes nothing the unit knows, so a side
+    /// exit may call it.
     fn writeback(&mut self, with_pending: bool) {
         let mut vals: [Option<Value>; 16] = [None; 16];
-        for r in 0..16 {
-            if self.rstate[r] == RegState::Dirty {
-                vals[r] = Some(self.b.use_var(self.regs[r]));
-            }
-        }
         let mut fl = None;
         if let Flags::Known { op, bits } = self.flags {
             let aux = matches!(op, CcOp::Inc | CcOp::Dec | CcOp::Shift).then(|| self.b.use_var(self.fv[3]));
@@ -976,8 +932,7 @@ impl Tx<'_> {
     fn stop_exit(&mut self, code: Value, k: usize, with_pending: bool) {
         self.writeback(with_pending);
         self.st_const(k as u64, JIT_STOP_INDEX);
-        let op = self.plain[k] as *const Op as u64;
-        self.st_const(op, JIT_STOP_OP);
+        self.st_const(self.blk as *const Block as u64, JIT_BLOCK);
         self.b.ins().return_(&[code]);
     }
 
@@ -1044,8 +999,8 @@ impl Tx<'_> {
     /// The TLB entry for `addr` and whether it holds the `w`-bit access (same page, no
     /// crossing).
     fn tlb_probe(&mut self, write: bool, addr: Value, w: u32) -> (Value, Value) {
-        let t = write as usize;
-        let base = self.tlb[t].expect("TLB pointers loaded at entry");
+        // Reloaded at each access (an L1 hit) rather than kept live across the unit.
+        let base = self.ld_cpu(I64, MEM + if write { TLB_W_OFFSET } else { TLB_R_OFFSET });
         let idx = self.shr_c(addr, 12);
         let idx = self.and_c(idx, TLB_INDEX_MASK);
         let off = self.shl_c(idx, TLB_ENTRY_SHIFT);
@@ -1067,61 +1022,44 @@ impl Tx<'_> {
         self.b.ins().iadd(addend, addr)
     }
 
-    /// Loads `w` bits at `addr`, zero-extended; a fault leaves the unit at the current
-    /// instruction with the state before it. `rmw`: the destination of a read-modify-write
-    /// (looked up in the write TLB, probed for writing on the slow path).
+    /// Leaves the unit before the current instruction unless `ok`, for the interpreter to
+    /// run the rest of the block (`RESUME`): a TLB miss goes through the interpreter's own
+    /// slow path, which fills the TLB, notices writes to code and raises faults exactly.
+    fn resume_unless(&mut self, ok: Value) {
+        let out = self.b.create_block();
+        let on = self.b.create_block();
+        self.b.set_cold_block(out);
+        self.b.ins().brif(ok, on, &[], out, &[]);
+        self.b.seal_block(out);
+        self.b.seal_block(on);
+        self.b.switch_to_block(out);
+        let code = self.b.ins().iconst(I32, RESUME as i64);
+        self.stop_exit(code, self.k, false);
+        self.b.switch_to_block(on);
+    }
+
+    /// Loads `w` bits at `addr`, zero-extended, on a TLB hit (see `resume_unless`). `rmw`:
+    /// the destination of a read-modify-write, looked up in the write TLB (whose pages are
+    /// also readable), as `Cpu::rmw` does.
     fn load(&mut self, addr: Value, w: u32, rmw: bool) -> Value {
         let (e, hit) = self.tlb_probe(rmw, addr, w);
-        let fast = self.b.create_block();
-        let slow = self.b.create_block();
-        let join = self.b.create_block();
-        self.b.append_block_param(join, I64);
-        self.b.set_cold_block(slow);
-        self.b.ins().brif(hit, fast, &[], slow, &[]);
-        self.b.seal_block(fast);
-        self.b.seal_block(slow);
-        self.b.switch_to_block(fast);
+        self.resume_unless(hit);
         let host = self.host_addr(e, addr);
         let f = guest_mem();
-        let v = match w {
+        match w {
             8 => self.b.ins().uload8(I64, f, host, 0),
             16 => self.b.ins().uload16(I64, f, host, 0),
             32 => self.b.ins().uload32(f, host, 0),
             _ => self.b.ins().load(I64, f, host, 0),
-        };
-        self.b.ins().jump(join, &[BlockArg::Value(v)]);
-        self.b.switch_to_block(slow);
-        let fp = self.c(if rmw { jit_ld_rmw as *const () as u64 } else { jit_ld as *const () as u64 });
-        let wv = self.b.ins().iconst(I32, w as i64);
-        let call = self.b.ins().call_indirect(self.sref.ld, fp, &[self.cpu, addr, wv]);
-        let v = self.b.inst_results(call)[0];
-        let st = self.ld_cpu(I32, JIT_STATUS);
-        let bad = self.b.ins().icmp_imm_u(IntCC::NotEqual, st, 0);
-        let (out, on) = self.split(bad);
-        self.b.switch_to_block(out);
-        let z = self.b.ins().iconst(I32, 0);
-        self.st_cpu(z, JIT_STATUS);
-        self.stop_exit(st, self.k, false);
-        self.b.switch_to_block(on);
-        self.b.ins().jump(join, &[BlockArg::Value(v)]);
-        self.b.seal_block(join);
-        self.b.switch_to_block(join);
-        self.b.block_params(join)[0]
+        }
     }
 
-    /// Stores the low `w` bits of `v` at `addr`. A fault leaves with the state before the
-    /// instruction; a store into the unit's own block leaves after it (with the pending
-    /// results, which must be complete when this is called) unless it is the last.
+    /// Stores the low `w` bits of `v` at `addr` on a write-TLB hit (see `resume_unless`;
+    /// pages holding decoded code are never in the write TLB, so a hit cannot change code).
+    /// The store is an instruction's last memory access.
     fn store(&mut self, addr: Value, v: Value, w: u32) {
         let (e, hit) = self.tlb_probe(true, addr, w);
-        let fast = self.b.create_block();
-        let slow = self.b.create_block();
-        let join = self.b.create_block();
-        self.b.set_cold_block(slow);
-        self.b.ins().brif(hit, fast, &[], slow, &[]);
-        self.b.seal_block(fast);
-        self.b.seal_block(slow);
-        self.b.switch_to_block(fast);
+        self.resume_unless(hit);
         let host = self.host_addr(e, addr);
         let f = guest_mem();
         match w {
@@ -1130,31 +1068,6 @@ impl Tx<'_> {
             32 => self.b.ins().istore32(f, v, host, 0),
             _ => self.b.ins().store(f, v, host, 0),
         };
-        self.b.ins().jump(join, &[]);
-        self.b.switch_to_block(slow);
-        let fp = self.c(jit_st as *const () as u64);
-        let wv = self.b.ins().iconst(I32, w as i64);
-        let bp = self.c(self.blk as *const Block as u64);
-        let call = self.b.ins().call_indirect(self.sref.st, fp, &[self.cpu, addr, v, wv, bp]);
-        let r = self.b.inst_results(call)[0];
-        let fault = self.b.ins().icmp_imm_u(IntCC::UnsignedLessThan, r, HIT_OWN_CODE as i64);
-        let nz = self.b.ins().icmp_imm_u(IntCC::NotEqual, r, 0);
-        let fault = self.b.ins().band(fault, nz);
-        let (out, on) = self.split(fault);
-        self.b.switch_to_block(out);
-        self.stop_exit(r, self.k, false);
-        self.b.switch_to_block(on);
-        if self.k + 1 < self.plain.len() {
-            let own = self.b.ins().icmp_imm_u(IntCC::Equal, r, HIT_OWN_CODE as i64);
-            let (out, on) = self.split(own);
-            self.b.switch_to_block(out);
-            let code = self.b.ins().iconst(I32, stop_code(Stop::Resync) as i64);
-            self.stop_exit(code, self.k + 1, true);
-            self.b.switch_to_block(on);
-        }
-        self.b.ins().jump(join, &[]);
-        self.b.seal_block(join);
-        self.b.switch_to_block(join);
     }
 
     /// Reads an operand at width `w` (zero-extended).
@@ -1188,6 +1101,8 @@ impl Tx<'_> {
             let ccv = self.b.ins().iconst(I32, cc as i64);
             let call = self.b.ins().call_indirect(self.sref.cond, fp, &[self.cpu, ccv]);
             let r = self.b.inst_results(call)[0];
+            // Registers are written through, so none need live across the call.
+            self.rstate = [RegState::Mem; 16];
             return self.b.ins().icmp_imm_u(IntCC::NotEqual, r, 0);
         };
         let dst = self.b.use_var(self.fv[0]);
@@ -1627,7 +1542,7 @@ impl Tx<'_> {
     /// The end of a unit that ran through: jumps to the next unit if a link slot for
     /// `rip` is valid and the budget allows, else returns to the loop (leaving the slot
     /// to fill).
-    fn chain(&mut self, icount: Value, rip: Value, links: &[Link; 2]) {
+    fn chain(&mut self, icount: Value, rip: Value, links: &[Link; 2], dynamic: bool) {
         let f = MemFlagsData::trusted();
         self.st_const(self.blk as *const Block as u64, JIT_BLOCK);
         let check = self.ld_cpu(I64, JIT_CHECK_AT);
@@ -1661,6 +1576,29 @@ impl Tx<'_> {
                 let l1 = self.c(&links[1] as *const Link as u64);
                 fill = Some(self.b.ins().select(stale, lp, l1));
             }
+        }
+        if dynamic {
+            // The jump cache: entry at jc_index(rip).
+            let jc = self.ld_cpu(I64, JIT_JC);
+            let h = self.shr_c(rip, JC_BITS);
+            let h = self.b.ins().bxor(h, rip);
+            let h = self.and_c(h, JC_SIZE as u64 - 1);
+            let h = self.shl_c(h, std::mem::size_of::<JcEntry>().trailing_zeros());
+            let e = self.b.ins().iadd(jc, h);
+            let erip = self.b.ins().load(I64, f, e, offset_of!(JcEntry, rip) as i32);
+            let egen = self.b.ins().load(I64, f, e, offset_of!(JcEntry, gen) as i32);
+            let same_rip = self.b.ins().icmp(IntCC::Equal, erip, rip);
+            let same_gen = self.b.ins().icmp(IntCC::Equal, egen, gen);
+            let ok = self.b.ins().band(same_rip, same_gen);
+            let jump = self.b.create_block();
+            let next = self.b.create_block();
+            self.b.ins().brif(ok, jump, &[], next, &[]);
+            self.b.seal_block(jump);
+            self.b.seal_block(next);
+            self.b.switch_to_block(jump);
+            let code = self.b.ins().load(I64, f, e, offset_of!(JcEntry, code) as i32);
+            self.b.ins().return_call_indirect(self.sref.unit, code, &[self.cpu]);
+            self.b.switch_to_block(next);
         }
         self.st_cpu(fill.expect("two slots"), JIT_LINK);
         let z = self.b.ins().iconst(I32, RUN_ON as i64);

@@ -128,6 +128,7 @@ impl Stats {
                     .unum("jit_code_bytes", jit.code_bytes)
                     .unum("jit_exits", jit.exits)
                     .unum("jit_stops", jit.stops)
+                    .unum("jit_resumes", jit.resumes)
                     .unum("jit_flushes", jit.flushes)
                     .end(),
             );
@@ -156,7 +157,10 @@ impl Stats {
                 "  jit instructions  {:.1}% of those translated are native, the rest call handlers",
                 100.0 * jit.insns_native as f64 / insns as f64
             ));
-            out.push(format!("  jit exits         {} to the run loop ({} stops)", jit.exits, jit.stops));
+            out.push(format!(
+                "  jit exits         {} to the run loop ({} stops, {} TLB misses handed to the interpreter)",
+                jit.exits, jit.stops, jit.resumes
+            ));
         }
         out.push(format!("  syscalls          {total}"));
         for (n, c) in by_count {
