@@ -479,7 +479,12 @@ impl Cpu {
 /// the strength of this check of a built op.
 fn indices_ok(op: &Op) -> bool {
     let reg_ok = |r: u8| r <= ZERO_REG || r & !3 == HIGH8;
-    op.base <= ZERO_REG && op.index <= ZERO_REG && op.seg < 3 && reg_ok(op.r0) && reg_ok(op.r1) && reg_ok(op.r2)
+    op.base <= ZERO_REG
+        && op.index <= ZERO_REG
+        && op.seg < 3
+        && reg_ok(op.r0)
+        && reg_ok(op.r1)
+        && reg_ok(op.r2)
 }
 
 /// Whether `decode_block` makes a working op of `instr` rather than a #UD placeholder (the

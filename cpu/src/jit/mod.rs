@@ -245,7 +245,8 @@ pub(crate) struct JitState {
 impl Default for JitState {
     fn default() -> Self {
         let mode = jit_mode();
-        let threshold = std::env::var("EMU_JIT_THRESHOLD").ok().and_then(|v| v.parse().ok()).unwrap_or(THRESHOLD);
+        let threshold =
+            std::env::var("EMU_JIT_THRESHOLD").ok().and_then(|v| v.parse().ok()).unwrap_or(THRESHOLD);
         JitState {
             check_at: 0,
             link: std::ptr::null(),
@@ -384,6 +385,17 @@ impl Cpu {
         // SAFETY: `enter` is the trampoline compiled for this backend with this signature,
         // and `code` a live unit of it.
         unsafe { enter(self as *mut Cpu, code) }
+    }
+
+    /// Sets this CPU's JIT mode (`set_jit_mode` sets the default for new CPUs).
+    pub fn set_jit(&mut self, m: JitMode) {
+        let m = if jit_supported() { m } else { JitMode::Off };
+        self.jit.mode = m;
+        if m == JitMode::Force {
+            self.jit.threshold = 0;
+        } else if self.jit.threshold == 0 {
+            self.jit.threshold = THRESHOLD;
+        }
     }
 
     /// The JIT's counters.

@@ -29,7 +29,7 @@ use crate::mem::{
 use crate::state::{Cpu, ZERO_REG};
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::types::{I32, I64, I8};
+use cranelift_codegen::ir::types::{I16, I32, I64, I8};
 use cranelift_codegen::ir::{
     AbiParam, Function, InstBuilder, MemFlagsData, SigRef, Signature, Type, UserFuncName, Value,
 };
@@ -220,8 +220,12 @@ impl Backend {
         if !cpu.hooks.exact_flags {
             crate::liveness::dead_flag_setters(&instrs, |k| dead[k] = true);
         }
-        let plans: Vec<Option<Plan>> =
-            instrs.iter().zip(&plain).zip(&dead).map(|((i, op), &d)| i.as_ref().and_then(|i| plan(i, op, d))).collect();
+        let plans: Vec<Option<Plan>> = instrs
+            .iter()
+            .zip(&plain)
+            .zip(&dead)
+            .map(|((i, op), &d)| i.as_ref().and_then(|i| plan(i, op, d)))
+            .collect();
         // The ops run through their handler: each one's copy, followed by an end op.
         let mut ops = Vec::new();
         let mut copy_at = vec![usize::MAX; n];
@@ -238,17 +242,14 @@ impl Backend {
             ops: ops.into_boxed_slice(),
         });
         let usig = self.unit_sig();
-        let sigs = Sigs {
-            op: self.host_sig(&[I64, I64], Some(I32)),
-            cond: self.host_sig(&[I64, I32], Some(I32)),
-        };
+        let sigs =
+            Sigs { op: self.host_sig(&[I64, I64], Some(I32)), cond: self.host_sig(&[I64, I32], Some(I32)) };
         self.ctx.func = Function::with_name_signature(UserFuncName::default(), usig.clone());
         let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
         b.seal_block(entry);
-        let cpu_v = b.ins().get_pinned_reg(I64);
         let sref = SigRefs {
             unit: b.import_signature(usig),
             op: b.import_signature(sigs.op),
@@ -258,7 +259,6 @@ impl Backend {
         let fv = [b.declare_var(I64), b.declare_var(I64), b.declare_var(I64), b.declare_var(I64)];
         let mut tx = Tx {
             b,
-            cpu: cpu_v,
             sref,
             regs,
             rstate: [RegState::Mem; 16],
@@ -288,6 +288,7 @@ impl Backend {
                     if k + 1 == n {
                         // The handler of a last instruction leaves the next rip in `Cpu::rip`.
                         let f = MemFlagsData::trusted();
+                        let cpu_v = tx.cpu();
                         next_rip = Some(tx.b.ins().load(I64, f, cpu_v, offset_of!(Cpu, rip) as i32));
                     }
                 }
@@ -298,7 +299,9 @@ impl Backend {
         // Whether the next address is one of two known ones (the link slots serve it) or
         // anything (a return or indirect jump: the jump cache serves it too).
         let dynamic = match plans.last() {
-            Some(Some(Plan::Jmp { target: Src::I(_) } | Plan::Call { target: Src::I(_) } | Plan::Jcc { .. })) => false,
+            Some(Some(
+                Plan::Jmp { target: Src::I(_) } | Plan::Call { target: Src::I(_) } | Plan::Jcc { .. },
+            )) => false,
             Some(Some(Plan::Jmp { .. } | Plan::Call { .. } | Plan::Ret { .. })) => true,
             Some(Some(_)) => false,
             _ => true,
@@ -306,6 +309,7 @@ impl Backend {
         let rip = next_rip.unwrap_or_else(|| tx.c(blk.end));
         tx.writeback(false);
         let f = MemFlagsData::trusted();
+        let cpu_v = tx.cpu();
         tx.b.ins().store(f, rip, cpu_v, offset_of!(Cpu, rip) as i32);
         let ic = tx.b.ins().load(I64, f, cpu_v, offset_of!(Cpu, icount) as i32);
         let add = tx.c(blk.insns);
@@ -413,30 +417,100 @@ enum Sh {
 enum Plan {
     Nop,
     /// MOV dst, src (dst a register or memory).
-    Mov { w: u32, dst: Src, src: Src },
+    Mov {
+        w: u32,
+        dst: Src,
+        src: Src,
+    },
     /// MOVZX/MOVSX/MOVSXD: `sw`-bit source extended to the `w`-bit register.
-    Movx { w: u32, sw: u32, signed: bool, dst: u8, src: Src },
-    Lea { w: u32, dst: u8 },
-    Alu { op: Alu, w: u32, dst: Src, src: Src, dead: bool },
-    Unary { op: Un, w: u32, dst: Src, dead: bool },
+    Movx {
+        w: u32,
+        sw: u32,
+        signed: bool,
+        dst: u8,
+        src: Src,
+    },
+    Lea {
+        w: u32,
+        dst: u8,
+    },
+    Alu {
+        op: Alu,
+        w: u32,
+        dst: Src,
+        src: Src,
+        dead: bool,
+    },
+    Unary {
+        op: Un,
+        w: u32,
+        dst: Src,
+        dead: bool,
+    },
     /// Shift or rotate of a register by an immediate count `c` (masked, 0 < c < w).
-    ShiftImm { op: Sh, w: u32, r: u8, c: u32, dead: bool },
+    ShiftImm {
+        op: Sh,
+        w: u32,
+        r: u8,
+        c: u32,
+        dead: bool,
+    },
     /// Shift by CL (32/64-bit registers), flags dead.
-    ShiftCl { op: Sh, w: u32, r: u8 },
+    ShiftCl {
+        op: Sh,
+        w: u32,
+        r: u8,
+    },
     /// IMUL dst, src[, imm] with dead flags.
-    Imul { w: u32, dst: u8, src: Src, imm: Option<u64> },
-    Cmov { cc: u8, w: u32, dst: u8, src: Src },
-    Setcc { cc: u8, dst: Src },
-    Push { src: Src },
-    Pop { r: u8 },
-    Jmp { target: Src },
-    Jcc { cc: u8, target: u64 },
-    Call { target: Src },
-    Ret { imm: u64 },
+    Imul {
+        w: u32,
+        dst: u8,
+        src: Src,
+        imm: Option<u64>,
+    },
+    Cmov {
+        cc: u8,
+        w: u32,
+        dst: u8,
+        src: Src,
+    },
+    Setcc {
+        cc: u8,
+        dst: Src,
+    },
+    Push {
+        src: Src,
+    },
+    Pop {
+        r: u8,
+    },
+    Jmp {
+        target: Src,
+    },
+    Jcc {
+        cc: u8,
+        target: u64,
+    },
+    Call {
+        target: Src,
+    },
+    Ret {
+        imm: u64,
+    },
     /// CBW/CWDE/CDQE (`w` the destination width) and CWD/CDQ/CQO (`dx`).
-    SignExt { w: u32, dx: bool },
-    Xchg { w: u32, a: u8, b: u8 },
-    Bswap { w: u32, r: u8 },
+    SignExt {
+        w: u32,
+        dx: bool,
+    },
+    Xchg {
+        w: u32,
+        a: u8,
+        b: u8,
+    },
+    Bswap {
+        w: u32,
+        r: u8,
+    },
 }
 
 /// A GPR operand's index, or None for AH..BH (and anything not a GPR).
@@ -647,7 +721,11 @@ fn plan(i: &Instruction, op: &Op, dead: bool) -> Option<Plan> {
             }
             Plan::Setcc { cc: cc_of(i)?, dst: d }
         }
-        M::Push if i.code() == Code::Push_r64 || i.code() == Code::Pushq_imm32 || i.code() == Code::Pushq_imm8 => {
+        M::Push
+            if i.code() == Code::Push_r64
+                || i.code() == Code::Pushq_imm32
+                || i.code() == Code::Pushq_imm8 =>
+        {
             Plan::Push { src: s0? }
         }
         M::Push if i.code() == Code::Push_rm64 => Plan::Push { src: s0? },
@@ -746,7 +824,6 @@ struct FlagSet {
 /// The function being built.
 struct Tx<'a> {
     b: FunctionBuilder<'a>,
-    cpu: Value,
     sref: SigRefs,
     regs: [Variable; 16],
     rstate: [RegState; 16],
@@ -769,16 +846,31 @@ fn guest_mem() -> MemFlagsData {
 }
 
 impl Tx<'_> {
+    /// The CPU pointer, read from the pinned register where it is needed (a value kept
+    /// across the unit would be spilled around calls).
+    fn cpu(&mut self) -> Value {
+        self.b.ins().get_pinned_reg(I64)
+    }
+
     fn c(&mut self, v: u64) -> Value {
         self.b.ins().iconst(I64, v as i64)
     }
 
     fn and_c(&mut self, x: Value, m: u64) -> Value {
-        if m == u64::MAX {
-            return x;
-        }
-        let c = self.c(m);
-        self.b.ins().band(x, c)
+        // Zero-extensions as narrowing and widening moves (movl/movzwl/movzbl on x86-64),
+        // not an AND with a constant.
+        let ty = match m {
+            u64::MAX => return x,
+            0xffff_ffff => I32,
+            0xffff => I16,
+            0xff => I8,
+            _ => {
+                let c = self.c(m);
+                return self.b.ins().band(x, c);
+            }
+        };
+        let n = self.b.ins().ireduce(ty, x);
+        self.b.ins().uextend(I64, n)
     }
 
     fn shr_c(&mut self, x: Value, n: u32) -> Value {
@@ -792,11 +884,13 @@ impl Tx<'_> {
     }
 
     fn ld_cpu(&mut self, ty: Type, off: usize) -> Value {
-        self.b.ins().load(ty, MemFlagsData::trusted(), self.cpu, off as i32)
+        let cpu = self.cpu();
+        self.b.ins().load(ty, MemFlagsData::trusted(), cpu, off as i32)
     }
 
     fn st_cpu(&mut self, v: Value, off: usize) {
-        self.b.ins().store(MemFlagsData::trusted(), v, self.cpu, off as i32);
+        let cpu = self.cpu();
+        self.b.ins().store(MemFlagsData::trusted(), v, cpu, off as i32);
     }
 
     fn st_const(&mut self, v: u64, off: usize) {
@@ -902,9 +996,11 @@ impl Tx<'_> {
         }
         if let Some(f) = fl {
             let op = self.b.ins().iconst(I8, f.op as u8 as i64);
-            self.b.ins().store(MemFlagsData::trusted(), op, self.cpu, (LF + offset_of!(LazyFlags, op)) as i32);
+            let cpu = self.cpu();
+            self.b.ins().store(MemFlagsData::trusted(), op, cpu, (LF + offset_of!(LazyFlags, op)) as i32);
             let bits = self.b.ins().iconst(I32, f.bits as i64);
-            self.b.ins().store(MemFlagsData::trusted(), bits, self.cpu, (LF + offset_of!(LazyFlags, bits)) as i32);
+            let cpu = self.cpu();
+            self.b.ins().store(MemFlagsData::trusted(), bits, cpu, (LF + offset_of!(LazyFlags, bits)) as i32);
             self.st_cpu(f.dst, LF + offset_of!(LazyFlags, dst));
             self.st_cpu(f.src, LF + offset_of!(LazyFlags, src));
             self.st_cpu(f.res, LF + offset_of!(LazyFlags, res));
@@ -949,7 +1045,8 @@ impl Tx<'_> {
         }
         let opp = self.c(op as *const Op as u64);
         let fp = self.c(jit_op as *const () as u64);
-        let call = self.b.ins().call_indirect(self.sref.op, fp, &[self.cpu, opp]);
+        let cpu = self.cpu();
+        let call = self.b.ins().call_indirect(self.sref.op, fp, &[cpu, opp]);
         let r = self.b.inst_results(call)[0];
         let bad = self.b.ins().icmp_imm_u(IntCC::NotEqual, r, 0);
         let (out, on) = self.split(bad);
@@ -1099,7 +1196,8 @@ impl Tx<'_> {
         let Flags::Known { op, bits } = self.flags else {
             let fp = self.c(jit_cond as *const () as u64);
             let ccv = self.b.ins().iconst(I32, cc as i64);
-            let call = self.b.ins().call_indirect(self.sref.cond, fp, &[self.cpu, ccv]);
+            let cpu = self.cpu();
+            let call = self.b.ins().call_indirect(self.sref.cond, fp, &[cpu, ccv]);
             let r = self.b.inst_results(call)[0];
             // Registers are written through, so none need live across the call.
             self.rstate = [RegState::Mem; 16];
@@ -1569,7 +1667,8 @@ impl Tx<'_> {
             self.b.seal_block(next);
             self.b.switch_to_block(jump);
             let code = self.b.ins().load(I64, f, lp, offset_of!(Link, code) as i32);
-            self.b.ins().return_call_indirect(self.sref.unit, code, &[self.cpu]);
+            let cpu = self.cpu();
+            self.b.ins().return_call_indirect(self.sref.unit, code, &[cpu]);
             self.b.switch_to_block(next);
             if i == 0 {
                 let stale = self.b.ins().icmp(IntCC::NotEqual, lgen, gen);
@@ -1597,7 +1696,8 @@ impl Tx<'_> {
             self.b.seal_block(next);
             self.b.switch_to_block(jump);
             let code = self.b.ins().load(I64, f, e, offset_of!(JcEntry, code) as i32);
-            self.b.ins().return_call_indirect(self.sref.unit, code, &[self.cpu]);
+            let cpu = self.cpu();
+            self.b.ins().return_call_indirect(self.sref.unit, code, &[cpu]);
             self.b.switch_to_block(next);
         }
         self.st_cpu(fill.expect("two slots"), JIT_LINK);
@@ -1609,4 +1709,3 @@ impl Tx<'_> {
         self.b.ins().return_(&[z]);
     }
 }
-
