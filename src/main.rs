@@ -349,8 +349,10 @@ fn main() {
             std::process::exit(code);
         }
     };
+    // A plain run prints nothing of emu's own but errors in emu itself (a replay log it
+    // cannot write); warnings such as an unimplemented syscall wait for `-v`.
     let level = match cli.verbose {
-        0 => log::LevelFilter::Warn,
+        0 => log::LevelFilter::Error,
         1 => log::LevelFilter::Info,
         2 => log::LevelFilter::Debug,
         _ => log::LevelFilter::Trace,

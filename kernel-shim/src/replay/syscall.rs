@@ -19,6 +19,7 @@ use super::event::{Effect, FdChange, Sys};
 use crate::abi::signal as S;
 use crate::fd::{Backing, FdEntry, OpenFile};
 use crate::signal::{bit, SigInfo};
+use crate::sys::table::{self, nr, Replay};
 use crate::thread::Wait;
 use crate::{gate, host, Process};
 use std::cell::RefCell;
@@ -53,21 +54,14 @@ fn wait_turn(ticket: u64) {
     }
 }
 
-/// Syscalls replay re-executes (see the module doc).
+/// Syscalls replay re-executes (see the module doc); the table says which.
 fn internal(p: &Process, nr: u64, a: &[u64; 6]) -> bool {
-    let me = gate::pid() as i64;
-    match nr {
-        // memory, signal state, threads, identities emu keeps, the fd table
-        3 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 24 | 25 | 26 | 28 | 32 | 33 | 34 | 39 | 95 | 111 | 127
-        | 130 | 131 | 157 | 158 | 186 | 202 | 218 | 273 | 292 | 334 | 435 => true,
-        // processes
-        56 | 57 | 58 | 59 | 60 | 231 | 322 => true,
-        // signals sent to this process or its threads
-        62 | 129 => a[0] as i32 as i64 == me,
-        234 | 297 => a[0] as i32 as i64 == me,
-        200 => p.threads.iter().any(|t| t.tid as u64 == a[0]),
-        // numbers emu does not serve answer ENOSYS without touching the host
-        _ => crate::sys::name(nr).is_none(),
+    let Some(row) = table::row(nr) else { return true };
+    match row.replay {
+        Replay::Internal => true,
+        Replay::Outside => false,
+        Replay::SignalsSelf => a[0] as i32 == gate::pid(),
+        Replay::SignalsOwnThread => p.threads.iter().any(|t| t.tid as u64 == a[0]),
     }
 }
 
@@ -228,7 +222,9 @@ pub(crate) fn dispatch(p: &mut Process) {
         0
     };
     let ticket = match (gate::output_seq(), nr) {
-        (Some(seq), 1 | 18 | 20) if (p.cpu.regs[0] as i64) > 0 && is_stdio(p, args[0]) => {
+        (Some(seq), nr::WRITE | nr::PWRITE64 | nr::WRITEV)
+            if (p.cpu.regs[0] as i64) > 0 && is_stdio(p, args[0]) =>
+        {
             seq.fetch_add(1, Ordering::AcqRel) + 1
         }
         _ => 0,
@@ -369,13 +365,13 @@ fn far_future() -> std::time::Instant {
 /// Replay: output the guest wrote to emu's own stdout/stderr is written again (the only
 /// host descriptors a replayed process has are those; everything else is a placeholder).
 fn echo_output(p: &mut Process, nr: u64, a: &[u64; 6], n: i64) {
-    if n <= 0 || !matches!(nr, 1 | 18 | 20) {
+    if n <= 0 || !matches!(nr, nr::WRITE | nr::PWRITE64 | nr::WRITEV) {
         return;
     }
     let Ok(f) = p.fds.file(a[0] as i32 as i64) else { return };
     let Some(h) = f.borrow().host_fd().filter(|&h| h >= 0) else { return };
     let mut data = Vec::new();
-    if nr == 20 {
+    if nr == nr::WRITEV {
         let cnt = a[2].min(1024) as usize;
         let mut iov = vec![0u8; cnt * 16];
         if p.cpu.mem.read(a[1], &mut iov).is_err() {
@@ -410,8 +406,8 @@ fn echo_output(p: &mut Process, nr: u64, a: &[u64; 6], n: i64) {
 /// output comes before whatever the parent prints next, as it did when recorded.
 fn reap(p: &mut Process, nr: u64, a: &[u64; 6], rax: i64) {
     let rec_pid = match nr {
-        61 if rax > 0 => rax as i32,
-        247 if rax == 0 && a[2] != 0 => {
+        nr::WAIT4 if rax > 0 => rax as i32,
+        nr::WAITID if rax == 0 && a[2] != 0 => {
             let mut b = [0u8; 4];
             if p.cpu.mem.read(a[2] + 16, &mut b).is_err() {
                 return;
@@ -421,7 +417,7 @@ fn reap(p: &mut Process, nr: u64, a: &[u64; 6], rax: i64) {
         _ => return,
     };
     // WNOWAIT leaves the child to a later wait.
-    if nr == 247 && a[3] & 0x0100_0000 != 0 {
+    if nr == nr::WAITID && a[3] & 0x0100_0000 != 0 {
         return;
     }
     let h = gate::with_player(|pl| pl.children.iter().find(|c| c.0 == rec_pid).map(|c| c.1)).flatten();

@@ -2,7 +2,7 @@
 //! are emu's own threads (see `crate::thread`), so waiting parks the thread and waking
 //! makes it runnable; nothing blocks in the host.
 
-use super::{read_guest, SysResult};
+use super::{read_guest, Args, SysResult};
 use crate::abi::errno as E;
 use crate::thread::{Wait, E_WOULDBLOCK};
 use crate::Process;
@@ -71,7 +71,7 @@ fn wait(p: &mut Process, addr: u64, val: u32, bitset: u32, until: Option<Instant
 }
 
 /// FUTEX_WAKE_OP: *addr2 = op(*addr2, oparg); wake addr; if cmp(old, cmparg) wake addr2.
-fn wake_op(p: &mut Process, a: &[u64; 6]) -> SysResult {
+fn wake_op(p: &mut Process, a: &Args) -> SysResult {
     let (addr, n, n2, addr2, enc) = (a[0], a[2] as u32, a[3] as u32, a[4], a[5] as u32);
     let old = load(p, addr2)?;
     let shift = enc >> 31 != 0;
@@ -109,7 +109,7 @@ fn wake_op(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(woken as u64)
 }
 
-pub(super) fn futex(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn futex(p: &mut Process, a: &Args) -> SysResult {
     let (addr, op, val) = (a[0], a[1], a[2] as u32);
     let realtime = op & FUTEX_CLOCK_REALTIME != 0;
     match op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME) {
@@ -149,7 +149,7 @@ const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
 /// Linux stops walking a robust list after this many entries (a corrupt or cyclic list).
 const ROBUST_LIST_LIMIT: usize = 2048;
 
-pub(super) fn get_robust_list(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn get_robust_list(p: &mut Process, a: &Args) -> SysResult {
     let pid = a[0] as i32;
     let t = if pid == 0 { p.cur() } else { p.threads.iter().find(|t| t.tid == pid).ok_or(E::ESRCH)? };
     let (head, len) = t.robust_list;

@@ -6,7 +6,7 @@
 //! expirations while that signal is still pending count as overruns, as on Linux.
 //! Timers are not inherited by a fork child and are deleted by execve.
 
-use super::{read_guest, write_guest, SysResult};
+use super::{read_guest, write_guest, Args, SysResult};
 use crate::abi::errno as E;
 use crate::signal::{bit, SigInfo};
 use crate::{gate, Process};
@@ -108,7 +108,7 @@ fn find(p: &mut Process, id: u64) -> Result<usize, i32> {
     p.timers.list.iter().position(|t| t.id == id).ok_or(E::EINVAL)
 }
 
-pub(super) fn timer_create(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn timer_create(p: &mut Process, a: &Args) -> SysResult {
     let (sevp, idp) = (a[1], a[2]);
     let clock = timer_clock(a[0] as i32)?;
     if p.timers.list.len() >= MAX_TIMERS {
@@ -163,7 +163,7 @@ fn current(p: &Process, i: usize) -> [u8; 32] {
     b
 }
 
-pub(super) fn timer_settime(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn timer_settime(p: &mut Process, a: &Args) -> SysResult {
     let (i, flags, new, old) = (find(p, a[0])?, a[1], a[2], a[3]);
     let b = read_guest(p, new, 32)?;
     p.fire_due_timers();
@@ -184,7 +184,7 @@ pub(super) fn timer_settime(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn timer_gettime(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn timer_gettime(p: &mut Process, a: &Args) -> SysResult {
     let i = find(p, a[0])?;
     p.fire_due_timers();
     let cur = current(p, i);
@@ -192,13 +192,13 @@ pub(super) fn timer_gettime(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn timer_getoverrun(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn timer_getoverrun(p: &mut Process, a: &Args) -> SysResult {
     let i = find(p, a[0])?;
     p.note_delivered(i);
     Ok(p.timers.list[i].overrun_last as u64)
 }
 
-pub(super) fn timer_delete(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn timer_delete(p: &mut Process, a: &Args) -> SysResult {
     let i = find(p, a[0])?;
     // Its queued signal goes with it.
     if p.queued_timer_signal(i).is_some() {

@@ -4,6 +4,7 @@
 
 use super::strace::Call;
 use super::{maps, Json};
+use crate::sys::nr;
 use crate::sys::SysResult;
 use crate::Process;
 use emu_cpu::mem::PAGE_MASK;
@@ -70,10 +71,10 @@ pub(super) fn record(p: &mut Process, c: &Call, res: &SysResult) {
     let a = &c.args;
     let ch = |op, start, end, described| Change { op, start, end, described, from: None, note: "" };
     match c.nr {
-        9 => emit(p, ch("mmap", r, r + page_up(a[1]), true)),
-        10 if a[1] != 0 => emit(p, ch("mprotect", a[0], a[0] + page_up(a[1]), true)),
-        11 => emit(p, ch("munmap", a[0], a[0] + page_up(a[1]), false)),
-        12 => {
+        nr::MMAP => emit(p, ch("mmap", r, r + page_up(a[1]), true)),
+        nr::MPROTECT if a[1] != 0 => emit(p, ch("mprotect", a[0], a[0] + page_up(a[1]), true)),
+        nr::MUNMAP => emit(p, ch("munmap", a[0], a[0] + page_up(a[1]), false)),
+        nr::BRK => {
             let (old, new) = (page_up(c.brk_before), page_up(p.brk));
             if new > old {
                 emit(p, Change { note: "grow", ..ch("brk", old, new, true) });
@@ -81,11 +82,11 @@ pub(super) fn record(p: &mut Process, c: &Call, res: &SysResult) {
                 emit(p, Change { note: "shrink", ..ch("brk", new, old, false) });
             }
         }
-        25 => {
+        nr::MREMAP => {
             let from = Some((a[0], a[0] + page_up(a[1])));
             emit(p, Change { from, ..ch("mremap", r, r + page_up(a[2]), true) });
         }
-        59 | 322 => image(p, c.exec_path.as_deref()),
+        nr::EXECVE | nr::EXECVEAT => image(p, c.exec_path.as_deref()),
         _ => {}
     }
 }

@@ -199,6 +199,8 @@ impl Trace {
 }
 
 /// A traced syscall returned (or ended its thread or process).
+use crate::sys::table::{effects, nr};
+
 pub(crate) fn syscall_done(p: &mut Process, c: strace::Call, res: &SysResult) {
     if p.trace.opts.stats {
         p.trace.stats.result(c.nr, res.is_err());
@@ -209,7 +211,8 @@ pub(crate) fn syscall_done(p: &mut Process, c: strace::Call, res: &SysResult) {
     if !p.trace.opts.strace {
         return;
     }
-    let forked = matches!(c.nr, 56 | 57 | 58 | 435) && res.is_ok();
+    let forked =
+        crate::sys::table::row(c.nr).is_some_and(|r| r.effects & effects::NEW_TASK != 0) && res.is_ok();
     if forked {
         p.trace.st.several = true;
         if *res == Ok(0) {
@@ -217,7 +220,7 @@ pub(crate) fn syscall_done(p: &mut Process, c: strace::Call, res: &SysResult) {
             return;
         }
     }
-    let thread_exit = c.nr == 60 && p.outcome.is_none();
+    let thread_exit = c.nr == nr::EXIT && p.outcome.is_none();
     let (tid, code) = (c.tid, c.args[0] as i32 & 0xff);
     let ended = p.outcome.is_some() || thread_exit;
     strace::exit(p, c, (!ended).then_some(res));

@@ -12,157 +12,10 @@
 use super::{structs, Json};
 use crate::abi::{errno, signal as S};
 use crate::signal::SigInfo;
+use crate::sys::kinds::{Arg, Arg::*, Ret};
+use crate::sys::table::{self, effects, nr};
 use crate::sys::{SysResult, PATH_MAX};
 use crate::{Outcome, Process};
-
-/// How one syscall argument is shown. Most read the argument at their own position; the
-/// ones with an index read a length or count from another argument.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Arg {
-    /// Signed 32-bit decimal.
-    Int,
-    /// Signed 64-bit decimal.
-    Long,
-    /// Unsigned decimal.
-    Uint,
-    /// A pointer or opaque value in hex (`NULL` for 0).
-    Ptr,
-    /// A number in hex (`0` for 0): offsets, masks.
-    Hex,
-    /// A mode in octal (`0644`).
-    Mode,
-    /// The creation mode of open/openat: shown only when the flags (at this index) create.
-    OpenMode(u8),
-    Fd,
-    /// A directory fd of the *at family: `AT_FDCWD` or a number.
-    DirFd,
-    /// A NUL-terminated path, shown in full.
-    Path,
-    /// An input buffer whose length is the argument at this index.
-    Buf(u8),
-    /// An output buffer: shown after the call, as many bytes as the result says.
-    OutBuf,
-    /// An output buffer of random bytes, shown in hex as strace does for getrandom.
-    OutHex,
-    /// An output NUL-terminated string (getcwd).
-    OutStr,
-    OpenFlags,
-    /// O_CLOEXEC/O_NONBLOCK-style flags of dup3, pipe2, eventfd2, epoll_create1.
-    FdFlags,
-    Prot,
-    MmapFlags,
-    MremapFlags,
-    AtFlags,
-    Access,
-    Whence,
-    ClockId,
-    Signal,
-    /// A signal mask in guest memory.
-    SigSet,
-    OutSigSet,
-    SigHow,
-    SigAction,
-    OutSigAction,
-    /// rt_sigreturn: the mask the signal frame at rsp restores.
-    SigreturnMask,
-    /// A `struct stat` the call fills in.
-    OutStat,
-    OutStatx,
-    /// statx's flags (the sync type is named even when 0) and its mask.
-    StatxFlags,
-    StatxMask,
-    /// A `struct timespec` (input).
-    Timespec,
-    /// setitimer/getitimer: which timer, and a `struct itimerval` (input / output).
-    ItimerWhich,
-    Itimerval,
-    OutItimerval,
-    OutTimespec,
-    /// An iovec array whose count is at this index (input / output).
-    Iovec(u8),
-    OutIovec(u8),
-    /// A pollfd array whose count is at this index; the revents are shown after the result.
-    PollFds(u8),
-    /// `int[2]` filled by pipe/pipe2/socketpair.
-    OutFds,
-    /// The wait status filled by wait4.
-    OutWaitStatus,
-    /// getdents64's buffer: the number of entries read.
-    OutDirents,
-    OutUtsname,
-    /// execve's argv and envp.
-    Argv,
-    Envp,
-    /// clone's arguments, shown by name (`child_stack=`, `flags=`...).
-    Clone,
-    /// fcntl's command and the argument it takes.
-    Fcntl,
-    /// futex's operation and the arguments it takes.
-    Futex,
-    ArchPrctl,
-    /// prctl's option and the arguments it takes (formatted after the call: PR_GET_NAME
-    /// fills a buffer).
-    Prctl,
-    Ioctl,
-    Resource,
-    OutRlimit,
-    /// An input rlimit (prlimit64's new limit).
-    Rlimit,
-    GrndFlags,
-    WaitOptions,
-    Madvise,
-    /// An `fd_set` whose descriptor count is the argument at this index (select family).
-    FdSet(u8),
-    /// select's `struct timeval` timeout.
-    Timeval,
-    /// pselect6's sixth argument: `{sigmask=[...], sigsetsize=8}`.
-    PselectSig,
-    /// A socket address whose length is the argument at this index (input).
-    SockAddr(u8),
-    /// A socket address the call fills; its length pointer is at this index.
-    OutSockAddr(u8),
-    /// The length pointer of a socket address: `[110 => 18]` (in => out).
-    OutSockLen,
-    SockFamily,
-    SockType,
-    /// socket's protocol, named per the family at this index.
-    SockProto(u8),
-    MsgFlags,
-    /// sigaltstack's `stack_t` (input / output).
-    StackT,
-    OutStackT,
-    /// ioctl's third argument, decoded per command (termios for TCGETS/TCSETS*).
-    IoctlData,
-}
-
-use Arg::*;
-
-/// Whether `a` is filled by the kernel (formatted after the call).
-fn is_output(a: Arg) -> bool {
-    matches!(
-        a,
-        OutBuf
-            | OutHex
-            | OutStr
-            | OutSigSet
-            | OutSigAction
-            | OutStat
-            | OutStatx
-            | OutTimespec
-            | OutIovec(_)
-            | OutFds
-            | OutWaitStatus
-            | OutDirents
-            | OutUtsname
-            | OutRlimit
-            | OutItimerval
-            | Prctl
-            | OutSockAddr(_)
-            | OutSockLen
-            | OutStackT
-            | IoctlData
-    )
-}
 
 /// Per-process state of the syscall trace.
 #[derive(Default)]
@@ -193,31 +46,14 @@ pub(crate) struct Call {
     len_in: Option<u32>,
 }
 
-/// The name and argument formats of a syscall's row; six raw values where there is no
-/// row (an unimplemented syscall) or the row has no formats.
+/// The name and argument formats of a syscall's row; six raw values where the row has no
+/// formats (or Linux has no such number).
 fn row_of(nr: u64) -> (String, &'static [Arg]) {
     const RAW: &[Arg] = &[Ptr, Ptr, Ptr, Ptr, Ptr, Ptr];
-    match crate::sys::row_info(nr) {
-        Some((name, a)) => (name.to_string(), a.or_else(|| socket_args(nr)).unwrap_or(RAW)),
-        None => (
-            any_name(nr).map_or_else(|| format!("syscall_{nr:#x}"), str::to_string),
-            socket_args(nr).unwrap_or(RAW),
-        ),
+    match crate::sys::table::row(nr) {
+        Some(r) => (r.name.to_string(), r.args.unwrap_or(RAW)),
+        None => (format!("syscall_{nr:#x}"), RAW),
     }
-}
-
-/// How the socket calls show their arguments, for as long as their rows do not say.
-fn socket_args(nr: u64) -> Option<&'static [Arg]> {
-    Some(match nr {
-        41 => &[SockFamily, SockType, SockProto(0)],
-        42 | 49 => &[Fd, SockAddr(2), Int],
-        43 => &[Fd, OutSockAddr(2), OutSockLen],
-        288 => &[Fd, OutSockAddr(2), OutSockLen, SockType],
-        44 => &[Fd, Buf(2), Uint, MsgFlags, SockAddr(5), Int],
-        45 => &[Fd, OutBuf, Uint, MsgFlags, OutSockAddr(5), OutSockLen],
-        50 => &[Fd, Int],
-        _ => return None,
-    })
 }
 
 /// `[in => out]` for a socket address length the call updated, `[n]` when unchanged.
@@ -257,7 +93,7 @@ fn select_result(p: &mut Process, c: &Call, n: u64) -> String {
         }
     }
     if c.args[4] != 0 {
-        let left = if c.nr == 23 {
+        let left = if c.nr == nr::SELECT {
             read_bytes(p, c.args[4], 16).map(|b| structs::timeval(&b))
         } else {
             Some(timespec(p, c.args[4]))
@@ -267,63 +103,6 @@ fn select_result(p: &mut Process, c: &Call, n: u64) -> String {
         }
     }
     parts.join(", ")
-}
-
-/// x86-64 syscall names by number (0..=334, then from 424), so that syscalls emu has no
-/// row for are still named in the trace.
-const NAMES_LOW: &str =
-    "read write open close stat fstat lstat poll lseek mmap mprotect munmap brk rt_sigaction \
-     rt_sigprocmask rt_sigreturn ioctl pread64 pwrite64 readv writev access pipe select \
-     sched_yield mremap msync mincore madvise shmget shmat shmctl dup dup2 pause nanosleep \
-     getitimer alarm setitimer getpid sendfile socket connect accept sendto recvfrom sendmsg \
-     recvmsg shutdown bind listen getsockname getpeername socketpair setsockopt getsockopt \
-     clone fork vfork execve exit wait4 kill uname semget semop semctl shmdt msgget msgsnd \
-     msgrcv msgctl fcntl flock fsync fdatasync truncate ftruncate getdents getcwd chdir fchdir \
-     rename mkdir rmdir creat link unlink symlink readlink chmod fchmod chown fchown lchown \
-     umask gettimeofday getrlimit getrusage sysinfo times ptrace getuid syslog getgid setuid \
-     setgid geteuid getegid setpgid getppid getpgrp setsid setreuid setregid getgroups \
-     setgroups setresuid getresuid setresgid getresgid getpgid setfsuid setfsgid getsid capget \
-     capset rt_sigpending rt_sigtimedwait rt_sigqueueinfo rt_sigsuspend sigaltstack utime mknod \
-     uselib personality ustat statfs fstatfs sysfs getpriority setpriority sched_setparam \
-     sched_getparam sched_setscheduler sched_getscheduler sched_get_priority_max \
-     sched_get_priority_min sched_rr_get_interval mlock munlock mlockall munlockall vhangup \
-     modify_ldt pivot_root _sysctl prctl arch_prctl adjtimex setrlimit chroot sync acct \
-     settimeofday mount umount2 swapon swapoff reboot sethostname setdomainname iopl ioperm \
-     create_module init_module delete_module get_kernel_syms query_module quotactl nfsservctl \
-     getpmsg putpmsg afs_syscall tuxcall security gettid readahead setxattr lsetxattr fsetxattr \
-     getxattr lgetxattr fgetxattr listxattr llistxattr flistxattr removexattr lremovexattr \
-     fremovexattr tkill time futex sched_setaffinity sched_getaffinity set_thread_area io_setup \
-     io_destroy io_getevents io_submit io_cancel get_thread_area lookup_dcookie epoll_create \
-     epoll_ctl_old epoll_wait_old remap_file_pages getdents64 set_tid_address restart_syscall \
-     semtimedop fadvise64 timer_create timer_settime timer_gettime timer_getoverrun \
-     timer_delete clock_settime clock_gettime clock_getres clock_nanosleep exit_group \
-     epoll_wait epoll_ctl tgkill utimes vserver mbind set_mempolicy get_mempolicy mq_open \
-     mq_unlink mq_timedsend mq_timedreceive mq_notify mq_getsetattr kexec_load waitid add_key \
-     request_key keyctl ioprio_set ioprio_get inotify_init inotify_add_watch inotify_rm_watch \
-     migrate_pages openat mkdirat mknodat fchownat futimesat newfstatat unlinkat renameat \
-     linkat symlinkat readlinkat fchmodat faccessat pselect6 ppoll unshare set_robust_list \
-     get_robust_list splice tee sync_file_range vmsplice move_pages utimensat epoll_pwait \
-     signalfd timerfd_create eventfd fallocate timerfd_settime timerfd_gettime accept4 \
-     signalfd4 eventfd2 epoll_create1 dup3 pipe2 inotify_init1 preadv pwritev rt_tgsigqueueinfo \
-     perf_event_open recvmmsg fanotify_init fanotify_mark prlimit64 name_to_handle_at \
-     open_by_handle_at clock_adjtime syncfs sendmmsg setns getcpu process_vm_readv \
-     process_vm_writev kcmp finit_module sched_setattr sched_getattr renameat2 seccomp \
-     getrandom memfd_create kexec_file_load bpf execveat userfaultfd membarrier mlock2 \
-     copy_file_range preadv2 pwritev2 pkey_mprotect pkey_alloc pkey_free statx io_pgetevents \
-     rseq";
-const NAMES_HIGH: &str =
-    "pidfd_send_signal io_uring_setup io_uring_enter io_uring_register open_tree move_mount \
-     fsopen fsconfig fsmount fspick pidfd_open clone3 close_range openat2 pidfd_getfd \
-     faccessat2 process_madvise epoll_pwait2 mount_setattr quotactl_fd landlock_create_ruleset \
-     landlock_add_rule landlock_restrict_self memfd_secret process_mrelease futex_waitv \
-     set_mempolicy_home_node";
-
-fn any_name(nr: u64) -> Option<&'static str> {
-    match nr {
-        0..=334 => NAMES_LOW.split(' ').nth(nr as usize),
-        424.. => NAMES_HIGH.split(' ').nth(nr as usize - 424),
-        _ => None,
-    }
 }
 
 /// A syscall with its raw arguments, e.g. `read(3, 0x4c6f00, 16)`, for lines of other
@@ -356,8 +135,8 @@ pub(crate) fn enter(p: &mut Process, nr: u64, args: &[u64; 6]) -> Call {
         split: false,
         len_in: None,
     };
-    if matches!(nr, 59 | 322) {
-        let i = if nr == 59 { 0 } else { 1 };
+    if let Some(row) = table::row(nr).filter(|r| r.effects & effects::EXEC != 0) {
+        let i = row.args.and_then(|a| a.iter().position(|&k| k == Path)).unwrap_or(0);
         c.exec_path = p.cpu.mem.read_cstr(args[i], PATH_MAX).ok();
     }
     if !p.trace.opts.strace {
@@ -368,7 +147,7 @@ pub(crate) fn enter(p: &mut Process, nr: u64, args: &[u64; 6]) -> Call {
         if a == OutSockLen && args[i] != 0 {
             c.len_in = read_bytes(p, args[i], 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
         }
-        c.parts.push(if is_output(a) {
+        c.parts.push(if a.is_output() {
             None
         } else {
             Some(fmt_arg(p, a, args, i, None).unwrap_or_default())
@@ -447,7 +226,7 @@ fn shown_args(p: &mut Process, c: &Call, res: Option<&SysResult>) -> Vec<String>
             shown.push(s);
         }
     }
-    if c.nr == 16 && shown.len() == 3 && shown[2] == "NULL" {
+    if c.nr == nr::IOCTL && shown.len() == 3 && shown[2] == "NULL" {
         shown.pop();
     }
     shown
@@ -586,10 +365,11 @@ fn emit_json(p: &mut Process, tid: i32, line: &str) {
 /// Waits for other processes: when there are several, the wait is shown split right away,
 /// as the other processes' lines will come before its end.
 fn waits_for_others(p: &Process, c: &Call) -> bool {
+    const WNOHANG: u64 = 1;
     let waits = match c.nr {
-        61 => c.args[2] & 1 == 0,  // wait4 without WNOHANG
-        247 => c.args[3] & 1 == 0, // waitid without WNOHANG
-        34 | 130 => true,          // pause, rt_sigsuspend
+        nr::WAIT4 => c.args[2] & WNOHANG == 0,
+        nr::WAITID => c.args[3] & WNOHANG == 0,
+        nr::PAUSE | nr::RT_SIGSUSPEND => true,
         _ => false,
     };
     waits && several(p)
@@ -719,15 +499,15 @@ fn fmt_ret(
     let Some(res) = res else { return ("?".into(), None) };
     match res {
         Ok(v) => {
-            let mut s = if matches!(c.nr, 9 | 12 | 25) { format!("{v:#x}") } else { (*v as i64).to_string() };
-            if c.nr == 72 && c.args[1] == 3 {
-                s = format!("{v:#x} (flags {})", open_flags(*v));
-            }
-            if c.nr == 72 && c.args[1] == 1 && *v != 0 {
-                s = format!("{v:#x} (flags FD_CLOEXEC)");
-            }
-            if matches!(c.nr, 23 | 270) {
-                s.push_str(&format!(" ({})", select_result(p, c, *v)));
+            const F_GETFD: u64 = 1;
+            const F_GETFL: u64 = 3;
+            let ret = table::row(c.nr).map_or(Ret::Int, |r| r.ret);
+            let mut s = if ret == Ret::Addr { format!("{v:#x}") } else { (*v as i64).to_string() };
+            match ret {
+                Ret::Fcntl if c.args[1] == F_GETFL => s = format!("{v:#x} (flags {})", open_flags(*v)),
+                Ret::Fcntl if c.args[1] == F_GETFD && *v != 0 => s = format!("{v:#x} (flags FD_CLOEXEC)"),
+                Ret::Select => s.push_str(&format!(" ({})", select_result(p, c, *v))),
+                _ => {}
             }
             if let Some(k) = fmts.iter().position(|a| matches!(a, PollFds(_))) {
                 if *v > 0 {
@@ -1654,15 +1434,6 @@ mod tests {
         // Octal is as short as possible unless a digit follows.
         assert_eq!(quote(b"\x7fELF\x02\x01\x001", true, false), r#""\177ELF\2\1\0001"..."#);
         assert_eq!(quote(b"\xf1\x4a", false, true), r#""\xf1\x4a""#);
-    }
-
-    #[test]
-    fn syscalls_without_a_row_are_named() {
-        assert_eq!(any_name(0), Some("read"));
-        assert_eq!(any_name(41), Some("socket"));
-        assert_eq!(any_name(334), Some("rseq"));
-        assert_eq!(any_name(435), Some("clone3"));
-        assert_eq!(any_name(400), None);
     }
 
     #[test]
