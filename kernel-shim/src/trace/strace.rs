@@ -1261,7 +1261,8 @@ fn fmt_arg(p: &mut Process, arg: Arg, a: &[u64; 6], i: usize, res: Option<&SysRe
         SigAction => sigaction(p, v),
         SigreturnMask => {
             let uc = p.cpu.regs[emu_cpu::Reg::Rsp as usize];
-            read_u64(p, uc + 296).map_or_else(|| ptr(uc), |m| format!("{{mask={}}}", sigset(m)))
+            read_u64(p, uc + crate::abi::frame::Ucontext::SIGMASK_OFFSET as u64)
+                .map_or_else(|| ptr(uc), |m| format!("{{mask={}}}", sigset(m)))
         }
         OutSigAction => match ok {
             Some(_) => sigaction(p, v),
