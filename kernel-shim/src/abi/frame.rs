@@ -86,7 +86,7 @@ pub const FXSAVE_SIZE: u64 = 512;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::abi::layout::{expect, offset};
+    use crate::abi::layout::expect;
     use crate::abi::GuestStruct;
 
     #[test]
@@ -122,6 +122,7 @@ mod tests {
     #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
     #[test]
     fn layouts_match_the_host_libc() {
+        use crate::abi::layout::offset;
         use std::mem::offset_of;
         let u = Ucontext::FIELDS;
         assert_eq!(offset_of!(libc::ucontext_t, uc_link), offset(u, "link"));
