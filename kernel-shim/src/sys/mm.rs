@@ -106,7 +106,7 @@ pub(super) fn mmap(p: &mut Process, a: &Args) -> SysResult {
         None => p.cpu.mem.map(start, len, perm(prot), info),
     }
     .map_err(mem_err)?;
-    crate::trace::mapped(p, start, prot);
+    p.event(|_| crate::process::Event::Mapped { start, prot });
     Ok(start)
 }
 
@@ -115,7 +115,7 @@ pub(super) fn munmap(p: &mut Process, a: &Args) -> SysResult {
         return Err(E::EINVAL);
     }
     p.cpu.mem.unmap(a[0], page_up(a[1])).map_err(mem_err)?;
-    crate::trace::unmapped(p, a[0], page_up(a[1]));
+    p.event(|_| crate::process::Event::Unmapped { start: a[0], len: page_up(a[1]) });
     Ok(0)
 }
 
