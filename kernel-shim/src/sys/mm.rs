@@ -7,6 +7,7 @@ use crate::host::Errno;
 use crate::Process;
 use emu_cpu::mem::{FileBytes, MemError, VmaInfo, PAGE_MASK, USER_END};
 use emu_cpu::Perm;
+use emu_loader::layout::{find_free, MMAP_MIN_ADDR};
 use std::rc::Rc;
 
 pub(crate) fn page_up(v: u64) -> u64 {
@@ -97,9 +98,9 @@ pub(super) fn mmap(p: &mut Process, a: &Args) -> SysResult {
         }
         addr
     } else {
-        p.cpu.mem.find_free(addr & !PAGE_MASK, len).ok_or(E::ENOMEM)?
+        find_free(&p.cpu.mem, addr & !PAGE_MASK, len).ok_or(E::ENOMEM)?
     };
-    if start < emu_cpu::mem::MMAP_MIN_ADDR && flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
+    if start < MMAP_MIN_ADDR && flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
         return Err(E::EPERM);
     }
     match contents {
@@ -107,7 +108,7 @@ pub(super) fn mmap(p: &mut Process, a: &Args) -> SysResult {
         None => p.cpu.mem.map(start, len, perm(prot), info),
     }
     .map_err(mem_err)?;
-    crate::trace::mapped(p, start, prot);
+    p.event(|_| crate::process::Event::Mapped { start, prot });
     Ok(start)
 }
 
@@ -117,7 +118,7 @@ pub(super) fn munmap(p: &mut Process, a: &Args) -> SysResult {
         return Err(E::EINVAL);
     }
     p.cpu.mem.unmap(addr, page_up(len)).map_err(mem_err)?;
-    crate::trace::unmapped(p, addr, page_up(len));
+    p.event(|_| crate::process::Event::Unmapped { start: addr, len: page_up(len) });
     Ok(0)
 }
 
@@ -208,7 +209,7 @@ pub(super) fn mremap(p: &mut Process, a: &Args) -> SysResult {
     if flags & MREMAP_MAYMOVE == 0 {
         return Err(E::ENOMEM);
     }
-    let dest = p.cpu.mem.find_free(0, new_len).ok_or(E::ENOMEM)?;
+    let dest = find_free(&p.cpu.mem, 0, new_len).ok_or(E::ENOMEM)?;
     p.cpu.mem.move_range(old, old_len, dest).map_err(mem_err)?;
     p.cpu.mem.map(dest + old_len, new_len - old_len, vma.perm, info).map_err(mem_err)?;
     Ok(dest)

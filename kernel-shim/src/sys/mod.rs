@@ -36,28 +36,25 @@ pub(crate) fn name(nr: u64) -> Option<&'static str> {
     table::row(nr).map(|r| r.name)
 }
 
-/// Serves the syscall the guest just made (number in rax, arguments in rdi, rsi, rdx,
-/// r10, r8, r9) and puts the result in rax. Recording and replaying go through
-/// `replay::syscall`, which calls `serve` for what it runs.
-pub(crate) fn dispatch(p: &mut Process) {
-    if crate::gate::logging() {
-        return crate::replay::syscall::dispatch(p);
-    }
-    serve(p)
+/// How serving a syscall ended.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Served {
+    /// It completed with this result, now in rax.
+    Done(SysResult),
+    /// The thread parked: waits that re-execute the syscall were rewound to it; the others
+    /// get their result from whoever ends the wait.
+    Parked,
+    /// A signal handler runs first; the guest then makes the syscall again (SA_RESTART).
+    Restarted,
 }
 
-pub(crate) fn serve(p: &mut Process) {
-    let (nr, raw) = p.cpu.syscall_args();
-    let args = Args(raw);
-    if p.trace.opts.stats {
-        p.trace.stats.syscall(nr);
-    }
-    // Tracing the syscall costs this one test when no trace asks for syscalls.
-    let call = p.trace.syscalls.then(|| crate::trace::strace::enter(p, nr, &args.0));
+/// Serves syscall `nr` the guest just made (the CPU stopped after its `syscall`
+/// instruction) and puts its result in rax. Tracing and record/replay wrap this.
+pub(crate) fn serve(p: &mut Process, nr: u64, args: &Args) -> Served {
     let row = table::row(nr);
     let res = loop {
         let res = match row {
-            Some(table::Row { handler: Some(f), .. }) => f(p, &args),
+            Some(table::Row { handler: Some(f), .. }) => f(p, args),
             Some(row) => {
                 if let table::Support::Missing(why) = row.support {
                     warn_once(nr, row.name, why);
@@ -71,15 +68,10 @@ pub(crate) fn serve(p: &mut Process) {
         };
         if res == Err(crate::thread::E_WOULDBLOCK) {
             debug_assert!(row.is_some_and(|r| r.blocks), "syscall {nr} parked; its row says it never blocks");
-            // The thread parked. Waits that re-execute the syscall rewind to it; the
-            // others get their result from whoever ends the wait.
             if matches!(p.cur().wait, crate::thread::Wait::Fd { .. } | crate::thread::Wait::Retry { .. }) {
                 p.cpu.rewind_syscall(nr);
             }
-            if let Some(c) = call {
-                crate::trace::strace::parked(p, c);
-            }
-            return;
+            return Served::Parked;
         }
         let restart = row.map_or(Restart::WithSaFlag, |r| r.restart);
         if res != Err(E::EINTR) || restart == Restart::Never {
@@ -100,10 +92,7 @@ pub(crate) fn serve(p: &mut Process) {
                     && restart == Restart::WithSaFlag =>
             {
                 p.cpu.rewind_syscall(nr);
-                if let Some(c) = call {
-                    crate::trace::strace::restart(p, c);
-                }
-                return;
+                return Served::Restarted;
             }
             Some(_) => break res,
         }
@@ -113,13 +102,11 @@ pub(crate) fn serve(p: &mut Process) {
         let kind = if from_vdso { "vdso call" } else { "syscall" };
         log::trace!("{kind} {}({:x?}) = {:?}", name(nr).unwrap_or("?"), args.0, res);
     }
-    if let Some(c) = call {
-        crate::trace::syscall_done(p, c, &res);
-    }
     p.cpu.set_syscall_result(match res {
         Ok(v) => v,
         Err(e) => (-(e as i64)) as u64,
     });
+    Served::Done(res)
 }
 
 /// An unimplemented syscall is worth one line under `-v` (the guest's own output stays
@@ -157,10 +144,8 @@ pub(crate) fn read_guest(p: &mut Process, addr: u64, len: usize) -> Result<Vec<u
 }
 
 pub(crate) fn write_guest(p: &mut Process, addr: u64, data: &[u8]) -> Result<(), Errno> {
-    let watched = crate::trace::before_kernel_write(p, addr, data.len());
-    p.cpu.mem.write(addr, data).map_err(|_| E::EFAULT)?;
+    p.poke(addr, data).map_err(|_| E::EFAULT)?;
     crate::gate::note_write(addr, data);
-    crate::trace::after_kernel_write(p, watched);
     Ok(())
 }
 

@@ -69,7 +69,7 @@ pub(super) fn rt_sigreturn(p: &mut Process, _: &Args) -> SysResult {
     if p.sigreturn().is_err() {
         p.force_signal(crate::signal::SigInfo::kernel(S::SIGSEGV));
     } else {
-        crate::trace::sigreturned(p);
+        p.event(|_| crate::process::Event::Sigreturned);
     }
     // The restored rax is the result the interrupted code sees.
     Ok(p.cpu.reg(emu_cpu::Reg::Rax))

@@ -9,6 +9,7 @@
 //! Signal deliveries (`--- SIGCHLD {...} ---`) and process ends (`+++ exited with 0 +++`)
 //! are printed here too.
 
+use super::Trace;
 use super::{structs, Json};
 use crate::abi::{errno, signal as S};
 use crate::signal::SigInfo;
@@ -123,7 +124,7 @@ pub(crate) fn brief(nr: u64, args: &[u64; 6]) -> String {
 }
 
 /// Called when a traced syscall is entered: formats the inputs.
-pub(crate) fn enter(p: &mut Process, nr: u64, args: &[u64; 6]) -> Call {
+pub(crate) fn enter(t: &mut Trace, p: &mut Process, nr: u64, args: &[u64; 6]) -> Call {
     let mut c = Call {
         nr,
         args: *args,
@@ -139,7 +140,7 @@ pub(crate) fn enter(p: &mut Process, nr: u64, args: &[u64; 6]) -> Call {
         let i = row.args.and_then(|a| a.iter().position(|&k| k == Path)).unwrap_or(0);
         c.exec_path = p.cpu.mem.read_cstr(args[i], PATH_MAX).ok();
     }
-    if !p.trace.opts.strace {
+    if !t.opts.strace {
         return c;
     }
     let (_, fmts) = row_of(nr);
@@ -150,16 +151,16 @@ pub(crate) fn enter(p: &mut Process, nr: u64, args: &[u64; 6]) -> Call {
         c.parts.push(if a.is_output() {
             None
         } else {
-            Some(fmt_arg(p, a, args, i, None).unwrap_or_default())
+            Some(fmt_arg(t, p, a, args, i, None).unwrap_or_default())
         });
     }
-    if waits_for_others(p, &c) {
-        if p.trace.sink.is_json() {
+    if waits_for_others(t, p, &c) {
+        if t.sink.is_json() {
             let line = unfinished_json(&c);
-            emit_json(p, c.tid, &line);
+            emit_json(t, c.tid, &line);
         } else {
             let line = unfinished(&c);
-            emit(p, c.tid, &line);
+            emit(t, p, c.tid, &line);
         }
         c.split = true;
     }
@@ -168,32 +169,32 @@ pub(crate) fn enter(p: &mut Process, nr: u64, args: &[u64; 6]) -> Call {
 
 /// The program emu started with, shown as strace shows the execve that started it:
 /// argv and envp are read from the initial stack.
-pub(crate) fn first_exec(p: &mut Process) {
-    p.trace.st.strlen = p.trace.opts.strace_strlen.unwrap_or(32);
-    let sp = p.cpu.regs[emu_cpu::Reg::Rsp as usize];
+pub(crate) fn first_exec(t: &mut Trace, p: &mut Process) {
+    t.st.strlen = t.opts.strace_strlen.unwrap_or(32);
+    let sp = p.cpu.reg(emu_cpu::Reg::Rsp);
     let argc = read_u64(p, sp).unwrap_or(0);
     let (argv, envp) = (sp + 8, sp + 16 + 8 * argc);
     let path = quote(&p.exe.clone(), false, false);
-    let args = vec![path, strings(p, argv, false), strings(p, envp, true)];
-    if p.trace.sink.is_json() {
+    let args = vec![path, strings(t, p, argv, false), strings(t, p, envp, true)];
+    if t.sink.is_json() {
         let j =
             Json::new("syscall").num("pid", p.tid() as i64).str("name", "execve").str_array("args", &args);
         let line = j.num("ret", 0).end();
-        p.trace.sink.line(&line);
+        t.sink.line(&line);
         return;
     }
     let mut line = format!("execve({})", args.join(", "));
-    pad_to_result_column(p, &mut line);
+    pad_to_result_column(t, p, &mut line);
     line.push_str(" = 0");
-    emit(p, p.tid(), &line);
+    emit(t, p, p.tid(), &line);
 }
 
 /// The thread parked inside the syscall: hold the line back until it completes.
-pub(crate) fn parked(p: &mut Process, c: Call) {
-    if !p.trace.opts.strace {
+pub(crate) fn parked(t: &mut Trace, c: Call) {
+    if !t.opts.strace {
         return;
     }
-    let st = &mut p.trace.st;
+    let st = &mut t.st;
     // A re-executed syscall that parks again keeps its first entry.
     if !st.pending.iter().any(|q| q.tid == c.tid) {
         st.pending.push(c);
@@ -202,9 +203,9 @@ pub(crate) fn parked(p: &mut Process, c: Call) {
 
 /// The syscall completed: its line (or the `<... resumed>` part).
 /// Takes over the held-back entry of a syscall that parked before completing now.
-fn resume(p: &mut Process, c: &mut Call) {
-    if let Some(i) = p.trace.st.pending.iter().position(|q| q.tid == c.tid && q.nr == c.nr) {
-        let old = p.trace.st.pending.remove(i);
+fn resume(t: &mut Trace, c: &mut Call) {
+    if let Some(i) = t.st.pending.iter().position(|q| q.tid == c.tid && q.nr == c.nr) {
+        let old = t.st.pending.remove(i);
         c.split = old.split;
         c.parts = old.parts;
     }
@@ -212,14 +213,14 @@ fn resume(p: &mut Process, c: &mut Call) {
 
 /// All arguments as shown: the inputs formatted at entry, the outputs now (as addresses
 /// when the call failed or did not return).
-fn shown_args(p: &mut Process, c: &Call, res: Option<&SysResult>) -> Vec<String> {
+fn shown_args(t: &mut Trace, p: &mut Process, c: &Call, res: Option<&SysResult>) -> Vec<String> {
     let (_, fmts) = row_of(c.nr);
     let mut shown = Vec::with_capacity(fmts.len());
     for (i, &a) in fmts.iter().enumerate() {
         let part = match c.parts.get(i).cloned().flatten() {
             Some(s) => Some(s),
             None if a == OutSockLen => Some(sock_len(p, c, i, res)),
-            None => fmt_arg(p, a, &c.args, i, res),
+            None => fmt_arg(t, p, a, &c.args, i, res),
         };
         // Arguments that only exist for some flags or commands format as empty.
         if let Some(s) = part.filter(|s| !s.is_empty() || !matches!(a, OpenMode(_) | Fcntl | Futex)) {
@@ -232,12 +233,12 @@ fn shown_args(p: &mut Process, c: &Call, res: Option<&SysResult>) -> Vec<String>
     shown
 }
 
-pub(crate) fn exit(p: &mut Process, mut c: Call, res: Option<&SysResult>) {
-    resume(p, &mut c);
+pub(crate) fn exit(t: &mut Trace, p: &mut Process, mut c: Call, res: Option<&SysResult>) {
+    resume(t, &mut c);
     let (name, fmts) = row_of(c.nr);
-    let shown = shown_args(p, &c, res);
+    let shown = shown_args(t, p, &c, res);
     let (ret, errname) = fmt_ret(p, &c, fmts, res);
-    if p.trace.sink.is_json() {
+    if t.sink.is_json() {
         let mut j =
             Json::new("syscall").num("pid", c.tid as i64).str("name", &name).str_array("args", &shown);
         j = match res {
@@ -255,16 +256,16 @@ pub(crate) fn exit(p: &mut Process, mut c: Call, res: Option<&SysResult>) {
             j = j.raw("resumed", "true");
         }
         let line = j.end();
-        emit_json(p, c.tid, &line);
+        emit_json(t, c.tid, &line);
         return;
     }
     let mut line = call_text(&c, &name, &shown);
-    pad_to_result_column(p, &mut line);
+    pad_to_result_column(t, p, &mut line);
     line.push_str(&format!(" = {ret}"));
     if c.vdso {
         line.push_str(" (vdso)");
     }
-    emit(p, c.tid, &line);
+    emit(t, p, c.tid, &line);
 }
 
 /// The call as its completed line begins: whole, or the `<... resumed>` half when the
@@ -280,27 +281,29 @@ fn call_text(c: &Call, name: &str, shown: &[String]) -> String {
 
 /// A parked syscall that the waker completed (futex, sleep): print it when its thread
 /// runs again. A syscall rewound for re-execution completes through `exit` instead.
-pub(crate) fn switched(p: &mut Process) {
+pub(crate) fn switched(t: &mut Trace, p: &mut Process) {
     let tid = p.tid();
-    let Some(i) = p.trace.st.pending.iter().position(|q| q.tid == tid) else { return };
-    let nr = p.trace.st.pending[i].nr;
+    let Some(i) = t.st.pending.iter().position(|q| q.tid == tid) else { return };
+    let nr = t.st.pending[i].nr;
     let mut insn = [0u8; 2];
-    let rewound = p.cpu.regs[0] == nr && p.cpu.mem.read(p.cpu.rip, &mut insn).is_ok() && insn == [0x0f, 0x05];
+    let rewound = p.cpu.reg(emu_cpu::Reg::Rax) == nr
+        && p.cpu.mem.read(p.cpu.rip, &mut insn).is_ok()
+        && insn == [0x0f, 0x05];
     if rewound {
         return;
     }
-    let c = p.trace.st.pending.remove(i);
-    let rax = p.cpu.regs[0] as i64;
+    let c = t.st.pending.remove(i);
+    let rax = p.cpu.reg(emu_cpu::Reg::Rax) as i64;
     let res: SysResult = if (-4095..0).contains(&rax) { Err(-rax as i32) } else { Ok(rax as u64) };
-    exit(p, c, Some(&res));
+    exit(t, p, c, Some(&res));
 }
 
 /// The syscall will be restarted after a signal handler (SA_RESTART).
-pub(crate) fn restart(p: &mut Process, mut c: Call) {
-    resume(p, &mut c);
+pub(crate) fn restart(t: &mut Trace, p: &mut Process, mut c: Call) {
+    resume(t, &mut c);
     let (name, _) = row_of(c.nr);
-    let shown = shown_args(p, &c, None);
-    if p.trace.sink.is_json() {
+    let shown = shown_args(t, p, &c, None);
+    if t.sink.is_json() {
         let j = Json::new("syscall")
             .num("pid", c.tid as i64)
             .str("name", &name)
@@ -309,13 +312,13 @@ pub(crate) fn restart(p: &mut Process, mut c: Call) {
             .str("errno", "ERESTARTSYS");
         let j = if c.split { j.raw("resumed", "true") } else { j };
         let line = j.end();
-        emit_json(p, c.tid, &line);
+        emit_json(t, c.tid, &line);
         return;
     }
     let mut line = call_text(&c, &name, &shown);
-    pad_to_result_column(p, &mut line);
+    pad_to_result_column(t, p, &mut line);
     line.push_str(" = ? ERESTARTSYS (To be restarted if SA_RESTART is set)");
-    emit(p, c.tid, &line);
+    emit(t, p, c.tid, &line);
 }
 
 /// The arguments shown before the first output (those known at entry), non-empty.
@@ -347,24 +350,24 @@ fn unfinished_json(c: &Call) -> String {
 
 /// Writes one JSON record for thread `tid`, first writing the `unfinished` records of
 /// other threads' held-back syscalls, as [`emit`] does for text.
-fn emit_json(p: &mut Process, tid: i32, line: &str) {
+fn emit_json(t: &mut Trace, tid: i32, line: &str) {
     let mut out = String::new();
-    for i in 0..p.trace.st.pending.len() {
-        let q = &p.trace.st.pending[i];
+    for i in 0..t.st.pending.len() {
+        let q = &t.st.pending[i];
         if q.tid == tid || q.split {
             continue;
         }
         out.push_str(&unfinished_json(q));
         out.push('\n');
-        p.trace.st.pending[i].split = true;
+        t.st.pending[i].split = true;
     }
     out.push_str(line);
-    p.trace.sink.line(&out);
+    t.sink.line(&out);
 }
 
 /// Waits for other processes: when there are several, the wait is shown split right away,
 /// as the other processes' lines will come before its end.
-fn waits_for_others(p: &Process, c: &Call) -> bool {
+fn waits_for_others(t: &Trace, p: &Process, c: &Call) -> bool {
     const WNOHANG: u64 = 1;
     let waits = match c.nr {
         nr::WAIT4 => c.args[2] & WNOHANG == 0,
@@ -372,16 +375,16 @@ fn waits_for_others(p: &Process, c: &Call) -> bool {
         nr::PAUSE | nr::RT_SIGSUSPEND => true,
         _ => false,
     };
-    waits && several(p)
+    waits && several(t, p)
 }
 
-fn several(p: &Process) -> bool {
-    p.trace.st.several || p.threads.len() > 1
+fn several(t: &Trace, p: &Process) -> bool {
+    t.st.several || p.threads.len() > 1
 }
 
 /// strace starts ` = result` at column 40 when the call is shorter.
-fn pad_to_result_column(p: &Process, line: &mut String) {
-    let used = line.chars().count() + if several(p) { 12 } else { 0 };
+fn pad_to_result_column(t: &Trace, p: &Process, line: &mut String) {
+    let used = line.chars().count() + if several(t, p) { 12 } else { 0 };
     if used < 39 {
         line.push_str(&" ".repeat(39 - used));
     }
@@ -389,62 +392,62 @@ fn pad_to_result_column(p: &Process, line: &mut String) {
 
 /// Writes one text line for thread `tid`, first splitting other threads' held-back
 /// syscalls so the output stays in the order things happened.
-fn emit(p: &mut Process, tid: i32, line: &str) {
-    let several = several(p);
+fn emit(t: &mut Trace, p: &mut Process, tid: i32, line: &str) {
+    let several = several(t, p);
     let prefix = |t: i32| if several { format!("[pid {t:>5}] ") } else { String::new() };
     let mut out = String::new();
-    for i in 0..p.trace.st.pending.len() {
-        let q = &p.trace.st.pending[i];
+    for i in 0..t.st.pending.len() {
+        let q = &t.st.pending[i];
         if q.tid == tid || q.split {
             continue;
         }
         out.push_str(&format!("{}{}\n", prefix(q.tid), unfinished(q)));
-        p.trace.st.pending[i].split = true;
+        t.st.pending[i].split = true;
     }
     out.push_str(&prefix(tid));
     out.push_str(line);
-    p.trace.sink.line(&out);
+    t.sink.line(&out);
 }
 
 /// `--- SIGCHLD {si_signo=SIGCHLD, ...} ---`, when a signal is delivered.
-pub(crate) fn signal(p: &mut Process, info: &SigInfo) {
+pub(crate) fn signal(t: &mut Trace, p: &mut Process, info: &SigInfo) {
     let name = sig_name(info.signo);
     let body = siginfo(info);
-    if p.trace.sink.is_json() {
+    if t.sink.is_json() {
         let line =
             Json::new("signal").num("pid", p.tid() as i64).str("signal", &name).str("info", &body).end();
-        emit_json(p, p.tid(), &line);
+        emit_json(t, p.tid(), &line);
         return;
     }
-    emit(p, p.tid(), &format!("--- {name} {body} ---"));
+    emit(t, p, p.tid(), &format!("--- {name} {body} ---"));
 }
 
 /// `+++ exited with 0 +++` / `+++ killed by SIGSEGV +++`.
-pub(crate) fn ended(p: &mut Process, tid: i32, o: &Outcome) {
-    if p.trace.sink.is_json() {
+pub(crate) fn ended(t: &mut Trace, p: &mut Process, tid: i32, o: &Outcome) {
+    if t.sink.is_json() {
         let j = Json::new("exit").num("pid", tid as i64);
         let line = match o {
             Outcome::Exited(c) => j.num("status", *c as i64).end(),
             Outcome::Signaled { sig, .. } => j.str("killed_by", &sig_name(*sig)).end(),
         };
-        emit_json(p, tid, &line);
+        emit_json(t, tid, &line);
         return;
     }
     let text = match o {
         Outcome::Exited(c) => format!("+++ exited with {c} +++"),
         Outcome::Signaled { sig, .. } => format!("+++ killed by {} +++", sig_name(*sig)),
     };
-    emit(p, tid, &text);
+    emit(t, p, tid, &text);
 }
 
 /// The whole process ended: every thread's end is shown, the current one's first (its
 /// exit_group or fatal signal caused it).
-pub(crate) fn process_ended(p: &mut Process, o: &Outcome) {
+pub(crate) fn process_ended(t: &mut Trace, p: &mut Process, o: &Outcome) {
     let me = p.tid();
-    ended(p, me, o);
-    let others: Vec<i32> = p.threads.iter().map(|t| t.tid).filter(|&t| t != me).collect();
-    for t in others {
-        ended(p, t, o);
+    ended(t, p, me, o);
+    let others: Vec<i32> = p.threads.iter().map(|th| th.tid).filter(|&tid| tid != me).collect();
+    for tid in others {
+        ended(t, p, tid, o);
     }
 }
 
@@ -732,8 +735,8 @@ fn read_bytes(p: &mut Process, addr: u64, len: usize) -> Option<Vec<u8>> {
 }
 
 /// A buffer of `len` bytes at `addr`, cut at the string limit.
-fn buf(p: &mut Process, addr: u64, len: u64, hex: bool) -> String {
-    let lim = p.trace.st.strlen as u64;
+fn buf(t: &mut Trace, p: &mut Process, addr: u64, len: u64, hex: bool) -> String {
+    let lim = t.st.strlen as u64;
     match read_bytes(p, addr, len.min(lim) as usize) {
         Some(b) => quote(&b, len > lim, hex),
         None => ptr(addr),
@@ -830,7 +833,7 @@ fn statx_mask(v: u64) -> String {
     )
 }
 
-fn iovec(p: &mut Process, addr: u64, n: u64, total: Option<u64>) -> String {
+fn iovec(t: &mut Trace, p: &mut Process, addr: u64, n: u64, total: Option<u64>) -> String {
     let mut left = total.unwrap_or(u64::MAX);
     let mut parts = Vec::new();
     for i in 0..n.min(16) {
@@ -839,7 +842,7 @@ fn iovec(p: &mut Process, addr: u64, n: u64, total: Option<u64>) -> String {
         };
         let show = len.min(left);
         left -= show;
-        parts.push(format!("{{iov_base={}, iov_len={len}}}", buf(p, base, show, false)));
+        parts.push(format!("{{iov_base={}, iov_len={len}}}", buf(t, p, base, show, false)));
     }
     if n > 16 {
         parts.push("...".into());
@@ -917,7 +920,7 @@ fn sigaction(p: &mut Process, addr: u64) -> String {
     s
 }
 
-fn strings(p: &mut Process, addr: u64, env: bool) -> String {
+fn strings(t: &mut Trace, p: &mut Process, addr: u64, env: bool) -> String {
     if addr == 0 {
         return "NULL".into();
     }
@@ -937,7 +940,7 @@ fn strings(p: &mut Process, addr: u64, env: bool) -> String {
     if env {
         return format!("{addr:#x} /* {} vars */", items.len());
     }
-    let lim = p.trace.st.strlen;
+    let lim = t.st.strlen;
     let shown: Vec<String> = items.iter().map(|&sp| cstr(p, sp, lim)).collect();
     format!("[{}]", shown.join(", "))
 }
@@ -1166,7 +1169,14 @@ fn wait_status(p: &mut Process, addr: u64) -> String {
 
 /// Formats argument `i` (`a[i]`) as `arg` says. Outputs get `res` (the call's result);
 /// `None` means the argument is not shown at all.
-fn fmt_arg(p: &mut Process, arg: Arg, a: &[u64; 6], i: usize, res: Option<&SysResult>) -> Option<String> {
+fn fmt_arg(
+    t: &mut Trace,
+    p: &mut Process,
+    arg: Arg,
+    a: &[u64; 6],
+    i: usize,
+    res: Option<&SysResult>,
+) -> Option<String> {
     let v = a[i];
     let ok = match res {
         Some(Ok(r)) => Some(*r),
@@ -1190,9 +1200,9 @@ fn fmt_arg(p: &mut Process, arg: Arg, a: &[u64; 6], i: usize, res: Option<&SysRe
         DirFd if v as i32 == crate::abi::AT_FDCWD => "AT_FDCWD".into(),
         DirFd => (v as i32).to_string(),
         Path => cstr(p, v, PATH_MAX),
-        Buf(k) => buf(p, v, a[k as usize], false),
+        Buf(k) => buf(t, p, v, a[k as usize], false),
         OutBuf | OutHex => match ok {
-            Some(n) => buf(p, v, n, arg == OutHex),
+            Some(n) => buf(t, p, v, n, arg == OutHex),
             None => ptr(v),
         },
         OutStr => match ok {
@@ -1226,7 +1236,7 @@ fn fmt_arg(p: &mut Process, arg: Arg, a: &[u64; 6], i: usize, res: Option<&SysRe
             };
             match v & !0x6000 {
                 0 => sync.into(),
-                rest => format!("{sync}|{}", fmt_arg(p, AtFlags, &[rest, 0, 0, 0, 0, 0], 0, None)?),
+                rest => format!("{sync}|{}", fmt_arg(t, p, AtFlags, &[rest, 0, 0, 0, 0, 0], 0, None)?),
             }
         }
         StatxMask => statx_mask(v),
@@ -1260,7 +1270,7 @@ fn fmt_arg(p: &mut Process, arg: Arg, a: &[u64; 6], i: usize, res: Option<&SysRe
             .map_or_else(|| v.to_string(), |s| s.to_string()),
         SigAction => sigaction(p, v),
         SigreturnMask => {
-            let uc = p.cpu.regs[emu_cpu::Reg::Rsp as usize];
+            let uc = p.cpu.reg(emu_cpu::Reg::Rsp);
             read_u64(p, uc + crate::abi::frame::Ucontext::SIGMASK_OFFSET as u64)
                 .map_or_else(|| ptr(uc), |m| format!("{{mask={}}}", sigset(m)))
         }
@@ -1287,9 +1297,9 @@ fn fmt_arg(p: &mut Process, arg: Arg, a: &[u64; 6], i: usize, res: Option<&SysRe
             Some(_) => itimerval(p, v),
             None => ptr(v),
         },
-        Iovec(k) => iovec(p, v, a[k as usize], None),
+        Iovec(k) => iovec(t, p, v, a[k as usize], None),
         OutIovec(k) => match ok {
-            Some(n) => iovec(p, v, a[k as usize], Some(n)),
+            Some(n) => iovec(t, p, v, a[k as usize], Some(n)),
             None => ptr(v),
         },
         PollFds(k) => pollfds(p, v, a[k as usize].min(64), false),
@@ -1310,8 +1320,8 @@ fn fmt_arg(p: &mut Process, arg: Arg, a: &[u64; 6], i: usize, res: Option<&SysRe
             None => ptr(v),
         },
         OutUtsname => utsname(p, v),
-        Argv => strings(p, v, false),
-        Envp => strings(p, v, true),
+        Argv => strings(t, p, v, false),
+        Envp => strings(t, p, v, true),
         Clone => clone_args(p, a),
         Fcntl => fcntl_args(a),
         Futex => futex_args(p, a),
