@@ -1,7 +1,9 @@
 //! The syscalls: the table (`table.rs`, one row per Linux x86-64 syscall number and
 //! every fact about it), the dispatcher, and the handlers, one file per subsystem. A
-//! handler decodes and checks its arguments (`Args`) and calls the component that owns
-//! the state. Syscalls emu does not implement return ENOSYS, reported once under `-v`.
+//! handler decodes and checks its arguments (`Args`, by the kernel prototype's types) and
+//! the structs they point to (`read_struct`/`write_struct` with the `abi` types; never a
+//! field by offset), and calls the component that owns the state. Syscalls emu does not
+//! implement return ENOSYS, reported once under `-v`.
 
 use crate::abi::errno as E;
 use crate::abi::time::Timespec;
