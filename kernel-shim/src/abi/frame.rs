@@ -119,7 +119,7 @@ mod tests {
         expect(RtSigframe::FIELDS, RtSigframe::SIZE, 440, &[("pretcode", 0), ("uc", 8), ("info", 312)]);
     }
 
-    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    #[cfg(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu"))]
     #[test]
     fn layouts_match_the_host_libc() {
         use crate::abi::layout::offset;

@@ -296,7 +296,7 @@ mod tests {
         check_disjoint(Dirent64::FIELDS);
     }
 
-    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    #[cfg(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu"))]
     #[test]
     fn layouts_match_the_host_libc() {
         use crate::abi::layout::offset;

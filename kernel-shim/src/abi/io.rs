@@ -83,7 +83,7 @@ mod tests {
         expect(Winsize::FIELDS, Winsize::SIZE, 8, &[("row", 0), ("col", 2), ("xpixel", 4), ("ypixel", 6)]);
     }
 
-    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    #[cfg(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu"))]
     #[test]
     fn layouts_match_the_host_libc() {
         use crate::abi::layout::offset;

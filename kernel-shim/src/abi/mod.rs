@@ -10,7 +10,7 @@
 //! syscall access (the replay recorder and `--watch` see the writes).
 //!
 //! The unit tests check every layout's size and offsets against Linux's headers, and
-//! against the host's libc where a matching struct exists there (x86-64 Linux hosts).
+//! against the host's libc where a matching struct exists there (x86-64 glibc hosts).
 
 pub mod errno;
 pub mod frame;

@@ -211,7 +211,7 @@ mod tests {
         assert_eq!(Cmsghdr::space_for(4), 24);
     }
 
-    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    #[cfg(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu"))]
     #[test]
     fn layouts_match_the_host_libc() {
         use crate::abi::layout::offset;

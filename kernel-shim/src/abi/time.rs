@@ -127,7 +127,7 @@ mod tests {
         expect(Tms::FIELDS, Tms::SIZE, 32, &[("utime", 0), ("stime", 8), ("cutime", 16), ("cstime", 24)]);
     }
 
-    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    #[cfg(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu"))]
     #[test]
     fn layouts_match_the_host_libc() {
         use crate::abi::layout::offset;
