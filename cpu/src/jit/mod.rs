@@ -9,17 +9,20 @@
 //! instructions need no JIT work and behave identically.
 //!
 //! Inside a unit, guest registers live in Cranelift variables (host registers), loaded on
-//! first use and stored back only at exits and around handler calls; status flags stay lazy
-//! (`flags::LazyFlags`) and are written to the CPU only where a unit leaves or calls out.
-//! Loads and stores inline the software TLB hit and call a helper on a miss.
+//! first use; writes also go straight to the CPU structure, so exits need no code to put
+//! them back. Status flags stay lazy (`flags::LazyFlags`) and are written to the CPU only
+//! where a unit leaves or calls out. Loads and stores inline the software TLB hit; a miss
+//! leaves the unit before the instruction and the interpreter runs the rest of the block
+//! (`RESUME`), so faults, watches and writes to code take the interpreter's own paths.
 //!
 //! Exits. A unit that runs to its end adds the block's instruction count, sets `rip` and
 //! either jumps straight into the next unit (a tail call through a link slot that the run
-//! loop patches, guarded by the block cache's generation like the interpreter's own
-//! links) or returns 0 to the loop. A unit that stops part-way (syscall, fault, #UD, a
-//! write to its own code) leaves the registers as the interpreter would, notes the
-//! instruction index and its op, and returns the `Stop` plus one; the loop then goes
-//! through the same `Cpu::stop` as the interpreter.
+//! loop patches, or through the jump cache for returns and indirect jumps, both guarded by
+//! the block cache's generation like the interpreter's own links) or returns 0 to the
+//! loop. A unit that stops part-way (syscall, #UD, a handler's fault, a write to its own
+//! code) leaves the registers as the interpreter would, notes the block and instruction
+//! index, and returns the `Stop` plus one; the loop then goes through the same `Cpu::stop`
+//! as the interpreter.
 //!
 //! Code memory is emu's own (`execmem`), bounded; when it is full every unit is dropped
 //! and compiling starts again (blocks keep working in the interpreter meanwhile).
@@ -92,7 +95,7 @@ const DEFAULT_MODE: JitMode = JitMode::Off;
 
 /// Executions of a block before it is translated (mode `On`); `EMU_JIT_THRESHOLD`
 /// overrides it.
-const THRESHOLD: u32 = 64;
+const THRESHOLD: u32 = 1000;
 
 /// Bytes of host code kept before the cache is emptied.
 const CODE_BYTES: usize = 32 << 20;
