@@ -119,6 +119,30 @@ impl Cpu {
         self.regs[r as usize] = v;
     }
 
+    /// The syscall the guest asked for with `syscall`: its number (rax) and the six
+    /// argument registers of the x86-64 convention (rdi, rsi, rdx, r10, r8, r9).
+    #[inline]
+    pub fn syscall_args(&self) -> (u64, [u64; 6]) {
+        let r = &self.regs;
+        let arg = |x: Reg| r[x as usize];
+        (
+            arg(Reg::Rax),
+            [arg(Reg::Rdi), arg(Reg::Rsi), arg(Reg::Rdx), arg(Reg::R10), arg(Reg::R8), arg(Reg::R9)],
+        )
+    }
+
+    /// The syscall's result, in rax.
+    #[inline]
+    pub fn set_syscall_result(&mut self, v: u64) {
+        self.set_reg(Reg::Rax, v);
+    }
+
+    /// Makes the guest execute its `syscall` instruction (2 bytes) again: a restart.
+    pub fn rewind_syscall(&mut self, nr: u64) {
+        self.rip -= 2;
+        self.set_reg(Reg::Rax, nr);
+    }
+
     pub fn fs_base(&self) -> u64 {
         self.seg_base[1]
     }

@@ -291,6 +291,11 @@ pub mod signal {
     pub const SIGTSTP: i32 = 20;
     pub const SIGSYS: i32 = 31;
 
+    /// Whether the default action of `sig` dumps core (signal(7): "Core").
+    pub fn dumps_core(sig: i32) -> bool {
+        matches!(sig, SIGQUIT | SIGILL | SIGTRAP | SIGABRT | SIGBUS | SIGFPE | SIGSEGV | 24 | 25 | SIGSYS)
+    }
+
     pub fn name(sig: i32) -> String {
         const N: [&str; 32] = [
             "0",

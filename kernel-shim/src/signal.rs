@@ -5,7 +5,10 @@
 //! Signals arrive three ways: synchronously from CPU exceptions (SIGSEGV, SIGILL, SIGFPE,
 //! SIGTRAP), from the guest itself (kill/tgkill/raise, SIGPIPE), and asynchronously from
 //! the host (SIGINT, SIGALRM from timers, SIGCHLD from child processes...), which a host
-//! handler records and the run loop picks up at the next block boundary.
+//! handler records and the run loop picks up at the next block boundary. POSIX timers, which
+//! raise signals when they expire, are in `timers`.
+
+pub(crate) mod timers;
 
 use crate::abi::signal as S;
 use crate::{host, Outcome, Process};
@@ -266,9 +269,7 @@ impl Process {
         if act.handler == SIG_IGN && sig != S::SIGKILL {
             return;
         }
-        if self.trace.opts.strace {
-            crate::trace::strace::signal(self, &info);
-        }
+        self.event(|_| crate::process::Event::SignalDelivered(info));
         if act.handler == SIG_DFL || sig == S::SIGKILL {
             match default_action(sig) {
                 DefaultAction::Ignore | DefaultAction::Continue => {}
@@ -300,7 +301,11 @@ impl Process {
             });
             return;
         }
-        crate::trace::handler_entered(self, sig);
+        self.event(|p| crate::process::Event::HandlerEntered {
+            sig,
+            rip: p.cpu.rip,
+            sp: p.cpu.reg(Reg::Rsp),
+        });
         if act.flags & SA_RESETHAND != 0 {
             self.signals.actions[sig as usize] = SigAction::default();
         }

@@ -1,7 +1,7 @@
 //! File descriptors and I/O: open/openat/close, read/write and their vector and
 //! positioned forms, lseek, dup family, pipe, fcntl, ioctl, fsync, ftruncate.
 
-use super::{read_guest, read_path, write_guest, SysResult};
+use super::{read_guest, read_path, write_guest, Args, SysResult};
 use crate::abi::{errno as E, open as O, AT_FDCWD};
 use crate::fd::{Backing, FdEntry, OpenFile};
 use crate::host;
@@ -117,22 +117,22 @@ fn epipe(p: &mut Process) -> i32 {
     E::EPIPE
 }
 
-pub(super) fn read(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn read(p: &mut Process, a: &Args) -> SysResult {
     do_read(p, a[0], a[1], a[2], None)
 }
 
-pub(super) fn write(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn write(p: &mut Process, a: &Args) -> SysResult {
     do_write(p, a[0], a[1], a[2], None)
 }
 
-pub(super) fn pread64(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn pread64(p: &mut Process, a: &Args) -> SysResult {
     if (a[3] as i64) < 0 {
         return Err(E::EINVAL);
     }
     do_read(p, a[0], a[1], a[2], Some(a[3] as i64))
 }
 
-pub(super) fn pwrite64(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn pwrite64(p: &mut Process, a: &Args) -> SysResult {
     if (a[3] as i64) < 0 {
         return Err(E::EINVAL);
     }
@@ -152,7 +152,7 @@ fn iovecs(p: &mut Process, iov: u64, cnt: u64) -> Result<Vec<(u64, u64)>, i32> {
         .collect())
 }
 
-pub(super) fn readv(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn readv(p: &mut Process, a: &Args) -> SysResult {
     let v = iovecs(p, a[1], a[2])?;
     let mut total = 0u64;
     for (base, len) in v {
@@ -172,7 +172,7 @@ pub(super) fn readv(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(total)
 }
 
-pub(super) fn writev(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn writev(p: &mut Process, a: &Args) -> SysResult {
     let v = iovecs(p, a[1], a[2])?;
     // Gather into one host write so the output is atomic like Linux's for pipes/terminals.
     let mut data = Vec::new();
@@ -187,11 +187,11 @@ pub(super) fn writev(p: &mut Process, a: &[u64; 6]) -> SysResult {
     }
 }
 
-pub(super) fn open(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn open(p: &mut Process, a: &Args) -> SysResult {
     do_openat(p, AT_FDCWD as i64, a[0], a[1] as u32, a[2] as u32)
 }
 
-pub(super) fn openat(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn openat(p: &mut Process, a: &Args) -> SysResult {
     do_openat(p, a[0] as i32 as i64, a[1], a[2] as u32, a[3] as u32)
 }
 
@@ -228,12 +228,12 @@ fn do_openat(p: &mut Process, dirfd: i64, path: u64, flags: u32, mode: u32) -> S
     p.fds.alloc(FdEntry { file: Rc::new(RefCell::new(file)), cloexec }, 0).map(|fd| fd as u64)
 }
 
-pub(super) fn close(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn close(p: &mut Process, a: &Args) -> SysResult {
     p.fds.close(a[0] as i32 as i64)?;
     Ok(0)
 }
 
-pub(super) fn lseek(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn lseek(p: &mut Process, a: &Args) -> SysResult {
     let f = p.fds.file(a[0] as i64)?;
     let mut of = f.borrow_mut();
     let (off, whence) = (a[1] as i64, a[2] as u32);
@@ -263,7 +263,7 @@ fn dup_to(p: &mut Process, old: i64, min: usize, cloexec: bool) -> SysResult {
     p.fds.alloc(FdEntry { file: e.file, cloexec }, min).map(|v| v as u64)
 }
 
-pub(super) fn dup(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn dup(p: &mut Process, a: &Args) -> SysResult {
     dup_to(p, a[0] as i32 as i64, 0, false)
 }
 
@@ -276,7 +276,7 @@ fn do_dup3(p: &mut Process, old: i64, new: i64, cloexec: bool) -> SysResult {
     Ok(new as u64)
 }
 
-pub(super) fn dup2(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn dup2(p: &mut Process, a: &Args) -> SysResult {
     let (old, new) = (a[0] as i32 as i64, a[1] as i32 as i64);
     if old == new {
         p.fds.get(old)?;
@@ -285,7 +285,7 @@ pub(super) fn dup2(p: &mut Process, a: &[u64; 6]) -> SysResult {
     do_dup3(p, old, new, false)
 }
 
-pub(super) fn dup3(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn dup3(p: &mut Process, a: &Args) -> SysResult {
     let (old, new, flags) = (a[0] as i32 as i64, a[1] as i32 as i64, a[2] as u32);
     if old == new || flags & !O::O_CLOEXEC != 0 {
         return Err(E::EINVAL);
@@ -325,11 +325,11 @@ fn do_pipe(p: &mut Process, addr: u64, flags: u32) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn pipe(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn pipe(p: &mut Process, a: &Args) -> SysResult {
     do_pipe(p, a[0], 0)
 }
 
-pub(super) fn pipe2(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn pipe2(p: &mut Process, a: &Args) -> SysResult {
     do_pipe(p, a[0], a[1] as u32)
 }
 
@@ -344,7 +344,7 @@ const F_SETLKW: u64 = 7;
 const F_DUPFD_CLOEXEC: u64 = 1030;
 const F_GETPIPE_SZ: u64 = 1032;
 
-pub(super) fn fcntl(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn fcntl(p: &mut Process, a: &Args) -> SysResult {
     let fd = a[0] as i32 as i64;
     match a[1] {
         F_DUPFD | F_DUPFD_CLOEXEC => {
@@ -411,7 +411,7 @@ const FIONREAD: u64 = 0x541b;
 const FIOCLEX: u64 = 0x5451;
 const FIONCLEX: u64 = 0x5450;
 
-pub(super) fn ioctl(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn ioctl(p: &mut Process, a: &Args) -> SysResult {
     let fd = a[0] as i32 as i64;
     let f = p.fds.file(fd)?;
     let h = f.borrow().host_fd();
@@ -442,7 +442,7 @@ pub(super) fn ioctl(p: &mut Process, a: &[u64; 6]) -> SysResult {
     }
 }
 
-pub(super) fn fsync(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn fsync(p: &mut Process, a: &Args) -> SysResult {
     let f = p.fds.file(a[0] as i64)?;
     if let Some(h) = f.borrow().host_fd() {
         host::fsync(h)?;
@@ -450,7 +450,7 @@ pub(super) fn fsync(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn ftruncate(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn ftruncate(p: &mut Process, a: &Args) -> SysResult {
     let f = p.fds.file(a[0] as i64)?;
     let h = f.borrow().host_fd().ok_or(E::EINVAL)?;
     host::ftruncate(h, a[1] as i64)?;
@@ -458,7 +458,7 @@ pub(super) fn ftruncate(p: &mut Process, a: &[u64; 6]) -> SysResult {
 }
 
 /// fadvise64: advice only; the descriptor must be valid.
-pub(super) fn fadvise64(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn fadvise64(p: &mut Process, a: &Args) -> SysResult {
     p.fds.get(a[0] as i32 as i64)?;
     if a[3] > 5 {
         return Err(E::EINVAL);
@@ -468,7 +468,7 @@ pub(super) fn fadvise64(p: &mut Process, a: &[u64; 6]) -> SysResult {
 
 /// getsockname/getpeername. The only sockets emu creates are unnamed AF_UNIX pairs
 /// (socketpair), whose address is just the family; anything else is ENOTSOCK.
-pub(super) fn getsockname(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn getsockname(p: &mut Process, a: &Args) -> SysResult {
     let f = p.fds.file(a[0] as i32 as i64)?;
     let h = f.borrow().host_fd().ok_or(E::ENOTSOCK)?;
     if host::fstat(h)?.mode & crate::abi::mode::S_IFMT != crate::abi::mode::S_IFSOCK {

@@ -9,7 +9,7 @@
 //! (Mapping changes the child makes are not carried over: a vfork child only execs or
 //! exits, so none are expected.)
 
-use super::{read_guest, read_path, write_guest, SysResult};
+use super::{read_guest, read_path, write_guest, Args, SysResult};
 use crate::abi::{errno as E, signal as S};
 use crate::host::{self, Errno};
 use crate::signal::SigInfo;
@@ -182,19 +182,19 @@ impl Process {
     }
 }
 
-pub(super) fn fork(p: &mut Process, _: &[u64; 6]) -> SysResult {
+pub(super) fn fork(p: &mut Process, _: &Args) -> SysResult {
     new_process(p, S::SIGCHLD as u64, 0, 0, 0, 0)
 }
 
-pub(super) fn vfork(p: &mut Process, _: &[u64; 6]) -> SysResult {
+pub(super) fn vfork(p: &mut Process, _: &Args) -> SysResult {
     new_process(p, CLONE_VM | CLONE_VFORK | S::SIGCHLD as u64, 0, 0, 0, 0)
 }
 
-pub(super) fn clone(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn clone(p: &mut Process, a: &Args) -> SysResult {
     new_process(p, a[0], a[1], a[2], a[3], a[4])
 }
 
-pub(super) fn wait4(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn wait4(p: &mut Process, a: &Args) -> SysResult {
     let (pid, status, options) = (a[0] as i32, a[1], a[2] as u32);
     if options & !(1 | 2 | 8 | 0x2000_0000 | 0x4000_0000 | 0x8000_0000) != 0 {
         return Err(E::EINVAL);
@@ -264,7 +264,7 @@ fn valid_sig(sig: u64) -> Result<i32, Errno> {
     Ok(sig as i32)
 }
 
-pub(super) fn kill(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn kill(p: &mut Process, a: &Args) -> SysResult {
     let (pid, sig) = (a[0] as i32, valid_sig(a[1])?);
     if pid == gate::pid() {
         return signal_self(p, sig);
@@ -277,7 +277,7 @@ pub(super) fn kill(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn tgkill(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn tgkill(p: &mut Process, a: &Args) -> SysResult {
     let (tgid, tid, sig) = (a[0] as i32, a[1] as i32, valid_sig(a[2])?);
     if tgid != gate::pid() {
         return Err(E::ESRCH);
@@ -285,7 +285,7 @@ pub(super) fn tgkill(p: &mut Process, a: &[u64; 6]) -> SysResult {
     signal_thread(p, tid, sig)
 }
 
-pub(super) fn tkill(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn tkill(p: &mut Process, a: &Args) -> SysResult {
     let (tid, sig) = (a[0] as i32, valid_sig(a[1])?);
     signal_thread(p, tid, sig)
 }
@@ -348,14 +348,14 @@ fn do_execve(p: &mut Process, path: Vec<u8>, argv: u64, envp: u64) -> SysResult 
     Ok(0)
 }
 
-pub(super) fn execve(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn execve(p: &mut Process, a: &Args) -> SysResult {
     let path = read_path(p, a[0])?;
     let r = do_execve(p, path, a[1], a[2]);
     // On success the new image's registers start clean; rax must be 0 at entry.
     r
 }
 
-pub(super) fn execveat(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn execveat(p: &mut Process, a: &Args) -> SysResult {
     const AT_EMPTY_PATH: u64 = 0x1000;
     let (dirfd, path) = (a[0] as i32 as i64, read_path(p, a[1])?);
     let full = if path.first() == Some(&b'/') || dirfd == crate::abi::AT_FDCWD as i64 {
@@ -372,7 +372,7 @@ pub(super) fn execveat(p: &mut Process, a: &[u64; 6]) -> SysResult {
     do_execve(p, full, a[2], a[3])
 }
 
-pub(super) fn waitid(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn waitid(p: &mut Process, a: &Args) -> SysResult {
     let (idtype, id, info, options) = (a[0] as u32, a[1] as u32, a[2], a[3] as u32);
     if options & !(1 | 2 | 4 | 8 | 0x0100_0000 | 0x2000_0000 | 0x4000_0000 | 0x8000_0000) != 0
         || options & 0xe == 0
@@ -416,7 +416,7 @@ pub(super) fn waitid(p: &mut Process, a: &[u64; 6]) -> SysResult {
 
 /// rt_sigqueueinfo / rt_tgsigqueueinfo to this process: the caller's siginfo is
 /// delivered as given (si_code must be negative, as Linux requires from user space).
-pub(super) fn rt_sigqueueinfo(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn rt_sigqueueinfo(p: &mut Process, a: &Args) -> SysResult {
     let (pid, sig, info) = (a[0] as i32, valid_sig(a[1])?, a[2]);
     if pid != gate::pid() {
         return Err(E::EPERM);
@@ -424,7 +424,7 @@ pub(super) fn rt_sigqueueinfo(p: &mut Process, a: &[u64; 6]) -> SysResult {
     queue_self(p, sig, info)
 }
 
-pub(super) fn rt_tgsigqueueinfo(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn rt_tgsigqueueinfo(p: &mut Process, a: &Args) -> SysResult {
     let (tgid, tid, sig, info) = (a[0] as i32, a[1] as i32, valid_sig(a[2])?, a[3]);
     if tgid != gate::pid() || p.threads.iter().all(|t| t.tid != tid) {
         return Err(E::ESRCH);

@@ -2,7 +2,7 @@
 //! working directory, directory listing, and name operations (mkdir, unlink, rename,
 //! link, symlink, readlink, chmod).
 
-use super::{read_path, write_guest, SysResult};
+use super::{read_path, write_guest, Args, SysResult};
 use crate::abi::{errno as E, AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW};
 use crate::host::{self, Errno};
 use crate::path::join;
@@ -152,7 +152,7 @@ fn fstat_fd(p: &mut Process, fd: i64) -> Result<crate::abi::Stat, Errno> {
     }
 }
 
-pub(super) fn fstat(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn fstat(p: &mut Process, a: &Args) -> SysResult {
     let st = fstat_fd(p, a[0] as i32 as i64)?;
     write_guest(p, a[1], &st.to_linux())?;
     Ok(0)
@@ -165,19 +165,19 @@ fn stat_common(p: &mut Process, dirfd: i64, path: u64, buf: u64, flags: u32) -> 
     Ok(0)
 }
 
-pub(super) fn stat(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn stat(p: &mut Process, a: &Args) -> SysResult {
     stat_common(p, AT_FDCWD as i64, a[0], a[1], 0)
 }
 
-pub(super) fn lstat(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn lstat(p: &mut Process, a: &Args) -> SysResult {
     stat_common(p, AT_FDCWD as i64, a[0], a[1], AT_SYMLINK_NOFOLLOW)
 }
 
-pub(super) fn newfstatat(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn newfstatat(p: &mut Process, a: &Args) -> SysResult {
     stat_common(p, a[0] as i32 as i64, a[1], a[2], a[3] as u32)
 }
 
-pub(super) fn statx(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn statx(p: &mut Process, a: &Args) -> SysResult {
     let path = read_path(p, a[1])?;
     let st = stat_target(p, a[0] as i32 as i64, &path, a[2] as u32)?;
     write_guest(p, a[4], &st.to_statx())?;
@@ -198,19 +198,19 @@ fn access_common(p: &mut Process, dirfd: i64, path: u64, mode: u64, flags: u32) 
     Ok(0)
 }
 
-pub(super) fn access(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn access(p: &mut Process, a: &Args) -> SysResult {
     access_common(p, AT_FDCWD as i64, a[0], a[1], 0)
 }
 
-pub(super) fn faccessat(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn faccessat(p: &mut Process, a: &Args) -> SysResult {
     access_common(p, a[0] as i32 as i64, a[1], a[2], 0)
 }
 
-pub(super) fn faccessat2(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn faccessat2(p: &mut Process, a: &Args) -> SysResult {
     access_common(p, a[0] as i32 as i64, a[1], a[2], a[3] as u32)
 }
 
-pub(super) fn getcwd(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn getcwd(p: &mut Process, a: &Args) -> SysResult {
     let mut c = p.cwd.clone();
     c.push(0);
     if (a[1] as usize) < c.len() {
@@ -227,7 +227,7 @@ fn set_cwd(p: &mut Process, guest: Vec<u8>) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn chdir(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn chdir(p: &mut Process, a: &Args) -> SysResult {
     let path = read_path(p, a[0])?;
     if path.is_empty() {
         return Err(E::ENOENT);
@@ -250,7 +250,7 @@ pub(super) fn chdir(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn fchdir(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn fchdir(p: &mut Process, a: &Args) -> SysResult {
     let f = p.fds.file(a[0] as i32 as i64)?;
     let (h, path) = {
         let of = f.borrow();
@@ -294,25 +294,25 @@ fn name_op_at(
     Ok(0)
 }
 
-pub(super) fn mkdir(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn mkdir(p: &mut Process, a: &Args) -> SysResult {
     let m = a[1] as u32 & !p.umask;
     name_op(p, AT_FDCWD as i64, a[0], |d, h| host::mkdirat(d, h, m))
 }
 
-pub(super) fn mkdirat(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn mkdirat(p: &mut Process, a: &Args) -> SysResult {
     let m = a[2] as u32 & !p.umask;
     name_op(p, a[0] as i32 as i64, a[1], |d, h| host::mkdirat(d, h, m))
 }
 
-pub(super) fn rmdir(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn rmdir(p: &mut Process, a: &Args) -> SysResult {
     name_op(p, AT_FDCWD as i64, a[0], |d, h| host::unlinkat(d, h, true))
 }
 
-pub(super) fn unlink(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn unlink(p: &mut Process, a: &Args) -> SysResult {
     name_op(p, AT_FDCWD as i64, a[0], |d, h| host::unlinkat(d, h, false))
 }
 
-pub(super) fn unlinkat(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn unlinkat(p: &mut Process, a: &Args) -> SysResult {
     let flags = a[2] as u32;
     if flags & !AT_REMOVEDIR != 0 {
         return Err(E::EINVAL);
@@ -320,24 +320,24 @@ pub(super) fn unlinkat(p: &mut Process, a: &[u64; 6]) -> SysResult {
     name_op(p, a[0] as i32 as i64, a[1], |d, h| host::unlinkat(d, h, flags & AT_REMOVEDIR != 0))
 }
 
-pub(super) fn chmod(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn chmod(p: &mut Process, a: &Args) -> SysResult {
     let m = a[1] as u32;
     name_op_at(p, AT_FDCWD as i64, a[0], true, |d, h| host::fchmodat(d, h, m))
 }
 
-pub(super) fn fchmodat(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn fchmodat(p: &mut Process, a: &Args) -> SysResult {
     let m = a[2] as u32;
     name_op_at(p, a[0] as i32 as i64, a[1], true, |d, h| host::fchmodat(d, h, m))
 }
 
-pub(super) fn fchmod(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn fchmod(p: &mut Process, a: &Args) -> SysResult {
     let f = p.fds.file(a[0] as i32 as i64)?;
     let h = f.borrow().host_fd().ok_or(E::EPERM)?;
     host::fchmod(h, a[1] as u32)?;
     Ok(0)
 }
 
-pub(super) fn umask(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn umask(p: &mut Process, a: &Args) -> SysResult {
     let old = p.umask;
     p.umask = a[0] as u32 & 0o777;
     Ok(old as u64)
@@ -355,19 +355,19 @@ fn two_paths(p: &mut Process, d1: i64, p1: u64, d2: i64, p2: u64) -> Result<(Hos
     Ok((resolve_host(p, d1, &a)?, resolve_host(p, d2, &b)?))
 }
 
-pub(super) fn rename(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn rename(p: &mut Process, a: &Args) -> SysResult {
     let ((d1, h1), (d2, h2)) = two_paths(p, AT_FDCWD as i64, a[0], AT_FDCWD as i64, a[1])?;
     host::renameat(d1, &h1, d2, &h2)?;
     Ok(0)
 }
 
-pub(super) fn renameat(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn renameat(p: &mut Process, a: &Args) -> SysResult {
     let ((d1, h1), (d2, h2)) = two_paths(p, a[0] as i32 as i64, a[1], a[2] as i32 as i64, a[3])?;
     host::renameat(d1, &h1, d2, &h2)?;
     Ok(0)
 }
 
-pub(super) fn renameat2(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn renameat2(p: &mut Process, a: &Args) -> SysResult {
     const RENAME_NOREPLACE: u64 = 1;
     let flags = a[4];
     if flags & !RENAME_NOREPLACE != 0 {
@@ -381,13 +381,13 @@ pub(super) fn renameat2(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn link(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn link(p: &mut Process, a: &Args) -> SysResult {
     let ((d1, h1), (d2, h2)) = two_paths(p, AT_FDCWD as i64, a[0], AT_FDCWD as i64, a[1])?;
     host::linkat(d1, &h1, d2, &h2, false)?;
     Ok(0)
 }
 
-pub(super) fn linkat(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn linkat(p: &mut Process, a: &Args) -> SysResult {
     let ((mut d1, mut h1), (d2, h2)) = two_paths(p, a[0] as i32 as i64, a[1], a[2] as i32 as i64, a[3])?;
     let mut follow = a[4] as u32 & AT_SYMLINK_FOLLOW != 0;
     if follow && p.sysroot.jailed() {
@@ -411,11 +411,11 @@ fn symlink_common(p: &mut Process, target: u64, dirfd: i64, link: u64) -> SysRes
     Ok(0)
 }
 
-pub(super) fn symlink(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn symlink(p: &mut Process, a: &Args) -> SysResult {
     symlink_common(p, a[0], AT_FDCWD as i64, a[1])
 }
 
-pub(super) fn symlinkat(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn symlinkat(p: &mut Process, a: &Args) -> SysResult {
     symlink_common(p, a[0], a[1] as i32 as i64, a[2])
 }
 
@@ -451,15 +451,15 @@ fn readlink_common(p: &mut Process, dirfd: i64, path: u64, buf: u64, size: u64) 
     Ok(n as u64)
 }
 
-pub(super) fn readlink(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn readlink(p: &mut Process, a: &Args) -> SysResult {
     readlink_common(p, AT_FDCWD as i64, a[0], a[1], a[2])
 }
 
-pub(super) fn readlinkat(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn readlinkat(p: &mut Process, a: &Args) -> SysResult {
     readlink_common(p, a[0] as i32 as i64, a[1], a[2], a[3])
 }
 
-pub(super) fn getdents64(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn getdents64(p: &mut Process, a: &Args) -> SysResult {
     let f = p.fds.file(a[0] as i32 as i64)?;
     let mut of = f.borrow_mut();
     let h = of.host_fd().ok_or(E::ENOTDIR)?;
@@ -495,7 +495,7 @@ pub(super) fn getdents64(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(out.len() as u64)
 }
 
-pub(super) fn statfs(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn statfs(p: &mut Process, a: &Args) -> SysResult {
     let path = read_path(p, a[0])?;
     let (d, h) = resolve_host_at(p, AT_FDCWD as i64, &path, true)?;
     let full = if h.first() == Some(&b'/') { h } else { join(&p.cwd, &h) };
@@ -504,7 +504,7 @@ pub(super) fn statfs(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn fstatfs(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn fstatfs(p: &mut Process, a: &Args) -> SysResult {
     let f = p.fds.file(a[0] as i32 as i64)?;
     let h = f.borrow().host_fd();
     let b = match h {

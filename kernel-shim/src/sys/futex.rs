@@ -2,7 +2,7 @@
 //! are emu's own threads (see `crate::thread`), so waiting parks the thread and waking
 //! makes it runnable; nothing blocks in the host.
 
-use super::{read_guest, SysResult};
+use super::{read_guest, Args, SysResult};
 use crate::abi::errno as E;
 use crate::thread::{Wait, E_WOULDBLOCK};
 use crate::Process;
@@ -71,7 +71,7 @@ fn wait(p: &mut Process, addr: u64, val: u32, bitset: u32, until: Option<Instant
 }
 
 /// FUTEX_WAKE_OP: *addr2 = op(*addr2, oparg); wake addr; if cmp(old, cmparg) wake addr2.
-fn wake_op(p: &mut Process, a: &[u64; 6]) -> SysResult {
+fn wake_op(p: &mut Process, a: &Args) -> SysResult {
     let (addr, n, n2, addr2, enc) = (a[0], a[2] as u32, a[3] as u32, a[4], a[5] as u32);
     let old = load(p, addr2)?;
     let shift = enc >> 31 != 0;
@@ -90,9 +90,7 @@ fn wake_op(p: &mut Process, a: &[u64; 6]) -> SysResult {
         4 => old ^ oparg,
         _ => return Err(E::ENOSYS),
     };
-    let watched = crate::trace::before_kernel_write(p, addr2, 4);
-    p.cpu.mem.write(addr2, &new.to_le_bytes()).map_err(|_| E::EFAULT)?;
-    crate::trace::after_kernel_write(p, watched);
+    p.poke(addr2, &new.to_le_bytes()).map_err(|_| E::EFAULT)?;
     let mut woken = p.futex_wake(addr, n, u32::MAX);
     let hit = match cmp {
         0 => old == cmparg,
@@ -109,7 +107,7 @@ fn wake_op(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(woken as u64)
 }
 
-pub(super) fn futex(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn futex(p: &mut Process, a: &Args) -> SysResult {
     let (addr, op, val) = (a[0], a[1], a[2] as u32);
     let realtime = op & FUTEX_CLOCK_REALTIME != 0;
     match op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME) {
@@ -141,80 +139,11 @@ pub(super) fn futex(p: &mut Process, a: &[u64; 6]) -> SysResult {
     }
 }
 
-// ---- robust futex lists ----
-
-const FUTEX_WAITERS: u32 = 0x8000_0000;
-const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
-const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
-/// Linux stops walking a robust list after this many entries (a corrupt or cyclic list).
-const ROBUST_LIST_LIMIT: usize = 2048;
-
-pub(super) fn get_robust_list(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn get_robust_list(p: &mut Process, a: &Args) -> SysResult {
     let pid = a[0] as i32;
     let t = if pid == 0 { p.cur() } else { p.threads.iter().find(|t| t.tid == pid).ok_or(E::ESRCH)? };
     let (head, len) = t.robust_list;
     super::write_guest(p, a[1], &head.to_le_bytes())?;
     super::write_guest(p, a[2], &len.to_le_bytes())?;
     Ok(0)
-}
-
-/// What the kernel does for each futex on a dying thread's robust list: if the thread owns
-/// it, keep FUTEX_WAITERS, set FUTEX_OWNER_DIED and wake one waiter so it can recover the
-/// lock. A pending (half-acquired or half-released) futex that nobody owns still gets a
-/// wake-up, as the waiter may have been skipped.
-fn futex_death(p: &mut Process, addr: u64, tid: i32, pi: bool, pending: bool) {
-    if addr & 3 != 0 {
-        return;
-    }
-    let Ok(val) = load(p, addr) else { return };
-    if pending && !pi && val == 0 {
-        p.futex_wake(addr, 1, u32::MAX);
-        return;
-    }
-    if val & FUTEX_TID_MASK != tid as u32 {
-        return;
-    }
-    let new = (val & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
-    let watched = crate::trace::before_kernel_write(p, addr, 4);
-    if p.cpu.mem.write(addr, &new.to_le_bytes()).is_err() {
-        return;
-    }
-    crate::trace::after_kernel_write(p, watched);
-    if !pi && val & FUTEX_WAITERS != 0 {
-        p.futex_wake(addr, 1, u32::MAX);
-    }
-}
-
-/// Walks thread `i`'s robust list (struct robust_list_head: list, futex_offset,
-/// list_op_pending) as Linux's exit_robust_list does, at thread exit, exit_group and execve.
-pub(crate) fn exit_robust_list(p: &mut Process, i: usize) {
-    let (head, tid) = (p.threads[i].robust_list.0, p.threads[i].tid);
-    if head == 0 {
-        return;
-    }
-    let word = |p: &mut Process, addr: u64| -> Option<u64> {
-        read_guest(p, addr, 8).ok().map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
-    };
-    let (Some(first), Some(offset), Some(pending)) = (word(p, head), word(p, head + 8), word(p, head + 16))
-    else {
-        return;
-    };
-    let futex_of = |entry: u64| (entry & !1).wrapping_add(offset);
-    let mut entry = first;
-    let mut walked = 0;
-    while entry & !1 != head {
-        // Read the next entry before the futex changes: the waiter may reuse the memory.
-        let Some(next) = word(p, entry & !1) else { return };
-        if entry & !1 != pending & !1 {
-            futex_death(p, futex_of(entry), tid, entry & 1 != 0, false);
-        }
-        entry = next;
-        walked += 1;
-        if walked >= ROBUST_LIST_LIMIT {
-            break;
-        }
-    }
-    if pending != 0 {
-        futex_death(p, futex_of(pending), tid, pending & 1 != 0, true);
-    }
 }

@@ -1,7 +1,7 @@
 //! Memory syscalls: mmap, munmap, mprotect, mremap, brk, madvise, msync. They check
 //! arguments the way Linux does and leave the bookkeeping to the address space.
 
-use super::SysResult;
+use super::{Args, SysResult};
 use crate::abi::{errno as E, mman::*};
 use crate::host::Errno;
 use crate::Process;
@@ -25,7 +25,7 @@ fn perm(prot: u64) -> Perm {
     Perm((prot & 7) as u8)
 }
 
-pub(super) fn mmap(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn mmap(p: &mut Process, a: &Args) -> SysResult {
     let (addr, len, prot, flags, fd, off) = (a[0], a[1], a[2], a[3], a[4] as i32 as i64, a[5]);
     if len == 0 || off & PAGE_MASK != 0 || prot & !7 != 0 {
         return Err(E::EINVAL);
@@ -106,20 +106,20 @@ pub(super) fn mmap(p: &mut Process, a: &[u64; 6]) -> SysResult {
         None => p.cpu.mem.map(start, len, perm(prot), info),
     }
     .map_err(mem_err)?;
-    crate::trace::mapped(p, start, prot);
+    p.event(|_| crate::process::Event::Mapped { start, prot });
     Ok(start)
 }
 
-pub(super) fn munmap(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn munmap(p: &mut Process, a: &Args) -> SysResult {
     if a[0] & PAGE_MASK != 0 || a[1] == 0 {
         return Err(E::EINVAL);
     }
     p.cpu.mem.unmap(a[0], page_up(a[1])).map_err(mem_err)?;
-    crate::trace::unmapped(p, a[0], page_up(a[1]));
+    p.event(|_| crate::process::Event::Unmapped { start: a[0], len: page_up(a[1]) });
     Ok(0)
 }
 
-pub(super) fn mprotect(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn mprotect(p: &mut Process, a: &Args) -> SysResult {
     let (addr, len, prot) = (a[0], a[1], a[2]);
     // PROT_GROWSDOWN/GROWSUP are accepted and ignored (the whole range is given).
     let prot = prot & !0x0300_0000;
@@ -133,7 +133,7 @@ pub(super) fn mprotect(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn brk(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn brk(p: &mut Process, a: &Args) -> SysResult {
     let want = a[0];
     if want < p.brk_start {
         return Ok(p.brk);
@@ -154,7 +154,7 @@ pub(super) fn brk(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(p.brk)
 }
 
-pub(super) fn mremap(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn mremap(p: &mut Process, a: &Args) -> SysResult {
     let (old, old_len, new_len, flags, new_addr) = (a[0], page_up(a[1]), page_up(a[2]), a[3], a[4]);
     if old & PAGE_MASK != 0
         || new_len == 0
@@ -211,7 +211,7 @@ pub(super) fn mremap(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(dest)
 }
 
-pub(super) fn madvise(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn madvise(p: &mut Process, a: &Args) -> SysResult {
     let (addr, len, advice) = (a[0], page_up(a[1]), a[2]);
     if addr & PAGE_MASK != 0 {
         return Err(E::EINVAL);
@@ -229,7 +229,7 @@ pub(super) fn madvise(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn msync(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn msync(p: &mut Process, a: &Args) -> SysResult {
     if a[0] & PAGE_MASK != 0 {
         return Err(E::EINVAL);
     }

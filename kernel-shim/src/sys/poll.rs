@@ -1,7 +1,7 @@
 //! Waiting on several descriptors: poll, ppoll, select, pselect6, the epoll family built
 //! on the same readiness check, eventfd, and AF_UNIX socketpair.
 
-use super::{read_guest, write_guest, SysResult};
+use super::{read_guest, write_guest, Args, SysResult};
 use crate::abi::{errno as E, open as O};
 use crate::fd::{Backing, FdEntry, FileRef, OpenFile};
 use crate::host::{self, Errno};
@@ -135,7 +135,7 @@ fn do_poll(p: &mut Process, addr: u64, n: u64, timeout_ms: i32) -> SysResult {
     Ok(ready)
 }
 
-pub(super) fn poll(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn poll(p: &mut Process, a: &Args) -> SysResult {
     do_poll(p, a[0], a[1], a[2] as i32)
 }
 
@@ -170,7 +170,7 @@ fn with_mask(p: &mut Process, mask_addr: u64, f: impl FnOnce(&mut Process) -> Sy
     r
 }
 
-pub(super) fn ppoll(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn ppoll(p: &mut Process, a: &Args) -> SysResult {
     let t = timespec_ms(p, a[2])?;
     let (fds, n, mask) = (a[0], a[1], a[3]);
     with_mask(p, mask, |p| do_poll(p, fds, n, t))
@@ -238,7 +238,7 @@ fn do_select(p: &mut Process, n: u64, sets: [u64; 3], timeout_ms: i32) -> SysRes
     Ok(count)
 }
 
-pub(super) fn select(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn select(p: &mut Process, a: &Args) -> SysResult {
     let t = if a[4] == 0 {
         -1
     } else {
@@ -253,7 +253,7 @@ pub(super) fn select(p: &mut Process, a: &[u64; 6]) -> SysResult {
     do_select(p, a[0], [a[1], a[2], a[3]], t)
 }
 
-pub(super) fn pselect6(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn pselect6(p: &mut Process, a: &Args) -> SysResult {
     let t = timespec_ms(p, a[4])?;
     let mask = if a[5] != 0 { u64::from_le_bytes(read_guest(p, a[5], 8)?.try_into().unwrap()) } else { 0 };
     let (n, sets) = (a[0], [a[1], a[2], a[3]]);
@@ -272,14 +272,14 @@ fn new_fd(p: &mut Process, backing: Backing, flags: u32, cloexec: bool) -> SysRe
     p.fds.alloc(FdEntry { file: f, cloexec }, 0).map(|fd| fd as u64)
 }
 
-pub(super) fn epoll_create1(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn epoll_create1(p: &mut Process, a: &Args) -> SysResult {
     if a[0] & !(O::O_CLOEXEC as u64) != 0 {
         return Err(E::EINVAL);
     }
     new_fd(p, Backing::Epoll(Vec::new()), O::O_RDWR, a[0] != 0)
 }
 
-pub(super) fn epoll_create(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn epoll_create(p: &mut Process, a: &Args) -> SysResult {
     if (a[0] as i32) <= 0 {
         return Err(E::EINVAL);
     }
@@ -294,7 +294,7 @@ fn epoll_of(p: &Process, epfd: i64) -> Result<FileRef, Errno> {
     Ok(f)
 }
 
-pub(super) fn epoll_ctl(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn epoll_ctl(p: &mut Process, a: &Args) -> SysResult {
     let (epfd, op, fd) = (a[0] as i32 as i64, a[1], a[2] as i32 as i64);
     let ep = epoll_of(p, epfd)?;
     p.fds.get(fd)?;
@@ -363,11 +363,11 @@ fn do_epoll_wait(p: &mut Process, epfd: i64, out: u64, max: i32, timeout: i32) -
     Ok(buf.len() as u64 / 12)
 }
 
-pub(super) fn epoll_wait(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn epoll_wait(p: &mut Process, a: &Args) -> SysResult {
     do_epoll_wait(p, a[0] as i32 as i64, a[1], a[2] as i32, a[3] as i32)
 }
 
-pub(super) fn epoll_pwait(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn epoll_pwait(p: &mut Process, a: &Args) -> SysResult {
     let (epfd, out, max, t, mask) = (a[0] as i32 as i64, a[1], a[2] as i32, a[3] as i32, a[4]);
     with_mask(p, mask, |p| do_epoll_wait(p, epfd, out, max, t))
 }
@@ -376,7 +376,7 @@ pub(super) fn epoll_pwait(p: &mut Process, a: &[u64; 6]) -> SysResult {
 
 const EFD_SEMAPHORE: u64 = 1;
 
-pub(super) fn eventfd2(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn eventfd2(p: &mut Process, a: &Args) -> SysResult {
     let flags = a[1];
     if flags & !(EFD_SEMAPHORE | O::O_NONBLOCK as u64 | O::O_CLOEXEC as u64) != 0 {
         return Err(E::EINVAL);
@@ -396,8 +396,8 @@ pub(super) fn eventfd2(p: &mut Process, a: &[u64; 6]) -> SysResult {
     )
 }
 
-pub(super) fn eventfd(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    eventfd2(p, &[a[0], 0, 0, 0, 0, 0])
+pub(super) fn eventfd(p: &mut Process, a: &Args) -> SysResult {
+    eventfd2(p, &Args([a[0], 0, 0, 0, 0, 0]))
 }
 
 pub(crate) fn eventfd_read(f: &FileRef, len: usize) -> Result<u64, Errno> {
@@ -448,7 +448,7 @@ pub(crate) fn eventfd_write(f: &FileRef, v: u64) -> Result<(), Errno> {
 
 // ---- socketpair ----
 
-pub(super) fn socketpair(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn socketpair(p: &mut Process, a: &Args) -> SysResult {
     const AF_UNIX: u64 = 1;
     const SOCK_NONBLOCK: u64 = 0o4000;
     const SOCK_CLOEXEC: u64 = 0o2000000;

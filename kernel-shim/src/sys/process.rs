@@ -1,17 +1,17 @@
 //! Process identity and lifetime: exit, ids, uname, limits, arch_prctl, TID address,
 //! robust list, futex (one thread), affinity, getrandom.
 
-use super::{read_guest, write_guest, SysResult};
+use super::{read_guest, write_guest, Args, SysResult};
 use crate::abi::errno as E;
 use crate::{gate, host, Outcome, Process};
 
-pub(super) fn exit_group(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn exit_group(p: &mut Process, a: &Args) -> SysResult {
     p.exit_all_robust_lists();
     p.outcome = Some(Outcome::Exited((a[0] & 0xff) as i32));
     Ok(0)
 }
 
-pub(super) fn exit(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn exit(p: &mut Process, a: &Args) -> SysResult {
     if !p.multithreaded() {
         // The last thread's exit ends the process.
         return exit_group(p, a);
@@ -20,42 +20,42 @@ pub(super) fn exit(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn gettid(p: &mut Process, _: &[u64; 6]) -> SysResult {
+pub(super) fn gettid(p: &mut Process, _: &Args) -> SysResult {
     Ok(p.tid() as u64)
 }
 
-pub(super) fn getpid(_: &mut Process, _: &[u64; 6]) -> SysResult {
+pub(super) fn getpid(_: &mut Process, _: &Args) -> SysResult {
     Ok(gate::pid() as u64)
 }
 
-pub(super) fn getppid(_: &mut Process, _: &[u64; 6]) -> SysResult {
+pub(super) fn getppid(_: &mut Process, _: &Args) -> SysResult {
     Ok(gate::ppid() as u64)
 }
 
-pub(super) fn getuid(_: &mut Process, _: &[u64; 6]) -> SysResult {
+pub(super) fn getuid(_: &mut Process, _: &Args) -> SysResult {
     Ok(host::ids()[0] as u64)
 }
 
-pub(super) fn geteuid(_: &mut Process, _: &[u64; 6]) -> SysResult {
+pub(super) fn geteuid(_: &mut Process, _: &Args) -> SysResult {
     Ok(host::ids()[1] as u64)
 }
 
-pub(super) fn getgid(_: &mut Process, _: &[u64; 6]) -> SysResult {
+pub(super) fn getgid(_: &mut Process, _: &Args) -> SysResult {
     Ok(host::ids()[2] as u64)
 }
 
-pub(super) fn getegid(_: &mut Process, _: &[u64; 6]) -> SysResult {
+pub(super) fn getegid(_: &mut Process, _: &Args) -> SysResult {
     Ok(host::ids()[3] as u64)
 }
 
-pub(super) fn sched_yield(p: &mut Process, _: &[u64; 6]) -> SysResult {
+pub(super) fn sched_yield(p: &mut Process, _: &Args) -> SysResult {
     // Give the CPU to the next runnable thread (the current one stays runnable).
     p.need_switch |= p.multithreaded();
     Ok(0)
 }
 
 /// The utsname the guest sees: a Linux x86-64 machine whatever the host is.
-pub(super) fn uname(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn uname(p: &mut Process, a: &Args) -> SysResult {
     let mut b = [0u8; 65 * 6];
     let fields: [&[u8]; 6] =
         [b"Linux", &gate::hostname(), b"6.1.0-emu", b"#1 SMP PREEMPT_DYNAMIC emu", b"x86_64", b"(none)"];
@@ -74,7 +74,7 @@ const ARCH_GET_GS: u64 = 0x1004;
 const ARCH_GET_CPUID: u64 = 0x1011;
 const ARCH_SET_CPUID: u64 = 0x1012;
 
-pub(super) fn arch_prctl(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn arch_prctl(p: &mut Process, a: &Args) -> SysResult {
     let canonical = |v: u64| v < 0x8000_0000_0000;
     match a[0] {
         ARCH_SET_FS if canonical(a[1]) => p.cpu.set_fs_base(a[1]),
@@ -89,12 +89,12 @@ pub(super) fn arch_prctl(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn set_tid_address(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn set_tid_address(p: &mut Process, a: &Args) -> SysResult {
     p.cur_mut().clear_child_tid = a[0];
     Ok(p.tid() as u64)
 }
 
-pub(super) fn set_robust_list(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn set_robust_list(p: &mut Process, a: &Args) -> SysResult {
     if a[1] != 24 {
         return Err(E::EINVAL);
     }
@@ -115,7 +115,7 @@ fn rlimit(res: u64) -> Result<(u64, u64), i32> {
     })
 }
 
-pub(super) fn getrlimit(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn getrlimit(p: &mut Process, a: &Args) -> SysResult {
     let (cur, max) = rlimit(a[0])?;
     let mut b = [0u8; 16];
     b[..8].copy_from_slice(&cur.to_le_bytes());
@@ -124,7 +124,7 @@ pub(super) fn getrlimit(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn prlimit64(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn prlimit64(p: &mut Process, a: &Args) -> SysResult {
     if a[0] != 0 && a[0] as i32 != gate::pid() {
         return Err(E::ESRCH);
     }
@@ -144,7 +144,7 @@ pub(super) fn prlimit64(p: &mut Process, a: &[u64; 6]) -> SysResult {
 
 /// getrusage: CPU time from the gate (virtual in deterministic mode), all of it counted
 /// as user time; the peak resident size is the guest's resident memory.
-pub(super) fn getrusage(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn getrusage(p: &mut Process, a: &Args) -> SysResult {
     const RUSAGE_CHILDREN: i32 = -1;
     let mut b = [0u8; 144];
     let ns = match a[0] as i32 {
@@ -164,7 +164,7 @@ pub(super) fn getrusage(p: &mut Process, a: &[u64; 6]) -> SysResult {
 
 /// times: CPU times in clock ticks (100 Hz, as sysconf(_SC_CLK_TCK) says) and the
 /// monotonic clock in ticks as the result, all from the gate.
-pub(super) fn times(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn times(p: &mut Process, a: &Args) -> SysResult {
     const NS_PER_TICK: u64 = 10_000_000;
     if a[0] != 0 {
         let mut b = [0u8; 32];
@@ -176,7 +176,7 @@ pub(super) fn times(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok((s.max(0) as u64) * 100 + ns.max(0) as u64 / NS_PER_TICK)
 }
 
-pub(super) fn sched_getaffinity(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn sched_getaffinity(p: &mut Process, a: &Args) -> SysResult {
     let len = a[1] as usize;
     if len < 8 || len % 8 != 0 {
         return Err(E::EINVAL);
@@ -188,7 +188,7 @@ pub(super) fn sched_getaffinity(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(8)
 }
 
-pub(super) fn getrandom(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn getrandom(p: &mut Process, a: &Args) -> SysResult {
     if a[2] & !7 != 0 {
         return Err(E::EINVAL);
     }
@@ -199,7 +199,7 @@ pub(super) fn getrandom(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(n as u64)
 }
 
-pub(super) fn getcpu(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn getcpu(p: &mut Process, a: &Args) -> SysResult {
     for addr in [a[0], a[1]] {
         if addr != 0 {
             write_guest(p, addr, &0u32.to_le_bytes())?;
@@ -218,7 +218,7 @@ const PR_GET_SECCOMP: u64 = 21;
 const PR_SET_NO_NEW_PRIVS: u64 = 38;
 const PR_GET_NO_NEW_PRIVS: u64 = 39;
 
-pub(super) fn prctl(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn prctl(p: &mut Process, a: &Args) -> SysResult {
     match a[0] {
         PR_SET_NAME => {
             let n = p.cpu.mem.read_cstr(a[1], 15).map_err(|_| E::EFAULT)?;
@@ -256,48 +256,48 @@ fn keep_ids(want: &[u64], cur: u32) -> SysResult {
     }
 }
 
-pub(super) fn setuid(_: &mut Process, a: &[u64; 6]) -> SysResult {
-    keep_ids(&a[..1], host::ids()[1])
+pub(super) fn setuid(_: &mut Process, a: &Args) -> SysResult {
+    keep_ids(&a.0[..1], host::ids()[1])
 }
 
-pub(super) fn setgid(_: &mut Process, a: &[u64; 6]) -> SysResult {
-    keep_ids(&a[..1], host::ids()[3])
+pub(super) fn setgid(_: &mut Process, a: &Args) -> SysResult {
+    keep_ids(&a.0[..1], host::ids()[3])
 }
 
-pub(super) fn setreuid(_: &mut Process, a: &[u64; 6]) -> SysResult {
-    keep_ids(&a[..2], host::ids()[1])
+pub(super) fn setreuid(_: &mut Process, a: &Args) -> SysResult {
+    keep_ids(&a.0[..2], host::ids()[1])
 }
 
-pub(super) fn setregid(_: &mut Process, a: &[u64; 6]) -> SysResult {
-    keep_ids(&a[..2], host::ids()[3])
+pub(super) fn setregid(_: &mut Process, a: &Args) -> SysResult {
+    keep_ids(&a.0[..2], host::ids()[3])
 }
 
-pub(super) fn setresuid(_: &mut Process, a: &[u64; 6]) -> SysResult {
-    keep_ids(&a[..3], host::ids()[1])
+pub(super) fn setresuid(_: &mut Process, a: &Args) -> SysResult {
+    keep_ids(&a.0[..3], host::ids()[1])
 }
 
-pub(super) fn setresgid(_: &mut Process, a: &[u64; 6]) -> SysResult {
-    keep_ids(&a[..3], host::ids()[3])
+pub(super) fn setresgid(_: &mut Process, a: &Args) -> SysResult {
+    keep_ids(&a.0[..3], host::ids()[3])
 }
 
-fn write_ids(p: &mut Process, a: &[u64; 6], ids: [u32; 3]) -> SysResult {
-    for (addr, v) in a[..3].iter().zip(ids) {
+fn write_ids(p: &mut Process, a: &Args, ids: [u32; 3]) -> SysResult {
+    for (addr, v) in a.0[..3].iter().zip(ids) {
         write_guest(p, *addr, &v.to_le_bytes())?;
     }
     Ok(0)
 }
 
-pub(super) fn getresuid(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn getresuid(p: &mut Process, a: &Args) -> SysResult {
     let i = host::ids();
     write_ids(p, a, [i[0], i[1], i[1]])
 }
 
-pub(super) fn getresgid(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn getresgid(p: &mut Process, a: &Args) -> SysResult {
     let i = host::ids();
     write_ids(p, a, [i[2], i[3], i[3]])
 }
 
-pub(super) fn getgroups(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn getgroups(p: &mut Process, a: &Args) -> SysResult {
     // The guest's supplementary groups: just its primary group.
     if a[0] == 0 {
         return Ok(1);
@@ -309,7 +309,7 @@ pub(super) fn getgroups(p: &mut Process, a: &[u64; 6]) -> SysResult {
 /// sysinfo: uptime from the gate's monotonic clock; memory figures are a fixed, plausible
 /// machine (16 GiB, half free) so that programs sizing caches from them behave the same
 /// on every host.
-pub(super) fn sysinfo(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn sysinfo(p: &mut Process, a: &Args) -> SysResult {
     let mut b = [0u8; 112];
     let (up, _) = gate::clock_gettime(1);
     b[0..8].copy_from_slice(&up.to_le_bytes());

@@ -2,7 +2,7 @@
 //! rt_sigsuspend, pause, sigaltstack, alarm, setitimer/getitimer. The signal state and
 //! delivery live in `crate::signal`.
 
-use super::{read_guest, write_guest, SysResult};
+use super::{read_guest, write_guest, Args, SysResult};
 use crate::abi::{errno as E, signal as S};
 use crate::host;
 use crate::signal::{bit, SigAction, SS_DISABLE, SS_ONSTACK};
@@ -14,7 +14,7 @@ fn le64(b: &[u8]) -> u64 {
 
 const UNBLOCKABLE: u64 = (1 << (S::SIGKILL - 1)) | (1 << (S::SIGSTOP - 1));
 
-pub(super) fn rt_sigaction(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn rt_sigaction(p: &mut Process, a: &Args) -> SysResult {
     let (sig, act, old, size) = (a[0] as i64, a[1], a[2], a[3]);
     if size != 8 || !(1..=64).contains(&sig) {
         return Err(E::EINVAL);
@@ -54,7 +54,7 @@ pub(super) fn rt_sigaction(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn rt_sigprocmask(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn rt_sigprocmask(p: &mut Process, a: &Args) -> SysResult {
     let (how, set, old, size) = (a[0], a[1], a[2], a[3]);
     if size != 8 {
         return Err(E::EINVAL);
@@ -75,17 +75,17 @@ pub(super) fn rt_sigprocmask(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn rt_sigreturn(p: &mut Process, _: &[u64; 6]) -> SysResult {
+pub(super) fn rt_sigreturn(p: &mut Process, _: &Args) -> SysResult {
     if p.sigreturn().is_err() {
         p.force_signal(crate::signal::SigInfo::kernel(S::SIGSEGV));
     } else {
-        crate::trace::sigreturned(p);
+        p.event(|_| crate::process::Event::Sigreturned);
     }
     // The restored rax is the result the interrupted code sees.
     Ok(p.cpu.regs[0])
 }
 
-pub(super) fn rt_sigpending(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn rt_sigpending(p: &mut Process, a: &Args) -> SysResult {
     p.collect_host_signals();
     write_guest(p, a[0], &(p.signals.pending & p.signals.mask).to_le_bytes())?;
     Ok(0)
@@ -102,7 +102,7 @@ fn wait_for_signal(p: &mut Process) {
     }
 }
 
-pub(super) fn rt_sigsuspend(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn rt_sigsuspend(p: &mut Process, a: &Args) -> SysResult {
     if a[1] != 8 {
         return Err(E::EINVAL);
     }
@@ -113,12 +113,12 @@ pub(super) fn rt_sigsuspend(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Err(E::EINTR)
 }
 
-pub(super) fn pause(p: &mut Process, _: &[u64; 6]) -> SysResult {
+pub(super) fn pause(p: &mut Process, _: &Args) -> SysResult {
     wait_for_signal(p);
     Err(E::EINTR)
 }
 
-pub(super) fn sigaltstack(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn sigaltstack(p: &mut Process, a: &Args) -> SysResult {
     let (ss, old) = (a[0], a[1]);
     let sp = p.cpu.regs[4];
     let (cur_sp, cur_flags, cur_size) = p.signals.altstack;
@@ -153,7 +153,7 @@ pub(super) fn sigaltstack(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn alarm(_: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn alarm(_: &mut Process, a: &Args) -> SysResult {
     Ok(crate::gate::alarm(a[0] as u32) as u64)
 }
 
@@ -165,7 +165,7 @@ fn itimerval_bytes(v: [i64; 4]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 
-pub(super) fn setitimer(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn setitimer(p: &mut Process, a: &Args) -> SysResult {
     if a[0] > 2 {
         return Err(E::EINVAL);
     }
@@ -180,7 +180,7 @@ pub(super) fn setitimer(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn getitimer(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn getitimer(p: &mut Process, a: &Args) -> SysResult {
     if a[0] > 2 {
         return Err(E::EINVAL);
     }
@@ -191,7 +191,7 @@ pub(super) fn getitimer(p: &mut Process, a: &[u64; 6]) -> SysResult {
 
 /// rt_sigtimedwait (sigwaitinfo, sigtimedwait): takes a pending signal of `set` without
 /// running its handler, waiting up to the timeout for one.
-pub(super) fn rt_sigtimedwait(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn rt_sigtimedwait(p: &mut Process, a: &Args) -> SysResult {
     if a[3] != 8 {
         return Err(E::EINVAL);
     }

@@ -1,7 +1,7 @@
 //! Time: clock_gettime, clock_getres, gettimeofday, time, nanosleep, clock_nanosleep.
 //! Values come through the non-determinism gate.
 
-use super::{read_guest, write_guest, SysResult};
+use super::{read_guest, write_guest, Args, SysResult};
 use crate::abi::errno as E;
 use crate::thread::{Wait, E_WOULDBLOCK};
 use crate::{gate, Process};
@@ -17,7 +17,7 @@ fn timespec(s: i64, ns: i64) -> [u8; 16] {
     b
 }
 
-pub(super) fn clock_gettime(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn clock_gettime(p: &mut Process, a: &Args) -> SysResult {
     if !valid_clock(a[0]) {
         return Err(E::EINVAL);
     }
@@ -26,7 +26,7 @@ pub(super) fn clock_gettime(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn clock_getres(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn clock_getres(p: &mut Process, a: &Args) -> SysResult {
     if !valid_clock(a[0]) {
         return Err(E::EINVAL);
     }
@@ -38,7 +38,7 @@ pub(super) fn clock_getres(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn gettimeofday(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn gettimeofday(p: &mut Process, a: &Args) -> SysResult {
     if a[0] != 0 {
         let (s, ns) = gate::clock_gettime(0);
         write_guest(p, a[0], &timespec(s, ns / 1000))?;
@@ -49,7 +49,7 @@ pub(super) fn gettimeofday(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn time(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn time(p: &mut Process, a: &Args) -> SysResult {
     let (s, _) = gate::clock_gettime(0);
     if a[0] != 0 {
         write_guest(p, a[0], &s.to_le_bytes())?;
@@ -94,12 +94,12 @@ fn sleep_for(p: &mut Process, s: i64, ns: i64, rem: Option<u64>) -> SysResult {
     }
 }
 
-pub(super) fn nanosleep(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn nanosleep(p: &mut Process, a: &Args) -> SysResult {
     let (s, ns) = read_timespec(p, a[0])?;
     sleep_for(p, s, ns, Some(a[1]))
 }
 
-pub(super) fn clock_nanosleep(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn clock_nanosleep(p: &mut Process, a: &Args) -> SysResult {
     const TIMER_ABSTIME: u64 = 1;
     if !valid_clock(a[0]) {
         return Err(E::EINVAL);

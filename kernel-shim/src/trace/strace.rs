@@ -9,160 +9,14 @@
 //! Signal deliveries (`--- SIGCHLD {...} ---`) and process ends (`+++ exited with 0 +++`)
 //! are printed here too.
 
+use super::Trace;
 use super::{structs, Json};
 use crate::abi::{errno, signal as S};
 use crate::signal::SigInfo;
+use crate::sys::kinds::{Arg, Arg::*, Ret};
+use crate::sys::table::{self, effects, nr};
 use crate::sys::{SysResult, PATH_MAX};
 use crate::{Outcome, Process};
-
-/// How one syscall argument is shown. Most read the argument at their own position; the
-/// ones with an index read a length or count from another argument.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Arg {
-    /// Signed 32-bit decimal.
-    Int,
-    /// Signed 64-bit decimal.
-    Long,
-    /// Unsigned decimal.
-    Uint,
-    /// A pointer or opaque value in hex (`NULL` for 0).
-    Ptr,
-    /// A number in hex (`0` for 0): offsets, masks.
-    Hex,
-    /// A mode in octal (`0644`).
-    Mode,
-    /// The creation mode of open/openat: shown only when the flags (at this index) create.
-    OpenMode(u8),
-    Fd,
-    /// A directory fd of the *at family: `AT_FDCWD` or a number.
-    DirFd,
-    /// A NUL-terminated path, shown in full.
-    Path,
-    /// An input buffer whose length is the argument at this index.
-    Buf(u8),
-    /// An output buffer: shown after the call, as many bytes as the result says.
-    OutBuf,
-    /// An output buffer of random bytes, shown in hex as strace does for getrandom.
-    OutHex,
-    /// An output NUL-terminated string (getcwd).
-    OutStr,
-    OpenFlags,
-    /// O_CLOEXEC/O_NONBLOCK-style flags of dup3, pipe2, eventfd2, epoll_create1.
-    FdFlags,
-    Prot,
-    MmapFlags,
-    MremapFlags,
-    AtFlags,
-    Access,
-    Whence,
-    ClockId,
-    Signal,
-    /// A signal mask in guest memory.
-    SigSet,
-    OutSigSet,
-    SigHow,
-    SigAction,
-    OutSigAction,
-    /// rt_sigreturn: the mask the signal frame at rsp restores.
-    SigreturnMask,
-    /// A `struct stat` the call fills in.
-    OutStat,
-    OutStatx,
-    /// statx's flags (the sync type is named even when 0) and its mask.
-    StatxFlags,
-    StatxMask,
-    /// A `struct timespec` (input).
-    Timespec,
-    /// setitimer/getitimer: which timer, and a `struct itimerval` (input / output).
-    ItimerWhich,
-    Itimerval,
-    OutItimerval,
-    OutTimespec,
-    /// An iovec array whose count is at this index (input / output).
-    Iovec(u8),
-    OutIovec(u8),
-    /// A pollfd array whose count is at this index; the revents are shown after the result.
-    PollFds(u8),
-    /// `int[2]` filled by pipe/pipe2/socketpair.
-    OutFds,
-    /// The wait status filled by wait4.
-    OutWaitStatus,
-    /// getdents64's buffer: the number of entries read.
-    OutDirents,
-    OutUtsname,
-    /// execve's argv and envp.
-    Argv,
-    Envp,
-    /// clone's arguments, shown by name (`child_stack=`, `flags=`...).
-    Clone,
-    /// fcntl's command and the argument it takes.
-    Fcntl,
-    /// futex's operation and the arguments it takes.
-    Futex,
-    ArchPrctl,
-    /// prctl's option and the arguments it takes (formatted after the call: PR_GET_NAME
-    /// fills a buffer).
-    Prctl,
-    Ioctl,
-    Resource,
-    OutRlimit,
-    /// An input rlimit (prlimit64's new limit).
-    Rlimit,
-    GrndFlags,
-    WaitOptions,
-    Madvise,
-    /// An `fd_set` whose descriptor count is the argument at this index (select family).
-    FdSet(u8),
-    /// select's `struct timeval` timeout.
-    Timeval,
-    /// pselect6's sixth argument: `{sigmask=[...], sigsetsize=8}`.
-    PselectSig,
-    /// A socket address whose length is the argument at this index (input).
-    SockAddr(u8),
-    /// A socket address the call fills; its length pointer is at this index.
-    OutSockAddr(u8),
-    /// The length pointer of a socket address: `[110 => 18]` (in => out).
-    OutSockLen,
-    SockFamily,
-    SockType,
-    /// socket's protocol, named per the family at this index.
-    SockProto(u8),
-    MsgFlags,
-    /// sigaltstack's `stack_t` (input / output).
-    StackT,
-    OutStackT,
-    /// ioctl's third argument, decoded per command (termios for TCGETS/TCSETS*).
-    IoctlData,
-}
-
-use Arg::*;
-
-/// Whether `a` is filled by the kernel (formatted after the call).
-fn is_output(a: Arg) -> bool {
-    matches!(
-        a,
-        OutBuf
-            | OutHex
-            | OutStr
-            | OutSigSet
-            | OutSigAction
-            | OutStat
-            | OutStatx
-            | OutTimespec
-            | OutIovec(_)
-            | OutFds
-            | OutWaitStatus
-            | OutDirents
-            | OutUtsname
-            | OutRlimit
-            | OutItimerval
-            | Prctl
-            | OutSockAddr(_)
-            | OutSockLen
-            | OutStackT
-            | IoctlData
-    )
-}
 
 /// Per-process state of the syscall trace.
 #[derive(Default)]
@@ -193,31 +47,14 @@ pub(crate) struct Call {
     len_in: Option<u32>,
 }
 
-/// The name and argument formats of a syscall's row; six raw values where there is no
-/// row (an unimplemented syscall) or the row has no formats.
+/// The name and argument formats of a syscall's row; six raw values where the row has no
+/// formats (or Linux has no such number).
 fn row_of(nr: u64) -> (String, &'static [Arg]) {
     const RAW: &[Arg] = &[Ptr, Ptr, Ptr, Ptr, Ptr, Ptr];
-    match crate::sys::row_info(nr) {
-        Some((name, a)) => (name.to_string(), a.or_else(|| socket_args(nr)).unwrap_or(RAW)),
-        None => (
-            any_name(nr).map_or_else(|| format!("syscall_{nr:#x}"), str::to_string),
-            socket_args(nr).unwrap_or(RAW),
-        ),
+    match crate::sys::table::row(nr) {
+        Some(r) => (r.name.to_string(), r.args.unwrap_or(RAW)),
+        None => (format!("syscall_{nr:#x}"), RAW),
     }
-}
-
-/// How the socket calls show their arguments, for as long as their rows do not say.
-fn socket_args(nr: u64) -> Option<&'static [Arg]> {
-    Some(match nr {
-        41 => &[SockFamily, SockType, SockProto(0)],
-        42 | 49 => &[Fd, SockAddr(2), Int],
-        43 => &[Fd, OutSockAddr(2), OutSockLen],
-        288 => &[Fd, OutSockAddr(2), OutSockLen, SockType],
-        44 => &[Fd, Buf(2), Uint, MsgFlags, SockAddr(5), Int],
-        45 => &[Fd, OutBuf, Uint, MsgFlags, OutSockAddr(5), OutSockLen],
-        50 => &[Fd, Int],
-        _ => return None,
-    })
 }
 
 /// `[in => out]` for a socket address length the call updated, `[n]` when unchanged.
@@ -257,7 +94,7 @@ fn select_result(p: &mut Process, c: &Call, n: u64) -> String {
         }
     }
     if c.args[4] != 0 {
-        let left = if c.nr == 23 {
+        let left = if c.nr == nr::SELECT {
             read_bytes(p, c.args[4], 16).map(|b| structs::timeval(&b))
         } else {
             Some(timespec(p, c.args[4]))
@@ -267,63 +104,6 @@ fn select_result(p: &mut Process, c: &Call, n: u64) -> String {
         }
     }
     parts.join(", ")
-}
-
-/// x86-64 syscall names by number (0..=334, then from 424), so that syscalls emu has no
-/// row for are still named in the trace.
-const NAMES_LOW: &str =
-    "read write open close stat fstat lstat poll lseek mmap mprotect munmap brk rt_sigaction \
-     rt_sigprocmask rt_sigreturn ioctl pread64 pwrite64 readv writev access pipe select \
-     sched_yield mremap msync mincore madvise shmget shmat shmctl dup dup2 pause nanosleep \
-     getitimer alarm setitimer getpid sendfile socket connect accept sendto recvfrom sendmsg \
-     recvmsg shutdown bind listen getsockname getpeername socketpair setsockopt getsockopt \
-     clone fork vfork execve exit wait4 kill uname semget semop semctl shmdt msgget msgsnd \
-     msgrcv msgctl fcntl flock fsync fdatasync truncate ftruncate getdents getcwd chdir fchdir \
-     rename mkdir rmdir creat link unlink symlink readlink chmod fchmod chown fchown lchown \
-     umask gettimeofday getrlimit getrusage sysinfo times ptrace getuid syslog getgid setuid \
-     setgid geteuid getegid setpgid getppid getpgrp setsid setreuid setregid getgroups \
-     setgroups setresuid getresuid setresgid getresgid getpgid setfsuid setfsgid getsid capget \
-     capset rt_sigpending rt_sigtimedwait rt_sigqueueinfo rt_sigsuspend sigaltstack utime mknod \
-     uselib personality ustat statfs fstatfs sysfs getpriority setpriority sched_setparam \
-     sched_getparam sched_setscheduler sched_getscheduler sched_get_priority_max \
-     sched_get_priority_min sched_rr_get_interval mlock munlock mlockall munlockall vhangup \
-     modify_ldt pivot_root _sysctl prctl arch_prctl adjtimex setrlimit chroot sync acct \
-     settimeofday mount umount2 swapon swapoff reboot sethostname setdomainname iopl ioperm \
-     create_module init_module delete_module get_kernel_syms query_module quotactl nfsservctl \
-     getpmsg putpmsg afs_syscall tuxcall security gettid readahead setxattr lsetxattr fsetxattr \
-     getxattr lgetxattr fgetxattr listxattr llistxattr flistxattr removexattr lremovexattr \
-     fremovexattr tkill time futex sched_setaffinity sched_getaffinity set_thread_area io_setup \
-     io_destroy io_getevents io_submit io_cancel get_thread_area lookup_dcookie epoll_create \
-     epoll_ctl_old epoll_wait_old remap_file_pages getdents64 set_tid_address restart_syscall \
-     semtimedop fadvise64 timer_create timer_settime timer_gettime timer_getoverrun \
-     timer_delete clock_settime clock_gettime clock_getres clock_nanosleep exit_group \
-     epoll_wait epoll_ctl tgkill utimes vserver mbind set_mempolicy get_mempolicy mq_open \
-     mq_unlink mq_timedsend mq_timedreceive mq_notify mq_getsetattr kexec_load waitid add_key \
-     request_key keyctl ioprio_set ioprio_get inotify_init inotify_add_watch inotify_rm_watch \
-     migrate_pages openat mkdirat mknodat fchownat futimesat newfstatat unlinkat renameat \
-     linkat symlinkat readlinkat fchmodat faccessat pselect6 ppoll unshare set_robust_list \
-     get_robust_list splice tee sync_file_range vmsplice move_pages utimensat epoll_pwait \
-     signalfd timerfd_create eventfd fallocate timerfd_settime timerfd_gettime accept4 \
-     signalfd4 eventfd2 epoll_create1 dup3 pipe2 inotify_init1 preadv pwritev rt_tgsigqueueinfo \
-     perf_event_open recvmmsg fanotify_init fanotify_mark prlimit64 name_to_handle_at \
-     open_by_handle_at clock_adjtime syncfs sendmmsg setns getcpu process_vm_readv \
-     process_vm_writev kcmp finit_module sched_setattr sched_getattr renameat2 seccomp \
-     getrandom memfd_create kexec_file_load bpf execveat userfaultfd membarrier mlock2 \
-     copy_file_range preadv2 pwritev2 pkey_mprotect pkey_alloc pkey_free statx io_pgetevents \
-     rseq";
-const NAMES_HIGH: &str =
-    "pidfd_send_signal io_uring_setup io_uring_enter io_uring_register open_tree move_mount \
-     fsopen fsconfig fsmount fspick pidfd_open clone3 close_range openat2 pidfd_getfd \
-     faccessat2 process_madvise epoll_pwait2 mount_setattr quotactl_fd landlock_create_ruleset \
-     landlock_add_rule landlock_restrict_self memfd_secret process_mrelease futex_waitv \
-     set_mempolicy_home_node";
-
-fn any_name(nr: u64) -> Option<&'static str> {
-    match nr {
-        0..=334 => NAMES_LOW.split(' ').nth(nr as usize),
-        424.. => NAMES_HIGH.split(' ').nth(nr as usize - 424),
-        _ => None,
-    }
 }
 
 /// A syscall with its raw arguments, e.g. `read(3, 0x4c6f00, 16)`, for lines of other
@@ -344,7 +124,7 @@ pub(crate) fn brief(nr: u64, args: &[u64; 6]) -> String {
 }
 
 /// Called when a traced syscall is entered: formats the inputs.
-pub(crate) fn enter(p: &mut Process, nr: u64, args: &[u64; 6]) -> Call {
+pub(crate) fn enter(t: &mut Trace, p: &mut Process, nr: u64, args: &[u64; 6]) -> Call {
     let mut c = Call {
         nr,
         args: *args,
@@ -356,11 +136,11 @@ pub(crate) fn enter(p: &mut Process, nr: u64, args: &[u64; 6]) -> Call {
         split: false,
         len_in: None,
     };
-    if matches!(nr, 59 | 322) {
-        let i = if nr == 59 { 0 } else { 1 };
+    if let Some(row) = table::row(nr).filter(|r| r.effects & effects::EXEC != 0) {
+        let i = row.args.and_then(|a| a.iter().position(|&k| k == Path)).unwrap_or(0);
         c.exec_path = p.cpu.mem.read_cstr(args[i], PATH_MAX).ok();
     }
-    if !p.trace.opts.strace {
+    if !t.opts.strace {
         return c;
     }
     let (_, fmts) = row_of(nr);
@@ -368,19 +148,19 @@ pub(crate) fn enter(p: &mut Process, nr: u64, args: &[u64; 6]) -> Call {
         if a == OutSockLen && args[i] != 0 {
             c.len_in = read_bytes(p, args[i], 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
         }
-        c.parts.push(if is_output(a) {
+        c.parts.push(if a.is_output() {
             None
         } else {
-            Some(fmt_arg(p, a, args, i, None).unwrap_or_default())
+            Some(fmt_arg(t, p, a, args, i, None).unwrap_or_default())
         });
     }
-    if waits_for_others(p, &c) {
-        if p.trace.sink.is_json() {
+    if waits_for_others(t, p, &c) {
+        if t.sink.is_json() {
             let line = unfinished_json(&c);
-            emit_json(p, c.tid, &line);
+            emit_json(t, c.tid, &line);
         } else {
             let line = unfinished(&c);
-            emit(p, c.tid, &line);
+            emit(t, p, c.tid, &line);
         }
         c.split = true;
     }
@@ -389,32 +169,32 @@ pub(crate) fn enter(p: &mut Process, nr: u64, args: &[u64; 6]) -> Call {
 
 /// The program emu started with, shown as strace shows the execve that started it:
 /// argv and envp are read from the initial stack.
-pub(crate) fn first_exec(p: &mut Process) {
-    p.trace.st.strlen = p.trace.opts.strace_strlen.unwrap_or(32);
+pub(crate) fn first_exec(t: &mut Trace, p: &mut Process) {
+    t.st.strlen = t.opts.strace_strlen.unwrap_or(32);
     let sp = p.cpu.regs[emu_cpu::Reg::Rsp as usize];
     let argc = read_u64(p, sp).unwrap_or(0);
     let (argv, envp) = (sp + 8, sp + 16 + 8 * argc);
     let path = quote(&p.exe.clone(), false, false);
-    let args = vec![path, strings(p, argv, false), strings(p, envp, true)];
-    if p.trace.sink.is_json() {
+    let args = vec![path, strings(t, p, argv, false), strings(t, p, envp, true)];
+    if t.sink.is_json() {
         let j =
             Json::new("syscall").num("pid", p.tid() as i64).str("name", "execve").str_array("args", &args);
         let line = j.num("ret", 0).end();
-        p.trace.sink.line(&line);
+        t.sink.line(&line);
         return;
     }
     let mut line = format!("execve({})", args.join(", "));
-    pad_to_result_column(p, &mut line);
+    pad_to_result_column(t, p, &mut line);
     line.push_str(" = 0");
-    emit(p, p.tid(), &line);
+    emit(t, p, p.tid(), &line);
 }
 
 /// The thread parked inside the syscall: hold the line back until it completes.
-pub(crate) fn parked(p: &mut Process, c: Call) {
-    if !p.trace.opts.strace {
+pub(crate) fn parked(t: &mut Trace, c: Call) {
+    if !t.opts.strace {
         return;
     }
-    let st = &mut p.trace.st;
+    let st = &mut t.st;
     // A re-executed syscall that parks again keeps its first entry.
     if !st.pending.iter().any(|q| q.tid == c.tid) {
         st.pending.push(c);
@@ -423,9 +203,9 @@ pub(crate) fn parked(p: &mut Process, c: Call) {
 
 /// The syscall completed: its line (or the `<... resumed>` part).
 /// Takes over the held-back entry of a syscall that parked before completing now.
-fn resume(p: &mut Process, c: &mut Call) {
-    if let Some(i) = p.trace.st.pending.iter().position(|q| q.tid == c.tid && q.nr == c.nr) {
-        let old = p.trace.st.pending.remove(i);
+fn resume(t: &mut Trace, c: &mut Call) {
+    if let Some(i) = t.st.pending.iter().position(|q| q.tid == c.tid && q.nr == c.nr) {
+        let old = t.st.pending.remove(i);
         c.split = old.split;
         c.parts = old.parts;
     }
@@ -433,32 +213,32 @@ fn resume(p: &mut Process, c: &mut Call) {
 
 /// All arguments as shown: the inputs formatted at entry, the outputs now (as addresses
 /// when the call failed or did not return).
-fn shown_args(p: &mut Process, c: &Call, res: Option<&SysResult>) -> Vec<String> {
+fn shown_args(t: &mut Trace, p: &mut Process, c: &Call, res: Option<&SysResult>) -> Vec<String> {
     let (_, fmts) = row_of(c.nr);
     let mut shown = Vec::with_capacity(fmts.len());
     for (i, &a) in fmts.iter().enumerate() {
         let part = match c.parts.get(i).cloned().flatten() {
             Some(s) => Some(s),
             None if a == OutSockLen => Some(sock_len(p, c, i, res)),
-            None => fmt_arg(p, a, &c.args, i, res),
+            None => fmt_arg(t, p, a, &c.args, i, res),
         };
         // Arguments that only exist for some flags or commands format as empty.
         if let Some(s) = part.filter(|s| !s.is_empty() || !matches!(a, OpenMode(_) | Fcntl | Futex)) {
             shown.push(s);
         }
     }
-    if c.nr == 16 && shown.len() == 3 && shown[2] == "NULL" {
+    if c.nr == nr::IOCTL && shown.len() == 3 && shown[2] == "NULL" {
         shown.pop();
     }
     shown
 }
 
-pub(crate) fn exit(p: &mut Process, mut c: Call, res: Option<&SysResult>) {
-    resume(p, &mut c);
+pub(crate) fn exit(t: &mut Trace, p: &mut Process, mut c: Call, res: Option<&SysResult>) {
+    resume(t, &mut c);
     let (name, fmts) = row_of(c.nr);
-    let shown = shown_args(p, &c, res);
+    let shown = shown_args(t, p, &c, res);
     let (ret, errname) = fmt_ret(p, &c, fmts, res);
-    if p.trace.sink.is_json() {
+    if t.sink.is_json() {
         let mut j =
             Json::new("syscall").num("pid", c.tid as i64).str("name", &name).str_array("args", &shown);
         j = match res {
@@ -476,16 +256,16 @@ pub(crate) fn exit(p: &mut Process, mut c: Call, res: Option<&SysResult>) {
             j = j.raw("resumed", "true");
         }
         let line = j.end();
-        emit_json(p, c.tid, &line);
+        emit_json(t, c.tid, &line);
         return;
     }
     let mut line = call_text(&c, &name, &shown);
-    pad_to_result_column(p, &mut line);
+    pad_to_result_column(t, p, &mut line);
     line.push_str(&format!(" = {ret}"));
     if c.vdso {
         line.push_str(" (vdso)");
     }
-    emit(p, c.tid, &line);
+    emit(t, p, c.tid, &line);
 }
 
 /// The call as its completed line begins: whole, or the `<... resumed>` half when the
@@ -501,27 +281,27 @@ fn call_text(c: &Call, name: &str, shown: &[String]) -> String {
 
 /// A parked syscall that the waker completed (futex, sleep): print it when its thread
 /// runs again. A syscall rewound for re-execution completes through `exit` instead.
-pub(crate) fn switched(p: &mut Process) {
+pub(crate) fn switched(t: &mut Trace, p: &mut Process) {
     let tid = p.tid();
-    let Some(i) = p.trace.st.pending.iter().position(|q| q.tid == tid) else { return };
-    let nr = p.trace.st.pending[i].nr;
+    let Some(i) = t.st.pending.iter().position(|q| q.tid == tid) else { return };
+    let nr = t.st.pending[i].nr;
     let mut insn = [0u8; 2];
     let rewound = p.cpu.regs[0] == nr && p.cpu.mem.read(p.cpu.rip, &mut insn).is_ok() && insn == [0x0f, 0x05];
     if rewound {
         return;
     }
-    let c = p.trace.st.pending.remove(i);
+    let c = t.st.pending.remove(i);
     let rax = p.cpu.regs[0] as i64;
     let res: SysResult = if (-4095..0).contains(&rax) { Err(-rax as i32) } else { Ok(rax as u64) };
-    exit(p, c, Some(&res));
+    exit(t, p, c, Some(&res));
 }
 
 /// The syscall will be restarted after a signal handler (SA_RESTART).
-pub(crate) fn restart(p: &mut Process, mut c: Call) {
-    resume(p, &mut c);
+pub(crate) fn restart(t: &mut Trace, p: &mut Process, mut c: Call) {
+    resume(t, &mut c);
     let (name, _) = row_of(c.nr);
-    let shown = shown_args(p, &c, None);
-    if p.trace.sink.is_json() {
+    let shown = shown_args(t, p, &c, None);
+    if t.sink.is_json() {
         let j = Json::new("syscall")
             .num("pid", c.tid as i64)
             .str("name", &name)
@@ -530,13 +310,13 @@ pub(crate) fn restart(p: &mut Process, mut c: Call) {
             .str("errno", "ERESTARTSYS");
         let j = if c.split { j.raw("resumed", "true") } else { j };
         let line = j.end();
-        emit_json(p, c.tid, &line);
+        emit_json(t, c.tid, &line);
         return;
     }
     let mut line = call_text(&c, &name, &shown);
-    pad_to_result_column(p, &mut line);
+    pad_to_result_column(t, p, &mut line);
     line.push_str(" = ? ERESTARTSYS (To be restarted if SA_RESTART is set)");
-    emit(p, c.tid, &line);
+    emit(t, p, c.tid, &line);
 }
 
 /// The arguments shown before the first output (those known at entry), non-empty.
@@ -568,40 +348,41 @@ fn unfinished_json(c: &Call) -> String {
 
 /// Writes one JSON record for thread `tid`, first writing the `unfinished` records of
 /// other threads' held-back syscalls, as [`emit`] does for text.
-fn emit_json(p: &mut Process, tid: i32, line: &str) {
+fn emit_json(t: &mut Trace, tid: i32, line: &str) {
     let mut out = String::new();
-    for i in 0..p.trace.st.pending.len() {
-        let q = &p.trace.st.pending[i];
+    for i in 0..t.st.pending.len() {
+        let q = &t.st.pending[i];
         if q.tid == tid || q.split {
             continue;
         }
         out.push_str(&unfinished_json(q));
         out.push('\n');
-        p.trace.st.pending[i].split = true;
+        t.st.pending[i].split = true;
     }
     out.push_str(line);
-    p.trace.sink.line(&out);
+    t.sink.line(&out);
 }
 
 /// Waits for other processes: when there are several, the wait is shown split right away,
 /// as the other processes' lines will come before its end.
-fn waits_for_others(p: &Process, c: &Call) -> bool {
+fn waits_for_others(t: &Trace, p: &Process, c: &Call) -> bool {
+    const WNOHANG: u64 = 1;
     let waits = match c.nr {
-        61 => c.args[2] & 1 == 0,  // wait4 without WNOHANG
-        247 => c.args[3] & 1 == 0, // waitid without WNOHANG
-        34 | 130 => true,          // pause, rt_sigsuspend
+        nr::WAIT4 => c.args[2] & WNOHANG == 0,
+        nr::WAITID => c.args[3] & WNOHANG == 0,
+        nr::PAUSE | nr::RT_SIGSUSPEND => true,
         _ => false,
     };
-    waits && several(p)
+    waits && several(t, p)
 }
 
-fn several(p: &Process) -> bool {
-    p.trace.st.several || p.threads.len() > 1
+fn several(t: &Trace, p: &Process) -> bool {
+    t.st.several || p.threads.len() > 1
 }
 
 /// strace starts ` = result` at column 40 when the call is shorter.
-fn pad_to_result_column(p: &Process, line: &mut String) {
-    let used = line.chars().count() + if several(p) { 12 } else { 0 };
+fn pad_to_result_column(t: &Trace, p: &Process, line: &mut String) {
+    let used = line.chars().count() + if several(t, p) { 12 } else { 0 };
     if used < 39 {
         line.push_str(&" ".repeat(39 - used));
     }
@@ -609,62 +390,62 @@ fn pad_to_result_column(p: &Process, line: &mut String) {
 
 /// Writes one text line for thread `tid`, first splitting other threads' held-back
 /// syscalls so the output stays in the order things happened.
-fn emit(p: &mut Process, tid: i32, line: &str) {
-    let several = several(p);
+fn emit(t: &mut Trace, p: &mut Process, tid: i32, line: &str) {
+    let several = several(t, p);
     let prefix = |t: i32| if several { format!("[pid {t:>5}] ") } else { String::new() };
     let mut out = String::new();
-    for i in 0..p.trace.st.pending.len() {
-        let q = &p.trace.st.pending[i];
+    for i in 0..t.st.pending.len() {
+        let q = &t.st.pending[i];
         if q.tid == tid || q.split {
             continue;
         }
         out.push_str(&format!("{}{}\n", prefix(q.tid), unfinished(q)));
-        p.trace.st.pending[i].split = true;
+        t.st.pending[i].split = true;
     }
     out.push_str(&prefix(tid));
     out.push_str(line);
-    p.trace.sink.line(&out);
+    t.sink.line(&out);
 }
 
 /// `--- SIGCHLD {si_signo=SIGCHLD, ...} ---`, when a signal is delivered.
-pub(crate) fn signal(p: &mut Process, info: &SigInfo) {
+pub(crate) fn signal(t: &mut Trace, p: &mut Process, info: &SigInfo) {
     let name = sig_name(info.signo);
     let body = siginfo(info);
-    if p.trace.sink.is_json() {
+    if t.sink.is_json() {
         let line =
             Json::new("signal").num("pid", p.tid() as i64).str("signal", &name).str("info", &body).end();
-        emit_json(p, p.tid(), &line);
+        emit_json(t, p.tid(), &line);
         return;
     }
-    emit(p, p.tid(), &format!("--- {name} {body} ---"));
+    emit(t, p, p.tid(), &format!("--- {name} {body} ---"));
 }
 
 /// `+++ exited with 0 +++` / `+++ killed by SIGSEGV +++`.
-pub(crate) fn ended(p: &mut Process, tid: i32, o: &Outcome) {
-    if p.trace.sink.is_json() {
+pub(crate) fn ended(t: &mut Trace, p: &mut Process, tid: i32, o: &Outcome) {
+    if t.sink.is_json() {
         let j = Json::new("exit").num("pid", tid as i64);
         let line = match o {
             Outcome::Exited(c) => j.num("status", *c as i64).end(),
             Outcome::Signaled { sig, .. } => j.str("killed_by", &sig_name(*sig)).end(),
         };
-        emit_json(p, tid, &line);
+        emit_json(t, tid, &line);
         return;
     }
     let text = match o {
         Outcome::Exited(c) => format!("+++ exited with {c} +++"),
         Outcome::Signaled { sig, .. } => format!("+++ killed by {} +++", sig_name(*sig)),
     };
-    emit(p, tid, &text);
+    emit(t, p, tid, &text);
 }
 
 /// The whole process ended: every thread's end is shown, the current one's first (its
 /// exit_group or fatal signal caused it).
-pub(crate) fn process_ended(p: &mut Process, o: &Outcome) {
+pub(crate) fn process_ended(t: &mut Trace, p: &mut Process, o: &Outcome) {
     let me = p.tid();
-    ended(p, me, o);
-    let others: Vec<i32> = p.threads.iter().map(|t| t.tid).filter(|&t| t != me).collect();
-    for t in others {
-        ended(p, t, o);
+    ended(t, p, me, o);
+    let others: Vec<i32> = p.threads.iter().map(|th| th.tid).filter(|&tid| tid != me).collect();
+    for tid in others {
+        ended(t, p, tid, o);
     }
 }
 
@@ -719,15 +500,15 @@ fn fmt_ret(
     let Some(res) = res else { return ("?".into(), None) };
     match res {
         Ok(v) => {
-            let mut s = if matches!(c.nr, 9 | 12 | 25) { format!("{v:#x}") } else { (*v as i64).to_string() };
-            if c.nr == 72 && c.args[1] == 3 {
-                s = format!("{v:#x} (flags {})", open_flags(*v));
-            }
-            if c.nr == 72 && c.args[1] == 1 && *v != 0 {
-                s = format!("{v:#x} (flags FD_CLOEXEC)");
-            }
-            if matches!(c.nr, 23 | 270) {
-                s.push_str(&format!(" ({})", select_result(p, c, *v)));
+            const F_GETFD: u64 = 1;
+            const F_GETFL: u64 = 3;
+            let ret = table::row(c.nr).map_or(Ret::Int, |r| r.ret);
+            let mut s = if ret == Ret::Addr { format!("{v:#x}") } else { (*v as i64).to_string() };
+            match ret {
+                Ret::Fcntl if c.args[1] == F_GETFL => s = format!("{v:#x} (flags {})", open_flags(*v)),
+                Ret::Fcntl if c.args[1] == F_GETFD && *v != 0 => s = format!("{v:#x} (flags FD_CLOEXEC)"),
+                Ret::Select => s.push_str(&format!(" ({})", select_result(p, c, *v))),
+                _ => {}
             }
             if let Some(k) = fmts.iter().position(|a| matches!(a, PollFds(_))) {
                 if *v > 0 {
@@ -952,8 +733,8 @@ fn read_bytes(p: &mut Process, addr: u64, len: usize) -> Option<Vec<u8>> {
 }
 
 /// A buffer of `len` bytes at `addr`, cut at the string limit.
-fn buf(p: &mut Process, addr: u64, len: u64, hex: bool) -> String {
-    let lim = p.trace.st.strlen as u64;
+fn buf(t: &mut Trace, p: &mut Process, addr: u64, len: u64, hex: bool) -> String {
+    let lim = t.st.strlen as u64;
     match read_bytes(p, addr, len.min(lim) as usize) {
         Some(b) => quote(&b, len > lim, hex),
         None => ptr(addr),
@@ -1050,7 +831,7 @@ fn statx_mask(v: u64) -> String {
     )
 }
 
-fn iovec(p: &mut Process, addr: u64, n: u64, total: Option<u64>) -> String {
+fn iovec(t: &mut Trace, p: &mut Process, addr: u64, n: u64, total: Option<u64>) -> String {
     let mut left = total.unwrap_or(u64::MAX);
     let mut parts = Vec::new();
     for i in 0..n.min(16) {
@@ -1059,7 +840,7 @@ fn iovec(p: &mut Process, addr: u64, n: u64, total: Option<u64>) -> String {
         };
         let show = len.min(left);
         left -= show;
-        parts.push(format!("{{iov_base={}, iov_len={len}}}", buf(p, base, show, false)));
+        parts.push(format!("{{iov_base={}, iov_len={len}}}", buf(t, p, base, show, false)));
     }
     if n > 16 {
         parts.push("...".into());
@@ -1137,7 +918,7 @@ fn sigaction(p: &mut Process, addr: u64) -> String {
     s
 }
 
-fn strings(p: &mut Process, addr: u64, env: bool) -> String {
+fn strings(t: &mut Trace, p: &mut Process, addr: u64, env: bool) -> String {
     if addr == 0 {
         return "NULL".into();
     }
@@ -1157,7 +938,7 @@ fn strings(p: &mut Process, addr: u64, env: bool) -> String {
     if env {
         return format!("{addr:#x} /* {} vars */", items.len());
     }
-    let lim = p.trace.st.strlen;
+    let lim = t.st.strlen;
     let shown: Vec<String> = items.iter().map(|&sp| cstr(p, sp, lim)).collect();
     format!("[{}]", shown.join(", "))
 }
@@ -1386,7 +1167,14 @@ fn wait_status(p: &mut Process, addr: u64) -> String {
 
 /// Formats argument `i` (`a[i]`) as `arg` says. Outputs get `res` (the call's result);
 /// `None` means the argument is not shown at all.
-fn fmt_arg(p: &mut Process, arg: Arg, a: &[u64; 6], i: usize, res: Option<&SysResult>) -> Option<String> {
+fn fmt_arg(
+    t: &mut Trace,
+    p: &mut Process,
+    arg: Arg,
+    a: &[u64; 6],
+    i: usize,
+    res: Option<&SysResult>,
+) -> Option<String> {
     let v = a[i];
     let ok = match res {
         Some(Ok(r)) => Some(*r),
@@ -1410,9 +1198,9 @@ fn fmt_arg(p: &mut Process, arg: Arg, a: &[u64; 6], i: usize, res: Option<&SysRe
         DirFd if v as i32 == crate::abi::AT_FDCWD => "AT_FDCWD".into(),
         DirFd => (v as i32).to_string(),
         Path => cstr(p, v, PATH_MAX),
-        Buf(k) => buf(p, v, a[k as usize], false),
+        Buf(k) => buf(t, p, v, a[k as usize], false),
         OutBuf | OutHex => match ok {
-            Some(n) => buf(p, v, n, arg == OutHex),
+            Some(n) => buf(t, p, v, n, arg == OutHex),
             None => ptr(v),
         },
         OutStr => match ok {
@@ -1446,7 +1234,7 @@ fn fmt_arg(p: &mut Process, arg: Arg, a: &[u64; 6], i: usize, res: Option<&SysRe
             };
             match v & !0x6000 {
                 0 => sync.into(),
-                rest => format!("{sync}|{}", fmt_arg(p, AtFlags, &[rest, 0, 0, 0, 0, 0], 0, None)?),
+                rest => format!("{sync}|{}", fmt_arg(t, p, AtFlags, &[rest, 0, 0, 0, 0, 0], 0, None)?),
             }
         }
         StatxMask => statx_mask(v),
@@ -1506,9 +1294,9 @@ fn fmt_arg(p: &mut Process, arg: Arg, a: &[u64; 6], i: usize, res: Option<&SysRe
             Some(_) => itimerval(p, v),
             None => ptr(v),
         },
-        Iovec(k) => iovec(p, v, a[k as usize], None),
+        Iovec(k) => iovec(t, p, v, a[k as usize], None),
         OutIovec(k) => match ok {
-            Some(n) => iovec(p, v, a[k as usize], Some(n)),
+            Some(n) => iovec(t, p, v, a[k as usize], Some(n)),
             None => ptr(v),
         },
         PollFds(k) => pollfds(p, v, a[k as usize].min(64), false),
@@ -1529,8 +1317,8 @@ fn fmt_arg(p: &mut Process, arg: Arg, a: &[u64; 6], i: usize, res: Option<&SysRe
             None => ptr(v),
         },
         OutUtsname => utsname(p, v),
-        Argv => strings(p, v, false),
-        Envp => strings(p, v, true),
+        Argv => strings(t, p, v, false),
+        Envp => strings(t, p, v, true),
         Clone => clone_args(p, a),
         Fcntl => fcntl_args(a),
         Futex => futex_args(p, a),
@@ -1654,15 +1442,6 @@ mod tests {
         // Octal is as short as possible unless a digit follows.
         assert_eq!(quote(b"\x7fELF\x02\x01\x001", true, false), r#""\177ELF\2\1\0001"..."#);
         assert_eq!(quote(b"\xf1\x4a", false, true), r#""\xf1\x4a""#);
-    }
-
-    #[test]
-    fn syscalls_without_a_row_are_named() {
-        assert_eq!(any_name(0), Some("read"));
-        assert_eq!(any_name(41), Some("socket"));
-        assert_eq!(any_name(334), Some("rseq"));
-        assert_eq!(any_name(435), Some("clone3"));
-        assert_eq!(any_name(400), None);
     }
 
     #[test]
