@@ -11,7 +11,7 @@ use rustix::fs::{AtFlags, FileType, Mode, OFlags, RawMode};
 pub const CWD: i32 = os::AT_FDCWD;
 
 /// Whether `get_status_flags` reports O_LARGEFILE.
-pub const REPORTS_LARGEFILE: bool = os::O_LARGEFILE != 0;
+pub const REPORTS_LARGEFILE: bool = os::O_LARGEFILE.is_some();
 
 /// Linux open flags to host flags. Bits without a host meaning here are dropped.
 fn open_flags(f: u32) -> HostResult<OFlags> {
@@ -210,8 +210,10 @@ pub fn get_status_flags(fd: i32) -> HostResult<u32> {
     }
     // A 64-bit Linux kernel sets O_LARGEFILE on whatever open() returns, never on pipes or
     // sockets: the host's bit is the truth for every kind of fd.
-    if REPORTS_LARGEFILE && f.bits() & os::O_LARGEFILE != 0 {
-        l |= O::O_LARGEFILE;
+    if let Some(bit) = os::O_LARGEFILE {
+        if f.bits() & bit != 0 {
+            l |= O::O_LARGEFILE;
+        }
     }
     Ok(l)
 }

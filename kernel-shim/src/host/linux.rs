@@ -10,13 +10,13 @@ use rustix::termios::{SpecialCodeIndex as V, Termios};
 pub const AT_FDCWD: i32 = -100;
 
 /// The kernel's O_LARGEFILE bit, which F_GETFL reports on 64-bit hosts (the libc crate
-/// defines it as 0 there, since it is implied); 0 where we do not know it.
+/// defines it as 0 there, since it is implied); None where we do not know it.
 #[cfg(target_arch = "x86_64")]
-pub const O_LARGEFILE: u32 = 0o100000;
+pub const O_LARGEFILE: Option<u32> = Some(0o100000);
 #[cfg(target_arch = "aarch64")]
-pub const O_LARGEFILE: u32 = 0o400000;
+pub const O_LARGEFILE: Option<u32> = Some(0o400000);
 #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-pub const O_LARGEFILE: u32 = 0;
+pub const O_LARGEFILE: Option<u32> = None;
 
 pub fn dev_to_linux(d: u64) -> u64 {
     d

@@ -11,7 +11,7 @@ use rustix::termios::Termios;
 pub const AT_FDCWD: i32 = -2;
 
 /// The host has no O_LARGEFILE.
-pub const O_LARGEFILE: u32 = 0;
+pub const O_LARGEFILE: Option<u32> = None;
 
 /// A BSD dev_t (major in the high byte, minor in the low 24 bits) as Linux's.
 pub fn dev_to_linux(d: u64) -> u64 {

@@ -3,8 +3,8 @@
 //! translated to Linux errnos on the way out; no host struct reaches the guest.
 //!
 //! The calls go through rustix, which offers them safe and typed on Linux and macOS. Host
-//! fds cross this interface as plain numbers (the fd table keeps them as `i32`); [`fd`] is
-//! the one place that lends such a number to rustix, and [`close`] the one that gives it
+//! fds cross this interface as plain numbers (the fd table keeps them as `i32`); `fd` is
+//! the one place that lends such a number to rustix, and `close` the one that gives it
 //! back. What rustix cannot do (installing signal handlers, fork, interval timers, ...) is
 //! in `ffi.rs`, the only file that calls libc, which says why for each call. Per-OS
 //! differences of more than a line are in `linux.rs` and `macos.rs`.
