@@ -315,7 +315,7 @@ fn emit_json(t: &mut Trace, tid: i32, line: &str) {
 /// Waits for other processes: when there are several, the wait is shown split right away,
 /// as the other processes' lines will come before its end.
 fn waits_for_others(t: &Trace, p: &Process, c: &Call) -> bool {
-    const WNOHANG: u64 = 1;
+    use super::fmt::process::WNOHANG;
     let waits = match c.nr {
         nr::WAIT4 => c.args[2] & WNOHANG == 0,
         nr::WAITID => c.args[3] & WNOHANG == 0,
