@@ -162,9 +162,9 @@ impl Process {
         let t = &mut self.threads[i];
         t.wait = Wait::Runnable;
         if let Some(c) = t.ctx.as_mut() {
-            c.regs[0] = rax as u64;
+            c.set_reg(emu_cpu::Reg::Rax, rax as u64);
         } else {
-            self.cpu.regs[0] = rax as u64;
+            self.cpu.set_syscall_result(rax as u64);
         }
     }
 

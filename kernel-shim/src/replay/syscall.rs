@@ -23,6 +23,7 @@ use crate::sys::table::{self, nr, Replay};
 use crate::thread::Wait;
 use crate::trace::{self, Trace};
 use crate::{gate, host, sys, Process};
+use emu_cpu::Reg;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use std::sync::atomic::Ordering;
@@ -68,7 +69,7 @@ fn internal(p: &Process, nr: u64, a: &[u64; 6]) -> bool {
 
 fn regs_hash(p: &Process) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
-    for r in p.cpu.regs[..16].iter().chain([p.cpu.rip].iter()) {
+    for r in p.cpu.gprs().iter().chain([p.cpu.rip].iter()) {
         for b in r.to_le_bytes() {
             h = (h ^ b as u32).wrapping_mul(0x0100_0193);
         }
@@ -223,7 +224,7 @@ pub(crate) fn dispatch(t: &mut Trace, p: &mut Process) {
     };
     let ticket = match (gate::output_seq(), nr) {
         (Some(seq), nr::WRITE | nr::PWRITE64 | nr::WRITEV)
-            if (p.cpu.regs[0] as i64) > 0 && is_stdio(p, args[0]) =>
+            if (p.cpu.reg(Reg::Rax) as i64) > 0 && is_stdio(p, args[0]) =>
         {
             seq.fetch_add(1, Ordering::AcqRel) + 1
         }
@@ -232,7 +233,7 @@ pub(crate) fn dispatch(t: &mut Trace, p: &mut Process) {
     let kill = killed_from_outside(&raised);
     let effect = Effect {
         ticket,
-        rax: p.cpu.regs[0],
+        rax: p.cpu.reg(Reg::Rax),
         rip: p.cpu.rip,
         writes,
         fds: fd_changes(&fds_before, &p.fds),
@@ -437,11 +438,11 @@ pub(crate) fn wakes(p: &mut Process, site: u8, f: fn(&mut Process)) {
             t.wait = Wait::Runnable;
             match t.ctx.as_mut() {
                 Some(c) => {
-                    c.regs[0] = rax;
+                    c.set_reg(Reg::Rax, rax);
                     c.rip = rip;
                 }
                 None => {
-                    p.cpu.regs[0] = rax;
+                    p.cpu.set_syscall_result(rax);
                     p.cpu.rip = rip;
                 }
             }
@@ -457,8 +458,8 @@ pub(crate) fn wakes(p: &mut Process, site: u8, f: fn(&mut Process)) {
     for (i, t) in p.threads.iter().enumerate() {
         if parked.get(i).copied().unwrap_or(false) && matches!(t.wait, Wait::Runnable) {
             let (rax, rip) = match &t.ctx {
-                Some(c) => (c.regs[0], c.rip),
-                None => (p.cpu.regs[0], p.cpu.rip),
+                Some(c) => (c.reg(Reg::Rax), c.rip),
+                None => (p.cpu.reg(Reg::Rax), p.cpu.rip),
             };
             changes.push((i as u32, rax, rip));
         }

@@ -33,10 +33,10 @@ fn new_thread(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tls
     let tid = p.next_tid;
     p.next_tid += 1;
     let mut ctx = p.cpu.save_context();
-    ctx.regs[0] = 0;
+    ctx.set_reg(emu_cpu::Reg::Rax, 0);
     ctx.rip = p.cpu.rip;
     if stack != 0 {
-        ctx.regs[emu_cpu::Reg::Rsp as usize] = stack;
+        ctx.set_reg(emu_cpu::Reg::Rsp, stack);
     }
     if flags & CLONE_SETTLS != 0 {
         ctx.seg_base[1] = tls;

@@ -7,6 +7,7 @@ use crate::host::Errno;
 use crate::Process;
 use emu_cpu::mem::{FileBytes, MemError, VmaInfo, PAGE_MASK, USER_END};
 use emu_cpu::Perm;
+use emu_loader::layout::{find_free, MMAP_MIN_ADDR};
 use std::rc::Rc;
 
 pub(crate) fn page_up(v: u64) -> u64 {
@@ -96,9 +97,9 @@ pub(super) fn mmap(p: &mut Process, a: &Args) -> SysResult {
         }
         addr
     } else {
-        p.cpu.mem.find_free(addr & !PAGE_MASK, len).ok_or(E::ENOMEM)?
+        find_free(&p.cpu.mem, addr & !PAGE_MASK, len).ok_or(E::ENOMEM)?
     };
-    if start < emu_cpu::mem::MMAP_MIN_ADDR && flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
+    if start < MMAP_MIN_ADDR && flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
         return Err(E::EPERM);
     }
     match contents {
@@ -205,7 +206,7 @@ pub(super) fn mremap(p: &mut Process, a: &Args) -> SysResult {
     if flags & MREMAP_MAYMOVE == 0 {
         return Err(E::ENOMEM);
     }
-    let dest = p.cpu.mem.find_free(0, new_len).ok_or(E::ENOMEM)?;
+    let dest = find_free(&p.cpu.mem, 0, new_len).ok_or(E::ENOMEM)?;
     p.cpu.mem.move_range(old, old_len, dest).map_err(mem_err)?;
     p.cpu.mem.map(dest + old_len, new_len - old_len, vma.perm, info).map_err(mem_err)?;
     Ok(dest)

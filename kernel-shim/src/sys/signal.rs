@@ -82,7 +82,7 @@ pub(super) fn rt_sigreturn(p: &mut Process, _: &Args) -> SysResult {
         p.event(|_| crate::process::Event::Sigreturned);
     }
     // The restored rax is the result the interrupted code sees.
-    Ok(p.cpu.regs[0])
+    Ok(p.cpu.reg(emu_cpu::Reg::Rax))
 }
 
 pub(super) fn rt_sigpending(p: &mut Process, a: &Args) -> SysResult {
@@ -120,7 +120,7 @@ pub(super) fn pause(p: &mut Process, _: &Args) -> SysResult {
 
 pub(super) fn sigaltstack(p: &mut Process, a: &Args) -> SysResult {
     let (ss, old) = (a[0], a[1]);
-    let sp = p.cpu.regs[4];
+    let sp = p.cpu.reg(emu_cpu::Reg::Rsp);
     let (cur_sp, cur_flags, cur_size) = p.signals.altstack;
     let on = cur_flags & SS_DISABLE == 0 && sp > cur_sp && sp <= cur_sp + cur_size;
     if old != 0 {

@@ -118,7 +118,7 @@ pub(super) fn exec_path(p: &mut Process, addr: u64) -> Option<Vec<u8>> {
 /// The arguments of the execve that started the program, read from its initial stack:
 /// the path, argv and envp.
 pub(super) fn first_exec(strlen: usize, p: &mut Process) -> Vec<String> {
-    let sp = p.cpu.regs[emu_cpu::Reg::Rsp as usize];
+    let sp = p.cpu.reg(emu_cpu::Reg::Rsp);
     let argc = read_u64(p, sp).unwrap_or(0);
     let (argv, envp) = (sp + 8, sp + 16 + 8 * argc);
     let path = fmt::quote(&p.exe.clone(), false, false);
@@ -204,7 +204,7 @@ pub(super) fn arg(
         SigHow => signal::how(v),
         SigAction => shown_or_null(p, v, signal::SIGACTION_SIZE, signal::sigaction),
         SigreturnMask => {
-            let uc = p.cpu.regs[emu_cpu::Reg::Rsp as usize];
+            let uc = p.cpu.reg(emu_cpu::Reg::Rsp);
             read_u64(p, uc + UC_SIGMASK).map_or_else(|| ptr(uc), signal::sigreturn)
         }
         OutSigAction => match ok {

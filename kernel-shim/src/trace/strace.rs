@@ -235,12 +235,14 @@ pub(crate) fn switched(t: &mut Trace, p: &mut Process) {
     let Some(i) = t.st.pending.iter().position(|q| q.tid == tid) else { return };
     let nr = t.st.pending[i].nr;
     let mut insn = [0u8; 2];
-    let rewound = p.cpu.regs[0] == nr && p.cpu.mem.read(p.cpu.rip, &mut insn).is_ok() && insn == [0x0f, 0x05];
+    let rewound = p.cpu.reg(emu_cpu::Reg::Rax) == nr
+        && p.cpu.mem.read(p.cpu.rip, &mut insn).is_ok()
+        && insn == [0x0f, 0x05];
     if rewound {
         return;
     }
     let c = t.st.pending.remove(i);
-    let rax = p.cpu.regs[0] as i64;
+    let rax = p.cpu.reg(emu_cpu::Reg::Rax) as i64;
     let res: SysResult = if (-4095..0).contains(&rax) { Err(-rax as i32) } else { Ok(rax as u64) };
     exit(t, p, c, Some(&res));
 }
