@@ -356,9 +356,13 @@ pub(super) fn ret(
                 Ret::Select => format!("{} ({})", v as i64, select_result(p, nr, a, v)),
             };
             // poll and ppoll: the descriptors that are ready, with what they are ready for.
-            if let Some(k) = fmts.iter().position(|a| matches!(a, PollFds(_))) {
+            let polled = fmts.iter().enumerate().find_map(|(k, f)| match f {
+                PollFds(n) => Some((k, *n)),
+                _ => None,
+            });
+            if let Some((k, count)) = polled {
                 if v > 0 {
-                    let n = a[k + 1].min(poll::POLLFDS_SHOWN) as usize;
+                    let n = a[count as usize].min(poll::POLLFDS_SHOWN) as usize;
                     s.push_str(&format!(
                         " ({})",
                         shown(p, a[k], n * poll::POLLFD_SIZE, |b| poll::pollfds(b, true))
