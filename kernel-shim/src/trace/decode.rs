@@ -5,14 +5,11 @@
 //! formatters in `fmt/`. A read that faults shows the address instead, as strace does.
 
 use super::fmt::{self, file, futex, mm, net, poll, process, ptr, signal, time, u64_at};
+use crate::abi::frame::Ucontext;
 use crate::sys::kinds::{Arg, Arg::*, Ret};
 use crate::sys::table::{self, nr};
 use crate::sys::{SysResult, PATH_MAX};
 use crate::Process;
-
-/// Where rt_sigreturn finds the mask it restores: uc_sigmask's offset in the ucontext at
-/// the top of the signal frame, which rsp points at when the restorer makes the call.
-const UC_SIGMASK: u64 = 296;
 
 fn bytes(p: &mut Process, addr: u64, len: usize) -> Option<Vec<u8>> {
     let mut b = vec![0u8; len];
@@ -204,8 +201,10 @@ pub(super) fn arg(
         SigHow => signal::how(v),
         SigAction => shown_or_null(p, v, signal::SIGACTION_SIZE, signal::sigaction),
         SigreturnMask => {
+            // rsp points at the frame's ucontext when the restorer makes the call; its
+            // layout is the one the signal frame writer uses.
             let uc = p.cpu.reg(emu_cpu::Reg::Rsp);
-            read_u64(p, uc + UC_SIGMASK).map_or_else(|| ptr(uc), signal::sigreturn)
+            read_u64(p, uc + Ucontext::SIGMASK_OFFSET as u64).map_or_else(|| ptr(uc), signal::sigreturn)
         }
         OutSigAction => match ok {
             Some(_) => shown_or_null(p, v, signal::SIGACTION_SIZE, signal::sigaction),
