@@ -4,39 +4,51 @@
 //! result gives, a string up to its NUL); this file reads them and hands them to the pure
 //! formatters in `fmt/`. A read that faults shows the address instead, as strace does.
 
-use super::fmt::{self, file, futex, mm, net, poll, process, ptr, signal, time, u64_at};
+use super::fmt::{self, file, futex, mm, net, poll, process, ptr, signal, time};
 use crate::abi::frame::Ucontext;
+use crate::abi::io::{Iovec, Pollfd};
+use crate::abi::time::Timeval;
+use crate::abi::GuestStruct;
 use crate::sys::kinds::{Arg, Arg::*, Ret};
 use crate::sys::table::{self, nr};
 use crate::sys::{SysResult, PATH_MAX};
 use crate::Process;
 
+/// `len` bytes at `addr`, if the guest could read them all.
 fn bytes(p: &mut Process, addr: u64, len: usize) -> Option<Vec<u8>> {
     let mut b = vec![0u8; len];
     p.cpu.mem.read(addr, &mut b).ok()?;
     Some(b)
 }
 
-fn read_u64(p: &mut Process, addr: u64) -> Option<u64> {
-    bytes(p, addr, 8).map(|b| u64_at(&b, 0))
+/// A guest struct (or integer) at `addr`, in the layout the kernel side uses.
+fn read<T: GuestStruct>(p: &mut Process, addr: u64) -> Option<T> {
+    bytes(p, addr, T::SIZE).map(|b| T::read(&b))
 }
 
-fn read_u32(p: &mut Process, addr: u64) -> Option<u32> {
-    bytes(p, addr, 4).map(|b| fmt::u32_at(&b, 0))
+/// `n` guest structs laid out as a C array.
+fn read_array<T: GuestStruct>(p: &mut Process, addr: u64, n: usize) -> Option<Vec<T>> {
+    bytes(p, addr, n * T::SIZE).map(|b| b.chunks_exact(T::SIZE).map(T::read).collect())
 }
 
-/// `len` bytes at `addr` as `f` shows them, or the address when they cannot be read.
-fn shown(p: &mut Process, addr: u64, len: usize, f: impl FnOnce(&[u8]) -> String) -> String {
-    bytes(p, addr, len).map_or_else(|| ptr(addr), |b| f(&b))
+/// The struct at `addr` as `f` shows it, or the address when it cannot be read.
+fn shown<T: GuestStruct>(p: &mut Process, addr: u64, f: impl FnOnce(&T) -> String) -> String {
+    read(p, addr).map_or_else(|| ptr(addr), |v| f(&v))
 }
 
 /// As [`shown`], and `NULL` for a null pointer (an optional struct left out).
-fn shown_or_null(p: &mut Process, addr: u64, len: usize, f: impl FnOnce(&[u8]) -> String) -> String {
+fn shown_or_null<T: GuestStruct>(p: &mut Process, addr: u64, f: impl FnOnce(&T) -> String) -> String {
     if addr == 0 {
         "NULL".into()
     } else {
-        shown(p, addr, len, f)
+        shown(p, addr, f)
     }
+}
+
+/// `len` bytes at `addr` (a buffer whose size the call gives) as `f` shows them, or the
+/// address when they cannot be read.
+fn shown_bytes(p: &mut Process, addr: u64, len: usize, f: impl FnOnce(&[u8]) -> String) -> String {
+    bytes(p, addr, len).map_or_else(|| ptr(addr), |b| f(&b))
 }
 
 /// A NUL-terminated string at `addr`, cut at `limit` bytes.
@@ -59,24 +71,31 @@ fn buf(strlen: usize, p: &mut Process, addr: u64, len: u64, hex: bool) -> String
 }
 
 fn sigset(p: &mut Process, addr: u64) -> String {
-    read_u64(p, addr).map_or_else(|| ptr(addr), signal::sigset)
+    shown(p, addr, |&m: &u64| signal::sigset(m))
 }
 
 fn timespec(p: &mut Process, addr: u64) -> String {
-    shown_or_null(p, addr, time::TIMESPEC_SIZE, time::timespec)
+    shown_or_null(p, addr, time::timespec)
+}
+
+/// A pollfd array of `n` entries (at most [`poll::POLLFDS_SHOWN`]): the events asked for,
+/// or with `revents` those that came.
+fn pollfds(p: &mut Process, addr: u64, n: u64, revents: bool) -> String {
+    let n = n.min(poll::POLLFDS_SHOWN) as usize;
+    read_array::<Pollfd>(p, addr, n).map_or_else(|| ptr(addr), |fds| poll::pollfds(&fds, revents))
 }
 
 /// An iovec array of `n` entries; with `total` (the result of a read), each buffer shows
 /// only the bytes the call filled.
 fn iovec(strlen: usize, p: &mut Process, addr: u64, n: u64, total: Option<u64>) -> String {
     const SHOWN: u64 = 16;
-    let Some(b) = bytes(p, addr, n.min(SHOWN) as usize * file::IOVEC_SIZE) else { return ptr(addr) };
+    let Some(iov) = read_array::<Iovec>(p, addr, n.min(SHOWN) as usize) else { return ptr(addr) };
     let mut left = total.unwrap_or(u64::MAX);
     let mut entries = Vec::new();
-    for (base, len) in file::iovec_entries(&b) {
-        let show = len.min(left);
+    for v in iov {
+        let show = v.len.min(left);
         left -= show;
-        entries.push((buf(strlen, p, base, show, false), len));
+        entries.push((buf(strlen, p, v.base, show, false), v.len));
     }
     file::iovec(&entries, n > SHOWN)
 }
@@ -90,7 +109,7 @@ fn strings(strlen: usize, p: &mut Process, addr: u64, env: bool) -> String {
     let mut items = Vec::new();
     let mut a = addr;
     loop {
-        let Some(sp) = read_u64(p, a) else { return ptr(addr) };
+        let Some(sp) = read::<u64>(p, a) else { return ptr(addr) };
         if sp == 0 {
             break;
         }
@@ -116,7 +135,7 @@ pub(super) fn exec_path(p: &mut Process, addr: u64) -> Option<Vec<u8>> {
 /// the path, argv and envp.
 pub(super) fn first_exec(strlen: usize, p: &mut Process) -> Vec<String> {
     let sp = p.cpu.reg(emu_cpu::Reg::Rsp);
-    let argc = read_u64(p, sp).unwrap_or(0);
+    let argc = read::<u64>(p, sp).unwrap_or(0);
     let (argv, envp) = (sp + 8, sp + 16 + 8 * argc);
     let path = fmt::quote(&p.exe.clone(), false, false);
     vec![path, strings(strlen, p, argv, false), strings(strlen, p, envp, true)]
@@ -125,7 +144,7 @@ pub(super) fn first_exec(strlen: usize, p: &mut Process) -> Vec<String> {
 /// The value a socket address length pointer points to (read at entry, to show
 /// `[in => out]` after).
 pub(super) fn sock_len_in(p: &mut Process, addr: u64) -> Option<u32> {
-    read_u32(p, addr)
+    read(p, addr)
 }
 
 /// A socket address length after the call: `[in => out]`, `[n]`.
@@ -134,7 +153,7 @@ pub(super) fn sock_len(p: &mut Process, addr: u64, len_in: Option<u32>, res: Opt
         return "NULL".into();
     }
     let out = match res {
-        Some(Ok(_)) => read_u32(p, addr),
+        Some(Ok(_)) => read(p, addr),
         _ => None,
     };
     net::sock_len(addr, len_in, out)
@@ -199,15 +218,15 @@ pub(super) fn arg(
             None => ptr(v),
         },
         SigHow => signal::how(v),
-        SigAction => shown_or_null(p, v, signal::SIGACTION_SIZE, signal::sigaction),
+        SigAction => shown_or_null(p, v, signal::sigaction),
         SigreturnMask => {
             // rsp points at the frame's ucontext when the restorer makes the call; its
             // layout is the one the signal frame writer uses.
             let uc = p.cpu.reg(emu_cpu::Reg::Rsp);
-            read_u64(p, uc + Ucontext::SIGMASK_OFFSET as u64).map_or_else(|| ptr(uc), signal::sigreturn)
+            read(p, uc + Ucontext::SIGMASK_OFFSET as u64).map_or_else(|| ptr(uc), signal::sigreturn)
         }
         OutSigAction => match ok {
-            Some(_) => shown_or_null(p, v, signal::SIGACTION_SIZE, signal::sigaction),
+            Some(_) => shown_or_null(p, v, signal::sigaction),
             None => ptr(v),
         },
         OutStat | OutStatx | OutTimespec | OutFds | OutWaitStatus | OutUtsname | OutRlimit if v == 0 => {
@@ -218,13 +237,13 @@ pub(super) fn arg(
         {
             ptr(v)
         }
-        OutStat => shown(p, v, file::STAT_SIZE, file::stat),
-        OutStatx => shown(p, v, file::STATX_SHOWN, file::statx),
+        OutStat => shown(p, v, file::stat),
+        OutStatx => shown(p, v, file::statx),
         Timespec | OutTimespec => timespec(p, v),
         ItimerWhich => time::itimer_which(v),
-        Itimerval => shown_or_null(p, v, time::ITIMERVAL_SIZE, time::itimerval),
+        Itimerval => shown_or_null(p, v, time::itimerval),
         OutItimerval => match ok {
-            Some(_) => shown_or_null(p, v, time::ITIMERVAL_SIZE, time::itimerval),
+            Some(_) => shown_or_null(p, v, time::itimerval),
             None => ptr(v),
         },
         Iovec(k) => iovec(strlen, p, v, at(k), None),
@@ -232,20 +251,17 @@ pub(super) fn arg(
             Some(n) => iovec(strlen, p, v, at(k), Some(n)),
             None => ptr(v),
         },
-        PollFds(k) => {
-            let n = at(k).min(poll::POLLFDS_SHOWN) as usize;
-            shown(p, v, n * poll::POLLFD_SIZE, |b| poll::pollfds(b, false))
-        }
-        OutFds => shown(p, v, 8, |b| format!("[{}, {}]", fmt::i32_at(b, 0), fmt::i32_at(b, 4))),
+        PollFds(k) => pollfds(p, v, at(k), false),
+        OutFds => shown(p, v, |fds: &[i32; 2]| format!("[{}, {}]", fds[0], fds[1])),
         OutWaitStatus => match ok {
-            Some(pid) if pid != 0 => shown(p, v, 4, |b| process::wait_status(fmt::i32_at(b, 0))),
+            Some(pid) if pid != 0 => shown(p, v, |&s: &i32| process::wait_status(s)),
             _ => ptr(v),
         },
         OutDirents => match ok {
-            Some(n) => shown(p, v, n as usize, |b| file::dirents(v, b)),
+            Some(n) => shown_bytes(p, v, n as usize, |b| file::dirents(v, b)),
             None => ptr(v),
         },
-        OutUtsname => shown(p, v, process::UTSNAME_SHOWN, process::utsname),
+        OutUtsname => shown(p, v, process::utsname),
         Argv => strings(strlen, p, v, false),
         Envp => strings(strlen, p, v, true),
         Clone => process::clone(a),
@@ -267,25 +283,27 @@ pub(super) fn arg(
         FdSet(_) if v == 0 => "NULL".into(),
         FdSet(k) => {
             let nfds = (at(k) as i32).clamp(0, poll::FD_SETSIZE as i32) as usize;
-            shown(p, v, poll::fd_set_len(nfds), |b| poll::fd_set(b, nfds))
+            shown_bytes(p, v, poll::fd_set_len(nfds), |b| poll::fd_set(b, nfds))
         }
         Timeval | PselectSig | SockAddr(_) | StackT | OutStackT if v == 0 => "NULL".into(),
-        Timeval => shown(p, v, time::TIMEVAL_SIZE, time::timeval),
-        PselectSig => match bytes(p, v, poll::PSELECT_SIG_SIZE) {
-            Some(b) => {
-                let set = poll::pselect_sig_mask(&b);
+        Timeval => shown(p, v, time::timeval),
+        // A pointer to the mask and the mask's size.
+        PselectSig => match read::<[u64; 2]>(p, v) {
+            Some([set, size]) => {
                 let mask = if set == 0 { "NULL".into() } else { sigset(p, set) };
-                poll::pselect_sig(&b, &mask)
+                poll::pselect_sig(&mask, size)
             }
             None => ptr(v),
         },
         SockAddr(k) => {
             let len = (at(k) as usize).min(net::SOCKADDR_MAX);
-            shown(p, v, len, net::sockaddr)
+            shown_bytes(p, v, len, net::sockaddr)
         }
         OutSockAddr(_) if v == 0 => "NULL".into(),
-        OutSockAddr(k) => match (ok, read_u32(p, at(k))) {
-            (Some(_), Some(n)) if n > 0 => shown(p, v, (n as usize).min(net::SOCKADDR_MAX), net::sockaddr),
+        OutSockAddr(k) => match (ok, read::<u32>(p, at(k))) {
+            (Some(_), Some(n)) if n > 0 => {
+                shown_bytes(p, v, (n as usize).min(net::SOCKADDR_MAX), net::sockaddr)
+            }
             _ => ptr(v),
         },
         OutSockLen => ptr(v),
@@ -293,19 +311,19 @@ pub(super) fn arg(
         SockType => net::sock_type(v),
         SockProto(k) => net::protocol(at(k), v),
         MsgFlags => net::msg_flags(v),
-        StackT => shown(p, v, signal::STACK_T_SIZE, signal::stack_t),
+        StackT => shown(p, v, signal::stack_t),
         OutStackT => match ok {
-            Some(_) => shown(p, v, signal::STACK_T_SIZE, signal::stack_t),
+            Some(_) => shown(p, v, signal::stack_t),
             None => ptr(v),
         },
         IoctlData => match a[1] {
             // TCGETS fills a termios; TCSETS, TCSETSW, TCSETSF read one.
             file::TCGETS if ok.is_none() => ptr(v),
-            file::TCGETS..=file::TCSETSF if v != 0 => shown(p, v, file::TERMIOS_SIZE, file::termios),
+            file::TCGETS..=file::TCSETSF if v != 0 => shown(p, v, file::termios),
             _ => ptr(v),
         },
         Resource => process::resource(v),
-        OutRlimit | Rlimit => shown_or_null(p, v, process::RLIMIT_SIZE, process::rlimit),
+        OutRlimit | Rlimit => shown_or_null(p, v, process::rlimit),
         Madvise => mm::madvise(v),
         GrndFlags => file::grnd_flags(v),
         WaitOptions => process::wait_options(v),
@@ -330,7 +348,7 @@ fn select_result(p: &mut Process, nr: u64, a: &[u64; 6], ready: u64) -> String {
     let left = match a[4] {
         0 => None,
         // select's timeout is a timeval, pselect6's a timespec.
-        t if nr == nr::SELECT => bytes(p, t, time::TIMEVAL_SIZE).map(|b| time::timeval(&b)),
+        t if nr == nr::SELECT => read(p, t).map(|tv: Timeval| time::timeval(&tv)),
         t => Some(timespec(p, t)),
     };
     poll::select_result(ready, &sets, left)
@@ -361,11 +379,7 @@ pub(super) fn ret(
             });
             if let Some((k, count)) = polled {
                 if v > 0 {
-                    let n = a[count as usize].min(poll::POLLFDS_SHOWN) as usize;
-                    s.push_str(&format!(
-                        " ({})",
-                        shown(p, a[k], n * poll::POLLFD_SIZE, |b| poll::pollfds(b, true))
-                    ));
+                    s.push_str(&format!(" ({})", pollfds(p, a[k], a[count as usize], true)));
                 }
             }
             (s, None)

@@ -14,7 +14,7 @@
 use super::fmt::signal::{name as sig_name, siginfo};
 use super::Trace;
 use super::{decode, Json};
-use crate::signal::SigInfo;
+use crate::abi::signal::SigInfo;
 use crate::sys::kinds::{Arg, Arg::*};
 use crate::sys::table::{self, effects, nr};
 use crate::sys::SysResult;

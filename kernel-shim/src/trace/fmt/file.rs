@@ -1,8 +1,9 @@
 //! Files, descriptors and terminals: open and *at flags, modes, `struct stat`/`statx`,
 //! getdents64 buffers, fcntl and ioctl commands, `struct termios`, iovec arrays.
 
-use super::{flags, hex0, i64_at, nth, octal_flags, ptr, u16_at, u32_at, u64_at};
-use crate::abi::{major, minor};
+use super::{flags, hex0, nth, octal_flags, ptr};
+use crate::abi::fs::{major, minor, Dirent64, Stat, Statx};
+use crate::abi::io::Termios;
 
 const OPEN_FLAGS: &[(u64, &str)] = &[
     (0o100, "O_CREAT"),
@@ -138,54 +139,36 @@ pub(crate) fn file_type(m: u32) -> String {
     format!("{t}|{}", mode(m as u64))
 }
 
-/// The bytes of a `struct stat`.
-pub(crate) const STAT_SIZE: usize = 144;
-
 /// A `struct stat`, as strace abbreviates it: the mode, then the device of a device file
 /// or the size of any other.
-pub(crate) fn stat(b: &[u8]) -> String {
-    let m = u32_at(b, 24);
-    let rdev = u64_at(b, 40);
-    let size = i64_at(b, 48);
-    if matches!(m & 0o170000, 0o020000 | 0o060000) {
-        let (ma, mi) = (major(rdev), minor(rdev));
-        format!("{{st_mode={}, st_rdev=makedev({ma:#x}, {mi:#x}), ...}}", file_type(m))
+pub(crate) fn stat(s: &Stat) -> String {
+    if matches!(s.mode & 0o170000, 0o020000 | 0o060000) {
+        let (ma, mi) = (major(s.rdev), minor(s.rdev));
+        format!("{{st_mode={}, st_rdev=makedev({ma:#x}, {mi:#x}), ...}}", file_type(s.mode))
     } else {
-        format!("{{st_mode={}, st_size={size}, ...}}", file_type(m))
+        format!("{{st_mode={}, st_size={}, ...}}", file_type(s.mode), s.size)
     }
 }
 
-/// The bytes of a `struct statx` that strace shows (up to stx_size).
-pub(crate) const STATX_SHOWN: usize = 48;
-
 /// A `struct statx`: what was filled, the attributes, mode and size.
-pub(crate) fn statx(b: &[u8]) -> String {
-    let mask = u32_at(b, 0) as u64;
-    let attrs = u64_at(b, 8);
-    let m = u16_at(b, 28) as u32;
-    let size = u64_at(b, 40);
+pub(crate) fn statx(s: &Statx) -> String {
     format!(
-        "{{stx_mask={}, stx_attributes={}, stx_mode={}, stx_size={size}, ...}}",
-        statx_mask(mask),
-        hex0(attrs),
-        file_type(m)
+        "{{stx_mask={}, stx_attributes={}, stx_mode={}, stx_size={}, ...}}",
+        statx_mask(s.mask as u64),
+        hex0(s.attributes),
+        file_type(s.mode as u32),
+        s.size
     )
 }
 
 /// A getdents64 buffer at `addr` holding `b`: the number of entries, as strace shows it
 /// without -v (`0x5581a8 /* 5 entries */`).
 pub(crate) fn dirents(addr: u64, b: &[u8]) -> String {
-    // struct linux_dirent64: d_ino, d_off, then d_reclen at 16, d_type, d_name.
-    const HEAD: usize = 19;
     let mut n = 0;
-    let mut off = 0usize;
-    while off + HEAD <= b.len() {
-        let reclen = u16_at(b, off + 16) as usize;
-        if reclen == 0 {
-            break;
-        }
+    let mut rest = b;
+    while let Some((_, len)) = Dirent64::parse(rest) {
         n += 1;
-        off += reclen;
+        rest = &rest[len..];
     }
     format!("{addr:#x} /* {n} entries */")
 }
@@ -199,14 +182,6 @@ pub(crate) fn iovec(entries: &[(String, u64)], more: bool) -> String {
         parts.push("...".into());
     }
     format!("[{}]", parts.join(", "))
-}
-
-/// The bytes of one `struct iovec`.
-pub(crate) const IOVEC_SIZE: usize = 16;
-
-/// The (base, length) pairs of an iovec array's bytes.
-pub(crate) fn iovec_entries(b: &[u8]) -> Vec<(u64, u64)> {
-    b.chunks_exact(IOVEC_SIZE).map(|e| (u64_at(e, 0), u64_at(e, 8))).collect()
 }
 
 pub(crate) const F_GETFD: u64 = 1;
@@ -351,16 +326,10 @@ fn baud(b: u32) -> String {
     }
 }
 
-/// The bytes of a kernel `struct termios`.
-pub(crate) const TERMIOS_SIZE: usize = 36;
-
 /// A kernel `struct termios` (TCGETS/TCSETS*): the four flag words by name, the rest
 /// elided as strace does without -v.
-pub(crate) fn termios(b: &[u8]) -> String {
-    if b.len() < 16 {
-        return "{...}".into();
-    }
-    let (i, o, c, l) = (u32_at(b, 0), u32_at(b, 4), u32_at(b, 8), u32_at(b, 12));
+pub(crate) fn termios(t: &Termios) -> String {
+    let (i, o, c, l) = (t.iflag, t.oflag, t.cflag, t.lflag);
     let mut iv = Vec::new();
     octal_flags(i, IFLAGS, &mut iv);
     // Output delays first (NL0|CR0|TAB0|BS0|VT0|FF0), then the flags.
@@ -431,44 +400,37 @@ mod tests {
         assert_eq!(grnd_flags(5), "GRND_NONBLOCK|GRND_INSECURE");
     }
 
-    /// A `struct stat` with the fields strace shows.
-    fn stat_bytes(mode: u32, rdev: u64, size: i64) -> Vec<u8> {
-        let mut b = vec![0u8; STAT_SIZE];
-        b[24..28].copy_from_slice(&mode.to_le_bytes());
-        b[40..48].copy_from_slice(&rdev.to_le_bytes());
-        b[48..56].copy_from_slice(&size.to_le_bytes());
-        b
+    fn stat_of(mode: u32, rdev: u64, size: i64) -> Stat {
+        Stat { mode, rdev, size, ..Default::default() }
     }
 
     #[test]
     fn stat_shows_the_device_or_the_size() {
         // newfstatat of /dev/null (1, 3), of an empty file, fstat of a pipe.
         assert_eq!(
-            stat(&stat_bytes(0o20666, 0x103, 0)),
+            stat(&stat_of(0o20666, 0x103, 0)),
             "{st_mode=S_IFCHR|0666, st_rdev=makedev(0x1, 0x3), ...}"
         );
-        assert_eq!(stat(&stat_bytes(0o100644, 0, 0)), "{st_mode=S_IFREG|0644, st_size=0, ...}");
-        assert_eq!(stat(&stat_bytes(0o10600, 0, 0)), "{st_mode=S_IFIFO|0600, st_size=0, ...}");
-        assert_eq!(stat(&stat_bytes(0o40755, 0, 4096)), "{st_mode=S_IFDIR|0755, st_size=4096, ...}");
+        assert_eq!(stat(&stat_of(0o100644, 0, 0)), "{st_mode=S_IFREG|0644, st_size=0, ...}");
+        assert_eq!(stat(&stat_of(0o10600, 0, 0)), "{st_mode=S_IFIFO|0600, st_size=0, ...}");
+        assert_eq!(stat(&stat_of(0o40755, 0, 4096)), "{st_mode=S_IFDIR|0755, st_size=4096, ...}");
     }
 
     #[test]
     fn statx_shows_mask_attributes_mode_and_size() {
-        let mut b = vec![0u8; STATX_SHOWN];
-        b[0..4].copy_from_slice(&0x17ffu32.to_le_bytes());
-        b[28..30].copy_from_slice(&0o100644u16.to_le_bytes());
+        let s = Statx { mask: 0x17ff, mode: 0o100644, ..Default::default() };
         assert_eq!(
-            statx(&b),
+            statx(&s),
             "{stx_mask=STATX_BASIC_STATS|STATX_MNT_ID, stx_attributes=0, stx_mode=S_IFREG|0644, stx_size=0, ...}"
         );
     }
 
     #[test]
     fn dirents_are_counted() {
-        // getdents64 of an empty directory: "." and "..", 24 bytes each.
-        let mut b = vec![0u8; 48];
-        for e in [0, 24] {
-            b[e + 16] = 24;
+        // getdents64 of an empty directory: "." and "..".
+        let mut b = Vec::new();
+        for name in [&b"."[..], b".."] {
+            Dirent64 { name: name.to_vec(), ..Default::default() }.append_to(&mut b);
         }
         assert_eq!(dirents(0x7fff5556b1e0, &b), "0x7fff5556b1e0 /* 2 entries */");
         assert_eq!(dirents(0x1000, &[]), "0x1000 /* 0 entries */");
@@ -500,12 +462,6 @@ mod tests {
 
     #[test]
     fn iovecs_list_each_buffer() {
-        let mut b = Vec::new();
-        for (base, len) in [(0x1000u64, 5u64), (0x2000, 6)] {
-            b.extend_from_slice(&base.to_le_bytes());
-            b.extend_from_slice(&len.to_le_bytes());
-        }
-        assert_eq!(iovec_entries(&b), [(0x1000, 5), (0x2000, 6)]);
         // writev(6, [{"hello", 5}, {"world!", 6}], 2)
         let e = [(r#""hello""#.to_string(), 5), (r#""world!""#.to_string(), 6)];
         assert_eq!(iovec(&e, false), r#"[{iov_base="hello", iov_len=5}, {iov_base="world!", iov_len=6}]"#);
@@ -518,11 +474,7 @@ mod tests {
     fn termios_flags_by_name() {
         // A fresh pty: c_iflag=ICRNL|IXON, c_oflag=OPOST|ONLCR, c_cflag=B38400|CS8|CREAD,
         // c_lflag=ISIG|ICANON|ECHO|ECHOE|ECHOK|IEXTEN|ECHOCTL|ECHOKE.
-        let mut t = Vec::new();
-        for w in [0o2400u32, 0o5, 0o277, 0o105073] {
-            t.extend_from_slice(&w.to_le_bytes());
-        }
-        t.extend_from_slice(&[0; 20]);
+        let t = Termios { iflag: 0o2400, oflag: 0o5, cflag: 0o277, lflag: 0o105073, ..Default::default() };
         assert_eq!(
             termios(&t),
             "{c_iflag=ICRNL|IXON, c_oflag=NL0|CR0|TAB0|BS0|VT0|FF0|OPOST|ONLCR, c_cflag=B38400|CS8|CREAD, \

@@ -1,7 +1,8 @@
 //! Sockets: address families, socket types and protocols, socket addresses (AF_UNIX,
 //! AF_INET, AF_INET6), address lengths and send/recv flags.
 
-use super::{flags, quote, u32_at};
+use super::{flags, quote};
+use crate::abi::get;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 fn u16_be(b: &[u8], at: usize) -> u16 {
@@ -91,7 +92,7 @@ pub(crate) fn sockaddr(b: &[u8]) -> String {
         10 if b.len() >= 24 => {
             let mut a = [0u8; 16];
             a.copy_from_slice(&b[8..24]);
-            let scope = if b.len() >= 28 { u32_at(b, 24) } else { 0 };
+            let scope = if b.len() >= 28 { get::<u32>(b, 24) } else { 0 };
             format!(
                 "{{{head}, sin6_port=htons({}), sin6_flowinfo=htonl({}), inet_pton(AF_INET6, \"{}\", &sin6_addr), sin6_scope_id={scope}}}",
                 u16_be(b, 2),

@@ -1,7 +1,8 @@
 //! Waiting on descriptors: pollfd arrays (events before the call, revents after), fd sets
 //! (`[3 4]`), select's result details and pselect6's signal mask argument.
 
-use super::{flags, i32_at, u16_at, u64_at};
+use super::flags;
+use crate::abi::io::Pollfd;
 
 fn events(v: u64) -> String {
     flags(
@@ -22,24 +23,18 @@ fn events(v: u64) -> String {
     )
 }
 
-pub(crate) const POLLFD_SIZE: usize = 8;
 /// How many pollfds are shown.
 pub(crate) const POLLFDS_SHOWN: u64 = 64;
 
 /// A pollfd array: `[{fd=3, events=POLLIN}]` as passed, or with `revents` the entries
 /// that have any, as strace appends them to the result (`[{fd=3, revents=POLLIN}]`).
-pub(crate) fn pollfds(b: &[u8], revents: bool) -> String {
-    let parts: Vec<String> = b
-        .chunks(POLLFD_SIZE)
-        .filter_map(|e| {
-            let fd = i32_at(e, 0);
-            let ev = u16_at(e, 4) as u64;
-            let rev = u16_at(e, 6) as u64;
-            match revents {
-                false => Some(format!("{{fd={fd}, events={}}}", events(ev))),
-                true if rev != 0 => Some(format!("{{fd={fd}, revents={}}}", events(rev))),
-                true => None,
-            }
+pub(crate) fn pollfds(fds: &[Pollfd], revents: bool) -> String {
+    let parts: Vec<String> = fds
+        .iter()
+        .filter_map(|e| match revents {
+            false => Some(format!("{{fd={}, events={}}}", e.fd, events(e.events as u64))),
+            true if e.revents != 0 => Some(format!("{{fd={}, revents={}}}", e.fd, events(e.revents as u64))),
+            true => None,
         })
         .collect();
     format!("[{}]", parts.join(", "))
@@ -78,31 +73,20 @@ pub(crate) fn select_result(ready: u64, sets: &[(&str, String)], left: Option<St
     parts.join(", ")
 }
 
-/// The bytes of pselect6's sixth argument: a pointer to the mask and its size.
-pub(crate) const PSELECT_SIG_SIZE: usize = 16;
-
-/// The mask pointer in pselect6's sixth argument.
-pub(crate) fn pselect_sig_mask(b: &[u8]) -> u64 {
-    u64_at(b, 0)
-}
-
-/// pselect6's sixth argument, with the mask it points to already formatted.
-pub(crate) fn pselect_sig(b: &[u8], mask: &str) -> String {
-    format!("{{sigmask={mask}, sigsetsize={}}}", u64_at(b, 8))
+/// pselect6's sixth argument (a pointer to the mask and its size), with the mask already
+/// formatted.
+pub(crate) fn pselect_sig(mask: &str, size: u64) -> String {
+    format!("{{sigmask={mask}, sigsetsize={size}}}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn pollfd(fd: i32, events: u16, revents: u16) -> Vec<u8> {
-        [&fd.to_le_bytes()[..], &events.to_le_bytes(), &revents.to_le_bytes()].concat()
-    }
-
     #[test]
     fn pollfds_before_and_after() {
         // poll([{fd=5, POLLIN|POLLPRI}, {fd=6, POLLOUT|POLLRDHUP}], 2, 0) = 1
-        let b = [pollfd(5, 0x3, 0), pollfd(6, 0x2004, 0x4)].concat();
+        let b = [Pollfd { fd: 5, events: 0x3, revents: 0 }, Pollfd { fd: 6, events: 0x2004, revents: 0x4 }];
         assert_eq!(pollfds(&b, false), "[{fd=5, events=POLLIN|POLLPRI}, {fd=6, events=POLLOUT|POLLRDHUP}]");
         assert_eq!(pollfds(&b, true), "[{fd=6, revents=POLLOUT}]");
     }
@@ -123,10 +107,6 @@ mod tests {
         assert_eq!(select_result(2, &sets, ts.clone()), "in [3], out [4], left {tv_sec=0, tv_nsec=0}");
         assert_eq!(select_result(1, &sets[..1], None), "in [3]");
         assert_eq!(select_result(0, &sets, ts), "Timeout");
-        let mut b = vec![0u8; PSELECT_SIG_SIZE];
-        b[0] = 0x10;
-        b[8] = 8;
-        assert_eq!(pselect_sig_mask(&b), 0x10);
-        assert_eq!(pselect_sig(&b, "[USR1]"), "{sigmask=[USR1], sigsetsize=8}");
+        assert_eq!(pselect_sig("[USR1]", 8), "{sigmask=[USR1], sigsetsize=8}");
     }
 }

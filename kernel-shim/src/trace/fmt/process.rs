@@ -2,7 +2,8 @@
 //! arch_prctl, resource limits, `struct utsname`, execve's argv and envp.
 
 use super::signal::name as sig_name;
-use super::{flags, hex0, nth, ptr, quote, u64_at};
+use super::{flags, hex0, nth, ptr, quote};
+use crate::abi::process::{Rlimit, Utsname};
 
 const CLONE_SETTLS: u64 = 0x80000;
 const CLONE_PARENT_SETTID: u64 = 0x100000;
@@ -177,24 +178,15 @@ fn rlim(v: u64) -> String {
     }
 }
 
-pub(crate) const RLIMIT_SIZE: usize = 16;
-
 /// A `struct rlimit`: `{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}`.
-pub(crate) fn rlimit(b: &[u8]) -> String {
-    format!("{{rlim_cur={}, rlim_max={}}}", rlim(u64_at(b, 0)), rlim(u64_at(b, 8)))
+pub(crate) fn rlimit(r: &Rlimit) -> String {
+    format!("{{rlim_cur={}, rlim_max={}}}", rlim(r.cur), rlim(r.max))
 }
 
-/// The bytes of `struct utsname` that strace shows: sysname and nodename.
-pub(crate) const UTSNAME_SHOWN: usize = 2 * UTS_FIELD;
-const UTS_FIELD: usize = 65;
-
 /// A `struct utsname`, abbreviated as strace does: `{sysname="Linux", nodename="h", ...}`.
-pub(crate) fn utsname(b: &[u8]) -> String {
-    let field = |i: usize| {
-        let f = b.get(i * UTS_FIELD..(i + 1) * UTS_FIELD).unwrap_or_default();
-        quote(&f[..f.iter().position(|&c| c == 0).unwrap_or(f.len())], false, false)
-    };
-    format!("{{sysname={}, nodename={}, ...}}", field(0), field(1))
+pub(crate) fn utsname(u: &Utsname) -> String {
+    let field = |f: &[u8]| quote(&f[..f.iter().position(|&c| c == 0).unwrap_or(f.len())], false, false);
+    format!("{{sysname={}, nodename={}, ...}}", field(&u.sysname), field(&u.nodename))
 }
 
 /// execve's argv: the strings, already formatted.
@@ -246,8 +238,8 @@ mod tests {
         assert_eq!(arch_prctl(0x1003), "ARCH_GET_FS");
     }
 
-    fn rlimit_bytes(cur: u64, max: u64) -> Vec<u8> {
-        [cur, max].iter().flat_map(|w| w.to_le_bytes()).collect()
+    fn rlimit_of(cur: u64, max: u64) -> Rlimit {
+        Rlimit { cur, max }
     }
 
     #[test]
@@ -255,19 +247,14 @@ mod tests {
         assert_eq!(resource(3), "RLIMIT_STACK");
         assert_eq!(resource(7), "RLIMIT_NOFILE");
         assert_eq!(resource(4), "RLIMIT_CORE");
-        assert_eq!(
-            rlimit(&rlimit_bytes(8 << 20, u64::MAX)),
-            "{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}"
-        );
-        assert_eq!(rlimit(&rlimit_bytes(20000, 20000)), "{rlim_cur=20000, rlim_max=20000}");
-        assert_eq!(rlimit(&rlimit_bytes(0, u64::MAX)), "{rlim_cur=0, rlim_max=RLIM64_INFINITY}");
+        assert_eq!(rlimit(&rlimit_of(8 << 20, u64::MAX)), "{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}");
+        assert_eq!(rlimit(&rlimit_of(20000, 20000)), "{rlim_cur=20000, rlim_max=20000}");
+        assert_eq!(rlimit(&rlimit_of(0, u64::MAX)), "{rlim_cur=0, rlim_max=RLIM64_INFINITY}");
     }
 
     #[test]
     fn utsname_and_exec_arguments() {
-        let mut u = vec![0u8; UTSNAME_SHOWN];
-        u[..5].copy_from_slice(b"Linux");
-        u[UTS_FIELD..UTS_FIELD + 2].copy_from_slice(b"vm");
+        let u = Utsname::new([b"Linux", b"vm", b"6.1", b"#1", b"x86_64", b""]);
         assert_eq!(utsname(&u), r#"{sysname="Linux", nodename="vm", ...}"#);
         assert_eq!(argv(&[r#""./fmtcheck""#.to_string()]), r#"["./fmtcheck"]"#);
         assert_eq!(envp(0x7ffc89f7bc88, 35), "0x7ffc89f7bc88 /* 35 vars */");

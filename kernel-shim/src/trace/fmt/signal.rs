@@ -1,9 +1,8 @@
 //! Signals: names, masks, `struct sigaction`, siginfo (`--- SIGCHLD {...} ---`), `stack_t`
 //! and the mask rt_sigreturn restores.
 
-use super::{flags, octal_flags, ptr, u32_at, u64_at};
-use crate::abi::signal as S;
-use crate::signal::SigInfo;
+use super::{flags, octal_flags, ptr};
+use crate::abi::signal::{self as S, SigAction, SigInfo, StackT};
 
 /// A signal's name as strace prints it (glibc's first real-time signal is SIGRTMIN).
 pub(crate) fn name(sig: i32) -> String {
@@ -45,23 +44,17 @@ pub(crate) fn how(v: u64) -> String {
     super::nth(v, &["SIG_BLOCK", "SIG_UNBLOCK", "SIG_SETMASK"]).map_or_else(|| v.to_string(), str::to_string)
 }
 
-/// The bytes of a kernel `struct sigaction` (handler, flags, restorer, mask).
-pub(crate) const SIGACTION_SIZE: usize = 32;
-
-const SA_RESTORER: u64 = 0x0400_0000;
-
 /// A kernel `struct sigaction`; the restorer is shown only when SA_RESTORER says it is set.
-pub(crate) fn sigaction(b: &[u8]) -> String {
-    let (h, fl, restorer, mask) = (u64_at(b, 0), u64_at(b, 8), u64_at(b, 16), u64_at(b, 24));
-    let handler = match h {
-        0 => "SIG_DFL".into(),
-        1 => "SIG_IGN".into(),
+pub(crate) fn sigaction(a: &SigAction) -> String {
+    let handler = match a.handler {
+        S::SIG_DFL => "SIG_DFL".into(),
+        S::SIG_IGN => "SIG_IGN".into(),
         h => format!("{h:#x}"),
     };
     let fls = flags(
-        fl,
+        a.flags,
         &[
-            (SA_RESTORER, "SA_RESTORER"),
+            (S::SA_RESTORER, "SA_RESTORER"),
             (0x0800_0000, "SA_ONSTACK"),
             (0x1000_0000, "SA_RESTART"),
             (0x4000_0000, "SA_NODEFER"),
@@ -71,9 +64,9 @@ pub(crate) fn sigaction(b: &[u8]) -> String {
             (2, "SA_NOCLDWAIT"),
         ],
     );
-    let mut s = format!("{{sa_handler={handler}, sa_mask={}, sa_flags={fls}", sigset(mask));
-    if fl & SA_RESTORER != 0 {
-        s.push_str(&format!(", sa_restorer={restorer:#x}"));
+    let mut s = format!("{{sa_handler={handler}, sa_mask={}, sa_flags={fls}", sigset(a.mask));
+    if a.flags & S::SA_RESTORER != 0 {
+        s.push_str(&format!(", sa_restorer={:#x}", a.restorer));
     }
     s.push('}');
     s
@@ -128,30 +121,21 @@ pub(crate) fn siginfo(i: &SigInfo) -> String {
     s
 }
 
-/// The bytes of a `stack_t`.
-pub(crate) const STACK_T_SIZE: usize = 24;
-
 /// A `stack_t` (sigaltstack): `{ss_sp=0x4bf320, ss_flags=0, ss_size=65536}`.
-pub(crate) fn stack_t(b: &[u8]) -> String {
-    if b.len() < 24 {
-        return "{...}".into();
-    }
-    let sp = u64_at(b, 0);
-    let flags = u32_at(b, 8);
-    let size = u64_at(b, 16);
+pub(crate) fn stack_t(s: &StackT) -> String {
     let mut fv = Vec::new();
-    octal_flags(flags, &[(1, "SS_ONSTACK"), (2, "SS_DISABLE"), (1 << 31, "SS_AUTODISARM")], &mut fv);
+    octal_flags(
+        s.flags,
+        &[(S::SS_ONSTACK, "SS_ONSTACK"), (S::SS_DISABLE, "SS_DISABLE"), (S::SS_AUTODISARM, "SS_AUTODISARM")],
+        &mut fv,
+    );
     let flags = if fv.is_empty() { "0".to_string() } else { fv.join("|") };
-    format!("{{ss_sp={}, ss_flags={flags}, ss_size={size}}}", ptr(sp))
+    format!("{{ss_sp={}, ss_flags={flags}, ss_size={}}}", ptr(s.sp), s.size)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sigaction_bytes(handler: u64, flags: u64, restorer: u64, mask: u64) -> Vec<u8> {
-        [handler, flags, restorer, mask].iter().flat_map(|w| w.to_le_bytes()).collect()
-    }
 
     #[test]
     fn names_and_masks() {
@@ -172,14 +156,20 @@ mod tests {
 
     #[test]
     fn sigaction_with_and_without_a_handler() {
-        let b = sigaction_bytes(0x55d6502a4209, 0x1400_0004, 0x7fad64d48050, 1 << 11);
+        let b = SigAction {
+            handler: 0x55d6502a4209,
+            flags: 0x1400_0004,
+            restorer: 0x7fad64d48050,
+            mask: 1 << 11,
+        };
         assert_eq!(
             sigaction(&b),
             "{sa_handler=0x55d6502a4209, sa_mask=[USR2], sa_flags=SA_RESTORER|SA_RESTART|SA_SIGINFO, \
              sa_restorer=0x7fad64d48050}"
         );
         // glibc sign-extends an int sa_flags with SA_RESETHAND set; strace shows the rest.
-        let b = sigaction_bytes(1, 0xffff_ffff_cc00_0000, 0x7fad64d48050, 1 << 11);
+        let b =
+            SigAction { handler: 1, flags: 0xffff_ffff_cc00_0000, restorer: 0x7fad64d48050, mask: 1 << 11 };
         assert_eq!(
             sigaction(&b),
             "{sa_handler=SIG_IGN, sa_mask=[USR2], sa_flags=SA_RESTORER|SA_ONSTACK|SA_NODEFER|SA_RESETHAND|\
@@ -226,15 +216,13 @@ mod tests {
 
     #[test]
     fn stack_t_fields() {
-        let mut s = Vec::new();
-        s.extend_from_slice(&0x4bf320u64.to_le_bytes());
-        s.extend_from_slice(&0u64.to_le_bytes());
-        s.extend_from_slice(&65536u64.to_le_bytes());
+        let s = StackT { sp: 0x4bf320, flags: 0, size: 65536 };
         assert_eq!(stack_t(&s), "{ss_sp=0x4bf320, ss_flags=0, ss_size=65536}");
-        s[8] = 1;
-        assert_eq!(stack_t(&s), "{ss_sp=0x4bf320, ss_flags=SS_ONSTACK, ss_size=65536}");
-        let mut d = vec![0u8; STACK_T_SIZE];
-        d[8] = 2;
+        assert_eq!(
+            stack_t(&StackT { flags: 1, ..s }),
+            "{ss_sp=0x4bf320, ss_flags=SS_ONSTACK, ss_size=65536}"
+        );
+        let d = StackT { flags: 2, ..Default::default() };
         assert_eq!(stack_t(&d), "{ss_sp=NULL, ss_flags=SS_DISABLE, ss_size=0}");
     }
 }

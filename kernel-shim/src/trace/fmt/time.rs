@@ -1,34 +1,22 @@
 //! Time: `struct timespec`, `struct timeval`, `struct itimerval`, clock ids and interval
 //! timer names.
 
-use super::{i64_at, nth};
-
-pub(crate) const TIMESPEC_SIZE: usize = 16;
-pub(crate) const TIMEVAL_SIZE: usize = 16;
-pub(crate) const ITIMERVAL_SIZE: usize = 32;
+use super::nth;
+use crate::abi::time::{Itimerval, Timespec, Timeval};
 
 /// `{tv_sec=1, tv_nsec=500000000}`.
-pub(crate) fn timespec(b: &[u8]) -> String {
-    format!("{{tv_sec={}, tv_nsec={}}}", i64_at(b, 0), i64_at(b, 8))
+pub(crate) fn timespec(t: &Timespec) -> String {
+    format!("{{tv_sec={}, tv_nsec={}}}", t.sec, t.nsec)
 }
 
 /// `{tv_sec=0, tv_usec=0}` (select's timeout and time left).
-pub(crate) fn timeval(b: &[u8]) -> String {
-    if b.len() < TIMEVAL_SIZE {
-        return "{...}".into();
-    }
-    format!("{{tv_sec={}, tv_usec={}}}", i64_at(b, 0), i64_at(b, 8))
+pub(crate) fn timeval(t: &Timeval) -> String {
+    format!("{{tv_sec={}, tv_usec={}}}", t.sec, t.usec)
 }
 
 /// setitimer/getitimer's `{it_interval={...}, it_value={...}}`.
-pub(crate) fn itimerval(b: &[u8]) -> String {
-    format!(
-        "{{it_interval={{tv_sec={}, tv_usec={}}}, it_value={{tv_sec={}, tv_usec={}}}}}",
-        i64_at(b, 0),
-        i64_at(b, 8),
-        i64_at(b, 16),
-        i64_at(b, 24)
-    )
+pub(crate) fn itimerval(t: &Itimerval) -> String {
+    format!("{{it_interval={}, it_value={}}}", timeval(&t.interval), timeval(&t.value))
 }
 
 /// A clock id by name; an unknown (or dynamic, negative) one as a number.
@@ -59,16 +47,12 @@ pub(crate) fn itimer_which(v: u64) -> String {
 mod tests {
     use super::*;
 
-    fn words(w: &[i64]) -> Vec<u8> {
-        w.iter().flat_map(|w| w.to_le_bytes()).collect()
-    }
-
     #[test]
     fn time_structs() {
-        assert_eq!(timespec(&words(&[1, 500])), "{tv_sec=1, tv_nsec=500}");
-        assert_eq!(timeval(&words(&[0, 0])), "{tv_sec=0, tv_usec=0}");
+        assert_eq!(timespec(&Timespec::new(1, 500)), "{tv_sec=1, tv_nsec=500}");
+        assert_eq!(timeval(&Timeval::new(0, 0)), "{tv_sec=0, tv_usec=0}");
         assert_eq!(
-            itimerval(&words(&[1, 2, 3, 4])),
+            itimerval(&Itimerval::from_words([1, 2, 3, 4])),
             "{it_interval={tv_sec=1, tv_usec=2}, it_value={tv_sec=3, tv_usec=4}}"
         );
     }
