@@ -297,6 +297,18 @@ impl BlockCache {
         idx
     }
 
+    /// Registers the block starting at `start` on more pages, so that a write to any of
+    /// them drops it too (the head of a JIT region stands for all of the region's code).
+    pub fn cover_pages(&mut self, start: u64, pages: impl IntoIterator<Item = u64>) {
+        let Some(&idx) = self.map.get(&start) else { return };
+        for p in pages {
+            let list = self.by_page.entry(p).or_default();
+            if !list.contains(&idx) {
+                list.push(idx);
+            }
+        }
+    }
+
     /// Drops every block decoded from page `vpn`.
     pub fn invalidate_page(&mut self, vpn: u64) {
         let Some(list) = self.by_page.remove(&vpn) else { return };

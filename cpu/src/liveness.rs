@@ -243,8 +243,10 @@ pub(crate) fn effect(i: &Instruction) -> Effect {
 
 /// Runs the backward pass over a block's instructions (`None` for an op that is not a
 /// decoded instruction, such as the #UD placeholder) and calls `dead(k)` for each
-/// instruction whose flag results nobody can observe.
-pub(crate) fn dead_flag_setters(instrs: &[Option<Instruction>], mut dead: impl FnMut(usize)) {
+/// instruction whose flag results nobody can observe. Returns the flags live on entry
+/// (read before they are overwritten, or all when the block may stop first): the JIT,
+/// which joins blocks, needs them.
+pub(crate) fn dead_flag_setters(instrs: &[Option<Instruction>], mut dead: impl FnMut(usize)) -> u32 {
     // Whatever follows the block may read anything.
     let mut live = ALL;
     for (k, i) in instrs.iter().enumerate().rev() {
@@ -258,6 +260,7 @@ pub(crate) fn dead_flag_setters(instrs: &[Option<Instruction>], mut dead: impl F
         }
         live = (live & !e.kills) | e.reads;
     }
+    live
 }
 
 #[cfg(test)]

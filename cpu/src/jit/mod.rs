@@ -28,6 +28,9 @@
 //! and compiling starts again (blocks keep working in the interpreter meanwhile).
 
 mod execmem;
+mod lower;
+mod plan;
+mod region;
 mod translate;
 
 use crate::decode::{Block, Op, Stop};
@@ -175,10 +178,12 @@ pub(crate) fn jc_index(rip: u64) -> usize {
     ((rip ^ (rip >> JC_BITS)) as usize) & (JC_SIZE - 1)
 }
 
-/// One translated block. Its code refers to its fields by address, so it is boxed.
+/// One translated region. Its code refers to its fields by address, so it is boxed.
 pub(crate) struct Unit {
     code: *const u8,
-    links: [Link; 2],
+    /// A slot per static edge out of the region.
+    #[allow(dead_code)]
+    links: Box<[Link]>,
     /// Copies of the ops run through their handler, each followed by an end op.
     #[allow(dead_code)]
     ops: Box<[Op]>,
@@ -187,8 +192,9 @@ pub(crate) struct Unit {
 /// Counters for `--stats`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct JitStats {
-    /// Blocks translated, and the host time spent doing it.
+    /// Regions translated (and the guest blocks in them), and the host time spent doing it.
     pub units: u64,
+    pub blocks: u64,
     pub compile_ns: u64,
     /// Host code bytes written (all time) and the times the code cache was emptied.
     pub code_bytes: u64,
@@ -211,6 +217,7 @@ impl JitStats {
     /// Adds another image's counters (an execve replaced the CPU).
     pub fn add(&mut self, o: &JitStats) {
         self.units += o.units;
+        self.blocks += o.blocks;
         self.compile_ns += o.compile_ns;
         self.code_bytes += o.code_bytes;
         self.flushes += o.flushes;
@@ -237,6 +244,9 @@ pub(crate) struct JitState {
     pub stop_index: u64,
     /// The jump cache (see `JcEntry`).
     pub jc: Box<[JcEntry; JC_SIZE]>,
+    /// Where the slow-path helpers leave their status and the value loaded.
+    pub scratch: u64,
+    pub status: u32,
     pub mode: JitMode,
     threshold: u32,
     backend: Option<Box<translate::Backend>>,
@@ -256,6 +266,8 @@ impl Default for JitState {
             block: std::ptr::null(),
             stop_index: 0,
             jc: Box::new([JC_EMPTY; JC_SIZE]),
+            scratch: 0,
+            status: 0,
             mode,
             threshold: if mode == JitMode::Force { 0 } else { threshold },
             backend: None,
@@ -325,20 +337,27 @@ impl Cpu {
                 }
             }
         }
+        let eager = self.jit.mode == JitMode::Force;
+        let region = region::form(self, blk, (self.jit.threshold / 4).max(1), eager);
         let mut backend = self.jit.backend.take().expect("backend just made");
-        let mut r = backend.translate(self, blk);
+        let mut r = backend.translate(&region);
         if r.is_err() && backend.full() {
             self.jit_flush(&mut backend);
-            r = backend.translate(self, blk);
+            r = backend.translate(&region);
         }
         self.jit.backend = Some(backend);
         self.jit.stats.compile_ns += t.elapsed().as_nanos() as u64;
         match r {
             Ok(t) => {
                 self.jit.stats.units += 1;
+                self.jit.stats.blocks += region.blocks.len() as u64;
                 self.jit.stats.code_bytes += t.bytes as u64;
                 self.jit.stats.insns_native += t.native;
                 self.jit.stats.insns_called += t.called;
+                // The head stands for the whole region: a write to any of its code drops it.
+                let pages: Vec<u64> =
+                    region.blocks[1..].iter().flat_map(|b| b.blk.pages.0..=b.blk.pages.1).collect();
+                self.cache.cover_pages(blk.start, pages);
                 let code = t.unit.code;
                 blk.jit.set(t.unit);
                 Some(code)

@@ -146,8 +146,9 @@ impl Stats {
         if jit.units > 0 || jit.failed > 0 {
             let insns = (jit.insns_native + jit.insns_called).max(1);
             out.push(format!(
-                "  jit units         {} ({} failed), {:.1} ms compiling, {} KiB code, {} flushes",
+                "  jit units         {} of {} blocks ({} failed), {:.1} ms compiling, {} KiB code, {} flushes",
                 jit.units,
+                jit.blocks,
                 jit.failed,
                 jit.compile_ns as f64 / 1e6,
                 jit.code_bytes / 1024,

@@ -1,0 +1,1391 @@
+//! Guest instructions -> Cranelift IR: what a unit keeps in SSA values (guest registers,
+//! the lazy flags of the last flag-setting instruction, the instruction count), memory
+//! access with the software TLB hit inlined, side exits, and the native translation of
+//! each `Plan`.
+//!
+//! Registers. The registers the region's native code uses are loaded into Cranelift
+//! variables when the unit is entered and stay there; they go back to `Cpu::regs` only
+//! where the unit leaves (every exit stores those that may have changed) or calls an
+//! interpreter handler (which works on the CPU structure: the registers are stored before
+//! the call and the ones it writes are loaded again after it).
+//!
+//! Flags. A natively translated flag setter records its kind and width at compile time
+//! (`Flags::Known`) and its operands in variables, so a Jcc compares them directly; the
+//! `LazyFlags` record is written only at exits and before handler calls. Flag results that
+//! nobody can observe (`liveness`) are not computed at all.
+//!
+//! Precision. An instruction's results are held back (`pending`) until its last memory
+//! access has succeeded, so a fault leaves through an exit that stores the state before the
+//! instruction. A TLB miss calls the interpreter's own slow path (`jit_ld`, `jit_st`,
+//! through trampolines that preserve every register: see `Slow`),
+//! which fills the TLB, raises faults and notices writes to decoded code exactly as for
+//! the interpreter.
+
+use super::plan::{Alu, Plan, Sh, Src, Un};
+use super::region::{FlagsIn, RBlock, Region};
+use super::{JitState, RESUME, RUN_ON};
+use crate::decode::{Block, Op};
+use crate::flags::{mask, CcOp, LazyFlags};
+use crate::mem::{
+    TLB_ADDEND_OFFSET, TLB_ENTRY_SHIFT, TLB_INDEX_MASK, TLB_PAGE_OFFSET, TLB_R_OFFSET, TLB_W_OFFSET,
+};
+use crate::state::{Cpu, ZERO_REG};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::types::{I16, I32, I64, I8};
+use cranelift_codegen::ir::{
+    Block as ClBlock, BlockArg, InstBuilder, InstructionData, MemFlagsData, Opcode, SigRef, Type, Value,
+    ValueDef,
+};
+use cranelift_frontend::{FunctionBuilder, Variable};
+use std::mem::offset_of;
+
+pub(super) const JIT_BLOCK: usize = offset_of!(Cpu, jit) + offset_of!(JitState, block);
+pub(super) const JIT_LINK: usize = offset_of!(Cpu, jit) + offset_of!(JitState, link);
+pub(super) const JIT_CHECK_AT: usize = offset_of!(Cpu, jit) + offset_of!(JitState, check_at);
+pub(super) const JIT_STOP_INDEX: usize = offset_of!(Cpu, jit) + offset_of!(JitState, stop_index);
+pub(super) const JIT_JC: usize = offset_of!(Cpu, jit) + offset_of!(JitState, jc);
+pub(super) const JIT_SCRATCH: usize = offset_of!(Cpu, jit) + offset_of!(JitState, scratch);
+pub(super) const JIT_STATUS: usize = offset_of!(Cpu, jit) + offset_of!(JitState, status);
+/// `jit_st`'s status when the store succeeded but dropped decoded blocks.
+pub(super) const CODE_CHANGED: u32 = 0x100;
+pub(super) const CACHE_GEN: usize = offset_of!(Cpu, cache) + offset_of!(crate::decode::BlockCache, gen);
+pub(super) const REGS: usize = offset_of!(Cpu, regs);
+pub(super) const RIP: usize = offset_of!(Cpu, rip);
+pub(super) const ICOUNT: usize = offset_of!(Cpu, icount);
+const SEG_BASE: usize = offset_of!(Cpu, seg_base);
+const LF: usize = offset_of!(Cpu, lf);
+const MEM: usize = offset_of!(Cpu, mem);
+
+/// The signatures translated code calls with.
+pub(super) struct SigRefs {
+    /// A unit (tail calls between units).
+    pub unit: SigRef,
+    /// `jit_op`.
+    pub op: SigRef,
+    /// The slow-path trampolines (`Slow`): (cpu, i32), (cpu, addr, i32), (cpu, addr, value,
+    /// i32), none returning anything.
+    pub slow1: SigRef,
+    pub slow2: SigRef,
+    pub slow3: SigRef,
+}
+
+/// The addresses of the slow-path trampolines: they call `jit_cond`, `jit_ld`,
+/// `jit_ld_rmw` and `jit_st` preserving every register, so that the rare calls on cold
+/// paths do not make the register allocator save values around them on the hot path.
+/// Their results go to `JitState::status` and `JitState::scratch`.
+#[derive(Clone, Copy)]
+pub(super) struct Slow {
+    pub cond: *const u8,
+    pub ld: *const u8,
+    pub ld_rmw: *const u8,
+    pub st: *const u8,
+}
+
+/// The status flags as far as the unit knows them at compile time.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Flags {
+    /// In `Cpu::lf` (or, at the start of a block that overwrites them before anything can
+    /// look, nowhere that matters).
+    Mem,
+    /// Set by a natively translated instruction of kind `op` at `bits`, whose operands are
+    /// the flag variables (dst, src, res, aux).
+    Known { op: CcOp, bits: u32 },
+}
+
+/// A flag-setting result.
+#[derive(Clone, Copy)]
+pub(super) struct FlagSet {
+    pub op: CcOp,
+    pub bits: u32,
+    pub dst: Value,
+    pub src: Value,
+    pub res: Value,
+    pub aux: Option<Value>,
+}
+
+/// Where control goes after a natively translated instruction.
+pub(super) enum Next {
+    /// On to the following instruction (or the block's fall-through).
+    On,
+    /// A conditional branch: taken when the I8 value is nonzero.
+    Cond(Value),
+    /// A jump, call or return to this address.
+    To(Value),
+}
+
+/// What an exit after a completed instruction that changed decoded code must do.
+#[derive(Clone, Copy)]
+pub(super) enum After {
+    /// Go on with the next instruction (in the interpreter).
+    Next,
+    /// The instruction transfers control to this address.
+    To(Value),
+}
+
+/// The function being built.
+pub(super) struct Tx<'a> {
+    pub b: FunctionBuilder<'a>,
+    pub sref: SigRefs,
+    pub slow: Slow,
+    pub region: &'a Region<'a>,
+    pub regs: [Variable; 16],
+    /// Registers that may differ from `Cpu::regs`.
+    pub dirty: u16,
+    pub flags: Flags,
+    /// `Cpu::lf` already holds the `Known` flags.
+    pub flags_synced: bool,
+    /// dst, src, res, aux of `Flags::Known`.
+    pub fv: [Variable; 4],
+    /// Results of the current instruction, committed when it cannot fault any more.
+    pub pending: Vec<(u8, Value)>,
+    pub pending_flags: Option<FlagSet>,
+    /// The current block (region index) and instruction.
+    pub cur: usize,
+    pub k: usize,
+    /// `Cpu::rip` holds the current block's end (handlers expect it).
+    pub rip_set: bool,
+    /// The CPU pointer read in the current Cranelift block, if any.
+    cpu_cache: Option<(ClBlock, Value)>,
+    /// The current block's shared side exit (see `exit_before`).
+    shared_exit: Option<ClBlock>,
+}
+
+fn guest_mem() -> MemFlagsData {
+    // Guest frames are always mapped host memory (the TLB said so), but not aligned.
+    MemFlagsData::new().with_notrap()
+}
+
+fn trusted() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+impl<'a> Tx<'a> {
+    pub fn new(b: FunctionBuilder<'a>, sref: SigRefs, slow: Slow, region: &'a Region<'a>) -> Tx<'a> {
+        let mut b = b;
+        let regs = std::array::from_fn(|_| b.declare_var(I64));
+        let fv = [b.declare_var(I64), b.declare_var(I64), b.declare_var(I64), b.declare_var(I64)];
+        Tx {
+            b,
+            sref,
+            slow,
+            region,
+            regs,
+            dirty: 0,
+            flags: Flags::Mem,
+            flags_synced: true,
+            fv,
+            pending: Vec::new(),
+            pending_flags: None,
+            cur: 0,
+            k: 0,
+            rip_set: false,
+            cpu_cache: None,
+            shared_exit: None,
+        }
+    }
+
+    pub fn rb(&self) -> &'a RBlock<'a> {
+        &self.region.blocks[self.cur]
+    }
+
+    pub fn blk(&self) -> &'a Block {
+        self.region.blocks[self.cur].blk
+    }
+
+    /// The CPU pointer (kept in the pinned register; read once per Cranelift block, and
+    /// again after a call rather than kept live across it).
+    pub fn cpu(&mut self) -> Value {
+        let cur = self.b.current_block().expect("emitting into a block");
+        if let Some((blk, v)) = self.cpu_cache {
+            if blk == cur {
+                return v;
+            }
+        }
+        let v = self.b.ins().get_pinned_reg(I64);
+        self.cpu_cache = Some((cur, v));
+        v
+    }
+
+    /// Forgets the cached CPU pointer (after a call).
+    fn called(&mut self) {
+        self.cpu_cache = None;
+    }
+
+    pub fn c(&mut self, v: u64) -> Value {
+        self.b.ins().iconst(I64, v as i64)
+    }
+
+    /// How many low bits of `v` may be nonzero, from how it was made (64: unknown). Lets
+    /// the emitter skip zero-extensions that change nothing, which are most of them: a
+    /// 32-bit result is kept zero-extended in its register.
+    fn bits_of(&self, v: Value) -> u32 {
+        let dfg = &self.b.func.dfg;
+        let ty = dfg.value_type(v);
+        if ty != I64 {
+            return ty.bits();
+        }
+        let ValueDef::Result(inst, _) = dfg.value_def(v) else { return 64 };
+        let used = |x: i64| 64 - (x as u64).leading_zeros();
+        match dfg.insts[inst] {
+            InstructionData::Unary { opcode: Opcode::Uextend, arg } => dfg.value_type(arg).bits(),
+            InstructionData::Load { opcode: Opcode::Uload8, .. } => 8,
+            InstructionData::Load { opcode: Opcode::Uload16, .. } => 16,
+            InstructionData::Load { opcode: Opcode::Uload32, .. } => 32,
+            InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => used(imm.bits()),
+            _ => 64,
+        }
+    }
+
+    /// `x & m`; a mask of the low 8, 16 or 32 bits is a zero-extension (a narrowing and
+    /// widening move), skipped when `x` has no higher bits anyway.
+    pub fn and_c(&mut self, x: Value, m: u64) -> Value {
+        let ty = match m {
+            u64::MAX => return x,
+            0xffff_ffff => I32,
+            0xffff => I16,
+            0xff => I8,
+            _ => return self.b.ins().band_imm_s(x, m as i64),
+        };
+        if self.bits_of(x) <= ty.bits() {
+            return x;
+        }
+        let n = self.narrow(x, ty);
+        self.b.ins().uextend(I64, n)
+    }
+
+    /// The low bits of `x` as a `ty` value (the operand of a zero-extension when `x` is
+    /// one).
+    pub fn narrow(&mut self, x: Value, ty: Type) -> Value {
+        let dfg = &self.b.func.dfg;
+        if dfg.value_type(x) == ty {
+            return x;
+        }
+        if let ValueDef::Result(inst, _) = dfg.value_def(x) {
+            match dfg.insts[inst] {
+                InstructionData::Unary { opcode: Opcode::Uextend | Opcode::Sextend, arg }
+                    if dfg.value_type(arg) == ty =>
+                {
+                    return arg
+                }
+                InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => {
+                    return self.b.ins().iconst(ty, imm.bits() & mask(ty.bits()) as i64);
+                }
+                _ => {}
+            }
+        }
+        self.b.ins().ireduce(ty, x)
+    }
+
+    /// `x + c`, folded into an addition or constant `x` already is.
+    pub fn add_imm(&mut self, x: Value, c: i64) -> Value {
+        if c == 0 {
+            return x;
+        }
+        let dfg = &self.b.func.dfg;
+        if let ValueDef::Result(inst, _) = dfg.value_def(x) {
+            match dfg.insts[inst] {
+                InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => {
+                    return self.c(imm.bits().wrapping_add(c) as u64);
+                }
+                InstructionData::Binary { opcode: Opcode::Iadd, args: [a, b] } => {
+                    if let ValueDef::Result(bi, _) = dfg.value_def(b) {
+                        if let InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } = dfg.insts[bi] {
+                            let k = self.c(imm.bits().wrapping_add(c) as u64);
+                            return self.b.ins().iadd(a, k);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let k = self.c(c as u64);
+        self.b.ins().iadd(x, k)
+    }
+
+    pub fn shr_c(&mut self, x: Value, n: u32) -> Value {
+        self.b.ins().ushr_imm_s(x, n as i64)
+    }
+
+    pub fn shl_c(&mut self, x: Value, n: u32) -> Value {
+        self.b.ins().ishl_imm_s(x, n as i64)
+    }
+
+    pub fn ld_cpu(&mut self, ty: Type, off: usize) -> Value {
+        let cpu = self.cpu();
+        self.b.ins().load(ty, trusted(), cpu, off as i32)
+    }
+
+    pub fn st_cpu(&mut self, v: Value, off: usize) {
+        let cpu = self.cpu();
+        self.b.ins().store(trusted(), v, cpu, off as i32);
+    }
+
+    pub fn st_const(&mut self, v: u64, off: usize) {
+        let c = self.c(v);
+        self.st_cpu(c, off);
+    }
+
+    /// A bool (I8 0/1) as I64.
+    fn b64(&mut self, v: Value) -> Value {
+        self.b.ins().uextend(I64, v)
+    }
+
+    /// Starts a cold block taken when `cond`; returns (cold, continue), leaving the
+    /// builder in neither.
+    pub fn split(&mut self, cond: Value) -> (ClBlock, ClBlock) {
+        let out = self.b.create_block();
+        let on = self.b.create_block();
+        self.b.set_cold_block(out);
+        self.b.ins().brif(cond, out, &[], on, &[]);
+        self.b.seal_block(out);
+        self.b.seal_block(on);
+        (out, on)
+    }
+
+    /// Sets up the compile-time state at the start of region block `j` (the builder is in
+    /// its Cranelift block).
+    pub fn start_block(&mut self, j: usize) {
+        self.cur = j;
+        self.k = 0;
+        self.rip_set = false;
+        self.shared_exit = None;
+        // The block's predecessors left every register in the CPU too.
+        self.dirty = 0;
+        match self.region.blocks[j].flags_in {
+            FlagsIn::Known(op, bits) => {
+                self.flags = Flags::Known { op, bits };
+                self.flags_synced = false;
+            }
+            FlagsIn::Dead | FlagsIn::Mem => {
+                self.flags = Flags::Mem;
+                self.flags_synced = true;
+            }
+        }
+    }
+
+    // ---- registers ----
+
+    /// Loads every register the region uses into its variable (the unit's entry), or
+    /// those of `set` (after a handler call).
+    pub fn load_regs(&mut self, set: u16) {
+        for r in 0..16 {
+            if set & (1 << r) != 0 {
+                let v = self.ld_cpu(I64, REGS + 8 * r);
+                self.b.def_var(self.regs[r], v);
+            }
+        }
+    }
+
+    /// The full 64-bit register `r` (16 is the zero slot).
+    pub fn get(&mut self, r: u8) -> Value {
+        if r >= ZERO_REG {
+            return self.c(0);
+        }
+        debug_assert!(self.region.used & (1 << r) != 0, "register {r} not loaded");
+        self.b.use_var(self.regs[r as usize])
+    }
+
+    /// Register `r` at width `w`, zero-extended.
+    pub fn rd(&mut self, r: u8, w: u32) -> Value {
+        let v = self.get(r);
+        self.and_c(v, mask(w))
+    }
+
+    /// Queues a write of `v` (its low `w` bits) to register `r` with x86-64 semantics.
+    pub fn wr(&mut self, r: u8, w: u32, v: Value) {
+        let full = match w {
+            64 => v,
+            32 => self.and_c(v, 0xffff_ffff),
+            _ => {
+                // An earlier write of the same instruction counts (xchg of one register).
+                let old = match self.pending.iter().rev().find(|p| p.0 == r) {
+                    Some(&(_, v)) => v,
+                    None => self.get(r),
+                };
+                let old = self.b.ins().band_imm_s(old, !mask(w) as i64);
+                let v = self.and_c(v, mask(w));
+                self.b.ins().bor(old, v)
+            }
+        };
+        self.pending.push((r, full));
+    }
+
+    /// Makes the current instruction's results architectural (it can no longer fault).
+    pub fn commit(&mut self) {
+        for (r, v) in std::mem::take(&mut self.pending) {
+            self.b.def_var(self.regs[r as usize], v);
+            self.dirty |= 1 << r;
+        }
+        if let Some(f) = self.pending_flags.take() {
+            self.b.def_var(self.fv[0], f.dst);
+            self.b.def_var(self.fv[1], f.src);
+            self.b.def_var(self.fv[2], f.res);
+            if let Some(a) = f.aux {
+                self.b.def_var(self.fv[3], a);
+            }
+            self.flags = Flags::Known { op: f.op, bits: f.bits };
+            self.flags_synced = false;
+        }
+    }
+
+    /// The known flags as a `FlagSet`, if any.
+    fn known_flags(&mut self) -> Option<FlagSet> {
+        let Flags::Known { op, bits } = self.flags else { return None };
+        let aux = matches!(op, CcOp::Inc | CcOp::Dec | CcOp::Shift).then(|| self.b.use_var(self.fv[3]));
+        Some(FlagSet {
+            op,
+            bits,
+            dst: self.b.use_var(self.fv[0]),
+            src: self.b.use_var(self.fv[1]),
+            res: self.b.use_var(self.fv[2]),
+            aux,
+        })
+    }
+
+    fn store_flags(&mut self, f: &FlagSet) {
+        let cpu = self.cpu();
+        let op = self.b.ins().iconst(I8, f.op as u8 as i64);
+        self.b.ins().store(trusted(), op, cpu, (LF + offset_of!(LazyFlags, op)) as i32);
+        let bits = self.b.ins().iconst(I32, f.bits as i64);
+        self.b.ins().store(trusted(), bits, cpu, (LF + offset_of!(LazyFlags, bits)) as i32);
+        self.b.ins().store(trusted(), f.dst, cpu, (LF + offset_of!(LazyFlags, dst)) as i32);
+        self.b.ins().store(trusted(), f.src, cpu, (LF + offset_of!(LazyFlags, src)) as i32);
+        self.b.ins().store(trusted(), f.res, cpu, (LF + offset_of!(LazyFlags, res)) as i32);
+        if let Some(a) = f.aux {
+            self.b.ins().store(trusted(), a, cpu, (LF + offset_of!(LazyFlags, aux)) as i32);
+        }
+    }
+
+    /// Puts the known flags into `Cpu::lf` (on the current path; the unit still knows them).
+    pub fn sync_flags(&mut self) {
+        if !self.flags_synced {
+            if let Some(f) = self.known_flags() {
+                self.store_flags(&f);
+            }
+        }
+    }
+
+    /// Stores the registers that may differ from the CPU's copy (committed results only).
+    /// Done before anything that may leave the unit (a memory access, a handler call, the
+    /// block's end), so that side exits need to store nothing but flags: they are many,
+    /// and small exits keep units small and quick to compile.
+    pub fn sync_regs(&mut self) {
+        for r in 0..16 {
+            if self.dirty & (1 << r) != 0 {
+                let v = self.b.use_var(self.regs[r]);
+                self.st_cpu(v, REGS + 8 * r);
+            }
+        }
+        self.dirty = 0;
+    }
+
+    /// Stores what the CPU structure lacks on an exit from here: the registers that may
+    /// have changed and the known flags, with the current instruction's pending results
+    /// when `with_pending`. Changes nothing the unit knows, so a side exit may call it.
+    pub fn spill(&mut self, with_pending: bool) {
+        let mut vals: [Option<Value>; 16] = [None; 16];
+        for (r, v) in vals.iter_mut().enumerate() {
+            if self.dirty & (1 << r) != 0 {
+                *v = Some(self.b.use_var(self.regs[r]));
+            }
+        }
+        let mut fl = if self.flags_synced { None } else { self.known_flags() };
+        if with_pending {
+            for &(r, v) in &self.pending {
+                vals[r as usize] = Some(v);
+            }
+            if let Some(f) = self.pending_flags {
+                fl = Some(f);
+            }
+        }
+        for (r, v) in vals.iter().enumerate() {
+            if let Some(v) = *v {
+                self.st_cpu(v, REGS + 8 * r);
+            }
+        }
+        if let Some(f) = fl {
+            self.store_flags(&f);
+        }
+    }
+
+    // ---- exits ----
+
+    /// The exit that leaves with the state before instruction `k` of the current block and
+    /// returns `code` (a stop plus one): a block to branch to and its arguments. The
+    /// registers are in the CPU already (`sync_regs`); the block's exits share one exit
+    /// block that stores the flags (passed as arguments, as they are known here) and
+    /// where the unit stopped.
+    fn exit_args(&mut self, code: Value, k: usize) -> (ClBlock, [BlockArg; 7]) {
+        debug_assert_eq!(self.dirty, 0, "registers synced before a side exit");
+        let f = if self.flags_synced { None } else { self.known_flags() };
+        let z = self.c(0);
+        let (fop, d, s, r, a) = match f {
+            Some(f) => {
+                let fop = self.b.ins().iconst(I32, (f.op as u8 as i64) | (f.bits as i64) << 8);
+                (fop, f.dst, f.src, f.res, f.aux.unwrap_or(z))
+            }
+            None => (self.b.ins().iconst(I32, 0), z, z, z, z),
+        };
+        let kv = self.c(k as u64);
+        let exit = self.shared_exit();
+        (exit, [code.into(), kv.into(), fop.into(), d.into(), s.into(), r.into(), a.into()])
+    }
+
+    /// The current block's shared side exit: (code, k, flags kind | bits << 8 or 0, dst,
+    /// src, res, aux). Its body is emitted at the block's end (`finish_block`).
+    fn shared_exit(&mut self) -> ClBlock {
+        if let Some(b) = self.shared_exit {
+            return b;
+        }
+        let exit = self.b.create_block();
+        self.b.set_cold_block(exit);
+        for ty in [I32, I64, I32, I64, I64, I64, I64] {
+            self.b.append_block_param(exit, ty);
+        }
+        self.shared_exit = Some(exit);
+        exit
+    }
+
+    /// Emits what the current block's code left for later (its shared exit).
+    pub fn finish_block(&mut self) {
+        let Some(exit) = self.shared_exit.take() else { return };
+        self.b.seal_block(exit);
+        self.b.switch_to_block(exit);
+        let p = self.b.block_params(exit).to_vec();
+        let (code, k, fop) = (p[0], p[1], p[2]);
+        self.st_cpu(k, JIT_STOP_INDEX);
+        self.st_const(self.blk() as *const Block as u64, JIT_BLOCK);
+        let (store, done) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(fop, store, &[], done, &[]);
+        self.b.seal_block(store);
+        self.b.switch_to_block(store);
+        let cpu = self.cpu();
+        let op = self.b.ins().ireduce(I8, fop);
+        self.b.ins().store(trusted(), op, cpu, (LF + offset_of!(LazyFlags, op)) as i32);
+        let bits = self.b.ins().ushr_imm_s(fop, 8);
+        self.b.ins().store(trusted(), bits, cpu, (LF + offset_of!(LazyFlags, bits)) as i32);
+        self.b.ins().store(trusted(), p[3], cpu, (LF + offset_of!(LazyFlags, dst)) as i32);
+        self.b.ins().store(trusted(), p[4], cpu, (LF + offset_of!(LazyFlags, src)) as i32);
+        self.b.ins().store(trusted(), p[5], cpu, (LF + offset_of!(LazyFlags, res)) as i32);
+        self.b.ins().store(trusted(), p[6], cpu, (LF + offset_of!(LazyFlags, aux)) as i32);
+        self.b.ins().jump(done, &[]);
+        self.b.seal_block(done);
+        self.b.switch_to_block(done);
+        self.b.ins().return_(&[code]);
+    }
+
+    /// Notes where the unit stopped and returns `code`; the state is already in the CPU.
+    fn exit_noted(&mut self, code: Value, k: usize) {
+        self.st_const(k as u64, JIT_STOP_INDEX);
+        self.st_const(self.blk() as *const Block as u64, JIT_BLOCK);
+        self.b.ins().return_(&[code]);
+    }
+
+    /// Leaves to the loop after instruction `k`, which changed decoded code (the unit may
+    /// be stale): the interpreter goes on from the next instruction, or from where the
+    /// instruction jumps (`after`).
+    pub fn exit_after(&mut self, k: usize, after: After) {
+        self.spill(true);
+        let rb = self.rb();
+        let n = rb.ops.len();
+        let to = match after {
+            After::To(v) => Some(v),
+            After::Next if k + 1 < n && !rb.is_fused_jcc(k + 1) => None,
+            After::Next if k + 1 < n => {
+                // The Jcc of a fused pair: the interpreter would not stop before it (both
+                // run as one op), so it runs here, on the flags just computed.
+                let Some(Plan::Jcc { cc, target }) = rb.plans[k + 1] else {
+                    unreachable!("a fused pair ends in a Jcc")
+                };
+                let f = match self.pending_flags {
+                    Some(f) => Some(f),
+                    None => self.known_flags(),
+                };
+                let c = match f {
+                    Some(f) => self.cond_of(&f, cc),
+                    None => self.cond_mem(cc),
+                };
+                let t = self.c(target);
+                let fall = self.c(rb.ops[k + 1].next());
+                Some(self.b.ins().select(c, t, fall))
+            }
+            After::Next => Some(self.c(self.blk().end)),
+        };
+        match to {
+            None => {
+                let code = self.b.ins().iconst(I32, RESUME as i64);
+                self.exit_noted(code, k + 1);
+            }
+            Some(rip) => {
+                let insns = self.blk().insns as i64;
+                let ic = self.ld_cpu(I64, ICOUNT);
+                let ic = self.add_imm(ic, insns);
+                self.st_cpu(ic, ICOUNT);
+                self.st_cpu(rip, RIP);
+                self.st_const(self.blk() as *const Block as u64, JIT_BLOCK);
+                let z = self.b.ins().iconst(I32, RUN_ON as i64);
+                self.b.ins().return_(&[z]);
+            }
+        }
+    }
+
+    /// After something that may have written to decoded code: if the region's head block
+    /// (which stands for all of its code) is gone, leaves as `exit_after` says.
+    fn check_code(&mut self, after: After) {
+        let head = self.region.blocks[0].blk;
+        let vp = self.c(&head.valid as *const _ as u64);
+        let v = self.b.ins().load(I8, trusted(), vp, 0);
+        let gone = self.b.ins().icmp_imm_s(IntCC::Equal, v, 0);
+        let (out, on) = self.split(gone);
+        self.b.switch_to_block(out);
+        self.exit_after(self.k, after);
+        self.b.switch_to_block(on);
+    }
+
+    // ---- handler calls ----
+
+    /// Runs instruction `k` of the current block through its interpreter handler (`op`,
+    /// a copy followed by an end op).
+    pub fn call_handler(&mut self, op: &Op, flags_change: bool, stores: bool) {
+        // The handler works on the CPU structure: everything goes there first.
+        self.spill(false);
+        self.dirty = 0;
+        self.flags_synced = true;
+        if !self.rip_set {
+            self.st_const(self.blk().end, RIP);
+            self.rip_set = true;
+        }
+        let opp = self.c(op as *const Op as u64);
+        let fp = self.c(super::translate::jit_op as *const () as u64);
+        let cpu = self.cpu();
+        let call = self.b.ins().call_indirect(self.sref.op, fp, &[cpu, opp]);
+        self.called();
+        let r = self.b.inst_results(call)[0];
+        // A stop: the handler left the state as the interpreter would, and nothing of the
+        // unit's goes back (the registers and flags were stored before the call).
+        let (exit, args) = self.exit_args(r, self.k);
+        let on = self.b.create_block();
+        self.b.ins().brif(r, exit, &args, on, &[]);
+        self.b.seal_block(on);
+        self.b.switch_to_block(on);
+        if flags_change {
+            self.flags = Flags::Mem;
+        }
+        // All of them, not only those it writes: nothing of the unit's then lives across
+        // the call (which would cost saving it on the stack; the CPU structure has it).
+        self.load_regs(self.region.used);
+        if stores {
+            // A branch handler (the block's last instruction) left its target in rip.
+            let last = self.k + 1 == self.rb().ops.len();
+            let after = if last && self.rb().end == super::region::End::Dynamic {
+                let rip = self.ld_cpu(I64, RIP);
+                After::To(rip)
+            } else {
+                After::Next
+            };
+            self.check_code(after);
+        }
+    }
+
+    // ---- memory ----
+
+    /// The effective address of the op's memory operand (`Cpu::ea`).
+    pub fn ea(&mut self, op: &Op) -> Value {
+        let mut a = None;
+        if op.base != ZERO_REG {
+            a = Some(self.get(op.base));
+        }
+        if op.index != ZERO_REG {
+            let x = self.get(op.index);
+            let x = if op.scale != 0 { self.shl_c(x, op.scale as u32) } else { x };
+            a = Some(match a {
+                Some(a) => self.b.ins().iadd(a, x),
+                None => x,
+            });
+        }
+        let mut a = match a {
+            Some(a) => self.add_imm(a, op.disp as i64),
+            None => self.c(op.disp),
+        };
+        if !op.flat {
+            if op.addr32 {
+                a = self.and_c(a, 0xffff_ffff);
+            }
+            if op.seg != 0 {
+                let s = self.ld_cpu(I64, SEG_BASE + 8 * op.seg as usize);
+                a = self.b.ins().iadd(a, s);
+            }
+        }
+        a
+    }
+
+    /// The TLB entry for `addr` and whether it holds the `w`-bit access (same page, no
+    /// crossing).
+    fn tlb_probe(&mut self, write: bool, addr: Value, w: u32) -> (Value, Value) {
+        // Reloaded at each access (an L1 hit) rather than kept live across the unit.
+        let base = self.ld_cpu(I64, MEM + if write { TLB_W_OFFSET } else { TLB_R_OFFSET });
+        // ((addr >> 12) & mask) << shift, in two steps.
+        let off = self.shr_c(addr, 12 - TLB_ENTRY_SHIFT);
+        let off = self.b.ins().band_imm_s(off, (TLB_INDEX_MASK << TLB_ENTRY_SHIFT) as i64);
+        let e = self.b.ins().iadd(base, off);
+        let page = self.b.ins().load(I64, trusted(), e, TLB_PAGE_OFFSET as i32);
+        let last = if w > 8 { self.add_imm(addr, w as i64 / 8 - 1) } else { addr };
+        let lastp = self.b.ins().band_imm_s(last, !0xfff);
+        let hit = self.b.ins().icmp(IntCC::Equal, page, lastp);
+        (e, hit)
+    }
+
+    fn host_addr(&mut self, e: Value, addr: Value) -> Value {
+        let addend = self.b.ins().load(I64, trusted(), e, TLB_ADDEND_OFFSET as i32);
+        self.b.ins().iadd(addend, addr)
+    }
+
+    /// Loads `w` bits at `addr`, zero-extended. `rmw`: the destination of a
+    /// read-modify-write, looked up in the write TLB (whose pages are also readable), as
+    /// `Cpu::rmw` does, and read through `Cpu::ld_rmw` on a miss.
+    pub fn load(&mut self, addr: Value, w: u32, rmw: bool) -> Value {
+        self.sync_regs();
+        let (e, hit) = self.tlb_probe(rmw, addr, w);
+        let fast = self.b.create_block();
+        let slow = self.b.create_block();
+        let join = self.b.create_block();
+        let v = self.b.append_block_param(join, I64);
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(hit, fast, &[], slow, &[]);
+        self.b.seal_block(fast);
+        self.b.seal_block(slow);
+        self.b.switch_to_block(fast);
+        let host = self.host_addr(e, addr);
+        let f = guest_mem();
+        let x = match w {
+            8 => self.b.ins().uload8(I64, f, host, 0),
+            16 => self.b.ins().uload16(I64, f, host, 0),
+            32 => self.b.ins().uload32(f, host, 0),
+            _ => self.b.ins().load(I64, f, host, 0),
+        };
+        self.b.ins().jump(join, &[x.into()]);
+        self.b.switch_to_block(slow);
+        let fp = self.c(if rmw { self.slow.ld_rmw } else { self.slow.ld } as u64);
+        let wv = self.b.ins().iconst(I32, w as i64);
+        let cpu = self.cpu();
+        self.b.ins().call_indirect(self.sref.slow2, fp, &[cpu, addr, wv]);
+        let r = self.ld_cpu(I32, JIT_STATUS);
+        let (exit, args) = self.exit_args(r, self.k);
+        let on = self.b.create_block();
+        self.b.ins().brif(r, exit, &args, on, &[]);
+        self.b.seal_block(on);
+        self.b.switch_to_block(on);
+        let x = self.ld_cpu(I64, JIT_SCRATCH);
+        self.b.ins().jump(join, &[x.into()]);
+        self.b.seal_block(join);
+        self.b.switch_to_block(join);
+        v
+    }
+
+    /// Stores the low `w` bits of `v` at `addr`: the instruction's last memory access.
+    /// Pages holding decoded code are never in the write TLB, so only the slow path can
+    /// change code; `after` says where the instruction goes on then.
+    pub fn store(&mut self, addr: Value, v: Value, w: u32, after: After) {
+        self.sync_regs();
+        let (e, hit) = self.tlb_probe(true, addr, w);
+        let fast = self.b.create_block();
+        let slow = self.b.create_block();
+        let join = self.b.create_block();
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(hit, fast, &[], slow, &[]);
+        self.b.seal_block(fast);
+        self.b.seal_block(slow);
+        self.b.switch_to_block(fast);
+        let host = self.host_addr(e, addr);
+        let f = guest_mem();
+        match w {
+            8 => self.b.ins().istore8(f, v, host, 0),
+            16 => self.b.ins().istore16(f, v, host, 0),
+            32 => self.b.ins().istore32(f, v, host, 0),
+            _ => self.b.ins().store(f, v, host, 0),
+        };
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(slow);
+        let fp = self.c(self.slow.st as u64);
+        let wv = self.b.ins().iconst(I32, w as i64);
+        let cpu = self.cpu();
+        self.b.ins().call_indirect(self.sref.slow3, fp, &[cpu, addr, v, wv]);
+        let r = self.ld_cpu(I32, JIT_STATUS);
+        let bad = self.b.create_block();
+        self.b.set_cold_block(bad);
+        self.b.ins().brif(r, bad, &[], join, &[]);
+        self.b.seal_block(bad);
+        self.b.switch_to_block(bad);
+        // A fault, or the store changed decoded code (`CODE_CHANGED`): the unit may be
+        // stale, so the interpreter goes on after the instruction.
+        let changed = self.b.ins().icmp_imm_s(IntCC::Equal, r, CODE_CHANGED as i64);
+        let after_blk = self.b.create_block();
+        self.b.set_cold_block(after_blk);
+        let (exit, args) = self.exit_args(r, self.k);
+        self.b.ins().brif(changed, after_blk, &[], exit, &args);
+        self.b.seal_block(after_blk);
+        self.b.switch_to_block(after_blk);
+        self.exit_after(self.k, after);
+        self.b.seal_block(join);
+        self.b.switch_to_block(join);
+    }
+
+    /// Reads an operand at width `w` (zero-extended).
+    pub fn read(&mut self, s: Src, w: u32, op: &Op) -> Value {
+        match s {
+            Src::R(r) => self.rd(r, w),
+            Src::I(v) => self.c(v & mask(w)),
+            Src::M => {
+                let a = self.ea(op);
+                self.load(a, w, false)
+            }
+        }
+    }
+
+    // ---- flags ----
+
+    fn set_flags(&mut self, op: CcOp, bits: u32, dst: Value, src: Value, res: Value, aux: Option<Value>) {
+        self.pending_flags = Some(FlagSet { op, bits, dst, src, res, aux });
+    }
+
+    fn sign(&mut self, v: Value, bits: u32) -> Value {
+        let s = self.shr_c(v, bits - 1);
+        let s = self.b.ins().band_imm_s(s, 1);
+        self.b.ins().icmp_imm_s(IntCC::NotEqual, s, 0)
+    }
+
+    /// Condition `cc` (Jcc's low nibble) of the current flags, as an I8 0/1.
+    pub fn cond(&mut self, cc: u8) -> Value {
+        match self.known_flags() {
+            Some(f) => self.cond_of(&f, cc),
+            None => self.cond_mem(cc),
+        }
+    }
+
+    /// Condition `cc` of the flags in `Cpu::lf`.
+    fn cond_mem(&mut self, cc: u8) -> Value {
+        let fp = self.c(self.slow.cond as u64);
+        let ccv = self.b.ins().iconst(I32, cc as i64);
+        let cpu = self.cpu();
+        self.b.ins().call_indirect(self.sref.slow1, fp, &[cpu, ccv]);
+        let r = self.ld_cpu(I32, JIT_STATUS);
+        self.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0)
+    }
+
+    /// Condition `cc` of the flags `f`.
+    fn cond_of(&mut self, f: &FlagSet, cc: u8) -> Value {
+        let FlagSet { op, bits, dst, src, res, .. } = *f;
+        let neg = cc & 1 != 0;
+        let (r, neg) = match (cc >> 1, op) {
+            // Compare-and-branch: straight from the operands (the inverse condition
+            // directly, not through an xor).
+            (1, CcOp::Sub) => {
+                let c = if neg { IntCC::UnsignedGreaterThanOrEqual } else { IntCC::UnsignedLessThan };
+                (self.b.ins().icmp(c, dst, src), false)
+            }
+            (2, CcOp::Sub) => {
+                let c = if neg { IntCC::NotEqual } else { IntCC::Equal };
+                (self.b.ins().icmp(c, dst, src), false)
+            }
+            (3, CcOp::Sub) => {
+                let c = if neg { IntCC::UnsignedGreaterThan } else { IntCC::UnsignedLessThanOrEqual };
+                (self.b.ins().icmp(c, dst, src), false)
+            }
+            (6 | 7, CcOp::Sub) => {
+                let (a, b) = if bits == 64 {
+                    (dst, src)
+                } else {
+                    let s = 64 - bits;
+                    (self.shl_c(dst, s), self.shl_c(src, s))
+                };
+                let c = match (cc >> 1 == 6, neg) {
+                    (true, false) => IntCC::SignedLessThan,
+                    (true, true) => IntCC::SignedGreaterThanOrEqual,
+                    (false, false) => IntCC::SignedLessThanOrEqual,
+                    (false, true) => IntCC::SignedGreaterThan,
+                };
+                (self.b.ins().icmp(c, a, b), false)
+            }
+            (2, _) => {
+                let c = if neg { IntCC::NotEqual } else { IntCC::Equal };
+                (self.b.ins().icmp_imm_s(c, res, 0), false)
+            }
+            (4, _) if bits == 64 => {
+                let c = if neg { IntCC::SignedGreaterThanOrEqual } else { IntCC::SignedLessThan };
+                (self.b.ins().icmp_imm_s(c, res, 0), false)
+            }
+            (0, _) => (self.of(f), neg),
+            (1, _) => (self.cf(f), neg),
+            (3, _) => {
+                let c = self.cf(f);
+                let z = self.b.ins().icmp_imm_s(IntCC::Equal, res, 0);
+                (self.b.ins().bor(c, z), neg)
+            }
+            (4, _) => (self.sign(res, bits), neg),
+            (5, _) => {
+                let low = self.and_c(res, 0xff);
+                let p = self.b.ins().popcnt(low);
+                let p = self.b.ins().band_imm_s(p, 1);
+                (self.b.ins().icmp_imm_s(IntCC::Equal, p, 0), neg)
+            }
+            (6, _) => {
+                let s = self.sign(res, bits);
+                let o = self.of(f);
+                (self.b.ins().bxor(s, o), neg)
+            }
+            _ => {
+                let s = self.sign(res, bits);
+                let o = self.of(f);
+                let l = self.b.ins().bxor(s, o);
+                let z = self.b.ins().icmp_imm_s(IntCC::Equal, res, 0);
+                (self.b.ins().bor(l, z), neg)
+            }
+        };
+        if neg {
+            self.b.ins().bxor_imm_s(r, 1)
+        } else {
+            r
+        }
+    }
+
+    fn cf(&mut self, f: &FlagSet) -> Value {
+        let FlagSet { op, dst, src, res, aux, .. } = *f;
+        match op {
+            CcOp::Add => self.b.ins().icmp(IntCC::UnsignedLessThan, res, dst),
+            CcOp::Sub => self.b.ins().icmp(IntCC::UnsignedLessThan, dst, src),
+            CcOp::Inc | CcOp::Dec => self.b.ins().icmp_imm_s(IntCC::NotEqual, aux.expect("aux"), 0),
+            CcOp::Shift => {
+                let a = self.b.ins().band_imm_s(aux.expect("aux"), 1);
+                self.b.ins().icmp_imm_s(IntCC::NotEqual, a, 0)
+            }
+            _ => self.b.ins().iconst(I8, 0),
+        }
+    }
+
+    fn of(&mut self, f: &FlagSet) -> Value {
+        let FlagSet { op, bits, dst, src, res, aux } = *f;
+        match op {
+            CcOp::Add => {
+                let a = self.b.ins().bxor(dst, res);
+                let b = self.b.ins().bxor(src, res);
+                let x = self.b.ins().band(a, b);
+                self.sign(x, bits)
+            }
+            CcOp::Sub => {
+                let a = self.b.ins().bxor(dst, src);
+                let b = self.b.ins().bxor(dst, res);
+                let x = self.b.ins().band(a, b);
+                self.sign(x, bits)
+            }
+            CcOp::Inc => self.b.ins().icmp_imm_s(IntCC::Equal, res, (1u64 << (bits - 1)) as i64),
+            CcOp::Dec => self.b.ins().icmp_imm_s(IntCC::Equal, res, (mask(bits) >> 1) as i64),
+            CcOp::Shift => {
+                let a = self.b.ins().band_imm_s(aux.expect("aux"), crate::flags::OF as i64);
+                self.b.ins().icmp_imm_s(IntCC::NotEqual, a, 0)
+            }
+            _ => self.b.ins().iconst(I8, 0),
+        }
+    }
+
+    /// CF as a 0/1 I64 (for INC/DEC, which keep it).
+    fn cf64(&mut self) -> Value {
+        let c = match self.known_flags() {
+            Some(f) => self.cf(&f),
+            // "Below" is CF.
+            None => self.cond_mem(2),
+        };
+        self.b64(c)
+    }
+
+    // ---- instructions ----
+
+    /// Emits instruction `p` (`op`, instruction `k` of the block); says where control
+    /// goes after it.
+    pub fn native(&mut self, p: &Plan, op: &Op) -> Next {
+        match *p {
+            Plan::Nop => {}
+            Plan::Mov { w, dst, src } => {
+                let v = self.read(src, w, op);
+                match dst {
+                    Src::R(r) => self.wr(r, w, v),
+                    _ => {
+                        let a = self.ea(op);
+                        self.store(a, v, w, After::Next);
+                    }
+                }
+            }
+            Plan::Movx { w, sw, signed, dst, src } => {
+                let v = self.read(src, sw, op);
+                let v = if signed {
+                    let n = self.narrow(
+                        v,
+                        if sw == 8 {
+                            I8
+                        } else if sw == 16 {
+                            I16
+                        } else {
+                            I32
+                        },
+                    );
+                    if w == 32 {
+                        let x = self.b.ins().sextend(I32, n);
+                        self.b.ins().uextend(I64, x)
+                    } else {
+                        self.b.ins().sextend(I64, n)
+                    }
+                } else {
+                    v
+                };
+                self.wr(dst, w, v);
+            }
+            Plan::Lea { w, dst } => {
+                let a = self.ea_lea(op);
+                self.wr(dst, w, a);
+            }
+            Plan::Alu { op: a, w, dst, src, dead } => self.alu(a, w, dst, src, dead, op),
+            Plan::Unary { op: u, w, dst, dead } => self.unary(u, w, dst, dead, op),
+            Plan::ShiftImm { op: s, w, r, c, dead } => self.shift_imm(s, w, r, c, dead),
+            Plan::ShiftCl { op: s, w, r } => self.shift_cl(s, w, r),
+            Plan::Imul { w, dst, src, imm } => {
+                let (a, b) = match imm {
+                    Some(i) => {
+                        let a = self.read(src, w, op);
+                        (a, self.c(i))
+                    }
+                    None => {
+                        let b = self.read(src, w, op);
+                        (self.rd(dst, w), b)
+                    }
+                };
+                let v = self.arith(w, a, b, |b, x, y| b.ins().imul(x, y));
+                self.wr(dst, w, v);
+            }
+            Plan::Cmov { cc, w, dst, src } => {
+                let v = self.read(src, w, op);
+                let c = self.cond(cc);
+                let old = self.rd(dst, w);
+                let v = self.b.ins().select(c, v, old);
+                self.wr(dst, w, v);
+            }
+            Plan::Setcc { cc, dst } => {
+                let c = self.cond(cc);
+                let v = self.b64(c);
+                match dst {
+                    Src::R(r) => self.wr(r, 8, v),
+                    _ => {
+                        let a = self.ea(op);
+                        self.store(a, v, 8, After::Next);
+                    }
+                }
+            }
+            Plan::Push { src } => {
+                let v = self.read(src, 64, op);
+                let sp = self.get(4);
+                let sp = self.add_imm(sp, -8);
+                self.pending.push((4, sp));
+                self.store(sp, v, 64, After::Next);
+            }
+            Plan::Pop { r } => {
+                let sp = self.get(4);
+                let v = self.load(sp, 64, false);
+                let nsp = self.add_imm(sp, 8);
+                self.pending.push((4, nsp));
+                self.pending.push((r, v));
+            }
+            Plan::Leave => {
+                let bp = self.get(5);
+                let v = self.load(bp, 64, false);
+                let nsp = self.add_imm(bp, 8);
+                self.pending.push((4, nsp));
+                self.pending.push((5, v));
+            }
+            Plan::Jmp { target } => return Next::To(self.read(target, 64, op)),
+            Plan::Jcc { cc, .. } => return Next::Cond(self.cond(cc)),
+            Plan::Call { target } => {
+                let t = self.read(target, 64, op);
+                let sp = self.get(4);
+                let sp = self.add_imm(sp, -8);
+                self.pending.push((4, sp));
+                let ret = self.c(op.next());
+                self.store(sp, ret, 64, After::To(t));
+                return Next::To(t);
+            }
+            Plan::Ret { imm } => {
+                let sp = self.get(4);
+                let v = self.load(sp, 64, false);
+                let nsp = self.add_imm(sp, 8 + imm as i64);
+                self.pending.push((4, nsp));
+                return Next::To(v);
+            }
+            Plan::SignExt { w, dx } => {
+                if dx {
+                    let a = self.rd(0, w);
+                    let t = self.shl_c(a, 64 - w);
+                    let s = self.b.ins().sshr_imm_s(t, 63);
+                    self.wr(2, w, s);
+                } else {
+                    let h = w / 2;
+                    let a = self.get(0);
+                    let n = self.b.ins().ireduce(
+                        if h == 8 {
+                            I8
+                        } else if h == 16 {
+                            I16
+                        } else {
+                            I32
+                        },
+                        a,
+                    );
+                    let s = self.b.ins().sextend(I64, n);
+                    self.wr(0, w, s);
+                }
+            }
+            Plan::Xchg { w, a, b } => {
+                let va = self.rd(a, w);
+                let vb = self.rd(b, w);
+                self.wr(a, w, vb);
+                self.wr(b, w, va);
+            }
+            Plan::Bswap { w, r } => {
+                let v = self.rd(r, w);
+                let v = if w == 32 {
+                    let t = self.b.ins().ireduce(I32, v);
+                    let t = self.b.ins().bswap(t);
+                    self.b.ins().uextend(I64, t)
+                } else {
+                    self.b.ins().bswap(v)
+                };
+                self.wr(r, w, v);
+            }
+        }
+        Next::On
+    }
+
+    /// LEA's address: base + index << scale + disp, wrapped to the operand size by `wr`
+    /// (and to 32 bits with an address-size prefix); no segment base.
+    fn ea_lea(&mut self, op: &Op) -> Value {
+        let mut a = None;
+        if op.base != ZERO_REG {
+            a = Some(self.get(op.base));
+        }
+        if op.index != ZERO_REG {
+            let x = self.get(op.index);
+            let x = if op.scale != 0 { self.shl_c(x, op.scale as u32) } else { x };
+            a = Some(match a {
+                Some(a) => self.b.ins().iadd(a, x),
+                None => x,
+            });
+        }
+        let a = match a {
+            Some(a) => self.add_imm(a, op.disp as i64),
+            None => self.c(op.disp),
+        };
+        if op.addr32 {
+            self.and_c(a, 0xffff_ffff)
+        } else {
+            a
+        }
+    }
+
+    /// `f` on the low `w` bits of `x` and `y` (zero-extended), giving a zero-extended
+    /// result: 32-bit operations run on I32 values (no masking; the extension to I64 is
+    /// one the next user can see through), 8 and 16-bit ones on I64 values, masked.
+    fn arith(
+        &mut self,
+        w: u32,
+        x: Value,
+        y: Value,
+        f: fn(&mut FunctionBuilder, Value, Value) -> Value,
+    ) -> Value {
+        if w == 32 {
+            let a = self.narrow(x, I32);
+            let b = self.narrow(y, I32);
+            let r = f(&mut self.b, a, b);
+            self.b.ins().uextend(I64, r)
+        } else {
+            let r = f(&mut self.b, x, y);
+            self.and_c(r, mask(w))
+        }
+    }
+
+    fn alu(&mut self, a: Alu, w: u32, dst: Src, src: Src, dead: bool, op: &Op) {
+        let writes = !matches!(a, Alu::Cmp | Alu::Test);
+        // The destination: a register, or memory (read-modify-write through the write TLB
+        // when the result is stored).
+        let (x, addr) = match dst {
+            Src::R(r) => (self.rd(r, w), None),
+            _ => {
+                let ad = self.ea(op);
+                (self.load(ad, w, writes), Some(ad))
+            }
+        };
+        // xor r, r and sub r, r: zero, whatever r held.
+        let same = matches!((dst, src), (Src::R(d), Src::R(s)) if d == s);
+        let y = if same { x } else { self.read(src, w, op) };
+        let r = match a {
+            Alu::Sub | Alu::Cmp | Alu::Xor if same => self.c(0),
+            Alu::Add => self.arith(w, x, y, |b, x, y| b.ins().iadd(x, y)),
+            Alu::Sub | Alu::Cmp => self.arith(w, x, y, |b, x, y| b.ins().isub(x, y)),
+            Alu::Or => self.arith(w, x, y, |b, x, y| b.ins().bor(x, y)),
+            Alu::And | Alu::Test => self.arith(w, x, y, |b, x, y| b.ins().band(x, y)),
+            Alu::Xor => self.arith(w, x, y, |b, x, y| b.ins().bxor(x, y)),
+        };
+        if !dead {
+            let (kind, bits) = Plan::Alu { op: a, w, dst, src, dead }.flag_result().expect("live flags");
+            self.set_flags(kind, bits, x, y, r, None);
+        }
+        if writes {
+            match (dst, addr) {
+                (Src::R(d), _) => self.wr(d, w, r),
+                (_, Some(ad)) => self.store(ad, r, w, After::Next),
+                _ => unreachable!("a destination is a register or memory"),
+            }
+        }
+    }
+
+    fn unary(&mut self, u: Un, w: u32, dst: Src, dead: bool, op: &Op) {
+        let (x, addr) = match dst {
+            Src::R(r) => (self.rd(r, w), None),
+            _ => {
+                let ad = self.ea(op);
+                (self.load(ad, w, true), Some(ad))
+            }
+        };
+        let r = match u {
+            Un::Inc | Un::Dec => {
+                let one = self.c(1);
+                let r = if u == Un::Inc {
+                    self.arith(w, x, one, |b, x, y| b.ins().iadd(x, y))
+                } else {
+                    self.arith(w, x, one, |b, x, y| b.ins().isub(x, y))
+                };
+                if !dead {
+                    let cf = self.cf64();
+                    let kind = if u == Un::Inc { CcOp::Inc } else { CcOp::Dec };
+                    self.set_flags(kind, w, x, one, r, Some(cf));
+                }
+                r
+            }
+            Un::Neg => {
+                let z = self.c(0);
+                let r = self.arith(w, z, x, |b, x, y| b.ins().isub(x, y));
+                if !dead {
+                    self.set_flags(CcOp::Sub, w, z, x, r, None);
+                }
+                r
+            }
+            Un::Not => {
+                let m = self.c(mask(w));
+                self.arith(w, x, m, |b, x, y| b.ins().bxor(x, y))
+            }
+        };
+        match (dst, addr) {
+            (Src::R(d), _) => self.wr(d, w, r),
+            (_, Some(ad)) => self.store(ad, r, w, After::Next),
+            _ => unreachable!("a destination is a register or memory"),
+        }
+    }
+
+    /// Shifts and rotates of a register by a constant 0 < c < w (`shift.rs` semantics).
+    fn shift_imm(&mut self, s: Sh, w: u32, r: u8, c: u32, dead: bool) {
+        let a = self.rd(r, w);
+        let v = match (s, w) {
+            (_, 32) => {
+                let t = self.narrow(a, I32);
+                let c = c as i64;
+                let t = match s {
+                    Sh::Shl => self.b.ins().ishl_imm_s(t, c),
+                    Sh::Shr => self.b.ins().ushr_imm_s(t, c),
+                    Sh::Sar => self.b.ins().sshr_imm_s(t, c),
+                    Sh::Rol => self.b.ins().rotl_imm_s(t, c),
+                    Sh::Ror => self.b.ins().rotr_imm_s(t, c),
+                };
+                self.b.ins().uextend(I64, t)
+            }
+            (Sh::Shl, _) => {
+                let t = self.shl_c(a, c);
+                self.and_c(t, mask(w))
+            }
+            (Sh::Shr, _) => self.shr_c(a, c),
+            (Sh::Sar, 64) => self.b.ins().sshr_imm_s(a, c as i64),
+            (Sh::Sar, _) => {
+                let t = self.shl_c(a, 64 - w);
+                let t = self.b.ins().sshr_imm_s(t, (64 - w + c) as i64);
+                self.and_c(t, mask(w))
+            }
+            (Sh::Rol, 64) => self.b.ins().rotl_imm_s(a, c as i64),
+            (Sh::Ror, 64) => self.b.ins().rotr_imm_s(a, c as i64),
+            _ => {
+                let k = if s == Sh::Rol { c } else { w - c };
+                let hi = self.shl_c(a, k);
+                let lo = self.shr_c(a, w - k);
+                let t = self.b.ins().bor(hi, lo);
+                self.and_c(t, mask(w))
+            }
+        };
+        if !dead && matches!(s, Sh::Shl | Sh::Shr | Sh::Sar) {
+            // aux: AF (always set), CF, OF<<11 as `shift` computes them.
+            let bit = |tx: &mut Self, v: Value, n: u32| {
+                let t = tx.shr_c(v, n);
+                tx.b.ins().band_imm_s(t, 1)
+            };
+            let (cf, of) = match s {
+                Sh::Shl => {
+                    let cf = bit(self, a, w - c);
+                    let msb = bit(self, v, w - 1);
+                    (cf, self.b.ins().bxor(cf, msb))
+                }
+                Sh::Shr => {
+                    let cf = bit(self, a, c - 1);
+                    let b1 = bit(self, v, w - 1);
+                    let b2 = bit(self, v, w - 2);
+                    (cf, self.b.ins().bxor(b1, b2))
+                }
+                _ => {
+                    // SAR: the last bit out of the sign-extended operand; OF = 0.
+                    // (c < w here, so that bit is inside the operand.)
+                    let cf = bit(self, a, c - 1);
+                    (cf, self.c(0))
+                }
+            };
+            let of = self.shl_c(of, 11);
+            let aux = self.b.ins().bor(cf, of);
+            let aux = self.b.ins().bor_imm_s(aux, crate::flags::AF as i64);
+            let z = self.c(0);
+            self.set_flags(CcOp::Shift, w, z, z, v, Some(aux));
+        }
+        self.wr(r, w, v);
+    }
+
+    /// Shifts and rotates of a 32/64-bit register by CL with dead flags.
+    fn shift_cl(&mut self, s: Sh, w: u32, r: u8) {
+        let a = self.rd(r, w);
+        let cl = self.get(1);
+        let cnt = self.b.ins().band_imm_s(cl, if w == 64 { 63 } else { 31 });
+        let v = match (s, w) {
+            (Sh::Shl, _) => self.b.ins().ishl(a, cnt),
+            (Sh::Shr, _) => self.b.ins().ushr(a, cnt),
+            (Sh::Sar, 64) => self.b.ins().sshr(a, cnt),
+            (Sh::Rol | Sh::Ror, 64) => {
+                if s == Sh::Rol {
+                    self.b.ins().rotl(a, cnt)
+                } else {
+                    self.b.ins().rotr(a, cnt)
+                }
+            }
+            _ => {
+                let t = self.b.ins().ireduce(I32, a);
+                let c32 = self.b.ins().ireduce(I32, cnt);
+                let r = match s {
+                    Sh::Sar => self.b.ins().sshr(t, c32),
+                    Sh::Rol => self.b.ins().rotl(t, c32),
+                    _ => self.b.ins().rotr(t, c32),
+                };
+                self.b.ins().uextend(I64, r)
+            }
+        };
+        // A zero count leaves the register as it was (zero-extended at 32 bits, which `wr`
+        // does anyway), and the shifts above give exactly that.
+        self.wr(r, w, v);
+    }
+}

@@ -1,0 +1,332 @@
+//! Regions: the guest code one unit covers.
+//!
+//! A region starts at a hot block (its head) and takes in the blocks its direct jumps,
+//! conditional branches and fall-throughs lead to, when those have run often too (their
+//! interpreter heat), up to a size limit. Edges between blocks of the region become jumps
+//! inside the unit, so loops run without leaving it and guest values stay in host
+//! registers across blocks; every other edge is a side exit, linked to the unit of its
+//! target. Calls are not followed (the callee is a unit of its own), nor returns and
+//! indirect jumps (the jump cache finds their unit).
+//!
+//! A region is entered only at its head, and the head stands for the whole region in the
+//! block cache: the unit belongs to the head block, which is also registered on the pages
+//! of every other block of the region, so a write to any of that code drops the unit.
+//!
+//! Besides the blocks, a region holds what the translator needs to know before it emits
+//! anything: each instruction's plan, which flag results are dead (the interpreter's own
+//! liveness pass, block by block, so both tiers make the same choices), the flags each
+//! block needs on entry, and which guest registers the native code reads and writes.
+
+use super::plan::{plan, Plan, Src};
+use crate::decode::{Block, Op};
+use crate::flags::CcOp;
+use crate::liveness;
+use crate::state::Cpu;
+use iced_x86::{Decoder, DecoderOptions, FlowControl, Instruction, InstructionInfoFactory, OpAccess};
+
+/// Most blocks and guest instructions in one region (compile time grows with the size).
+const MAX_BLOCKS: usize = 24;
+const MAX_INSNS: u64 = 400;
+
+/// How control leaves a block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum End {
+    /// On to a known address: the last instruction is not a branch (the block ended at
+    /// its length limit or a page end, or stops by itself), or is a direct jump or call.
+    To(u64),
+    /// A conditional branch translated natively: condition `cc`, taken and not taken.
+    Cond { cc: u8, taken: u64, fall: u64 },
+    /// Known only when it runs: a return, an indirect jump or call, or a branch run
+    /// through its interpreter handler (which leaves the target in `Cpu::rip`).
+    Dynamic,
+}
+
+/// The flags a block can count on when it starts (see `Region::flags_in`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum FlagsIn {
+    /// Nothing reads them before they are overwritten.
+    Dead,
+    /// Every way in leaves the flags of a natively translated `op` at `bits`, whose
+    /// operands are in the unit's flag variables.
+    Known(CcOp, u32),
+    /// In `Cpu::lf`.
+    Mem,
+}
+
+pub(super) struct RBlock<'a> {
+    pub blk: &'a Block,
+    /// One per guest instruction (`Block::plain_ops`); None: a #UD placeholder.
+    pub ops: Vec<&'a Op>,
+    pub instrs: Vec<Option<Instruction>>,
+    /// Native translations; None: the instruction runs through its handler.
+    pub plans: Vec<Option<Plan>>,
+    /// What each handler-run instruction may do (default for native ones).
+    pub handlers: Vec<HandlerInfo>,
+    pub end: End,
+    /// Region indices of the static targets of `end`, if they are in the region.
+    pub succ: [Option<usize>; 2],
+    /// Status flags read before being overwritten (liveness bits).
+    pub live_in: u32,
+    pub flags_in: FlagsIn,
+    /// Whether the block ends in a fused compare-and-branch (`Block::fast`).
+    pub fused: bool,
+}
+
+/// What the translator must assume of an instruction run through its handler.
+#[derive(Clone, Copy, Default)]
+pub(super) struct HandlerInfo {
+    /// It may write guest memory, and so decoded code.
+    pub stores: bool,
+    /// It may change the status flags.
+    pub flags: bool,
+}
+
+pub(super) struct Region<'a> {
+    pub blocks: Vec<RBlock<'a>>,
+    /// Registers native code reads or writes (held in variables, loaded on entry).
+    pub used: u16,
+}
+
+impl RBlock<'_> {
+    /// The static targets of the block's end.
+    pub fn targets(&self) -> [Option<u64>; 2] {
+        match self.end {
+            End::To(t) => [Some(t), None],
+            End::Cond { taken, fall, .. } => [Some(taken), Some(fall)],
+            End::Dynamic => [None, None],
+        }
+    }
+
+    /// Whether instruction `k` is the Jcc of a fused compare-and-branch: the interpreter
+    /// cannot be resumed there.
+    pub fn is_fused_jcc(&self, k: usize) -> bool {
+        self.fused && k + 1 == self.ops.len()
+    }
+}
+
+/// Reads the block's instructions again from its own bytes (unchanged while the block is
+/// valid) and plans each.
+fn analyse<'a>(cpu: &mut Cpu, blk: &'a Block, info: &mut InstructionInfoFactory) -> RBlock<'a> {
+    let ops: Vec<&Op> = blk.plain_ops().collect();
+    let n = ops.len();
+    let mut instrs: Vec<Option<Instruction>> = Vec::with_capacity(n);
+    for op in &ops {
+        let mut bytes = [0u8; 15];
+        let len = (op.len as usize).min(15);
+        let i = match cpu.mem.fetch(op.addr, &mut bytes[..len]) {
+            Ok(()) => {
+                let i = Decoder::with_ip(64, &bytes[..len], op.addr, DecoderOptions::NONE).decode();
+                (!i.is_invalid() && i.len() == len && crate::decode::builds(&i)).then_some(i)
+            }
+            Err(_) => None,
+        };
+        instrs.push(i);
+    }
+    let mut dead = vec![false; n];
+    let mut live_in = liveness::ALL;
+    if !cpu.hooks.exact_flags {
+        live_in = liveness::dead_flag_setters(&instrs, |k| dead[k] = true);
+    }
+    let plans: Vec<Option<Plan>> =
+        (0..n).map(|k| instrs[k].as_ref().and_then(|i| plan(i, ops[k], dead[k]))).collect();
+    let handlers = (0..n)
+        .map(|k| match (&plans[k], &instrs[k]) {
+            (None, Some(i)) => handler_info(info, i),
+            (None, None) => HandlerInfo { stores: true, flags: true },
+            _ => HandlerInfo::default(),
+        })
+        .collect();
+    let end = match (ops.last(), plans.last(), instrs.last()) {
+        (Some(op), Some(Some(p)), _) => match *p {
+            Plan::Jcc { cc, target } => End::Cond { cc, taken: target, fall: op.next() },
+            Plan::Jmp { target: Src::I(t) } | Plan::Call { target: Src::I(t) } => End::To(t),
+            Plan::Jmp { .. } | Plan::Call { .. } | Plan::Ret { .. } => End::Dynamic,
+            _ => End::To(blk.end),
+        },
+        (Some(_), Some(None), Some(Some(i))) if i.flow_control() == FlowControl::Next => End::To(blk.end),
+        (Some(_), Some(None), Some(None)) => End::To(blk.end),
+        _ => End::Dynamic,
+    };
+    RBlock {
+        blk,
+        ops,
+        instrs,
+        plans,
+        handlers,
+        end,
+        succ: [None, None],
+        live_in,
+        flags_in: FlagsIn::Mem,
+        fused: blk.fast + 1 < blk.ops.len(),
+    }
+}
+
+/// What the handler of `i` may do, from iced's description of the instruction.
+fn handler_info(info: &mut InstructionInfoFactory, i: &Instruction) -> HandlerInfo {
+    let stores = i.is_string_instruction()
+        || i.is_stack_instruction()
+        || info.info(i).used_memory().iter().any(|m| {
+            matches!(
+                m.access(),
+                OpAccess::Write | OpAccess::CondWrite | OpAccess::ReadWrite | OpAccess::ReadCondWrite
+            )
+        });
+    let flags = i.rflags_modified() != 0 || i.rflags_set() != 0 || i.rflags_cleared() != 0;
+    HandlerInfo { stores, flags }
+}
+
+/// GPRs `i` reads and writes, as bit sets (rax = bit 0 .. r15 = bit 15).
+fn reg_access(info: &mut InstructionInfoFactory, i: &Instruction) -> (u16, u16) {
+    let (mut r, mut w) = (0u16, 0u16);
+    for u in info.info(i).used_registers() {
+        let reg = u.register();
+        if !reg.is_gpr() {
+            continue;
+        }
+        let bit = 1u16 << reg.full_register().number();
+        match u.access() {
+            OpAccess::Read | OpAccess::CondRead => r |= bit,
+            OpAccess::Write | OpAccess::CondWrite => w |= bit,
+            OpAccess::ReadWrite | OpAccess::ReadCondWrite => {
+                r |= bit;
+                w |= bit;
+            }
+            _ => {}
+        }
+    }
+    // Partial writes (8 and 16 bits) keep the rest of the register: they read it too.
+    (r, w)
+}
+
+/// The registers a natively translated op reads and writes (its operands, its memory
+/// operand's base and index, and implicit ones).
+fn native_access(info: &mut InstructionInfoFactory, i: &Instruction, op: &Op) -> (u16, u16) {
+    let (mut r, w) = reg_access(info, i);
+    for x in [op.base, op.index] {
+        if x < 16 {
+            r |= 1 << x;
+        }
+    }
+    // The translation may read any register it writes (partial writes merge).
+    (r | w, w)
+}
+
+/// The blocks `head` leads to that are worth translating with it.
+pub(super) fn form<'a>(cpu: &mut Cpu, head: &'a Block, min_heat: u32, eager: bool) -> Region<'a> {
+    let mut info = InstructionInfoFactory::new();
+    let mut blocks = vec![analyse(cpu, head, &mut info)];
+    let mut insns = head.insns;
+    let mut at = 0;
+    while at < blocks.len() {
+        let targets = blocks[at].targets();
+        let calls = matches!(blocks[at].plans.last(), Some(Some(Plan::Call { .. })));
+        for t in targets.into_iter().flatten() {
+            if calls || blocks.len() >= MAX_BLOCKS || blocks.iter().any(|b| b.blk.start == t) {
+                continue;
+            }
+            let Some(b) = candidate(cpu, t, min_heat, eager) else { continue };
+            // SAFETY: a block in the cache stays alive until `retired` is cleared on the next
+            // entry to `run`; translation happens inside it, between blocks.
+            let b: &'a Block = unsafe { &*b };
+            if insns + b.insns > MAX_INSNS {
+                continue;
+            }
+            insns += b.insns;
+            blocks.push(analyse(cpu, b, &mut info));
+        }
+        at += 1;
+    }
+    // Edges inside the region.
+    for k in 0..blocks.len() {
+        let t = blocks[k].targets();
+        for s in 0..2 {
+            blocks[k].succ[s] = t[s].and_then(|t| blocks.iter().position(|b| b.blk.start == t));
+        }
+    }
+    let mut used = 0u16;
+    for b in &blocks {
+        for k in 0..b.ops.len() {
+            if let (Some(_), Some(i)) = (&b.plans[k], &b.instrs[k]) {
+                let (r, w) = native_access(&mut info, i, b.ops[k]);
+                used |= r | w;
+            }
+        }
+    }
+    let mut region = Region { blocks, used };
+    flags_dataflow(&mut region);
+    region
+}
+
+/// The block at `rip` if it may join a region: valid, not the head of a unit of its own
+/// (the region links to that instead), and hot enough. With `eager` (every block is
+/// translated), any block qualifies and one not decoded yet is decoded now.
+fn candidate(cpu: &mut Cpu, rip: u64, min_heat: u32, eager: bool) -> Option<*const Block> {
+    let idx = match cpu.cache.map.get(&rip) {
+        Some(&i) => i,
+        None if eager => cpu.decode_block(rip).ok()?,
+        None => return None,
+    };
+    let b = cpu.cache.ptr(idx);
+    // SAFETY: just taken from the cache.
+    let r = unsafe { &*b };
+    let heat = r.jit.heat.get();
+    if !r.valid.get() || r.start != rip || r.jit.code().is_some() || heat == u32::MAX {
+        return None;
+    }
+    (eager || heat >= min_heat).then_some(b)
+}
+
+/// The flags state at the end of a block that starts with `s` (see `FlagsIn`).
+fn flags_out(b: &RBlock, mut s: FlagsIn) -> FlagsIn {
+    for k in 0..b.ops.len() {
+        match (&b.plans[k], &b.instrs[k]) {
+            (Some(p), _) => {
+                if let Some((op, bits)) = p.flag_result() {
+                    s = FlagsIn::Known(op, bits);
+                }
+            }
+            // A handler may change the flags; the unit gives it the current ones first.
+            (None, Some(i)) if i.rflags_modified() == 0 && i.rflags_cleared() == 0 && i.rflags_set() == 0 => {
+            }
+            _ => s = FlagsIn::Mem,
+        }
+    }
+    s
+}
+
+/// Decides `flags_in` of every block: what all its ways in agree on, or the CPU's copy.
+fn flags_dataflow(r: &mut Region) {
+    let n = r.blocks.len();
+    // None: not reached yet.
+    let mut ins: Vec<Option<FlagsIn>> = vec![None; n];
+    ins[0] = Some(FlagsIn::Mem);
+    let merge = |a: Option<FlagsIn>, b: FlagsIn| match a {
+        None => b,
+        Some(a) if a == b => a,
+        _ => FlagsIn::Mem,
+    };
+    loop {
+        let mut changed = false;
+        for k in 0..n {
+            let Some(s) = ins[k] else { continue };
+            let s = if r.blocks[k].live_in == 0 { FlagsIn::Dead } else { s };
+            let out = flags_out(&r.blocks[k], s);
+            for t in r.blocks[k].succ.into_iter().flatten() {
+                // The head is also entered from outside, with the flags in the CPU.
+                let cur = ins[t];
+                let new = merge(cur, out);
+                let new = if t == 0 { merge(Some(new), FlagsIn::Mem) } else { new };
+                if cur != Some(new) {
+                    ins[t] = Some(new);
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    for (b, s) in r.blocks.iter_mut().zip(ins) {
+        b.flags_in = if b.live_in == 0 { FlagsIn::Dead } else { s.unwrap_or(FlagsIn::Mem) };
+    }
+}
