@@ -174,6 +174,7 @@ impl Cpu {
                 if stop_requested() {
                     return Exit::Interrupted;
                 }
+                self.jit_poll();
                 check_at = self.budget.min(self.icount.saturating_add(STOP_CHECK));
             }
             let rip = self.rip;

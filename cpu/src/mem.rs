@@ -644,6 +644,11 @@ impl AddressSpace {
     }
 
     /// Marks a page as holding decoded code: it leaves the write TLB.
+    /// Whether page `vpn` holds decoded code (a store to it drops blocks).
+    pub(crate) fn holds_code(&self, vpn: u64) -> bool {
+        self.pages.get(&vpn).is_some_and(|p| p.code)
+    }
+
     pub(crate) fn mark_code(&mut self, vpn: u64) {
         if let Some(p) = self.pages.get_mut(&vpn) {
             p.code = true;

@@ -17,14 +17,14 @@
 //! Precision. An instruction's results are held back (`pending`) until its last memory
 //! access has succeeded, so a fault leaves through an exit that stores the state before the
 //! instruction. A TLB miss calls the interpreter's own slow path (`jit_ld`, `jit_st`,
-//! through trampolines that preserve every register: see `Slow`),
+//! through trampolines that preserve every register: see `Stubs`),
 //! which fills the TLB, raises faults and notices writes to decoded code exactly as for
 //! the interpreter.
 
 use super::plan::{Alu, Plan, Sh, Src, Un};
 use super::region::{FlagsIn, RBlock, Region};
 use super::{JitState, RESUME, RUN_ON};
-use crate::decode::{Block, Op};
+use crate::decode::Op;
 use crate::flags::{mask, CcOp, LazyFlags};
 use crate::mem::{
     TLB_ADDEND_OFFSET, TLB_ENTRY_SHIFT, TLB_INDEX_MASK, TLB_PAGE_OFFSET, TLB_R_OFFSET, TLB_W_OFFSET,
@@ -46,8 +46,6 @@ pub(super) const JIT_STOP_INDEX: usize = offset_of!(Cpu, jit) + offset_of!(JitSt
 pub(super) const JIT_JC: usize = offset_of!(Cpu, jit) + offset_of!(JitState, jc);
 pub(super) const JIT_SCRATCH: usize = offset_of!(Cpu, jit) + offset_of!(JitState, scratch);
 pub(super) const JIT_STATUS: usize = offset_of!(Cpu, jit) + offset_of!(JitState, status);
-/// `jit_st`'s status when the store succeeded but dropped decoded blocks.
-pub(super) const CODE_CHANGED: u32 = 0x100;
 pub(super) const CACHE_GEN: usize = offset_of!(Cpu, cache) + offset_of!(crate::decode::BlockCache, gen);
 pub(super) const REGS: usize = offset_of!(Cpu, regs);
 pub(super) const RIP: usize = offset_of!(Cpu, rip);
@@ -58,27 +56,38 @@ const MEM: usize = offset_of!(Cpu, mem);
 
 /// The signatures translated code calls with.
 pub(super) struct SigRefs {
-    /// A unit (tail calls between units).
-    pub unit: SigRef,
     /// `jit_op`.
     pub op: SigRef,
-    /// The slow-path trampolines (`Slow`): (cpu, i32), (cpu, addr, i32), (cpu, addr, value,
-    /// i32), none returning anything.
+    /// The slow-path trampolines (`Stubs`): (cpu, i32), (cpu, addr, i32), (cpu, addr,
+    /// value, i32), none returning anything.
     pub slow1: SigRef,
     pub slow2: SigRef,
     pub slow3: SigRef,
+    /// The chaining stubs: (cpu, rip, link, block) and (cpu, rip, block).
+    pub chain: SigRef,
+    pub chain_dyn: SigRef,
 }
 
-/// The addresses of the slow-path trampolines: they call `jit_cond`, `jit_ld`,
-/// `jit_ld_rmw` and `jit_st` preserving every register, so that the rare calls on cold
-/// paths do not make the register allocator save values around them on the hot path.
-/// Their results go to `JitState::status` and `JitState::scratch`.
+/// The addresses of code every unit shares.
+///
+/// Slow-path trampolines call `jit_cond`, `jit_ld`, `jit_ld_rmw` and `jit_st` preserving
+/// every register, so that the rare calls on cold paths do not make the register
+/// allocator save values around them on the hot path; their results go to
+/// `JitState::status` and `JitState::scratch`.
+///
+/// Chaining stubs take over where a unit leaves (tail calls, with the registers and flags
+/// stored): `chain` for a static edge (through the edge's link slot), `chain_dyn` for an
+/// address known only at run time (through the jump cache); both check the budget and
+/// otherwise return to the loop. One copy of that logic keeps every exit a few
+/// instructions long.
 #[derive(Clone, Copy)]
-pub(super) struct Slow {
-    pub cond: *const u8,
-    pub ld: *const u8,
-    pub ld_rmw: *const u8,
-    pub st: *const u8,
+pub(super) struct Stubs {
+    pub cond: u64,
+    pub ld: u64,
+    pub ld_rmw: u64,
+    pub st: u64,
+    pub chain: u64,
+    pub chain_dyn: u64,
 }
 
 /// The status flags as far as the unit knows them at compile time.
@@ -126,11 +135,14 @@ pub(super) enum After {
 pub(super) struct Tx<'a> {
     pub b: FunctionBuilder<'a>,
     pub sref: SigRefs,
-    pub slow: Slow,
-    pub region: &'a Region<'a>,
+    pub stubs: Stubs,
+    pub region: &'a Region,
     pub regs: [Variable; 16],
     /// Registers that may differ from `Cpu::regs`.
     pub dirty: u16,
+    /// Registers whose variable holds the current value in this guest block; the others
+    /// are read from the CPU on first use.
+    loaded: u16,
     pub flags: Flags,
     /// `Cpu::lf` already holds the `Known` flags.
     pub flags_synced: bool,
@@ -160,17 +172,18 @@ fn trusted() -> MemFlagsData {
 }
 
 impl<'a> Tx<'a> {
-    pub fn new(b: FunctionBuilder<'a>, sref: SigRefs, slow: Slow, region: &'a Region<'a>) -> Tx<'a> {
+    pub fn new(b: FunctionBuilder<'a>, sref: SigRefs, stubs: Stubs, region: &'a Region) -> Tx<'a> {
         let mut b = b;
         let regs = std::array::from_fn(|_| b.declare_var(I64));
         let fv = [b.declare_var(I64), b.declare_var(I64), b.declare_var(I64), b.declare_var(I64)];
         Tx {
             b,
             sref,
-            slow,
+            stubs,
             region,
             regs,
             dirty: 0,
+            loaded: 0,
             flags: Flags::Mem,
             flags_synced: true,
             fv,
@@ -184,12 +197,8 @@ impl<'a> Tx<'a> {
         }
     }
 
-    pub fn rb(&self) -> &'a RBlock<'a> {
+    pub fn rb(&self) -> &'a RBlock {
         &self.region.blocks[self.cur]
-    }
-
-    pub fn blk(&self) -> &'a Block {
-        self.region.blocks[self.cur].blk
     }
 
     /// The CPU pointer (kept in the pinned register; read once per Cranelift block, and
@@ -349,8 +358,12 @@ impl<'a> Tx<'a> {
         self.k = 0;
         self.rip_set = false;
         self.shared_exit = None;
-        // The block's predecessors left every register in the CPU too.
+        // The block's predecessors left every register in the CPU too, and registers are
+        // read there on first use: guest registers live in host registers within a block,
+        // which keeps live ranges short (register allocation is most of the compile time)
+        // and loads cheap (just stored, or in L1).
         self.dirty = 0;
+        self.loaded = 0;
         match self.region.blocks[j].flags_in {
             FlagsIn::Known(op, bits) => {
                 self.flags = Flags::Known { op, bits };
@@ -365,23 +378,18 @@ impl<'a> Tx<'a> {
 
     // ---- registers ----
 
-    /// Loads every register the region uses into its variable (the unit's entry), or
-    /// those of `set` (after a handler call).
-    pub fn load_regs(&mut self, set: u16) {
-        for r in 0..16 {
-            if set & (1 << r) != 0 {
-                let v = self.ld_cpu(I64, REGS + 8 * r);
-                self.b.def_var(self.regs[r], v);
-            }
-        }
-    }
-
     /// The full 64-bit register `r` (16 is the zero slot).
     pub fn get(&mut self, r: u8) -> Value {
         if r >= ZERO_REG {
             return self.c(0);
         }
         debug_assert!(self.region.used & (1 << r) != 0, "register {r} not loaded");
+        if self.loaded & (1 << r) == 0 {
+            let v = self.ld_cpu(I64, REGS + 8 * r as usize);
+            self.b.def_var(self.regs[r as usize], v);
+            self.loaded |= 1 << r;
+            return v;
+        }
         self.b.use_var(self.regs[r as usize])
     }
 
@@ -415,6 +423,7 @@ impl<'a> Tx<'a> {
         for (r, v) in std::mem::take(&mut self.pending) {
             self.b.def_var(self.regs[r as usize], v);
             self.dirty |= 1 << r;
+            self.loaded |= 1 << r;
         }
         if let Some(f) = self.pending_flags.take() {
             self.b.def_var(self.fv[0], f.dst);
@@ -554,7 +563,7 @@ impl<'a> Tx<'a> {
         let p = self.b.block_params(exit).to_vec();
         let (code, k, fop) = (p[0], p[1], p[2]);
         self.st_cpu(k, JIT_STOP_INDEX);
-        self.st_const(self.blk() as *const Block as u64, JIT_BLOCK);
+        self.st_const(self.rb().addr, JIT_BLOCK);
         let (store, done) = (self.b.create_block(), self.b.create_block());
         self.b.ins().brif(fop, store, &[], done, &[]);
         self.b.seal_block(store);
@@ -577,7 +586,7 @@ impl<'a> Tx<'a> {
     /// Notes where the unit stopped and returns `code`; the state is already in the CPU.
     fn exit_noted(&mut self, code: Value, k: usize) {
         self.st_const(k as u64, JIT_STOP_INDEX);
-        self.st_const(self.blk() as *const Block as u64, JIT_BLOCK);
+        self.st_const(self.rb().addr, JIT_BLOCK);
         self.b.ins().return_(&[code]);
     }
 
@@ -609,7 +618,7 @@ impl<'a> Tx<'a> {
                 let fall = self.c(rb.ops[k + 1].next());
                 Some(self.b.ins().select(c, t, fall))
             }
-            After::Next => Some(self.c(self.blk().end)),
+            After::Next => Some(self.c(self.rb().end_rip)),
         };
         match to {
             None => {
@@ -617,12 +626,12 @@ impl<'a> Tx<'a> {
                 self.exit_noted(code, k + 1);
             }
             Some(rip) => {
-                let insns = self.blk().insns as i64;
+                let insns = self.rb().insns as i64;
                 let ic = self.ld_cpu(I64, ICOUNT);
                 let ic = self.add_imm(ic, insns);
                 self.st_cpu(ic, ICOUNT);
                 self.st_cpu(rip, RIP);
-                self.st_const(self.blk() as *const Block as u64, JIT_BLOCK);
+                self.st_const(self.rb().addr, JIT_BLOCK);
                 let z = self.b.ins().iconst(I32, RUN_ON as i64);
                 self.b.ins().return_(&[z]);
             }
@@ -632,8 +641,7 @@ impl<'a> Tx<'a> {
     /// After something that may have written to decoded code: if the region's head block
     /// (which stands for all of its code) is gone, leaves as `exit_after` says.
     fn check_code(&mut self, after: After) {
-        let head = self.region.blocks[0].blk;
-        let vp = self.c(&head.valid as *const _ as u64);
+        let vp = self.c(self.region.head_valid);
         let v = self.b.ins().load(I8, trusted(), vp, 0);
         let gone = self.b.ins().icmp_imm_s(IntCC::Equal, v, 0);
         let (out, on) = self.split(gone);
@@ -652,7 +660,7 @@ impl<'a> Tx<'a> {
         self.dirty = 0;
         self.flags_synced = true;
         if !self.rip_set {
-            self.st_const(self.blk().end, RIP);
+            self.st_const(self.rb().end_rip, RIP);
             self.rip_set = true;
         }
         let opp = self.c(op as *const Op as u64);
@@ -671,9 +679,10 @@ impl<'a> Tx<'a> {
         if flags_change {
             self.flags = Flags::Mem;
         }
-        // All of them, not only those it writes: nothing of the unit's then lives across
-        // the call (which would cost saving it on the stack; the CPU structure has it).
-        self.load_regs(self.region.used);
+        // Read again when used, all of them, not only those it writes: nothing of the
+        // unit's then lives across the call (which would cost saving it on the stack; the
+        // CPU structure has it).
+        self.loaded = 0;
         if stores {
             // A branch handler (the block's last instruction) left its target in rip.
             let last = self.k + 1 == self.rb().ops.len();
@@ -765,7 +774,7 @@ impl<'a> Tx<'a> {
         };
         self.b.ins().jump(join, &[x.into()]);
         self.b.switch_to_block(slow);
-        let fp = self.c(if rmw { self.slow.ld_rmw } else { self.slow.ld } as u64);
+        let fp = self.c(if rmw { self.stubs.ld_rmw } else { self.stubs.ld });
         let wv = self.b.ins().iconst(I32, w as i64);
         let cpu = self.cpu();
         self.b.ins().call_indirect(self.sref.slow2, fp, &[cpu, addr, wv]);
@@ -783,9 +792,9 @@ impl<'a> Tx<'a> {
     }
 
     /// Stores the low `w` bits of `v` at `addr`: the instruction's last memory access.
-    /// Pages holding decoded code are never in the write TLB, so only the slow path can
-    /// change code; `after` says where the instruction goes on then.
-    pub fn store(&mut self, addr: Value, v: Value, w: u32, after: After) {
+    /// Pages holding decoded code are never in the write TLB; the slow path does not store
+    /// to them but leaves the instruction to the interpreter (`jit_st`).
+    pub fn store(&mut self, addr: Value, v: Value, w: u32) {
         self.sync_regs();
         let (e, hit) = self.tlb_probe(true, addr, w);
         let fast = self.b.create_block();
@@ -806,26 +815,13 @@ impl<'a> Tx<'a> {
         };
         self.b.ins().jump(join, &[]);
         self.b.switch_to_block(slow);
-        let fp = self.c(self.slow.st as u64);
+        let fp = self.c(self.stubs.st);
         let wv = self.b.ins().iconst(I32, w as i64);
         let cpu = self.cpu();
         self.b.ins().call_indirect(self.sref.slow3, fp, &[cpu, addr, v, wv]);
         let r = self.ld_cpu(I32, JIT_STATUS);
-        let bad = self.b.create_block();
-        self.b.set_cold_block(bad);
-        self.b.ins().brif(r, bad, &[], join, &[]);
-        self.b.seal_block(bad);
-        self.b.switch_to_block(bad);
-        // A fault, or the store changed decoded code (`CODE_CHANGED`): the unit may be
-        // stale, so the interpreter goes on after the instruction.
-        let changed = self.b.ins().icmp_imm_s(IntCC::Equal, r, CODE_CHANGED as i64);
-        let after_blk = self.b.create_block();
-        self.b.set_cold_block(after_blk);
         let (exit, args) = self.exit_args(r, self.k);
-        self.b.ins().brif(changed, after_blk, &[], exit, &args);
-        self.b.seal_block(after_blk);
-        self.b.switch_to_block(after_blk);
-        self.exit_after(self.k, after);
+        self.b.ins().brif(r, exit, &args, join, &[]);
         self.b.seal_block(join);
         self.b.switch_to_block(join);
     }
@@ -864,7 +860,7 @@ impl<'a> Tx<'a> {
 
     /// Condition `cc` of the flags in `Cpu::lf`.
     fn cond_mem(&mut self, cc: u8) -> Value {
-        let fp = self.c(self.slow.cond as u64);
+        let fp = self.c(self.stubs.cond);
         let ccv = self.b.ins().iconst(I32, cc as i64);
         let cpu = self.cpu();
         self.b.ins().call_indirect(self.sref.slow1, fp, &[cpu, ccv]);
@@ -1010,7 +1006,7 @@ impl<'a> Tx<'a> {
                     Src::R(r) => self.wr(r, w, v),
                     _ => {
                         let a = self.ea(op);
-                        self.store(a, v, w, After::Next);
+                        self.store(a, v, w);
                     }
                 }
             }
@@ -1074,7 +1070,7 @@ impl<'a> Tx<'a> {
                     Src::R(r) => self.wr(r, 8, v),
                     _ => {
                         let a = self.ea(op);
-                        self.store(a, v, 8, After::Next);
+                        self.store(a, v, 8);
                     }
                 }
             }
@@ -1083,7 +1079,7 @@ impl<'a> Tx<'a> {
                 let sp = self.get(4);
                 let sp = self.add_imm(sp, -8);
                 self.pending.push((4, sp));
-                self.store(sp, v, 64, After::Next);
+                self.store(sp, v, 64);
             }
             Plan::Pop { r } => {
                 let sp = self.get(4);
@@ -1107,7 +1103,7 @@ impl<'a> Tx<'a> {
                 let sp = self.add_imm(sp, -8);
                 self.pending.push((4, sp));
                 let ret = self.c(op.next());
-                self.store(sp, ret, 64, After::To(t));
+                self.store(sp, ret, 64);
                 return Next::To(t);
             }
             Plan::Ret { imm } => {
@@ -1237,7 +1233,7 @@ impl<'a> Tx<'a> {
         if writes {
             match (dst, addr) {
                 (Src::R(d), _) => self.wr(d, w, r),
-                (_, Some(ad)) => self.store(ad, r, w, After::Next),
+                (_, Some(ad)) => self.store(ad, r, w),
                 _ => unreachable!("a destination is a register or memory"),
             }
         }
@@ -1281,7 +1277,7 @@ impl<'a> Tx<'a> {
         };
         match (dst, addr) {
             (Src::R(d), _) => self.wr(d, w, r),
-            (_, Some(ad)) => self.store(ad, r, w, After::Next),
+            (_, Some(ad)) => self.store(ad, r, w),
             _ => unreachable!("a destination is a register or memory"),
         }
     }

@@ -32,10 +32,12 @@ mod lower;
 mod plan;
 mod region;
 mod translate;
+mod worker;
 
 use crate::decode::{Block, Op, Stop};
 use crate::state::Cpu;
 use std::cell::Cell;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 /// Whether and when blocks are translated.
@@ -100,13 +102,23 @@ const DEFAULT_MODE: JitMode = JitMode::Off;
 /// overrides it.
 const THRESHOLD: u32 = 1000;
 
+/// Regions handed to the compile thread and not installed yet, at most: when it is behind,
+/// a block that turns hot starts counting again (code that stays hot comes back soon; code
+/// that was hot for a moment, like much of a program's start-up, is not translated).
+const MAX_INFLIGHT: usize = 4;
+
 /// Bytes of host code kept before the cache is emptied.
 const CODE_BYTES: usize = 32 << 20;
+
+/// `BlockJit::heat` of a block whose region is being translated, and of one that is never
+/// to be translated (it failed).
+pub(crate) const IN_FLIGHT: u32 = u32::MAX - 1;
+const FAILED: u32 = u32::MAX;
 
 /// A block's translation state (kept in the block, so it goes when the block goes).
 #[derive(Default)]
 pub(crate) struct BlockJit {
-    /// Times the block ran in the interpreter; `u32::MAX`: never translate (it failed).
+    /// Times the block ran in the interpreter, or `IN_FLIGHT` or `FAILED`.
     pub heat: Cell<u32>,
     unit: Cell<Option<std::ptr::NonNull<Unit>>>,
 }
@@ -119,8 +131,10 @@ impl BlockJit {
         self.unit.get().map(|u| unsafe { u.as_ref().code })
     }
 
+    /// Gives the block its unit. It has none: replacing a unit that other units may
+    /// still be linked to (in the same cache generation) would free what they use.
     fn set(&self, u: Box<Unit>) {
-        self.clear();
+        debug_assert!(self.unit.get().is_none(), "a block gets one unit per generation");
         self.unit.set(Some(std::ptr::NonNull::from(Box::leak(u))));
     }
 
@@ -189,6 +203,21 @@ pub(crate) struct Unit {
     ops: Box<[Op]>,
 }
 
+// SAFETY: a unit is built on the compile thread and then owned by the main thread, one
+// thread at a time; its pointers are addresses in code memory, which only the main thread
+// uses.
+unsafe impl Send for Unit {}
+
+/// A region the compile thread is translating: its blocks as the cache holds them, kept
+/// alive (and checked for validity) until the result is installed.
+struct Inflight {
+    id: u64,
+    head: Rc<Block>,
+    blocks: Vec<Rc<Block>>,
+    /// Host time spent on the main thread (forming the region).
+    ns: u64,
+}
+
 /// Counters for `--stats`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct JitStats {
@@ -250,6 +279,10 @@ pub(crate) struct JitState {
     pub mode: JitMode,
     threshold: u32,
     backend: Option<Box<translate::Backend>>,
+    /// The compile thread (mode `On`), and what it is translating.
+    worker: Option<worker::Worker>,
+    inflight: Vec<Inflight>,
+    next_id: u64,
     /// Set when translation cannot work here (no ISA, no executable memory).
     broken: bool,
     pub stats: JitStats,
@@ -271,6 +304,9 @@ impl Default for JitState {
             mode,
             threshold: if mode == JitMode::Force { 0 } else { threshold },
             backend: None,
+            worker: None,
+            inflight: Vec::new(),
+            next_id: 0,
             broken: false,
             stats: JitStats::default(),
         }
@@ -307,7 +343,7 @@ impl Cpu {
         self.jit.mode != JitMode::Off && !self.jit.broken
     }
 
-    /// The block's unit, translating it now if it has become hot. None: interpret it.
+    /// The block's unit, translating it if it has become hot. None: interpret it.
     #[inline(always)]
     pub(crate) fn jit_unit(&mut self, blk: &Block) -> Option<*const u8> {
         if let Some(c) = blk.jit.code() {
@@ -318,16 +354,27 @@ impl Cpu {
             blk.jit.heat.set(h + 1);
             return None;
         }
-        if h == u32::MAX {
+        if h >= IN_FLIGHT {
             return None;
         }
-        self.jit_compile(blk)
+        self.jit_hot(blk)
     }
 
+    /// Installs what the compile thread has finished, if it is translating anything. The
+    /// loop calls it at each look at the budget (every `STOP_CHECK` instructions at most).
+    #[inline(always)]
+    pub(crate) fn jit_poll(&mut self) {
+        if !self.jit.inflight.is_empty() {
+            self.jit_collect();
+        }
+    }
+
+    /// A block that is hot or being translated: its region goes to the compile thread
+    /// (mode `On`) or is translated now (`Force`, or without a thread). Finished
+    /// translations are installed here.
     #[cold]
     #[inline(never)]
-    fn jit_compile(&mut self, blk: &Block) -> Option<*const u8> {
-        let t = std::time::Instant::now();
+    fn jit_hot(&mut self, blk: &Block) -> Option<*const u8> {
         if self.jit.backend.is_none() {
             match translate::Backend::new(CODE_BYTES) {
                 Some(b) => self.jit.backend = Some(Box::new(b)),
@@ -337,36 +384,111 @@ impl Cpu {
                 }
             }
         }
+        if self.jit.mode == JitMode::On && self.jit.inflight.len() >= MAX_INFLIGHT {
+            blk.jit.heat.set(0);
+            return None;
+        }
+        let t = std::time::Instant::now();
         let eager = self.jit.mode == JitMode::Force;
-        let region = region::form(self, blk, (self.jit.threshold / 4).max(1), eager);
-        let mut backend = self.jit.backend.take().expect("backend just made");
-        let mut r = backend.translate(&region);
-        if r.is_err() && backend.full() {
+        let (region, blocks) = region::form(self, blk, (self.jit.threshold / 4).max(1), eager);
+        let head = match self.cache.map.get(&blk.start) {
+            Some(&i) => self.cache.get(i).clone(),
+            None => return None,
+        };
+        let id = self.jit.next_id;
+        self.jit.next_id += 1;
+        let ns = t.elapsed().as_nanos() as u64;
+        let inf = Inflight { id, head, blocks, ns };
+        if self.jit.mode == JitMode::On {
+            if self.jit.worker.is_none() {
+                let gen = self.jit.backend.as_ref().expect("made above").codegen();
+                self.jit.worker = worker::Worker::spawn(gen);
+            }
+            if let Some(w) = &self.jit.worker {
+                if w.submit(id, region) {
+                    blk.jit.heat.set(IN_FLIGHT);
+                    self.jit.inflight.push(inf);
+                    return None;
+                }
+                // The thread is gone: from now on, translate here.
+                self.jit.worker = None;
+                return None;
+            }
+        }
+        let r = self.jit.backend.as_mut().expect("made above").translate(&region);
+        self.jit_install(inf, r);
+        blk.jit.code()
+    }
+
+    /// Installs every translation the compile thread has finished.
+    #[cold]
+    #[inline(never)]
+    fn jit_collect(&mut self) {
+        while let Some(done) = self.jit.worker.as_ref().and_then(|w| w.finished()) {
+            let Some(at) = self.jit.inflight.iter().position(|i| i.id == done.id) else { continue };
+            let inf = self.jit.inflight.swap_remove(at);
+            self.jit_install(inf, done.result);
+        }
+    }
+
+    /// Puts a translation into code memory and gives it to its head block, unless a block
+    /// of the region was dropped meanwhile (its code changed) or the head has a unit.
+    fn jit_install(&mut self, inf: Inflight, r: Result<translate::Compiled, translate::TxError>) {
+        let head = &inf.head;
+        let c = match r {
+            Ok(c) => c,
+            Err(e) => {
+                log::debug!("jit: block at {:#x} not translated: {e}", head.start);
+                self.jit.stats.failed += 1;
+                head.jit.heat.set(FAILED);
+                return;
+            }
+        };
+        self.jit.stats.compile_ns += inf.ns + c.ns;
+        if head.jit.code().is_some() {
+            return;
+        }
+        if !head.valid.get() || inf.blocks.iter().any(|b| !b.valid.get()) {
+            head.jit.heat.set(0);
+            return;
+        }
+        let mut backend = self.jit.backend.take().expect("a unit implies the backend");
+        let nblocks = inf.blocks.len() as u64 + 1;
+        let mut r = backend.install(c);
+        if let Err((translate::TxError::Full, c)) = r {
+            // Code memory is full: every unit goes and compiling starts again. The
+            // translation in hand is still good (it refers to nothing in code memory but
+            // the trampolines, which stay).
             self.jit_flush(&mut backend);
-            r = backend.translate(&region);
+            r = backend.install(c);
         }
         self.jit.backend = Some(backend);
-        self.jit.stats.compile_ns += t.elapsed().as_nanos() as u64;
         match r {
             Ok(t) => {
                 self.jit.stats.units += 1;
-                self.jit.stats.blocks += region.blocks.len() as u64;
+                self.jit.stats.blocks += nblocks;
                 self.jit.stats.code_bytes += t.bytes as u64;
                 self.jit.stats.insns_native += t.native;
                 self.jit.stats.insns_called += t.called;
                 // The head stands for the whole region: a write to any of its code drops it.
-                let pages: Vec<u64> =
-                    region.blocks[1..].iter().flat_map(|b| b.blk.pages.0..=b.blk.pages.1).collect();
-                self.cache.cover_pages(blk.start, pages);
-                let code = t.unit.code;
-                blk.jit.set(t.unit);
-                Some(code)
+                let pages: Vec<u64> = inf.blocks.iter().flat_map(|b| b.pages.0..=b.pages.1).collect();
+                self.cache.cover_pages(head.start, pages);
+                head.jit.set(t.unit);
             }
-            Err(e) => {
-                log::debug!("jit: block at {:#x} not translated: {e}", blk.start);
-                self.jit.stats.failed += 1;
-                blk.jit.heat.set(u32::MAX);
-                None
+            Err(_) => head.jit.heat.set(0),
+        }
+    }
+
+    /// The host process was forked and this is the child: the compile thread does not
+    /// exist here. Its channels are forgotten (the lost thread may have held their locks)
+    /// and the regions it was translating will be formed again when they next turn hot.
+    pub fn after_fork(&mut self) {
+        if let Some(w) = self.jit.worker.take() {
+            std::mem::forget(w);
+        }
+        for inf in self.jit.inflight.drain(..) {
+            if inf.head.jit.heat.get() == IN_FLIGHT {
+                inf.head.jit.heat.set(0);
             }
         }
     }
@@ -376,7 +498,9 @@ impl Cpu {
     fn jit_flush(&mut self, backend: &mut translate::Backend) {
         for b in self.cache.blocks.iter().flatten().chain(self.cache.retired.iter()) {
             b.jit.clear();
-            b.jit.heat.set(0);
+            if b.jit.heat.get() != IN_FLIGHT {
+                b.jit.heat.set(0);
+            }
         }
         // Links into the dropped units die with the generation.
         self.cache.gen += 1;

@@ -12,10 +12,11 @@
 //! block cache: the unit belongs to the head block, which is also registered on the pages
 //! of every other block of the region, so a write to any of that code drops the unit.
 //!
-//! Besides the blocks, a region holds what the translator needs to know before it emits
-//! anything: each instruction's plan, which flag results are dead (the interpreter's own
-//! liveness pass, block by block, so both tiers make the same choices), the flags each
-//! block needs on entry, and which guest registers the native code reads and writes.
+//! A `Region` is a snapshot, owned and free of the block cache's references, so that it
+//! can be translated on another thread: copies of the ops, and for each instruction its
+//! plan, which flag results are dead (the interpreter's own liveness pass, block by block,
+//! so both tiers make the same choices), the flags each block needs on entry, and which
+//! guest registers the native code reads and writes.
 
 use super::plan::{plan, Plan, Src};
 use crate::decode::{Block, Op};
@@ -23,6 +24,7 @@ use crate::flags::CcOp;
 use crate::liveness;
 use crate::state::Cpu;
 use iced_x86::{Decoder, DecoderOptions, FlowControl, Instruction, InstructionInfoFactory, OpAccess};
+use std::rc::Rc;
 
 /// Most blocks and guest instructions in one region (compile time grows with the size).
 const MAX_BLOCKS: usize = 24;
@@ -53,11 +55,16 @@ pub(super) enum FlagsIn {
     Mem,
 }
 
-pub(super) struct RBlock<'a> {
-    pub blk: &'a Block,
-    /// One per guest instruction (`Block::plain_ops`); None: a #UD placeholder.
-    pub ops: Vec<&'a Op>,
-    pub instrs: Vec<Option<Instruction>>,
+/// One block of a region.
+pub(super) struct RBlock {
+    /// The `Block`'s address: translated code names the block it stops in by it.
+    pub addr: u64,
+    pub start: u64,
+    /// Where the block ends (`Block::end`), and its guest instructions.
+    pub end_rip: u64,
+    pub insns: u64,
+    /// Copies of its ops, one per guest instruction (`Block::plain_ops`).
+    pub ops: Vec<Op>,
     /// Native translations; None: the instruction runs through its handler.
     pub plans: Vec<Option<Plan>>,
     /// What each handler-run instruction may do (default for native ones).
@@ -70,6 +77,8 @@ pub(super) struct RBlock<'a> {
     pub flags_in: FlagsIn,
     /// Whether the block ends in a fused compare-and-branch (`Block::fast`).
     pub fused: bool,
+    /// Registers its native code reads or writes.
+    used: u16,
 }
 
 /// What the translator must assume of an instruction run through its handler.
@@ -81,13 +90,15 @@ pub(super) struct HandlerInfo {
     pub flags: bool,
 }
 
-pub(super) struct Region<'a> {
-    pub blocks: Vec<RBlock<'a>>,
+pub(super) struct Region {
+    pub blocks: Vec<RBlock>,
     /// Registers native code reads or writes (held in variables, loaded on entry).
     pub used: u16,
+    /// The address of the head block's `valid` flag (which stands for the whole region).
+    pub head_valid: u64,
 }
 
-impl RBlock<'_> {
+impl RBlock {
     /// The static targets of the block's end.
     pub fn targets(&self) -> [Option<u64>; 2] {
         match self.end {
@@ -106,8 +117,8 @@ impl RBlock<'_> {
 
 /// Reads the block's instructions again from its own bytes (unchanged while the block is
 /// valid) and plans each.
-fn analyse<'a>(cpu: &mut Cpu, blk: &'a Block, info: &mut InstructionInfoFactory) -> RBlock<'a> {
-    let ops: Vec<&Op> = blk.plain_ops().collect();
+fn analyse(cpu: &mut Cpu, blk: &Block, info: &mut InstructionInfoFactory) -> RBlock {
+    let ops: Vec<Op> = blk.plain_ops().map(Op::copy).collect();
     let n = ops.len();
     let mut instrs: Vec<Option<Instruction>> = Vec::with_capacity(n);
     for op in &ops {
@@ -128,14 +139,16 @@ fn analyse<'a>(cpu: &mut Cpu, blk: &'a Block, info: &mut InstructionInfoFactory)
         live_in = liveness::dead_flag_setters(&instrs, |k| dead[k] = true);
     }
     let plans: Vec<Option<Plan>> =
-        (0..n).map(|k| instrs[k].as_ref().and_then(|i| plan(i, ops[k], dead[k]))).collect();
-    let handlers = (0..n)
-        .map(|k| match (&plans[k], &instrs[k]) {
-            (None, Some(i)) => handler_info(info, i),
-            (None, None) => HandlerInfo { stores: true, flags: true },
-            _ => HandlerInfo::default(),
-        })
-        .collect();
+        (0..n).map(|k| instrs[k].as_ref().and_then(|i| plan(i, &ops[k], dead[k]))).collect();
+    let mut used = 0u16;
+    let mut handlers = vec![HandlerInfo::default(); n];
+    for k in 0..n {
+        match (&plans[k], &instrs[k]) {
+            (Some(_), Some(i)) => used |= native_access(info, i, &ops[k]),
+            (None, Some(i)) => handlers[k] = handler_info(info, i),
+            _ => handlers[k] = HandlerInfo { stores: true, flags: true },
+        }
+    }
     let end = match (ops.last(), plans.last(), instrs.last()) {
         (Some(op), Some(Some(p)), _) => match *p {
             Plan::Jcc { cc, target } => End::Cond { cc, taken: target, fall: op.next() },
@@ -148,9 +161,11 @@ fn analyse<'a>(cpu: &mut Cpu, blk: &'a Block, info: &mut InstructionInfoFactory)
         _ => End::Dynamic,
     };
     RBlock {
-        blk,
+        addr: blk as *const Block as u64,
+        start: blk.start,
+        end_rip: blk.end,
+        insns: blk.insns,
         ops,
-        instrs,
         plans,
         handlers,
         end,
@@ -158,6 +173,7 @@ fn analyse<'a>(cpu: &mut Cpu, blk: &'a Block, info: &mut InstructionInfoFactory)
         live_in,
         flags_in: FlagsIn::Mem,
         fused: blk.fast + 1 < blk.ops.len(),
+        used,
     }
 }
 
@@ -175,64 +191,47 @@ fn handler_info(info: &mut InstructionInfoFactory, i: &Instruction) -> HandlerIn
     HandlerInfo { stores, flags }
 }
 
-/// GPRs `i` reads and writes, as bit sets (rax = bit 0 .. r15 = bit 15).
-fn reg_access(info: &mut InstructionInfoFactory, i: &Instruction) -> (u16, u16) {
-    let (mut r, mut w) = (0u16, 0u16);
+/// The GPRs (rax = bit 0 .. r15 = bit 15) a natively translated op reads or writes: its
+/// operands, its memory operand's base and index, and implicit ones. The translation may
+/// read any register it writes (partial writes merge), so writes count as uses.
+fn native_access(info: &mut InstructionInfoFactory, i: &Instruction, op: &Op) -> u16 {
+    let mut r = 0u16;
     for u in info.info(i).used_registers() {
         let reg = u.register();
-        if !reg.is_gpr() {
-            continue;
-        }
-        let bit = 1u16 << reg.full_register().number();
-        match u.access() {
-            OpAccess::Read | OpAccess::CondRead => r |= bit,
-            OpAccess::Write | OpAccess::CondWrite => w |= bit,
-            OpAccess::ReadWrite | OpAccess::ReadCondWrite => {
-                r |= bit;
-                w |= bit;
-            }
-            _ => {}
+        if reg.is_gpr() && u.access() != OpAccess::None {
+            r |= 1u16 << reg.full_register().number();
         }
     }
-    // Partial writes (8 and 16 bits) keep the rest of the register: they read it too.
-    (r, w)
-}
-
-/// The registers a natively translated op reads and writes (its operands, its memory
-/// operand's base and index, and implicit ones).
-fn native_access(info: &mut InstructionInfoFactory, i: &Instruction, op: &Op) -> (u16, u16) {
-    let (mut r, w) = reg_access(info, i);
     for x in [op.base, op.index] {
         if x < 16 {
             r |= 1 << x;
         }
     }
-    // The translation may read any register it writes (partial writes merge).
-    (r | w, w)
+    r
 }
 
-/// The blocks `head` leads to that are worth translating with it.
-pub(super) fn form<'a>(cpu: &mut Cpu, head: &'a Block, min_heat: u32, eager: bool) -> Region<'a> {
+/// The blocks `head` leads to that are worth translating with it, and the blocks as the
+/// cache holds them (kept alive while the region is translated elsewhere).
+pub(super) fn form(cpu: &mut Cpu, head: &Block, min_heat: u32, eager: bool) -> (Region, Vec<Rc<Block>>) {
     let mut info = InstructionInfoFactory::new();
     let mut blocks = vec![analyse(cpu, head, &mut info)];
+    let mut keep = Vec::new();
     let mut insns = head.insns;
     let mut at = 0;
     while at < blocks.len() {
         let targets = blocks[at].targets();
         let calls = matches!(blocks[at].plans.last(), Some(Some(Plan::Call { .. })));
         for t in targets.into_iter().flatten() {
-            if calls || blocks.len() >= MAX_BLOCKS || blocks.iter().any(|b| b.blk.start == t) {
+            if calls || blocks.len() >= MAX_BLOCKS || blocks.iter().any(|b| b.start == t) {
                 continue;
             }
             let Some(b) = candidate(cpu, t, min_heat, eager) else { continue };
-            // SAFETY: a block in the cache stays alive until `retired` is cleared on the next
-            // entry to `run`; translation happens inside it, between blocks.
-            let b: &'a Block = unsafe { &*b };
             if insns + b.insns > MAX_INSNS {
                 continue;
             }
             insns += b.insns;
-            blocks.push(analyse(cpu, b, &mut info));
+            blocks.push(analyse(cpu, &b, &mut info));
+            keep.push(b);
         }
         at += 1;
     }
@@ -240,55 +239,44 @@ pub(super) fn form<'a>(cpu: &mut Cpu, head: &'a Block, min_heat: u32, eager: boo
     for k in 0..blocks.len() {
         let t = blocks[k].targets();
         for s in 0..2 {
-            blocks[k].succ[s] = t[s].and_then(|t| blocks.iter().position(|b| b.blk.start == t));
+            blocks[k].succ[s] = t[s].and_then(|t| blocks.iter().position(|b| b.start == t));
         }
     }
-    let mut used = 0u16;
-    for b in &blocks {
-        for k in 0..b.ops.len() {
-            if let (Some(_), Some(i)) = (&b.plans[k], &b.instrs[k]) {
-                let (r, w) = native_access(&mut info, i, b.ops[k]);
-                used |= r | w;
-            }
-        }
-    }
-    let mut region = Region { blocks, used };
+    let used = blocks.iter().fold(0, |u, b| u | b.used);
+    let mut region = Region { blocks, used, head_valid: &head.valid as *const _ as u64 };
     flags_dataflow(&mut region);
-    region
+    (region, keep)
 }
 
 /// The block at `rip` if it may join a region: valid, not the head of a unit of its own
 /// (the region links to that instead), and hot enough. With `eager` (every block is
 /// translated), any block qualifies and one not decoded yet is decoded now.
-fn candidate(cpu: &mut Cpu, rip: u64, min_heat: u32, eager: bool) -> Option<*const Block> {
+fn candidate(cpu: &mut Cpu, rip: u64, min_heat: u32, eager: bool) -> Option<Rc<Block>> {
     let idx = match cpu.cache.map.get(&rip) {
         Some(&i) => i,
         None if eager => cpu.decode_block(rip).ok()?,
         None => return None,
     };
-    let b = cpu.cache.ptr(idx);
-    // SAFETY: just taken from the cache.
-    let r = unsafe { &*b };
-    let heat = r.jit.heat.get();
-    if !r.valid.get() || r.start != rip || r.jit.code().is_some() || heat == u32::MAX {
+    let b = cpu.cache.get(idx);
+    let heat = b.jit.heat.get();
+    if !b.valid.get() || b.start != rip || b.jit.code().is_some() || heat >= super::IN_FLIGHT {
         return None;
     }
-    (eager || heat >= min_heat).then_some(b)
+    (eager || heat >= min_heat).then(|| b.clone())
 }
 
 /// The flags state at the end of a block that starts with `s` (see `FlagsIn`).
 fn flags_out(b: &RBlock, mut s: FlagsIn) -> FlagsIn {
-    for k in 0..b.ops.len() {
-        match (&b.plans[k], &b.instrs[k]) {
-            (Some(p), _) => {
+    for (p, h) in b.plans.iter().zip(&b.handlers) {
+        match p {
+            Some(p) => {
                 if let Some((op, bits)) = p.flag_result() {
                     s = FlagsIn::Known(op, bits);
                 }
             }
             // A handler may change the flags; the unit gives it the current ones first.
-            (None, Some(i)) if i.rflags_modified() == 0 && i.rflags_cleared() == 0 && i.rflags_set() == 0 => {
-            }
-            _ => s = FlagsIn::Mem,
+            None if h.flags => s = FlagsIn::Mem,
+            None => {}
         }
     }
     s

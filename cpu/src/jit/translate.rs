@@ -22,12 +22,11 @@
 
 use super::execmem::ExecMem;
 use super::lower::{
-    Next, SigRefs, Slow, Tx, CACHE_GEN, CODE_CHANGED, ICOUNT, JIT_BLOCK, JIT_CHECK_AT, JIT_JC, JIT_LINK,
-    JIT_STATUS, RIP,
+    Next, SigRefs, Stubs, Tx, CACHE_GEN, ICOUNT, JIT_BLOCK, JIT_CHECK_AT, JIT_JC, JIT_LINK, JIT_STATUS, RIP,
 };
 use super::region::{End, FlagsIn, Region};
-use super::{stop_code, JcEntry, Link, Unit, JC_BITS, JC_SIZE, RUN_ON};
-use crate::decode::{end_op, Block, Op};
+use super::{stop_code, JcEntry, Link, Unit, JC_BITS, JC_SIZE, RESUME, RUN_ON};
+use crate::decode::{end_op, Op};
 use crate::state::Cpu;
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -44,17 +43,33 @@ use std::mem::offset_of;
 /// The entry trampoline: called from Rust with the C ABI, calls a unit (tail-call ABI).
 pub(crate) type Enter = unsafe extern "C" fn(*mut Cpu, *const u8) -> u32;
 
-/// The code generator and its code memory.
-pub(crate) struct Backend {
+/// Builds and compiles units. It owns a Cranelift context, so each thread that compiles
+/// has one (the main thread, and the compile thread of `worker`).
+pub(crate) struct CodeGen {
     isa: OwnedTargetIsa,
-    mem: ExecMem,
-    /// Where code memory restarts after a flush (the trampoline stays).
-    floor: usize,
-    pub enter: Enter,
-    slow: Slow,
+    stubs: Stubs,
     ctx: Context,
     fctx: FunctionBuilderContext,
-    full: bool,
+}
+
+/// A compiled unit, not yet in code memory.
+pub(crate) struct Compiled {
+    pub unit: Box<Unit>,
+    pub code: Vec<u8>,
+    pub native: u64,
+    pub called: u64,
+    /// Host time the compilation took.
+    pub ns: u64,
+}
+
+/// Code memory and what lives in it for good (the entry and slow-path trampolines), plus
+/// a code generator for translations on the main thread.
+pub(crate) struct Backend {
+    gen: CodeGen,
+    mem: ExecMem,
+    /// Where code memory restarts after a flush (the trampolines stay).
+    floor: usize,
+    pub enter: Enter,
 }
 
 /// Why a region was not translated.
@@ -74,7 +89,7 @@ impl std::fmt::Display for TxError {
     }
 }
 
-/// What a translation produced, for the statistics.
+/// A unit in code memory, and what it cost, for the statistics.
 pub(crate) struct Translated {
     pub unit: Box<Unit>,
     pub bytes: usize,
@@ -97,50 +112,153 @@ impl Backend {
         flags.set("enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" }).ok()?;
         let isa = cranelift_native::builder().ok()?.finish(settings::Flags::new(flags)).ok()?;
         let mem = ExecMem::new(code_bytes).ok()?;
-        let mut b = Backend {
-            isa,
-            mem,
-            floor: 0,
-            // Replaced just below.
-            enter: dummy_enter,
-            slow: Slow {
-                cond: std::ptr::null(),
-                ld: std::ptr::null(),
-                ld_rmw: std::ptr::null(),
-                st: std::ptr::null(),
-            },
-            ctx: Context::new(),
-            fctx: FunctionBuilderContext::new(),
-            full: false,
+        let none = Stubs { cond: 0, ld: 0, ld_rmw: 0, st: 0, chain: 0, chain_dyn: 0 };
+        let mut b = Backend { gen: CodeGen::new(isa, none), mem, floor: 0, enter: dummy_enter };
+        let code = b.gen.make_enter().ok()?;
+        // SAFETY: the code just compiled has exactly this signature.
+        b.enter = unsafe { std::mem::transmute::<*const u8, Enter>(b.place(&code).ok()?) };
+        let mut tramp = |f: *const (), params: &[Type]| -> Option<u64> {
+            let code = b.gen.make_slow(f, params).ok()?;
+            Some(b.place(&code).ok()? as u64)
         };
-        b.enter = b.make_enter().ok()?;
-        b.slow = Slow {
-            cond: b.make_slow(jit_cond as *const (), &[I64, I32]).ok()?,
-            ld: b.make_slow(jit_ld as *const (), &[I64, I64, I32]).ok()?,
-            ld_rmw: b.make_slow(jit_ld_rmw as *const (), &[I64, I64, I32]).ok()?,
-            st: b.make_slow(jit_st as *const (), &[I64, I64, I64, I32]).ok()?,
+        let mut stubs = Stubs {
+            cond: tramp(jit_cond as *const (), &[I64, I32])?,
+            ld: tramp(jit_ld as *const (), &[I64, I64, I32])?,
+            ld_rmw: tramp(jit_ld_rmw as *const (), &[I64, I64, I32])?,
+            st: tramp(jit_st as *const (), &[I64, I64, I64, I32])?,
+            chain: 0,
+            chain_dyn: 0,
         };
+        let code = b.gen.make_chain(false).ok()?;
+        stubs.chain = b.place(&code).ok()? as u64;
+        let code = b.gen.make_chain(true).ok()?;
+        stubs.chain_dyn = b.place(&code).ok()? as u64;
+        b.gen.stubs = stubs;
         b.floor = b.mem.used();
         Some(b)
     }
 
-    pub fn full(&self) -> bool {
-        self.full
+    /// A code generator for another thread, making the same code as this one's.
+    pub fn codegen(&self) -> CodeGen {
+        CodeGen::new(self.gen.isa.clone(), self.gen.stubs)
     }
 
     pub fn reset(&mut self) {
         self.mem.reset_to(self.floor);
-        self.full = false;
+    }
+
+    /// Copies code into code memory.
+    fn place(&mut self, code: &[u8]) -> Result<*const u8, TxError> {
+        self.mem.push(code).ok_or(TxError::Full)
+    }
+
+    /// Translates `region` on this thread.
+    pub fn translate(&mut self, region: &Region) -> Result<Compiled, TxError> {
+        self.gen.translate(region)
+    }
+
+    /// Puts a compiled unit into code memory (or gives it back with the reason).
+    pub fn install(&mut self, mut c: Compiled) -> Result<Translated, (TxError, Compiled)> {
+        match self.place(&c.code) {
+            Ok(p) => {
+                c.unit.code = p;
+                Ok(Translated { unit: c.unit, bytes: c.code.len(), native: c.native, called: c.called })
+            }
+            Err(e) => Err((e, c)),
+        }
+    }
+}
+
+impl CodeGen {
+    fn new(isa: OwnedTargetIsa, stubs: Stubs) -> CodeGen {
+        CodeGen { isa, stubs, ctx: Context::new(), fctx: FunctionBuilderContext::new() }
     }
 
     fn unit_sig(&self) -> Signature {
+        self.tail_sig(1)
+    }
+
+    /// A tail-call ABI signature with `n` I64 parameters, returning an I32 (units, and the
+    /// chaining stubs they jump to).
+    fn tail_sig(&self, n: usize) -> Signature {
         let mut s = Signature::new(CallConv::Tail);
-        s.params.push(AbiParam::new(I64));
+        for _ in 0..n {
+            s.params.push(AbiParam::new(I64));
+        }
         s.returns.push(AbiParam::new(I32));
         s
     }
 
-    /// The signature of a slow-path trampoline (`Slow`).
+    /// A chaining stub (see `Stubs`): (cpu, rip, link, block), or with `dynamic` (cpu,
+    /// rip, block).
+    fn make_chain(&mut self, dynamic: bool) -> Result<Vec<u8>, TxError> {
+        let f = MemFlagsData::trusted();
+        let sig = self.tail_sig(if dynamic { 3 } else { 4 });
+        self.ctx.func = Function::with_name_signature(UserFuncName::default(), sig);
+        let usig = self.unit_sig();
+        let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
+        let usig = b.import_signature(usig);
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        b.seal_block(entry);
+        let p = b.block_params(entry).to_vec();
+        let (cpu, rip) = (p[0], p[1]);
+        let blk = if dynamic { p[2] } else { p[3] };
+        let (go, ret) = (b.create_block(), b.create_block());
+        // The budget (or the next look at request_stop): back to the loop.
+        let ic = b.ins().load(I64, f, cpu, ICOUNT as i32);
+        let check = b.ins().load(I64, f, cpu, JIT_CHECK_AT as i32);
+        let due = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, ic, check);
+        b.ins().brif(due, ret, &[], go, &[]);
+        b.seal_block(go);
+        b.switch_to_block(go);
+        let gen = b.ins().load(I64, f, cpu, CACHE_GEN as i32);
+        let (jump, miss) = (b.create_block(), b.create_block());
+        // Where the code of the next unit is: `code_at` + offset, valid when `ok`.
+        let (ok, code_at, off) = if dynamic {
+            // The jump cache entry at jc_index(rip).
+            let jc = b.ins().load(I64, f, cpu, JIT_JC as i32);
+            let h = b.ins().ushr_imm_s(rip, JC_BITS as i64);
+            let h = b.ins().bxor(h, rip);
+            let shift = std::mem::size_of::<JcEntry>().trailing_zeros();
+            let h = b.ins().ishl_imm_s(h, shift as i64);
+            let h = b.ins().band_imm_s(h, ((JC_SIZE as u64 - 1) << shift) as i64);
+            let e = b.ins().iadd(jc, h);
+            let erip = b.ins().load(I64, f, e, offset_of!(JcEntry, rip) as i32);
+            let egen = b.ins().load(I64, f, e, offset_of!(JcEntry, gen) as i32);
+            let same_rip = b.ins().icmp(IntCC::Equal, erip, rip);
+            let same_gen = b.ins().icmp(IntCC::Equal, egen, gen);
+            (b.ins().band(same_rip, same_gen), e, offset_of!(JcEntry, code))
+        } else {
+            // The edge's link slot, filled in this generation.
+            let link = p[2];
+            let lgen = b.ins().load(I64, f, link, offset_of!(Link, gen) as i32);
+            (b.ins().icmp(IntCC::Equal, lgen, gen), link, offset_of!(Link, code))
+        };
+        b.ins().brif(ok, jump, &[], miss, &[]);
+        b.seal_block(jump);
+        b.seal_block(miss);
+        b.switch_to_block(jump);
+        let code = b.ins().load(I64, f, code_at, off as i32);
+        b.ins().return_call_indirect(usig, code, &[cpu]);
+        b.switch_to_block(miss);
+        if !dynamic {
+            // The loop fills the slot when it enters the next unit.
+            b.ins().store(f, p[2], cpu, JIT_LINK as i32);
+        }
+        b.ins().jump(ret, &[]);
+        b.seal_block(ret);
+        b.switch_to_block(ret);
+        b.ins().store(f, rip, cpu, RIP as i32);
+        b.ins().store(f, blk, cpu, JIT_BLOCK as i32);
+        let z = b.ins().iconst(I32, RUN_ON as i64);
+        b.ins().return_(&[z]);
+        b.finalize(self.isa.frontend_config());
+        self.compile()
+    }
+
+    /// The signature of a slow-path trampoline (`Stubs`).
     fn slow_sig(&self, params: &[Type]) -> Signature {
         let mut s = Signature::new(CallConv::PreserveAll);
         for &p in params {
@@ -160,8 +278,8 @@ impl Backend {
         s
     }
 
-    /// Compiles the function in `self.ctx` into code memory.
-    fn emit(&mut self) -> Result<(*const u8, usize), TxError> {
+    /// Compiles the function in `self.ctx` to machine code (position-independent).
+    fn compile(&mut self) -> Result<Vec<u8>, TxError> {
         // Debugging aid: EMU_JIT_DUMP=1 prints each unit's IR, =2 its machine code.
         let dump = std::env::var("EMU_JIT_DUMP").unwrap_or_default();
         if dump == "1" {
@@ -188,16 +306,10 @@ impl Backend {
         }
         let bytes = code.code_buffer().to_vec();
         self.ctx.clear();
-        match self.mem.push(&bytes) {
-            Some(p) => Ok((p, bytes.len())),
-            None => {
-                self.full = true;
-                Err(TxError::Full)
-            }
-        }
+        Ok(bytes)
     }
 
-    fn make_enter(&mut self) -> Result<Enter, TxError> {
+    fn make_enter(&mut self) -> Result<Vec<u8>, TxError> {
         let sig = self.host_sig(&[I64, I64], Some(I32));
         self.ctx.func = Function::with_name_signature(UserFuncName::default(), sig);
         let usig = self.unit_sig();
@@ -218,14 +330,12 @@ impl Backend {
         b.ins().set_pinned_reg(saved);
         b.ins().return_(&[r]);
         b.finalize(self.isa.frontend_config());
-        let (p, _) = self.emit()?;
-        // SAFETY: the code just emitted has exactly this signature.
-        Ok(unsafe { std::mem::transmute::<*const u8, Enter>(p) })
+        self.compile()
     }
 
     /// A trampoline that calls `f` (host ABI, `params`, returning u32) preserving every
     /// register, and leaves its result in `JitState::status`.
-    fn make_slow(&mut self, f: *const (), params: &[Type]) -> Result<*const u8, TxError> {
+    fn make_slow(&mut self, f: *const (), params: &[Type]) -> Result<Vec<u8>, TxError> {
         let sig = self.slow_sig(params);
         let hsig = self.host_sig(params, Some(I32));
         self.ctx.func = Function::with_name_signature(UserFuncName::default(), sig);
@@ -242,11 +352,12 @@ impl Backend {
         b.ins().store(MemFlagsData::trusted(), r, args[0], JIT_STATUS as i32);
         b.ins().return_(&[]);
         b.finalize(self.isa.frontend_config());
-        Ok(self.emit()?.0)
+        self.compile()
     }
 
     /// Translates `region`.
-    pub fn translate(&mut self, region: &Region) -> Result<Translated, TxError> {
+    pub fn translate(&mut self, region: &Region) -> Result<Compiled, TxError> {
+        let t = std::time::Instant::now();
         // The instructions run through their handler: each one's copy, followed by an end op.
         let mut ops = Vec::new();
         let mut copy_at: Vec<Vec<usize>> = Vec::new();
@@ -277,7 +388,7 @@ impl Backend {
             }
             link_at.push(l);
         }
-        let mut unit = Box::new(Unit {
+        let unit = Box::new(Unit {
             code: std::ptr::null(),
             links: (0..nlinks).map(|_| Link::default()).collect(),
             ops: ops.into_boxed_slice(),
@@ -288,6 +399,8 @@ impl Backend {
             self.slow_sig(&[I64, I32]),
             self.slow_sig(&[I64, I64, I32]),
             self.slow_sig(&[I64, I64, I64, I32]),
+            self.tail_sig(4),
+            self.tail_sig(3),
         ];
         self.ctx.func = Function::with_name_signature(UserFuncName::default(), usig.clone());
         let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
@@ -295,16 +408,16 @@ impl Backend {
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
         b.seal_block(entry);
-        let [s_op, s1, s2, s3] = sigs;
+        let [s_op, s1, s2, s3, s_chain, s_dyn] = sigs;
         let sref = SigRefs {
-            unit: b.import_signature(usig),
             op: b.import_signature(s_op),
             slow1: b.import_signature(s1),
             slow2: b.import_signature(s2),
             slow3: b.import_signature(s3),
+            chain: b.import_signature(s_chain),
+            chain_dyn: b.import_signature(s_dyn),
         };
-        let mut tx = Tx::new(b, sref, self.slow, region);
-        tx.load_regs(region.used);
+        let mut tx = Tx::new(b, sref, self.stubs, region);
         for k in 0..4 {
             let z = tx.c(0);
             tx.b.def_var(tx.fv[k], z);
@@ -331,7 +444,7 @@ impl Backend {
                 tx.k = k;
                 match &rb.plans[k] {
                     Some(p) => {
-                        next = tx.native(p, rb.ops[k]);
+                        next = tx.native(p, &rb.ops[k]);
                         tx.commit();
                     }
                     None => {
@@ -346,9 +459,8 @@ impl Backend {
         }
         tx.b.seal_all_blocks();
         tx.b.finalize(self.isa.frontend_config());
-        let (code, bytes) = self.emit()?;
-        unit.code = code;
-        Ok(Translated { unit, bytes, native, called })
+        let code = self.compile()?;
+        Ok(Compiled { unit, code, native, called, ns: t.elapsed().as_nanos() as u64 })
     }
 }
 
@@ -371,53 +483,55 @@ impl Tx<'_> {
         self.sync_regs();
         let rb = self.rb();
         let ic = self.ld_cpu(I64, ICOUNT);
-        let icn = self.add_imm(ic, rb.blk.insns as i64);
+        let icn = self.add_imm(ic, rb.insns as i64);
         self.st_cpu(icn, ICOUNT);
-        let check = self.ld_cpu(I64, JIT_CHECK_AT);
-        let due = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, icn, check);
+        // Exits check the budget in the chaining stubs; edges inside the region here.
+        let due = if rb.succ.iter().any(Option::is_some) {
+            let check = self.ld_cpu(I64, JIT_CHECK_AT);
+            Some(self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, icn, check))
+        } else {
+            None
+        };
         match rb.end {
             End::To(t) => {
-                let tv = self.c(t);
-                if rb.succ[0].is_some() {
-                    self.leave_if(due, tv, true);
+                if let Some(due) = due {
+                    let tv = self.c(t);
+                    self.leave_if(due, tv);
                 }
-                self.edge(0, t, due, cl, links, link_at);
+                self.edge(0, t, cl, links, link_at);
             }
             End::Cond { taken, fall, .. } => {
                 let Next::Cond(c) = next else { unreachable!("a conditional end has a condition") };
-                if rb.succ.iter().any(Option::is_some) {
+                if let Some(due) = due {
                     let t = self.c(taken);
                     let f = self.c(fall);
                     let rip = self.b.ins().select(c, t, f);
-                    self.leave_if(due, rip, true);
+                    self.leave_if(due, rip);
                 }
                 let (ta, fa) = (self.b.create_block(), self.b.create_block());
                 self.b.ins().brif(c, ta, &[], fa, &[]);
                 self.b.seal_block(ta);
                 self.b.seal_block(fa);
                 self.b.switch_to_block(ta);
-                self.edge(0, taken, due, cl, links, link_at);
+                self.edge(0, taken, cl, links, link_at);
                 self.b.switch_to_block(fa);
-                self.edge(1, fall, due, cl, links, link_at);
+                self.edge(1, fall, cl, links, link_at);
             }
             End::Dynamic => {
                 let rip = match next {
                     Next::To(v) => v,
                     _ => self.ld_cpu(I64, RIP),
                 };
-                self.exit_dynamic(rip, due);
+                self.exit_dynamic(rip);
             }
         }
     }
 
-    /// Returns to the loop, going on at `rip`, when `due` (the budget is reached); `spill`:
-    /// the flags are still to be stored.
-    fn leave_if(&mut self, due: Value, rip: Value, spill: bool) {
+    /// Returns to the loop, going on at `rip`, when `due` (the budget is reached).
+    fn leave_if(&mut self, due: Value, rip: Value) {
         let (out, on) = self.split(due);
         self.b.switch_to_block(out);
-        if spill {
-            self.spill(false);
-        }
+        self.spill(false);
         self.st_cpu(rip, RIP);
         self.ret_to_loop();
         self.b.switch_to_block(on);
@@ -425,7 +539,7 @@ impl Tx<'_> {
 
     /// The edge through static target slot `s` to `target` (the budget checked already
     /// when the target is in the region).
-    fn edge(&mut self, s: usize, target: u64, due: Value, cl: &[ClBlock], links: &[Link], la: &[usize; 2]) {
+    fn edge(&mut self, s: usize, target: u64, cl: &[ClBlock], links: &[Link], la: &[usize; 2]) {
         match self.rb().succ[s] {
             Some(t) => {
                 if self.region.blocks[t].flags_in == FlagsIn::Mem {
@@ -433,73 +547,37 @@ impl Tx<'_> {
                 }
                 self.b.ins().jump(cl[t], &[]);
             }
-            None => self.exit_static(target, due, &links[la[s]]),
+            None => self.exit_static(target, &links[la[s]]),
         }
     }
 
     /// Notes the current block for the loop and returns to it.
     fn ret_to_loop(&mut self) {
-        self.st_const(self.blk() as *const Block as u64, JIT_BLOCK);
+        self.st_const(self.rb().addr, JIT_BLOCK);
         let z = self.b.ins().iconst(I32, RUN_ON as i64);
         self.b.ins().return_(&[z]);
     }
 
-    /// Leaves the region to `target` (a static edge): into the target's unit through the
-    /// link slot if it is filled in this generation and the budget allows, else back to
-    /// the loop, which fills the slot.
-    fn exit_static(&mut self, target: u64, due: Value, link: &Link) {
+    /// Leaves the region to `target` (a static edge): the chaining stub goes on into the
+    /// target's unit through the edge's link slot, or back to the loop.
+    fn exit_static(&mut self, target: u64, link: &Link) {
         self.spill(false);
-        let tv = self.c(target);
-        self.leave_if(due, tv, false);
-        let f = MemFlagsData::trusted();
-        let gen = self.ld_cpu(I64, CACHE_GEN);
+        let fp = self.c(self.stubs.chain);
+        let rip = self.c(target);
         let lp = self.c(link as *const Link as u64);
-        let lgen = self.b.ins().load(I64, f, lp, offset_of!(Link, gen) as i32);
-        let ok = self.b.ins().icmp(IntCC::Equal, lgen, gen);
-        let (jump, fill) = (self.b.create_block(), self.b.create_block());
-        self.b.ins().brif(ok, jump, &[], fill, &[]);
-        self.b.seal_block(jump);
-        self.b.seal_block(fill);
-        self.b.switch_to_block(jump);
-        let code = self.b.ins().load(I64, f, lp, offset_of!(Link, code) as i32);
+        let bp = self.c(self.rb().addr);
         let cpu = self.cpu();
-        self.b.ins().return_call_indirect(self.sref.unit, code, &[cpu]);
-        self.b.switch_to_block(fill);
-        self.st_cpu(tv, RIP);
-        self.st_cpu(lp, JIT_LINK);
-        self.ret_to_loop();
+        self.b.ins().return_call_indirect(self.sref.chain, fp, &[cpu, rip, lp, bp]);
     }
 
-    /// Leaves to an address known only now (a return, an indirect jump): into its unit if
-    /// the jump cache has it, else back to the loop.
-    fn exit_dynamic(&mut self, rip: Value, due: Value) {
+    /// Leaves to an address known only now (a return, an indirect jump): the chaining stub
+    /// goes on into its unit if the jump cache has it, or back to the loop.
+    fn exit_dynamic(&mut self, rip: Value) {
         self.spill(false);
-        self.leave_if(due, rip, false);
-        let f = MemFlagsData::trusted();
-        let jc = self.ld_cpu(I64, JIT_JC);
-        let h = self.shr_c(rip, JC_BITS);
-        let h = self.b.ins().bxor(h, rip);
-        let shift = std::mem::size_of::<JcEntry>().trailing_zeros();
-        let h = self.shl_c(h, shift);
-        let h = self.b.ins().band_imm_s(h, ((JC_SIZE as u64 - 1) << shift) as i64);
-        let e = self.b.ins().iadd(jc, h);
-        let erip = self.b.ins().load(I64, f, e, offset_of!(JcEntry, rip) as i32);
-        let egen = self.b.ins().load(I64, f, e, offset_of!(JcEntry, gen) as i32);
-        let gen = self.ld_cpu(I64, CACHE_GEN);
-        let same_rip = self.b.ins().icmp(IntCC::Equal, erip, rip);
-        let same_gen = self.b.ins().icmp(IntCC::Equal, egen, gen);
-        let ok = self.b.ins().band(same_rip, same_gen);
-        let (jump, miss) = (self.b.create_block(), self.b.create_block());
-        self.b.ins().brif(ok, jump, &[], miss, &[]);
-        self.b.seal_block(jump);
-        self.b.seal_block(miss);
-        self.b.switch_to_block(jump);
-        let code = self.b.ins().load(I64, f, e, offset_of!(JcEntry, code) as i32);
+        let fp = self.c(self.stubs.chain_dyn);
+        let bp = self.c(self.rb().addr);
         let cpu = self.cpu();
-        self.b.ins().return_call_indirect(self.sref.unit, code, &[cpu]);
-        self.b.switch_to_block(miss);
-        self.st_cpu(rip, RIP);
-        self.ret_to_loop();
+        self.b.ins().return_call_indirect(self.sref.chain_dyn, fp, &[cpu, rip, bp]);
     }
 }
 
@@ -562,13 +640,18 @@ pub(super) extern "C" fn jit_ld_rmw(cpu: *mut Cpu, addr: u64, w: u32) -> u32 {
     }
 }
 
-/// The interpreter's store of the low `w` bits of `v` at `addr` (a write-TLB miss: the
-/// page may hold decoded code, whose blocks it drops). Returns 0, the stop plus one, or
-/// `CODE_CHANGED` when blocks were dropped (the running unit may be one of them).
+/// The interpreter's store of the low `w` bits of `v` at `addr` (a write-TLB miss).
+/// Returns 0 or the stop plus one, or `RESUME` without storing when the store would reach
+/// a page holding decoded code: the interpreter then runs the instruction (and the rest of
+/// its block), dropping blocks and stopping as it always does, and the unit, which may be
+/// one of those dropped, is not running any more.
 pub(super) extern "C" fn jit_st(cpu: *mut Cpu, addr: u64, v: u64, w: u32) -> u32 {
     // SAFETY: translated code passes the CPU it runs on.
     let cpu = unsafe { &mut *cpu };
-    let gen = cpu.cache.gen;
+    let last = addr.wrapping_add(w as u64 / 8 - 1);
+    if cpu.mem.holds_code(addr >> 12) || cpu.mem.holds_code(last >> 12) {
+        return RESUME;
+    }
     let r = match w {
         8 => cpu.st::<8>(addr, v),
         16 => cpu.st::<16>(addr, v),
@@ -576,7 +659,6 @@ pub(super) extern "C" fn jit_st(cpu: *mut Cpu, addr: u64, v: u64, w: u32) -> u32
         _ => cpu.st::<64>(addr, v),
     };
     match r {
-        Ok(()) if cpu.cache.gen != gen => CODE_CHANGED,
         Ok(()) => RUN_ON,
         Err(s) => stop_code(s),
     }

@@ -74,6 +74,8 @@ fn new_process(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
         }
     };
     if pid == 0 {
+        // Helper threads of the parent's (the JIT's compile thread) do not exist here.
+        p.cpu.after_fork();
         // A vfork child of a vfork child has its own parent to report to.
         if let Some(fd) = p.vfork_parent.take() {
             host::close(fd);
