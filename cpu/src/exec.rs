@@ -136,6 +136,7 @@ impl Cpu {
         self.jit.link = std::ptr::null();
         self.cache.retired.clear();
         self.sync_stale_code();
+        self.jit_poll();
         if self.hooks.active() {
             return self.run_hooked();
         }

@@ -56,6 +56,8 @@ const MEM: usize = offset_of!(Cpu, mem);
 
 /// The signatures translated code calls with.
 pub(super) struct SigRefs {
+    /// A unit (`tail`, (cpu) -> i32): chained exits jump straight into the next one.
+    pub unit: SigRef,
     /// `jit_op`.
     pub op: SigRef,
     /// The slow-path trampolines (`Stubs`): (cpu, i32), (cpu, addr, i32), (cpu, addr,
@@ -75,11 +77,12 @@ pub(super) struct SigRefs {
 /// allocator save values around them on the hot path; their results go to
 /// `JitState::status` and `JitState::scratch`.
 ///
-/// Chaining stubs take over where a unit leaves (tail calls, with the registers and flags
-/// stored): `chain` for a static edge (through the edge's link slot), `chain_dyn` for an
-/// address known only at run time (through the jump cache); both check the budget and
-/// otherwise return to the loop. One copy of that logic keeps every exit a few
-/// instructions long.
+/// Chaining stubs take over where a unit leaves and cannot jump straight into the next
+/// unit itself (tail calls, with the registers and flags stored): `chain` for a static
+/// edge (through the edge's link slot), `chain_dyn` for an address known only at run time
+/// (through the jump cache); both check the budget and otherwise return to the loop. The
+/// common case, a filled slot or a jump cache hit within the budget, is tested inline at
+/// each exit (`exit_static`), so that each exit's indirect jump is predicted on its own.
 #[derive(Clone, Copy)]
 pub(super) struct Stubs {
     pub cond: u64,
@@ -167,7 +170,7 @@ fn guest_mem() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
 }
 
-fn trusted() -> MemFlagsData {
+pub(super) fn trusted() -> MemFlagsData {
     MemFlagsData::trusted()
 }
 
@@ -733,15 +736,38 @@ impl<'a> Tx<'a> {
     fn tlb_probe(&mut self, write: bool, addr: Value, w: u32) -> (Value, Value) {
         // Reloaded at each access (an L1 hit) rather than kept live across the unit.
         let base = self.ld_cpu(I64, MEM + if write { TLB_W_OFFSET } else { TLB_R_OFFSET });
+        let last_byte = w as i64 / 8 - 1;
+        if let Some(a) = self.const_of(addr) {
+            // A fixed address (a global through rip): entry and page known now.
+            let off = ((a >> 12) & TLB_INDEX_MASK) << TLB_ENTRY_SHIFT;
+            let e = self.add_imm(base, off as i64);
+            let page = self.b.ins().load(I64, trusted(), e, TLB_PAGE_OFFSET as i32);
+            let hit = self.b.ins().icmp_imm_s(
+                IntCC::Equal,
+                page,
+                (a.wrapping_add(last_byte as u64) & !0xfff) as i64,
+            );
+            return (e, hit);
+        }
         // ((addr >> 12) & mask) << shift, in two steps.
         let off = self.shr_c(addr, 12 - TLB_ENTRY_SHIFT);
         let off = self.b.ins().band_imm_s(off, (TLB_INDEX_MASK << TLB_ENTRY_SHIFT) as i64);
         let e = self.b.ins().iadd(base, off);
         let page = self.b.ins().load(I64, trusted(), e, TLB_PAGE_OFFSET as i32);
-        let last = if w > 8 { self.add_imm(addr, w as i64 / 8 - 1) } else { addr };
+        let last = self.add_imm(addr, last_byte);
         let lastp = self.b.ins().band_imm_s(last, !0xfff);
         let hit = self.b.ins().icmp(IntCC::Equal, page, lastp);
         (e, hit)
+    }
+
+    /// The value of `v` if it is a constant.
+    fn const_of(&self, v: Value) -> Option<u64> {
+        let dfg = &self.b.func.dfg;
+        let ValueDef::Result(inst, _) = dfg.value_def(v) else { return None };
+        match dfg.insts[inst] {
+            InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => Some(imm.bits() as u64),
+            _ => None,
+        }
     }
 
     fn host_addr(&mut self, e: Value, addr: Value) -> Value {
@@ -749,31 +775,99 @@ impl<'a> Tx<'a> {
         self.b.ins().iadd(addend, addr)
     }
 
-    /// Loads `w` bits at `addr`, zero-extended. `rmw`: the destination of a
-    /// read-modify-write, looked up in the write TLB (whose pages are also readable), as
-    /// `Cpu::rmw` does, and read through `Cpu::ld_rmw` on a miss.
-    pub fn load(&mut self, addr: Value, w: u32, rmw: bool) -> Value {
+    /// Loads `w` bits at `addr`, zero-extended.
+    pub fn load(&mut self, addr: Value, w: u32) -> Value {
+        self.load_via_tlb(addr, w, false).0
+    }
+
+    /// Loads the `w`-bit destination of a read-modify-write at `addr`: its value and, on a
+    /// write-TLB hit, its host address (0 after the slow path), for `store_rmw`. One probe
+    /// serves both halves, as in `Cpu::rmw`.
+    pub fn load_rmw(&mut self, addr: Value, w: u32) -> (Value, Value) {
+        let (v, host) = self.load_via_tlb(addr, w, true);
+        (v, host.expect("a read-modify-write keeps the host address"))
+    }
+
+    /// The inline TLB hit and the slow path of `load` and (`rmw`) `load_rmw`.
+    fn load_via_tlb(&mut self, addr: Value, w: u32, rmw: bool) -> (Value, Option<Value>) {
         self.sync_regs();
         let (e, hit) = self.tlb_probe(rmw, addr, w);
         let fast = self.b.create_block();
         let slow = self.b.create_block();
         let join = self.b.create_block();
         let v = self.b.append_block_param(join, I64);
+        let host = rmw.then(|| self.b.append_block_param(join, I64));
         self.b.set_cold_block(slow);
         self.b.ins().brif(hit, fast, &[], slow, &[]);
         self.b.seal_block(fast);
         self.b.seal_block(slow);
         self.b.switch_to_block(fast);
-        let host = self.host_addr(e, addr);
+        let h = self.host_addr(e, addr);
+        let x = self.load_host(h, w);
+        let args: &[BlockArg] = if rmw { &[x.into(), h.into()] } else { &[x.into()] };
+        self.b.ins().jump(join, args);
+        self.b.switch_to_block(slow);
+        let x = self.load_slow(addr, w, rmw);
+        let z = rmw.then(|| self.c(0));
+        let args: &[BlockArg] = match z {
+            Some(z) => &[x.into(), z.into()],
+            None => &[x.into()],
+        };
+        self.b.ins().jump(join, args);
+        self.b.seal_block(join);
+        self.b.switch_to_block(join);
+        (v, host)
+    }
+
+    /// Stores a read-modify-write's result where `load_rmw` read it: straight to the host
+    /// address after a hit, else through the store slow path.
+    pub fn store_rmw(&mut self, addr: Value, host: Value, v: Value, w: u32) {
+        self.store_or_slow(host, host, addr, v, w);
+    }
+
+    /// Stores `v` at `host` when `hit` is nonzero, else at `addr` through the slow path.
+    fn store_or_slow(&mut self, hit: Value, host: Value, addr: Value, v: Value, w: u32) {
+        let fast = self.b.create_block();
+        let slow = self.b.create_block();
+        let join = self.b.create_block();
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(hit, fast, &[], slow, &[]);
+        self.b.seal_block(fast);
+        self.b.seal_block(slow);
+        self.b.switch_to_block(fast);
+        self.store_host(host, v, w);
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(slow);
+        self.store_slow(addr, v, w, join);
+        self.b.seal_block(join);
+        self.b.switch_to_block(join);
+    }
+
+    fn load_host(&mut self, host: Value, w: u32) -> Value {
         let f = guest_mem();
-        let x = match w {
+        match w {
             8 => self.b.ins().uload8(I64, f, host, 0),
             16 => self.b.ins().uload16(I64, f, host, 0),
             32 => self.b.ins().uload32(f, host, 0),
             _ => self.b.ins().load(I64, f, host, 0),
+        }
+    }
+
+    fn store_host(&mut self, host: Value, v: Value, w: u32) {
+        let f = guest_mem();
+        match w {
+            8 => self.b.ins().istore8(f, v, host, 0),
+            16 => self.b.ins().istore16(f, v, host, 0),
+            32 => self.b.ins().istore32(f, v, host, 0),
+            _ => self.b.ins().store(f, v, host, 0),
         };
-        self.b.ins().jump(join, &[x.into()]);
-        self.b.switch_to_block(slow);
+    }
+
+    /// The load slow path (in a cold block): the interpreter's load through its
+    /// trampoline (`Cpu::ld_rmw` for the destination of a read-modify-write, which checks
+    /// that it is writable too), leaving with the state before the instruction if it
+    /// stops.
+    fn load_slow(&mut self, addr: Value, w: u32, rmw: bool) -> Value {
         let fp = self.c(if rmw { self.stubs.ld_rmw } else { self.stubs.ld });
         let wv = self.b.ins().iconst(I32, w as i64);
         let cpu = self.cpu();
@@ -784,11 +878,18 @@ impl<'a> Tx<'a> {
         self.b.ins().brif(r, exit, &args, on, &[]);
         self.b.seal_block(on);
         self.b.switch_to_block(on);
-        let x = self.ld_cpu(I64, JIT_SCRATCH);
-        self.b.ins().jump(join, &[x.into()]);
-        self.b.seal_block(join);
-        self.b.switch_to_block(join);
-        v
+        self.ld_cpu(I64, JIT_SCRATCH)
+    }
+
+    /// The store slow path (in a cold block), going on at `join`.
+    fn store_slow(&mut self, addr: Value, v: Value, w: u32, join: ClBlock) {
+        let fp = self.c(self.stubs.st);
+        let wv = self.b.ins().iconst(I32, w as i64);
+        let cpu = self.cpu();
+        self.b.ins().call_indirect(self.sref.slow3, fp, &[cpu, addr, v, wv]);
+        let r = self.ld_cpu(I32, JIT_STATUS);
+        let (exit, args) = self.exit_args(r, self.k);
+        self.b.ins().brif(r, exit, &args, join, &[]);
     }
 
     /// Stores the low `w` bits of `v` at `addr`: the instruction's last memory access.
@@ -797,33 +898,9 @@ impl<'a> Tx<'a> {
     pub fn store(&mut self, addr: Value, v: Value, w: u32) {
         self.sync_regs();
         let (e, hit) = self.tlb_probe(true, addr, w);
-        let fast = self.b.create_block();
-        let slow = self.b.create_block();
-        let join = self.b.create_block();
-        self.b.set_cold_block(slow);
-        self.b.ins().brif(hit, fast, &[], slow, &[]);
-        self.b.seal_block(fast);
-        self.b.seal_block(slow);
-        self.b.switch_to_block(fast);
+        // The entry's addend is read even on a miss (the entry is always there to read).
         let host = self.host_addr(e, addr);
-        let f = guest_mem();
-        match w {
-            8 => self.b.ins().istore8(f, v, host, 0),
-            16 => self.b.ins().istore16(f, v, host, 0),
-            32 => self.b.ins().istore32(f, v, host, 0),
-            _ => self.b.ins().store(f, v, host, 0),
-        };
-        self.b.ins().jump(join, &[]);
-        self.b.switch_to_block(slow);
-        let fp = self.c(self.stubs.st);
-        let wv = self.b.ins().iconst(I32, w as i64);
-        let cpu = self.cpu();
-        self.b.ins().call_indirect(self.sref.slow3, fp, &[cpu, addr, v, wv]);
-        let r = self.ld_cpu(I32, JIT_STATUS);
-        let (exit, args) = self.exit_args(r, self.k);
-        self.b.ins().brif(r, exit, &args, join, &[]);
-        self.b.seal_block(join);
-        self.b.switch_to_block(join);
+        self.store_or_slow(hit, host, addr, v, w);
     }
 
     /// Reads an operand at width `w` (zero-extended).
@@ -833,7 +910,7 @@ impl<'a> Tx<'a> {
             Src::I(v) => self.c(v & mask(w)),
             Src::M => {
                 let a = self.ea(op);
-                self.load(a, w, false)
+                self.load(a, w)
             }
         }
     }
@@ -1083,14 +1160,14 @@ impl<'a> Tx<'a> {
             }
             Plan::Pop { r } => {
                 let sp = self.get(4);
-                let v = self.load(sp, 64, false);
+                let v = self.load(sp, 64);
                 let nsp = self.add_imm(sp, 8);
                 self.pending.push((4, nsp));
                 self.pending.push((r, v));
             }
             Plan::Leave => {
                 let bp = self.get(5);
-                let v = self.load(bp, 64, false);
+                let v = self.load(bp, 64);
                 let nsp = self.add_imm(bp, 8);
                 self.pending.push((4, nsp));
                 self.pending.push((5, v));
@@ -1108,7 +1185,7 @@ impl<'a> Tx<'a> {
             }
             Plan::Ret { imm } => {
                 let sp = self.get(4);
-                let v = self.load(sp, 64, false);
+                let v = self.load(sp, 64);
                 let nsp = self.add_imm(sp, 8 + imm as i64);
                 self.pending.push((4, nsp));
                 return Next::To(v);
@@ -1212,7 +1289,12 @@ impl<'a> Tx<'a> {
             Src::R(r) => (self.rd(r, w), None),
             _ => {
                 let ad = self.ea(op);
-                (self.load(ad, w, writes), Some(ad))
+                if writes {
+                    let (x, host) = self.load_rmw(ad, w);
+                    (x, Some((ad, host)))
+                } else {
+                    (self.load(ad, w), None)
+                }
             }
         };
         // xor r, r and sub r, r: zero, whatever r held.
@@ -1233,7 +1315,7 @@ impl<'a> Tx<'a> {
         if writes {
             match (dst, addr) {
                 (Src::R(d), _) => self.wr(d, w, r),
-                (_, Some(ad)) => self.store(ad, r, w),
+                (_, Some((ad, host))) => self.store_rmw(ad, host, r, w),
                 _ => unreachable!("a destination is a register or memory"),
             }
         }
@@ -1244,7 +1326,8 @@ impl<'a> Tx<'a> {
             Src::R(r) => (self.rd(r, w), None),
             _ => {
                 let ad = self.ea(op);
-                (self.load(ad, w, true), Some(ad))
+                let (x, host) = self.load_rmw(ad, w);
+                (x, Some((ad, host)))
             }
         };
         let r = match u {
@@ -1277,7 +1360,7 @@ impl<'a> Tx<'a> {
         };
         match (dst, addr) {
             (Src::R(d), _) => self.wr(d, w, r),
-            (_, Some(ad)) => self.store(ad, r, w),
+            (_, Some((ad, host))) => self.store_rmw(ad, host, r, w),
             _ => unreachable!("a destination is a register or memory"),
         }
     }

@@ -279,6 +279,9 @@ pub(crate) struct JitState {
     pub mode: JitMode,
     threshold: u32,
     backend: Option<Box<translate::Backend>>,
+    /// Translate on this thread even in mode `On` (`EMU_JIT_SYNC=1`): runs then do not
+    /// depend on the compile thread's timing, so callgrind counts are repeatable.
+    sync: bool,
     /// The compile thread (mode `On`), and what it is translating.
     worker: Option<worker::Worker>,
     inflight: Vec<Inflight>,
@@ -304,6 +307,7 @@ impl Default for JitState {
             mode,
             threshold: if mode == JitMode::Force { 0 } else { threshold },
             backend: None,
+            sync: std::env::var_os("EMU_JIT_SYNC").is_some_and(|v| v == "1"),
             worker: None,
             inflight: Vec::new(),
             next_id: 0,
@@ -384,7 +388,7 @@ impl Cpu {
                 }
             }
         }
-        if self.jit.mode == JitMode::On && self.jit.inflight.len() >= MAX_INFLIGHT {
+        if self.jit.mode == JitMode::On && !self.jit.sync && self.jit.inflight.len() >= MAX_INFLIGHT {
             blk.jit.heat.set(0);
             return None;
         }
@@ -399,7 +403,7 @@ impl Cpu {
         self.jit.next_id += 1;
         let ns = t.elapsed().as_nanos() as u64;
         let inf = Inflight { id, head, blocks, ns };
-        if self.jit.mode == JitMode::On {
+        if self.jit.mode == JitMode::On && !self.jit.sync {
             if self.jit.worker.is_none() {
                 let gen = self.jit.backend.as_ref().expect("made above").codegen();
                 self.jit.worker = worker::Worker::spawn(gen);
@@ -473,6 +477,13 @@ impl Cpu {
                 // The head stands for the whole region: a write to any of its code drops it.
                 let pages: Vec<u64> = inf.blocks.iter().flat_map(|b| b.pages.0..=b.pages.1).collect();
                 self.cache.cover_pages(head.start, pages);
+                log::debug!(
+                    "jit: unit for {:#x} ({} blocks) at {:p}, {} bytes",
+                    head.start,
+                    nblocks,
+                    t.unit.code,
+                    t.bytes
+                );
                 head.jit.set(t.unit);
             }
             Err(_) => head.jit.heat.set(0),

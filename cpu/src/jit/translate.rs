@@ -22,7 +22,8 @@
 
 use super::execmem::ExecMem;
 use super::lower::{
-    Next, SigRefs, Stubs, Tx, CACHE_GEN, ICOUNT, JIT_BLOCK, JIT_CHECK_AT, JIT_JC, JIT_LINK, JIT_STATUS, RIP,
+    trusted, Next, SigRefs, Stubs, Tx, CACHE_GEN, ICOUNT, JIT_BLOCK, JIT_CHECK_AT, JIT_JC, JIT_LINK,
+    JIT_STATUS, RIP,
 };
 use super::region::{End, FlagsIn, Region};
 use super::{stop_code, JcEntry, Link, Unit, JC_BITS, JC_SIZE, RESUME, RUN_ON};
@@ -284,6 +285,8 @@ impl CodeGen {
         let dump = std::env::var("EMU_JIT_DUMP").unwrap_or_default();
         if dump == "1" {
             eprintln!("{}", self.ctx.func.display());
+        } else if dump == "2" {
+            eprintln!("; function {}", self.ctx.func.signature);
         }
         self.ctx.set_disasm(dump == "2");
         let r = self.ctx.compile(&*self.isa, &mut ControlPlane::default());
@@ -410,6 +413,7 @@ impl CodeGen {
         b.seal_block(entry);
         let [s_op, s1, s2, s3, s_chain, s_dyn] = sigs;
         let sref = SigRefs {
+            unit: b.import_signature(usig.clone()),
             op: b.import_signature(s_op),
             slow1: b.import_signature(s1),
             slow2: b.import_signature(s2),
@@ -459,6 +463,9 @@ impl CodeGen {
         }
         tx.b.seal_all_blocks();
         tx.b.finalize(self.isa.frontend_config());
+        if std::env::var_os("EMU_JIT_DUMP").is_some() {
+            eprintln!("; unit for {:#x}", region.blocks[0].start);
+        }
         let code = self.compile()?;
         Ok(Compiled { unit, code, native, called, ns: t.elapsed().as_nanos() as u64 })
     }
@@ -498,7 +505,7 @@ impl Tx<'_> {
                     let tv = self.c(t);
                     self.leave_if(due, tv);
                 }
-                self.edge(0, t, cl, links, link_at);
+                self.edge(0, t, icn, cl, links, link_at);
             }
             End::Cond { taken, fall, .. } => {
                 let Next::Cond(c) = next else { unreachable!("a conditional end has a condition") };
@@ -513,16 +520,16 @@ impl Tx<'_> {
                 self.b.seal_block(ta);
                 self.b.seal_block(fa);
                 self.b.switch_to_block(ta);
-                self.edge(0, taken, cl, links, link_at);
+                self.edge(0, taken, icn, cl, links, link_at);
                 self.b.switch_to_block(fa);
-                self.edge(1, fall, cl, links, link_at);
+                self.edge(1, fall, icn, cl, links, link_at);
             }
             End::Dynamic => {
                 let rip = match next {
                     Next::To(v) => v,
                     _ => self.ld_cpu(I64, RIP),
                 };
-                self.exit_dynamic(rip);
+                self.exit_dynamic(rip, icn);
             }
         }
     }
@@ -539,7 +546,7 @@ impl Tx<'_> {
 
     /// The edge through static target slot `s` to `target` (the budget checked already
     /// when the target is in the region).
-    fn edge(&mut self, s: usize, target: u64, cl: &[ClBlock], links: &[Link], la: &[usize; 2]) {
+    fn edge(&mut self, s: usize, target: u64, icn: Value, cl: &[ClBlock], links: &[Link], la: &[usize; 2]) {
         match self.rb().succ[s] {
             Some(t) => {
                 if self.region.blocks[t].flags_in == FlagsIn::Mem {
@@ -547,7 +554,7 @@ impl Tx<'_> {
                 }
                 self.b.ins().jump(cl[t], &[]);
             }
-            None => self.exit_static(target, &links[la[s]]),
+            None => self.exit_static(target, icn, &links[la[s]]),
         }
     }
 
@@ -558,26 +565,74 @@ impl Tx<'_> {
         self.b.ins().return_(&[z]);
     }
 
-    /// Leaves the region to `target` (a static edge): the chaining stub goes on into the
-    /// target's unit through the edge's link slot, or back to the loop.
-    fn exit_static(&mut self, target: u64, link: &Link) {
+    /// Leaves the region to `target` (a static edge) with `icn` instructions counted:
+    /// straight into the target's unit when the edge's link slot is filled in this
+    /// generation and the budget allows, else through the chaining stub (which fills the
+    /// slot or returns to the loop). The fast path is inline so that every exit has its
+    /// own indirect jump, which the host predicts per site; through the one jump in a
+    /// shared stub, most transitions mispredicted.
+    fn exit_static(&mut self, target: u64, icn: Value, link: &Link) {
         self.spill(false);
+        let lp = self.c(link as *const Link as u64);
+        let lgen = self.b.ins().load(I64, trusted(), lp, offset_of!(Link, gen) as i32);
+        let (go, slow) = self.chain_test(icn, lgen, None);
+        self.b.switch_to_block(go);
+        let code = self.b.ins().load(I64, trusted(), lp, offset_of!(Link, code) as i32);
+        let cpu = self.cpu();
+        self.b.ins().return_call_indirect(self.sref.unit, code, &[cpu]);
+        self.b.switch_to_block(slow);
         let fp = self.c(self.stubs.chain);
         let rip = self.c(target);
-        let lp = self.c(link as *const Link as u64);
         let bp = self.c(self.rb().addr);
         let cpu = self.cpu();
         self.b.ins().return_call_indirect(self.sref.chain, fp, &[cpu, rip, lp, bp]);
     }
 
-    /// Leaves to an address known only now (a return, an indirect jump): the chaining stub
-    /// goes on into its unit if the jump cache has it, or back to the loop.
-    fn exit_dynamic(&mut self, rip: Value) {
+    /// Leaves to an address known only now (a return, an indirect jump) with `icn`
+    /// instructions counted: straight into its unit when the jump cache has it and the
+    /// budget allows (inline, as in `exit_static`), else through the chaining stub.
+    fn exit_dynamic(&mut self, rip: Value, icn: Value) {
         self.spill(false);
+        let jc = self.ld_cpu(I64, JIT_JC);
+        let h = self.shr_c(rip, JC_BITS);
+        let h = self.b.ins().bxor(h, rip);
+        let shift = std::mem::size_of::<JcEntry>().trailing_zeros();
+        let h = self.shl_c(h, shift);
+        let h = self.b.ins().band_imm_s(h, ((JC_SIZE as u64 - 1) << shift) as i64);
+        let e = self.b.ins().iadd(jc, h);
+        let erip = self.b.ins().load(I64, trusted(), e, offset_of!(JcEntry, rip) as i32);
+        let egen = self.b.ins().load(I64, trusted(), e, offset_of!(JcEntry, gen) as i32);
+        let same_rip = self.b.ins().icmp(IntCC::Equal, erip, rip);
+        let (go, slow) = self.chain_test(icn, egen, Some(same_rip));
+        self.b.switch_to_block(go);
+        let code = self.b.ins().load(I64, trusted(), e, offset_of!(JcEntry, code) as i32);
+        let cpu = self.cpu();
+        self.b.ins().return_call_indirect(self.sref.unit, code, &[cpu]);
+        self.b.switch_to_block(slow);
         let fp = self.c(self.stubs.chain_dyn);
         let bp = self.c(self.rb().addr);
         let cpu = self.cpu();
         self.b.ins().return_call_indirect(self.sref.chain_dyn, fp, &[cpu, rip, bp]);
+    }
+
+    /// Branches to a new block when a chained exit may go straight on (`gen` is the
+    /// block cache's generation, `also` holds, and `icn` is below `check_at`), else to a
+    /// new cold block. Returns (go, slow), both sealed.
+    fn chain_test(&mut self, icn: Value, gen: Value, also: Option<Value>) -> (ClBlock, ClBlock) {
+        let cur = self.ld_cpu(I64, CACHE_GEN);
+        let check = self.ld_cpu(I64, JIT_CHECK_AT);
+        let same_gen = self.b.ins().icmp(IntCC::Equal, gen, cur);
+        let in_budget = self.b.ins().icmp(IntCC::UnsignedLessThan, icn, check);
+        let mut ok = self.b.ins().band(same_gen, in_budget);
+        if let Some(a) = also {
+            ok = self.b.ins().band(ok, a);
+        }
+        let (go, slow) = (self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(ok, go, &[], slow, &[]);
+        self.b.seal_block(go);
+        self.b.seal_block(slow);
+        (go, slow)
     }
 }
 
