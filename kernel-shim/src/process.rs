@@ -228,6 +228,7 @@ impl Process {
     pub(crate) fn fault(&mut self, exit: Exit) {
         const SEGV_MAPERR: i32 = 1;
         const SEGV_ACCERR: i32 = 2;
+        const BUS_ADRERR: i32 = 2;
         const ILL_ILLOPN: i32 = 2;
         const FPE_INTDIV: i32 = 1;
         const FPE_FLTINV: i32 = 7;
@@ -239,13 +240,12 @@ impl Process {
                 let sig = if self.cpu.faulting_access_uses_stack() { S::SIGBUS } else { S::SIGSEGV };
                 (sig, 0x80, 0, Some("general protection fault (non-canonical address)".into()))
             }
-            Exit::Fault(f) => {
-                let code = match f.kind {
-                    emu_cpu::FaultKind::Unmapped => SEGV_MAPERR,
-                    emu_cpu::FaultKind::Protection => SEGV_ACCERR,
-                };
-                (S::SIGSEGV, code, f.addr, None)
-            }
+            Exit::Fault(f) => match f.kind {
+                emu_cpu::FaultKind::Unmapped => (S::SIGSEGV, SEGV_MAPERR, f.addr, None),
+                emu_cpu::FaultKind::Protection => (S::SIGSEGV, SEGV_ACCERR, f.addr, None),
+                // A shared file mapping's page past the end of the file.
+                emu_cpu::FaultKind::Beyond => (S::SIGBUS, BUS_ADRERR, f.addr, None),
+            },
             Exit::InvalidOpcode(msg) => (S::SIGILL, ILL_ILLOPN, rip, Some(msg)),
             Exit::DivideError => (S::SIGFPE, FPE_INTDIV, rip, Some("integer divide error".into())),
             Exit::Breakpoint => (S::SIGTRAP, 0x80, 0, None),

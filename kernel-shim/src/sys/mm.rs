@@ -19,6 +19,7 @@ fn mem_err(e: MemError) -> Errno {
         MemError::Invalid => E::EINVAL,
         MemError::NoMemory => E::ENOMEM,
         MemError::Exists => E::EEXIST,
+        MemError::Denied => E::EACCES,
     }
 }
 
