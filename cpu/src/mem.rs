@@ -125,9 +125,12 @@ impl Backing {
     fn continues(&self, len: u64, next: &Backing) -> bool {
         match (self, next) {
             (Backing::Anon, Backing::Anon) => true,
-            (Backing::File { src: a, file_off: x, .. }, Backing::File { src: b, file_off: y, .. }) => {
-                Rc::ptr_eq(a, b) && x + len == *y
-            }
+            // The same data (segments of one ELF file share a source but not where their
+            // data ends).
+            (
+                Backing::File { src: a, file_off: x, file_end: e },
+                Backing::File { src: b, file_off: y, file_end: f },
+            ) => Rc::ptr_eq(a, b) && x + len == *y && e == f,
             (Backing::Shared { mem: a, off: x }, Backing::Shared { mem: b, off: y }) => {
                 Rc::ptr_eq(a, b) && x + len == *y
             }
@@ -1141,5 +1144,22 @@ mod lazy_tests {
         );
         m.map_shared(0x50000, PAGE_SIZE, Perm::R, VmaInfo::anon(), shm, 0).unwrap();
         assert_eq!(m.protect(0x50000, PAGE_SIZE, Perm::RW), Err(MemError::Denied));
+    }
+
+    #[test]
+    fn file_mappings_whose_data_ends_elsewhere_stay_apart() {
+        // Two segments of one file (rodata, then data whose RELRO part becomes read-only):
+        // merged, the second would take the first's end of data and read zeros.
+        let data: Rc<dyn PageSource> = Rc::new(vec![7u8; 4 * PAGE_SIZE as usize]);
+        let mut m = AddressSpace::new();
+        let seg = |off, avail| FileBytes { src: data.clone(), off, avail };
+        m.map_file(0x40000, PAGE_SIZE, Perm::R, VmaInfo::anon(), seg(0, 100)).unwrap();
+        m.map_file(0x41000, PAGE_SIZE, Perm::RW, VmaInfo::anon(), seg(PAGE_SIZE, PAGE_SIZE)).unwrap();
+        m.protect(0x41000, PAGE_SIZE, Perm::R).unwrap();
+        let mut b = [0u8; 1];
+        m.read(0x41800, &mut b).unwrap();
+        assert_eq!(b[0], 7);
+        m.read(0x40800, &mut b).unwrap();
+        assert_eq!(b[0], 0);
     }
 }
