@@ -8,6 +8,8 @@
 //! is ready, a deadline passes or a signal arrives — it never spins.
 
 use crate::abi::errno as E;
+use crate::abi::process::RobustListHead;
+use crate::abi::GuestStruct;
 use crate::Process;
 use emu_cpu::Context;
 use std::time::Instant;
@@ -348,15 +350,16 @@ pub(crate) fn exit_robust_list(p: &mut Process, i: usize) {
     if head == 0 {
         return;
     }
+    let mut b = [0u8; RobustListHead::SIZE];
+    if p.cpu.mem.read(head, &mut b).is_err() {
+        return;
+    }
+    let RobustListHead { next: first, futex_offset, list_op_pending: pending } = RobustListHead::read(&b);
     let word = |p: &mut Process, addr: u64| -> Option<u64> {
         let mut b = [0u8; 8];
-        p.cpu.mem.read(addr, &mut b).ok().map(|_| u64::from_le_bytes(b))
+        p.cpu.mem.read(addr, &mut b).ok().map(|_| u64::read(&b))
     };
-    let (Some(first), Some(offset), Some(pending)) = (word(p, head), word(p, head + 8), word(p, head + 16))
-    else {
-        return;
-    };
-    let futex_of = |entry: u64| (entry & !1).wrapping_add(offset);
+    let futex_of = |entry: u64| (entry & !1).wrapping_add(futex_offset as u64);
     let mut entry = first;
     let mut walked = 0;
     while entry & !1 != head {
@@ -388,7 +391,7 @@ fn futex_death(p: &mut Process, addr: u64, tid: i32, pi: bool, pending: bool) {
     if p.cpu.mem.read(addr, &mut b).is_err() {
         return;
     }
-    let val = u32::from_le_bytes(b);
+    let val = u32::read(&b);
     if pending && !pi && val == 0 {
         p.futex_wake(addr, 1, u32::MAX);
         return;

@@ -28,7 +28,8 @@ fn perm(prot: u64) -> Perm {
 }
 
 pub(super) fn mmap(p: &mut Process, a: &Args) -> SysResult {
-    let (addr, len, prot, flags, fd, off) = (a[0], a[1], a[2], a[3], a[4] as i32 as i64, a[5]);
+    let (addr, len, prot, flags, fd, off) =
+        (a.ptr(0), a.ulong(1), a.ulong(2), a.ulong(3), a.fd(4), a.ulong(5));
     if len == 0 || off & PAGE_MASK != 0 || prot & !7 != 0 {
         return Err(E::EINVAL);
     }
@@ -113,16 +114,17 @@ pub(super) fn mmap(p: &mut Process, a: &Args) -> SysResult {
 }
 
 pub(super) fn munmap(p: &mut Process, a: &Args) -> SysResult {
-    if a[0] & PAGE_MASK != 0 || a[1] == 0 {
+    let (addr, len) = (a.ptr(0), a.ulong(1));
+    if addr & PAGE_MASK != 0 || len == 0 {
         return Err(E::EINVAL);
     }
-    p.cpu.mem.unmap(a[0], page_up(a[1])).map_err(mem_err)?;
-    p.event(|_| crate::process::Event::Unmapped { start: a[0], len: page_up(a[1]) });
+    p.cpu.mem.unmap(addr, page_up(len)).map_err(mem_err)?;
+    p.event(|_| crate::process::Event::Unmapped { start: addr, len: page_up(len) });
     Ok(0)
 }
 
 pub(super) fn mprotect(p: &mut Process, a: &Args) -> SysResult {
-    let (addr, len, prot) = (a[0], a[1], a[2]);
+    let (addr, len, prot) = (a.ptr(0), a.ulong(1), a.ulong(2));
     // PROT_GROWSDOWN/GROWSUP are accepted and ignored (the whole range is given).
     let prot = prot & !0x0300_0000;
     if addr & PAGE_MASK != 0 || prot & !7 != 0 {
@@ -136,7 +138,7 @@ pub(super) fn mprotect(p: &mut Process, a: &Args) -> SysResult {
 }
 
 pub(super) fn brk(p: &mut Process, a: &Args) -> SysResult {
-    let want = a[0];
+    let want = a.ptr(0);
     if want < p.brk_start {
         return Ok(p.brk);
     }
@@ -157,7 +159,8 @@ pub(super) fn brk(p: &mut Process, a: &Args) -> SysResult {
 }
 
 pub(super) fn mremap(p: &mut Process, a: &Args) -> SysResult {
-    let (old, old_len, new_len, flags, new_addr) = (a[0], page_up(a[1]), page_up(a[2]), a[3], a[4]);
+    let (old, old_len, new_len, flags, new_addr) =
+        (a.ptr(0), page_up(a.ulong(1)), page_up(a.ulong(2)), a.ulong(3), a.ptr(4));
     if old & PAGE_MASK != 0
         || new_len == 0
         || flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0
@@ -214,7 +217,7 @@ pub(super) fn mremap(p: &mut Process, a: &Args) -> SysResult {
 }
 
 pub(super) fn madvise(p: &mut Process, a: &Args) -> SysResult {
-    let (addr, len, advice) = (a[0], page_up(a[1]), a[2]);
+    let (addr, len, advice) = (a.ptr(0), page_up(a.ulong(1)), a.int(2));
     if addr & PAGE_MASK != 0 {
         return Err(E::EINVAL);
     }
@@ -232,10 +235,11 @@ pub(super) fn madvise(p: &mut Process, a: &Args) -> SysResult {
 }
 
 pub(super) fn msync(p: &mut Process, a: &Args) -> SysResult {
-    if a[0] & PAGE_MASK != 0 {
+    let (addr, len) = (a.ptr(0), a.ulong(1));
+    if addr & PAGE_MASK != 0 {
         return Err(E::EINVAL);
     }
-    if !p.cpu.mem.is_mapped(a[0], a[0] + page_up(a[1])) {
+    if !p.cpu.mem.is_mapped(addr, addr + page_up(len)) {
         return Err(E::ENOMEM);
     }
     Ok(0)
