@@ -94,6 +94,11 @@ pub trait SharedMemory {
     fn size(&self) -> u64;
     /// Whether the host mapping may be written (a file opened read-only may not).
     fn writable(&self) -> bool;
+    /// msync: writes bytes `[off, off+len)` of the region back to where they come from;
+    /// false if the host could not.
+    fn sync(&self, _off: u64, _len: u64, _invalidate: bool) -> bool {
+        true
+    }
 }
 
 /// Where the pages of a VMA get their bytes.
@@ -656,6 +661,32 @@ impl AddressSpace {
     /// Bytes of guest memory the guest has touched.
     pub fn resident_bytes(&self) -> u64 {
         self.pages.len() as u64 * PAGE_SIZE
+    }
+
+    /// The shared memory under `[start, end)`: (region, offset in it, length) per piece.
+    pub fn shared_pieces(&self, start: u64, end: u64) -> Vec<(Rc<dyn SharedMemory>, u64, u64)> {
+        let first = self.vmas.range(..=start).next_back().map_or(start, |(&k, _)| k);
+        self.vmas
+            .range(first..end)
+            .filter_map(|(_, v)| match &v.backing {
+                Backing::Shared { mem, off } if v.end > start => {
+                    let (lo, hi) = (v.start.max(start), v.end.min(end));
+                    Some((mem.clone(), off + (lo - v.start), hi - lo))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The host address of the guest word at `addr` if it is in shared memory (a futex
+    /// other processes may wait on), touching its page.
+    pub fn shared_word(&mut self, addr: u64) -> Option<*mut u8> {
+        let v = self.vma_at(addr)?;
+        if !matches!(v.backing, Backing::Shared { .. }) {
+            return None;
+        }
+        let host = self.frame(addr >> 12, Access::Read).ok()?;
+        Some(host.wrapping_add((addr & PAGE_MASK) as usize))
     }
 
     /// Whether page `vpn` has been touched (mincore's answer: resident).

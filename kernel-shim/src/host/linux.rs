@@ -82,3 +82,9 @@ pub fn getentropy(buf: &mut [u8]) -> rustix::io::Result<()> {
     }
     Ok(())
 }
+
+/// An anonymous memory file (memfd_create), close-on-exec.
+pub fn memfd(name: &[u8]) -> rustix::io::Result<OwnedFd> {
+    let name = std::ffi::CString::new(name).map_err(|_| rustix::io::Errno::INVAL)?;
+    rustix::fs::memfd_create(name.as_c_str(), rustix::fs::MemfdFlags::CLOEXEC)
+}

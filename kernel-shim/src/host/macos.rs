@@ -58,3 +58,23 @@ pub fn wake_signal() -> i32 {
 pub fn getentropy(buf: &mut [u8]) -> rustix::io::Result<()> {
     ffi::getentropy(buf)
 }
+
+/// An anonymous memory file: macOS has no memfd_create, so a file made and unlinked at
+/// once in the temporary directory stands in for one.
+pub fn memfd(_name: &[u8]) -> rustix::io::Result<OwnedFd> {
+    use rustix::fs::{Mode, OFlags};
+    let dir = std::env::temp_dir();
+    for i in 0..64u32 {
+        let path = dir.join(format!("emu-memfd-{}-{i}", std::process::id()));
+        let flags = OFlags::RDWR | OFlags::CREATE | OFlags::EXCL | OFlags::CLOEXEC;
+        match rustix::fs::open(&path, flags, Mode::from_bits_truncate(0o600)) {
+            Ok(fd) => {
+                let _ = rustix::fs::unlink(&path);
+                return Ok(fd);
+            }
+            Err(rustix::io::Errno::EXIST) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(rustix::io::Errno::EXIST)
+}
