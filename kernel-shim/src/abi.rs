@@ -291,6 +291,47 @@ pub mod signal {
     pub const SIGTSTP: i32 = 20;
     pub const SIGSYS: i32 = 31;
 
+    /// The kernel's siginfo, reduced to what emu produces.
+    #[derive(Clone, Copy, Debug, Default, PartialEq)]
+    pub struct SigInfo {
+        pub signo: i32,
+        pub code: i32,
+        /// si_addr for faults; (pid, uid) for kill; (pid, uid, status) for SIGCHLD.
+        pub addr: u64,
+        pub pid: i32,
+        pub uid: u32,
+        pub status: i32,
+        /// A queued signal (sigqueue): `addr` holds si_value, after pid and uid.
+        pub value: bool,
+    }
+
+    impl SigInfo {
+        pub fn kernel(sig: i32) -> SigInfo {
+            SigInfo { signo: sig, code: 0x80, ..Default::default() }
+        }
+
+        pub fn to_bytes(self) -> [u8; 128] {
+            let mut b = [0u8; 128];
+            b[0..4].copy_from_slice(&self.signo.to_le_bytes());
+            b[8..12].copy_from_slice(&self.code.to_le_bytes());
+            match self.signo {
+                SIGSEGV | SIGBUS | SIGILL | SIGFPE | SIGTRAP if self.code > 0 => {
+                    b[16..24].copy_from_slice(&self.addr.to_le_bytes())
+                }
+                _ => {
+                    b[16..20].copy_from_slice(&self.pid.to_le_bytes());
+                    b[20..24].copy_from_slice(&self.uid.to_le_bytes());
+                    if self.value {
+                        b[24..32].copy_from_slice(&self.addr.to_le_bytes());
+                    } else {
+                        b[24..28].copy_from_slice(&self.status.to_le_bytes());
+                    }
+                }
+            }
+            b
+        }
+    }
+
     /// Whether the default action of `sig` dumps core (signal(7): "Core").
     pub fn dumps_core(sig: i32) -> bool {
         matches!(sig, SIGQUIT | SIGILL | SIGTRAP | SIGABRT | SIGBUS | SIGFPE | SIGSEGV | 24 | 25 | SIGSYS)

@@ -11,6 +11,7 @@
 pub(crate) mod timers;
 
 use crate::abi::signal as S;
+use crate::world::Arrival;
 use crate::{host, Outcome, Process};
 use emu_cpu::Reg;
 
@@ -33,56 +34,7 @@ pub struct SigAction {
     pub mask: u64,
 }
 
-/// The kernel's siginfo, reduced to what emu produces.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct SigInfo {
-    pub signo: i32,
-    pub code: i32,
-    /// si_addr for faults; (pid, uid) for kill; (pid, uid, status) for SIGCHLD.
-    pub addr: u64,
-    pub pid: i32,
-    pub uid: u32,
-    pub status: i32,
-    /// A queued signal (sigqueue): `addr` holds si_value, after pid and uid.
-    pub value: bool,
-}
-
-impl SigInfo {
-    pub fn user(sig: i32) -> SigInfo {
-        SigInfo {
-            signo: sig,
-            code: 0,
-            pid: crate::gate::pid(),
-            uid: crate::gate::uid(),
-            ..Default::default()
-        }
-    }
-
-    pub fn kernel(sig: i32) -> SigInfo {
-        SigInfo { signo: sig, code: 0x80, ..Default::default() }
-    }
-
-    pub fn to_bytes(self) -> [u8; 128] {
-        let mut b = [0u8; 128];
-        b[0..4].copy_from_slice(&self.signo.to_le_bytes());
-        b[8..12].copy_from_slice(&self.code.to_le_bytes());
-        match self.signo {
-            S::SIGSEGV | S::SIGBUS | S::SIGILL | S::SIGFPE | S::SIGTRAP if self.code > 0 => {
-                b[16..24].copy_from_slice(&self.addr.to_le_bytes())
-            }
-            _ => {
-                b[16..20].copy_from_slice(&self.pid.to_le_bytes());
-                b[20..24].copy_from_slice(&self.uid.to_le_bytes());
-                if self.value {
-                    b[24..32].copy_from_slice(&self.addr.to_le_bytes());
-                } else {
-                    b[24..28].copy_from_slice(&self.status.to_le_bytes());
-                }
-            }
-        }
-        b
-    }
-}
+pub use crate::abi::signal::SigInfo;
 
 #[derive(Clone)]
 pub struct Signals {
@@ -186,29 +138,69 @@ impl Process {
         }
     }
 
-    /// Moves signals the host delivered to emu into the guest's pending set.
+    /// Moves signals from outside (the host's, due timers') into the guest's pending set.
+    /// The world may replace them (replay: the logged ones) or want to know what came
+    /// (recording).
     pub(crate) fn collect_host_signals(&mut self) {
-        // Recording logs what this raised; replay raises that instead.
-        if crate::gate::logging() {
-            return crate::replay::syscall::collect(self, Self::collect_now);
+        let arrival = self.world().signals_arrive();
+        match arrival {
+            Arrival::Host => self.collect_now(),
+            Arrival::HostReported => {
+                let before = self.signals.pending;
+                self.collect_now();
+                let raised = self.newly_pending(before);
+                if self.world().signals_arrived(raised) {
+                    self.end_by_sigkill();
+                }
+            }
+            Arrival::Logged(raised) => {
+                if raised.iter().any(|r| r.signo == S::SIGKILL) {
+                    return self.end_by_sigkill();
+                }
+                for info in raised {
+                    self.raise(info);
+                }
+            }
         }
-        self.collect_now();
     }
 
     fn collect_now(&mut self) {
         self.fire_due_timers();
-        let (mut got, child) = crate::gate::take_signals();
+        let (mut got, child) = self.world().take_signals();
         while got != 0 {
             let sig = got.trailing_zeros() as i32 + 1;
             got &= got - 1;
             let mut info = SigInfo::kernel(sig);
             if sig == S::SIGCHLD {
                 let (pid, code, status) = child;
-                info =
-                    SigInfo { signo: sig, code, pid, uid: crate::gate::uid(), status, ..Default::default() };
+                let uid = self.world().uid();
+                info = SigInfo { signo: sig, code, pid, uid, status, ..Default::default() };
             }
             self.raise(info);
         }
+    }
+
+    /// The signals that became pending since `before` (a pending set), with their
+    /// siginfo.
+    pub(crate) fn newly_pending(&self, before: u64) -> Vec<SigInfo> {
+        let pending = self.signals.pending;
+        (1..=64)
+            .filter(|&s| (pending & !before) & bit(s) != 0)
+            .map(|s| {
+                if s >= 32 {
+                    self.signals.rt_queue[s as usize].back().copied().unwrap_or(SigInfo::kernel(s))
+                } else {
+                    self.signals.info[s as usize]
+                }
+            })
+            .collect()
+    }
+
+    /// The siginfo of a signal this process sends itself (kill, raise, SIGPIPE): from its
+    /// own pid and uid.
+    pub(crate) fn si_user(&self, sig: i32) -> SigInfo {
+        let mut w = self.world();
+        SigInfo { signo: sig, code: 0, pid: w.pid(), uid: w.uid(), ..Default::default() }
     }
 
     pub(crate) fn has_deliverable(&self) -> bool {

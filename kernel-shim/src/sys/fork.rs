@@ -14,7 +14,7 @@ use crate::abi::{errno as E, signal as S};
 use crate::host::{self, Errno};
 use crate::signal::SigInfo;
 use crate::thread::{Thread, Wait};
-use crate::{exec, gate, Process};
+use crate::{exec, Process};
 
 const CLONE_VM: u64 = 0x100;
 const CLONE_VFORK: u64 = 0x4000;
@@ -62,7 +62,10 @@ fn new_process(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
     }
     let vfork = flags & (CLONE_VM | CLONE_VFORK) == CLONE_VM | CLONE_VFORK;
     let pipe = if vfork { Some(host::pipe()?) } else { None };
-    let pid = match gate::fork(&mut p.next_tid) {
+    let mut next_tid = p.next_tid;
+    let forked = p.world().fork(&mut next_tid);
+    p.next_tid = next_tid;
+    let pid = match forked {
         Ok(pid) => pid,
         Err(e) => {
             if let Some((r, w)) = pipe {
@@ -94,7 +97,7 @@ fn new_process(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
         if flags & CLONE_SETTLS != 0 {
             p.cpu.set_fs_base(tls);
         }
-        let me = gate::pid();
+        let me = p.world().pid();
         // Only the forking thread exists in the child; it is the main thread there.
         let mut t = Thread::new(me);
         if flags & CLONE_CHILD_SETTID != 0 {
@@ -201,9 +204,11 @@ pub(super) fn wait4(p: &mut Process, a: &Args) -> SysResult {
     }
     // With other threads to run, a blocking wait becomes a poll that is retried.
     let (r, st) = if options & 1 == 0 && p.multithreaded() {
-        match host::waitpid(gate::host_pid(pid), options | 1)? {
+        let h = p.world().host_pid(pid);
+        match host::waitpid(h, options | 1)? {
             (0, _) => {
-                p.park(Wait::Retry { at: gate::instant() + std::time::Duration::from_millis(2) });
+                let at = p.world().instant() + std::time::Duration::from_millis(2);
+                p.park(Wait::Retry { at });
                 return Err(crate::thread::E_WOULDBLOCK);
             }
             r => r,
@@ -211,11 +216,12 @@ pub(super) fn wait4(p: &mut Process, a: &Args) -> SysResult {
     } else {
         if options & 1 == 0 {
             // WUNTRACED is WSTOPPED; every wait4 waits for exits.
-            gate::before_blocking_wait(pid, 4 | options & (2 | 8))?;
+            p.world().before_blocking_wait(pid, 4 | options & (2 | 8))?;
         }
-        host::waitpid(gate::host_pid(pid), options)?
+        let h = p.world().host_pid(pid);
+        host::waitpid(h, options)?
     };
-    let r = gate::guest_pid(r);
+    let r = p.world().guest_pid(r);
     if status != 0 && r != 0 {
         write_guest(p, status, &st.to_le_bytes())?;
     }
@@ -228,14 +234,14 @@ pub(super) fn wait4(p: &mut Process, a: &Args) -> SysResult {
 /// Sends `sig` to this process (delivered when the syscall returns).
 fn signal_self(p: &mut Process, sig: i32) -> SysResult {
     if sig != 0 {
-        p.raise(SigInfo::user(sig));
+        p.raise(p.si_user(sig));
     }
     Ok(0)
 }
 
 fn tkill_self(p: &mut Process, sig: i32) -> SysResult {
     if sig != 0 {
-        p.raise(SigInfo { code: -6, ..SigInfo::user(sig) }); // SI_TKILL
+        p.raise(SigInfo { code: -6, ..p.si_user(sig) }); // SI_TKILL
     }
     Ok(0)
 }
@@ -266,10 +272,10 @@ fn valid_sig(sig: u64) -> Result<i32, Errno> {
 
 pub(super) fn kill(p: &mut Process, a: &Args) -> SysResult {
     let (pid, sig) = (a[0] as i32, valid_sig(a[1])?);
-    if pid == gate::pid() {
+    if pid == p.world().pid() {
         return signal_self(p, sig);
     }
-    gate::kill(pid, sig)?;
+    p.world().kill(pid, sig)?;
     if pid <= 0 && pid != -1 {
         // The process group includes this process.
         return signal_self(p, sig);
@@ -279,7 +285,7 @@ pub(super) fn kill(p: &mut Process, a: &Args) -> SysResult {
 
 pub(super) fn tgkill(p: &mut Process, a: &Args) -> SysResult {
     let (tgid, tid, sig) = (a[0] as i32, a[1] as i32, valid_sig(a[2])?);
-    if tgid != gate::pid() {
+    if tgid != p.world().pid() {
         return Err(E::ESRCH);
     }
     signal_thread(p, tid, sig)
@@ -321,7 +327,7 @@ fn do_execve(p: &mut Process, path: Vec<u8>, argv: u64, envp: u64) -> SysResult 
     // /proc/self/exe is the guest's program, not emu (and inside a jail, every /proc/self
     // link leads to the guest path it stands for).
     let abs = crate::path::join(&p.cwd, &path);
-    let me = format!("/proc/{}/exe", gate::pid());
+    let me = format!("/proc/{}/exe", p.world().pid());
     let path = if p.sysroot.jailed() {
         super::fs::jail_path(p, &abs, true)?
     } else if abs == b"/proc/self/exe" || abs == me.as_bytes() {
@@ -329,7 +335,7 @@ fn do_execve(p: &mut Process, path: Vec<u8>, argv: u64, envp: u64) -> SysResult 
     } else {
         path
     };
-    let img = exec::load_program(&p.sysroot, &p.cwd, &path, argv, envp).map_err(|e| {
+    let img = exec::load_program(&mut *p.world(), &p.sysroot, &p.cwd, &path, argv, envp).map_err(|e| {
         log::debug!("execve {}: {e}", String::from_utf8_lossy(&path));
         exec::load_errno(&e)
     })?;
@@ -381,9 +387,11 @@ pub(super) fn waitid(p: &mut Process, a: &Args) -> SysResult {
     }
     let nohang = options & 1 != 0;
     let (pid, code, status, uid) = if !nohang && p.multithreaded() {
-        match host::waitid(idtype, gate::host_pid(id as i32) as u32, options | 1)? {
+        let h = p.world().host_pid(id as i32);
+        match host::waitid(idtype, h as u32, options | 1)? {
             (0, ..) => {
-                p.park(Wait::Retry { at: gate::instant() + std::time::Duration::from_millis(2) });
+                let at = p.world().instant() + std::time::Duration::from_millis(2);
+                p.park(Wait::Retry { at });
                 return Err(crate::thread::E_WOULDBLOCK);
             }
             r => r,
@@ -395,11 +403,12 @@ pub(super) fn waitid(p: &mut Process, a: &Args) -> SysResult {
                 2 => -(id as i32),
                 _ => id as i32,
             };
-            gate::before_blocking_wait(pid, options & (2 | 4 | 8))?;
+            p.world().before_blocking_wait(pid, options & (2 | 4 | 8))?;
         }
-        host::waitid(idtype, gate::host_pid(id as i32) as u32, options)?
+        let h = p.world().host_pid(id as i32);
+        host::waitid(idtype, h as u32, options)?
     };
-    let pid = gate::guest_pid(pid);
+    let pid = p.world().guest_pid(pid);
     if info != 0 {
         let mut b = [0u8; 128];
         if pid != 0 {
@@ -418,7 +427,7 @@ pub(super) fn waitid(p: &mut Process, a: &Args) -> SysResult {
 /// delivered as given (si_code must be negative, as Linux requires from user space).
 pub(super) fn rt_sigqueueinfo(p: &mut Process, a: &Args) -> SysResult {
     let (pid, sig, info) = (a[0] as i32, valid_sig(a[1])?, a[2]);
-    if pid != gate::pid() {
+    if pid != p.world().pid() {
         return Err(E::EPERM);
     }
     queue_self(p, sig, info)
@@ -426,7 +435,7 @@ pub(super) fn rt_sigqueueinfo(p: &mut Process, a: &Args) -> SysResult {
 
 pub(super) fn rt_tgsigqueueinfo(p: &mut Process, a: &Args) -> SysResult {
     let (tgid, tid, sig, info) = (a[0] as i32, a[1] as i32, valid_sig(a[2])?, a[3]);
-    if tgid != gate::pid() || p.threads.iter().all(|t| t.tid != tid) {
+    if tgid != p.world().pid() || p.threads.iter().all(|t| t.tid != tid) {
         return Err(E::ESRCH);
     }
     queue_self(p, sig, info)
@@ -441,7 +450,7 @@ fn queue_self(p: &mut Process, sig: i32, info: u64) -> SysResult {
     if sig == 0 {
         return Ok(0);
     }
-    let mut si = SigInfo::user(sig);
+    let mut si = p.si_user(sig);
     si.code = code;
     si.pid = i32::from_le_bytes(b[16..20].try_into().expect("4 bytes"));
     si.uid = u32::from_le_bytes(b[20..24].try_into().expect("4 bytes"));

@@ -39,11 +39,15 @@ fn deadline(p: &mut Process, addr: u64, absolute: bool, realtime: bool) -> Resul
     }
     let want = Duration::new(s as u64, ns as u32);
     if !absolute {
-        return Ok(Some(crate::gate::instant() + want));
+        return Ok(Some(p.world().instant() + want));
     }
-    let (cs, cns) = crate::gate::clock_gettime(if realtime { 0 } else { 1 });
+    let (cs, cns) = p.world().clock_gettime(if realtime {
+        crate::world::Clock::Realtime
+    } else {
+        crate::world::Clock::Monotonic
+    });
     let now = Duration::new(cs.max(0) as u64, cns as u32);
-    Ok(Some(crate::gate::instant() + want.saturating_sub(now)))
+    Ok(Some(p.world().instant() + want.saturating_sub(now)))
 }
 
 fn wait(p: &mut Process, addr: u64, val: u32, bitset: u32, until: Option<Instant>) -> SysResult {
@@ -55,9 +59,9 @@ fn wait(p: &mut Process, addr: u64, val: u32, bitset: u32, until: Option<Instant
     }
     if !p.multithreaded() && until.is_none() {
         // No other thread can ever wake this one; only a signal can end the wait (the
-        // gate's: a virtual timer in deterministic mode, the log's when replaying).
+        // world's: a virtual timer in deterministic mode, the log's when replaying).
         loop {
-            crate::gate::wait_for_signal();
+            p.world().wait_for_signal();
             p.collect_host_signals();
             if p.has_deliverable() {
                 return Err(E::EINTR);

@@ -3,7 +3,8 @@
 
 use super::{read_guest, write_guest, Args, SysResult};
 use crate::abi::errno as E;
-use crate::{gate, host, Outcome, Process};
+use crate::world::Clock;
+use crate::{host, Outcome, Process};
 
 pub(super) fn exit_group(p: &mut Process, a: &Args) -> SysResult {
     p.exit_all_robust_lists();
@@ -24,12 +25,12 @@ pub(super) fn gettid(p: &mut Process, _: &Args) -> SysResult {
     Ok(p.tid() as u64)
 }
 
-pub(super) fn getpid(_: &mut Process, _: &Args) -> SysResult {
-    Ok(gate::pid() as u64)
+pub(super) fn getpid(p: &mut Process, _: &Args) -> SysResult {
+    Ok(p.world().pid() as u64)
 }
 
-pub(super) fn getppid(_: &mut Process, _: &Args) -> SysResult {
-    Ok(gate::ppid() as u64)
+pub(super) fn getppid(p: &mut Process, _: &Args) -> SysResult {
+    Ok(p.world().ppid() as u64)
 }
 
 pub(super) fn getuid(_: &mut Process, _: &Args) -> SysResult {
@@ -58,7 +59,7 @@ pub(super) fn sched_yield(p: &mut Process, _: &Args) -> SysResult {
 pub(super) fn uname(p: &mut Process, a: &Args) -> SysResult {
     let mut b = [0u8; 65 * 6];
     let fields: [&[u8]; 6] =
-        [b"Linux", &gate::hostname(), b"6.1.0-emu", b"#1 SMP PREEMPT_DYNAMIC emu", b"x86_64", b"(none)"];
+        [b"Linux", &p.world().hostname(), b"6.1.0-emu", b"#1 SMP PREEMPT_DYNAMIC emu", b"x86_64", b"(none)"];
     for (i, f) in fields.iter().enumerate() {
         let n = f.len().min(64);
         b[i * 65..i * 65 + n].copy_from_slice(&f[..n]);
@@ -125,7 +126,7 @@ pub(super) fn getrlimit(p: &mut Process, a: &Args) -> SysResult {
 }
 
 pub(super) fn prlimit64(p: &mut Process, a: &Args) -> SysResult {
-    if a[0] != 0 && a[0] as i32 != gate::pid() {
+    if a[0] != 0 && a[0] as i32 != p.world().pid() {
         return Err(E::ESRCH);
     }
     let (cur, max) = rlimit(a[1])?;
@@ -142,14 +143,14 @@ pub(super) fn prlimit64(p: &mut Process, a: &Args) -> SysResult {
     Ok(0)
 }
 
-/// getrusage: CPU time from the gate (virtual in deterministic mode), all of it counted
+/// getrusage: CPU time from the world (virtual in deterministic mode), all of it counted
 /// as user time; the peak resident size is the guest's resident memory.
 pub(super) fn getrusage(p: &mut Process, a: &Args) -> SysResult {
     const RUSAGE_CHILDREN: i32 = -1;
     let mut b = [0u8; 144];
     let ns = match a[0] as i32 {
-        0 | 1 => gate::cpu_time_ns(),
-        RUSAGE_CHILDREN => gate::children_cpu_time_ns(),
+        0 | 1 => p.world().cpu_time_ns(),
+        RUSAGE_CHILDREN => p.world().children_cpu_time_ns(),
         _ => return Err(E::EINVAL),
     };
     b[0..8].copy_from_slice(&(ns / 1_000_000_000).to_le_bytes());
@@ -163,16 +164,16 @@ pub(super) fn getrusage(p: &mut Process, a: &Args) -> SysResult {
 }
 
 /// times: CPU times in clock ticks (100 Hz, as sysconf(_SC_CLK_TCK) says) and the
-/// monotonic clock in ticks as the result, all from the gate.
+/// monotonic clock in ticks as the result, all from the world.
 pub(super) fn times(p: &mut Process, a: &Args) -> SysResult {
     const NS_PER_TICK: u64 = 10_000_000;
     if a[0] != 0 {
         let mut b = [0u8; 32];
-        b[0..8].copy_from_slice(&(gate::cpu_time_ns() / NS_PER_TICK).to_le_bytes());
-        b[16..24].copy_from_slice(&(gate::children_cpu_time_ns() / NS_PER_TICK).to_le_bytes());
+        b[0..8].copy_from_slice(&(p.world().cpu_time_ns() / NS_PER_TICK).to_le_bytes());
+        b[16..24].copy_from_slice(&(p.world().children_cpu_time_ns() / NS_PER_TICK).to_le_bytes());
         write_guest(p, a[0], &b)?;
     }
-    let (s, ns) = gate::clock_gettime(1);
+    let (s, ns) = p.world().clock_gettime(Clock::Monotonic);
     Ok((s.max(0) as u64) * 100 + ns.max(0) as u64 / NS_PER_TICK)
 }
 
@@ -194,7 +195,7 @@ pub(super) fn getrandom(p: &mut Process, a: &Args) -> SysResult {
     }
     let n = a[1].min(1 << 25) as usize;
     let mut b = vec![0u8; n];
-    gate::random_bytes(&mut b);
+    p.world().random_bytes(&mut b);
     write_guest(p, a[0], &b)?;
     Ok(n as u64)
 }
@@ -306,12 +307,12 @@ pub(super) fn getgroups(p: &mut Process, a: &Args) -> SysResult {
     Ok(1)
 }
 
-/// sysinfo: uptime from the gate's monotonic clock; memory figures are a fixed, plausible
+/// sysinfo: uptime from the world's monotonic clock; memory figures are a fixed, plausible
 /// machine (16 GiB, half free) so that programs sizing caches from them behave the same
 /// on every host.
 pub(super) fn sysinfo(p: &mut Process, a: &Args) -> SysResult {
     let mut b = [0u8; 112];
-    let (up, _) = gate::clock_gettime(1);
+    let (up, _) = p.world().clock_gettime(Clock::Monotonic);
     b[0..8].copy_from_slice(&up.to_le_bytes());
     let total: u64 = 16 << 30;
     b[32..40].copy_from_slice(&total.to_le_bytes());

@@ -98,7 +98,7 @@ fn wait_for_signal(p: &mut Process) {
         if p.has_deliverable() {
             return;
         }
-        crate::gate::wait_for_signal();
+        p.world().wait_for_signal();
     }
 }
 
@@ -153,8 +153,8 @@ pub(super) fn sigaltstack(p: &mut Process, a: &Args) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn alarm(_: &mut Process, a: &Args) -> SysResult {
-    Ok(crate::gate::alarm(a[0] as u32) as u64)
+pub(super) fn alarm(p: &mut Process, a: &Args) -> SysResult {
+    Ok(p.world().alarm(a[0] as u32) as u64)
 }
 
 fn itimerval_from(b: &[u8]) -> [i64; 4] {
@@ -173,7 +173,7 @@ pub(super) fn setitimer(p: &mut Process, a: &Args) -> SysResult {
     if new[1] < 0 || new[1] >= 1_000_000 || new[3] < 0 || new[3] >= 1_000_000 {
         return Err(E::EINVAL);
     }
-    let old = crate::gate::setitimer(a[0] as i32, new)?;
+    let old = p.world().setitimer(a[0] as i32, new)?;
     if a[2] != 0 {
         write_guest(p, a[2], &itimerval_bytes(old))?;
     }
@@ -184,7 +184,7 @@ pub(super) fn getitimer(p: &mut Process, a: &Args) -> SysResult {
     if a[0] > 2 {
         return Err(E::EINVAL);
     }
-    let cur = crate::gate::getitimer(a[0] as i32)?;
+    let cur = p.world().getitimer(a[0] as i32)?;
     write_guest(p, a[1], &itimerval_bytes(cur))?;
     Ok(0)
 }
@@ -202,7 +202,7 @@ pub(super) fn rt_sigtimedwait(p: &mut Process, a: &Args) -> SysResult {
         if s < 0 || !(0..1_000_000_000).contains(&ns) {
             return Err(E::EINVAL);
         }
-        Some(crate::gate::instant() + std::time::Duration::new(s as u64, ns as u32))
+        Some(p.world().instant() + std::time::Duration::new(s as u64, ns as u32))
     } else {
         None
     };
@@ -221,19 +221,19 @@ pub(super) fn rt_sigtimedwait(p: &mut Process, a: &Args) -> SysResult {
             p.cur_mut().deadline = None;
             return Err(E::EINTR);
         }
-        if deadline.is_some_and(|d| crate::gate::instant() >= d) {
+        if deadline.is_some_and(|d| p.world().instant() >= d) {
             p.cur_mut().deadline = None;
             return Err(E::EAGAIN);
         }
         if p.multithreaded() {
             // Other threads must run (one of them may send the signal): park and look
             // again soon, keeping the original deadline across retries.
-            let now = crate::gate::instant();
+            let now = p.world().instant();
             let far = now + std::time::Duration::from_secs(u32::MAX as u64);
             let d = *p.cur_mut().deadline.get_or_insert(deadline.unwrap_or(far));
             p.park(crate::thread::Wait::Retry { at: (now + std::time::Duration::from_millis(2)).min(d) });
             return Err(crate::thread::E_WOULDBLOCK);
         }
-        crate::gate::wait_for_signal();
+        p.world().wait_for_signal();
     }
 }

@@ -1,10 +1,11 @@
 //! Time: clock_gettime, clock_getres, gettimeofday, time, nanosleep, clock_nanosleep.
-//! Values come through the non-determinism gate.
+//! Values come from the process's world (`crate::world`).
 
 use super::{read_guest, write_guest, Args, SysResult};
 use crate::abi::errno as E;
 use crate::thread::{Wait, E_WOULDBLOCK};
-use crate::{gate, Process};
+use crate::world::Clock;
+use crate::Process;
 
 fn valid_clock(c: u64) -> bool {
     c <= 11 && c != 8 && c != 9 && c != 10 || (c as i64) < 0
@@ -21,7 +22,7 @@ pub(super) fn clock_gettime(p: &mut Process, a: &Args) -> SysResult {
     if !valid_clock(a[0]) {
         return Err(E::EINVAL);
     }
-    let (s, ns) = gate::clock_gettime(a[0] as u32);
+    let (s, ns) = p.world().clock_gettime(Clock::from_linux(a[0] as u32));
     write_guest(p, a[1], &timespec(s, ns))?;
     Ok(0)
 }
@@ -40,7 +41,7 @@ pub(super) fn clock_getres(p: &mut Process, a: &Args) -> SysResult {
 
 pub(super) fn gettimeofday(p: &mut Process, a: &Args) -> SysResult {
     if a[0] != 0 {
-        let (s, ns) = gate::clock_gettime(0);
+        let (s, ns) = p.world().clock_gettime(Clock::Realtime);
         write_guest(p, a[0], &timespec(s, ns / 1000))?;
     }
     if a[1] != 0 {
@@ -50,7 +51,7 @@ pub(super) fn gettimeofday(p: &mut Process, a: &Args) -> SysResult {
 }
 
 pub(super) fn time(p: &mut Process, a: &Args) -> SysResult {
-    let (s, _) = gate::clock_gettime(0);
+    let (s, _) = p.world().clock_gettime(Clock::Realtime);
     if a[0] != 0 {
         write_guest(p, a[0], &s.to_le_bytes())?;
     }
@@ -73,12 +74,13 @@ fn read_timespec(p: &mut Process, addr: u64) -> Result<(i64, i64), i32> {
 fn sleep_for(p: &mut Process, s: i64, ns: i64, rem: Option<u64>) -> SysResult {
     if p.multithreaded() {
         let d = std::time::Duration::new(s as u64, ns as u32);
-        p.park(Wait::Sleep { deadline: gate::instant() + d });
+        let deadline = p.world().instant() + d;
+        p.park(Wait::Sleep { deadline });
         return Err(E_WOULDBLOCK);
     }
     let (mut s, mut ns) = (s, ns);
     loop {
-        if gate::signals_pending() {
+        if p.world().signals_pending() {
             p.collect_host_signals();
             if p.has_deliverable() {
                 if let Some(addr) = rem.filter(|&a| a != 0) {
@@ -87,7 +89,7 @@ fn sleep_for(p: &mut Process, s: i64, ns: i64, rem: Option<u64>) -> SysResult {
                 return Err(E::EINTR);
             }
         }
-        (s, ns) = gate::sleep_interruptible(s, ns);
+        (s, ns) = p.world().sleep(s, ns);
         if (s, ns) == (0, 0) {
             return Ok(0);
         }
@@ -106,7 +108,7 @@ pub(super) fn clock_nanosleep(p: &mut Process, a: &Args) -> SysResult {
     }
     let (s, ns) = read_timespec(p, a[2])?;
     if a[1] & TIMER_ABSTIME != 0 {
-        let (cs, cns) = gate::clock_gettime(a[0] as u32);
+        let (cs, cns) = p.world().clock_gettime(Clock::from_linux(a[0] as u32));
         let total = (s as i128 * 1_000_000_000 + ns as i128) - (cs as i128 * 1_000_000_000 + cns as i128);
         if total > 0 {
             return sleep_for(p, (total / 1_000_000_000) as i64, (total % 1_000_000_000) as i64, None);

@@ -6,7 +6,7 @@ use super::{read_guest, write_guest, Args, SysResult};
 use crate::abi::errno as E;
 use crate::signal::timers::{now_ns, Notify, Timer, NS, SI_TIMER};
 use crate::signal::{bit, SigInfo};
-use crate::{gate, Process};
+use crate::Process;
 
 const SIGEV_SIGNAL: u32 = 0;
 const SIGEV_NONE: u32 = 1;
@@ -42,14 +42,14 @@ fn timespec_bytes(ns: i128) -> [u8; 16] {
 /// The clock a timer runs on: REALTIME, MONOTONIC, PROCESS_CPUTIME_ID, THREAD_CPUTIME_ID,
 /// BOOTTIME, or a CPU-time clock id as glibc encodes it (negative: ~pid << 3 | thread << 2 |
 /// kind) for this process or thread.
-fn timer_clock(clock: i32) -> Result<i32, i32> {
+fn timer_clock(clock: i32, me: i32) -> Result<i32, i32> {
     match clock {
         0 | 1 | 2 | 3 | 7 => Ok(clock),
         // The *_ALARM clocks need CAP_WAKE_ALARM.
         8 | 9 => Err(E::EPERM),
         c if c < 0 => {
             let (pid, thread, kind) = (!(c >> 3), c & 4 != 0, c & 3);
-            if kind == 3 || pid != 0 && pid != gate::pid() {
+            if kind == 3 || pid != 0 && pid != me {
                 return Err(E::EINVAL);
             }
             Ok(if thread { 3 } else { 2 })
@@ -65,7 +65,8 @@ fn find(p: &mut Process, id: u64) -> Result<usize, i32> {
 
 pub(super) fn timer_create(p: &mut Process, a: &Args) -> SysResult {
     let (sevp, idp) = (a[1], a[2]);
-    let clock = timer_clock(a[0] as i32)?;
+    let me = p.world().pid();
+    let clock = timer_clock(a[0] as i32, me)?;
     if p.timers.list.len() >= MAX_TIMERS {
         return Err(E::EAGAIN);
     }
@@ -111,7 +112,7 @@ pub(super) fn timer_create(p: &mut Process, a: &Args) -> SysResult {
 /// The itimerspec of timer `i`: (interval, time left).
 fn current(p: &Process, i: usize) -> [u8; 32] {
     let t = &p.timers.list[i];
-    let left = t.next.map_or(0, |n| (n - now_ns(t.clock)).max(1));
+    let left = t.next.map_or(0, |n| (n - now_ns(&p.world, t.clock)).max(1));
     let mut b = [0u8; 32];
     b[..16].copy_from_slice(&timespec_bytes(t.interval));
     b[16..].copy_from_slice(&timespec_bytes(left));
@@ -132,7 +133,7 @@ pub(super) fn timer_settime(p: &mut Process, a: &Args) -> SysResult {
     t.next = match value {
         0 => None,
         v if flags & TIMER_ABSTIME != 0 => Some(v),
-        v => Some(now_ns(t.clock) + v),
+        v => Some(now_ns(&p.world, t.clock) + v),
     };
     // An absolute time already past fires now.
     p.fire_due_timers();
