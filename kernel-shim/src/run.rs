@@ -97,19 +97,24 @@ impl Guest {
     pub fn run(&mut self) -> Outcome {
         let Guest { p, t, log } = self;
         let log = log.as_ref();
+        let clocked = p.world().follows_clock();
         host::install_signal_forwarding();
         trace::started(t, p);
         loop {
             // The world may need the CPU to stop before the thread's slice ends (a virtual
             // timer, a recorded asynchronous event).
             let slice = p.cpu.budget;
-            let stop = p.world().stop_at();
-            p.cpu.budget = slice.min(stop);
-            let exit = p.cpu.run();
+            if clocked {
+                let stop = p.world().stop_at();
+                p.cpu.budget = slice.min(stop);
+            }
+            let exit = run_cpu(&mut p.cpu);
             t.settle(&p.cpu);
             t.flush();
             p.cpu.budget = slice;
-            p.world().at(p.cpu.icount);
+            if clocked {
+                p.world().at(p.cpu.icount);
+            }
             if let Some(log) = log {
                 replay::syscall::checkpoint(log, p);
                 if let Some(o) = p.outcome.take() {
@@ -139,6 +144,14 @@ impl Guest {
             }
         }
     }
+}
+
+/// The interpreter, kept out of `Guest::run`: inlined there, its dispatch loop's code
+/// would change with every edit of the loop around it (a call per CPU stop costs nothing
+/// next to that).
+#[inline(never)]
+fn run_cpu(cpu: &mut emu_cpu::Cpu) -> Exit {
+    cpu.run()
 }
 
 /// The process ends as `o`: the traces finish, `--stats` reports, the log closes.

@@ -47,7 +47,7 @@ fn do_read(p: &mut Process, fd: u64, buf: u64, len: u64, off: Option<i64>) -> Sy
         let mut of = f.borrow_mut();
         match &of.backing {
             // Deterministic mode: the random devices read from the seeded generator.
-            Backing::Host(_) if crate::world::is_random_device(p.world().kind(), of.path.as_deref()) => {
+            Backing::Host(_) if crate::world::is_random_device(of.path.as_deref(), || p.world().kind()) => {
                 p.world().random_bytes(&mut tmp);
                 tmp.len()
             }

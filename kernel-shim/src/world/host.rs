@@ -111,6 +111,11 @@ impl World for Host {
         &mut self.clock
     }
 
+    fn follows_clock(&self) -> bool {
+        // Nothing here depends on where the guest is.
+        false
+    }
+
     fn stop_at(&mut self) -> u64 {
         u64::MAX
     }
@@ -270,6 +275,7 @@ mod tests {
         assert_eq!(w.pid(), host::getpid());
         assert_eq!(w.host_pid(1234), 1234);
         assert_eq!(w.stop_at(), u64::MAX);
+        assert!(!w.follows_clock(), "the run loop need not tell it where the guest is");
         let (a, _) = w.clock_gettime(Clock::Realtime);
         assert!(a > 1_600_000_000, "realtime is wall-clock time: {a}");
         let t1 = w.tsc(0);

@@ -205,6 +205,13 @@ pub trait World {
     /// The world's instruction clock (the defaults below keep it).
     fn clock(&mut self) -> &mut InsnClock;
 
+    /// Whether the world follows the instruction clock. The real host does not: the run
+    /// loop then skips `at` and `stop_at` at every CPU stop (its clock only counts whole
+    /// images).
+    fn follows_clock(&self) -> bool {
+        true
+    }
+
     /// The run loop tells the world where the guest is after each CPU stop.
     fn at(&mut self, icount: u64) {
         self.clock().at(icount)
@@ -383,9 +390,9 @@ impl emu_cpu::Outside for ForCpu {
 }
 
 /// Reads of /dev/urandom and /dev/random come from a closed world's generator: true when
-/// `path` names one of them and the world is deterministic.
-pub fn is_random_device(kind: Kind, path: Option<&[u8]>) -> bool {
-    kind == Kind::Deterministic && matches!(path, Some(b"/dev/urandom" | b"/dev/random"))
+/// `path` names one of them and the world (`kind`, asked only then) is deterministic.
+pub fn is_random_device(path: Option<&[u8]>, kind: impl FnOnce() -> Kind) -> bool {
+    matches!(path, Some(b"/dev/urandom" | b"/dev/random")) && kind() == Kind::Deterministic
 }
 
 /// splitmix64: the generator of deterministic randomness (and of a host's fallback).
