@@ -56,6 +56,16 @@ pub struct Context {
     pub x87: X87,
 }
 
+impl Context {
+    pub fn reg(&self, r: Reg) -> u64 {
+        self.regs[r as usize]
+    }
+
+    pub fn set_reg(&mut self, r: Reg, v: u64) {
+        self.regs[r as usize] = v;
+    }
+}
+
 pub struct Cpu {
     /// rax..r15, then a slot that is always zero.
     pub regs: [u64; 17],
@@ -118,6 +128,11 @@ impl Cpu {
     #[inline(always)]
     pub fn set_reg(&mut self, r: Reg, v: u64) {
         self.regs[r as usize] = v;
+    }
+
+    /// The sixteen general registers, rax..r15.
+    pub fn gprs(&self) -> [u64; 16] {
+        self.regs[..16].try_into().expect("16 registers")
     }
 
     /// The syscall the guest asked for with `syscall`: its number (rax) and the six

@@ -8,9 +8,11 @@
 //! is ready, a deadline passes or a signal arrives — it never spins.
 
 use crate::abi::errno as E;
+use crate::abi::process::RobustListHead;
+use crate::abi::GuestStruct;
 use crate::world::{Arrival, WakeSite, Woken};
 use crate::Process;
-use emu_cpu::Context;
+use emu_cpu::{Context, Reg};
 use std::time::Instant;
 
 /// Guest instructions a thread runs before the next one gets the CPU.
@@ -163,9 +165,9 @@ impl Process {
         let t = &mut self.threads[i];
         t.wait = Wait::Runnable;
         if let Some(c) = t.ctx.as_mut() {
-            c.regs[0] = rax as u64;
+            c.set_reg(emu_cpu::Reg::Rax, rax as u64);
         } else {
-            self.cpu.regs[0] = rax as u64;
+            self.cpu.set_syscall_result(rax as u64);
         }
     }
 
@@ -236,8 +238,8 @@ impl Process {
                 for (i, t) in self.threads.iter().enumerate() {
                     if parked.get(i).copied().unwrap_or(false) && matches!(t.wait, Wait::Runnable) {
                         let (rax, rip) = match &t.ctx {
-                            Some(c) => (c.regs[0], c.rip),
-                            None => (self.cpu.regs[0], self.cpu.rip),
+                            Some(c) => (c.reg(Reg::Rax), c.rip),
+                            None => (self.cpu.reg(Reg::Rax), self.cpu.rip),
                         };
                         woken.push(Woken { thread: i as u32, rax, rip });
                     }
@@ -250,11 +252,11 @@ impl Process {
                     t.wait = Wait::Runnable;
                     match t.ctx.as_mut() {
                         Some(c) => {
-                            c.regs[0] = rax;
+                            c.set_reg(Reg::Rax, rax);
                             c.rip = rip;
                         }
                         None => {
-                            self.cpu.regs[0] = rax;
+                            self.cpu.set_syscall_result(rax);
                             self.cpu.rip = rip;
                         }
                     }
@@ -391,15 +393,16 @@ pub(crate) fn exit_robust_list(p: &mut Process, i: usize) {
     if head == 0 {
         return;
     }
+    let mut b = [0u8; RobustListHead::SIZE];
+    if p.cpu.mem.read(head, &mut b).is_err() {
+        return;
+    }
+    let RobustListHead { next: first, futex_offset, list_op_pending: pending } = RobustListHead::read(&b);
     let word = |p: &mut Process, addr: u64| -> Option<u64> {
         let mut b = [0u8; 8];
-        p.cpu.mem.read(addr, &mut b).ok().map(|_| u64::from_le_bytes(b))
+        p.cpu.mem.read(addr, &mut b).ok().map(|_| u64::read(&b))
     };
-    let (Some(first), Some(offset), Some(pending)) = (word(p, head), word(p, head + 8), word(p, head + 16))
-    else {
-        return;
-    };
-    let futex_of = |entry: u64| (entry & !1).wrapping_add(offset);
+    let futex_of = |entry: u64| (entry & !1).wrapping_add(futex_offset as u64);
     let mut entry = first;
     let mut walked = 0;
     while entry & !1 != head {
@@ -431,7 +434,7 @@ fn futex_death(p: &mut Process, addr: u64, tid: i32, pi: bool, pending: bool) {
     if p.cpu.mem.read(addr, &mut b).is_err() {
         return;
     }
-    let val = u32::from_le_bytes(b);
+    let val = u32::read(&b);
     if pending && !pi && val == 0 {
         p.futex_wake(addr, 1, u32::MAX);
         return;

@@ -26,6 +26,7 @@ use crate::sys::table::{self, nr, Replay};
 use crate::thread::Wait;
 use crate::trace::{self, Trace};
 use crate::{host, sys, Process};
+use emu_cpu::Reg;
 use std::cell::{RefCell, RefMut};
 use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -132,7 +133,7 @@ fn internal(p: &Process, nr: u64, a: &[u64; 6]) -> bool {
 
 fn regs_hash(p: &Process) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
-    for r in p.cpu.regs[..16].iter().chain([p.cpu.rip].iter()) {
+    for r in p.cpu.gprs().iter().chain([p.cpu.rip].iter()) {
         for b in r.to_le_bytes() {
             h = (h ^ b as u32).wrapping_mul(0x0100_0193);
         }
@@ -229,7 +230,7 @@ pub(crate) fn dispatch(log: &Log, t: &mut Trace, p: &mut Process) {
     };
     let ticket = match (log.output_seq, nr) {
         (Some(seq), nr::WRITE | nr::PWRITE64 | nr::WRITEV)
-            if (p.cpu.regs[0] as i64) > 0 && log.is_stdio(p, args[0]) =>
+            if (p.cpu.reg(Reg::Rax) as i64) > 0 && log.is_stdio(p, args[0]) =>
         {
             seq.fetch_add(1, Ordering::AcqRel) + 1
         }
@@ -238,7 +239,7 @@ pub(crate) fn dispatch(log: &Log, t: &mut Trace, p: &mut Process) {
     let kill = killed_from_outside(&raised);
     let effect = Effect {
         ticket,
-        rax: p.cpu.regs[0],
+        rax: p.cpu.reg(Reg::Rax),
         rip: p.cpu.rip,
         writes,
         fds: fd_changes(&fds_before, &p.fds),

@@ -7,10 +7,10 @@
 //! execve. The syscalls are in `sys/timer.rs`.
 
 use super::{bit, SigInfo};
+use crate::abi::signal::SI_TIMER;
 use crate::world::{Clock, Shared};
 use crate::Process;
 
-pub(crate) const SI_TIMER: i32 = -2;
 /// Linux caps si_overrun and timer_getoverrun at this (DELAYTIMER_MAX).
 const DELAYTIMER_MAX: i64 = i32::MAX as i64;
 pub(crate) const NS: i128 = 1_000_000_000;

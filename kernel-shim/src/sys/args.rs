@@ -6,9 +6,9 @@
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Args(pub [u64; 6]);
 
-#[allow(dead_code)]
 impl Args {
-    /// The raw register value.
+    /// The raw register value (nothing reads one uninterpreted yet).
+    #[allow(dead_code)]
     #[inline]
     pub fn raw(&self, i: usize) -> u64 {
         self.0[i]
@@ -57,16 +57,6 @@ impl Args {
     }
 }
 
-/// Raw access while handlers move to the typed accessors.
-impl std::ops::Index<usize> for Args {
-    type Output = u64;
-
-    #[inline]
-    fn index(&self, i: usize) -> &u64 {
-        &self.0[i]
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::Args;
@@ -79,6 +69,8 @@ mod tests {
         assert_eq!(a.uint(1), 5);
         assert_eq!(a.long(2), -1);
         assert_eq!(a.ulong(2), u64::MAX);
-        assert_eq!(a[3], 7);
+        assert_eq!(a.raw(3), 7);
+        assert_eq!(a.ptr(3), 7);
+        assert_eq!(a.pid(0), -100);
     }
 }

@@ -2,27 +2,27 @@
 //! are emu's own threads (see `crate::thread`), so waiting parks the thread and waking
 //! makes it runnable; nothing blocks in the host.
 
-use super::{read_guest, Args, SysResult};
+use super::{read_struct, read_timespec, write_struct, Args, SysResult};
 use crate::abi::errno as E;
 use crate::thread::{Wait, E_WOULDBLOCK};
 use crate::Process;
 use std::time::{Duration, Instant};
 
-const FUTEX_WAIT: u64 = 0;
-const FUTEX_WAKE: u64 = 1;
-const FUTEX_REQUEUE: u64 = 3;
-const FUTEX_CMP_REQUEUE: u64 = 4;
-const FUTEX_WAKE_OP: u64 = 5;
-const FUTEX_WAIT_BITSET: u64 = 9;
-const FUTEX_WAKE_BITSET: u64 = 10;
-const FUTEX_PRIVATE_FLAG: u64 = 128;
-const FUTEX_CLOCK_REALTIME: u64 = 256;
+const FUTEX_WAIT: i32 = 0;
+const FUTEX_WAKE: i32 = 1;
+const FUTEX_REQUEUE: i32 = 3;
+const FUTEX_CMP_REQUEUE: i32 = 4;
+const FUTEX_WAKE_OP: i32 = 5;
+const FUTEX_WAIT_BITSET: i32 = 9;
+const FUTEX_WAKE_BITSET: i32 = 10;
+const FUTEX_PRIVATE_FLAG: i32 = 128;
+const FUTEX_CLOCK_REALTIME: i32 = 256;
 
 fn load(p: &mut Process, addr: u64) -> Result<u32, i32> {
     if addr & 3 != 0 {
         return Err(E::EINVAL);
     }
-    Ok(u32::from_le_bytes(read_guest(p, addr, 4)?.try_into().expect("4 bytes")))
+    read_struct::<u32>(p, addr)
 }
 
 /// The deadline of a wait: FUTEX_WAIT takes a relative timeout, the BITSET form an
@@ -31,13 +31,7 @@ fn deadline(p: &mut Process, addr: u64, absolute: bool, realtime: bool) -> Resul
     if addr == 0 {
         return Ok(None);
     }
-    let b = read_guest(p, addr, 16)?;
-    let s = i64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
-    let ns = i64::from_le_bytes(b[8..].try_into().expect("8 bytes"));
-    if s < 0 || !(0..1_000_000_000).contains(&ns) {
-        return Err(E::EINVAL);
-    }
-    let want = Duration::new(s as u64, ns as u32);
+    let want = read_timespec(p, addr)?.to_duration();
     if !absolute {
         return Ok(Some(p.world().instant() + want));
     }
@@ -76,7 +70,8 @@ fn wait(p: &mut Process, addr: u64, val: u32, bitset: u32, until: Option<Instant
 
 /// FUTEX_WAKE_OP: *addr2 = op(*addr2, oparg); wake addr; if cmp(old, cmparg) wake addr2.
 fn wake_op(p: &mut Process, a: &Args) -> SysResult {
-    let (addr, n, n2, addr2, enc) = (a[0], a[2] as u32, a[3] as u32, a[4], a[5] as u32);
+    // val2 (the second wake count) travels in the timeout argument's register.
+    let (addr, n, n2, addr2, enc) = (a.ptr(0), a.uint(2), a.uint(3), a.ptr(4), a.uint(5));
     let old = load(p, addr2)?;
     let shift = enc >> 31 != 0;
     let op = (enc >> 28) & 7;
@@ -112,30 +107,32 @@ fn wake_op(p: &mut Process, a: &Args) -> SysResult {
 }
 
 pub(super) fn futex(p: &mut Process, a: &Args) -> SysResult {
-    let (addr, op, val) = (a[0], a[1], a[2] as u32);
+    let (addr, op, val, timeout, addr2, val3) =
+        (a.ptr(0), a.int(1), a.uint(2), a.ptr(3), a.ptr(4), a.uint(5));
     let realtime = op & FUTEX_CLOCK_REALTIME != 0;
     match op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME) {
         FUTEX_WAIT => {
-            let d = deadline(p, a[3], false, false)?;
+            let d = deadline(p, timeout, false, false)?;
             wait(p, addr, val, u32::MAX, d)
         }
         FUTEX_WAIT_BITSET => {
-            let d = deadline(p, a[3], true, realtime)?;
-            wait(p, addr, val, a[5] as u32, d)
+            let d = deadline(p, timeout, true, realtime)?;
+            wait(p, addr, val, val3, d)
         }
         FUTEX_WAKE => Ok(p.futex_wake(addr, val, u32::MAX) as u64),
         FUTEX_WAKE_BITSET => {
-            if a[5] as u32 == 0 {
+            if val3 == 0 {
                 return Err(E::EINVAL);
             }
-            Ok(p.futex_wake(addr, val, a[5] as u32) as u64)
+            Ok(p.futex_wake(addr, val, val3) as u64)
         }
         FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
-            if op & 0x7f == FUTEX_CMP_REQUEUE && load(p, addr)? != a[5] as u32 {
+            if op & 0x7f == FUTEX_CMP_REQUEUE && load(p, addr)? != val3 {
                 return Err(E::EAGAIN);
             }
+            // The requeue limit (val2) travels in the timeout argument's register.
             let woken = p.futex_wake(addr, val, u32::MAX);
-            let moved = p.futex_requeue(addr, a[4], a[3] as u32);
+            let moved = p.futex_requeue(addr, addr2, timeout as u32);
             Ok((woken + moved) as u64)
         }
         FUTEX_WAKE_OP => wake_op(p, a),
@@ -144,10 +141,10 @@ pub(super) fn futex(p: &mut Process, a: &Args) -> SysResult {
 }
 
 pub(super) fn get_robust_list(p: &mut Process, a: &Args) -> SysResult {
-    let pid = a[0] as i32;
+    let pid = a.pid(0);
     let t = if pid == 0 { p.cur() } else { p.threads.iter().find(|t| t.tid == pid).ok_or(E::ESRCH)? };
     let (head, len) = t.robust_list;
-    super::write_guest(p, a[1], &head.to_le_bytes())?;
-    super::write_guest(p, a[2], &len.to_le_bytes())?;
+    write_struct(p, a.ptr(1), &head)?;
+    write_struct(p, a.ptr(2), &len)?;
     Ok(0)
 }

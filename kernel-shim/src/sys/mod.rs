@@ -1,9 +1,13 @@
 //! The syscalls: the table (`table.rs`, one row per Linux x86-64 syscall number and
 //! every fact about it), the dispatcher, and the handlers, one file per subsystem. A
-//! handler decodes and checks its arguments (`Args`) and calls the component that owns
-//! the state. Syscalls emu does not implement return ENOSYS, reported once under `-v`.
+//! handler decodes and checks its arguments (`Args`, by the kernel prototype's types) and
+//! the structs they point to (`read_struct`/`write_struct` with the `abi` types; never a
+//! field by offset), and calls the component that owns the state. Syscalls emu does not
+//! implement return ENOSYS, reported once under `-v`.
 
 use crate::abi::errno as E;
+use crate::abi::time::Timespec;
+use crate::abi::GuestStruct;
 use crate::host::Errno;
 use crate::Process;
 pub(crate) use args::Args;
@@ -145,4 +149,36 @@ pub(crate) fn write_guest(p: &mut Process, addr: u64, data: &[u8]) -> Result<(),
     p.poke(addr, data).map_err(|_| E::EFAULT)?;
     p.note_write(addr, data);
     Ok(())
+}
+
+/// Reads a guest struct (`copy_from_user` of its whole size: EFAULT if any of it is not
+/// readable).
+pub(crate) fn read_struct<T: GuestStruct>(p: &mut Process, addr: u64) -> Result<T, Errno> {
+    Ok(T::read(&read_guest(p, addr, T::SIZE)?))
+}
+
+/// Writes a guest struct, through `write_guest` like every syscall store.
+pub(crate) fn write_struct<T: GuestStruct>(p: &mut Process, addr: u64, v: &T) -> Result<(), Errno> {
+    write_guest(p, addr, &v.to_bytes())
+}
+
+/// Reads `n` guest structs laid out as a C array, in one read.
+pub(crate) fn read_array<T: GuestStruct>(p: &mut Process, addr: u64, n: usize) -> Result<Vec<T>, Errno> {
+    let b = read_guest(p, addr, n * T::SIZE)?;
+    Ok(b.chunks_exact(T::SIZE).map(T::read).collect())
+}
+
+/// Writes guest structs as a C array, in one write.
+pub(crate) fn write_array<T: GuestStruct>(p: &mut Process, addr: u64, v: &[T]) -> Result<(), Errno> {
+    let mut b = vec![0u8; v.len() * T::SIZE];
+    for (x, out) in v.iter().zip(b.chunks_exact_mut(T::SIZE)) {
+        x.write(out);
+    }
+    write_guest(p, addr, &b)
+}
+
+/// The one reader of a `struct timespec` argument (sleeps, timeouts, timers): EFAULT if
+/// unreadable, EINVAL unless non-negative and normalised.
+pub(crate) fn read_timespec(p: &mut Process, addr: u64) -> Result<Timespec, Errno> {
+    read_struct::<Timespec>(p, addr)?.checked()
 }

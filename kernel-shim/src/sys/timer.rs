@@ -2,42 +2,17 @@
 //! timer_getoverrun, timer_delete. The timers themselves, and their expiry, are the
 //! signal code's (`signal/timers.rs`).
 
-use super::{read_guest, write_guest, Args, SysResult};
+use super::{read_struct, write_struct, Args, SysResult};
 use crate::abi::errno as E;
-use crate::signal::timers::{now_ns, Notify, Timer, NS, SI_TIMER};
+use crate::abi::signal::{SigEvent, SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD_ID, SI_TIMER};
+use crate::abi::time::{Itimerspec, Timespec};
+use crate::signal::timers::{now_ns, Notify, Timer};
 use crate::signal::{bit, SigInfo};
 use crate::Process;
 
-const SIGEV_SIGNAL: u32 = 0;
-const SIGEV_NONE: u32 = 1;
-const SIGEV_THREAD_ID: u32 = 4;
-const TIMER_ABSTIME: u64 = 1;
+const TIMER_ABSTIME: i32 = 1;
 /// Each process may have this many timers here (Linux's limit is RLIMIT_SIGPENDING).
 const MAX_TIMERS: usize = 4096;
-
-fn le32(b: &[u8]) -> u32 {
-    u32::from_le_bytes(b[..4].try_into().expect("4 bytes"))
-}
-
-fn le64(b: &[u8]) -> u64 {
-    u64::from_le_bytes(b[..8].try_into().expect("8 bytes"))
-}
-
-/// Reads a timespec as nanoseconds, EINVAL unless normalised and non-negative.
-fn timespec_ns(b: &[u8]) -> Result<i128, i32> {
-    let (s, ns) = (le64(b) as i64, le64(&b[8..]) as i64);
-    if s < 0 || !(0..NS as i64).contains(&ns) {
-        return Err(E::EINVAL);
-    }
-    Ok(s as i128 * NS + ns as i128)
-}
-
-fn timespec_bytes(ns: i128) -> [u8; 16] {
-    let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&((ns / NS) as i64).to_le_bytes());
-    b[8..].copy_from_slice(&((ns % NS) as i64).to_le_bytes());
-    b
-}
 
 /// The clock a timer runs on: REALTIME, MONOTONIC, PROCESS_CPUTIME_ID, THREAD_CPUTIME_ID,
 /// BOOTTIME, or a CPU-time clock id as glibc encodes it (negative: ~pid << 3 | thread << 2 |
@@ -58,15 +33,17 @@ fn timer_clock(clock: i32, me: i32) -> Result<i32, i32> {
     }
 }
 
-fn find(p: &mut Process, id: u64) -> Result<usize, i32> {
-    let id = i32::try_from(id as i64).map_err(|_| E::EINVAL)?;
+/// The timer `timer_t` `id` names (an `int` in the kernel, passed as a long: an id out
+/// of int range names none).
+fn find(p: &mut Process, id: i64) -> Result<usize, i32> {
+    let id = i32::try_from(id).map_err(|_| E::EINVAL)?;
     p.timers.list.iter().position(|t| t.id == id).ok_or(E::EINVAL)
 }
 
 pub(super) fn timer_create(p: &mut Process, a: &Args) -> SysResult {
-    let (sevp, idp) = (a[1], a[2]);
+    let (sevp, idp) = (a.ptr(1), a.ptr(2));
     let me = p.world().pid();
-    let clock = timer_clock(a[0] as i32, me)?;
+    let clock = timer_clock(a.int(0), me)?;
     if p.timers.list.len() >= MAX_TIMERS {
         return Err(E::EAGAIN);
     }
@@ -75,26 +52,24 @@ pub(super) fn timer_create(p: &mut Process, a: &Args) -> SysResult {
     let (notify, signo, value) = if sevp == 0 {
         (Notify::Signal, crate::abi::signal::SIGALRM, id as u64)
     } else {
-        let b = read_guest(p, sevp, 20)?;
-        let (value, signo, how, tid) =
-            (le64(&b), le32(&b[8..]) as i32, le32(&b[12..]), le32(&b[16..]) as i32);
-        let notify = match how {
+        let ev = read_struct::<SigEvent>(p, sevp)?;
+        let notify = match ev.notify {
             SIGEV_NONE => Notify::None,
             SIGEV_SIGNAL => Notify::Signal,
             x if x == SIGEV_SIGNAL | SIGEV_THREAD_ID => {
-                if p.threads.iter().all(|t| t.tid != tid) {
+                if p.threads.iter().all(|t| t.tid != ev.tid) {
                     return Err(E::EINVAL);
                 }
-                Notify::Thread(tid)
+                Notify::Thread(ev.tid)
             }
             _ => return Err(E::EINVAL),
         };
-        if notify != Notify::None && !(1..=64).contains(&signo) {
+        if notify != Notify::None && !(1..=64).contains(&ev.signo) {
             return Err(E::EINVAL);
         }
-        (notify, signo, value)
+        (notify, ev.signo, ev.value)
     };
-    write_guest(p, idp, &id.to_le_bytes())?;
+    write_struct(p, idp, &id)?;
     p.timers.list.push(Timer {
         id,
         clock: clock as u32,
@@ -110,23 +85,20 @@ pub(super) fn timer_create(p: &mut Process, a: &Args) -> SysResult {
 }
 
 /// The itimerspec of timer `i`: (interval, time left).
-fn current(p: &Process, i: usize) -> [u8; 32] {
+fn current(p: &Process, i: usize) -> Itimerspec {
     let t = &p.timers.list[i];
     let left = t.next.map_or(0, |n| (n - now_ns(&p.world, t.clock)).max(1));
-    let mut b = [0u8; 32];
-    b[..16].copy_from_slice(&timespec_bytes(t.interval));
-    b[16..].copy_from_slice(&timespec_bytes(left));
-    b
+    Itimerspec { interval: Timespec::from_nanos(t.interval), value: Timespec::from_nanos(left) }
 }
 
 pub(super) fn timer_settime(p: &mut Process, a: &Args) -> SysResult {
-    let (i, flags, new, old) = (find(p, a[0])?, a[1], a[2], a[3]);
-    let b = read_guest(p, new, 32)?;
+    let (i, flags, new, old) = (find(p, a.long(0))?, a.int(1), a.ptr(2), a.ptr(3));
+    let new = read_struct::<Itimerspec>(p, new)?;
     p.fire_due_timers();
-    let (interval, value) = (timespec_ns(&b)?, timespec_ns(&b[16..])?);
+    let (interval, value) = (new.interval.checked()?.as_nanos(), new.value.checked()?.as_nanos());
     if old != 0 {
         let cur = current(p, i);
-        write_guest(p, old, &cur)?;
+        write_struct(p, old, &cur)?;
     }
     let t = &mut p.timers.list[i];
     t.interval = interval;
@@ -141,21 +113,21 @@ pub(super) fn timer_settime(p: &mut Process, a: &Args) -> SysResult {
 }
 
 pub(super) fn timer_gettime(p: &mut Process, a: &Args) -> SysResult {
-    let i = find(p, a[0])?;
+    let i = find(p, a.long(0))?;
     p.fire_due_timers();
     let cur = current(p, i);
-    write_guest(p, a[1], &cur)?;
+    write_struct(p, a.ptr(1), &cur)?;
     Ok(0)
 }
 
 pub(super) fn timer_getoverrun(p: &mut Process, a: &Args) -> SysResult {
-    let i = find(p, a[0])?;
+    let i = find(p, a.long(0))?;
     p.note_delivered(i);
     Ok(p.timers.list[i].overrun_last as u64)
 }
 
 pub(super) fn timer_delete(p: &mut Process, a: &Args) -> SysResult {
-    let i = find(p, a[0])?;
+    let i = find(p, a.long(0))?;
     // Its queued signal goes with it.
     if p.queued_timer_signal(i).is_some() {
         let (id, sig) = (p.timers.list[i].id, p.timers.list[i].signo);

@@ -171,7 +171,7 @@ pub(crate) fn enter(t: &mut Trace, p: &mut Process, nr: u64, args: &[u64; 6]) ->
 /// argv and envp are read from the initial stack.
 pub(crate) fn first_exec(t: &mut Trace, p: &mut Process) {
     t.st.strlen = t.opts.strace_strlen.unwrap_or(32);
-    let sp = p.cpu.regs[emu_cpu::Reg::Rsp as usize];
+    let sp = p.cpu.reg(emu_cpu::Reg::Rsp);
     let argc = read_u64(p, sp).unwrap_or(0);
     let (argv, envp) = (sp + 8, sp + 16 + 8 * argc);
     let path = quote(&p.exe.clone(), false, false);
@@ -286,12 +286,14 @@ pub(crate) fn switched(t: &mut Trace, p: &mut Process) {
     let Some(i) = t.st.pending.iter().position(|q| q.tid == tid) else { return };
     let nr = t.st.pending[i].nr;
     let mut insn = [0u8; 2];
-    let rewound = p.cpu.regs[0] == nr && p.cpu.mem.read(p.cpu.rip, &mut insn).is_ok() && insn == [0x0f, 0x05];
+    let rewound = p.cpu.reg(emu_cpu::Reg::Rax) == nr
+        && p.cpu.mem.read(p.cpu.rip, &mut insn).is_ok()
+        && insn == [0x0f, 0x05];
     if rewound {
         return;
     }
     let c = t.st.pending.remove(i);
-    let rax = p.cpu.regs[0] as i64;
+    let rax = p.cpu.reg(emu_cpu::Reg::Rax) as i64;
     let res: SysResult = if (-4095..0).contains(&rax) { Err(-rax as i32) } else { Ok(rax as u64) };
     exit(t, p, c, Some(&res));
 }
@@ -1268,8 +1270,9 @@ fn fmt_arg(
             .map_or_else(|| v.to_string(), |s| s.to_string()),
         SigAction => sigaction(p, v),
         SigreturnMask => {
-            let uc = p.cpu.regs[emu_cpu::Reg::Rsp as usize];
-            read_u64(p, uc + 296).map_or_else(|| ptr(uc), |m| format!("{{mask={}}}", sigset(m)))
+            let uc = p.cpu.reg(emu_cpu::Reg::Rsp);
+            read_u64(p, uc + crate::abi::frame::Ucontext::SIGMASK_OFFSET as u64)
+                .map_or_else(|| ptr(uc), |m| format!("{{mask={}}}", sigset(m)))
         }
         OutSigAction => match ok {
             Some(_) => sigaction(p, v),
