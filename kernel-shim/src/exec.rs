@@ -51,7 +51,7 @@ fn parse_shebang(head: &[u8]) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
 }
 
 pub(crate) fn load_program(
-    world: &mut dyn World,
+    world: &dyn World,
     sysroot: &Sysroot,
     cwd: &[u8],
     path: &[u8],
@@ -84,7 +84,7 @@ pub(crate) fn load_program(
 }
 
 fn load_elf(
-    world: &mut dyn World,
+    world: &dyn World,
     sysroot: &Sysroot,
     exe: ElfFile,
     guest_abs: Vec<u8>,

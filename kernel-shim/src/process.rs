@@ -13,7 +13,6 @@ use crate::world::{self, World};
 use crate::{exec, host};
 use emu_cpu::{AddressSpace, Cpu, Exit, RunStats};
 use emu_loader::LoadError;
-use std::cell::RefMut;
 use std::path::PathBuf;
 
 /// How the guest ended.
@@ -137,11 +136,11 @@ impl Process {
                 let _ = host::chdir(root.as_os_str().as_encoded_bytes());
                 (Sysroot::jail(root), b"/".to_vec())
             }
-            root => (Sysroot::new(root), world.borrow_mut().start_cwd()),
+            root => (Sysroot::new(root), world.start_cwd()),
         };
-        let img = exec::load_program(&mut *world.borrow_mut(), &sysroot, &cwd, program, argv, envp)?;
-        let pid = world.borrow_mut().pid();
-        let ignored = world.borrow_mut().inherited_ignored();
+        let img = exec::load_program(&*world, &sysroot, &cwd, program, argv, envp)?;
+        let pid = world.pid();
+        let ignored = world.inherited_ignored();
         let mut p = Process {
             cpu: Cpu::new(AddressSpace::new()),
             world,
@@ -180,11 +179,10 @@ impl Process {
         Ok(p)
     }
 
-    /// The process's world, for one question (it must not be held across a call that
-    /// asks it again: a `RefCell` borrow).
+    /// The process's world.
     #[inline]
-    pub(crate) fn world(&self) -> RefMut<'_, dyn World> {
-        self.world.borrow_mut()
+    pub(crate) fn world(&self) -> &dyn World {
+        &*self.world
     }
 
     /// A syscall's result reached guest memory: kept while the syscall's effect is being

@@ -185,7 +185,7 @@ impl Process {
     /// The siginfo of a signal this process sends itself (kill, raise, SIGPIPE): from its
     /// own pid and uid.
     pub(crate) fn si_user(&self, sig: i32) -> SigInfo {
-        let mut w = self.world();
+        let w = self.world();
         SigInfo { signo: sig, code: S::SI_USER, pid: w.pid(), uid: w.uid(), ..Default::default() }
     }
 

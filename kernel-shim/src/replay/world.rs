@@ -9,8 +9,8 @@
 use super::{LogError, Player, Recorder};
 use crate::abi::signal::{SigInfo, SIGKILL};
 use crate::host::{self, Errno, HostResult};
-use crate::world::{self, Arrival, Clock, Host, InsnClock, Kind, WakeSite, Woken, World};
-use std::cell::RefCell;
+use crate::world::{self, Arrival, Clock, Host, Kind, WakeSite, Woken, World};
+use std::cell::{Cell, RefCell};
 use std::path::Path;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -21,12 +21,12 @@ pub struct Recording {
     host: Host,
     rec: Rc<RefCell<Recorder>>,
     /// Whether the recorder was quiet before the signal collection in progress.
-    outer_quiet: bool,
+    outer_quiet: Cell<bool>,
 }
 
 impl Recording {
     pub(crate) fn new(rec: Rc<RefCell<Recorder>>) -> Recording {
-        Recording { host: Host::new(), rec, outer_quiet: false }
+        Recording { host: Host::new(), rec, outer_quiet: Cell::new(false) }
     }
 
     /// Logs with `f`, unless inside a recorded syscall (its record holds the effect).
@@ -56,101 +56,109 @@ impl World for Recording {
         Kind::Recording
     }
 
-    fn clock(&mut self) -> &mut InsnClock {
-        &mut self.host.clock
+    fn at(&self, icount: u64) {
+        self.host.at(icount)
     }
 
-    fn stop_at(&mut self) -> u64 {
+    fn new_image(&self, old_icount: u64) {
+        self.host.new_image(old_icount)
+    }
+
+    fn icount(&self) -> u64 {
+        self.host.icount()
+    }
+
+    fn stop_at(&self) -> u64 {
         // The next periodic checkpoint.
-        self.host.clock.in_image(self.rec.borrow().next_check)
+        self.host.insns().in_image(self.rec.borrow().next_check)
     }
 
-    fn clock_gettime(&mut self, clock: Clock) -> (i64, i64) {
+    fn clock_gettime(&self, clock: Clock) -> (i64, i64) {
         let v = self.host.clock_gettime(clock);
         self.value([v.0 as u64, v.1 as u64]);
         v
     }
 
-    fn cpu_time_ns(&mut self) -> u64 {
+    fn cpu_time_ns(&self) -> u64 {
         self.host.cpu_time_ns()
     }
 
-    fn children_cpu_time_ns(&mut self) -> u64 {
+    fn children_cpu_time_ns(&self) -> u64 {
         self.host.children_cpu_time_ns()
     }
 
-    fn instant(&mut self) -> Instant {
+    fn instant(&self) -> Instant {
         self.host.instant()
     }
 
-    fn sleep(&mut self, s: i64, ns: i64) -> (i64, i64) {
+    fn sleep(&self, s: i64, ns: i64) -> (i64, i64) {
         self.host.sleep(s, ns)
     }
 
-    fn alarm(&mut self, secs: u32) -> u32 {
+    fn alarm(&self, secs: u32) -> u32 {
         self.host.alarm(secs)
     }
 
-    fn setitimer(&mut self, which: i32, new: [i64; 4]) -> HostResult<[i64; 4]> {
+    fn setitimer(&self, which: i32, new: [i64; 4]) -> HostResult<[i64; 4]> {
         self.host.setitimer(which, new)
     }
 
-    fn getitimer(&mut self, which: i32) -> HostResult<[i64; 4]> {
+    fn getitimer(&self, which: i32) -> HostResult<[i64; 4]> {
         self.host.getitimer(which)
     }
 
-    fn tsc(&mut self, icount: u64) -> u64 {
+    fn tsc(&self, icount: u64) -> u64 {
         let v = self.host.tsc(icount);
         self.value([v]);
         v
     }
 
-    fn random_bytes(&mut self, buf: &mut [u8]) {
+    fn random_bytes(&self, buf: &mut [u8]) {
         self.host.random_bytes(buf);
         self.log(|r| r.bytes(buf));
     }
 
-    fn pid(&mut self) -> i32 {
+    fn pid(&self) -> i32 {
         self.rec.borrow().pid
     }
 
-    fn ppid(&mut self) -> i32 {
+    fn ppid(&self) -> i32 {
         self.host.ppid()
     }
 
-    fn hostname(&mut self) -> Vec<u8> {
+    fn hostname(&self) -> Vec<u8> {
         self.host.hostname()
     }
 
-    fn ids(&mut self) -> [u32; 4] {
+    fn ids(&self) -> [u32; 4] {
         let v = host::ids();
         self.value(v.map(|x| x as u64));
         self.host.set_ids(v)
     }
 
-    fn uid(&mut self) -> u32 {
-        match self.host.ids {
+    fn uid(&self) -> u32 {
+        match self.host.last_ids() {
             Some(v) => v[0],
             None => self.ids()[0],
         }
     }
 
-    fn inherited_ignored(&mut self) -> Vec<i32> {
+    fn inherited_ignored(&self) -> Vec<i32> {
         // The replay may start with other dispositions.
         let v = self.host.inherited_ignored();
         self.value([mask_of(&v)]);
         v
     }
 
-    fn host_pid(&mut self, pid: i32) -> i32 {
+    fn host_pid(&self, pid: i32) -> i32 {
         pid
     }
 
-    fn guest_pid(&mut self, host: i32) -> i32 {
+    fn guest_pid(&self, host: i32) -> i32 {
         host
     }
 
-    fn kill(&mut self, pid: i32, sig: i32) -> HostResult<()> {
+    fn kill(&self, pid: i32, sig: i32) -> HostResult<()> {
         // A SIGKILL to a recorded child travels so that the child can log where it died
         // (its stream ends with the kill, replayable).
         if sig == SIGKILL && self.rec.borrow().children.contains(&pid) {
@@ -159,7 +167,7 @@ impl World for Recording {
         host::kill(pid, sig)
     }
 
-    fn fork(&mut self, _next_pid: &mut i32) -> HostResult<i32> {
+    fn fork(&self, _next_pid: &mut i32) -> HostResult<i32> {
         self.log(|r| r.before_fork());
         let h = host::fork()?;
         if h == 0 {
@@ -178,28 +186,28 @@ impl World for Recording {
         Ok(h)
     }
 
-    fn start_cwd(&mut self) -> Vec<u8> {
+    fn start_cwd(&self) -> Vec<u8> {
         self.host.start_cwd()
     }
 
-    fn signals_pending(&mut self) -> bool {
+    fn signals_pending(&self) -> bool {
         self.host.signals_pending()
     }
 
-    fn take_signals(&mut self) -> (u64, (i32, i32, i32)) {
+    fn take_signals(&self) -> (u64, (i32, i32, i32)) {
         self.host.take_signals()
     }
 
-    fn signals_arrive(&mut self) -> Arrival<Vec<SigInfo>> {
+    fn signals_arrive(&self) -> Arrival<Vec<SigInfo>> {
         // What the collection asks the world (a timer's clock) is part of it: replay
         // raises the signals it logged without asking.
-        self.outer_quiet = std::mem::replace(&mut self.rec.borrow_mut().quiet, true);
+        self.outer_quiet.set(std::mem::replace(&mut self.rec.borrow_mut().quiet, true));
         Arrival::HostReported
     }
 
-    fn signals_arrived(&mut self, raised: Vec<SigInfo>) -> bool {
-        let outer = self.outer_quiet;
-        let now = self.host.clock.now();
+    fn signals_arrived(&self, raised: Vec<SigInfo>) -> bool {
+        let outer = self.outer_quiet.get();
+        let now = self.host.icount();
         let mut r = self.rec.borrow_mut();
         r.quiet = outer;
         // Inside a recorded syscall, its own record carries what this raised, and a
@@ -213,59 +221,59 @@ impl World for Recording {
         kill && !outer
     }
 
-    fn wakes_arrive(&mut self, _site: WakeSite, _threads: usize) -> Arrival<Vec<Woken>> {
+    fn wakes_arrive(&self, _site: WakeSite, _threads: usize) -> Arrival<Vec<Woken>> {
         Arrival::HostReported
     }
 
-    fn woken(&mut self, site: WakeSite, woken: Vec<Woken>) {
+    fn woken(&self, site: WakeSite, woken: Vec<Woken>) {
         // The host wait is always logged, so that replay knows it happened.
         if !woken.is_empty() || site == WakeSite::HostWait {
             self.log(|r| r.wakes(site as u8, woken.iter().map(|w| (w.thread, w.rax, w.rip)).collect()));
         }
     }
 
-    fn wait_for_signal(&mut self) {
+    fn wait_for_signal(&self) {
         self.host.wait_for_signal()
     }
 
-    fn before_blocking_read(&mut self, h: i32) -> HostResult<()> {
+    fn before_blocking_read(&self, h: i32) -> HostResult<()> {
         self.host.before_blocking_read(h)
     }
 
-    fn before_blocking_wait(&mut self, pid: i32, options: u32) -> HostResult<()> {
+    fn before_blocking_wait(&self, pid: i32, options: u32) -> HostResult<()> {
         self.host.before_blocking_wait(pid, options)
     }
 
-    fn wake_after(&mut self, after: Option<Duration>) {
+    fn wake_after(&self, after: Option<Duration>) {
         self.host.wake_after(after)
     }
 
-    fn take_wake_due(&mut self) -> bool {
+    fn take_wake_due(&self) -> bool {
         self.host.take_wake_due()
     }
 
-    fn idle_until(&mut self, until: Option<Instant>) {
+    fn idle_until(&self, until: Option<Instant>) {
         self.host.idle_until(until)
     }
 
-    fn poll(&mut self, fds: &[(i32, u16)], timeout_ms: i32) -> HostResult<Vec<u16>> {
+    fn poll(&self, fds: &[(i32, u16)], timeout_ms: i32) -> HostResult<Vec<u16>> {
         self.host.poll(fds, timeout_ms)
     }
 
-    fn open_elf(&mut self, path: &Path) -> Result<emu_loader::ElfFile, emu_loader::LoadError> {
+    fn open_elf(&self, path: &Path) -> Result<emu_loader::ElfFile, emu_loader::LoadError> {
         // Stored once, by hash.
         let r = self.host.open_elf(path);
         self.log(|rec| rec.elf(path, &r));
         r
     }
 
-    fn read_head(&mut self, path: &Path) -> std::io::Result<Vec<u8>> {
+    fn read_head(&self, path: &Path) -> std::io::Result<Vec<u8>> {
         let r = self.host.read_head(path);
         self.log(|rec| rec.head(&r));
         r
     }
 
-    fn map_file(&mut self, h: i32, off: u64, len: u64) -> Result<(Vec<u8>, u64, u64), Errno> {
+    fn map_file(&self, h: i32, off: u64, len: u64) -> Result<(Vec<u8>, u64, u64), Errno> {
         // Stored by content, once.
         let r = self.host.map_file(h, off, len);
         self.log(|rec| rec.mapping(&r));
@@ -296,114 +304,114 @@ impl World for Replaying {
         Kind::Replaying
     }
 
-    fn clock(&mut self) -> &mut InsnClock {
-        &mut self.host.clock
-    }
-
     // The player's reports name the instruction count: it follows the clock.
-    fn at(&mut self, icount: u64) {
-        self.host.clock.at(icount);
-        self.player().now = self.host.clock.now();
+    fn at(&self, icount: u64) {
+        self.host.at(icount);
+        self.player().now = self.host.icount();
     }
 
-    fn new_image(&mut self, old_icount: u64) {
-        self.host.clock.new_image(old_icount);
-        self.player().now = self.host.clock.now();
+    fn new_image(&self, old_icount: u64) {
+        self.host.new_image(old_icount);
+        self.player().now = self.host.icount();
     }
 
-    fn stop_at(&mut self) -> u64 {
+    fn icount(&self) -> u64 {
+        self.host.icount()
+    }
+
+    fn stop_at(&self) -> u64 {
         // The next asynchronous event or checkpoint of the log.
         match self.player().next_async() {
-            Some(at) => self.host.clock.in_image(at),
+            Some(at) => self.host.insns().in_image(at),
             None => u64::MAX,
         }
     }
 
-    fn clock_gettime(&mut self, _clock: Clock) -> (i64, i64) {
+    fn clock_gettime(&self, _clock: Clock) -> (i64, i64) {
         let v = self.player().values(2);
         (v[0] as i64, v[1] as i64)
     }
 
-    fn cpu_time_ns(&mut self) -> u64 {
+    fn cpu_time_ns(&self) -> u64 {
         self.host.cpu_time_ns()
     }
 
-    fn children_cpu_time_ns(&mut self) -> u64 {
+    fn children_cpu_time_ns(&self) -> u64 {
         self.host.children_cpu_time_ns()
     }
 
-    fn instant(&mut self) -> Instant {
+    fn instant(&self) -> Instant {
         self.host.instant()
     }
 
-    fn sleep(&mut self, _s: i64, _ns: i64) -> (i64, i64) {
+    fn sleep(&self, _s: i64, _ns: i64) -> (i64, i64) {
         // The time it took is in the log already: the replay does not wait.
         (0, 0)
     }
 
-    fn alarm(&mut self, secs: u32) -> u32 {
+    fn alarm(&self, secs: u32) -> u32 {
         self.host.alarm(secs)
     }
 
-    fn setitimer(&mut self, which: i32, new: [i64; 4]) -> HostResult<[i64; 4]> {
+    fn setitimer(&self, which: i32, new: [i64; 4]) -> HostResult<[i64; 4]> {
         self.host.setitimer(which, new)
     }
 
-    fn getitimer(&mut self, which: i32) -> HostResult<[i64; 4]> {
+    fn getitimer(&self, which: i32) -> HostResult<[i64; 4]> {
         self.host.getitimer(which)
     }
 
-    fn tsc(&mut self, _icount: u64) -> u64 {
+    fn tsc(&self, _icount: u64) -> u64 {
         self.player().values(1)[0]
     }
 
-    fn random_bytes(&mut self, buf: &mut [u8]) {
+    fn random_bytes(&self, buf: &mut [u8]) {
         let b = self.player().bytes();
         let n = b.len().min(buf.len());
         buf[..n].copy_from_slice(&b[..n]);
     }
 
-    fn pid(&mut self) -> i32 {
+    fn pid(&self) -> i32 {
         self.player().pid
     }
 
-    fn ppid(&mut self) -> i32 {
+    fn ppid(&self) -> i32 {
         self.host.ppid()
     }
 
-    fn hostname(&mut self) -> Vec<u8> {
+    fn hostname(&self) -> Vec<u8> {
         self.host.hostname()
     }
 
-    fn ids(&mut self) -> [u32; 4] {
+    fn ids(&self) -> [u32; 4] {
         let v = self.player().values(4);
         self.host.set_ids([v[0] as u32, v[1] as u32, v[2] as u32, v[3] as u32])
     }
 
-    fn uid(&mut self) -> u32 {
-        match self.host.ids {
+    fn uid(&self) -> u32 {
+        match self.host.last_ids() {
             Some(v) => v[0],
             None => self.ids()[0],
         }
     }
 
-    fn inherited_ignored(&mut self) -> Vec<i32> {
+    fn inherited_ignored(&self) -> Vec<i32> {
         sigs_of(self.player().values(1)[0])
     }
 
-    fn host_pid(&mut self, pid: i32) -> i32 {
+    fn host_pid(&self, pid: i32) -> i32 {
         pid
     }
 
-    fn guest_pid(&mut self, host: i32) -> i32 {
+    fn guest_pid(&self, host: i32) -> i32 {
         host
     }
 
-    fn kill(&mut self, pid: i32, sig: i32) -> HostResult<()> {
+    fn kill(&self, pid: i32, sig: i32) -> HostResult<()> {
         host::kill(pid, sig)
     }
 
-    fn fork(&mut self, _next_pid: &mut i32) -> HostResult<i32> {
+    fn fork(&self, _next_pid: &mut i32) -> HostResult<i32> {
         self.player().before_fork();
         let h = host::fork()?;
         if h == 0 {
@@ -420,26 +428,26 @@ impl World for Replaying {
         Ok(rec)
     }
 
-    fn start_cwd(&mut self) -> Vec<u8> {
+    fn start_cwd(&self) -> Vec<u8> {
         self.player().cwd.clone()
     }
 
-    fn signals_pending(&mut self) -> bool {
+    fn signals_pending(&self) -> bool {
         // Only the log's: the host's signals were recorded where they landed.
-        let now = self.host.clock.now();
+        let now = self.host.icount();
         self.player().signal_at(now)
     }
 
-    fn take_signals(&mut self) -> (u64, (i32, i32, i32)) {
+    fn take_signals(&self) -> (u64, (i32, i32, i32)) {
         self.host.take_signals()
     }
 
-    fn signals_arrive(&mut self) -> Arrival<Vec<SigInfo>> {
-        let now = self.host.clock.now();
+    fn signals_arrive(&self) -> Arrival<Vec<SigInfo>> {
+        let now = self.host.icount();
         Arrival::Logged(self.player().take_signal(now))
     }
 
-    fn wakes_arrive(&mut self, site: WakeSite, threads: usize) -> Arrival<Vec<Woken>> {
+    fn wakes_arrive(&self, site: WakeSite, threads: usize) -> Arrival<Vec<Woken>> {
         let mut p = self.player();
         let changes = p.wakes(site as u8);
         let woken = changes
@@ -454,9 +462,9 @@ impl World for Replaying {
         Arrival::Logged(woken)
     }
 
-    fn wait_for_signal(&mut self) {
+    fn wait_for_signal(&self) {
         // The replay does not wait: the signal is in the log.
-        let now = self.host.clock.now();
+        let now = self.host.icount();
         let p = self.player();
         if p.exhausted() {
             // Killed (SIGKILL from outside) while it waited, when recorded.
@@ -467,39 +475,39 @@ impl World for Replaying {
         }
     }
 
-    fn before_blocking_read(&mut self, h: i32) -> HostResult<()> {
+    fn before_blocking_read(&self, h: i32) -> HostResult<()> {
         self.host.before_blocking_read(h)
     }
 
-    fn before_blocking_wait(&mut self, pid: i32, options: u32) -> HostResult<()> {
+    fn before_blocking_wait(&self, pid: i32, options: u32) -> HostResult<()> {
         self.host.before_blocking_wait(pid, options)
     }
 
-    fn wake_after(&mut self, after: Option<Duration>) {
+    fn wake_after(&self, after: Option<Duration>) {
         self.host.wake_after(after)
     }
 
-    fn take_wake_due(&mut self) -> bool {
+    fn take_wake_due(&self) -> bool {
         self.host.take_wake_due()
     }
 
-    fn idle_until(&mut self, until: Option<Instant>) {
+    fn idle_until(&self, until: Option<Instant>) {
         self.host.idle_until(until)
     }
 
-    fn poll(&mut self, fds: &[(i32, u16)], timeout_ms: i32) -> HostResult<Vec<u16>> {
+    fn poll(&self, fds: &[(i32, u16)], timeout_ms: i32) -> HostResult<Vec<u16>> {
         self.host.poll(fds, timeout_ms)
     }
 
-    fn open_elf(&mut self, path: &Path) -> Result<emu_loader::ElfFile, emu_loader::LoadError> {
+    fn open_elf(&self, path: &Path) -> Result<emu_loader::ElfFile, emu_loader::LoadError> {
         self.player().elf(path)
     }
 
-    fn read_head(&mut self, _path: &Path) -> std::io::Result<Vec<u8>> {
+    fn read_head(&self, _path: &Path) -> std::io::Result<Vec<u8>> {
         self.player().head()
     }
 
-    fn map_file(&mut self, _h: i32, _off: u64, _len: u64) -> Result<(Vec<u8>, u64, u64), Errno> {
+    fn map_file(&self, _h: i32, _off: u64, _len: u64) -> Result<(Vec<u8>, u64, u64), Errno> {
         self.player().mapping()
     }
 }
@@ -566,7 +574,7 @@ mod tests {
     #[test]
     fn a_recording_plays_back() {
         let dir = TempDir::new("playback");
-        let (mut w, rec) = recording(&dir.0);
+        let (w, rec) = recording(&dir.0);
         assert_eq!(w.kind(), Kind::Recording);
         let time = w.clock_gettime(Clock::Realtime);
         w.at(1000);
@@ -584,7 +592,7 @@ mod tests {
         rec.borrow_mut().finish(super::super::End::Exited(0));
         drop(w);
 
-        let mut r = replaying(&dir.0);
+        let r = replaying(&dir.0);
         assert_eq!(r.kind(), Kind::Replaying);
         assert_eq!(r.clock_gettime(Clock::Realtime), time);
         r.at(1000);
@@ -609,7 +617,7 @@ mod tests {
         std::fs::write(&script, b"#!/bin/sh\necho hi\n").expect("script");
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-        let (mut w, rec) = recording(&dir.0);
+        let (w, rec) = recording(&dir.0);
         let head = w.read_head(&script).expect("head");
         assert!(matches!(w.open_elf(&script), Err(emu_loader::LoadError::NotElf(_))));
         let missing = dir.0.join("missing");
@@ -618,7 +626,7 @@ mod tests {
         drop(w);
         // Gone from the disk: the log has them.
         std::fs::remove_file(&script).expect("remove");
-        let mut r = replaying(&dir.0);
+        let r = replaying(&dir.0);
         assert_eq!(r.read_head(&script).expect("replayed head"), head);
         assert!(matches!(r.open_elf(&script), Err(emu_loader::LoadError::NotElf(_))));
         assert!(matches!(r.open_elf(&missing), Err(emu_loader::LoadError::NotFound(_))));
@@ -627,7 +635,7 @@ mod tests {
     #[test]
     fn signals_and_wake_ups_play_back_where_they_landed() {
         let dir = TempDir::new("signals");
-        let (mut w, rec) = recording(&dir.0);
+        let (w, rec) = recording(&dir.0);
         w.at(500);
         assert_eq!(w.signals_arrive(), Arrival::HostReported);
         assert!(rec.borrow().quiet, "the collection's own questions are not logged");
@@ -642,7 +650,7 @@ mod tests {
         rec.borrow_mut().finish(super::super::End::Exited(0));
         drop(w);
 
-        let mut r = replaying(&dir.0);
+        let r = replaying(&dir.0);
         assert_eq!(r.stop_at(), 500, "the CPU stops where the signal landed");
         r.at(499);
         assert!(!r.signals_pending());

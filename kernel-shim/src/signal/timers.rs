@@ -50,7 +50,7 @@ pub(crate) struct Timers {
 
 /// The time on Linux clock `clock` in `world`, in nanoseconds.
 pub(crate) fn now_ns(world: &Shared, clock: u32) -> i128 {
-    let (s, ns) = world.borrow_mut().clock_gettime(Clock::from_linux(clock));
+    let (s, ns) = world.clock_gettime(Clock::from_linux(clock));
     s as i128 * NS + ns as i128
 }
 

@@ -63,10 +63,7 @@ fn new_process(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
     }
     let vfork = flags & (CLONE_VM | CLONE_VFORK) == CLONE_VM | CLONE_VFORK;
     let pipe = if vfork { Some(host::pipe()?) } else { None };
-    let mut next_tid = p.next_tid;
-    let forked = p.world().fork(&mut next_tid);
-    p.next_tid = next_tid;
-    let pid = match forked {
+    let pid = match p.world.fork(&mut p.next_tid) {
         Ok(pid) => pid,
         Err(e) => {
             if let Some((r, w)) = pipe {
@@ -338,7 +335,7 @@ fn do_execve(p: &mut Process, path: Vec<u8>, argv: u64, envp: u64) -> SysResult 
     } else {
         path
     };
-    let img = exec::load_program(&mut *p.world(), &p.sysroot, &p.cwd, &path, argv, envp).map_err(|e| {
+    let img = exec::load_program(p.world(), &p.sysroot, &p.cwd, &path, argv, envp).map_err(|e| {
         log::debug!("execve {}: {e}", String::from_utf8_lossy(&path));
         exec::load_errno(&e)
     })?;

@@ -14,10 +14,11 @@
 //! What is not virtual (the files it reads, other processes, host signals) still comes
 //! from the host.
 
-use super::{splitmix, Arrival, Clock, Host, InsnClock, Kind, WakeSite, Woken, World};
+use super::{splitmix, Arrival, Clock, Host, Kind, WakeSite, Woken, World};
 use crate::abi::errno::EINTR;
 use crate::abi::signal::{SigInfo, SIGALRM};
 use crate::host::{self, Errno, HostResult};
+use std::cell::RefCell;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -28,7 +29,10 @@ pub const DET_PID: i32 = 1000;
 /// Virtual nanoseconds per guest instruction.
 const NS_PER_INSN: u64 = 1;
 
-pub struct Deterministic {
+/// A closed world. Its state is borrowed for the length of each answer.
+pub struct Deterministic(RefCell<Det>);
+
+struct Det {
     /// The clock, and the answers that are the host's (ids, host descriptors).
     host: Host,
     /// Where `instant` counts from.
@@ -76,7 +80,7 @@ fn split_ns(ns: u64) -> (i64, i64) {
 
 impl Deterministic {
     pub fn new(seed: u64) -> Deterministic {
-        Deterministic {
+        Deterministic(RefCell::new(Det {
             host: Host::new(),
             start: Instant::now(),
             seed,
@@ -89,12 +93,14 @@ impl Deterministic {
             fired: 0,
             wake: None,
             wake_due: false,
-        }
+        }))
     }
+}
 
+impl Det {
     /// Virtual nanoseconds since the start.
     fn now_ns(&self) -> u64 {
-        self.host.clock.now() * NS_PER_INSN + self.skipped
+        self.host.insns().now() * NS_PER_INSN + self.skipped
     }
 
     /// The earliest virtual deadline: ITIMER_REAL or the POSIX timers' wake-up.
@@ -172,19 +178,11 @@ impl Deterministic {
     }
 }
 
-impl World for Deterministic {
-    fn kind(&self) -> Kind {
-        Kind::Deterministic
-    }
-
-    fn clock(&mut self) -> &mut InsnClock {
-        &mut self.host.clock
-    }
-
+impl Det {
     fn stop_at(&mut self) -> u64 {
         let Some(deadline) = self.deadline() else { return u64::MAX };
         let at = deadline.saturating_sub(self.skipped).div_ceil(NS_PER_INSN);
-        let clock = &self.host.clock;
+        let clock = self.host.insns();
         clock.in_image(at.max(clock.now()))
     }
 
@@ -203,7 +201,7 @@ impl World for Deterministic {
     }
 
     fn cpu_time_ns(&mut self) -> u64 {
-        self.host.clock.now() * NS_PER_INSN
+        self.host.insns().now() * NS_PER_INSN
     }
 
     fn children_cpu_time_ns(&mut self) -> u64 {
@@ -261,7 +259,7 @@ impl World for Deterministic {
     }
 
     fn tsc(&mut self, icount: u64) -> u64 {
-        self.host.clock.with_image_at(icount) * NS_PER_INSN * 3 + self.skipped * 3
+        self.host.insns().with_image_at(icount) * NS_PER_INSN * 3 + self.skipped * 3
     }
 
     fn random_bytes(&mut self, buf: &mut [u8]) {
@@ -450,13 +448,175 @@ impl World for Deterministic {
     }
 }
 
+impl World for Deterministic {
+    fn kind(&self) -> Kind {
+        Kind::Deterministic
+    }
+
+    fn at(&self, icount: u64) {
+        self.0.borrow().host.at(icount)
+    }
+
+    fn new_image(&self, old_icount: u64) {
+        self.0.borrow().host.new_image(old_icount)
+    }
+
+    fn icount(&self) -> u64 {
+        self.0.borrow().host.icount()
+    }
+
+    fn stop_at(&self) -> u64 {
+        self.0.borrow_mut().stop_at()
+    }
+
+    fn clock_gettime(&self, clock: Clock) -> (i64, i64) {
+        self.0.borrow_mut().clock_gettime(clock)
+    }
+
+    fn cpu_time_ns(&self) -> u64 {
+        self.0.borrow_mut().cpu_time_ns()
+    }
+
+    fn children_cpu_time_ns(&self) -> u64 {
+        self.0.borrow_mut().children_cpu_time_ns()
+    }
+
+    fn instant(&self) -> Instant {
+        self.0.borrow_mut().instant()
+    }
+
+    fn sleep(&self, s: i64, ns: i64) -> (i64, i64) {
+        self.0.borrow_mut().sleep(s, ns)
+    }
+
+    fn alarm(&self, secs: u32) -> u32 {
+        self.0.borrow_mut().alarm(secs)
+    }
+
+    fn setitimer(&self, which: i32, new: [i64; 4]) -> HostResult<[i64; 4]> {
+        self.0.borrow_mut().setitimer(which, new)
+    }
+
+    fn getitimer(&self, which: i32) -> HostResult<[i64; 4]> {
+        self.0.borrow_mut().getitimer(which)
+    }
+
+    fn tsc(&self, icount: u64) -> u64 {
+        self.0.borrow_mut().tsc(icount)
+    }
+
+    fn random_bytes(&self, buf: &mut [u8]) {
+        self.0.borrow_mut().random_bytes(buf)
+    }
+
+    fn pid(&self) -> i32 {
+        self.0.borrow_mut().pid()
+    }
+
+    fn ppid(&self) -> i32 {
+        self.0.borrow_mut().ppid()
+    }
+
+    fn hostname(&self) -> Vec<u8> {
+        self.0.borrow_mut().hostname()
+    }
+
+    fn ids(&self) -> [u32; 4] {
+        self.0.borrow_mut().ids()
+    }
+
+    fn uid(&self) -> u32 {
+        self.0.borrow_mut().uid()
+    }
+
+    fn inherited_ignored(&self) -> Vec<i32> {
+        self.0.borrow_mut().inherited_ignored()
+    }
+
+    fn host_pid(&self, pid: i32) -> i32 {
+        self.0.borrow_mut().host_pid(pid)
+    }
+
+    fn guest_pid(&self, host: i32) -> i32 {
+        self.0.borrow_mut().guest_pid(host)
+    }
+
+    fn kill(&self, pid: i32, sig: i32) -> HostResult<()> {
+        self.0.borrow_mut().kill(pid, sig)
+    }
+
+    fn fork(&self, next_pid: &mut i32) -> HostResult<i32> {
+        self.0.borrow_mut().fork(next_pid)
+    }
+
+    fn start_cwd(&self) -> Vec<u8> {
+        self.0.borrow_mut().start_cwd()
+    }
+
+    fn signals_pending(&self) -> bool {
+        self.0.borrow_mut().signals_pending()
+    }
+
+    fn take_signals(&self) -> (u64, (i32, i32, i32)) {
+        self.0.borrow_mut().take_signals()
+    }
+
+    fn signals_arrive(&self) -> Arrival<Vec<SigInfo>> {
+        self.0.borrow_mut().signals_arrive()
+    }
+
+    fn wakes_arrive(&self, _site: WakeSite, _threads: usize) -> Arrival<Vec<Woken>> {
+        self.0.borrow_mut().wakes_arrive(_site, _threads)
+    }
+
+    fn wait_for_signal(&self) {
+        self.0.borrow_mut().wait_for_signal()
+    }
+
+    fn before_blocking_read(&self, h: i32) -> HostResult<()> {
+        self.0.borrow_mut().before_blocking_read(h)
+    }
+
+    fn before_blocking_wait(&self, pid: i32, options: u32) -> HostResult<()> {
+        self.0.borrow_mut().before_blocking_wait(pid, options)
+    }
+
+    fn wake_after(&self, after: Option<Duration>) {
+        self.0.borrow_mut().wake_after(after)
+    }
+
+    fn take_wake_due(&self) -> bool {
+        self.0.borrow_mut().take_wake_due()
+    }
+
+    fn idle_until(&self, until: Option<Instant>) {
+        self.0.borrow_mut().idle_until(until)
+    }
+
+    fn open_elf(&self, path: &Path) -> Result<emu_loader::ElfFile, emu_loader::LoadError> {
+        self.0.borrow_mut().open_elf(path)
+    }
+
+    fn read_head(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        self.0.borrow_mut().read_head(path)
+    }
+
+    fn map_file(&self, h: i32, off: u64, len: u64) -> Result<(Vec<u8>, u64, u64), Errno> {
+        self.0.borrow_mut().map_file(h, off, len)
+    }
+
+    fn poll(&self, fds: &[(i32, u16)], timeout_ms: i32) -> HostResult<Vec<u16>> {
+        self.0.borrow_mut().poll(fds, timeout_ms)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn time_is_the_instructions_retired() {
-        let mut w = Deterministic::new(0);
+        let w = Deterministic::new(0);
         assert_eq!(w.clock_gettime(Clock::Realtime), (DET_EPOCH, 0));
         assert_eq!(w.clock_gettime(Clock::Monotonic), (100, 0));
         w.at(1_500_000_000);
@@ -473,7 +633,7 @@ mod tests {
 
     #[test]
     fn sleeping_moves_the_clock_not_cpu_time() {
-        let mut w = Deterministic::new(0);
+        let w = Deterministic::new(0);
         let before = w.instant();
         assert_eq!(w.sleep(2, 5), (0, 0));
         assert_eq!(w.clock_gettime(Clock::Monotonic), (102, 5));
@@ -483,7 +643,7 @@ mod tests {
 
     #[test]
     fn alarm_interrupts_a_sleep_at_its_virtual_time() {
-        let mut w = Deterministic::new(0);
+        let w = Deterministic::new(0);
         assert_eq!(w.alarm(1), 0);
         // The CPU must stop where the alarm is due: 1 s of instructions.
         assert_eq!(w.stop_at(), 1_000_000_000);
@@ -497,7 +657,7 @@ mod tests {
 
     #[test]
     fn a_blocking_wait_with_a_timer_armed_jumps_to_it() {
-        let mut w = Deterministic::new(0);
+        let w = Deterministic::new(0);
         let (r, wr) = host::pipe().expect("pipe");
         // Nothing armed: the wait is the host's.
         assert_eq!(w.before_blocking_read(r), Ok(()));
@@ -513,14 +673,14 @@ mod tests {
     #[test]
     fn randomness_comes_from_the_seed() {
         let bytes = |seed| {
-            let mut w = Deterministic::new(seed);
+            let w = Deterministic::new(seed);
             let mut b = [0u8; 20];
             w.random_bytes(&mut b);
             b
         };
         assert_eq!(bytes(7), bytes(7));
         assert_ne!(bytes(7), bytes(8));
-        let mut w = Deterministic::new(7);
+        let w = Deterministic::new(7);
         let mut a = [0u8; 8];
         w.random_bytes(&mut a);
         let mut b = [0u8; 8];
@@ -530,12 +690,12 @@ mod tests {
 
     #[test]
     fn pids_are_virtual() {
-        let mut w = Deterministic::new(0);
+        let w = Deterministic::new(0);
         assert_eq!((w.pid(), w.ppid()), (DET_PID, DET_PID - 1));
         assert_eq!(w.host_pid(DET_PID), host::getpid());
         assert_eq!(w.hostname(), b"emu");
         // A child (as fork would note it) maps both ways; unknown pids pass through.
-        w.children.push((DET_PID + 3, 4242));
+        w.0.borrow_mut().children.push((DET_PID + 3, 4242));
         assert_eq!(w.host_pid(DET_PID + 3), 4242);
         assert_eq!(w.host_pid(-(DET_PID + 3)), -4242);
         assert_eq!(w.guest_pid(4242), DET_PID + 3);

@@ -4,15 +4,16 @@
 use super::{Arrival, Clock, InsnClock, Kind, WakeSite, Woken, World};
 use crate::abi::signal::{SigInfo, SIGCHLD};
 use crate::host::{self, Errno, HostResult};
+use std::cell::Cell;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 #[derive(Default)]
 pub struct Host {
-    pub(crate) clock: InsnClock,
+    clock: Cell<InsnClock>,
     /// The ids `ids` last returned (the loader asks at every execve, before the guest
     /// runs): the uid of the signals the process sends.
-    pub(crate) ids: Option<[u32; 4]>,
+    ids: Cell<Option<[u32; 4]>>,
 }
 
 impl Host {
@@ -20,9 +21,18 @@ impl Host {
         Host::default()
     }
 
+    /// The instruction clock (the other worlds keep theirs here too).
+    pub(crate) fn insns(&self) -> InsnClock {
+        self.clock.get()
+    }
+
     /// The ids the last `ids` gave, if any (other worlds fill them in their own `ids`).
-    pub(crate) fn set_ids(&mut self, v: [u32; 4]) -> [u32; 4] {
-        self.ids = Some(v);
+    pub(crate) fn last_ids(&self) -> Option<[u32; 4]> {
+        self.ids.get()
+    }
+
+    pub(crate) fn set_ids(&self, v: [u32; 4]) -> [u32; 4] {
+        self.ids.set(Some(v));
         v
     }
 }
@@ -107,159 +117,171 @@ impl World for Host {
         Kind::Host
     }
 
-    fn clock(&mut self) -> &mut InsnClock {
-        &mut self.clock
-    }
-
     fn follows_clock(&self) -> bool {
         // Nothing here depends on where the guest is.
         false
     }
 
-    fn stop_at(&mut self) -> u64 {
+    fn at(&self, icount: u64) {
+        let mut c = self.clock.get();
+        c.at(icount);
+        self.clock.set(c);
+    }
+
+    fn new_image(&self, old_icount: u64) {
+        let mut c = self.clock.get();
+        c.new_image(old_icount);
+        self.clock.set(c);
+    }
+
+    fn icount(&self) -> u64 {
+        self.clock.get().now()
+    }
+
+    fn stop_at(&self) -> u64 {
         u64::MAX
     }
 
-    fn clock_gettime(&mut self, clock: Clock) -> (i64, i64) {
+    fn clock_gettime(&self, clock: Clock) -> (i64, i64) {
         clock_gettime(clock)
     }
 
-    fn cpu_time_ns(&mut self) -> u64 {
+    fn cpu_time_ns(&self) -> u64 {
         host::cpu_time_ns().max(0) as u64
     }
 
-    fn children_cpu_time_ns(&mut self) -> u64 {
+    fn children_cpu_time_ns(&self) -> u64 {
         host::children_cpu_time_ns()
     }
 
-    fn instant(&mut self) -> Instant {
+    fn instant(&self) -> Instant {
         Instant::now()
     }
 
-    fn sleep(&mut self, s: i64, ns: i64) -> (i64, i64) {
+    fn sleep(&self, s: i64, ns: i64) -> (i64, i64) {
         host::sleep_interruptible(s, ns)
     }
 
-    fn alarm(&mut self, secs: u32) -> u32 {
+    fn alarm(&self, secs: u32) -> u32 {
         host::alarm(secs)
     }
 
-    fn setitimer(&mut self, which: i32, new: [i64; 4]) -> HostResult<[i64; 4]> {
+    fn setitimer(&self, which: i32, new: [i64; 4]) -> HostResult<[i64; 4]> {
         host::setitimer(which, new)
     }
 
-    fn getitimer(&mut self, which: i32) -> HostResult<[i64; 4]> {
+    fn getitimer(&self, which: i32) -> HostResult<[i64; 4]> {
         host::getitimer(which)
     }
 
-    fn tsc(&mut self, _icount: u64) -> u64 {
+    fn tsc(&self, _icount: u64) -> u64 {
         tsc()
     }
 
-    fn random_bytes(&mut self, buf: &mut [u8]) {
+    fn random_bytes(&self, buf: &mut [u8]) {
         random_bytes(buf)
     }
 
-    fn pid(&mut self) -> i32 {
+    fn pid(&self) -> i32 {
         host::getpid()
     }
 
-    fn ppid(&mut self) -> i32 {
+    fn ppid(&self) -> i32 {
         host::getppid()
     }
 
-    fn hostname(&mut self) -> Vec<u8> {
+    fn hostname(&self) -> Vec<u8> {
         host::hostname()
     }
 
-    fn ids(&mut self) -> [u32; 4] {
+    fn ids(&self) -> [u32; 4] {
         self.set_ids(host::ids())
     }
 
-    fn uid(&mut self) -> u32 {
-        match self.ids {
+    fn uid(&self) -> u32 {
+        match self.ids.get() {
             Some(v) => v[0],
             None => self.ids()[0],
         }
     }
 
-    fn inherited_ignored(&mut self) -> Vec<i32> {
+    fn inherited_ignored(&self) -> Vec<i32> {
         host::inherited_ignored()
     }
 
-    fn host_pid(&mut self, pid: i32) -> i32 {
+    fn host_pid(&self, pid: i32) -> i32 {
         pid
     }
 
-    fn guest_pid(&mut self, host: i32) -> i32 {
+    fn guest_pid(&self, host: i32) -> i32 {
         host
     }
 
-    fn kill(&mut self, pid: i32, sig: i32) -> HostResult<()> {
+    fn kill(&self, pid: i32, sig: i32) -> HostResult<()> {
         host::kill(pid, sig)
     }
 
-    fn fork(&mut self, _next_pid: &mut i32) -> HostResult<i32> {
+    fn fork(&self, _next_pid: &mut i32) -> HostResult<i32> {
         host::fork()
     }
 
-    fn start_cwd(&mut self) -> Vec<u8> {
+    fn start_cwd(&self) -> Vec<u8> {
         host::host_getcwd()
     }
 
-    fn signals_pending(&mut self) -> bool {
+    fn signals_pending(&self) -> bool {
         host::signals_pending()
     }
 
-    fn take_signals(&mut self) -> (u64, (i32, i32, i32)) {
+    fn take_signals(&self) -> (u64, (i32, i32, i32)) {
         take_signals()
     }
 
-    fn signals_arrive(&mut self) -> Arrival<Vec<SigInfo>> {
+    fn signals_arrive(&self) -> Arrival<Vec<SigInfo>> {
         Arrival::Host
     }
 
-    fn wakes_arrive(&mut self, _site: WakeSite, _threads: usize) -> Arrival<Vec<Woken>> {
+    fn wakes_arrive(&self, _site: WakeSite, _threads: usize) -> Arrival<Vec<Woken>> {
         Arrival::Host
     }
 
-    fn wait_for_signal(&mut self) {
+    fn wait_for_signal(&self) {
         host::wait_for_signal()
     }
 
-    fn before_blocking_read(&mut self, _h: i32) -> HostResult<()> {
+    fn before_blocking_read(&self, _h: i32) -> HostResult<()> {
         Ok(())
     }
 
-    fn before_blocking_wait(&mut self, _pid: i32, _options: u32) -> HostResult<()> {
+    fn before_blocking_wait(&self, _pid: i32, _options: u32) -> HostResult<()> {
         Ok(())
     }
 
-    fn wake_after(&mut self, after: Option<Duration>) {
+    fn wake_after(&self, after: Option<Duration>) {
         host::wake_after(after)
     }
 
-    fn take_wake_due(&mut self) -> bool {
+    fn take_wake_due(&self) -> bool {
         host::take_wake_due()
     }
 
-    fn idle_until(&mut self, until: Option<Instant>) {
+    fn idle_until(&self, until: Option<Instant>) {
         idle_until(until)
     }
 
-    fn poll(&mut self, fds: &[(i32, u16)], timeout_ms: i32) -> HostResult<Vec<u16>> {
+    fn poll(&self, fds: &[(i32, u16)], timeout_ms: i32) -> HostResult<Vec<u16>> {
         host::poll(fds, timeout_ms)
     }
 
-    fn open_elf(&mut self, path: &Path) -> Result<emu_loader::ElfFile, emu_loader::LoadError> {
+    fn open_elf(&self, path: &Path) -> Result<emu_loader::ElfFile, emu_loader::LoadError> {
         emu_loader::ElfFile::open(path)
     }
 
-    fn read_head(&mut self, path: &Path) -> std::io::Result<Vec<u8>> {
+    fn read_head(&self, path: &Path) -> std::io::Result<Vec<u8>> {
         read_head(path)
     }
 
-    fn map_file(&mut self, h: i32, off: u64, len: u64) -> Result<(Vec<u8>, u64, u64), Errno> {
+    fn map_file(&self, h: i32, off: u64, len: u64) -> Result<(Vec<u8>, u64, u64), Errno> {
         map_file(h, off, len)
     }
 }
@@ -270,7 +292,7 @@ mod tests {
 
     #[test]
     fn answers_are_the_hosts() {
-        let mut w = Host::new();
+        let w = Host::new();
         assert_eq!(w.kind(), Kind::Host);
         assert_eq!(w.pid(), host::getpid());
         assert_eq!(w.host_pid(1234), 1234);
@@ -287,13 +309,13 @@ mod tests {
 
     #[test]
     fn the_instruction_clock_spans_images() {
-        let mut w = Host::new();
+        let w = Host::new();
         w.at(500);
         assert_eq!(w.icount(), 500);
         w.new_image(700);
         assert_eq!(w.icount(), 700);
         w.at(5);
         assert_eq!(w.icount(), 705);
-        assert_eq!(w.clock().in_image(1000), 300);
+        assert_eq!(w.insns().in_image(1000), 300);
     }
 }

@@ -20,9 +20,9 @@
 //! The process owns its world ([`Shared`], `Process::world`). Two parts of emu meet the
 //! outside without the process at hand: the CPU (rdtsc, rdrand), which holds a clone
 //! through [`ForCpu`], and the loader during execve, which is passed the world. A guest
-//! process runs on one host thread (guest fork is a host fork), so a `RefCell` suffices;
-//! each world method borrows it for the length of one call, and none calls back into the
-//! kernel.
+//! process runs on one host thread (guest fork is a host fork), so a world keeps its
+//! state in `Cell`s and `RefCell`s; each method borrows them for the length of one
+//! answer, and none calls back into the kernel.
 //!
 //! Adding an outside input is adding one method to [`World`]: the compiler then asks
 //! each mode for its answer, and a recording that forgot to log it does not build.
@@ -35,7 +35,6 @@ pub use host::Host;
 
 use crate::abi::signal::SigInfo;
 use crate::host::{Errno, HostResult};
-use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -195,15 +194,16 @@ pub struct Woken {
 /// The outside world as the guest meets it. One implementation per mode (see the module
 /// doc); every method answers for its mode alone.
 ///
+/// Methods take `&self`: a world keeps its state in cells of its own and borrows them for
+/// the length of one answer, so that callers may ask it anything, anywhere (twice in one
+/// expression, from the CPU while the kernel runs) without a borrow to hold.
+///
 /// Pids are guest pids unless named `host`; times are (seconds, nanoseconds) unless
 /// named `_ns`.
 pub trait World {
     fn kind(&self) -> Kind;
 
     // ---- the instruction clock ----
-
-    /// The world's instruction clock (the defaults below keep it).
-    fn clock(&mut self) -> &mut InsnClock;
 
     /// Whether the world follows the instruction clock. The real host does not: the run
     /// loop then skips `at` and `stop_at` at every CPU stop (its clock only counts whole
@@ -212,166 +212,161 @@ pub trait World {
         true
     }
 
-    /// The run loop tells the world where the guest is after each CPU stop.
-    fn at(&mut self, icount: u64) {
-        self.clock().at(icount)
-    }
+    /// The run loop tells the world where the guest is after each CPU stop (the current
+    /// image's count).
+    fn at(&self, icount: u64);
 
     /// execve replaced the CPU: its count restarts from zero.
-    fn new_image(&mut self, old_icount: u64) {
-        self.clock().new_image(old_icount)
-    }
+    fn new_image(&self, old_icount: u64);
 
     /// Guest instructions retired by this process (all images), as of the last CPU stop.
-    fn icount(&mut self) -> u64 {
-        self.clock().now()
-    }
+    fn icount(&self) -> u64;
 
     /// The current image's instruction count at which the CPU must stop for the world
     /// (a virtual timer, a recorded asynchronous event, a checkpoint); `u64::MAX` if none.
-    fn stop_at(&mut self) -> u64;
+    fn stop_at(&self) -> u64;
 
     // ---- time ----
 
-    fn clock_gettime(&mut self, clock: Clock) -> (i64, i64);
+    fn clock_gettime(&self, clock: Clock) -> (i64, i64);
 
     /// CPU time (user+system) of this process in nanoseconds.
-    fn cpu_time_ns(&mut self) -> u64;
+    fn cpu_time_ns(&self) -> u64;
 
     /// CPU time of the children this process waited for.
-    fn children_cpu_time_ns(&mut self) -> u64;
+    fn children_cpu_time_ns(&self) -> u64;
 
     /// "Now" for deadlines of waits (futex timeouts, sleeps of parked threads, polls).
-    fn instant(&mut self) -> Instant;
+    fn instant(&self) -> Instant;
 
     /// Sleeps the whole process for (s, ns) or until a signal arrives; returns the time
     /// left.
-    fn sleep(&mut self, s: i64, ns: i64) -> (i64, i64);
+    fn sleep(&self, s: i64, ns: i64) -> (i64, i64);
 
     /// alarm(2): returns the seconds left of the previous alarm.
-    fn alarm(&mut self, secs: u32) -> u32;
+    fn alarm(&self, secs: u32) -> u32;
 
     /// setitimer(2): `new` is (interval s, us, value s, us); returns the old one.
-    fn setitimer(&mut self, which: i32, new: [i64; 4]) -> HostResult<[i64; 4]>;
+    fn setitimer(&self, which: i32, new: [i64; 4]) -> HostResult<[i64; 4]>;
 
-    fn getitimer(&mut self, which: i32) -> HostResult<[i64; 4]>;
+    fn getitimer(&self, which: i32) -> HostResult<[i64; 4]>;
 
     /// The time-stamp counter (rdtsc, rdtscp), a 3 GHz invariant TSC, with the current
     /// image at `icount` (the CPU is between stops).
-    fn tsc(&mut self, icount: u64) -> u64;
+    fn tsc(&self, icount: u64) -> u64;
 
     // ---- randomness ----
 
     /// getrandom, AT_RANDOM, rdrand.
-    fn random_bytes(&mut self, buf: &mut [u8]);
+    fn random_bytes(&self, buf: &mut [u8]);
 
     // ---- identities ----
 
-    fn pid(&mut self) -> i32;
+    fn pid(&self) -> i32;
 
-    fn ppid(&mut self) -> i32;
+    fn ppid(&self) -> i32;
 
     /// uname's nodename.
-    fn hostname(&mut self) -> Vec<u8>;
+    fn hostname(&self) -> Vec<u8>;
 
     /// uid, euid, gid, egid (for the auxv; the id syscalls are recorded whole).
-    fn ids(&mut self) -> [u32; 4];
+    fn ids(&self) -> [u32; 4];
 
     /// The real uid, for the siginfo of signals this process sends and of SIGCHLD: the
     /// one the last `ids` gave.
-    fn uid(&mut self) -> u32;
+    fn uid(&self) -> u32;
 
     /// Linux signals ignored when emu started (the guest inherits SIG_IGN).
-    fn inherited_ignored(&mut self) -> Vec<i32>;
+    fn inherited_ignored(&self) -> Vec<i32>;
 
     /// The host pid of guest pid `pid` (a child or this process), for wait4/kill. Pids
     /// that are not virtual (0, -1, process groups, unknown) pass through.
-    fn host_pid(&mut self, pid: i32) -> i32;
+    fn host_pid(&self, pid: i32) -> i32;
 
     /// The guest pid of host pid `host` (a wait result).
-    fn guest_pid(&mut self, host: i32) -> i32;
+    fn guest_pid(&self, host: i32) -> i32;
 
     /// kill(2) of another process.
-    fn kill(&mut self, pid: i32, sig: i32) -> HostResult<()>;
+    fn kill(&self, pid: i32, sig: i32) -> HostResult<()>;
 
     /// fork(2) of the whole emulated process: the child's guest pid in the parent, 0 in
     /// the child. `next_pid` is the process's tid counter (deterministic pids take the
     /// child's from it).
-    fn fork(&mut self, next_pid: &mut i32) -> HostResult<i32>;
+    fn fork(&self, next_pid: &mut i32) -> HostResult<i32>;
 
     /// The working directory the guest starts in.
-    fn start_cwd(&mut self) -> Vec<u8>;
+    fn start_cwd(&self) -> Vec<u8>;
 
     // ---- signals and waits ----
 
     /// True if a signal from outside (the host, a virtual timer, a recorded event at this
     /// instruction) waits to be taken.
-    fn signals_pending(&mut self) -> bool;
+    fn signals_pending(&self) -> bool;
 
     /// Takes the host's signals: Linux signal bits, and for SIGCHLD (guest pid, si_code,
     /// si_status) of the child.
-    fn take_signals(&mut self) -> (u64, (i32, i32, i32));
+    fn take_signals(&self) -> (u64, (i32, i32, i32));
 
     /// The kernel is about to collect the signals from outside.
-    fn signals_arrive(&mut self) -> Arrival<Vec<SigInfo>>;
+    fn signals_arrive(&self) -> Arrival<Vec<SigInfo>>;
 
     /// After [`Arrival::HostReported`]: the collection made `raised` pending. True if the
     /// process must end now (a SIGKILL from outside, logged where it landed).
-    fn signals_arrived(&mut self, raised: Vec<SigInfo>) -> bool {
+    fn signals_arrived(&self, raised: Vec<SigInfo>) -> bool {
         let _ = raised;
         false
     }
 
     /// The scheduler is about to wake threads at `site` (the process has `threads`).
-    fn wakes_arrive(&mut self, site: WakeSite, threads: usize) -> Arrival<Vec<Woken>>;
+    fn wakes_arrive(&self, site: WakeSite, threads: usize) -> Arrival<Vec<Woken>>;
 
     /// After [`Arrival::HostReported`]: the threads the scheduler woke at `site`.
-    fn woken(&mut self, site: WakeSite, woken: Vec<Woken>) {
+    fn woken(&self, site: WakeSite, woken: Vec<Woken>) {
         let _ = (site, woken);
     }
 
     /// Waits for a signal from outside (pause, sigsuspend).
-    fn wait_for_signal(&mut self);
+    fn wait_for_signal(&self);
 
     /// The guest is about to block in a read of host fd `h`: Err(EINTR) if the world
     /// ends the wait first (deterministic mode's virtual timers).
-    fn before_blocking_read(&mut self, h: i32) -> HostResult<()>;
+    fn before_blocking_read(&self, h: i32) -> HostResult<()>;
 
     /// The same for a wait for guest child `pid` (wait4's numbering) with waitid's
     /// `options` (WEXITED, WSTOPPED, WCONTINUED).
-    fn before_blocking_wait(&mut self, pid: i32, options: u32) -> HostResult<()>;
+    fn before_blocking_wait(&self, pid: i32, options: u32) -> HostResult<()>;
 
     /// The POSIX timers want a wake-up after `after` (None: none).
-    fn wake_after(&mut self, after: Option<Duration>);
+    fn wake_after(&self, after: Option<Duration>);
 
     /// Whether the timers' wake-up came (and forget it).
-    fn take_wake_due(&mut self) -> bool;
+    fn take_wake_due(&self) -> bool;
 
     /// Every thread waits and none on a descriptor: wait until `until` (None: a signal).
-    fn idle_until(&mut self, until: Option<Instant>);
+    fn idle_until(&self, until: Option<Instant>);
 
     /// poll(2) on host descriptors.
-    fn poll(&mut self, fds: &[(i32, u16)], timeout_ms: i32) -> HostResult<Vec<u16>>;
+    fn poll(&self, fds: &[(i32, u16)], timeout_ms: i32) -> HostResult<Vec<u16>>;
 
     // ---- the loader's files ----
 
     /// Opens an ELF file for the loader.
-    fn open_elf(&mut self, path: &Path) -> Result<emu_loader::ElfFile, emu_loader::LoadError>;
+    fn open_elf(&self, path: &Path) -> Result<emu_loader::ElfFile, emu_loader::LoadError>;
 
     /// The first bytes of a file (for `#!`).
-    fn read_head(&mut self, path: &Path) -> std::io::Result<Vec<u8>>;
+    fn read_head(&self, path: &Path) -> std::io::Result<Vec<u8>>;
 
     /// The bytes of a file-backed mapping: `len` bytes at `off` of host fd `h` (fewer at
     /// the end of the file), with the file's (dev, ino).
-    fn map_file(&mut self, h: i32, off: u64, len: u64) -> Result<(Vec<u8>, u64, u64), Errno>;
+    fn map_file(&self, h: i32, off: u64, len: u64) -> Result<(Vec<u8>, u64, u64), Errno>;
 }
 
 /// A process's world, shared with its CPU (see the module doc).
-pub type Shared = Rc<RefCell<dyn World>>;
+pub type Shared = Rc<dyn World>;
 
 /// Makes `w` a process's world.
 pub fn share(w: impl World + 'static) -> Shared {
-    Rc::new(RefCell::new(w))
+    Rc::new(w)
 }
 
 /// The CPU's view of the world: what rdtsc and rdrand read.
@@ -379,12 +374,12 @@ pub struct ForCpu(pub Shared);
 
 impl emu_cpu::Outside for ForCpu {
     fn tsc(&mut self, icount: u64) -> u64 {
-        self.0.borrow_mut().tsc(icount)
+        self.0.tsc(icount)
     }
 
     fn random(&mut self) -> u64 {
         let mut b = [0u8; 8];
-        self.0.borrow_mut().random_bytes(&mut b);
+        self.0.random_bytes(&mut b);
         u64::from_le_bytes(b)
     }
 }
