@@ -25,7 +25,8 @@
 //! answer, and none calls back into the kernel.
 //!
 //! Adding an outside input is adding one method to [`World`]: the compiler then asks
-//! each mode for its answer, and a recording that forgot to log it does not build.
+//! each mode for its answer, so none (the recording, the replay) is forgotten; a logged
+//! answer uses an existing record kind (`replay/FORMAT.md`) or adds one.
 
 mod det;
 mod host;
@@ -196,7 +197,7 @@ pub struct Woken {
 ///
 /// Methods take `&self`: a world keeps its state in cells of its own and borrows them for
 /// the length of one answer, so that callers may ask it anything, anywhere (twice in one
-/// expression, from the CPU while the kernel runs) without a borrow to hold.
+/// expression, or from the CPU's rdtsc) with no borrow of their own to hold.
 ///
 /// Pids are guest pids unless named `host`; times are (seconds, nanoseconds) unless
 /// named `_ns`.
