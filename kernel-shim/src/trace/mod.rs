@@ -3,7 +3,9 @@
 //! state that produces it. Every trace line of every process goes through one [`Sink`].
 
 pub(crate) mod crash;
+mod decode;
 mod disasm;
+mod fmt;
 mod live;
 pub mod maps;
 mod mmap;
@@ -13,7 +15,6 @@ mod regs;
 mod sink;
 pub mod stats;
 pub(crate) mod strace;
-mod structs;
 mod watch;
 
 pub(crate) use crash::report as crash_report;
