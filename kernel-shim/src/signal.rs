@@ -13,6 +13,7 @@ pub(crate) mod timers;
 use crate::abi::frame::{RtSigframe, Sigcontext, Ucontext, FXSAVE_SIZE};
 use crate::abi::signal::{self as S, StackT};
 use crate::abi::GuestStruct;
+use crate::world::Arrival;
 use crate::{host, Outcome, Process};
 use emu_cpu::Reg;
 
@@ -20,20 +21,6 @@ pub use crate::abi::signal::{
     SigAction, SigInfo, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART, SA_RESTORER, SA_SIGINFO, SIG_DFL,
     SIG_IGN, SS_DISABLE, SS_ONSTACK,
 };
-
-/// The siginfo of a signal this process sends itself (kill, raise), from its own pid
-/// and uid as the gate reports them.
-impl SigInfo {
-    pub fn user(sig: i32) -> SigInfo {
-        SigInfo {
-            signo: sig,
-            code: S::SI_USER,
-            pid: crate::gate::pid(),
-            uid: crate::gate::uid(),
-            ..Default::default()
-        }
-    }
-}
 
 #[derive(Clone)]
 pub struct Signals {
@@ -137,29 +124,69 @@ impl Process {
         }
     }
 
-    /// Moves signals the host delivered to emu into the guest's pending set.
+    /// Moves signals from outside (the host's, due timers') into the guest's pending set.
+    /// The world may replace them (replay: the logged ones) or want to know what came
+    /// (recording).
     pub(crate) fn collect_host_signals(&mut self) {
-        // Recording logs what this raised; replay raises that instead.
-        if crate::gate::logging() {
-            return crate::replay::syscall::collect(self, Self::collect_now);
+        let arrival = self.world().signals_arrive();
+        match arrival {
+            Arrival::Host => self.collect_now(),
+            Arrival::HostReported => {
+                let before = self.signals.pending;
+                self.collect_now();
+                let raised = self.newly_pending(before);
+                if self.world().signals_arrived(raised) {
+                    self.end_by_sigkill();
+                }
+            }
+            Arrival::Logged(raised) => {
+                if raised.iter().any(|r| r.signo == S::SIGKILL) {
+                    return self.end_by_sigkill();
+                }
+                for info in raised {
+                    self.raise(info);
+                }
+            }
         }
-        self.collect_now();
     }
 
     fn collect_now(&mut self) {
         self.fire_due_timers();
-        let (mut got, child) = crate::gate::take_signals();
+        let (mut got, child) = self.world().take_signals();
         while got != 0 {
             let sig = got.trailing_zeros() as i32 + 1;
             got &= got - 1;
             let mut info = SigInfo::kernel(sig);
             if sig == S::SIGCHLD {
                 let (pid, code, status) = child;
-                info =
-                    SigInfo { signo: sig, code, pid, uid: crate::gate::uid(), status, ..Default::default() };
+                let uid = self.world().uid();
+                info = SigInfo { signo: sig, code, pid, uid, status, ..Default::default() };
             }
             self.raise(info);
         }
+    }
+
+    /// The signals that became pending since `before` (a pending set), with their
+    /// siginfo.
+    pub(crate) fn newly_pending(&self, before: u64) -> Vec<SigInfo> {
+        let pending = self.signals.pending;
+        (1..=64)
+            .filter(|&s| (pending & !before) & bit(s) != 0)
+            .map(|s| {
+                if s >= 32 {
+                    self.signals.rt_queue[s as usize].back().copied().unwrap_or(SigInfo::kernel(s))
+                } else {
+                    self.signals.info[s as usize]
+                }
+            })
+            .collect()
+    }
+
+    /// The siginfo of a signal this process sends itself (kill, raise, SIGPIPE): from its
+    /// own pid and uid.
+    pub(crate) fn si_user(&self, sig: i32) -> SigInfo {
+        let w = self.world();
+        SigInfo { signo: sig, code: S::SI_USER, pid: w.pid(), uid: w.uid(), ..Default::default() }
     }
 
     pub(crate) fn has_deliverable(&self) -> bool {

@@ -10,8 +10,9 @@
 use crate::abi::errno as E;
 use crate::abi::process::RobustListHead;
 use crate::abi::GuestStruct;
+use crate::world::{Arrival, WakeSite, Woken};
 use crate::Process;
-use emu_cpu::Context;
+use emu_cpu::{Context, Reg};
 use std::time::Instant;
 
 /// Guest instructions a thread runs before the next one gets the CPU.
@@ -203,8 +204,8 @@ impl Process {
         }
         self.cur_saved = false;
         loop {
-            // Record/replay log or take these wake-ups (they depend on the host).
-            crate::replay::syscall::wakes(self, 0, Self::expire_waits);
+            // The world may log these wake-ups or replay them (they depend on the host).
+            self.wake(WakeSite::Deadlines, Self::expire_waits);
             let n = self.threads.len();
             let start = (self.cur + 1) % n;
             if let Some(k) =
@@ -213,11 +214,53 @@ impl Process {
                 self.switch_to(k);
                 return;
             }
-            crate::replay::syscall::wakes(self, 1, Self::wait_host);
+            self.wake(WakeSite::HostWait, Self::wait_host);
             self.wake_for_signals();
             if self.outcome.is_some() {
                 self.switch_to(self.cur.min(n - 1));
                 return;
+            }
+        }
+    }
+
+    /// The scheduler's wake-ups at `site`, made by `f`. They depend on the host, so the
+    /// world may replace them (replay: the logged ones) or want to know which threads
+    /// woke (recording).
+    fn wake(&mut self, site: WakeSite, f: fn(&mut Process)) {
+        let arrival = self.world().wakes_arrive(site, self.threads.len());
+        match arrival {
+            Arrival::Host => f(self),
+            Arrival::HostReported => {
+                let parked: Vec<bool> =
+                    self.threads.iter().map(|t| !matches!(t.wait, Wait::Runnable)).collect();
+                f(self);
+                let mut woken = Vec::new();
+                for (i, t) in self.threads.iter().enumerate() {
+                    if parked.get(i).copied().unwrap_or(false) && matches!(t.wait, Wait::Runnable) {
+                        let (rax, rip) = match &t.ctx {
+                            Some(c) => (c.reg(Reg::Rax), c.rip),
+                            None => (self.cpu.reg(Reg::Rax), self.cpu.rip),
+                        };
+                        woken.push(Woken { thread: i as u32, rax, rip });
+                    }
+                }
+                self.world().woken(site, woken);
+            }
+            Arrival::Logged(woken) => {
+                for Woken { thread, rax, rip } in woken {
+                    let t = &mut self.threads[thread as usize];
+                    t.wait = Wait::Runnable;
+                    match t.ctx.as_mut() {
+                        Some(c) => {
+                            c.set_reg(Reg::Rax, rax);
+                            c.rip = rip;
+                        }
+                        None => {
+                            self.cpu.set_syscall_result(rax);
+                            self.cpu.rip = rip;
+                        }
+                    }
+                }
             }
         }
     }
@@ -235,7 +278,7 @@ impl Process {
 
     /// Makes threads whose deadline passed runnable.
     fn expire_waits(&mut self) {
-        let now = crate::gate::instant();
+        let now = self.world().instant();
         for i in 0..self.threads.len() {
             match self.threads[i].wait {
                 Wait::Futex { deadline: Some(d), .. } if d <= now => {
@@ -253,7 +296,7 @@ impl Process {
     /// Every thread is parked: sleep in the host until a descriptor some thread waits on
     /// is ready, the earliest deadline, or a signal.
     fn wait_host(&mut self) {
-        let now = crate::gate::instant();
+        let now = self.world().instant();
         let mut fds = Vec::new();
         let mut owners = Vec::new();
         let mut next: Option<Instant> = None;
@@ -279,10 +322,10 @@ impl Process {
         };
         let ready = if fds.is_empty() {
             // Deterministic mode moves the virtual clock instead of sleeping.
-            crate::gate::idle_until(next);
+            self.world().idle_until(next);
             Vec::new()
         } else {
-            crate::gate::poll(&fds, timeout_ms).unwrap_or_default()
+            self.world().poll(&fds, timeout_ms).unwrap_or_default()
         };
         for (k, r) in ready.into_iter().enumerate() {
             if r != 0 {
@@ -293,7 +336,7 @@ impl Process {
 
     /// After a host wait: a signal from outside interrupts a waiting thread.
     fn wake_for_signals(&mut self) {
-        if crate::gate::signals_pending() {
+        if self.world().signals_pending() {
             self.collect_host_signals();
             if self.signals.pending != 0 {
                 self.interrupt_a_thread();

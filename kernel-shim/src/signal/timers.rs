@@ -1,5 +1,5 @@
 //! POSIX per-process timers (timer_create and friends): their state, and their expiry,
-//! which queues a signal with si_code SI_TIMER. Expiry is decided from the gate's clocks
+//! which queues a signal with si_code SI_TIMER. Expiry is decided from the world's clocks
 //! (so time stays deterministic/recordable), and a host wake-up (`host::wake_after`)
 //! interrupts the guest or a blocked host call when the earliest one is due, like the host
 //! SIGALRM of alarm/setitimer does. Expirations while the signal is still pending count as
@@ -8,7 +8,8 @@
 
 use super::{bit, SigInfo};
 use crate::abi::signal::SI_TIMER;
-use crate::{gate, Process};
+use crate::world::{Clock, Shared};
+use crate::Process;
 
 /// Linux caps si_overrun and timer_getoverrun at this (DELAYTIMER_MAX).
 const DELAYTIMER_MAX: i64 = i32::MAX as i64;
@@ -47,9 +48,9 @@ pub(crate) struct Timers {
     pub(crate) list: Vec<Timer>,
 }
 
-/// The time on Linux clock `clock`, in nanoseconds.
-pub(crate) fn now_ns(clock: u32) -> i128 {
-    let (s, ns) = gate::clock_gettime(clock);
+/// The time on Linux clock `clock` in `world`, in nanoseconds.
+pub(crate) fn now_ns(world: &Shared, clock: u32) -> i128 {
+    let (s, ns) = world.clock_gettime(Clock::from_linux(clock));
     s as i128 * NS + ns as i128
 }
 
@@ -84,14 +85,14 @@ impl Process {
     /// Fires every timer whose expiry has passed on its clock and re-arms the host
     /// wake-up for the next one. Called whenever emu looks at host signals.
     pub(crate) fn fire_due_timers(&mut self) {
-        gate::take_wake_due();
+        self.world().take_wake_due();
         if self.timers.list.is_empty() {
             return;
         }
         for i in 0..self.timers.list.len() {
             let t = &mut self.timers.list[i];
             let Some(next) = t.next else { continue };
-            let now = now_ns(t.clock);
+            let now = now_ns(&self.world, t.clock);
             if now < next {
                 continue;
             }
@@ -170,15 +171,15 @@ impl Process {
             .timers
             .list
             .iter()
-            .filter_map(|t| t.next.map(|n| (n - now_ns(t.clock)).max(0)))
+            .filter_map(|t| t.next.map(|n| (n - now_ns(&self.world, t.clock)).max(0)))
             .min()
             .map(|ns| std::time::Duration::from_nanos(ns.min(u64::MAX as i128) as u64));
-        gate::wake_after(next);
+        self.world().wake_after(next);
     }
 
     /// fork child and execve: no timers survive.
     pub(crate) fn drop_timers(&mut self) {
         self.timers = Timers::default();
-        gate::wake_after(None);
+        self.world().wake_after(None);
     }
 }

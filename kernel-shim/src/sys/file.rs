@@ -41,7 +41,7 @@ fn do_read(p: &mut Process, fd: i64, buf: u64, len: u64, off: Option<i64>) -> Sy
         let of = f.borrow();
         if let Some(h) = of.host_fd().filter(|_| of.flags & O::O_NONBLOCK == 0 && of.dir.is_none()) {
             drop(of);
-            crate::gate::before_blocking_read(h)?;
+            p.world().before_blocking_read(h)?;
         }
     }
     let len = len.min(MAX_RW) as usize;
@@ -50,8 +50,8 @@ fn do_read(p: &mut Process, fd: i64, buf: u64, len: u64, off: Option<i64>) -> Sy
         let mut of = f.borrow_mut();
         match &of.backing {
             // Deterministic mode: the random devices read from the seeded generator.
-            Backing::Host(_) if crate::gate::is_random_device(of.path.as_deref()) => {
-                crate::gate::random_bytes(&mut tmp);
+            Backing::Host(_) if crate::world::is_random_device(of.path.as_deref(), || p.world().kind()) => {
+                p.world().random_bytes(&mut tmp);
                 tmp.len()
             }
             Backing::Host(h) => {
@@ -116,7 +116,7 @@ fn do_write(p: &mut Process, fd: i64, buf: u64, len: u64, off: Option<i64>) -> S
 
 /// A write to a pipe with no reader raises SIGPIPE in the writer, then fails with EPIPE.
 fn epipe(p: &mut Process) -> i32 {
-    p.raise(crate::signal::SigInfo::user(crate::abi::signal::SIGPIPE));
+    p.raise(p.si_user(crate::abi::signal::SIGPIPE));
     E::EPIPE
 }
 
@@ -432,7 +432,8 @@ pub(super) fn ioctl(p: &mut Process, a: &Args) -> SysResult {
             Ok(0)
         }
         TIOCGPGRP if tty => {
-            write_struct(p, arg, &crate::gate::pid())?;
+            let pid = p.world().pid();
+            write_struct(p, arg, &pid)?;
             Ok(0)
         }
         TCGETS | TIOCGWINSZ | TIOCGPGRP => Err(E::ENOTTY),

@@ -15,7 +15,7 @@ use crate::abi::signal::{self as S, SigInfo, StackT, SS_DISABLE};
 use crate::abi::{errno as E, GuestStruct};
 use crate::host::{self, Errno};
 use crate::thread::{Thread, Wait};
-use crate::{exec, gate, Process};
+use crate::{exec, Process};
 
 const CLONE_VM: u64 = 0x100;
 const CLONE_VFORK: u64 = 0x4000;
@@ -63,7 +63,7 @@ fn new_process(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
     }
     let vfork = flags & (CLONE_VM | CLONE_VFORK) == CLONE_VM | CLONE_VFORK;
     let pipe = if vfork { Some(host::pipe()?) } else { None };
-    let pid = match gate::fork(&mut p.next_tid) {
+    let pid = match p.world.fork(&mut p.next_tid) {
         Ok(pid) => pid,
         Err(e) => {
             if let Some((r, w)) = pipe {
@@ -95,7 +95,7 @@ fn new_process(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
         if flags & CLONE_SETTLS != 0 {
             p.cpu.set_fs_base(tls);
         }
-        let me = gate::pid();
+        let me = p.world().pid();
         // Only the forking thread exists in the child; it is the main thread there.
         let mut t = Thread::new(me);
         if flags & CLONE_CHILD_SETTID != 0 {
@@ -203,9 +203,11 @@ pub(super) fn wait4(p: &mut Process, a: &Args) -> SysResult {
     }
     // With other threads to run, a blocking wait becomes a poll that is retried.
     let (r, st) = if options & 1 == 0 && p.multithreaded() {
-        match host::waitpid(gate::host_pid(pid), options | 1)? {
+        let h = p.world().host_pid(pid);
+        match host::waitpid(h, options | 1)? {
             (0, _) => {
-                p.park(Wait::Retry { at: gate::instant() + std::time::Duration::from_millis(2) });
+                let at = p.world().instant() + std::time::Duration::from_millis(2);
+                p.park(Wait::Retry { at });
                 return Err(crate::thread::E_WOULDBLOCK);
             }
             r => r,
@@ -213,11 +215,12 @@ pub(super) fn wait4(p: &mut Process, a: &Args) -> SysResult {
     } else {
         if options & 1 == 0 {
             // WUNTRACED is WSTOPPED; every wait4 waits for exits.
-            gate::before_blocking_wait(pid, 4 | options & (2 | 8))?;
+            p.world().before_blocking_wait(pid, 4 | options & (2 | 8))?;
         }
-        host::waitpid(gate::host_pid(pid), options)?
+        let h = p.world().host_pid(pid);
+        host::waitpid(h, options)?
     };
-    let r = gate::guest_pid(r);
+    let r = p.world().guest_pid(r);
     if status != 0 && r != 0 {
         write_struct(p, status, &st)?;
     }
@@ -231,14 +234,14 @@ pub(super) fn wait4(p: &mut Process, a: &Args) -> SysResult {
 /// Sends `sig` to this process (delivered when the syscall returns).
 fn signal_self(p: &mut Process, sig: i32) -> SysResult {
     if sig != 0 {
-        p.raise(SigInfo::user(sig));
+        p.raise(p.si_user(sig));
     }
     Ok(0)
 }
 
 fn tkill_self(p: &mut Process, sig: i32) -> SysResult {
     if sig != 0 {
-        p.raise(SigInfo { code: S::SI_TKILL, ..SigInfo::user(sig) });
+        p.raise(SigInfo { code: S::SI_TKILL, ..p.si_user(sig) });
     }
     Ok(0)
 }
@@ -269,10 +272,10 @@ fn valid_sig(sig: i32) -> Result<i32, Errno> {
 
 pub(super) fn kill(p: &mut Process, a: &Args) -> SysResult {
     let (pid, sig) = (a.pid(0), valid_sig(a.int(1))?);
-    if pid == gate::pid() {
+    if pid == p.world().pid() {
         return signal_self(p, sig);
     }
-    gate::kill(pid, sig)?;
+    p.world().kill(pid, sig)?;
     if pid <= 0 && pid != -1 {
         // The process group includes this process.
         return signal_self(p, sig);
@@ -282,7 +285,7 @@ pub(super) fn kill(p: &mut Process, a: &Args) -> SysResult {
 
 pub(super) fn tgkill(p: &mut Process, a: &Args) -> SysResult {
     let (tgid, tid, sig) = (a.pid(0), a.pid(1), valid_sig(a.int(2))?);
-    if tgid != gate::pid() {
+    if tgid != p.world().pid() {
         return Err(E::ESRCH);
     }
     signal_thread(p, tid, sig)
@@ -324,7 +327,7 @@ fn do_execve(p: &mut Process, path: Vec<u8>, argv: u64, envp: u64) -> SysResult 
     // /proc/self/exe is the guest's program, not emu (and inside a jail, every /proc/self
     // link leads to the guest path it stands for).
     let abs = crate::path::join(&p.cwd, &path);
-    let me = format!("/proc/{}/exe", gate::pid());
+    let me = format!("/proc/{}/exe", p.world().pid());
     let path = if p.sysroot.jailed() {
         super::fs::jail_path(p, &abs, true)?
     } else if abs == b"/proc/self/exe" || abs == me.as_bytes() {
@@ -332,7 +335,7 @@ fn do_execve(p: &mut Process, path: Vec<u8>, argv: u64, envp: u64) -> SysResult 
     } else {
         path
     };
-    let img = exec::load_program(&p.sysroot, &p.cwd, &path, argv, envp).map_err(|e| {
+    let img = exec::load_program(p.world(), &p.sysroot, &p.cwd, &path, argv, envp).map_err(|e| {
         log::debug!("execve {}: {e}", String::from_utf8_lossy(&path));
         exec::load_errno(&e)
     })?;
@@ -383,9 +386,11 @@ pub(super) fn waitid(p: &mut Process, a: &Args) -> SysResult {
     }
     let nohang = options & 1 != 0;
     let (pid, code, status, uid) = if !nohang && p.multithreaded() {
-        match host::waitid(idtype, gate::host_pid(id as i32) as u32, options | 1)? {
+        let h = p.world().host_pid(id as i32);
+        match host::waitid(idtype, h as u32, options | 1)? {
             (0, ..) => {
-                p.park(Wait::Retry { at: gate::instant() + std::time::Duration::from_millis(2) });
+                let at = p.world().instant() + std::time::Duration::from_millis(2);
+                p.park(Wait::Retry { at });
                 return Err(crate::thread::E_WOULDBLOCK);
             }
             r => r,
@@ -397,11 +402,12 @@ pub(super) fn waitid(p: &mut Process, a: &Args) -> SysResult {
                 2 => -(id as i32),
                 _ => id as i32,
             };
-            gate::before_blocking_wait(pid, options & (2 | 4 | 8))?;
+            p.world().before_blocking_wait(pid, options & (2 | 4 | 8))?;
         }
-        host::waitid(idtype, gate::host_pid(id as i32) as u32, options)?
+        let h = p.world().host_pid(id as i32);
+        host::waitid(idtype, h as u32, options)?
     };
-    let pid = gate::guest_pid(pid);
+    let pid = p.world().guest_pid(pid);
     if info != 0 {
         // WNOHANG with no child ready: an all-zero siginfo.
         let si = if pid != 0 {
@@ -418,7 +424,7 @@ pub(super) fn waitid(p: &mut Process, a: &Args) -> SysResult {
 /// delivered as given (si_code must be negative, as Linux requires from user space).
 pub(super) fn rt_sigqueueinfo(p: &mut Process, a: &Args) -> SysResult {
     let (pid, sig, info) = (a.pid(0), valid_sig(a.int(1))?, a.ptr(2));
-    if pid != gate::pid() {
+    if pid != p.world().pid() {
         return Err(E::EPERM);
     }
     queue_self(p, sig, info)
@@ -426,7 +432,7 @@ pub(super) fn rt_sigqueueinfo(p: &mut Process, a: &Args) -> SysResult {
 
 pub(super) fn rt_tgsigqueueinfo(p: &mut Process, a: &Args) -> SysResult {
     let (tgid, tid, sig, info) = (a.pid(0), a.pid(1), valid_sig(a.int(2))?, a.ptr(3));
-    if tgid != gate::pid() || p.threads.iter().all(|t| t.tid != tid) {
+    if tgid != p.world().pid() || p.threads.iter().all(|t| t.tid != tid) {
         return Err(E::ESRCH);
     }
     queue_self(p, sig, info)
@@ -448,7 +454,7 @@ fn queue_self(p: &mut Process, sig: i32, info: u64) -> SysResult {
         uid: given.uid,
         addr: given.addr,
         value: true,
-        ..SigInfo::user(sig)
+        ..p.si_user(sig)
     });
     Ok(0)
 }

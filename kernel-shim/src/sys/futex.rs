@@ -35,11 +35,15 @@ fn deadline(p: &mut Process, addr: u64, absolute: bool, realtime: bool) -> Resul
     }
     let want = read_timespec(p, addr)?.to_duration();
     if !absolute {
-        return Ok(Some(crate::gate::instant() + want));
+        return Ok(Some(p.world().instant() + want));
     }
-    let (cs, cns) = crate::gate::clock_gettime(if realtime { 0 } else { 1 });
+    let (cs, cns) = p.world().clock_gettime(if realtime {
+        crate::world::Clock::Realtime
+    } else {
+        crate::world::Clock::Monotonic
+    });
     let now = Duration::new(cs.max(0) as u64, cns as u32);
-    Ok(Some(crate::gate::instant() + want.saturating_sub(now)))
+    Ok(Some(p.world().instant() + want.saturating_sub(now)))
 }
 
 fn wait(
@@ -64,9 +68,9 @@ fn wait(
     }
     if !p.multithreaded() && until.is_none() {
         // No other thread can ever wake this one; only a signal can end the wait (the
-        // gate's: a virtual timer in deterministic mode, the log's when replaying).
+        // world's: a virtual timer in deterministic mode, the log's when replaying).
         loop {
-            crate::gate::wait_for_signal();
+            p.world().wait_for_signal();
             p.collect_host_signals();
             if p.has_deliverable() {
                 return Err(E::EINTR);
@@ -86,7 +90,7 @@ fn wait(
 fn wait_shared(p: &mut Process, word: *mut u8, val: u32, until: Option<Instant>) -> SysResult {
     const SLICE: Duration = Duration::from_millis(50);
     if p.multithreaded() {
-        let now = crate::gate::instant();
+        let now = p.world().instant();
         let deadline =
             *p.cur_mut().deadline.get_or_insert(until.unwrap_or(now + Duration::from_secs(1 << 32)));
         if deadline <= now {
@@ -97,7 +101,7 @@ fn wait_shared(p: &mut Process, word: *mut u8, val: u32, until: Option<Instant>)
         return Err(E_WOULDBLOCK);
     }
     loop {
-        let now = crate::gate::instant();
+        let now = p.world().instant();
         let left = match until {
             Some(d) if d <= now => return Err(E::ETIMEDOUT),
             Some(d) => (d - now).min(SLICE),

@@ -61,12 +61,12 @@ pub(super) fn mmap(p: &mut Process, a: &Args) -> SysResult {
         if shared && prot & PROT_WRITE != 0 && !writable {
             return Err(E::EACCES);
         }
-        if shared && !crate::gate::replaying() {
+        if shared && p.world().kind() != crate::world::Kind::Replaying {
             let r = host::SharedRegion::of_file(h, off, len, writable)?;
             region = Some(Rc::new(r));
         }
         // Record and replay keep the bytes in the log, so they are read at mmap time.
-        let lazy = if crate::gate::logging() { None } else { crate::mapped::source(h, off, len) };
+        let lazy = if p.world().kind().logs() { None } else { crate::mapped::source(h, off, len) };
         let (dev, inode) = match lazy {
             Some(r) => {
                 let (file, dev, inode) = r?;
@@ -74,7 +74,7 @@ pub(super) fn mmap(p: &mut Process, a: &Args) -> SysResult {
                 (dev, inode)
             }
             None => {
-                let (data, dev, inode) = crate::gate::map_file(h, off, len)?;
+                let (data, dev, inode) = p.world().map_file(h, off, len)?;
                 let n = data.len() as u64;
                 contents = Some(FileBytes { src: Rc::new(data), off: 0, avail: n });
                 (dev, inode)

@@ -147,7 +147,7 @@ pub(crate) fn read_guest(p: &mut Process, addr: u64, len: usize) -> Result<Vec<u
 
 pub(crate) fn write_guest(p: &mut Process, addr: u64, data: &[u8]) -> Result<(), Errno> {
     p.poke(addr, data).map_err(|_| E::EFAULT)?;
-    crate::gate::note_write(addr, data);
+    p.note_write(addr, data);
     Ok(())
 }
 

@@ -47,7 +47,7 @@ fn readiness_mt(p: &mut Process, set: &[(i64, u16)], timeout_ms: i32) -> Result<
     if !p.multithreaded() || timeout_ms == 0 {
         return readiness(p, set, timeout_ms);
     }
-    let now = crate::gate::instant();
+    let now = p.world().instant();
     let deadline = *p.cur_mut().deadline.get_or_insert_with(|| {
         if timeout_ms < 0 {
             now + std::time::Duration::from_secs(u32::MAX as u64)
@@ -88,27 +88,27 @@ fn readiness(p: &Process, set: &[(i64, u16)], timeout_ms: i32) -> Result<Vec<u16
     if host_set.is_empty() {
         if !any_known && t != 0 {
             // Nothing to wait on but time (and signals).
-            wait_timeout(t);
+            wait_timeout(p, t);
         }
         return Ok(out);
     }
-    let r = crate::gate::poll(&host_set, t)?;
+    let r = p.world().poll(&host_set, t)?;
     for (k, i) in host_idx.into_iter().enumerate() {
         out[i] = r[k];
     }
     Ok(out)
 }
 
-fn wait_timeout(ms: i32) {
+fn wait_timeout(p: &Process, ms: i32) {
     if ms < 0 {
         loop {
-            crate::gate::wait_for_signal();
-            if crate::gate::signals_pending() {
+            p.world().wait_for_signal();
+            if p.world().signals_pending() {
                 return;
             }
         }
     }
-    crate::gate::sleep_interruptible(ms as i64 / 1000, (ms as i64 % 1000) * 1_000_000);
+    p.world().sleep(ms as i64 / 1000, (ms as i64 % 1000) * 1_000_000);
 }
 
 fn do_poll(p: &mut Process, addr: u64, n: u64, timeout_ms: i32) -> SysResult {

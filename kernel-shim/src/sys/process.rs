@@ -6,7 +6,8 @@ use crate::abi::errno as E;
 use crate::abi::process::{Rlimit, RobustListHead, Rusage, Sysinfo, Utsname, RLIM_INFINITY};
 use crate::abi::time::{Timeval, Tms};
 use crate::abi::GuestStruct;
-use crate::{gate, host, Outcome, Process};
+use crate::world::Clock;
+use crate::{host, Outcome, Process};
 
 pub(super) fn exit_group(p: &mut Process, a: &Args) -> SysResult {
     p.exit_all_robust_lists();
@@ -27,12 +28,12 @@ pub(super) fn gettid(p: &mut Process, _: &Args) -> SysResult {
     Ok(p.tid() as u64)
 }
 
-pub(super) fn getpid(_: &mut Process, _: &Args) -> SysResult {
-    Ok(gate::pid() as u64)
+pub(super) fn getpid(p: &mut Process, _: &Args) -> SysResult {
+    Ok(p.world().pid() as u64)
 }
 
-pub(super) fn getppid(_: &mut Process, _: &Args) -> SysResult {
-    Ok(gate::ppid() as u64)
+pub(super) fn getppid(p: &mut Process, _: &Args) -> SysResult {
+    Ok(p.world().ppid() as u64)
 }
 
 pub(super) fn getuid(_: &mut Process, _: &Args) -> SysResult {
@@ -61,7 +62,7 @@ pub(super) fn sched_yield(p: &mut Process, _: &Args) -> SysResult {
 pub(super) fn uname(p: &mut Process, a: &Args) -> SysResult {
     let u = Utsname::new([
         b"Linux",
-        &gate::hostname(),
+        &p.world().hostname(),
         b"6.1.0-emu",
         b"#1 SMP PREEMPT_DYNAMIC emu",
         b"x86_64",
@@ -130,7 +131,7 @@ pub(super) fn getrlimit(p: &mut Process, a: &Args) -> SysResult {
 
 pub(super) fn prlimit64(p: &mut Process, a: &Args) -> SysResult {
     let (pid, resource, new, old) = (a.pid(0), a.uint(1), a.ptr(2), a.ptr(3));
-    if pid != 0 && pid != gate::pid() {
+    if pid != 0 && pid != p.world().pid() {
         return Err(E::ESRCH);
     }
     let lim = rlimit(resource)?;
@@ -144,14 +145,14 @@ pub(super) fn prlimit64(p: &mut Process, a: &Args) -> SysResult {
     Ok(0)
 }
 
-/// getrusage: CPU time from the gate (virtual in deterministic mode), all of it counted
+/// getrusage: CPU time from the world (virtual in deterministic mode), all of it counted
 /// as user time; the peak resident size is the guest's resident memory.
 pub(super) fn getrusage(p: &mut Process, a: &Args) -> SysResult {
     const RUSAGE_CHILDREN: i32 = -1;
     let who = a.int(0);
     let ns = match who {
-        0 | 1 => gate::cpu_time_ns(),
-        RUSAGE_CHILDREN => gate::children_cpu_time_ns(),
+        0 | 1 => p.world().cpu_time_ns(),
+        RUSAGE_CHILDREN => p.world().children_cpu_time_ns(),
         _ => return Err(E::EINVAL),
     };
     let mut ru = Rusage {
@@ -166,19 +167,19 @@ pub(super) fn getrusage(p: &mut Process, a: &Args) -> SysResult {
 }
 
 /// times: CPU times in clock ticks (100 Hz, as sysconf(_SC_CLK_TCK) says) and the
-/// monotonic clock in ticks as the result, all from the gate.
+/// monotonic clock in ticks as the result, all from the world.
 pub(super) fn times(p: &mut Process, a: &Args) -> SysResult {
     const NS_PER_TICK: u64 = 10_000_000;
     let buf = a.ptr(0);
     if buf != 0 {
         let t = Tms {
-            utime: (gate::cpu_time_ns() / NS_PER_TICK) as i64,
-            cutime: (gate::children_cpu_time_ns() / NS_PER_TICK) as i64,
+            utime: (p.world().cpu_time_ns() / NS_PER_TICK) as i64,
+            cutime: (p.world().children_cpu_time_ns() / NS_PER_TICK) as i64,
             ..Default::default()
         };
         write_struct(p, buf, &t)?;
     }
-    let (s, ns) = gate::clock_gettime(1);
+    let (s, ns) = p.world().clock_gettime(Clock::Monotonic);
     Ok((s.max(0) as u64) * 100 + ns.max(0) as u64 / NS_PER_TICK)
 }
 
@@ -199,7 +200,7 @@ pub(super) fn getrandom(p: &mut Process, a: &Args) -> SysResult {
     }
     let n = len.min(1 << 25) as usize;
     let mut b = vec![0u8; n];
-    gate::random_bytes(&mut b);
+    p.world().random_bytes(&mut b);
     write_guest(p, buf, &b)?;
     Ok(n as u64)
 }
@@ -316,11 +317,11 @@ pub(super) fn getgroups(p: &mut Process, a: &Args) -> SysResult {
     Ok(1)
 }
 
-/// sysinfo: uptime from the gate's monotonic clock; memory figures are a fixed, plausible
+/// sysinfo: uptime from the world's monotonic clock; memory figures are a fixed, plausible
 /// machine (16 GiB, half free) so that programs sizing caches from them behave the same
 /// on every host.
 pub(super) fn sysinfo(p: &mut Process, a: &Args) -> SysResult {
-    let (up, _) = gate::clock_gettime(1);
+    let (up, _) = p.world().clock_gettime(Clock::Monotonic);
     let total: u64 = 16 << 30;
     let info = Sysinfo {
         uptime: up,

@@ -89,7 +89,7 @@ fn wait_for_signal(p: &mut Process) {
         if p.has_deliverable() {
             return;
         }
-        crate::gate::wait_for_signal();
+        p.world().wait_for_signal();
     }
 }
 
@@ -137,8 +137,8 @@ pub(super) fn sigaltstack(p: &mut Process, a: &Args) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn alarm(_: &mut Process, a: &Args) -> SysResult {
-    Ok(crate::gate::alarm(a.uint(0)) as u64)
+pub(super) fn alarm(p: &mut Process, a: &Args) -> SysResult {
+    Ok(p.world().alarm(a.uint(0)) as u64)
 }
 
 pub(super) fn setitimer(p: &mut Process, a: &Args) -> SysResult {
@@ -150,7 +150,7 @@ pub(super) fn setitimer(p: &mut Process, a: &Args) -> SysResult {
     if !new.interval.is_normalised() || !new.value.is_normalised() {
         return Err(E::EINVAL);
     }
-    let prev = crate::gate::setitimer(which, new.to_words())?;
+    let prev = p.world().setitimer(which, new.to_words())?;
     if old != 0 {
         write_struct(p, old, &Itimerval::from_words(prev))?;
     }
@@ -162,7 +162,7 @@ pub(super) fn getitimer(p: &mut Process, a: &Args) -> SysResult {
     if !(0..=2).contains(&which) {
         return Err(E::EINVAL);
     }
-    let cur = crate::gate::getitimer(which)?;
+    let cur = p.world().getitimer(which)?;
     write_struct(p, a.ptr(1), &Itimerval::from_words(cur))?;
     Ok(0)
 }
@@ -176,7 +176,8 @@ pub(super) fn rt_sigtimedwait(p: &mut Process, a: &Args) -> SysResult {
     }
     let set = read_struct::<u64>(p, set)? & !UNBLOCKABLE;
     let deadline = if timeout != 0 {
-        Some(crate::gate::instant() + read_timespec(p, timeout)?.to_duration())
+        let t = read_timespec(p, timeout)?.to_duration();
+        Some(p.world().instant() + t)
     } else {
         None
     };
@@ -195,19 +196,19 @@ pub(super) fn rt_sigtimedwait(p: &mut Process, a: &Args) -> SysResult {
             p.cur_mut().deadline = None;
             return Err(E::EINTR);
         }
-        if deadline.is_some_and(|d| crate::gate::instant() >= d) {
+        if deadline.is_some_and(|d| p.world().instant() >= d) {
             p.cur_mut().deadline = None;
             return Err(E::EAGAIN);
         }
         if p.multithreaded() {
             // Other threads must run (one of them may send the signal): park and look
             // again soon, keeping the original deadline across retries.
-            let now = crate::gate::instant();
+            let now = p.world().instant();
             let far = now + std::time::Duration::from_secs(u32::MAX as u64);
             let d = *p.cur_mut().deadline.get_or_insert(deadline.unwrap_or(far));
             p.park(crate::thread::Wait::Retry { at: (now + std::time::Duration::from_millis(2)).min(d) });
             return Err(crate::thread::E_WOULDBLOCK);
         }
-        crate::gate::wait_for_signal();
+        p.world().wait_for_signal();
     }
 }
