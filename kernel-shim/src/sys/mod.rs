@@ -18,15 +18,19 @@ mod args;
 pub(crate) mod kinds;
 pub(crate) mod table;
 
+mod execve;
 mod file;
 mod fork;
 mod fs;
 pub(crate) mod futex;
+mod ids;
+mod limits;
 pub(crate) mod mm;
 mod poll;
-mod process;
 mod procfs;
 mod signal;
+mod system;
+mod task;
 mod time;
 pub(crate) mod timer;
 

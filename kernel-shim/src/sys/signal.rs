@@ -1,12 +1,15 @@
-//! Signal syscalls: rt_sigaction, rt_sigprocmask, rt_sigreturn, rt_sigpending,
-//! rt_sigsuspend, pause, sigaltstack, alarm, setitimer/getitimer. The signal state and
+//! Signal syscalls: sending (kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo),
+//! rt_sigaction, rt_sigprocmask, rt_sigreturn, rt_sigpending, rt_sigsuspend, pause,
+//! sigaltstack, alarm, setitimer/getitimer. The signal state and
 //! delivery live in `crate::signal`.
 
 use super::{read_struct, read_timespec, write_struct, Args, SysResult};
 use crate::abi::errno as E;
-use crate::abi::signal::{self as S, SigAction, StackT, MINSIGSTKSZ, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK};
+use crate::abi::signal::{
+    self as S, SigAction, SigInfo, StackT, MINSIGSTKSZ, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK,
+};
 use crate::abi::time::Itimerval;
-use crate::host;
+use crate::host::{self, Errno};
 use crate::signal::bit;
 use crate::Process;
 
@@ -211,4 +214,108 @@ pub(super) fn rt_sigtimedwait(p: &mut Process, a: &Args) -> SysResult {
         }
         p.world().wait_for_signal();
     }
+}
+
+/// Sends `sig` to this process (delivered when the syscall returns).
+fn signal_self(p: &mut Process, sig: i32) -> SysResult {
+    if sig != 0 {
+        p.raise(p.si_user(sig));
+    }
+    Ok(0)
+}
+
+fn tkill_self(p: &mut Process, sig: i32) -> SysResult {
+    if sig != 0 {
+        p.raise(SigInfo { code: S::SI_TKILL, ..p.si_user(sig) });
+    }
+    Ok(0)
+}
+
+/// tgkill/tkill: a signal for one thread of this process.
+fn signal_thread(p: &mut Process, tid: i32, sig: i32) -> SysResult {
+    if tid == p.tid() {
+        return tkill_self(p, sig);
+    }
+    let i = p.threads.iter().position(|t| t.tid == tid).ok_or(E::ESRCH)?;
+    if sig != 0 && !p.signals.ignored(sig) {
+        let t = &mut p.threads[i];
+        t.sig_pending |= crate::signal::bit(sig);
+        if t.sigmask & crate::signal::bit(sig) == 0 {
+            // A thread parked in a wait takes the signal now, as Linux interrupts it.
+            p.interrupt_thread(i);
+        }
+    }
+    Ok(0)
+}
+
+fn valid_sig(sig: i32) -> Result<i32, Errno> {
+    if !(0..=64).contains(&sig) {
+        return Err(E::EINVAL);
+    }
+    Ok(sig)
+}
+
+pub(super) fn kill(p: &mut Process, a: &Args) -> SysResult {
+    let (pid, sig) = (a.pid(0), valid_sig(a.int(1))?);
+    if pid == p.world().pid() {
+        return signal_self(p, sig);
+    }
+    p.world().kill(pid, sig)?;
+    if pid <= 0 && pid != -1 {
+        // The process group includes this process.
+        return signal_self(p, sig);
+    }
+    Ok(0)
+}
+
+pub(super) fn tgkill(p: &mut Process, a: &Args) -> SysResult {
+    let (tgid, tid, sig) = (a.pid(0), a.pid(1), valid_sig(a.int(2))?);
+    if tgid != p.world().pid() {
+        return Err(E::ESRCH);
+    }
+    signal_thread(p, tid, sig)
+}
+
+pub(super) fn tkill(p: &mut Process, a: &Args) -> SysResult {
+    let (tid, sig) = (a.pid(0), valid_sig(a.int(1))?);
+    signal_thread(p, tid, sig)
+}
+
+/// rt_sigqueueinfo / rt_tgsigqueueinfo to this process: the caller's siginfo is
+/// delivered as given (si_code must be negative, as Linux requires from user space).
+pub(super) fn rt_sigqueueinfo(p: &mut Process, a: &Args) -> SysResult {
+    let (pid, sig, info) = (a.pid(0), valid_sig(a.int(1))?, a.ptr(2));
+    if pid != p.world().pid() {
+        return Err(E::EPERM);
+    }
+    queue_self(p, sig, info)
+}
+
+pub(super) fn rt_tgsigqueueinfo(p: &mut Process, a: &Args) -> SysResult {
+    let (tgid, tid, sig, info) = (a.pid(0), a.pid(1), valid_sig(a.int(2))?, a.ptr(3));
+    if tgid != p.world().pid() || p.threads.iter().all(|t| t.tid != tid) {
+        return Err(E::ESRCH);
+    }
+    queue_self(p, sig, info)
+}
+
+fn queue_self(p: &mut Process, sig: i32, info: u64) -> SysResult {
+    let given = read_struct::<SigInfo>(p, info)?;
+    if given.code >= 0 || given.code == S::SI_TKILL {
+        return Err(E::EPERM);
+    }
+    if sig == 0 {
+        return Ok(0);
+    }
+    // A negative code other than SI_TKILL: the union is `_rt`, with si_value.
+    debug_assert!(given.value);
+    p.raise(SigInfo {
+        code: given.code,
+        pid: given.pid,
+        uid: given.uid,
+        addr: given.addr,
+        value: true,
+        ..p.si_user(sig)
+    });
+    Ok(0)
 }

@@ -9,7 +9,7 @@
 //! file; test it against a native run (`tests/`).
 
 use super::kinds::{Arg::*, Ret};
-use super::{file, fork, fs, futex, mm, poll, process, signal, time, timer, SysFn};
+use super::{execve, file, fork, fs, futex, ids, limits, mm, poll, signal, system, task, time, timer, SysFn};
 use crate::abi::errno as E;
 
 /// How completely emu implements a syscall.
@@ -225,7 +225,7 @@ syscalls! {
     21 ACCESS access = call(fs::access).args(&[Path, Access]);
     22 PIPE pipe = call(file::pipe).args(&[OutFds]);
     23 SELECT select = call(poll::select).args(&[Int, FdSet(0), FdSet(0), FdSet(0), Timeval]).eintr_after_handler().ret(Ret::Select).blocks();
-    24 SCHED_YIELD sched_yield = call(process::sched_yield).args(&[]).internal();
+    24 SCHED_YIELD sched_yield = call(task::sched_yield).args(&[]).internal();
     25 MREMAP mremap = call(mm::mremap).partial("MREMAP_DONTUNMAP is refused (EINVAL); shared mappings do not grow (ENOMEM)").args(&[Ptr, Uint, Uint, MremapFlags, Ptr]).internal().ret(Ret::Addr).effects(MAPS);
     26 MSYNC msync = call(mm::msync).args(&[Ptr, Uint, Hex]);
     27 MINCORE mincore = call(mm::mincore).args(&[Ptr, Uint, Ptr]).internal();
@@ -240,7 +240,7 @@ syscalls! {
     36 GETITIMER getitimer = call(signal::getitimer).args(&[ItimerWhich, OutItimerval]);
     37 ALARM alarm = call(signal::alarm).args(&[Uint]);
     38 SETITIMER setitimer = call(signal::setitimer).args(&[ItimerWhich, Itimerval, OutItimerval]);
-    39 GETPID getpid = call(process::getpid).args(&[]).internal();
+    39 GETPID getpid = call(ids::getpid).args(&[]).internal();
     40 SENDFILE sendfile = missing("not implemented yet").blocks();
     41 SOCKET socket = missing("sockets are not implemented yet").args(&[SockFamily, SockType, SockProto(0)]);
     42 CONNECT connect = missing("sockets are not implemented yet").args(&[Fd, SockAddr(2), Int]).blocks();
@@ -260,11 +260,11 @@ syscalls! {
     56 CLONE clone = call(fork::clone).partial("threads and fork-like clones; namespace flags are refused").args(&[Clone]).internal().effects(NEW_TASK);
     57 FORK fork = call(fork::fork).args(&[]).internal().effects(NEW_TASK);
     58 VFORK vfork = call(fork::vfork).partial("the parent waits for the child to exec or exit; the child runs in a copy of memory and sends its writes back").args(&[]).internal().effects(NEW_TASK).blocks();
-    59 EXECVE execve = call(fork::execve).args(&[Path, Argv, Envp]).internal().effects(EXEC);
-    60 EXIT exit = call(process::exit).args(&[Int]).internal();
+    59 EXECVE execve = call(execve::execve).args(&[Path, Argv, Envp]).internal().effects(EXEC);
+    60 EXIT exit = call(task::exit).args(&[Int]).internal();
     61 WAIT4 wait4 = call(fork::wait4).args(&[Int, OutWaitStatus, WaitOptions, Ptr]).blocks();
-    62 KILL kill = call(fork::kill).partial("process groups are the host's: setpgid is not implemented").args(&[Int, Signal]).signals_self();
-    63 UNAME uname = call(process::uname).args(&[OutUtsname]);
+    62 KILL kill = call(signal::kill).partial("process groups are the host's: setpgid is not implemented").args(&[Int, Signal]).signals_self();
+    63 UNAME uname = call(system::uname).args(&[OutUtsname]);
     64 SEMGET semget = missing("SysV IPC is not implemented yet");
     65 SEMOP semop = missing("SysV IPC is not implemented yet").blocks();
     66 SEMCTL semctl = missing("SysV IPC is not implemented yet");
@@ -298,30 +298,30 @@ syscalls! {
     94 LCHOWN lchown = missing("file ownership, times and extended attributes are not implemented yet");
     95 UMASK umask = call(fs::umask).args(&[Mode]).internal();
     96 GETTIMEOFDAY gettimeofday = call(time::gettimeofday).args(&[Ptr, Ptr]);
-    97 GETRLIMIT getrlimit = call(process::getrlimit).args(&[Resource, OutRlimit]);
-    98 GETRUSAGE getrusage = call(process::getrusage).partial("only the CPU time (all of it user time) and the peak resident size are filled").args(&[Int, Ptr]);
-    99 SYSINFO sysinfo = call(process::sysinfo).partial("uptime from the clock; memory figures are fixed (16 GiB, half free), one process, no load").args(&[Ptr]);
-    100 TIMES times = call(process::times).args(&[Ptr]);
+    97 GETRLIMIT getrlimit = call(limits::getrlimit).args(&[Resource, OutRlimit]);
+    98 GETRUSAGE getrusage = call(limits::getrusage).partial("only the CPU time (all of it user time) and the peak resident size are filled").args(&[Int, Ptr]);
+    99 SYSINFO sysinfo = call(system::sysinfo).partial("uptime from the clock; memory figures are fixed (16 GiB, half free), one process, no load").args(&[Ptr]);
+    100 TIMES times = call(limits::times).args(&[Ptr]);
     101 PTRACE ptrace = missing("emu has no ptrace interface for the guest");
-    102 GETUID getuid = call(process::getuid).args(&[]);
+    102 GETUID getuid = call(ids::getuid).args(&[]);
     103 SYSLOG syslog = refuse(E::EPERM, "system administration: the guest runs unprivileged");
-    104 GETGID getgid = call(process::getgid).args(&[]);
-    105 SETUID setuid = call(process::setuid).partial("succeeds only when it keeps the current ids: emu does not change the host's credentials").args(&[Int]);
-    106 SETGID setgid = call(process::setgid).partial("succeeds only when it keeps the current ids: emu does not change the host's credentials").args(&[Int]);
-    107 GETEUID geteuid = call(process::geteuid).args(&[]);
-    108 GETEGID getegid = call(process::getegid).args(&[]);
+    104 GETGID getgid = call(ids::getgid).args(&[]);
+    105 SETUID setuid = call(ids::setuid).partial("succeeds only when it keeps the current ids: emu does not change the host's credentials").args(&[Int]);
+    106 SETGID setgid = call(ids::setgid).partial("succeeds only when it keeps the current ids: emu does not change the host's credentials").args(&[Int]);
+    107 GETEUID geteuid = call(ids::geteuid).args(&[]);
+    108 GETEGID getegid = call(ids::getegid).args(&[]);
     109 SETPGID setpgid = missing("not implemented yet");
-    110 GETPPID getppid = call(process::getppid).args(&[]);
-    111 GETPGRP getpgrp = call(process::getpid).partial("answers the pid: emu keeps no process groups yet").args(&[]).internal();
+    110 GETPPID getppid = call(ids::getppid).args(&[]);
+    111 GETPGRP getpgrp = call(ids::getpid).partial("answers the pid: emu keeps no process groups yet").args(&[]).internal();
     112 SETSID setsid = missing("not implemented yet");
-    113 SETREUID setreuid = call(process::setreuid).partial("succeeds only when it keeps the current ids: emu does not change the host's credentials").args(&[Int, Int]);
-    114 SETREGID setregid = call(process::setregid).partial("succeeds only when it keeps the current ids: emu does not change the host's credentials").args(&[Int, Int]);
-    115 GETGROUPS getgroups = call(process::getgroups).partial("the host's supplementary groups").args(&[Int, Ptr]);
+    113 SETREUID setreuid = call(ids::setreuid).partial("succeeds only when it keeps the current ids: emu does not change the host's credentials").args(&[Int, Int]);
+    114 SETREGID setregid = call(ids::setregid).partial("succeeds only when it keeps the current ids: emu does not change the host's credentials").args(&[Int, Int]);
+    115 GETGROUPS getgroups = call(ids::getgroups).partial("the host's supplementary groups").args(&[Int, Ptr]);
     116 SETGROUPS setgroups = missing("not implemented yet");
-    117 SETRESUID setresuid = call(process::setresuid).partial("succeeds only when it keeps the current ids: emu does not change the host's credentials").args(&[Int, Int, Int]);
-    118 GETRESUID getresuid = call(process::getresuid).args(&[Ptr, Ptr, Ptr]);
-    119 SETRESGID setresgid = call(process::setresgid).partial("succeeds only when it keeps the current ids: emu does not change the host's credentials").args(&[Int, Int, Int]);
-    120 GETRESGID getresgid = call(process::getresgid).args(&[Ptr, Ptr, Ptr]);
+    117 SETRESUID setresuid = call(ids::setresuid).partial("succeeds only when it keeps the current ids: emu does not change the host's credentials").args(&[Int, Int, Int]);
+    118 GETRESUID getresuid = call(ids::getresuid).args(&[Ptr, Ptr, Ptr]);
+    119 SETRESGID setresgid = call(ids::setresgid).partial("succeeds only when it keeps the current ids: emu does not change the host's credentials").args(&[Int, Int, Int]);
+    120 GETRESGID getresgid = call(ids::getresgid).args(&[Ptr, Ptr, Ptr]);
     121 GETPGID getpgid = missing("not implemented yet");
     122 SETFSUID setfsuid = missing("not implemented yet");
     123 SETFSGID setfsgid = missing("not implemented yet");
@@ -330,7 +330,7 @@ syscalls! {
     126 CAPSET capset = missing("not implemented yet");
     127 RT_SIGPENDING rt_sigpending = call(signal::rt_sigpending).args(&[OutSigSet, Uint]).internal();
     128 RT_SIGTIMEDWAIT rt_sigtimedwait = call(signal::rt_sigtimedwait).args(&[SigSet, Ptr, Timespec, Uint]).eintr_after_handler().blocks();
-    129 RT_SIGQUEUEINFO rt_sigqueueinfo = call(fork::rt_sigqueueinfo).partial("to this process or one of its children only").args(&[Int, Signal, Ptr]).signals_self();
+    129 RT_SIGQUEUEINFO rt_sigqueueinfo = call(signal::rt_sigqueueinfo).partial("to this process or one of its children only").args(&[Int, Signal, Ptr]).signals_self();
     130 RT_SIGSUSPEND rt_sigsuspend = call(signal::rt_sigsuspend).args(&[SigSet, Uint]).internal().eintr_after_handler().blocks();
     131 SIGALTSTACK sigaltstack = call(signal::sigaltstack).args(&[StackT, OutStackT]).internal();
     132 UTIME utime = missing("file ownership, times and extended attributes are not implemented yet");
@@ -358,8 +358,8 @@ syscalls! {
     154 MODIFY_LDT modify_ldt = refuse(E::EPERM, "system administration: the guest runs unprivileged");
     155 PIVOT_ROOT pivot_root = refuse(E::EPERM, "system administration: the guest runs unprivileged");
     156 _SYSCTL _sysctl = refuse(E::EPERM, "system administration: the guest runs unprivileged");
-    157 PRCTL prctl = call(process::prctl).partial("PR_SET/GET_NAME; PR_SET/GET_PDEATHSIG, PR_SET/GET_DUMPABLE, PR_GET_SECCOMP and PR_SET/GET_NO_NEW_PRIVS are accepted but not acted on; other options are EINVAL").args(&[Prctl]).internal();
-    158 ARCH_PRCTL arch_prctl = call(process::arch_prctl).args(&[ArchPrctl, Ptr]).internal();
+    157 PRCTL prctl = call(task::prctl).partial("PR_SET/GET_NAME; PR_SET/GET_PDEATHSIG, PR_SET/GET_DUMPABLE, PR_GET_SECCOMP and PR_SET/GET_NO_NEW_PRIVS are accepted but not acted on; other options are EINVAL").args(&[Prctl]).internal();
+    158 ARCH_PRCTL arch_prctl = call(task::arch_prctl).args(&[ArchPrctl, Ptr]).internal();
     159 ADJTIMEX adjtimex = missing("not implemented yet");
     160 SETRLIMIT setrlimit = missing("not implemented yet");
     161 CHROOT chroot = refuse(E::EPERM, "system administration: the guest runs unprivileged");
@@ -387,7 +387,7 @@ syscalls! {
     183 AFS_SYSCALL afs_syscall = enosys("reserved: Linux answers ENOSYS too");
     184 TUXCALL tuxcall = enosys("reserved: Linux answers ENOSYS too");
     185 SECURITY security = enosys("reserved: Linux answers ENOSYS too");
-    186 GETTID gettid = call(process::gettid).args(&[]).internal();
+    186 GETTID gettid = call(ids::gettid).args(&[]).internal();
     187 READAHEAD readahead = missing("not implemented yet");
     188 SETXATTR setxattr = missing("file ownership, times and extended attributes are not implemented yet");
     189 LSETXATTR lsetxattr = missing("file ownership, times and extended attributes are not implemented yet");
@@ -401,11 +401,11 @@ syscalls! {
     197 REMOVEXATTR removexattr = missing("file ownership, times and extended attributes are not implemented yet");
     198 LREMOVEXATTR lremovexattr = missing("file ownership, times and extended attributes are not implemented yet");
     199 FREMOVEXATTR fremovexattr = missing("file ownership, times and extended attributes are not implemented yet");
-    200 TKILL tkill = call(fork::tkill).partial("threads of this process only").args(&[Int, Signal]).signals_own_thread();
+    200 TKILL tkill = call(signal::tkill).partial("threads of this process only").args(&[Int, Signal]).signals_own_thread();
     201 TIME time = call(time::time).args(&[Ptr]);
     202 FUTEX futex = call(futex::futex).args(&[Ptr, Futex]).internal().blocks();
     203 SCHED_SETAFFINITY sched_setaffinity = missing("not implemented yet");
-    204 SCHED_GETAFFINITY sched_getaffinity = call(process::sched_getaffinity).args(&[Int, Uint, Ptr]);
+    204 SCHED_GETAFFINITY sched_getaffinity = call(task::sched_getaffinity).args(&[Int, Uint, Ptr]);
     205 SET_THREAD_AREA set_thread_area = enosys("reserved: Linux answers ENOSYS too");
     206 IO_SETUP io_setup = enosys("asynchronous I/O is not implemented: glibc and liburing fall back to ordinary calls");
     207 IO_DESTROY io_destroy = enosys("asynchronous I/O is not implemented: glibc and liburing fall back to ordinary calls");
@@ -419,7 +419,7 @@ syscalls! {
     215 EPOLL_WAIT_OLD epoll_wait_old = enosys("reserved: Linux answers ENOSYS too");
     216 REMAP_FILE_PAGES remap_file_pages = missing("not implemented yet");
     217 GETDENTS64 getdents64 = call(fs::getdents64).args(&[Fd, OutDirents, Uint]);
-    218 SET_TID_ADDRESS set_tid_address = call(process::set_tid_address).args(&[Ptr]).internal();
+    218 SET_TID_ADDRESS set_tid_address = call(task::set_tid_address).args(&[Ptr]).internal();
     219 RESTART_SYSCALL restart_syscall = missing("not implemented yet");
     220 SEMTIMEDOP semtimedop = missing("SysV IPC is not implemented yet").blocks();
     221 FADVISE64 fadvise64 = call(file::fadvise64).args(&[Fd, Long, Long, Int]);
@@ -432,10 +432,10 @@ syscalls! {
     228 CLOCK_GETTIME clock_gettime = call(time::clock_gettime).args(&[ClockId, OutTimespec]);
     229 CLOCK_GETRES clock_getres = call(time::clock_getres).args(&[ClockId, OutTimespec]);
     230 CLOCK_NANOSLEEP clock_nanosleep = call(time::clock_nanosleep).args(&[ClockId, Int, Timespec, OutTimespec]).eintr_after_handler().blocks();
-    231 EXIT_GROUP exit_group = call(process::exit_group).args(&[Int]).internal();
+    231 EXIT_GROUP exit_group = call(task::exit_group).args(&[Int]).internal();
     232 EPOLL_WAIT epoll_wait = call(poll::epoll_wait).partial("kept by emu over poll(2): EPOLLET is level-triggered").args(&[Fd, Ptr, Int, Int]).eintr_after_handler().blocks();
     233 EPOLL_CTL epoll_ctl = call(poll::epoll_ctl).partial("kept by emu over poll(2): EPOLLET is level-triggered").args(&[Fd, Int, Fd, Ptr]);
-    234 TGKILL tgkill = call(fork::tgkill).partial("threads of this process only").args(&[Int, Int, Signal]).signals_self();
+    234 TGKILL tgkill = call(signal::tgkill).partial("threads of this process only").args(&[Int, Int, Signal]).signals_self();
     235 UTIMES utimes = missing("file ownership, times and extended attributes are not implemented yet");
     236 VSERVER vserver = enosys("reserved: Linux answers ENOSYS too");
     237 MBIND mbind = missing("not implemented yet");
@@ -474,7 +474,7 @@ syscalls! {
     270 PSELECT6 pselect6 = call(poll::pselect6).args(&[ Int, FdSet(0), FdSet(0), FdSet(0), Timespec, PselectSig, ]).eintr_after_handler().ret(Ret::Select).blocks();
     271 PPOLL ppoll = call(poll::ppoll).args(&[PollFds(1), Uint, Timespec, SigSet, Uint]).eintr_after_handler().blocks();
     272 UNSHARE unshare = missing("not implemented yet");
-    273 SET_ROBUST_LIST set_robust_list = call(process::set_robust_list).args(&[Ptr, Uint]).internal();
+    273 SET_ROBUST_LIST set_robust_list = call(task::set_robust_list).args(&[Ptr, Uint]).internal();
     274 GET_ROBUST_LIST get_robust_list = call(futex::get_robust_list).args(&[Int, Ptr, Ptr]);
     275 SPLICE splice = missing("not implemented yet").blocks();
     276 TEE tee = missing("not implemented yet").blocks();
@@ -498,19 +498,19 @@ syscalls! {
     294 INOTIFY_INIT1 inotify_init1 = missing("not implemented yet");
     295 PREADV preadv = missing("not implemented yet").blocks();
     296 PWRITEV pwritev = missing("not implemented yet");
-    297 RT_TGSIGQUEUEINFO rt_tgsigqueueinfo = call(fork::rt_tgsigqueueinfo).partial("to threads of this process only").args(&[Int, Int, Signal, Ptr]).signals_self();
+    297 RT_TGSIGQUEUEINFO rt_tgsigqueueinfo = call(signal::rt_tgsigqueueinfo).partial("to threads of this process only").args(&[Int, Int, Signal, Ptr]).signals_self();
     298 PERF_EVENT_OPEN perf_event_open = refuse(E::EPERM, "system administration: the guest runs unprivileged");
     299 RECVMMSG recvmmsg = missing("sockets are not implemented yet").blocks();
     300 FANOTIFY_INIT fanotify_init = refuse(E::EPERM, "system administration: the guest runs unprivileged");
     301 FANOTIFY_MARK fanotify_mark = refuse(E::EPERM, "system administration: the guest runs unprivileged");
-    302 PRLIMIT64 prlimit64 = call(process::prlimit64).partial("of this process only; new limits are read but not enforced").args(&[Int, Resource, Rlimit, OutRlimit]);
+    302 PRLIMIT64 prlimit64 = call(limits::prlimit64).partial("of this process only; new limits are read but not enforced").args(&[Int, Resource, Rlimit, OutRlimit]);
     303 NAME_TO_HANDLE_AT name_to_handle_at = missing("not implemented yet");
     304 OPEN_BY_HANDLE_AT open_by_handle_at = missing("not implemented yet").blocks();
     305 CLOCK_ADJTIME clock_adjtime = missing("not implemented yet");
     306 SYNCFS syncfs = missing("not implemented yet");
     307 SENDMMSG sendmmsg = missing("sockets are not implemented yet").blocks();
     308 SETNS setns = refuse(E::EPERM, "system administration: the guest runs unprivileged");
-    309 GETCPU getcpu = call(process::getcpu).args(&[Ptr, Ptr, Ptr]);
+    309 GETCPU getcpu = call(system::getcpu).args(&[Ptr, Ptr, Ptr]);
     310 PROCESS_VM_READV process_vm_readv = missing("not implemented yet");
     311 PROCESS_VM_WRITEV process_vm_writev = missing("not implemented yet");
     312 KCMP kcmp = missing("not implemented yet");
@@ -519,11 +519,11 @@ syscalls! {
     315 SCHED_GETATTR sched_getattr = missing("not implemented yet");
     316 RENAMEAT2 renameat2 = call(fs::renameat2).partial("RENAME_NOREPLACE only; RENAME_EXCHANGE and RENAME_WHITEOUT are EINVAL").args(&[DirFd, Path, DirFd, Path, Hex]);
     317 SECCOMP seccomp = refuse(E::EPERM, "system administration: the guest runs unprivileged");
-    318 GETRANDOM getrandom = call(process::getrandom).args(&[OutHex, Uint, GrndFlags]);
+    318 GETRANDOM getrandom = call(system::getrandom).args(&[OutHex, Uint, GrndFlags]);
     319 MEMFD_CREATE memfd_create = call(mm::memfd_create).args(&[Path, Hex]);
     320 KEXEC_FILE_LOAD kexec_file_load = refuse(E::EPERM, "system administration: the guest runs unprivileged");
     321 BPF bpf = refuse(E::EPERM, "system administration: the guest runs unprivileged");
-    322 EXECVEAT execveat = call(fork::execveat).args(&[DirFd, Path, Argv, Envp, AtFlags]).internal().effects(EXEC);
+    322 EXECVEAT execveat = call(execve::execveat).args(&[DirFd, Path, Argv, Envp, AtFlags]).internal().effects(EXEC);
     323 USERFAULTFD userfaultfd = refuse(E::EPERM, "system administration: the guest runs unprivileged");
     324 MEMBARRIER membarrier = call(mm::membarrier).args(&[Int, Hex, Int]).internal();
     325 MLOCK2 mlock2 = call(mm::mlock).args(&[Ptr, Uint, Hex]).internal();
@@ -727,12 +727,11 @@ mod tests {
         assert!(bare_numbers("if r.effects & effects::EXEC != 0 && regs[0] == nr {").is_empty());
     }
 
-    /// No file but this one writes a syscall number: the others use `nr::NAME` or a fact
-    /// of the row.
-    #[test]
-    fn no_syscall_number_outside_the_table() {
+    /// The shim's own source files (not this one), each with its path under `src/` and
+    /// its text up to the unit tests, which may name raw values on purpose.
+    fn shim_sources() -> Vec<(String, String)> {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let mut bad = Vec::new();
+        let mut out = Vec::new();
         let mut dirs = vec![root.clone()];
         while let Some(d) = dirs.pop() {
             for e in std::fs::read_dir(&d).expect("source directory") {
@@ -741,14 +740,64 @@ mod tests {
                     dirs.push(path);
                 } else if path.extension().is_some_and(|x| x == "rs") && !path.ends_with("sys/table.rs") {
                     let src = std::fs::read_to_string(&path).expect("source file");
-                    // Unit tests may name numbers on purpose (decoding raw logs).
-                    let src = src.split("#[cfg(test)]").next().unwrap_or("");
-                    for l in bare_numbers(src) {
-                        bad.push(format!("{}:{l}", path.strip_prefix(&root).unwrap_or(&path).display()));
-                    }
+                    let src = src.split("#[cfg(test)]").next().unwrap_or("").to_string();
+                    out.push((path.strip_prefix(&root).unwrap_or(&path).display().to_string(), src));
                 }
             }
         }
+        out
+    }
+
+    /// No file but this one writes a syscall number: the others use `nr::NAME` or a fact
+    /// of the row.
+    #[test]
+    fn no_syscall_number_outside_the_table() {
+        let mut bad = Vec::new();
+        for (path, src) in shim_sources() {
+            for l in bare_numbers(&src) {
+                bad.push(format!("{path}:{l}"));
+            }
+        }
         assert!(bad.is_empty(), "syscall numbers outside sys/table.rs (use nr::NAME):\n{}", bad.join("\n"));
+    }
+
+    /// Lines that index a register array by number (`regs[7]`, `gprs()[2]`).
+    fn indexed_registers(src: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        for (i, line) in src.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for name in ["regs", "gprs()", "gpr", "gprs"] {
+                let pat = format!("{name}[");
+                let hit = code
+                    .match_indices(&pat)
+                    .any(|(at, _)| !code[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_'));
+                if hit {
+                    found.push(format!("{}: {}", i + 1, line.trim()));
+                    break;
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn the_register_check_finds_indexing() {
+        assert_eq!(indexed_registers("let a = cpu.regs[7];").len(), 1);
+        assert_eq!(indexed_registers("let b = t.cpu.gprs()[2];").len(), 1);
+        assert!(indexed_registers("let a = cpu.reg(Reg::Rdi); // not regs[7]").is_empty());
+        assert!(indexed_registers("let n = nregs[0];").is_empty());
+    }
+
+    /// Syscall arguments and results go through `Args` and the CPU's named accessors
+    /// (`Reg`), so no file reads a register by its index.
+    #[test]
+    fn no_register_read_by_index() {
+        let mut bad = Vec::new();
+        for (path, src) in shim_sources() {
+            for l in indexed_registers(&src) {
+                bad.push(format!("{path}:{l}"));
+            }
+        }
+        assert!(bad.is_empty(), "registers indexed by number (use Reg / Args):\n{}", bad.join("\n"));
     }
 }
