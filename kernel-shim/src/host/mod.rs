@@ -15,6 +15,11 @@
 //! | `io.rs` | read, write, seek; dup, close, pipes, socket pairs; shared memory |
 //! | `mm.rs` | shared mappings (MAP_SHARED) and the futexes in them |
 //! | `fs.rs` | paths, stat, directories, statfs, fd status flags |
+//! | `meta.rs` | file times, owners, truncate, fallocate, device nodes and fifos, sync |
+//! | `xattr.rs` | extended attributes |
+//! | `lock.rs` | flock and fcntl record locks |
+//! | `copy.rs` | copies between descriptors in the kernel: copy_file_range, sendfile, splice, tee |
+//! | `notify.rs` | inotify |
 //! | `poll.rs` | poll(2) with Linux event bits |
 //! | `term.rs` | terminals: isatty, window size, termios |
 //! | `time.rs` | clocks, sleeps, interval timers |
@@ -24,11 +29,15 @@
 //! | `signal.rs` | signal numbers, forwarding host signals to the guest |
 //! | `ffi.rs` | what rustix cannot do, on libc |
 
+mod copy;
 mod errno;
 mod ffi;
 mod fs;
 mod io;
+mod lock;
+mod meta;
 mod mm;
+mod notify;
 mod poll;
 mod process;
 mod signal;
@@ -36,6 +45,7 @@ mod system;
 mod term;
 mod time;
 mod wake;
+mod xattr;
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -46,10 +56,14 @@ mod macos;
 #[cfg(not(target_os = "linux"))]
 use macos as os;
 
+pub use copy::*;
 pub use errno::errno_from_host;
 pub use fs::*;
 pub use io::*;
+pub use lock::*;
+pub use meta::*;
 pub use mm::*;
+pub use notify::*;
 pub use poll::poll;
 pub use process::*;
 pub use signal::*;
@@ -57,6 +71,7 @@ pub use system::*;
 pub use term::*;
 pub use time::*;
 pub use wake::*;
+pub use xattr::*;
 
 /// A Linux errno value (positive).
 pub type Errno = i32;

@@ -119,6 +119,34 @@ pub(crate) enum Arg {
     OutStackT,
     /// ioctl's third argument, decoded per command (termios for TCGETS/TCSETS*).
     IoctlData,
+    // ---- file metadata, locks, copies and event descriptors ----
+    /// A NUL-terminated string cut at the string limit (an attribute name).
+    Str,
+    /// setxattr's XATTR_CREATE/XATTR_REPLACE.
+    XattrFlags,
+    /// flock's operation.
+    FlockOp,
+    /// mknod's mode, with the file type; and the device number, shown only when the mode
+    /// at this index makes a device.
+    NodeMode,
+    NodeDev(u8),
+    /// utimensat's two times (UTIME_NOW, UTIME_OMIT by name), utimes' two timevals,
+    /// utime's `struct utimbuf`.
+    UtimeTimes,
+    Timevals,
+    Utimbuf,
+    FallocMode,
+    /// A `loff_t *` the call reads (`[5]`); one it reads and moves (`[10] => [15]`).
+    Off,
+    OffInOut,
+    SpliceFlags,
+    TfdFlags,
+    TfdSetFlags,
+    Itimerspec,
+    OutItimerspec,
+    SfdFlags,
+    InotifyFlags,
+    InotifyMask,
 }
 
 use Arg::*;
@@ -148,6 +176,8 @@ impl Arg {
                 | OutSockLen
                 | OutStackT
                 | IoctlData
+                | Fcntl
+                | OutItimerspec
         )
     }
 }

@@ -18,21 +18,28 @@ mod args;
 pub(crate) mod kinds;
 pub(crate) mod table;
 
+mod copy;
 mod execve;
 mod file;
 mod fork;
 mod fs;
 pub(crate) mod futex;
 mod ids;
+pub(crate) mod inotify;
 mod limits;
+mod lock;
+mod meta;
 pub(crate) mod mm;
 mod poll;
 mod procfs;
 mod signal;
+mod signalfd;
 mod system;
 mod task;
 mod time;
 pub(crate) mod timer;
+mod timerfd;
+mod xattr;
 
 pub(crate) type SysResult = Result<u64, Errno>;
 pub(crate) type SysFn = fn(&mut Process, &Args) -> SysResult;

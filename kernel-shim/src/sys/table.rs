@@ -9,7 +9,10 @@
 //! file; test it against a native run (`tests/`).
 
 use super::kinds::{Arg::*, Ret};
-use super::{execve, file, fork, fs, futex, ids, limits, mm, poll, signal, system, task, time, timer, SysFn};
+use super::{
+    copy, execve, file, fork, fs, futex, ids, inotify, limits, lock, meta, mm, poll, signal, signalfd,
+    system, task, time, timer, timerfd, xattr, SysFn,
+};
 use crate::abi::errno as E;
 
 /// How completely emu implements a syscall.
@@ -241,7 +244,7 @@ syscalls! {
     37 ALARM alarm = call(signal::alarm).args(&[Uint]);
     38 SETITIMER setitimer = call(signal::setitimer).args(&[ItimerWhich, Itimerval, OutItimerval]);
     39 GETPID getpid = call(ids::getpid).args(&[]).internal();
-    40 SENDFILE sendfile = missing("not implemented yet").blocks();
+    40 SENDFILE sendfile = call(copy::sendfile).partial("between host files and pipes; on hosts other than Linux done with reads and writes").args(&[Fd, Fd, OffInOut, Uint]).blocks();
     41 SOCKET socket = missing("sockets are not implemented yet").args(&[SockFamily, SockType, SockProto(0)]);
     42 CONNECT connect = missing("sockets are not implemented yet").args(&[Fd, SockAddr(2), Int]).blocks();
     43 ACCEPT accept = missing("sockets are not implemented yet").args(&[Fd, OutSockAddr(2), OutSockLen]).blocks();
@@ -273,11 +276,11 @@ syscalls! {
     69 MSGSND msgsnd = missing("SysV IPC is not implemented yet").blocks();
     70 MSGRCV msgrcv = missing("SysV IPC is not implemented yet").blocks();
     71 MSGCTL msgctl = missing("SysV IPC is not implemented yet");
-    72 FCNTL fcntl = call(file::fcntl).partial("descriptor flags, status flags and dup; record locks (F_SETLK, F_GETLK, OFD locks) are refused").args(&[Fd, Fcntl]).ret(Ret::Fcntl).blocks();
-    73 FLOCK flock = missing("not implemented yet").blocks();
+    72 FCNTL fcntl = call(file::fcntl).partial("descriptor flags, status flags, dup and record locks (the host's, OFD locks where the host has them); F_SETOWN, F_SETSIG, leases, notifications and seals are EINVAL").args(&[Fd, Fcntl]).ret(Ret::Fcntl).blocks();
+    73 FLOCK flock = call(lock::flock).args(&[Fd, FlockOp]).blocks();
     74 FSYNC fsync = call(file::fsync).args(&[Fd]);
     75 FDATASYNC fdatasync = call(file::fsync).args(&[Fd]);
-    76 TRUNCATE truncate = missing("not implemented yet");
+    76 TRUNCATE truncate = call(meta::truncate).args(&[Path, Uint]);
     77 FTRUNCATE ftruncate = call(file::ftruncate).args(&[Fd, Long]);
     78 GETDENTS getdents = missing("not implemented yet");
     79 GETCWD getcwd = call(fs::getcwd).args(&[OutStr, Uint]);
@@ -286,16 +289,16 @@ syscalls! {
     82 RENAME rename = call(fs::rename).args(&[Path, Path]);
     83 MKDIR mkdir = call(fs::mkdir).args(&[Path, Mode]);
     84 RMDIR rmdir = call(fs::rmdir).args(&[Path]);
-    85 CREAT creat = missing("not implemented yet").blocks();
+    85 CREAT creat = call(file::creat).args(&[Path, Mode]).blocks();
     86 LINK link = call(fs::link).args(&[Path, Path]);
     87 UNLINK unlink = call(fs::unlink).args(&[Path]);
     88 SYMLINK symlink = call(fs::symlink).args(&[Path, Path]);
     89 READLINK readlink = call(fs::readlink).args(&[Path, OutBuf, Uint]);
     90 CHMOD chmod = call(fs::chmod).args(&[Path, Mode]);
     91 FCHMOD fchmod = call(fs::fchmod).args(&[Fd, Mode]);
-    92 CHOWN chown = missing("file ownership, times and extended attributes are not implemented yet");
-    93 FCHOWN fchown = missing("file ownership, times and extended attributes are not implemented yet");
-    94 LCHOWN lchown = missing("file ownership, times and extended attributes are not implemented yet");
+    92 CHOWN chown = call(meta::chown).args(&[Path, Int, Int]);
+    93 FCHOWN fchown = call(meta::fchown).args(&[Fd, Int, Int]);
+    94 LCHOWN lchown = call(meta::lchown).args(&[Path, Int, Int]);
     95 UMASK umask = call(fs::umask).args(&[Mode]).internal();
     96 GETTIMEOFDAY gettimeofday = call(time::gettimeofday).args(&[Ptr, Ptr]);
     97 GETRLIMIT getrlimit = call(limits::getrlimit).args(&[Resource, OutRlimit]);
@@ -333,8 +336,8 @@ syscalls! {
     129 RT_SIGQUEUEINFO rt_sigqueueinfo = call(signal::rt_sigqueueinfo).partial("to this process or one of its children only").args(&[Int, Signal, Ptr]).signals_self();
     130 RT_SIGSUSPEND rt_sigsuspend = call(signal::rt_sigsuspend).args(&[SigSet, Uint]).internal().eintr_after_handler().blocks();
     131 SIGALTSTACK sigaltstack = call(signal::sigaltstack).args(&[StackT, OutStackT]).internal();
-    132 UTIME utime = missing("file ownership, times and extended attributes are not implemented yet");
-    133 MKNOD mknod = missing("not implemented yet");
+    132 UTIME utime = call(meta::utime).args(&[Path, Utimbuf]);
+    133 MKNOD mknod = call(meta::mknod).args(&[Path, NodeMode, NodeDev(1)]);
     134 USELIB uselib = missing("not implemented yet");
     135 PERSONALITY personality = missing("not implemented yet");
     136 USTAT ustat = missing("not implemented yet");
@@ -363,7 +366,7 @@ syscalls! {
     159 ADJTIMEX adjtimex = missing("not implemented yet");
     160 SETRLIMIT setrlimit = missing("not implemented yet");
     161 CHROOT chroot = refuse(E::EPERM, "system administration: the guest runs unprivileged");
-    162 SYNC sync = missing("not implemented yet");
+    162 SYNC sync = call(meta::sync).args(&[]);
     163 ACCT acct = missing("not implemented yet");
     164 SETTIMEOFDAY settimeofday = missing("not implemented yet");
     165 MOUNT mount = refuse(E::EPERM, "system administration: the guest runs unprivileged");
@@ -388,19 +391,19 @@ syscalls! {
     184 TUXCALL tuxcall = enosys("reserved: Linux answers ENOSYS too");
     185 SECURITY security = enosys("reserved: Linux answers ENOSYS too");
     186 GETTID gettid = call(ids::gettid).args(&[]).internal();
-    187 READAHEAD readahead = missing("not implemented yet");
-    188 SETXATTR setxattr = missing("file ownership, times and extended attributes are not implemented yet");
-    189 LSETXATTR lsetxattr = missing("file ownership, times and extended attributes are not implemented yet");
-    190 FSETXATTR fsetxattr = missing("file ownership, times and extended attributes are not implemented yet");
-    191 GETXATTR getxattr = missing("file ownership, times and extended attributes are not implemented yet");
-    192 LGETXATTR lgetxattr = missing("file ownership, times and extended attributes are not implemented yet");
-    193 FGETXATTR fgetxattr = missing("file ownership, times and extended attributes are not implemented yet");
-    194 LISTXATTR listxattr = missing("file ownership, times and extended attributes are not implemented yet");
-    195 LLISTXATTR llistxattr = missing("file ownership, times and extended attributes are not implemented yet");
-    196 FLISTXATTR flistxattr = missing("file ownership, times and extended attributes are not implemented yet");
-    197 REMOVEXATTR removexattr = missing("file ownership, times and extended attributes are not implemented yet");
-    198 LREMOVEXATTR lremovexattr = missing("file ownership, times and extended attributes are not implemented yet");
-    199 FREMOVEXATTR fremovexattr = missing("file ownership, times and extended attributes are not implemented yet");
+    187 READAHEAD readahead = call(meta::readahead).args(&[Fd, Long, Uint]);
+    188 SETXATTR setxattr = call(xattr::setxattr).args(&[Path, Str, Buf(3), Uint, XattrFlags]);
+    189 LSETXATTR lsetxattr = call(xattr::lsetxattr).args(&[Path, Str, Buf(3), Uint, XattrFlags]);
+    190 FSETXATTR fsetxattr = call(xattr::fsetxattr).args(&[Fd, Str, Buf(3), Uint, XattrFlags]);
+    191 GETXATTR getxattr = call(xattr::getxattr).args(&[Path, Str, OutBuf, Uint]);
+    192 LGETXATTR lgetxattr = call(xattr::lgetxattr).args(&[Path, Str, OutBuf, Uint]);
+    193 FGETXATTR fgetxattr = call(xattr::fgetxattr).args(&[Fd, Str, OutBuf, Uint]);
+    194 LISTXATTR listxattr = call(xattr::listxattr).args(&[Path, OutBuf, Uint]);
+    195 LLISTXATTR llistxattr = call(xattr::llistxattr).args(&[Path, OutBuf, Uint]);
+    196 FLISTXATTR flistxattr = call(xattr::flistxattr).args(&[Fd, OutBuf, Uint]);
+    197 REMOVEXATTR removexattr = call(xattr::removexattr).args(&[Path, Str]);
+    198 LREMOVEXATTR lremovexattr = call(xattr::lremovexattr).args(&[Path, Str]);
+    199 FREMOVEXATTR fremovexattr = call(xattr::fremovexattr).args(&[Fd, Str]);
     200 TKILL tkill = call(signal::tkill).partial("threads of this process only").args(&[Int, Signal]).signals_own_thread();
     201 TIME time = call(time::time).args(&[Ptr]);
     202 FUTEX futex = call(futex::futex).args(&[Ptr, Futex]).internal().blocks();
@@ -436,7 +439,7 @@ syscalls! {
     232 EPOLL_WAIT epoll_wait = call(poll::epoll_wait).partial("kept by emu over poll(2): EPOLLET is level-triggered").args(&[Fd, Ptr, Int, Int]).eintr_after_handler().blocks();
     233 EPOLL_CTL epoll_ctl = call(poll::epoll_ctl).partial("kept by emu over poll(2): EPOLLET is level-triggered").args(&[Fd, Int, Fd, Ptr]);
     234 TGKILL tgkill = call(signal::tgkill).partial("threads of this process only").args(&[Int, Int, Signal]).signals_self();
-    235 UTIMES utimes = missing("file ownership, times and extended attributes are not implemented yet");
+    235 UTIMES utimes = call(meta::utimes).args(&[Path, Timevals]);
     236 VSERVER vserver = enosys("reserved: Linux answers ENOSYS too");
     237 MBIND mbind = missing("not implemented yet");
     238 SET_MEMPOLICY set_mempolicy = missing("not implemented yet");
@@ -454,15 +457,15 @@ syscalls! {
     250 KEYCTL keyctl = refuse(E::EPERM, "system administration: the guest runs unprivileged");
     251 IOPRIO_SET ioprio_set = missing("not implemented yet");
     252 IOPRIO_GET ioprio_get = missing("not implemented yet");
-    253 INOTIFY_INIT inotify_init = missing("not implemented yet");
-    254 INOTIFY_ADD_WATCH inotify_add_watch = missing("not implemented yet");
-    255 INOTIFY_RM_WATCH inotify_rm_watch = missing("not implemented yet");
+    253 INOTIFY_INIT inotify_init = call(inotify::inotify_init).partial("the host's inotify; ENOSYS on hosts without one").args(&[]);
+    254 INOTIFY_ADD_WATCH inotify_add_watch = call(inotify::inotify_add_watch).partial("the host's inotify; ENOSYS on hosts without one").args(&[Fd, Path, InotifyMask]);
+    255 INOTIFY_RM_WATCH inotify_rm_watch = call(inotify::inotify_rm_watch).partial("the host's inotify; ENOSYS on hosts without one").args(&[Fd, Int]);
     256 MIGRATE_PAGES migrate_pages = missing("not implemented yet");
     257 OPENAT openat = call(file::openat).args(&[DirFd, Path, OpenFlags, OpenMode(2)]).blocks();
     258 MKDIRAT mkdirat = call(fs::mkdirat).args(&[DirFd, Path, Mode]);
-    259 MKNODAT mknodat = missing("not implemented yet");
-    260 FCHOWNAT fchownat = missing("file ownership, times and extended attributes are not implemented yet");
-    261 FUTIMESAT futimesat = missing("file ownership, times and extended attributes are not implemented yet");
+    259 MKNODAT mknodat = call(meta::mknodat).args(&[DirFd, Path, NodeMode, NodeDev(2)]);
+    260 FCHOWNAT fchownat = call(meta::fchownat).args(&[DirFd, Path, Int, Int, AtFlags]);
+    261 FUTIMESAT futimesat = call(meta::futimesat).args(&[DirFd, Path, Timevals]);
     262 NEWFSTATAT newfstatat = call(fs::newfstatat).args(&[DirFd, Path, OutStat, AtFlags]);
     263 UNLINKAT unlinkat = call(fs::unlinkat).args(&[DirFd, Path, AtFlags]);
     264 RENAMEAT renameat = call(fs::renameat).args(&[DirFd, Path, DirFd, Path]);
@@ -476,26 +479,26 @@ syscalls! {
     272 UNSHARE unshare = missing("not implemented yet");
     273 SET_ROBUST_LIST set_robust_list = call(task::set_robust_list).args(&[Ptr, Uint]).internal();
     274 GET_ROBUST_LIST get_robust_list = call(futex::get_robust_list).args(&[Int, Ptr, Ptr]);
-    275 SPLICE splice = missing("not implemented yet").blocks();
-    276 TEE tee = missing("not implemented yet").blocks();
+    275 SPLICE splice = call(copy::splice).partial("between host files and pipes; on hosts other than Linux done with reads and writes").args(&[Fd, Off, Fd, Off, Uint, SpliceFlags]).blocks();
+    276 TEE tee = call(copy::tee).partial("between host pipes on a Linux host; EINVAL elsewhere").args(&[Fd, Fd, Uint, SpliceFlags]).blocks();
     277 SYNC_FILE_RANGE sync_file_range = missing("not implemented yet");
     278 VMSPLICE vmsplice = missing("not implemented yet").blocks();
     279 MOVE_PAGES move_pages = missing("not implemented yet");
-    280 UTIMENSAT utimensat = missing("file ownership, times and extended attributes are not implemented yet");
+    280 UTIMENSAT utimensat = call(meta::utimensat).args(&[DirFd, Path, UtimeTimes, AtFlags]);
     281 EPOLL_PWAIT epoll_pwait = call(poll::epoll_pwait).partial("kept by emu over poll(2): EPOLLET is level-triggered").args(&[Fd, Ptr, Int, Int, SigSet, Uint]).eintr_after_handler().blocks();
-    282 SIGNALFD signalfd = missing("not implemented yet");
-    283 TIMERFD_CREATE timerfd_create = missing("not implemented yet");
+    282 SIGNALFD signalfd = call(signalfd::signalfd).args(&[Fd, SigSet, Uint]);
+    283 TIMERFD_CREATE timerfd_create = call(timerfd::timerfd_create).partial("a forked child gets its own copy of the timer; TFD_TIMER_CANCEL_ON_SET never cancels").args(&[ClockId, TfdFlags]);
     284 EVENTFD eventfd = call(poll::eventfd).args(&[Uint]);
-    285 FALLOCATE fallocate = missing("not implemented yet");
-    286 TIMERFD_SETTIME timerfd_settime = missing("not implemented yet");
-    287 TIMERFD_GETTIME timerfd_gettime = missing("not implemented yet");
+    285 FALLOCATE fallocate = call(meta::fallocate).partial("the host's modes on Linux; elsewhere mode 0 only (other modes are EOPNOTSUPP)").args(&[Fd, FallocMode, Long, Long]);
+    286 TIMERFD_SETTIME timerfd_settime = call(timerfd::timerfd_settime).partial("a forked child gets its own copy of the timer; TFD_TIMER_CANCEL_ON_SET never cancels").args(&[Fd, TfdSetFlags, Itimerspec, OutItimerspec]);
+    287 TIMERFD_GETTIME timerfd_gettime = call(timerfd::timerfd_gettime).args(&[Fd, OutItimerspec]);
     288 ACCEPT4 accept4 = missing("sockets are not implemented yet").args(&[Fd, OutSockAddr(2), OutSockLen, SockType]).blocks();
-    289 SIGNALFD4 signalfd4 = missing("not implemented yet");
+    289 SIGNALFD4 signalfd4 = call(signalfd::signalfd4).args(&[Fd, SigSet, Uint, SfdFlags]);
     290 EVENTFD2 eventfd2 = call(poll::eventfd2).args(&[Uint, FdFlags]);
     291 EPOLL_CREATE1 epoll_create1 = call(poll::epoll_create1).args(&[FdFlags]);
     292 DUP3 dup3 = call(file::dup3).args(&[Fd, Fd, FdFlags]).internal();
     293 PIPE2 pipe2 = call(file::pipe2).args(&[OutFds, FdFlags]);
-    294 INOTIFY_INIT1 inotify_init1 = missing("not implemented yet");
+    294 INOTIFY_INIT1 inotify_init1 = call(inotify::inotify_init1).partial("the host's inotify; ENOSYS on hosts without one").args(&[InotifyFlags]);
     295 PREADV preadv = missing("not implemented yet").blocks();
     296 PWRITEV pwritev = missing("not implemented yet");
     297 RT_TGSIGQUEUEINFO rt_tgsigqueueinfo = call(signal::rt_tgsigqueueinfo).partial("to threads of this process only").args(&[Int, Int, Signal, Ptr]).signals_self();
@@ -507,7 +510,7 @@ syscalls! {
     303 NAME_TO_HANDLE_AT name_to_handle_at = missing("not implemented yet");
     304 OPEN_BY_HANDLE_AT open_by_handle_at = missing("not implemented yet").blocks();
     305 CLOCK_ADJTIME clock_adjtime = missing("not implemented yet");
-    306 SYNCFS syncfs = missing("not implemented yet");
+    306 SYNCFS syncfs = call(meta::syncfs).args(&[Fd]);
     307 SENDMMSG sendmmsg = missing("sockets are not implemented yet").blocks();
     308 SETNS setns = refuse(E::EPERM, "system administration: the guest runs unprivileged");
     309 GETCPU getcpu = call(system::getcpu).args(&[Ptr, Ptr, Ptr]);
@@ -527,7 +530,7 @@ syscalls! {
     323 USERFAULTFD userfaultfd = refuse(E::EPERM, "system administration: the guest runs unprivileged");
     324 MEMBARRIER membarrier = call(mm::membarrier).args(&[Int, Hex, Int]).internal();
     325 MLOCK2 mlock2 = call(mm::mlock).args(&[Ptr, Uint, Hex]).internal();
-    326 COPY_FILE_RANGE copy_file_range = missing("not implemented yet").blocks();
+    326 COPY_FILE_RANGE copy_file_range = call(copy::copy_file_range).partial("between host files; on hosts other than Linux done with reads and writes").args(&[Fd, Off, Fd, Off, Uint, Uint]).blocks();
     327 PREADV2 preadv2 = missing("not implemented yet").blocks();
     328 PWRITEV2 pwritev2 = missing("not implemented yet");
     329 PKEY_MPROTECT pkey_mprotect = missing("not implemented yet");

@@ -1,5 +1,5 @@
 //! strace's notation for syscall arguments, results and structs, one file per area
-//! (`file`, `mm`, `signal`, `futex`, `process`, `poll`, `net`, `time`), and the pieces they
+//! (`file`, `meta`, `events`, `mm`, `signal`, `futex`, `process`, `poll`, `net`, `time`), and the pieces they
 //! share here: pointers, hex, flag sets and quoted strings.
 //!
 //! Every function is pure: it takes values, guest structs (the `abi` layouts the kernel
@@ -10,8 +10,10 @@
 //! under `strace -f`; where emu's notation still differs from strace's, the case is left
 //! out of the tests rather than written down as emu prints it.
 
+pub(crate) mod events;
 pub(crate) mod file;
 pub(crate) mod futex;
+pub(crate) mod meta;
 pub(crate) mod mm;
 pub(crate) mod net;
 pub(crate) mod poll;
