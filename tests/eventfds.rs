@@ -103,3 +103,34 @@ fn timerfd_follows_virtual_time() {
     };
     assert_eq!(String::from_utf8_lossy(&a.stdout), String::from_utf8_lossy(&expected));
 }
+
+#[path = "support/strace_lines.rs"]
+mod strace_lines;
+
+/// The calls that make and watch event descriptors as `--strace` shows them, against the
+/// real strace (the timers' times differ from run to run: their settime and gettime are
+/// left out).
+#[test]
+fn strace_notation_matches_strace() {
+    let names = [
+        "timerfd_create",
+        "signalfd",
+        "signalfd4",
+        "inotify_init",
+        "inotify_init1",
+        "inotify_add_watch",
+        "inotify_rm_watch",
+        "eventfd2",
+        "poll",
+        "epoll_ctl",
+        "epoll_wait",
+    ];
+    for mode in ["timerfd", "signalfd", "inotify", "eventfd"] {
+        strace_lines::check(
+            &format!("eventfds-strace-{mode}"),
+            "roms/bin/eventfds.glibc",
+            &[mode, strace_lines::SCRATCH],
+            &names,
+        );
+    }
+}

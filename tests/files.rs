@@ -56,3 +56,54 @@ fn fcntl_record_locks() {
 fn copies_between_descriptors() {
     filemeta("copy").check();
 }
+
+#[path = "support/strace_lines.rs"]
+mod strace_lines;
+
+/// The calls of each mode as `--strace` shows them, against the real strace.
+#[test]
+fn strace_notation_matches_strace() {
+    let names = [
+        "creat",
+        "utimensat",
+        "futimesat",
+        "utimes",
+        "utime",
+        "chown",
+        "fchown",
+        "lchown",
+        "fchownat",
+        "setxattr",
+        "getxattr",
+        "lgetxattr",
+        "lsetxattr",
+        "fsetxattr",
+        "fgetxattr",
+        "listxattr",
+        "llistxattr",
+        "flistxattr",
+        "removexattr",
+        "lremovexattr",
+        "fremovexattr",
+        "truncate",
+        "fallocate",
+        "readahead",
+        "sync",
+        "syncfs",
+        "mknodat",
+        "fadvise64",
+        "flock",
+        "copy_file_range",
+        "sendfile",
+        "splice",
+        "tee",
+    ];
+    for mode in ["times", "owners", "xattr", "sizes", "copy"] {
+        strace_lines::check(
+            &format!("filemeta-strace-{mode}"),
+            "roms/bin/filemeta.glibc",
+            &[mode, strace_lines::SCRATCH],
+            &names,
+        );
+    }
+}

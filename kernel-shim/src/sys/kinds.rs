@@ -122,8 +122,12 @@ pub(crate) enum Arg {
     // ---- file metadata, locks, copies and event descriptors ----
     /// A NUL-terminated string cut at the string limit (an attribute name).
     Str,
-    /// setxattr's XATTR_CREATE/XATTR_REPLACE.
+    /// setxattr's XATTR_CREATE/XATTR_REPLACE, and its value, whose size is the argument at
+    /// this index (a pointer when it is too large to be one).
     XattrFlags,
+    XattrValue(u8),
+    /// fadvise64's advice.
+    Fadvice,
     /// flock's operation.
     FlockOp,
     /// mknod's mode, with the file type; and the device number, shown only when the mode
@@ -147,6 +151,15 @@ pub(crate) enum Arg {
     SfdFlags,
     InotifyFlags,
     InotifyMask,
+    /// eventfd2's flags.
+    EfdFlags,
+    /// A signal mask whose size is the argument at this index: a pointer unless it is 8.
+    SizedSigSet(u8),
+    /// epoll_ctl's operation and event; the events epoll_wait returned (as many as its
+    /// result).
+    EpollOp,
+    EpollEvent,
+    OutEpollEvents,
 }
 
 use Arg::*;
@@ -178,6 +191,7 @@ impl Arg {
                 | IoctlData
                 | Fcntl
                 | OutItimerspec
+                | OutEpollEvents
         )
     }
 }

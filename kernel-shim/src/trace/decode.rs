@@ -336,6 +336,9 @@ pub(super) fn arg(
         WaitOptions => process::wait_options(v),
         Str => cstr(p, v, strlen),
         XattrFlags => meta::xattr_flags(v),
+        XattrValue(k) if at(k) > crate::abi::meta::XATTR_SIZE_MAX as u64 => ptr(v),
+        XattrValue(k) => buf(strlen, p, v, at(k), false),
+        Fadvice => meta::fadvice(v),
         FlockOp => meta::flock_op(v),
         NodeMode => meta::node_mode(v),
         NodeDev(k) => meta::node_dev(at(k), v),
@@ -355,6 +358,16 @@ pub(super) fn arg(
         SfdFlags => events::sfd_flags(v),
         InotifyFlags => events::inotify_flags(v),
         InotifyMask => events::inotify_mask(v),
+        EfdFlags => events::efd_flags(v),
+        SizedSigSet(k) if v != 0 && at(k) != 8 => ptr(v),
+        SizedSigSet(_) if v == 0 => "NULL".into(),
+        SizedSigSet(_) => sigset(p, v),
+        EpollOp => events::epoll_op(v),
+        EpollEvent => shown_or_null(p, v, events::epoll_event),
+        OutEpollEvents => match ok {
+            Some(n) => read_array(p, v, n as usize).map_or_else(|| ptr(v), |e| events::epoll_events(&e)),
+            None => ptr(v),
+        },
     })
 }
 
@@ -408,6 +421,8 @@ pub(super) fn ret(
             if let Some((k, count)) = polled {
                 if v > 0 {
                     s.push_str(&format!(" ({})", pollfds(p, a[k], a[count as usize], true)));
+                } else {
+                    s.push_str(" (Timeout)");
                 }
             }
             (s, None)

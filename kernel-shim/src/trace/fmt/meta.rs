@@ -2,23 +2,13 @@
 //! and device, flock operations, `struct flock`, xattr flags, fallocate modes, splice
 //! flags, offsets.
 
-use super::flags;
+use super::{flags, named_flags};
 use crate::abi::fs::Flock;
 use crate::abi::meta::{
     Utimbuf, FALLOC_NAMES, F_GETLK, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_SETLK, F_SETLKW, SPLICE_NAMES,
     UTIME_NOW, UTIME_OMIT,
 };
 use crate::abi::time::{Timespec, Timeval};
-
-/// Flags by name; with no known bit set, the value and a comment naming the family
-/// (`0x4 /* XATTR_??? */`), as strace shows them.
-pub(crate) fn named_flags(v: u64, table: &[(u64, &str)], family: &str) -> String {
-    let known: u64 = table.iter().fold(0, |m, &(b, _)| m | b);
-    if v != 0 && v & known == 0 {
-        return format!("{v:#x} /* {family}_??? */");
-    }
-    flags(v, table)
-}
 
 /// The date of `sec` seconds since the epoch, UTC, and a fraction (`frac` digits of
 /// `sub`), as strace comments a time: `2001-09-09T01:46:40.123456789+0000`.
@@ -127,6 +117,19 @@ pub(crate) fn flock(f: &Flock, with_pid: bool) -> String {
     format!("{{l_type={t}, l_whence={w}, l_start={}, l_len={}{pid}}}", f.start, f.len)
 }
 
+/// fadvise64's advice.
+pub(crate) fn fadvice(v: u64) -> String {
+    const NAMES: &[&str] = &[
+        "POSIX_FADV_NORMAL",
+        "POSIX_FADV_RANDOM",
+        "POSIX_FADV_SEQUENTIAL",
+        "POSIX_FADV_WILLNEED",
+        "POSIX_FADV_DONTNEED",
+        "POSIX_FADV_NOREUSE",
+    ];
+    super::nth(v, NAMES).map_or_else(|| format!("{v:#x} /* POSIX_FADV_??? */"), str::to_string)
+}
+
 pub(crate) fn xattr_flags(v: u64) -> String {
     named_flags(v, &[(1, "XATTR_CREATE"), (2, "XATTR_REPLACE")], "XATTR")
 }
@@ -222,6 +225,8 @@ mod tests {
             "{l_type=0x7 /* F_??? */, l_whence=SEEK_SET, l_start=100, l_len=1}"
         );
         assert_eq!(xattr_flags(3), "XATTR_CREATE|XATTR_REPLACE");
+        assert_eq!(fadvice(2), "POSIX_FADV_SEQUENTIAL");
+        assert_eq!(fadvice(99), "0x63 /* POSIX_FADV_??? */");
         assert_eq!(xattr_flags(4), "0x4 /* XATTR_??? */");
         assert_eq!(falloc_mode(0x11), "FALLOC_FL_KEEP_SIZE|FALLOC_FL_ZERO_RANGE");
         assert_eq!(falloc_mode(0x1000), "0x1000 /* FALLOC_FL_??? */");
