@@ -507,11 +507,12 @@ static void flocks(void) {
     /* Between processes: the child waits for the parent's lock. */
     printf("parent LOCK_EX: %s\n", res(flock(a, LOCK_EX)));
     fflush(stdout);
-    int go[2];
-    check(pipe(go) == 0, "pipe");
+    int go[2], ready[2];
+    check(pipe(go) == 0 && pipe(ready) == 0, "pipe");
     pid_t pid = fork();
     if (pid == 0) {
         close(go[1]);
+        close(ready[0]);
         int c = open(path("lk"), O_RDWR);
         printf("child LOCK_EX|LOCK_NB: %s\n", res(flock(c, LOCK_EX | LOCK_NB)));
         fflush(stdout);
@@ -524,7 +525,7 @@ static void flocks(void) {
         printf("child blocking LOCK_EX interrupted: %s\n", res(flock(c, LOCK_EX)));
         fflush(stdout);
         char x;
-        if (write(1, "", 0) < 0 || read(go[0], &x, 1) != 1)
+        if (write(ready[1], "r", 1) != 1 || read(go[0], &x, 1) != 1)
             _exit(2);
         int r = flock(c, LOCK_EX);
         printf("child got the lock after the parent let go: %s\n", res(r));
@@ -532,8 +533,10 @@ static void flocks(void) {
         _exit(0);
     }
     close(go[0]);
-    struct timespec ms = {0, 150000000};
-    nanosleep(&ms, NULL);
+    close(ready[1]);
+    char x;
+    check(read(ready[0], &x, 1) == 1, "read");
+    close(ready[0]);
     say("parent unlocking");
     check(write(go[1], "g", 1) == 1, "write");
     nanosleep(&(struct timespec){0, 50000000}, NULL);
@@ -575,12 +578,13 @@ static void fcntl_locks(void) {
     struct flock q = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 50, .l_len = 10};
     printf("own F_GETLK: %s %s\n", res(fcntl(a, F_GETLK, &q)), ltype(q.l_type));
     pid_t parent = getpid();
-    int go[2];
-    check(pipe(go) == 0, "pipe");
+    int go[2], ready[2];
+    check(pipe(go) == 0 && pipe(ready) == 0, "pipe");
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
         close(go[1]);
+        close(ready[0]);
         int c = open(path("rl"), O_RDWR);
         struct flock g = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 50, .l_len = 10};
         int r = fcntl(c, F_GETLK, &g);
@@ -590,7 +594,7 @@ static void fcntl_locks(void) {
         printf("child F_SETLK read [100,200): %s\n", res(setlk(c, F_SETLK, F_RDLCK, 100, 100)));
         fflush(stdout);
         char x;
-        if (read(go[0], &x, 1) != 1)
+        if (write(ready[1], "r", 1) != 1 || read(go[0], &x, 1) != 1)
             _exit(2);
         r = setlk(c, F_SETLKW, F_WRLCK, 0, 10);
         printf("child F_SETLKW got it after the parent let go: %s\n", res(r));
@@ -598,7 +602,10 @@ static void fcntl_locks(void) {
         _exit(0);
     }
     close(go[0]);
-    nanosleep(&(struct timespec){0, 150000000}, NULL);
+    close(ready[1]);
+    char x;
+    check(read(ready[0], &x, 1) == 1, "read");
+    close(ready[0]);
     struct flock g = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 150, .l_len = 1};
     int r = fcntl(a, F_GETLK, &g);
     printf("parent F_GETLK [150]: %s %s start %lld len %lld held by child %d\n", res(r), ltype(g.l_type),
