@@ -326,6 +326,9 @@ static void sizes(void) {
     printf("syncfs: %s\n", res(syncfs(fd)));
     sync();
     printf("sync done\n");
+    printf("sync_file_range: %s\n", res(sync_file_range(fd, 0, 100, SYNC_FILE_RANGE_WRITE)));
+    printf("sync_file_range bad flags: %s\n", res(sync_file_range(fd, 0, 100, 8)));
+    printf("sync_file_range negative offset: %s\n", res(sync_file_range(fd, -1, 100, 0)));
     int ro = open(path("s"), O_RDONLY);
     printf("fallocate read-only fd: %s\n", res(fallocate(ro, 0, 0, 10)));
     printf("ftruncate read-only fd: %s\n", res(ftruncate(ro, 0)));
@@ -336,6 +339,7 @@ static void sizes(void) {
     printf("fallocate pipe: %s\n", res(fallocate(p[1], 0, 0, 10)));
     printf("readahead pipe: %s\n", res(readahead(p[0], 0, 10)));
     printf("syncfs pipe: %s\n", res(syncfs(p[0])));
+    printf("sync_file_range pipe: %s\n", res(sync_file_range(p[0], 0, 10, SYNC_FILE_RANGE_WRITE)));
     printf("fadvise pipe: %d\n", posix_fadvise(p[0], 0, 10, POSIX_FADV_NORMAL));
     close(p[0]);
     close(p[1]);
