@@ -55,6 +55,19 @@ pub const EINPROGRESS: i32 = 115;
 pub const ESTALE: i32 = 116;
 pub const EDQUOT: i32 = 122;
 pub const ECANCELED: i32 = 125;
+pub const EDESTADDRREQ: i32 = 89;
+pub const EMSGSIZE: i32 = 90;
+pub const EPROTOTYPE: i32 = 91;
+pub const ENOPROTOOPT: i32 = 92;
+pub const EPROTONOSUPPORT: i32 = 93;
+pub const ESOCKTNOSUPPORT: i32 = 94;
+pub const EADDRNOTAVAIL: i32 = 99;
+pub const ENETDOWN: i32 = 100;
+pub const ENETUNREACH: i32 = 101;
+pub const ECONNABORTED: i32 = 103;
+pub const ENOBUFS: i32 = 105;
+pub const EISCONN: i32 = 106;
+pub const ESHUTDOWN: i32 = 108;
 
 /// Name and message of an errno, as strace prints them.
 pub fn describe(e: i32) -> (&'static str, &'static str) {
@@ -114,6 +127,19 @@ pub fn describe(e: i32) -> (&'static str, &'static str) {
         ESTALE => ("ESTALE", "Stale file handle"),
         EDQUOT => ("EDQUOT", "Disk quota exceeded"),
         ECANCELED => ("ECANCELED", "Operation canceled"),
+        EDESTADDRREQ => ("EDESTADDRREQ", "Destination address required"),
+        EMSGSIZE => ("EMSGSIZE", "Message too long"),
+        EPROTOTYPE => ("EPROTOTYPE", "Protocol wrong type for socket"),
+        ENOPROTOOPT => ("ENOPROTOOPT", "Protocol not available"),
+        EPROTONOSUPPORT => ("EPROTONOSUPPORT", "Protocol not supported"),
+        ESOCKTNOSUPPORT => ("ESOCKTNOSUPPORT", "Socket type not supported"),
+        EADDRNOTAVAIL => ("EADDRNOTAVAIL", "Cannot assign requested address"),
+        ENETDOWN => ("ENETDOWN", "Network is down"),
+        ENETUNREACH => ("ENETUNREACH", "Network is unreachable"),
+        ECONNABORTED => ("ECONNABORTED", "Software caused connection abort"),
+        ENOBUFS => ("ENOBUFS", "No buffer space available"),
+        EISCONN => ("EISCONN", "Transport endpoint is already connected"),
+        ESHUTDOWN => ("ESHUTDOWN", "Cannot send after transport endpoint shutdown"),
         _ => ("E?", "Unknown error"),
     }
 }

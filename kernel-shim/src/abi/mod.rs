@@ -22,6 +22,7 @@ pub mod net;
 pub mod open;
 pub mod process;
 pub mod signal;
+pub mod socket;
 pub mod time;
 
 pub use fs::{major, minor, Stat};

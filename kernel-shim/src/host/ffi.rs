@@ -14,6 +14,9 @@
 //!   reserved numbers, which a guest may do.
 //! - **setitimer, getitimer, alarm, getrusage.** Not in rustix.
 //! - **getentropy on macOS.** rustix's getrandom is Linux-only.
+//! - **getsockopt/setsockopt of an int option by number, on Linux.** rustix has a typed
+//!   call per option and none by number; a Linux host numbers options as the guest does,
+//!   so the options emu has no typed call for are passed through as they are.
 
 use super::errno::errno_from_host;
 use super::signal::arrived;
@@ -295,5 +298,27 @@ pub(super) fn getentropy(buf: &mut [u8]) -> rustix::io::Result<()> {
                 .unwrap_or(rustix::io::Errno::IO));
         }
     }
+    Ok(())
+}
+
+// ---- socket options by number (Linux hosts) ----
+
+/// getsockopt(2) of an int-valued option.
+#[cfg(target_os = "linux")]
+pub(super) fn getsockopt_int(fd: i32, level: i32, name: i32) -> HostResult<i32> {
+    let mut v: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `v` and `len` are live locals of the sizes passed; an fd that is not an
+    // open socket makes the call fail (EBADF, ENOTSOCK) without touching memory.
+    check(unsafe { libc::getsockopt(fd, level, name, (&mut v as *mut libc::c_int).cast(), &mut len) })?;
+    Ok(v)
+}
+
+/// setsockopt(2) of an int-valued option.
+#[cfg(target_os = "linux")]
+pub(super) fn setsockopt_int(fd: i32, level: i32, name: i32, v: i32) -> HostResult<()> {
+    let len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `v` is a live local of the size passed, which the kernel only reads.
+    check(unsafe { libc::setsockopt(fd, level, name, (&v as *const libc::c_int).cast(), len) })?;
     Ok(())
 }

@@ -15,6 +15,7 @@
 //! | `io.rs` | read, write, seek; dup, close, pipes, socket pairs; shared memory |
 //! | `mm.rs` | shared mappings (MAP_SHARED) and the futexes in them |
 //! | `fs.rs` | paths, stat, directories, statfs, fd status flags |
+//! | `net/` | sockets: addresses, connections, messages with passed fds and credentials, options (`net/linux.rs`, `net/macos.rs` for what differs) |
 //! | `poll.rs` | poll(2) with Linux event bits |
 //! | `term.rs` | terminals: isatty, window size, termios |
 //! | `time.rs` | clocks, sleeps, interval timers |
@@ -29,6 +30,7 @@ mod ffi;
 mod fs;
 mod io;
 mod mm;
+mod net;
 mod poll;
 mod process;
 mod signal;
@@ -50,6 +52,7 @@ pub use errno::errno_from_host;
 pub use fs::*;
 pub use io::*;
 pub use mm::*;
+pub use net::*;
 pub use poll::poll;
 pub use process::*;
 pub use signal::*;

@@ -1,10 +1,9 @@
 //! File descriptors and I/O: open/openat/close, read/write and their vector and
 //! positioned forms, lseek, dup family, pipe, fcntl, ioctl, fsync, ftruncate.
 
-use super::{read_array, read_guest, read_path, read_struct, write_guest, write_struct, Args, SysResult};
+use super::{read_array, read_guest, read_path, write_guest, write_struct, Args, SysResult};
 use crate::abi::fs::{Flock, F_UNLCK};
 use crate::abi::io::{Iovec, Termios, Winsize, UIO_MAXIOV};
-use crate::abi::net::SockAddr;
 use crate::abi::{errno as E, open as O, GuestStruct, AT_FDCWD};
 use crate::fd::{Backing, FdEntry, OpenFile};
 use crate::host;
@@ -27,10 +26,16 @@ fn park_until_readable(p: &mut Process, f: &crate::fd::FileRef) -> Result<(), i3
         return Ok(());
     }
     drop(of);
-    if host::poll(&[(h, 1)], 0)?[0] != 0 {
+    park_until_ready(p, h, 1)
+}
+
+/// Parks the calling thread until host fd `h` has one of `events` (poll bits), unless it
+/// has one now; the syscall is made again when it wakes.
+pub(super) fn park_until_ready(p: &mut Process, h: i32, events: u16) -> Result<(), i32> {
+    if host::poll(&[(h, events)], 0)?[0] != 0 {
         return Ok(());
     }
-    p.park(crate::thread::Wait::Fd { fd: h, events: 1, deadline: None });
+    p.park(crate::thread::Wait::Fd { fd: h, events, deadline: None });
     Err(crate::thread::E_WOULDBLOCK)
 }
 
@@ -115,7 +120,7 @@ fn do_write(p: &mut Process, fd: i64, buf: u64, len: u64, off: Option<i64>) -> S
 }
 
 /// A write to a pipe with no reader raises SIGPIPE in the writer, then fails with EPIPE.
-fn epipe(p: &mut Process) -> i32 {
+pub(super) fn epipe(p: &mut Process) -> i32 {
     p.raise(p.si_user(crate::abi::signal::SIGPIPE));
     E::EPIPE
 }
@@ -144,7 +149,7 @@ pub(super) fn pwrite64(p: &mut Process, a: &Args) -> SysResult {
     do_write(p, a.fd(0), a.ptr(1), a.ulong(2), Some(off))
 }
 
-fn iovecs(p: &mut Process, iov: u64, cnt: u64) -> Result<Vec<Iovec>, i32> {
+pub(super) fn iovecs(p: &mut Process, iov: u64, cnt: u64) -> Result<Vec<Iovec>, i32> {
     if cnt > UIO_MAXIOV as u64 {
         return Err(E::EINVAL);
     }
@@ -415,6 +420,9 @@ pub(super) fn ioctl(p: &mut Process, a: &Args) -> SysResult {
     let f = p.fds.file(fd)?;
     let h = f.borrow().host_fd();
     let tty = h.is_some_and(host::isatty);
+    if super::net::is_socket_ioctl(req) && super::net::sock(p, fd).is_ok() {
+        return super::net::ioctl(p, fd, req, arg);
+    }
     match req {
         FIOCLEX | FIONCLEX => {
             p.fds.get_mut(fd)?.cloexec = req == FIOCLEX;
@@ -463,22 +471,5 @@ pub(super) fn fadvise64(p: &mut Process, a: &Args) -> SysResult {
     if !(0..=5).contains(&a.int(3)) {
         return Err(E::EINVAL);
     }
-    Ok(0)
-}
-
-/// getsockname/getpeername. The only sockets emu creates are unnamed AF_UNIX pairs
-/// (socketpair), whose address is just the family; anything else is ENOTSOCK.
-pub(super) fn getsockname(p: &mut Process, a: &Args) -> SysResult {
-    let (fd, addr, addrlen) = (a.fd(0), a.ptr(1), a.ptr(2));
-    let f = p.fds.file(fd)?;
-    let h = f.borrow().host_fd().ok_or(E::ENOTSOCK)?;
-    if host::fstat(h)?.mode & crate::abi::mode::S_IFMT != crate::abi::mode::S_IFSOCK {
-        return Err(E::ENOTSOCK);
-    }
-    // The buffer's size in, the address's full length out (the copy is cut to the buffer).
-    let len = read_struct::<u32>(p, addrlen)?;
-    let name = SockAddr::Unix(Vec::new()).to_bytes();
-    write_guest(p, addr, &name[..(len as usize).min(name.len())])?;
-    write_struct(p, addrlen, &(name.len() as u32))?;
     Ok(0)
 }

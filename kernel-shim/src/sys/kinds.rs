@@ -114,6 +114,21 @@ pub(crate) enum Arg {
     /// socket's protocol, named per the family at this index.
     SockProto(u8),
     MsgFlags,
+    /// sendmsg's `struct msghdr` (input) and recvmsg's (shown after the call).
+    Msghdr,
+    OutMsghdr,
+    /// An array of `struct mmsghdr` whose count is the argument at this index.
+    Mmsghdrs(u8),
+    OutMmsghdrs(u8),
+    /// shutdown's `how`.
+    ShutdownHow,
+    /// A socket option level, and the option name at the level of this index.
+    SockLevel,
+    SockOptName(u8),
+    /// A socket option value whose length is the argument at this index (setsockopt), or
+    /// whose length pointer is (getsockopt, shown after the call).
+    SockOptVal(u8),
+    OutSockOptVal(u8),
     /// sigaltstack's `stack_t` (input / output).
     StackT,
     OutStackT,
@@ -146,6 +161,9 @@ impl Arg {
                 | Prctl
                 | OutSockAddr(_)
                 | OutSockLen
+                | OutMsghdr
+                | OutMmsghdrs(_)
+                | OutSockOptVal(_)
                 | OutStackT
                 | IoctlData
         )

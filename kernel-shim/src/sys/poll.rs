@@ -1,9 +1,8 @@
 //! Waiting on several descriptors: poll, ppoll, select, pselect6, the epoll family built
-//! on the same readiness check, eventfd, and AF_UNIX socketpair.
+//! on the same readiness check, and eventfd.
 
-use super::{read_array, read_struct, read_timespec, write_array, write_struct, Args, SysResult};
+use super::{read_array, read_struct, read_timespec, write_array, Args, SysResult};
 use crate::abi::io::{EpollEvent, Pollfd};
-use crate::abi::net::AF_UNIX;
 use crate::abi::time::Timeval;
 use crate::abi::{errno as E, open as O};
 use crate::fd::{Backing, FdEntry, FileRef, OpenFile};
@@ -259,7 +258,7 @@ const EPOLL_CTL_DEL: i32 = 2;
 const EPOLL_CTL_MOD: i32 = 3;
 const EPOLLONESHOT: u32 = 1 << 30;
 
-fn new_fd(p: &mut Process, backing: Backing, flags: u32, cloexec: bool) -> SysResult {
+pub(super) fn new_fd(p: &mut Process, backing: Backing, flags: u32, cloexec: bool) -> SysResult {
     let f = Rc::new(RefCell::new(OpenFile::new(backing, flags)));
     p.fds.alloc(FdEntry { file: f, cloexec }, 0).map(|fd| fd as u64)
 }
@@ -439,32 +438,4 @@ pub(crate) fn eventfd_write(f: &FileRef, v: u64) -> Result<(), Errno> {
         let _ = host::write(*wr, &[1]);
     }
     Ok(())
-}
-
-// ---- socketpair ----
-
-pub(super) fn socketpair(p: &mut Process, a: &Args) -> SysResult {
-    const SOCK_NONBLOCK: i32 = 0o4000;
-    const SOCK_CLOEXEC: i32 = 0o2000000;
-    let (domain, ty, sv) = (a.int(0), a.int(1), a.ptr(3));
-    if domain != AF_UNIX as i32 {
-        return Err(E::EAFNOSUPPORT);
-    }
-    let (x, y) = host::socketpair(ty & !(SOCK_NONBLOCK | SOCK_CLOEXEC))?;
-    let st = O::O_RDWR | if ty & SOCK_NONBLOCK != 0 { O::O_NONBLOCK } else { 0 };
-    if st & O::O_NONBLOCK != 0 {
-        host::set_status_flags(x, st)?;
-        host::set_status_flags(y, st)?;
-    }
-    let cloexec = ty & SOCK_CLOEXEC != 0;
-    let fx = new_fd(p, Backing::Host(x), st, cloexec)?;
-    let fy = match new_fd(p, Backing::Host(y), st, cloexec) {
-        Ok(v) => v,
-        Err(e) => {
-            let _ = p.fds.close(fx as i64);
-            return Err(e);
-        }
-    };
-    write_struct(p, sv, &[fx as i32, fy as i32])?;
-    Ok(0)
 }

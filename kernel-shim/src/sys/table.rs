@@ -9,7 +9,10 @@
 //! file; test it against a native run (`tests/`).
 
 use super::kinds::{Arg::*, Ret};
-use super::{execve, file, fork, fs, futex, ids, limits, mm, poll, signal, system, task, time, timer, SysFn};
+use super::{
+    execve, file, fork, fs, futex, ids, limits, mm, net, poll, sendrecv, signal, sockopt, system, task, time, timer,
+    SysFn,
+};
 use crate::abi::errno as E;
 
 /// How completely emu implements a syscall.
@@ -242,21 +245,21 @@ syscalls! {
     38 SETITIMER setitimer = call(signal::setitimer).args(&[ItimerWhich, Itimerval, OutItimerval]);
     39 GETPID getpid = call(ids::getpid).args(&[]).internal();
     40 SENDFILE sendfile = missing("not implemented yet").blocks();
-    41 SOCKET socket = missing("sockets are not implemented yet").args(&[SockFamily, SockType, SockProto(0)]);
-    42 CONNECT connect = missing("sockets are not implemented yet").args(&[Fd, SockAddr(2), Int]).blocks();
-    43 ACCEPT accept = missing("sockets are not implemented yet").args(&[Fd, OutSockAddr(2), OutSockLen]).blocks();
-    44 SENDTO sendto = missing("sockets are not implemented yet").args(&[Fd, Buf(2), Uint, MsgFlags, SockAddr(5), Int]).blocks();
-    45 RECVFROM recvfrom = missing("sockets are not implemented yet").args(&[Fd, OutBuf, Uint, MsgFlags, OutSockAddr(5), OutSockLen]).blocks();
-    46 SENDMSG sendmsg = missing("sockets are not implemented yet").blocks();
-    47 RECVMSG recvmsg = missing("sockets are not implemented yet").blocks();
-    48 SHUTDOWN shutdown = missing("sockets are not implemented yet");
-    49 BIND bind = missing("sockets are not implemented yet").args(&[Fd, SockAddr(2), Int]);
-    50 LISTEN listen = missing("sockets are not implemented yet").args(&[Fd, Int]);
-    51 GETSOCKNAME getsockname = call(file::getsockname).partial("only socketpair sockets exist (AF_UNIX, unnamed)").args(&[Fd, OutSockAddr(2), OutSockLen]);
-    52 GETPEERNAME getpeername = call(file::getsockname).partial("only socketpair sockets exist (AF_UNIX, unnamed)").args(&[Fd, OutSockAddr(2), OutSockLen]);
-    53 SOCKETPAIR socketpair = call(poll::socketpair).partial("AF_UNIX only; no fd passing").args(&[SockFamily, SockType, SockProto(0), OutFds]);
-    54 SETSOCKOPT setsockopt = missing("sockets are not implemented yet");
-    55 GETSOCKOPT getsockopt = missing("sockets are not implemented yet");
+    41 SOCKET socket = call(net::socket).partial("AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK/NETLINK_ROUTE (Linux hosts) on host sockets").args(&[SockFamily, SockType, SockProto(0)]);
+    42 CONNECT connect = call(net::connect).args(&[Fd, SockAddr(2), Int]).blocks();
+    43 ACCEPT accept = call(net::accept).args(&[Fd, OutSockAddr(2), OutSockLen]).blocks();
+    44 SENDTO sendto = call(sendrecv::sendto).args(&[Fd, Buf(2), Uint, MsgFlags, SockAddr(5), Int]).blocks();
+    45 RECVFROM recvfrom = call(sendrecv::recvfrom).args(&[Fd, OutBuf, Uint, MsgFlags, OutSockAddr(5), OutSockLen]).blocks();
+    46 SENDMSG sendmsg = call(sendrecv::sendmsg).args(&[Fd, Msghdr, MsgFlags]).blocks();
+    47 RECVMSG recvmsg = call(sendrecv::recvmsg).args(&[Fd, OutMsghdr, MsgFlags]).blocks();
+    48 SHUTDOWN shutdown = call(net::shutdown).args(&[Fd, ShutdownHow]);
+    49 BIND bind = call(net::bind).args(&[Fd, SockAddr(2), Int]);
+    50 LISTEN listen = call(net::listen).args(&[Fd, Int]);
+    51 GETSOCKNAME getsockname = call(net::getsockname).args(&[Fd, OutSockAddr(2), OutSockLen]);
+    52 GETPEERNAME getpeername = call(net::getpeername).args(&[Fd, OutSockAddr(2), OutSockLen]);
+    53 SOCKETPAIR socketpair = call(net::socketpair).args(&[SockFamily, SockType, SockProto(0), OutFds]);
+    54 SETSOCKOPT setsockopt = call(sockopt::setsockopt).args(&[Fd, SockLevel, SockOptName(1), SockOptVal(4), Int]);
+    55 GETSOCKOPT getsockopt = call(sockopt::getsockopt).args(&[Fd, SockLevel, SockOptName(1), OutSockOptVal(4), OutSockLen]);
     56 CLONE clone = call(fork::clone).partial("threads and fork-like clones; namespace flags are refused").args(&[Clone]).internal().effects(NEW_TASK);
     57 FORK fork = call(fork::fork).args(&[]).internal().effects(NEW_TASK);
     58 VFORK vfork = call(fork::vfork).partial("the parent waits for the child to exec or exit; the child runs in a copy of memory and sends its writes back").args(&[]).internal().effects(NEW_TASK).blocks();
@@ -489,7 +492,7 @@ syscalls! {
     285 FALLOCATE fallocate = missing("not implemented yet");
     286 TIMERFD_SETTIME timerfd_settime = missing("not implemented yet");
     287 TIMERFD_GETTIME timerfd_gettime = missing("not implemented yet");
-    288 ACCEPT4 accept4 = missing("sockets are not implemented yet").args(&[Fd, OutSockAddr(2), OutSockLen, SockType]).blocks();
+    288 ACCEPT4 accept4 = call(net::accept4).args(&[Fd, OutSockAddr(2), OutSockLen, SockType]).blocks();
     289 SIGNALFD4 signalfd4 = missing("not implemented yet");
     290 EVENTFD2 eventfd2 = call(poll::eventfd2).args(&[Uint, FdFlags]);
     291 EPOLL_CREATE1 epoll_create1 = call(poll::epoll_create1).args(&[FdFlags]);
@@ -500,7 +503,7 @@ syscalls! {
     296 PWRITEV pwritev = missing("not implemented yet");
     297 RT_TGSIGQUEUEINFO rt_tgsigqueueinfo = call(signal::rt_tgsigqueueinfo).partial("to threads of this process only").args(&[Int, Int, Signal, Ptr]).signals_self();
     298 PERF_EVENT_OPEN perf_event_open = refuse(E::EPERM, "system administration: the guest runs unprivileged");
-    299 RECVMMSG recvmmsg = missing("sockets are not implemented yet").blocks();
+    299 RECVMMSG recvmmsg = call(sendrecv::recvmmsg).partial("the timeout is not applied; without MSG_WAITFORONE only the first message is waited for").args(&[Fd, OutMmsghdrs(2), Uint, MsgFlags, Timespec]).blocks();
     300 FANOTIFY_INIT fanotify_init = refuse(E::EPERM, "system administration: the guest runs unprivileged");
     301 FANOTIFY_MARK fanotify_mark = refuse(E::EPERM, "system administration: the guest runs unprivileged");
     302 PRLIMIT64 prlimit64 = call(limits::prlimit64).partial("of this process only; new limits are read but not enforced").args(&[Int, Resource, Rlimit, OutRlimit]);
@@ -508,7 +511,7 @@ syscalls! {
     304 OPEN_BY_HANDLE_AT open_by_handle_at = missing("not implemented yet").blocks();
     305 CLOCK_ADJTIME clock_adjtime = missing("not implemented yet");
     306 SYNCFS syncfs = missing("not implemented yet");
-    307 SENDMMSG sendmmsg = missing("sockets are not implemented yet").blocks();
+    307 SENDMMSG sendmmsg = call(sendrecv::sendmmsg).partial("only the first message is waited for").args(&[Fd, Mmsghdrs(2), Uint, MsgFlags]).blocks();
     308 SETNS setns = refuse(E::EPERM, "system administration: the guest runs unprivileged");
     309 GETCPU getcpu = call(system::getcpu).args(&[Ptr, Ptr, Ptr]);
     310 PROCESS_VM_READV process_vm_readv = missing("not implemented yet");

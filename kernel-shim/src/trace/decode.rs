@@ -100,6 +100,37 @@ fn iovec(strlen: usize, p: &mut Process, addr: u64, n: u64, total: Option<u64>) 
     file::iovec(&entries, n > SHOWN)
 }
 
+/// A `struct msghdr`; with `total` (a receive's result), its buffers show only what came.
+fn msghdr(strlen: usize, p: &mut Process, addr: u64, total: Option<u64>) -> String {
+    let Some(h) = read::<crate::abi::net::Msghdr>(p, addr) else { return ptr(addr) };
+    let name = if h.name == 0 {
+        "NULL".into()
+    } else {
+        shown_bytes(p, h.name, (h.namelen as usize).min(net::SOCKADDR_MAX), net::sockaddr)
+    };
+    let iov = iovec(strlen, p, h.iov, h.iovlen, total);
+    let control = if h.control == 0 || h.controllen == 0 {
+        "NULL".into()
+    } else {
+        shown_bytes(p, h.control, h.controllen.min(4096) as usize, net::cmsgs)
+    };
+    net::msghdr(&name, h.namelen, &iov, h.iovlen, &control, h.controllen, h.flags)
+}
+
+/// An array of `n` `struct mmsghdr` (at most 16): `[{msg_hdr={...}, msg_len=5}, ...]`;
+/// after a receive, the buffers show what came.
+fn mmsghdrs(strlen: usize, p: &mut Process, addr: u64, n: u64, received: bool) -> String {
+    use crate::abi::socket::Mmsghdr;
+    let mut items = Vec::new();
+    for i in 0..n.min(16) {
+        let at = addr + i * Mmsghdr::SIZE as u64;
+        let Some(m) = read::<Mmsghdr>(p, at) else { return ptr(addr) };
+        let hdr = msghdr(strlen, p, at, received.then_some(m.len as u64));
+        items.push(format!("{{msg_hdr={hdr}, msg_len={}}}", m.len));
+    }
+    format!("[{}]", items.join(", "))
+}
+
 /// A NULL-terminated array of string pointers: execve's argv, or envp (only counted).
 fn strings(strlen: usize, p: &mut Process, addr: u64, env: bool) -> String {
     const MAX: usize = 4096;
@@ -311,6 +342,24 @@ pub(super) fn arg(
         SockType => net::sock_type(v),
         SockProto(k) => net::protocol(at(k), v),
         MsgFlags => net::msg_flags(v),
+        Msghdr => msghdr(strlen, p, v, None),
+        OutMsghdr => match ok {
+            Some(n) => msghdr(strlen, p, v, Some(n)),
+            None => ptr(v),
+        },
+        Mmsghdrs(k) => mmsghdrs(strlen, p, v, at(k), false),
+        OutMmsghdrs(_) => match ok {
+            Some(n) => mmsghdrs(strlen, p, v, n, true),
+            None => ptr(v),
+        },
+        ShutdownHow => net::shutdown_how(v),
+        SockLevel => net::sock_level(v),
+        SockOptName(k) => net::sockopt_name(at(k), v),
+        SockOptVal(k) => shown_bytes(p, v, (at(k) as usize).min(64), |b| net::sockopt_val(a[1], a[2], b)),
+        OutSockOptVal(k) => match (ok, read::<u32>(p, at(k))) {
+            (Some(_), Some(n)) => shown_bytes(p, v, (n as usize).min(64), |b| net::sockopt_val(a[1], a[2], b)),
+            _ => ptr(v),
+        },
         StackT => shown(p, v, signal::stack_t),
         OutStackT => match ok {
             Some(_) => shown(p, v, signal::stack_t),
