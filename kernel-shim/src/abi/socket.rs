@@ -178,7 +178,12 @@ mod tests {
         expect(Linger::FIELDS, Linger::SIZE, 8, &[("onoff", 0), ("linger", 4)]);
         expect(Mmsghdr::FIELDS, Mmsghdr::SIZE, 64, &[("hdr", 0), ("len", 56)]);
         expect(SockaddrNl::FIELDS, SockaddrNl::SIZE, 12, &[("family", 0), ("pid", 4), ("groups", 8)]);
-        expect(Nlmsghdr::FIELDS, Nlmsghdr::SIZE, 16, &[("len", 0), ("nl_type", 4), ("flags", 6), ("seq", 8), ("pid", 12)]);
+        expect(
+            Nlmsghdr::FIELDS,
+            Nlmsghdr::SIZE,
+            16,
+            &[("len", 0), ("nl_type", 4), ("flags", 6), ("seq", 8), ("pid", 12)],
+        );
     }
 
     #[cfg(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu"))]
@@ -194,9 +199,18 @@ mod tests {
         assert_eq!(size_of::<libc::sockaddr_nl>(), SockaddrNl::SIZE);
         assert_eq!(offset_of!(libc::sockaddr_nl, nl_pid), offset(SockaddrNl::FIELDS, "pid"));
         assert_eq!(size_of::<libc::nlmsghdr>(), Nlmsghdr::SIZE);
-        assert_eq!((libc::SO_PEERCRED, libc::SO_DOMAIN, libc::SO_RCVTIMEO), (SO_PEERCRED, SO_DOMAIN, SO_RCVTIMEO));
-        assert_eq!((libc::MSG_NOSIGNAL as u32, libc::MSG_CMSG_CLOEXEC as u32), (MSG_NOSIGNAL, MSG_CMSG_CLOEXEC));
-        assert_eq!((libc::IPV6_V6ONLY, libc::TCP_KEEPIDLE, libc::IP_TOS), (IPV6_V6ONLY, TCP_KEEPIDLE, IP_TOS));
+        assert_eq!(
+            (libc::SO_PEERCRED, libc::SO_DOMAIN, libc::SO_RCVTIMEO),
+            (SO_PEERCRED, SO_DOMAIN, SO_RCVTIMEO)
+        );
+        assert_eq!(
+            (libc::MSG_NOSIGNAL as u32, libc::MSG_CMSG_CLOEXEC as u32),
+            (MSG_NOSIGNAL, MSG_CMSG_CLOEXEC)
+        );
+        assert_eq!(
+            (libc::IPV6_V6ONLY, libc::TCP_KEEPIDLE, libc::IP_TOS),
+            (IPV6_V6ONLY, TCP_KEEPIDLE, IP_TOS)
+        );
         assert_eq!(Ucred { pid: 1, uid: 2, gid: 3 }.to_bytes().len(), 12);
     }
 }

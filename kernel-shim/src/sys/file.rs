@@ -1,7 +1,7 @@
 //! File descriptors and I/O: open/openat/close, read/write and their vector and
 //! positioned forms, lseek, dup family, pipe, fcntl, ioctl, fsync, ftruncate.
 
-use super::{read_array, read_guest, read_path, write_guest, write_struct, Args, SysResult};
+use super::{read_array, read_guest, read_path, read_struct, write_guest, write_struct, Args, SysResult};
 use crate::abi::fs::{Flock, F_UNLCK};
 use crate::abi::io::{Iovec, Termios, Winsize, UIO_MAXIOV};
 use crate::abi::{errno as E, open as O, GuestStruct, AT_FDCWD};
@@ -413,6 +413,7 @@ const TIOCGWINSZ: u32 = 0x5413;
 const TIOCGPGRP: u32 = 0x540f;
 const FIONREAD: u32 = 0x541b;
 const FIOCLEX: u32 = 0x5451;
+const FIONBIO: u32 = 0x5421;
 const FIONCLEX: u32 = 0x5450;
 
 pub(super) fn ioctl(p: &mut Process, a: &Args) -> SysResult {
@@ -426,6 +427,17 @@ pub(super) fn ioctl(p: &mut Process, a: &Args) -> SysResult {
     match req {
         FIOCLEX | FIONCLEX => {
             p.fds.get_mut(fd)?.cloexec = req == FIOCLEX;
+            Ok(0)
+        }
+        // O_NONBLOCK on or off, as F_SETFL would (Python's setblocking, libuv).
+        FIONBIO => {
+            let on = read_struct::<i32>(p, arg)? != 0;
+            let mut of = f.borrow_mut();
+            let flags = if on { of.flags | O::O_NONBLOCK } else { of.flags & !O::O_NONBLOCK };
+            if let Some(h) = h {
+                host::set_status_flags(h, flags)?;
+            }
+            of.flags = flags;
             Ok(0)
         }
         TCGETS if tty => {

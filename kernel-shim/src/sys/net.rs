@@ -199,7 +199,12 @@ fn reported_name(a: &SockAddr) -> Option<SockAddr> {
 
 /// Writes `a` to a guest address buffer whose size is at `len_ptr` (nothing if `addr` is
 /// NULL): the address cut to the buffer, and its whole length.
-pub(super) fn write_addr(p: &mut Process, addr: u64, len_ptr: u64, a: Option<&SockAddr>) -> Result<(), Errno> {
+pub(super) fn write_addr(
+    p: &mut Process,
+    addr: u64,
+    len_ptr: u64,
+    a: Option<&SockAddr>,
+) -> Result<(), Errno> {
     if addr == 0 {
         return Ok(());
     }

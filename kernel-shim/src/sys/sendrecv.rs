@@ -34,7 +34,14 @@ fn must_not_block(p: &Process, s: &Sock, flags: u32) -> bool {
     !s.nonblock && flags & S::MSG_DONTWAIT == 0 && p.multithreaded()
 }
 
-fn send_one(p: &mut Process, s: &Sock, data: &[u8], to: Option<&SockAddr>, anc: &Ancillary, flags: u32) -> SysResult {
+fn send_one(
+    p: &mut Process,
+    s: &Sock,
+    data: &[u8],
+    to: Option<&SockAddr>,
+    anc: &Ancillary,
+    flags: u32,
+) -> SysResult {
     wait_ready(p, s, POLLOUT, flags)?;
     let mt = must_not_block(p, s, flags);
     let to = match to {
@@ -52,7 +59,13 @@ fn send_one(p: &mut Process, s: &Sock, data: &[u8], to: Option<&SockAddr>, anc: 
     }
 }
 
-fn recv_one(p: &mut Process, s: &Sock, len: u64, flags: u32, control: usize) -> Result<(Vec<u8>, host::Received), Errno> {
+fn recv_one(
+    p: &mut Process,
+    s: &Sock,
+    len: u64,
+    flags: u32,
+    control: usize,
+) -> Result<(Vec<u8>, host::Received), Errno> {
     wait_ready(p, s, POLLIN, flags)?;
     let mt = must_not_block(p, s, flags);
     let hflags = if mt { flags | S::MSG_DONTWAIT } else { flags };
@@ -201,7 +214,12 @@ fn put_cmsg(out: &mut Vec<u8>, room: usize, cmsg_type: i32, data: &[u8]) -> bool
 
 /// The control messages of a received message in the guest's terms (credentials first,
 /// then fds, as Linux orders them); the bool says whether some did not fit (MSG_CTRUNC).
-fn guest_control(p: &mut Process, anc: Ancillary, room: usize, cloexec: bool) -> Result<(Vec<u8>, bool), Errno> {
+fn guest_control(
+    p: &mut Process,
+    anc: Ancillary,
+    room: usize,
+    cloexec: bool,
+) -> Result<(Vec<u8>, bool), Errno> {
     let mut out = Vec::new();
     let mut trunc = false;
     if let Some(c) = anc.creds {
@@ -246,7 +264,12 @@ fn recvmsg_one(p: &mut Process, s: &Sock, at: u64, flags: u32) -> SysResult {
         write_guest(p, hdr.name, &b[..b.len().min(hdr.namelen as usize)])?;
         hdr.namelen = b.len() as u32;
     }
-    let (ctl, trunc) = guest_control(p, r.anc, if hdr.control != 0 { control } else { 0 }, flags & S::MSG_CMSG_CLOEXEC != 0)?;
+    let (ctl, trunc) = guest_control(
+        p,
+        r.anc,
+        if hdr.control != 0 { control } else { 0 },
+        flags & S::MSG_CMSG_CLOEXEC != 0,
+    )?;
     if !ctl.is_empty() {
         write_guest(p, hdr.control, &ctl)?;
     }

@@ -10,8 +10,8 @@
 
 use super::kinds::{Arg::*, Ret};
 use super::{
-    execve, file, fork, fs, futex, ids, limits, mm, net, poll, sendrecv, signal, sockopt, system, task, time, timer,
-    SysFn,
+    execve, file, fork, fs, futex, ids, limits, mm, net, poll, sendrecv, signal, sockopt, system, task, time,
+    timer, SysFn,
 };
 use crate::abi::errno as E;
 
@@ -220,7 +220,7 @@ syscalls! {
     13 RT_SIGACTION rt_sigaction = call(signal::rt_sigaction).partial("SA_NOCLDSTOP is not honoured; SA_NOCLDWAIT only ignores SIGCHLD").args(&[Signal, SigAction, OutSigAction, Uint]).internal();
     14 RT_SIGPROCMASK rt_sigprocmask = call(signal::rt_sigprocmask).args(&[SigHow, SigSet, OutSigSet, Uint]).internal();
     15 RT_SIGRETURN rt_sigreturn = call(signal::rt_sigreturn).args(&[SigreturnMask]).internal().never_restarted();
-    16 IOCTL ioctl = call(file::ioctl).partial("descriptor flags (FIOCLEX/FIONCLEX), TCGETS/TCSETS*, TIOCGWINSZ and TIOCGPGRP on terminals; every other request is ENOTTY").args(&[Fd, Ioctl, IoctlData]);
+    16 IOCTL ioctl = call(file::ioctl).partial("descriptor flags (FIOCLEX/FIONCLEX, FIONBIO); on sockets FIONREAD, SIOCGIFINDEX, SIOCGIFNAME; TCGETS/TCSETS*, TIOCGWINSZ and TIOCGPGRP on terminals; every other request is ENOTTY").args(&[Fd, Ioctl, IoctlData]);
     17 PREAD64 pread64 = call(file::pread64).args(&[Fd, OutBuf, Uint, Long]).blocks();
     18 PWRITE64 pwrite64 = call(file::pwrite64).args(&[Fd, Buf(2), Uint, Long]);
     19 READV readv = call(file::readv).args(&[Fd, OutIovec(2), Int]).blocks();
@@ -257,7 +257,7 @@ syscalls! {
     50 LISTEN listen = call(net::listen).args(&[Fd, Int]);
     51 GETSOCKNAME getsockname = call(net::getsockname).args(&[Fd, OutSockAddr(2), OutSockLen]);
     52 GETPEERNAME getpeername = call(net::getpeername).args(&[Fd, OutSockAddr(2), OutSockLen]);
-    53 SOCKETPAIR socketpair = call(net::socketpair).args(&[SockFamily, SockType, SockProto(0), OutFds]);
+    53 SOCKETPAIR socketpair = call(net::socketpair).args(&[SockFamily, SockType, Int, OutFds]);
     54 SETSOCKOPT setsockopt = call(sockopt::setsockopt).args(&[Fd, SockLevel, SockOptName(1), SockOptVal(4), Int]);
     55 GETSOCKOPT getsockopt = call(sockopt::getsockopt).args(&[Fd, SockLevel, SockOptName(1), OutSockOptVal(4), OutSockLen]);
     56 CLONE clone = call(fork::clone).partial("threads and fork-like clones; namespace flags are refused").args(&[Clone]).internal().effects(NEW_TASK);

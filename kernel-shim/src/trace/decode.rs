@@ -357,7 +357,9 @@ pub(super) fn arg(
         SockOptName(k) => net::sockopt_name(at(k), v),
         SockOptVal(k) => shown_bytes(p, v, (at(k) as usize).min(64), |b| net::sockopt_val(a[1], a[2], b)),
         OutSockOptVal(k) => match (ok, read::<u32>(p, at(k))) {
-            (Some(_), Some(n)) => shown_bytes(p, v, (n as usize).min(64), |b| net::sockopt_val(a[1], a[2], b)),
+            (Some(_), Some(n)) => {
+                shown_bytes(p, v, (n as usize).min(64), |b| net::sockopt_val(a[1], a[2], b))
+            }
             _ => ptr(v),
         },
         StackT => shown(p, v, signal::stack_t),

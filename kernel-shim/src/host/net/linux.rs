@@ -38,7 +38,11 @@ pub fn send_flags_more(f: u32) -> SendFlags {
     out
 }
 
-pub fn socket_cloexec(family: AddressFamily, ty: SocketType, proto: Option<Protocol>) -> rustix::io::Result<OwnedFd> {
+pub fn socket_cloexec(
+    family: AddressFamily,
+    ty: SocketType,
+    proto: Option<Protocol>,
+) -> rustix::io::Result<OwnedFd> {
     rustix::net::socket_with(family, ty, SocketFlags::CLOEXEC, proto)
 }
 

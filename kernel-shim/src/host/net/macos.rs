@@ -35,7 +35,11 @@ fn quiet(s: OwnedFd) -> rustix::io::Result<OwnedFd> {
     Ok(s)
 }
 
-pub fn socket_cloexec(family: AddressFamily, ty: SocketType, proto: Option<Protocol>) -> rustix::io::Result<OwnedFd> {
+pub fn socket_cloexec(
+    family: AddressFamily,
+    ty: SocketType,
+    proto: Option<Protocol>,
+) -> rustix::io::Result<OwnedFd> {
     quiet(rustix::net::socket_with(family, ty, SocketFlags::empty(), proto)?)
 }
 

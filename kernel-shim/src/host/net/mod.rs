@@ -84,7 +84,9 @@ fn to_host(a: &SockAddr) -> HostResult<SocketAddrAny> {
 fn from_host(a: SocketAddrAny) -> SockAddr {
     match a.address_family() {
         AddressFamily::INET => match SocketAddrV4::try_from(a) {
-            Ok(v) => SockAddr::Inet(SockaddrIn { family: AF_INET, port: Be16(v.port()), addr: v.ip().octets() }),
+            Ok(v) => {
+                SockAddr::Inet(SockaddrIn { family: AF_INET, port: Be16(v.port()), addr: v.ip().octets() })
+            }
             Err(_) => SockAddr::Other { family: AF_INET, data: Vec::new() },
         },
         AddressFamily::INET6 => match SocketAddrV6::try_from(a) {
@@ -159,8 +161,12 @@ pub fn peer_addr(h: i32) -> HostResult<SockAddr> {
 fn send_flags(f: u32) -> rustix::net::SendFlags {
     use rustix::net::SendFlags as F;
     let mut out = os::NOSIGNAL;
-    for (l, h) in [(S::MSG_OOB, F::OOB), (S::MSG_DONTROUTE, F::DONTROUTE), (S::MSG_DONTWAIT, F::DONTWAIT), (S::MSG_EOR, F::EOR)]
-    {
+    for (l, h) in [
+        (S::MSG_OOB, F::OOB),
+        (S::MSG_DONTROUTE, F::DONTROUTE),
+        (S::MSG_DONTWAIT, F::DONTWAIT),
+        (S::MSG_EOR, F::EOR),
+    ] {
         if f & l != 0 {
             out |= h;
         }
@@ -242,7 +248,9 @@ pub fn recv(h: i32, buf: &mut [u8], flags: u32, control: usize) -> HostResult<Re
     let rf = r.flags;
     use rustix::net::ReturnFlags as F;
     let mut out = 0;
-    for (h, l) in [(F::TRUNC, S::MSG_TRUNC), (F::CTRUNC, S::MSG_CTRUNC), (F::EOR, S::MSG_EOR), (F::OOB, S::MSG_OOB)] {
+    for (h, l) in
+        [(F::TRUNC, S::MSG_TRUNC), (F::CTRUNC, S::MSG_CTRUNC), (F::EOR, S::MSG_EOR), (F::OOB, S::MSG_OOB)]
+    {
         if rf.contains(h) {
             out |= l;
         }

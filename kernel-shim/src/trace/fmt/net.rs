@@ -160,9 +160,27 @@ pub(crate) fn sock_level(v: u64) -> String {
 }
 
 const SOL_SOCKET_NAMES: &[&str] = &[
-    "0", "SO_DEBUG", "SO_REUSEADDR", "SO_TYPE", "SO_ERROR", "SO_DONTROUTE", "SO_BROADCAST", "SO_SNDBUF",
-    "SO_RCVBUF", "SO_KEEPALIVE", "SO_OOBINLINE", "SO_NO_CHECK", "SO_PRIORITY", "SO_LINGER", "SO_BSDCOMPAT",
-    "SO_REUSEPORT", "SO_PASSCRED", "SO_PEERCRED", "SO_RCVLOWAT", "SO_SNDLOWAT", "SO_RCVTIMEO_OLD",
+    "0",
+    "SO_DEBUG",
+    "SO_REUSEADDR",
+    "SO_TYPE",
+    "SO_ERROR",
+    "SO_DONTROUTE",
+    "SO_BROADCAST",
+    "SO_SNDBUF",
+    "SO_RCVBUF",
+    "SO_KEEPALIVE",
+    "SO_OOBINLINE",
+    "SO_NO_CHECK",
+    "SO_PRIORITY",
+    "SO_LINGER",
+    "SO_BSDCOMPAT",
+    "SO_REUSEPORT",
+    "SO_PASSCRED",
+    "SO_PEERCRED",
+    "SO_RCVLOWAT",
+    "SO_SNDLOWAT",
+    "SO_RCVTIMEO_OLD",
     "SO_SNDTIMEO_OLD",
 ];
 
@@ -175,7 +193,10 @@ pub(crate) fn sockopt_name(level: u64, v: u64) -> String {
         (1, 33) => Some("SO_RCVBUFFORCE"),
         (1, 38) => Some("SO_PROTOCOL"),
         (1, 39) => Some("SO_DOMAIN"),
-        (6, 1..=6) => super::nth(v - 1, &["TCP_NODELAY", "TCP_MAXSEG", "TCP_CORK", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT"]),
+        (6, 1..=6) => super::nth(
+            v - 1,
+            &["TCP_NODELAY", "TCP_MAXSEG", "TCP_CORK", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT"],
+        ),
         (6, 12) => Some("TCP_QUICKACK"),
         (6, 18) => Some("TCP_USER_TIMEOUT"),
         (0, 1) => Some("IP_TOS"),
@@ -201,7 +222,9 @@ pub(crate) fn sockopt_val(level: u64, name: u64, b: &[u8]) -> String {
     match (level as i32, name as i32, b.len()) {
         (1, 13, 8..) => format!("{{l_onoff={}, l_linger={}}}", get::<i32>(b, 0), get::<i32>(b, 4)),
         (1, 20 | 21, 16..) => format!("{{tv_sec={}, tv_usec={}}}", get::<i64>(b, 0), get::<i64>(b, 8)),
-        (1, 17, 12..) => format!("{{pid={}, uid={}, gid={}}}", get::<i32>(b, 0), get::<u32>(b, 4), get::<u32>(b, 8)),
+        (1, 17, 12..) => {
+            format!("{{pid={}, uid={}, gid={}}}", get::<i32>(b, 0), get::<u32>(b, 4), get::<u32>(b, 8))
+        }
         (_, _, 4) => format!("[{}]", get::<i32>(b, 0)),
         _ => super::quote(b, false, true),
     }
@@ -223,7 +246,12 @@ pub(crate) fn cmsgs(b: &[u8]) -> String {
             (1, 2) if data.len() >= 12 => (
                 "SOL_SOCKET".into(),
                 "SCM_CREDENTIALS".into(),
-                format!("{{pid={}, uid={}, gid={}}}", get::<i32>(data, 0), get::<u32>(data, 4), get::<u32>(data, 8)),
+                format!(
+                    "{{pid={}, uid={}, gid={}}}",
+                    get::<i32>(data, 0),
+                    get::<u32>(data, 4),
+                    get::<u32>(data, 8)
+                ),
             ),
             _ => (sock_level(level as u64), ty.to_string(), super::quote(data, false, true)),
         };
@@ -237,9 +265,19 @@ pub(crate) fn cmsgs(b: &[u8]) -> String {
 }
 
 /// A `struct msghdr` from its parts, already shown.
-pub(crate) fn msghdr(name: &str, namelen: u32, iov: &str, iovlen: u64, control: &str, controllen: u64, flags: i32) -> String {
+pub(crate) fn msghdr(
+    name: &str,
+    namelen: u32,
+    iov: &str,
+    iovlen: u64,
+    control: &str,
+    controllen: u64,
+    flags: i32,
+) -> String {
+    // strace leaves msg_control out when there is no room for control messages.
+    let control = if controllen == 0 { String::new() } else { format!("msg_control={control}, ") };
     format!(
-        "{{msg_name={name}, msg_namelen={namelen}, msg_iov={iov}, msg_iovlen={iovlen}, msg_control={control}, \
+        "{{msg_name={name}, msg_namelen={namelen}, msg_iov={iov}, msg_iovlen={iovlen}, {control}\
          msg_controllen={controllen}, msg_flags={}}}",
         msg_flags(flags as u32 as u64)
     )
