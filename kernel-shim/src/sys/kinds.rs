@@ -117,8 +117,8 @@ pub(crate) enum Arg {
     /// sendmsg's `struct msghdr` (input) and recvmsg's (shown after the call).
     Msghdr,
     OutMsghdr,
-    /// An array of `struct mmsghdr` whose count is the argument at this index.
-    Mmsghdrs(u8),
+    /// An array of `struct mmsghdr` whose count is the argument at this index, shown after
+    /// the call (sendmmsg and recvmmsg fill in each `msg_len`).
     OutMmsghdrs(u8),
     /// shutdown's `how`.
     ShutdownHow,
@@ -129,6 +129,11 @@ pub(crate) enum Arg {
     /// whose length pointer is (getsockopt, shown after the call).
     SockOptVal(u8),
     OutSockOptVal(u8),
+    /// accept4's SOCK_NONBLOCK / SOCK_CLOEXEC.
+    SockFlags,
+    /// An output buffer shown after the call: as many bytes as the result says, at most the
+    /// argument at this index (a datagram's MSG_TRUNC length may exceed the buffer).
+    OutBufMax(u8),
     /// sigaltstack's `stack_t` (input / output).
     StackT,
     OutStackT,
@@ -162,6 +167,7 @@ impl Arg {
                 | OutSockAddr(_)
                 | OutSockLen
                 | OutMsghdr
+                | OutBufMax(_)
                 | OutMmsghdrs(_)
                 | OutSockOptVal(_)
                 | OutStackT

@@ -249,7 +249,7 @@ syscalls! {
     42 CONNECT connect = call(net::connect).args(&[Fd, SockAddr(2), Int]).blocks();
     43 ACCEPT accept = call(net::accept).args(&[Fd, OutSockAddr(2), OutSockLen]).blocks();
     44 SENDTO sendto = call(sendrecv::sendto).args(&[Fd, Buf(2), Uint, MsgFlags, SockAddr(5), Int]).blocks();
-    45 RECVFROM recvfrom = call(sendrecv::recvfrom).args(&[Fd, OutBuf, Uint, MsgFlags, OutSockAddr(5), OutSockLen]).blocks();
+    45 RECVFROM recvfrom = call(sendrecv::recvfrom).args(&[Fd, OutBufMax(2), Uint, MsgFlags, OutSockAddr(5), OutSockLen]).blocks();
     46 SENDMSG sendmsg = call(sendrecv::sendmsg).args(&[Fd, Msghdr, MsgFlags]).blocks();
     47 RECVMSG recvmsg = call(sendrecv::recvmsg).args(&[Fd, OutMsghdr, MsgFlags]).blocks();
     48 SHUTDOWN shutdown = call(net::shutdown).args(&[Fd, ShutdownHow]);
@@ -492,7 +492,7 @@ syscalls! {
     285 FALLOCATE fallocate = missing("not implemented yet");
     286 TIMERFD_SETTIME timerfd_settime = missing("not implemented yet");
     287 TIMERFD_GETTIME timerfd_gettime = missing("not implemented yet");
-    288 ACCEPT4 accept4 = call(net::accept4).args(&[Fd, OutSockAddr(2), OutSockLen, SockType]).blocks();
+    288 ACCEPT4 accept4 = call(net::accept4).args(&[Fd, OutSockAddr(2), OutSockLen, SockFlags]).blocks();
     289 SIGNALFD4 signalfd4 = missing("not implemented yet");
     290 EVENTFD2 eventfd2 = call(poll::eventfd2).args(&[Uint, FdFlags]);
     291 EPOLL_CREATE1 epoll_create1 = call(poll::epoll_create1).args(&[FdFlags]);
@@ -511,7 +511,7 @@ syscalls! {
     304 OPEN_BY_HANDLE_AT open_by_handle_at = missing("not implemented yet").blocks();
     305 CLOCK_ADJTIME clock_adjtime = missing("not implemented yet");
     306 SYNCFS syncfs = missing("not implemented yet");
-    307 SENDMMSG sendmmsg = call(sendrecv::sendmmsg).partial("only the first message is waited for").args(&[Fd, Mmsghdrs(2), Uint, MsgFlags]).blocks();
+    307 SENDMMSG sendmmsg = call(sendrecv::sendmmsg).partial("only the first message is waited for").args(&[Fd, OutMmsghdrs(2), Uint, MsgFlags]).blocks();
     308 SETNS setns = refuse(E::EPERM, "system administration: the guest runs unprivileged");
     309 GETCPU getcpu = call(system::getcpu).args(&[Ptr, Ptr, Ptr]);
     310 PROCESS_VM_READV process_vm_readv = missing("not implemented yet");

@@ -131,6 +131,14 @@ fn mmsghdrs(strlen: usize, p: &mut Process, addr: u64, n: u64, received: bool) -
     format!("[{}]", items.join(", "))
 }
 
+/// A socket option value of `len` bytes at `v` (get/setsockopt: level and name in `a`).
+fn sockopt_val(p: &mut Process, a: &[u64; 6], v: u64, len: Option<u32>) -> String {
+    let Some(len) = len else { return ptr(v) };
+    bytes(p, v, (len as usize).min(64))
+        .and_then(|b| net::sockopt_val(a[1], a[2], &b))
+        .unwrap_or_else(|| ptr(v))
+}
+
 /// A NULL-terminated array of string pointers: execve's argv, or envp (only counted).
 fn strings(strlen: usize, p: &mut Process, addr: u64, env: bool) -> String {
     const MAX: usize = 4096;
@@ -347,7 +355,6 @@ pub(super) fn arg(
             Some(n) => msghdr(strlen, p, v, Some(n)),
             None => ptr(v),
         },
-        Mmsghdrs(k) => mmsghdrs(strlen, p, v, at(k), false),
         OutMmsghdrs(_) => match ok {
             Some(n) => mmsghdrs(strlen, p, v, n, true),
             None => ptr(v),
@@ -355,12 +362,18 @@ pub(super) fn arg(
         ShutdownHow => net::shutdown_how(v),
         SockLevel => net::sock_level(v),
         SockOptName(k) => net::sockopt_name(at(k), v),
-        SockOptVal(k) => shown_bytes(p, v, (at(k) as usize).min(64), |b| net::sockopt_val(a[1], a[2], b)),
-        OutSockOptVal(k) => match (ok, read::<u32>(p, at(k))) {
-            (Some(_), Some(n)) => {
-                shown_bytes(p, v, (n as usize).min(64), |b| net::sockopt_val(a[1], a[2], b))
+        SockOptVal(k) => sockopt_val(p, a, v, Some(at(k) as u32)),
+        OutSockOptVal(k) => match ok {
+            Some(_) => {
+                let n = read::<u32>(p, at(k));
+                sockopt_val(p, a, v, n)
             }
-            _ => ptr(v),
+            None => ptr(v),
+        },
+        SockFlags => net::sock_flags(v),
+        OutBufMax(k) => match ok {
+            Some(n) => buf(strlen, p, v, n.min(at(k)), false),
+            None => ptr(v),
         },
         StackT => shown(p, v, signal::stack_t),
         OutStackT => match ok {

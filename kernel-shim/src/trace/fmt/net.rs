@@ -100,10 +100,7 @@ pub(crate) fn sockaddr(b: &[u8]) -> String {
                 Ipv6Addr::from(a)
             )
         }
-        _ => {
-            let data: String = b[2..].iter().map(|x| format!("\\x{x:02x}")).collect();
-            format!("{{{head}, sa_data=\"{data}\"}}")
-        }
+        _ => format!("{{{head}, sa_data={}}}", quote(&b[2..], false, false)),
     }
 }
 
@@ -119,6 +116,7 @@ const MSG_FLAGS: &[(u64, &str)] = &[
     (0x100, "MSG_WAITALL"),
     (0x4000, "MSG_NOSIGNAL"),
     (0x8000, "MSG_MORE"),
+    (0x10000, "MSG_WAITFORONE"),
     (0x40000000, "MSG_CMSG_CLOEXEC"),
 ];
 
@@ -213,20 +211,34 @@ pub(crate) fn sockopt_name(level: u64, v: u64) -> String {
         (41, 67) => Some("IPV6_TCLASS"),
         _ => None,
     };
-    name.map_or_else(|| v.to_string(), String::from)
+    match (name, level) {
+        (Some(n), _) => n.into(),
+        (None, 1) => format!("{v:#x} /* SO_??? */"),
+        (None, _) => v.to_string(),
+    }
 }
 
-/// A socket option's value (`len` bytes): `[1]` for an int, the struct for SO_LINGER,
-/// SO_RCVTIMEO/SO_SNDTIMEO and SO_PEERCRED.
-pub(crate) fn sockopt_val(level: u64, name: u64, b: &[u8]) -> String {
-    match (level as i32, name as i32, b.len()) {
+/// A socket option's value (`len` bytes): `[1]` for an int, the struct for SO_LINGER and
+/// SO_PEERCRED, the bytes for SO_RCVTIMEO/SO_SNDTIMEO; None (the pointer is shown) for an
+/// int option of another length, as strace does.
+pub(crate) fn sockopt_val(level: u64, name: u64, b: &[u8]) -> Option<String> {
+    Some(match (level as i32, name as i32, b.len()) {
         (1, 13, 8..) => format!("{{l_onoff={}, l_linger={}}}", get::<i32>(b, 0), get::<i32>(b, 4)),
-        (1, 20 | 21, 16..) => format!("{{tv_sec={}, tv_usec={}}}", get::<i64>(b, 0), get::<i64>(b, 8)),
         (1, 17, 12..) => {
             format!("{{pid={}, uid={}, gid={}}}", get::<i32>(b, 0), get::<u32>(b, 4), get::<u32>(b, 8))
         }
+        (1, 20 | 21, _) => quote(b, false, false),
         (_, _, 4) => format!("[{}]", get::<i32>(b, 0)),
-        _ => super::quote(b, false, true),
+        _ => return None,
+    })
+}
+
+/// The SOCK_NONBLOCK / SOCK_CLOEXEC flags of accept4.
+pub(crate) fn sock_flags(v: u64) -> String {
+    if v == 0 {
+        "0".into()
+    } else {
+        flags(v, &[(0o2000000, "SOCK_CLOEXEC"), (0o4000, "SOCK_NONBLOCK")])
     }
 }
 
@@ -331,13 +343,19 @@ mod tests {
     #[test]
     fn options_and_messages() {
         // setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
-        assert_eq!(
-            (sock_level(1), sockopt_name(1, 2), sockopt_val(1, 2, &1i32.to_le_bytes())),
-            ("SOL_SOCKET".into(), "SO_REUSEADDR".into(), "[1]".into())
-        );
+        assert_eq!((sock_level(1), sockopt_name(1, 2)), ("SOL_SOCKET".into(), "SO_REUSEADDR".into()));
+        assert_eq!(sockopt_val(1, 2, &1i32.to_le_bytes()).as_deref(), Some("[1]"));
         assert_eq!((sock_level(6), sockopt_name(6, 1)), ("SOL_TCP".into(), "TCP_NODELAY".into()));
         assert_eq!(sockopt_name(41, 26), "IPV6_V6ONLY");
-        assert_eq!(sockopt_val(1, 13, &[1, 0, 0, 0, 0, 0, 0, 0]), "{l_onoff=1, l_linger=0}");
+        assert_eq!(sockopt_val(1, 13, &[1, 0, 0, 0, 0, 0, 0, 0]).as_deref(), Some("{l_onoff=1, l_linger=0}"));
+        // setsockopt(5, SOL_SOCKET, SO_RCVTIMEO_OLD, "\5\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16) = 0
+        let mut tv = [0u8; 16];
+        tv[0] = 5;
+        assert_eq!(sockopt_val(1, 20, &tv).as_deref(), Some(r#""\5\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0""#));
+        assert_eq!(sockopt_val(1, 9, &[1, 0]), None);
+        // setsockopt(4, SOL_SOCKET, 0x3039 /* SO_??? */, [1], 4)
+        assert_eq!(sockopt_name(1, 12345), "0x3039 /* SO_??? */");
+        assert_eq!((sock_flags(0o2004000), sock_flags(0)), ("SOCK_CLOEXEC|SOCK_NONBLOCK".into(), "0".into()));
         assert_eq!(shutdown_how(1), "SHUT_WR");
         // msg_control=[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5]}]
         let mut c = vec![20u8, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 5, 0, 0, 0];
