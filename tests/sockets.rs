@@ -145,3 +145,23 @@ fn strace_shows_socket_calls_as_strace_does() {
         assert!(err.contains(want), "--strace lacks {want:?}:\n{err}");
     }
 }
+
+/// Under `--chroot`, socket paths resolve inside the jail (a directory only the jail has),
+/// and the names the guest reads back are its own paths; same output as a native run.
+#[test]
+fn socket_paths_resolve_inside_the_chroot() {
+    let jail = scratch_dir("sockets-chroot");
+    std::fs::copy(rom(), jail.join("sockets")).expect("copy the rom into the jail");
+    std::fs::create_dir(jail.join("only-in-jail")).expect("mkdir");
+    let emu = Guest::new("/sockets")
+        .args(["unix", "/only-in-jail"])
+        .run_emu(&["--chroot", &jail.display().to_string()]);
+    let expected = if NATIVE {
+        let dir = scratch_dir("sockets-chroot-native");
+        Guest::new(rom()).args(["unix".to_string(), dir.display().to_string()]).run_native()
+    } else {
+        recorded("sockets-unix.glibc").expect("roms/expected/sockets-unix.glibc.*")
+    };
+    report("sockets unix under --chroot", &compare(&expected, &emu), &emu);
+    assert!(String::from_utf8_lossy(&emu.stdout).contains("stream: names are the path: 1 1 1"));
+}

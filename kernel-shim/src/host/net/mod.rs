@@ -314,9 +314,7 @@ pub fn getsockopt(h: i32, level: i32, name: i32) -> HostResult<OptVal> {
         (S::SOL_SOCKET, S::SO_BROADCAST) => so::socket_broadcast(s).map(b),
         (S::SOL_SOCKET, S::SO_OOBINLINE) => so::socket_oobinline(s).map(b),
         (S::SOL_SOCKET, S::SO_TYPE) => so::socket_type(s).map(|t| OptVal::Int(type_number(t))),
-        (S::SOL_SOCKET, S::SO_ERROR) => {
-            so::socket_error(s).map(|r| OptVal::Int(r.err().map_or(0, linux)))
-        }
+        (S::SOL_SOCKET, S::SO_ERROR) => so::socket_error(s).map(|r| OptVal::Int(r.err().map_or(0, linux))),
         (S::SOL_SOCKET, S::SO_SNDBUF) => so::socket_send_buffer_size(s).map(|v| OptVal::Int(v as i32)),
         (S::SOL_SOCKET, S::SO_RCVBUF) => so::socket_recv_buffer_size(s).map(|v| OptVal::Int(v as i32)),
         (S::SOL_SOCKET, S::SO_LINGER) => so::socket_linger(s).map(|l| {
