@@ -16,6 +16,7 @@ pub mod errno;
 pub mod frame;
 pub mod fs;
 pub mod io;
+pub mod ipc;
 pub mod mman;
 pub mod mode;
 pub mod net;

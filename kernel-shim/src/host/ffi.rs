@@ -17,6 +17,9 @@
 //! - **getsockopt/setsockopt of an int option by number, on Linux.** rustix has a typed
 //!   call per option and none by number; a Linux host numbers options as the guest does,
 //!   so the options emu has no typed call for are passed through as they are.
+//! - **System V IPC** (shmget/shmat/shmdt/shmctl, semget/semtimedop/semctl,
+//!   msgget/msgsnd/msgrcv/msgctl). Not in rustix. Linux hosts only: elsewhere `ipc.rs`
+//!   answers as a kernel built without it.
 
 use super::errno::errno_from_host;
 use super::signal::arrived;
@@ -321,4 +324,264 @@ pub(super) fn setsockopt_int(fd: i32, level: i32, name: i32, v: i32) -> HostResu
     // SAFETY: `v` is a live local of the size passed, which the kernel only reads.
     check(unsafe { libc::setsockopt(fd, level, name, (&v as *const libc::c_int).cast(), len) })?;
     Ok(())
+}
+
+// ---- System V IPC (Linux hosts) ----
+
+#[cfg(target_os = "linux")]
+pub(super) mod sysv {
+    use super::check;
+    use crate::abi::ipc::{IpcPerm, MsqidDs, Sembuf, SemidDs, ShmidDs};
+    use crate::host::HostResult;
+    use std::time::Duration;
+
+    /// The guest's IPC_CREAT/IPC_EXCL/IPC_NOWAIT and mode bits as the host's.
+    fn flags(f: i32) -> libc::c_int {
+        let mut h = f & 0o777;
+        for (g, host) in [
+            (crate::abi::ipc::IPC_CREAT, libc::IPC_CREAT),
+            (crate::abi::ipc::IPC_EXCL, libc::IPC_EXCL),
+            (crate::abi::ipc::IPC_NOWAIT, libc::IPC_NOWAIT),
+        ] {
+            if f & g != 0 {
+                h |= host;
+            }
+        }
+        h
+    }
+
+    fn perm(p: &libc::ipc_perm) -> IpcPerm {
+        IpcPerm {
+            key: p.__key,
+            uid: p.uid,
+            gid: p.gid,
+            cuid: p.cuid,
+            cgid: p.cgid,
+            mode: p.mode as u32,
+            seq: p.__seq,
+        }
+    }
+
+    fn set_perm(p: &mut libc::ipc_perm, g: &IpcPerm) {
+        p.uid = g.uid;
+        p.gid = g.gid;
+        p.mode = (g.mode & 0o777) as _;
+    }
+
+    fn ctl_result(r: libc::c_int) -> HostResult<()> {
+        check(r).map(drop)
+    }
+
+    pub fn shmget(key: i32, size: u64, flg: i32) -> HostResult<i32> {
+        // SAFETY: plain values.
+        check(unsafe { libc::shmget(key, size as usize, flags(flg)) })
+    }
+
+    /// Attaches segment `id` where the host chooses; the host address.
+    pub fn shmat(id: i32, readonly: bool) -> HostResult<*mut u8> {
+        let f = if readonly { libc::SHM_RDONLY } else { 0 };
+        // SAFETY: a null address lets the host choose; no Rust object is replaced.
+        let p = unsafe { libc::shmat(id, std::ptr::null(), f) };
+        if p as isize == -1 {
+            return Err(check(-1).unwrap_err());
+        }
+        Ok(p.cast())
+    }
+
+    /// # Safety
+    /// `at` is an attachment `shmat` returned that nothing refers to any more.
+    pub unsafe fn shmdt(at: *mut u8) {
+        // SAFETY: per the contract.
+        unsafe { libc::shmdt(at.cast()) };
+    }
+
+    fn shm_ds(id: i32) -> HostResult<libc::shmid_ds> {
+        // SAFETY: shmid_ds is plain data; the kernel fills it.
+        let mut ds: libc::shmid_ds = unsafe { std::mem::zeroed() };
+        // SAFETY: `ds` is a valid shmid_ds to fill.
+        ctl_result(unsafe { libc::shmctl(id, libc::IPC_STAT, &mut ds) })?;
+        Ok(ds)
+    }
+
+    pub fn shm_stat(id: i32) -> HostResult<ShmidDs> {
+        let ds = shm_ds(id)?;
+        Ok(ShmidDs {
+            perm: perm(&ds.shm_perm),
+            segsz: ds.shm_segsz as u64,
+            atime: ds.shm_atime,
+            dtime: ds.shm_dtime,
+            ctime: ds.shm_ctime,
+            cpid: ds.shm_cpid,
+            lpid: ds.shm_lpid,
+            nattch: ds.shm_nattch,
+        })
+    }
+
+    pub fn shm_set(id: i32, g: &IpcPerm) -> HostResult<()> {
+        let mut ds = shm_ds(id)?;
+        set_perm(&mut ds.shm_perm, g);
+        // SAFETY: `ds` is a valid shmid_ds.
+        ctl_result(unsafe { libc::shmctl(id, libc::IPC_SET, &mut ds) })
+    }
+
+    pub fn shm_rmid(id: i32) -> HostResult<()> {
+        // SAFETY: IPC_RMID reads no buffer.
+        ctl_result(unsafe { libc::shmctl(id, libc::IPC_RMID, std::ptr::null_mut()) })
+    }
+
+    pub fn semget(key: i32, nsems: i32, flg: i32) -> HostResult<i32> {
+        // SAFETY: plain values.
+        check(unsafe { libc::semget(key, nsems, flags(flg)) })
+    }
+
+    /// semtimedop: `nowait` adds IPC_NOWAIT to every operation (a poll).
+    pub fn semop(id: i32, ops: &[Sembuf], timeout: Option<Duration>, nowait: bool) -> HostResult<()> {
+        let mut host: Vec<libc::sembuf> = ops
+            .iter()
+            .map(|o| {
+                let mut f = 0;
+                if o.flg & crate::abi::ipc::IPC_NOWAIT as i16 != 0 || nowait {
+                    f |= libc::IPC_NOWAIT as i16;
+                }
+                if o.flg & crate::abi::ipc::SEM_UNDO != 0 {
+                    f |= libc::SEM_UNDO as i16;
+                }
+                libc::sembuf { sem_num: o.num, sem_op: o.op, sem_flg: f }
+            })
+            .collect();
+        let ts = timeout.map(|d| libc::timespec { tv_sec: d.as_secs() as _, tv_nsec: d.subsec_nanos() as _ });
+        let tp = ts.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
+        // SAFETY: `host` holds `len` sembufs; `tp` is null or a valid timespec. glibc has
+        // no wrapper for semtimedop on every version, so the syscall is made directly.
+        let r = unsafe { libc::syscall(libc::SYS_semtimedop, id, host.as_mut_ptr(), host.len(), tp) };
+        ctl_result(r as libc::c_int)
+    }
+
+    /// semctl commands that take and give plain integers (GETVAL, GETPID, GETNCNT,
+    /// GETZCNT with `arg` unused; SETVAL with `arg` the value).
+    pub fn semctl_int(id: i32, num: i32, cmd: i32, arg: i32) -> HostResult<i32> {
+        use crate::abi::ipc as G;
+        let hcmd = match cmd {
+            G::GETVAL => libc::GETVAL,
+            G::GETPID => libc::GETPID,
+            G::GETNCNT => libc::GETNCNT,
+            G::GETZCNT => libc::GETZCNT,
+            G::SETVAL => libc::SETVAL,
+            _ => return Err(crate::abi::errno::EINVAL),
+        };
+        // SAFETY: these commands pass the union by value as an int.
+        check(unsafe { libc::semctl(id, num, hcmd, arg) })
+    }
+
+    pub fn sem_getall(id: i32, n: usize) -> HostResult<Vec<u16>> {
+        let mut v = vec![0u16; n];
+        // SAFETY: `v` holds the set's `n` values (the caller read nsems by IPC_STAT).
+        ctl_result(unsafe { libc::semctl(id, 0, libc::GETALL, v.as_mut_ptr()) })?;
+        Ok(v)
+    }
+
+    pub fn sem_setall(id: i32, vals: &[u16]) -> HostResult<()> {
+        // SAFETY: `vals` holds one value per semaphore of the set.
+        ctl_result(unsafe { libc::semctl(id, 0, libc::SETALL, vals.as_ptr()) })
+    }
+
+    fn sem_ds(id: i32) -> HostResult<libc::semid_ds> {
+        // SAFETY: semid_ds is plain data; the kernel fills it.
+        let mut ds: libc::semid_ds = unsafe { std::mem::zeroed() };
+        // SAFETY: IPC_STAT writes one semid_ds through the pointer.
+        ctl_result(unsafe { libc::semctl(id, 0, libc::IPC_STAT, &mut ds as *mut libc::semid_ds) })?;
+        Ok(ds)
+    }
+
+    pub fn sem_stat(id: i32) -> HostResult<SemidDs> {
+        let ds = sem_ds(id)?;
+        Ok(SemidDs {
+            perm: perm(&ds.sem_perm),
+            otime: ds.sem_otime,
+            ctime: ds.sem_ctime,
+            nsems: ds.sem_nsems as u64,
+        })
+    }
+
+    pub fn sem_set(id: i32, g: &IpcPerm) -> HostResult<()> {
+        let mut ds = sem_ds(id)?;
+        set_perm(&mut ds.sem_perm, g);
+        // SAFETY: IPC_SET reads one semid_ds through the pointer.
+        ctl_result(unsafe { libc::semctl(id, 0, libc::IPC_SET, &mut ds as *mut libc::semid_ds) })
+    }
+
+    pub fn sem_rmid(id: i32) -> HostResult<()> {
+        // SAFETY: IPC_RMID reads no argument.
+        ctl_result(unsafe { libc::semctl(id, 0, libc::IPC_RMID) })
+    }
+
+    pub fn msgget(key: i32, flg: i32) -> HostResult<i32> {
+        // SAFETY: plain values.
+        check(unsafe { libc::msgget(key, flags(flg)) })
+    }
+
+    /// Sends a message of type `mtype` (the guest's `long mtype` then `text`).
+    pub fn msgsnd(id: i32, mtype: i64, text: &[u8], nowait: bool) -> HostResult<()> {
+        let mut buf = Vec::with_capacity(8 + text.len());
+        buf.extend_from_slice(&(mtype as libc::c_long).to_ne_bytes());
+        buf.extend_from_slice(text);
+        let f = if nowait { libc::IPC_NOWAIT } else { 0 };
+        // SAFETY: `buf` is a long followed by `text.len()` bytes, as msgsnd reads it.
+        ctl_result(unsafe { libc::msgsnd(id, buf.as_ptr().cast(), text.len(), f) })
+    }
+
+    /// Receives a message (msgrcv's `msgtyp` and MSG_NOERROR/MSG_EXCEPT semantics); its
+    /// type and text.
+    pub fn msgrcv(id: i32, max: usize, msgtyp: i64, flg: i32, nowait: bool) -> HostResult<(i64, Vec<u8>)> {
+        use crate::abi::ipc as G;
+        let mut f = if nowait || flg & G::IPC_NOWAIT != 0 { libc::IPC_NOWAIT } else { 0 };
+        if flg & G::MSG_NOERROR != 0 {
+            f |= libc::MSG_NOERROR;
+        }
+        if flg & G::MSG_EXCEPT != 0 {
+            f |= libc::MSG_EXCEPT;
+        }
+        let mut buf = vec![0u8; 8 + max];
+        // SAFETY: `buf` has room for the long and `max` bytes of text.
+        let n = unsafe { libc::msgrcv(id, buf.as_mut_ptr().cast(), max, msgtyp as libc::c_long, f) };
+        let n = check(n as libc::c_int)? as usize;
+        let mtype = i64::from_ne_bytes(buf[..8].try_into().expect("8 bytes"));
+        Ok((mtype, buf[8..8 + n].to_vec()))
+    }
+
+    fn msg_ds(id: i32) -> HostResult<libc::msqid_ds> {
+        // SAFETY: msqid_ds is plain data; the kernel fills it.
+        let mut ds: libc::msqid_ds = unsafe { std::mem::zeroed() };
+        // SAFETY: `ds` is a valid msqid_ds to fill.
+        ctl_result(unsafe { libc::msgctl(id, libc::IPC_STAT, &mut ds) })?;
+        Ok(ds)
+    }
+
+    pub fn msg_stat(id: i32) -> HostResult<MsqidDs> {
+        let ds = msg_ds(id)?;
+        Ok(MsqidDs {
+            perm: perm(&ds.msg_perm),
+            stime: ds.msg_stime,
+            rtime: ds.msg_rtime,
+            ctime: ds.msg_ctime,
+            cbytes: ds.__msg_cbytes as u64,
+            qnum: ds.msg_qnum as u64,
+            qbytes: ds.msg_qbytes as u64,
+            lspid: ds.msg_lspid,
+            lrpid: ds.msg_lrpid,
+        })
+    }
+
+    pub fn msg_set(id: i32, g: &IpcPerm, qbytes: u64) -> HostResult<()> {
+        let mut ds = msg_ds(id)?;
+        set_perm(&mut ds.msg_perm, g);
+        ds.msg_qbytes = qbytes as _;
+        // SAFETY: `ds` is a valid msqid_ds.
+        ctl_result(unsafe { libc::msgctl(id, libc::IPC_SET, &mut ds) })
+    }
+
+    pub fn msg_rmid(id: i32) -> HostResult<()> {
+        // SAFETY: IPC_RMID reads no buffer.
+        ctl_result(unsafe { libc::msgctl(id, libc::IPC_RMID, std::ptr::null_mut()) })
+    }
 }

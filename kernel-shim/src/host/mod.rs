@@ -14,6 +14,7 @@
 //! | `errno.rs` | host errno -> Linux errno, one table |
 //! | `io.rs` | read, write, seek; dup, close, pipes, socket pairs; shared memory |
 //! | `mm.rs` | shared mappings (MAP_SHARED) and the futexes in them |
+//! | `ipc.rs` | System V shared memory, semaphores and message queues |
 //! | `fs.rs` | paths, stat, directories, statfs, fd status flags |
 //! | `net/` | sockets: addresses, connections, messages with passed fds and credentials, options (`net/linux.rs`, `net/macos.rs` for what differs) |
 //! | `poll.rs` | poll(2) with Linux event bits |
@@ -29,6 +30,7 @@ mod errno;
 mod ffi;
 mod fs;
 mod io;
+mod ipc;
 mod mm;
 mod net;
 mod poll;
@@ -51,6 +53,7 @@ use macos as os;
 pub use errno::errno_from_host;
 pub use fs::*;
 pub use io::*;
+pub use ipc::*;
 pub use mm::*;
 pub use net::*;
 pub use poll::poll;

@@ -26,7 +26,7 @@ fn mem_err(e: MemError) -> Errno {
     }
 }
 
-fn perm(prot: u64) -> Perm {
+pub(super) fn perm(prot: u64) -> Perm {
     Perm((prot & 7) as u8)
 }
 

@@ -24,6 +24,7 @@ mod fork;
 mod fs;
 pub(crate) mod futex;
 mod ids;
+mod ipc;
 mod limits;
 pub(crate) mod mm;
 mod net;

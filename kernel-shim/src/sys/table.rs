@@ -10,8 +10,8 @@
 
 use super::kinds::{Arg::*, Ret};
 use super::{
-    execve, file, fork, fs, futex, ids, limits, mm, net, poll, sendrecv, signal, sockopt, system, task, time,
-    timer, SysFn,
+    execve, file, fork, fs, futex, ids, ipc, limits, mm, net, poll, sendrecv, signal, sockopt, system, task,
+    time, timer, SysFn,
 };
 use crate::abi::errno as E;
 
@@ -233,9 +233,9 @@ syscalls! {
     26 MSYNC msync = call(mm::msync).args(&[Ptr, Uint, Hex]);
     27 MINCORE mincore = call(mm::mincore).args(&[Ptr, Uint, Ptr]).internal();
     28 MADVISE madvise = call(mm::madvise).partial("MADV_DONTNEED and MADV_FREE zero private anonymous pages; other advice is accepted and ignored").args(&[Ptr, Uint, Madvise]).internal();
-    29 SHMGET shmget = missing("SysV IPC is not implemented yet");
-    30 SHMAT shmat = missing("SysV IPC is not implemented yet").effects(MAPS);
-    31 SHMCTL shmctl = missing("SysV IPC is not implemented yet");
+    29 SHMGET shmget = call(ipc::shmget).partial("the host's segments; not under --record/--replay (ENOSYS in both), where other processes' stores could not be replayed").args(&[Hex, Uint, Hex]);
+    30 SHMAT shmat = call(ipc::shmat).partial("not under --record/--replay (no segment exists there)").args(&[Int, Ptr, Hex]).internal().ret(Ret::Addr).effects(MAPS);
+    31 SHMCTL shmctl = call(ipc::shmctl).partial("IPC_STAT, IPC_SET, IPC_RMID; IPC_INFO, SHM_INFO, SHM_STAT and SHM_LOCK are EINVAL").args(&[Int, Int, Ptr]);
     32 DUP dup = call(file::dup).args(&[Fd]).internal();
     33 DUP2 dup2 = call(file::dup2).args(&[Fd, Fd]).internal();
     34 PAUSE pause = call(signal::pause).args(&[]).internal().eintr_after_handler().blocks();
@@ -268,14 +268,14 @@ syscalls! {
     61 WAIT4 wait4 = call(fork::wait4).args(&[Int, OutWaitStatus, WaitOptions, Ptr]).blocks();
     62 KILL kill = call(signal::kill).partial("process groups are the host's: setpgid is not implemented").args(&[Int, Signal]).signals_self();
     63 UNAME uname = call(system::uname).args(&[OutUtsname]);
-    64 SEMGET semget = missing("SysV IPC is not implemented yet");
-    65 SEMOP semop = missing("SysV IPC is not implemented yet").blocks();
-    66 SEMCTL semctl = missing("SysV IPC is not implemented yet");
-    67 SHMDT shmdt = missing("SysV IPC is not implemented yet").effects(MAPS);
-    68 MSGGET msgget = missing("SysV IPC is not implemented yet");
-    69 MSGSND msgsnd = missing("SysV IPC is not implemented yet").blocks();
-    70 MSGRCV msgrcv = missing("SysV IPC is not implemented yet").blocks();
-    71 MSGCTL msgctl = missing("SysV IPC is not implemented yet");
+    64 SEMGET semget = call(ipc::semget).args(&[Hex, Int, Hex]);
+    65 SEMOP semop = call(ipc::semop).args(&[Int, Ptr, Uint]).eintr_after_handler().blocks();
+    66 SEMCTL semctl = call(ipc::semctl).partial("GETVAL, SETVAL, GETALL, SETALL, GETPID, GETNCNT, GETZCNT, IPC_STAT, IPC_SET, IPC_RMID; the INFO and SEM_STAT commands are EINVAL").args(&[Int, Int, Int, Hex]);
+    67 SHMDT shmdt = call(ipc::shmdt).args(&[Ptr]).internal().effects(MAPS);
+    68 MSGGET msgget = call(ipc::msgget).args(&[Hex, Hex]);
+    69 MSGSND msgsnd = call(ipc::msgsnd).args(&[Int, Ptr, Uint, Hex]).eintr_after_handler().blocks();
+    70 MSGRCV msgrcv = call(ipc::msgrcv).partial("MSG_COPY is ENOSYS (a kernel without checkpoint/restore)").args(&[Int, Ptr, Uint, Long, Hex]).eintr_after_handler().blocks();
+    71 MSGCTL msgctl = call(ipc::msgctl).partial("IPC_STAT, IPC_SET, IPC_RMID; the INFO and MSG_STAT commands are EINVAL").args(&[Int, Int, Ptr]);
     72 FCNTL fcntl = call(file::fcntl).partial("descriptor flags, status flags and dup; record locks (F_SETLK, F_GETLK, OFD locks) are refused").args(&[Fd, Fcntl]).ret(Ret::Fcntl).blocks();
     73 FLOCK flock = missing("not implemented yet").blocks();
     74 FSYNC fsync = call(file::fsync).args(&[Fd]);
@@ -424,7 +424,7 @@ syscalls! {
     217 GETDENTS64 getdents64 = call(fs::getdents64).args(&[Fd, OutDirents, Uint]);
     218 SET_TID_ADDRESS set_tid_address = call(task::set_tid_address).args(&[Ptr]).internal();
     219 RESTART_SYSCALL restart_syscall = missing("not implemented yet");
-    220 SEMTIMEDOP semtimedop = missing("SysV IPC is not implemented yet").blocks();
+    220 SEMTIMEDOP semtimedop = call(ipc::semtimedop).args(&[Int, Ptr, Uint, Timespec]).eintr_after_handler().blocks();
     221 FADVISE64 fadvise64 = call(file::fadvise64).args(&[Fd, Long, Long, Int]);
     222 TIMER_CREATE timer_create = call(timer::timer_create).args(&[ClockId, Ptr, Ptr]);
     223 TIMER_SETTIME timer_settime = call(timer::timer_settime).args(&[Int, Hex, Ptr, Ptr]);

@@ -304,6 +304,9 @@ impl Det {
         if host <= 0 {
             return host;
         }
+        if host == host::getpid() {
+            return self.pid;
+        }
         self.children.iter().find(|c| c.1 == host).map(|c| c.0).unwrap_or(host)
     }
 
@@ -575,6 +578,10 @@ impl World for Deterministic {
 
     fn before_blocking_read(&self, h: i32) -> HostResult<()> {
         self.0.borrow_mut().before_blocking_read(h)
+    }
+
+    fn before_blocking_outside(&self) -> HostResult<()> {
+        self.0.borrow_mut().before_blocking(|| Ok(false))
     }
 
     fn before_blocking_wait(&self, pid: i32, options: u32) -> HostResult<()> {

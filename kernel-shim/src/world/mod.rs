@@ -333,6 +333,12 @@ pub trait World {
     /// ends the wait first (deterministic mode's virtual timers).
     fn before_blocking_read(&self, h: i32) -> HostResult<()>;
 
+    /// The same for a wait that only another process can end (System V semaphores and
+    /// message queues).
+    fn before_blocking_outside(&self) -> HostResult<()> {
+        Ok(())
+    }
+
     /// The same for a wait for guest child `pid` (wait4's numbering) with waitid's
     /// `options` (WEXITED, WSTOPPED, WCONTINUED).
     fn before_blocking_wait(&self, pid: i32, options: u32) -> HostResult<()>;
