@@ -121,4 +121,11 @@ for p in $MAPFILE_PROGRAMS; do
     gcc "${common[@]}" -static -o "bin/$p.glibc" "src/$p.c"
 done
 
+# tests/files.rs and tests/eventfds.rs: file metadata, locks, fifos and copies; timerfd,
+# signalfd, inotify (static glibc, -pthread).
+FILE_PROGRAMS="filemeta eventfds"
+for p in $FILE_PROGRAMS; do
+    gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
+done
+
 echo "built: $(ls bin | wc -l) files in roms/bin, $(du -sh bin | cut -f1)"

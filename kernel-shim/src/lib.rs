@@ -5,13 +5,14 @@
 //! decides what the stop means in Linux terms (a syscall to serve, a fault that becomes a
 //! signal).
 //!
-//! Modules depend on the ones below them, never up: `abi`, `host`, `path`, `fd`, `maps`,
-//! `mapped` at the bottom; `world` (the outside world: time, randomness, pids, signal
+//! Modules depend on the ones below them, never up: `abi`, `host`, `path`, `anon`, `fd`,
+//! `maps`, `mapped` at the bottom; `world` (the outside world: time, randomness, pids, signal
 //! arrival) above the host; the kernel core (`process`, `signal`, `thread`, which may
 //! call each other) and `exec` above that; the syscall handlers (`sys`); what observes
 //! or logs them (`trace`, `replay`); and `run` on top. A test below checks it.
 
 pub mod abi;
+mod anon;
 mod exec;
 mod fd;
 pub mod host;

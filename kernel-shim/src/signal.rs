@@ -100,10 +100,17 @@ impl Signals {
 }
 
 impl Process {
-    /// Marks `sig` pending (ignored signals are discarded, as Linux does at generation).
+    /// Marks `sig` pending (ignored signals that are not blocked are discarded, as Linux
+    /// does at generation).
     pub(crate) fn raise(&mut self, info: SigInfo) {
         let sig = info.signo;
-        if !(1..=64).contains(&sig) || self.signals.ignored(sig) && sig != S::SIGKILL {
+        if !(1..=64).contains(&sig) {
+            return;
+        }
+        // A blocked signal is kept even when ignored: its action may change before it is
+        // unblocked, and sigwaitinfo or a signalfd may take it.
+        let blocked = self.signals.mask & bit(sig) != 0;
+        if self.signals.ignored(sig) && !blocked && sig != S::SIGKILL {
             return;
         }
         self.signals.pending |= bit(sig);
@@ -114,7 +121,7 @@ impl Process {
         }
         // A process-directed signal the running thread blocks goes to a thread that does
         // not block it; if that thread is parked in a wait, the wait ends with EINTR.
-        if self.signals.mask & bit(sig) != 0 {
+        if blocked && !self.signals.ignored(sig) {
             let cur = self.cur;
             if let Some(i) =
                 (0..self.threads.len()).find(|&i| i != cur && self.threads[i].sigmask & bit(sig) == 0)
@@ -161,6 +168,12 @@ impl Process {
                 let (pid, code, status) = child;
                 let uid = self.world().uid();
                 info = SigInfo { signo: sig, code, pid, uid, status, ..Default::default() };
+            } else if let Some((code, pid, uid, value)) = self.world().signal_sender(sig) {
+                // Another process sent it: its siginfo says who (a signalfd or
+                // SA_SIGINFO handler reads it).
+                let queued = code == S::SI_QUEUE;
+                let addr = if queued { value } else { 0 };
+                info = SigInfo { signo: sig, code, pid, uid, addr, value: queued, ..Default::default() };
             }
             self.raise(info);
         }

@@ -63,6 +63,9 @@ pub(crate) struct Thread {
     pub sig_pending: u64,
     /// Absolute deadline of a poll-like syscall being retried.
     pub deadline: Option<Instant>,
+    /// A fifo this thread is opening for reading, waiting for a writer: its guest path
+    /// and the host fd opened without waiting (see `sys/file.rs`).
+    pub fifo_open: Option<(Vec<u8>, crate::fd::OwnedHostFd)>,
 }
 
 impl Thread {
@@ -76,6 +79,7 @@ impl Thread {
             sigmask: 0,
             sig_pending: 0,
             deadline: None,
+            fifo_open: None,
         }
     }
 }

@@ -13,10 +13,12 @@
 //! against the host's libc where a matching struct exists there (x86-64 glibc hosts).
 
 pub mod errno;
+pub mod events;
 pub mod frame;
 pub mod fs;
 pub mod io;
 pub mod ipc;
+pub mod meta;
 pub mod mman;
 pub mod mode;
 pub mod net;

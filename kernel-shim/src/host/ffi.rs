@@ -20,6 +20,9 @@
 //! - **System V IPC** (shmget/shmat/shmdt/shmctl, semget/semtimedop/semctl,
 //!   msgget/msgsnd/msgrcv/msgctl). Not in rustix. Linux hosts only: elsewhere `ipc.rs`
 //!   answers as a kernel built without it.
+//! - **fcntl record locks over a byte range (F_SETLK, F_GETLK, the OFD forms).** rustix
+//!   locks whole files only.
+//! - **truncate by path, mknodat on macOS.** Not in rustix (mknodat: on Linux only).
 
 use super::errno::errno_from_host;
 use super::signal::arrived;
@@ -35,13 +38,43 @@ fn check(r: libc::c_int) -> HostResult<libc::c_int> {
 
 // ---- signal handlers ----
 
+/// The host's si_code of a signal sent with kill and with sigqueue (the libc crate has
+/// them for Linux only; these are `<sys/signal.h>`'s elsewhere).
+#[cfg(target_os = "linux")]
+const SI_USER: libc::c_int = libc::SI_USER;
+#[cfg(target_os = "linux")]
+const SI_QUEUE: libc::c_int = libc::SI_QUEUE;
+#[cfg(not(target_os = "linux"))]
+const SI_USER: libc::c_int = 0x10001;
+#[cfg(not(target_os = "linux"))]
+const SI_QUEUE: libc::c_int = 0x10002;
+
 extern "C" fn on_host_signal(hs: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
     let child = (hs == libc::SIGCHLD && !info.is_null()).then(|| {
         // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers; for SIGCHLD
         // the pid and status members are the valid union fields.
         unsafe { ((*info).si_pid(), (*info).si_code, (*info).si_status()) }
     });
-    arrived(hs, child);
+    // Sent by another process (kill, sigqueue, tgkill): the sender and, queued, the value.
+    let sender = (hs != libc::SIGCHLD && !info.is_null())
+        .then(|| {
+            // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers.
+            let code = unsafe { (*info).si_code };
+            let linux = match code {
+                SI_USER => 0,
+                SI_QUEUE => -1,
+                #[cfg(target_os = "linux")]
+                c if c == libc::SI_TKILL => -6,
+                _ => return None,
+            };
+            // SAFETY: for a signal another process sent, pid, uid and value are the valid
+            // members of the union.
+            let (pid, uid, value) =
+                unsafe { ((*info).si_pid(), (*info).si_uid(), (*info).si_value().sival_ptr as u64) };
+            Some((linux, pid, uid, value))
+        })
+        .flatten();
+    arrived(hs, child, sender);
 }
 
 extern "C" fn on_wake_signal(_: libc::c_int) {
@@ -584,4 +617,86 @@ pub(super) mod sysv {
         // SAFETY: IPC_RMID reads no buffer.
         ctl_result(unsafe { libc::msgctl(id, libc::IPC_RMID, std::ptr::null_mut()) })
     }
+}
+
+// ---- files ----
+
+/// `path` as a C string (EINVAL if it holds a NUL, as no path can).
+fn c_path(path: &[u8]) -> HostResult<std::ffi::CString> {
+    std::ffi::CString::new(path).map_err(|_| crate::abi::errno::EINVAL)
+}
+
+pub(super) fn truncate(path: &[u8], len: i64) -> HostResult<()> {
+    let p = c_path(path)?;
+    // SAFETY: a valid C string and an integer.
+    check(unsafe { libc::truncate(p.as_ptr(), len as libc::off_t) }).map(|_| ())
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(super) fn mknodat(dir: i32, path: &[u8], kind: super::NodeKind, mode: u32, dev: u64) -> HostResult<()> {
+    use super::NodeKind as K;
+    let t = match kind {
+        K::Fifo => libc::S_IFIFO,
+        K::Char => libc::S_IFCHR,
+        K::Block => libc::S_IFBLK,
+        K::Socket => libc::S_IFSOCK,
+    };
+    let p = c_path(path)?;
+    // SAFETY: a valid C string and integers.
+    check(unsafe { libc::mknodat(dir, p.as_ptr(), t | mode as libc::mode_t, dev as libc::dev_t) }).map(|_| ())
+}
+
+/// A record-lock fcntl (see `lock::record_lock`), translating `struct flock` both ways.
+pub(super) fn record_lock(
+    h: i32,
+    cmd: super::LockCmd,
+    ofd: bool,
+    l: &mut super::RecordLock,
+) -> HostResult<()> {
+    use super::LockCmd as C;
+    use crate::abi::errno::EINVAL;
+    #[cfg(target_os = "linux")]
+    let c = match (cmd, ofd) {
+        (C::Get, false) => libc::F_GETLK,
+        (C::Set, false) => libc::F_SETLK,
+        (C::SetWait, false) => libc::F_SETLKW,
+        (C::Get, true) => libc::F_OFD_GETLK,
+        (C::Set, true) => libc::F_OFD_SETLK,
+        (C::SetWait, true) => libc::F_OFD_SETLKW,
+    };
+    #[cfg(not(target_os = "linux"))]
+    let c = match (cmd, ofd) {
+        (_, true) => return Err(EINVAL),
+        (C::Get, _) => libc::F_GETLK,
+        (C::Set, _) => libc::F_SETLK,
+        (C::SetWait, _) => libc::F_SETLKW,
+    };
+    let typ = match l.typ {
+        0 => libc::F_RDLCK,
+        1 => libc::F_WRLCK,
+        2 => libc::F_UNLCK,
+        _ => return Err(EINVAL),
+    };
+    // SAFETY: a zeroed flock is a valid value.
+    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
+    fl.l_type = typ as _;
+    fl.l_whence = l.whence as _;
+    fl.l_start = l.start as libc::off_t;
+    fl.l_len = l.len as libc::off_t;
+    fl.l_pid = l.pid as libc::pid_t;
+    // SAFETY: `fl` is a valid struct flock for the call to read and fill.
+    check(unsafe { libc::fcntl(h, c, &mut fl) })?;
+    #[allow(clippy::unnecessary_cast)]
+    {
+        l.typ = match fl.l_type as libc::c_int {
+            t if t == libc::F_RDLCK as libc::c_int => 0,
+            t if t == libc::F_WRLCK as libc::c_int => 1,
+            _ => 2,
+        };
+        l.whence = fl.l_whence as i16;
+        l.start = fl.l_start as i64;
+        l.len = fl.l_len as i64;
+        l.pid = fl.l_pid as i32;
+    }
+    Ok(())
 }

@@ -17,6 +17,11 @@
 //! | `ipc.rs` | System V shared memory, semaphores and message queues |
 //! | `fs.rs` | paths, stat, directories, statfs, fd status flags |
 //! | `net/` | sockets: addresses, connections, messages with passed fds and credentials, options (`net/linux.rs`, `net/macos.rs` for what differs) |
+//! | `meta.rs` | file times, owners, truncate, fallocate, device nodes and fifos, sync |
+//! | `xattr.rs` | extended attributes |
+//! | `lock.rs` | flock and fcntl record locks |
+//! | `copy.rs` | copies between descriptors in the kernel: copy_file_range, sendfile, splice, tee |
+//! | `notify.rs` | inotify |
 //! | `poll.rs` | poll(2) with Linux event bits |
 //! | `term.rs` | terminals: isatty, window size, termios |
 //! | `time.rs` | clocks, sleeps, interval timers |
@@ -26,13 +31,17 @@
 //! | `signal.rs` | signal numbers, forwarding host signals to the guest |
 //! | `ffi.rs` | what rustix cannot do, on libc |
 
+mod copy;
 mod errno;
 mod ffi;
 mod fs;
 mod io;
 mod ipc;
+mod lock;
+mod meta;
 mod mm;
 mod net;
+mod notify;
 mod poll;
 mod process;
 mod signal;
@@ -40,6 +49,7 @@ mod system;
 mod term;
 mod time;
 mod wake;
+mod xattr;
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -50,12 +60,16 @@ mod macos;
 #[cfg(not(target_os = "linux"))]
 use macos as os;
 
+pub use copy::*;
 pub use errno::errno_from_host;
 pub use fs::*;
 pub use io::*;
 pub use ipc::*;
+pub use lock::*;
+pub use meta::*;
 pub use mm::*;
 pub use net::*;
+pub use notify::*;
 pub use poll::poll;
 pub use process::*;
 pub use signal::*;
@@ -63,6 +77,7 @@ pub use system::*;
 pub use term::*;
 pub use time::*;
 pub use wake::*;
+pub use xattr::*;
 
 /// A Linux errno value (positive).
 pub type Errno = i32;

@@ -5,7 +5,7 @@
 use super::{ffi, time, wake};
 use crate::abi::signal as S;
 use rustix::process::Signal;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 /// The signals whose number differs between Linux and BSD-derived hosts (Linux's, host's).
 /// Every other number is the same.
@@ -54,9 +54,36 @@ static PENDING_SIGNALS: AtomicU64 = AtomicU64::new(0);
 /// Details of the last SIGCHLD: pid << 32 | si_code << 16 | si_status (Linux numbering).
 static LAST_CHILD: AtomicU64 = AtomicU64::new(0);
 
+/// The sender of each signal's last arrival when another process sent it: pid << 32 |
+/// uid, the Linux si_code (i64::MIN: none, or the kernel's), si_value.
+static SENDER_ID: [AtomicU64; 65] = [const { AtomicU64::new(0) }; 65];
+static SENDER_CODE: [AtomicI64; 65] = [const { AtomicI64::new(i64::MIN) }; 65];
+static SENDER_VALUE: [AtomicU64; 65] = [const { AtomicU64::new(0) }; 65];
+
+/// Who sent Linux signal `sig` (its last arrival), if another process did: (Linux si_code,
+/// host pid, uid, si_value). Taken once.
+pub fn signal_sender(sig: i32) -> Option<(i32, i32, u32, u64)> {
+    let i = usize::try_from(sig).ok().filter(|&i| i < 65)?;
+    let code = SENDER_CODE[i].swap(i64::MIN, Ordering::SeqCst);
+    if code == i64::MIN {
+        return None;
+    }
+    let id = SENDER_ID[i].load(Ordering::SeqCst);
+    Some((code as i32, (id >> 32) as i32, id as u32, SENDER_VALUE[i].load(Ordering::SeqCst)))
+}
+
 /// A forwarded host signal `hs` arrived; for SIGCHLD `child` is the (pid, si_code,
-/// si_status) the host reported. Runs in the signal handler: atomics only.
-pub(super) fn arrived(hs: i32, child: Option<(i32, i32, i32)>) {
+/// si_status) the host reported, for one another process sent `sender` its (Linux
+/// si_code, pid, uid, si_value). Runs in the signal handler: atomics only.
+pub(super) fn arrived(hs: i32, child: Option<(i32, i32, i32)>, sender: Option<(i32, i32, u32, u64)>) {
+    if let Some((code, pid, uid, value)) = sender {
+        let i = signal_to_linux(hs) as usize;
+        if i < 65 {
+            SENDER_ID[i].store(((pid as u32 as u64) << 32) | uid as u64, Ordering::SeqCst);
+            SENDER_VALUE[i].store(value, Ordering::SeqCst);
+            SENDER_CODE[i].store(code as i64, Ordering::SeqCst);
+        }
+    }
     if let Some((pid, code, status)) = child {
         // CLD_EXITED carries an exit code, the others a signal number.
         let status = if code == 1 { status } else { signal_to_linux(status) };

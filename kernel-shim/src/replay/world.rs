@@ -198,6 +198,10 @@ impl World for Recording {
         self.host.take_signals()
     }
 
+    fn signal_sender(&self, sig: i32) -> Option<(i32, i32, u32, u64)> {
+        self.host.signal_sender(sig)
+    }
+
     fn signals_arrive(&self) -> Arrival<Vec<SigInfo>> {
         // What the collection asks the world (a timer's clock) is part of it: replay
         // raises the signals it logged without asking.
@@ -440,6 +444,11 @@ impl World for Replaying {
 
     fn take_signals(&self) -> (u64, (i32, i32, i32)) {
         self.host.take_signals()
+    }
+
+    fn signal_sender(&self, _sig: i32) -> Option<(i32, i32, u32, u64)> {
+        // The log has the signals whole.
+        None
     }
 
     fn signals_arrive(&self) -> Arrival<Vec<SigInfo>> {

@@ -2,11 +2,12 @@
 //! positioned forms, lseek, dup family, pipe, fcntl, ioctl, fsync, ftruncate.
 
 use super::{read_array, read_guest, read_path, read_struct, write_guest, write_struct, Args, SysResult};
-use crate::abi::fs::{Flock, F_UNLCK};
 use crate::abi::io::{Iovec, Termios, Winsize, UIO_MAXIOV};
+use crate::abi::meta::{F_GETLK, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_SETLK, F_SETLKW};
 use crate::abi::{errno as E, open as O, GuestStruct, AT_FDCWD};
-use crate::fd::{Backing, FdEntry, OpenFile};
+use crate::fd::{Backing, FdEntry, OpenFile, OwnedHostFd};
 use crate::host;
+use crate::host::Errno;
 use crate::Process;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -39,8 +40,71 @@ pub(super) fn park_until_ready(p: &mut Process, h: i32, events: u16) -> Result<(
     Err(crate::thread::E_WOULDBLOCK)
 }
 
+/// Waits until host fd `h` (a descriptor's readiness) is readable, for a read that would
+/// block. With other threads to run, the thread parks and the syscall is made again; alone,
+/// emu waits in the host, and a signal from outside ends the wait with EINTR (the
+/// dispatcher then delivers it or makes the call again).
+pub(super) fn wait_readable(p: &mut Process, h: i32) -> Result<(), Errno> {
+    p.arm_timers_before_waiting();
+    if p.multithreaded() {
+        p.park(crate::thread::Wait::Fd { fd: h, events: 1, deadline: None });
+        return Err(crate::thread::E_WOULDBLOCK);
+    }
+    p.world().poll(&[(h, 1)], -1)?;
+    Ok(())
+}
+
+/// What a read of a descriptor emu keeps itself does.
+enum AnonRead {
+    EventFd(i32),
+    TimerFd,
+    SignalFd,
+    Inotify(i32),
+    Other,
+}
+
+/// A read of an eventfd, timerfd, signalfd or inotify descriptor: the bytes it returns,
+/// waiting for them unless the descriptor is non-blocking.
+fn read_anon(p: &mut Process, f: &crate::fd::FileRef, len: usize) -> Result<Vec<u8>, Errno> {
+    let (kind, blocking) = {
+        let of = f.borrow();
+        let kind = match &of.backing {
+            Backing::EventFd { ready, .. } => AnonRead::EventFd(ready.rd),
+            Backing::TimerFd(_) => AnonRead::TimerFd,
+            Backing::SignalFd { .. } => AnonRead::SignalFd,
+            Backing::Inotify(i) => AnonRead::Inotify(i.host),
+            _ => AnonRead::Other,
+        };
+        (kind, of.flags & O::O_NONBLOCK == 0)
+    };
+    loop {
+        let (r, h) = match kind {
+            AnonRead::EventFd(h) => (super::poll::eventfd_read(f, len).map(|v| v.to_bytes()), h),
+            AnonRead::TimerFd => (super::timerfd::read(p, f, len), -1),
+            AnonRead::SignalFd => return super::signalfd::read(p, f, len, blocking),
+            AnonRead::Inotify(h) => (super::inotify::read(f, len), h),
+            AnonRead::Other => return Err(E::EINVAL),
+        };
+        match r {
+            Err(E::EAGAIN) if blocking => {}
+            r => return r,
+        }
+        let h = if h >= 0 { h } else { f.borrow().ready_fd().ok_or(E::EINVAL)? };
+        wait_readable(p, h)?;
+    }
+}
+
 fn do_read(p: &mut Process, fd: i64, buf: u64, len: u64, off: Option<i64>) -> SysResult {
     let f = p.fds.file(fd)?;
+    if !matches!(f.borrow().backing, Backing::Host(_) | Backing::Memory(_)) {
+        // Descriptors without a file position (anon inodes) have no pread.
+        if off.is_some() {
+            return Err(E::ESPIPE);
+        }
+        let data = read_anon(p, &f, len.min(MAX_RW) as usize)?;
+        write_guest(p, buf, &data)?;
+        return Ok(data.len() as u64);
+    }
     if off.is_none() {
         park_until_readable(p, &f)?;
         let of = f.borrow();
@@ -75,13 +139,7 @@ fn do_read(p: &mut Process, fd: i64, buf: u64, len: u64, off: Option<i64>) -> Sy
                 }
                 n
             }
-            Backing::EventFd { .. } => {
-                drop(of);
-                let v = super::poll::eventfd_read(&f, len)?;
-                v.write(&mut tmp);
-                u64::SIZE
-            }
-            Backing::Epoll(_) => return Err(E::EINVAL),
+            _ => return Err(E::EINVAL),
         }
     };
     write_guest(p, buf, &tmp[..n])?;
@@ -115,7 +173,9 @@ fn do_write(p: &mut Process, fd: i64, buf: u64, len: u64, off: Option<i64>) -> S
             super::poll::eventfd_write(&f, u64::read(&data))?;
             Ok(u64::SIZE as u64)
         }
-        Backing::Memory(_) | Backing::Epoll(_) => Err(E::EBADF),
+        Backing::Memory(_) => Err(E::EBADF),
+        // Neither epoll, timerfd, signalfd nor inotify descriptors take writes.
+        _ => Err(E::EINVAL),
     }
 }
 
@@ -225,12 +285,67 @@ fn do_openat(p: &mut Process, dirfd: i64, path: u64, flags: u32, mode: u32) -> S
             if flags & O::O_PATH != 0 {
                 hflags = O::O_RDONLY | (flags & (O::O_DIRECTORY | O::O_NOFOLLOW));
             }
-            let h = host::openat(dir, &hp, hflags, mode & !p.umask & 0o7777)?;
+            let h = open_host(p, (dir, &hp), &abs, hflags, mode & !p.umask & 0o7777, follow)?;
             // 64-bit Linux forces O_LARGEFILE on every file open() returns.
             OpenFile::host(h, (flags & !O::O_CLOEXEC) | O::O_LARGEFILE, Some(abs))
         }
     };
     p.fds.alloc(FdEntry { file: Rc::new(RefCell::new(file)), cloexec }, 0).map(|fd| fd as u64)
+}
+
+pub(super) fn creat(p: &mut Process, a: &Args) -> SysResult {
+    do_openat(p, AT_FDCWD as i64, a.ptr(0), O::O_CREAT | O::O_WRONLY | O::O_TRUNC, a.uint(1))
+}
+
+/// Opens host path `at` for the guest path `abs`. A blocking open of a fifo waits for the
+/// other end, in the host when the guest has one thread. With other threads to run the
+/// thread parks instead: a writer tries again until there is a reader; a reader keeps its
+/// end open (so writers get in) and waits until a writer has written or gone.
+fn open_host(
+    p: &mut Process,
+    at: (i32, &[u8]),
+    abs: &[u8],
+    flags: u32,
+    mode: u32,
+    follow: bool,
+) -> Result<i32, Errno> {
+    let (dir, hp) = at;
+    let acc = flags & O::O_ACCMODE;
+    let may_wait = p.multithreaded() && flags & (O::O_NONBLOCK | O::O_PATH) == 0 && acc != O::O_RDWR;
+    let fifo = may_wait
+        && host::fstatat(dir, hp, follow)
+            .is_ok_and(|st| st.mode & crate::abi::mode::S_IFMT == crate::abi::mode::S_IFIFO);
+    if !fifo {
+        return host::openat(dir, hp, flags, mode);
+    }
+    let retry = |p: &mut Process, wait: crate::thread::Wait| {
+        p.park(wait);
+        Err(crate::thread::E_WOULDBLOCK)
+    };
+    if acc == O::O_WRONLY {
+        return match host::openat(dir, hp, flags | O::O_NONBLOCK, mode) {
+            Err(E::ENXIO) => {
+                let at = p.world().instant() + std::time::Duration::from_millis(2);
+                retry(p, crate::thread::Wait::Retry { at })
+            }
+            Ok(h) => {
+                host::set_status_flags(h, flags)?;
+                Ok(h)
+            }
+            Err(e) => Err(e),
+        };
+    }
+    let h = match p.cur_mut().fifo_open.take() {
+        Some((path, h)) if path == abs => h,
+        _ => OwnedHostFd(host::openat(dir, hp, flags | O::O_NONBLOCK, mode)?),
+    };
+    if host::poll(&[(h.0, 1)], 0)?[0] != 0 {
+        host::set_status_flags(h.0, flags)?;
+        return Ok(h.release());
+    }
+    let fd = h.0;
+    p.cur_mut().fifo_open = Some((abs.to_vec(), h));
+    retry(p, crate::thread::Wait::Fd { fd, events: 1, deadline: None })
 }
 
 pub(super) fn close(p: &mut Process, a: &Args) -> SysResult {
@@ -340,9 +455,6 @@ const F_GETFD: u32 = 1;
 const F_SETFD: u32 = 2;
 const F_GETFL: u32 = 3;
 const F_SETFL: u32 = 4;
-const F_GETLK: u32 = 5;
-const F_SETLK: u32 = 6;
-const F_SETLKW: u32 = 7;
 const F_DUPFD_CLOEXEC: u32 = 1030;
 const F_GETPIPE_SZ: u32 = 1032;
 
@@ -386,19 +498,8 @@ pub(super) fn fcntl(p: &mut Process, a: &Args) -> SysResult {
             of.flags = new;
             Ok(0)
         }
-        // Record locks: a single emulated process cannot conflict with itself; report the
-        // lock as free/granted.
-        F_GETLK => {
-            p.fds.get(fd)?;
-            // The caller's struct comes back as it was (padding too) but for l_type.
-            let mut b = read_guest(p, arg, Flock::SIZE)?;
-            Flock { l_type: F_UNLCK, ..Flock::read(&b) }.write(&mut b);
-            write_guest(p, arg, &b)?;
-            Ok(0)
-        }
-        F_SETLK | F_SETLKW => {
-            p.fds.get(fd)?;
-            Ok(0)
+        F_GETLK | F_SETLK | F_SETLKW | F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW => {
+            super::lock::fcntl_lock(p, fd, cmd, arg)
         }
         F_GETPIPE_SZ => {
             p.fds.get(fd)?;
@@ -457,7 +558,17 @@ pub(super) fn ioctl(p: &mut Process, a: &Args) -> SysResult {
             Ok(0)
         }
         TCGETS | TIOCGWINSZ | TIOCGPGRP => Err(E::ENOTTY),
-        FIONREAD => Err(E::ENOTTY),
+        FIONREAD => {
+            // The bytes a read would get, where the host keeps them.
+            let h = match &f.borrow().backing {
+                Backing::Host(h) => *h,
+                Backing::Inotify(i) => i.host,
+                _ => return Err(E::ENOTTY),
+            };
+            let n = host::bytes_readable(h)?;
+            write_struct(p, arg, &n)?;
+            Ok(0)
+        }
         _ => Err(E::ENOTTY),
     }
 }
@@ -479,7 +590,14 @@ pub(super) fn ftruncate(p: &mut Process, a: &Args) -> SysResult {
 
 /// fadvise64: advice only; the descriptor must be valid.
 pub(super) fn fadvise64(p: &mut Process, a: &Args) -> SysResult {
-    p.fds.get(a.fd(0))?;
+    let f = p.fds.file(a.fd(0))?;
+    // A pipe has no pages to give advice about.
+    let h = f.borrow().host_fd();
+    if let Some(h) = h {
+        if host::fstat(h)?.mode & crate::abi::mode::S_IFMT == crate::abi::mode::S_IFIFO {
+            return Err(E::ESPIPE);
+        }
+    }
     if !(0..=5).contains(&a.int(3)) {
         return Err(E::EINVAL);
     }

@@ -113,7 +113,12 @@ fn resolve_host(p: &mut Process, dirfd: i64, path: &[u8]) -> Result<(i32, Vec<u8
     resolve_host_at(p, dirfd, path, false)
 }
 
-fn resolve_host_at(p: &mut Process, dirfd: i64, path: &[u8], follow: bool) -> Result<(i32, Vec<u8>), Errno> {
+pub(super) fn resolve_host_at(
+    p: &mut Process,
+    dirfd: i64,
+    path: &[u8],
+    follow: bool,
+) -> Result<(i32, Vec<u8>), Errno> {
     match resolve_at(p, dirfd, path, follow)? {
         Target::Host(d, h) => Ok((d, h)),
         Target::Generated(_) => Err(E::EACCES),

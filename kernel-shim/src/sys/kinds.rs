@@ -139,6 +139,47 @@ pub(crate) enum Arg {
     OutStackT,
     /// ioctl's third argument, decoded per command (termios for TCGETS/TCSETS*).
     IoctlData,
+    // ---- file metadata, locks, copies and event descriptors ----
+    /// A NUL-terminated string cut at the string limit (an attribute name).
+    Str,
+    /// setxattr's XATTR_CREATE/XATTR_REPLACE, and its value, whose size is the argument at
+    /// this index (a pointer when it is too large to be one).
+    XattrFlags,
+    XattrValue(u8),
+    /// fadvise64's advice.
+    Fadvice,
+    /// flock's operation.
+    FlockOp,
+    /// mknod's mode, with the file type; and the device number, shown only when the mode
+    /// at this index makes a device.
+    NodeMode,
+    NodeDev(u8),
+    /// utimensat's two times (UTIME_NOW, UTIME_OMIT by name), utimes' two timevals,
+    /// utime's `struct utimbuf`.
+    UtimeTimes,
+    Timevals,
+    Utimbuf,
+    FallocMode,
+    /// A `loff_t *` the call reads (`[5]`); one it reads and moves (`[10] => [15]`).
+    Off,
+    OffInOut,
+    SpliceFlags,
+    TfdFlags,
+    TfdSetFlags,
+    Itimerspec,
+    OutItimerspec,
+    SfdFlags,
+    InotifyFlags,
+    InotifyMask,
+    /// eventfd2's flags.
+    EfdFlags,
+    /// A signal mask whose size is the argument at this index: a pointer unless it is 8.
+    SizedSigSet(u8),
+    /// epoll_ctl's operation and event; the events epoll_wait returned (as many as its
+    /// result).
+    EpollOp,
+    EpollEvent,
+    OutEpollEvents,
 }
 
 use Arg::*;
@@ -172,6 +213,9 @@ impl Arg {
                 | OutSockOptVal(_)
                 | OutStackT
                 | IoctlData
+                | Fcntl
+                | OutItimerspec
+                | OutEpollEvents
         )
     }
 }

@@ -5,8 +5,8 @@ use super::{read_array, read_struct, read_timespec, write_array, Args, SysResult
 use crate::abi::io::{EpollEvent, Pollfd};
 use crate::abi::time::Timeval;
 use crate::abi::{errno as E, open as O};
-use crate::fd::{Backing, FdEntry, FileRef, OpenFile};
-use crate::host::{self, Errno};
+use crate::fd::{Backing, FdEntry, FileRef, OpenFile, ReadyPipe};
+use crate::host::Errno;
 use crate::Process;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -29,8 +29,20 @@ fn probe(p: &Process, fd: i64, events: u16) -> Probe {
         Backing::Host(h) => Probe::Host(*h),
         Backing::Memory(_) => Probe::Known(events & (POLLIN | POLLOUT | 0x40 | 0x100)),
         // An eventfd is always writable here; its pipe tells when it is readable.
-        Backing::EventFd { rd, .. } if events & POLLIN != 0 => Probe::Host(*rd),
+        Backing::EventFd { ready, .. } if events & POLLIN != 0 => Probe::Host(ready.rd),
         Backing::EventFd { .. } => Probe::Known(events & POLLOUT),
+        // A timerfd due now is readable before emu has counted the expiry; otherwise
+        // its pipe is set when it expires.
+        Backing::TimerFd(t) if t.due(crate::signal::timers::now_ns(&p.world, t.clock)) => {
+            Probe::Known(events & POLLIN)
+        }
+        Backing::TimerFd(t) if events & POLLIN != 0 => Probe::Host(t.ready.rd),
+        Backing::TimerFd(_) => Probe::Known(0),
+        // A signal arriving ends any wait (EINTR, then a fresh look).
+        Backing::SignalFd { mask } => {
+            Probe::Known(if p.signals.pending & mask != 0 { events & POLLIN } else { 0 })
+        }
+        Backing::Inotify(i) => Probe::Host(i.host),
         Backing::Epoll(list) => {
             let any = list
                 .iter()
@@ -43,6 +55,7 @@ fn probe(p: &Process, fd: i64, events: u16) -> Probe {
 /// Readiness as `readiness`, but when other threads can run, a wait that finds nothing
 /// ready parks this thread and is retried (keeping its original deadline).
 fn readiness_mt(p: &mut Process, set: &[(i64, u16)], timeout_ms: i32) -> Result<Vec<u16>, Errno> {
+    p.arm_timers_before_waiting();
     if !p.multithreaded() || timeout_ms == 0 {
         return readiness(p, set, timeout_ms);
     }
@@ -86,8 +99,13 @@ fn readiness(p: &Process, set: &[(i64, u16)], timeout_ms: i32) -> Result<Vec<u16
     let t = if any_known { 0 } else { timeout_ms };
     if host_set.is_empty() {
         if !any_known && t != 0 {
-            // Nothing to wait on but time (and signals).
+            // Nothing to wait on but time (and signals). A signal ends the wait: the
+            // dispatcher takes it and, if nothing handles it, asks again (a signalfd may
+            // be ready now).
             wait_timeout(p, t);
+            if p.world().signals_pending() {
+                return Err(E::EINTR);
+            }
         }
         return Ok(out);
     }
@@ -279,11 +297,7 @@ pub(super) fn epoll_create(p: &mut Process, a: &Args) -> SysResult {
 }
 
 fn epoll_of(p: &Process, epfd: i64) -> Result<FileRef, Errno> {
-    let f = p.fds.file(epfd)?;
-    if !matches!(f.borrow().backing, Backing::Epoll(_)) {
-        return Err(E::EINVAL);
-    }
-    Ok(f)
+    p.fds.file_of(epfd, |b| matches!(b, Backing::Epoll(_)))
 }
 
 pub(super) fn epoll_ctl(p: &mut Process, a: &Args) -> SysResult {
@@ -371,16 +385,13 @@ fn do_eventfd(p: &mut Process, initval: u32, flags: u32) -> SysResult {
     if flags & !(EFD_SEMAPHORE | O::O_NONBLOCK | O::O_CLOEXEC) != 0 {
         return Err(E::EINVAL);
     }
-    let (rd, wr) = host::pipe()?;
-    host::set_status_flags(wr, O::O_WRONLY | O::O_NONBLOCK)?;
+    let ready = ReadyPipe::new()?;
     let count = initval as u64;
-    if count > 0 {
-        host::write(wr, &[1])?;
-    }
+    ready.set(count > 0);
     let st = O::O_RDWR | (flags & O::O_NONBLOCK);
     new_fd(
         p,
-        Backing::EventFd { count, semaphore: flags & EFD_SEMAPHORE != 0, rd, wr },
+        Backing::EventFd { count, semaphore: flags & EFD_SEMAPHORE != 0, ready },
         st,
         flags & O::O_CLOEXEC != 0,
     )
@@ -394,33 +405,21 @@ pub(super) fn eventfd(p: &mut Process, a: &Args) -> SysResult {
     do_eventfd(p, a.uint(0), 0)
 }
 
+/// An eventfd read: the counter (or 1 of it, as a semaphore), or EAGAIN when it is zero
+/// (the caller waits for the readiness pipe when the descriptor blocks).
 pub(crate) fn eventfd_read(f: &FileRef, len: usize) -> Result<u64, Errno> {
     if len < 8 {
         return Err(E::EINVAL);
     }
-    loop {
-        let mut of = f.borrow_mut();
-        let nonblock = of.flags & O::O_NONBLOCK != 0;
-        let Backing::EventFd { count, semaphore, rd, .. } = &mut of.backing else { return Err(E::EINVAL) };
-        if *count > 0 {
-            let v = if *semaphore { 1 } else { *count };
-            *count -= v;
-            if *count == 0 {
-                let mut b = [0u8; 1];
-                host::set_status_flags(*rd, O::O_NONBLOCK)?;
-                let _ = host::read(*rd, &mut b);
-            }
-            return Ok(v);
-        }
-        if nonblock {
-            return Err(E::EAGAIN);
-        }
-        let rd = *rd;
-        drop(of);
-        // Block until a writer (another process sharing it) makes it readable.
-        host::set_status_flags(rd, 0)?;
-        host::poll(&[(rd, POLLIN)], -1)?;
+    let mut of = f.borrow_mut();
+    let Backing::EventFd { count, semaphore, ready } = &mut of.backing else { return Err(E::EINVAL) };
+    if *count == 0 {
+        return Err(E::EAGAIN);
     }
+    let v = if *semaphore { 1 } else { *count };
+    *count -= v;
+    ready.set(*count > 0);
+    Ok(v)
 }
 
 pub(crate) fn eventfd_write(f: &FileRef, v: u64) -> Result<(), Errno> {
@@ -428,14 +427,11 @@ pub(crate) fn eventfd_write(f: &FileRef, v: u64) -> Result<(), Errno> {
         return Err(E::EINVAL);
     }
     let mut of = f.borrow_mut();
-    let Backing::EventFd { count, wr, .. } = &mut of.backing else { return Err(E::EINVAL) };
+    let Backing::EventFd { count, ready, .. } = &mut of.backing else { return Err(E::EINVAL) };
     if *count > u64::MAX - 1 - v {
         return Err(E::EAGAIN);
     }
-    let was = *count;
     *count += v;
-    if was == 0 && *count > 0 {
-        let _ = host::write(*wr, &[1]);
-    }
+    ready.set(*count > 0);
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! result gives, a string up to its NUL); this file reads them and hands them to the pure
 //! formatters in `fmt/`. A read that faults shows the address instead, as strace does.
 
-use super::fmt::{self, file, futex, mm, net, poll, process, ptr, signal, time};
+use super::fmt::{self, events, file, futex, meta, mm, net, poll, process, ptr, signal, time};
 use crate::abi::frame::Ucontext;
 use crate::abi::io::{Iovec, Pollfd};
 use crate::abi::time::Timeval;
@@ -304,6 +304,13 @@ pub(super) fn arg(
         Argv => strings(strlen, p, v, false),
         Envp => strings(strlen, p, v, true),
         Clone => process::clone(a),
+        Fcntl if meta::is_lock_cmd(a[1]) => {
+            // F_GETLK's struct is the answer (shown once it is there); the others' the
+            // request.
+            let get = meta::is_get_lock(a[1]);
+            let lock = if get && ok.is_none() { ptr(a[2]) } else { shown(p, a[2], |f| meta::flock(f, get)) };
+            meta::fcntl_lock(a[1], &lock)
+        }
         Fcntl => file::fcntl(a[1], a[2]),
         Futex => {
             let timeout = if futex::takes_timeout(a[1]) { timespec(p, a[3]) } else { String::new() };
@@ -391,6 +398,40 @@ pub(super) fn arg(
         Madvise => mm::madvise(v),
         GrndFlags => file::grnd_flags(v),
         WaitOptions => process::wait_options(v),
+        Str => cstr(p, v, strlen),
+        XattrFlags => meta::xattr_flags(v),
+        XattrValue(k) if at(k) > crate::abi::meta::XATTR_SIZE_MAX as u64 => ptr(v),
+        XattrValue(k) => buf(strlen, p, v, at(k), false),
+        Fadvice => meta::fadvice(v),
+        FlockOp => meta::flock_op(v),
+        NodeMode => meta::node_mode(v),
+        NodeDev(k) => meta::node_dev(at(k), v),
+        UtimeTimes => shown_or_null(p, v, meta::utime_times),
+        Timevals => shown_or_null(p, v, meta::timevals),
+        Utimbuf => shown_or_null(p, v, meta::utimbuf),
+        FallocMode => meta::falloc_mode(v),
+        Off | OffInOut => shown_or_null(p, v, |&o: &i64| meta::offset(o)),
+        SpliceFlags => meta::splice_flags(v),
+        TfdFlags => events::tfd_flags(v),
+        TfdSetFlags => events::tfd_set_flags(v),
+        Itimerspec => shown_or_null(p, v, events::itimerspec),
+        OutItimerspec => match ok {
+            Some(_) => shown_or_null(p, v, events::itimerspec),
+            None => ptr(v),
+        },
+        SfdFlags => events::sfd_flags(v),
+        InotifyFlags => events::inotify_flags(v),
+        InotifyMask => events::inotify_mask(v),
+        EfdFlags => events::efd_flags(v),
+        SizedSigSet(k) if v != 0 && at(k) != 8 => ptr(v),
+        SizedSigSet(_) if v == 0 => "NULL".into(),
+        SizedSigSet(_) => sigset(p, v),
+        EpollOp => events::epoll_op(v),
+        EpollEvent => shown_or_null(p, v, events::epoll_event),
+        OutEpollEvents => match ok {
+            Some(n) => read_array(p, v, n as usize).map_or_else(|| ptr(v), |e| events::epoll_events(&e)),
+            None => ptr(v),
+        },
     })
 }
 
@@ -444,6 +485,8 @@ pub(super) fn ret(
             if let Some((k, count)) = polled {
                 if v > 0 {
                     s.push_str(&format!(" ({})", pollfds(p, a[k], a[count as usize], true)));
+                } else {
+                    s.push_str(" (Timeout)");
                 }
             }
             (s, None)

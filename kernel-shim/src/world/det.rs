@@ -353,6 +353,10 @@ impl Det {
         (bits, child)
     }
 
+    fn signal_sender(&mut self, sig: i32) -> Option<(i32, i32, u32, u64)> {
+        host::signal_sender(sig).map(|(code, pid, uid, value)| (code, self.guest_pid(pid), uid, value))
+    }
+
     fn signals_arrive(&mut self) -> Arrival<Vec<SigInfo>> {
         Arrival::Host
     }
@@ -562,6 +566,10 @@ impl World for Deterministic {
 
     fn take_signals(&self) -> (u64, (i32, i32, i32)) {
         self.0.borrow_mut().take_signals()
+    }
+
+    fn signal_sender(&self, sig: i32) -> Option<(i32, i32, u32, u64)> {
+        self.0.borrow_mut().signal_sender(sig)
     }
 
     fn signals_arrive(&self) -> Arrival<Vec<SigInfo>> {

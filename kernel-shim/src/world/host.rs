@@ -237,6 +237,10 @@ impl World for Host {
         take_signals()
     }
 
+    fn signal_sender(&self, sig: i32) -> Option<(i32, i32, u32, u64)> {
+        host::signal_sender(sig)
+    }
+
     fn signals_arrive(&self) -> Arrival<Vec<SigInfo>> {
         Arrival::Host
     }

@@ -308,6 +308,11 @@ pub trait World {
     /// si_status) of the child.
     fn take_signals(&self) -> (u64, (i32, i32, i32));
 
+    /// Who sent signal `sig`, which `take_signals` just returned, when another process
+    /// sent it (kill, sigqueue, tgkill): (Linux si_code, guest pid, uid, si_value). None
+    /// for a signal of the kernel's.
+    fn signal_sender(&self, sig: i32) -> Option<(i32, i32, u32, u64)>;
+
     /// The kernel is about to collect the signals from outside.
     fn signals_arrive(&self) -> Arrival<Vec<SigInfo>>;
 

@@ -62,7 +62,7 @@ const AT_FLAGS: &[(u64, &str)] = &[
 
 /// The flags of the *at family.
 pub(crate) fn at_flags(v: u64) -> String {
-    flags(v, AT_FLAGS)
+    super::named_flags(v, AT_FLAGS, "AT")
 }
 
 /// statx's flags: the sync type is named even when it is 0 (`AT_STATX_SYNC_AS_STAT`).
@@ -377,6 +377,7 @@ mod tests {
         assert_eq!(at_flags(0x200), "AT_REMOVEDIR");
         assert_eq!(at_flags(0x1100), "AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH");
         assert_eq!(at_flags(0), "0");
+        assert_eq!(at_flags(1), "0x1 /* AT_??? */");
         assert_eq!(statx_flags(0x4100), "AT_STATX_DONT_SYNC|AT_SYMLINK_NOFOLLOW");
         assert_eq!(statx_flags(0), "AT_STATX_SYNC_AS_STAT");
         assert_eq!(statx_mask(0xa01), "STATX_TYPE|STATX_SIZE|STATX_BTIME");
