@@ -92,6 +92,19 @@ impl Signals {
         info
     }
 
+    /// What the host's action for `sig` must follow (`host::guest_action_changed`):
+    /// SIGCHLD with SA_NOCLDWAIT is ignored too, so that no zombies are left.
+    pub fn host_action(&self, sig: i32) -> host::GuestAction {
+        let a = self.actions[sig as usize];
+        if a.handler == SIG_IGN || sig == S::SIGCHLD && a.flags & S::SA_NOCLDWAIT != 0 {
+            host::GuestAction::Ignore
+        } else if a.handler == SIG_DFL {
+            host::GuestAction::Default
+        } else {
+            host::GuestAction::Handler
+        }
+    }
+
     /// Whether `sig`'s current action ignores it.
     pub fn ignored(&self, sig: i32) -> bool {
         let a = self.actions[sig as usize];
@@ -253,7 +266,7 @@ impl Process {
                 DefaultAction::Ignore | DefaultAction::Continue => {}
                 // A guest process is a host process: stopping it stops emu, so the parent
                 // sees the stop through wait and SIGCONT resumes it.
-                DefaultAction::Stop => host::stop_self(),
+                DefaultAction::Stop => host::stop_self(sig),
                 DefaultAction::Terminate => {
                     let fault =
                         matches!(sig, S::SIGSEGV | S::SIGBUS | S::SIGILL | S::SIGFPE) && info.code > 0;

@@ -9,6 +9,8 @@
 //!   atfork handlers that keep libc's locks (malloc, stdio) usable in the child.
 //! - **waitid.** rustix's `WaitIdStatus` does not expose `si_pid` and `si_uid`, which the
 //!   guest's siginfo needs.
+//! - **kill of a group with the signal held back** (`kill_taking_own`): the mask and
+//!   sigwait, as above.
 //! - **kill with a real-time signal.** rustix's `Signal` names only the standard signals;
 //!   any other number needs an unsafe constructor whose contract forbids sending libc's
 //!   reserved numbers, which a guest may do.
@@ -64,6 +66,11 @@ pub(super) fn forward(hs: i32) {
 /// Ignores host signal `hs`.
 pub(super) fn ignore(hs: i32) {
     set_action(hs, libc::SIG_IGN, 0);
+}
+
+/// Gives host signal `hs` its default action.
+pub(super) fn set_default(hs: i32) {
+    set_action(hs, libc::SIG_DFL, 0);
 }
 
 /// Whether host signal `hs` is ignored now.
@@ -124,6 +131,42 @@ pub(super) fn block_all_signals_in_this_thread() {
 pub(super) fn kill(pid: i32, hs: i32) -> HostResult<()> {
     // SAFETY: plain integers.
     check(unsafe { libc::kill(pid, hs) }).map(|_| ())
+}
+
+/// kill(2) of a group that may include this process, with host signal `hs` held back in
+/// this thread while it is sent: if it reached this process it is taken off the pending
+/// set before any handler or default action sees it. True if it reached this process.
+/// emu's other threads block every signal, so the process-directed copy waits here.
+pub(super) fn kill_taking_own(pid: i32, hs: i32) -> HostResult<bool> {
+    // SAFETY: valid signal sets, changed for this thread only; sigwait returns at once
+    // because the signal is pending; kill takes plain integers.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, hs);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
+        let was_pending = pending(hs);
+        let r = check(libc::kill(pid, hs));
+        let mut reached = false;
+        if r.is_ok() && !was_pending && pending(hs) {
+            let mut got = 0;
+            libc::sigwait(&set, &mut got);
+            reached = true;
+        }
+        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+        r.map(|_| reached)
+    }
+}
+
+/// Whether host signal `hs` is pending for this thread or process.
+fn pending(hs: i32) -> bool {
+    // SAFETY: a valid out-set.
+    unsafe {
+        let mut p: libc::sigset_t = std::mem::zeroed();
+        libc::sigpending(&mut p);
+        libc::sigismember(&p, hs) == 1
+    }
 }
 
 // ---- the transport of a recorded SIGKILL (Linux) ----

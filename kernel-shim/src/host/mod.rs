@@ -21,6 +21,7 @@
 //! | `wake.rs` | wake-ups for the timers emu keeps itself |
 //! | `system.rs` | ids, hostname, entropy, resource usage |
 //! | `process.rs` | fork, wait, kill, exit |
+//! | `session.rs` | process groups and sessions; kill of a group emu is in |
 //! | `signal.rs` | signal numbers, forwarding host signals to the guest |
 //! | `ffi.rs` | what rustix cannot do, on libc |
 
@@ -31,6 +32,7 @@ mod io;
 mod mm;
 mod poll;
 mod process;
+mod session;
 mod signal;
 mod system;
 mod term;
@@ -52,6 +54,7 @@ pub use io::*;
 pub use mm::*;
 pub use poll::poll;
 pub use process::*;
+pub use session::*;
 pub use signal::*;
 pub use system::*;
 pub use term::*;

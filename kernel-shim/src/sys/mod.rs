@@ -26,6 +26,7 @@ pub(crate) mod futex;
 mod ids;
 mod limits;
 pub(crate) mod mm;
+mod pgrp;
 mod poll;
 mod procfs;
 mod signal;

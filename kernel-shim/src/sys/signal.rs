@@ -32,10 +32,8 @@ pub(super) fn rt_sigaction(p: &mut Process, a: &Args) -> SysResult {
         let mut new = read_struct::<SigAction>(p, act)?;
         new.mask &= !UNBLOCKABLE;
         p.signals.actions[sig] = new;
-        let ignore =
-            new.handler == S::SIG_IGN || sig == S::SIGCHLD as usize && new.flags & S::SA_NOCLDWAIT != 0;
         host::install_signal_forwarding();
-        host::guest_action_changed(sig as i32, ignore);
+        host::guest_action_changed(sig as i32, p.signals.host_action(sig as i32));
         // Setting SIG_IGN (or SIG_DFL for a default-ignored signal) discards it if pending.
         if p.signals.ignored(sig as i32) {
             p.signals.pending &= !bit(sig as i32);
@@ -260,9 +258,9 @@ pub(super) fn kill(p: &mut Process, a: &Args) -> SysResult {
     if pid == p.world().pid() {
         return signal_self(p, sig);
     }
-    p.world().kill(pid, sig)?;
-    if pid <= 0 && pid != -1 {
-        // The process group includes this process.
+    // A group this process is in: the host holds emu's own copy back, and the guest
+    // receives it as a signal it sent itself.
+    if p.world().kill(pid, sig)? {
         return signal_self(p, sig);
     }
     Ok(0)

@@ -9,7 +9,9 @@
 //! file; test it against a native run (`tests/`).
 
 use super::kinds::{Arg::*, Ret};
-use super::{execve, file, fork, fs, futex, ids, limits, mm, poll, signal, system, task, time, timer, SysFn};
+use super::{
+    execve, file, fork, fs, futex, ids, limits, mm, pgrp, poll, signal, system, task, time, timer, SysFn,
+};
 use crate::abi::errno as E;
 
 /// How completely emu implements a syscall.
@@ -263,7 +265,7 @@ syscalls! {
     59 EXECVE execve = call(execve::execve).args(&[Path, Argv, Envp]).internal().effects(EXEC);
     60 EXIT exit = call(task::exit).args(&[Int]).internal();
     61 WAIT4 wait4 = call(fork::wait4).args(&[Int, OutWaitStatus, WaitOptions, Ptr]).blocks();
-    62 KILL kill = call(signal::kill).partial("process groups are the host's: setpgid is not implemented").args(&[Int, Signal]).signals_self();
+    62 KILL kill = call(signal::kill).args(&[Int, Signal]).signals_self();
     63 UNAME uname = call(system::uname).args(&[OutUtsname]);
     64 SEMGET semget = missing("SysV IPC is not implemented yet");
     65 SEMOP semop = missing("SysV IPC is not implemented yet").blocks();
@@ -310,10 +312,10 @@ syscalls! {
     106 SETGID setgid = call(ids::setgid).partial("succeeds only when it keeps the current ids: emu does not change the host's credentials").args(&[Int]);
     107 GETEUID geteuid = call(ids::geteuid).args(&[]);
     108 GETEGID getegid = call(ids::getegid).args(&[]);
-    109 SETPGID setpgid = missing("not implemented yet");
+    109 SETPGID setpgid = call(pgrp::setpgid).args(&[Int, Int]);
     110 GETPPID getppid = call(ids::getppid).args(&[]);
-    111 GETPGRP getpgrp = call(ids::getpid).partial("answers the pid: emu keeps no process groups yet").args(&[]).internal();
-    112 SETSID setsid = missing("not implemented yet");
+    111 GETPGRP getpgrp = call(pgrp::getpgrp).args(&[]);
+    112 SETSID setsid = call(pgrp::setsid).args(&[]);
     113 SETREUID setreuid = call(ids::setreuid).partial("succeeds only when it keeps the current ids: emu does not change the host's credentials").args(&[Int, Int]);
     114 SETREGID setregid = call(ids::setregid).partial("succeeds only when it keeps the current ids: emu does not change the host's credentials").args(&[Int, Int]);
     115 GETGROUPS getgroups = call(ids::getgroups).partial("the host's supplementary groups").args(&[Int, Ptr]);
@@ -322,10 +324,10 @@ syscalls! {
     118 GETRESUID getresuid = call(ids::getresuid).args(&[Ptr, Ptr, Ptr]);
     119 SETRESGID setresgid = call(ids::setresgid).partial("succeeds only when it keeps the current ids: emu does not change the host's credentials").args(&[Int, Int, Int]);
     120 GETRESGID getresgid = call(ids::getresgid).args(&[Ptr, Ptr, Ptr]);
-    121 GETPGID getpgid = missing("not implemented yet");
+    121 GETPGID getpgid = call(pgrp::getpgid).args(&[Int]);
     122 SETFSUID setfsuid = missing("not implemented yet");
     123 SETFSGID setfsgid = missing("not implemented yet");
-    124 GETSID getsid = missing("not implemented yet");
+    124 GETSID getsid = call(pgrp::getsid).args(&[Int]);
     125 CAPGET capget = missing("not implemented yet");
     126 CAPSET capset = missing("not implemented yet");
     127 RT_SIGPENDING rt_sigpending = call(signal::rt_sigpending).args(&[OutSigSet, Uint]).internal();

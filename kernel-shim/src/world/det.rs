@@ -304,11 +304,14 @@ impl Det {
         if host <= 0 {
             return host;
         }
+        if host == host::getpid() {
+            return self.pid;
+        }
         self.children.iter().find(|c| c.1 == host).map(|c| c.0).unwrap_or(host)
     }
 
-    fn kill(&mut self, pid: i32, sig: i32) -> HostResult<()> {
-        host::kill(self.host_pid(pid), sig)
+    fn kill(&mut self, pid: i32, sig: i32) -> HostResult<bool> {
+        host::kill_from_guest(self.host_pid(pid), sig)
     }
 
     fn fork(&mut self, next_pid: &mut i32) -> HostResult<i32> {
@@ -541,7 +544,7 @@ impl World for Deterministic {
         self.0.borrow_mut().guest_pid(host)
     }
 
-    fn kill(&self, pid: i32, sig: i32) -> HostResult<()> {
+    fn kill(&self, pid: i32, sig: i32) -> HostResult<bool> {
         self.0.borrow_mut().kill(pid, sig)
     }
 
