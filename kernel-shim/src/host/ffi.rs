@@ -15,6 +15,9 @@
 //!   any other number needs an unsafe constructor whose contract forbids sending libc's
 //!   reserved numbers, which a guest may do.
 //! - **setitimer, getitimer, alarm, getrusage.** Not in rustix.
+//! - **The terminal ioctls rustix lacks** (TIOCNOTTY, TIOCOUTQ, TIOCSCTTY's argument, and
+//!   the pty master's TIOCGPTN, TIOCSPTLCK, TIOCGPTLCK, TIOCGPTPEER without its `pty`
+//!   feature).
 //! - **getentropy on macOS.** rustix's getrandom is Linux-only.
 
 use super::errno::errno_from_host;
@@ -252,6 +255,87 @@ pub(super) fn waitid(idtype: u32, id: u32, options: u32) -> HostResult<(i32, i32
     // SAFETY: after waitid the pid/uid/status fields are the valid union members.
     let (pid, uid, status) = unsafe { (si.si_pid(), si.si_uid(), si.si_status()) };
     Ok((pid, si.si_code, status, uid))
+}
+
+// ---- terminals ----
+
+/// The argument of an integer ioctl.
+enum IntArg {
+    /// An int by value.
+    Value(libc::c_int),
+    /// A pointer to an int, which holds this before the call.
+    Ptr(libc::c_int),
+}
+
+/// An ioctl whose argument is an int or a pointer to one: its result and the int after.
+fn ioctl_int(fd: i32, req: libc::c_ulong, arg: IntArg) -> HostResult<(libc::c_int, libc::c_int)> {
+    // SAFETY: each request passed here takes an int by value or a pointer to an int, as
+    // `arg` says; `v` lives across the call.
+    let r = match arg {
+        IntArg::Value(a) => unsafe { libc::ioctl(fd, req as _, a as libc::c_ulong) },
+        IntArg::Ptr(mut v) => {
+            let r = unsafe { libc::ioctl(fd, req as _, &mut v as *mut libc::c_int) };
+            return check(r).map(|r| (r, v));
+        }
+    };
+    check(r).map(|r| (r, 0))
+}
+
+/// TIOCSCTTY with its argument 1: take the terminal from another session (root only).
+pub(super) fn tiocsctty_steal(fd: i32) -> HostResult<()> {
+    ioctl_int(fd, libc::TIOCSCTTY as libc::c_ulong, IntArg::Value(1)).map(|_| ())
+}
+
+pub(super) fn tiocnotty(fd: i32) -> HostResult<()> {
+    ioctl_int(fd, libc::TIOCNOTTY as libc::c_ulong, IntArg::Value(0)).map(|_| ())
+}
+
+pub(super) fn tiocoutq(fd: i32) -> HostResult<u32> {
+    ioctl_int(fd, libc::TIOCOUTQ as libc::c_ulong, IntArg::Ptr(0)).map(|(_, v)| v as u32)
+}
+
+#[cfg(target_os = "linux")]
+pub(super) fn tiocgptn(fd: i32) -> HostResult<u32> {
+    ioctl_int(fd, libc::TIOCGPTN as libc::c_ulong, IntArg::Ptr(0)).map(|(_, v)| v as u32)
+}
+
+#[cfg(target_os = "linux")]
+pub(super) fn tiocsptlck(fd: i32, lock: bool) -> HostResult<()> {
+    ioctl_int(fd, libc::TIOCSPTLCK as libc::c_ulong, IntArg::Ptr(lock as libc::c_int)).map(|_| ())
+}
+
+#[cfg(target_os = "linux")]
+pub(super) fn tiocgptlck(fd: i32) -> HostResult<bool> {
+    ioctl_int(fd, libc::TIOCGPTLCK as libc::c_ulong, IntArg::Ptr(0)).map(|(_, v)| v != 0)
+}
+
+#[cfg(target_os = "linux")]
+pub(super) fn tiocgptpeer(fd: i32, flags: u32) -> HostResult<i32> {
+    let keep = (libc::O_ACCMODE | libc::O_NOCTTY | libc::O_NONBLOCK) as u32;
+    let f = (flags & keep) as libc::c_int | libc::O_CLOEXEC;
+    ioctl_int(fd, libc::TIOCGPTPEER as libc::c_ulong, IntArg::Value(f)).map(|(r, _)| r)
+}
+
+// The slaves of this host's ptys are not /dev/pts/N: the guest gets Linux's answer for a
+// descriptor that is no such master.
+#[cfg(not(target_os = "linux"))]
+pub(super) fn tiocgptn(_: i32) -> HostResult<u32> {
+    Err(crate::abi::errno::ENOTTY)
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(super) fn tiocsptlck(_: i32, _: bool) -> HostResult<()> {
+    Err(crate::abi::errno::ENOTTY)
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(super) fn tiocgptlck(_: i32) -> HostResult<bool> {
+    Err(crate::abi::errno::ENOTTY)
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(super) fn tiocgptpeer(_: i32, _: u32) -> HostResult<i32> {
+    Err(crate::abi::errno::ENOTTY)
 }
 
 // ---- timers ----

@@ -3,7 +3,7 @@
 
 use super::{read_array, read_guest, read_path, read_struct, write_guest, write_struct, Args, SysResult};
 use crate::abi::fs::{Flock, F_UNLCK};
-use crate::abi::io::{Iovec, Termios, Winsize, UIO_MAXIOV};
+use crate::abi::io::{Iovec, UIO_MAXIOV};
 use crate::abi::net::SockAddr;
 use crate::abi::{errno as E, open as O, GuestStruct, AT_FDCWD};
 use crate::fd::{Backing, FdEntry, OpenFile};
@@ -403,41 +403,42 @@ pub(super) fn fcntl(p: &mut Process, a: &Args) -> SysResult {
     }
 }
 
-const TCGETS: u32 = 0x5401;
-const TIOCGWINSZ: u32 = 0x5413;
-const TIOCGPGRP: u32 = 0x540f;
-const FIONREAD: u32 = 0x541b;
-const FIOCLEX: u32 = 0x5451;
-const FIONCLEX: u32 = 0x5450;
-
+/// ioctl: the descriptor requests here, the terminal ones in `tty.rs`.
 pub(super) fn ioctl(p: &mut Process, a: &Args) -> SysResult {
+    use crate::abi::tty::{FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX, FIONREAD};
     let (fd, req, arg) = (a.fd(0), a.uint(1), a.ptr(2));
     let f = p.fds.file(fd)?;
     let h = f.borrow().host_fd();
-    let tty = h.is_some_and(host::isatty);
     match req {
         FIOCLEX | FIONCLEX => {
             p.fds.get_mut(fd)?.cloexec = req == FIOCLEX;
             Ok(0)
         }
-        TCGETS if tty => {
-            // The host gives the kernel's struct in its first bytes.
-            let t = Termios::read(&host::tcgetattr(h.unwrap_or(-1))?);
-            write_struct(p, arg, &t)?;
+        // O_NONBLOCK, as fcntl(F_SETFL) sets it.
+        FIONBIO => {
+            let on = read_struct::<i32>(p, arg)? != 0;
+            let mut of = f.borrow_mut();
+            let new = if on { of.flags | O::O_NONBLOCK } else { of.flags & !O::O_NONBLOCK };
+            if let Some(h) = of.host_fd() {
+                host::set_status_flags(h, new)?;
+            }
+            of.flags = new;
             Ok(0)
         }
-        TIOCGWINSZ if tty => {
-            let [row, col, xpixel, ypixel] = host::winsize(h.unwrap_or(-1))?;
-            write_struct(p, arg, &Winsize { row, col, xpixel, ypixel })?;
+        FIONREAD => {
+            let n = match &f.borrow().backing {
+                Backing::Host(h) => host::bytes_readable(*h)?,
+                Backing::Memory(data) => {
+                    data.len().saturating_sub(f.borrow().pos as usize).min(i32::MAX as usize) as i32
+                }
+                _ => return Err(E::ENOTTY),
+            };
+            write_struct(p, arg, &n)?;
             Ok(0)
         }
-        TIOCGPGRP if tty => {
-            let pid = p.world().pid();
-            write_struct(p, arg, &pid)?;
-            Ok(0)
-        }
-        TCGETS | TIOCGWINSZ | TIOCGPGRP => Err(E::ENOTTY),
-        FIONREAD => Err(E::ENOTTY),
+        // Signal-driven I/O (O_ASYNC) is not kept: refused as a descriptor without it.
+        FIOASYNC => Err(E::ENOTTY),
+        req if super::tty::is_tty_request(req) => super::tty::ioctl(p, h, req, arg),
         _ => Err(E::ENOTTY),
     }
 }

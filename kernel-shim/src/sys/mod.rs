@@ -34,6 +34,7 @@ mod system;
 mod task;
 mod time;
 pub(crate) mod timer;
+mod tty;
 
 pub(crate) type SysResult = Result<u64, Errno>;
 pub(crate) type SysFn = fn(&mut Process, &Args) -> SysResult;

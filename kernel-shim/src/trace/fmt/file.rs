@@ -231,21 +231,10 @@ pub(crate) const TCSETSF: u64 = 0x5404;
 
 /// An ioctl request by name.
 pub(crate) fn ioctl_request(v: u64) -> String {
-    match v {
-        TCGETS => "TCGETS".into(),
-        // As strace names them: the numbers are shared with OSS sound timer ioctls.
-        0x5402 => "SNDCTL_TMR_START or TCSETS".into(),
-        0x5403 => "SNDCTL_TMR_STOP or TCSETSW".into(),
-        TCSETSF => "SNDCTL_TMR_CONTINUE or TCSETSF".into(),
-        0x540f => "TIOCGPGRP".into(),
-        0x5410 => "TIOCSPGRP".into(),
-        0x5413 => "TIOCGWINSZ".into(),
-        0x5414 => "TIOCSWINSZ".into(),
-        0x541b => "FIONREAD".into(),
-        0x5421 => "FIONBIO".into(),
-        0x5451 => "FIOCLEX".into(),
-        v => hex0(v),
-    }
+    crate::abi::tty::NAMES
+        .iter()
+        .find(|&&(r, _)| r as u64 == v)
+        .map_or_else(|| hex0(v), |(_, n)| n.to_string())
 }
 
 /// getrandom's flags.
