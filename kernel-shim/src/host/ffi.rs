@@ -294,6 +294,14 @@ pub(super) fn tiocoutq(fd: i32) -> HostResult<u32> {
     ioctl_int(fd, libc::TIOCOUTQ as libc::c_ulong, IntArg::Ptr(0)).map(|(_, v)| v as u32)
 }
 
+/// TCSETS, TCSETSW or TCSETSF (`req`) with the kernel's own `struct termios`.
+#[cfg(target_os = "linux")]
+pub(super) fn tcsets(fd: i32, req: u32, t: &[u8; 36]) -> HostResult<()> {
+    // SAFETY: these requests read a kernel `struct termios`, 36 bytes on Linux, which `t`
+    // holds for the call.
+    check(unsafe { libc::ioctl(fd, req as _, t.as_ptr()) }).map(|_| ())
+}
+
 #[cfg(target_os = "linux")]
 pub(super) fn tiocgptn(fd: i32) -> HostResult<u32> {
     ioctl_int(fd, libc::TIOCGPTN as libc::c_ulong, IntArg::Ptr(0)).map(|(_, v)| v as u32)

@@ -48,41 +48,18 @@ const CC: [V; 17] = [
     V::VEOL2,
 ];
 
-/// Linux's baud-rate codes (CBAUD) and the speeds they stand for: 0..=15, then
-/// CBAUDEX (0o10000) + 1..=15.
-const SPEEDS: [u32; 31] = [
-    0, 50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, 2400, 4800, 9600, 19200, 38400, 57600, 115200,
-    230400, 460800, 500000, 576000, 921600, 1000000, 1152000, 1500000, 2000000, 2500000, 3000000, 3500000,
-    4000000,
-];
-
-/// The speed of Linux baud code `code` (CBAUD bits).
-fn speed(code: u32) -> Option<u32> {
-    let i = if code & 0o10000 != 0 { 15 + (code & 0o7777) } else { code };
-    SPEEDS.get(i as usize).copied().filter(|_| code & 0o10000 == 0 || code & 0o7777 != 0)
-}
-
-/// `cur` (the host terminal's attributes) with the guest's Linux termios `t` in place:
-/// the same encoding here, the speeds from the CBAUD/CIBAUD codes.
-pub fn termios_from_linux(mut cur: Termios, t: &crate::abi::io::Termios) -> rustix::io::Result<Termios> {
-    use rustix::termios::{ControlModes, InputModes, LocalModes, OutputModes};
-    cur.input_modes = InputModes::from_bits_retain(t.iflag);
-    cur.output_modes = OutputModes::from_bits_retain(t.oflag);
-    cur.control_modes = ControlModes::from_bits_retain(t.cflag);
-    cur.local_modes = LocalModes::from_bits_retain(t.lflag);
-    cur.line_discipline = t.line;
-    for (i, v) in CC.into_iter().enumerate() {
-        cur.special_codes[v] = t.cc[i];
-    }
-    const CBAUD: u32 = 0o10017;
-    let out = speed(t.cflag & CBAUD).ok_or(rustix::io::Errno::INVAL)?;
-    let inp = match (t.cflag >> 16) & CBAUD {
-        0 => out,
-        c => speed(c).ok_or(rustix::io::Errno::INVAL)?,
+/// Sets a terminal's attributes: the guest's struct is this kernel's own, so it goes to
+/// TCSETS, TCSETSW or TCSETSF (by `when`) as it is, and reads back as it was given.
+pub fn tcsetattr(fd: i32, when: super::When, t: &crate::abi::io::Termios) -> super::HostResult<()> {
+    use crate::abi::GuestStruct;
+    let req = match when {
+        super::When::Now => crate::abi::tty::TCSETS,
+        super::When::Drain => crate::abi::tty::TCSETSW,
+        super::When::Flush => crate::abi::tty::TCSETSF,
     };
-    cur.set_output_speed(out)?;
-    cur.set_input_speed(inp)?;
-    Ok(cur)
+    let mut b = [0u8; crate::abi::io::Termios::SIZE];
+    t.write(&mut b);
+    ffi::tcsets(fd, req, &b)
 }
 
 /// The host's termios, already in Linux encoding, in Linux's `struct termios` layout.

@@ -99,10 +99,24 @@ pub fn termios_to_linux(t: &Termios) -> [u8; 60] {
     b
 }
 
+/// Sets a terminal's attributes from the guest's Linux termios: the flags and characters
+/// both encodings name; the rest stays as it is.
+pub fn tcsetattr(fd: i32, when: super::When, t: &crate::abi::io::Termios) -> super::HostResult<()> {
+    use rustix::termios::OptionalActions as A;
+    let f = super::fd(fd)?;
+    let cur = rustix::termios::tcgetattr(f).map_err(super::errno::linux)?;
+    let how = match when {
+        super::When::Now => A::Now,
+        super::When::Drain => A::Drain,
+        super::When::Flush => A::Flush,
+    };
+    rustix::termios::tcsetattr(f, how, &termios_from_linux(cur, t)).map_err(super::errno::linux)
+}
+
 /// `cur` with the flags and characters of the guest's Linux termios `t` that both
 /// encodings name; the rest of `cur` stays.
 #[allow(clippy::unnecessary_cast)]
-pub fn termios_from_linux(mut cur: Termios, t: &crate::abi::io::Termios) -> rustix::io::Result<Termios> {
+fn termios_from_linux(mut cur: Termios, t: &crate::abi::io::Termios) -> Termios {
     use rustix::termios::{ControlModes, InputModes, LocalModes, OutputModes};
     use tflags::*;
     cur.input_modes =
@@ -116,7 +130,7 @@ pub fn termios_from_linux(mut cur: Termios, t: &crate::abi::io::Termios) -> rust
     for (l, h) in CC {
         cur.special_codes[h] = t.cc[l];
     }
-    Ok(cur)
+    cur
 }
 
 fn cloexec(pair: (OwnedFd, OwnedFd)) -> rustix::io::Result<(OwnedFd, OwnedFd)> {

@@ -40,15 +40,7 @@ pub enum When {
 
 /// Sets a terminal's attributes from the guest's Linux termios.
 pub fn tcsetattr(fd: i32, when: When, t: &Termios) -> HostResult<()> {
-    let f = self::fd(fd)?;
-    let cur = T::tcgetattr(f).map_err(linux)?;
-    let new = os::termios_from_linux(cur, t).map_err(linux)?;
-    let how = match when {
-        When::Now => T::OptionalActions::Now,
-        When::Drain => T::OptionalActions::Drain,
-        When::Flush => T::OptionalActions::Flush,
-    };
-    T::tcsetattr(f, how, &new).map_err(linux)
+    os::tcsetattr(fd, when, t)
 }
 
 /// Waits until the output is written (TCSBRK with a non-zero argument).
