@@ -22,6 +22,7 @@ pub mod net;
 pub mod open;
 pub mod process;
 pub mod signal;
+pub mod task;
 pub mod time;
 pub mod tty;
 

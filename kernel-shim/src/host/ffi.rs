@@ -15,6 +15,8 @@
 //!   any other number needs an unsafe constructor whose contract forbids sending libc's
 //!   reserved numbers, which a guest may do.
 //! - **setitimer, getitimer, alarm, getrusage.** Not in rustix.
+//! - **prctl options, the scheduling policy calls, pidfd_send_signal of any signal.** Not
+//!   in rustix (its prctl wrappers take named signals and capabilities only).
 //! - **The terminal ioctls rustix lacks** (TIOCNOTTY, TIOCOUTQ, TIOCSCTTY's argument, and
 //!   the pty master's TIOCGPTN, TIOCSPTLCK, TIOCGPTLCK, TIOCGPTPEER without its `pty`
 //!   feature).
@@ -344,6 +346,72 @@ pub(super) fn tiocgptlck(_: i32) -> HostResult<bool> {
 #[cfg(not(target_os = "linux"))]
 pub(super) fn tiocgptpeer(_: i32, _: u32) -> HostResult<i32> {
     Err(crate::abi::errno::ENOTTY)
+}
+
+// ---- prctl, scheduling, pidfds (Linux) ----
+
+/// The prctl options the host keeps for emu's process.
+#[derive(Clone, Copy)]
+pub(super) enum Prctl {
+    SetPdeathsig,
+    CapbsetRead,
+    SetChildSubreaper,
+}
+
+#[cfg(target_os = "linux")]
+pub(super) fn prctl(op: Prctl, arg: u64) -> HostResult<i32> {
+    let o = match op {
+        Prctl::SetPdeathsig => libc::PR_SET_PDEATHSIG,
+        Prctl::CapbsetRead => libc::PR_CAPBSET_READ,
+        Prctl::SetChildSubreaper => libc::PR_SET_CHILD_SUBREAPER,
+    };
+    // SAFETY: these options take one integer argument.
+    check(unsafe { libc::prctl(o, arg as libc::c_ulong, 0, 0, 0) })
+}
+
+/// Elsewhere the host keeps none of them: the bounding set is full (as a Linux process
+/// that never dropped any), the others are kept by the kernel side alone.
+#[cfg(not(target_os = "linux"))]
+pub(super) fn prctl(op: Prctl, _arg: u64) -> HostResult<i32> {
+    Ok(matches!(op, Prctl::CapbsetRead) as i32)
+}
+
+#[cfg(target_os = "linux")]
+pub(super) fn scheduler(pid: i32) -> HostResult<(i32, i32)> {
+    // SAFETY: plain integers and a valid out-pointer.
+    let policy = check(unsafe { libc::sched_getscheduler(pid) })?;
+    let mut sp = libc::sched_param { sched_priority: 0 };
+    // SAFETY: a valid out-pointer.
+    check(unsafe { libc::sched_getparam(pid, &mut sp) })?;
+    Ok((policy, sp.sched_priority))
+}
+
+#[cfg(target_os = "linux")]
+pub(super) fn set_scheduler(pid: i32, policy: i32, priority: i32) -> HostResult<()> {
+    let sp = libc::sched_param { sched_priority: priority };
+    // SAFETY: plain integers and a valid in-pointer.
+    check(unsafe { libc::sched_setscheduler(pid, policy, &sp) }).map(|_| ())
+}
+
+#[cfg(target_os = "linux")]
+pub(super) fn rr_interval(pid: i32) -> HostResult<(i64, i64)> {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: a valid out-pointer.
+    check(unsafe { libc::sched_rr_get_interval(pid, &mut ts) })?;
+    Ok((ts.tv_sec, ts.tv_nsec))
+}
+
+/// pidfd_send_signal with no siginfo; rustix's takes only the named signals.
+#[cfg(target_os = "linux")]
+pub(super) fn pidfd_send_signal(fd: i32, hs: i32) -> HostResult<()> {
+    // SAFETY: the syscall takes a descriptor, a signal, a null siginfo and flags 0.
+    let r = unsafe { libc::syscall(libc::SYS_pidfd_send_signal, fd, hs, std::ptr::null::<u8>(), 0) };
+    check(r as libc::c_int).map(|_| ())
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(super) fn pidfd_send_signal(_fd: i32, _hs: i32) -> HostResult<()> {
+    Err(crate::abi::errno::ENOSYS)
 }
 
 // ---- timers ----

@@ -178,3 +178,44 @@ pub fn memfd(_name: &[u8]) -> rustix::io::Result<OwnedFd> {
     }
     Err(rustix::io::Errno::EXIST)
 }
+
+// No capabilities here: every set is empty, as for an unprivileged Linux process, and
+// only empty sets can be set.
+pub fn capabilities(_pid: i32) -> super::HostResult<[u64; 3]> {
+    Ok([0; 3])
+}
+
+pub fn set_capabilities(_pid: i32, sets: [u64; 3]) -> super::HostResult<()> {
+    if sets == [0; 3] {
+        Ok(())
+    } else {
+        Err(crate::abi::errno::EPERM)
+    }
+}
+
+/// Every process is SCHED_OTHER with priority 0 here.
+pub fn scheduler(_pid: i32) -> super::HostResult<(i32, i32)> {
+    Ok((0, 0))
+}
+
+pub fn set_scheduler(_pid: i32, policy: i32, priority: i32) -> super::HostResult<()> {
+    match (policy & !0x4000_0000, priority) {
+        (0 | 3 | 5, 0) => Ok(()),
+        (1 | 2, 1..=99) => Err(crate::abi::errno::EPERM),
+        _ => Err(crate::abi::errno::EINVAL),
+    }
+}
+
+/// Linux's default round-robin slice (100 ms).
+pub fn rr_interval(_pid: i32) -> super::HostResult<(i64, i64)> {
+    Ok((0, 100_000_000))
+}
+
+// No pidfds here: what Linux without them answers.
+pub fn pidfd_open(_pid: i32, _nonblock: bool) -> super::HostResult<i32> {
+    Err(crate::abi::errno::ENOSYS)
+}
+
+pub fn pidfd_pid(_fd: i32) -> super::HostResult<i32> {
+    Err(crate::abi::errno::EBADF)
+}

@@ -20,6 +20,7 @@
 //! | `time.rs` | clocks, sleeps, interval timers |
 //! | `wake.rs` | wake-ups for the timers emu keeps itself |
 //! | `system.rs` | ids, hostname, entropy, resource usage |
+//! | `task.rs` | capabilities, nice values, scheduling policy, prctl settings, pidfds |
 //! | `process.rs` | fork, wait, kill, exit |
 //! | `session.rs` | process groups and sessions; kill of a group emu is in |
 //! | `signal.rs` | signal numbers, forwarding host signals to the guest |
@@ -35,6 +36,7 @@ mod process;
 mod session;
 mod signal;
 mod system;
+mod task;
 mod term;
 mod time;
 mod wake;
@@ -57,6 +59,7 @@ pub use process::*;
 pub use session::*;
 pub use signal::*;
 pub use system::*;
+pub use task::*;
 pub use term::*;
 pub use time::*;
 pub use wake::*;

@@ -53,6 +53,8 @@ fn do_execve(p: &mut Process, path: Vec<u8>, argv: u64, envp: u64) -> SysResult 
     p.exit_all_robust_lists();
     p.release_vfork_parent();
     p.drop_timers();
+    p.settings.dumpable = 1;
+    p.settings.keepcaps = false;
     p.install(img);
     p.fds.close_on_exec();
     // Handled signals revert to the default action; ignored ones stay ignored.

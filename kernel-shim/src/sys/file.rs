@@ -233,6 +233,29 @@ pub(super) fn close(p: &mut Process, a: &Args) -> SysResult {
     Ok(0)
 }
 
+/// close_range: closes (or with CLOSE_RANGE_CLOEXEC marks close-on-exec) every open fd
+/// from `first` to `last`. CLOSE_RANGE_UNSHARE has nothing to do: the table is the
+/// process's own.
+pub(super) fn close_range(p: &mut Process, a: &Args) -> SysResult {
+    const CLOSE_RANGE_UNSHARE: u32 = 2;
+    const CLOSE_RANGE_CLOEXEC: u32 = 4;
+    let (first, last, flags) = (a.uint(0), a.uint(1), a.uint(2));
+    if flags & !(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) != 0 || first > last {
+        return Err(E::EINVAL);
+    }
+    let end = (last as usize).min(p.fds.len().saturating_sub(1));
+    for fd in first as usize as i64..=end as i64 {
+        if flags & CLOSE_RANGE_CLOEXEC != 0 {
+            if let Ok(e) = p.fds.get_mut(fd) {
+                e.cloexec = true;
+            }
+        } else {
+            let _ = p.fds.close(fd);
+        }
+    }
+    Ok(0)
+}
+
 pub(super) fn lseek(p: &mut Process, a: &Args) -> SysResult {
     let f = p.fds.file(a.fd(0))?;
     let mut of = f.borrow_mut();

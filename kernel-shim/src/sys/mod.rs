@@ -18,6 +18,7 @@ mod args;
 pub(crate) mod kinds;
 pub(crate) mod table;
 
+mod caps;
 mod execve;
 mod file;
 mod fork;
@@ -27,8 +28,10 @@ mod ids;
 mod limits;
 pub(crate) mod mm;
 mod pgrp;
+mod pidfd;
 mod poll;
 mod procfs;
+mod sched;
 mod signal;
 mod system;
 mod task;
