@@ -137,6 +137,32 @@ impl Process {
         }
     }
 
+    /// Keeps `info` as the siginfo the next delivery of its signal takes (a real-time
+    /// signal queues each instance).
+    pub(crate) fn store_siginfo(&mut self, info: SigInfo) {
+        if info.signo >= 32 {
+            self.signals.rt_queue[info.signo as usize].push_back(info);
+        } else {
+            self.signals.info[info.signo as usize] = info;
+        }
+    }
+
+    /// Marks `info`'s signal pending for thread `k` alone (tgkill, a SIGEV_THREAD_ID
+    /// timer), which is not the thread on the CPU; if the thread does not block it and is
+    /// parked in a wait, the wait ends (EINTR) so that it takes the signal, as Linux
+    /// interrupts a sleeping task.
+    pub(crate) fn raise_in_thread(&mut self, k: usize, info: SigInfo) {
+        let sig = info.signo;
+        if self.signals.ignored(sig) {
+            return;
+        }
+        self.store_siginfo(info);
+        self.threads[k].sig_pending |= bit(sig);
+        if self.threads[k].sigmask & bit(sig) == 0 {
+            self.interrupt_thread(k);
+        }
+    }
+
     /// Moves signals from outside (the host's, due timers') into the guest's pending set.
     /// The world may replace them (replay: the logged ones) or want to know what came
     /// (recording).

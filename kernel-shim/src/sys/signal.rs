@@ -83,12 +83,17 @@ pub(super) fn rt_sigpending(p: &mut Process, a: &Args) -> SysResult {
     Ok(0)
 }
 
-/// Sleeps until a signal that is not ignored arrives.
-fn wait_for_signal(p: &mut Process) {
+/// Sleeps until a signal that is not ignored arrives: EINTR. With other threads to run
+/// the thread parks instead, and a signal for it ends the wait (`interrupt_thread`).
+fn wait_for_signal(p: &mut Process) -> SysResult {
     loop {
         p.collect_host_signals();
         if p.has_deliverable() {
-            return;
+            return Err(E::EINTR);
+        }
+        if p.multithreaded() {
+            p.park(crate::thread::Wait::Signal);
+            return Err(crate::thread::E_WOULDBLOCK);
         }
         p.world().wait_for_signal();
     }
@@ -101,13 +106,11 @@ pub(super) fn rt_sigsuspend(p: &mut Process, a: &Args) -> SysResult {
     let m = read_struct::<u64>(p, a.ptr(0))? & !UNBLOCKABLE;
     p.saved_mask = Some(p.signals.mask);
     p.signals.mask = m;
-    wait_for_signal(p);
-    Err(E::EINTR)
+    wait_for_signal(p)
 }
 
 pub(super) fn pause(p: &mut Process, _: &Args) -> SysResult {
-    wait_for_signal(p);
-    Err(E::EINTR)
+    wait_for_signal(p)
 }
 
 pub(super) fn sigaltstack(p: &mut Process, a: &Args) -> SysResult {
@@ -235,13 +238,9 @@ fn signal_thread(p: &mut Process, tid: i32, sig: i32) -> SysResult {
         return tkill_self(p, sig);
     }
     let i = p.threads.iter().position(|t| t.tid == tid).ok_or(E::ESRCH)?;
-    if sig != 0 && !p.signals.ignored(sig) {
-        let t = &mut p.threads[i];
-        t.sig_pending |= crate::signal::bit(sig);
-        if t.sigmask & crate::signal::bit(sig) == 0 {
-            // A thread parked in a wait takes the signal now, as Linux interrupts it.
-            p.interrupt_thread(i);
-        }
+    if sig != 0 {
+        let info = SigInfo { code: S::SI_TKILL, ..p.si_user(sig) };
+        p.raise_in_thread(i, info);
     }
     Ok(0)
 }
