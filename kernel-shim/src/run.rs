@@ -7,6 +7,7 @@
 use crate::process::{Outcome, Process};
 use crate::replay::Log;
 use crate::trace::{Trace, TraceOptions};
+use crate::vsyscall::Vsyscall;
 use crate::world::{self, Deterministic, Host, Mode};
 use crate::{host, replay, sys, trace};
 use emu_cpu::Exit;
@@ -121,6 +122,15 @@ impl Guest {
                     return end(t, p, Some(log), o);
                 }
             }
+            // A call into the legacy vsyscall page is a syscall too (see `vsyscall.rs`).
+            let exit = match exit {
+                Exit::Fault(_) => match p.vsyscall(&exit) {
+                    Vsyscall::No => exit,
+                    Vsyscall::Call => Exit::Syscall,
+                    Vsyscall::Refused => Exit::Interrupted,
+                },
+                exit => exit,
+            };
             match exit {
                 Exit::Syscall => match log {
                     Some(log) => replay::syscall::dispatch(log, t, p),

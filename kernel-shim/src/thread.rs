@@ -65,6 +65,9 @@ pub(crate) struct Thread {
     pub sig_pending: u64,
     /// Absolute deadline of a poll-like syscall being retried.
     pub deadline: Option<Instant>,
+    /// The syscall it is parked in is one Linux restarts after a handler with SA_RESTART
+    /// (its table row says; set when it parks).
+    pub restartable: bool,
     /// The mask a handler that interrupts this thread's sigsuspend restores
     /// (`Process::saved_mask` while the thread is off the CPU).
     pub saved_mask: Option<u64>,
@@ -81,6 +84,7 @@ impl Thread {
             sigmask: 0,
             sig_pending: 0,
             deadline: None,
+            restartable: false,
             saved_mask: None,
         }
     }
@@ -375,13 +379,11 @@ impl Process {
     pub(crate) fn interrupt_thread(&mut self, i: usize) {
         match self.threads[i].wait {
             Wait::Fd { .. } | Wait::Retry { .. } => {
-                // The syscall was rewound for a retry (rax holds its number). After a
+                // The syscall was rewound for a retry. After a
                 // handler with SA_RESTART a call that Linux restarts runs again (the
                 // handler returns to it); otherwise it completes with EINTR.
                 let on_cpu = self.threads[i].ctx.is_none();
-                let nr = self.threads[i].ctx.as_ref().map_or(self.cpu.reg(Reg::Rax), |c| c.reg(Reg::Rax));
-                let restarts = crate::sys::table::row(nr)
-                    .is_some_and(|r| r.restart == crate::sys::table::Restart::WithSaFlag)
+                let restarts = self.threads[i].restartable
                     && self.thread_signal_action(i).is_some_and(|a| {
                         a.handler > crate::signal::SIG_IGN && a.flags & crate::signal::SA_RESTART != 0
                     });

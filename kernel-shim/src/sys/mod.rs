@@ -82,6 +82,7 @@ pub(crate) fn serve(p: &mut Process, nr: u64, args: &Args) -> Served {
             if matches!(p.cur().wait, crate::thread::Wait::Fd { .. } | crate::thread::Wait::Retry { .. }) {
                 p.cpu.rewind_syscall(nr);
             }
+            p.cur_mut().restartable = row.is_some_and(|r| r.restart == Restart::WithSaFlag);
             return Served::Parked;
         }
         let restart = row.map_or(Restart::WithSaFlag, |r| r.restart);
