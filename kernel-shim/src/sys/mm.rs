@@ -387,31 +387,23 @@ pub(super) fn memfd_create(p: &mut Process, a: &Args) -> SysResult {
     p.fds.alloc(e, 0).map(|fd| fd as u64)
 }
 
-// ---- memory protection keys: answered as a CPU without PKU (arch_max_pkey() is 1:
-// only key 0, the default, exists, and it is always allocated) ----
+// ---- memory protection keys, answered as Linux on a CPU without PKU: no key is ever
+// allocated there (the mm's allocation map stays empty), so pkey_alloc finds key 0 and
+// then fails to set its rights (EINVAL, arch_set_user_pkey_access), pkey_free has
+// nothing to free, and pkey_mprotect takes only -1 (no key) ----
 
-const PKEY_ACCESS_MASK: u64 = 3;
-
-pub(super) fn pkey_alloc(_: &mut Process, a: &Args) -> SysResult {
-    let (flags, rights) = (a.ulong(0), a.ulong(1));
-    if flags != 0 || rights & !PKEY_ACCESS_MASK != 0 {
-        return Err(E::EINVAL);
-    }
-    // No key is free.
-    Err(E::ENOSPC)
+pub(super) fn pkey_alloc(_: &mut Process, _: &Args) -> SysResult {
+    Err(E::EINVAL)
 }
 
-pub(super) fn pkey_free(_: &mut Process, a: &Args) -> SysResult {
-    match a.int(0) {
-        0 => Ok(0),
-        _ => Err(E::EINVAL),
-    }
+pub(super) fn pkey_free(_: &mut Process, _: &Args) -> SysResult {
+    Err(E::EINVAL)
 }
 
-/// pkey_mprotect: mprotect for key -1 (none) or 0 (the default); no other key exists.
+/// pkey_mprotect: mprotect when no key (-1) is given.
 pub(super) fn pkey_mprotect(p: &mut Process, a: &Args) -> SysResult {
     match a.int(3) {
-        -1 | 0 => mprotect(p, a),
+        -1 => mprotect(p, a),
         _ => Err(E::EINVAL),
     }
 }

@@ -18,7 +18,8 @@ fn host_pid(p: &Process, pid: i32) -> Result<i32, i32> {
 
 pub(super) fn setpgid(p: &mut Process, a: &Args) -> SysResult {
     let (pid, pgid) = (a.pid(0), a.pid(1));
-    if pgid < 0 {
+    // A pgid of 0 is the pid (Linux checks the sign after that).
+    if pgid < 0 || pgid == 0 && pid < 0 {
         return Err(E::EINVAL);
     }
     host::setpgid(host_pid(p, pid)?, host_pid(p, pgid)?)?;
