@@ -271,16 +271,19 @@ enum IntArg {
 
 /// An ioctl whose argument is an int or a pointer to one: its result and the int after.
 fn ioctl_int(fd: i32, req: libc::c_ulong, arg: IntArg) -> HostResult<(libc::c_int, libc::c_int)> {
-    // SAFETY: each request passed here takes an int by value or a pointer to an int, as
-    // `arg` says; `v` lives across the call.
-    let r = match arg {
-        IntArg::Value(a) => unsafe { libc::ioctl(fd, req as _, a as libc::c_ulong) },
-        IntArg::Ptr(mut v) => {
-            let r = unsafe { libc::ioctl(fd, req as _, &mut v as *mut libc::c_int) };
-            return check(r).map(|r| (r, v));
+    match arg {
+        IntArg::Value(a) => {
+            // SAFETY: the requests passed with a Value take an int by value.
+            let r = unsafe { libc::ioctl(fd, req as _, a as libc::c_ulong) };
+            check(r).map(|r| (r, 0))
         }
-    };
-    check(r).map(|r| (r, 0))
+        IntArg::Ptr(mut v) => {
+            // SAFETY: the requests passed with a Ptr read or write one int, which `v` is
+            // for the length of the call.
+            let r = unsafe { libc::ioctl(fd, req as _, &mut v as *mut libc::c_int) };
+            check(r).map(|r| (r, v))
+        }
+    }
 }
 
 /// TIOCSCTTY with its argument 1: take the terminal from another session (root only).

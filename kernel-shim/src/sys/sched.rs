@@ -123,7 +123,7 @@ pub(super) fn sched_rr_get_interval(p: &mut Process, a: &Args) -> SysResult {
 
 pub(super) fn sched_getattr(p: &mut Process, a: &Args) -> SysResult {
     let (pid, attr, size, flags) = (a.pid(0), a.ptr(1), a.uint(2), a.uint(3));
-    if attr == 0 || flags != 0 || size < SCHED_ATTR_SIZE_VER0 || size > 4096 {
+    if attr == 0 || flags != 0 || !(SCHED_ATTR_SIZE_VER0..=4096).contains(&size) {
         return Err(E::EINVAL);
     }
     let h = host_pid(p, pid)?;
@@ -153,7 +153,7 @@ pub(super) fn sched_setattr(p: &mut Process, a: &Args) -> SysResult {
     let size = read_struct::<u32>(p, attr)?;
     // A size of 0 is the first version's; a larger one than emu's must be zero past it.
     let size = if size == 0 { SCHED_ATTR_SIZE_VER0 } else { size };
-    if size < SCHED_ATTR_SIZE_VER0 || size > 4096 {
+    if !(SCHED_ATTR_SIZE_VER0..=4096).contains(&size) {
         write_struct(p, attr, &(SchedAttr::SIZE as u32))?;
         return Err(E::E2BIG);
     }
