@@ -26,7 +26,9 @@ pub mod open;
 pub mod process;
 pub mod signal;
 pub mod socket;
+pub mod task;
 pub mod time;
+pub mod tty;
 
 pub use fs::{major, minor, Stat};
 pub use open::{AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW};

@@ -9,10 +9,17 @@
 //!   atfork handlers that keep libc's locks (malloc, stdio) usable in the child.
 //! - **waitid.** rustix's `WaitIdStatus` does not expose `si_pid` and `si_uid`, which the
 //!   guest's siginfo needs.
+//! - **kill of a group with the signal held back** (`kill_taking_own`): the mask and
+//!   sigwait, as above.
 //! - **kill with a real-time signal.** rustix's `Signal` names only the standard signals;
 //!   any other number needs an unsafe constructor whose contract forbids sending libc's
 //!   reserved numbers, which a guest may do.
 //! - **setitimer, getitimer, alarm, getrusage.** Not in rustix.
+//! - **prctl options, the scheduling policy calls, pidfd_send_signal of any signal.** Not
+//!   in rustix (its prctl wrappers take named signals and capabilities only).
+//! - **The terminal ioctls rustix lacks** (TIOCNOTTY, TIOCOUTQ, TIOCSCTTY's argument, and
+//!   the pty master's TIOCGPTN, TIOCSPTLCK, TIOCGPTLCK, TIOCGPTPEER without its `pty`
+//!   feature).
 //! - **getentropy on macOS.** rustix's getrandom is Linux-only.
 //! - **getsockopt/setsockopt of an int option by number, on Linux.** rustix has a typed
 //!   call per option and none by number; a Linux host numbers options as the guest does,
@@ -105,6 +112,11 @@ pub(super) fn ignore(hs: i32) {
     set_action(hs, libc::SIG_IGN, 0);
 }
 
+/// Gives host signal `hs` its default action.
+pub(super) fn set_default(hs: i32) {
+    set_action(hs, libc::SIG_DFL, 0);
+}
+
 /// Whether host signal `hs` is ignored now.
 pub(super) fn is_ignored(hs: i32) -> bool {
     // SAFETY: queries the current disposition without changing it.
@@ -163,6 +175,42 @@ pub(super) fn block_all_signals_in_this_thread() {
 pub(super) fn kill(pid: i32, hs: i32) -> HostResult<()> {
     // SAFETY: plain integers.
     check(unsafe { libc::kill(pid, hs) }).map(|_| ())
+}
+
+/// kill(2) of a group that may include this process, with host signal `hs` held back in
+/// this thread while it is sent: if it reached this process it is taken off the pending
+/// set before any handler or default action sees it. True if it reached this process.
+/// emu's other threads block every signal, so the process-directed copy waits here.
+pub(super) fn kill_taking_own(pid: i32, hs: i32) -> HostResult<bool> {
+    // SAFETY: valid signal sets, changed for this thread only; sigwait returns at once
+    // because the signal is pending; kill takes plain integers.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, hs);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
+        let was_pending = pending(hs);
+        let r = check(libc::kill(pid, hs));
+        let mut reached = false;
+        if r.is_ok() && !was_pending && pending(hs) {
+            let mut got = 0;
+            libc::sigwait(&set, &mut got);
+            reached = true;
+        }
+        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+        r.map(|_| reached)
+    }
+}
+
+/// Whether host signal `hs` is pending for this thread or process.
+fn pending(hs: i32) -> bool {
+    // SAFETY: a valid out-set.
+    unsafe {
+        let mut p: libc::sigset_t = std::mem::zeroed();
+        libc::sigpending(&mut p);
+        libc::sigismember(&p, hs) == 1
+    }
 }
 
 // ---- the transport of a recorded SIGKILL (Linux) ----
@@ -248,6 +296,164 @@ pub(super) fn waitid(idtype: u32, id: u32, options: u32) -> HostResult<(i32, i32
     // SAFETY: after waitid the pid/uid/status fields are the valid union members.
     let (pid, uid, status) = unsafe { (si.si_pid(), si.si_uid(), si.si_status()) };
     Ok((pid, si.si_code, status, uid))
+}
+
+// ---- terminals ----
+
+/// The argument of an integer ioctl.
+enum IntArg {
+    /// An int by value.
+    Value(libc::c_int),
+    /// A pointer to an int, which holds this before the call.
+    Ptr(libc::c_int),
+}
+
+/// An ioctl whose argument is an int or a pointer to one: its result and the int after.
+fn ioctl_int(fd: i32, req: libc::c_ulong, arg: IntArg) -> HostResult<(libc::c_int, libc::c_int)> {
+    match arg {
+        IntArg::Value(a) => {
+            // SAFETY: the requests passed with a Value take an int by value.
+            let r = unsafe { libc::ioctl(fd, req as _, a as libc::c_ulong) };
+            check(r).map(|r| (r, 0))
+        }
+        IntArg::Ptr(mut v) => {
+            // SAFETY: the requests passed with a Ptr read or write one int, which `v` is
+            // for the length of the call.
+            let r = unsafe { libc::ioctl(fd, req as _, &mut v as *mut libc::c_int) };
+            check(r).map(|r| (r, v))
+        }
+    }
+}
+
+/// TIOCSCTTY with its argument 1: take the terminal from another session (root only).
+pub(super) fn tiocsctty_steal(fd: i32) -> HostResult<()> {
+    ioctl_int(fd, libc::TIOCSCTTY as libc::c_ulong, IntArg::Value(1)).map(|_| ())
+}
+
+pub(super) fn tiocnotty(fd: i32) -> HostResult<()> {
+    ioctl_int(fd, libc::TIOCNOTTY as libc::c_ulong, IntArg::Value(0)).map(|_| ())
+}
+
+pub(super) fn tiocoutq(fd: i32) -> HostResult<u32> {
+    ioctl_int(fd, libc::TIOCOUTQ as libc::c_ulong, IntArg::Ptr(0)).map(|(_, v)| v as u32)
+}
+
+/// TCSETS, TCSETSW or TCSETSF (`req`) with the kernel's own `struct termios`.
+#[cfg(target_os = "linux")]
+pub(super) fn tcsets(fd: i32, req: u32, t: &[u8; 36]) -> HostResult<()> {
+    // SAFETY: these requests read a kernel `struct termios`, 36 bytes on Linux, which `t`
+    // holds for the call.
+    check(unsafe { libc::ioctl(fd, req as _, t.as_ptr()) }).map(|_| ())
+}
+
+#[cfg(target_os = "linux")]
+pub(super) fn tiocgptn(fd: i32) -> HostResult<u32> {
+    ioctl_int(fd, libc::TIOCGPTN as libc::c_ulong, IntArg::Ptr(0)).map(|(_, v)| v as u32)
+}
+
+#[cfg(target_os = "linux")]
+pub(super) fn tiocsptlck(fd: i32, lock: bool) -> HostResult<()> {
+    ioctl_int(fd, libc::TIOCSPTLCK as libc::c_ulong, IntArg::Ptr(lock as libc::c_int)).map(|_| ())
+}
+
+#[cfg(target_os = "linux")]
+pub(super) fn tiocgptlck(fd: i32) -> HostResult<bool> {
+    ioctl_int(fd, libc::TIOCGPTLCK as libc::c_ulong, IntArg::Ptr(0)).map(|(_, v)| v != 0)
+}
+
+#[cfg(target_os = "linux")]
+pub(super) fn tiocgptpeer(fd: i32, flags: u32) -> HostResult<i32> {
+    let keep = (libc::O_ACCMODE | libc::O_NOCTTY | libc::O_NONBLOCK) as u32;
+    let f = (flags & keep) as libc::c_int | libc::O_CLOEXEC;
+    ioctl_int(fd, libc::TIOCGPTPEER as libc::c_ulong, IntArg::Value(f)).map(|(r, _)| r)
+}
+
+// The slaves of this host's ptys are not /dev/pts/N: the guest gets Linux's answer for a
+// descriptor that is no such master.
+#[cfg(not(target_os = "linux"))]
+pub(super) fn tiocgptn(_: i32) -> HostResult<u32> {
+    Err(crate::abi::errno::ENOTTY)
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(super) fn tiocsptlck(_: i32, _: bool) -> HostResult<()> {
+    Err(crate::abi::errno::ENOTTY)
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(super) fn tiocgptlck(_: i32) -> HostResult<bool> {
+    Err(crate::abi::errno::ENOTTY)
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(super) fn tiocgptpeer(_: i32, _: u32) -> HostResult<i32> {
+    Err(crate::abi::errno::ENOTTY)
+}
+
+// ---- prctl, scheduling, pidfds (Linux) ----
+
+/// The prctl options the host keeps for emu's process.
+#[derive(Clone, Copy)]
+pub(super) enum Prctl {
+    SetPdeathsig,
+    CapbsetRead,
+    SetChildSubreaper,
+}
+
+#[cfg(target_os = "linux")]
+pub(super) fn prctl(op: Prctl, arg: u64) -> HostResult<i32> {
+    let o = match op {
+        Prctl::SetPdeathsig => libc::PR_SET_PDEATHSIG,
+        Prctl::CapbsetRead => libc::PR_CAPBSET_READ,
+        Prctl::SetChildSubreaper => libc::PR_SET_CHILD_SUBREAPER,
+    };
+    // SAFETY: these options take one integer argument.
+    check(unsafe { libc::prctl(o, arg as libc::c_ulong, 0, 0, 0) })
+}
+
+/// Elsewhere the host keeps none of them: the bounding set is full (as a Linux process
+/// that never dropped any), the others are kept by the kernel side alone.
+#[cfg(not(target_os = "linux"))]
+pub(super) fn prctl(op: Prctl, _arg: u64) -> HostResult<i32> {
+    Ok(matches!(op, Prctl::CapbsetRead) as i32)
+}
+
+#[cfg(target_os = "linux")]
+pub(super) fn scheduler(pid: i32) -> HostResult<(i32, i32)> {
+    // SAFETY: plain integers and a valid out-pointer.
+    let policy = check(unsafe { libc::sched_getscheduler(pid) })?;
+    let mut sp = libc::sched_param { sched_priority: 0 };
+    // SAFETY: a valid out-pointer.
+    check(unsafe { libc::sched_getparam(pid, &mut sp) })?;
+    Ok((policy, sp.sched_priority))
+}
+
+#[cfg(target_os = "linux")]
+pub(super) fn set_scheduler(pid: i32, policy: i32, priority: i32) -> HostResult<()> {
+    let sp = libc::sched_param { sched_priority: priority };
+    // SAFETY: plain integers and a valid in-pointer.
+    check(unsafe { libc::sched_setscheduler(pid, policy, &sp) }).map(|_| ())
+}
+
+#[cfg(target_os = "linux")]
+pub(super) fn rr_interval(pid: i32) -> HostResult<(i64, i64)> {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: a valid out-pointer.
+    check(unsafe { libc::sched_rr_get_interval(pid, &mut ts) })?;
+    Ok((ts.tv_sec, ts.tv_nsec))
+}
+
+/// pidfd_send_signal with no siginfo; rustix's takes only the named signals.
+#[cfg(target_os = "linux")]
+pub(super) fn pidfd_send_signal(fd: i32, hs: i32) -> HostResult<()> {
+    // SAFETY: the syscall takes a descriptor, a signal, a null siginfo and flags 0.
+    let r = unsafe { libc::syscall(libc::SYS_pidfd_send_signal, fd, hs, std::ptr::null::<u8>(), 0) };
+    check(r as libc::c_int).map(|_| ())
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(super) fn pidfd_send_signal(_fd: i32, _hs: i32) -> HostResult<()> {
+    Err(crate::abi::errno::ENOSYS)
 }
 
 // ---- timers ----

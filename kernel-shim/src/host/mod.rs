@@ -27,7 +27,9 @@
 //! | `time.rs` | clocks, sleeps, interval timers |
 //! | `wake.rs` | wake-ups for the timers emu keeps itself |
 //! | `system.rs` | ids, hostname, entropy, resource usage |
+//! | `task.rs` | capabilities, nice values, scheduling policy, prctl settings, pidfds |
 //! | `process.rs` | fork, wait, kill, exit |
+//! | `session.rs` | process groups and sessions; kill of a group emu is in |
 //! | `signal.rs` | signal numbers, forwarding host signals to the guest |
 //! | `ffi.rs` | what rustix cannot do, on libc |
 
@@ -44,8 +46,10 @@ mod net;
 mod notify;
 mod poll;
 mod process;
+mod session;
 mod signal;
 mod system;
+mod task;
 mod term;
 mod time;
 mod wake;
@@ -72,8 +76,10 @@ pub use net::*;
 pub use notify::*;
 pub use poll::poll;
 pub use process::*;
+pub use session::*;
 pub use signal::*;
 pub use system::*;
+pub use task::*;
 pub use term::*;
 pub use time::*;
 pub use wake::*;

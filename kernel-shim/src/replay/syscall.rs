@@ -340,6 +340,9 @@ fn apply(log: &Log, t: &mut Trace, p: &mut Process, nr: u64, a: &[u64; 6], x: Ef
     }
     p.cpu.set_syscall_result(x.rax);
     p.cpu.rip = x.rip;
+    if x.park != 0 {
+        p.cur_mut().restartable = table::row(nr).is_some_and(|r| r.restart == table::Restart::WithSaFlag);
+    }
     match x.park {
         1 => p.park(Wait::Fd { fd: -1, events: 0, deadline: None }),
         2 => p.park(Wait::Sleep { deadline: far_future() }),

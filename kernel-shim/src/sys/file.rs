@@ -2,7 +2,7 @@
 //! positioned forms, lseek, dup family, pipe, fcntl, ioctl, fsync, ftruncate.
 
 use super::{read_array, read_guest, read_path, read_struct, write_guest, write_struct, Args, SysResult};
-use crate::abi::io::{Iovec, Termios, Winsize, UIO_MAXIOV};
+use crate::abi::io::{Iovec, UIO_MAXIOV};
 use crate::abi::meta::{F_GETLK, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_SETLK, F_SETLKW};
 use crate::abi::{errno as E, open as O, GuestStruct, AT_FDCWD};
 use crate::fd::{Backing, FdEntry, OpenFile, OwnedHostFd};
@@ -353,6 +353,29 @@ pub(super) fn close(p: &mut Process, a: &Args) -> SysResult {
     Ok(0)
 }
 
+/// close_range: closes (or with CLOSE_RANGE_CLOEXEC marks close-on-exec) every open fd
+/// from `first` to `last`. CLOSE_RANGE_UNSHARE has nothing to do: the table is the
+/// process's own.
+pub(super) fn close_range(p: &mut Process, a: &Args) -> SysResult {
+    const CLOSE_RANGE_UNSHARE: u32 = 2;
+    const CLOSE_RANGE_CLOEXEC: u32 = 4;
+    let (first, last, flags) = (a.uint(0), a.uint(1), a.uint(2));
+    if flags & !(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) != 0 || first > last {
+        return Err(E::EINVAL);
+    }
+    let end = (last as usize).min(p.fds.len().saturating_sub(1));
+    for fd in first as usize as i64..=end as i64 {
+        if flags & CLOSE_RANGE_CLOEXEC != 0 {
+            if let Ok(e) = p.fds.get_mut(fd) {
+                e.cloexec = true;
+            }
+        } else {
+            let _ = p.fds.close(fd);
+        }
+    }
+    Ok(0)
+}
+
 pub(super) fn lseek(p: &mut Process, a: &Args) -> SysResult {
     let f = p.fds.file(a.fd(0))?;
     let mut of = f.borrow_mut();
@@ -509,19 +532,13 @@ pub(super) fn fcntl(p: &mut Process, a: &Args) -> SysResult {
     }
 }
 
-const TCGETS: u32 = 0x5401;
-const TIOCGWINSZ: u32 = 0x5413;
-const TIOCGPGRP: u32 = 0x540f;
-const FIONREAD: u32 = 0x541b;
-const FIOCLEX: u32 = 0x5451;
-const FIONBIO: u32 = 0x5421;
-const FIONCLEX: u32 = 0x5450;
-
+/// ioctl: the descriptor requests here, the socket ones in `net.rs`, the terminal ones in
+/// `tty.rs`.
 pub(super) fn ioctl(p: &mut Process, a: &Args) -> SysResult {
+    use crate::abi::tty::{FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX, FIONREAD};
     let (fd, req, arg) = (a.fd(0), a.uint(1), a.ptr(2));
     let f = p.fds.file(fd)?;
     let h = f.borrow().host_fd();
-    let tty = h.is_some_and(host::isatty);
     if super::net::is_socket_ioctl(req) && super::net::sock(p, fd).is_ok() {
         return super::net::ioctl(p, fd, req, arg);
     }
@@ -530,45 +547,33 @@ pub(super) fn ioctl(p: &mut Process, a: &Args) -> SysResult {
             p.fds.get_mut(fd)?.cloexec = req == FIOCLEX;
             Ok(0)
         }
-        // O_NONBLOCK on or off, as F_SETFL would (Python's setblocking, libuv).
+        // O_NONBLOCK on or off, as fcntl(F_SETFL) would (Python's setblocking, libuv).
         FIONBIO => {
             let on = read_struct::<i32>(p, arg)? != 0;
             let mut of = f.borrow_mut();
-            let flags = if on { of.flags | O::O_NONBLOCK } else { of.flags & !O::O_NONBLOCK };
-            if let Some(h) = h {
-                host::set_status_flags(h, flags)?;
+            let new = if on { of.flags | O::O_NONBLOCK } else { of.flags & !O::O_NONBLOCK };
+            if let Some(h) = of.host_fd() {
+                host::set_status_flags(h, new)?;
             }
-            of.flags = flags;
+            of.flags = new;
             Ok(0)
         }
-        TCGETS if tty => {
-            // The host gives the kernel's struct in its first bytes.
-            let t = Termios::read(&host::tcgetattr(h.unwrap_or(-1))?);
-            write_struct(p, arg, &t)?;
-            Ok(0)
-        }
-        TIOCGWINSZ if tty => {
-            let [row, col, xpixel, ypixel] = host::winsize(h.unwrap_or(-1))?;
-            write_struct(p, arg, &Winsize { row, col, xpixel, ypixel })?;
-            Ok(0)
-        }
-        TIOCGPGRP if tty => {
-            let pid = p.world().pid();
-            write_struct(p, arg, &pid)?;
-            Ok(0)
-        }
-        TCGETS | TIOCGWINSZ | TIOCGPGRP => Err(E::ENOTTY),
+        // The bytes a read would get.
         FIONREAD => {
-            // The bytes a read would get, where the host keeps them.
-            let h = match &f.borrow().backing {
-                Backing::Host(h) => *h,
-                Backing::Inotify(i) => i.host,
+            let n = match &f.borrow().backing {
+                Backing::Host(h) => host::bytes_readable(*h)?,
+                Backing::Inotify(i) => host::bytes_readable(i.host)?,
+                Backing::Memory(data) => {
+                    data.len().saturating_sub(f.borrow().pos as usize).min(i32::MAX as usize) as i32
+                }
                 _ => return Err(E::ENOTTY),
             };
-            let n = host::bytes_readable(h)?;
             write_struct(p, arg, &n)?;
             Ok(0)
         }
+        // Signal-driven I/O (O_ASYNC) is not kept: refused as a descriptor without it.
+        FIOASYNC => Err(E::ENOTTY),
+        req if super::tty::is_tty_request(req) => super::tty::ioctl(p, h, req, arg),
         _ => Err(E::ENOTTY),
     }
 }

@@ -10,8 +10,8 @@
 
 use super::kinds::{Arg::*, Ret};
 use super::{
-    copy, execve, file, fork, fs, futex, ids, inotify, ipc, limits, lock, meta, mm, net, poll, sendrecv,
-    signal, signalfd, sockopt, system, task, time, timer, timerfd, xattr, SysFn,
+    caps, copy, execve, file, fork, fs, futex, ids, inotify, ipc, limits, lock, meta, mm, net, pgrp, pidfd,
+    poll, sched, sendrecv, signal, signalfd, sockopt, system, task, time, timer, timerfd, xattr, SysFn,
 };
 use crate::abi::errno as E;
 
@@ -220,7 +220,7 @@ syscalls! {
     13 RT_SIGACTION rt_sigaction = call(signal::rt_sigaction).partial("SA_NOCLDSTOP is not honoured; SA_NOCLDWAIT only ignores SIGCHLD").args(&[Signal, SigAction, OutSigAction, Uint]).internal();
     14 RT_SIGPROCMASK rt_sigprocmask = call(signal::rt_sigprocmask).args(&[SigHow, SigSet, OutSigSet, Uint]).internal();
     15 RT_SIGRETURN rt_sigreturn = call(signal::rt_sigreturn).args(&[SigreturnMask]).internal().never_restarted();
-    16 IOCTL ioctl = call(file::ioctl).partial("descriptor flags (FIOCLEX/FIONCLEX, FIONBIO); on sockets FIONREAD, SIOCGIFINDEX, SIOCGIFNAME; TCGETS/TCSETS*, TIOCGWINSZ and TIOCGPGRP on terminals; every other request is ENOTTY").args(&[Fd, Ioctl, IoctlData]);
+    16 IOCTL ioctl = call(file::ioctl).partial("FIOCLEX/FIONCLEX, FIONBIO, FIONREAD; on sockets SIOCGIFINDEX, SIOCGIFNAME; on terminals and pty masters the termios, window size, process group, session, controlling terminal, flush and flow requests and TIOCGPTN/TIOCSPTLCK/TIOCGPTLCK/TIOCGPTPEER; every other request is ENOTTY").args(&[Fd, Ioctl, IoctlData]);
     17 PREAD64 pread64 = call(file::pread64).args(&[Fd, OutBuf, Uint, Long]).blocks();
     18 PWRITE64 pwrite64 = call(file::pwrite64).args(&[Fd, Buf(2), Uint, Long]);
     19 READV readv = call(file::readv).args(&[Fd, OutIovec(2), Int]).blocks();
@@ -266,7 +266,7 @@ syscalls! {
     59 EXECVE execve = call(execve::execve).args(&[Path, Argv, Envp]).internal().effects(EXEC);
     60 EXIT exit = call(task::exit).args(&[Int]).internal();
     61 WAIT4 wait4 = call(fork::wait4).args(&[Int, OutWaitStatus, WaitOptions, Ptr]).blocks();
-    62 KILL kill = call(signal::kill).partial("process groups are the host's: setpgid is not implemented").args(&[Int, Signal]).signals_self();
+    62 KILL kill = call(signal::kill).args(&[Int, Signal]).signals_self();
     63 UNAME uname = call(system::uname).args(&[OutUtsname]);
     64 SEMGET semget = call(ipc::semget).args(&[Hex, Int, Hex]);
     65 SEMOP semop = call(ipc::semop).args(&[Int, Ptr, Uint]).eintr_after_handler().blocks();
@@ -313,10 +313,10 @@ syscalls! {
     106 SETGID setgid = call(ids::setgid).partial("succeeds only when it keeps the current ids: emu does not change the host's credentials").args(&[Int]);
     107 GETEUID geteuid = call(ids::geteuid).args(&[]);
     108 GETEGID getegid = call(ids::getegid).args(&[]);
-    109 SETPGID setpgid = missing("not implemented yet");
+    109 SETPGID setpgid = call(pgrp::setpgid).args(&[Int, Int]);
     110 GETPPID getppid = call(ids::getppid).args(&[]);
-    111 GETPGRP getpgrp = call(ids::getpid).partial("answers the pid: emu keeps no process groups yet").args(&[]).internal();
-    112 SETSID setsid = missing("not implemented yet");
+    111 GETPGRP getpgrp = call(pgrp::getpgrp).args(&[]);
+    112 SETSID setsid = call(pgrp::setsid).args(&[]);
     113 SETREUID setreuid = call(ids::setreuid).partial("succeeds only when it keeps the current ids: emu does not change the host's credentials").args(&[Int, Int]);
     114 SETREGID setregid = call(ids::setregid).partial("succeeds only when it keeps the current ids: emu does not change the host's credentials").args(&[Int, Int]);
     115 GETGROUPS getgroups = call(ids::getgroups).partial("the host's supplementary groups").args(&[Int, Ptr]);
@@ -325,12 +325,12 @@ syscalls! {
     118 GETRESUID getresuid = call(ids::getresuid).args(&[Ptr, Ptr, Ptr]);
     119 SETRESGID setresgid = call(ids::setresgid).partial("succeeds only when it keeps the current ids: emu does not change the host's credentials").args(&[Int, Int, Int]);
     120 GETRESGID getresgid = call(ids::getresgid).args(&[Ptr, Ptr, Ptr]);
-    121 GETPGID getpgid = missing("not implemented yet");
+    121 GETPGID getpgid = call(pgrp::getpgid).args(&[Int]);
     122 SETFSUID setfsuid = missing("not implemented yet");
     123 SETFSGID setfsgid = missing("not implemented yet");
-    124 GETSID getsid = missing("not implemented yet");
-    125 CAPGET capget = missing("not implemented yet");
-    126 CAPSET capset = missing("not implemented yet");
+    124 GETSID getsid = call(pgrp::getsid).args(&[Int]);
+    125 CAPGET capget = call(caps::capget).args(&[Ptr, Ptr]);
+    126 CAPSET capset = call(caps::capset).args(&[Ptr, Ptr]);
     127 RT_SIGPENDING rt_sigpending = call(signal::rt_sigpending).args(&[OutSigSet, Uint]).internal();
     128 RT_SIGTIMEDWAIT rt_sigtimedwait = call(signal::rt_sigtimedwait).args(&[SigSet, Ptr, Timespec, Uint]).eintr_after_handler().blocks();
     129 RT_SIGQUEUEINFO rt_sigqueueinfo = call(signal::rt_sigqueueinfo).partial("to this process or one of its children only").args(&[Int, Signal, Ptr]).signals_self();
@@ -339,20 +339,20 @@ syscalls! {
     132 UTIME utime = call(meta::utime).args(&[Path, Utimbuf]);
     133 MKNOD mknod = call(meta::mknod).args(&[Path, NodeMode, NodeDev(1)]);
     134 USELIB uselib = missing("not implemented yet");
-    135 PERSONALITY personality = missing("not implemented yet");
+    135 PERSONALITY personality = call(task::personality).partial("the execution domain stays Linux's; the flags are kept and read back but change nothing (READ_IMPLIES_EXEC, ADDR_NO_RANDOMIZE...)").args(&[Hex]).internal();
     136 USTAT ustat = missing("not implemented yet");
     137 STATFS statfs = call(fs::statfs).partial("the host's figures, converted; f_flags is not filled").args(&[Path, Ptr]);
     138 FSTATFS fstatfs = call(fs::fstatfs).partial("the host's figures, converted; f_flags is not filled").args(&[Fd, Ptr]);
     139 SYSFS sysfs = missing("not implemented yet");
-    140 GETPRIORITY getpriority = missing("not implemented yet");
-    141 SETPRIORITY setpriority = missing("not implemented yet");
-    142 SCHED_SETPARAM sched_setparam = missing("not implemented yet");
-    143 SCHED_GETPARAM sched_getparam = missing("not implemented yet");
-    144 SCHED_SETSCHEDULER sched_setscheduler = missing("not implemented yet");
-    145 SCHED_GETSCHEDULER sched_getscheduler = missing("not implemented yet");
-    146 SCHED_GET_PRIORITY_MAX sched_get_priority_max = missing("not implemented yet");
-    147 SCHED_GET_PRIORITY_MIN sched_get_priority_min = missing("not implemented yet");
-    148 SCHED_RR_GET_INTERVAL sched_rr_get_interval = missing("not implemented yet");
+    140 GETPRIORITY getpriority = call(sched::getpriority).args(&[Int, Int]);
+    141 SETPRIORITY setpriority = call(sched::setpriority).args(&[Int, Int, Int]);
+    142 SCHED_SETPARAM sched_setparam = call(sched::sched_setparam).args(&[Int, Ptr]);
+    143 SCHED_GETPARAM sched_getparam = call(sched::sched_getparam).args(&[Int, Ptr]);
+    144 SCHED_SETSCHEDULER sched_setscheduler = call(sched::sched_setscheduler).args(&[Int, Int, Ptr]);
+    145 SCHED_GETSCHEDULER sched_getscheduler = call(sched::sched_getscheduler).args(&[Int]);
+    146 SCHED_GET_PRIORITY_MAX sched_get_priority_max = call(sched::sched_get_priority_max).args(&[Int]).internal();
+    147 SCHED_GET_PRIORITY_MIN sched_get_priority_min = call(sched::sched_get_priority_min).args(&[Int]).internal();
+    148 SCHED_RR_GET_INTERVAL sched_rr_get_interval = call(sched::sched_rr_get_interval).args(&[Int, Ptr]);
     149 MLOCK mlock = call(mm::mlock).args(&[Ptr, Uint]).internal();
     150 MUNLOCK munlock = call(mm::mlock).args(&[Ptr, Uint]).internal();
     151 MLOCKALL mlockall = call(mm::mlockall).args(&[Hex]).internal();
@@ -361,7 +361,7 @@ syscalls! {
     154 MODIFY_LDT modify_ldt = refuse(E::EPERM, "system administration: the guest runs unprivileged");
     155 PIVOT_ROOT pivot_root = refuse(E::EPERM, "system administration: the guest runs unprivileged");
     156 _SYSCTL _sysctl = refuse(E::EPERM, "system administration: the guest runs unprivileged");
-    157 PRCTL prctl = call(task::prctl).partial("PR_SET/GET_NAME; PR_SET/GET_PDEATHSIG, PR_SET/GET_DUMPABLE, PR_GET_SECCOMP and PR_SET/GET_NO_NEW_PRIVS are accepted but not acted on; other options are EINVAL").args(&[Prctl]).internal();
+    157 PRCTL prctl = call(task::prctl).partial("name, parent-death signal and child subreaper (the host's), dumpable, keepcaps, no_new_privs, timer slack, THP, TSC, the capability bounding and ambient sets (read); seccomp, PR_SET_VMA and other options are EINVAL as on a kernel without them").args(&[Prctl]).internal();
     158 ARCH_PRCTL arch_prctl = call(task::arch_prctl).args(&[ArchPrctl, Ptr]).internal();
     159 ADJTIMEX adjtimex = missing("not implemented yet");
     160 SETRLIMIT setrlimit = missing("not implemented yet");
@@ -407,7 +407,7 @@ syscalls! {
     200 TKILL tkill = call(signal::tkill).partial("threads of this process only").args(&[Int, Signal]).signals_own_thread();
     201 TIME time = call(time::time).args(&[Ptr]);
     202 FUTEX futex = call(futex::futex).args(&[Ptr, Futex]).internal().blocks();
-    203 SCHED_SETAFFINITY sched_setaffinity = missing("not implemented yet");
+    203 SCHED_SETAFFINITY sched_setaffinity = call(sched::sched_setaffinity).partial("the guest has one CPU: a mask with it succeeds, and the host's affinity is left alone").args(&[Int, Uint, Ptr]).internal();
     204 SCHED_GETAFFINITY sched_getaffinity = call(task::sched_getaffinity).args(&[Int, Uint, Ptr]);
     205 SET_THREAD_AREA set_thread_area = enosys("reserved: Linux answers ENOSYS too");
     206 IO_SETUP io_setup = enosys("asynchronous I/O is not implemented: glibc and liburing fall back to ordinary calls");
@@ -518,8 +518,8 @@ syscalls! {
     311 PROCESS_VM_WRITEV process_vm_writev = missing("not implemented yet");
     312 KCMP kcmp = missing("not implemented yet");
     313 FINIT_MODULE finit_module = refuse(E::EPERM, "system administration: the guest runs unprivileged");
-    314 SCHED_SETATTR sched_setattr = missing("not implemented yet");
-    315 SCHED_GETATTR sched_getattr = missing("not implemented yet");
+    314 SCHED_SETATTR sched_setattr = call(sched::sched_setattr).partial("policy, priority and nice; SCHED_DEADLINE and the utilization clamps are EINVAL").args(&[Int, Ptr, Uint]);
+    315 SCHED_GETATTR sched_getattr = call(sched::sched_getattr).args(&[Int, Ptr, Uint, Uint]);
     316 RENAMEAT2 renameat2 = call(fs::renameat2).partial("RENAME_NOREPLACE only; RENAME_EXCHANGE and RENAME_WHITEOUT are EINVAL").args(&[DirFd, Path, DirFd, Path, Hex]);
     317 SECCOMP seccomp = refuse(E::EPERM, "system administration: the guest runs unprivileged");
     318 GETRANDOM getrandom = call(system::getrandom).args(&[OutHex, Uint, GrndFlags]);
@@ -533,13 +533,13 @@ syscalls! {
     326 COPY_FILE_RANGE copy_file_range = call(copy::copy_file_range).partial("between host files; on hosts other than Linux done with reads and writes").args(&[Fd, Off, Fd, Off, Uint, Uint]).blocks();
     327 PREADV2 preadv2 = missing("not implemented yet").blocks();
     328 PWRITEV2 pwritev2 = missing("not implemented yet");
-    329 PKEY_MPROTECT pkey_mprotect = missing("not implemented yet");
-    330 PKEY_ALLOC pkey_alloc = missing("not implemented yet");
-    331 PKEY_FREE pkey_free = missing("not implemented yet");
+    329 PKEY_MPROTECT pkey_mprotect = call(mm::pkey_mprotect).args(&[Ptr, Uint, Prot, Int]).internal().effects(MAPS);
+    330 PKEY_ALLOC pkey_alloc = call(mm::pkey_alloc).args(&[Hex, Hex]).internal();
+    331 PKEY_FREE pkey_free = call(mm::pkey_free).args(&[Int]).internal();
     332 STATX statx = call(fs::statx).args(&[DirFd, Path, StatxFlags, StatxMask, OutStatx]);
     333 IO_PGETEVENTS io_pgetevents = enosys("asynchronous I/O is not implemented: glibc and liburing fall back to ordinary calls");
     334 RSEQ rseq = enosys("restartable sequences are not implemented: glibc carries on without them").args(&[Ptr, Hex, Int, Hex]);
-    424 PIDFD_SEND_SIGNAL pidfd_send_signal = missing("not implemented yet");
+    424 PIDFD_SEND_SIGNAL pidfd_send_signal = call(pidfd::pidfd_send_signal).partial("a siginfo can be given only to the process itself (EPERM for another)").args(&[Fd, Signal, Ptr, Hex]);
     425 IO_URING_SETUP io_uring_setup = enosys("asynchronous I/O is not implemented: glibc and liburing fall back to ordinary calls");
     426 IO_URING_ENTER io_uring_enter = enosys("asynchronous I/O is not implemented: glibc and liburing fall back to ordinary calls");
     427 IO_URING_REGISTER io_uring_register = enosys("asynchronous I/O is not implemented: glibc and liburing fall back to ordinary calls");
@@ -549,11 +549,11 @@ syscalls! {
     431 FSCONFIG fsconfig = refuse(E::EPERM, "system administration: the guest runs unprivileged");
     432 FSMOUNT fsmount = refuse(E::EPERM, "system administration: the guest runs unprivileged");
     433 FSPICK fspick = refuse(E::EPERM, "system administration: the guest runs unprivileged");
-    434 PIDFD_OPEN pidfd_open = missing("not implemented yet");
+    434 PIDFD_OPEN pidfd_open = call(pidfd::pidfd_open).args(&[Int, Hex]);
     435 CLONE3 clone3 = enosys("not implemented: glibc falls back to clone").args(&[Ptr, Uint]).effects(NEW_TASK);
-    436 CLOSE_RANGE close_range = missing("not implemented yet");
+    436 CLOSE_RANGE close_range = call(file::close_range).args(&[Uint, Uint, Hex]).internal();
     437 OPENAT2 openat2 = missing("not implemented yet").blocks();
-    438 PIDFD_GETFD pidfd_getfd = missing("not implemented yet");
+    438 PIDFD_GETFD pidfd_getfd = call(pidfd::pidfd_getfd).partial("the process's own descriptors only: another emulated process's table is out of the host's reach (EPERM)").args(&[Fd, Fd, Hex]);
     439 FACCESSAT2 faccessat2 = call(fs::faccessat2).args(&[DirFd, Path, Access, AtFlags]);
     440 PROCESS_MADVISE process_madvise = missing("not implemented yet");
     441 EPOLL_PWAIT2 epoll_pwait2 = missing("not implemented yet").blocks();

@@ -387,12 +387,24 @@ pub(super) fn arg(
             Some(_) => shown(p, v, signal::stack_t),
             None => ptr(v),
         },
-        IoctlData => match a[1] {
-            // TCGETS fills a termios; TCSETS, TCSETSW, TCSETSF read one.
-            file::TCGETS if ok.is_none() => ptr(v),
-            file::TCGETS..=file::TCSETSF if v != 0 => shown(p, v, file::termios),
-            _ => ptr(v),
-        },
+        IoctlData => {
+            use file::IoctlArg as I;
+            match file::ioctl_arg(a[1]) {
+                // What the call fills is shown only when it succeeded.
+                I::Termios { out: true } | I::Winsize { out: true } | I::IntPtr { out: true }
+                    if ok.is_none() =>
+                {
+                    ptr(v)
+                }
+                I::Termios { .. } | I::Winsize { .. } | I::IntPtr { .. } if v == 0 => "NULL".into(),
+                I::Termios { .. } => shown(p, v, file::termios),
+                I::Winsize { .. } => shown(p, v, file::winsize),
+                I::IntPtr { .. } => shown(p, v, |n: &i32| format!("[{n}]")),
+                I::OpenFlags => file::open_flags(v),
+                I::Queue => file::flush_queue(v),
+                I::Plain => ptr(v),
+            }
+        }
         Resource => process::resource(v),
         OutRlimit | Rlimit => shown_or_null(p, v, process::rlimit),
         Madvise => mm::madvise(v),

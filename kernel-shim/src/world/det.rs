@@ -310,8 +310,8 @@ impl Det {
         self.children.iter().find(|c| c.1 == host).map(|c| c.0).unwrap_or(host)
     }
 
-    fn kill(&mut self, pid: i32, sig: i32) -> HostResult<()> {
-        host::kill(self.host_pid(pid), sig)
+    fn kill(&mut self, pid: i32, sig: i32) -> HostResult<bool> {
+        host::kill_from_guest(self.host_pid(pid), sig)
     }
 
     fn fork(&mut self, next_pid: &mut i32) -> HostResult<i32> {
@@ -548,7 +548,7 @@ impl World for Deterministic {
         self.0.borrow_mut().guest_pid(host)
     }
 
-    fn kill(&self, pid: i32, sig: i32) -> HostResult<()> {
+    fn kill(&self, pid: i32, sig: i32) -> HostResult<bool> {
         self.0.borrow_mut().kill(pid, sig)
     }
 
