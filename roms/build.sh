@@ -20,7 +20,7 @@ cd "$(dirname "$0")"
 
 C_PROGRAMS="hello auxv exitcode crash fileio floatfmt strtod qsort setjmp intmath strings smc"
 ASM_PROGRAMS="hello exit42 ud2"
-GLIBC_ONLY_PROGRAMS="signals procs threads escape shm"
+GLIBC_ONLY_PROGRAMS="signals procs threads escape shm sockets sysvipc pgrp ptys sleepers vsyscall taskmisc"
 
 for tool in gcc g++ musl-gcc nasm ld aarch64-linux-gnu-as aarch64-linux-gnu-ld; do
     command -v "$tool" >/dev/null || { echo "build.sh: $tool not found" >&2; exit 1; }

@@ -2,7 +2,8 @@
 //! file mappings coherent with read/pwrite and across fork, MAP_SHARED|MAP_ANONYMOUS across
 //! fork, SIGBUS past the end of a shared file and its growth, memfd_create, POSIX
 //! semaphores between processes (a futex in shared memory), huge PROT_NONE reservations
-//! with mincore, mlock, membarrier and msync. Native run vs emu.
+//! with mincore, mlock, membarrier and msync; System V shared memory, semaphores and
+//! message queues (`roms/src/sysvipc.c`). Native run vs emu.
 
 mod common;
 #[path = "support/rom_case.rs"]
@@ -47,4 +48,23 @@ fn huge_reservations_cost_what_they_touch() {
 #[test]
 fn mlock_membarrier_msync() {
     shm("misc").check();
+}
+
+#[test]
+fn sysv_shared_memory_across_fork() {
+    shm("sysv").check();
+}
+
+fn sysvipc(mode: &str) -> Case {
+    Case::new(&format!("sysvipc-{mode}.glibc"), "roms/bin/sysvipc.glibc", &[mode])
+}
+
+#[test]
+fn sysv_semaphores_between_processes() {
+    sysvipc("sem").check();
+}
+
+#[test]
+fn sysv_message_queues_between_processes() {
+    sysvipc("msg").check();
 }

@@ -37,6 +37,25 @@ pub struct OpenFile {
     pub pos: u64,
     /// Directory listing, read once on the first getdents64.
     pub dir: Option<Vec<(u64, u8, Vec<u8>)>>,
+    /// For a socket, what emu keeps beside the host's.
+    pub sock: Option<Box<SockInfo>>,
+}
+
+/// What emu keeps about a socket beside its host fd: what the guest asked for, and the
+/// names it gave, which the host knows only as host paths.
+#[derive(Clone, Debug, Default)]
+pub struct SockInfo {
+    pub domain: u16,
+    /// SOCK_STREAM, SOCK_DGRAM...
+    pub ty: i32,
+    /// The protocol, resolved (IPPROTO_TCP for an AF_INET stream asked with 0).
+    pub protocol: i32,
+    /// An AF_UNIX socket's own name and its peer's, as the guest spelled them.
+    pub name: Option<crate::abi::net::SockAddr>,
+    pub peer: Option<crate::abi::net::SockAddr>,
+    /// A blocking connect parked until the connection completes; made again, it reports
+    /// the outcome.
+    pub connecting: bool,
 }
 
 impl Drop for OpenFile {
@@ -49,7 +68,7 @@ impl Drop for OpenFile {
 
 impl OpenFile {
     pub fn host(fd: i32, flags: u32, path: Option<Vec<u8>>) -> OpenFile {
-        OpenFile { backing: Backing::Host(fd), flags, path, pos: 0, dir: None }
+        OpenFile { backing: Backing::Host(fd), flags, path, pos: 0, dir: None, sock: None }
     }
 
     pub fn memory(data: Vec<u8>, path: Option<Vec<u8>>) -> OpenFile {
@@ -60,6 +79,7 @@ impl OpenFile {
             path,
             pos: 0,
             dir: None,
+            sock: None,
         }
     }
 
@@ -84,7 +104,7 @@ impl OpenFile {
     }
 
     pub fn new(backing: Backing, flags: u32) -> OpenFile {
-        OpenFile { backing, flags, path: None, pos: 0, dir: None }
+        OpenFile { backing, flags, path: None, pos: 0, dir: None, sock: None }
     }
 }
 

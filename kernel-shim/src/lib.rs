@@ -26,6 +26,7 @@ pub mod signal;
 mod sys;
 mod thread;
 pub mod trace;
+mod vsyscall;
 pub mod world;
 
 pub use process::Outcome;

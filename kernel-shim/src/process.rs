@@ -78,6 +78,45 @@ pub struct Process {
     /// While a syscall whose effect is recorded runs: the guest memory it wrote
     /// (`sys::write_guest`), in order.
     pub(crate) written: Option<Vec<(u64, Vec<u8>)>>,
+    /// What prctl and personality set that emu keeps itself.
+    pub(crate) settings: Settings,
+}
+
+/// The per-process settings of prctl and personality, kept as Linux keeps them across
+/// fork and execve (see where each is reset).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Settings {
+    /// PR_SET_PDEATHSIG (Linux number; 0 none): cleared in a forked child.
+    pub pdeathsig: i32,
+    /// PR_SET_DUMPABLE: 1 by default, again 1 after execve.
+    pub dumpable: i32,
+    /// PR_SET_NO_NEW_PRIVS: inherited, never cleared.
+    pub no_new_privs: bool,
+    /// PR_SET_CHILD_SUBREAPER: not inherited by a forked child.
+    pub subreaper: bool,
+    /// PR_SET_KEEPCAPS: cleared by execve.
+    pub keepcaps: bool,
+    /// PR_SET_TIMERSLACK in nanoseconds (50 µs by default).
+    pub timerslack_ns: u64,
+    /// PR_SET_THP_DISABLE.
+    pub thp_disable: bool,
+    /// personality(2): PER_LINUX (0) and its flags.
+    pub personality: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            pdeathsig: 0,
+            dumpable: 1,
+            no_new_privs: false,
+            subreaper: false,
+            keepcaps: false,
+            timerslack_ns: 50_000,
+            thp_disable: false,
+            personality: 0,
+        }
+    }
 }
 
 /// What happened inside the kernel that the traces may show. Queued while
@@ -171,6 +210,7 @@ impl Process {
             observed,
             events: Vec::new(),
             written: None,
+            settings: Settings::default(),
         };
         for sig in ignored {
             p.signals.actions[sig as usize].handler = crate::signal::SIG_IGN;

@@ -7,6 +7,7 @@
 use crate::process::{Outcome, Process};
 use crate::replay::Log;
 use crate::trace::{Trace, TraceOptions};
+use crate::vsyscall::Vsyscall;
 use crate::world::{self, Deterministic, Host, Mode};
 use crate::{host, replay, sys, trace};
 use emu_cpu::Exit;
@@ -122,14 +123,16 @@ impl Guest {
                 }
             }
             match exit {
-                Exit::Syscall => match log {
-                    Some(log) => replay::syscall::dispatch(log, t, p),
-                    None => trace::syscall(t, p, sys::serve),
-                },
+                Exit::Syscall => serve_syscall(log, t, p),
                 Exit::Budget if p.cpu.icount < slice => {}
                 Exit::Budget => p.need_switch |= p.multithreaded(),
                 Exit::Interrupted => {}
-                other => p.fault(other),
+                // A call into the legacy vsyscall page is a syscall too (see `vsyscall.rs`).
+                other => match p.vsyscall(&other) {
+                    Vsyscall::Call => serve_syscall(log, t, p),
+                    Vsyscall::Refused => {}
+                    Vsyscall::No => p.fault(other),
+                },
             }
             if p.need_switch && p.outcome.is_none() {
                 p.schedule();
@@ -143,6 +146,16 @@ impl Guest {
                 return end(t, p, log, o);
             }
         }
+    }
+}
+
+/// Serves the syscall the CPU stopped for, through the log when recording or replaying.
+/// Inlined: a call of its own costs the syscall path about 20 instructions.
+#[inline(always)]
+fn serve_syscall(log: Option<&Log>, t: &mut Trace, p: &mut Process) {
+    match log {
+        Some(log) => replay::syscall::dispatch(log, t, p),
+        None => trace::syscall(t, p, sys::serve),
     }
 }
 

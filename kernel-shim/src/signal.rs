@@ -127,6 +127,19 @@ impl Signals {
         info
     }
 
+    /// What the host's action for `sig` must follow (`host::guest_action_changed`):
+    /// SIGCHLD with SA_NOCLDWAIT is ignored too, so that no zombies are left.
+    pub fn host_action(&self, sig: i32) -> host::GuestAction {
+        let a = self.actions[sig as usize];
+        if a.handler == SIG_IGN || sig == S::SIGCHLD && a.flags & S::SA_NOCLDWAIT != 0 {
+            host::GuestAction::Ignore
+        } else if a.handler == SIG_DFL {
+            host::GuestAction::Default
+        } else {
+            host::GuestAction::Handler
+        }
+    }
+
     /// Whether `sig`'s current action ignores it.
     pub fn ignored(&self, sig: i32) -> bool {
         let a = self.actions[sig as usize];
@@ -163,6 +176,33 @@ impl Process {
             {
                 self.interrupt_thread(i);
             }
+        }
+    }
+
+    /// Keeps `info` as the siginfo the next delivery of its signal takes (a real-time
+    /// signal queues each instance).
+    pub(crate) fn store_siginfo(&mut self, info: SigInfo) {
+        if info.signo >= 32 {
+            self.signals.rt_queue[info.signo as usize].push_back(info);
+        } else {
+            self.signals.info[info.signo as usize] = info;
+        }
+    }
+
+    /// Marks `info`'s signal pending for thread `k` alone (tgkill, a SIGEV_THREAD_ID
+    /// timer), which is not the thread on the CPU; if the thread does not block it and is
+    /// parked in a wait, the wait ends (EINTR) so that it takes the signal, as Linux
+    /// interrupts a sleeping task.
+    pub(crate) fn raise_in_thread(&mut self, k: usize, info: SigInfo) {
+        let sig = info.signo;
+        // Kept while the thread blocks it, even if ignored (see `raise`).
+        if self.signals.ignored(sig) && self.threads[k].sigmask & bit(sig) == 0 {
+            return;
+        }
+        self.store_siginfo(info);
+        self.threads[k].sig_pending |= bit(sig);
+        if self.threads[k].sigmask & bit(sig) == 0 {
+            self.interrupt_thread(k);
         }
     }
 
@@ -302,7 +342,7 @@ impl Process {
                 DefaultAction::Ignore | DefaultAction::Continue => {}
                 // A guest process is a host process: stopping it stops emu, so the parent
                 // sees the stop through wait and SIGCONT resumes it.
-                DefaultAction::Stop => host::stop_self(),
+                DefaultAction::Stop => host::stop_self(sig),
                 DefaultAction::Terminate => {
                     let fault =
                         matches!(sig, S::SIGSEGV | S::SIGBUS | S::SIGILL | S::SIGFPE) && info.code > 0;

@@ -47,6 +47,8 @@ pub(crate) enum Wait {
     Retry {
         at: Instant,
     },
+    /// pause, sigsuspend: only a signal ends it (rax = -EINTR).
+    Signal,
 }
 
 pub(crate) struct Thread {
@@ -66,6 +68,12 @@ pub(crate) struct Thread {
     /// A fifo this thread is opening for reading, waiting for a writer: its guest path
     /// and the host fd opened without waiting (see `sys/file.rs`).
     pub fifo_open: Option<(Vec<u8>, crate::fd::OwnedHostFd)>,
+    /// The syscall it is parked in is one Linux restarts after a handler with SA_RESTART
+    /// (its table row says; set when it parks).
+    pub restartable: bool,
+    /// The mask a handler that interrupts this thread's sigsuspend restores
+    /// (`Process::saved_mask` while the thread is off the CPU).
+    pub saved_mask: Option<u64>,
 }
 
 impl Thread {
@@ -80,6 +88,8 @@ impl Thread {
             sig_pending: 0,
             deadline: None,
             fifo_open: None,
+            restartable: false,
+            saved_mask: None,
         }
     }
 }
@@ -205,6 +215,7 @@ impl Process {
             t.sigmask = mask;
             t.sig_pending &= self.signals.pending;
             self.signals.pending &= !t.sig_pending;
+            t.saved_mask = self.saved_mask.take();
         }
         self.cur_saved = false;
         loop {
@@ -277,6 +288,7 @@ impl Process {
         }
         self.signals.mask = t.sigmask;
         self.signals.pending |= t.sig_pending;
+        self.saved_mask = t.saved_mask.take();
         self.arm_slice();
     }
 
@@ -315,6 +327,7 @@ impl Process {
                     deadline
                 }
                 Wait::Runnable => Some(now),
+                Wait::Signal => None,
             };
             if let Some(d) = d {
                 next = Some(next.map_or(d, |n| n.min(d)));
@@ -370,15 +383,37 @@ impl Process {
     pub(crate) fn interrupt_thread(&mut self, i: usize) {
         match self.threads[i].wait {
             Wait::Fd { .. } | Wait::Retry { .. } => {
-                // The syscall was rewound for a retry: complete it with EINTR instead.
-                if let Some(c) = self.threads[i].ctx.as_mut() {
-                    c.rip += 2;
+                // The syscall was rewound for a retry. After a
+                // handler with SA_RESTART a call that Linux restarts runs again (the
+                // handler returns to it); otherwise it completes with EINTR.
+                let on_cpu = self.threads[i].ctx.is_none();
+                let restarts = self.threads[i].restartable
+                    && self.thread_signal_action(i).is_some_and(|a| {
+                        a.handler > crate::signal::SIG_IGN && a.flags & crate::signal::SA_RESTART != 0
+                    });
+                if restarts {
+                    self.threads[i].wait = Wait::Runnable;
+                    return;
+                }
+                match self.threads[i].ctx.as_mut() {
+                    Some(c) => c.rip += 2,
+                    None if on_cpu => self.cpu.rip += 2,
+                    None => {}
                 }
                 self.finish_wait(i, -(E::EINTR as i64));
             }
             Wait::Runnable => {}
             _ => self.finish_wait(i, -(E::EINTR as i64)),
         }
+    }
+
+    /// The action of the signal thread `i` takes next: the lowest of its own and the
+    /// process's pending signals it does not block.
+    fn thread_signal_action(&self, i: usize) -> Option<crate::signal::SigAction> {
+        let t = &self.threads[i];
+        let (mask, own) = if t.ctx.is_none() { (self.signals.mask, 0) } else { (t.sigmask, t.sig_pending) };
+        let d = (self.signals.pending | own) & !mask;
+        (d != 0).then(|| self.signals.actions[d.trailing_zeros() as usize + 1])
     }
 }
 

@@ -17,6 +17,7 @@ pub mod events;
 pub mod frame;
 pub mod fs;
 pub mod io;
+pub mod ipc;
 pub mod meta;
 pub mod mman;
 pub mod mode;
@@ -24,7 +25,10 @@ pub mod net;
 pub mod open;
 pub mod process;
 pub mod signal;
+pub mod socket;
+pub mod task;
 pub mod time;
+pub mod tty;
 
 pub use fs::{major, minor, Stat};
 pub use open::{AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW};

@@ -122,19 +122,45 @@ pub fn install_signal_forwarding() {
 
 /// Linux signals that were ignored when emu started (the guest inherits SIG_IGN).
 pub fn inherited_ignored() -> Vec<i32> {
-    FORWARDED.iter().filter(|s| ffi::is_ignored(s.as_raw())).map(|s| signal_to_linux(s.as_raw())).collect()
+    FORWARDED
+        .iter()
+        .chain(JOB_CONTROL.iter())
+        .filter(|s| ffi::is_ignored(s.as_raw()))
+        .map(|s| signal_to_linux(s.as_raw()))
+        .collect()
 }
 
-/// The guest changed Linux signal `sig`'s action: ignored signals are ignored by the host
-/// too (no EINTR for them; for SIGCHLD, no zombies, like SIG_IGN/SA_NOCLDWAIT on Linux),
-/// others are forwarded.
-pub fn guest_action_changed(sig: i32, ignore: bool) {
+/// What the guest's action for a signal is, as far as the host's must follow it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GuestAction {
+    Default,
+    Ignore,
+    Handler,
+}
+
+/// The job-control signals: the host's action for them is the guest's, so that a stop
+/// from the terminal, the shell or the kernel (a background read of the terminal) stops
+/// emu with the signal that stops the guest, an ignored one is ignored by the host as
+/// the kernel would (tcsetpgrp from the background, orphaned groups), and a handled one
+/// is forwarded (SIGCONT continues emu whatever its action).
+const JOB_CONTROL: [Signal; 4] = [Signal::TSTP, Signal::TTIN, Signal::TTOU, Signal::CONT];
+
+/// The guest changed Linux signal `sig`'s action to `act`: ignored signals are ignored
+/// by the host too (no EINTR for them; for SIGCHLD, no zombies, like SIG_IGN/SA_NOCLDWAIT
+/// on Linux), others are forwarded; the job-control signals follow the guest's action.
+pub fn guest_action_changed(sig: i32, act: GuestAction) {
     let hs = host_signal(sig);
     if FORWARDED.iter().any(|s| s.as_raw() == hs) {
-        if ignore {
+        if act == GuestAction::Ignore {
             ffi::ignore(hs);
         } else {
             ffi::forward(hs);
+        }
+    } else if JOB_CONTROL.iter().any(|s| s.as_raw() == hs) {
+        match act {
+            GuestAction::Default => ffi::set_default(hs),
+            GuestAction::Ignore => ffi::ignore(hs),
+            GuestAction::Handler => ffi::forward(hs),
         }
     }
 }

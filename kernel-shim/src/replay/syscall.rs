@@ -20,7 +20,7 @@
 use super::event::{Effect, FdChange, Sys};
 use super::{End, Player, Recorder};
 use crate::abi::signal as S;
-use crate::fd::{Backing, FdEntry, OpenFile};
+use crate::fd::{FdEntry, OpenFile};
 use crate::signal::SigInfo;
 use crate::sys::table::{self, nr, Replay};
 use crate::thread::Wait;
@@ -316,7 +316,7 @@ fn apply(log: &Log, t: &mut Trace, p: &mut Process, nr: u64, a: &[u64; 6], x: Ef
             }
             FdChange::New { fd, flags, cloexec, path } => {
                 // A placeholder: replay never opens the file (host fd -1 is never used).
-                let file = OpenFile { backing: Backing::Host(-1), flags, path, pos: 0, dir: None };
+                let file = OpenFile::host(-1, flags, path);
                 p.fds.put(fd as usize, FdEntry { file: Rc::new(RefCell::new(file)), cloexec });
             }
             FdChange::Dup { fd, from, cloexec } => {
@@ -340,6 +340,9 @@ fn apply(log: &Log, t: &mut Trace, p: &mut Process, nr: u64, a: &[u64; 6], x: Ef
     }
     p.cpu.set_syscall_result(x.rax);
     p.cpu.rip = x.rip;
+    if x.park != 0 {
+        p.cur_mut().restartable = table::row(nr).is_some_and(|r| r.restart == table::Restart::WithSaFlag);
+    }
     match x.park {
         1 => p.park(Wait::Fd { fd: -1, events: 0, deadline: None }),
         2 => p.park(Wait::Sleep { deadline: far_future() }),

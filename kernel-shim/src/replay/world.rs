@@ -158,13 +158,13 @@ impl World for Recording {
         host
     }
 
-    fn kill(&self, pid: i32, sig: i32) -> HostResult<()> {
+    fn kill(&self, pid: i32, sig: i32) -> HostResult<bool> {
         // A SIGKILL to a recorded child travels so that the child can log where it died
         // (its stream ends with the kill, replayable).
         if sig == SIGKILL && self.rec.borrow().children.contains(&pid) {
-            return host::kill_recorded(pid);
+            return host::kill_recorded(pid).map(|_| false);
         }
-        host::kill(pid, sig)
+        host::kill_from_guest(pid, sig)
     }
 
     fn fork(&self, _next_pid: &mut i32) -> HostResult<i32> {
@@ -411,8 +411,8 @@ impl World for Replaying {
         host
     }
 
-    fn kill(&self, pid: i32, sig: i32) -> HostResult<()> {
-        host::kill(pid, sig)
+    fn kill(&self, pid: i32, sig: i32) -> HostResult<bool> {
+        host::kill_from_guest(pid, sig)
     }
 
     fn fork(&self, _next_pid: &mut i32) -> HostResult<i32> {

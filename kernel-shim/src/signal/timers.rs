@@ -149,11 +149,7 @@ impl Process {
         match t.notify {
             Notify::Thread(tid) if Some(tid) != self.running_tid() => {
                 let Some(k) = self.threads.iter().position(|th| th.tid == tid) else { return };
-                self.store_siginfo(info);
-                self.threads[k].sig_pending |= bit(t.signo);
-                if self.threads[k].sigmask & bit(t.signo) == 0 {
-                    self.interrupt_thread(k);
-                }
+                self.raise_in_thread(k, info);
             }
             Notify::Thread(_) => {
                 self.store_siginfo(info);
@@ -169,14 +165,6 @@ impl Process {
     pub(crate) fn running_tid(&self) -> Option<i32> {
         let t = &self.threads[self.cur];
         t.ctx.is_none().then_some(t.tid)
-    }
-
-    fn store_siginfo(&mut self, info: SigInfo) {
-        if info.signo >= 32 {
-            self.signals.rt_queue[info.signo as usize].push_back(info);
-        } else {
-            self.signals.info[info.signo as usize] = info;
-        }
     }
 
     /// Asks the host to wake emu when the earliest armed timer is due.

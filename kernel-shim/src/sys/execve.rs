@@ -53,12 +53,23 @@ fn do_execve(p: &mut Process, path: Vec<u8>, argv: u64, envp: u64) -> SysResult 
     p.exit_all_robust_lists();
     p.release_vfork_parent();
     p.drop_timers();
+    p.settings.dumpable = 1;
+    p.settings.keepcaps = false;
     p.install(img);
     p.fds.close_on_exec();
     // Handled signals revert to the default action; ignored ones stay ignored.
-    for act in p.signals.actions.iter_mut() {
-        if act.handler != crate::signal::SIG_IGN {
-            *act = Default::default();
+    // Flags and masks are cleared for all (as Linux's flush_signal_handlers), and the
+    // host's actions follow.
+    for sig in 1..=64 {
+        let before = p.signals.host_action(sig);
+        let act = &mut p.signals.actions[sig as usize];
+        let ignored = act.handler == crate::signal::SIG_IGN;
+        *act = Default::default();
+        if ignored {
+            act.handler = crate::signal::SIG_IGN;
+        }
+        if p.signals.host_action(sig) != before {
+            crate::host::guest_action_changed(sig, p.signals.host_action(sig));
         }
     }
     p.signals.altstack = StackT { flags: SS_DISABLE, ..Default::default() };

@@ -2,9 +2,8 @@
 //! positioned forms, lseek, dup family, pipe, fcntl, ioctl, fsync, ftruncate.
 
 use super::{read_array, read_guest, read_path, read_struct, write_guest, write_struct, Args, SysResult};
-use crate::abi::io::{Iovec, Termios, Winsize, UIO_MAXIOV};
+use crate::abi::io::{Iovec, UIO_MAXIOV};
 use crate::abi::meta::{F_GETLK, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_SETLK, F_SETLKW};
-use crate::abi::net::SockAddr;
 use crate::abi::{errno as E, open as O, GuestStruct, AT_FDCWD};
 use crate::fd::{Backing, FdEntry, OpenFile, OwnedHostFd};
 use crate::host;
@@ -28,10 +27,16 @@ fn park_until_readable(p: &mut Process, f: &crate::fd::FileRef) -> Result<(), i3
         return Ok(());
     }
     drop(of);
-    if host::poll(&[(h, 1)], 0)?[0] != 0 {
+    park_until_ready(p, h, 1)
+}
+
+/// Parks the calling thread until host fd `h` has one of `events` (poll bits), unless it
+/// has one now; the syscall is made again when it wakes.
+pub(super) fn park_until_ready(p: &mut Process, h: i32, events: u16) -> Result<(), i32> {
+    if host::poll(&[(h, events)], 0)?[0] != 0 {
         return Ok(());
     }
-    p.park(crate::thread::Wait::Fd { fd: h, events: 1, deadline: None });
+    p.park(crate::thread::Wait::Fd { fd: h, events, deadline: None });
     Err(crate::thread::E_WOULDBLOCK)
 }
 
@@ -175,7 +180,7 @@ fn do_write(p: &mut Process, fd: i64, buf: u64, len: u64, off: Option<i64>) -> S
 }
 
 /// A write to a pipe with no reader raises SIGPIPE in the writer, then fails with EPIPE.
-fn epipe(p: &mut Process) -> i32 {
+pub(super) fn epipe(p: &mut Process) -> i32 {
     p.raise(p.si_user(crate::abi::signal::SIGPIPE));
     E::EPIPE
 }
@@ -204,7 +209,7 @@ pub(super) fn pwrite64(p: &mut Process, a: &Args) -> SysResult {
     do_write(p, a.fd(0), a.ptr(1), a.ulong(2), Some(off))
 }
 
-fn iovecs(p: &mut Process, iov: u64, cnt: u64) -> Result<Vec<Iovec>, i32> {
+pub(super) fn iovecs(p: &mut Process, iov: u64, cnt: u64) -> Result<Vec<Iovec>, i32> {
     if cnt > UIO_MAXIOV as u64 {
         return Err(E::EINVAL);
     }
@@ -346,6 +351,29 @@ fn open_host(
 
 pub(super) fn close(p: &mut Process, a: &Args) -> SysResult {
     p.fds.close(a.fd(0))?;
+    Ok(0)
+}
+
+/// close_range: closes (or with CLOSE_RANGE_CLOEXEC marks close-on-exec) every open fd
+/// from `first` to `last`. CLOSE_RANGE_UNSHARE has nothing to do: the table is the
+/// process's own.
+pub(super) fn close_range(p: &mut Process, a: &Args) -> SysResult {
+    const CLOSE_RANGE_UNSHARE: u32 = 2;
+    const CLOSE_RANGE_CLOEXEC: u32 = 4;
+    let (first, last, flags) = (a.uint(0), a.uint(1), a.uint(2));
+    if flags & !(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) != 0 || first > last {
+        return Err(E::EINVAL);
+    }
+    let end = (last as usize).min(p.fds.len().saturating_sub(1));
+    for fd in first as usize as i64..=end as i64 {
+        if flags & CLOSE_RANGE_CLOEXEC != 0 {
+            if let Ok(e) = p.fds.get_mut(fd) {
+                e.cloexec = true;
+            }
+        } else {
+            let _ = p.fds.close(fd);
+        }
+    }
     Ok(0)
 }
 
@@ -505,51 +533,48 @@ pub(super) fn fcntl(p: &mut Process, a: &Args) -> SysResult {
     }
 }
 
-const TCGETS: u32 = 0x5401;
-const TIOCGWINSZ: u32 = 0x5413;
-const TIOCGPGRP: u32 = 0x540f;
-const FIONREAD: u32 = 0x541b;
-const FIOCLEX: u32 = 0x5451;
-const FIONCLEX: u32 = 0x5450;
-
+/// ioctl: the descriptor requests here, the socket ones in `net.rs`, the terminal ones in
+/// `tty.rs`.
 pub(super) fn ioctl(p: &mut Process, a: &Args) -> SysResult {
+    use crate::abi::tty::{FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX, FIONREAD};
     let (fd, req, arg) = (a.fd(0), a.uint(1), a.ptr(2));
     let f = p.fds.file(fd)?;
     let h = f.borrow().host_fd();
-    let tty = h.is_some_and(host::isatty);
+    if super::net::is_socket_ioctl(req) && super::net::sock(p, fd).is_ok() {
+        return super::net::ioctl(p, fd, req, arg);
+    }
     match req {
         FIOCLEX | FIONCLEX => {
             p.fds.get_mut(fd)?.cloexec = req == FIOCLEX;
             Ok(0)
         }
-        TCGETS if tty => {
-            // The host gives the kernel's struct in its first bytes.
-            let t = Termios::read(&host::tcgetattr(h.unwrap_or(-1))?);
-            write_struct(p, arg, &t)?;
+        // O_NONBLOCK on or off, as fcntl(F_SETFL) would (Python's setblocking, libuv).
+        FIONBIO => {
+            let on = read_struct::<i32>(p, arg)? != 0;
+            let mut of = f.borrow_mut();
+            let new = if on { of.flags | O::O_NONBLOCK } else { of.flags & !O::O_NONBLOCK };
+            if let Some(h) = of.host_fd() {
+                host::set_status_flags(h, new)?;
+            }
+            of.flags = new;
             Ok(0)
         }
-        TIOCGWINSZ if tty => {
-            let [row, col, xpixel, ypixel] = host::winsize(h.unwrap_or(-1))?;
-            write_struct(p, arg, &Winsize { row, col, xpixel, ypixel })?;
-            Ok(0)
-        }
-        TIOCGPGRP if tty => {
-            let pid = p.world().pid();
-            write_struct(p, arg, &pid)?;
-            Ok(0)
-        }
-        TCGETS | TIOCGWINSZ | TIOCGPGRP => Err(E::ENOTTY),
+        // The bytes a read would get.
         FIONREAD => {
-            // The bytes a read would get, where the host keeps them.
-            let h = match &f.borrow().backing {
-                Backing::Host(h) => *h,
-                Backing::Inotify(i) => i.host,
+            let n = match &f.borrow().backing {
+                Backing::Host(h) => host::bytes_readable(*h)?,
+                Backing::Inotify(i) => host::bytes_readable(i.host)?,
+                Backing::Memory(data) => {
+                    data.len().saturating_sub(f.borrow().pos as usize).min(i32::MAX as usize) as i32
+                }
                 _ => return Err(E::ENOTTY),
             };
-            let n = host::bytes_readable(h)?;
             write_struct(p, arg, &n)?;
             Ok(0)
         }
+        // Signal-driven I/O (O_ASYNC) is not kept: refused as a descriptor without it.
+        FIOASYNC => Err(E::ENOTTY),
+        req if super::tty::is_tty_request(req) => super::tty::ioctl(p, h, req, arg),
         _ => Err(E::ENOTTY),
     }
 }
@@ -582,22 +607,5 @@ pub(super) fn fadvise64(p: &mut Process, a: &Args) -> SysResult {
     if !(0..=5).contains(&a.int(3)) {
         return Err(E::EINVAL);
     }
-    Ok(0)
-}
-
-/// getsockname/getpeername. The only sockets emu creates are unnamed AF_UNIX pairs
-/// (socketpair), whose address is just the family; anything else is ENOTSOCK.
-pub(super) fn getsockname(p: &mut Process, a: &Args) -> SysResult {
-    let (fd, addr, addrlen) = (a.fd(0), a.ptr(1), a.ptr(2));
-    let f = p.fds.file(fd)?;
-    let h = f.borrow().host_fd().ok_or(E::ENOTSOCK)?;
-    if host::fstat(h)?.mode & crate::abi::mode::S_IFMT != crate::abi::mode::S_IFSOCK {
-        return Err(E::ENOTSOCK);
-    }
-    // The buffer's size in, the address's full length out (the copy is cut to the buffer).
-    let len = read_struct::<u32>(p, addrlen)?;
-    let name = SockAddr::Unix(Vec::new()).to_bytes();
-    write_guest(p, addr, &name[..(len as usize).min(name.len())])?;
-    write_struct(p, addrlen, &(name.len() as u32))?;
     Ok(0)
 }

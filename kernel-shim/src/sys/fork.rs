@@ -80,6 +80,9 @@ fn new_process(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
             p.cpu.mem.take_written();
         }
         p.drop_timers();
+        // A child has no parent-death signal and is no subreaper (the host's are cleared too).
+        p.settings.pdeathsig = 0;
+        p.settings.subreaper = false;
         if let Some((r, w)) = pipe {
             host::close(r);
             p.cpu.mem.track_writes();

@@ -114,6 +114,26 @@ pub(crate) enum Arg {
     /// socket's protocol, named per the family at this index.
     SockProto(u8),
     MsgFlags,
+    /// sendmsg's `struct msghdr` (input) and recvmsg's (shown after the call).
+    Msghdr,
+    OutMsghdr,
+    /// An array of `struct mmsghdr` whose count is the argument at this index, shown after
+    /// the call (sendmmsg and recvmmsg fill in each `msg_len`).
+    OutMmsghdrs(u8),
+    /// shutdown's `how`.
+    ShutdownHow,
+    /// A socket option level, and the option name at the level of this index.
+    SockLevel,
+    SockOptName(u8),
+    /// A socket option value whose length is the argument at this index (setsockopt), or
+    /// whose length pointer is (getsockopt, shown after the call).
+    SockOptVal(u8),
+    OutSockOptVal(u8),
+    /// accept4's SOCK_NONBLOCK / SOCK_CLOEXEC.
+    SockFlags,
+    /// An output buffer shown after the call: as many bytes as the result says, at most the
+    /// argument at this index (a datagram's MSG_TRUNC length may exceed the buffer).
+    OutBufMax(u8),
     /// sigaltstack's `stack_t` (input / output).
     StackT,
     OutStackT,
@@ -189,6 +209,10 @@ impl Arg {
                 | Prctl
                 | OutSockAddr(_)
                 | OutSockLen
+                | OutMsghdr
+                | OutBufMax(_)
+                | OutMmsghdrs(_)
+                | OutSockOptVal(_)
                 | OutStackT
                 | IoctlData
                 | Fcntl

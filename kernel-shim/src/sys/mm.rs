@@ -26,7 +26,7 @@ fn mem_err(e: MemError) -> Errno {
     }
 }
 
-fn perm(prot: u64) -> Perm {
+pub(super) fn perm(prot: u64) -> Perm {
     Perm((prot & 7) as u8)
 }
 
@@ -385,4 +385,25 @@ pub(super) fn memfd_create(p: &mut Process, a: &Args) -> SysResult {
         cloexec: flags & MFD_CLOEXEC != 0,
     };
     p.fds.alloc(e, 0).map(|fd| fd as u64)
+}
+
+// ---- memory protection keys, answered as Linux on a CPU without PKU: no key is ever
+// allocated there (the mm's allocation map stays empty), so pkey_alloc finds key 0 and
+// then fails to set its rights (EINVAL, arch_set_user_pkey_access), pkey_free has
+// nothing to free, and pkey_mprotect takes only -1 (no key) ----
+
+pub(super) fn pkey_alloc(_: &mut Process, _: &Args) -> SysResult {
+    Err(E::EINVAL)
+}
+
+pub(super) fn pkey_free(_: &mut Process, _: &Args) -> SysResult {
+    Err(E::EINVAL)
+}
+
+/// pkey_mprotect: mprotect when no key (-1) is given.
+pub(super) fn pkey_mprotect(p: &mut Process, a: &Args) -> SysResult {
+    match a.int(3) {
+        -1 => mprotect(p, a),
+        _ => Err(E::EINVAL),
+    }
 }

@@ -18,6 +18,7 @@ mod args;
 pub(crate) mod kinds;
 pub(crate) mod table;
 
+mod caps;
 mod copy;
 mod execve;
 mod file;
@@ -26,19 +27,27 @@ mod fs;
 pub(crate) mod futex;
 mod ids;
 pub(crate) mod inotify;
+mod ipc;
 mod limits;
 mod lock;
 mod meta;
 pub(crate) mod mm;
+mod net;
+mod pgrp;
+mod pidfd;
 mod poll;
 mod procfs;
+mod sched;
+mod sendrecv;
 mod signal;
 mod signalfd;
+mod sockopt;
 mod system;
 mod task;
 mod time;
 pub(crate) mod timer;
 mod timerfd;
+mod tty;
 mod xattr;
 
 pub(crate) type SysResult = Result<u64, Errno>;
@@ -84,6 +93,7 @@ pub(crate) fn serve(p: &mut Process, nr: u64, args: &Args) -> Served {
             if matches!(p.cur().wait, crate::thread::Wait::Fd { .. } | crate::thread::Wait::Retry { .. }) {
                 p.cpu.rewind_syscall(nr);
             }
+            p.cur_mut().restartable = row.is_some_and(|r| r.restart == Restart::WithSaFlag);
             return Served::Parked;
         }
         let restart = row.map_or(Restart::WithSaFlag, |r| r.restart);

@@ -1,13 +1,12 @@
 //! Waiting on several descriptors: poll, ppoll, select, pselect6, the epoll family built
-//! on the same readiness check, eventfd, and AF_UNIX socketpair.
+//! on the same readiness check, and eventfd.
 
-use super::{read_array, read_struct, read_timespec, write_array, write_struct, Args, SysResult};
+use super::{read_array, read_struct, read_timespec, write_array, Args, SysResult};
 use crate::abi::io::{EpollEvent, Pollfd};
-use crate::abi::net::AF_UNIX;
 use crate::abi::time::Timeval;
 use crate::abi::{errno as E, open as O};
 use crate::fd::{Backing, FdEntry, FileRef, OpenFile, ReadyPipe};
-use crate::host::{self, Errno};
+use crate::host::Errno;
 use crate::Process;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -435,32 +434,4 @@ pub(crate) fn eventfd_write(f: &FileRef, v: u64) -> Result<(), Errno> {
     *count += v;
     ready.set(*count > 0);
     Ok(())
-}
-
-// ---- socketpair ----
-
-pub(super) fn socketpair(p: &mut Process, a: &Args) -> SysResult {
-    const SOCK_NONBLOCK: i32 = 0o4000;
-    const SOCK_CLOEXEC: i32 = 0o2000000;
-    let (domain, ty, sv) = (a.int(0), a.int(1), a.ptr(3));
-    if domain != AF_UNIX as i32 {
-        return Err(E::EAFNOSUPPORT);
-    }
-    let (x, y) = host::socketpair(ty & !(SOCK_NONBLOCK | SOCK_CLOEXEC))?;
-    let st = O::O_RDWR | if ty & SOCK_NONBLOCK != 0 { O::O_NONBLOCK } else { 0 };
-    if st & O::O_NONBLOCK != 0 {
-        host::set_status_flags(x, st)?;
-        host::set_status_flags(y, st)?;
-    }
-    let cloexec = ty & SOCK_CLOEXEC != 0;
-    let fx = new_fd(p, Backing::Host(x), st, cloexec)?;
-    let fy = match new_fd(p, Backing::Host(y), st, cloexec) {
-        Ok(v) => v,
-        Err(e) => {
-            let _ = p.fds.close(fx as i64);
-            return Err(e);
-        }
-    };
-    write_struct(p, sv, &[fx as i32, fy as i32])?;
-    Ok(0)
 }

@@ -32,10 +32,8 @@ pub(super) fn rt_sigaction(p: &mut Process, a: &Args) -> SysResult {
         let mut new = read_struct::<SigAction>(p, act)?;
         new.mask &= !UNBLOCKABLE;
         p.signals.actions[sig] = new;
-        let ignore =
-            new.handler == S::SIG_IGN || sig == S::SIGCHLD as usize && new.flags & S::SA_NOCLDWAIT != 0;
         host::install_signal_forwarding();
-        host::guest_action_changed(sig as i32, ignore);
+        host::guest_action_changed(sig as i32, p.signals.host_action(sig as i32));
         // Setting SIG_IGN (or SIG_DFL for a default-ignored signal) discards it if pending.
         if p.signals.ignored(sig as i32) {
             p.signals.pending &= !bit(sig as i32);
@@ -85,12 +83,17 @@ pub(super) fn rt_sigpending(p: &mut Process, a: &Args) -> SysResult {
     Ok(0)
 }
 
-/// Sleeps until a signal that is not ignored arrives.
-fn wait_for_signal(p: &mut Process) {
+/// Sleeps until a signal that is not ignored arrives: EINTR. With other threads to run
+/// the thread parks instead, and a signal for it ends the wait (`interrupt_thread`).
+fn wait_for_signal(p: &mut Process) -> SysResult {
     loop {
         p.collect_host_signals();
         if p.has_deliverable() {
-            return;
+            return Err(E::EINTR);
+        }
+        if p.multithreaded() {
+            p.park(crate::thread::Wait::Signal);
+            return Err(crate::thread::E_WOULDBLOCK);
         }
         p.world().wait_for_signal();
     }
@@ -103,13 +106,11 @@ pub(super) fn rt_sigsuspend(p: &mut Process, a: &Args) -> SysResult {
     let m = read_struct::<u64>(p, a.ptr(0))? & !UNBLOCKABLE;
     p.saved_mask = Some(p.signals.mask);
     p.signals.mask = m;
-    wait_for_signal(p);
-    Err(E::EINTR)
+    wait_for_signal(p)
 }
 
 pub(super) fn pause(p: &mut Process, _: &Args) -> SysResult {
-    wait_for_signal(p);
-    Err(E::EINTR)
+    wait_for_signal(p)
 }
 
 pub(super) fn sigaltstack(p: &mut Process, a: &Args) -> SysResult {
@@ -237,13 +238,9 @@ fn signal_thread(p: &mut Process, tid: i32, sig: i32) -> SysResult {
         return tkill_self(p, sig);
     }
     let i = p.threads.iter().position(|t| t.tid == tid).ok_or(E::ESRCH)?;
-    if sig != 0 && !p.signals.ignored(sig) {
-        let t = &mut p.threads[i];
-        t.sig_pending |= crate::signal::bit(sig);
-        if t.sigmask & crate::signal::bit(sig) == 0 {
-            // A thread parked in a wait takes the signal now, as Linux interrupts it.
-            p.interrupt_thread(i);
-        }
+    if sig != 0 {
+        let info = SigInfo { code: S::SI_TKILL, ..p.si_user(sig) };
+        p.raise_in_thread(i, info);
     }
     Ok(0)
 }
@@ -260,9 +257,9 @@ pub(super) fn kill(p: &mut Process, a: &Args) -> SysResult {
     if pid == p.world().pid() {
         return signal_self(p, sig);
     }
-    p.world().kill(pid, sig)?;
-    if pid <= 0 && pid != -1 {
-        // The process group includes this process.
+    // A group this process is in: the host holds emu's own copy back, and the guest
+    // receives it as a signal it sent itself.
+    if p.world().kill(pid, sig)? {
         return signal_self(p, sig);
     }
     Ok(0)

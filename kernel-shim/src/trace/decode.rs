@@ -100,6 +100,45 @@ fn iovec(strlen: usize, p: &mut Process, addr: u64, n: u64, total: Option<u64>) 
     file::iovec(&entries, n > SHOWN)
 }
 
+/// A `struct msghdr`; with `total` (a receive's result), its buffers show only what came.
+fn msghdr(strlen: usize, p: &mut Process, addr: u64, total: Option<u64>) -> String {
+    let Some(h) = read::<crate::abi::net::Msghdr>(p, addr) else { return ptr(addr) };
+    let name = if h.name == 0 {
+        "NULL".into()
+    } else {
+        shown_bytes(p, h.name, (h.namelen as usize).min(net::SOCKADDR_MAX), net::sockaddr)
+    };
+    let iov = iovec(strlen, p, h.iov, h.iovlen, total);
+    let control = if h.control == 0 || h.controllen == 0 {
+        "NULL".into()
+    } else {
+        shown_bytes(p, h.control, h.controllen.min(4096) as usize, net::cmsgs)
+    };
+    net::msghdr(&name, h.namelen, &iov, h.iovlen, &control, h.controllen, h.flags)
+}
+
+/// An array of `n` `struct mmsghdr` (at most 16): `[{msg_hdr={...}, msg_len=5}, ...]`;
+/// after a receive, the buffers show what came.
+fn mmsghdrs(strlen: usize, p: &mut Process, addr: u64, n: u64, received: bool) -> String {
+    use crate::abi::socket::Mmsghdr;
+    let mut items = Vec::new();
+    for i in 0..n.min(16) {
+        let at = addr + i * Mmsghdr::SIZE as u64;
+        let Some(m) = read::<Mmsghdr>(p, at) else { return ptr(addr) };
+        let hdr = msghdr(strlen, p, at, received.then_some(m.len as u64));
+        items.push(format!("{{msg_hdr={hdr}, msg_len={}}}", m.len));
+    }
+    format!("[{}]", items.join(", "))
+}
+
+/// A socket option value of `len` bytes at `v` (get/setsockopt: level and name in `a`).
+fn sockopt_val(p: &mut Process, a: &[u64; 6], v: u64, len: Option<u32>) -> String {
+    let Some(len) = len else { return ptr(v) };
+    bytes(p, v, (len as usize).min(64))
+        .and_then(|b| net::sockopt_val(a[1], a[2], &b))
+        .unwrap_or_else(|| ptr(v))
+}
+
 /// A NULL-terminated array of string pointers: execve's argv, or envp (only counted).
 fn strings(strlen: usize, p: &mut Process, addr: u64, env: bool) -> String {
     const MAX: usize = 4096;
@@ -318,17 +357,54 @@ pub(super) fn arg(
         SockType => net::sock_type(v),
         SockProto(k) => net::protocol(at(k), v),
         MsgFlags => net::msg_flags(v),
+        Msghdr => msghdr(strlen, p, v, None),
+        OutMsghdr => match ok {
+            Some(n) => msghdr(strlen, p, v, Some(n)),
+            None => ptr(v),
+        },
+        OutMmsghdrs(_) => match ok {
+            Some(n) => mmsghdrs(strlen, p, v, n, true),
+            None => ptr(v),
+        },
+        ShutdownHow => net::shutdown_how(v),
+        SockLevel => net::sock_level(v),
+        SockOptName(k) => net::sockopt_name(at(k), v),
+        SockOptVal(k) => sockopt_val(p, a, v, Some(at(k) as u32)),
+        OutSockOptVal(k) => match ok {
+            Some(_) => {
+                let n = read::<u32>(p, at(k));
+                sockopt_val(p, a, v, n)
+            }
+            None => ptr(v),
+        },
+        SockFlags => net::sock_flags(v),
+        OutBufMax(k) => match ok {
+            Some(n) => buf(strlen, p, v, n.min(at(k)), false),
+            None => ptr(v),
+        },
         StackT => shown(p, v, signal::stack_t),
         OutStackT => match ok {
             Some(_) => shown(p, v, signal::stack_t),
             None => ptr(v),
         },
-        IoctlData => match a[1] {
-            // TCGETS fills a termios; TCSETS, TCSETSW, TCSETSF read one.
-            file::TCGETS if ok.is_none() => ptr(v),
-            file::TCGETS..=file::TCSETSF if v != 0 => shown(p, v, file::termios),
-            _ => ptr(v),
-        },
+        IoctlData => {
+            use file::IoctlArg as I;
+            match file::ioctl_arg(a[1]) {
+                // What the call fills is shown only when it succeeded.
+                I::Termios { out: true } | I::Winsize { out: true } | I::IntPtr { out: true }
+                    if ok.is_none() =>
+                {
+                    ptr(v)
+                }
+                I::Termios { .. } | I::Winsize { .. } | I::IntPtr { .. } if v == 0 => "NULL".into(),
+                I::Termios { .. } => shown(p, v, file::termios),
+                I::Winsize { .. } => shown(p, v, file::winsize),
+                I::IntPtr { .. } => shown(p, v, |n: &i32| format!("[{n}]")),
+                I::OpenFlags => file::open_flags(v),
+                I::Queue => file::flush_queue(v),
+                I::Plain => ptr(v),
+            }
+        }
         Resource => process::resource(v),
         OutRlimit | Rlimit => shown_or_null(p, v, process::rlimit),
         Madvise => mm::madvise(v),

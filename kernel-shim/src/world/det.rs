@@ -304,11 +304,14 @@ impl Det {
         if host <= 0 {
             return host;
         }
+        if host == host::getpid() {
+            return self.pid;
+        }
         self.children.iter().find(|c| c.1 == host).map(|c| c.0).unwrap_or(host)
     }
 
-    fn kill(&mut self, pid: i32, sig: i32) -> HostResult<()> {
-        host::kill(self.host_pid(pid), sig)
+    fn kill(&mut self, pid: i32, sig: i32) -> HostResult<bool> {
+        host::kill_from_guest(self.host_pid(pid), sig)
     }
 
     fn fork(&mut self, next_pid: &mut i32) -> HostResult<i32> {
@@ -545,7 +548,7 @@ impl World for Deterministic {
         self.0.borrow_mut().guest_pid(host)
     }
 
-    fn kill(&self, pid: i32, sig: i32) -> HostResult<()> {
+    fn kill(&self, pid: i32, sig: i32) -> HostResult<bool> {
         self.0.borrow_mut().kill(pid, sig)
     }
 
@@ -583,6 +586,10 @@ impl World for Deterministic {
 
     fn before_blocking_read(&self, h: i32) -> HostResult<()> {
         self.0.borrow_mut().before_blocking_read(h)
+    }
+
+    fn before_blocking_outside(&self) -> HostResult<()> {
+        self.0.borrow_mut().before_blocking(|| Ok(false))
     }
 
     fn before_blocking_wait(&self, pid: i32, options: u32) -> HostResult<()> {

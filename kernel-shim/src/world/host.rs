@@ -217,8 +217,8 @@ impl World for Host {
         host
     }
 
-    fn kill(&self, pid: i32, sig: i32) -> HostResult<()> {
-        host::kill(pid, sig)
+    fn kill(&self, pid: i32, sig: i32) -> HostResult<bool> {
+        host::kill_from_guest(pid, sig)
     }
 
     fn fork(&self, _next_pid: &mut i32) -> HostResult<i32> {

@@ -287,8 +287,9 @@ pub trait World {
     /// The guest pid of host pid `host` (a wait result).
     fn guest_pid(&self, host: i32) -> i32;
 
-    /// kill(2) of another process.
-    fn kill(&self, pid: i32, sig: i32) -> HostResult<()>;
+    /// kill(2) of another process or a process group: true if the signal reached this
+    /// process too (its own group), which must then raise it.
+    fn kill(&self, pid: i32, sig: i32) -> HostResult<bool>;
 
     /// fork(2) of the whole emulated process: the child's guest pid in the parent, 0 in
     /// the child. `next_pid` is the process's tid counter (deterministic pids take the
@@ -337,6 +338,12 @@ pub trait World {
     /// The guest is about to block in a read of host fd `h`: Err(EINTR) if the world
     /// ends the wait first (deterministic mode's virtual timers).
     fn before_blocking_read(&self, h: i32) -> HostResult<()>;
+
+    /// The same for a wait that only another process can end (System V semaphores and
+    /// message queues).
+    fn before_blocking_outside(&self) -> HostResult<()> {
+        Ok(())
+    }
 
     /// The same for a wait for guest child `pid` (wait4's numbering) with waitid's
     /// `options` (WEXITED, WSTOPPED, WCONTINUED).
