@@ -128,4 +128,11 @@ for p in $FILE_PROGRAMS; do
     gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
 done
 
+# tests/morecalls.rs: resource limits, the vector I/O forms, getdents, fchmodat2,
+# epoll_pwait2, vmsplice, restart_syscall (static glibc).
+MORE_PROGRAMS="morecalls"
+for p in $MORE_PROGRAMS; do
+    gcc "${common[@]}" -static -o "bin/$p.glibc" "src/$p.c"
+done
+
 echo "built: $(ls bin | wc -l) files in roms/bin, $(du -sh bin | cut -f1)"

@@ -150,6 +150,12 @@ impl World for Recording {
         v
     }
 
+    fn start_umask(&self) -> u32 {
+        let m = self.host.start_umask();
+        self.value([m as u64]);
+        m
+    }
+
     fn host_pid(&self, pid: i32) -> i32 {
         pid
     }
@@ -403,6 +409,12 @@ impl World for Replaying {
         sigs_of(self.player().values(1)[0])
     }
 
+    fn start_umask(&self) -> u32 {
+        let m = self.player().values(1)[0] as u32;
+        host::set_umask(m);
+        m
+    }
+
     fn host_pid(&self, pid: i32) -> i32 {
         pid
     }
@@ -592,6 +604,7 @@ mod tests {
         w.random_bytes(&mut random);
         let ids = w.ids();
         let ignored = w.inherited_ignored();
+        let umask = w.start_umask();
         let pid = w.pid();
         // Inside a recorded syscall, answers are part of its effect: not logged alone.
         rec.borrow_mut().quiet = true;
@@ -612,6 +625,7 @@ mod tests {
         assert_eq!(r.ids(), ids);
         assert_eq!(r.uid(), ids[0], "the uid is the last ids', without a record of its own");
         assert_eq!(r.inherited_ignored(), ignored);
+        assert_eq!(r.start_umask(), umask);
         assert_eq!(r.pid(), pid);
         assert_eq!(pid, 4321, "the recorded process's pid, not the replaying one's");
         // Not logged: the host's.

@@ -350,6 +350,7 @@ pub(super) fn fchmod(p: &mut Process, a: &Args) -> SysResult {
 pub(super) fn umask(p: &mut Process, a: &Args) -> SysResult {
     let old = p.umask;
     p.umask = a.uint(0) & 0o777;
+    host::set_umask(p.umask);
     Ok(old as u64)
 }
 
@@ -471,6 +472,15 @@ pub(super) fn readlinkat(p: &mut Process, a: &Args) -> SysResult {
 }
 
 pub(super) fn getdents64(p: &mut Process, a: &Args) -> SysResult {
+    read_dirents(p, a, false)
+}
+
+/// getdents: the older record layout, `d_type` after the name.
+pub(super) fn getdents(p: &mut Process, a: &Args) -> SysResult {
+    read_dirents(p, a, true)
+}
+
+fn read_dirents(p: &mut Process, a: &Args, old: bool) -> SysResult {
     let (fd, dirp, count) = (a.fd(0), a.ptr(1), a.uint(2));
     let f = p.fds.file(fd)?;
     let mut of = f.borrow_mut();
@@ -490,7 +500,7 @@ pub(super) fn getdents64(p: &mut Process, a: &Args) -> SysResult {
         if out.len() + d.reclen() > cap {
             break;
         }
-        d.append_to(&mut out);
+        d.append_to(&mut out, old);
         i += 1;
     }
     if out.is_empty() && i < entries.len() {

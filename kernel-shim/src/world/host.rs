@@ -209,6 +209,10 @@ impl World for Host {
         host::inherited_ignored()
     }
 
+    fn start_umask(&self) -> u32 {
+        host::start_umask()
+    }
+
     fn host_pid(&self, pid: i32) -> i32 {
         pid
     }
