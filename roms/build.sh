@@ -20,7 +20,7 @@ cd "$(dirname "$0")"
 
 C_PROGRAMS="hello auxv exitcode crash fileio floatfmt strtod qsort setjmp intmath strings smc"
 ASM_PROGRAMS="hello exit42 ud2"
-GLIBC_ONLY_PROGRAMS="signals procs threads escape"
+GLIBC_ONLY_PROGRAMS="signals procs threads escape shm sockets sysvipc pgrp ptys sleepers vsyscall taskmisc"
 
 for tool in gcc g++ musl-gcc nasm ld aarch64-linux-gnu-as aarch64-linux-gnu-ld; do
     command -v "$tool" >/dev/null || { echo "build.sh: $tool not found" >&2; exit 1; }
@@ -118,6 +118,20 @@ done
 # tests/roms.rs mapfile: private file mappings (read lazily by emu).
 MAPFILE_PROGRAMS="mapfile"
 for p in $MAPFILE_PROGRAMS; do
+    gcc "${common[@]}" -static -o "bin/$p.glibc" "src/$p.c"
+done
+
+# tests/files.rs and tests/eventfds.rs: file metadata, locks, fifos and copies; timerfd,
+# signalfd, inotify (static glibc, -pthread).
+FILE_PROGRAMS="filemeta eventfds"
+for p in $FILE_PROGRAMS; do
+    gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
+done
+
+# tests/morecalls.rs: resource limits, the vector I/O forms, getdents, fchmodat2,
+# epoll_pwait2, vmsplice, restart_syscall (static glibc).
+MORE_PROGRAMS="morecalls"
+for p in $MORE_PROGRAMS; do
     gcc "${common[@]}" -static -o "bin/$p.glibc" "src/$p.c"
 done
 

@@ -2,8 +2,8 @@
 //! the program, and end the way the guest ended (same exit status, or the same signal).
 
 use clap::Parser;
-use emu_kernel::gate::World;
 use emu_kernel::trace::TraceOptions;
+use emu_kernel::world::Mode;
 use emu_kernel::{Config, Guest, Outcome};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -399,13 +399,13 @@ fn main() {
         }
     };
     let world = if let Some(dir) = &cli.replay {
-        World::Replay { dir: dir.clone(), program: changed_program }
+        Mode::Replay { dir: dir.clone(), program: changed_program }
     } else if let Some(dir) = &cli.record {
-        World::Record { dir: dir.clone() }
+        Mode::Record { dir: dir.clone() }
     } else if cli.deterministic {
-        World::Deterministic { seed: cli.seed }
+        Mode::Deterministic { seed: cli.seed }
     } else {
-        World::Normal
+        Mode::Host
     };
     match cli.jit.as_deref() {
         Some("on") => emu_cpu::set_jit_mode(emu_cpu::JitMode::On),

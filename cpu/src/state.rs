@@ -88,7 +88,8 @@ pub struct Cpu {
     pub cpuid: CpuidModel,
     /// The instruction that raised the last invalid-opcode exit, disassembled.
     pub last_ud: String,
-    pub tsc: TscSource,
+    /// Where rdtsc and rdtscp (and rdrand/rdseed) take their values from.
+    pub outside: Box<dyn Outside>,
     /// Instrumentation (see `hooks`): off unless a tracer is installed.
     pub hooks: crate::hooks::Hooks,
     /// The op that stopped the block running last (set by `exec::next_op`).
@@ -115,7 +116,7 @@ impl Cpu {
             fault: FaultInfo::default(),
             cpuid: CpuidModel::default(),
             last_ud: String::new(),
-            tsc: default_tsc,
+            outside: Box::new(Counted::default()),
             hooks: Default::default(),
             stop_op: std::ptr::null(),
             jit: Default::default(),
@@ -260,10 +261,37 @@ impl Cpu {
     }
 }
 
-/// The time-stamp counter source. The kernel shim replaces it so that rdtsc goes through
-/// its gate for non-determinism; the default counts guest instructions.
-pub type TscSource = fn(&Cpu) -> u64;
+/// Values an instruction takes from outside the guest: the time-stamp counter (rdtsc,
+/// rdtscp) and hardware randomness (rdrand, rdseed). The kernel shim supplies its own, so
+/// that they come from the same world as the guest's clocks and getrandom (fixed under
+/// `--deterministic`, logged by `--record`, read back by `--replay`); the CPU decides only
+/// how the value lands in registers and flags.
+pub trait Outside {
+    /// The time-stamp counter once the CPU has retired `icount` instructions.
+    fn tsc(&mut self, icount: u64) -> u64;
+    /// 64 random bits (rdrand and rdseed take the low 16, 32 or 64). Never fails, so an
+    /// instruction that reports a source's exhaustion (CF=0) need not model it.
+    fn random(&mut self) -> u64;
+}
 
-pub(crate) fn default_tsc(cpu: &Cpu) -> u64 {
-    cpu.icount.wrapping_mul(3)
+/// The CPU alone (no shim): a 3 GHz counter driven by the instructions retired, and a
+/// fixed-seed generator, so that bare-CPU runs (tests) are reproducible.
+#[derive(Default)]
+pub struct Counted {
+    rng: u64,
+}
+
+impl Outside for Counted {
+    fn tsc(&mut self, icount: u64) -> u64 {
+        icount.wrapping_mul(3)
+    }
+
+    fn random(&mut self) -> u64 {
+        // splitmix64
+        self.rng = self.rng.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
 }
