@@ -162,9 +162,28 @@ impl FdTable {
         self.limit = limit.min(MAX_FDS);
     }
 
-    /// A table whose fds 0, 1, 2 are copies of emu's own standard streams (so a guest
-    /// closing its stderr does not silence emu's diagnostics).
-    pub fn with_stdio() -> FdTable {
+    /// The table a guest starts with: copies of emu's standard streams (so a guest closing
+    /// its stderr does not silence emu's diagnostics), and of the `inherited` host fds with
+    /// their status flags, at the same numbers; placeholders for them on a replay, which
+    /// never reads or writes them.
+    pub fn at_start(inherited: &[(i32, u32)], replaying: bool) -> FdTable {
+        let mut t = FdTable::with_stdio();
+        for &(fd, flags) in inherited.iter().filter(|e| (e.0 as usize) < MAX_FDS) {
+            let h = match replaying {
+                true => -1,
+                false => match host::dup(fd) {
+                    Ok(h) => h,
+                    Err(_) => continue,
+                },
+            };
+            let file = Rc::new(RefCell::new(OpenFile::host(h, flags, None)));
+            t.put(fd as usize, FdEntry { file, cloexec: false });
+        }
+        t
+    }
+
+    /// A table whose fds 0, 1, 2 are copies of emu's own standard streams.
+    fn with_stdio() -> FdTable {
         let mut t = FdTable::default();
         for fd in 0..3 {
             if let Ok(h) = host::dup(fd) {

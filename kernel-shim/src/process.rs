@@ -198,10 +198,12 @@ impl Process {
         let pid = world.pid();
         let ignored = world.inherited_ignored();
         let umask = world.start_umask();
+        let inherited = world.inherited_fds();
+        let fds = FdTable::at_start(&inherited, world.kind() == world::Kind::Replaying);
         let mut p = Process {
             cpu: Cpu::new(AddressSpace::new()),
             world,
-            fds: FdTable::with_stdio(),
+            fds,
             sysroot,
             cwd,
             brk_start: 0,

@@ -156,6 +156,14 @@ impl World for Recording {
         m
     }
 
+    fn inherited_fds(&self) -> Vec<(i32, u32)> {
+        let v = self.host.inherited_fds();
+        self.value([v.len() as u64]);
+        let flat: Vec<u64> = v.iter().map(|&(fd, flags)| (fd as u64) << 32 | flags as u64).collect();
+        self.log(|r| r.values(&flat));
+        v
+    }
+
     fn host_pid(&self, pid: i32) -> i32 {
         pid
     }
@@ -413,6 +421,13 @@ impl World for Replaying {
         let m = self.player().values(1)[0] as u32;
         host::set_umask(m);
         m
+    }
+
+    /// The recorded run's; the replay stands placeholders in for them.
+    fn inherited_fds(&self) -> Vec<(i32, u32)> {
+        let mut p = self.player();
+        let n = p.values(1)[0] as usize;
+        p.values(n).into_iter().map(|v| ((v >> 32) as i32, v as u32)).collect()
     }
 
     fn host_pid(&self, pid: i32) -> i32 {

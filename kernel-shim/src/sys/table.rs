@@ -363,7 +363,7 @@ syscalls! {
     151 MLOCKALL mlockall = call(mm::mlockall).args(&[Hex]).internal();
     152 MUNLOCKALL munlockall = call(mm::munlockall).args(&[]).internal();
     153 VHANGUP vhangup = refuse(E::EPERM, "system administration: the guest runs unprivileged");
-    154 MODIFY_LDT modify_ldt = refuse(E::EPERM, "system administration: the guest runs unprivileged");
+    154 MODIFY_LDT modify_ldt = enosys("answered as by a kernel built without CONFIG_MODIFY_LDT_SYSCALL: emu has no LDT");
     155 PIVOT_ROOT pivot_root = refuse(E::EPERM, "system administration: the guest runs unprivileged");
     156 _SYSCTL _sysctl = refuse(E::EPERM, "system administration: the guest runs unprivileged");
     157 PRCTL prctl = call(task::prctl).partial("name, parent-death signal and child subreaper (the host's), dumpable, keepcaps, no_new_privs, timer slack, THP, TSC, the capability bounding and ambient sets (read); seccomp, PR_SET_VMA and other options are EINVAL as on a kernel without them").args(&[Prctl]).internal();
@@ -414,13 +414,13 @@ syscalls! {
     202 FUTEX futex = call(futex::futex).args(&[Ptr, Futex]).internal().blocks();
     203 SCHED_SETAFFINITY sched_setaffinity = call(sched::sched_setaffinity).partial("the guest has one CPU: a mask with it succeeds, and the host's affinity is left alone").args(&[Int, Uint, Ptr]).internal();
     204 SCHED_GETAFFINITY sched_getaffinity = call(task::sched_getaffinity).args(&[Int, Uint, Ptr]);
-    205 SET_THREAD_AREA set_thread_area = enosys("reserved: Linux answers ENOSYS too");
+    205 SET_THREAD_AREA set_thread_area = enosys("32-bit TLS descriptors are not modelled: 64-bit programs set their thread pointer with arch_prctl");
     206 IO_SETUP io_setup = enosys("asynchronous I/O is not implemented: glibc and liburing fall back to ordinary calls");
     207 IO_DESTROY io_destroy = enosys("asynchronous I/O is not implemented: glibc and liburing fall back to ordinary calls");
     208 IO_GETEVENTS io_getevents = enosys("asynchronous I/O is not implemented: glibc and liburing fall back to ordinary calls");
     209 IO_SUBMIT io_submit = enosys("asynchronous I/O is not implemented: glibc and liburing fall back to ordinary calls");
     210 IO_CANCEL io_cancel = enosys("asynchronous I/O is not implemented: glibc and liburing fall back to ordinary calls");
-    211 GET_THREAD_AREA get_thread_area = enosys("reserved: Linux answers ENOSYS too");
+    211 GET_THREAD_AREA get_thread_area = enosys("32-bit TLS descriptors are not modelled: 64-bit programs set their thread pointer with arch_prctl");
     212 LOOKUP_DCOOKIE lookup_dcookie = refuse(E::EPERM, "system administration: the guest runs unprivileged");
     213 EPOLL_CREATE epoll_create = call(poll::epoll_create).args(&[Int]);
     214 EPOLL_CTL_OLD epoll_ctl_old = enosys("reserved: Linux answers ENOSYS too");

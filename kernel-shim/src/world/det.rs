@@ -297,6 +297,10 @@ impl Det {
         host::start_umask()
     }
 
+    fn inherited_fds(&mut self) -> Vec<(i32, u32)> {
+        host::inherited_fds()
+    }
+
     fn host_pid(&mut self, pid: i32) -> i32 {
         if pid == self.pid {
             return host::getpid();
@@ -546,6 +550,10 @@ impl World for Deterministic {
 
     fn start_umask(&self) -> u32 {
         self.0.borrow_mut().start_umask()
+    }
+
+    fn inherited_fds(&self) -> Vec<(i32, u32)> {
+        self.0.borrow_mut().inherited_fds()
     }
 
     fn host_pid(&self, pid: i32) -> i32 {

@@ -213,6 +213,10 @@ impl World for Host {
         host::start_umask()
     }
 
+    fn inherited_fds(&self) -> Vec<(i32, u32)> {
+        host::inherited_fds()
+    }
+
     fn host_pid(&self, pid: i32) -> i32 {
         pid
     }
