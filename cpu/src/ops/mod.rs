@@ -13,6 +13,8 @@ use iced_x86::{Code, Decoder, DecoderOptions, Instruction};
 use std::sync::OnceLock;
 
 mod alu;
+mod avx_int;
+pub(crate) mod avx_operand;
 pub(crate) use alu::fuse_jcc;
 mod bits;
 pub(crate) mod branch;
@@ -62,6 +64,7 @@ pub(crate) fn table() -> &'static [Option<Builder>] {
     TABLE.get_or_init(|| {
         let mut t = Table(vec![None; Code::values().len()]);
         alu::register(&mut t);
+        avx_int::register(&mut t);
         bits::register(&mut t);
         branch::register(&mut t);
         fxsave::register(&mut t);

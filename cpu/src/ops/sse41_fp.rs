@@ -88,7 +88,7 @@ fn mode(env: &Env, imm: u8) -> u32 {
 }
 
 /// ROUNDPS/PD (`P`) or ROUNDSS/SD.
-struct Round<const W: u32, const P: bool>;
+pub(super) struct Round<const W: u32, const P: bool>;
 impl<const W: u32, const P: bool> FpOp for Round<W, P> {
     fn f(env: &mut Env, a: u128, b: u128, imm: u8) -> u128 {
         let rc = mode(env, imm);
@@ -107,7 +107,7 @@ impl<const W: u32, const P: bool> FpOp for Round<W, P> {
 
 /// DPPS (W = 32) and DPPD (W = 64): imm8[4+i] selects the products, imm8[i] the lanes
 /// that receive the sum (the others get +0.0).
-struct Dp<const W: u32>;
+pub(super) struct Dp<const W: u32>;
 impl<const W: u32> FpOp for Dp<W> {
     fn f(env: &mut Env, a: u128, b: u128, imm: u8) -> u128 {
         let n = 128 / W;

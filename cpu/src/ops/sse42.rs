@@ -20,7 +20,7 @@ use crate::flags::{ARITH, CF, OF, SF, ZF};
 use crate::state::Cpu;
 use iced_x86::{Code, Instruction};
 
-struct Pcmpgtq;
+pub(super) struct Pcmpgtq;
 impl Shuf for Pcmpgtq {
     #[inline(always)]
     fn f(a: u128, b: u128, _: u8) -> u128 {

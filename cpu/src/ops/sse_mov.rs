@@ -304,7 +304,7 @@ impl<const W: u32, const HIGH: bool> Shuf for Unpack<W, HIGH> {
     }
 }
 
-struct Shufps;
+pub(super) struct Shufps;
 impl Shuf for Shufps {
     #[inline(always)]
     fn f(a: u128, b: u128, imm: u8) -> u128 {
@@ -313,7 +313,7 @@ impl Shuf for Shufps {
     }
 }
 
-struct Shufpd;
+pub(super) struct Shufpd;
 impl Shuf for Shufpd {
     #[inline(always)]
     fn f(a: u128, b: u128, imm: u8) -> u128 {
@@ -321,7 +321,7 @@ impl Shuf for Shufpd {
     }
 }
 
-struct Pshufd;
+pub(super) struct Pshufd;
 impl Shuf for Pshufd {
     #[inline(always)]
     fn f(_: u128, b: u128, imm: u8) -> u128 {

@@ -111,6 +111,12 @@ pub fn digest(o: &Outcome, m: &Mask) -> u64 {
         mix(u64::from_le_bytes(fx[o..o + 8].try_into().unwrap()));
         mix(u64::from_le_bytes(fx[o + 8..o + 16].try_into().unwrap()));
     }
+    if m.vex {
+        for y in o.ymmh {
+            mix(y as u64);
+            mix((y >> 64) as u64);
+        }
+    }
     mix(o.ndiff as u64);
     for i in 0..(o.ndiff as usize).min(MAX_DIFF) {
         mix(o.diff_off[i] as u64);

@@ -62,6 +62,7 @@ impl Emu {
         cpu.rip = CODE;
         cpu.set_rflags(s.rflags);
         cpu.xmm = s.xmm;
+        cpu.ymmh = s.ymmh;
         cpu.mxcsr = s.mxcsr;
         let top = (s.fsw >> 11) & 7;
         cpu.x87.top = top as u8;
@@ -144,6 +145,7 @@ impl Emu {
             gpr: out.gpr,
             rflags: out.rflags,
             xmm: cpu.xmm,
+            ymmh: cpu.ymmh,
             mxcsr: cpu.mxcsr,
             fcw: cpu.x87.fcw,
             fsw: (cpu.x87.fsw & !(7 << 11)) | ((cpu.x87.top as u16 & 7) << 11),
@@ -151,6 +153,7 @@ impl Emu {
             st: std::array::from_fn(|i| (cpu.x87.regs[i].mant, cpu.x87.regs[i].se)),
         };
         st.fx_image(&mut out.fx);
+        out.ymmh = cpu.ymmh;
         cpu.mem.read(DATA, &mut self.after).unwrap();
         out.set_diff(&self.image, &self.after);
         out

@@ -331,7 +331,13 @@ impl Gen {
             };
             let rm = matches!(
                 k,
-                K::r8_or_mem | K::r16_or_mem | K::r32_or_mem | K::r64_or_mem | K::xmm_or_mem | K::mm_or_mem
+                K::r8_or_mem
+                    | K::r16_or_mem
+                    | K::r32_or_mem
+                    | K::r64_or_mem
+                    | K::xmm_or_mem
+                    | K::ymm_or_mem
+                    | K::mm_or_mem
             );
             let use_mem = matches!(k, K::mem | K::mem_offs) || (rm && self.rng.chance(2));
             let mut is_imm = false;
@@ -364,6 +370,10 @@ impl Gen {
                     K::rax => reg(&mut ins, self.fixed(Register::RAX, env)?),
                     K::xmm_reg | K::xmm_rm | K::xmm_vvvv | K::xmm_is4 | K::xmm_or_mem => {
                         let r = Register::XMM0 as u32 + self.rng.below(16) as u32;
+                        reg(&mut ins, xmm(r))
+                    }
+                    K::ymm_reg | K::ymm_rm | K::ymm_vvvv | K::ymm_is4 | K::ymm_or_mem => {
+                        let r = Register::YMM0 as u32 + self.rng.below(16) as u32;
                         reg(&mut ins, xmm(r))
                     }
                     K::mm_reg | K::mm_rm | K::mm_or_mem => {
