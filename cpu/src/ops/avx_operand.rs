@@ -85,6 +85,13 @@ pub(crate) fn nds(i: &Instruction, op: &mut Op) {
 
 /// Picks `f::<generics..., Y2, S>` for the width (`y`: VEX.256) and source kind `k`.
 macro_rules! vsel {
+    ($y:expr, $k:expr, $f:ident, [$($s:tt),*]) => {
+        if $y {
+            $crate::ops::sse_operand::sel!($k, $f::<true>, [$($s),*])
+        } else {
+            $crate::ops::sse_operand::sel!($k, $f::<false>, [$($s),*])
+        }
+    };
     ($y:expr, $k:expr, $f:ident :: <$($g:tt),*>, [$($s:tt),*]) => {
         if $y {
             $crate::ops::sse_operand::sel!($k, $f::<$($g,)* true>, [$($s),*])

@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 
 mod alu;
 mod avx_int;
+mod avx_mov;
 pub(crate) mod avx_operand;
 pub(crate) use alu::fuse_jcc;
 mod bits;
@@ -65,6 +66,7 @@ pub(crate) fn table() -> &'static [Option<Builder>] {
         let mut t = Table(vec![None; Code::values().len()]);
         alu::register(&mut t);
         avx_int::register(&mut t);
+        avx_mov::register(&mut t);
         bits::register(&mut t);
         branch::register(&mut t);
         fxsave::register(&mut t);

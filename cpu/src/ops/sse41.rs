@@ -203,7 +203,7 @@ fn pextr_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     })
 }
 
-fn build_pextr<const W: u32>(i: &Instruction, _: &mut Op) -> Option<Handler> {
+pub(super) fn build_pextr<const W: u32>(i: &Instruction, _: &mut Op) -> Option<Handler> {
     Some(if has_mem(i) { pextr_m::<W> } else { pextr_r::<W> })
 }
 

@@ -79,7 +79,7 @@ fn merge_low<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     })
 }
 
-fn st_low<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
+pub(super) fn st_low<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     let a = cpu.ea(op);
     let v = lane::<W>(cpu.xmm[xr(op.r0)], 0);
     let p = if W == 32 { cpu.mem.fast_write_ptr::<4>(a) } else { cpu.mem.fast_write_ptr::<8>(a) };
@@ -107,7 +107,7 @@ fn st_low_slow<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     })
 }
 
-fn st_high64(cpu: &mut Cpu, op: &Op) -> Flow {
+pub(super) fn st_high64(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
         let v = (cpu.xmm[xr(op.r0)] >> 64) as u64;
         cpu.st64(cpu.ea(op), v)
@@ -196,7 +196,7 @@ fn build_movd_to_x<const W: u32>(i: &Instruction, _: &mut Op) -> Option<Handler>
     Some(if has_mem(i) { movd_x_m::<W> } else { movd_x_r::<W> })
 }
 
-fn build_movd_from_x<const W: u32>(i: &Instruction, _: &mut Op) -> Option<Handler> {
+pub(super) fn build_movd_from_x<const W: u32>(i: &Instruction, _: &mut Op) -> Option<Handler> {
     Some(if has_mem(i) { st_low::<W> } else { movd_r_x::<W> })
 }
 
@@ -210,7 +210,7 @@ fn movnti<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
 // ---- masks ----
 
 /// MOVMSKPS/MOVMSKPD/PMOVMSKB: the sign bit of each W-bit lane.
-fn movmsk<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
+pub(super) fn movmsk<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
         let v = cpu.xmm[xr(op.r1)];
         let mut m = 0u64;
@@ -223,7 +223,7 @@ fn movmsk<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
 }
 
 /// PMOVMSKB, the hot one in string functions: gather the 16 byte signs at once.
-fn pmovmskb(cpu: &mut Cpu, op: &Op) -> Flow {
+pub(super) fn pmovmskb(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
         let v = cpu.xmm[xr(op.r1)];
         let lo = ((v as u64) & 0x8080_8080_8080_8080).wrapping_mul(0x0002_0408_1020_4081) >> 56;
@@ -253,7 +253,7 @@ fn maskmovdqu(cpu: &mut Cpu, op: &Op) -> Flow {
     })
 }
 
-fn build_maskmovdqu(i: &Instruction, op: &mut Op) -> Option<Handler> {
+pub(super) fn build_maskmovdqu(i: &Instruction, op: &mut Op) -> Option<Handler> {
     if i.op0_kind() != OpKind::MemorySegRDI {
         return None; // 0x67-prefixed (EDI) form
     }
@@ -349,7 +349,7 @@ impl<const HIGH: bool> Shuf for Pshufw<HIGH> {
 
 // ---- PEXTRW / PINSRW ----
 
-fn pextrw(cpu: &mut Cpu, op: &Op) -> Flow {
+pub(super) fn pextrw(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
         let v = lane::<16>(cpu.xmm[xr(op.r1)], (op.imm & 7) as u32);
         cpu.put_r::<64>(op.r0, v);
