@@ -13,10 +13,13 @@
 //! writing any, so a fault leaves memory unchanged.
 
 use super::avx_operand::{
-    build_lanes, is_ymm, lanes, load_y, nds, store_y, vkind, vsel, with_vsrc_next, yget, yset, Y, M128, M32, M64, VR,
+    build_lanes, is_ymm, lanes, load_y, nds, store_y, vkind, vsel, with_vsrc_next, yget, yset, M128, M32,
+    M64, VR, Y,
 };
 use super::sse41::{build_pextr, lanes_mask, sext};
-use super::sse_mov::{build_maskmovdqu, build_movd_from_x, movmsk, pextrw, pmovmskb, st_high64, st_low, Shuf};
+use super::sse_mov::{
+    build_maskmovdqu, build_movd_from_x, movmsk, pextrw, pmovmskb, st_high64, st_low, Shuf,
+};
 use super::sse_operand::{lane, with_lane, xr};
 use super::{has_mem, Table};
 use crate::decode::{Flow, Handler, Op};
@@ -373,7 +376,10 @@ fn vpmovx<const F: u32, const T: u32, const SIGNED: bool, const Y2: bool, const 
     })
 }
 
-fn build_vpmovx<const F: u32, const T: u32, const SIGNED: bool>(i: &Instruction, op: &mut Op) -> Option<Handler> {
+fn build_vpmovx<const F: u32, const T: u32, const SIGNED: bool>(
+    i: &Instruction,
+    op: &mut Op,
+) -> Option<Handler> {
     nds(i, op);
     vsel!(is_ymm(i), vkind(i, false), vpmovx::<F, T, SIGNED>, [0, 3, 5, 6, 7])
 }
@@ -490,8 +496,12 @@ pub(super) fn register(t: &mut Table) {
     t.set(C::VEX_Vmovsd_m64_xmm, |_, _| Some(st_low::<64>));
     t.set(C::VEX_Vmovq_xmm_xmmm64, |i, _| Some(if has_mem(i) { load_low::<M64> } else { movq_rr }));
     t.set(C::VEX_Vmovq_xmmm64_xmm, |i, _| Some(if has_mem(i) { st_low::<64> } else { movq_rr }));
-    t.set(C::VEX_Vmovd_xmm_rm32, |i, _| Some(if has_mem(i) { movd_x::<32, true> } else { movd_x::<32, false> }));
-    t.set(C::VEX_Vmovq_xmm_rm64, |i, _| Some(if has_mem(i) { movd_x::<64, true> } else { movd_x::<64, false> }));
+    t.set(C::VEX_Vmovd_xmm_rm32, |i, _| {
+        Some(if has_mem(i) { movd_x::<32, true> } else { movd_x::<32, false> })
+    });
+    t.set(C::VEX_Vmovq_xmm_rm64, |i, _| {
+        Some(if has_mem(i) { movd_x::<64, true> } else { movd_x::<64, false> })
+    });
     t.set(C::VEX_Vmovd_rm32_xmm, build_movd_from_x::<32>);
     t.set(C::VEX_Vmovq_rm64_xmm, build_movd_from_x::<64>);
     t.set(C::VEX_Vmovlps_xmm_xmm_m64, |_, _| Some(movhl_m::<false>));
@@ -583,7 +593,9 @@ pub(super) fn register(t: &mut Table) {
     t.set(C::VEX_Vpinsrw_xmm_xmm_r64m16_imm8, build_vpinsr::<16>);
     t.set(C::VEX_Vpinsrd_xmm_xmm_rm32_imm8, build_vpinsr::<32>);
     t.set(C::VEX_Vpinsrq_xmm_xmm_rm64_imm8, build_vpinsr::<64>);
-    t.set(C::VEX_Vinsertps_xmm_xmm_xmmm32_imm8, |i, _| Some(if has_mem(i) { vinsertps::<M32> } else { vinsertps::<VR> }));
+    t.set(C::VEX_Vinsertps_xmm_xmm_xmmm32_imm8, |i, _| {
+        Some(if has_mem(i) { vinsertps::<M32> } else { vinsertps::<VR> })
+    });
     t.set(C::VEX_Vpextrb_r32m8_xmm_imm8, build_pextr::<8>);
     t.set(C::VEX_Vpextrb_r64m8_xmm_imm8, build_pextr::<8>);
     t.set(C::VEX_Vpextrw_r32m16_xmm_imm8, build_pextr::<16>);

@@ -60,9 +60,14 @@ pub(crate) fn vkind(i: &Instruction, aligned: bool) -> u8 {
     }
 }
 
-/// Whether the instruction has a YMM register operand (its VEX.L = 1 form).
+/// Whether the instruction is a VEX.256 form: a YMM register or a 32-byte memory operand
+/// (VCVTPD2PS xmm, m256 has no YMM register).
 pub(crate) fn is_ymm(i: &Instruction) -> bool {
-    (0..i.op_count()).any(|k| i.op_kind(k) == OpKind::Register && i.op_register(k).is_ymm())
+    (0..i.op_count()).any(|k| match i.op_kind(k) {
+        OpKind::Register => i.op_register(k).is_ymm(),
+        OpKind::Memory => i.memory_size().size() == 32,
+        _ => false,
+    })
 }
 
 /// Puts a decoded VEX op in the shared layout: a form without VEX.vvvv (one source,

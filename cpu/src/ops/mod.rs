@@ -13,9 +13,12 @@ use iced_x86::{Code, Decoder, DecoderOptions, Instruction};
 use std::sync::OnceLock;
 
 mod alu;
+mod avx_cvt;
+mod avx_float;
 mod avx_int;
 mod avx_mov;
 pub(crate) mod avx_operand;
+mod avx_shuffle;
 pub(crate) use alu::fuse_jcc;
 mod bits;
 pub(crate) mod branch;
@@ -65,8 +68,11 @@ pub(crate) fn table() -> &'static [Option<Builder>] {
     TABLE.get_or_init(|| {
         let mut t = Table(vec![None; Code::values().len()]);
         alu::register(&mut t);
+        avx_cvt::register(&mut t);
+        avx_float::register(&mut t);
         avx_int::register(&mut t);
         avx_mov::register(&mut t);
+        avx_shuffle::register(&mut t);
         bits::register(&mut t);
         branch::register(&mut t);
         fxsave::register(&mut t);

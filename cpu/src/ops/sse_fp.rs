@@ -562,7 +562,10 @@ fn comis_general<const W: u32, const SIGNALING: bool>(cpu: &mut Cpu, a: u64, b: 
     Ok(c)
 }
 
-fn build_comis<const W: u32, const SIGNALING: bool>(i: &Instruction, _: &mut Op) -> Option<Handler> {
+pub(super) fn build_comis<const W: u32, const SIGNALING: bool>(
+    i: &Instruction,
+    _: &mut Op,
+) -> Option<Handler> {
     sel!(src_kind(i, false), comis::<W, SIGNALING>, [0, 3, 4])
 }
 
