@@ -15,6 +15,7 @@ use std::sync::OnceLock;
 mod alu;
 mod avx_cvt;
 mod avx_float;
+mod avx_gather;
 mod avx_int;
 mod avx_mov;
 pub(crate) mod avx_operand;
@@ -70,6 +71,7 @@ pub(crate) fn table() -> &'static [Option<Builder>] {
         alu::register(&mut t);
         avx_cvt::register(&mut t);
         avx_float::register(&mut t);
+        avx_gather::register(&mut t);
         avx_int::register(&mut t);
         avx_mov::register(&mut t);
         avx_shuffle::register(&mut t);

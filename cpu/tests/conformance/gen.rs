@@ -322,6 +322,7 @@ impl Gen {
         let mut ins = Instruction::default();
         ins.set_code(code);
         let mut mem: Option<MemPick> = None;
+        let mut vsib: Option<Register> = None;
         let mut prev_imm = false;
         for i in 0..oc.op_count() {
             let k = oc.op_kind(i);
@@ -375,6 +376,14 @@ impl Gen {
                     K::ymm_reg | K::ymm_rm | K::ymm_vvvv | K::ymm_is4 | K::ymm_or_mem => {
                         let r = Register::YMM0 as u32 + self.rng.below(16) as u32;
                         reg(&mut ins, xmm(r))
+                    }
+                    K::mem_vsib32x | K::mem_vsib64x | K::mem_vsib32y | K::mem_vsib64y => {
+                        if env.seq {
+                            return Err(Skip::NoGenerator("VSIB operands in sequences".into()));
+                        }
+                        ins.set_op_kind(i, OpKind::Memory);
+                        let y = matches!(k, K::mem_vsib32y | K::mem_vsib64y);
+                        vsib = Some(if y { Register::YMM0 } else { Register::XMM0 });
                     }
                     K::mm_reg | K::mm_rm | K::mm_or_mem => {
                         let r = Register::MM0 as u32 + self.rng.below(8) as u32;
@@ -457,6 +466,23 @@ impl Gen {
             ins.set_has_rep_prefix(true);
         } else if oc.can_use_repne_prefix() && self.rng.chance(3) {
             ins.set_has_repne_prefix(true);
+        }
+        if let Some(first) = vsib {
+            // An index register distinct from the destination and the mask (#UD otherwise).
+            let used: Vec<usize> = (0..ins.op_count())
+                .filter(|&k| ins.op_kind(k) == OpKind::Register)
+                .map(|k| ins.op_register(k).number())
+                .collect();
+            let n = loop {
+                let n = self.rng.below(16) as usize;
+                if !used.contains(&n) {
+                    break n;
+                }
+            };
+            ins.set_memory_index(xmm(first as u32 + n as u32));
+            ins.set_memory_index_scale(self.rng.pick(&[1, 2, 4, 8]));
+            let base = if self.rng.chance(8) { Register::None } else { self.pick_gpr(64, env)? };
+            ins.set_memory_base(base);
         }
         if let Some(m) = mem {
             ins.set_memory_base(if m.riprel { Register::RIP } else { m.base });
@@ -585,6 +611,54 @@ impl Gen {
         Ok(())
     }
 
+    /// Aims the elements of a VSIB operand (gathers) into the data area: base value,
+    /// displacement and index elements. One case in ten also aims one element at an
+    /// unmapped guard page, so that a fault part-way through a gather is compared.
+    fn aim_vsib(&mut self, ins: &mut Instruction, p: &mut Plan) {
+        let idx = ins.memory_index();
+        let q = matches!(
+            ins.code().op_code().op_kind(1),
+            iced_x86::OpCodeOperandKind::mem_vsib64x | iced_x86::OpCodeOperandKind::mem_vsib64y
+        );
+        let n = idx.size() as u32 * 8 / if q { 64 } else { 32 };
+        let scale = ins.memory_index_scale() as u64;
+        let disp = self.rng.below(0x100) as i64 - 0x80;
+        ins.set_memory_displacement64(disp as u64);
+        ins.set_memory_displ_size(if self.rng.chance(3) || ins.memory_base() == Register::None {
+            4
+        } else {
+            1
+        });
+        let b = match gpr_index(ins.memory_base()) {
+            Some(r) => {
+                let v = DATA + 0x1000 + self.rng.below(0x1000);
+                p.gpr[r] = Some(v);
+                v
+            }
+            None => 0,
+        };
+        let bad = if self.rng.chance(10) { Some(self.rng.below(n as u64) as u32) } else { None };
+        let mut v = [vec128(&mut self.rng), vec128(&mut self.rng)];
+        for j in 0..n {
+            let t = if bad == Some(j) {
+                DATA - 0x800 + self.rng.below(0x400)
+            } else {
+                DATA + self.rng.below(DATA_RW as u64 - 8)
+            };
+            let e = (t.wrapping_sub(b).wrapping_sub(disp as u64) as i64) / scale as i64;
+            let (w, per) = if q { (64, 2) } else { (32, 4) };
+            let h = (j / per) as usize;
+            let sh = (j % per) * w;
+            let m = if w == 64 { u64::MAX as u128 } else { u32::MAX as u128 };
+            v[h] = (v[h] & !(m << sh)) | ((e as u64 as u128 & m) << sh);
+        }
+        let r = idx.number() as u8;
+        p.ov.push(Ov::Xmm(r, v[0]));
+        if idx.is_ymm() {
+            p.ov.push(Ov::Ymmh(r, v[1]));
+        }
+    }
+
     /// Random upper half for a 32-bit address register (must be ignored).
     fn hi(&mut self, addr32: bool) -> u64 {
         if addr32 {
@@ -623,6 +697,9 @@ impl Gen {
         let env = Env::single();
         let (mut ins, mem) = self.build(code, &env, CODE + 0x40)?;
         let mut p = Plan::default();
+        if ins.memory_index().is_vector_register() {
+            self.aim_vsib(&mut ins, &mut p);
+        }
         let info = self.info.info(&ins).clone();
         let flow = ins.flow_control();
         let explicit: Vec<usize> = (0..ins.op_count())

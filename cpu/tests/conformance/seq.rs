@@ -43,6 +43,13 @@ fn eligible(code: Code) -> bool {
     ) {
         return false;
     }
+    // Gathers: their vector index elements are aimed case by case (`Gen::aim_vsib`).
+    if (0..code.op_code().op_count()).any(|k| {
+        use iced_x86::OpCodeOperandKind as K;
+        matches!(code.op_code().op_kind(k), K::mem_vsib32x | K::mem_vsib32y | K::mem_vsib64x | K::mem_vsib64y)
+    }) {
+        return false;
+    }
     matches!(
         i.flow_control(),
         FlowControl::Next
