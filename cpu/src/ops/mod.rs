@@ -23,6 +23,8 @@ mod avx_shuffle;
 pub(crate) use alu::fuse_jcc;
 mod bits;
 pub(crate) mod branch;
+mod f16c;
+mod fma;
 pub(crate) mod fxsave;
 mod mmx;
 mod mmx_cvt;
@@ -77,6 +79,8 @@ pub(crate) fn table() -> &'static [Option<Builder>] {
         avx_shuffle::register(&mut t);
         bits::register(&mut t);
         branch::register(&mut t);
+        f16c::register(&mut t);
+        fma::register(&mut t);
         fxsave::register(&mut t);
         mmx::register(&mut t);
         mmx_cvt::register(&mut t);
