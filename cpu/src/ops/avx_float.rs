@@ -225,6 +225,19 @@ pub(super) fn build_vfp<O: FpOp + 'static>(i: &Instruction, op: &mut Op) -> Opti
     vsel!(is_ymm(i), vkind(i, false), vfp::<O>, [0, 1, 3, 5, 6])
 }
 
+/// VDPPS ymm: both lanes' dot products, stage by stage (`sse41_fp::dp`).
+fn vdpps_y<const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
+    and_next(cpu, op, |cpu| {
+        let b = vsrc::<S>(cpu, op)?;
+        let a = cpu.ymm(op.r1);
+        let mut env = Env::new(cpu.mxcsr);
+        let r = super::sse41_fp::dp::<32>(&mut env, a, b, 2, op.imm as u8);
+        commit(cpu, &env)?;
+        cpu.put::<true>(op.r0, r.expect("a faulting stage raises an unmasked exception"));
+        Ok(())
+    })
+}
+
 // ---- VRCP / VRSQRT ----
 
 fn vapprox<const RSQ: bool, const P: bool, const Y2: bool, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
@@ -397,9 +410,11 @@ pub(super) fn register(t: &mut Table) {
     }
     t.set(C::VEX_Vroundss_xmm_xmm_xmmm32_imm8, build_vfp::<Round<32, false>>);
     t.set(C::VEX_Vroundsd_xmm_xmm_xmmm64_imm8, build_vfp::<Round<64, false>>);
-    for c in [C::VEX_Vdpps_xmm_xmm_xmmm128_imm8, C::VEX_Vdpps_ymm_ymm_ymmm256_imm8] {
-        t.set(c, build_vfp::<Dp<32>>);
-    }
+    t.set(C::VEX_Vdpps_xmm_xmm_xmmm128_imm8, build_vfp::<Dp<32>>);
+    t.set(C::VEX_Vdpps_ymm_ymm_ymmm256_imm8, |i, op| {
+        nds(i, op);
+        Some(if super::has_mem(i) { vdpps_y::<{ super::avx_operand::M256 }> } else { vdpps_y::<0> })
+    });
     t.set(C::VEX_Vdppd_xmm_xmm_xmmm128_imm8, build_vfp::<Dp<64>>);
 
     for c in [C::VEX_Vrcpps_xmm_xmmm128, C::VEX_Vrcpps_ymm_ymmm256] {

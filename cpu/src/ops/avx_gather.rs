@@ -40,7 +40,9 @@ fn gather<const IW: u32, const EW: u32, const N: u32, const YD: bool>(cpu: &mut 
             let bits = N * EW;
             if bits >= 256 {
                 v
-            } else if bits >= 128 {
+            } else if bits == 128 {
+                [v[0], 0]
+            } else if bits > 128 {
                 [v[0], v[1] & (u128::MAX >> (256 - bits))]
             } else {
                 [v[0] & (u128::MAX >> (128 - bits)), 0]

@@ -54,6 +54,7 @@ mod x87_core;
 mod x87_fast;
 mod x87_load_store;
 mod x87_transcendental;
+mod xsave;
 
 pub(crate) type Builder = fn(&Instruction, &mut Op) -> Option<Handler>;
 
@@ -102,6 +103,7 @@ pub(crate) fn table() -> &'static [Option<Builder>] {
         string::register(&mut t);
         system::register(&mut t);
         x87_arith::register(&mut t);
+        xsave::register(&mut t);
         x87_compare::register(&mut t);
         x87_control::register(&mut t);
         x87_load_store::register(&mut t);

@@ -38,6 +38,9 @@ pub(crate) struct Env {
     pub om: bool,
     pub flags: u32,
     mxcsr: u32,
+    /// Flags of the completed stages of a multi-step instruction (DPPS/DPPD); `flags`
+    /// then holds the current stage's.
+    done: u32,
 }
 
 impl Env {
@@ -51,7 +54,23 @@ impl Env {
             om: mxcsr & 0x400 != 0,
             flags: 0,
             mxcsr,
+            done: 0,
         }
+    }
+
+    /// Ends a stage of a multi-step operation (DPPS/DPPD: the products, each level of
+    /// sums): true when the stage raised an unmasked exception, and the instruction must
+    /// stop there. `finish` then applies the usual rule to that stage's flags and adds the
+    /// (all masked) flags of the stages before it, as the host reports them.
+    #[inline]
+    pub fn stage_faults(&mut self) -> bool {
+        let unmasked = !(self.mxcsr >> 7) & 0x3f;
+        if self.flags & unmasked != 0 {
+            return true;
+        }
+        self.done |= self.flags;
+        self.flags = 0;
+        false
     }
 
     /// Flags to merge into MXCSR, or `Err(flags)` when an unmasked exception must be
@@ -61,12 +80,13 @@ impl Env {
     pub fn finish(&self) -> Result<u32, u32> {
         let unmasked = !(self.mxcsr >> 7) & 0x3f;
         let f = self.flags;
+        let d = self.done;
         if f & unmasked == 0 {
-            Ok(f)
+            Ok(f | d)
         } else if f & PRE & unmasked != 0 {
-            Err(f & PRE)
+            Err(f & PRE | d)
         } else {
-            Err(f)
+            Err(f | d)
         }
     }
 }

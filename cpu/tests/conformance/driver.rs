@@ -118,9 +118,10 @@ pub fn digest(o: &Outcome, m: &Mask) -> u64 {
         }
     }
     mix(o.ndiff as u64);
+    let mm = if m.xsave { !(1u64 << 49) } else { u64::MAX };
     for i in 0..(o.ndiff as usize).min(MAX_DIFF) {
         mix(o.diff_off[i] as u64);
-        mix(o.diff_val[i]);
+        mix(o.diff_val[i] & mm);
     }
     acc
 }
@@ -288,7 +289,7 @@ pub struct Promise {
 
 /// Every bit `CpuidModel::default()` sets, with what it promises.
 pub fn promises() -> Vec<Promise> {
-    use emu_cpu::cpuid::{ecx1, edx1, ext1, CpuidModel};
+    use emu_cpu::cpuid::{ebx7, ecx1, ecx7, edx1, ext1, xsave1, CpuidModel};
     use CpuidFeature as F;
     let m = CpuidModel::default();
     let mut v = vec![];
@@ -318,6 +319,30 @@ pub fn promises() -> Vec<Promise> {
     add(m.ecx1 & ecx1::SSE42 != 0, "sse4_2", &[F::SSE4_2], &[], None);
     add(m.ecx1 & ecx1::MOVBE != 0, "movbe", &[F::MOVBE], &[], None);
     add(m.ecx1 & ecx1::POPCNT != 0, "popcnt", &[F::POPCNT], &[], None);
+    add(m.ecx1 & ecx1::PCLMULQDQ != 0, "pclmulqdq", &[F::PCLMULQDQ], &[], None);
+    add(m.ecx1 & ecx1::FMA != 0, "fma", &[F::FMA], &[], None);
+    add(m.ecx1 & ecx1::AES != 0, "aes", &[F::AES], &[], None);
+    add(m.ecx1 & ecx1::XSAVE != 0, "xsave", &[F::XSAVE], &[], None);
+    add(
+        m.ecx1 & ecx1::OSXSAVE != 0,
+        "osxsave",
+        &[],
+        &[],
+        Some("says the OS enabled XSAVE; XGETBV is checked by tests/xsave.rs"),
+    );
+    add(m.ecx1 & ecx1::AVX != 0, "avx", &[F::AVX], &[], None);
+    add(m.ecx1 & ecx1::F16C != 0, "f16c", &[F::F16C], &[], None);
+    add(m.ecx1 & ecx1::RDRAND != 0, "rdrand", &[F::RDRAND], &[], None);
+    add(m.ebx7 & ebx7::FSGSBASE != 0, "fsgsbase", &[F::FSGSBASE], &[], None);
+    add(m.ebx7 & ebx7::BMI1 != 0, "bmi1", &[F::BMI1], &[], None);
+    add(m.ebx7 & ebx7::AVX2 != 0, "avx2", &[F::AVX2], &[], None);
+    add(m.ebx7 & ebx7::BMI2 != 0, "bmi2", &[F::BMI2], &[], None);
+    add(m.ebx7 & ebx7::RDSEED != 0, "rdseed", &[F::RDSEED], &[], None);
+    add(m.ebx7 & ebx7::ADX != 0, "adx", &[F::ADX], &[], None);
+    add(m.ebx7 & ebx7::SHA != 0, "sha", &[F::SHA], &[], None);
+    add(m.ecx7 & ecx7::VAES != 0, "vaes", &[F::VAES], &[], None);
+    add(m.ecx7 & ecx7::VPCLMULQDQ != 0, "vpclmulqdq", &[F::VPCLMULQDQ], &[], None);
+    add(m.xsave1 & xsave1::XSAVEC != 0, "xsavec", &[F::XSAVEC], &[], None);
     add(m.ext_ecx & ext1::ECX_LAHF_LM != 0, "lahf_lm", &[], &[Code::Lahf, Code::Sahf], None);
     add(m.ext_ecx & ext1::ECX_ABM != 0, "abm", &[F::LZCNT], &[], None);
     add(
@@ -335,22 +360,46 @@ pub fn promises() -> Vec<Promise> {
     if m.edx1 & !known != 0 {
         v.push(Promise { name: "unknown leaf-1 EDX bits", features: &[], extra: &[], exempt: None });
     }
-    let known =
-        ecx1::SSE3 | ecx1::SSSE3 | ecx1::CX16 | ecx1::SSE41 | ecx1::SSE42 | ecx1::MOVBE | ecx1::POPCNT;
+    let known = ecx1::SSE3
+        | ecx1::SSSE3
+        | ecx1::CX16
+        | ecx1::SSE41
+        | ecx1::SSE42
+        | ecx1::MOVBE
+        | ecx1::POPCNT
+        | ecx1::PCLMULQDQ
+        | ecx1::FMA
+        | ecx1::AES
+        | ecx1::XSAVE
+        | ecx1::OSXSAVE
+        | ecx1::AVX
+        | ecx1::F16C
+        | ecx1::RDRAND;
     if m.ecx1 & !known != 0 {
         v.push(Promise { name: "unknown leaf-1 ECX bits", features: &[], extra: &[], exempt: None });
+    }
+    let known = ebx7::FSGSBASE | ebx7::BMI1 | ebx7::AVX2 | ebx7::BMI2 | ebx7::RDSEED | ebx7::ADX | ebx7::SHA;
+    if m.ebx7 & !known != 0 || m.ecx7 & !(ecx7::VAES | ecx7::VPCLMULQDQ) != 0 {
+        v.push(Promise { name: "unknown leaf-7 bits", features: &[], extra: &[], exempt: None });
+    }
+    if m.xsave1 & !xsave1::XSAVEC != 0 {
+        v.push(Promise { name: "unknown leaf-0xD bits", features: &[], extra: &[], exempt: None });
     }
     v
 }
 
-/// The user-mode, 64-bit-mode instructions a feature promises.
+/// The user-mode, 64-bit-mode instructions a feature promises: those that need it and
+/// whose every other required feature is advertised too (VAESENC xmm needs AES and AVX;
+/// VGF2P8MULB, which needs GFNI and AVX, is not promised by AVX alone).
 pub fn promised_codes(p: &Promise) -> Vec<Code> {
+    let all: Vec<CpuidFeature> = promises().iter().flat_map(|q| q.features.iter().copied()).collect();
     let mut v: Vec<Code> = Code::values()
         .filter(|c| {
             let oc = c.op_code();
             oc.mode64() && oc.is_instruction() && !oc.is_privileged() && oc.cpl3()
         })
         .filter(|c| c.cpuid_features().iter().any(|f| p.features.contains(f)))
+        .filter(|c| c.cpuid_features().iter().all(|f| all.contains(f)))
         .collect();
     v.extend_from_slice(p.extra);
     v

@@ -69,6 +69,9 @@ impl Emu {
         cpu.x87.fsw = s.fsw & !(7 << 11);
         cpu.x87.fcw = s.fcw;
         cpu.x87.tags = s.ftw;
+        // The native side loads the state with FXRSTOR from an image whose last-instruction
+        // pointers and selectors are zero.
+        (cpu.x87.fip, cpu.x87.fdp, cpu.x87.fop, cpu.x87.fcs, cpu.x87.fds) = (0, 0, 0, 0, 0);
         for i in 0..8 {
             cpu.x87.regs[i] = emu_cpu::x87::F80 { mant: s.st[i].0, se: s.st[i].1 };
         }

@@ -44,6 +44,18 @@ pub fn with_known_bugs() -> bool {
     std::env::var_os("CONFORMANCE_WITH_KNOWN_BUGS").is_some()
 }
 
+fn is_xsave(code: Code) -> bool {
+    matches!(
+        code.mnemonic(),
+        Mnemonic::Xsave
+            | Mnemonic::Xsave64
+            | Mnemonic::Xsavec
+            | Mnemonic::Xsavec64
+            | Mnemonic::Xrstor
+            | Mnemonic::Xrstor64
+    )
+}
+
 /// Forms that cannot be compared with the host CPU, and why.
 pub fn excluded(code: Code) -> Option<&'static str> {
     use Mnemonic as M;
@@ -54,15 +66,8 @@ pub fn excluded(code: Code) -> Option<&'static str> {
         }
         M::Rdtsc | M::Rdtscp | M::Rdpid | M::Rdpmc | M::Rdpru => Some("time or host dependent"),
         M::Rdrand | M::Rdseed => Some("random by definition"),
-        M::Xgetbv
-        | M::Xsave
-        | M::Xsave64
-        | M::Xsavec
-        | M::Xsavec64
-        | M::Xsaveopt
-        | M::Xsaveopt64
-        | M::Xrstor
-        | M::Xrstor64 => Some("depends on the host's XSAVE features"),
+        M::Xgetbv => Some("XCR0 is emu's model (x87, SSE, AVX), not the host's: checked by tests/xsave.rs"),
+        M::Xsaveopt | M::Xsaveopt64 => Some("not implemented (XSAVEOPT is not advertised)"),
         M::Rdfsbase | M::Wrfsbase => Some("FS base is the host's TLS in the native runner"),
         M::Fsin | M::Fcos | M::Fsincos | M::Fptan | M::Fpatan | M::F2xm1 | M::Fyl2x | M::Fyl2xp1 => Some(
             "this AMD host is not correctly rounded (1 ulp off for ~1-4% of inputs) while emu is: \
@@ -659,6 +664,39 @@ impl Gen {
         }
     }
 
+    /// The XSAVE family's area: mostly 64-byte aligned with room for the 832 bytes of the
+    /// x87, SSE and AVX components; sometimes misaligned (#GP) or running into the
+    /// read-only page (a write fault). EDX:EAX ask for a random subset of those three
+    /// components (the host has more, which the cases must not touch).
+    fn xsave_target(&mut self, p: &mut Plan) -> u64 {
+        let eax = self.rng.below(8) | (self.rng.next() & 0xffff_ffff_0000_0000);
+        p.gpr[0] = Some(eax);
+        p.gpr[2] = Some(self.rng.next() & 0xffff_ffff_0000_0000);
+        match self.rng.below(16) {
+            0 => DATA + self.rng.below(DATA_RW as u64 - 832),
+            1 => DATA + (DATA_RW as u64 & !63) - 64 * self.rng.below(8),
+            _ => DATA + 64 * self.rng.below((DATA_RW as u64 - 832) / 64),
+        }
+    }
+
+    /// A plausible XSAVE area for XRSTOR: random legacy and AVX parts with a valid MXCSR,
+    /// a header in the standard or compacted form naming components x87, SSE and AVX
+    /// only; sometimes a reserved header bit or byte set, which must raise #GP.
+    fn xsave_image(&mut self) -> Vec<u8> {
+        let mut b: Vec<u8> = (0..52).flat_map(|_| vec128(&mut self.rng).to_le_bytes()).collect();
+        b[24..28].copy_from_slice(&((self.rng.next() as u32) & 0xffbf).to_le_bytes());
+        b[512..576].fill(0);
+        let bv = self.rng.below(8);
+        let comp = if self.rng.chance(2) { 0 } else { (1 << 63) | bv | self.rng.below(8) };
+        b[512..520].copy_from_slice(&bv.to_le_bytes());
+        b[520..528].copy_from_slice(&comp.to_le_bytes());
+        if self.rng.chance(10) {
+            let k = 512 + self.rng.below(64) as usize;
+            b[k] |= 1 << self.rng.below(8);
+        }
+        b
+    }
+
     /// Random upper half for a 32-bit address register (must be ignored).
     fn hi(&mut self, addr32: bool) -> u64 {
         if addr32 {
@@ -742,7 +780,13 @@ impl Gen {
             mem.is_some() && info.used_memory().iter().any(|u| u.access() != OpAccess::NoMemAccess);
         let mut mtarget = None;
         if let Some(m) = &mem {
-            let t = if accessed { self.target(msize, false) } else { self.rng.next() };
+            let t = if is_xsave(code) {
+                self.xsave_target(&mut p)
+            } else if accessed {
+                self.target(msize, false)
+            } else {
+                self.rng.next()
+            };
             self.aim(&mut ins, m, t, &mut p)?;
             mtarget = Some(t);
         }
@@ -821,6 +865,11 @@ impl Gen {
             }
         }
         self.hints(&ins, &mut p, &st);
+        if let (Some(t), Mnemonic::Xrstor | Mnemonic::Xrstor64) = (mtarget, code.mnemonic()) {
+            let img = self.xsave_image();
+            p.mem.retain(|(a, _)| *a != t);
+            p.mem.push((t, img));
+        }
         if flow == FlowControl::Return {
             let sp = p.gpr[4].unwrap_or(st.gpr[4]);
             p.mem.push((sp, exit.to_le_bytes().to_vec()));

@@ -43,6 +43,19 @@ fn eligible(code: Code) -> bool {
     ) {
         return false;
     }
+    // The XSAVE family: EDX:EAX must ask only for the components emu and the host share
+    // (`Gen::xsave_target`), and the area needs its own aiming.
+    if matches!(
+        code.mnemonic(),
+        Mnemonic::Xsave
+            | Mnemonic::Xsave64
+            | Mnemonic::Xsavec
+            | Mnemonic::Xsavec64
+            | Mnemonic::Xrstor
+            | Mnemonic::Xrstor64
+    ) {
+        return false;
+    }
     // Gathers: their vector index elements are aimed case by case (`Gen::aim_vsib`).
     if (0..code.op_code().op_count()).any(|k| {
         use iced_x86::OpCodeOperandKind as K;
@@ -182,7 +195,7 @@ impl SeqGen {
             }
         }
         for (t, size) in targets {
-            if size <= 8 {
+            if (1..=8).contains(&size) {
                 let v = g.edge_pub(&mut p, size as u32 * 8);
                 p.mem.push((t, v.to_le_bytes()[..size as usize].to_vec()));
             }
