@@ -100,9 +100,18 @@ impl Default for CpuidModel {
                 | ecx1::OSXSAVE
                 | ecx1::AVX
                 | ecx1::FMA
-                | ecx1::F16C,
-            ebx7: ebx7::BMI1 | ebx7::BMI2 | ebx7::AVX2,
-            ecx7: 0,
+                | ecx1::F16C
+                | ecx1::AES
+                | ecx1::PCLMULQDQ
+                | ecx1::RDRAND,
+            ebx7: ebx7::BMI1
+                | ebx7::BMI2
+                | ebx7::AVX2
+                | ebx7::FSGSBASE
+                | ebx7::ADX
+                | ebx7::RDSEED
+                | ebx7::SHA,
+            ecx7: ecx7::VAES | ecx7::VPCLMULQDQ,
             xsave1: xsave1::XSAVEC,
             ext_ecx: ext1::ECX_LAHF_LM | ext1::ECX_ABM,
             ext_edx: ext1::EDX_SYSCALL | ext1::EDX_NX | ext1::EDX_LM,

@@ -84,6 +84,9 @@ pub struct Cpu {
     /// The instruction that raised the last invalid-opcode exit, disassembled.
     pub last_ud: String,
     pub tsc: TscSource,
+    /// Where RDRAND and RDSEED get their numbers (the kernel shim routes them through its
+    /// source of randomness, so they are deterministic and recorded like getrandom).
+    pub rand: RandSource,
     /// Instrumentation (see `hooks`): off unless a tracer is installed.
     pub hooks: crate::hooks::Hooks,
     /// The op that stopped the block running last (set by `exec::next_op`).
@@ -110,6 +113,7 @@ impl Cpu {
             cpuid: CpuidModel::default(),
             last_ud: String::new(),
             tsc: default_tsc,
+            rand: default_rand,
             hooks: Default::default(),
             stop_op: std::ptr::null(),
         }
@@ -232,4 +236,17 @@ pub type TscSource = fn(&Cpu) -> u64;
 
 pub(crate) fn default_tsc(cpu: &Cpu) -> u64 {
     cpu.icount.wrapping_mul(3)
+}
+
+/// The source of RDRAND/RDSEED values: 64 random bits per call.
+pub type RandSource = fn(&Cpu) -> u64;
+
+/// Without a kernel shim: a splitmix64 sequence (deterministic, not secret).
+pub(crate) fn default_rand(_: &Cpu) -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static STATE: AtomicU64 = AtomicU64::new(0x5eed);
+    let mut z = STATE.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }

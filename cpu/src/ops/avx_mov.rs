@@ -391,7 +391,10 @@ fn build_vpmovx<const F: u32, const T: u32, const SIGNED: bool>(
 fn vtest<const W: u32, const Y2: bool, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
     with_vsrc_next::<S, _>(cpu, op, |cpu, op, b| {
         let a = cpu.ymm(op.r0);
-        let m = if W == 0 { u128::MAX } else { (0..128 / W).fold(0u128, |r, i| r | 1 << (i * W + W - 1)) };
+        let m = match 128u32.checked_div(W) {
+            Some(n) => (0..n).fold(0u128, |r, i| r | 1 << (i * W + W - 1)),
+            None => u128::MAX,
+        };
         let lanes = if Y2 { 2 } else { 1 };
         let (mut and, mut andn) = (0u128, 0u128);
         for k in 0..lanes {

@@ -283,6 +283,12 @@ pub(crate) fn build_shuf<O: Shuf + 'static>(i: &Instruction, _: &mut Op) -> Opti
     sel!(src_kind(i, false), shuf::<O>, [0, 1])
 }
 
+/// `build_shuf` for the forms whose m128 needs no alignment (the SHA extensions, on the
+/// reference host).
+pub(crate) fn build_shuf_unaligned<O: Shuf + 'static>(i: &Instruction, _: &mut Op) -> Option<Handler> {
+    sel!(src_kind(i, true), shuf::<O>, [0, 2])
+}
+
 /// Interleaves the low (`HIGH` false) or high halves of a and b in W-bit lanes.
 #[inline(always)]
 fn unpack<const W: u32, const HIGH: bool>(a: u128, b: u128) -> u128 {

@@ -90,8 +90,8 @@ pub fn digest(o: &Outcome, m: &Mask) -> u64 {
         super::emulated::SIGFPE => {}
         _ => {}
     }
-    for g in o.gpr {
-        mix(g);
+    for (i, g) in o.gpr.iter().enumerate() {
+        mix(g & !m.gpr[i]);
     }
     mix(o.rflags & !(m.flags | (1 << 16)) & 0x3f_ffff);
     let fx = &o.fx;

@@ -65,10 +65,12 @@ pub fn excluded(code: Code) -> Option<&'static str> {
             Some("emu's CPUID model differs from the host by design (checked by the coverage report)")
         }
         M::Rdtsc | M::Rdtscp | M::Rdpid | M::Rdpmc | M::Rdpru => Some("time or host dependent"),
-        M::Rdrand | M::Rdseed => Some("random by definition"),
         M::Xgetbv => Some("XCR0 is emu's model (x87, SSE, AVX), not the host's: checked by tests/xsave.rs"),
         M::Xsaveopt | M::Xsaveopt64 => Some("not implemented (XSAVEOPT is not advertised)"),
-        M::Rdfsbase | M::Wrfsbase => Some("FS base is the host's TLS in the native runner"),
+        M::Rdfsbase => Some("FS base is the host's TLS in the native runner: checked by tests/fsgsbase.rs"),
+        M::Wrfsbase | M::Wrgsbase => {
+            Some("would move the native runner's own TLS or GS base: checked by tests/fsgsbase.rs")
+        }
         M::Fsin | M::Fcos | M::Fsincos | M::Fptan | M::Fpatan | M::F2xm1 | M::Fyl2x | M::Fyl2xp1 => Some(
             "this AMD host is not correctly rounded (1 ulp off for ~1-4% of inputs) while emu is: \
              compared with a documented 1-ulp tolerance in tests/x87_transcendental.rs",

@@ -56,6 +56,10 @@ fn eligible(code: Code) -> bool {
     ) {
         return false;
     }
+    // RDRAND/RDSEED: their (uncompared) random values must not feed later instructions.
+    if matches!(code.mnemonic(), Mnemonic::Rdrand | Mnemonic::Rdseed) {
+        return false;
+    }
     // Gathers: their vector index elements are aimed case by case (`Gen::aim_vsib`).
     if (0..code.op_code().op_count()).any(|k| {
         use iced_x86::OpCodeOperandKind as K;
