@@ -4,7 +4,7 @@
 use clap::Parser;
 use emu_kernel::gate::World;
 use emu_kernel::trace::TraceOptions;
-use emu_kernel::{Config, Outcome, Process};
+use emu_kernel::{Config, Guest, Outcome};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -349,8 +349,10 @@ fn main() {
             std::process::exit(code);
         }
     };
+    // A plain run prints nothing of emu's own but errors in emu itself (a replay log it
+    // cannot write); warnings such as an unimplemented syscall wait for `-v`.
     let level = match cli.verbose {
-        0 => log::LevelFilter::Warn,
+        0 => log::LevelFilter::Error,
         1 => log::LevelFilter::Info,
         2 => log::LevelFilter::Debug,
         _ => log::LevelFilter::Trace,
@@ -401,15 +403,20 @@ fn main() {
     };
     let jail = cli.chroot.is_some();
     let cfg = Config { sysroot: cli.chroot.clone().or_else(|| cli.sysroot.clone()), jail, trace, world };
-    let mut proc = match Process::spawn(&cfg, &path, argv, env) {
+    let mut guest = match Guest::spawn(&cfg, &path, argv, env) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("emu: {e}");
             std::process::exit(e.exit_status());
         }
     };
-    match proc.run() {
+    match guest.run() {
         Outcome::Exited(code) => std::process::exit(code),
+        // qemu-user's habit: a word about the death only where the native program would
+        // have left a core; SIGTERM, SIGINT, SIGPIPE, SIGKILL... end as silently as natively.
+        Outcome::Signaled { sig, .. } if !emu_kernel::abi::signal::dumps_core(sig) => {
+            emu_kernel::host::die_by_signal(sig)
+        }
         Outcome::Signaled { sig, rip, fault_addr, detail } => {
             let name = emu_kernel::abi::signal::name(sig);
             let mut msg = format!("emu: guest killed by {name} at rip={rip:#x}");

@@ -298,3 +298,30 @@ fn trace_file_that_cannot_be_created_is_a_usage_error() {
     assert!(lines.len() == 1 && lines[0].contains("cannot create trace file"), "{lines:?}");
     assert!(emu.stdout.is_empty(), "the guest must not run");
 }
+
+/// A death whose default action leaves no core (SIGTERM, SIGKILL, SIGPIPE...) is as quiet
+/// under emu as natively: no `emu:` line, the same wait status.
+#[test]
+fn deaths_without_a_core_are_silent() {
+    if !NATIVE || !std::path::Path::new("/bin/sh").exists() {
+        eprintln!("skipped: needs an x86-64 Linux host with /bin/sh");
+        return;
+    }
+    for sig in ["TERM", "KILL", "USR1", "PIPE", "INT"] {
+        let script = format!("echo before; kill -{sig} $$; echo after");
+        let native = run(
+            {
+                let mut c = Command::new("/bin/sh");
+                c.args(["-c", &script]).env_clear().envs(FIXED_ENV.iter().copied());
+                c
+            },
+            RUN_TIMEOUT,
+        );
+        let o = run(emu_cmd(&["/bin/sh", "-c", &script]), RUN_TIMEOUT);
+        assert_no_panic("/bin/sh", &o);
+        assert!(matches!(native.status, Status::Signal(_)), "SIG{sig}: native {:?}", native.status);
+        assert_eq!(o.status, native.status, "SIG{sig}: stderr {}", o.stderr_text());
+        assert_eq!(o.stdout, native.stdout, "SIG{sig}");
+        assert!(o.stderr.is_empty(), "SIG{sig}: emu wrote {:?}", o.stderr_text());
+    }
+}

@@ -4,7 +4,9 @@
 //! condition. So a flag-setting instruction only records what it did (`CcOp`, operand
 //! width, the first operand, the second operand and the result); a flag is computed when
 //! something asks for it. `CcOp::Eflags` means the six bits are materialised in
-//! `Cpu::rflags` (after popf, sahf, a shift, or any instruction that sets flags by hand).
+//! `Cpu::rflags` (after popf, sahf, or any instruction that sets flags by hand). Shifts
+//! record `CcOp::Shift` (the result, plus CF/OF/AF they computed), and the CF/OF-only
+//! writers (mul, imul, rotates, bt*) record `CcOp::CoOver` over the older operation.
 
 use crate::state::Cpu;
 

@@ -25,8 +25,6 @@ use std::rc::Rc;
 
 pub const PAGE_SIZE: u64 = 4096;
 pub const PAGE_MASK: u64 = PAGE_SIZE - 1;
-/// Lowest address the guest may map (Linux's default vm.mmap_min_addr).
-pub const MMAP_MIN_ADDR: u64 = 0x10000;
 /// One past the highest user address on x86-64 with 4-level paging.
 pub const USER_END: u64 = 0x7fff_ffff_f000;
 const TLB_BITS: u32 = 12;
@@ -195,7 +193,8 @@ pub struct AddressSpace {
     /// Code pages changed by mapping operations; the CPU drops their blocks before it
     /// runs again.
     pub(crate) stale_code: Vec<u64>,
-    /// Highest address (exclusive) for placing mappings without a hint.
+    /// Highest address (exclusive) for placing mappings without a hint: where the OS's
+    /// layout policy (emu-loader's `layout`) starts looking.
     pub mmap_top: u64,
     /// Pages with watched memory (`Cpu::set_watches`): kept out of the read (write) TLB
     /// so that every access reaches the slow path, where watches are checked.
@@ -444,29 +443,8 @@ impl AddressSpace {
         (addr < v.end).then_some(v)
     }
 
-    pub fn vmas(&self) -> impl Iterator<Item = &Vma> {
+    pub fn vmas(&self) -> impl DoubleEndedIterator<Item = &Vma> {
         self.vmas.values()
-    }
-
-    /// Finds a free range of `len` bytes, top-down below `mmap_top` like Linux's default
-    /// layout, or at `hint` if that range is free.
-    pub fn find_free(&self, hint: u64, len: u64) -> Option<u64> {
-        let len = page_align_up(len);
-        if hint != 0 && hint & PAGE_MASK == 0 && hint >= MMAP_MIN_ADDR {
-            if let Some(end) = hint.checked_add(len) {
-                if end <= USER_END && !self.any_mapped(hint, end) {
-                    return Some(hint);
-                }
-            }
-        }
-        let mut top = self.mmap_top;
-        for v in self.vmas.range(..self.mmap_top).rev().map(|(_, v)| v) {
-            if v.end <= top && top - v.end >= len {
-                return Some(top - len);
-            }
-            top = top.min(v.start);
-        }
-        (top >= len && top - len >= MMAP_MIN_ADDR).then(|| top - len)
     }
 
     /// Moves the pages of `[old, old+len)` to `new` (which must be free), keeping contents.
@@ -856,17 +834,6 @@ mod tests {
         m.poke(0x10ffc, &[1, 2, 3, 4]).unwrap();
         m.read(0x10ffc, &mut b[..4]).unwrap();
         assert_eq!(&b[..4], &[1, 2, 3, 4]);
-    }
-
-    #[test]
-    fn find_free_is_top_down_and_honours_hint() {
-        let mut m = AddressSpace::new();
-        let top = m.mmap_top;
-        let a = m.find_free(0, 0x2000).unwrap();
-        assert_eq!(a, top - 0x2000);
-        m.map(a, 0x2000, Perm::RW, VmaInfo::anon()).unwrap();
-        assert_eq!(m.find_free(0, 0x1000).unwrap(), a - 0x1000);
-        assert_eq!(m.find_free(0x40_0000, 0x1000).unwrap(), 0x40_0000);
     }
 
     #[test]

@@ -57,6 +57,16 @@ pub struct Context {
     pub x87: X87,
 }
 
+impl Context {
+    pub fn reg(&self, r: Reg) -> u64 {
+        self.regs[r as usize]
+    }
+
+    pub fn set_reg(&mut self, r: Reg, v: u64) {
+        self.regs[r as usize] = v;
+    }
+}
+
 pub struct Cpu {
     /// rax..r15, then a slot that is always zero.
     pub regs: [u64; 17],
@@ -127,6 +137,35 @@ impl Cpu {
     #[inline(always)]
     pub fn set_reg(&mut self, r: Reg, v: u64) {
         self.regs[r as usize] = v;
+    }
+
+    /// The sixteen general registers, rax..r15.
+    pub fn gprs(&self) -> [u64; 16] {
+        self.regs[..16].try_into().expect("16 registers")
+    }
+
+    /// The syscall the guest asked for with `syscall`: its number (rax) and the six
+    /// argument registers of the x86-64 convention (rdi, rsi, rdx, r10, r8, r9).
+    #[inline]
+    pub fn syscall_args(&self) -> (u64, [u64; 6]) {
+        let r = &self.regs;
+        let arg = |x: Reg| r[x as usize];
+        (
+            arg(Reg::Rax),
+            [arg(Reg::Rdi), arg(Reg::Rsi), arg(Reg::Rdx), arg(Reg::R10), arg(Reg::R8), arg(Reg::R9)],
+        )
+    }
+
+    /// The syscall's result, in rax.
+    #[inline]
+    pub fn set_syscall_result(&mut self, v: u64) {
+        self.set_reg(Reg::Rax, v);
+    }
+
+    /// Makes the guest execute its `syscall` instruction (2 bytes) again: a restart.
+    pub fn rewind_syscall(&mut self, nr: u64) {
+        self.rip -= 2;
+        self.set_reg(Reg::Rax, nr);
     }
 
     pub fn fs_base(&self) -> u64 {

@@ -1,27 +1,17 @@
 //! An emulated process: its CPU and address space, file descriptors, working directory,
-//! program break and signal state, and the loop that runs it.
+//! program break, threads and signal state. The loop that runs it, and the traces that
+//! watch it, are above it in `run.rs`: what happens inside the kernel that they may want
+//! to show is queued here as [`Event`]s.
 
 use crate::abi::signal as S;
 use crate::fd::FdTable;
 use crate::path::Sysroot;
 use crate::signal::{SigInfo, Signals};
 use crate::thread::Thread;
-use crate::trace::{Trace, TraceOptions};
-use crate::{exec, gate, host, sys};
-use emu_cpu::{AddressSpace, Cpu, Exit};
+use crate::{exec, gate, host};
+use emu_cpu::{AddressSpace, Cpu, Exit, RunStats};
 use emu_loader::LoadError;
 use std::path::PathBuf;
-
-/// How emu was asked to run the guest.
-#[derive(Clone, Debug, Default)]
-pub struct Config {
-    pub sysroot: Option<PathBuf>,
-    /// `sysroot` is a jail (`--chroot`): nothing resolves outside it.
-    pub jail: bool,
-    pub trace: TraceOptions,
-    /// Real, deterministic, recorded or replayed (see `gate`).
-    pub world: gate::World,
-}
 
 /// How the guest ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,35 +25,6 @@ pub enum Outcome {
         fault_addr: Option<u64>,
         detail: Option<String>,
     },
-}
-
-#[derive(Debug)]
-pub enum SpawnError {
-    Load(LoadError),
-    /// The `--trace-file` could not be created.
-    TraceFile(PathBuf, std::io::Error),
-    /// The replay log could not be created or read.
-    Log(crate::replay::LogError),
-}
-
-impl std::fmt::Display for SpawnError {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        match self {
-            SpawnError::Load(e) => e.fmt(f),
-            SpawnError::TraceFile(p, e) => write!(f, "cannot create trace file {}: {e}", p.display()),
-            SpawnError::Log(e) => e.fmt(f),
-        }
-    }
-}
-
-impl SpawnError {
-    pub fn exit_status(&self) -> i32 {
-        match self {
-            SpawnError::Load(e) => e.exit_status(),
-            SpawnError::TraceFile(..) => 2,
-            SpawnError::Log(e) => e.exit_status(),
-        }
-    }
 }
 
 pub struct Process {
@@ -104,32 +65,70 @@ pub struct Process {
     /// memory writes until it execs or exits (see `sys/fork.rs`).
     pub(crate) vfork_parent: Option<i32>,
     /// POSIX timers (timer_create).
-    pub(crate) timers: crate::sys::timer::Timers,
-    /// What the user asked to see, and where it goes.
-    pub(crate) trace: Trace,
+    pub(crate) timers: crate::signal::timers::Timers,
+    /// Something observes the process (a trace): queue [`Event`]s for it.
+    pub(crate) observed: bool,
+    pub(crate) events: Vec<Event>,
+}
+
+/// What happened inside the kernel that the traces may show. Queued while
+/// `Process::observed` is set; the run loop hands them over before the guest runs again,
+/// so they reach the trace in the order they happened.
+pub(crate) enum Event {
+    /// A new image is in place (start, execve); `old` is what the one before it ran.
+    ImageInstalled {
+        old: RunStats,
+    },
+    /// The guest mapped memory with `prot` at `start` (a library, perhaps).
+    Mapped {
+        start: u64,
+        prot: u64,
+    },
+    Unmapped {
+        start: u64,
+        len: u64,
+    },
+    /// A signal is being delivered.
+    SignalDelivered(SigInfo),
+    /// A handler starts: rip is at the handler, `sp` at its frame.
+    HandlerEntered {
+        sig: i32,
+        rip: u64,
+        sp: u64,
+    },
+    Sigreturned,
+    /// The syscall `nr(args)`, made by the `syscall` at `rip`, wrote guest memory at `addr`
+    /// that a `--watch` covers: the bytes before and after.
+    KernelWrite {
+        nr: u64,
+        args: [u64; 6],
+        rip: u64,
+        addr: u64,
+        old: Vec<u8>,
+        new: Vec<u8>,
+    },
 }
 
 impl Process {
     /// Loads `program` as execve would (an ELF program or a `#!` script) and prepares
-    /// the first thread.
-    pub fn spawn(
-        cfg: &Config,
+    /// the first thread. The gate must be set up (`gate::init`).
+    pub(crate) fn new(
+        root: Option<PathBuf>,
+        jail: bool,
         program: &[u8],
         argv: Vec<Vec<u8>>,
         envp: Vec<Vec<u8>>,
-    ) -> Result<Process, SpawnError> {
-        let trace = Trace::new(cfg.trace.clone())
-            .map_err(|e| SpawnError::TraceFile(cfg.trace.file.clone().unwrap_or_default(), e))?;
-        gate::init(&cfg.world, program, &argv, &envp).map_err(SpawnError::Log)?;
-        let (sysroot, cwd) = match &cfg.sysroot {
+        observed: bool,
+    ) -> Result<Process, LoadError> {
+        let (sysroot, cwd) = match root {
             // A jail starts at its root, as chroot(8) does.
-            Some(root) if cfg.jail => {
+            Some(root) if jail => {
                 let _ = host::chdir(root.as_os_str().as_encoded_bytes());
-                (Sysroot::jail(root.clone()), b"/".to_vec())
+                (Sysroot::jail(root), b"/".to_vec())
             }
-            _ => (Sysroot::new(cfg.sysroot.clone()), gate::start_cwd()),
+            root => (Sysroot::new(root), gate::start_cwd()),
         };
-        let img = exec::load_program(&sysroot, &cwd, program, argv, envp).map_err(SpawnError::Load)?;
+        let img = exec::load_program(&sysroot, &cwd, program, argv, envp)?;
         let mut p = Process {
             cpu: Cpu::new(AddressSpace::new()),
             fds: FdTable::with_stdio(),
@@ -156,9 +155,9 @@ impl Process {
             vdso: None,
             vfork_parent: None,
             timers: Default::default(),
-            trace,
+            observed,
+            events: Vec::new(),
         };
-        crate::replay::syscall::note_stdio(&p);
         for sig in gate::inherited_ignored() {
             p.signals.actions[sig as usize].handler = crate::signal::SIG_IGN;
         }
@@ -166,10 +165,42 @@ impl Process {
         Ok(p)
     }
 
+    /// The kernel writes guest memory on the guest's behalf (a syscall's result, the
+    /// futex word of a dying thread). A write over a `--watch`ed range is an event.
+    pub(crate) fn poke(&mut self, addr: u64, data: &[u8]) -> Result<(), emu_cpu::Fault> {
+        let end = addr.saturating_add(data.len() as u64);
+        let watched = self.observed
+            && self.cpu.hooks.watches().iter().any(|w| w.start < end && addr < w.start.saturating_add(w.len));
+        if !watched {
+            return self.cpu.mem.write(addr, data);
+        }
+        self.kernel_write_watched(addr, data)
+    }
+
+    #[cold]
+    fn kernel_write_watched(&mut self, addr: u64, data: &[u8]) -> Result<(), emu_cpu::Fault> {
+        let mut old = vec![0u8; data.len()];
+        let _ = self.cpu.mem.peek(addr, &mut old);
+        self.cpu.mem.write(addr, data)?;
+        // The syscall is still being served: rax holds its number, rip is past `syscall`.
+        let (nr, args) = self.cpu.syscall_args();
+        let rip = self.cpu.rip.wrapping_sub(2);
+        self.events.push(Event::KernelWrite { nr, args, rip, addr, old, new: data.to_vec() });
+        Ok(())
+    }
+
+    /// Queues `e` for the traces, if anything observes the process.
+    #[inline]
+    pub(crate) fn event(&mut self, e: impl FnOnce(&Process) -> Event) {
+        if self.observed {
+            let e = e(self);
+            self.events.push(e);
+        }
+    }
+
     /// Makes `img` the process's address space and resets the thread to its entry point.
     pub(crate) fn install(&mut self, img: exec::Image) {
         let old = self.cpu.stats();
-        self.trace.stats.image_replaced(&old);
         gate::new_image(old.instructions);
         let mut cpu = Cpu::new(img.mem);
         cpu.tsc = gate::tsc;
@@ -190,78 +221,11 @@ impl Process {
         self.threads = vec![Thread::new(tid)];
         self.cur = 0;
         self.arm_slice();
-        crate::trace::image_installed(self);
-    }
-
-    /// Runs the guest until it exits or dies.
-    pub fn run(&mut self) -> Outcome {
-        host::install_signal_forwarding();
-        crate::trace::started(self);
-        loop {
-            // The gate may need the CPU to stop before the thread's slice ends (a virtual
-            // timer, a recorded asynchronous event).
-            let slice = self.cpu.budget;
-            self.cpu.budget = slice.min(gate::stop_at());
-            let exit = self.cpu.run();
-            self.trace.settle(&self.cpu);
-            self.trace.flush();
-            self.cpu.budget = slice;
-            gate::at(self.cpu.icount);
-            if gate::logging() {
-                crate::replay::syscall::checkpoint(self);
-            }
-            match exit {
-                Exit::Syscall => sys::dispatch(self),
-                Exit::Budget if self.cpu.icount < slice => {}
-                Exit::Budget => self.need_switch |= self.multithreaded(),
-                Exit::Interrupted => {}
-                other => self.fault(other),
-            }
-            if self.need_switch && self.outcome.is_none() {
-                self.schedule();
-                crate::trace::switched(self);
-            }
-            if self.signals.pending != 0 || gate::signals_pending() {
-                self.deliver_pending();
-            }
-            if let Some(o) = self.outcome.take() {
-                if let Outcome::Signaled { sig, .. } = o {
-                    crate::trace::crash_report(self, sig);
-                }
-                crate::trace::ended(self, &o);
-                self.release_vfork_parent();
-                crate::trace::finish(self);
-                self.report_stats();
-                gate::finish(match &o {
-                    Outcome::Exited(c) => crate::replay::End::Exited(*c),
-                    Outcome::Signaled { sig, .. } => crate::replay::End::Signaled(*sig),
-                });
-                return o;
-            }
-        }
-    }
-
-    /// `--stats`: the summary of this process, when it ends.
-    pub(crate) fn report_stats(&mut self) {
-        if !self.trace.opts.stats {
-            return;
-        }
-        let s = self.cpu.stats();
-        let cur = crate::trace::stats::Current {
-            instructions: s.instructions,
-            blocks_decoded: s.blocks_decoded,
-            lookups: s.lookups,
-            misses: s.misses,
-            guest_resident: self.cpu.mem.resident_bytes(),
-        };
-        let pid = gate::pid();
-        self.trace
-            .stats
-            .report(&mut self.trace.sink, pid, cur, host::peak_rss(), |n| sys::name(n).unwrap_or("?"));
+        self.event(|_| Event::ImageInstalled { old });
     }
 
     /// A CPU exception becomes a synchronous signal, as the kernel's trap handlers do.
-    fn fault(&mut self, exit: Exit) {
+    pub(crate) fn fault(&mut self, exit: Exit) {
         const SEGV_MAPERR: i32 = 1;
         const SEGV_ACCERR: i32 = 2;
         const ILL_ILLOPN: i32 = 2;

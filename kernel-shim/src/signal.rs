@@ -5,79 +5,33 @@
 //! Signals arrive three ways: synchronously from CPU exceptions (SIGSEGV, SIGILL, SIGFPE,
 //! SIGTRAP), from the guest itself (kill/tgkill/raise, SIGPIPE), and asynchronously from
 //! the host (SIGINT, SIGALRM from timers, SIGCHLD from child processes...), which a host
-//! handler records and the run loop picks up at the next block boundary.
+//! handler records and the run loop picks up at the next block boundary. POSIX timers, which
+//! raise signals when they expire, are in `timers`.
 
-use crate::abi::signal as S;
+pub(crate) mod timers;
+
+use crate::abi::frame::{RtSigframe, Sigcontext, Ucontext, FXSAVE_SIZE};
+use crate::abi::signal::{self as S, StackT};
+use crate::abi::GuestStruct;
 use crate::{host, Outcome, Process};
 use emu_cpu::Reg;
 
-pub const SIG_DFL: u64 = 0;
-pub const SIG_IGN: u64 = 1;
-pub const SA_SIGINFO: u64 = 0x4;
-pub const SA_ONSTACK: u64 = 0x0800_0000;
-pub const SA_RESTART: u64 = 0x1000_0000;
-pub const SA_NODEFER: u64 = 0x4000_0000;
-pub const SA_RESETHAND: u64 = 0x8000_0000;
-pub const SA_RESTORER: u64 = 0x0400_0000;
-pub const SS_ONSTACK: u32 = 1;
-pub const SS_DISABLE: u32 = 2;
+pub use crate::abi::signal::{
+    SigAction, SigInfo, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART, SA_RESTORER, SA_SIGINFO, SIG_DFL,
+    SIG_IGN, SS_DISABLE, SS_ONSTACK,
+};
 
-#[derive(Clone, Copy, Default, Debug)]
-pub struct SigAction {
-    pub handler: u64,
-    pub flags: u64,
-    pub restorer: u64,
-    pub mask: u64,
-}
-
-/// The kernel's siginfo, reduced to what emu produces.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct SigInfo {
-    pub signo: i32,
-    pub code: i32,
-    /// si_addr for faults; (pid, uid) for kill; (pid, uid, status) for SIGCHLD.
-    pub addr: u64,
-    pub pid: i32,
-    pub uid: u32,
-    pub status: i32,
-    /// A queued signal (sigqueue): `addr` holds si_value, after pid and uid.
-    pub value: bool,
-}
-
+/// The siginfo of a signal this process sends itself (kill, raise), from its own pid
+/// and uid as the gate reports them.
 impl SigInfo {
     pub fn user(sig: i32) -> SigInfo {
         SigInfo {
             signo: sig,
-            code: 0,
+            code: S::SI_USER,
             pid: crate::gate::pid(),
             uid: crate::gate::uid(),
             ..Default::default()
         }
-    }
-
-    pub fn kernel(sig: i32) -> SigInfo {
-        SigInfo { signo: sig, code: 0x80, ..Default::default() }
-    }
-
-    pub fn to_bytes(self) -> [u8; 128] {
-        let mut b = [0u8; 128];
-        b[0..4].copy_from_slice(&self.signo.to_le_bytes());
-        b[8..12].copy_from_slice(&self.code.to_le_bytes());
-        match self.signo {
-            S::SIGSEGV | S::SIGBUS | S::SIGILL | S::SIGFPE | S::SIGTRAP if self.code > 0 => {
-                b[16..24].copy_from_slice(&self.addr.to_le_bytes())
-            }
-            _ => {
-                b[16..20].copy_from_slice(&self.pid.to_le_bytes());
-                b[20..24].copy_from_slice(&self.uid.to_le_bytes());
-                if self.value {
-                    b[24..32].copy_from_slice(&self.addr.to_le_bytes());
-                } else {
-                    b[24..28].copy_from_slice(&self.status.to_le_bytes());
-                }
-            }
-        }
-        b
     }
 }
 
@@ -90,8 +44,8 @@ pub struct Signals {
     pub info: [SigInfo; 65],
     /// Real-time signals (32..=64) queue every instance, in order.
     pub rt_queue: Vec<std::collections::VecDeque<SigInfo>>,
-    /// sigaltstack: (sp, flags, size).
-    pub altstack: (u64, u32, u64),
+    /// sigaltstack's stack (flags: SS_DISABLE or 0).
+    pub altstack: StackT,
 }
 
 impl Default for Signals {
@@ -102,7 +56,7 @@ impl Default for Signals {
             pending: 0,
             info: [SigInfo::default(); 65],
             rt_queue: vec![std::collections::VecDeque::new(); 65],
-            altstack: (0, SS_DISABLE, 0),
+            altstack: StackT { flags: SS_DISABLE, ..Default::default() },
         }
     }
 }
@@ -266,9 +220,7 @@ impl Process {
         if act.handler == SIG_IGN && sig != S::SIGKILL {
             return;
         }
-        if self.trace.opts.strace {
-            crate::trace::strace::signal(self, &info);
-        }
+        self.event(|_| crate::process::Event::SignalDelivered(info));
         if act.handler == SIG_DFL || sig == S::SIGKILL {
             match default_action(sig) {
                 DefaultAction::Ignore | DefaultAction::Continue => {}
@@ -300,7 +252,11 @@ impl Process {
             });
             return;
         }
-        crate::trace::handler_entered(self, sig);
+        self.event(|p| crate::process::Event::HandlerEntered {
+            sig,
+            rip: p.cpu.rip,
+            sp: p.cpu.reg(Reg::Rsp),
+        });
         if act.flags & SA_RESETHAND != 0 {
             self.signals.actions[sig as usize] = SigAction::default();
         }
@@ -312,83 +268,87 @@ impl Process {
     }
 
     fn on_altstack(&self, sp: u64) -> bool {
-        let (ss, flags, size) = self.signals.altstack;
-        flags & SS_DISABLE == 0 && sp > ss && sp <= ss + size
+        let ss = self.signals.altstack;
+        ss.flags & SS_DISABLE == 0 && sp > ss.sp && sp <= ss.sp + ss.size
     }
 
     fn setup_frame(&mut self, sig: i32, info: SigInfo, act: SigAction) -> Result<(), ()> {
-        let c = &self.cpu;
-        let old_sp = c.regs[Reg::Rsp as usize];
+        let old_sp = self.cpu.reg(Reg::Rsp);
         let mut sp = old_sp.wrapping_sub(128); // red zone
-        let (ss, ssflags, sssize) = self.signals.altstack;
-        if act.flags & SA_ONSTACK != 0 && ssflags & SS_DISABLE == 0 && !self.on_altstack(old_sp) {
-            sp = ss + sssize;
+        let ss = self.signals.altstack;
+        let on_altstack = self.on_altstack(old_sp);
+        if act.flags & SA_ONSTACK != 0 && ss.flags & SS_DISABLE == 0 && !on_altstack {
+            sp = ss.sp + ss.size;
         }
         // FXSAVE area, 64-byte aligned.
-        sp = (sp - 512) & !63;
+        sp = (sp - FXSAVE_SIZE) & !63;
         let fpstate = sp;
-        // rt_sigframe: pretcode (8) + ucontext (304) + siginfo (128); rsp ends as after a call.
-        sp = ((sp - 440) & !15) - 8;
+        // The frame below it; rsp ends as after a call (pretcode pushed).
+        sp = ((sp - RtSigframe::SIZE as u64) & !15) - 8;
         let frame = sp;
-        let uc = frame + 8;
-        let si = uc + 304;
+        let uc = frame + RtSigframe::UC_OFFSET as u64;
+        let si = frame + RtSigframe::INFO_OFFSET as u64;
 
-        let r = &c.regs;
-        let mut m = [0u64; 32];
-        // sigcontext: r8-r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags, cs/gs/fs/ss,
-        // err, trapno, oldmask, cr2, fpstate.
-        m[..8].copy_from_slice(&r[8..16]);
-        m[8] = r[Reg::Rdi as usize];
-        m[9] = r[Reg::Rsi as usize];
-        m[10] = r[Reg::Rbp as usize];
-        m[11] = r[Reg::Rbx as usize];
-        m[12] = r[Reg::Rdx as usize];
-        m[13] = r[Reg::Rax as usize];
-        m[14] = r[Reg::Rcx as usize];
-        m[15] = old_sp;
-        m[16] = c.rip;
-        m[17] = c.rflags();
-        m[18] = 0x33 | (0x2b << 48); // cs = 0x33, ss = 0x2b
-        m[19] = if matches!(sig, S::SIGSEGV | S::SIGBUS) { 4 | 2 } else { 0 };
-        m[20] = match sig {
-            S::SIGSEGV | S::SIGBUS => 14,
-            S::SIGFPE => 0,
-            S::SIGILL => 6,
-            S::SIGTRAP => 3,
-            _ => 0,
-        };
+        let c = &self.cpu;
+        let fault = matches!(sig, S::SIGSEGV | S::SIGBUS);
         let saved_mask = self.saved_mask.take().unwrap_or(self.signals.mask);
-        m[21] = saved_mask;
-        m[22] = if info.code > 0 && matches!(sig, S::SIGSEGV | S::SIGBUS) { info.addr } else { 0 };
-        m[23] = fpstate;
-        let mut ucb = Vec::with_capacity(304);
-        ucb.extend_from_slice(&0u64.to_le_bytes()); // uc_flags
-        ucb.extend_from_slice(&0u64.to_le_bytes()); // uc_link
-        ucb.extend_from_slice(&ss.to_le_bytes());
-        ucb.extend_from_slice(
-            &(ssflags | if self.on_altstack(old_sp) { SS_ONSTACK } else { 0 }).to_le_bytes(),
-        );
-        ucb.extend_from_slice(&0u32.to_le_bytes());
-        ucb.extend_from_slice(&sssize.to_le_bytes());
-        for w in m {
-            ucb.extend_from_slice(&w.to_le_bytes());
-        }
-        ucb.extend_from_slice(&saved_mask.to_le_bytes());
-        debug_assert_eq!(ucb.len(), 304);
+        let mcontext = Sigcontext {
+            r8: c.reg(Reg::R8),
+            r9: c.reg(Reg::R9),
+            r10: c.reg(Reg::R10),
+            r11: c.reg(Reg::R11),
+            r12: c.reg(Reg::R12),
+            r13: c.reg(Reg::R13),
+            r14: c.reg(Reg::R14),
+            r15: c.reg(Reg::R15),
+            rdi: c.reg(Reg::Rdi),
+            rsi: c.reg(Reg::Rsi),
+            rbp: c.reg(Reg::Rbp),
+            rbx: c.reg(Reg::Rbx),
+            rdx: c.reg(Reg::Rdx),
+            rax: c.reg(Reg::Rax),
+            rcx: c.reg(Reg::Rcx),
+            rsp: old_sp,
+            rip: c.rip,
+            eflags: c.rflags(),
+            cs: 0x33,
+            ss: 0x2b,
+            // A page fault's error code: a user-mode write.
+            err: if fault { 4 | 2 } else { 0 },
+            trapno: match sig {
+                S::SIGSEGV | S::SIGBUS => 14,
+                S::SIGILL => 6,
+                S::SIGTRAP => 3,
+                _ => 0,
+            },
+            oldmask: saved_mask,
+            cr2: if info.code > 0 && fault { info.addr } else { 0 },
+            fpstate,
+            ..Default::default()
+        };
+        let f = RtSigframe {
+            pretcode: act.restorer,
+            uc: Ucontext {
+                flags: 0,
+                link: 0,
+                stack: StackT { flags: ss.flags | if on_altstack { SS_ONSTACK } else { 0 }, ..ss },
+                mcontext,
+                sigmask: saved_mask,
+            },
+            info,
+        };
 
         let fx = self.cpu.fxsave_image();
         let mem = &mut self.cpu.mem;
         mem.write(fpstate, &fx).map_err(|_| ())?;
-        mem.write(frame, &act.restorer.to_le_bytes()).map_err(|_| ())?;
-        mem.write(uc, &ucb).map_err(|_| ())?;
-        mem.write(si, &info.to_bytes()).map_err(|_| ())?;
+        mem.write(frame, &f.to_bytes()).map_err(|_| ())?;
 
         let c = &mut self.cpu;
-        c.regs[Reg::Rsp as usize] = frame;
-        c.regs[Reg::Rdi as usize] = sig as u64;
-        c.regs[Reg::Rsi as usize] = si;
-        c.regs[Reg::Rdx as usize] = uc;
-        c.regs[Reg::Rax as usize] = 0;
+        c.set_reg(Reg::Rsp, frame);
+        c.set_reg(Reg::Rdi, sig as u64);
+        c.set_reg(Reg::Rsi, si);
+        c.set_reg(Reg::Rdx, uc);
+        c.set_reg(Reg::Rax, 0);
         c.rip = act.handler;
         // Handlers start with DF and TF clear.
         let fl = c.rflags() & !(emu_cpu::flags::DF | emu_cpu::flags::TF);
@@ -399,40 +359,44 @@ impl Process {
     /// rt_sigreturn: restores the context saved by `setup_frame`. The frame's ucontext is
     /// at the current rsp (the handler's `ret` popped pretcode).
     pub(crate) fn sigreturn(&mut self) -> Result<(), ()> {
-        let uc = self.cpu.regs[Reg::Rsp as usize];
-        let mut ucb = [0u8; 304];
-        self.cpu.mem.read(uc, &mut ucb).map_err(|_| ())?;
-        let w = |i: usize| u64::from_le_bytes(ucb[40 + 8 * i..48 + 8 * i].try_into().expect("8 bytes"));
-        let fpstate = w(23);
-        if fpstate != 0 {
-            let mut fx = [0u8; 512];
-            self.cpu.mem.read(fpstate, &mut fx).map_err(|_| ())?;
+        let mut b = [0u8; Ucontext::SIZE];
+        self.cpu.mem.read(self.cpu.reg(Reg::Rsp), &mut b).map_err(|_| ())?;
+        let uc = Ucontext::read(&b);
+        let m = uc.mcontext;
+        if m.fpstate != 0 {
+            let mut fx = [0u8; FXSAVE_SIZE as usize];
+            self.cpu.mem.read(m.fpstate, &mut fx).map_err(|_| ())?;
             self.cpu.fxrstor_image(&fx);
         }
         let c = &mut self.cpu;
-        for i in 0..8 {
-            c.regs[8 + i] = w(i);
+        for (r, v) in [
+            (Reg::R8, m.r8),
+            (Reg::R9, m.r9),
+            (Reg::R10, m.r10),
+            (Reg::R11, m.r11),
+            (Reg::R12, m.r12),
+            (Reg::R13, m.r13),
+            (Reg::R14, m.r14),
+            (Reg::R15, m.r15),
+            (Reg::Rdi, m.rdi),
+            (Reg::Rsi, m.rsi),
+            (Reg::Rbp, m.rbp),
+            (Reg::Rbx, m.rbx),
+            (Reg::Rdx, m.rdx),
+            (Reg::Rax, m.rax),
+            (Reg::Rcx, m.rcx),
+            (Reg::Rsp, m.rsp),
+        ] {
+            c.set_reg(r, v);
         }
-        c.regs[Reg::Rdi as usize] = w(8);
-        c.regs[Reg::Rsi as usize] = w(9);
-        c.regs[Reg::Rbp as usize] = w(10);
-        c.regs[Reg::Rbx as usize] = w(11);
-        c.regs[Reg::Rdx as usize] = w(12);
-        c.regs[Reg::Rax as usize] = w(13);
-        c.regs[Reg::Rcx as usize] = w(14);
-        c.regs[Reg::Rsp as usize] = w(15);
-        c.rip = w(16);
+        c.rip = m.rip;
         // Only the user-modifiable flags come back (as the kernel's FIX_EFLAGS).
         let user = 0x40dd5u64; // AC OF DF TF SF ZF AF PF CF, RF
-        let fl = (c.rflags() & !user) | (w(17) & user);
+        let fl = (c.rflags() & !user) | (m.eflags & user);
         c.set_rflags(fl);
-        let mask = u64::from_le_bytes(ucb[296..304].try_into().expect("8 bytes"));
-        self.signals.mask = mask & !(bit(S::SIGKILL) | bit(S::SIGSTOP));
-        let ss_sp = u64::from_le_bytes(ucb[16..24].try_into().expect("8 bytes"));
-        let ss_flags = u32::from_le_bytes(ucb[24..28].try_into().expect("4 bytes"));
-        let ss_size = u64::from_le_bytes(ucb[32..40].try_into().expect("8 bytes"));
-        if ss_flags & SS_DISABLE == 0 || ss_sp != 0 {
-            self.signals.altstack = (ss_sp, ss_flags & SS_DISABLE, ss_size);
+        self.signals.mask = uc.sigmask & !(bit(S::SIGKILL) | bit(S::SIGSTOP));
+        if uc.stack.flags & SS_DISABLE == 0 || uc.stack.sp != 0 {
+            self.signals.altstack = StackT { flags: uc.stack.flags & SS_DISABLE, ..uc.stack };
         }
         Ok(())
     }

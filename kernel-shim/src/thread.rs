@@ -8,6 +8,8 @@
 //! is ready, a deadline passes or a signal arrives — it never spins.
 
 use crate::abi::errno as E;
+use crate::abi::process::RobustListHead;
+use crate::abi::GuestStruct;
 use crate::Process;
 use emu_cpu::Context;
 use std::time::Instant;
@@ -82,7 +84,7 @@ impl Process {
     /// released, as Linux does when it tears the threads down.
     pub(crate) fn exit_all_robust_lists(&mut self) {
         for i in 0..self.threads.len() {
-            crate::sys::futex::exit_robust_list(self, i);
+            exit_robust_list(self, i);
         }
     }
 
@@ -162,21 +164,19 @@ impl Process {
         let t = &mut self.threads[i];
         t.wait = Wait::Runnable;
         if let Some(c) = t.ctx.as_mut() {
-            c.regs[0] = rax as u64;
+            c.set_reg(emu_cpu::Reg::Rax, rax as u64);
         } else {
-            self.cpu.regs[0] = rax as u64;
+            self.cpu.set_syscall_result(rax as u64);
         }
     }
 
     /// Removes the current thread (its `exit`), releasing its robust futexes and doing the
     /// CLONE_CHILD_CLEARTID handshake.
     pub(crate) fn exit_thread(&mut self) {
-        crate::sys::futex::exit_robust_list(self, self.cur);
+        exit_robust_list(self, self.cur);
         let ctid = self.cur().clear_child_tid;
         if ctid != 0 {
-            let watched = crate::trace::before_kernel_write(self, ctid, 4);
-            let _ = self.cpu.mem.write(ctid, &0u32.to_le_bytes());
-            crate::trace::after_kernel_write(self, watched);
+            let _ = self.poke(ctid, &0u32.to_le_bytes());
             self.futex_wake(ctid, 1, u32::MAX);
         }
         self.threads.remove(self.cur);
@@ -332,5 +332,78 @@ impl Process {
             Wait::Runnable => {}
             _ => self.finish_wait(i, -(E::EINTR as i64)),
         }
+    }
+}
+
+// ---- robust futex lists: released when their thread dies ----
+
+const FUTEX_WAITERS: u32 = 0x8000_0000;
+const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
+const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
+/// Linux stops walking a robust list after this many entries (a corrupt or cyclic list).
+const ROBUST_LIST_LIMIT: usize = 2048;
+
+/// Walks thread `i`'s robust list (struct robust_list_head: list, futex_offset,
+/// list_op_pending) as Linux's exit_robust_list does, at thread exit, exit_group and execve.
+pub(crate) fn exit_robust_list(p: &mut Process, i: usize) {
+    let (head, tid) = (p.threads[i].robust_list.0, p.threads[i].tid);
+    if head == 0 {
+        return;
+    }
+    let mut b = [0u8; RobustListHead::SIZE];
+    if p.cpu.mem.read(head, &mut b).is_err() {
+        return;
+    }
+    let RobustListHead { next: first, futex_offset, list_op_pending: pending } = RobustListHead::read(&b);
+    let word = |p: &mut Process, addr: u64| -> Option<u64> {
+        let mut b = [0u8; 8];
+        p.cpu.mem.read(addr, &mut b).ok().map(|_| u64::read(&b))
+    };
+    let futex_of = |entry: u64| (entry & !1).wrapping_add(futex_offset as u64);
+    let mut entry = first;
+    let mut walked = 0;
+    while entry & !1 != head {
+        // Read the next entry before the futex changes: the waiter may reuse the memory.
+        let Some(next) = word(p, entry & !1) else { return };
+        if entry & !1 != pending & !1 {
+            futex_death(p, futex_of(entry), tid, entry & 1 != 0, false);
+        }
+        entry = next;
+        walked += 1;
+        if walked >= ROBUST_LIST_LIMIT {
+            break;
+        }
+    }
+    if pending != 0 {
+        futex_death(p, futex_of(pending), tid, pending & 1 != 0, true);
+    }
+}
+
+/// What the kernel does for each futex on a dying thread's robust list: if the thread owns
+/// it, keep FUTEX_WAITERS, set FUTEX_OWNER_DIED and wake one waiter so it can recover the
+/// lock. A pending (half-acquired or half-released) futex that nobody owns still gets a
+/// wake-up, as the waiter may have been skipped.
+fn futex_death(p: &mut Process, addr: u64, tid: i32, pi: bool, pending: bool) {
+    if addr & 3 != 0 {
+        return;
+    }
+    let mut b = [0u8; 4];
+    if p.cpu.mem.read(addr, &mut b).is_err() {
+        return;
+    }
+    let val = u32::read(&b);
+    if pending && !pi && val == 0 {
+        p.futex_wake(addr, 1, u32::MAX);
+        return;
+    }
+    if val & FUTEX_TID_MASK != tid as u32 {
+        return;
+    }
+    let new = (val & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+    if p.poke(addr, &new.to_le_bytes()).is_err() {
+        return;
+    }
+    if !pi && val & FUTEX_WAITERS != 0 {
+        p.futex_wake(addr, 1, u32::MAX);
     }
 }

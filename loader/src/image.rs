@@ -3,9 +3,10 @@
 //! 0x555555554000, the interpreter top-down below the mmap base, the stack under
 //! 0x7ffffffff000).
 
+use crate::layout::{find_free, MMAP_MIN_ADDR};
 use crate::stack::{build_stack, AuxEntry, StackInfo};
 use crate::{ElfFile, LoadError};
-use emu_cpu::mem::{page_align_down, page_align_up, FileBytes, VmaInfo, MMAP_MIN_ADDR};
+use emu_cpu::mem::{page_align_down, page_align_up, FileBytes, VmaInfo};
 use emu_cpu::{AddressSpace, Perm};
 use std::path::PathBuf;
 
@@ -113,8 +114,7 @@ pub fn load(mem: &mut AddressSpace, req: &LoadRequest) -> Result<Loaded, LoadErr
         (false, _) => 0,
         (true, true) => ET_DYN_BASE - lo,
         (true, false) => {
-            let at = mem
-                .find_free(0, hi - lo)
+            let at = find_free(mem, 0, hi - lo)
                 .ok_or_else(|| LoadError::NoMemory(exe.path.clone(), "no room for the program".into()))?;
             at - lo
         }
@@ -139,7 +139,7 @@ pub fn load(mem: &mut AddressSpace, req: &LoadRequest) -> Result<Loaded, LoadErr
         Some(ie) => {
             let (ilo, ihi) = ie.span();
             let base = if ie.is_dyn {
-                mem.find_free(0, ihi - ilo).ok_or_else(|| {
+                find_free(mem, 0, ihi - ilo).ok_or_else(|| {
                     LoadError::NoMemory(ie.path.clone(), "no room for the interpreter".into())
                 })?
             } else {
@@ -155,8 +155,7 @@ pub fn load(mem: &mut AddressSpace, req: &LoadRequest) -> Result<Loaded, LoadErr
     let vdso = if req.vdso {
         let (img, _) = crate::vdso::image();
         let size = img.len() as u64;
-        let at = mem
-            .find_free(0, size)
+        let at = find_free(mem, 0, size)
             .ok_or_else(|| LoadError::NoMemory(exe.path.clone(), "no room for the vDSO".into()))?;
         mem.map(at, size, Perm::RX, VmaInfo::named("[vdso]"))
             .and_then(|_| mem.poke(at, &img).map_err(|_| emu_cpu::MemError::NoMemory))

@@ -7,6 +7,7 @@
 mod elf_file;
 mod error;
 mod image;
+pub mod layout;
 mod stack;
 pub mod symbols;
 pub mod vdso;

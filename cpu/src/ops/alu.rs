@@ -1,5 +1,20 @@
 //! Integer arithmetic and logic: ADD OR ADC SBB AND SUB XOR CMP TEST, INC DEC NEG NOT.
 //! (Intel SDM Vol. 2, the instruction pages of each mnemonic.)
+//!
+//! Every binary form is one generic handler, specialised by operation (`OP`), width (`W`)
+//! and, for memory, the addressing form (`A`: `[base+disp]` or any). `build` picks it from
+//! the operand kinds; so `ADC r/m64, r64` (`Adc_rm64_r64`) runs `rr::<ADC, 64>` with a
+//! register destination and `mr::<ADC, 64, A>` with a memory one:
+//!
+//! | form (iced `Code`)        | register dest    | memory operand        |
+//! |---------------------------|------------------|-----------------------|
+//! | `Op_rmW_rW`               | `rr`             | `mr` (dest in memory) |
+//! | `Op_rW_rmW`               | `rr`             | `rm` (source in memory) |
+//! | `Op_rmW_immN`, `Op_AL_imm8`...| `ri`         | `mi`                  |
+//!
+//! CMP and TEST never write back (`writes`). Handlers whose flags the liveness pass proves
+//! dead come from `flags_dead` (`*_nf`); a CMP/TEST or ALU op followed by a conditional
+//! jump may fuse with it (`fuse_jcc`).
 
 use super::{by_width, by_width_ea, has_mem, width_of, Table};
 use crate::decode::{Flow, Handler, Op};

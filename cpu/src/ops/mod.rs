@@ -136,9 +136,8 @@ pub fn implemented_codes() -> Vec<Code> {
     Code::values().filter(|&c| t[c as usize].is_some()).collect()
 }
 
-/// Instructions that must end a block although iced-x86 says control flows on: they
-/// return to the caller (syscall, cpuid changes nothing but is cheap to keep last) or
-/// change state the block was decoded under.
+/// Instructions that must end a block although iced-x86 says control flows on: `syscall`
+/// returns to the kernel shim, and int3, ud2 and hlt stop the CPU (a trap, #UD, #GP).
 pub(crate) fn ends_block(code: Code) -> bool {
     matches!(code, Code::Syscall | Code::Int3 | Code::Ud2 | Code::Hlt)
 }

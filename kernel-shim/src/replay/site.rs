@@ -39,8 +39,8 @@ pub(crate) fn note(p: &Process) {
 
 /// Syscall `nr` was re-executed: the mappings may have changed.
 pub(crate) fn after_syscall(nr: u64) {
-    // mmap, mprotect, munmap, mremap, execve, execveat
-    if matches!(nr, 9 | 10 | 11 | 25 | 59 | 322) {
+    use crate::sys::table::{self, effects};
+    if table::row(nr).is_some_and(|r| r.effects & (effects::MAPS | effects::EXEC) != 0) {
         SITE.with(|s| s.borrow_mut().stale = true);
     }
 }

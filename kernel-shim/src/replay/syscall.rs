@@ -19,8 +19,11 @@ use super::event::{Effect, FdChange, Sys};
 use crate::abi::signal as S;
 use crate::fd::{Backing, FdEntry, OpenFile};
 use crate::signal::{bit, SigInfo};
+use crate::sys::table::{self, nr, Replay};
 use crate::thread::Wait;
-use crate::{gate, host, Process};
+use crate::trace::{self, Trace};
+use crate::{gate, host, sys, Process};
+use emu_cpu::Reg;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use std::sync::atomic::Ordering;
@@ -53,27 +56,20 @@ fn wait_turn(ticket: u64) {
     }
 }
 
-/// Syscalls replay re-executes (see the module doc).
+/// Syscalls replay re-executes (see the module doc); the table says which.
 fn internal(p: &Process, nr: u64, a: &[u64; 6]) -> bool {
-    let me = gate::pid() as i64;
-    match nr {
-        // memory, signal state, threads, identities emu keeps, the fd table
-        3 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 24 | 25 | 26 | 28 | 32 | 33 | 34 | 39 | 95 | 111 | 127
-        | 130 | 131 | 157 | 158 | 186 | 202 | 218 | 273 | 292 | 334 | 435 => true,
-        // processes
-        56 | 57 | 58 | 59 | 60 | 231 | 322 => true,
-        // signals sent to this process or its threads
-        62 | 129 => a[0] as i32 as i64 == me,
-        234 | 297 => a[0] as i32 as i64 == me,
-        200 => p.threads.iter().any(|t| t.tid as u64 == a[0]),
-        // numbers emu does not serve answer ENOSYS without touching the host
-        _ => crate::sys::name(nr).is_none(),
+    let Some(row) = table::row(nr) else { return true };
+    match row.replay {
+        Replay::Internal => true,
+        Replay::Outside => false,
+        Replay::SignalsSelf => a[0] as i32 == gate::pid(),
+        Replay::SignalsOwnThread => p.threads.iter().any(|t| t.tid as u64 == a[0]),
     }
 }
 
 fn regs_hash(p: &Process) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
-    for r in p.cpu.regs[..16].iter().chain([p.cpu.rip].iter()) {
+    for r in p.cpu.gprs().iter().chain([p.cpu.rip].iter()) {
         for b in r.to_le_bytes() {
             h = (h ^ b as u32).wrapping_mul(0x0100_0193);
         }
@@ -88,7 +84,7 @@ pub(crate) fn checkpoint(p: &mut Process) {
     if gate::replaying() {
         super::site::note(p);
         if gate::with_player(|pl| pl.killed_by(now)).unwrap_or(false) {
-            killed(p);
+            return killed(p);
         }
         if let Some((rip, regs)) = gate::with_player(|pl| pl.take_check(now)).flatten() {
             let (my_rip, my_regs) = (p.cpu.rip, regs_hash(p));
@@ -120,7 +116,7 @@ pub(crate) fn collect(p: &mut Process, f: fn(&mut Process)) {
     if gate::replaying() {
         let raised = gate::with_player(|pl| pl.take_signal(now)).unwrap_or_default();
         if raised.iter().any(|r| r.signo == S::SIGKILL) {
-            killed(p);
+            return killed(p);
         }
         for info in raised {
             p.raise(info);
@@ -144,17 +140,18 @@ pub(crate) fn collect(p: &mut Process, f: fn(&mut Process)) {
     }
 }
 
-/// A SIGKILL from outside ends the process at once, as the kernel does (no handler, no
-/// `guest killed` line), once its trace, statistics and log are complete.
-pub(crate) fn killed(p: &mut Process) -> ! {
-    let o = crate::Outcome::Signaled { sig: S::SIGKILL, rip: p.cpu.rip, fault_addr: None, detail: None };
-    crate::trace::ended(p, &o);
-    p.release_vfork_parent();
-    crate::trace::finish(p);
-    p.report_stats();
-    p.trace.flush();
-    gate::finish(super::End::Signaled(S::SIGKILL));
-    host::die_by_signal(S::SIGKILL)
+/// A SIGKILL from outside ends the process, as the kernel does (no handler): the run
+/// loop ends it before the guest runs another instruction, once its trace, statistics
+/// and log are complete.
+pub(crate) fn killed(p: &mut Process) {
+    if p.outcome.is_none() {
+        p.outcome = Some(crate::Outcome::Signaled {
+            sig: S::SIGKILL,
+            rip: p.cpu.rip,
+            fault_addr: None,
+            detail: None,
+        });
+    }
 }
 
 /// The signals that became pending since `before`, with their siginfo.
@@ -173,10 +170,8 @@ fn newly_pending(p: &Process, before: u64) -> Vec<SigInfo> {
 }
 
 /// Serves the guest's syscall while recording or replaying.
-pub(crate) fn dispatch(p: &mut Process) {
-    let r = &p.cpu.regs;
-    let nr = r[0];
-    let args = [r[7], r[6], r[2], r[10], r[8], r[9]];
+pub(crate) fn dispatch(t: &mut Trace, p: &mut Process) {
+    let (nr, args) = p.cpu.syscall_args();
     let icount = gate::icount();
     let rip = p.cpu.rip;
     let regs = regs_hash(p);
@@ -185,15 +180,15 @@ pub(crate) fn dispatch(p: &mut Process) {
         if gate::with_player(|pl| pl.exhausted()).unwrap_or(false) {
             // The recording of this process ends before this syscall: it was killed
             // (SIGKILL from outside) while it made it, or before.
-            killed(p);
+            return killed(p);
         }
         let s = gate::with_player(|pl| pl.syscall(nr, icount, rip, regs, &args)).expect("replaying");
         match s.effect {
             None if inside => {
-                crate::sys::serve(p);
+                trace::syscall(t, p, sys::serve);
                 super::site::after_syscall(nr);
             }
-            Some(x) if !inside => apply(p, nr, &args, x),
+            Some(x) if !inside => apply(t, p, nr, &args, x),
             _ => super::diverged(format!(
                 "syscall {} was recorded {}",
                 crate::sys::name(nr).unwrap_or("?"),
@@ -204,7 +199,7 @@ pub(crate) fn dispatch(p: &mut Process) {
     }
     if inside {
         gate::with_recorder(|r| r.syscall(Sys { nr, icount, rip, regs, args, effect: None }));
-        crate::sys::serve(p);
+        trace::syscall(t, p, sys::serve);
         return;
     }
     let fds_before = p.fds.clone();
@@ -212,7 +207,7 @@ pub(crate) fn dispatch(p: &mut Process) {
     let pending_before = p.signals.pending;
     gate::capture_writes(true);
     gate::set_quiet(true);
-    crate::sys::serve(p);
+    trace::syscall(t, p, sys::serve);
     gate::set_quiet(false);
     let writes = gate::capture_writes(false).unwrap_or_default();
     let pending = p.signals.pending;
@@ -228,7 +223,9 @@ pub(crate) fn dispatch(p: &mut Process) {
         0
     };
     let ticket = match (gate::output_seq(), nr) {
-        (Some(seq), 1 | 18 | 20) if (p.cpu.regs[0] as i64) > 0 && is_stdio(p, args[0]) => {
+        (Some(seq), nr::WRITE | nr::PWRITE64 | nr::WRITEV)
+            if (p.cpu.reg(Reg::Rax) as i64) > 0 && is_stdio(p, args[0]) =>
+        {
             seq.fetch_add(1, Ordering::AcqRel) + 1
         }
         _ => 0,
@@ -236,7 +233,7 @@ pub(crate) fn dispatch(p: &mut Process) {
     let kill = killed_from_outside(&raised);
     let effect = Effect {
         ticket,
-        rax: p.cpu.regs[0],
+        rax: p.cpu.reg(Reg::Rax),
         rip: p.cpu.rip,
         writes,
         fds: fd_changes(&fds_before, &p.fds),
@@ -288,12 +285,12 @@ fn fd_changes(before: &crate::fd::FdTable, after: &crate::fd::FdTable) -> Vec<Fd
 }
 
 /// Replay: makes an outside-world syscall's recorded effect happen.
-fn apply(p: &mut Process, nr: u64, a: &[u64; 6], x: Effect) {
-    if p.trace.opts.stats {
-        p.trace.stats.syscall(nr);
+fn apply(t: &mut Trace, p: &mut Process, nr: u64, a: &[u64; 6], x: Effect) {
+    if t.opts.stats {
+        t.stats.syscall(nr);
     }
     // --strace shows replayed syscalls as it shows served ones.
-    let call = p.trace.syscalls.then(|| crate::trace::strace::enter(p, nr, a));
+    let call = t.syscalls.then(|| trace::strace::enter(t, p, nr, a));
     let entry_rip = p.cpu.rip;
     if x.ticket != 0 {
         wait_turn(x.ticket);
@@ -303,9 +300,7 @@ fn apply(p: &mut Process, nr: u64, a: &[u64; 6], x: Effect) {
         seq.fetch_max(x.ticket, Ordering::AcqRel);
     }
     for (addr, data) in &x.writes {
-        let watched = crate::trace::before_kernel_write(p, *addr, data.len());
-        let _ = p.cpu.mem.write(*addr, data);
-        crate::trace::after_kernel_write(p, watched);
+        let _ = p.poke(*addr, data);
     }
     let before = p.fds.clone();
     for c in x.fds {
@@ -337,7 +332,7 @@ fn apply(p: &mut Process, nr: u64, a: &[u64; 6], x: Effect) {
     for r in x.raised {
         p.raise(r);
     }
-    p.cpu.regs[0] = x.rax;
+    p.cpu.set_syscall_result(x.rax);
     p.cpu.rip = x.rip;
     match x.park {
         1 => p.park(Wait::Fd { fd: -1, events: 0, deadline: None }),
@@ -345,15 +340,16 @@ fn apply(p: &mut Process, nr: u64, a: &[u64; 6], x: Effect) {
         3 => p.park(Wait::Retry { at: far_future() }),
         _ => {}
     }
+    trace::drain(t, p);
     if let Some(c) = call {
         if x.park != 0 {
-            crate::trace::strace::parked(p, c);
+            trace::strace::parked(t, c);
         } else if x.rip != entry_rip {
-            crate::trace::strace::restart(p, c);
+            trace::strace::restart(t, p, c);
         } else {
             let v = x.rax as i64;
             let res = if (-4095..0).contains(&v) { Err(-v as i32) } else { Ok(x.rax) };
-            crate::trace::syscall_done(p, c, &res);
+            trace::syscall_done(t, p, c, &res);
         }
     }
     reap(p, nr, a, x.rax as i64);
@@ -369,13 +365,13 @@ fn far_future() -> std::time::Instant {
 /// Replay: output the guest wrote to emu's own stdout/stderr is written again (the only
 /// host descriptors a replayed process has are those; everything else is a placeholder).
 fn echo_output(p: &mut Process, nr: u64, a: &[u64; 6], n: i64) {
-    if n <= 0 || !matches!(nr, 1 | 18 | 20) {
+    if n <= 0 || !matches!(nr, nr::WRITE | nr::PWRITE64 | nr::WRITEV) {
         return;
     }
     let Ok(f) = p.fds.file(a[0] as i32 as i64) else { return };
     let Some(h) = f.borrow().host_fd().filter(|&h| h >= 0) else { return };
     let mut data = Vec::new();
-    if nr == 20 {
+    if nr == nr::WRITEV {
         let cnt = a[2].min(1024) as usize;
         let mut iov = vec![0u8; cnt * 16];
         if p.cpu.mem.read(a[1], &mut iov).is_err() {
@@ -410,8 +406,8 @@ fn echo_output(p: &mut Process, nr: u64, a: &[u64; 6], n: i64) {
 /// output comes before whatever the parent prints next, as it did when recorded.
 fn reap(p: &mut Process, nr: u64, a: &[u64; 6], rax: i64) {
     let rec_pid = match nr {
-        61 if rax > 0 => rax as i32,
-        247 if rax == 0 && a[2] != 0 => {
+        nr::WAIT4 if rax > 0 => rax as i32,
+        nr::WAITID if rax == 0 && a[2] != 0 => {
             let mut b = [0u8; 4];
             if p.cpu.mem.read(a[2] + 16, &mut b).is_err() {
                 return;
@@ -421,7 +417,7 @@ fn reap(p: &mut Process, nr: u64, a: &[u64; 6], rax: i64) {
         _ => return,
     };
     // WNOWAIT leaves the child to a later wait.
-    if nr == 247 && a[3] & 0x0100_0000 != 0 {
+    if nr == nr::WAITID && a[3] & 0x0100_0000 != 0 {
         return;
     }
     let h = gate::with_player(|pl| pl.children.iter().find(|c| c.0 == rec_pid).map(|c| c.1)).flatten();
@@ -442,11 +438,11 @@ pub(crate) fn wakes(p: &mut Process, site: u8, f: fn(&mut Process)) {
             t.wait = Wait::Runnable;
             match t.ctx.as_mut() {
                 Some(c) => {
-                    c.regs[0] = rax;
+                    c.set_reg(Reg::Rax, rax);
                     c.rip = rip;
                 }
                 None => {
-                    p.cpu.regs[0] = rax;
+                    p.cpu.set_syscall_result(rax);
                     p.cpu.rip = rip;
                 }
             }
@@ -462,8 +458,8 @@ pub(crate) fn wakes(p: &mut Process, site: u8, f: fn(&mut Process)) {
     for (i, t) in p.threads.iter().enumerate() {
         if parked.get(i).copied().unwrap_or(false) && matches!(t.wait, Wait::Runnable) {
             let (rax, rip) = match &t.ctx {
-                Some(c) => (c.regs[0], c.rip),
-                None => (p.cpu.regs[0], p.cpu.rip),
+                Some(c) => (c.reg(Reg::Rax), c.rip),
+                None => (p.cpu.reg(Reg::Rax), p.cpu.rip),
             };
             changes.push((i as u32, rax, rip));
         }

@@ -1,8 +1,11 @@
 //! File descriptors and I/O: open/openat/close, read/write and their vector and
 //! positioned forms, lseek, dup family, pipe, fcntl, ioctl, fsync, ftruncate.
 
-use super::{read_guest, read_path, write_guest, SysResult};
-use crate::abi::{errno as E, open as O, AT_FDCWD};
+use super::{read_array, read_guest, read_path, read_struct, write_guest, write_struct, Args, SysResult};
+use crate::abi::fs::{Flock, F_UNLCK};
+use crate::abi::io::{Iovec, Termios, Winsize, UIO_MAXIOV};
+use crate::abi::net::SockAddr;
+use crate::abi::{errno as E, open as O, GuestStruct, AT_FDCWD};
 use crate::fd::{Backing, FdEntry, OpenFile};
 use crate::host;
 use crate::Process;
@@ -31,8 +34,8 @@ fn park_until_readable(p: &mut Process, f: &crate::fd::FileRef) -> Result<(), i3
     Err(crate::thread::E_WOULDBLOCK)
 }
 
-fn do_read(p: &mut Process, fd: u64, buf: u64, len: u64, off: Option<i64>) -> SysResult {
-    let f = p.fds.file(fd as i64)?;
+fn do_read(p: &mut Process, fd: i64, buf: u64, len: u64, off: Option<i64>) -> SysResult {
+    let f = p.fds.file(fd)?;
     if off.is_none() {
         park_until_readable(p, &f)?;
         let of = f.borrow();
@@ -70,8 +73,8 @@ fn do_read(p: &mut Process, fd: u64, buf: u64, len: u64, off: Option<i64>) -> Sy
             Backing::EventFd { .. } => {
                 drop(of);
                 let v = super::poll::eventfd_read(&f, len)?;
-                tmp[..8].copy_from_slice(&v.to_le_bytes());
-                8
+                v.write(&mut tmp);
+                u64::SIZE
             }
             Backing::Epoll(_) => return Err(E::EINVAL),
         }
@@ -80,8 +83,8 @@ fn do_read(p: &mut Process, fd: u64, buf: u64, len: u64, off: Option<i64>) -> Sy
     Ok(n as u64)
 }
 
-fn do_write(p: &mut Process, fd: u64, buf: u64, len: u64, off: Option<i64>) -> SysResult {
-    let f = p.fds.file(fd as i64)?;
+fn do_write(p: &mut Process, fd: i64, buf: u64, len: u64, off: Option<i64>) -> SysResult {
+    let f = p.fds.file(fd)?;
     let len = len.min(MAX_RW) as usize;
     let data = read_guest(p, buf, len)?;
     let of = f.borrow();
@@ -101,11 +104,11 @@ fn do_write(p: &mut Process, fd: u64, buf: u64, len: u64, off: Option<i64>) -> S
         }
         Backing::EventFd { .. } => {
             drop(of);
-            if data.len() < 8 {
+            if data.len() < u64::SIZE {
                 return Err(E::EINVAL);
             }
-            super::poll::eventfd_write(&f, u64::from_le_bytes(data[..8].try_into().expect("8 bytes")))?;
-            Ok(8)
+            super::poll::eventfd_write(&f, u64::read(&data))?;
+            Ok(u64::SIZE as u64)
         }
         Backing::Memory(_) | Backing::Epoll(_) => Err(E::EBADF),
     }
@@ -117,49 +120,46 @@ fn epipe(p: &mut Process) -> i32 {
     E::EPIPE
 }
 
-pub(super) fn read(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    do_read(p, a[0], a[1], a[2], None)
+pub(super) fn read(p: &mut Process, a: &Args) -> SysResult {
+    do_read(p, a.fd(0), a.ptr(1), a.ulong(2), None)
 }
 
-pub(super) fn write(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    do_write(p, a[0], a[1], a[2], None)
+pub(super) fn write(p: &mut Process, a: &Args) -> SysResult {
+    do_write(p, a.fd(0), a.ptr(1), a.ulong(2), None)
 }
 
-pub(super) fn pread64(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    if (a[3] as i64) < 0 {
+pub(super) fn pread64(p: &mut Process, a: &Args) -> SysResult {
+    let off = a.long(3);
+    if off < 0 {
         return Err(E::EINVAL);
     }
-    do_read(p, a[0], a[1], a[2], Some(a[3] as i64))
+    do_read(p, a.fd(0), a.ptr(1), a.ulong(2), Some(off))
 }
 
-pub(super) fn pwrite64(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    if (a[3] as i64) < 0 {
+pub(super) fn pwrite64(p: &mut Process, a: &Args) -> SysResult {
+    let off = a.long(3);
+    if off < 0 {
         return Err(E::EINVAL);
     }
-    do_write(p, a[0], a[1], a[2], Some(a[3] as i64))
+    do_write(p, a.fd(0), a.ptr(1), a.ulong(2), Some(off))
 }
 
-fn iovecs(p: &mut Process, iov: u64, cnt: u64) -> Result<Vec<(u64, u64)>, i32> {
-    if cnt > 1024 {
+fn iovecs(p: &mut Process, iov: u64, cnt: u64) -> Result<Vec<Iovec>, i32> {
+    if cnt > UIO_MAXIOV as u64 {
         return Err(E::EINVAL);
     }
-    let raw = read_guest(p, iov, cnt as usize * 16)?;
-    Ok(raw
-        .chunks(16)
-        .map(|c| {
-            (u64::from_le_bytes(c[..8].try_into().unwrap()), u64::from_le_bytes(c[8..].try_into().unwrap()))
-        })
-        .collect())
+    read_array(p, iov, cnt as usize)
 }
 
-pub(super) fn readv(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let v = iovecs(p, a[1], a[2])?;
+pub(super) fn readv(p: &mut Process, a: &Args) -> SysResult {
+    let fd = a.fd(0);
+    let v = iovecs(p, a.ptr(1), a.ulong(2))?;
     let mut total = 0u64;
-    for (base, len) in v {
+    for Iovec { base, len } in v {
         if len == 0 {
             continue;
         }
-        let n = match do_read(p, a[0], base, len, None) {
+        let n = match do_read(p, fd, base, len, None) {
             Ok(n) => n,
             Err(e) if total == 0 => return Err(e),
             Err(_) => break,
@@ -172,14 +172,14 @@ pub(super) fn readv(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(total)
 }
 
-pub(super) fn writev(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let v = iovecs(p, a[1], a[2])?;
+pub(super) fn writev(p: &mut Process, a: &Args) -> SysResult {
+    let v = iovecs(p, a.ptr(1), a.ulong(2))?;
     // Gather into one host write so the output is atomic like Linux's for pipes/terminals.
     let mut data = Vec::new();
-    for (base, len) in v {
+    for Iovec { base, len } in v {
         data.extend(read_guest(p, base, len.min(MAX_RW) as usize)?);
     }
-    let f = p.fds.file(a[0] as i64)?;
+    let f = p.fds.file(a.fd(0))?;
     let h = f.borrow().host_fd().ok_or(E::EBADF)?;
     match host::write(h, &data) {
         Err(E::EPIPE) => Err(epipe(p)),
@@ -187,12 +187,12 @@ pub(super) fn writev(p: &mut Process, a: &[u64; 6]) -> SysResult {
     }
 }
 
-pub(super) fn open(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    do_openat(p, AT_FDCWD as i64, a[0], a[1] as u32, a[2] as u32)
+pub(super) fn open(p: &mut Process, a: &Args) -> SysResult {
+    do_openat(p, AT_FDCWD as i64, a.ptr(0), a.uint(1), a.uint(2))
 }
 
-pub(super) fn openat(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    do_openat(p, a[0] as i32 as i64, a[1], a[2] as u32, a[3] as u32)
+pub(super) fn openat(p: &mut Process, a: &Args) -> SysResult {
+    do_openat(p, a.fd(0), a.ptr(1), a.uint(2), a.uint(3))
 }
 
 fn do_openat(p: &mut Process, dirfd: i64, path: u64, flags: u32, mode: u32) -> SysResult {
@@ -228,15 +228,15 @@ fn do_openat(p: &mut Process, dirfd: i64, path: u64, flags: u32, mode: u32) -> S
     p.fds.alloc(FdEntry { file: Rc::new(RefCell::new(file)), cloexec }, 0).map(|fd| fd as u64)
 }
 
-pub(super) fn close(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    p.fds.close(a[0] as i32 as i64)?;
+pub(super) fn close(p: &mut Process, a: &Args) -> SysResult {
+    p.fds.close(a.fd(0))?;
     Ok(0)
 }
 
-pub(super) fn lseek(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let f = p.fds.file(a[0] as i64)?;
+pub(super) fn lseek(p: &mut Process, a: &Args) -> SysResult {
+    let f = p.fds.file(a.fd(0))?;
     let mut of = f.borrow_mut();
-    let (off, whence) = (a[1] as i64, a[2] as u32);
+    let (off, whence) = (a.long(1), a.uint(2));
     if let Backing::Memory(d) = &of.backing {
         let base = match whence {
             0 => 0,
@@ -263,8 +263,8 @@ fn dup_to(p: &mut Process, old: i64, min: usize, cloexec: bool) -> SysResult {
     p.fds.alloc(FdEntry { file: e.file, cloexec }, min).map(|v| v as u64)
 }
 
-pub(super) fn dup(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    dup_to(p, a[0] as i32 as i64, 0, false)
+pub(super) fn dup(p: &mut Process, a: &Args) -> SysResult {
+    dup_to(p, a.fd(0), 0, false)
 }
 
 fn do_dup3(p: &mut Process, old: i64, new: i64, cloexec: bool) -> SysResult {
@@ -276,8 +276,8 @@ fn do_dup3(p: &mut Process, old: i64, new: i64, cloexec: bool) -> SysResult {
     Ok(new as u64)
 }
 
-pub(super) fn dup2(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let (old, new) = (a[0] as i32 as i64, a[1] as i32 as i64);
+pub(super) fn dup2(p: &mut Process, a: &Args) -> SysResult {
+    let (old, new) = (a.fd(0), a.fd(1));
     if old == new {
         p.fds.get(old)?;
         return Ok(new as u64);
@@ -285,8 +285,8 @@ pub(super) fn dup2(p: &mut Process, a: &[u64; 6]) -> SysResult {
     do_dup3(p, old, new, false)
 }
 
-pub(super) fn dup3(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let (old, new, flags) = (a[0] as i32 as i64, a[1] as i32 as i64, a[2] as u32);
+pub(super) fn dup3(p: &mut Process, a: &Args) -> SysResult {
+    let (old, new, flags) = (a.fd(0), a.fd(1), a.uint(2));
     if old == new || flags & !O::O_CLOEXEC != 0 {
         return Err(E::EINVAL);
     }
@@ -314,10 +314,7 @@ fn do_pipe(p: &mut Process, addr: u64, flags: u32) -> SysResult {
             return Err(e);
         }
     };
-    let mut b = [0u8; 8];
-    b[..4].copy_from_slice(&(rfd as i32).to_le_bytes());
-    b[4..].copy_from_slice(&(wfd as i32).to_le_bytes());
-    if let Err(e) = write_guest(p, addr, &b) {
+    if let Err(e) = write_struct(p, addr, &[rfd as i32, wfd as i32]) {
         let _ = p.fds.close(rfd);
         let _ = p.fds.close(wfd);
         return Err(e);
@@ -325,37 +322,38 @@ fn do_pipe(p: &mut Process, addr: u64, flags: u32) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn pipe(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    do_pipe(p, a[0], 0)
+pub(super) fn pipe(p: &mut Process, a: &Args) -> SysResult {
+    do_pipe(p, a.ptr(0), 0)
 }
 
-pub(super) fn pipe2(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    do_pipe(p, a[0], a[1] as u32)
+pub(super) fn pipe2(p: &mut Process, a: &Args) -> SysResult {
+    do_pipe(p, a.ptr(0), a.uint(1))
 }
 
-const F_DUPFD: u64 = 0;
-const F_GETFD: u64 = 1;
-const F_SETFD: u64 = 2;
-const F_GETFL: u64 = 3;
-const F_SETFL: u64 = 4;
-const F_GETLK: u64 = 5;
-const F_SETLK: u64 = 6;
-const F_SETLKW: u64 = 7;
-const F_DUPFD_CLOEXEC: u64 = 1030;
-const F_GETPIPE_SZ: u64 = 1032;
+const F_DUPFD: u32 = 0;
+const F_GETFD: u32 = 1;
+const F_SETFD: u32 = 2;
+const F_GETFL: u32 = 3;
+const F_SETFL: u32 = 4;
+const F_GETLK: u32 = 5;
+const F_SETLK: u32 = 6;
+const F_SETLKW: u32 = 7;
+const F_DUPFD_CLOEXEC: u32 = 1030;
+const F_GETPIPE_SZ: u32 = 1032;
 
-pub(super) fn fcntl(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let fd = a[0] as i32 as i64;
-    match a[1] {
+pub(super) fn fcntl(p: &mut Process, a: &Args) -> SysResult {
+    // The third argument is an int, a set of flags or a pointer, by command.
+    let (fd, cmd, arg) = (a.fd(0), a.uint(1), a.ulong(2));
+    match cmd {
         F_DUPFD | F_DUPFD_CLOEXEC => {
-            if a[2] as usize >= crate::fd::MAX_FDS {
+            if arg as usize >= crate::fd::MAX_FDS {
                 return Err(E::EINVAL);
             }
-            dup_to(p, fd, a[2] as usize, a[1] == F_DUPFD_CLOEXEC)
+            dup_to(p, fd, arg as usize, cmd == F_DUPFD_CLOEXEC)
         }
         F_GETFD => Ok(p.fds.get(fd)?.cloexec as u64),
         F_SETFD => {
-            p.fds.get_mut(fd)?.cloexec = a[2] & 1 != 0;
+            p.fds.get_mut(fd)?.cloexec = arg & 1 != 0;
             Ok(0)
         }
         F_GETFL => {
@@ -376,7 +374,7 @@ pub(super) fn fcntl(p: &mut Process, a: &[u64; 6]) -> SysResult {
             let f = p.fds.file(fd)?;
             let mut of = f.borrow_mut();
             let keep = of.flags & !(O::O_APPEND | O::O_NONBLOCK);
-            let new = keep | (a[2] as u32 & (O::O_APPEND | O::O_NONBLOCK));
+            let new = keep | (arg as u32 & (O::O_APPEND | O::O_NONBLOCK));
             if let Some(h) = of.host_fd() {
                 host::set_status_flags(h, new)?;
             }
@@ -387,9 +385,10 @@ pub(super) fn fcntl(p: &mut Process, a: &[u64; 6]) -> SysResult {
         // lock as free/granted.
         F_GETLK => {
             p.fds.get(fd)?;
-            let mut b = read_guest(p, a[2], 32)?;
-            b[0..2].copy_from_slice(&2u16.to_le_bytes()); // F_UNLCK
-            write_guest(p, a[2], &b)?;
+            // The caller's struct comes back as it was (padding too) but for l_type.
+            let mut b = read_guest(p, arg, Flock::SIZE)?;
+            Flock { l_type: F_UNLCK, ..Flock::read(&b) }.write(&mut b);
+            write_guest(p, arg, &b)?;
             Ok(0)
         }
         F_SETLK | F_SETLKW => {
@@ -404,36 +403,36 @@ pub(super) fn fcntl(p: &mut Process, a: &[u64; 6]) -> SysResult {
     }
 }
 
-const TCGETS: u64 = 0x5401;
-const TIOCGWINSZ: u64 = 0x5413;
-const TIOCGPGRP: u64 = 0x540f;
-const FIONREAD: u64 = 0x541b;
-const FIOCLEX: u64 = 0x5451;
-const FIONCLEX: u64 = 0x5450;
+const TCGETS: u32 = 0x5401;
+const TIOCGWINSZ: u32 = 0x5413;
+const TIOCGPGRP: u32 = 0x540f;
+const FIONREAD: u32 = 0x541b;
+const FIOCLEX: u32 = 0x5451;
+const FIONCLEX: u32 = 0x5450;
 
-pub(super) fn ioctl(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let fd = a[0] as i32 as i64;
+pub(super) fn ioctl(p: &mut Process, a: &Args) -> SysResult {
+    let (fd, req, arg) = (a.fd(0), a.uint(1), a.ptr(2));
     let f = p.fds.file(fd)?;
     let h = f.borrow().host_fd();
     let tty = h.is_some_and(host::isatty);
-    match a[1] {
+    match req {
         FIOCLEX | FIONCLEX => {
-            p.fds.get_mut(fd)?.cloexec = a[1] == FIOCLEX;
+            p.fds.get_mut(fd)?.cloexec = req == FIOCLEX;
             Ok(0)
         }
         TCGETS if tty => {
-            let t = host::tcgetattr(h.unwrap_or(-1))?;
-            write_guest(p, a[2], &t[..36])?;
+            // The host gives the kernel's struct in its first bytes.
+            let t = Termios::read(&host::tcgetattr(h.unwrap_or(-1))?);
+            write_struct(p, arg, &t)?;
             Ok(0)
         }
         TIOCGWINSZ if tty => {
-            let w = host::winsize(h.unwrap_or(-1))?;
-            let b: Vec<u8> = w.iter().flat_map(|v| v.to_le_bytes()).collect();
-            write_guest(p, a[2], &b)?;
+            let [row, col, xpixel, ypixel] = host::winsize(h.unwrap_or(-1))?;
+            write_struct(p, arg, &Winsize { row, col, xpixel, ypixel })?;
             Ok(0)
         }
         TIOCGPGRP if tty => {
-            write_guest(p, a[2], &(crate::gate::pid()).to_le_bytes())?;
+            write_struct(p, arg, &crate::gate::pid())?;
             Ok(0)
         }
         TCGETS | TIOCGWINSZ | TIOCGPGRP => Err(E::ENOTTY),
@@ -442,25 +441,25 @@ pub(super) fn ioctl(p: &mut Process, a: &[u64; 6]) -> SysResult {
     }
 }
 
-pub(super) fn fsync(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let f = p.fds.file(a[0] as i64)?;
+pub(super) fn fsync(p: &mut Process, a: &Args) -> SysResult {
+    let f = p.fds.file(a.fd(0))?;
     if let Some(h) = f.borrow().host_fd() {
         host::fsync(h)?;
     }
     Ok(0)
 }
 
-pub(super) fn ftruncate(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let f = p.fds.file(a[0] as i64)?;
+pub(super) fn ftruncate(p: &mut Process, a: &Args) -> SysResult {
+    let f = p.fds.file(a.fd(0))?;
     let h = f.borrow().host_fd().ok_or(E::EINVAL)?;
-    host::ftruncate(h, a[1] as i64)?;
+    host::ftruncate(h, a.long(1))?;
     Ok(0)
 }
 
 /// fadvise64: advice only; the descriptor must be valid.
-pub(super) fn fadvise64(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    p.fds.get(a[0] as i32 as i64)?;
-    if a[3] > 5 {
+pub(super) fn fadvise64(p: &mut Process, a: &Args) -> SysResult {
+    p.fds.get(a.fd(0))?;
+    if !(0..=5).contains(&a.int(3)) {
         return Err(E::EINVAL);
     }
     Ok(0)
@@ -468,15 +467,17 @@ pub(super) fn fadvise64(p: &mut Process, a: &[u64; 6]) -> SysResult {
 
 /// getsockname/getpeername. The only sockets emu creates are unnamed AF_UNIX pairs
 /// (socketpair), whose address is just the family; anything else is ENOTSOCK.
-pub(super) fn getsockname(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let f = p.fds.file(a[0] as i32 as i64)?;
+pub(super) fn getsockname(p: &mut Process, a: &Args) -> SysResult {
+    let (fd, addr, addrlen) = (a.fd(0), a.ptr(1), a.ptr(2));
+    let f = p.fds.file(fd)?;
     let h = f.borrow().host_fd().ok_or(E::ENOTSOCK)?;
     if host::fstat(h)?.mode & crate::abi::mode::S_IFMT != crate::abi::mode::S_IFSOCK {
         return Err(E::ENOTSOCK);
     }
-    let len = u32::from_le_bytes(read_guest(p, a[2], 4)?.try_into().expect("4 bytes"));
-    let addr = 1u16.to_le_bytes(); // AF_UNIX, no path
-    write_guest(p, a[1], &addr[..(len as usize).min(2)])?;
-    write_guest(p, a[2], &2u32.to_le_bytes())?;
+    // The buffer's size in, the address's full length out (the copy is cut to the buffer).
+    let len = read_struct::<u32>(p, addrlen)?;
+    let name = SockAddr::Unix(Vec::new()).to_bytes();
+    write_guest(p, addr, &name[..(len as usize).min(name.len())])?;
+    write_struct(p, addrlen, &(name.len() as u32))?;
     Ok(0)
 }

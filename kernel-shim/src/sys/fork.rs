@@ -9,10 +9,11 @@
 //! (Mapping changes the child makes are not carried over: a vfork child only execs or
 //! exits, so none are expected.)
 
-use super::{read_guest, read_path, write_guest, SysResult};
-use crate::abi::{errno as E, signal as S};
+use super::{read_path, read_struct, write_struct, Args, SysResult};
+use crate::abi::process::Rusage;
+use crate::abi::signal::{self as S, SigInfo, StackT, SS_DISABLE};
+use crate::abi::{errno as E, GuestStruct};
 use crate::host::{self, Errno};
-use crate::signal::SigInfo;
 use crate::thread::{Thread, Wait};
 use crate::{exec, gate, Process};
 
@@ -33,19 +34,19 @@ fn new_thread(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tls
     let tid = p.next_tid;
     p.next_tid += 1;
     let mut ctx = p.cpu.save_context();
-    ctx.regs[0] = 0;
+    ctx.set_reg(emu_cpu::Reg::Rax, 0);
     ctx.rip = p.cpu.rip;
     if stack != 0 {
-        ctx.regs[emu_cpu::Reg::Rsp as usize] = stack;
+        ctx.set_reg(emu_cpu::Reg::Rsp, stack);
     }
     if flags & CLONE_SETTLS != 0 {
         ctx.seg_base[1] = tls;
     }
     if flags & CLONE_PARENT_SETTID != 0 {
-        write_guest(p, ptid, &tid.to_le_bytes())?;
+        write_struct(p, ptid, &tid)?;
     }
     if flags & CLONE_CHILD_SETTID != 0 {
-        write_guest(p, ctid, &tid.to_le_bytes())?;
+        write_struct(p, ctid, &tid)?;
     }
     let mut t = Thread::new(tid);
     if flags & CLONE_CHILD_CLEARTID != 0 {
@@ -98,7 +99,7 @@ fn new_process(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
         // Only the forking thread exists in the child; it is the main thread there.
         let mut t = Thread::new(me);
         if flags & CLONE_CHILD_SETTID != 0 {
-            let _ = write_guest(p, ctid, &me.to_le_bytes());
+            let _ = write_struct(p, ctid, &me);
         }
         if flags & CLONE_CHILD_CLEARTID != 0 {
             t.clear_child_tid = ctid;
@@ -111,7 +112,7 @@ fn new_process(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
         return Ok(0);
     }
     if flags & CLONE_PARENT_SETTID != 0 {
-        let _ = write_guest(p, ptid, &pid.to_le_bytes());
+        let _ = write_struct(p, ptid, &pid);
     }
     if let Some((r, w)) = pipe {
         host::close(w);
@@ -130,7 +131,7 @@ const END_OF_PAGES: u64 = u64::MAX;
 fn apply_vfork_writes(p: &mut Process, fd: i32) {
     let mut page = vec![0u8; 8 + PAGE];
     while read_exact(fd, &mut page[..8]) {
-        let vpn = u64::from_le_bytes(page[..8].try_into().expect("8 bytes"));
+        let vpn = u64::read(&page[..8]);
         if vpn == END_OF_PAGES || !read_exact(fd, &mut page[8..]) {
             break;
         }
@@ -182,20 +183,21 @@ impl Process {
     }
 }
 
-pub(super) fn fork(p: &mut Process, _: &[u64; 6]) -> SysResult {
+pub(super) fn fork(p: &mut Process, _: &Args) -> SysResult {
     new_process(p, S::SIGCHLD as u64, 0, 0, 0, 0)
 }
 
-pub(super) fn vfork(p: &mut Process, _: &[u64; 6]) -> SysResult {
+pub(super) fn vfork(p: &mut Process, _: &Args) -> SysResult {
     new_process(p, CLONE_VM | CLONE_VFORK | S::SIGCHLD as u64, 0, 0, 0, 0)
 }
 
-pub(super) fn clone(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    new_process(p, a[0], a[1], a[2], a[3], a[4])
+pub(super) fn clone(p: &mut Process, a: &Args) -> SysResult {
+    // x86-64 order: flags, stack, parent_tid, child_tid, tls.
+    new_process(p, a.ulong(0), a.ptr(1), a.ptr(2), a.ptr(3), a.ulong(4))
 }
 
-pub(super) fn wait4(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let (pid, status, options) = (a[0] as i32, a[1], a[2] as u32);
+pub(super) fn wait4(p: &mut Process, a: &Args) -> SysResult {
+    let (pid, status, options, rusage) = (a.pid(0), a.ptr(1), a.uint(2), a.ptr(3));
     if options & !(1 | 2 | 8 | 0x2000_0000 | 0x4000_0000 | 0x8000_0000) != 0 {
         return Err(E::EINVAL);
     }
@@ -217,10 +219,11 @@ pub(super) fn wait4(p: &mut Process, a: &[u64; 6]) -> SysResult {
     };
     let r = gate::guest_pid(r);
     if status != 0 && r != 0 {
-        write_guest(p, status, &st.to_le_bytes())?;
+        write_struct(p, status, &st)?;
     }
-    if a[3] != 0 {
-        write_guest(p, a[3], &[0u8; 144])?;
+    if rusage != 0 {
+        // The child's resource use is not tracked: all zero.
+        write_struct(p, rusage, &Rusage::default())?;
     }
     Ok(r as u64)
 }
@@ -235,7 +238,7 @@ fn signal_self(p: &mut Process, sig: i32) -> SysResult {
 
 fn tkill_self(p: &mut Process, sig: i32) -> SysResult {
     if sig != 0 {
-        p.raise(SigInfo { code: -6, ..SigInfo::user(sig) }); // SI_TKILL
+        p.raise(SigInfo { code: S::SI_TKILL, ..SigInfo::user(sig) });
     }
     Ok(0)
 }
@@ -257,15 +260,15 @@ fn signal_thread(p: &mut Process, tid: i32, sig: i32) -> SysResult {
     Ok(0)
 }
 
-fn valid_sig(sig: u64) -> Result<i32, Errno> {
-    if sig > 64 {
+fn valid_sig(sig: i32) -> Result<i32, Errno> {
+    if !(0..=64).contains(&sig) {
         return Err(E::EINVAL);
     }
-    Ok(sig as i32)
+    Ok(sig)
 }
 
-pub(super) fn kill(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let (pid, sig) = (a[0] as i32, valid_sig(a[1])?);
+pub(super) fn kill(p: &mut Process, a: &Args) -> SysResult {
+    let (pid, sig) = (a.pid(0), valid_sig(a.int(1))?);
     if pid == gate::pid() {
         return signal_self(p, sig);
     }
@@ -277,16 +280,16 @@ pub(super) fn kill(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn tgkill(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let (tgid, tid, sig) = (a[0] as i32, a[1] as i32, valid_sig(a[2])?);
+pub(super) fn tgkill(p: &mut Process, a: &Args) -> SysResult {
+    let (tgid, tid, sig) = (a.pid(0), a.pid(1), valid_sig(a.int(2))?);
     if tgid != gate::pid() {
         return Err(E::ESRCH);
     }
     signal_thread(p, tid, sig)
 }
 
-pub(super) fn tkill(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let (tid, sig) = (a[0] as i32, valid_sig(a[1])?);
+pub(super) fn tkill(p: &mut Process, a: &Args) -> SysResult {
+    let (tid, sig) = (a.pid(0), valid_sig(a.int(1))?);
     signal_thread(p, tid, sig)
 }
 
@@ -298,7 +301,7 @@ fn read_strings(p: &mut Process, mut addr: u64) -> Result<Vec<Vec<u8>>, Errno> {
     }
     let mut total = 0usize;
     loop {
-        let ptr = u64::from_le_bytes(read_guest(p, addr, 8)?.try_into().expect("8 bytes"));
+        let ptr = read_struct::<u64>(p, addr)?;
         if ptr == 0 {
             return Ok(out);
         }
@@ -344,36 +347,35 @@ fn do_execve(p: &mut Process, path: Vec<u8>, argv: u64, envp: u64) -> SysResult 
             *act = Default::default();
         }
     }
-    p.signals.altstack = (0, crate::signal::SS_DISABLE, 0);
+    p.signals.altstack = StackT { flags: SS_DISABLE, ..Default::default() };
     Ok(0)
 }
 
-pub(super) fn execve(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let path = read_path(p, a[0])?;
-    let r = do_execve(p, path, a[1], a[2]);
+pub(super) fn execve(p: &mut Process, a: &Args) -> SysResult {
+    let path = read_path(p, a.ptr(0))?;
+    let r = do_execve(p, path, a.ptr(1), a.ptr(2));
     // On success the new image's registers start clean; rax must be 0 at entry.
     r
 }
 
-pub(super) fn execveat(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    const AT_EMPTY_PATH: u64 = 0x1000;
-    let (dirfd, path) = (a[0] as i32 as i64, read_path(p, a[1])?);
+pub(super) fn execveat(p: &mut Process, a: &Args) -> SysResult {
+    let (dirfd, path, flags) = (a.fd(0), read_path(p, a.ptr(1))?, a.uint(4));
     let full = if path.first() == Some(&b'/') || dirfd == crate::abi::AT_FDCWD as i64 {
         path
     } else {
         let f = p.fds.file(dirfd)?;
         let base = f.borrow().path.clone().ok_or(E::ENOENT)?;
-        if path.is_empty() && a[4] & AT_EMPTY_PATH != 0 {
+        if path.is_empty() && flags & crate::abi::AT_EMPTY_PATH != 0 {
             base
         } else {
             [base, b"/".to_vec(), path].concat()
         }
     };
-    do_execve(p, full, a[2], a[3])
+    do_execve(p, full, a.ptr(2), a.ptr(3))
 }
 
-pub(super) fn waitid(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let (idtype, id, info, options) = (a[0] as u32, a[1] as u32, a[2], a[3] as u32);
+pub(super) fn waitid(p: &mut Process, a: &Args) -> SysResult {
+    let (idtype, id, info, options) = (a.uint(0), a.uint(1), a.ptr(2), a.uint(3));
     if options & !(1 | 2 | 4 | 8 | 0x0100_0000 | 0x2000_0000 | 0x4000_0000 | 0x8000_0000) != 0
         || options & 0xe == 0
     {
@@ -401,31 +403,29 @@ pub(super) fn waitid(p: &mut Process, a: &[u64; 6]) -> SysResult {
     };
     let pid = gate::guest_pid(pid);
     if info != 0 {
-        let mut b = [0u8; 128];
-        if pid != 0 {
-            b[0..4].copy_from_slice(&S::SIGCHLD.to_le_bytes());
-            b[8..12].copy_from_slice(&code.to_le_bytes());
-            b[16..20].copy_from_slice(&pid.to_le_bytes());
-            b[20..24].copy_from_slice(&uid.to_le_bytes());
-            b[24..28].copy_from_slice(&status.to_le_bytes());
-        }
-        write_guest(p, info, &b)?;
+        // WNOHANG with no child ready: an all-zero siginfo.
+        let si = if pid != 0 {
+            SigInfo { signo: S::SIGCHLD, code, pid, uid, status, ..Default::default() }
+        } else {
+            SigInfo::default()
+        };
+        write_struct(p, info, &si)?;
     }
     Ok(0)
 }
 
 /// rt_sigqueueinfo / rt_tgsigqueueinfo to this process: the caller's siginfo is
 /// delivered as given (si_code must be negative, as Linux requires from user space).
-pub(super) fn rt_sigqueueinfo(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let (pid, sig, info) = (a[0] as i32, valid_sig(a[1])?, a[2]);
+pub(super) fn rt_sigqueueinfo(p: &mut Process, a: &Args) -> SysResult {
+    let (pid, sig, info) = (a.pid(0), valid_sig(a.int(1))?, a.ptr(2));
     if pid != gate::pid() {
         return Err(E::EPERM);
     }
     queue_self(p, sig, info)
 }
 
-pub(super) fn rt_tgsigqueueinfo(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let (tgid, tid, sig, info) = (a[0] as i32, a[1] as i32, valid_sig(a[2])?, a[3]);
+pub(super) fn rt_tgsigqueueinfo(p: &mut Process, a: &Args) -> SysResult {
+    let (tgid, tid, sig, info) = (a.pid(0), a.pid(1), valid_sig(a.int(2))?, a.ptr(3));
     if tgid != gate::pid() || p.threads.iter().all(|t| t.tid != tid) {
         return Err(E::ESRCH);
     }
@@ -433,20 +433,22 @@ pub(super) fn rt_tgsigqueueinfo(p: &mut Process, a: &[u64; 6]) -> SysResult {
 }
 
 fn queue_self(p: &mut Process, sig: i32, info: u64) -> SysResult {
-    let b = read_guest(p, info, 128)?;
-    let code = i32::from_le_bytes(b[8..12].try_into().expect("4 bytes"));
-    if code >= 0 || code == -6 {
+    let given = read_struct::<SigInfo>(p, info)?;
+    if given.code >= 0 || given.code == S::SI_TKILL {
         return Err(E::EPERM);
     }
     if sig == 0 {
         return Ok(0);
     }
-    let mut si = SigInfo::user(sig);
-    si.code = code;
-    si.pid = i32::from_le_bytes(b[16..20].try_into().expect("4 bytes"));
-    si.uid = u32::from_le_bytes(b[20..24].try_into().expect("4 bytes"));
-    si.addr = u64::from_le_bytes(b[24..32].try_into().expect("8 bytes"));
-    si.value = true;
-    p.raise(si);
+    // A negative code other than SI_TKILL: the union is `_rt`, with si_value.
+    debug_assert!(given.value);
+    p.raise(SigInfo {
+        code: given.code,
+        pid: given.pid,
+        uid: given.uid,
+        addr: given.addr,
+        value: true,
+        ..SigInfo::user(sig)
+    });
     Ok(0)
 }

@@ -2,8 +2,11 @@
 //! working directory, directory listing, and name operations (mkdir, unlink, rename,
 //! link, symlink, readlink, chmod).
 
-use super::{read_path, write_guest, SysResult};
-use crate::abi::{errno as E, AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW};
+use super::{read_path, write_guest, write_struct, Args, SysResult};
+use crate::abi::fs::{Dirent64, Statfs, Statx};
+use crate::abi::{
+    errno as E, GuestStruct, AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW,
+};
 use crate::host::{self, Errno};
 use crate::path::join;
 use crate::Process;
@@ -152,71 +155,73 @@ fn fstat_fd(p: &mut Process, fd: i64) -> Result<crate::abi::Stat, Errno> {
     }
 }
 
-pub(super) fn fstat(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let st = fstat_fd(p, a[0] as i32 as i64)?;
-    write_guest(p, a[1], &st.to_linux())?;
+pub(super) fn fstat(p: &mut Process, a: &Args) -> SysResult {
+    let st = fstat_fd(p, a.fd(0))?;
+    write_struct(p, a.ptr(1), &st)?;
     Ok(0)
 }
 
 fn stat_common(p: &mut Process, dirfd: i64, path: u64, buf: u64, flags: u32) -> SysResult {
     let path = read_path(p, path)?;
     let st = stat_target(p, dirfd, &path, flags)?;
-    write_guest(p, buf, &st.to_linux())?;
+    write_struct(p, buf, &st)?;
     Ok(0)
 }
 
-pub(super) fn stat(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    stat_common(p, AT_FDCWD as i64, a[0], a[1], 0)
+pub(super) fn stat(p: &mut Process, a: &Args) -> SysResult {
+    stat_common(p, AT_FDCWD as i64, a.ptr(0), a.ptr(1), 0)
 }
 
-pub(super) fn lstat(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    stat_common(p, AT_FDCWD as i64, a[0], a[1], AT_SYMLINK_NOFOLLOW)
+pub(super) fn lstat(p: &mut Process, a: &Args) -> SysResult {
+    stat_common(p, AT_FDCWD as i64, a.ptr(0), a.ptr(1), AT_SYMLINK_NOFOLLOW)
 }
 
-pub(super) fn newfstatat(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    stat_common(p, a[0] as i32 as i64, a[1], a[2], a[3] as u32)
+pub(super) fn newfstatat(p: &mut Process, a: &Args) -> SysResult {
+    stat_common(p, a.fd(0), a.ptr(1), a.ptr(2), a.uint(3))
 }
 
-pub(super) fn statx(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let path = read_path(p, a[1])?;
-    let st = stat_target(p, a[0] as i32 as i64, &path, a[2] as u32)?;
-    write_guest(p, a[4], &st.to_statx())?;
+pub(super) fn statx(p: &mut Process, a: &Args) -> SysResult {
+    let (dirfd, path, flags, buf) = (a.fd(0), a.ptr(1), a.uint(2), a.ptr(4));
+    let path = read_path(p, path)?;
+    let st = stat_target(p, dirfd, &path, flags)?;
+    write_struct(p, buf, &Statx::from(&st))?;
     Ok(0)
 }
 
-fn access_common(p: &mut Process, dirfd: i64, path: u64, mode: u64, flags: u32) -> SysResult {
+fn access_common(p: &mut Process, dirfd: i64, path: u64, mode: u32, flags: u32) -> SysResult {
     let path = read_path(p, path)?;
     if mode & !7 != 0 {
         return Err(E::EINVAL);
     }
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
     match resolve_at(p, dirfd, &path, follow)? {
-        Target::Host(d, h) => host::faccessat(d, &h, mode as u32, follow)?,
+        Target::Host(d, h) => host::faccessat(d, &h, mode, follow)?,
         Target::Generated(_) if mode & 2 != 0 => return Err(E::EACCES),
         Target::Generated(_) => {}
     }
     Ok(0)
 }
 
-pub(super) fn access(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    access_common(p, AT_FDCWD as i64, a[0], a[1], 0)
+pub(super) fn access(p: &mut Process, a: &Args) -> SysResult {
+    access_common(p, AT_FDCWD as i64, a.ptr(0), a.uint(1), 0)
 }
 
-pub(super) fn faccessat(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    access_common(p, a[0] as i32 as i64, a[1], a[2], 0)
+pub(super) fn faccessat(p: &mut Process, a: &Args) -> SysResult {
+    access_common(p, a.fd(0), a.ptr(1), a.uint(2), 0)
 }
 
-pub(super) fn faccessat2(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    access_common(p, a[0] as i32 as i64, a[1], a[2], a[3] as u32)
+pub(super) fn faccessat2(p: &mut Process, a: &Args) -> SysResult {
+    access_common(p, a.fd(0), a.ptr(1), a.uint(2), a.uint(3))
 }
 
-pub(super) fn getcwd(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn getcwd(p: &mut Process, a: &Args) -> SysResult {
+    let (buf, size) = (a.ptr(0), a.ulong(1));
     let mut c = p.cwd.clone();
     c.push(0);
-    if (a[1] as usize) < c.len() {
+    if (size as usize) < c.len() {
         return Err(E::ERANGE);
     }
-    write_guest(p, a[0], &c)?;
+    write_guest(p, buf, &c)?;
     Ok(c.len() as u64)
 }
 
@@ -227,8 +232,8 @@ fn set_cwd(p: &mut Process, guest: Vec<u8>) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn chdir(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let path = read_path(p, a[0])?;
+pub(super) fn chdir(p: &mut Process, a: &Args) -> SysResult {
+    let path = read_path(p, a.ptr(0))?;
     if path.is_empty() {
         return Err(E::ENOENT);
     }
@@ -250,8 +255,8 @@ pub(super) fn chdir(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn fchdir(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let f = p.fds.file(a[0] as i32 as i64)?;
+pub(super) fn fchdir(p: &mut Process, a: &Args) -> SysResult {
+    let f = p.fds.file(a.fd(0))?;
     let (h, path) = {
         let of = f.borrow();
         (of.host_fd().ok_or(E::ENOTDIR)?, of.path.clone())
@@ -294,52 +299,52 @@ fn name_op_at(
     Ok(0)
 }
 
-pub(super) fn mkdir(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let m = a[1] as u32 & !p.umask;
-    name_op(p, AT_FDCWD as i64, a[0], |d, h| host::mkdirat(d, h, m))
+pub(super) fn mkdir(p: &mut Process, a: &Args) -> SysResult {
+    let m = a.uint(1) & !p.umask;
+    name_op(p, AT_FDCWD as i64, a.ptr(0), |d, h| host::mkdirat(d, h, m))
 }
 
-pub(super) fn mkdirat(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let m = a[2] as u32 & !p.umask;
-    name_op(p, a[0] as i32 as i64, a[1], |d, h| host::mkdirat(d, h, m))
+pub(super) fn mkdirat(p: &mut Process, a: &Args) -> SysResult {
+    let m = a.uint(2) & !p.umask;
+    name_op(p, a.fd(0), a.ptr(1), |d, h| host::mkdirat(d, h, m))
 }
 
-pub(super) fn rmdir(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    name_op(p, AT_FDCWD as i64, a[0], |d, h| host::unlinkat(d, h, true))
+pub(super) fn rmdir(p: &mut Process, a: &Args) -> SysResult {
+    name_op(p, AT_FDCWD as i64, a.ptr(0), |d, h| host::unlinkat(d, h, true))
 }
 
-pub(super) fn unlink(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    name_op(p, AT_FDCWD as i64, a[0], |d, h| host::unlinkat(d, h, false))
+pub(super) fn unlink(p: &mut Process, a: &Args) -> SysResult {
+    name_op(p, AT_FDCWD as i64, a.ptr(0), |d, h| host::unlinkat(d, h, false))
 }
 
-pub(super) fn unlinkat(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let flags = a[2] as u32;
+pub(super) fn unlinkat(p: &mut Process, a: &Args) -> SysResult {
+    let flags = a.uint(2);
     if flags & !AT_REMOVEDIR != 0 {
         return Err(E::EINVAL);
     }
-    name_op(p, a[0] as i32 as i64, a[1], |d, h| host::unlinkat(d, h, flags & AT_REMOVEDIR != 0))
+    name_op(p, a.fd(0), a.ptr(1), |d, h| host::unlinkat(d, h, flags & AT_REMOVEDIR != 0))
 }
 
-pub(super) fn chmod(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let m = a[1] as u32;
-    name_op_at(p, AT_FDCWD as i64, a[0], true, |d, h| host::fchmodat(d, h, m))
+pub(super) fn chmod(p: &mut Process, a: &Args) -> SysResult {
+    let m = a.uint(1);
+    name_op_at(p, AT_FDCWD as i64, a.ptr(0), true, |d, h| host::fchmodat(d, h, m))
 }
 
-pub(super) fn fchmodat(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let m = a[2] as u32;
-    name_op_at(p, a[0] as i32 as i64, a[1], true, |d, h| host::fchmodat(d, h, m))
+pub(super) fn fchmodat(p: &mut Process, a: &Args) -> SysResult {
+    let m = a.uint(2);
+    name_op_at(p, a.fd(0), a.ptr(1), true, |d, h| host::fchmodat(d, h, m))
 }
 
-pub(super) fn fchmod(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let f = p.fds.file(a[0] as i32 as i64)?;
+pub(super) fn fchmod(p: &mut Process, a: &Args) -> SysResult {
+    let f = p.fds.file(a.fd(0))?;
     let h = f.borrow().host_fd().ok_or(E::EPERM)?;
-    host::fchmod(h, a[1] as u32)?;
+    host::fchmod(h, a.uint(1))?;
     Ok(0)
 }
 
-pub(super) fn umask(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn umask(p: &mut Process, a: &Args) -> SysResult {
     let old = p.umask;
-    p.umask = a[0] as u32 & 0o777;
+    p.umask = a.uint(0) & 0o777;
     Ok(old as u64)
 }
 
@@ -355,25 +360,25 @@ fn two_paths(p: &mut Process, d1: i64, p1: u64, d2: i64, p2: u64) -> Result<(Hos
     Ok((resolve_host(p, d1, &a)?, resolve_host(p, d2, &b)?))
 }
 
-pub(super) fn rename(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let ((d1, h1), (d2, h2)) = two_paths(p, AT_FDCWD as i64, a[0], AT_FDCWD as i64, a[1])?;
+pub(super) fn rename(p: &mut Process, a: &Args) -> SysResult {
+    let ((d1, h1), (d2, h2)) = two_paths(p, AT_FDCWD as i64, a.ptr(0), AT_FDCWD as i64, a.ptr(1))?;
     host::renameat(d1, &h1, d2, &h2)?;
     Ok(0)
 }
 
-pub(super) fn renameat(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let ((d1, h1), (d2, h2)) = two_paths(p, a[0] as i32 as i64, a[1], a[2] as i32 as i64, a[3])?;
+pub(super) fn renameat(p: &mut Process, a: &Args) -> SysResult {
+    let ((d1, h1), (d2, h2)) = two_paths(p, a.fd(0), a.ptr(1), a.fd(2), a.ptr(3))?;
     host::renameat(d1, &h1, d2, &h2)?;
     Ok(0)
 }
 
-pub(super) fn renameat2(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    const RENAME_NOREPLACE: u64 = 1;
-    let flags = a[4];
+pub(super) fn renameat2(p: &mut Process, a: &Args) -> SysResult {
+    const RENAME_NOREPLACE: u32 = 1;
+    let flags = a.uint(4);
     if flags & !RENAME_NOREPLACE != 0 {
         return Err(E::EINVAL);
     }
-    let ((d1, h1), (d2, h2)) = two_paths(p, a[0] as i32 as i64, a[1], a[2] as i32 as i64, a[3])?;
+    let ((d1, h1), (d2, h2)) = two_paths(p, a.fd(0), a.ptr(1), a.fd(2), a.ptr(3))?;
     if flags & RENAME_NOREPLACE != 0 && host::fstatat(d2, &h2, false).is_ok() {
         return Err(E::EEXIST);
     }
@@ -381,19 +386,20 @@ pub(super) fn renameat2(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn link(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let ((d1, h1), (d2, h2)) = two_paths(p, AT_FDCWD as i64, a[0], AT_FDCWD as i64, a[1])?;
+pub(super) fn link(p: &mut Process, a: &Args) -> SysResult {
+    let ((d1, h1), (d2, h2)) = two_paths(p, AT_FDCWD as i64, a.ptr(0), AT_FDCWD as i64, a.ptr(1))?;
     host::linkat(d1, &h1, d2, &h2, false)?;
     Ok(0)
 }
 
-pub(super) fn linkat(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let ((mut d1, mut h1), (d2, h2)) = two_paths(p, a[0] as i32 as i64, a[1], a[2] as i32 as i64, a[3])?;
-    let mut follow = a[4] as u32 & AT_SYMLINK_FOLLOW != 0;
+pub(super) fn linkat(p: &mut Process, a: &Args) -> SysResult {
+    let (olddir, oldpath, newdir, newpath, flags) = (a.fd(0), a.ptr(1), a.fd(2), a.ptr(3), a.uint(4));
+    let ((mut d1, mut h1), (d2, h2)) = two_paths(p, olddir, oldpath, newdir, newpath)?;
+    let mut follow = flags & AT_SYMLINK_FOLLOW != 0;
     if follow && p.sysroot.jailed() {
         // Emu follows the link inside the jail; the host must not.
-        let old = read_path(p, a[1])?;
-        (d1, h1) = resolve_host_at(p, a[0] as i32 as i64, &old, true)?;
+        let old = read_path(p, oldpath)?;
+        (d1, h1) = resolve_host_at(p, olddir, &old, true)?;
         follow = false;
     }
     host::linkat(d1, &h1, d2, &h2, follow)?;
@@ -411,17 +417,17 @@ fn symlink_common(p: &mut Process, target: u64, dirfd: i64, link: u64) -> SysRes
     Ok(0)
 }
 
-pub(super) fn symlink(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    symlink_common(p, a[0], AT_FDCWD as i64, a[1])
+pub(super) fn symlink(p: &mut Process, a: &Args) -> SysResult {
+    symlink_common(p, a.ptr(0), AT_FDCWD as i64, a.ptr(1))
 }
 
-pub(super) fn symlinkat(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    symlink_common(p, a[0], a[1] as i32 as i64, a[2])
+pub(super) fn symlinkat(p: &mut Process, a: &Args) -> SysResult {
+    symlink_common(p, a.ptr(0), a.fd(1), a.ptr(2))
 }
 
-fn readlink_common(p: &mut Process, dirfd: i64, path: u64, buf: u64, size: u64) -> SysResult {
+fn readlink_common(p: &mut Process, dirfd: i64, path: u64, buf: u64, size: i32) -> SysResult {
     let path = read_path(p, path)?;
-    if (size as i64) <= 0 {
+    if size <= 0 {
         return Err(E::EINVAL);
     }
     let abs = guest_abs(p, dirfd, &path)?;
@@ -451,39 +457,35 @@ fn readlink_common(p: &mut Process, dirfd: i64, path: u64, buf: u64, size: u64) 
     Ok(n as u64)
 }
 
-pub(super) fn readlink(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    readlink_common(p, AT_FDCWD as i64, a[0], a[1], a[2])
+pub(super) fn readlink(p: &mut Process, a: &Args) -> SysResult {
+    readlink_common(p, AT_FDCWD as i64, a.ptr(0), a.ptr(1), a.int(2))
 }
 
-pub(super) fn readlinkat(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    readlink_common(p, a[0] as i32 as i64, a[1], a[2], a[3])
+pub(super) fn readlinkat(p: &mut Process, a: &Args) -> SysResult {
+    readlink_common(p, a.fd(0), a.ptr(1), a.ptr(2), a.int(3))
 }
 
-pub(super) fn getdents64(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let f = p.fds.file(a[0] as i32 as i64)?;
+pub(super) fn getdents64(p: &mut Process, a: &Args) -> SysResult {
+    let (fd, dirp, count) = (a.fd(0), a.ptr(1), a.uint(2));
+    let f = p.fds.file(fd)?;
     let mut of = f.borrow_mut();
     let h = of.host_fd().ok_or(E::ENOTDIR)?;
     if of.dir.is_none() {
         of.dir = Some(host::read_dir_entries(h)?);
         of.pos = 0;
     }
-    let cap = a[2] as usize;
+    let cap = count as usize;
     let mut out = Vec::new();
     let entries = of.dir.as_ref().expect("listing just read");
     let mut i = of.pos as usize;
     while i < entries.len() {
-        let (ino, ty, name) = &entries[i];
-        let reclen = (19 + name.len() + 1 + 7) & !7;
-        if out.len() + reclen > cap {
+        let (ino, d_type, name) = &entries[i];
+        // d_off: the position after this entry, which lseek and the next call understand.
+        let d = Dirent64 { ino: *ino, off: (i + 1) as i64, d_type: *d_type, name: name.clone() };
+        if out.len() + d.reclen() > cap {
             break;
         }
-        let start = out.len();
-        out.extend_from_slice(&ino.to_le_bytes());
-        out.extend_from_slice(&((i + 1) as i64).to_le_bytes());
-        out.extend_from_slice(&(reclen as u16).to_le_bytes());
-        out.push(*ty);
-        out.extend_from_slice(name);
-        out.resize(start + reclen, 0);
+        d.append_to(&mut out);
         i += 1;
     }
     if out.is_empty() && i < entries.len() {
@@ -491,32 +493,28 @@ pub(super) fn getdents64(p: &mut Process, a: &[u64; 6]) -> SysResult {
     }
     of.pos = i as u64;
     drop(of);
-    write_guest(p, a[1], &out)?;
+    write_guest(p, dirp, &out)?;
     Ok(out.len() as u64)
 }
 
-pub(super) fn statfs(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let path = read_path(p, a[0])?;
+pub(super) fn statfs(p: &mut Process, a: &Args) -> SysResult {
+    let path = read_path(p, a.ptr(0))?;
     let (d, h) = resolve_host_at(p, AT_FDCWD as i64, &path, true)?;
     let full = if h.first() == Some(&b'/') { h } else { join(&p.cwd, &h) };
-    let b = host::statfs(d.min(host::CWD), Some(&full))?;
-    write_guest(p, a[1], &b)?;
+    // The host gives the guest's layout already.
+    let st = Statfs::read(&host::statfs(d.min(host::CWD), Some(&full))?);
+    write_struct(p, a.ptr(1), &st)?;
     Ok(0)
 }
 
-pub(super) fn fstatfs(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let f = p.fds.file(a[0] as i32 as i64)?;
+pub(super) fn fstatfs(p: &mut Process, a: &Args) -> SysResult {
+    let f = p.fds.file(a.fd(0))?;
     let h = f.borrow().host_fd();
-    let b = match h {
-        Some(h) => host::statfs(h, None)?,
-        None => {
-            // anon inodes and generated files: report procfs/anon_inodefs-like values.
-            let mut b = [0u8; 120];
-            b[..8].copy_from_slice(&0x9fa0i64.to_le_bytes());
-            b[8..16].copy_from_slice(&4096i64.to_le_bytes());
-            b
-        }
+    let st = match h {
+        Some(h) => Statfs::read(&host::statfs(h, None)?),
+        // anon inodes and generated files: report procfs/anon_inodefs-like values.
+        None => Statfs { fs_type: 0x9fa0, bsize: 4096, ..Default::default() },
     };
-    write_guest(p, a[1], &b)?;
+    write_struct(p, a.ptr(1), &st)?;
     Ok(0)
 }

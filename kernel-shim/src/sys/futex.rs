@@ -2,27 +2,27 @@
 //! are emu's own threads (see `crate::thread`), so waiting parks the thread and waking
 //! makes it runnable; nothing blocks in the host.
 
-use super::{read_guest, SysResult};
+use super::{read_struct, read_timespec, write_struct, Args, SysResult};
 use crate::abi::errno as E;
 use crate::thread::{Wait, E_WOULDBLOCK};
 use crate::Process;
 use std::time::{Duration, Instant};
 
-const FUTEX_WAIT: u64 = 0;
-const FUTEX_WAKE: u64 = 1;
-const FUTEX_REQUEUE: u64 = 3;
-const FUTEX_CMP_REQUEUE: u64 = 4;
-const FUTEX_WAKE_OP: u64 = 5;
-const FUTEX_WAIT_BITSET: u64 = 9;
-const FUTEX_WAKE_BITSET: u64 = 10;
-const FUTEX_PRIVATE_FLAG: u64 = 128;
-const FUTEX_CLOCK_REALTIME: u64 = 256;
+const FUTEX_WAIT: i32 = 0;
+const FUTEX_WAKE: i32 = 1;
+const FUTEX_REQUEUE: i32 = 3;
+const FUTEX_CMP_REQUEUE: i32 = 4;
+const FUTEX_WAKE_OP: i32 = 5;
+const FUTEX_WAIT_BITSET: i32 = 9;
+const FUTEX_WAKE_BITSET: i32 = 10;
+const FUTEX_PRIVATE_FLAG: i32 = 128;
+const FUTEX_CLOCK_REALTIME: i32 = 256;
 
 fn load(p: &mut Process, addr: u64) -> Result<u32, i32> {
     if addr & 3 != 0 {
         return Err(E::EINVAL);
     }
-    Ok(u32::from_le_bytes(read_guest(p, addr, 4)?.try_into().expect("4 bytes")))
+    read_struct::<u32>(p, addr)
 }
 
 /// The deadline of a wait: FUTEX_WAIT takes a relative timeout, the BITSET form an
@@ -31,13 +31,7 @@ fn deadline(p: &mut Process, addr: u64, absolute: bool, realtime: bool) -> Resul
     if addr == 0 {
         return Ok(None);
     }
-    let b = read_guest(p, addr, 16)?;
-    let s = i64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
-    let ns = i64::from_le_bytes(b[8..].try_into().expect("8 bytes"));
-    if s < 0 || !(0..1_000_000_000).contains(&ns) {
-        return Err(E::EINVAL);
-    }
-    let want = Duration::new(s as u64, ns as u32);
+    let want = read_timespec(p, addr)?.to_duration();
     if !absolute {
         return Ok(Some(crate::gate::instant() + want));
     }
@@ -71,8 +65,9 @@ fn wait(p: &mut Process, addr: u64, val: u32, bitset: u32, until: Option<Instant
 }
 
 /// FUTEX_WAKE_OP: *addr2 = op(*addr2, oparg); wake addr; if cmp(old, cmparg) wake addr2.
-fn wake_op(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let (addr, n, n2, addr2, enc) = (a[0], a[2] as u32, a[3] as u32, a[4], a[5] as u32);
+fn wake_op(p: &mut Process, a: &Args) -> SysResult {
+    // val2 (the second wake count) travels in the timeout argument's register.
+    let (addr, n, n2, addr2, enc) = (a.ptr(0), a.uint(2), a.uint(3), a.ptr(4), a.uint(5));
     let old = load(p, addr2)?;
     let shift = enc >> 31 != 0;
     let op = (enc >> 28) & 7;
@@ -90,9 +85,7 @@ fn wake_op(p: &mut Process, a: &[u64; 6]) -> SysResult {
         4 => old ^ oparg,
         _ => return Err(E::ENOSYS),
     };
-    let watched = crate::trace::before_kernel_write(p, addr2, 4);
-    p.cpu.mem.write(addr2, &new.to_le_bytes()).map_err(|_| E::EFAULT)?;
-    crate::trace::after_kernel_write(p, watched);
+    p.poke(addr2, &new.to_le_bytes()).map_err(|_| E::EFAULT)?;
     let mut woken = p.futex_wake(addr, n, u32::MAX);
     let hit = match cmp {
         0 => old == cmparg,
@@ -109,31 +102,33 @@ fn wake_op(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(woken as u64)
 }
 
-pub(super) fn futex(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let (addr, op, val) = (a[0], a[1], a[2] as u32);
+pub(super) fn futex(p: &mut Process, a: &Args) -> SysResult {
+    let (addr, op, val, timeout, addr2, val3) =
+        (a.ptr(0), a.int(1), a.uint(2), a.ptr(3), a.ptr(4), a.uint(5));
     let realtime = op & FUTEX_CLOCK_REALTIME != 0;
     match op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME) {
         FUTEX_WAIT => {
-            let d = deadline(p, a[3], false, false)?;
+            let d = deadline(p, timeout, false, false)?;
             wait(p, addr, val, u32::MAX, d)
         }
         FUTEX_WAIT_BITSET => {
-            let d = deadline(p, a[3], true, realtime)?;
-            wait(p, addr, val, a[5] as u32, d)
+            let d = deadline(p, timeout, true, realtime)?;
+            wait(p, addr, val, val3, d)
         }
         FUTEX_WAKE => Ok(p.futex_wake(addr, val, u32::MAX) as u64),
         FUTEX_WAKE_BITSET => {
-            if a[5] as u32 == 0 {
+            if val3 == 0 {
                 return Err(E::EINVAL);
             }
-            Ok(p.futex_wake(addr, val, a[5] as u32) as u64)
+            Ok(p.futex_wake(addr, val, val3) as u64)
         }
         FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
-            if op & 0x7f == FUTEX_CMP_REQUEUE && load(p, addr)? != a[5] as u32 {
+            if op & 0x7f == FUTEX_CMP_REQUEUE && load(p, addr)? != val3 {
                 return Err(E::EAGAIN);
             }
+            // The requeue limit (val2) travels in the timeout argument's register.
             let woken = p.futex_wake(addr, val, u32::MAX);
-            let moved = p.futex_requeue(addr, a[4], a[3] as u32);
+            let moved = p.futex_requeue(addr, addr2, timeout as u32);
             Ok((woken + moved) as u64)
         }
         FUTEX_WAKE_OP => wake_op(p, a),
@@ -141,80 +136,11 @@ pub(super) fn futex(p: &mut Process, a: &[u64; 6]) -> SysResult {
     }
 }
 
-// ---- robust futex lists ----
-
-const FUTEX_WAITERS: u32 = 0x8000_0000;
-const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
-const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
-/// Linux stops walking a robust list after this many entries (a corrupt or cyclic list).
-const ROBUST_LIST_LIMIT: usize = 2048;
-
-pub(super) fn get_robust_list(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let pid = a[0] as i32;
+pub(super) fn get_robust_list(p: &mut Process, a: &Args) -> SysResult {
+    let pid = a.pid(0);
     let t = if pid == 0 { p.cur() } else { p.threads.iter().find(|t| t.tid == pid).ok_or(E::ESRCH)? };
     let (head, len) = t.robust_list;
-    super::write_guest(p, a[1], &head.to_le_bytes())?;
-    super::write_guest(p, a[2], &len.to_le_bytes())?;
+    write_struct(p, a.ptr(1), &head)?;
+    write_struct(p, a.ptr(2), &len)?;
     Ok(0)
-}
-
-/// What the kernel does for each futex on a dying thread's robust list: if the thread owns
-/// it, keep FUTEX_WAITERS, set FUTEX_OWNER_DIED and wake one waiter so it can recover the
-/// lock. A pending (half-acquired or half-released) futex that nobody owns still gets a
-/// wake-up, as the waiter may have been skipped.
-fn futex_death(p: &mut Process, addr: u64, tid: i32, pi: bool, pending: bool) {
-    if addr & 3 != 0 {
-        return;
-    }
-    let Ok(val) = load(p, addr) else { return };
-    if pending && !pi && val == 0 {
-        p.futex_wake(addr, 1, u32::MAX);
-        return;
-    }
-    if val & FUTEX_TID_MASK != tid as u32 {
-        return;
-    }
-    let new = (val & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
-    let watched = crate::trace::before_kernel_write(p, addr, 4);
-    if p.cpu.mem.write(addr, &new.to_le_bytes()).is_err() {
-        return;
-    }
-    crate::trace::after_kernel_write(p, watched);
-    if !pi && val & FUTEX_WAITERS != 0 {
-        p.futex_wake(addr, 1, u32::MAX);
-    }
-}
-
-/// Walks thread `i`'s robust list (struct robust_list_head: list, futex_offset,
-/// list_op_pending) as Linux's exit_robust_list does, at thread exit, exit_group and execve.
-pub(crate) fn exit_robust_list(p: &mut Process, i: usize) {
-    let (head, tid) = (p.threads[i].robust_list.0, p.threads[i].tid);
-    if head == 0 {
-        return;
-    }
-    let word = |p: &mut Process, addr: u64| -> Option<u64> {
-        read_guest(p, addr, 8).ok().map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
-    };
-    let (Some(first), Some(offset), Some(pending)) = (word(p, head), word(p, head + 8), word(p, head + 16))
-    else {
-        return;
-    };
-    let futex_of = |entry: u64| (entry & !1).wrapping_add(offset);
-    let mut entry = first;
-    let mut walked = 0;
-    while entry & !1 != head {
-        // Read the next entry before the futex changes: the waiter may reuse the memory.
-        let Some(next) = word(p, entry & !1) else { return };
-        if entry & !1 != pending & !1 {
-            futex_death(p, futex_of(entry), tid, entry & 1 != 0, false);
-        }
-        entry = next;
-        walked += 1;
-        if walked >= ROBUST_LIST_LIMIT {
-            break;
-        }
-    }
-    if pending != 0 {
-        futex_death(p, futex_of(pending), tid, pending & 1 != 0, true);
-    }
 }

@@ -1,12 +1,13 @@
 //! Memory syscalls: mmap, munmap, mprotect, mremap, brk, madvise, msync. They check
 //! arguments the way Linux does and leave the bookkeeping to the address space.
 
-use super::SysResult;
+use super::{Args, SysResult};
 use crate::abi::{errno as E, mman::*};
 use crate::host::Errno;
 use crate::Process;
 use emu_cpu::mem::{FileBytes, MemError, VmaInfo, PAGE_MASK, USER_END};
 use emu_cpu::Perm;
+use emu_loader::layout::{find_free, MMAP_MIN_ADDR};
 use std::rc::Rc;
 
 pub(crate) fn page_up(v: u64) -> u64 {
@@ -25,8 +26,9 @@ fn perm(prot: u64) -> Perm {
     Perm((prot & 7) as u8)
 }
 
-pub(super) fn mmap(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let (addr, len, prot, flags, fd, off) = (a[0], a[1], a[2], a[3], a[4] as i32 as i64, a[5]);
+pub(super) fn mmap(p: &mut Process, a: &Args) -> SysResult {
+    let (addr, len, prot, flags, fd, off) =
+        (a.ptr(0), a.ulong(1), a.ulong(2), a.ulong(3), a.fd(4), a.ulong(5));
     if len == 0 || off & PAGE_MASK != 0 || prot & !7 != 0 {
         return Err(E::EINVAL);
     }
@@ -96,9 +98,9 @@ pub(super) fn mmap(p: &mut Process, a: &[u64; 6]) -> SysResult {
         }
         addr
     } else {
-        p.cpu.mem.find_free(addr & !PAGE_MASK, len).ok_or(E::ENOMEM)?
+        find_free(&p.cpu.mem, addr & !PAGE_MASK, len).ok_or(E::ENOMEM)?
     };
-    if start < emu_cpu::mem::MMAP_MIN_ADDR && flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
+    if start < MMAP_MIN_ADDR && flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
         return Err(E::EPERM);
     }
     match contents {
@@ -106,21 +108,22 @@ pub(super) fn mmap(p: &mut Process, a: &[u64; 6]) -> SysResult {
         None => p.cpu.mem.map(start, len, perm(prot), info),
     }
     .map_err(mem_err)?;
-    crate::trace::mapped(p, start, prot);
+    p.event(|_| crate::process::Event::Mapped { start, prot });
     Ok(start)
 }
 
-pub(super) fn munmap(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    if a[0] & PAGE_MASK != 0 || a[1] == 0 {
+pub(super) fn munmap(p: &mut Process, a: &Args) -> SysResult {
+    let (addr, len) = (a.ptr(0), a.ulong(1));
+    if addr & PAGE_MASK != 0 || len == 0 {
         return Err(E::EINVAL);
     }
-    p.cpu.mem.unmap(a[0], page_up(a[1])).map_err(mem_err)?;
-    crate::trace::unmapped(p, a[0], page_up(a[1]));
+    p.cpu.mem.unmap(addr, page_up(len)).map_err(mem_err)?;
+    p.event(|_| crate::process::Event::Unmapped { start: addr, len: page_up(len) });
     Ok(0)
 }
 
-pub(super) fn mprotect(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let (addr, len, prot) = (a[0], a[1], a[2]);
+pub(super) fn mprotect(p: &mut Process, a: &Args) -> SysResult {
+    let (addr, len, prot) = (a.ptr(0), a.ulong(1), a.ulong(2));
     // PROT_GROWSDOWN/GROWSUP are accepted and ignored (the whole range is given).
     let prot = prot & !0x0300_0000;
     if addr & PAGE_MASK != 0 || prot & !7 != 0 {
@@ -133,8 +136,8 @@ pub(super) fn mprotect(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn brk(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let want = a[0];
+pub(super) fn brk(p: &mut Process, a: &Args) -> SysResult {
+    let want = a.ptr(0);
     if want < p.brk_start {
         return Ok(p.brk);
     }
@@ -154,8 +157,9 @@ pub(super) fn brk(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(p.brk)
 }
 
-pub(super) fn mremap(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let (old, old_len, new_len, flags, new_addr) = (a[0], page_up(a[1]), page_up(a[2]), a[3], a[4]);
+pub(super) fn mremap(p: &mut Process, a: &Args) -> SysResult {
+    let (old, old_len, new_len, flags, new_addr) =
+        (a.ptr(0), page_up(a.ulong(1)), page_up(a.ulong(2)), a.ulong(3), a.ptr(4));
     if old & PAGE_MASK != 0
         || new_len == 0
         || flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0
@@ -205,14 +209,14 @@ pub(super) fn mremap(p: &mut Process, a: &[u64; 6]) -> SysResult {
     if flags & MREMAP_MAYMOVE == 0 {
         return Err(E::ENOMEM);
     }
-    let dest = p.cpu.mem.find_free(0, new_len).ok_or(E::ENOMEM)?;
+    let dest = find_free(&p.cpu.mem, 0, new_len).ok_or(E::ENOMEM)?;
     p.cpu.mem.move_range(old, old_len, dest).map_err(mem_err)?;
     p.cpu.mem.map(dest + old_len, new_len - old_len, vma.perm, info).map_err(mem_err)?;
     Ok(dest)
 }
 
-pub(super) fn madvise(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let (addr, len, advice) = (a[0], page_up(a[1]), a[2]);
+pub(super) fn madvise(p: &mut Process, a: &Args) -> SysResult {
+    let (addr, len, advice) = (a.ptr(0), page_up(a.ulong(1)), a.int(2));
     if addr & PAGE_MASK != 0 {
         return Err(E::EINVAL);
     }
@@ -229,11 +233,12 @@ pub(super) fn madvise(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn msync(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    if a[0] & PAGE_MASK != 0 {
+pub(super) fn msync(p: &mut Process, a: &Args) -> SysResult {
+    let (addr, len) = (a.ptr(0), a.ulong(1));
+    if addr & PAGE_MASK != 0 {
         return Err(E::EINVAL);
     }
-    if !p.cpu.mem.is_mapped(a[0], a[0] + page_up(a[1])) {
+    if !p.cpu.mem.is_mapped(addr, addr + page_up(len)) {
         return Err(E::ENOMEM);
     }
     Ok(0)

@@ -1,7 +1,10 @@
 //! Waiting on several descriptors: poll, ppoll, select, pselect6, the epoll family built
 //! on the same readiness check, eventfd, and AF_UNIX socketpair.
 
-use super::{read_guest, write_guest, SysResult};
+use super::{read_array, read_struct, read_timespec, write_array, write_struct, Args, SysResult};
+use crate::abi::io::{EpollEvent, Pollfd};
+use crate::abi::net::AF_UNIX;
+use crate::abi::time::Timeval;
 use crate::abi::{errno as E, open as O};
 use crate::fd::{Backing, FdEntry, FileRef, OpenFile};
 use crate::host::{self, Errno};
@@ -112,44 +115,35 @@ fn do_poll(p: &mut Process, addr: u64, n: u64, timeout_ms: i32) -> SysResult {
     if n > crate::fd::MAX_FDS as u64 {
         return Err(E::EINVAL);
     }
-    let raw = read_guest(p, addr, n as usize * 8)?;
-    let set: Vec<(i64, u16)> = raw
-        .chunks(8)
-        .map(|c| (i32::from_le_bytes(c[0..4].try_into().unwrap()) as i64, u16::from_le_bytes([c[4], c[5]])))
-        .collect();
+    let mut fds = read_array::<Pollfd>(p, addr, n as usize)?;
     // Negative fds are skipped (revents 0), as Linux does.
-    let active: Vec<usize> = (0..set.len()).filter(|&i| set[i].0 >= 0).collect();
-    let sub: Vec<(i64, u16)> = active.iter().map(|&i| set[i]).collect();
+    let active: Vec<usize> = (0..fds.len()).filter(|&i| fds[i].fd >= 0).collect();
+    let sub: Vec<(i64, u16)> = active.iter().map(|&i| (fds[i].fd as i64, fds[i].events)).collect();
     let r = readiness_mt(p, &sub, timeout_ms)?;
-    let mut out = raw.clone();
+    for f in fds.iter_mut() {
+        f.revents = 0;
+    }
     let mut ready = 0;
     for (k, &i) in active.iter().enumerate() {
-        let rev = r[k] & (set[i].1 | 0x8 | 0x10 | 0x20);
-        out[i * 8 + 6..i * 8 + 8].copy_from_slice(&rev.to_le_bytes());
+        // POLLERR, POLLHUP and POLLNVAL are reported whether asked for or not.
+        let rev = r[k] & (fds[i].events | 0x8 | 0x10 | 0x20);
+        fds[i].revents = rev;
         ready += (rev != 0) as u64;
     }
-    for i in (0..set.len()).filter(|&i| set[i].0 < 0) {
-        out[i * 8 + 6..i * 8 + 8].copy_from_slice(&0u16.to_le_bytes());
-    }
-    write_guest(p, addr, &out)?;
+    write_array(p, addr, &fds)?;
     Ok(ready)
 }
 
-pub(super) fn poll(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    do_poll(p, a[0], a[1], a[2] as i32)
+pub(super) fn poll(p: &mut Process, a: &Args) -> SysResult {
+    do_poll(p, a.ptr(0), a.ulong(1), a.int(2))
 }
 
+/// A ppoll/pselect6 timeout in milliseconds (rounded up), -1 for none.
 fn timespec_ms(p: &mut Process, addr: u64) -> Result<i32, Errno> {
     if addr == 0 {
         return Ok(-1);
     }
-    let b = read_guest(p, addr, 16)?;
-    let s = i64::from_le_bytes(b[..8].try_into().unwrap());
-    let ns = i64::from_le_bytes(b[8..].try_into().unwrap());
-    if s < 0 || !(0..1_000_000_000).contains(&ns) {
-        return Err(E::EINVAL);
-    }
-    Ok((s.saturating_mul(1000).saturating_add((ns + 999_999) / 1_000_000)).min(i32::MAX as i64) as i32)
+    Ok(read_timespec(p, addr)?.to_millis_ceil())
 }
 
 /// Runs `f` with the signal mask temporarily replaced (ppoll/pselect6/epoll_pwait).
@@ -157,7 +151,7 @@ fn with_mask(p: &mut Process, mask_addr: u64, f: impl FnOnce(&mut Process) -> Sy
     if mask_addr == 0 {
         return f(p);
     }
-    let m = u64::from_le_bytes(read_guest(p, mask_addr, 8)?.try_into().unwrap());
+    let m = read_struct::<u64>(p, mask_addr)?;
     let old = p.signals.mask;
     p.signals.mask = m & !((1 << 8) | (1 << 18));
     let r = f(p);
@@ -170,24 +164,21 @@ fn with_mask(p: &mut Process, mask_addr: u64, f: impl FnOnce(&mut Process) -> Sy
     r
 }
 
-pub(super) fn ppoll(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let t = timespec_ms(p, a[2])?;
-    let (fds, n, mask) = (a[0], a[1], a[3]);
+pub(super) fn ppoll(p: &mut Process, a: &Args) -> SysResult {
+    let t = timespec_ms(p, a.ptr(2))?;
+    let (fds, n, mask) = (a.ptr(0), a.ulong(1), a.ptr(3));
     with_mask(p, mask, |p| do_poll(p, fds, n, t))
 }
 
-fn do_select(p: &mut Process, n: u64, sets: [u64; 3], timeout_ms: i32) -> SysResult {
-    if n > crate::fd::MAX_FDS as u64 {
+fn do_select(p: &mut Process, n: i32, sets: [u64; 3], timeout_ms: i32) -> SysResult {
+    if !(0..=crate::fd::MAX_FDS as i32).contains(&n) {
         return Err(E::EINVAL);
     }
-    let words = n.div_ceil(64) as usize;
+    let words = (n as usize).div_ceil(64);
     let mut bits = [vec![0u64; words], vec![0u64; words], vec![0u64; words]];
     for k in 0..3 {
         if sets[k] != 0 {
-            let b = read_guest(p, sets[k], words * 8)?;
-            for w in 0..words {
-                bits[k][w] = u64::from_le_bytes(b[w * 8..w * 8 + 8].try_into().unwrap());
-            }
+            bits[k] = read_array::<u64>(p, sets[k], words)?;
         }
     }
     let mut set = Vec::new();
@@ -231,40 +222,41 @@ fn do_select(p: &mut Process, n: u64, sets: [u64; 3], timeout_ms: i32) -> SysRes
     }
     for k in 0..3 {
         if sets[k] != 0 {
-            let b: Vec<u8> = out[k].iter().flat_map(|w| w.to_le_bytes()).collect();
-            write_guest(p, sets[k], &b)?;
+            write_array(p, sets[k], &out[k])?;
         }
     }
     Ok(count)
 }
 
-pub(super) fn select(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let t = if a[4] == 0 {
+pub(super) fn select(p: &mut Process, a: &Args) -> SysResult {
+    let (n, sets, timeout) = (a.int(0), [a.ptr(1), a.ptr(2), a.ptr(3)], a.ptr(4));
+    let t = if timeout == 0 {
         -1
     } else {
-        let b = read_guest(p, a[4], 16)?;
-        let s = i64::from_le_bytes(b[..8].try_into().unwrap());
-        let us = i64::from_le_bytes(b[8..].try_into().unwrap());
-        if s < 0 || us < 0 {
+        // Unlike a timespec, select's timeval may carry whole seconds in tv_usec.
+        let Timeval { sec, usec } = read_struct(p, timeout)?;
+        if sec < 0 || usec < 0 {
             return Err(E::EINVAL);
         }
-        (s * 1000 + (us + 999) / 1000).min(i32::MAX as i64) as i32
+        (sec * 1000 + (usec + 999) / 1000).min(i32::MAX as i64) as i32
     };
-    do_select(p, a[0], [a[1], a[2], a[3]], t)
+    do_select(p, n, sets, t)
 }
 
-pub(super) fn pselect6(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let t = timespec_ms(p, a[4])?;
-    let mask = if a[5] != 0 { u64::from_le_bytes(read_guest(p, a[5], 8)?.try_into().unwrap()) } else { 0 };
-    let (n, sets) = (a[0], [a[1], a[2], a[3]]);
-    with_mask(p, mask, |p| do_select(p, n, sets, t))
+pub(super) fn pselect6(p: &mut Process, a: &Args) -> SysResult {
+    let t = timespec_ms(p, a.ptr(4))?;
+    // The sixth argument points at { const sigset_t *ss; size_t ss_len; }.
+    let sigmask = a.ptr(5);
+    let mask_addr = if sigmask != 0 { read_struct::<u64>(p, sigmask)? } else { 0 };
+    let (n, sets) = (a.int(0), [a.ptr(1), a.ptr(2), a.ptr(3)]);
+    with_mask(p, mask_addr, |p| do_select(p, n, sets, t))
 }
 
 // ---- epoll ----
 
-const EPOLL_CTL_ADD: u64 = 1;
-const EPOLL_CTL_DEL: u64 = 2;
-const EPOLL_CTL_MOD: u64 = 3;
+const EPOLL_CTL_ADD: i32 = 1;
+const EPOLL_CTL_DEL: i32 = 2;
+const EPOLL_CTL_MOD: i32 = 3;
 const EPOLLONESHOT: u32 = 1 << 30;
 
 fn new_fd(p: &mut Process, backing: Backing, flags: u32, cloexec: bool) -> SysResult {
@@ -272,15 +264,16 @@ fn new_fd(p: &mut Process, backing: Backing, flags: u32, cloexec: bool) -> SysRe
     p.fds.alloc(FdEntry { file: f, cloexec }, 0).map(|fd| fd as u64)
 }
 
-pub(super) fn epoll_create1(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    if a[0] & !(O::O_CLOEXEC as u64) != 0 {
+pub(super) fn epoll_create1(p: &mut Process, a: &Args) -> SysResult {
+    let flags = a.int(0) as u32;
+    if flags & !O::O_CLOEXEC != 0 {
         return Err(E::EINVAL);
     }
-    new_fd(p, Backing::Epoll(Vec::new()), O::O_RDWR, a[0] != 0)
+    new_fd(p, Backing::Epoll(Vec::new()), O::O_RDWR, flags != 0)
 }
 
-pub(super) fn epoll_create(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    if (a[0] as i32) <= 0 {
+pub(super) fn epoll_create(p: &mut Process, a: &Args) -> SysResult {
+    if a.int(0) <= 0 {
         return Err(E::EINVAL);
     }
     new_fd(p, Backing::Epoll(Vec::new()), O::O_RDWR, false)
@@ -294,16 +287,16 @@ fn epoll_of(p: &Process, epfd: i64) -> Result<FileRef, Errno> {
     Ok(f)
 }
 
-pub(super) fn epoll_ctl(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let (epfd, op, fd) = (a[0] as i32 as i64, a[1], a[2] as i32 as i64);
+pub(super) fn epoll_ctl(p: &mut Process, a: &Args) -> SysResult {
+    let (epfd, op, fd, event) = (a.fd(0), a.int(1), a.fd(2), a.ptr(3));
     let ep = epoll_of(p, epfd)?;
     p.fds.get(fd)?;
     if fd == epfd {
         return Err(E::EINVAL);
     }
-    let ev = if op != EPOLL_CTL_DEL { read_guest(p, a[3], 12)? } else { vec![0; 12] };
-    let events = u32::from_le_bytes(ev[0..4].try_into().unwrap());
-    let data = u64::from_le_bytes(ev[4..12].try_into().unwrap());
+    // EPOLL_CTL_DEL ignores the event (it may be NULL).
+    let EpollEvent { events, data } =
+        if op != EPOLL_CTL_DEL { read_struct(p, event)? } else { EpollEvent::default() };
     let mut of = ep.borrow_mut();
     let Backing::Epoll(list) = &mut of.backing else { return Err(E::EINVAL) };
     let pos = list.iter().position(|e| e.0 == fd);
@@ -340,13 +333,12 @@ fn do_epoll_wait(p: &mut Process, epfd: i64, out: u64, max: i32, timeout: i32) -
         list.into_iter().filter(|e| p.fds.get(e.0).is_ok() && e.1 & !EPOLLONESHOT & 0xffff != 0).collect();
     let set: Vec<(i64, u16)> = live.iter().map(|e| (e.0, (e.1 & 0xffff) as u16)).collect();
     let r = readiness_mt(p, &set, timeout)?;
-    let mut buf = Vec::new();
+    let mut ready = Vec::new();
     let mut fired = Vec::new();
     for (e, rev) in live.iter().zip(r) {
         let rev = rev & ((e.1 as u16) | 0x8 | 0x10);
-        if rev != 0 && (buf.len() / 12) < max as usize {
-            buf.extend_from_slice(&(rev as u32).to_le_bytes());
-            buf.extend_from_slice(&e.2.to_le_bytes());
+        if rev != 0 && ready.len() < max as usize {
+            ready.push(EpollEvent { events: rev as u32, data: e.2 });
             if e.1 & EPOLLONESHOT != 0 {
                 fired.push(e.0);
             }
@@ -359,45 +351,48 @@ fn do_epoll_wait(p: &mut Process, epfd: i64, out: u64, max: i32, timeout: i32) -
             }
         }
     }
-    write_guest(p, out, &buf)?;
-    Ok(buf.len() as u64 / 12)
+    write_array(p, out, &ready)?;
+    Ok(ready.len() as u64)
 }
 
-pub(super) fn epoll_wait(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    do_epoll_wait(p, a[0] as i32 as i64, a[1], a[2] as i32, a[3] as i32)
+pub(super) fn epoll_wait(p: &mut Process, a: &Args) -> SysResult {
+    do_epoll_wait(p, a.fd(0), a.ptr(1), a.int(2), a.int(3))
 }
 
-pub(super) fn epoll_pwait(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let (epfd, out, max, t, mask) = (a[0] as i32 as i64, a[1], a[2] as i32, a[3] as i32, a[4]);
+pub(super) fn epoll_pwait(p: &mut Process, a: &Args) -> SysResult {
+    let (epfd, out, max, t, mask) = (a.fd(0), a.ptr(1), a.int(2), a.int(3), a.ptr(4));
     with_mask(p, mask, |p| do_epoll_wait(p, epfd, out, max, t))
 }
 
 // ---- eventfd ----
 
-const EFD_SEMAPHORE: u64 = 1;
+const EFD_SEMAPHORE: u32 = 1;
 
-pub(super) fn eventfd2(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let flags = a[1];
-    if flags & !(EFD_SEMAPHORE | O::O_NONBLOCK as u64 | O::O_CLOEXEC as u64) != 0 {
+fn do_eventfd(p: &mut Process, initval: u32, flags: u32) -> SysResult {
+    if flags & !(EFD_SEMAPHORE | O::O_NONBLOCK | O::O_CLOEXEC) != 0 {
         return Err(E::EINVAL);
     }
     let (rd, wr) = host::pipe()?;
     host::set_status_flags(wr, O::O_WRONLY | O::O_NONBLOCK)?;
-    let count = a[0] & 0xffff_ffff;
+    let count = initval as u64;
     if count > 0 {
         host::write(wr, &[1])?;
     }
-    let st = O::O_RDWR | (flags as u32 & O::O_NONBLOCK);
+    let st = O::O_RDWR | (flags & O::O_NONBLOCK);
     new_fd(
         p,
         Backing::EventFd { count, semaphore: flags & EFD_SEMAPHORE != 0, rd, wr },
         st,
-        flags & O::O_CLOEXEC as u64 != 0,
+        flags & O::O_CLOEXEC != 0,
     )
 }
 
-pub(super) fn eventfd(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    eventfd2(p, &[a[0], 0, 0, 0, 0, 0])
+pub(super) fn eventfd2(p: &mut Process, a: &Args) -> SysResult {
+    do_eventfd(p, a.uint(0), a.int(1) as u32)
+}
+
+pub(super) fn eventfd(p: &mut Process, a: &Args) -> SysResult {
+    do_eventfd(p, a.uint(0), 0)
 }
 
 pub(crate) fn eventfd_read(f: &FileRef, len: usize) -> Result<u64, Errno> {
@@ -448,21 +443,20 @@ pub(crate) fn eventfd_write(f: &FileRef, v: u64) -> Result<(), Errno> {
 
 // ---- socketpair ----
 
-pub(super) fn socketpair(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    const AF_UNIX: u64 = 1;
-    const SOCK_NONBLOCK: u64 = 0o4000;
-    const SOCK_CLOEXEC: u64 = 0o2000000;
-    if a[0] != AF_UNIX {
+pub(super) fn socketpair(p: &mut Process, a: &Args) -> SysResult {
+    const SOCK_NONBLOCK: i32 = 0o4000;
+    const SOCK_CLOEXEC: i32 = 0o2000000;
+    let (domain, ty, sv) = (a.int(0), a.int(1), a.ptr(3));
+    if domain != AF_UNIX as i32 {
         return Err(E::EAFNOSUPPORT);
     }
-    let ty = a[1] & !(SOCK_NONBLOCK | SOCK_CLOEXEC);
-    let (x, y) = host::socketpair(ty as i32)?;
-    let st = O::O_RDWR | if a[1] & SOCK_NONBLOCK != 0 { O::O_NONBLOCK } else { 0 };
+    let (x, y) = host::socketpair(ty & !(SOCK_NONBLOCK | SOCK_CLOEXEC))?;
+    let st = O::O_RDWR | if ty & SOCK_NONBLOCK != 0 { O::O_NONBLOCK } else { 0 };
     if st & O::O_NONBLOCK != 0 {
         host::set_status_flags(x, st)?;
         host::set_status_flags(y, st)?;
     }
-    let cloexec = a[1] & SOCK_CLOEXEC != 0;
+    let cloexec = ty & SOCK_CLOEXEC != 0;
     let fx = new_fd(p, Backing::Host(x), st, cloexec)?;
     let fy = match new_fd(p, Backing::Host(y), st, cloexec) {
         Ok(v) => v,
@@ -471,9 +465,6 @@ pub(super) fn socketpair(p: &mut Process, a: &[u64; 6]) -> SysResult {
             return Err(e);
         }
     };
-    let mut b = [0u8; 8];
-    b[..4].copy_from_slice(&(fx as i32).to_le_bytes());
-    b[4..].copy_from_slice(&(fy as i32).to_le_bytes());
-    write_guest(p, a[3], &b)?;
+    write_struct(p, sv, &[fx as i32, fy as i32])?;
     Ok(0)
 }

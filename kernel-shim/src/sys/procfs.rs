@@ -24,7 +24,7 @@ fn read_range(p: &mut Process, (a, b): (u64, u64)) -> Option<Vec<u8>> {
 
 /// The guest's mappings in the kernel's /proc/self/maps format.
 pub(crate) fn maps(p: &Process) -> Vec<u8> {
-    crate::trace::maps::text(&p.cpu.mem).into_bytes()
+    crate::maps::text(&p.cpu.mem).into_bytes()
 }
 
 /// /proc/cpuinfo consistent with emu's CPUID model, not the host's.

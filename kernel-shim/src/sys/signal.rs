@@ -2,21 +2,22 @@
 //! rt_sigsuspend, pause, sigaltstack, alarm, setitimer/getitimer. The signal state and
 //! delivery live in `crate::signal`.
 
-use super::{read_guest, write_guest, SysResult};
-use crate::abi::{errno as E, signal as S};
+use super::{read_struct, read_timespec, write_struct, Args, SysResult};
+use crate::abi::errno as E;
+use crate::abi::signal::{self as S, SigAction, StackT, MINSIGSTKSZ, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK};
+use crate::abi::time::Itimerval;
 use crate::host;
-use crate::signal::{bit, SigAction, SS_DISABLE, SS_ONSTACK};
+use crate::signal::bit;
 use crate::Process;
 
-fn le64(b: &[u8]) -> u64 {
-    u64::from_le_bytes(b[..8].try_into().expect("8 bytes"))
-}
+/// The size of the kernel's sigset_t, which the mask-taking calls must be given.
+const SIGSET_SIZE: u64 = 8;
 
 const UNBLOCKABLE: u64 = (1 << (S::SIGKILL - 1)) | (1 << (S::SIGSTOP - 1));
 
-pub(super) fn rt_sigaction(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let (sig, act, old, size) = (a[0] as i64, a[1], a[2], a[3]);
-    if size != 8 || !(1..=64).contains(&sig) {
+pub(super) fn rt_sigaction(p: &mut Process, a: &Args) -> SysResult {
+    let (sig, act, old, size) = (a.int(0), a.ptr(1), a.ptr(2), a.ulong(3));
+    if size != SIGSET_SIZE || !(1..=64).contains(&sig) {
         return Err(E::EINVAL);
     }
     let sig = sig as usize;
@@ -25,17 +26,11 @@ pub(super) fn rt_sigaction(p: &mut Process, a: &[u64; 6]) -> SysResult {
     }
     let prev = p.signals.actions[sig];
     if act != 0 {
-        let b = read_guest(p, act, 32)?;
-        let new = SigAction {
-            handler: le64(&b[0..]),
-            flags: le64(&b[8..]),
-            restorer: le64(&b[16..]),
-            mask: le64(&b[24..]) & !UNBLOCKABLE,
-        };
+        let mut new = read_struct::<SigAction>(p, act)?;
+        new.mask &= !UNBLOCKABLE;
         p.signals.actions[sig] = new;
-        const SA_NOCLDWAIT: u64 = 2;
-        let ignore = new.handler == crate::signal::SIG_IGN
-            || sig == S::SIGCHLD as usize && new.flags & SA_NOCLDWAIT != 0;
+        let ignore =
+            new.handler == S::SIG_IGN || sig == S::SIGCHLD as usize && new.flags & S::SA_NOCLDWAIT != 0;
         host::install_signal_forwarding();
         host::guest_action_changed(sig as i32, ignore);
         // Setting SIG_IGN (or SIG_DFL for a default-ignored signal) discards it if pending.
@@ -44,24 +39,19 @@ pub(super) fn rt_sigaction(p: &mut Process, a: &[u64; 6]) -> SysResult {
         }
     }
     if old != 0 {
-        let mut b = [0u8; 32];
-        b[0..8].copy_from_slice(&prev.handler.to_le_bytes());
-        b[8..16].copy_from_slice(&prev.flags.to_le_bytes());
-        b[16..24].copy_from_slice(&prev.restorer.to_le_bytes());
-        b[24..32].copy_from_slice(&prev.mask.to_le_bytes());
-        write_guest(p, old, &b)?;
+        write_struct(p, old, &prev)?;
     }
     Ok(0)
 }
 
-pub(super) fn rt_sigprocmask(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let (how, set, old, size) = (a[0], a[1], a[2], a[3]);
-    if size != 8 {
+pub(super) fn rt_sigprocmask(p: &mut Process, a: &Args) -> SysResult {
+    let (how, set, old, size) = (a.int(0), a.ptr(1), a.ptr(2), a.ulong(3));
+    if size != SIGSET_SIZE {
         return Err(E::EINVAL);
     }
     let prev = p.signals.mask;
     if set != 0 {
-        let s = le64(&read_guest(p, set, 8)?) & !UNBLOCKABLE;
+        let s = read_struct::<u64>(p, set)? & !UNBLOCKABLE;
         p.signals.mask = match how {
             0 => prev | s,
             1 => prev & !s,
@@ -70,24 +60,25 @@ pub(super) fn rt_sigprocmask(p: &mut Process, a: &[u64; 6]) -> SysResult {
         };
     }
     if old != 0 {
-        write_guest(p, old, &prev.to_le_bytes())?;
+        write_struct(p, old, &prev)?;
     }
     Ok(0)
 }
 
-pub(super) fn rt_sigreturn(p: &mut Process, _: &[u64; 6]) -> SysResult {
+pub(super) fn rt_sigreturn(p: &mut Process, _: &Args) -> SysResult {
     if p.sigreturn().is_err() {
         p.force_signal(crate::signal::SigInfo::kernel(S::SIGSEGV));
     } else {
-        crate::trace::sigreturned(p);
+        p.event(|_| crate::process::Event::Sigreturned);
     }
     // The restored rax is the result the interrupted code sees.
-    Ok(p.cpu.regs[0])
+    Ok(p.cpu.reg(emu_cpu::Reg::Rax))
 }
 
-pub(super) fn rt_sigpending(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn rt_sigpending(p: &mut Process, a: &Args) -> SysResult {
     p.collect_host_signals();
-    write_guest(p, a[0], &(p.signals.pending & p.signals.mask).to_le_bytes())?;
+    let pending = p.signals.pending & p.signals.mask;
+    write_struct(p, a.ptr(0), &pending)?;
     Ok(0)
 }
 
@@ -102,50 +93,43 @@ fn wait_for_signal(p: &mut Process) {
     }
 }
 
-pub(super) fn rt_sigsuspend(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    if a[1] != 8 {
+pub(super) fn rt_sigsuspend(p: &mut Process, a: &Args) -> SysResult {
+    if a.ulong(1) != SIGSET_SIZE {
         return Err(E::EINVAL);
     }
-    let m = le64(&read_guest(p, a[0], 8)?) & !UNBLOCKABLE;
+    let m = read_struct::<u64>(p, a.ptr(0))? & !UNBLOCKABLE;
     p.saved_mask = Some(p.signals.mask);
     p.signals.mask = m;
     wait_for_signal(p);
     Err(E::EINTR)
 }
 
-pub(super) fn pause(p: &mut Process, _: &[u64; 6]) -> SysResult {
+pub(super) fn pause(p: &mut Process, _: &Args) -> SysResult {
     wait_for_signal(p);
     Err(E::EINTR)
 }
 
-pub(super) fn sigaltstack(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let (ss, old) = (a[0], a[1]);
-    let sp = p.cpu.regs[4];
-    let (cur_sp, cur_flags, cur_size) = p.signals.altstack;
-    let on = cur_flags & SS_DISABLE == 0 && sp > cur_sp && sp <= cur_sp + cur_size;
+pub(super) fn sigaltstack(p: &mut Process, a: &Args) -> SysResult {
+    let (ss, old) = (a.ptr(0), a.ptr(1));
+    let sp = p.cpu.reg(emu_cpu::Reg::Rsp);
+    let cur = p.signals.altstack;
+    let on = cur.flags & SS_DISABLE == 0 && sp > cur.sp && sp <= cur.sp + cur.size;
     if old != 0 {
-        let mut b = [0u8; 24];
-        b[0..8].copy_from_slice(&cur_sp.to_le_bytes());
-        let flags = if on { SS_ONSTACK } else { cur_flags & SS_DISABLE };
-        b[8..12].copy_from_slice(&flags.to_le_bytes());
-        b[16..24].copy_from_slice(&cur_size.to_le_bytes());
-        write_guest(p, old, &b)?;
+        let flags = if on { SS_ONSTACK } else { cur.flags & SS_DISABLE };
+        write_struct(p, old, &StackT { flags, ..cur })?;
     }
     if ss != 0 {
-        let b = read_guest(p, ss, 24)?;
-        let (nsp, nflags, nsize) =
-            (le64(&b[0..]), u32::from_le_bytes(b[8..12].try_into().unwrap()), le64(&b[16..]));
+        let new = read_struct::<StackT>(p, ss)?;
         if on {
             return Err(E::EPERM);
         }
-        const SS_AUTODISARM: u32 = 1 << 31;
-        match nflags & !SS_AUTODISARM {
-            SS_DISABLE => p.signals.altstack = (0, SS_DISABLE, 0),
+        match new.flags & !SS_AUTODISARM {
+            SS_DISABLE => p.signals.altstack = StackT { flags: SS_DISABLE, ..Default::default() },
             0 | SS_ONSTACK => {
-                if nsize < 2048 {
+                if new.size < MINSIGSTKSZ {
                     return Err(E::ENOMEM);
                 }
-                p.signals.altstack = (nsp, 0, nsize);
+                p.signals.altstack = StackT { flags: 0, ..new };
             }
             _ => return Err(E::EINVAL),
         }
@@ -153,56 +137,46 @@ pub(super) fn sigaltstack(p: &mut Process, a: &[u64; 6]) -> SysResult {
     Ok(0)
 }
 
-pub(super) fn alarm(_: &mut Process, a: &[u64; 6]) -> SysResult {
-    Ok(crate::gate::alarm(a[0] as u32) as u64)
+pub(super) fn alarm(_: &mut Process, a: &Args) -> SysResult {
+    Ok(crate::gate::alarm(a.uint(0)) as u64)
 }
 
-fn itimerval_from(b: &[u8]) -> [i64; 4] {
-    [0, 8, 16, 24].map(|o| i64::from_le_bytes(b[o..o + 8].try_into().expect("8 bytes")))
-}
-
-fn itimerval_bytes(v: [i64; 4]) -> Vec<u8> {
-    v.iter().flat_map(|x| x.to_le_bytes()).collect()
-}
-
-pub(super) fn setitimer(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    if a[0] > 2 {
+pub(super) fn setitimer(p: &mut Process, a: &Args) -> SysResult {
+    let (which, new, old) = (a.int(0), a.ptr(1), a.ptr(2));
+    if !(0..=2).contains(&which) {
         return Err(E::EINVAL);
     }
-    let new = if a[1] != 0 { itimerval_from(&read_guest(p, a[1], 32)?) } else { [0; 4] };
-    if new[1] < 0 || new[1] >= 1_000_000 || new[3] < 0 || new[3] >= 1_000_000 {
+    let new = if new != 0 { read_struct::<Itimerval>(p, new)? } else { Itimerval::default() };
+    if !new.interval.is_normalised() || !new.value.is_normalised() {
         return Err(E::EINVAL);
     }
-    let old = crate::gate::setitimer(a[0] as i32, new)?;
-    if a[2] != 0 {
-        write_guest(p, a[2], &itimerval_bytes(old))?;
+    let prev = crate::gate::setitimer(which, new.to_words())?;
+    if old != 0 {
+        write_struct(p, old, &Itimerval::from_words(prev))?;
     }
     Ok(0)
 }
 
-pub(super) fn getitimer(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    if a[0] > 2 {
+pub(super) fn getitimer(p: &mut Process, a: &Args) -> SysResult {
+    let which = a.int(0);
+    if !(0..=2).contains(&which) {
         return Err(E::EINVAL);
     }
-    let cur = crate::gate::getitimer(a[0] as i32)?;
-    write_guest(p, a[1], &itimerval_bytes(cur))?;
+    let cur = crate::gate::getitimer(which)?;
+    write_struct(p, a.ptr(1), &Itimerval::from_words(cur))?;
     Ok(0)
 }
 
 /// rt_sigtimedwait (sigwaitinfo, sigtimedwait): takes a pending signal of `set` without
 /// running its handler, waiting up to the timeout for one.
-pub(super) fn rt_sigtimedwait(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    if a[3] != 8 {
+pub(super) fn rt_sigtimedwait(p: &mut Process, a: &Args) -> SysResult {
+    let (set, info_addr, timeout) = (a.ptr(0), a.ptr(1), a.ptr(2));
+    if a.ulong(3) != SIGSET_SIZE {
         return Err(E::EINVAL);
     }
-    let set = le64(&read_guest(p, a[0], 8)?) & !UNBLOCKABLE;
-    let deadline = if a[2] != 0 {
-        let b = read_guest(p, a[2], 16)?;
-        let (s, ns) = (le64(&b[..8]) as i64, le64(&b[8..]) as i64);
-        if s < 0 || !(0..1_000_000_000).contains(&ns) {
-            return Err(E::EINVAL);
-        }
-        Some(crate::gate::instant() + std::time::Duration::new(s as u64, ns as u32))
+    let set = read_struct::<u64>(p, set)? & !UNBLOCKABLE;
+    let deadline = if timeout != 0 {
+        Some(crate::gate::instant() + read_timespec(p, timeout)?.to_duration())
     } else {
         None
     };
@@ -212,8 +186,8 @@ pub(super) fn rt_sigtimedwait(p: &mut Process, a: &[u64; 6]) -> SysResult {
         p.collect_host_signals();
         if let Some(info) = p.take_pending(set) {
             p.cur_mut().deadline = None;
-            if a[1] != 0 {
-                write_guest(p, a[1], &info.to_bytes())?;
+            if info_addr != 0 {
+                write_struct(p, info_addr, &info)?;
             }
             return Ok(info.signo as u64);
         }

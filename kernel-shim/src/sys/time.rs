@@ -1,88 +1,78 @@
 //! Time: clock_gettime, clock_getres, gettimeofday, time, nanosleep, clock_nanosleep.
 //! Values come through the non-determinism gate.
 
-use super::{read_guest, write_guest, SysResult};
+use super::{read_timespec, write_struct, Args, SysResult};
 use crate::abi::errno as E;
+use crate::abi::time::{Timespec, Timeval};
 use crate::thread::{Wait, E_WOULDBLOCK};
 use crate::{gate, Process};
 
-fn valid_clock(c: u64) -> bool {
-    c <= 11 && c != 8 && c != 9 && c != 10 || (c as i64) < 0
+/// CLOCK_REALTIME .. CLOCK_BOOTTIME and CLOCK_TAI (not the *_ALARM ones, nor the unused
+/// 10), or a CPU-time clock (negative ids encode a pid or tid).
+fn valid_clock(c: i32) -> bool {
+    (0..=11).contains(&c) && !(8..=10).contains(&c) || c < 0
 }
 
-fn timespec(s: i64, ns: i64) -> [u8; 16] {
-    let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&s.to_le_bytes());
-    b[8..].copy_from_slice(&ns.to_le_bytes());
-    b
-}
-
-pub(super) fn clock_gettime(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    if !valid_clock(a[0]) {
+pub(super) fn clock_gettime(p: &mut Process, a: &Args) -> SysResult {
+    let clock = a.int(0);
+    if !valid_clock(clock) {
         return Err(E::EINVAL);
     }
-    let (s, ns) = gate::clock_gettime(a[0] as u32);
-    write_guest(p, a[1], &timespec(s, ns))?;
+    let (s, ns) = gate::clock_gettime(clock as u32);
+    write_struct(p, a.ptr(1), &Timespec::new(s, ns))?;
     Ok(0)
 }
 
-pub(super) fn clock_getres(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    if !valid_clock(a[0]) {
+pub(super) fn clock_getres(p: &mut Process, a: &Args) -> SysResult {
+    let (clock, res) = (a.int(0), a.ptr(1));
+    if !valid_clock(clock) {
         return Err(E::EINVAL);
     }
-    if a[1] != 0 {
+    if res != 0 {
         // Coarse clocks tick at 4 ms (HZ=250); the others have nanosecond resolution.
-        let ns = if a[0] == 5 || a[0] == 6 { 4_000_000 } else { 1 };
-        write_guest(p, a[1], &timespec(0, ns))?;
+        let ns = if clock == 5 || clock == 6 { 4_000_000 } else { 1 };
+        write_struct(p, res, &Timespec::new(0, ns))?;
     }
     Ok(0)
 }
 
-pub(super) fn gettimeofday(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    if a[0] != 0 {
+pub(super) fn gettimeofday(p: &mut Process, a: &Args) -> SysResult {
+    let (tv, tz) = (a.ptr(0), a.ptr(1));
+    if tv != 0 {
         let (s, ns) = gate::clock_gettime(0);
-        write_guest(p, a[0], &timespec(s, ns / 1000))?;
+        write_struct(p, tv, &Timeval::new(s, ns / 1000))?;
     }
-    if a[1] != 0 {
-        write_guest(p, a[1], &[0u8; 8])?;
+    if tz != 0 {
+        // struct timezone: UTC, no DST correction.
+        write_struct(p, tz, &[0i32; 2])?;
     }
     Ok(0)
 }
 
-pub(super) fn time(p: &mut Process, a: &[u64; 6]) -> SysResult {
+pub(super) fn time(p: &mut Process, a: &Args) -> SysResult {
     let (s, _) = gate::clock_gettime(0);
-    if a[0] != 0 {
-        write_guest(p, a[0], &s.to_le_bytes())?;
+    let tloc = a.ptr(0);
+    if tloc != 0 {
+        write_struct(p, tloc, &s)?;
     }
     Ok(s as u64)
 }
 
-fn read_timespec(p: &mut Process, addr: u64) -> Result<(i64, i64), i32> {
-    let b = read_guest(p, addr, 16)?;
-    let s = i64::from_le_bytes(b[..8].try_into().unwrap());
-    let ns = i64::from_le_bytes(b[8..].try_into().unwrap());
-    if s < 0 || !(0..1_000_000_000).contains(&ns) {
-        return Err(E::EINVAL);
-    }
-    Ok((s, ns))
-}
-
-/// Sleeps for (s, ns): the thread parks if others can run meanwhile. Alone, it sleeps in
+/// Sleeps for `t`: the thread parks if others can run meanwhile. Alone, it sleeps in
 /// the host until the time passed or a signal the guest must take arrives (EINTR, with the
 /// time left written to `rem` when given).
-fn sleep_for(p: &mut Process, s: i64, ns: i64, rem: Option<u64>) -> SysResult {
+fn sleep_for(p: &mut Process, t: Timespec, rem: Option<u64>) -> SysResult {
     if p.multithreaded() {
-        let d = std::time::Duration::new(s as u64, ns as u32);
-        p.park(Wait::Sleep { deadline: gate::instant() + d });
+        p.park(Wait::Sleep { deadline: gate::instant() + t.to_duration() });
         return Err(E_WOULDBLOCK);
     }
-    let (mut s, mut ns) = (s, ns);
+    let (mut s, mut ns) = (t.sec, t.nsec);
     loop {
         if gate::signals_pending() {
             p.collect_host_signals();
             if p.has_deliverable() {
                 if let Some(addr) = rem.filter(|&a| a != 0) {
-                    write_guest(p, addr, &timespec(s, ns))?;
+                    write_struct(p, addr, &Timespec::new(s, ns))?;
                 }
                 return Err(E::EINTR);
             }
@@ -94,25 +84,26 @@ fn sleep_for(p: &mut Process, s: i64, ns: i64, rem: Option<u64>) -> SysResult {
     }
 }
 
-pub(super) fn nanosleep(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    let (s, ns) = read_timespec(p, a[0])?;
-    sleep_for(p, s, ns, Some(a[1]))
+pub(super) fn nanosleep(p: &mut Process, a: &Args) -> SysResult {
+    let t = read_timespec(p, a.ptr(0))?;
+    sleep_for(p, t, Some(a.ptr(1)))
 }
 
-pub(super) fn clock_nanosleep(p: &mut Process, a: &[u64; 6]) -> SysResult {
-    const TIMER_ABSTIME: u64 = 1;
-    if !valid_clock(a[0]) {
+pub(super) fn clock_nanosleep(p: &mut Process, a: &Args) -> SysResult {
+    const TIMER_ABSTIME: i32 = 1;
+    let (clock, flags, req, rem) = (a.int(0), a.int(1), a.ptr(2), a.ptr(3));
+    if !valid_clock(clock) {
         return Err(E::EINVAL);
     }
-    let (s, ns) = read_timespec(p, a[2])?;
-    if a[1] & TIMER_ABSTIME != 0 {
-        let (cs, cns) = gate::clock_gettime(a[0] as u32);
-        let total = (s as i128 * 1_000_000_000 + ns as i128) - (cs as i128 * 1_000_000_000 + cns as i128);
-        if total > 0 {
-            return sleep_for(p, (total / 1_000_000_000) as i64, (total % 1_000_000_000) as i64, None);
+    let t = read_timespec(p, req)?;
+    if flags & TIMER_ABSTIME != 0 {
+        let (cs, cns) = gate::clock_gettime(clock as u32);
+        let left = t.as_nanos() - Timespec::new(cs, cns).as_nanos();
+        if left > 0 {
+            return sleep_for(p, Timespec::from_nanos(left), None);
         }
         Ok(0)
     } else {
-        sleep_for(p, s, ns, Some(a[3]))
+        sleep_for(p, t, Some(rem))
     }
 }

@@ -10,14 +10,15 @@
 
 use super::disasm::Disasm;
 use super::Json;
+use super::Trace;
 use crate::abi::signal as S;
 use crate::Process;
 use emu_cpu::hooks::HISTORY;
 use emu_loader::symbols::Symbolizer;
 
 /// Writes the report if `sig` is a crash and the report is on.
-pub(crate) fn report(p: &mut Process, sig: i32) {
-    if !p.trace.opts.crash_report_on() || !matches!(sig, S::SIGSEGV | S::SIGBUS | S::SIGILL | S::SIGFPE) {
+pub(crate) fn report(t: &mut Trace, p: &mut Process, sig: i32) {
+    if !t.opts.crash_report_on() || !matches!(sig, S::SIGSEGV | S::SIGBUS | S::SIGILL | S::SIGFPE) {
         return;
     }
     let mut trail = if p.cpu.hooks.history { p.cpu.history() } else { p.cpu.block_trail() };
@@ -25,7 +26,7 @@ pub(crate) fn report(p: &mut Process, sig: i32) {
         trail.drain(..trail.len() - HISTORY);
     }
     let own;
-    let live = p.trace.live.clone();
+    let live = t.live.clone();
     let guard = live.as_ref().map(|l| l.borrow());
     let syms: &Symbolizer = match &guard {
         Some(g) => &g.syms,
@@ -34,8 +35,8 @@ pub(crate) fn report(p: &mut Process, sig: i32) {
             &own
         }
     };
-    let mut dis = Disasm::new(p.trace.opts.syntax);
-    let json = p.trace.sink.is_json();
+    let mut dis = Disasm::new(t.opts.syntax);
+    let json = t.sink.is_json();
     let mut lines = Vec::new();
     let name = S::name(sig);
     if json {
@@ -46,7 +47,7 @@ pub(crate) fn report(p: &mut Process, sig: i32) {
                 Json::new("insn").addr("addr", a).str("loc", &t.loc).str("asm", &t.asm).end()
             })
             .collect();
-        let maps = super::maps::text(&p.cpu.mem);
+        let maps = crate::maps::text(&p.cpu.mem);
         lines.push(
             Json::new("crash")
                 .str("signal", &name)
@@ -68,14 +69,14 @@ pub(crate) fn report(p: &mut Process, sig: i32) {
             lines.push(format!("emu: |   {a:#014x} {:<48} {}", t.loc, t.asm));
         }
         lines.push("emu: | memory map:".into());
-        for l in super::maps::text(&p.cpu.mem).lines() {
+        for l in crate::maps::text(&p.cpu.mem).lines() {
             lines.push(format!("emu: |   {l}"));
         }
     }
     drop(guard);
-    p.trace.flush();
+    t.flush();
     for l in lines {
-        p.trace.sink.line(&l);
+        t.sink.line(&l);
     }
 }
 

@@ -11,6 +11,7 @@ use super::plt::Plt;
 use super::profile::Profile;
 use super::regs::Regs;
 use super::watch::Watches;
+use super::Trace;
 use super::{Filter, Format, Json, Kinds, Sink, TraceOptions};
 use crate::Process;
 use emu_cpu::hooks::{MemEvent, Tracer};
@@ -257,8 +258,8 @@ fn stop_stepping(st: &mut State, cpu: &mut Cpu) {
 
 /// Sets up the hooks of a fresh image's CPU and learns its objects (program, interpreter,
 /// vDSO) from the address space. Called by execve (and at start) after `p.cpu` is new.
-pub(crate) fn image_installed(p: &mut Process) {
-    let Some(live) = p.trace.live.clone() else { return };
+pub(crate) fn image_installed(t: &mut Trace, p: &mut Process) {
+    let Some(live) = t.live.clone() else { return };
     let sysroot = p.sysroot.clone();
     let mut st = live.borrow_mut();
     st.host_path = Box::new(move |g: &str| crate::path::bytes_to_path(&sysroot.host_path(g.as_bytes())));
@@ -294,8 +295,8 @@ pub(crate) fn image_installed(p: &mut Process) {
 
 /// The guest mapped `[start, start+len)` (mmap): an executable file mapping is an object
 /// the dynamic linker is loading.
-pub(crate) fn mapped(p: &mut Process, start: u64, prot: u64) {
-    let Some(live) = p.trace.live.clone() else { return };
+pub(crate) fn mapped(t: &mut Trace, p: &mut Process, start: u64, prot: u64) {
+    let Some(live) = t.live.clone() else { return };
     if prot & 4 == 0 {
         return;
     }
@@ -307,8 +308,8 @@ pub(crate) fn mapped(p: &mut Process, start: u64, prot: u64) {
 }
 
 /// The guest unmapped a range: objects wholly inside it are gone.
-pub(crate) fn unmapped(p: &mut Process, start: u64, len: u64) {
-    let Some(live) = p.trace.live.clone() else { return };
+pub(crate) fn unmapped(t: &mut Trace, p: &mut Process, start: u64, len: u64) {
+    let Some(live) = t.live.clone() else { return };
     let mut st = live.borrow_mut();
     st.syms.unmapped(start, start.saturating_add(len));
     st.dis.clear();
@@ -316,69 +317,64 @@ pub(crate) fn unmapped(p: &mut Process, start: u64, len: u64) {
 }
 
 /// Another thread runs from now on.
-pub(crate) fn switched(p: &mut Process) {
-    let Some(live) = &p.trace.live else { return };
+pub(crate) fn switched(t: &mut Trace, p: &mut Process) {
+    let Some(live) = &t.live else { return };
     if let Some((_, prof)) = &mut live.borrow_mut().profile {
         prof.switch(p.tid());
     }
 }
 
-/// A signal handler starts (its frame is on the stack, rip at the handler).
-pub(crate) fn handler_entered(p: &mut Process, sig: i32) {
-    let Some(live) = &p.trace.live else { return };
+/// A signal handler starts: rip is at the handler, `sp` at its frame.
+pub(crate) fn handler_entered(t: &mut Trace, sig: i32, rip: u64, sp: u64) {
+    let Some(live) = &t.live else { return };
     let st = &mut *live.borrow_mut();
     if let Some((_, prof)) = &mut st.profile {
-        let sp = p.cpu.regs[emu_cpu::Reg::Rsp as usize];
-        prof.signal(&st.syms, &crate::abi::signal::name(sig), p.cpu.rip, sp);
+        prof.signal(&st.syms, &crate::abi::signal::name(sig), rip, sp);
     }
 }
 
 /// rt_sigreturn restored the interrupted context.
-pub(crate) fn sigreturned(p: &mut Process) {
-    let Some(live) = &p.trace.live else { return };
+pub(crate) fn sigreturned(t: &mut Trace) {
+    let Some(live) = &t.live else { return };
     if let Some((_, prof)) = &mut live.borrow_mut().profile {
         prof.sigreturn();
     }
 }
 
-/// Watched bytes a syscall is about to overwrite: (watch, start, old bytes).
-pub(crate) type Overwritten = Vec<(usize, u64, Vec<u8>)>;
-
-/// A syscall is about to write `len` bytes at `addr`: the watched bytes among them, with
-/// their values before.
+/// The syscall `nr(args)` made at `rip` wrote `new` over `old` at `addr`: one watch line
+/// per watched range it changed, naming the syscall and its `syscall` instruction.
 #[cold]
-pub(crate) fn before_kernel_write(p: &mut Process, addr: u64, len: usize) -> Option<Overwritten> {
-    let live = p.trace.live.clone()?;
-    let hits = live.borrow().watches.overlaps(addr, len as u64);
-    if hits.is_empty() {
-        return None;
-    }
-    let mut read = |a: u64, n: u64| {
-        let mut b = vec![0u8; n as usize];
-        let _ = p.cpu.mem.peek(a, &mut b);
-        b
-    };
-    Some(hits.into_iter().map(|(i, a, n)| (i, a, read(a, n))).collect())
-}
-
-/// The syscall wrote: one watch line per watched range it changed, naming the syscall and
-/// the guest address of its `syscall` instruction.
-#[cold]
-pub(crate) fn after_kernel_write(p: &mut Process, hits: Overwritten) {
-    let Some(live) = p.trace.live.clone() else { return };
-    // The syscall is still being served: rax holds its number, rip is past its `syscall`.
-    let nr = p.cpu.regs[0];
-    let r = &p.cpu.regs;
-    let args = [r[7], r[6], r[2], r[10], r[8], r[9]];
-    let rip = p.cpu.rip.wrapping_sub(2);
-    let call = super::strace::brief(nr, &args);
+pub(crate) fn kernel_wrote(
+    t: &mut Trace,
+    nr: u64,
+    args: &[u64; 6],
+    rip: u64,
+    addr: u64,
+    old: &[u8],
+    new: &[u8],
+) {
+    let Some(live) = t.live.clone() else { return };
     let st = &mut *live.borrow_mut();
+    let hits = st.watches.overlaps(addr, old.len() as u64);
+    if hits.is_empty() {
+        return;
+    }
+    let call = super::strace::brief(nr, args);
     let rip_loc = st.syms.describe(rip);
-    for (spec, addr, old) in hits {
-        let mut new = vec![0u8; old.len()];
-        let _ = p.cpu.mem.peek(addr, &mut new);
+    for (spec, at, n) in hits {
+        let range = (at - addr) as usize..(at - addr + n) as usize;
         let json = st.out.json();
-        let line = st.watches.describe_kernel(&st.syms, spec, addr, &old, &new, &call, rip, &rip_loc, json);
+        let line = st.watches.describe_kernel(
+            &st.syms,
+            spec,
+            at,
+            &old[range.clone()],
+            &new[range],
+            &call,
+            rip,
+            &rip_loc,
+            json,
+        );
         st.out.line(&line);
     }
     // Before the syscall's own --strace line.
@@ -386,8 +382,8 @@ pub(crate) fn after_kernel_write(p: &mut Process, hits: Overwritten) {
 }
 
 /// The process ends: write the profile.
-pub(crate) fn finish(p: &mut Process) {
-    let Some(live) = p.trace.live.clone() else { return };
+pub(crate) fn finish(t: &mut Trace) {
+    let Some(live) = t.live.clone() else { return };
     let mut st = live.borrow_mut();
     if let Some((file, prof)) = st.profile.take() {
         if let Err(e) = prof.write(&st.syms, &file) {

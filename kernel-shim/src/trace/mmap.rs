@@ -3,7 +3,10 @@
 //! mapped file, read back from the address space after the syscall succeeded.
 
 use super::strace::Call;
-use super::{maps, Json};
+use super::Json;
+use super::Trace;
+use crate::maps;
+use crate::sys::nr;
 use crate::sys::SysResult;
 use crate::Process;
 use emu_cpu::mem::PAGE_MASK;
@@ -24,10 +27,10 @@ struct Change<'a> {
     note: &'a str,
 }
 
-fn emit(p: &mut Process, ch: Change) {
+fn emit(t: &mut Trace, p: &mut Process, ch: Change) {
     let pid = p.tid();
     let vma = if ch.described { p.cpu.mem.vma_at(ch.start).cloned() } else { None };
-    if p.trace.sink.is_json() {
+    if t.sink.is_json() {
         let mut j = Json::new("mmap")
             .num("pid", pid as i64)
             .str("op", ch.op)
@@ -44,7 +47,7 @@ fn emit(p: &mut Process, ch: Change) {
             j = j.str("note", ch.note);
         }
         let line = j.end();
-        p.trace.sink.line(&line);
+        t.sink.line(&line);
         return;
     }
     let mut s = format!("[mmap pid {pid}] {:<8} {:08x}-{:08x}", ch.op, ch.start, ch.end);
@@ -61,51 +64,51 @@ fn emit(p: &mut Process, ch: Change) {
     if !ch.note.is_empty() {
         s.push_str(&format!(" ({})", ch.note));
     }
-    p.trace.sink.line(&s);
+    t.sink.line(&s);
 }
 
 /// A memory syscall (or execve) succeeded with result `res`.
-pub(super) fn record(p: &mut Process, c: &Call, res: &SysResult) {
+pub(super) fn record(t: &mut Trace, p: &mut Process, c: &Call, res: &SysResult) {
     let Ok(r) = *res else { return };
     let a = &c.args;
     let ch = |op, start, end, described| Change { op, start, end, described, from: None, note: "" };
     match c.nr {
-        9 => emit(p, ch("mmap", r, r + page_up(a[1]), true)),
-        10 if a[1] != 0 => emit(p, ch("mprotect", a[0], a[0] + page_up(a[1]), true)),
-        11 => emit(p, ch("munmap", a[0], a[0] + page_up(a[1]), false)),
-        12 => {
+        nr::MMAP => emit(t, p, ch("mmap", r, r + page_up(a[1]), true)),
+        nr::MPROTECT if a[1] != 0 => emit(t, p, ch("mprotect", a[0], a[0] + page_up(a[1]), true)),
+        nr::MUNMAP => emit(t, p, ch("munmap", a[0], a[0] + page_up(a[1]), false)),
+        nr::BRK => {
             let (old, new) = (page_up(c.brk_before), page_up(p.brk));
             if new > old {
-                emit(p, Change { note: "grow", ..ch("brk", old, new, true) });
+                emit(t, p, Change { note: "grow", ..ch("brk", old, new, true) });
             } else if new < old {
-                emit(p, Change { note: "shrink", ..ch("brk", new, old, false) });
+                emit(t, p, Change { note: "shrink", ..ch("brk", new, old, false) });
             }
         }
-        25 => {
+        nr::MREMAP => {
             let from = Some((a[0], a[0] + page_up(a[1])));
-            emit(p, Change { from, ..ch("mremap", r, r + page_up(a[2]), true) });
+            emit(t, p, Change { from, ..ch("mremap", r, r + page_up(a[2]), true) });
         }
-        59 | 322 => image(p, c.exec_path.as_deref()),
+        nr::EXECVE | nr::EXECVEAT => image(t, p, c.exec_path.as_deref()),
         _ => {}
     }
 }
 
 /// A new image replaced the address space (execve, or the program emu started with):
 /// every mapping it has.
-pub(super) fn image(p: &mut Process, path: Option<&[u8]>) {
+pub(super) fn image(t: &mut Trace, p: &mut Process, path: Option<&[u8]>) {
     let path = match path {
         Some(b) => String::from_utf8_lossy(b).into_owned(),
         None => String::from_utf8_lossy(&p.exe).into_owned(),
     };
     let pid = p.tid();
-    if p.trace.sink.is_json() {
+    if t.sink.is_json() {
         let line = Json::new("mmap").num("pid", pid as i64).str("op", "execve").str("path", &path).end();
-        p.trace.sink.line(&line);
+        t.sink.line(&line);
     } else {
-        p.trace.sink.line(&format!("[mmap pid {pid}] execve   {path}"));
+        t.sink.line(&format!("[mmap pid {pid}] execve   {path}"));
     }
     let ranges: Vec<(u64, u64)> = p.cpu.mem.vmas().map(|v| (v.start, v.end)).collect();
     for (start, end) in ranges {
-        emit(p, Change { op: "map", start, end, described: true, from: None, note: "" });
+        emit(t, p, Change { op: "map", start, end, described: true, from: None, note: "" });
     }
 }

@@ -3,7 +3,9 @@
 //! state that produces it. Every trace line of every process goes through one [`Sink`].
 
 pub(crate) mod crash;
+mod decode;
 mod disasm;
+mod fmt;
 mod live;
 pub mod maps;
 mod mmap;
@@ -13,17 +15,17 @@ mod regs;
 mod sink;
 pub mod stats;
 pub(crate) mod strace;
-mod structs;
 mod watch;
 
 pub(crate) use crash::report as crash_report;
 pub use disasm::Syntax;
-pub(crate) use live::{finish, handler_entered, mapped, sigreturned, unmapped};
+pub(crate) use live::finish;
 pub use sink::{Format, Json, Sink};
 pub use stats::Stats;
 pub use watch::parse as parse_watch;
 
-use crate::sys::SysResult;
+use crate::process::Event;
+use crate::sys::{Args, Served, SysResult};
 use crate::{Outcome, Process};
 use std::path::PathBuf;
 
@@ -198,89 +200,126 @@ impl Trace {
     }
 }
 
-/// A traced syscall returned (or ended its thread or process).
-pub(crate) fn syscall_done(p: &mut Process, c: strace::Call, res: &SysResult) {
-    if p.trace.opts.stats {
-        p.trace.stats.result(c.nr, res.is_err());
+/// Serves the syscall the guest just made with `serve` (the kernel, or record/replay's
+/// wrapper), showing it as asked: counted for `--stats`, a line for `--strace` (split when
+/// its thread parks), mappings for `--trace=mmap`, and what the kernel did meanwhile.
+pub(crate) fn syscall(
+    t: &mut Trace,
+    p: &mut Process,
+    serve: impl FnOnce(&mut Process, u64, &Args) -> Served,
+) {
+    let (nr, raw) = p.cpu.syscall_args();
+    if t.opts.stats {
+        t.stats.syscall(nr);
     }
-    if p.trace.opts.kinds.contains(Kinds::MMAP) && res.is_ok() {
-        mmap::record(p, &c, res);
+    // Tracing the syscall costs this one test when no trace asks for syscalls.
+    let call = t.syscalls.then(|| strace::enter(t, p, nr, &raw));
+    let served = serve(p, nr, &Args(raw));
+    drain(t, p);
+    let Some(c) = call else { return };
+    match served {
+        Served::Done(res) => syscall_done(t, p, c, &res),
+        Served::Parked => strace::parked(t, c),
+        Served::Restarted => strace::restart(t, p, c),
     }
-    if !p.trace.opts.strace {
+}
+
+/// Shows what happened inside the kernel since the last look (`Process::event`).
+pub(crate) fn drain(t: &mut Trace, p: &mut Process) {
+    if p.events.is_empty() {
         return;
     }
-    let forked = matches!(c.nr, 56 | 57 | 58 | 435) && res.is_ok();
+    for e in std::mem::take(&mut p.events) {
+        match e {
+            Event::ImageInstalled { old } => {
+                t.stats.image_replaced(&old);
+                image_installed(t, p);
+            }
+            Event::Mapped { start, prot } => live::mapped(t, p, start, prot),
+            Event::Unmapped { start, len } => live::unmapped(t, p, start, len),
+            Event::SignalDelivered(info) => {
+                if t.opts.strace {
+                    strace::signal(t, p, &info);
+                }
+            }
+            Event::HandlerEntered { sig, rip, sp } => live::handler_entered(t, sig, rip, sp),
+            Event::Sigreturned => live::sigreturned(t),
+            Event::KernelWrite { nr, args, rip, addr, old, new } => {
+                live::kernel_wrote(t, nr, &args, rip, addr, &old, &new)
+            }
+        }
+    }
+}
+
+use crate::sys::table::{effects, nr};
+
+/// A traced syscall returned (or ended its thread or process).
+pub(crate) fn syscall_done(t: &mut Trace, p: &mut Process, c: strace::Call, res: &SysResult) {
+    if t.opts.stats {
+        t.stats.result(c.nr, res.is_err());
+    }
+    if t.opts.kinds.contains(Kinds::MMAP) && res.is_ok() {
+        mmap::record(t, p, &c, res);
+    }
+    if !t.opts.strace {
+        return;
+    }
+    let forked =
+        crate::sys::table::row(c.nr).is_some_and(|r| r.effects & effects::NEW_TASK != 0) && res.is_ok();
     if forked {
-        p.trace.st.several = true;
+        t.st.several = true;
         if *res == Ok(0) {
             // The new process: strace shows fork's result in the parent only.
             return;
         }
     }
-    let thread_exit = c.nr == 60 && p.outcome.is_none();
+    let thread_exit = c.nr == nr::EXIT && p.outcome.is_none();
     let (tid, code) = (c.tid, c.args[0] as i32 & 0xff);
     let ended = p.outcome.is_some() || thread_exit;
-    strace::exit(p, c, (!ended).then_some(res));
+    strace::exit(t, p, c, (!ended).then_some(res));
     if thread_exit {
-        strace::ended(p, tid, &Outcome::Exited(code));
+        strace::ended(t, p, tid, &Outcome::Exited(code));
     }
 }
 
 /// A fresh image's CPU is in place (start, execve): set up its hooks.
-pub(crate) fn image_installed(p: &mut Process) {
+pub(crate) fn image_installed(t: &mut Trace, p: &mut Process) {
     // The ordinary loop keeps its recent-block ring only when a crash report may use it.
-    p.cpu.hooks.block_ring = p.trace.opts.crash_report_on();
+    p.cpu.hooks.block_ring = t.opts.crash_report_on();
     // `--trace-regs` shows RFLAGS after every instruction, so none may skip its flags.
-    p.cpu.hooks.exact_flags = p.trace.opts.regs;
-    live::image_installed(p);
+    p.cpu.hooks.exact_flags = t.opts.regs;
+    live::image_installed(t, p);
 }
 
 /// The scheduler put another thread on the CPU.
-pub(crate) fn switched(p: &mut Process) {
-    if p.trace.opts.strace {
-        strace::switched(p);
+pub(crate) fn switched(t: &mut Trace, p: &mut Process) {
+    if t.opts.strace {
+        strace::switched(t, p);
     }
-    live::switched(p);
-}
-
-/// A syscall is about to write guest memory: what it overwrites in watched ranges (the
-/// one test when nothing is watched).
-#[inline]
-pub(crate) fn before_kernel_write(p: &mut Process, addr: u64, len: usize) -> Option<live::Overwritten> {
-    if p.cpu.hooks.watches().is_empty() {
-        return None;
-    }
-    live::before_kernel_write(p, addr, len)
-}
-
-/// The syscall wrote: report it on the watches it hit.
-pub(crate) fn after_kernel_write(p: &mut Process, hits: Option<live::Overwritten>) {
-    if let Some(h) = hits {
-        live::after_kernel_write(p, h);
-    }
+    live::switched(t, p);
 }
 
 /// The process starts running its first image.
-pub(crate) fn started(p: &mut Process) {
-    if p.trace.opts.strace {
-        strace::first_exec(p);
+pub(crate) fn started(t: &mut Trace, p: &mut Process) {
+    if t.opts.strace {
+        strace::first_exec(t, p);
     }
-    if p.trace.opts.kinds.contains(Kinds::MMAP) {
-        mmap::image(p, None);
+    if t.opts.kinds.contains(Kinds::MMAP) {
+        mmap::image(t, p, None);
     }
 }
 
 /// The process ended as `o`.
-pub(crate) fn ended(p: &mut Process, o: &Outcome) {
-    if p.trace.opts.strace {
-        strace::process_ended(p, o);
+pub(crate) fn ended(t: &mut Trace, p: &mut Process, o: &Outcome) {
+    if t.opts.strace {
+        strace::process_ended(t, p, o);
     }
-    if p.trace.opts.maps {
+    if t.opts.maps {
         let why = match o {
             Outcome::Exited(c) => format!("exit {c}"),
             Outcome::Signaled { sig, .. } => format!("killed by {}", crate::abi::signal::name(*sig)),
         };
-        maps::write(&mut p.trace.sink, crate::gate::pid(), &why, &p.cpu.mem);
+        maps::write(&mut t.sink, crate::gate::pid(), &why, &p.cpu.mem);
     }
 }
 

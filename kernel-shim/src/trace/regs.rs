@@ -24,7 +24,7 @@ struct Snap {
 impl Snap {
     fn of(cpu: &Cpu) -> Snap {
         let mut gpr = [0; 16];
-        gpr.copy_from_slice(&cpu.regs[..16]);
+        gpr.copy_from_slice(&cpu.gprs());
         Snap { gpr, rflags: cpu.rflags(), xmm: cpu.xmm, fs: cpu.fs_base(), gs: cpu.gs_base() }
     }
 

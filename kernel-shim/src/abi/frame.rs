@@ -1,0 +1,170 @@
+//! The x86-64 signal frame (`struct rt_sigframe`): the return address of the handler
+//! (`sa_restorer`), the `ucontext` with the interrupted registers (`sigcontext`) and
+//! signal mask, and the `siginfo`. `signal::setup_frame` writes it and `sigreturn` reads
+//! it back through these types, and `--strace` finds the mask rt_sigreturn restores at
+//! `Ucontext::SIGMASK_OFFSET`.
+
+use super::guest_struct;
+use super::signal::{SigInfo, StackT};
+
+guest_struct! {
+    /// The kernel's `struct sigcontext` (glibc's `mcontext_t`: `gregs` in this order,
+    /// then `fpregs`). `cs`, `gs`, `fs` and `ss` are 16-bit; the 64 bytes after
+    /// `fpstate` are reserved.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct Sigcontext [256] {
+        r8: u64 = 0,
+        r9: u64 = 8,
+        r10: u64 = 16,
+        r11: u64 = 24,
+        r12: u64 = 32,
+        r13: u64 = 40,
+        r14: u64 = 48,
+        r15: u64 = 56,
+        rdi: u64 = 64,
+        rsi: u64 = 72,
+        rbp: u64 = 80,
+        rbx: u64 = 88,
+        rdx: u64 = 96,
+        rax: u64 = 104,
+        rcx: u64 = 112,
+        rsp: u64 = 120,
+        rip: u64 = 128,
+        eflags: u64 = 136,
+        cs: u16 = 144,
+        gs: u16 = 146,
+        fs: u16 = 148,
+        ss: u16 = 150,
+        err: u64 = 152,
+        trapno: u64 = 160,
+        oldmask: u64 = 168,
+        cr2: u64 = 176,
+        /// The guest address of the FXSAVE image (0: none).
+        fpstate: u64 = 184,
+    }
+}
+
+impl Ucontext {
+    /// Where `uc_sigmask` lies in the ucontext.
+    pub const SIGMASK_OFFSET: usize = 296;
+}
+
+guest_struct! {
+    /// The kernel's `struct ucontext` (glibc's `ucontext_t` begins the same way and then
+    /// has room for a 1024-bit mask and the FP state).
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct Ucontext [304] {
+        flags: u64 = 0,
+        link: u64 = 8,
+        stack: StackT = 16,
+        mcontext: Sigcontext = 40,
+        sigmask: u64 = Ucontext::SIGMASK_OFFSET,
+    }
+}
+
+impl RtSigframe {
+    /// Where the ucontext lies in the frame (rdx at handler entry).
+    pub const UC_OFFSET: usize = 8;
+    /// Where the siginfo lies in the frame (rsi at handler entry).
+    pub const INFO_OFFSET: usize = 312;
+}
+
+guest_struct! {
+    /// `struct rt_sigframe`: what a handler finds at its rsp (as if `pretcode` had been
+    /// pushed by a call), with `siginfo` and `ucontext` pointed to by rsi and rdx.
+    #[derive(Clone, Copy, Debug, Default, PartialEq)]
+    pub struct RtSigframe [440] {
+        pretcode: u64 = 0,
+        uc: Ucontext = RtSigframe::UC_OFFSET,
+        info: SigInfo = RtSigframe::INFO_OFFSET,
+    }
+}
+
+/// Bytes of the FXSAVE image the frame's `fpstate` points to, 64-byte aligned.
+pub const FXSAVE_SIZE: u64 = 512;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abi::layout::expect;
+    use crate::abi::GuestStruct;
+
+    #[test]
+    fn layouts_match_linux() {
+        expect(
+            Sigcontext::FIELDS,
+            Sigcontext::SIZE,
+            256,
+            &[
+                ("r8", 0),
+                ("rdi", 64),
+                ("rsp", 120),
+                ("rip", 128),
+                ("eflags", 136),
+                ("cs", 144),
+                ("ss", 150),
+                ("err", 152),
+                ("trapno", 160),
+                ("oldmask", 168),
+                ("cr2", 176),
+                ("fpstate", 184),
+            ],
+        );
+        expect(
+            Ucontext::FIELDS,
+            Ucontext::SIZE,
+            304,
+            &[("link", 8), ("stack", 16), ("mcontext", 40), ("sigmask", 296)],
+        );
+        expect(RtSigframe::FIELDS, RtSigframe::SIZE, 440, &[("pretcode", 0), ("uc", 8), ("info", 312)]);
+    }
+
+    #[cfg(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu"))]
+    #[test]
+    fn layouts_match_the_host_libc() {
+        use crate::abi::layout::offset;
+        use std::mem::offset_of;
+        let u = Ucontext::FIELDS;
+        assert_eq!(offset_of!(libc::ucontext_t, uc_link), offset(u, "link"));
+        assert_eq!(offset_of!(libc::ucontext_t, uc_stack), offset(u, "stack"));
+        assert_eq!(offset_of!(libc::ucontext_t, uc_mcontext), offset(u, "mcontext"));
+        assert_eq!(offset_of!(libc::ucontext_t, uc_sigmask), Ucontext::SIGMASK_OFFSET);
+        // mcontext_t's gregs are the sigcontext's words up to cr2, in REG_* order.
+        let s = Sigcontext::FIELDS;
+        let greg = |r: libc::c_int| r as usize * 8;
+        assert_eq!(greg(libc::REG_R8), offset(s, "r8"));
+        assert_eq!(greg(libc::REG_R15), offset(s, "r15"));
+        assert_eq!(greg(libc::REG_RDI), offset(s, "rdi"));
+        assert_eq!(greg(libc::REG_RSI), offset(s, "rsi"));
+        assert_eq!(greg(libc::REG_RBP), offset(s, "rbp"));
+        assert_eq!(greg(libc::REG_RBX), offset(s, "rbx"));
+        assert_eq!(greg(libc::REG_RDX), offset(s, "rdx"));
+        assert_eq!(greg(libc::REG_RAX), offset(s, "rax"));
+        assert_eq!(greg(libc::REG_RCX), offset(s, "rcx"));
+        assert_eq!(greg(libc::REG_RSP), offset(s, "rsp"));
+        assert_eq!(greg(libc::REG_RIP), offset(s, "rip"));
+        assert_eq!(greg(libc::REG_EFL), offset(s, "eflags"));
+        assert_eq!(greg(libc::REG_CSGSFS), offset(s, "cs"));
+        assert_eq!(greg(libc::REG_ERR), offset(s, "err"));
+        assert_eq!(greg(libc::REG_TRAPNO), offset(s, "trapno"));
+        assert_eq!(greg(libc::REG_OLDMASK), offset(s, "oldmask"));
+        assert_eq!(greg(libc::REG_CR2), offset(s, "cr2"));
+        assert_eq!(offset_of!(libc::mcontext_t, fpregs), offset(s, "fpstate"));
+    }
+
+    #[test]
+    fn a_frame_round_trips() {
+        let mut f = RtSigframe { pretcode: 0x401000, ..Default::default() };
+        f.uc.mcontext.rip = 0x402000;
+        f.uc.mcontext.cs = 0x33;
+        f.uc.mcontext.ss = 0x2b;
+        f.uc.sigmask = 1 << 9;
+        f.info = SigInfo::kernel(14);
+        let b = f.to_bytes();
+        assert_eq!(&b[8 + 40 + 128..8 + 40 + 136], &0x402000u64.to_le_bytes());
+        // cs and ss share one word, as the old `csgsfs` greg shows them.
+        assert_eq!(&b[8 + 40 + 144..8 + 40 + 152], &(0x33u64 | 0x2b << 48).to_le_bytes());
+        assert_eq!(&b[8 + 296..8 + 304], &(1u64 << 9).to_le_bytes());
+        assert_eq!(RtSigframe::read(&b), f);
+    }
+}

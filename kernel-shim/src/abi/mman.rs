@@ -1,0 +1,25 @@
+//! mmap, mremap and madvise constants.
+
+pub const PROT_READ: u64 = 1;
+pub const PROT_WRITE: u64 = 2;
+pub const PROT_EXEC: u64 = 4;
+pub const MAP_SHARED: u64 = 0x01;
+pub const MAP_PRIVATE: u64 = 0x02;
+pub const MAP_SHARED_VALIDATE: u64 = 0x03;
+pub const MAP_FIXED: u64 = 0x10;
+pub const MAP_ANONYMOUS: u64 = 0x20;
+pub const MAP_GROWSDOWN: u64 = 0x100;
+pub const MAP_DENYWRITE: u64 = 0x800;
+pub const MAP_EXECUTABLE: u64 = 0x1000;
+pub const MAP_LOCKED: u64 = 0x2000;
+pub const MAP_NORESERVE: u64 = 0x4000;
+pub const MAP_POPULATE: u64 = 0x8000;
+pub const MAP_NONBLOCK: u64 = 0x10000;
+pub const MAP_STACK: u64 = 0x20000;
+pub const MAP_HUGETLB: u64 = 0x40000;
+pub const MAP_FIXED_NOREPLACE: u64 = 0x100000;
+pub const MREMAP_MAYMOVE: u64 = 1;
+pub const MREMAP_FIXED: u64 = 2;
+pub const MREMAP_DONTUNMAP: u64 = 4;
+pub const MADV_DONTNEED: i32 = 4;
+pub const MADV_FREE: i32 = 8;
