@@ -7,8 +7,9 @@ use crate::abi::errno as E;
 use crate::host::Errno;
 use crate::path::{bytes_to_path, join, Sysroot};
 use crate::{gate, host};
+use emu_cpu::cpuid::{ebx7, CpuidModel};
 use emu_cpu::AddressSpace;
-use emu_loader::{ElfFile, LoadError, LoadRequest};
+use emu_loader::{auxv, ElfFile, LoadError, LoadRequest};
 
 /// A loaded program, ready to become the process's address space and first thread.
 pub(crate) struct Image {
@@ -114,6 +115,7 @@ fn load_elf(
     let mut random = [0u8; 16];
     gate::random_bytes(&mut random);
     let ids = gate::ids();
+    let cpu = CpuidModel::default();
     let req = LoadRequest {
         exe: &exe,
         interp: interp.as_ref(),
@@ -121,7 +123,9 @@ fn load_elf(
         argv: &argv,
         envp: &envp,
         random,
-        hwcap: emu_cpu::cpuid::CpuidModel::default().edx1 as u64,
+        hwcap: cpu.edx1 as u64,
+        hwcap2: if cpu.ebx7 & ebx7::FSGSBASE != 0 { auxv::HWCAP2_FSGSBASE } else { 0 },
+        minsigstksz: crate::signal::max_frame_size(&cpu),
         vdso: true,
         ids: [ids[0] as u64, ids[1] as u64, ids[2] as u64, ids[3] as u64],
     };

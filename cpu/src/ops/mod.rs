@@ -60,7 +60,7 @@ mod x87_core;
 mod x87_fast;
 mod x87_load_store;
 mod x87_transcendental;
-mod xsave;
+pub(crate) mod xsave;
 
 pub(crate) type Builder = fn(&Instruction, &mut Op) -> Option<Handler>;
 

@@ -23,13 +23,13 @@ use crate::state::Cpu;
 use crate::x87::X87;
 use iced_x86::Code;
 
-const X87_C: u64 = 1;
-const SSE_C: u64 = 2;
-const AVX_C: u64 = 4;
+pub(crate) const X87_C: u64 = 1;
+pub(crate) const SSE_C: u64 = 2;
+pub(crate) const AVX_C: u64 = 4;
 const COMPACT: u64 = 1 << 63;
 /// Offset of the XSAVE header and of the AVX component.
-const HDR: u64 = 512;
-const AVX_AT: u64 = 576;
+pub(crate) const HDR: u64 = 512;
+pub(crate) const AVX_AT: u64 = 576;
 
 impl Cpu {
     /// XINUSE: the components not in their initial configuration.
@@ -151,45 +151,90 @@ fn xrstor<const W64: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
         if ea & 63 != 0 {
             return Err(cpu.gp_fault());
         }
-        let xcr0 = cpu.cpuid.xcr0();
         let rfbm = cpu.rfbm();
-        let bv = cpu.ld64(ea + HDR)?;
-        let comp = cpu.ld64(ea + HDR + 8)?;
-        let compacted = comp & COMPACT != 0;
-        let mut reserved = 0u64;
-        for k in 2..8 {
-            reserved |= cpu.ld64(ea + HDR + 8 * k)?;
+        let mut a = Area { bv: cpu.ld64(ea + HDR)?, comp: cpu.ld64(ea + HDR + 8)?, ..Area::default() };
+        for (k, w) in a.reserved.iter_mut().enumerate() {
+            *w = cpu.ld64(ea + HDR + 16 + 8 * k as u64)?;
         }
-        // The header checks (SDM §13.8.1).
-        let bad = if compacted {
-            comp & !(xcr0 | COMPACT) != 0 || bv & !comp != 0 || reserved != 0
-        } else {
-            bv & !xcr0 != 0 || comp != 0 || cpu.ld64(ea + HDR + 16)? != 0
-        };
-        if bad {
+        if !a.header_ok(cpu.cpuid.xcr0()) {
             return Err(cpu.gp_fault());
         }
         // Read everything first: a fault or #GP must leave the state unchanged.
-        let mut area = [0u8; 416];
         for i in 0..26 {
             let v = cpu.ld128(ea + 16 * i as u64)?;
-            area[16 * i..16 * i + 16].copy_from_slice(&v.to_le_bytes());
+            a.legacy[16 * i..16 * i + 16].copy_from_slice(&v.to_le_bytes());
         }
-        let mut ymmh = cpu.ymmh;
-        if rfbm & AVX_C != 0 && bv & AVX_C != 0 {
-            for (i, y) in ymmh.iter_mut().enumerate() {
+        if rfbm & AVX_C != 0 && a.bv & AVX_C != 0 {
+            for (i, y) in a.ymmh.iter_mut().enumerate() {
                 *y = cpu.ld128(ea + AVX_AT + 16 * i as u64)?;
             }
         }
+        a.load(cpu, rfbm, W64).map_err(|()| cpu.gp_fault())
+    })
+}
+
+/// An XSAVE area as XRSTOR reads it (standard or compacted form; with only x87, SSE and
+/// AVX the two place every component alike).
+#[derive(Clone, Debug)]
+pub(crate) struct Area {
+    /// The legacy region up to the end of the XMM registers.
+    pub legacy: [u8; 416],
+    /// XSTATE_BV and XCOMP_BV.
+    pub bv: u64,
+    pub comp: u64,
+    /// Header bytes 16..63.
+    pub reserved: [u64; 6],
+    /// The AVX component: YMM0..15 bits 128..255.
+    pub ymmh: [u128; 16],
+}
+
+impl Default for Area {
+    fn default() -> Area {
+        Area { legacy: [0; 416], bv: 0, comp: 0, reserved: [0; 6], ymmh: [0; 16] }
+    }
+}
+
+impl Area {
+    /// Reads an area from its bytes (at least up to the end of the AVX component).
+    pub fn parse(b: &[u8]) -> Area {
+        let w = |o: usize| u64::from_le_bytes(b[o..o + 8].try_into().expect("8 bytes"));
+        let h = HDR as usize;
+        let mut a = Area { bv: w(h), comp: w(h + 8), ..Area::default() };
+        a.legacy.copy_from_slice(&b[..416]);
+        for (k, r) in a.reserved.iter_mut().enumerate() {
+            *r = w(h + 16 + 8 * k);
+        }
+        for (i, y) in a.ymmh.iter_mut().enumerate() {
+            let o = AVX_AT as usize + 16 * i;
+            *y = u128::from_le_bytes(b[o..o + 16].try_into().expect("16 bytes"));
+        }
+        a
+    }
+
+    /// The header checks of XRSTOR (SDM §13.8.1): failing them is #GP.
+    pub fn header_ok(&self, xcr0: u64) -> bool {
+        if self.comp & COMPACT != 0 {
+            self.comp & !(xcr0 | COMPACT) == 0 && self.bv & !self.comp == 0 && self.reserved == [0; 6]
+        } else {
+            self.bv & !xcr0 == 0 && self.comp == 0 && self.reserved[0] == 0
+        }
+    }
+
+    /// XRSTOR's effect with requested-feature bitmap `rfbm` once the header passed: each
+    /// requested component is loaded, or set to its initial configuration when XSTATE_BV
+    /// says so. Err (nothing changed) for an MXCSR with reserved bits set.
+    pub fn load(&self, cpu: &mut Cpu, rfbm: u64, w64: bool) -> Result<(), ()> {
+        let (bv, area) = (self.bv, &self.legacy);
+        let compacted = self.comp & COMPACT != 0;
         let load_mxcsr =
             if compacted { rfbm & SSE_C != 0 && bv & SSE_C != 0 } else { rfbm & (SSE_C | AVX_C) != 0 };
         let mem_mxcsr = u32::from_le_bytes(area[24..28].try_into().expect("4 bytes"));
         if load_mxcsr && mem_mxcsr & !fxsave::MXCSR_MASK != 0 {
-            return Err(cpu.gp_fault());
+            return Err(());
         }
         // The new legacy image: the current state, with each requested component loaded
         // from memory or set to its initial configuration.
-        let mut img = fxsave::image(cpu, W64);
+        let mut img = fxsave::image(cpu, w64);
         // `restore` loads the whole x87 state, whose last-instruction pointers the image
         // does not always carry: an x87 state not requested is put back as it was.
         let old_x87 = cpu.x87.clone();
@@ -199,7 +244,7 @@ fn xrstor<const W64: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
                 img[32..160].copy_from_slice(&area[32..160]);
             } else {
                 cpu.x87 = X87::default();
-                let init = fxsave::image(cpu, W64);
+                let init = fxsave::image(cpu, w64);
                 img[..24].copy_from_slice(&init[..24]);
                 img[32..160].copy_from_slice(&init[32..160]);
             }
@@ -219,15 +264,15 @@ fn xrstor<const W64: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
             cpu.mxcsr
         };
         img[24..28].copy_from_slice(&mxcsr.to_le_bytes());
-        fxsave::restore(cpu, &img, W64).expect("MXCSR checked");
+        fxsave::restore(cpu, &img, w64).expect("MXCSR checked");
         if rfbm & X87_C == 0 {
             cpu.x87 = old_x87;
         }
         if rfbm & AVX_C != 0 {
-            cpu.ymmh = if bv & AVX_C != 0 { ymmh } else { [0; 16] };
+            cpu.ymmh = if bv & AVX_C != 0 { self.ymmh } else { [0; 16] };
         }
         Ok(())
-    })
+    }
 }
 
 pub(super) fn register(t: &mut Table) {
