@@ -167,6 +167,9 @@ pub fn replay_line(line: &str, emu: &mut Emu) -> Result<Verdict, String> {
 pub struct CodeStats {
     pub cases: u64,
     pub passed: u64,
+    /// Passed cases whose instruction had an explicit memory operand (the rest had
+    /// registers only), so the report shows both sides of an `r/m` form.
+    pub passed_mem: u64,
     pub refused: u64,
     pub failed: u64,
     pub skip: Option<String>,
@@ -180,6 +183,12 @@ pub struct Coverage {
     pub seq_refused: u64,
     pub mismatches: Vec<String>,
     pub lost: u64,
+}
+
+/// Whether the first instruction of `bytes` has an explicit memory operand.
+fn has_memory_operand(bytes: &[u8]) -> bool {
+    let i = Decoder::with_ip(64, bytes, CODE, DecoderOptions::NONE).decode();
+    (0..i.op_count()).any(|k| i.op_kind(k) == iced_x86::OpKind::Memory)
 }
 
 fn code_of(v: u32) -> Code {
@@ -204,12 +213,15 @@ impl Coverage {
         });
     }
 
-    /// Records single-instruction verdicts for `code`.
-    pub fn add_single(&mut self, code: Code, v: &Verdict) {
+    /// Records the verdict of single-instruction case `c` for `code`.
+    pub fn add_single(&mut self, code: Code, c: &Case, v: &Verdict) {
         let e = self.codes.entry(code as u32).or_default();
         e.cases += 1;
         match v {
-            Verdict::Pass => e.passed += 1,
+            Verdict::Pass => {
+                e.passed += 1;
+                e.passed_mem += has_memory_operand(&c.bytes) as u64;
+            }
             Verdict::Refused => e.refused += 1,
             Verdict::Lost => {
                 e.failed += 1;
@@ -251,17 +263,19 @@ impl Coverage {
         );
         let _ = writeln!(
             s,
-            "| Code | CPUID | cases | passed | refused | failed | note |\n|---|---|---:|---:|---:|---:|---|"
+            "| Code | CPUID | cases | passed | (memory, registers) | refused | failed | note |\n|---|---|---:|---:|---|---:|---:|---|"
         );
         for (k, c) in &self.codes {
             let code = code_of(*k);
             let feats: Vec<String> = code.cpuid_features().iter().map(|f| format!("{f:?}")).collect();
             let _ = writeln!(
                 s,
-                "| {code:?} | {} | {} | {} | {} | {} | {} |",
+                "| {code:?} | {} | {} | {} | ({}, {}) | {} | {} | {} |",
                 feats.join(" "),
                 c.cases,
                 c.passed,
+                c.passed_mem,
+                c.passed - c.passed_mem,
                 c.refused,
                 c.failed,
                 c.skip.clone().unwrap_or_default()

@@ -823,6 +823,16 @@ impl Gen {
                 self.put_edge(&mut p, reg);
             }
         }
+        // BEXTR's start and length (bits 7:0 and 15:8 of its last operand) and BZHI's index
+        // (bits 7:0): mostly values inside the operand or just past its width, which edge
+        // values rarely give; the bits above them must be ignored, so they stay random.
+        if matches!(code.mnemonic(), Mnemonic::Bextr | Mnemonic::Bzhi) && !self.rng.chance(4) {
+            if let Some(r) = gpr_index(ins.op2_register()) {
+                let mut field = || self.rng.below(72);
+                let v = if code.mnemonic() == Mnemonic::Bextr { field() | field() << 8 } else { field() };
+                p.gpr[r] = Some((self.rng.next() & !0xffff) | v);
+            }
+        }
         // Memory contents at every read.
         let regs = p.gpr;
         let seed = self.rng.next();
