@@ -214,7 +214,8 @@ impl Area {
     /// The header checks of XRSTOR (SDM §13.8.1): failing them is #GP.
     pub fn header_ok(&self, xcr0: u64) -> bool {
         if self.comp & COMPACT != 0 {
-            self.comp & !(xcr0 | COMPACT) == 0 && self.bv & !self.comp == 0 && self.reserved == [0; 6]
+            // XSTATE_BV may name only components XCOMP_BV[62:0] lists (its bit 63 too is #GP).
+            self.comp & !(xcr0 | COMPACT) == 0 && self.bv & !(self.comp & !COMPACT) == 0 && self.reserved == [0; 6]
         } else {
             self.bv & !xcr0 == 0 && self.comp == 0 && self.reserved[0] == 0
         }
