@@ -215,7 +215,9 @@ impl Area {
     pub fn header_ok(&self, xcr0: u64) -> bool {
         if self.comp & COMPACT != 0 {
             // XSTATE_BV may name only components XCOMP_BV[62:0] lists (its bit 63 too is #GP).
-            self.comp & !(xcr0 | COMPACT) == 0 && self.bv & !(self.comp & !COMPACT) == 0 && self.reserved == [0; 6]
+            self.comp & !(xcr0 | COMPACT) == 0
+                && self.bv & !(self.comp & !COMPACT) == 0
+                && self.reserved == [0; 6]
         } else {
             self.bv & !xcr0 == 0 && self.comp == 0 && self.reserved[0] == 0
         }

@@ -903,11 +903,15 @@ impl Gen {
     fn hints(&mut self, ins: &Instruction, p: &mut Plan, st: &State) {
         let g = |p: &Plan, i: usize| p.gpr[i].unwrap_or(st.gpr[i]);
         match ins.mnemonic() {
-            Mnemonic::Fxrstor | Mnemonic::Fxrstor64 | Mnemonic::Ldmxcsr => {
+            Mnemonic::Fxrstor | Mnemonic::Fxrstor64 | Mnemonic::Ldmxcsr | Mnemonic::Vldmxcsr => {
                 // emu models a CPU whose MXCSR_MASK is 0xffff: this AMD host also accepts
                 // bit 17 (MM, misaligned SSE mode), which emu refuses with #GP. Keep it clear
                 // in the loaded MXCSR; other reserved bits still test the #GP on both sides.
-                let at = if ins.mnemonic() == Mnemonic::Ldmxcsr { (4, 2) } else { (512, 26) };
+                let at = if matches!(ins.mnemonic(), Mnemonic::Ldmxcsr | Mnemonic::Vldmxcsr) {
+                    (4, 2)
+                } else {
+                    (512, 26)
+                };
                 for (_, b) in p.mem.iter_mut().filter(|(_, b)| b.len() == at.0) {
                     b[at.1] &= !2;
                 }

@@ -142,8 +142,10 @@ impl SeqGen {
                     // emu's modelled MXCSR_MASK is 0xffff; this AMD host also accepts bit 17
                     // (MM). Loaded MXCSR values stay within the model (see gen.rs hints).
                     match ins.mnemonic() {
-                        Mnemonic::Ldmxcsr => mxcsr_at.push(t),
-                        Mnemonic::Fxrstor | Mnemonic::Fxrstor64 => mxcsr_at.push(t + 24),
+                        Mnemonic::Ldmxcsr | Mnemonic::Vldmxcsr => mxcsr_at.push(t),
+                        Mnemonic::Fxrstor | Mnemonic::Fxrstor64 | Mnemonic::Xrstor | Mnemonic::Xrstor64 => {
+                            mxcsr_at.push(t + 24)
+                        }
                         _ => {}
                     }
                 }
