@@ -20,7 +20,7 @@ cd "$(dirname "$0")"
 
 C_PROGRAMS="hello auxv exitcode crash fileio floatfmt strtod qsort setjmp intmath strings smc"
 ASM_PROGRAMS="hello exit42 ud2"
-GLIBC_ONLY_PROGRAMS="signals procs threads escape"
+GLIBC_ONLY_PROGRAMS="signals procs threads escape shm sockets sysvipc pgrp ptys sleepers vsyscall taskmisc"
 
 for tool in gcc g++ musl-gcc nasm ld aarch64-linux-gnu-as aarch64-linux-gnu-ld; do
     command -v "$tool" >/dev/null || { echo "build.sh: $tool not found" >&2; exit 1; }
@@ -126,6 +126,13 @@ gcc "${common[@]}" "${V3_FLAGS[@]}" -static -pthread -o bin/v3.glibc src/v3.c -l
 MAPFILE_PROGRAMS="mapfile"
 for p in $MAPFILE_PROGRAMS; do
     gcc "${common[@]}" -static -o "bin/$p.glibc" "src/$p.c"
+done
+
+# tests/files.rs and tests/eventfds.rs: file metadata, locks, fifos and copies; timerfd,
+# signalfd, inotify (static glibc, -pthread).
+FILE_PROGRAMS="filemeta eventfds"
+for p in $FILE_PROGRAMS; do
+    gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
 done
 
 echo "built: $(ls bin | wc -l) files in roms/bin, $(du -sh bin | cut -f1)"

@@ -2,8 +2,8 @@
 //! the program, and end the way the guest ended (same exit status, or the same signal).
 
 use clap::Parser;
-use emu_kernel::gate::World;
 use emu_kernel::trace::TraceOptions;
+use emu_kernel::world::Mode;
 use emu_kernel::{Config, Guest, Outcome};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -393,13 +393,13 @@ fn main() {
         }
     };
     let world = if let Some(dir) = &cli.replay {
-        World::Replay { dir: dir.clone(), program: changed_program }
+        Mode::Replay { dir: dir.clone(), program: changed_program }
     } else if let Some(dir) = &cli.record {
-        World::Record { dir: dir.clone() }
+        Mode::Record { dir: dir.clone() }
     } else if cli.deterministic {
-        World::Deterministic { seed: cli.seed }
+        Mode::Deterministic { seed: cli.seed }
     } else {
-        World::Normal
+        Mode::Host
     };
     let jail = cli.chroot.is_some();
     let cfg = Config { sysroot: cli.chroot.clone().or_else(|| cli.sysroot.clone()), jail, trace, world };

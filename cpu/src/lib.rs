@@ -23,4 +23,4 @@ pub use fpstate::BadXstate;
 pub use mem::{AddressSpace, Fault, FaultKind, MemError, Perm, Vma};
 /// Every iced-x86 `Code` that has a handler builder (used by the conformance tester).
 pub use ops::implemented_codes;
-pub use state::{Context, Cpu, Reg};
+pub use state::{Context, Counted, Cpu, Outside, Reg};

@@ -1,12 +1,14 @@
 //! The guest address space.
 //!
 //! Invariants:
-//! - Guest pages are 4 KiB whatever the host page size. A guest page is backed by its own
-//!   host frame, allocated zeroed on first touch, so a 1 GiB `PROT_NONE` reservation costs
-//!   nothing and mremap moves frames without copying.
-//! - `vmas` is the authority on what is mapped (and how it is named, for
-//!   `/proc/self/maps`); `pages` holds one entry per mapped page with its permission and
-//!   frame. Both always describe the same set of pages.
+//! - Guest pages are 4 KiB whatever the host page size.
+//! - `vmas` is the authority on what is mapped, with which permission and backing (and how
+//!   it is named, for `/proc/self/maps`). A reservation costs one VMA however large it is:
+//!   `pages` holds entries only for pages the guest has touched, each with its frame (and
+//!   a copy of its VMA's permission, kept in step by `protect`). A private page's frame is
+//!   its own, zeroed or filled from its file on first touch, so mremap moves frames
+//!   without copying; a shared page's frame is a pointer into host memory that other
+//!   processes map too (`SharedMemory`), never copied.
 //! - The software TLBs (`tlb_r`, `tlb_w`) cache page -> frame for pages readable
 //!   (writable) by the guest. Every change of mapping or permission flushes them. A page
 //!   that holds decoded code is never in the write TLB, so a guest store to it takes the
@@ -20,7 +22,6 @@ use std::sync::Arc;
 
 use crate::page_source::FileSlice;
 pub use crate::page_source::{FileBytes, PageSource};
-#[cfg(test)]
 use std::rc::Rc;
 
 pub const PAGE_SIZE: u64 = 4096;
@@ -69,6 +70,9 @@ pub enum FaultKind {
     Unmapped,
     /// Mapped, but the access is not permitted (SEGV_ACCERR).
     Protection,
+    /// A shared file mapping's page lies wholly past the end of its file (SIGBUS,
+    /// BUS_ADRERR).
+    Beyond,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -77,6 +81,77 @@ pub enum Access {
     Read,
     Write,
     Exec,
+}
+
+/// Memory other processes share (MAP_SHARED: a file, anonymous shared memory, SysV or
+/// POSIX shm): host memory the kernel shim mapped. A guest page of a shared mapping uses
+/// it in place, so stores reach the file and a forked child at once.
+pub trait SharedMemory {
+    /// Host address of the region's first byte; it stays mapped while this object lives.
+    fn base(&self) -> *mut u8;
+    /// Bytes in the region (a shared file mapping ends with its file: a page wholly past
+    /// the end faults with `FaultKind::Beyond`, SIGBUS on Linux).
+    fn size(&self) -> u64;
+    /// Whether the host mapping may be written (a file opened read-only may not).
+    fn writable(&self) -> bool;
+    /// msync: writes bytes `[off, off+len)` of the region back to where they come from;
+    /// false if the host could not.
+    fn sync(&self, _off: u64, _len: u64, _invalidate: bool) -> bool {
+        true
+    }
+}
+
+/// Where the pages of a VMA get their bytes.
+#[derive(Clone, Default)]
+pub enum Backing {
+    /// Private pages, zero-filled on first touch.
+    #[default]
+    Anon,
+    /// Private pages filled on first touch from `src`, whose byte `file_off` is the VMA's
+    /// first byte; the source's data ends at its byte `file_end` (zeros after).
+    File { src: Rc<dyn PageSource>, file_off: u64, file_end: u64 },
+    /// Shared pages: byte `off` of `mem` is the VMA's first byte.
+    Shared { mem: Rc<dyn SharedMemory>, off: u64 },
+}
+
+impl Backing {
+    /// The backing of the part of a VMA that starts `delta` bytes further on.
+    fn advanced(&self, delta: u64) -> Backing {
+        match self {
+            Backing::Anon => Backing::Anon,
+            Backing::File { src, file_off, file_end } => {
+                Backing::File { src: src.clone(), file_off: file_off + delta, file_end: *file_end }
+            }
+            Backing::Shared { mem, off } => Backing::Shared { mem: mem.clone(), off: off + delta },
+        }
+    }
+
+    /// Whether a VMA with this backing that ends `len` bytes on continues with `next`.
+    fn continues(&self, len: u64, next: &Backing) -> bool {
+        match (self, next) {
+            (Backing::Anon, Backing::Anon) => true,
+            // The same data (segments of one ELF file share a source but not where their
+            // data ends).
+            (
+                Backing::File { src: a, file_off: x, file_end: e },
+                Backing::File { src: b, file_off: y, file_end: f },
+            ) => Rc::ptr_eq(a, b) && x + len == *y && e == f,
+            (Backing::Shared { mem: a, off: x }, Backing::Shared { mem: b, off: y }) => {
+                Rc::ptr_eq(a, b) && x + len == *y
+            }
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Debug for Backing {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Backing::Anon => f.write_str("Anon"),
+            Backing::File { file_off, file_end, .. } => write!(f, "File({file_off:#x}..{file_end:#x})"),
+            Backing::Shared { off, .. } => write!(f, "Shared(+{off:#x})"),
+        }
+    }
 }
 
 /// A guest memory access that failed.
@@ -96,6 +171,8 @@ pub enum MemError {
     NoMemory,
     /// MAP_FIXED_NOREPLACE hit an existing mapping.
     Exists,
+    /// The backing does not allow it (a read-only file's shared mapping made writable).
+    Denied,
 }
 
 impl fmt::Display for MemError {
@@ -104,13 +181,14 @@ impl fmt::Display for MemError {
             MemError::Invalid => "invalid address range",
             MemError::NoMemory => "address range not mapped or no room",
             MemError::Exists => "address range already mapped",
+            MemError::Denied => "the mapping's file does not allow it",
         })
     }
 }
 
 /// One contiguous mapping with uniform permission and backing, as `/proc/self/maps`
 /// shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Vma {
     pub start: u64,
     pub end: u64,
@@ -122,6 +200,7 @@ pub struct Vma {
     pub name: Option<Arc<str>>,
     pub dev: u64,
     pub inode: u64,
+    pub backing: Backing,
 }
 
 impl Vma {
@@ -135,6 +214,29 @@ impl Vma {
             && (self.name.is_none()
                 || self.name.as_deref().is_some_and(|n| n.starts_with('['))
                 || self.offset + (self.end - self.start) == next.offset)
+            && self.backing.continues(self.end - self.start, &next.backing)
+    }
+
+    /// The host frame of page `vpn` of a shared VMA, or why there is none.
+    fn shared_frame(&self, vpn: u64) -> Option<Result<*mut u8, FaultKind>> {
+        let Backing::Shared { mem, off } = &self.backing else { return None };
+        let at = off + ((vpn << 12) - self.start);
+        if at >= mem.size() {
+            return Some(Err(FaultKind::Beyond));
+        }
+        Some(Ok(mem.base().wrapping_add(at as usize)))
+    }
+
+    /// A new private frame for page `vpn`: zeros, or the file's bytes.
+    fn private_frame(&self, vpn: u64) -> Frame {
+        match &self.backing {
+            Backing::File { src, file_off, file_end } => {
+                let at = file_off + ((vpn << 12) - self.start);
+                let n = file_end.saturating_sub(at).min(PAGE_SIZE) as u16;
+                FileSlice { src: src.clone(), off: at, len: n }.fill()
+            }
+            _ => new_frame(),
+        }
     }
 }
 
@@ -144,24 +246,21 @@ pub(crate) fn new_frame() -> Frame {
     vec![0u8; PAGE_SIZE as usize].into_boxed_slice().try_into().expect("page-sized frame")
 }
 
+/// A page the guest has touched.
 struct Page {
-    frame: Option<Frame>,
-    /// Where the page's bytes come from while it has no frame (file mappings); None:
-    /// zeros.
-    src: Option<Box<FileSlice>>,
+    /// Host address of its 4 KiB: `own`'s, or inside a shared mapping's host memory.
+    host: *mut u8,
+    /// The frame of a private page.
+    own: Option<Frame>,
+    /// Its VMA's permission (kept in step by `protect`).
     perm: Perm,
     /// Decoded blocks were made from this page.
     code: bool,
 }
 
 impl Page {
-    /// The page's frame, made on first touch from its source (or zeroed).
-    fn frame_mut(&mut self) -> &mut Frame {
-        let src = &self.src;
-        self.frame.get_or_insert_with(|| match src {
-            Some(s) => s.fill(),
-            None => new_frame(),
-        })
+    fn private(mut frame: Frame, perm: Perm) -> Page {
+        Page { host: frame.as_mut_ptr(), own: Some(frame), perm, code: false }
     }
 }
 
@@ -218,7 +317,12 @@ impl Clone for AddressSpace {
             .pages
             .iter()
             .map(|(&k, p)| {
-                (k, Page { frame: p.frame.clone(), src: p.src.clone(), perm: p.perm, code: false })
+                let page = match &p.own {
+                    Some(f) => Page::private(f.clone(), p.perm),
+                    // Shared memory stays shared: both copies point into it.
+                    None => Page { host: p.host, own: None, perm: p.perm, code: false },
+                };
+                (k, page)
             })
             .collect();
         AddressSpace {
@@ -288,29 +392,9 @@ impl AddressSpace {
     }
 
     /// Maps `[start, start+len)` with zero-filled pages, replacing whatever was there
-    /// (MAP_FIXED semantics).
+    /// (MAP_FIXED semantics). No page exists until the guest touches it.
     pub fn map(&mut self, start: u64, len: u64, perm: Perm, vma: VmaInfo) -> Result<(), MemError> {
-        let end = Self::check_range(start, len)?;
-        self.unmap_range(start, end);
-        for vpn in start >> 12..end >> 12 {
-            self.pages.insert(vpn, Page { frame: None, src: None, perm, code: false });
-        }
-        self.vmas.insert(
-            start,
-            Vma {
-                start,
-                end,
-                perm,
-                shared: vma.shared,
-                offset: vma.offset,
-                name: vma.name,
-                dev: vma.dev,
-                inode: vma.inode,
-            },
-        );
-        self.merge_around(start, end);
-        self.flush_tlb();
-        Ok(())
+        self.map_backed(start, len, perm, vma, Backing::Anon)
     }
 
     /// Maps `[start, start+len)` like `map`, each page filled from `file` when first
@@ -323,14 +407,52 @@ impl AddressSpace {
         vma: VmaInfo,
         file: FileBytes,
     ) -> Result<(), MemError> {
-        self.map(start, len, perm, vma)?;
         let FileBytes { src, off, avail } = file;
-        let pages = page_align_up(avail.min(len)) >> 12;
-        for i in 0..pages {
-            let p = self.pages.get_mut(&((start >> 12) + i)).expect("just mapped");
-            let len = (avail - (i << 12)).min(PAGE_SIZE) as u16;
-            p.src = Some(Box::new(FileSlice { src: src.clone(), off: off + (i << 12), len }));
+        self.map_backed(start, len, perm, vma, Backing::File { src, file_off: off, file_end: off + avail })
+    }
+
+    /// Maps `[start, start+len)` onto shared memory, from its byte `off`.
+    pub fn map_shared(
+        &mut self,
+        start: u64,
+        len: u64,
+        perm: Perm,
+        vma: VmaInfo,
+        mem: Rc<dyn SharedMemory>,
+        off: u64,
+    ) -> Result<(), MemError> {
+        if perm.write() && !mem.writable() || off & PAGE_MASK != 0 {
+            return Err(MemError::Invalid);
         }
+        self.map_backed(start, len, perm, VmaInfo { shared: true, ..vma }, Backing::Shared { mem, off })
+    }
+
+    fn map_backed(
+        &mut self,
+        start: u64,
+        len: u64,
+        perm: Perm,
+        vma: VmaInfo,
+        backing: Backing,
+    ) -> Result<(), MemError> {
+        let end = Self::check_range(start, len)?;
+        self.unmap_range(start, end);
+        self.vmas.insert(
+            start,
+            Vma {
+                start,
+                end,
+                perm,
+                shared: vma.shared,
+                offset: vma.offset,
+                name: vma.name,
+                dev: vma.dev,
+                inode: vma.inode,
+                backing,
+            },
+        );
+        self.merge_around(start, end);
+        self.flush_tlb();
         Ok(())
     }
 
@@ -342,17 +464,28 @@ impl AddressSpace {
         Ok(())
     }
 
+    /// The touched pages of `[start, end)`, in no particular order: found through the
+    /// range or through the pages, whichever is shorter (a huge reservation has few).
+    fn touched(&self, start: u64, end: u64) -> Vec<u64> {
+        let (lo, hi) = (start >> 12, end >> 12);
+        if hi - lo <= self.pages.len() as u64 {
+            (lo..hi).filter(|v| self.pages.contains_key(v)).collect()
+        } else {
+            self.pages.keys().copied().filter(|v| (lo..hi).contains(v)).collect()
+        }
+    }
+
     fn unmap_range(&mut self, start: u64, end: u64) {
         self.split_at(start);
         self.split_at(end);
         let keys: Vec<u64> = self.vmas.range(start..end).map(|(&k, _)| k).collect();
         for k in keys {
-            let v = self.vmas.remove(&k).expect("vma listed");
-            for vpn in v.start >> 12..v.end >> 12 {
-                if let Some(p) = self.pages.remove(&vpn) {
-                    if p.code {
-                        self.stale_code.push(vpn);
-                    }
+            self.vmas.remove(&k);
+        }
+        for vpn in self.touched(start, end) {
+            if let Some(p) = self.pages.remove(&vpn) {
+                if p.code {
+                    self.stale_code.push(vpn);
                 }
             }
         }
@@ -366,6 +499,7 @@ impl AddressSpace {
         }
         let mut hi = v.clone();
         hi.offset += addr - v.start;
+        hi.backing = v.backing.advanced(addr - v.start);
         hi.start = addr;
         self.vmas.get_mut(&k).expect("vma present").end = addr;
         self.vmas.insert(addr, hi);
@@ -394,14 +528,21 @@ impl AddressSpace {
         if !self.is_mapped(start, end) {
             return Err(MemError::NoMemory);
         }
+        // A shared mapping of a file opened read-only cannot become writable (EACCES).
+        let read_only = |v: &Vma| matches!(&v.backing, Backing::Shared { mem, .. } if !mem.writable());
+        if perm.write()
+            && self.vmas.range(..end).rev().take_while(|(_, v)| v.end > start).any(|(_, v)| read_only(v))
+        {
+            return Err(MemError::Denied);
+        }
         self.split_at(start);
         self.split_at(end);
         let keys: Vec<u64> = self.vmas.range(start..end).map(|(&k, _)| k).collect();
         for &k in &keys {
             self.vmas.get_mut(&k).expect("vma present").perm = perm;
         }
-        for vpn in start >> 12..end >> 12 {
-            let p = self.pages.get_mut(&vpn).expect("mapped page");
+        for vpn in self.touched(start, end) {
+            let p = self.pages.get_mut(&vpn).expect("touched page");
             if p.code && !perm.exec() {
                 p.code = false;
                 self.stale_code.push(vpn);
@@ -457,20 +598,20 @@ impl AddressSpace {
         self.split_at(old);
         self.split_at(end);
         let keys: Vec<u64> = self.vmas.range(old..end).map(|(&k, _)| k).collect();
-        let mut moved = Vec::new();
         for k in keys {
             let mut v = self.vmas.remove(&k).expect("vma listed");
-            for vpn in v.start >> 12..v.end >> 12 {
-                let mut p = self.pages.remove(&vpn).expect("mapped page");
-                if p.code {
-                    self.stale_code.push(vpn);
-                    p.code = false;
-                }
-                moved.push((vpn - (old >> 12) + (new >> 12), p));
-            }
             v.start = v.start - old + new;
             v.end = v.end - old + new;
             self.vmas.insert(v.start, v);
+        }
+        let mut moved = Vec::new();
+        for vpn in self.touched(old, end) {
+            let mut p = self.pages.remove(&vpn).expect("touched page");
+            if p.code {
+                self.stale_code.push(vpn);
+                p.code = false;
+            }
+            moved.push((vpn - (old >> 12) + (new >> 12), p));
         }
         for (vpn, p) in moved {
             self.pages.insert(vpn, p);
@@ -485,11 +626,14 @@ impl AddressSpace {
     /// read as zeros again, or as the file's bytes in a file mapping.
     pub fn discard(&mut self, start: u64, len: u64) -> Result<(), MemError> {
         let end = Self::check_range(start, len)?;
-        for vpn in start >> 12..end >> 12 {
-            if let Some(p) = self.pages.get_mut(&vpn) {
-                p.frame = None;
+        for vpn in self.touched(start, end) {
+            // Shared pages keep their contents (Linux drops only this process's mapping
+            // of them; the bytes are the file's or the other processes').
+            if self.pages[&vpn].own.is_none() {
+                continue;
+            }
+            if let Some(p) = self.pages.remove(&vpn) {
                 if p.code {
-                    p.code = false;
                     self.stale_code.push(vpn);
                 }
             }
@@ -514,9 +658,40 @@ impl AddressSpace {
         self.flush_tlb();
     }
 
-    /// Bytes of guest memory currently backed by frames.
+    /// Bytes of guest memory the guest has touched.
     pub fn resident_bytes(&self) -> u64 {
-        self.pages.values().filter(|p| p.frame.is_some()).count() as u64 * PAGE_SIZE
+        self.pages.len() as u64 * PAGE_SIZE
+    }
+
+    /// The shared memory under `[start, end)`: (region, offset in it, length) per piece.
+    pub fn shared_pieces(&self, start: u64, end: u64) -> Vec<(Rc<dyn SharedMemory>, u64, u64)> {
+        let first = self.vmas.range(..=start).next_back().map_or(start, |(&k, _)| k);
+        self.vmas
+            .range(first..end)
+            .filter_map(|(_, v)| match &v.backing {
+                Backing::Shared { mem, off } if v.end > start => {
+                    let (lo, hi) = (v.start.max(start), v.end.min(end));
+                    Some((mem.clone(), off + (lo - v.start), hi - lo))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The host address of the guest word at `addr` if it is in shared memory (a futex
+    /// other processes may wait on), touching its page.
+    pub fn shared_word(&mut self, addr: u64) -> Option<*mut u8> {
+        let v = self.vma_at(addr)?;
+        if !matches!(v.backing, Backing::Shared { .. }) {
+            return None;
+        }
+        let host = self.frame(addr >> 12, Access::Read).ok()?;
+        Some(host.wrapping_add((addr & PAGE_MASK) as usize))
+    }
+
+    /// Whether page `vpn` has been touched (mincore's answer: resident).
+    pub fn touched_page(&self, vpn: u64) -> bool {
+        self.pages.contains_key(&vpn)
     }
 
     // ---- page access ----
@@ -524,18 +699,35 @@ impl AddressSpace {
     /// The frame for `vpn` if the access is allowed, allocating it on first touch.
     fn frame(&mut self, vpn: u64, access: Access) -> Result<*mut u8, Fault> {
         let addr = vpn << 12;
-        let Some(p) = self.pages.get_mut(&vpn) else {
+        let allowed = |perm: Perm| match access {
+            Access::Read => perm.read(),
+            Access::Write => perm.write(),
+            Access::Exec => perm.exec(),
+        };
+        if let Some(p) = self.pages.get(&vpn) {
+            if !allowed(p.perm) {
+                return Err(Fault { addr, kind: FaultKind::Protection, access });
+            }
+            return Ok(p.host);
+        }
+        let Some(v) = self.vma_at(addr) else {
             return Err(Fault { addr, kind: FaultKind::Unmapped, access });
         };
-        let ok = match access {
-            Access::Read => p.perm.read(),
-            Access::Write => p.perm.write(),
-            Access::Exec => p.perm.exec(),
-        };
-        if !ok {
+        if !allowed(v.perm) {
             return Err(Fault { addr, kind: FaultKind::Protection, access });
         }
-        Ok(p.frame_mut().as_mut_ptr())
+        let page = self.first_touch(vpn).map_err(|kind| Fault { addr, kind, access })?;
+        Ok(page.host)
+    }
+
+    /// Makes the page entry of mapped, untouched page `vpn`.
+    fn first_touch(&mut self, vpn: u64) -> Result<&mut Page, FaultKind> {
+        let v = self.vma_at(vpn << 12).expect("page is mapped");
+        let page = match v.shared_frame(vpn) {
+            Some(host) => Page { host: host?, own: None, perm: v.perm, code: false },
+            None => Page::private(v.private_frame(vpn), v.perm),
+        };
+        Ok(self.pages.entry(vpn).or_insert(page))
     }
 
     /// Slow path of a guest read: fills the TLB.
@@ -618,15 +810,24 @@ impl AddressSpace {
         while done < buf.len() {
             let a = addr.wrapping_add(done as u64);
             let vpn = a >> 12;
-            let Some(p) = self.pages.get_mut(&vpn) else {
-                return Err(Fault { addr: a, kind: FaultKind::Unmapped, access: Access::Read });
-            };
             let off = (a & PAGE_MASK) as usize;
             let n = (PAGE_SIZE as usize - off).min(buf.len() - done);
-            match (&p.frame, &p.src) {
-                (Some(f), _) => buf[done..done + n].copy_from_slice(&f[off..off + n]),
-                (None, Some(s)) => buf[done..done + n].copy_from_slice(&s.fill()[off..off + n]),
-                (None, None) => buf[done..done + n].fill(0),
+            let out = &mut buf[done..done + n];
+            let unmapped = Fault { addr: a, kind: FaultKind::Unmapped, access: Access::Read };
+            if let Some(p) = self.pages.get(&vpn) {
+                // SAFETY: a touched page's `host` is a live 4 KiB frame; off + n <= 4096.
+                out.copy_from_slice(unsafe { std::slice::from_raw_parts(p.host.add(off), n) });
+            } else {
+                // Untouched: its bytes as a first touch would make them, without the touch.
+                let v = self.vma_at(a).ok_or(unmapped)?;
+                match v.shared_frame(vpn) {
+                    Some(Ok(host)) => {
+                        // SAFETY: inside the live shared region (checked against its length).
+                        out.copy_from_slice(unsafe { std::slice::from_raw_parts(host.add(off), n) })
+                    }
+                    Some(Err(kind)) => return Err(Fault { kind, ..unmapped }),
+                    None => out.copy_from_slice(&v.private_frame(vpn)[off..off + n]),
+                }
             }
             done += n;
         }
@@ -697,7 +898,11 @@ impl AddressSpace {
         let end = addr.wrapping_add(data.len() as u64);
         while a < end {
             if !self.pages.contains_key(&(a >> 12)) {
-                return Err(Fault { addr: a.max(addr), kind: FaultKind::Unmapped, access: Access::Write });
+                let fault = |kind| Fault { addr: a.max(addr), kind, access: Access::Write };
+                if self.vma_at(a).is_none() {
+                    return Err(fault(FaultKind::Unmapped));
+                }
+                self.first_touch(a >> 12).map_err(fault)?;
             }
             a += PAGE_SIZE;
         }
@@ -719,8 +924,9 @@ impl AddressSpace {
                 p.code = false;
                 self.stale_code.push(a >> 12);
             }
-            let f = p.frame_mut();
-            f[off..off + n].copy_from_slice(&data[done..done + n]);
+            // SAFETY: a touched page's `host` is a live 4 KiB frame; off + n <= 4096.
+            let f = unsafe { std::slice::from_raw_parts_mut(p.host.add(off), n) };
+            f.copy_from_slice(&data[done..done + n]);
             done += n;
         }
     }
@@ -770,7 +976,7 @@ impl AddressSpace {
 
     /// The permission of the page holding `addr`, if mapped.
     pub fn perm_at(&self, addr: u64) -> Option<Perm> {
-        self.pages.get(&(addr >> 12)).map(|p| p.perm)
+        self.vma_at(addr).map(|v| v.perm)
     }
 }
 
@@ -872,5 +1078,119 @@ mod lazy_tests {
         m.peek(0x20000, &mut one).unwrap();
         assert_eq!(&one[..100], &data[..100]);
         assert!(one[100..].iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn a_huge_reservation_costs_what_it_touches() {
+        let mut m = AddressSpace::new();
+        let (start, len) = (0x1000_0000, 1u64 << 44);
+        m.map(start, len, Perm::NONE, VmaInfo::anon()).unwrap();
+        assert_eq!(m.resident_bytes(), 0);
+        m.protect(start + (1 << 40), 0x2000, Perm::RW).unwrap();
+        m.write(start + (1 << 40) + 0x1ff8, &7u64.to_le_bytes()).unwrap();
+        assert_eq!(m.resident_bytes(), PAGE_SIZE);
+        assert_eq!(m.vmas().count(), 3);
+        let e = m.write(start, &[1]).unwrap_err();
+        assert_eq!(e.kind, FaultKind::Protection);
+        m.unmap(start, len).unwrap();
+        assert_eq!((m.resident_bytes(), m.vmas().count()), (0, 0));
+    }
+
+    #[test]
+    fn a_split_file_mapping_keeps_its_offsets() {
+        let data: Vec<u8> = (0..3 * PAGE_SIZE).map(|i| (i / PAGE_SIZE) as u8 + 1).collect();
+        let file = FileBytes { src: Rc::new(data), off: PAGE_SIZE, avail: 2 * PAGE_SIZE - 100 };
+        let mut m = AddressSpace::new();
+        m.map_file(0x40000, 3 * PAGE_SIZE, Perm::RW, VmaInfo::anon(), file).unwrap();
+        m.protect(0x41000, PAGE_SIZE, Perm::R).unwrap();
+        let mut b = [0u8; 1];
+        for (addr, want) in [(0x40000, 2), (0x41000, 3), (0x41fff - 100, 3), (0x41fff, 0), (0x42000, 0)] {
+            m.read(addr, &mut b).unwrap();
+            assert_eq!(b[0], want, "at {addr:#x}");
+        }
+        // Dropped private pages read as the file again.
+        m.write(0x40000, &[9]).unwrap();
+        m.discard(0x40000, PAGE_SIZE).unwrap();
+        m.read(0x40000, &mut b).unwrap();
+        assert_eq!(b[0], 2);
+    }
+
+    /// Shared memory in a test: a heap buffer standing for the host mapping (its pointer is
+    /// taken once, so the address spaces write through it as they would a host mapping).
+    struct Region {
+        ptr: *mut u8,
+        len: u64,
+        writable: bool,
+        _buf: Box<[u8]>,
+    }
+
+    impl SharedMemory for Region {
+        fn base(&self) -> *mut u8 {
+            self.ptr
+        }
+        fn size(&self) -> u64 {
+            self.len
+        }
+        fn writable(&self) -> bool {
+            self.writable
+        }
+    }
+
+    fn region(pages: u64, writable: bool) -> Rc<dyn SharedMemory> {
+        let mut buf: Box<[u8]> = vec![0u8; (pages * PAGE_SIZE) as usize].into();
+        let ptr = buf.as_mut_ptr();
+        Rc::new(Region { ptr, len: pages * PAGE_SIZE, writable, _buf: buf })
+    }
+
+    #[test]
+    fn shared_pages_are_one_memory_for_every_space_that_maps_them() {
+        let shm = region(2, true);
+        let (mut a, mut b) = (AddressSpace::new(), AddressSpace::new());
+        a.map_shared(0x50000, 3 * PAGE_SIZE, Perm::RW, VmaInfo::anon(), shm.clone(), 0).unwrap();
+        b.map_shared(0x90000, PAGE_SIZE, Perm::R, VmaInfo::anon(), shm.clone(), PAGE_SIZE).unwrap();
+        a.write(0x51010, b"shared").unwrap();
+        let mut got = [0u8; 6];
+        b.read(0x90010, &mut got).unwrap();
+        assert_eq!(&got, b"shared");
+        // A copy of the space (vfork) still shares; discarding keeps shared contents.
+        let mut c = a.clone();
+        c.write(0x51000, b"S").unwrap();
+        a.discard(0x50000, 2 * PAGE_SIZE).unwrap();
+        a.read(0x51010, &mut got).unwrap();
+        assert_eq!(&got, b"shared");
+        b.read(0x90000, &mut got[..1]).unwrap();
+        assert_eq!(got[0], b'S');
+        // The third page lies past the region (the end of the file): SIGBUS territory.
+        assert_eq!(a.read(0x52000, &mut got).unwrap_err().kind, FaultKind::Beyond);
+        assert_eq!(b.write(0x90000, b"x").unwrap_err().kind, FaultKind::Protection);
+    }
+
+    #[test]
+    fn a_read_only_shared_region_never_becomes_writable() {
+        let shm = region(1, false);
+        let mut m = AddressSpace::new();
+        assert_eq!(
+            m.map_shared(0x50000, PAGE_SIZE, Perm::RW, VmaInfo::anon(), shm.clone(), 0),
+            Err(MemError::Invalid)
+        );
+        m.map_shared(0x50000, PAGE_SIZE, Perm::R, VmaInfo::anon(), shm, 0).unwrap();
+        assert_eq!(m.protect(0x50000, PAGE_SIZE, Perm::RW), Err(MemError::Denied));
+    }
+
+    #[test]
+    fn file_mappings_whose_data_ends_elsewhere_stay_apart() {
+        // Two segments of one file (rodata, then data whose RELRO part becomes read-only):
+        // merged, the second would take the first's end of data and read zeros.
+        let data: Rc<dyn PageSource> = Rc::new(vec![7u8; 4 * PAGE_SIZE as usize]);
+        let mut m = AddressSpace::new();
+        let seg = |off, avail| FileBytes { src: data.clone(), off, avail };
+        m.map_file(0x40000, PAGE_SIZE, Perm::R, VmaInfo::anon(), seg(0, 100)).unwrap();
+        m.map_file(0x41000, PAGE_SIZE, Perm::RW, VmaInfo::anon(), seg(PAGE_SIZE, PAGE_SIZE)).unwrap();
+        m.protect(0x41000, PAGE_SIZE, Perm::R).unwrap();
+        let mut b = [0u8; 1];
+        m.read(0x41800, &mut b).unwrap();
+        assert_eq!(b[0], 7);
+        m.read(0x40800, &mut b).unwrap();
+        assert_eq!(b[0], 0);
     }
 }

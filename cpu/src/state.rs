@@ -93,10 +93,8 @@ pub struct Cpu {
     pub cpuid: CpuidModel,
     /// The instruction that raised the last invalid-opcode exit, disassembled.
     pub last_ud: String,
-    pub tsc: TscSource,
-    /// Where RDRAND and RDSEED get their numbers (the kernel shim routes them through its
-    /// source of randomness, so they are deterministic and recorded like getrandom).
-    pub rand: RandSource,
+    /// Where rdtsc and rdtscp (and rdrand/rdseed) take their values from.
+    pub outside: Box<dyn Outside>,
     /// Instrumentation (see `hooks`): off unless a tracer is installed.
     pub hooks: crate::hooks::Hooks,
     /// The op that stopped the block running last (set by `exec::next_op`).
@@ -122,8 +120,7 @@ impl Cpu {
             fault: FaultInfo::default(),
             cpuid: CpuidModel::default(),
             last_ud: String::new(),
-            tsc: default_tsc,
-            rand: default_rand,
+            outside: Box::new(Counted::default()),
             hooks: Default::default(),
             stop_op: std::ptr::null(),
         }
@@ -269,23 +266,37 @@ impl Cpu {
     }
 }
 
-/// The time-stamp counter source. The kernel shim replaces it so that rdtsc goes through
-/// its gate for non-determinism; the default counts guest instructions.
-pub type TscSource = fn(&Cpu) -> u64;
-
-pub(crate) fn default_tsc(cpu: &Cpu) -> u64 {
-    cpu.icount.wrapping_mul(3)
+/// Values an instruction takes from outside the guest: the time-stamp counter (rdtsc,
+/// rdtscp) and hardware randomness (rdrand, rdseed). The kernel shim supplies its own, so
+/// that they come from the same world as the guest's clocks and getrandom (fixed under
+/// `--deterministic`, logged by `--record`, read back by `--replay`); the CPU decides only
+/// how the value lands in registers and flags.
+pub trait Outside {
+    /// The time-stamp counter once the CPU has retired `icount` instructions.
+    fn tsc(&mut self, icount: u64) -> u64;
+    /// 64 random bits (rdrand and rdseed take the low 16, 32 or 64). Never fails, so an
+    /// instruction that reports a source's exhaustion (CF=0) need not model it.
+    fn random(&mut self) -> u64;
 }
 
-/// The source of RDRAND/RDSEED values: 64 random bits per call.
-pub type RandSource = fn(&Cpu) -> u64;
+/// The CPU alone (no shim): a 3 GHz counter driven by the instructions retired, and a
+/// fixed-seed generator, so that bare-CPU runs (tests) are reproducible.
+#[derive(Default)]
+pub struct Counted {
+    rng: u64,
+}
 
-/// Without a kernel shim: a splitmix64 sequence (deterministic, not secret).
-pub(crate) fn default_rand(_: &Cpu) -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static STATE: AtomicU64 = AtomicU64::new(0x5eed);
-    let mut z = STATE.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed).wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
+impl Outside for Counted {
+    fn tsc(&mut self, icount: u64) -> u64 {
+        icount.wrapping_mul(3)
+    }
+
+    fn random(&mut self) -> u64 {
+        // splitmix64
+        self.rng = self.rng.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
 }

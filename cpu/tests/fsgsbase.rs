@@ -61,12 +61,25 @@ fn a_non_canonical_base_is_refused() {
     assert_eq!(cpu.gs_base(), 7);
 }
 
+/// An outside world whose randomness is one fixed number.
+struct Fixed;
+
+impl emu_cpu::Outside for Fixed {
+    fn tsc(&mut self, icount: u64) -> u64 {
+        icount
+    }
+
+    fn random(&mut self) -> u64 {
+        0x0123_4567_89ab_cdef
+    }
+}
+
 #[test]
 fn rdrand_takes_the_cpus_random_source_and_sets_cf() {
     // clc; rdrand rax; setc bl; rdseed cx; int3
     let (cpu, e) =
         run(&[0xf8, 0x48, 0x0f, 0xc7, 0xf0, 0x0f, 0x92, 0xc3, 0x66, 0x0f, 0xc7, 0xf9, 0xcc], |c| {
-            c.rand = |_| 0x0123_4567_89ab_cdef;
+            c.outside = Box::new(Fixed);
             c.set_reg(Reg::Rcx, 0xffff_ffff_ffff_ffff);
         });
     assert_eq!(e, Exit::Breakpoint);

@@ -4,9 +4,10 @@
 //! for every execve the guest makes.
 
 use crate::abi::errno as E;
+use crate::host;
 use crate::host::Errno;
 use crate::path::{bytes_to_path, join, Sysroot};
-use crate::{gate, host};
+use crate::world::World;
 use emu_cpu::cpuid::{ebx7, CpuidModel};
 use emu_cpu::AddressSpace;
 use emu_loader::{auxv, ElfFile, LoadError, LoadRequest};
@@ -51,6 +52,7 @@ fn parse_shebang(head: &[u8]) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
 }
 
 pub(crate) fn load_program(
+    world: &dyn World,
     sysroot: &Sysroot,
     cwd: &[u8],
     path: &[u8],
@@ -63,10 +65,10 @@ pub(crate) fn load_program(
     for _ in 0..=MAX_SCRIPT_DEPTH {
         let guest_abs = join(cwd, &path);
         let host_path = sysroot.host_path(&guest_abs);
-        match gate::open_elf(&bytes_to_path(&host_path)) {
+        match world.open_elf(&bytes_to_path(&host_path)) {
             Err(LoadError::NotElf(p)) => {
                 let head =
-                    gate::read_head(&bytes_to_path(&host_path)).map_err(|e| LoadError::Io(p.clone(), e))?;
+                    world.read_head(&bytes_to_path(&host_path)).map_err(|e| LoadError::Io(p.clone(), e))?;
                 let Some((interp, arg)) = parse_shebang(&head) else { return Err(LoadError::NotElf(p)) };
                 let mut nargv = vec![interp.clone()];
                 nargv.extend(arg);
@@ -76,13 +78,14 @@ pub(crate) fn load_program(
                 path = interp;
             }
             Err(e) => return Err(e),
-            Ok(exe) => return load_elf(sysroot, exe, guest_abs, &execfn, argv, envp),
+            Ok(exe) => return load_elf(world, sysroot, exe, guest_abs, &execfn, argv, envp),
         }
     }
     Err(LoadError::Unsupported(bytes_to_path(&execfn), "too many levels of #! interpreters".into()))
 }
 
 fn load_elf(
+    world: &dyn World,
     sysroot: &Sysroot,
     exe: ElfFile,
     guest_abs: Vec<u8>,
@@ -93,7 +96,7 @@ fn load_elf(
     let interp = match &exe.interp {
         Some(ip) => {
             let hp = sysroot.host_path(ip.as_bytes());
-            match gate::open_elf(&bytes_to_path(&hp)) {
+            match world.open_elf(&bytes_to_path(&hp)) {
                 Ok(f) => Some(f),
                 Err(LoadError::NotFound(_)) => {
                     // Name the sysroot location when there is one: that is where it was sought
@@ -113,8 +116,8 @@ fn load_elf(
     };
     let mut mem = AddressSpace::new();
     let mut random = [0u8; 16];
-    gate::random_bytes(&mut random);
-    let ids = gate::ids();
+    world.random_bytes(&mut random);
+    let ids = world.ids();
     let cpu = CpuidModel::default();
     let req = LoadRequest {
         exe: &exe,

@@ -1,8 +1,10 @@
 //! The guest's file descriptor table. Guest fd numbers are emu's own; each refers to an
 //! open file description shared between dups (so they share the offset), backed by a host
-//! fd or by bytes emu generated (/proc files).
+//! fd, by bytes emu generated (/proc files), or by an object emu keeps itself (epoll,
+//! eventfd, timerfd, signalfd) or wraps (inotify).
 
 use crate::abi::errno as E;
+pub use crate::anon::{Inotify, ReadyPipe, TimerFd};
 use crate::host::{self, Errno};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -14,9 +16,15 @@ pub enum Backing {
     Memory(Vec<u8>),
     /// An epoll instance: its interest list of (guest fd, events, data).
     Epoll(Vec<(i64, u32, u64)>),
-    /// An eventfd: the counter lives here; a host pipe carries readiness (one byte
-    /// while the counter is non-zero) so that poll and blocking reads work.
-    EventFd { count: u64, semaphore: bool, rd: i32, wr: i32 },
+    /// An eventfd: the counter lives here; its readiness pipe holds a byte while the
+    /// counter is non-zero.
+    EventFd { count: u64, semaphore: bool, ready: ReadyPipe },
+    /// A timerfd: the timer and its unread expirations.
+    TimerFd(Box<TimerFd>),
+    /// A signalfd: reads take the pending signals of this set (bit n-1 for signal n).
+    SignalFd { mask: u64 },
+    /// An inotify instance: the host's, with the guest's watch descriptors.
+    Inotify(Box<Inotify>),
 }
 
 pub struct OpenFile {
@@ -29,24 +37,38 @@ pub struct OpenFile {
     pub pos: u64,
     /// Directory listing, read once on the first getdents64.
     pub dir: Option<Vec<(u64, u8, Vec<u8>)>>,
+    /// For a socket, what emu keeps beside the host's.
+    pub sock: Option<Box<SockInfo>>,
+}
+
+/// What emu keeps about a socket beside its host fd: what the guest asked for, and the
+/// names it gave, which the host knows only as host paths.
+#[derive(Clone, Debug, Default)]
+pub struct SockInfo {
+    pub domain: u16,
+    /// SOCK_STREAM, SOCK_DGRAM...
+    pub ty: i32,
+    /// The protocol, resolved (IPPROTO_TCP for an AF_INET stream asked with 0).
+    pub protocol: i32,
+    /// An AF_UNIX socket's own name and its peer's, as the guest spelled them.
+    pub name: Option<crate::abi::net::SockAddr>,
+    pub peer: Option<crate::abi::net::SockAddr>,
+    /// A blocking connect parked until the connection completes; made again, it reports
+    /// the outcome.
+    pub connecting: bool,
 }
 
 impl Drop for OpenFile {
     fn drop(&mut self) {
-        match self.backing {
-            Backing::Host(fd) => host::close(fd),
-            Backing::EventFd { rd, wr, .. } => {
-                host::close(rd);
-                host::close(wr);
-            }
-            _ => {}
+        if let Backing::Host(fd) = self.backing {
+            host::close(fd);
         }
     }
 }
 
 impl OpenFile {
     pub fn host(fd: i32, flags: u32, path: Option<Vec<u8>>) -> OpenFile {
-        OpenFile { backing: Backing::Host(fd), flags, path, pos: 0, dir: None }
+        OpenFile { backing: Backing::Host(fd), flags, path, pos: 0, dir: None, sock: None }
     }
 
     pub fn memory(data: Vec<u8>, path: Option<Vec<u8>>) -> OpenFile {
@@ -57,6 +79,7 @@ impl OpenFile {
             path,
             pos: 0,
             dir: None,
+            sock: None,
         }
     }
 
@@ -67,12 +90,43 @@ impl OpenFile {
         }
     }
 
+    /// The host fd whose readability is this file's: the host fd itself, the readiness
+    /// pipe of a descriptor emu keeps, the host's inotify fd. None where readiness is
+    /// known without one (generated files, epoll, signalfd).
+    pub fn ready_fd(&self) -> Option<i32> {
+        match &self.backing {
+            Backing::Host(fd) => Some(*fd),
+            Backing::EventFd { ready, .. } => Some(ready.rd),
+            Backing::TimerFd(t) => Some(t.ready.rd),
+            Backing::Inotify(i) => Some(i.host),
+            Backing::Memory(_) | Backing::Epoll(_) | Backing::SignalFd { .. } => None,
+        }
+    }
+
     pub fn new(backing: Backing, flags: u32) -> OpenFile {
-        OpenFile { backing, flags, path: None, pos: 0, dir: None }
+        OpenFile { backing, flags, path: None, pos: 0, dir: None, sock: None }
     }
 }
 
 pub type FileRef = Rc<RefCell<OpenFile>>;
+
+/// A host fd that nothing else owns, closed when dropped.
+pub struct OwnedHostFd(pub i32);
+
+impl Drop for OwnedHostFd {
+    fn drop(&mut self) {
+        host::close(self.0);
+    }
+}
+
+impl OwnedHostFd {
+    /// Gives the fd up to the caller, who closes it.
+    pub fn release(self) -> i32 {
+        let h = self.0;
+        std::mem::forget(self);
+        h
+    }
+}
 
 #[derive(Clone)]
 pub struct FdEntry {
@@ -119,6 +173,17 @@ impl FdTable {
 
     pub fn file(&self, fd: i64) -> Result<FileRef, Errno> {
         self.get(fd).map(|e| e.file.clone())
+    }
+
+    /// The description `fd` names, if `kind` accepts its backing: EBADF if it is not
+    /// open, EINVAL if it is another kind (what calls that take one kind of descriptor
+    /// answer: epoll_ctl, timerfd_settime, inotify_add_watch...).
+    pub fn file_of(&self, fd: i64, kind: impl FnOnce(&Backing) -> bool) -> Result<FileRef, Errno> {
+        let f = self.file(fd)?;
+        if !kind(&f.borrow().backing) {
+            return Err(E::EINVAL);
+        }
+        Ok(f)
     }
 
     pub fn get_mut(&mut self, fd: i64) -> Result<&mut FdEntry, Errno> {

@@ -1,5 +1,6 @@
 //! An emulated process: its CPU and address space, file descriptors, working directory,
-//! program break, threads and signal state. The loop that runs it, and the traces that
+//! program break, threads and signal state, and the outside world it meets
+//! (`crate::world`). The loop that runs it, and the traces that
 //! watch it, are above it in `run.rs`: what happens inside the kernel that they may want
 //! to show is queued here as [`Event`]s.
 
@@ -8,7 +9,8 @@ use crate::fd::FdTable;
 use crate::path::Sysroot;
 use crate::signal::{SigInfo, Signals};
 use crate::thread::Thread;
-use crate::{exec, gate, host};
+use crate::world::{self, World};
+use crate::{exec, host};
 use emu_cpu::{AddressSpace, Cpu, Exit, RunStats};
 use emu_loader::LoadError;
 use std::path::PathBuf;
@@ -29,6 +31,10 @@ pub enum Outcome {
 
 pub struct Process {
     pub cpu: Cpu,
+    /// Everything from outside that may differ between runs (time, randomness, pids,
+    /// signal arrival...): the host's, fixed, recorded or replayed. Shared with the CPU
+    /// (rdtsc); reach it with [`Process::world`].
+    pub(crate) world: world::Shared,
     pub(crate) fds: FdTable,
     pub(crate) sysroot: Sysroot,
     /// Guest working directory (absolute guest path).
@@ -69,6 +75,48 @@ pub struct Process {
     /// Something observes the process (a trace): queue [`Event`]s for it.
     pub(crate) observed: bool,
     pub(crate) events: Vec<Event>,
+    /// While a syscall whose effect is recorded runs: the guest memory it wrote
+    /// (`sys::write_guest`), in order.
+    pub(crate) written: Option<Vec<(u64, Vec<u8>)>>,
+    /// What prctl and personality set that emu keeps itself.
+    pub(crate) settings: Settings,
+}
+
+/// The per-process settings of prctl and personality, kept as Linux keeps them across
+/// fork and execve (see where each is reset).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Settings {
+    /// PR_SET_PDEATHSIG (Linux number; 0 none): cleared in a forked child.
+    pub pdeathsig: i32,
+    /// PR_SET_DUMPABLE: 1 by default, again 1 after execve.
+    pub dumpable: i32,
+    /// PR_SET_NO_NEW_PRIVS: inherited, never cleared.
+    pub no_new_privs: bool,
+    /// PR_SET_CHILD_SUBREAPER: not inherited by a forked child.
+    pub subreaper: bool,
+    /// PR_SET_KEEPCAPS: cleared by execve.
+    pub keepcaps: bool,
+    /// PR_SET_TIMERSLACK in nanoseconds (50 µs by default).
+    pub timerslack_ns: u64,
+    /// PR_SET_THP_DISABLE.
+    pub thp_disable: bool,
+    /// personality(2): PER_LINUX (0) and its flags.
+    pub personality: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            pdeathsig: 0,
+            dumpable: 1,
+            no_new_privs: false,
+            subreaper: false,
+            keepcaps: false,
+            timerslack_ns: 50_000,
+            thp_disable: false,
+            personality: 0,
+        }
+    }
 }
 
 /// What happened inside the kernel that the traces may show. Queued while
@@ -111,8 +159,9 @@ pub(crate) enum Event {
 
 impl Process {
     /// Loads `program` as execve would (an ELF program or a `#!` script) and prepares
-    /// the first thread. The gate must be set up (`gate::init`).
+    /// the first thread, in `world`.
     pub(crate) fn new(
+        world: world::Shared,
         root: Option<PathBuf>,
         jail: bool,
         program: &[u8],
@@ -126,11 +175,14 @@ impl Process {
                 let _ = host::chdir(root.as_os_str().as_encoded_bytes());
                 (Sysroot::jail(root), b"/".to_vec())
             }
-            root => (Sysroot::new(root), gate::start_cwd()),
+            root => (Sysroot::new(root), world.start_cwd()),
         };
-        let img = exec::load_program(&sysroot, &cwd, program, argv, envp)?;
+        let img = exec::load_program(&*world, &sysroot, &cwd, program, argv, envp)?;
+        let pid = world.pid();
+        let ignored = world.inherited_ignored();
         let mut p = Process {
             cpu: Cpu::new(AddressSpace::new()),
+            world,
             fds: FdTable::with_stdio(),
             sysroot,
             cwd,
@@ -140,11 +192,11 @@ impl Process {
             signals: Signals::default(),
             saved_mask: None,
             fault_detail: None,
-            threads: vec![Thread::new(gate::pid())],
+            threads: vec![Thread::new(pid)],
             cur: 0,
             need_switch: false,
             cur_saved: false,
-            next_tid: gate::pid() + 1,
+            next_tid: pid + 1,
             futex_seq: 0,
             auxv: Vec::new(),
             argv_range: (0, 0),
@@ -157,12 +209,43 @@ impl Process {
             timers: Default::default(),
             observed,
             events: Vec::new(),
+            written: None,
+            settings: Settings::default(),
         };
-        for sig in gate::inherited_ignored() {
+        for sig in ignored {
             p.signals.actions[sig as usize].handler = crate::signal::SIG_IGN;
         }
         p.install(img);
         Ok(p)
+    }
+
+    /// The process's world.
+    #[inline]
+    pub(crate) fn world(&self) -> &dyn World {
+        &*self.world
+    }
+
+    /// A syscall's result reached guest memory: kept while the syscall's effect is being
+    /// recorded.
+    #[inline]
+    pub(crate) fn note_write(&mut self, addr: u64, data: &[u8]) {
+        if let Some(w) = &mut self.written {
+            w.push((addr, data.to_vec()));
+        }
+    }
+
+    /// A SIGKILL from outside ends the process, as the kernel does (no handler): the run
+    /// loop ends it before the guest runs another instruction, once its trace, statistics
+    /// and log are complete.
+    pub(crate) fn end_by_sigkill(&mut self) {
+        if self.outcome.is_none() {
+            self.outcome = Some(Outcome::Signaled {
+                sig: S::SIGKILL,
+                rip: self.cpu.rip,
+                fault_addr: None,
+                detail: None,
+            });
+        }
     }
 
     /// The kernel writes guest memory on the guest's behalf (a syscall's result, the
@@ -201,9 +284,9 @@ impl Process {
     /// Makes `img` the process's address space and resets the thread to its entry point.
     pub(crate) fn install(&mut self, img: exec::Image) {
         let old = self.cpu.stats();
-        gate::new_image(old.instructions);
+        self.world().new_image(old.instructions);
         let mut cpu = Cpu::new(img.mem);
-        cpu.tsc = gate::tsc;
+        cpu.outside = Box::new(world::ForCpu(self.world.clone()));
         cpu.rip = img.entry;
         cpu.set_reg(emu_cpu::Reg::Rsp, img.sp);
         self.cpu = cpu;
@@ -228,6 +311,7 @@ impl Process {
     pub(crate) fn fault(&mut self, exit: Exit) {
         const SEGV_MAPERR: i32 = 1;
         const SEGV_ACCERR: i32 = 2;
+        const BUS_ADRERR: i32 = 2;
         const ILL_ILLOPN: i32 = 2;
         const FPE_INTDIV: i32 = 1;
         const FPE_FLTINV: i32 = 7;
@@ -239,13 +323,12 @@ impl Process {
                 let sig = if self.cpu.faulting_access_uses_stack() { S::SIGBUS } else { S::SIGSEGV };
                 (sig, 0x80, 0, Some("general protection fault (non-canonical address)".into()))
             }
-            Exit::Fault(f) => {
-                let code = match f.kind {
-                    emu_cpu::FaultKind::Unmapped => SEGV_MAPERR,
-                    emu_cpu::FaultKind::Protection => SEGV_ACCERR,
-                };
-                (S::SIGSEGV, code, f.addr, None)
-            }
+            Exit::Fault(f) => match f.kind {
+                emu_cpu::FaultKind::Unmapped => (S::SIGSEGV, SEGV_MAPERR, f.addr, None),
+                emu_cpu::FaultKind::Protection => (S::SIGSEGV, SEGV_ACCERR, f.addr, None),
+                // A shared file mapping's page past the end of the file.
+                emu_cpu::FaultKind::Beyond => (S::SIGBUS, BUS_ADRERR, f.addr, None),
+            },
             Exit::InvalidOpcode(msg) => (S::SIGILL, ILL_ILLOPN, rip, Some(msg)),
             Exit::DivideError => (S::SIGFPE, FPE_INTDIV, rip, Some("integer divide error".into())),
             Exit::Breakpoint => (S::SIGTRAP, 0x80, 0, None),

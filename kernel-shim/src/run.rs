@@ -1,11 +1,15 @@
 //! A guest from start to end: the emulated process, what the user asked to see of it, and
 //! the loop that runs it. The loop is the only place that knows all three layers — the
 //! kernel (`Process`, `sys`), the traces that observe it (`trace`) and record/replay
-//! (`replay`) — so none of them needs to call the others back.
+//! (`replay`) — so none of them needs to call the others back. It also builds the
+//! process's world (`crate::world`) from what the user asked for.
 
 use crate::process::{Outcome, Process};
+use crate::replay::Log;
 use crate::trace::{Trace, TraceOptions};
-use crate::{gate, host, replay, sys, trace};
+use crate::vsyscall::Vsyscall;
+use crate::world::{self, Deterministic, Host, Mode};
+use crate::{host, replay, sys, trace};
 use emu_cpu::Exit;
 use emu_loader::LoadError;
 use std::path::PathBuf;
@@ -17,8 +21,8 @@ pub struct Config {
     /// `sysroot` is a jail (`--chroot`): nothing resolves outside it.
     pub jail: bool,
     pub trace: TraceOptions,
-    /// Real, deterministic, recorded or replayed (see `gate`).
-    pub world: gate::World,
+    /// Real, deterministic, recorded or replayed (see `world`).
+    pub world: Mode,
 }
 
 #[derive(Debug)]
@@ -50,10 +54,11 @@ impl SpawnError {
     }
 }
 
-/// The emulated process and its traces.
+/// The emulated process, its traces, and its log when recorded or replayed.
 pub struct Guest {
     p: Process,
     t: Trace,
+    log: Option<Log>,
 }
 
 impl Guest {
@@ -66,62 +71,104 @@ impl Guest {
     ) -> Result<Guest, SpawnError> {
         let t = Trace::new(cfg.trace.clone())
             .map_err(|e| SpawnError::TraceFile(cfg.trace.file.clone().unwrap_or_default(), e))?;
-        gate::init(&cfg.world, program, &argv, &envp).map_err(SpawnError::Log)?;
+        let (world, mut log) = match &cfg.world {
+            Mode::Host => (world::share(Host::new()), None),
+            Mode::Deterministic { seed } => (world::share(Deterministic::new(*seed)), None),
+            Mode::Record { dir } => {
+                let (w, log) = replay::record(dir, program, &argv, &envp).map_err(SpawnError::Log)?;
+                (w, Some(log))
+            }
+            Mode::Replay { dir, program } => {
+                let (w, log) = replay::replay(dir, program.clone()).map_err(SpawnError::Log)?;
+                (w, Some(log))
+            }
+        };
         let observed = t.opts.any() || t.opts.hooks() || t.opts.crash_report_on();
-        let p = Process::new(cfg.sysroot.clone(), cfg.jail, program, argv, envp, observed)
+        let p = Process::new(world, cfg.sysroot.clone(), cfg.jail, program, argv, envp, observed)
             .map_err(SpawnError::Load)?;
-        replay::syscall::note_stdio(&p);
-        let mut g = Guest { p, t };
+        if let Some(log) = &mut log {
+            log.note_stdio(&p);
+        }
+        let mut g = Guest { p, t, log };
         trace::drain(&mut g.t, &mut g.p);
         Ok(g)
     }
 
     /// Runs the guest until it exits or dies.
     pub fn run(&mut self) -> Outcome {
-        let Guest { p, t } = self;
+        let Guest { p, t, log } = self;
+        let log = log.as_ref();
+        let clocked = p.world().follows_clock();
         host::install_signal_forwarding();
         trace::started(t, p);
         loop {
-            // The gate may need the CPU to stop before the thread's slice ends (a virtual
+            // The world may need the CPU to stop before the thread's slice ends (a virtual
             // timer, a recorded asynchronous event).
             let slice = p.cpu.budget;
-            p.cpu.budget = slice.min(gate::stop_at());
-            let exit = p.cpu.run();
+            if clocked {
+                let stop = p.world().stop_at();
+                p.cpu.budget = slice.min(stop);
+            }
+            let exit = run_cpu(&mut p.cpu);
             t.settle(&p.cpu);
             t.flush();
             p.cpu.budget = slice;
-            gate::at(p.cpu.icount);
-            if gate::logging() {
-                replay::syscall::checkpoint(p);
+            if clocked {
+                p.world().at(p.cpu.icount);
+            }
+            if let Some(log) = log {
+                replay::syscall::checkpoint(log, p);
                 if let Some(o) = p.outcome.take() {
-                    return end(t, p, o);
+                    return end(t, p, Some(log), o);
                 }
             }
             match exit {
-                Exit::Syscall if gate::logging() => replay::syscall::dispatch(t, p),
-                Exit::Syscall => trace::syscall(t, p, sys::serve),
+                Exit::Syscall => serve_syscall(log, t, p),
                 Exit::Budget if p.cpu.icount < slice => {}
                 Exit::Budget => p.need_switch |= p.multithreaded(),
                 Exit::Interrupted => {}
-                other => p.fault(other),
+                // A call into the legacy vsyscall page is a syscall too (see `vsyscall.rs`).
+                other => match p.vsyscall(&other) {
+                    Vsyscall::Call => serve_syscall(log, t, p),
+                    Vsyscall::Refused => {}
+                    Vsyscall::No => p.fault(other),
+                },
             }
             if p.need_switch && p.outcome.is_none() {
                 p.schedule();
                 trace::switched(t, p);
             }
-            if p.signals.pending != 0 || gate::signals_pending() {
+            if p.signals.pending != 0 || p.world().signals_pending() {
                 p.deliver_pending();
             }
             trace::drain(t, p);
             if let Some(o) = p.outcome.take() {
-                return end(t, p, o);
+                return end(t, p, log, o);
             }
         }
     }
 }
 
+/// Serves the syscall the CPU stopped for, through the log when recording or replaying.
+/// Inlined: a call of its own costs the syscall path about 20 instructions.
+#[inline(always)]
+fn serve_syscall(log: Option<&Log>, t: &mut Trace, p: &mut Process) {
+    match log {
+        Some(log) => replay::syscall::dispatch(log, t, p),
+        None => trace::syscall(t, p, sys::serve),
+    }
+}
+
+/// The interpreter, kept out of `Guest::run`: inlined there, its dispatch loop's code
+/// would change with every edit of the loop around it (a call per CPU stop costs nothing
+/// next to that).
+#[inline(never)]
+fn run_cpu(cpu: &mut emu_cpu::Cpu) -> Exit {
+    cpu.run()
+}
+
 /// The process ends as `o`: the traces finish, `--stats` reports, the log closes.
-fn end(t: &mut Trace, p: &mut Process, o: Outcome) -> Outcome {
+fn end(t: &mut Trace, p: &mut Process, log: Option<&Log>, o: Outcome) -> Outcome {
     if let Outcome::Signaled { sig, .. } = o {
         trace::crash_report(t, p, sig);
     }
@@ -130,10 +177,12 @@ fn end(t: &mut Trace, p: &mut Process, o: Outcome) -> Outcome {
     trace::finish(t);
     report_stats(t, p);
     t.flush();
-    gate::finish(match &o {
-        Outcome::Exited(c) => replay::End::Exited(*c),
-        Outcome::Signaled { sig, .. } => replay::End::Signaled(*sig),
-    });
+    if let Some(log) = log {
+        log.finish(match &o {
+            Outcome::Exited(c) => replay::End::Exited(*c),
+            Outcome::Signaled { sig, .. } => replay::End::Signaled(*sig),
+        });
+    }
     o
 }
 
@@ -150,6 +199,6 @@ fn report_stats(t: &mut Trace, p: &mut Process) {
         misses: s.misses,
         guest_resident: p.cpu.mem.resident_bytes(),
     };
-    let pid = gate::pid();
+    let pid = p.world().pid();
     t.stats.report(&mut t.sink, pid, cur, host::peak_rss(), |n| sys::name(n).unwrap_or("?"));
 }

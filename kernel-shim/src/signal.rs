@@ -23,6 +23,7 @@ use crate::abi::frame::{
 };
 use crate::abi::signal::{self as S, StackT};
 use crate::abi::GuestStruct;
+use crate::world::Arrival;
 use crate::{host, Outcome, Process};
 use emu_cpu::Reg;
 
@@ -37,20 +38,6 @@ pub(crate) fn max_frame_size(cpu: &emu_cpu::cpuid::CpuidModel) -> u64 {
     let xcr0 = cpu.xcr0();
     let xstate = if xcr0 == 0 { 0 } else { emu_cpu::cpuid::CpuidModel::xsave_size(xcr0) as u64 };
     crate::abi::frame::max_frame_size(xstate)
-}
-
-/// The siginfo of a signal this process sends itself (kill, raise), from its own pid
-/// and uid as the gate reports them.
-impl SigInfo {
-    pub fn user(sig: i32) -> SigInfo {
-        SigInfo {
-            signo: sig,
-            code: S::SI_USER,
-            pid: crate::gate::pid(),
-            uid: crate::gate::uid(),
-            ..Default::default()
-        }
-    }
 }
 
 #[derive(Clone)]
@@ -123,6 +110,19 @@ impl Signals {
         info
     }
 
+    /// What the host's action for `sig` must follow (`host::guest_action_changed`):
+    /// SIGCHLD with SA_NOCLDWAIT is ignored too, so that no zombies are left.
+    pub fn host_action(&self, sig: i32) -> host::GuestAction {
+        let a = self.actions[sig as usize];
+        if a.handler == SIG_IGN || sig == S::SIGCHLD && a.flags & S::SA_NOCLDWAIT != 0 {
+            host::GuestAction::Ignore
+        } else if a.handler == SIG_DFL {
+            host::GuestAction::Default
+        } else {
+            host::GuestAction::Handler
+        }
+    }
+
     /// Whether `sig`'s current action ignores it.
     pub fn ignored(&self, sig: i32) -> bool {
         let a = self.actions[sig as usize];
@@ -131,10 +131,17 @@ impl Signals {
 }
 
 impl Process {
-    /// Marks `sig` pending (ignored signals are discarded, as Linux does at generation).
+    /// Marks `sig` pending (ignored signals that are not blocked are discarded, as Linux
+    /// does at generation).
     pub(crate) fn raise(&mut self, info: SigInfo) {
         let sig = info.signo;
-        if !(1..=64).contains(&sig) || self.signals.ignored(sig) && sig != S::SIGKILL {
+        if !(1..=64).contains(&sig) {
+            return;
+        }
+        // A blocked signal is kept even when ignored: its action may change before it is
+        // unblocked, and sigwaitinfo or a signalfd may take it.
+        let blocked = self.signals.mask & bit(sig) != 0;
+        if self.signals.ignored(sig) && !blocked && sig != S::SIGKILL {
             return;
         }
         self.signals.pending |= bit(sig);
@@ -145,7 +152,7 @@ impl Process {
         }
         // A process-directed signal the running thread blocks goes to a thread that does
         // not block it; if that thread is parked in a wait, the wait ends with EINTR.
-        if self.signals.mask & bit(sig) != 0 {
+        if blocked && !self.signals.ignored(sig) {
             let cur = self.cur;
             if let Some(i) =
                 (0..self.threads.len()).find(|&i| i != cur && self.threads[i].sigmask & bit(sig) == 0)
@@ -155,29 +162,101 @@ impl Process {
         }
     }
 
-    /// Moves signals the host delivered to emu into the guest's pending set.
-    pub(crate) fn collect_host_signals(&mut self) {
-        // Recording logs what this raised; replay raises that instead.
-        if crate::gate::logging() {
-            return crate::replay::syscall::collect(self, Self::collect_now);
+    /// Keeps `info` as the siginfo the next delivery of its signal takes (a real-time
+    /// signal queues each instance).
+    pub(crate) fn store_siginfo(&mut self, info: SigInfo) {
+        if info.signo >= 32 {
+            self.signals.rt_queue[info.signo as usize].push_back(info);
+        } else {
+            self.signals.info[info.signo as usize] = info;
         }
-        self.collect_now();
+    }
+
+    /// Marks `info`'s signal pending for thread `k` alone (tgkill, a SIGEV_THREAD_ID
+    /// timer), which is not the thread on the CPU; if the thread does not block it and is
+    /// parked in a wait, the wait ends (EINTR) so that it takes the signal, as Linux
+    /// interrupts a sleeping task.
+    pub(crate) fn raise_in_thread(&mut self, k: usize, info: SigInfo) {
+        let sig = info.signo;
+        if self.signals.ignored(sig) {
+            return;
+        }
+        self.store_siginfo(info);
+        self.threads[k].sig_pending |= bit(sig);
+        if self.threads[k].sigmask & bit(sig) == 0 {
+            self.interrupt_thread(k);
+        }
+    }
+
+    /// Moves signals from outside (the host's, due timers') into the guest's pending set.
+    /// The world may replace them (replay: the logged ones) or want to know what came
+    /// (recording).
+    pub(crate) fn collect_host_signals(&mut self) {
+        let arrival = self.world().signals_arrive();
+        match arrival {
+            Arrival::Host => self.collect_now(),
+            Arrival::HostReported => {
+                let before = self.signals.pending;
+                self.collect_now();
+                let raised = self.newly_pending(before);
+                if self.world().signals_arrived(raised) {
+                    self.end_by_sigkill();
+                }
+            }
+            Arrival::Logged(raised) => {
+                if raised.iter().any(|r| r.signo == S::SIGKILL) {
+                    return self.end_by_sigkill();
+                }
+                for info in raised {
+                    self.raise(info);
+                }
+            }
+        }
     }
 
     fn collect_now(&mut self) {
         self.fire_due_timers();
-        let (mut got, child) = crate::gate::take_signals();
+        let (mut got, child) = self.world().take_signals();
         while got != 0 {
             let sig = got.trailing_zeros() as i32 + 1;
             got &= got - 1;
             let mut info = SigInfo::kernel(sig);
             if sig == S::SIGCHLD {
                 let (pid, code, status) = child;
-                info =
-                    SigInfo { signo: sig, code, pid, uid: crate::gate::uid(), status, ..Default::default() };
+                let uid = self.world().uid();
+                info = SigInfo { signo: sig, code, pid, uid, status, ..Default::default() };
+            } else if let Some((code, pid, uid, value)) = self.world().signal_sender(sig) {
+                // Another process sent it: its siginfo says who (a signalfd or
+                // SA_SIGINFO handler reads it).
+                let queued = code == S::SI_QUEUE;
+                let addr = if queued { value } else { 0 };
+                info = SigInfo { signo: sig, code, pid, uid, addr, value: queued, ..Default::default() };
             }
             self.raise(info);
         }
+    }
+
+    /// The signals that became pending since `before` (a pending set), with their
+    /// siginfo.
+    pub(crate) fn newly_pending(&self, before: u64) -> Vec<SigInfo> {
+        let pending = self.signals.pending;
+        (1..=64)
+            .filter(|&s| (pending & !before) & bit(s) != 0)
+            .map(|s| {
+                if s >= 32 {
+                    self.signals.rt_queue[s as usize].back().copied().unwrap_or(SigInfo::kernel(s))
+                } else {
+                    self.signals.info[s as usize]
+                }
+            })
+            .collect()
+    }
+
+    /// The siginfo of a signal this process sends itself (kill, raise, SIGPIPE): from its
+    /// own pid and uid.
+    pub(crate) fn si_user(&self, sig: i32) -> SigInfo {
+        let w = self.world();
+        SigInfo { signo: sig, code: S::SI_USER, pid: w.pid(), uid: w.uid(), ..Default::default() }
     }
 
     pub(crate) fn has_deliverable(&self) -> bool {
@@ -244,7 +323,7 @@ impl Process {
                 DefaultAction::Ignore | DefaultAction::Continue => {}
                 // A guest process is a host process: stopping it stops emu, so the parent
                 // sees the stop through wait and SIGCONT resumes it.
-                DefaultAction::Stop => host::stop_self(),
+                DefaultAction::Stop => host::stop_self(sig),
                 DefaultAction::Terminate => {
                     let fault =
                         matches!(sig, S::SIGSEGV | S::SIGBUS | S::SIGILL | S::SIGFPE) && info.code > 0;

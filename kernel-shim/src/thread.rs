@@ -10,8 +10,9 @@
 use crate::abi::errno as E;
 use crate::abi::process::RobustListHead;
 use crate::abi::GuestStruct;
+use crate::world::{Arrival, WakeSite, Woken};
 use crate::Process;
-use emu_cpu::Context;
+use emu_cpu::{Context, Reg};
 use std::time::Instant;
 
 /// Guest instructions a thread runs before the next one gets the CPU.
@@ -46,6 +47,8 @@ pub(crate) enum Wait {
     Retry {
         at: Instant,
     },
+    /// pause, sigsuspend: only a signal ends it (rax = -EINTR).
+    Signal,
 }
 
 pub(crate) struct Thread {
@@ -62,6 +65,15 @@ pub(crate) struct Thread {
     pub sig_pending: u64,
     /// Absolute deadline of a poll-like syscall being retried.
     pub deadline: Option<Instant>,
+    /// A fifo this thread is opening for reading, waiting for a writer: its guest path
+    /// and the host fd opened without waiting (see `sys/file.rs`).
+    pub fifo_open: Option<(Vec<u8>, crate::fd::OwnedHostFd)>,
+    /// The syscall it is parked in is one Linux restarts after a handler with SA_RESTART
+    /// (its table row says; set when it parks).
+    pub restartable: bool,
+    /// The mask a handler that interrupts this thread's sigsuspend restores
+    /// (`Process::saved_mask` while the thread is off the CPU).
+    pub saved_mask: Option<u64>,
 }
 
 impl Thread {
@@ -75,6 +87,9 @@ impl Thread {
             sigmask: 0,
             sig_pending: 0,
             deadline: None,
+            fifo_open: None,
+            restartable: false,
+            saved_mask: None,
         }
     }
 }
@@ -200,11 +215,12 @@ impl Process {
             t.sigmask = mask;
             t.sig_pending &= self.signals.pending;
             self.signals.pending &= !t.sig_pending;
+            t.saved_mask = self.saved_mask.take();
         }
         self.cur_saved = false;
         loop {
-            // Record/replay log or take these wake-ups (they depend on the host).
-            crate::replay::syscall::wakes(self, 0, Self::expire_waits);
+            // The world may log these wake-ups or replay them (they depend on the host).
+            self.wake(WakeSite::Deadlines, Self::expire_waits);
             let n = self.threads.len();
             let start = (self.cur + 1) % n;
             if let Some(k) =
@@ -213,11 +229,53 @@ impl Process {
                 self.switch_to(k);
                 return;
             }
-            crate::replay::syscall::wakes(self, 1, Self::wait_host);
+            self.wake(WakeSite::HostWait, Self::wait_host);
             self.wake_for_signals();
             if self.outcome.is_some() {
                 self.switch_to(self.cur.min(n - 1));
                 return;
+            }
+        }
+    }
+
+    /// The scheduler's wake-ups at `site`, made by `f`. They depend on the host, so the
+    /// world may replace them (replay: the logged ones) or want to know which threads
+    /// woke (recording).
+    fn wake(&mut self, site: WakeSite, f: fn(&mut Process)) {
+        let arrival = self.world().wakes_arrive(site, self.threads.len());
+        match arrival {
+            Arrival::Host => f(self),
+            Arrival::HostReported => {
+                let parked: Vec<bool> =
+                    self.threads.iter().map(|t| !matches!(t.wait, Wait::Runnable)).collect();
+                f(self);
+                let mut woken = Vec::new();
+                for (i, t) in self.threads.iter().enumerate() {
+                    if parked.get(i).copied().unwrap_or(false) && matches!(t.wait, Wait::Runnable) {
+                        let (rax, rip) = match &t.ctx {
+                            Some(c) => (c.reg(Reg::Rax), c.rip),
+                            None => (self.cpu.reg(Reg::Rax), self.cpu.rip),
+                        };
+                        woken.push(Woken { thread: i as u32, rax, rip });
+                    }
+                }
+                self.world().woken(site, woken);
+            }
+            Arrival::Logged(woken) => {
+                for Woken { thread, rax, rip } in woken {
+                    let t = &mut self.threads[thread as usize];
+                    t.wait = Wait::Runnable;
+                    match t.ctx.as_mut() {
+                        Some(c) => {
+                            c.set_reg(Reg::Rax, rax);
+                            c.rip = rip;
+                        }
+                        None => {
+                            self.cpu.set_syscall_result(rax);
+                            self.cpu.rip = rip;
+                        }
+                    }
+                }
             }
         }
     }
@@ -230,12 +288,13 @@ impl Process {
         }
         self.signals.mask = t.sigmask;
         self.signals.pending |= t.sig_pending;
+        self.saved_mask = t.saved_mask.take();
         self.arm_slice();
     }
 
     /// Makes threads whose deadline passed runnable.
     fn expire_waits(&mut self) {
-        let now = crate::gate::instant();
+        let now = self.world().instant();
         for i in 0..self.threads.len() {
             match self.threads[i].wait {
                 Wait::Futex { deadline: Some(d), .. } if d <= now => {
@@ -253,7 +312,7 @@ impl Process {
     /// Every thread is parked: sleep in the host until a descriptor some thread waits on
     /// is ready, the earliest deadline, or a signal.
     fn wait_host(&mut self) {
-        let now = crate::gate::instant();
+        let now = self.world().instant();
         let mut fds = Vec::new();
         let mut owners = Vec::new();
         let mut next: Option<Instant> = None;
@@ -268,6 +327,7 @@ impl Process {
                     deadline
                 }
                 Wait::Runnable => Some(now),
+                Wait::Signal => None,
             };
             if let Some(d) = d {
                 next = Some(next.map_or(d, |n| n.min(d)));
@@ -279,10 +339,10 @@ impl Process {
         };
         let ready = if fds.is_empty() {
             // Deterministic mode moves the virtual clock instead of sleeping.
-            crate::gate::idle_until(next);
+            self.world().idle_until(next);
             Vec::new()
         } else {
-            crate::gate::poll(&fds, timeout_ms).unwrap_or_default()
+            self.world().poll(&fds, timeout_ms).unwrap_or_default()
         };
         for (k, r) in ready.into_iter().enumerate() {
             if r != 0 {
@@ -293,7 +353,7 @@ impl Process {
 
     /// After a host wait: a signal from outside interrupts a waiting thread.
     fn wake_for_signals(&mut self) {
-        if crate::gate::signals_pending() {
+        if self.world().signals_pending() {
             self.collect_host_signals();
             if self.signals.pending != 0 {
                 self.interrupt_a_thread();
@@ -323,15 +383,37 @@ impl Process {
     pub(crate) fn interrupt_thread(&mut self, i: usize) {
         match self.threads[i].wait {
             Wait::Fd { .. } | Wait::Retry { .. } => {
-                // The syscall was rewound for a retry: complete it with EINTR instead.
-                if let Some(c) = self.threads[i].ctx.as_mut() {
-                    c.rip += 2;
+                // The syscall was rewound for a retry. After a
+                // handler with SA_RESTART a call that Linux restarts runs again (the
+                // handler returns to it); otherwise it completes with EINTR.
+                let on_cpu = self.threads[i].ctx.is_none();
+                let restarts = self.threads[i].restartable
+                    && self.thread_signal_action(i).is_some_and(|a| {
+                        a.handler > crate::signal::SIG_IGN && a.flags & crate::signal::SA_RESTART != 0
+                    });
+                if restarts {
+                    self.threads[i].wait = Wait::Runnable;
+                    return;
+                }
+                match self.threads[i].ctx.as_mut() {
+                    Some(c) => c.rip += 2,
+                    None if on_cpu => self.cpu.rip += 2,
+                    None => {}
                 }
                 self.finish_wait(i, -(E::EINTR as i64));
             }
             Wait::Runnable => {}
             _ => self.finish_wait(i, -(E::EINTR as i64)),
         }
+    }
+
+    /// The action of the signal thread `i` takes next: the lowest of its own and the
+    /// process's pending signals it does not block.
+    fn thread_signal_action(&self, i: usize) -> Option<crate::signal::SigAction> {
+        let t = &self.threads[i];
+        let (mask, own) = if t.ctx.is_none() { (self.signals.mask, 0) } else { (t.sigmask, t.sig_pending) };
+        let d = (self.signals.pending | own) & !mask;
+        (d != 0).then(|| self.signals.actions[d.trailing_zeros() as usize + 1])
     }
 }
 

@@ -1,7 +1,7 @@
 //! RDRAND and RDSEED: a random 16/32/64-bit value in the destination register, CF = 1
 //! (the value is valid), OF SF ZF AF PF cleared. (Intel SDM Vol. 2 "RDRAND", "RDSEED".)
-//! The numbers come from `Cpu::rand`, which the kernel shim routes through its single
-//! source of randomness (seeded under --deterministic, recorded and replayed).
+//! The numbers come from `Cpu::outside`, which the kernel shim routes through its world's
+//! randomness (seeded under --deterministic, recorded and replayed, like getrandom).
 
 use super::Table;
 use crate::decode::{Flow, Op};
@@ -12,7 +12,7 @@ use iced_x86::Code;
 
 fn rdrand<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
-        let v = (cpu.rand)(cpu);
+        let v = cpu.outside.random();
         cpu.put_r::<W>(op.r0, v);
         cpu.set_flags_masked(ARITH, CF);
         Ok(())

@@ -39,7 +39,7 @@ fn cpuid(cpu: &mut Cpu, op: &Op) -> Flow {
 }
 
 fn rdtsc_body(cpu: &mut Cpu, _: &Op) -> Flow {
-    let t = (cpu.tsc)(cpu);
+    let t = cpu.outside.tsc(cpu.icount);
     cpu.regs[0] = t & 0xffff_ffff;
     cpu.regs[2] = t >> 32;
     Ok(())

@@ -13,16 +13,22 @@
 //! against the host's libc where a matching struct exists there (x86-64 glibc hosts).
 
 pub mod errno;
+pub mod events;
 pub mod frame;
 pub mod fs;
 pub mod io;
+pub mod ipc;
+pub mod meta;
 pub mod mman;
 pub mod mode;
 pub mod net;
 pub mod open;
 pub mod process;
 pub mod signal;
+pub mod socket;
+pub mod task;
 pub mod time;
+pub mod tty;
 
 pub use fs::{major, minor, Stat};
 pub use open::{AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW};

@@ -82,7 +82,7 @@ guest_struct! {
 }
 
 impl Itimerval {
-    /// As (interval s, us, value s, us), the form the gate keeps.
+    /// As (interval s, us, value s, us), the form the world keeps.
     pub fn to_words(&self) -> [i64; 4] {
         [self.interval.sec, self.interval.usec, self.value.sec, self.value.usec]
     }

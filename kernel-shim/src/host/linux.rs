@@ -27,6 +27,41 @@ pub fn statfs_type(s: &rustix::fs::StatFs) -> i64 {
     s.f_type as i64
 }
 
+/// The named control characters in the order of Linux's c_cc.
+const CC: [V; 17] = [
+    V::VINTR,
+    V::VQUIT,
+    V::VERASE,
+    V::VKILL,
+    V::VEOF,
+    V::VTIME,
+    V::VMIN,
+    V::VSWTC,
+    V::VSTART,
+    V::VSTOP,
+    V::VSUSP,
+    V::VEOL,
+    V::VREPRINT,
+    V::VDISCARD,
+    V::VWERASE,
+    V::VLNEXT,
+    V::VEOL2,
+];
+
+/// Sets a terminal's attributes: the guest's struct is this kernel's own, so it goes to
+/// TCSETS, TCSETSW or TCSETSF (by `when`) as it is, and reads back as it was given.
+pub fn tcsetattr(fd: i32, when: super::When, t: &crate::abi::io::Termios) -> super::HostResult<()> {
+    use crate::abi::GuestStruct;
+    let req = match when {
+        super::When::Now => crate::abi::tty::TCSETS,
+        super::When::Drain => crate::abi::tty::TCSETSW,
+        super::When::Flush => crate::abi::tty::TCSETSF,
+    };
+    let mut b = [0u8; crate::abi::io::Termios::SIZE];
+    t.write(&mut b);
+    ffi::tcsets(fd, req, &b)
+}
+
 /// The host's termios, already in Linux encoding, in Linux's `struct termios` layout.
 pub fn termios_to_linux(t: &Termios) -> [u8; 60] {
     let mut b = [0u8; 60];
@@ -36,26 +71,7 @@ pub fn termios_to_linux(t: &Termios) -> [u8; 60] {
     b[12..16].copy_from_slice(&t.local_modes.bits().to_le_bytes());
     b[16] = t.line_discipline;
     // c_cc in Linux's order; entries 17 and 18 have no name and stay 0.
-    let cc = [
-        V::VINTR,
-        V::VQUIT,
-        V::VERASE,
-        V::VKILL,
-        V::VEOF,
-        V::VTIME,
-        V::VMIN,
-        V::VSWTC,
-        V::VSTART,
-        V::VSTOP,
-        V::VSUSP,
-        V::VEOL,
-        V::VREPRINT,
-        V::VDISCARD,
-        V::VWERASE,
-        V::VLNEXT,
-        V::VEOL2,
-    ];
-    for (i, v) in cc.into_iter().enumerate() {
+    for (i, v) in CC.into_iter().enumerate() {
         b[17 + i] = t.special_codes[v];
     }
     b
@@ -81,4 +97,61 @@ pub fn getentropy(buf: &mut [u8]) -> rustix::io::Result<()> {
         got += rustix::rand::getrandom(&mut buf[got..], rustix::rand::GetRandomFlags::empty())?;
     }
     Ok(())
+}
+
+/// An anonymous memory file (memfd_create), close-on-exec.
+pub fn memfd(name: &[u8]) -> rustix::io::Result<OwnedFd> {
+    let name = std::ffi::CString::new(name).map_err(|_| rustix::io::Errno::INVAL)?;
+    rustix::fs::memfd_create(name.as_c_str(), rustix::fs::MemfdFlags::CLOEXEC)
+}
+
+fn pid_arg(pid: i32) -> Option<rustix::process::Pid> {
+    rustix::process::Pid::from_raw(pid)
+}
+
+pub fn capabilities(pid: i32) -> super::HostResult<[u64; 3]> {
+    let c = rustix::thread::capabilities(pid_arg(pid)).map_err(super::errno::linux)?;
+    Ok([c.effective.bits(), c.permitted.bits(), c.inheritable.bits()])
+}
+
+pub fn set_capabilities(pid: i32, [e, p, i]: [u64; 3]) -> super::HostResult<()> {
+    use rustix::thread::{CapabilitySet as C, CapabilitySets};
+    let sets = CapabilitySets {
+        effective: C::from_bits_retain(e),
+        permitted: C::from_bits_retain(p),
+        inheritable: C::from_bits_retain(i),
+    };
+    rustix::thread::set_capabilities(pid_arg(pid), sets).map_err(super::errno::linux)
+}
+
+pub fn scheduler(pid: i32) -> super::HostResult<(i32, i32)> {
+    ffi::scheduler(pid)
+}
+
+pub fn set_scheduler(pid: i32, policy: i32, priority: i32) -> super::HostResult<()> {
+    ffi::set_scheduler(pid, policy, priority)
+}
+
+pub fn rr_interval(pid: i32) -> super::HostResult<(i64, i64)> {
+    ffi::rr_interval(pid)
+}
+
+pub fn pidfd_open(pid: i32, nonblock: bool) -> super::HostResult<i32> {
+    use rustix::fd::IntoRawFd;
+    use rustix::process::PidfdFlags;
+    let pid = pid_arg(pid).ok_or(crate::abi::errno::EINVAL)?;
+    let flags = if nonblock { PidfdFlags::NONBLOCK } else { PidfdFlags::empty() };
+    let fd = rustix::process::pidfd_open(pid, flags).map_err(super::errno::linux)?;
+    // pidfds are close-on-exec from the start.
+    Ok(fd.into_raw_fd())
+}
+
+/// The pid of a pidfd, from the `Pid:` line of its /proc fdinfo.
+pub fn pidfd_pid(fd: i32) -> super::HostResult<i32> {
+    let info =
+        std::fs::read_to_string(format!("/proc/self/fdinfo/{fd}")).map_err(|_| crate::abi::errno::EBADF)?;
+    info.lines()
+        .find_map(|l| l.strip_prefix("Pid:"))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or(crate::abi::errno::EBADF)
 }

@@ -13,27 +13,47 @@
 //! |------|-------|
 //! | `errno.rs` | host errno -> Linux errno, one table |
 //! | `io.rs` | read, write, seek; dup, close, pipes, socket pairs; shared memory |
+//! | `mm.rs` | shared mappings (MAP_SHARED) and the futexes in them |
+//! | `ipc.rs` | System V shared memory, semaphores and message queues |
 //! | `fs.rs` | paths, stat, directories, statfs, fd status flags |
+//! | `net/` | sockets: addresses, connections, messages with passed fds and credentials, options (`net/linux.rs`, `net/macos.rs` for what differs) |
+//! | `meta.rs` | file times, owners, truncate, fallocate, device nodes and fifos, sync |
+//! | `xattr.rs` | extended attributes |
+//! | `lock.rs` | flock and fcntl record locks |
+//! | `copy.rs` | copies between descriptors in the kernel: copy_file_range, sendfile, splice, tee |
+//! | `notify.rs` | inotify |
 //! | `poll.rs` | poll(2) with Linux event bits |
 //! | `term.rs` | terminals: isatty, window size, termios |
 //! | `time.rs` | clocks, sleeps, interval timers |
 //! | `wake.rs` | wake-ups for the timers emu keeps itself |
 //! | `system.rs` | ids, hostname, entropy, resource usage |
+//! | `task.rs` | capabilities, nice values, scheduling policy, prctl settings, pidfds |
 //! | `process.rs` | fork, wait, kill, exit |
+//! | `session.rs` | process groups and sessions; kill of a group emu is in |
 //! | `signal.rs` | signal numbers, forwarding host signals to the guest |
 //! | `ffi.rs` | what rustix cannot do, on libc |
 
+mod copy;
 mod errno;
 mod ffi;
 mod fs;
 mod io;
+mod ipc;
+mod lock;
+mod meta;
+mod mm;
+mod net;
+mod notify;
 mod poll;
 mod process;
+mod session;
 mod signal;
 mod system;
+mod task;
 mod term;
 mod time;
 mod wake;
+mod xattr;
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -44,16 +64,26 @@ mod macos;
 #[cfg(not(target_os = "linux"))]
 use macos as os;
 
+pub use copy::*;
 pub use errno::errno_from_host;
 pub use fs::*;
 pub use io::*;
+pub use ipc::*;
+pub use lock::*;
+pub use meta::*;
+pub use mm::*;
+pub use net::*;
+pub use notify::*;
 pub use poll::poll;
 pub use process::*;
+pub use session::*;
 pub use signal::*;
 pub use system::*;
+pub use task::*;
 pub use term::*;
 pub use time::*;
 pub use wake::*;
+pub use xattr::*;
 
 /// A Linux errno value (positive).
 pub type Errno = i32;

@@ -89,9 +89,12 @@ fn target(p: Option<i32>) -> HostResult<Pid> {
     p.and_then(Pid::from_raw).ok_or(E::ESRCH)
 }
 
-/// Stops this process (a guest stop signal's default action) until SIGCONT.
-pub fn stop_self() {
-    let _ = rustix::process::kill_process(rustix::process::getpid(), Signal::STOP);
+/// Stops this process with Linux signal `sig` (a guest stop signal's default action,
+/// which the host's action for it then is too) until SIGCONT, so that the parent's wait
+/// reports the signal that stopped the guest. A stop the kernel discards (SIGTSTP to an
+/// orphaned process group) is discarded here too.
+pub fn stop_self(sig: i32) {
+    let _ = ffi::kill(rustix::process::getpid().as_raw_nonzero().get(), host_signal(sig));
 }
 
 /// Immediately ends this host process (a forked emu child that must not run destructors

@@ -5,7 +5,7 @@
 use super::{ffi, time, wake};
 use crate::abi::signal as S;
 use rustix::process::Signal;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 /// The signals whose number differs between Linux and BSD-derived hosts (Linux's, host's).
 /// Every other number is the same.
@@ -54,9 +54,36 @@ static PENDING_SIGNALS: AtomicU64 = AtomicU64::new(0);
 /// Details of the last SIGCHLD: pid << 32 | si_code << 16 | si_status (Linux numbering).
 static LAST_CHILD: AtomicU64 = AtomicU64::new(0);
 
+/// The sender of each signal's last arrival when another process sent it: pid << 32 |
+/// uid, the Linux si_code (i64::MIN: none, or the kernel's), si_value.
+static SENDER_ID: [AtomicU64; 65] = [const { AtomicU64::new(0) }; 65];
+static SENDER_CODE: [AtomicI64; 65] = [const { AtomicI64::new(i64::MIN) }; 65];
+static SENDER_VALUE: [AtomicU64; 65] = [const { AtomicU64::new(0) }; 65];
+
+/// Who sent Linux signal `sig` (its last arrival), if another process did: (Linux si_code,
+/// host pid, uid, si_value). Taken once.
+pub fn signal_sender(sig: i32) -> Option<(i32, i32, u32, u64)> {
+    let i = usize::try_from(sig).ok().filter(|&i| i < 65)?;
+    let code = SENDER_CODE[i].swap(i64::MIN, Ordering::SeqCst);
+    if code == i64::MIN {
+        return None;
+    }
+    let id = SENDER_ID[i].load(Ordering::SeqCst);
+    Some((code as i32, (id >> 32) as i32, id as u32, SENDER_VALUE[i].load(Ordering::SeqCst)))
+}
+
 /// A forwarded host signal `hs` arrived; for SIGCHLD `child` is the (pid, si_code,
-/// si_status) the host reported. Runs in the signal handler: atomics only.
-pub(super) fn arrived(hs: i32, child: Option<(i32, i32, i32)>) {
+/// si_status) the host reported, for one another process sent `sender` its (Linux
+/// si_code, pid, uid, si_value). Runs in the signal handler: atomics only.
+pub(super) fn arrived(hs: i32, child: Option<(i32, i32, i32)>, sender: Option<(i32, i32, u32, u64)>) {
+    if let Some((code, pid, uid, value)) = sender {
+        let i = signal_to_linux(hs) as usize;
+        if i < 65 {
+            SENDER_ID[i].store(((pid as u32 as u64) << 32) | uid as u64, Ordering::SeqCst);
+            SENDER_VALUE[i].store(value, Ordering::SeqCst);
+            SENDER_CODE[i].store(code as i64, Ordering::SeqCst);
+        }
+    }
     if let Some((pid, code, status)) = child {
         // CLD_EXITED carries an exit code, the others a signal number.
         let status = if code == 1 { status } else { signal_to_linux(status) };
@@ -95,19 +122,45 @@ pub fn install_signal_forwarding() {
 
 /// Linux signals that were ignored when emu started (the guest inherits SIG_IGN).
 pub fn inherited_ignored() -> Vec<i32> {
-    FORWARDED.iter().filter(|s| ffi::is_ignored(s.as_raw())).map(|s| signal_to_linux(s.as_raw())).collect()
+    FORWARDED
+        .iter()
+        .chain(JOB_CONTROL.iter())
+        .filter(|s| ffi::is_ignored(s.as_raw()))
+        .map(|s| signal_to_linux(s.as_raw()))
+        .collect()
 }
 
-/// The guest changed Linux signal `sig`'s action: ignored signals are ignored by the host
-/// too (no EINTR for them; for SIGCHLD, no zombies, like SIG_IGN/SA_NOCLDWAIT on Linux),
-/// others are forwarded.
-pub fn guest_action_changed(sig: i32, ignore: bool) {
+/// What the guest's action for a signal is, as far as the host's must follow it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GuestAction {
+    Default,
+    Ignore,
+    Handler,
+}
+
+/// The job-control signals: the host's action for them is the guest's, so that a stop
+/// from the terminal, the shell or the kernel (a background read of the terminal) stops
+/// emu with the signal that stops the guest, an ignored one is ignored by the host as
+/// the kernel would (tcsetpgrp from the background, orphaned groups), and a handled one
+/// is forwarded (SIGCONT continues emu whatever its action).
+const JOB_CONTROL: [Signal; 4] = [Signal::TSTP, Signal::TTIN, Signal::TTOU, Signal::CONT];
+
+/// The guest changed Linux signal `sig`'s action to `act`: ignored signals are ignored
+/// by the host too (no EINTR for them; for SIGCHLD, no zombies, like SIG_IGN/SA_NOCLDWAIT
+/// on Linux), others are forwarded; the job-control signals follow the guest's action.
+pub fn guest_action_changed(sig: i32, act: GuestAction) {
     let hs = host_signal(sig);
     if FORWARDED.iter().any(|s| s.as_raw() == hs) {
-        if ignore {
+        if act == GuestAction::Ignore {
             ffi::ignore(hs);
         } else {
             ffi::forward(hs);
+        }
+    } else if JOB_CONTROL.iter().any(|s| s.as_raw() == hs) {
+        match act {
+            GuestAction::Default => ffi::set_default(hs),
+            GuestAction::Ignore => ffi::ignore(hs),
+            GuestAction::Handler => ffi::forward(hs),
         }
     }
 }

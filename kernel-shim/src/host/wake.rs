@@ -1,6 +1,6 @@
 //! Wake-ups for the timers emu keeps itself.
 //!
-//! POSIX timers live in emu (their expiry is decided from the gate's clocks), but a timer
+//! POSIX timers live in emu (their expiry is decided from the world's clocks), but a timer
 //! must still interrupt a blocked host call and a running guest when it is due. A helper
 //! host thread sleeps until the earliest expiry and then sends emu's own thread a private
 //! host signal: the handler only sets a flag and stops the CPU loop, and blocking calls

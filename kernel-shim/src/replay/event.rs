@@ -89,7 +89,7 @@ pub struct Sys {
 pub enum Event {
     Header(Header),
     Syscall(Sys),
-    /// Numbers that crossed the gate outside a recorded syscall (time, tsc, ids, a
+    /// Numbers the world gave outside a recorded syscall (time, tsc, ids, a
     /// child's pid).
     Values(Vec<u64>),
     /// Random bytes (AT_RANDOM).

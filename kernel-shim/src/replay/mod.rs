@@ -1,20 +1,25 @@
 //! Record and replay (`--record DIR`, `--replay DIR`, `--dump-log DIR`).
 //!
-//! Recording runs the guest normally and logs every value that crossed the gate
-//! (`crate::gate`) and the whole effect of every outside-world syscall (`syscall`);
-//! replay re-executes the guest from the log alone. The log is a directory: one stream
+//! Recording runs the guest normally and logs every value its world gave (`world`: the
+//! [`Recording`] and [`Replaying`] implementations of `crate::world::World`) and the
+//! whole effect of every outside-world syscall (`syscall`); replay re-executes the guest
+//! from the log alone. The log is a directory: one stream
 //! per process (`0.log` for the first, `0.1.log` for its first fork, `0.1.2.log`...) and
 //! the contents of the files the loader and file-backed mappings read, stored once by
 //! hash under `blobs/`. The layout is documented in FORMAT.md next to this file.
 
 mod codec;
 mod event;
-pub(crate) mod site;
+mod site;
 pub(crate) mod syscall;
+mod world;
 
 pub use codec::Hash;
 pub use event::End;
 use event::{Event, Header, Sys, MAGIC, VERSION};
+pub(crate) use syscall::Log;
+pub(crate) use world::{record, replay};
+pub use world::{Recording, Replaying};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -87,8 +92,11 @@ pub struct Recorder {
     /// Instruction count of the next periodic checkpoint.
     pub(crate) next_check: u64,
     /// Host pids of the children this process forked (a SIGKILL to them is sent so that
-    /// they can log it: `gate::kill`).
+    /// they can log it: `Recording::kill`).
     pub(crate) children: Vec<i32>,
+    /// Inside a syscall whose whole effect is recorded: the world's answers are part of
+    /// it and not logged on their own.
+    pub(crate) quiet: bool,
 }
 
 impl Recorder {
@@ -127,6 +135,7 @@ impl Recorder {
             failed: false,
             next_check: CHECK_PERIOD,
             children: Vec::new(),
+            quiet: false,
         };
         r.open_stream().map_err(io)?;
         r.push(&Event::Header(Header {
@@ -328,6 +337,10 @@ pub struct Player {
     open_end: bool,
     /// Instruction count of the next periodic checkpoint, as the recorder counted.
     next_check: u64,
+    /// The process's instruction count at the last CPU stop (for reports).
+    pub(crate) now: u64,
+    /// Where the guest is (for reports).
+    pub(crate) site: site::Site,
 }
 
 /// Loads and checks a whole stream.
@@ -379,14 +392,6 @@ pub fn open(dir: &Path) -> Result<Recorded, LogError> {
     Ok(Recorded { program: h.program, program_hash: h.program_hash, argv: h.argv, env: h.env, cwd: h.cwd })
 }
 
-/// Says why replay cannot go on and ends emu.
-/// `what` says what differed; the report adds the instruction count and where the guest
-/// is (rip and symbol).
-pub(crate) fn diverged(what: String) -> ! {
-    eprintln!("emu: replay diverged at instruction {}, {}: {what}", crate::gate::icount(), site::here());
-    crate::host::exit_now(EXIT_DIVERGED)
-}
-
 fn bad_log(e: LogError) -> ! {
     eprintln!("emu: {e}");
     crate::host::exit_now(e.exit_status())
@@ -424,7 +429,17 @@ impl Player {
             matched: None,
             open_end,
             next_check: CHECK_PERIOD,
+            now: 0,
+            site: site::Site::default(),
         })
+    }
+
+    /// Says why replay cannot go on and ends emu.
+    /// `what` says what differed; the report adds the instruction count and where the
+    /// guest is (rip and symbol).
+    pub(crate) fn diverged(&self, what: String) -> ! {
+        eprintln!("emu: replay diverged at instruction {}, {}: {what}", self.now, self.site.here());
+        crate::host::exit_now(EXIT_DIVERGED)
     }
 
     fn peek(&self) -> Option<&Event> {
@@ -439,7 +454,7 @@ impl Player {
             }
             // The process was killed from outside while recording, at the latest here.
             None if self.open_end => crate::host::die_by_signal(crate::abi::signal::SIGKILL),
-            None => diverged(format!(
+            None => self.diverged(format!(
                 "the guest asked for {want}, the recording of this process ends before ({})",
                 stream_path(&self.dir, &self.stream).display(),
             )),
@@ -447,7 +462,7 @@ impl Player {
     }
 
     fn unexpected(&self, want: &str, got: &Event) -> ! {
-        diverged(format!(
+        self.diverged(format!(
             "the guest asked for {want}, the log has {} (record {} of {})",
             describe(got),
             self.pos - 1,
@@ -530,7 +545,7 @@ impl Player {
 
     pub(crate) fn signal_at(&self, now: u64) -> bool {
         match self.peek() {
-            Some(Event::Signal { icount, .. }) if *icount < now => diverged(format!(
+            Some(Event::Signal { icount, .. }) if *icount < now => self.diverged(format!(
                 "a signal was recorded at instruction {icount}, which this run passed without stopping"
             )),
             Some(Event::Signal { icount, .. }) => *icount == now,
@@ -541,10 +556,10 @@ impl Player {
     /// The checkpoint at `now`, if the log has one there (consumed).
     pub(crate) fn take_check(&mut self, now: u64) -> Option<(u64, u32)> {
         match self.peek() {
-            Some(Event::Check { icount, rip, .. }) if *icount < now => diverged(format!(
+            Some(Event::Check { icount, rip, .. }) if *icount < now => self.diverged(format!(
                 "the recording passed a checkpoint at instruction {icount} (rip {}), this run did not stop \
                  there",
-                site::addr(*rip)
+                self.site.addr(*rip)
             )),
             Some(Event::Check { icount, rip, regs }) if *icount == now => {
                 let r = (*rip, *regs);
@@ -581,7 +596,7 @@ impl Player {
     pub(crate) fn syscall(&mut self, nr: u64, icount: u64, rip: u64, regs: u32, args: &[u64; 6]) -> Sys {
         let s = match self.next("a syscall") {
             Event::Syscall(s) => s,
-            e => diverged(format!(
+            e => self.diverged(format!(
                 "the guest made syscall {} ({nr}), the log has {} (record {} of {})",
                 crate::sys::name(nr).unwrap_or("?"),
                 describe(&e),
@@ -602,7 +617,11 @@ impl Player {
                 what.push(format!("instruction count {icount}, recorded {}", s.icount));
             }
             if s.rip != rip {
-                what.push(format!("syscall made at {}, recorded at {}", site::addr(rip), site::addr(s.rip)));
+                what.push(format!(
+                    "syscall made at {}, recorded at {}",
+                    self.site.addr(rip),
+                    self.site.addr(s.rip)
+                ));
             }
             const ARG: [&str; 6] = ["rdi", "rsi", "rdx", "r10", "r8", "r9"];
             let args: Vec<String> = (0..6)
@@ -622,11 +641,15 @@ impl Player {
                 Some((n, ic, r)) => format!(
                     "; the run matched the recording up to the previous syscall, {} at instruction {ic}, {}",
                     crate::sys::name(n).unwrap_or("?"),
-                    site::addr(r)
+                    self.site.addr(r)
                 ),
                 None => "; this is the process's first syscall".into(),
             };
-            diverged(format!("syscall {}: {}{since}", crate::sys::name(nr).unwrap_or("?"), what.join("; ")));
+            self.diverged(format!(
+                "syscall {}: {}{since}",
+                crate::sys::name(nr).unwrap_or("?"),
+                what.join("; ")
+            ));
         }
         self.matched = Some((nr, icount, rip));
         s
@@ -638,7 +661,10 @@ impl Player {
 
     pub(crate) fn in_child(&mut self) -> Result<(), LogError> {
         let stream = format!("{}.{}", self.stream, self.forks);
-        let child = Player::open(&self.dir, &stream)?;
+        let mut child = Player::open(&self.dir, &stream)?;
+        // The child goes on from where its parent was.
+        child.now = self.now;
+        child.site = std::mem::take(&mut self.site);
         *self = child;
         Ok(())
     }
@@ -649,7 +675,7 @@ impl Player {
         }
         if let Some(Event::End(rec)) = self.peek() {
             if *rec != end {
-                diverged(format!("the process ended with {end:?}, recorded {rec:?}"));
+                self.diverged(format!("the process ended with {end:?}, recorded {rec:?}"));
             }
         }
     }

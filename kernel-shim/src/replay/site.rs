@@ -1,17 +1,15 @@
 //! Where the replayed guest is, for the divergence report: its rip at the last CPU stop
 //! and the executable file mappings (to name the symbol, `object!symbol+0xoff`).
 //!
-//! A divergence is found deep inside the gate, where the process is not at hand; the run
-//! loop keeps this note instead. It costs one store per CPU stop, plus a copy of the
+//! A divergence is often found inside the world, where the process is not at hand; the
+//! player keeps this note instead. It costs one store per CPU stop, plus a copy of the
 //! executable mappings after the syscalls that change them (mmap, munmap, mprotect,
 //! mremap, execve), and only while replaying.
 
 use crate::path::Sysroot;
 use crate::Process;
-use std::cell::RefCell;
 
-#[derive(Default)]
-struct Site {
+pub(crate) struct Site {
     rip: u64,
     /// (guest path or `[vdso]`, start, file offset) of each executable mapping.
     objects: Vec<(String, u64, u64)>,
@@ -20,43 +18,40 @@ struct Site {
     stale: bool,
 }
 
-thread_local! {
-    static SITE: RefCell<Site> = RefCell::new(Site { stale: true, ..Default::default() });
-}
-
-/// The run loop stopped: note where the guest is.
-pub(crate) fn note(p: &Process) {
-    SITE.with(|s| {
-        let mut s = s.borrow_mut();
-        s.rip = p.cpu.rip;
-        if s.stale {
-            s.objects = crate::trace::crash::exec_objects(p);
-            s.sysroot = Some(p.sysroot.clone());
-            s.stale = false;
-        }
-    })
-}
-
-/// Syscall `nr` was re-executed: the mappings may have changed.
-pub(crate) fn after_syscall(nr: u64) {
-    use crate::sys::table::{self, effects};
-    if table::row(nr).is_some_and(|r| r.effects & (effects::MAPS | effects::EXEC) != 0) {
-        SITE.with(|s| s.borrow_mut().stale = true);
+impl Default for Site {
+    fn default() -> Site {
+        Site { rip: 0, objects: Vec::new(), sysroot: None, stale: true }
     }
 }
 
-/// `rip 0x... (object!symbol+0xoff)` of the last stop.
-pub(crate) fn here() -> String {
-    let rip = SITE.with(|s| s.borrow().rip);
-    format!("rip {}", addr(rip))
-}
+impl Site {
+    /// The run loop stopped: note where the guest is.
+    pub(crate) fn note(&mut self, p: &Process) {
+        self.rip = p.cpu.rip;
+        if self.stale {
+            self.objects = crate::trace::crash::exec_objects(p);
+            self.sysroot = Some(p.sysroot.clone());
+            self.stale = false;
+        }
+    }
 
-/// `0x... (object!symbol+0xoff)`, or the bare address outside every known object.
-pub(crate) fn addr(a: u64) -> String {
-    SITE.with(|s| {
-        let s = s.borrow();
-        let Some(sysroot) = &s.sysroot else { return format!("{a:#x}") };
-        let syms = crate::trace::crash::symbols_of(&s.objects, sysroot);
+    /// Syscall `nr` was re-executed: the mappings may have changed.
+    pub(crate) fn after_syscall(&mut self, nr: u64) {
+        use crate::sys::table::{self, effects};
+        if table::row(nr).is_some_and(|r| r.effects & (effects::MAPS | effects::EXEC) != 0) {
+            self.stale = true;
+        }
+    }
+
+    /// `rip 0x... (object!symbol+0xoff)` of the last stop.
+    pub(crate) fn here(&self) -> String {
+        format!("rip {}", self.addr(self.rip))
+    }
+
+    /// `0x... (object!symbol+0xoff)`, or the bare address outside every known object.
+    pub(crate) fn addr(&self, a: u64) -> String {
+        let Some(sysroot) = &self.sysroot else { return format!("{a:#x}") };
+        let syms = crate::trace::crash::symbols_of(&self.objects, sysroot);
         match syms.locate(a) {
             // The vDSO has no section headers, so the symbolizer finds no symbols in it;
             // its exports are known here.
@@ -71,5 +66,5 @@ pub(crate) fn addr(a: u64) -> String {
             Some(l) => format!("{a:#x} ({l})"),
             None => format!("{a:#x}"),
         }
-    })
+    }
 }

@@ -1,10 +1,12 @@
-//! Syscalls under record and replay, and the scheduler's wake-ups.
+//! Syscalls and checkpoints under record and replay: the run loop's side of the log
+//! ([`Log`]), beside the process's world (`super::world`), with which it shares the
+//! recorder or player.
 //!
 //! Syscalls fall in two classes:
 //! - **internal**: deterministic given emu's state (memory management, signal actions and
 //!   masks, futexes, threads, fork, execve, exit, the fd table's dup/close...). Replay
 //!   re-executes them; whatever they take from the outside (a file mapping's bytes, the
-//!   loader's files, a forked child's pid) comes through the gate, which logs it.
+//!   loader's files, a forked child's pid) comes through the world, which logs it.
 //! - **outside-world**: everything else (reads, writes, stat, poll, wait4, ...). Recording
 //!   runs them and logs their effect: rax and rip after the call, every byte written to
 //!   guest memory, the descriptor-table changes, signals they made pending, whether the
@@ -16,38 +18,100 @@
 //! registers): that is replay's divergence check.
 
 use super::event::{Effect, FdChange, Sys};
+use super::{End, Player, Recorder};
 use crate::abi::signal as S;
-use crate::fd::{Backing, FdEntry, OpenFile};
-use crate::signal::{bit, SigInfo};
+use crate::fd::{FdEntry, OpenFile};
+use crate::signal::SigInfo;
 use crate::sys::table::{self, nr, Replay};
 use crate::thread::Wait;
 use crate::trace::{self, Trace};
-use crate::{gate, host, sys, Process};
+use crate::{host, sys, Process};
 use emu_cpu::Reg;
-use std::cell::RefCell;
+use std::cell::{RefCell, RefMut};
 use std::rc::{Rc, Weak};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-thread_local! {
+/// The run loop's side of a recorded or replayed run.
+pub(crate) struct Log {
+    side: Side,
     /// The open file descriptions of emu's own stdout and stderr (the guest's first fds 1
     /// and 2): writes to them are numbered across the process tree.
-    static STDIO: RefCell<Vec<Weak<RefCell<OpenFile>>>> = const { RefCell::new(Vec::new()) };
+    stdio: Vec<Weak<RefCell<OpenFile>>>,
+    /// The process tree's count of writes to emu's stdout/stderr (it orders the output of
+    /// replayed processes as recorded).
+    output_seq: Option<&'static AtomicU64>,
 }
 
-/// Notes which descriptions are emu's stdout and stderr (at spawn).
-pub(crate) fn note_stdio(p: &Process) {
-    let v = (1..3).filter_map(|fd| p.fds.get(fd).ok().map(|e| Rc::downgrade(&e.file))).collect();
-    STDIO.with(|s| *s.borrow_mut() = v);
+enum Side {
+    Record(Rc<RefCell<Recorder>>),
+    Replay(Rc<RefCell<Player>>),
 }
 
-fn is_stdio(p: &Process, fd: u64) -> bool {
-    let Ok(f) = p.fds.file(fd as i32 as i64) else { return false };
-    STDIO.with(|s| s.borrow().iter().any(|w| std::ptr::eq(w.as_ptr(), Rc::as_ptr(&f))))
+impl Log {
+    pub(crate) fn record(rec: Rc<RefCell<Recorder>>) -> Log {
+        Log::new(Side::Record(rec))
+    }
+
+    pub(crate) fn replay(player: Rc<RefCell<Player>>) -> Log {
+        Log::new(Side::Replay(player))
+    }
+
+    fn new(side: Side) -> Log {
+        Log { side, stdio: Vec::new(), output_seq: host::shared_counter() }
+    }
+
+    /// Notes which descriptions are emu's stdout and stderr (at spawn).
+    pub(crate) fn note_stdio(&mut self, p: &Process) {
+        self.stdio = (1..3).filter_map(|fd| p.fds.get(fd).ok().map(|e| Rc::downgrade(&e.file))).collect();
+    }
+
+    fn is_stdio(&self, p: &Process, fd: u64) -> bool {
+        let Ok(f) = p.fds.file(fd as i32 as i64) else { return false };
+        self.stdio.iter().any(|w| std::ptr::eq(w.as_ptr(), Rc::as_ptr(&f)))
+    }
+
+    fn player(&self) -> Option<RefMut<'_, Player>> {
+        match &self.side {
+            Side::Replay(p) => Some(p.borrow_mut()),
+            Side::Record(_) => None,
+        }
+    }
+
+    /// Runs `f` on the recorder, if recording and not inside a recorded syscall.
+    fn record_with(&self, f: impl FnOnce(&mut Recorder)) {
+        if let Side::Record(r) = &self.side {
+            let mut r = r.borrow_mut();
+            if !r.quiet {
+                f(&mut r)
+            }
+        }
+    }
+
+    /// Recording: whether the world's answers are logged on their own (not while a
+    /// syscall whose whole effect is recorded runs).
+    fn set_quiet(&self, q: bool) {
+        if let Side::Record(r) = &self.side {
+            r.borrow_mut().quiet = q;
+        }
+    }
+
+    /// The process ends: write the end of the log, or check it.
+    pub(crate) fn finish(&self, end: End) {
+        match &self.side {
+            Side::Record(r) => {
+                let mut r = r.borrow_mut();
+                if !r.quiet {
+                    r.finish(end);
+                }
+            }
+            Side::Replay(p) => p.borrow_mut().check_end(end),
+        }
+    }
 }
 
 /// Replay: waits (a bounded time) until the writes numbered before `ticket` are done.
-fn wait_turn(ticket: u64) {
-    let Some(seq) = gate::output_seq() else { return };
+fn wait_turn(log: &Log, ticket: u64) {
+    let Some(seq) = log.output_seq else { return };
     let start = std::time::Instant::now();
     // A process that departed from the recording may never write its turn: give up
     // waiting after a while rather than hang.
@@ -62,7 +126,7 @@ fn internal(p: &Process, nr: u64, a: &[u64; 6]) -> bool {
     match row.replay {
         Replay::Internal => true,
         Replay::Outside => false,
-        Replay::SignalsSelf => a[0] as i32 == gate::pid(),
+        Replay::SignalsSelf => a[0] as i32 == p.world().pid(),
         Replay::SignalsOwnThread => p.threads.iter().any(|t| t.tid as u64 == a[0]),
     }
 }
@@ -91,119 +155,61 @@ fn cpu_hash(c: &emu_cpu::Cpu) -> u32 {
     h
 }
 
-/// The run loop stopped (after `gate::at`): record a periodic checkpoint when one is due,
-/// or check the recorded one when replay reached it.
-pub(crate) fn checkpoint(p: &mut Process) {
-    let now = gate::icount();
-    if gate::replaying() {
-        super::site::note(p);
-        if gate::with_player(|pl| pl.killed_by(now)).unwrap_or(false) {
-            return killed(p);
+/// The run loop stopped (after `World::at`): record a periodic checkpoint when one is
+/// due, or check the recorded one when replay reached it.
+pub(crate) fn checkpoint(log: &Log, p: &mut Process) {
+    let now = p.world().icount();
+    if let Some(mut pl) = log.player() {
+        pl.site.note(p);
+        if pl.killed_by(now) {
+            return p.end_by_sigkill();
         }
-        if let Some((rip, regs)) = gate::with_player(|pl| pl.take_check(now)).flatten() {
+        if let Some((rip, regs)) = pl.take_check(now) {
             let (my_rip, my_regs) = (p.cpu.rip, regs_hash(p));
             if (rip, regs) != (my_rip, my_regs) {
-                super::diverged(format!(
+                pl.diverged(format!(
                     "checkpoint recorded at rip {} with register hash {regs:08x}, this run is at rip {} with \
                      register hash {my_regs:08x}",
-                    super::site::addr(rip),
-                    super::site::addr(my_rip)
+                    pl.site.addr(rip),
+                    pl.site.addr(my_rip)
                 ));
             }
         }
         return;
     }
-    let due = gate::with_recorder(|r| now >= r.next_check).unwrap_or(false);
-    if due {
-        let (rip, regs) = (p.cpu.rip, regs_hash(p));
-        gate::with_recorder(|r| {
-            r.check(now, rip, regs);
+    log.record_with(|r| {
+        if now >= r.next_check {
+            r.check(now, p.cpu.rip, regs_hash(p));
             r.next_check = now + super::CHECK_PERIOD;
-        });
-    }
-}
-
-/// Signals from outside (the host, due timers): `f` collects them normally; recording
-/// logs what it made pending, replay raises that at the same instruction.
-pub(crate) fn collect(p: &mut Process, f: fn(&mut Process)) {
-    let now = gate::icount();
-    if gate::replaying() {
-        let raised = gate::with_player(|pl| pl.take_signal(now)).unwrap_or_default();
-        if raised.iter().any(|r| r.signo == S::SIGKILL) {
-            return killed(p);
         }
-        for info in raised {
-            p.raise(info);
-        }
-        return;
-    }
-    let before = p.signals.pending;
-    // Inside a recorded syscall, its own record carries what this raises.
-    let outer = gate::set_quiet(true);
-    f(p);
-    gate::set_quiet(outer);
-    let raised = newly_pending(p, before);
-    let kill = raised.iter().any(|r| r.signo == S::SIGKILL);
-    if !raised.is_empty() {
-        gate::with_recorder(|r| r.signal(now, raised));
-    }
-    // A SIGKILL from outside (a recording parent's `gate::kill`): logged above, with
-    // the instruction count where it landed.
-    if kill && !outer {
-        killed(p);
-    }
-}
-
-/// A SIGKILL from outside ends the process, as the kernel does (no handler): the run
-/// loop ends it before the guest runs another instruction, once its trace, statistics
-/// and log are complete.
-pub(crate) fn killed(p: &mut Process) {
-    if p.outcome.is_none() {
-        p.outcome = Some(crate::Outcome::Signaled {
-            sig: S::SIGKILL,
-            rip: p.cpu.rip,
-            fault_addr: None,
-            detail: None,
-        });
-    }
-}
-
-/// The signals that became pending since `before`, with their siginfo.
-fn newly_pending(p: &Process, before: u64) -> Vec<SigInfo> {
-    let pending = p.signals.pending;
-    (1..=64)
-        .filter(|&s| (pending & !before) & bit(s) != 0)
-        .map(|s| {
-            if s >= 32 {
-                p.signals.rt_queue[s as usize].back().copied().unwrap_or(SigInfo::kernel(s))
-            } else {
-                p.signals.info[s as usize]
-            }
-        })
-        .collect()
+    });
 }
 
 /// Serves the guest's syscall while recording or replaying.
-pub(crate) fn dispatch(t: &mut Trace, p: &mut Process) {
+pub(crate) fn dispatch(log: &Log, t: &mut Trace, p: &mut Process) {
     let (nr, args) = p.cpu.syscall_args();
-    let icount = gate::icount();
+    let icount = p.world().icount();
     let rip = p.cpu.rip;
     let regs = regs_hash(p);
     let inside = internal(p, nr, &args);
-    if gate::replaying() {
-        if gate::with_player(|pl| pl.exhausted()).unwrap_or(false) {
+    if let Some(mut pl) = log.player() {
+        if pl.exhausted() {
             // The recording of this process ends before this syscall: it was killed
             // (SIGKILL from outside) while it made it, or before.
-            return killed(p);
+            return p.end_by_sigkill();
         }
-        let s = gate::with_player(|pl| pl.syscall(nr, icount, rip, regs, &args)).expect("replaying");
+        let s = pl.syscall(nr, icount, rip, regs, &args);
         match s.effect {
             None if inside => {
+                drop(pl);
                 trace::syscall(t, p, sys::serve);
-                super::site::after_syscall(nr);
+                log.player().expect("replaying").site.after_syscall(nr);
             }
-            Some(x) if !inside => apply(t, p, nr, &args, x),
-            _ => super::diverged(format!(
+            Some(x) if !inside => {
+                drop(pl);
+                apply(log, t, p, nr, &args, x)
+            }
+            _ => pl.diverged(format!(
                 "syscall {} was recorded {}",
                 crate::sys::name(nr).unwrap_or("?"),
                 if inside { "as outside-world" } else { "as internal" }
@@ -212,20 +218,20 @@ pub(crate) fn dispatch(t: &mut Trace, p: &mut Process) {
         return;
     }
     if inside {
-        gate::with_recorder(|r| r.syscall(Sys { nr, icount, rip, regs, args, effect: None }));
+        log.record_with(|r| r.syscall(Sys { nr, icount, rip, regs, args, effect: None }));
         trace::syscall(t, p, sys::serve);
         return;
     }
     let fds_before = p.fds.clone();
     let cwd_before = p.cwd.clone();
     let pending_before = p.signals.pending;
-    gate::capture_writes(true);
-    gate::set_quiet(true);
+    p.written = Some(Vec::new());
+    log.set_quiet(true);
     trace::syscall(t, p, sys::serve);
-    gate::set_quiet(false);
-    let writes = gate::capture_writes(false).unwrap_or_default();
+    log.set_quiet(false);
+    let writes = p.written.take().unwrap_or_default();
     let pending = p.signals.pending;
-    let raised = newly_pending(p, pending_before);
+    let raised = p.newly_pending(pending_before);
     let park = if p.need_switch && !p.cur_saved {
         match p.cur().wait {
             Wait::Fd { .. } => 1,
@@ -236,9 +242,9 @@ pub(crate) fn dispatch(t: &mut Trace, p: &mut Process) {
     } else {
         0
     };
-    let ticket = match (gate::output_seq(), nr) {
+    let ticket = match (log.output_seq, nr) {
         (Some(seq), nr::WRITE | nr::PWRITE64 | nr::WRITEV)
-            if (p.cpu.reg(Reg::Rax) as i64) > 0 && is_stdio(p, args[0]) =>
+            if (p.cpu.reg(Reg::Rax) as i64) > 0 && log.is_stdio(p, args[0]) =>
         {
             seq.fetch_add(1, Ordering::AcqRel) + 1
         }
@@ -256,13 +262,13 @@ pub(crate) fn dispatch(t: &mut Trace, p: &mut Process) {
         park,
         cwd: (p.cwd != cwd_before).then(|| p.cwd.clone()),
     };
-    gate::with_recorder(|r| r.syscall(Sys { nr, icount, rip, regs, args, effect: Some(effect) }));
+    log.record_with(|r| r.syscall(Sys { nr, icount, rip, regs, args, effect: Some(effect) }));
     if kill {
-        killed(p);
+        p.end_by_sigkill();
     }
 }
 
-/// A SIGKILL from outside (`gate::kill`'s, raised as the kernel's) interrupted the
+/// A SIGKILL from outside (`Recording::kill`'s, raised as the kernel's) interrupted the
 /// syscall: the process dies when it returns.
 fn killed_from_outside(raised: &[SigInfo]) -> bool {
     raised.iter().any(|r| r.signo == S::SIGKILL && r.code == SigInfo::kernel(S::SIGKILL).code)
@@ -299,7 +305,7 @@ fn fd_changes(before: &crate::fd::FdTable, after: &crate::fd::FdTable) -> Vec<Fd
 }
 
 /// Replay: makes an outside-world syscall's recorded effect happen.
-fn apply(t: &mut Trace, p: &mut Process, nr: u64, a: &[u64; 6], x: Effect) {
+fn apply(log: &Log, t: &mut Trace, p: &mut Process, nr: u64, a: &[u64; 6], x: Effect) {
     if t.opts.stats {
         t.stats.syscall(nr);
     }
@@ -307,10 +313,10 @@ fn apply(t: &mut Trace, p: &mut Process, nr: u64, a: &[u64; 6], x: Effect) {
     let call = t.syscalls.then(|| trace::strace::enter(t, p, nr, a));
     let entry_rip = p.cpu.rip;
     if x.ticket != 0 {
-        wait_turn(x.ticket);
+        wait_turn(log, x.ticket);
     }
     echo_output(p, nr, a, x.rax as i64);
-    if let (Some(seq), true) = (gate::output_seq(), x.ticket != 0) {
+    if let (Some(seq), true) = (log.output_seq, x.ticket != 0) {
         seq.fetch_max(x.ticket, Ordering::AcqRel);
     }
     for (addr, data) in &x.writes {
@@ -324,7 +330,7 @@ fn apply(t: &mut Trace, p: &mut Process, nr: u64, a: &[u64; 6], x: Effect) {
             }
             FdChange::New { fd, flags, cloexec, path } => {
                 // A placeholder: replay never opens the file (host fd -1 is never used).
-                let file = OpenFile { backing: Backing::Host(-1), flags, path, pos: 0, dir: None };
+                let file = OpenFile::host(-1, flags, path);
                 p.fds.put(fd as usize, FdEntry { file: Rc::new(RefCell::new(file)), cloexec });
             }
             FdChange::Dup { fd, from, cloexec } => {
@@ -348,6 +354,9 @@ fn apply(t: &mut Trace, p: &mut Process, nr: u64, a: &[u64; 6], x: Effect) {
     }
     p.cpu.set_syscall_result(x.rax);
     p.cpu.rip = x.rip;
+    if x.park != 0 {
+        p.cur_mut().restartable = table::row(nr).is_some_and(|r| r.restart == table::Restart::WithSaFlag);
+    }
     match x.park {
         1 => p.park(Wait::Fd { fd: -1, events: 0, deadline: None }),
         2 => p.park(Wait::Sleep { deadline: far_future() }),
@@ -366,9 +375,9 @@ fn apply(t: &mut Trace, p: &mut Process, nr: u64, a: &[u64; 6], x: Effect) {
             trace::syscall_done(t, p, c, &res);
         }
     }
-    reap(p, nr, a, x.rax as i64);
+    reap(log, p, nr, a, x.rax as i64);
     if kill {
-        killed(p);
+        p.end_by_sigkill();
     }
 }
 
@@ -418,7 +427,7 @@ fn echo_output(p: &mut Process, nr: u64, a: &[u64; 6], n: i64) {
 
 /// Replay: a wait that returned a child's status also reaps the replaying child, so its
 /// output comes before whatever the parent prints next, as it did when recorded.
-fn reap(p: &mut Process, nr: u64, a: &[u64; 6], rax: i64) {
+fn reap(log: &Log, p: &mut Process, nr: u64, a: &[u64; 6], rax: i64) {
     let rec_pid = match nr {
         nr::WAIT4 if rax > 0 => rax as i32,
         nr::WAITID if rax == 0 && a[2] != 0 => {
@@ -434,56 +443,11 @@ fn reap(p: &mut Process, nr: u64, a: &[u64; 6], rax: i64) {
     if nr == nr::WAITID && a[3] & 0x0100_0000 != 0 {
         return;
     }
-    let h = gate::with_player(|pl| pl.children.iter().find(|c| c.0 == rec_pid).map(|c| c.1)).flatten();
+    let h = log.player().and_then(|pl| pl.children.iter().find(|c| c.0 == rec_pid).map(|c| c.1));
     if let Some(h) = h {
         let _ = host::waitpid(h, 0);
     }
 }
-
-/// The scheduler's wake-ups at `site` (0: deadlines passed, 1: the host wait): run by
-/// `f` normally, logged when recording, taken from the log when replaying.
-pub(crate) fn wakes(p: &mut Process, site: u8, f: fn(&mut Process)) {
-    if gate::replaying() {
-        let changes = gate::with_player(|pl| pl.wakes(site)).unwrap_or_default();
-        for (i, rax, rip) in changes {
-            let Some(t) = p.threads.get_mut(i as usize) else {
-                super::diverged(format!("a recorded wake-up names thread {i}, which does not exist"));
-            };
-            t.wait = Wait::Runnable;
-            match t.ctx.as_mut() {
-                Some(c) => {
-                    c.set_reg(Reg::Rax, rax);
-                    c.rip = rip;
-                }
-                None => {
-                    p.cpu.set_syscall_result(rax);
-                    p.cpu.rip = rip;
-                }
-            }
-        }
-        return;
-    }
-    if !gate::recording() {
-        return f(p);
-    }
-    let parked: Vec<bool> = p.threads.iter().map(|t| !matches!(t.wait, Wait::Runnable)).collect();
-    f(p);
-    let mut changes = Vec::new();
-    for (i, t) in p.threads.iter().enumerate() {
-        if parked.get(i).copied().unwrap_or(false) && matches!(t.wait, Wait::Runnable) {
-            let (rax, rip) = match &t.ctx {
-                Some(c) => (c.reg(Reg::Rax), c.rip),
-                None => (p.cpu.reg(Reg::Rax), p.cpu.rip),
-            };
-            changes.push((i as u32, rax, rip));
-        }
-    }
-    // The host wait is always logged, so that replay knows it happened.
-    if !changes.is_empty() || site == 1 {
-        gate::with_recorder(|r| r.wakes(site, changes));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::cpu_hash;

@@ -1,14 +1,24 @@
 //! POSIX per-process timers (timer_create and friends): their state, and their expiry,
-//! which queues a signal with si_code SI_TIMER. Expiry is decided from the gate's clocks
+//! which queues a signal with si_code SI_TIMER. Expiry is decided from the world's clocks
 //! (so time stays deterministic/recordable), and a host wake-up (`host::wake_after`)
 //! interrupts the guest or a blocked host call when the earliest one is due, like the host
 //! SIGALRM of alarm/setitimer does. Expirations while the signal is still pending count as
 //! overruns, as on Linux. Timers are not inherited by a fork child and are deleted by
 //! execve. The syscalls are in `sys/timer.rs`.
+//!
+//! timerfds (`anon::TimerFd`, syscalls in `sys/timerfd.rs`) expire the same way: checked
+//! here with the POSIX timers, the host wake-up armed for the earliest of all. An expiry
+//! counts for the next read and sets the descriptor's readiness pipe. The process keeps a
+//! weak reference to each armed timerfd's description, which lives in the fd table:
+//! closing its last descriptor ends the timer. A forked child gets its own copy of the
+//! timer (Linux shares one between the two processes).
 
 use super::{bit, SigInfo};
 use crate::abi::signal::SI_TIMER;
-use crate::{gate, Process};
+use crate::fd::{Backing, FileRef, TimerFd};
+use crate::world::{Clock, Shared};
+use crate::Process;
+use std::rc::Rc;
 
 /// Linux caps si_overrun and timer_getoverrun at this (DELAYTIMER_MAX).
 const DELAYTIMER_MAX: i64 = i32::MAX as i64;
@@ -45,11 +55,15 @@ pub(crate) struct Timer {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Timers {
     pub(crate) list: Vec<Timer>,
+    /// The timerfds that were armed, while their description lives.
+    pub(crate) fds: Vec<std::rc::Weak<std::cell::RefCell<crate::fd::OpenFile>>>,
+    /// The host wake-up is not armed for the timerfds (after fork or execve).
+    pub(crate) rearm: bool,
 }
 
-/// The time on Linux clock `clock`, in nanoseconds.
-pub(crate) fn now_ns(clock: u32) -> i128 {
-    let (s, ns) = gate::clock_gettime(clock);
+/// The time on Linux clock `clock` in `world`, in nanoseconds.
+pub(crate) fn now_ns(world: &Shared, clock: u32) -> i128 {
+    let (s, ns) = world.clock_gettime(Clock::from_linux(clock));
     s as i128 * NS + ns as i128
 }
 
@@ -84,14 +98,15 @@ impl Process {
     /// Fires every timer whose expiry has passed on its clock and re-arms the host
     /// wake-up for the next one. Called whenever emu looks at host signals.
     pub(crate) fn fire_due_timers(&mut self) {
-        gate::take_wake_due();
-        if self.timers.list.is_empty() {
+        self.world().take_wake_due();
+        if self.timers.list.is_empty() && self.timers.fds.is_empty() {
             return;
         }
+        self.fire_timerfds();
         for i in 0..self.timers.list.len() {
             let t = &mut self.timers.list[i];
             let Some(next) = t.next else { continue };
-            let now = now_ns(t.clock);
+            let now = now_ns(&self.world, t.clock);
             if now < next {
                 continue;
             }
@@ -134,11 +149,7 @@ impl Process {
         match t.notify {
             Notify::Thread(tid) if Some(tid) != self.running_tid() => {
                 let Some(k) = self.threads.iter().position(|th| th.tid == tid) else { return };
-                self.store_siginfo(info);
-                self.threads[k].sig_pending |= bit(t.signo);
-                if self.threads[k].sigmask & bit(t.signo) == 0 {
-                    self.interrupt_thread(k);
-                }
+                self.raise_in_thread(k, info);
             }
             Notify::Thread(_) => {
                 self.store_siginfo(info);
@@ -156,29 +167,73 @@ impl Process {
         t.ctx.is_none().then_some(t.tid)
     }
 
-    fn store_siginfo(&mut self, info: SigInfo) {
-        if info.signo >= 32 {
-            self.signals.rt_queue[info.signo as usize].push_back(info);
-        } else {
-            self.signals.info[info.signo as usize] = info;
-        }
-    }
-
     /// Asks the host to wake emu when the earliest armed timer is due.
     pub(crate) fn arm_timer_wakeup(&mut self) {
+        self.timers.rearm = false;
         let next = self
             .timers
             .list
             .iter()
-            .filter_map(|t| t.next.map(|n| (n - now_ns(t.clock)).max(0)))
+            .filter_map(|t| t.next.map(|n| (n - now_ns(&self.world, t.clock)).max(0)))
+            .chain(self.next_timerfd_in())
             .min()
             .map(|ns| std::time::Duration::from_nanos(ns.min(u64::MAX as i128) as u64));
-        gate::wake_after(next);
+        self.world().wake_after(next);
     }
 
-    /// fork child and execve: no timers survive.
+    /// Notes that timerfd `f` is armed, so that its expiry is watched.
+    pub(crate) fn watch_timerfd(&mut self, f: &FileRef) {
+        let fds = &mut self.timers.fds;
+        fds.retain(|w| w.strong_count() > 0);
+        if !fds.iter().any(|w| std::ptr::eq(w.as_ptr(), Rc::as_ptr(f))) {
+            fds.push(Rc::downgrade(f));
+        }
+    }
+
+    /// Counts the expirations of every armed timerfd.
+    fn fire_timerfds(&mut self) {
+        self.timers.fds.retain(|w| w.strong_count() > 0);
+        for w in self.timers.fds.clone() {
+            if let Some(f) = w.upgrade() {
+                with_timerfd(&f, |t| t.update(now_ns(&self.world, t.clock)));
+            }
+        }
+    }
+
+    /// Nanoseconds until the earliest armed timerfd is due, if any.
+    fn next_timerfd_in(&self) -> Option<i128> {
+        let left = |t: &mut TimerFd| t.next.map(|n| (n - now_ns(&self.world, t.clock)).max(0));
+        self.timers
+            .fds
+            .iter()
+            .filter_map(|w| w.upgrade())
+            .filter_map(|f| with_timerfd(&f, left).flatten())
+            .min()
+    }
+
+    /// fork child and execve: no POSIX timer survives. timerfds do (they are
+    /// descriptors); their wake-up is armed again before the next wait that one may end
+    /// (`arm_timers_before_waiting`), inside a syscall whose effect is recorded, so that a
+    /// replay (which keeps no timers) asks the world the same questions as the recording.
     pub(crate) fn drop_timers(&mut self) {
-        self.timers = Timers::default();
-        gate::wake_after(None);
+        self.timers.list.clear();
+        self.world().wake_after(None);
+        self.timers.rearm = !self.timers.fds.is_empty();
+    }
+
+    /// Before a wait a timerfd may end: arms the host wake-up that fork or execve left
+    /// unarmed.
+    pub(crate) fn arm_timers_before_waiting(&mut self) {
+        if self.timers.rearm {
+            self.arm_timer_wakeup();
+        }
+    }
+}
+
+/// Runs `op` on the timer of description `f`, if it is a timerfd.
+pub(crate) fn with_timerfd<R>(f: &FileRef, op: impl FnOnce(&mut TimerFd) -> R) -> Option<R> {
+    match &mut f.borrow_mut().backing {
+        Backing::TimerFd(t) => Some(op(t)),
+        _ => None,
     }
 }

@@ -1,5 +1,5 @@
-//! Processes: fork, vfork, clone (new processes and threads), wait4, kill/tkill/tgkill,
-//! and execve/execveat. A new guest process is a fork of emu itself, so parent and child
+//! New tasks and their ends: fork, vfork, clone (new processes and threads), wait4 and
+//! waitid. A new guest process is a fork of emu itself, so parent and child
 //! each keep their own emulated address space, fds and signal state.
 //!
 //! vfork (CLONE_VM|CLONE_VFORK) shares memory until the child execs or exits. Emu keeps
@@ -9,13 +9,13 @@
 //! (Mapping changes the child makes are not carried over: a vfork child only execs or
 //! exits, so none are expected.)
 
-use super::{read_path, read_struct, write_struct, Args, SysResult};
+use super::{write_struct, Args, SysResult};
 use crate::abi::process::Rusage;
-use crate::abi::signal::{self as S, SigInfo, StackT, SS_DISABLE};
+use crate::abi::signal::{self as S, SigInfo};
 use crate::abi::{errno as E, GuestStruct};
-use crate::host::{self, Errno};
+use crate::host;
 use crate::thread::{Thread, Wait};
-use crate::{exec, gate, Process};
+use crate::Process;
 
 const CLONE_VM: u64 = 0x100;
 const CLONE_VFORK: u64 = 0x4000;
@@ -63,7 +63,7 @@ fn new_process(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
     }
     let vfork = flags & (CLONE_VM | CLONE_VFORK) == CLONE_VM | CLONE_VFORK;
     let pipe = if vfork { Some(host::pipe()?) } else { None };
-    let pid = match gate::fork(&mut p.next_tid) {
+    let pid = match p.world.fork(&mut p.next_tid) {
         Ok(pid) => pid,
         Err(e) => {
             if let Some((r, w)) = pipe {
@@ -80,6 +80,9 @@ fn new_process(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
             p.cpu.mem.take_written();
         }
         p.drop_timers();
+        // A child has no parent-death signal and is no subreaper (the host's are cleared too).
+        p.settings.pdeathsig = 0;
+        p.settings.subreaper = false;
         if let Some((r, w)) = pipe {
             host::close(r);
             p.cpu.mem.track_writes();
@@ -95,7 +98,7 @@ fn new_process(p: &mut Process, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
         if flags & CLONE_SETTLS != 0 {
             p.cpu.set_fs_base(tls);
         }
-        let me = gate::pid();
+        let me = p.world().pid();
         // Only the forking thread exists in the child; it is the main thread there.
         let mut t = Thread::new(me);
         if flags & CLONE_CHILD_SETTID != 0 {
@@ -203,9 +206,11 @@ pub(super) fn wait4(p: &mut Process, a: &Args) -> SysResult {
     }
     // With other threads to run, a blocking wait becomes a poll that is retried.
     let (r, st) = if options & 1 == 0 && p.multithreaded() {
-        match host::waitpid(gate::host_pid(pid), options | 1)? {
+        let h = p.world().host_pid(pid);
+        match host::waitpid(h, options | 1)? {
             (0, _) => {
-                p.park(Wait::Retry { at: gate::instant() + std::time::Duration::from_millis(2) });
+                let at = p.world().instant() + std::time::Duration::from_millis(2);
+                p.park(Wait::Retry { at });
                 return Err(crate::thread::E_WOULDBLOCK);
             }
             r => r,
@@ -213,11 +218,12 @@ pub(super) fn wait4(p: &mut Process, a: &Args) -> SysResult {
     } else {
         if options & 1 == 0 {
             // WUNTRACED is WSTOPPED; every wait4 waits for exits.
-            gate::before_blocking_wait(pid, 4 | options & (2 | 8))?;
+            p.world().before_blocking_wait(pid, 4 | options & (2 | 8))?;
         }
-        host::waitpid(gate::host_pid(pid), options)?
+        let h = p.world().host_pid(pid);
+        host::waitpid(h, options)?
     };
-    let r = gate::guest_pid(r);
+    let r = p.world().guest_pid(r);
     if status != 0 && r != 0 {
         write_struct(p, status, &st)?;
     }
@@ -226,152 +232,6 @@ pub(super) fn wait4(p: &mut Process, a: &Args) -> SysResult {
         write_struct(p, rusage, &Rusage::default())?;
     }
     Ok(r as u64)
-}
-
-/// Sends `sig` to this process (delivered when the syscall returns).
-fn signal_self(p: &mut Process, sig: i32) -> SysResult {
-    if sig != 0 {
-        p.raise(SigInfo::user(sig));
-    }
-    Ok(0)
-}
-
-fn tkill_self(p: &mut Process, sig: i32) -> SysResult {
-    if sig != 0 {
-        p.raise(SigInfo { code: S::SI_TKILL, ..SigInfo::user(sig) });
-    }
-    Ok(0)
-}
-
-/// tgkill/tkill: a signal for one thread of this process.
-fn signal_thread(p: &mut Process, tid: i32, sig: i32) -> SysResult {
-    if tid == p.tid() {
-        return tkill_self(p, sig);
-    }
-    let i = p.threads.iter().position(|t| t.tid == tid).ok_or(E::ESRCH)?;
-    if sig != 0 && !p.signals.ignored(sig) {
-        let t = &mut p.threads[i];
-        t.sig_pending |= crate::signal::bit(sig);
-        if t.sigmask & crate::signal::bit(sig) == 0 {
-            // A thread parked in a wait takes the signal now, as Linux interrupts it.
-            p.interrupt_thread(i);
-        }
-    }
-    Ok(0)
-}
-
-fn valid_sig(sig: i32) -> Result<i32, Errno> {
-    if !(0..=64).contains(&sig) {
-        return Err(E::EINVAL);
-    }
-    Ok(sig)
-}
-
-pub(super) fn kill(p: &mut Process, a: &Args) -> SysResult {
-    let (pid, sig) = (a.pid(0), valid_sig(a.int(1))?);
-    if pid == gate::pid() {
-        return signal_self(p, sig);
-    }
-    gate::kill(pid, sig)?;
-    if pid <= 0 && pid != -1 {
-        // The process group includes this process.
-        return signal_self(p, sig);
-    }
-    Ok(0)
-}
-
-pub(super) fn tgkill(p: &mut Process, a: &Args) -> SysResult {
-    let (tgid, tid, sig) = (a.pid(0), a.pid(1), valid_sig(a.int(2))?);
-    if tgid != gate::pid() {
-        return Err(E::ESRCH);
-    }
-    signal_thread(p, tid, sig)
-}
-
-pub(super) fn tkill(p: &mut Process, a: &Args) -> SysResult {
-    let (tid, sig) = (a.pid(0), valid_sig(a.int(1))?);
-    signal_thread(p, tid, sig)
-}
-
-/// Reads a NULL-terminated array of string pointers.
-fn read_strings(p: &mut Process, mut addr: u64) -> Result<Vec<Vec<u8>>, Errno> {
-    let mut out = Vec::new();
-    if addr == 0 {
-        return Ok(out);
-    }
-    let mut total = 0usize;
-    loop {
-        let ptr = read_struct::<u64>(p, addr)?;
-        if ptr == 0 {
-            return Ok(out);
-        }
-        let s = p.cpu.mem.read_cstr(ptr, 128 * 1024).map_err(|_| E::EFAULT)?;
-        total += s.len() + 9;
-        if total > 2 << 20 {
-            return Err(E::E2BIG);
-        }
-        out.push(s);
-        addr += 8;
-    }
-}
-
-fn do_execve(p: &mut Process, path: Vec<u8>, argv: u64, envp: u64) -> SysResult {
-    let argv = read_strings(p, argv)?;
-    let envp = read_strings(p, envp)?;
-    if path.is_empty() {
-        return Err(E::ENOENT);
-    }
-    // /proc/self/exe is the guest's program, not emu (and inside a jail, every /proc/self
-    // link leads to the guest path it stands for).
-    let abs = crate::path::join(&p.cwd, &path);
-    let me = format!("/proc/{}/exe", gate::pid());
-    let path = if p.sysroot.jailed() {
-        super::fs::jail_path(p, &abs, true)?
-    } else if abs == b"/proc/self/exe" || abs == me.as_bytes() {
-        p.exe.clone()
-    } else {
-        path
-    };
-    let img = exec::load_program(&p.sysroot, &p.cwd, &path, argv, envp).map_err(|e| {
-        log::debug!("execve {}: {e}", String::from_utf8_lossy(&path));
-        exec::load_errno(&e)
-    })?;
-    p.exit_all_robust_lists();
-    p.release_vfork_parent();
-    p.drop_timers();
-    p.install(img);
-    p.fds.close_on_exec();
-    // Handled signals revert to the default action; ignored ones stay ignored.
-    for act in p.signals.actions.iter_mut() {
-        if act.handler != crate::signal::SIG_IGN {
-            *act = Default::default();
-        }
-    }
-    p.signals.altstack = StackT { flags: SS_DISABLE, ..Default::default() };
-    Ok(0)
-}
-
-pub(super) fn execve(p: &mut Process, a: &Args) -> SysResult {
-    let path = read_path(p, a.ptr(0))?;
-    let r = do_execve(p, path, a.ptr(1), a.ptr(2));
-    // On success the new image's registers start clean; rax must be 0 at entry.
-    r
-}
-
-pub(super) fn execveat(p: &mut Process, a: &Args) -> SysResult {
-    let (dirfd, path, flags) = (a.fd(0), read_path(p, a.ptr(1))?, a.uint(4));
-    let full = if path.first() == Some(&b'/') || dirfd == crate::abi::AT_FDCWD as i64 {
-        path
-    } else {
-        let f = p.fds.file(dirfd)?;
-        let base = f.borrow().path.clone().ok_or(E::ENOENT)?;
-        if path.is_empty() && flags & crate::abi::AT_EMPTY_PATH != 0 {
-            base
-        } else {
-            [base, b"/".to_vec(), path].concat()
-        }
-    };
-    do_execve(p, full, a.ptr(2), a.ptr(3))
 }
 
 pub(super) fn waitid(p: &mut Process, a: &Args) -> SysResult {
@@ -383,9 +243,11 @@ pub(super) fn waitid(p: &mut Process, a: &Args) -> SysResult {
     }
     let nohang = options & 1 != 0;
     let (pid, code, status, uid) = if !nohang && p.multithreaded() {
-        match host::waitid(idtype, gate::host_pid(id as i32) as u32, options | 1)? {
+        let h = p.world().host_pid(id as i32);
+        match host::waitid(idtype, h as u32, options | 1)? {
             (0, ..) => {
-                p.park(Wait::Retry { at: gate::instant() + std::time::Duration::from_millis(2) });
+                let at = p.world().instant() + std::time::Duration::from_millis(2);
+                p.park(Wait::Retry { at });
                 return Err(crate::thread::E_WOULDBLOCK);
             }
             r => r,
@@ -397,11 +259,12 @@ pub(super) fn waitid(p: &mut Process, a: &Args) -> SysResult {
                 2 => -(id as i32),
                 _ => id as i32,
             };
-            gate::before_blocking_wait(pid, options & (2 | 4 | 8))?;
+            p.world().before_blocking_wait(pid, options & (2 | 4 | 8))?;
         }
-        host::waitid(idtype, gate::host_pid(id as i32) as u32, options)?
+        let h = p.world().host_pid(id as i32);
+        host::waitid(idtype, h as u32, options)?
     };
-    let pid = gate::guest_pid(pid);
+    let pid = p.world().guest_pid(pid);
     if info != 0 {
         // WNOHANG with no child ready: an all-zero siginfo.
         let si = if pid != 0 {
@@ -411,44 +274,5 @@ pub(super) fn waitid(p: &mut Process, a: &Args) -> SysResult {
         };
         write_struct(p, info, &si)?;
     }
-    Ok(0)
-}
-
-/// rt_sigqueueinfo / rt_tgsigqueueinfo to this process: the caller's siginfo is
-/// delivered as given (si_code must be negative, as Linux requires from user space).
-pub(super) fn rt_sigqueueinfo(p: &mut Process, a: &Args) -> SysResult {
-    let (pid, sig, info) = (a.pid(0), valid_sig(a.int(1))?, a.ptr(2));
-    if pid != gate::pid() {
-        return Err(E::EPERM);
-    }
-    queue_self(p, sig, info)
-}
-
-pub(super) fn rt_tgsigqueueinfo(p: &mut Process, a: &Args) -> SysResult {
-    let (tgid, tid, sig, info) = (a.pid(0), a.pid(1), valid_sig(a.int(2))?, a.ptr(3));
-    if tgid != gate::pid() || p.threads.iter().all(|t| t.tid != tid) {
-        return Err(E::ESRCH);
-    }
-    queue_self(p, sig, info)
-}
-
-fn queue_self(p: &mut Process, sig: i32, info: u64) -> SysResult {
-    let given = read_struct::<SigInfo>(p, info)?;
-    if given.code >= 0 || given.code == S::SI_TKILL {
-        return Err(E::EPERM);
-    }
-    if sig == 0 {
-        return Ok(0);
-    }
-    // A negative code other than SI_TKILL: the union is `_rt`, with si_value.
-    debug_assert!(given.value);
-    p.raise(SigInfo {
-        code: given.code,
-        pid: given.pid,
-        uid: given.uid,
-        addr: given.addr,
-        value: true,
-        ..SigInfo::user(sig)
-    });
     Ok(0)
 }

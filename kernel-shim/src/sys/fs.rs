@@ -33,20 +33,20 @@ pub(crate) fn guest_abs(p: &Process, dirfd: i64, path: &[u8]) -> Result<Vec<u8>,
 }
 
 /// For a path under /proc/self (or our own pid), the part after it.
-fn proc_self(abs: &[u8]) -> Option<&[u8]> {
+fn proc_self<'a>(p: &Process, abs: &'a [u8]) -> Option<&'a [u8]> {
     let rest = abs.strip_prefix(b"/proc/")?;
     let (head, tail) = match rest.iter().position(|&b| b == b'/') {
         Some(i) => (&rest[..i], &rest[i + 1..]),
         None => (rest, &b""[..]),
     };
-    let me = crate::gate::pid().to_string();
+    let me = p.world().pid().to_string();
     (head == b"self" || head == b"thread-self" || head == me.as_bytes()).then_some(tail)
 }
 
 /// The guest path a /proc/self magic link stands for (root, cwd, exe, fd/N), for
 /// resolution inside a jail.
 fn proc_magic(p: &Process, guest: &[u8]) -> Option<Vec<u8>> {
-    match proc_self(guest)? {
+    match proc_self(p, guest)? {
         b"root" => Some(b"/".to_vec()),
         b"cwd" => Some(p.cwd.clone()),
         b"exe" => Some(p.exe.clone()),
@@ -71,7 +71,7 @@ pub(crate) fn resolve_at(p: &mut Process, dirfd: i64, path: &[u8], follow: bool)
     // /dev/fd/N and /proc/self/fd/N name the guest's descriptor N, which is some other
     // host descriptor: reopen that one.
     let fd_tail =
-        abs.strip_prefix(b"/dev/fd/").or_else(|| proc_self(&abs).and_then(|t| t.strip_prefix(b"fd/")));
+        abs.strip_prefix(b"/dev/fd/").or_else(|| proc_self(p, &abs).and_then(|t| t.strip_prefix(b"fd/")));
     if let Some(n) = fd_tail.and_then(|t| std::str::from_utf8(t).ok()).and_then(|t| t.parse::<i64>().ok()) {
         let f = p.fds.file(n).map_err(|_| E::ENOENT)?;
         let of = f.borrow();
@@ -82,7 +82,7 @@ pub(crate) fn resolve_at(p: &mut Process, dirfd: i64, path: &[u8], follow: bool)
         };
     }
     let abs = if p.sysroot.jailed() { jail_path(p, &abs, follow)? } else { abs };
-    if let Some(tail) = proc_self(&abs) {
+    if let Some(tail) = proc_self(p, &abs) {
         if let Some(data) = super::procfs::self_file(p, tail) {
             return Ok(Target::Generated(data));
         }
@@ -113,7 +113,12 @@ fn resolve_host(p: &mut Process, dirfd: i64, path: &[u8]) -> Result<(i32, Vec<u8
     resolve_host_at(p, dirfd, path, false)
 }
 
-fn resolve_host_at(p: &mut Process, dirfd: i64, path: &[u8], follow: bool) -> Result<(i32, Vec<u8>), Errno> {
+pub(super) fn resolve_host_at(
+    p: &mut Process,
+    dirfd: i64,
+    path: &[u8],
+    follow: bool,
+) -> Result<(i32, Vec<u8>), Errno> {
     match resolve_at(p, dirfd, path, follow)? {
         Target::Host(d, h) => Ok((d, h)),
         Target::Generated(_) => Err(E::EACCES),
@@ -431,7 +436,7 @@ fn readlink_common(p: &mut Process, dirfd: i64, path: u64, buf: u64, size: i32) 
         return Err(E::EINVAL);
     }
     let abs = guest_abs(p, dirfd, &path)?;
-    let target = match proc_self(&abs) {
+    let target = match proc_self(p, &abs) {
         Some(b"exe") => p.exe.clone(),
         Some(b"cwd") => p.cwd.clone(),
         Some(b"root") => b"/".to_vec(),

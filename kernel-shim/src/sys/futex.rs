@@ -1,6 +1,8 @@
 //! futex: the wait queues under pthread mutexes, condition variables and joins. Waiters
 //! are emu's own threads (see `crate::thread`), so waiting parks the thread and waking
-//! makes it runnable; nothing blocks in the host.
+//! makes it runnable; nothing blocks in the host. A futex in shared memory that is not
+//! FUTEX_PRIVATE may also be waited on and woken by other processes (a semaphore between
+//! a process and its fork, POSIX `sem_open`): there the host's futex takes part too.
 
 use super::{read_struct, read_timespec, write_struct, Args, SysResult};
 use crate::abi::errno as E;
@@ -33,25 +35,42 @@ fn deadline(p: &mut Process, addr: u64, absolute: bool, realtime: bool) -> Resul
     }
     let want = read_timespec(p, addr)?.to_duration();
     if !absolute {
-        return Ok(Some(crate::gate::instant() + want));
+        return Ok(Some(p.world().instant() + want));
     }
-    let (cs, cns) = crate::gate::clock_gettime(if realtime { 0 } else { 1 });
+    let (cs, cns) = p.world().clock_gettime(if realtime {
+        crate::world::Clock::Realtime
+    } else {
+        crate::world::Clock::Monotonic
+    });
     let now = Duration::new(cs.max(0) as u64, cns as u32);
-    Ok(Some(crate::gate::instant() + want.saturating_sub(now)))
+    Ok(Some(p.world().instant() + want.saturating_sub(now)))
 }
 
-fn wait(p: &mut Process, addr: u64, val: u32, bitset: u32, until: Option<Instant>) -> SysResult {
+fn wait(
+    p: &mut Process,
+    addr: u64,
+    val: u32,
+    bitset: u32,
+    until: Option<Instant>,
+    private: bool,
+) -> SysResult {
     if bitset == 0 {
         return Err(E::EINVAL);
     }
     if load(p, addr)? != val {
+        p.cur_mut().deadline = None;
         return Err(E::EAGAIN);
+    }
+    if !private {
+        if let Some(word) = p.cpu.mem.shared_word(addr) {
+            return wait_shared(p, word, val, until);
+        }
     }
     if !p.multithreaded() && until.is_none() {
         // No other thread can ever wake this one; only a signal can end the wait (the
-        // gate's: a virtual timer in deterministic mode, the log's when replaying).
+        // world's: a virtual timer in deterministic mode, the log's when replaying).
         loop {
-            crate::gate::wait_for_signal();
+            p.world().wait_for_signal();
             p.collect_host_signals();
             if p.has_deliverable() {
                 return Err(E::EINTR);
@@ -62,6 +81,58 @@ fn wait(p: &mut Process, addr: u64, val: u32, bitset: u32, until: Option<Instant
     let seq = p.futex_seq;
     p.park(Wait::Futex { addr, bitset, deadline: until, seq });
     Err(E_WOULDBLOCK)
+}
+
+/// A wait on a futex other processes share. Alone, the thread waits in the host's futex,
+/// a little at a time so that signals and the deadline are seen; with other threads to
+/// run, it polls the word (their FUTEX_WAKE and the other processes' stores both show
+/// there), keeping its first deadline across the retries.
+fn wait_shared(p: &mut Process, word: *mut u8, val: u32, until: Option<Instant>) -> SysResult {
+    const SLICE: Duration = Duration::from_millis(50);
+    if p.multithreaded() {
+        let now = p.world().instant();
+        let deadline =
+            *p.cur_mut().deadline.get_or_insert(until.unwrap_or(now + Duration::from_secs(1 << 32)));
+        if deadline <= now {
+            p.cur_mut().deadline = None;
+            return Err(E::ETIMEDOUT);
+        }
+        p.park(Wait::Retry { at: (now + Duration::from_millis(1)).min(deadline) });
+        return Err(E_WOULDBLOCK);
+    }
+    loop {
+        let now = p.world().instant();
+        let left = match until {
+            Some(d) if d <= now => return Err(E::ETIMEDOUT),
+            Some(d) => (d - now).min(SLICE),
+            None => SLICE,
+        };
+        match crate::host::futex_wait_shared(word, val, left) {
+            Ok(true) => return Ok(0),
+            Ok(false) | Err(E::EINTR) => {}
+            Err(e) => return Err(e),
+        }
+        // SAFETY: `word` is a live, aligned word of a shared region (`shared_word`).
+        if unsafe { std::ptr::read_volatile(word as *const u32) } != val {
+            return Ok(0);
+        }
+        p.collect_host_signals();
+        if p.has_deliverable() {
+            return Err(E::EINTR);
+        }
+    }
+}
+
+/// Wakes up to `n` waiters of the futex at `addr`: this process's threads, then, for a
+/// futex in shared memory, other processes' through the host.
+fn wake(p: &mut Process, addr: u64, n: u32, bitset: u32, private: bool) -> u32 {
+    let mut woken = p.futex_wake(addr, n, bitset);
+    if !private && woken < n {
+        if let Some(word) = p.cpu.mem.shared_word(addr) {
+            woken += crate::host::futex_wake_shared(word, n - woken).unwrap_or(0);
+        }
+    }
+    woken
 }
 
 /// FUTEX_WAKE_OP: *addr2 = op(*addr2, oparg); wake addr; if cmp(old, cmparg) wake addr2.
@@ -86,7 +157,8 @@ fn wake_op(p: &mut Process, a: &Args) -> SysResult {
         _ => return Err(E::ENOSYS),
     };
     p.poke(addr2, &new.to_le_bytes()).map_err(|_| E::EFAULT)?;
-    let mut woken = p.futex_wake(addr, n, u32::MAX);
+    let private = a.int(1) & FUTEX_PRIVATE_FLAG != 0;
+    let mut woken = wake(p, addr, n, u32::MAX, private);
     let hit = match cmp {
         0 => old == cmparg,
         1 => old != cmparg,
@@ -97,7 +169,7 @@ fn wake_op(p: &mut Process, a: &Args) -> SysResult {
         _ => return Err(E::ENOSYS),
     };
     if hit {
-        woken += p.futex_wake(addr2, n2, u32::MAX);
+        woken += wake(p, addr2, n2, u32::MAX, private);
     }
     Ok(woken as u64)
 }
@@ -106,21 +178,22 @@ pub(super) fn futex(p: &mut Process, a: &Args) -> SysResult {
     let (addr, op, val, timeout, addr2, val3) =
         (a.ptr(0), a.int(1), a.uint(2), a.ptr(3), a.ptr(4), a.uint(5));
     let realtime = op & FUTEX_CLOCK_REALTIME != 0;
+    let private = op & FUTEX_PRIVATE_FLAG != 0;
     match op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME) {
         FUTEX_WAIT => {
             let d = deadline(p, timeout, false, false)?;
-            wait(p, addr, val, u32::MAX, d)
+            wait(p, addr, val, u32::MAX, d, private)
         }
         FUTEX_WAIT_BITSET => {
             let d = deadline(p, timeout, true, realtime)?;
-            wait(p, addr, val, val3, d)
+            wait(p, addr, val, val3, d, private)
         }
-        FUTEX_WAKE => Ok(p.futex_wake(addr, val, u32::MAX) as u64),
+        FUTEX_WAKE => Ok(wake(p, addr, val, u32::MAX, private) as u64),
         FUTEX_WAKE_BITSET => {
             if val3 == 0 {
                 return Err(E::EINVAL);
             }
-            Ok(p.futex_wake(addr, val, val3) as u64)
+            Ok(wake(p, addr, val, val3, private) as u64)
         }
         FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
             if op & 0x7f == FUTEX_CMP_REQUEUE && load(p, addr)? != val3 {

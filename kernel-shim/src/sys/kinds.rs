@@ -114,11 +114,72 @@ pub(crate) enum Arg {
     /// socket's protocol, named per the family at this index.
     SockProto(u8),
     MsgFlags,
+    /// sendmsg's `struct msghdr` (input) and recvmsg's (shown after the call).
+    Msghdr,
+    OutMsghdr,
+    /// An array of `struct mmsghdr` whose count is the argument at this index, shown after
+    /// the call (sendmmsg and recvmmsg fill in each `msg_len`).
+    OutMmsghdrs(u8),
+    /// shutdown's `how`.
+    ShutdownHow,
+    /// A socket option level, and the option name at the level of this index.
+    SockLevel,
+    SockOptName(u8),
+    /// A socket option value whose length is the argument at this index (setsockopt), or
+    /// whose length pointer is (getsockopt, shown after the call).
+    SockOptVal(u8),
+    OutSockOptVal(u8),
+    /// accept4's SOCK_NONBLOCK / SOCK_CLOEXEC.
+    SockFlags,
+    /// An output buffer shown after the call: as many bytes as the result says, at most the
+    /// argument at this index (a datagram's MSG_TRUNC length may exceed the buffer).
+    OutBufMax(u8),
     /// sigaltstack's `stack_t` (input / output).
     StackT,
     OutStackT,
     /// ioctl's third argument, decoded per command (termios for TCGETS/TCSETS*).
     IoctlData,
+    // ---- file metadata, locks, copies and event descriptors ----
+    /// A NUL-terminated string cut at the string limit (an attribute name).
+    Str,
+    /// setxattr's XATTR_CREATE/XATTR_REPLACE, and its value, whose size is the argument at
+    /// this index (a pointer when it is too large to be one).
+    XattrFlags,
+    XattrValue(u8),
+    /// fadvise64's advice.
+    Fadvice,
+    /// flock's operation.
+    FlockOp,
+    /// mknod's mode, with the file type; and the device number, shown only when the mode
+    /// at this index makes a device.
+    NodeMode,
+    NodeDev(u8),
+    /// utimensat's two times (UTIME_NOW, UTIME_OMIT by name), utimes' two timevals,
+    /// utime's `struct utimbuf`.
+    UtimeTimes,
+    Timevals,
+    Utimbuf,
+    FallocMode,
+    /// A `loff_t *` the call reads (`[5]`); one it reads and moves (`[10] => [15]`).
+    Off,
+    OffInOut,
+    SpliceFlags,
+    TfdFlags,
+    TfdSetFlags,
+    Itimerspec,
+    OutItimerspec,
+    SfdFlags,
+    InotifyFlags,
+    InotifyMask,
+    /// eventfd2's flags.
+    EfdFlags,
+    /// A signal mask whose size is the argument at this index: a pointer unless it is 8.
+    SizedSigSet(u8),
+    /// epoll_ctl's operation and event; the events epoll_wait returned (as many as its
+    /// result).
+    EpollOp,
+    EpollEvent,
+    OutEpollEvents,
 }
 
 use Arg::*;
@@ -146,8 +207,15 @@ impl Arg {
                 | Prctl
                 | OutSockAddr(_)
                 | OutSockLen
+                | OutMsghdr
+                | OutBufMax(_)
+                | OutMmsghdrs(_)
+                | OutSockOptVal(_)
                 | OutStackT
                 | IoctlData
+                | Fcntl
+                | OutItimerspec
+                | OutEpollEvents
         )
     }
 }

@@ -18,17 +18,37 @@ mod args;
 pub(crate) mod kinds;
 pub(crate) mod table;
 
+mod caps;
+mod copy;
+mod execve;
 mod file;
 mod fork;
 mod fs;
 pub(crate) mod futex;
+mod ids;
+pub(crate) mod inotify;
+mod ipc;
+mod limits;
+mod lock;
+mod meta;
 pub(crate) mod mm;
+mod net;
+mod pgrp;
+mod pidfd;
 mod poll;
-mod process;
 mod procfs;
+mod sched;
+mod sendrecv;
 mod signal;
+mod signalfd;
+mod sockopt;
+mod system;
+mod task;
 mod time;
 pub(crate) mod timer;
+mod timerfd;
+mod tty;
+mod xattr;
 
 pub(crate) type SysResult = Result<u64, Errno>;
 pub(crate) type SysFn = fn(&mut Process, &Args) -> SysResult;
@@ -73,6 +93,7 @@ pub(crate) fn serve(p: &mut Process, nr: u64, args: &Args) -> Served {
             if matches!(p.cur().wait, crate::thread::Wait::Fd { .. } | crate::thread::Wait::Retry { .. }) {
                 p.cpu.rewind_syscall(nr);
             }
+            p.cur_mut().restartable = row.is_some_and(|r| r.restart == Restart::WithSaFlag);
             return Served::Parked;
         }
         let restart = row.map_or(Restart::WithSaFlag, |r| r.restart);
@@ -147,7 +168,7 @@ pub(crate) fn read_guest(p: &mut Process, addr: u64, len: usize) -> Result<Vec<u
 
 pub(crate) fn write_guest(p: &mut Process, addr: u64, data: &[u8]) -> Result<(), Errno> {
     p.poke(addr, data).map_err(|_| E::EFAULT)?;
-    crate::gate::note_write(addr, data);
+    p.note_write(addr, data);
     Ok(())
 }
 

@@ -1,13 +1,12 @@
 //! Waiting on several descriptors: poll, ppoll, select, pselect6, the epoll family built
-//! on the same readiness check, eventfd, and AF_UNIX socketpair.
+//! on the same readiness check, and eventfd.
 
-use super::{read_array, read_struct, read_timespec, write_array, write_struct, Args, SysResult};
+use super::{read_array, read_struct, read_timespec, write_array, Args, SysResult};
 use crate::abi::io::{EpollEvent, Pollfd};
-use crate::abi::net::AF_UNIX;
 use crate::abi::time::Timeval;
 use crate::abi::{errno as E, open as O};
-use crate::fd::{Backing, FdEntry, FileRef, OpenFile};
-use crate::host::{self, Errno};
+use crate::fd::{Backing, FdEntry, FileRef, OpenFile, ReadyPipe};
+use crate::host::Errno;
 use crate::Process;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -30,8 +29,20 @@ fn probe(p: &Process, fd: i64, events: u16) -> Probe {
         Backing::Host(h) => Probe::Host(*h),
         Backing::Memory(_) => Probe::Known(events & (POLLIN | POLLOUT | 0x40 | 0x100)),
         // An eventfd is always writable here; its pipe tells when it is readable.
-        Backing::EventFd { rd, .. } if events & POLLIN != 0 => Probe::Host(*rd),
+        Backing::EventFd { ready, .. } if events & POLLIN != 0 => Probe::Host(ready.rd),
         Backing::EventFd { .. } => Probe::Known(events & POLLOUT),
+        // A timerfd due now is readable before emu has counted the expiry; otherwise
+        // its pipe is set when it expires.
+        Backing::TimerFd(t) if t.due(crate::signal::timers::now_ns(&p.world, t.clock)) => {
+            Probe::Known(events & POLLIN)
+        }
+        Backing::TimerFd(t) if events & POLLIN != 0 => Probe::Host(t.ready.rd),
+        Backing::TimerFd(_) => Probe::Known(0),
+        // A signal arriving ends any wait (EINTR, then a fresh look).
+        Backing::SignalFd { mask } => {
+            Probe::Known(if p.signals.pending & mask != 0 { events & POLLIN } else { 0 })
+        }
+        Backing::Inotify(i) => Probe::Host(i.host),
         Backing::Epoll(list) => {
             let any = list
                 .iter()
@@ -44,10 +55,11 @@ fn probe(p: &Process, fd: i64, events: u16) -> Probe {
 /// Readiness as `readiness`, but when other threads can run, a wait that finds nothing
 /// ready parks this thread and is retried (keeping its original deadline).
 fn readiness_mt(p: &mut Process, set: &[(i64, u16)], timeout_ms: i32) -> Result<Vec<u16>, Errno> {
+    p.arm_timers_before_waiting();
     if !p.multithreaded() || timeout_ms == 0 {
         return readiness(p, set, timeout_ms);
     }
-    let now = crate::gate::instant();
+    let now = p.world().instant();
     let deadline = *p.cur_mut().deadline.get_or_insert_with(|| {
         if timeout_ms < 0 {
             now + std::time::Duration::from_secs(u32::MAX as u64)
@@ -87,28 +99,33 @@ fn readiness(p: &Process, set: &[(i64, u16)], timeout_ms: i32) -> Result<Vec<u16
     let t = if any_known { 0 } else { timeout_ms };
     if host_set.is_empty() {
         if !any_known && t != 0 {
-            // Nothing to wait on but time (and signals).
-            wait_timeout(t);
+            // Nothing to wait on but time (and signals). A signal ends the wait: the
+            // dispatcher takes it and, if nothing handles it, asks again (a signalfd may
+            // be ready now).
+            wait_timeout(p, t);
+            if p.world().signals_pending() {
+                return Err(E::EINTR);
+            }
         }
         return Ok(out);
     }
-    let r = crate::gate::poll(&host_set, t)?;
+    let r = p.world().poll(&host_set, t)?;
     for (k, i) in host_idx.into_iter().enumerate() {
         out[i] = r[k];
     }
     Ok(out)
 }
 
-fn wait_timeout(ms: i32) {
+fn wait_timeout(p: &Process, ms: i32) {
     if ms < 0 {
         loop {
-            crate::gate::wait_for_signal();
-            if crate::gate::signals_pending() {
+            p.world().wait_for_signal();
+            if p.world().signals_pending() {
                 return;
             }
         }
     }
-    crate::gate::sleep_interruptible(ms as i64 / 1000, (ms as i64 % 1000) * 1_000_000);
+    p.world().sleep(ms as i64 / 1000, (ms as i64 % 1000) * 1_000_000);
 }
 
 fn do_poll(p: &mut Process, addr: u64, n: u64, timeout_ms: i32) -> SysResult {
@@ -259,7 +276,7 @@ const EPOLL_CTL_DEL: i32 = 2;
 const EPOLL_CTL_MOD: i32 = 3;
 const EPOLLONESHOT: u32 = 1 << 30;
 
-fn new_fd(p: &mut Process, backing: Backing, flags: u32, cloexec: bool) -> SysResult {
+pub(super) fn new_fd(p: &mut Process, backing: Backing, flags: u32, cloexec: bool) -> SysResult {
     let f = Rc::new(RefCell::new(OpenFile::new(backing, flags)));
     p.fds.alloc(FdEntry { file: f, cloexec }, 0).map(|fd| fd as u64)
 }
@@ -280,11 +297,7 @@ pub(super) fn epoll_create(p: &mut Process, a: &Args) -> SysResult {
 }
 
 fn epoll_of(p: &Process, epfd: i64) -> Result<FileRef, Errno> {
-    let f = p.fds.file(epfd)?;
-    if !matches!(f.borrow().backing, Backing::Epoll(_)) {
-        return Err(E::EINVAL);
-    }
-    Ok(f)
+    p.fds.file_of(epfd, |b| matches!(b, Backing::Epoll(_)))
 }
 
 pub(super) fn epoll_ctl(p: &mut Process, a: &Args) -> SysResult {
@@ -372,16 +385,13 @@ fn do_eventfd(p: &mut Process, initval: u32, flags: u32) -> SysResult {
     if flags & !(EFD_SEMAPHORE | O::O_NONBLOCK | O::O_CLOEXEC) != 0 {
         return Err(E::EINVAL);
     }
-    let (rd, wr) = host::pipe()?;
-    host::set_status_flags(wr, O::O_WRONLY | O::O_NONBLOCK)?;
+    let ready = ReadyPipe::new()?;
     let count = initval as u64;
-    if count > 0 {
-        host::write(wr, &[1])?;
-    }
+    ready.set(count > 0);
     let st = O::O_RDWR | (flags & O::O_NONBLOCK);
     new_fd(
         p,
-        Backing::EventFd { count, semaphore: flags & EFD_SEMAPHORE != 0, rd, wr },
+        Backing::EventFd { count, semaphore: flags & EFD_SEMAPHORE != 0, ready },
         st,
         flags & O::O_CLOEXEC != 0,
     )
@@ -395,33 +405,21 @@ pub(super) fn eventfd(p: &mut Process, a: &Args) -> SysResult {
     do_eventfd(p, a.uint(0), 0)
 }
 
+/// An eventfd read: the counter (or 1 of it, as a semaphore), or EAGAIN when it is zero
+/// (the caller waits for the readiness pipe when the descriptor blocks).
 pub(crate) fn eventfd_read(f: &FileRef, len: usize) -> Result<u64, Errno> {
     if len < 8 {
         return Err(E::EINVAL);
     }
-    loop {
-        let mut of = f.borrow_mut();
-        let nonblock = of.flags & O::O_NONBLOCK != 0;
-        let Backing::EventFd { count, semaphore, rd, .. } = &mut of.backing else { return Err(E::EINVAL) };
-        if *count > 0 {
-            let v = if *semaphore { 1 } else { *count };
-            *count -= v;
-            if *count == 0 {
-                let mut b = [0u8; 1];
-                host::set_status_flags(*rd, O::O_NONBLOCK)?;
-                let _ = host::read(*rd, &mut b);
-            }
-            return Ok(v);
-        }
-        if nonblock {
-            return Err(E::EAGAIN);
-        }
-        let rd = *rd;
-        drop(of);
-        // Block until a writer (another process sharing it) makes it readable.
-        host::set_status_flags(rd, 0)?;
-        host::poll(&[(rd, POLLIN)], -1)?;
+    let mut of = f.borrow_mut();
+    let Backing::EventFd { count, semaphore, ready } = &mut of.backing else { return Err(E::EINVAL) };
+    if *count == 0 {
+        return Err(E::EAGAIN);
     }
+    let v = if *semaphore { 1 } else { *count };
+    *count -= v;
+    ready.set(*count > 0);
+    Ok(v)
 }
 
 pub(crate) fn eventfd_write(f: &FileRef, v: u64) -> Result<(), Errno> {
@@ -429,42 +427,11 @@ pub(crate) fn eventfd_write(f: &FileRef, v: u64) -> Result<(), Errno> {
         return Err(E::EINVAL);
     }
     let mut of = f.borrow_mut();
-    let Backing::EventFd { count, wr, .. } = &mut of.backing else { return Err(E::EINVAL) };
+    let Backing::EventFd { count, ready, .. } = &mut of.backing else { return Err(E::EINVAL) };
     if *count > u64::MAX - 1 - v {
         return Err(E::EAGAIN);
     }
-    let was = *count;
     *count += v;
-    if was == 0 && *count > 0 {
-        let _ = host::write(*wr, &[1]);
-    }
+    ready.set(*count > 0);
     Ok(())
-}
-
-// ---- socketpair ----
-
-pub(super) fn socketpair(p: &mut Process, a: &Args) -> SysResult {
-    const SOCK_NONBLOCK: i32 = 0o4000;
-    const SOCK_CLOEXEC: i32 = 0o2000000;
-    let (domain, ty, sv) = (a.int(0), a.int(1), a.ptr(3));
-    if domain != AF_UNIX as i32 {
-        return Err(E::EAFNOSUPPORT);
-    }
-    let (x, y) = host::socketpair(ty & !(SOCK_NONBLOCK | SOCK_CLOEXEC))?;
-    let st = O::O_RDWR | if ty & SOCK_NONBLOCK != 0 { O::O_NONBLOCK } else { 0 };
-    if st & O::O_NONBLOCK != 0 {
-        host::set_status_flags(x, st)?;
-        host::set_status_flags(y, st)?;
-    }
-    let cloexec = ty & SOCK_CLOEXEC != 0;
-    let fx = new_fd(p, Backing::Host(x), st, cloexec)?;
-    let fy = match new_fd(p, Backing::Host(y), st, cloexec) {
-        Ok(v) => v,
-        Err(e) => {
-            let _ = p.fds.close(fx as i64);
-            return Err(e);
-        }
-    };
-    write_struct(p, sv, &[fx as i32, fy as i32])?;
-    Ok(0)
 }

@@ -1,11 +1,12 @@
 //! Time: clock_gettime, clock_getres, gettimeofday, time, nanosleep, clock_nanosleep.
-//! Values come through the non-determinism gate.
+//! Values come from the process's world (`crate::world`).
 
 use super::{read_timespec, write_struct, Args, SysResult};
 use crate::abi::errno as E;
 use crate::abi::time::{Timespec, Timeval};
 use crate::thread::{Wait, E_WOULDBLOCK};
-use crate::{gate, Process};
+use crate::world::Clock;
+use crate::Process;
 
 /// CLOCK_REALTIME .. CLOCK_BOOTTIME and CLOCK_TAI (not the *_ALARM ones, nor the unused
 /// 10), or a CPU-time clock (negative ids encode a pid or tid).
@@ -18,7 +19,7 @@ pub(super) fn clock_gettime(p: &mut Process, a: &Args) -> SysResult {
     if !valid_clock(clock) {
         return Err(E::EINVAL);
     }
-    let (s, ns) = gate::clock_gettime(clock as u32);
+    let (s, ns) = p.world().clock_gettime(Clock::from_linux(clock as u32));
     write_struct(p, a.ptr(1), &Timespec::new(s, ns))?;
     Ok(0)
 }
@@ -39,7 +40,7 @@ pub(super) fn clock_getres(p: &mut Process, a: &Args) -> SysResult {
 pub(super) fn gettimeofday(p: &mut Process, a: &Args) -> SysResult {
     let (tv, tz) = (a.ptr(0), a.ptr(1));
     if tv != 0 {
-        let (s, ns) = gate::clock_gettime(0);
+        let (s, ns) = p.world().clock_gettime(Clock::Realtime);
         write_struct(p, tv, &Timeval::new(s, ns / 1000))?;
     }
     if tz != 0 {
@@ -50,7 +51,7 @@ pub(super) fn gettimeofday(p: &mut Process, a: &Args) -> SysResult {
 }
 
 pub(super) fn time(p: &mut Process, a: &Args) -> SysResult {
-    let (s, _) = gate::clock_gettime(0);
+    let (s, _) = p.world().clock_gettime(Clock::Realtime);
     let tloc = a.ptr(0);
     if tloc != 0 {
         write_struct(p, tloc, &s)?;
@@ -63,12 +64,13 @@ pub(super) fn time(p: &mut Process, a: &Args) -> SysResult {
 /// time left written to `rem` when given).
 fn sleep_for(p: &mut Process, t: Timespec, rem: Option<u64>) -> SysResult {
     if p.multithreaded() {
-        p.park(Wait::Sleep { deadline: gate::instant() + t.to_duration() });
+        let deadline = p.world().instant() + t.to_duration();
+        p.park(Wait::Sleep { deadline });
         return Err(E_WOULDBLOCK);
     }
     let (mut s, mut ns) = (t.sec, t.nsec);
     loop {
-        if gate::signals_pending() {
+        if p.world().signals_pending() {
             p.collect_host_signals();
             if p.has_deliverable() {
                 if let Some(addr) = rem.filter(|&a| a != 0) {
@@ -77,7 +79,7 @@ fn sleep_for(p: &mut Process, t: Timespec, rem: Option<u64>) -> SysResult {
                 return Err(E::EINTR);
             }
         }
-        (s, ns) = gate::sleep_interruptible(s, ns);
+        (s, ns) = p.world().sleep(s, ns);
         if (s, ns) == (0, 0) {
             return Ok(0);
         }
@@ -97,7 +99,7 @@ pub(super) fn clock_nanosleep(p: &mut Process, a: &Args) -> SysResult {
     }
     let t = read_timespec(p, req)?;
     if flags & TIMER_ABSTIME != 0 {
-        let (cs, cns) = gate::clock_gettime(clock as u32);
+        let (cs, cns) = p.world().clock_gettime(Clock::from_linux(clock as u32));
         let left = t.as_nanos() - Timespec::new(cs, cns).as_nanos();
         if left > 0 {
             return sleep_for(p, Timespec::from_nanos(left), None);

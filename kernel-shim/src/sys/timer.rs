@@ -8,7 +8,7 @@ use crate::abi::signal::{SigEvent, SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD_ID, SI
 use crate::abi::time::{Itimerspec, Timespec};
 use crate::signal::timers::{now_ns, Notify, Timer};
 use crate::signal::{bit, SigInfo};
-use crate::{gate, Process};
+use crate::Process;
 
 const TIMER_ABSTIME: i32 = 1;
 /// Each process may have this many timers here (Linux's limit is RLIMIT_SIGPENDING).
@@ -17,14 +17,14 @@ const MAX_TIMERS: usize = 4096;
 /// The clock a timer runs on: REALTIME, MONOTONIC, PROCESS_CPUTIME_ID, THREAD_CPUTIME_ID,
 /// BOOTTIME, or a CPU-time clock id as glibc encodes it (negative: ~pid << 3 | thread << 2 |
 /// kind) for this process or thread.
-fn timer_clock(clock: i32) -> Result<i32, i32> {
+fn timer_clock(clock: i32, me: i32) -> Result<i32, i32> {
     match clock {
         0 | 1 | 2 | 3 | 7 => Ok(clock),
         // The *_ALARM clocks need CAP_WAKE_ALARM.
         8 | 9 => Err(E::EPERM),
         c if c < 0 => {
             let (pid, thread, kind) = (!(c >> 3), c & 4 != 0, c & 3);
-            if kind == 3 || pid != 0 && pid != gate::pid() {
+            if kind == 3 || pid != 0 && pid != me {
                 return Err(E::EINVAL);
             }
             Ok(if thread { 3 } else { 2 })
@@ -42,7 +42,8 @@ fn find(p: &mut Process, id: i64) -> Result<usize, i32> {
 
 pub(super) fn timer_create(p: &mut Process, a: &Args) -> SysResult {
     let (sevp, idp) = (a.ptr(1), a.ptr(2));
-    let clock = timer_clock(a.int(0))?;
+    let me = p.world().pid();
+    let clock = timer_clock(a.int(0), me)?;
     if p.timers.list.len() >= MAX_TIMERS {
         return Err(E::EAGAIN);
     }
@@ -86,7 +87,7 @@ pub(super) fn timer_create(p: &mut Process, a: &Args) -> SysResult {
 /// The itimerspec of timer `i`: (interval, time left).
 fn current(p: &Process, i: usize) -> Itimerspec {
     let t = &p.timers.list[i];
-    let left = t.next.map_or(0, |n| (n - now_ns(t.clock)).max(1));
+    let left = t.next.map_or(0, |n| (n - now_ns(&p.world, t.clock)).max(1));
     Itimerspec { interval: Timespec::from_nanos(t.interval), value: Timespec::from_nanos(left) }
 }
 
@@ -104,7 +105,7 @@ pub(super) fn timer_settime(p: &mut Process, a: &Args) -> SysResult {
     t.next = match value {
         0 => None,
         v if flags & TIMER_ABSTIME != 0 => Some(v),
-        v => Some(now_ns(t.clock) + v),
+        v => Some(now_ns(&p.world, t.clock) + v),
     };
     // An absolute time already past fires now.
     p.fire_due_timers();

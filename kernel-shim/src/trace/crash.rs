@@ -60,7 +60,7 @@ pub(crate) fn report(t: &mut Trace, p: &mut Process, sig: i32) {
     } else {
         // Every line starts with `emu: ` (emu's own words, not the guest's stderr); the
         // lines after the header with `emu: | `.
-        let pid = crate::gate::pid();
+        let pid = p.world().pid();
         let at = syms.describe(p.cpu.rip);
         lines.push(format!("emu: crash report [pid {pid}]: {name} at {:#x} ({at})", p.cpu.rip));
         lines.push("emu: | last instructions executed:".into());

@@ -4,7 +4,7 @@
 //! result gives, a string up to its NUL); this file reads them and hands them to the pure
 //! formatters in `fmt/`. A read that faults shows the address instead, as strace does.
 
-use super::fmt::{self, file, futex, mm, net, poll, process, ptr, signal, time};
+use super::fmt::{self, events, file, futex, meta, mm, net, poll, process, ptr, signal, time};
 use crate::abi::frame::Ucontext;
 use crate::abi::io::{Iovec, Pollfd};
 use crate::abi::time::Timeval;
@@ -98,6 +98,45 @@ fn iovec(strlen: usize, p: &mut Process, addr: u64, n: u64, total: Option<u64>) 
         entries.push((buf(strlen, p, v.base, show, false), v.len));
     }
     file::iovec(&entries, n > SHOWN)
+}
+
+/// A `struct msghdr`; with `total` (a receive's result), its buffers show only what came.
+fn msghdr(strlen: usize, p: &mut Process, addr: u64, total: Option<u64>) -> String {
+    let Some(h) = read::<crate::abi::net::Msghdr>(p, addr) else { return ptr(addr) };
+    let name = if h.name == 0 {
+        "NULL".into()
+    } else {
+        shown_bytes(p, h.name, (h.namelen as usize).min(net::SOCKADDR_MAX), net::sockaddr)
+    };
+    let iov = iovec(strlen, p, h.iov, h.iovlen, total);
+    let control = if h.control == 0 || h.controllen == 0 {
+        "NULL".into()
+    } else {
+        shown_bytes(p, h.control, h.controllen.min(4096) as usize, net::cmsgs)
+    };
+    net::msghdr(&name, h.namelen, &iov, h.iovlen, &control, h.controllen, h.flags)
+}
+
+/// An array of `n` `struct mmsghdr` (at most 16): `[{msg_hdr={...}, msg_len=5}, ...]`;
+/// after a receive, the buffers show what came.
+fn mmsghdrs(strlen: usize, p: &mut Process, addr: u64, n: u64, received: bool) -> String {
+    use crate::abi::socket::Mmsghdr;
+    let mut items = Vec::new();
+    for i in 0..n.min(16) {
+        let at = addr + i * Mmsghdr::SIZE as u64;
+        let Some(m) = read::<Mmsghdr>(p, at) else { return ptr(addr) };
+        let hdr = msghdr(strlen, p, at, received.then_some(m.len as u64));
+        items.push(format!("{{msg_hdr={hdr}, msg_len={}}}", m.len));
+    }
+    format!("[{}]", items.join(", "))
+}
+
+/// A socket option value of `len` bytes at `v` (get/setsockopt: level and name in `a`).
+fn sockopt_val(p: &mut Process, a: &[u64; 6], v: u64, len: Option<u32>) -> String {
+    let Some(len) = len else { return ptr(v) };
+    bytes(p, v, (len as usize).min(64))
+        .and_then(|b| net::sockopt_val(a[1], a[2], &b))
+        .unwrap_or_else(|| ptr(v))
 }
 
 /// A NULL-terminated array of string pointers: execve's argv, or envp (only counted).
@@ -265,6 +304,13 @@ pub(super) fn arg(
         Argv => strings(strlen, p, v, false),
         Envp => strings(strlen, p, v, true),
         Clone => process::clone(a),
+        Fcntl if meta::is_lock_cmd(a[1]) => {
+            // F_GETLK's struct is the answer (shown once it is there); the others' the
+            // request.
+            let get = meta::is_get_lock(a[1]);
+            let lock = if get && ok.is_none() { ptr(a[2]) } else { shown(p, a[2], |f| meta::flock(f, get)) };
+            meta::fcntl_lock(a[1], &lock)
+        }
         Fcntl => file::fcntl(a[1], a[2]),
         Futex => {
             let timeout = if futex::takes_timeout(a[1]) { timespec(p, a[3]) } else { String::new() };
@@ -311,22 +357,93 @@ pub(super) fn arg(
         SockType => net::sock_type(v),
         SockProto(k) => net::protocol(at(k), v),
         MsgFlags => net::msg_flags(v),
+        Msghdr => msghdr(strlen, p, v, None),
+        OutMsghdr => match ok {
+            Some(n) => msghdr(strlen, p, v, Some(n)),
+            None => ptr(v),
+        },
+        OutMmsghdrs(_) => match ok {
+            Some(n) => mmsghdrs(strlen, p, v, n, true),
+            None => ptr(v),
+        },
+        ShutdownHow => net::shutdown_how(v),
+        SockLevel => net::sock_level(v),
+        SockOptName(k) => net::sockopt_name(at(k), v),
+        SockOptVal(k) => sockopt_val(p, a, v, Some(at(k) as u32)),
+        OutSockOptVal(k) => match ok {
+            Some(_) => {
+                let n = read::<u32>(p, at(k));
+                sockopt_val(p, a, v, n)
+            }
+            None => ptr(v),
+        },
+        SockFlags => net::sock_flags(v),
+        OutBufMax(k) => match ok {
+            Some(n) => buf(strlen, p, v, n.min(at(k)), false),
+            None => ptr(v),
+        },
         StackT => shown(p, v, signal::stack_t),
         OutStackT => match ok {
             Some(_) => shown(p, v, signal::stack_t),
             None => ptr(v),
         },
-        IoctlData => match a[1] {
-            // TCGETS fills a termios; TCSETS, TCSETSW, TCSETSF read one.
-            file::TCGETS if ok.is_none() => ptr(v),
-            file::TCGETS..=file::TCSETSF if v != 0 => shown(p, v, file::termios),
-            _ => ptr(v),
-        },
+        IoctlData => {
+            use file::IoctlArg as I;
+            match file::ioctl_arg(a[1]) {
+                // What the call fills is shown only when it succeeded.
+                I::Termios { out: true } | I::Winsize { out: true } | I::IntPtr { out: true }
+                    if ok.is_none() =>
+                {
+                    ptr(v)
+                }
+                I::Termios { .. } | I::Winsize { .. } | I::IntPtr { .. } if v == 0 => "NULL".into(),
+                I::Termios { .. } => shown(p, v, file::termios),
+                I::Winsize { .. } => shown(p, v, file::winsize),
+                I::IntPtr { .. } => shown(p, v, |n: &i32| format!("[{n}]")),
+                I::OpenFlags => file::open_flags(v),
+                I::Queue => file::flush_queue(v),
+                I::Plain => ptr(v),
+            }
+        }
         Resource => process::resource(v),
         OutRlimit | Rlimit => shown_or_null(p, v, process::rlimit),
         Madvise => mm::madvise(v),
         GrndFlags => file::grnd_flags(v),
         WaitOptions => process::wait_options(v),
+        Str => cstr(p, v, strlen),
+        XattrFlags => meta::xattr_flags(v),
+        XattrValue(k) if at(k) > crate::abi::meta::XATTR_SIZE_MAX as u64 => ptr(v),
+        XattrValue(k) => buf(strlen, p, v, at(k), false),
+        Fadvice => meta::fadvice(v),
+        FlockOp => meta::flock_op(v),
+        NodeMode => meta::node_mode(v),
+        NodeDev(k) => meta::node_dev(at(k), v),
+        UtimeTimes => shown_or_null(p, v, meta::utime_times),
+        Timevals => shown_or_null(p, v, meta::timevals),
+        Utimbuf => shown_or_null(p, v, meta::utimbuf),
+        FallocMode => meta::falloc_mode(v),
+        Off | OffInOut => shown_or_null(p, v, |&o: &i64| meta::offset(o)),
+        SpliceFlags => meta::splice_flags(v),
+        TfdFlags => events::tfd_flags(v),
+        TfdSetFlags => events::tfd_set_flags(v),
+        Itimerspec => shown_or_null(p, v, events::itimerspec),
+        OutItimerspec => match ok {
+            Some(_) => shown_or_null(p, v, events::itimerspec),
+            None => ptr(v),
+        },
+        SfdFlags => events::sfd_flags(v),
+        InotifyFlags => events::inotify_flags(v),
+        InotifyMask => events::inotify_mask(v),
+        EfdFlags => events::efd_flags(v),
+        SizedSigSet(k) if v != 0 && at(k) != 8 => ptr(v),
+        SizedSigSet(_) if v == 0 => "NULL".into(),
+        SizedSigSet(_) => sigset(p, v),
+        EpollOp => events::epoll_op(v),
+        EpollEvent => shown_or_null(p, v, events::epoll_event),
+        OutEpollEvents => match ok {
+            Some(n) => read_array(p, v, n as usize).map_or_else(|| ptr(v), |e| events::epoll_events(&e)),
+            None => ptr(v),
+        },
     })
 }
 
@@ -380,6 +497,8 @@ pub(super) fn ret(
             if let Some((k, count)) = polled {
                 if v > 0 {
                     s.push_str(&format!(" ({})", pollfds(p, a[k], a[count as usize], true)));
+                } else {
+                    s.push_str(" (Timeout)");
                 }
             }
             (s, None)

@@ -319,7 +319,7 @@ pub(crate) fn ended(t: &mut Trace, p: &mut Process, o: &Outcome) {
             Outcome::Exited(c) => format!("exit {c}"),
             Outcome::Signaled { sig, .. } => format!("killed by {}", crate::abi::signal::name(*sig)),
         };
-        maps::write(&mut t.sink, crate::gate::pid(), &why, &p.cpu.mem);
+        maps::write(&mut t.sink, p.world().pid(), &why, &p.cpu.mem);
     }
 }
 

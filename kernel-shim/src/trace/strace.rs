@@ -167,12 +167,18 @@ fn shown_args(t: &mut Trace, p: &mut Process, c: &Call, res: Option<&SysResult>)
     let mut shown = Vec::with_capacity(fmts.len());
     for (i, &a) in fmts.iter().enumerate() {
         let part = match c.parts.get(i).cloned().flatten() {
+            // An offset the call moved: `[10] => [15]`.
+            Some(s) if a == OffInOut && c.args[i] != 0 && matches!(res, Some(Ok(_))) => {
+                decode::arg(t.st.strlen, p, Off, &c.args, i, res).map(|now| format!("{s} => {now}"))
+            }
             Some(s) => Some(s),
             None if a == OutSockLen => Some(decode::sock_len(p, c.args[i], c.len_in, res)),
             None => decode::arg(t.st.strlen, p, a, &c.args, i, res),
         };
         // Arguments that only exist for some flags or commands format as empty.
-        if let Some(s) = part.filter(|s| !s.is_empty() || !matches!(a, OpenMode(_) | Fcntl | Futex)) {
+        if let Some(s) =
+            part.filter(|s| !s.is_empty() || !matches!(a, OpenMode(_) | NodeDev(_) | Fcntl | Futex))
+        {
             shown.push(s);
         }
     }

@@ -62,7 +62,7 @@ const AT_FLAGS: &[(u64, &str)] = &[
 
 /// The flags of the *at family.
 pub(crate) fn at_flags(v: u64) -> String {
-    flags(v, AT_FLAGS)
+    super::named_flags(v, AT_FLAGS, "AT")
 }
 
 /// statx's flags: the sync type is named even when it is 0 (`AT_STATX_SYNC_AS_STAT`).
@@ -226,26 +226,12 @@ pub(crate) fn fcntl_result(cmd: u64, v: u64) -> String {
     }
 }
 
-pub(crate) const TCGETS: u64 = 0x5401;
-pub(crate) const TCSETSF: u64 = 0x5404;
-
 /// An ioctl request by name.
 pub(crate) fn ioctl_request(v: u64) -> String {
-    match v {
-        TCGETS => "TCGETS".into(),
-        // As strace names them: the numbers are shared with OSS sound timer ioctls.
-        0x5402 => "SNDCTL_TMR_START or TCSETS".into(),
-        0x5403 => "SNDCTL_TMR_STOP or TCSETSW".into(),
-        TCSETSF => "SNDCTL_TMR_CONTINUE or TCSETSF".into(),
-        0x540f => "TIOCGPGRP".into(),
-        0x5410 => "TIOCSPGRP".into(),
-        0x5413 => "TIOCGWINSZ".into(),
-        0x5414 => "TIOCSWINSZ".into(),
-        0x541b => "FIONREAD".into(),
-        0x5421 => "FIONBIO".into(),
-        0x5451 => "FIOCLEX".into(),
-        v => hex0(v),
-    }
+    crate::abi::tty::NAMES
+        .iter()
+        .find(|&&(r, _)| r as u64 == v)
+        .map_or_else(|| hex0(v), |(_, n)| n.to_string())
 }
 
 /// getrandom's flags.
@@ -326,6 +312,54 @@ fn baud(b: u32) -> String {
     }
 }
 
+/// How an ioctl's third argument is shown, by request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IoctlArg {
+    /// A `struct termios` the call reads (TCSETS*) or fills (TCGETS: `out`).
+    Termios { out: bool },
+    /// A `struct winsize`.
+    Winsize { out: bool },
+    /// A pointer to an int: `[n]`.
+    IntPtr { out: bool },
+    /// Open flags (TIOCGPTPEER).
+    OpenFlags,
+    /// TCFLSH's queue.
+    Queue,
+    /// Shown as a number or pointer.
+    Plain,
+}
+
+/// What an ioctl request's argument is.
+pub(crate) fn ioctl_arg(req: u64) -> IoctlArg {
+    use crate::abi::tty::*;
+    match req as u32 {
+        TCGETS => IoctlArg::Termios { out: true },
+        TCSETS | TCSETSW | TCSETSF => IoctlArg::Termios { out: false },
+        TIOCGWINSZ => IoctlArg::Winsize { out: true },
+        TIOCSWINSZ => IoctlArg::Winsize { out: false },
+        TIOCGPGRP | TIOCGSID | TIOCOUTQ | FIONREAD | TIOCGPTN | TIOCGPTLCK => IoctlArg::IntPtr { out: true },
+        TIOCSPGRP | FIONBIO | TIOCSPTLCK => IoctlArg::IntPtr { out: false },
+        TIOCGPTPEER => IoctlArg::OpenFlags,
+        TCFLSH => IoctlArg::Queue,
+        _ => IoctlArg::Plain,
+    }
+}
+
+/// TCFLSH's queue selector.
+pub(crate) fn flush_queue(v: u64) -> String {
+    match v {
+        0 => "TCIFLUSH".into(),
+        1 => "TCOFLUSH".into(),
+        2 => "TCIOFLUSH".into(),
+        v => v.to_string(),
+    }
+}
+
+/// A `struct winsize`, as strace shows it.
+pub(crate) fn winsize(w: &crate::abi::io::Winsize) -> String {
+    format!("{{ws_row={}, ws_col={}, ws_xpixel={}, ws_ypixel={}}}", w.row, w.col, w.xpixel, w.ypixel)
+}
+
 /// A kernel `struct termios` (TCGETS/TCSETS*): the four flag words by name, the rest
 /// elided as strace does without -v.
 pub(crate) fn termios(t: &Termios) -> String {
@@ -377,6 +411,7 @@ mod tests {
         assert_eq!(at_flags(0x200), "AT_REMOVEDIR");
         assert_eq!(at_flags(0x1100), "AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH");
         assert_eq!(at_flags(0), "0");
+        assert_eq!(at_flags(1), "0x1 /* AT_??? */");
         assert_eq!(statx_flags(0x4100), "AT_STATX_DONT_SYNC|AT_SYMLINK_NOFOLLOW");
         assert_eq!(statx_flags(0), "AT_STATX_SYNC_AS_STAT");
         assert_eq!(statx_mask(0xa01), "STATX_TYPE|STATX_SIZE|STATX_BTIME");
@@ -453,11 +488,23 @@ mod tests {
 
     #[test]
     fn ioctl_requests_by_name() {
-        assert_eq!(ioctl_request(TCGETS), "TCGETS");
+        assert_eq!(ioctl_request(0x5401), "TCGETS");
+        assert_eq!(ioctl_request(0x8004_5430), "TIOCGPTN");
         assert_eq!(ioctl_request(0x541b), "FIONREAD");
         assert_eq!(ioctl_request(0x5421), "FIONBIO");
         assert_eq!(ioctl_request(0x5451), "FIOCLEX");
         assert_eq!(ioctl_request(0x5413), "TIOCGWINSZ");
+    }
+
+    #[test]
+    fn ioctl_arguments_by_request() {
+        assert_eq!(ioctl_arg(0x5401), IoctlArg::Termios { out: true });
+        assert_eq!(ioctl_arg(0x5414), IoctlArg::Winsize { out: false });
+        assert_eq!(ioctl_arg(0x4004_5431), IoctlArg::IntPtr { out: false });
+        assert_eq!(ioctl_arg(0x5441), IoctlArg::OpenFlags);
+        let w = crate::abi::io::Winsize { row: 24, col: 80, xpixel: 0, ypixel: 0 };
+        assert_eq!(winsize(&w), "{ws_row=24, ws_col=80, ws_xpixel=0, ws_ypixel=0}");
+        assert_eq!(flush_queue(0), "TCIFLUSH");
     }
 
     #[test]

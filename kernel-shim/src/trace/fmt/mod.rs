@@ -1,5 +1,5 @@
 //! strace's notation for syscall arguments, results and structs, one file per area
-//! (`file`, `mm`, `signal`, `futex`, `process`, `poll`, `net`, `time`), and the pieces they
+//! (`file`, `meta`, `events`, `mm`, `signal`, `futex`, `process`, `poll`, `net`, `time`), and the pieces they
 //! share here: pointers, hex, flag sets and quoted strings.
 //!
 //! Every function is pure: it takes values, guest structs (the `abi` layouts the kernel
@@ -10,8 +10,10 @@
 //! under `strace -f`; where emu's notation still differs from strace's, the case is left
 //! out of the tests rather than written down as emu prints it.
 
+pub(crate) mod events;
 pub(crate) mod file;
 pub(crate) mod futex;
+pub(crate) mod meta;
 pub(crate) mod mm;
 pub(crate) mod net;
 pub(crate) mod poll;
@@ -53,6 +55,16 @@ pub(crate) fn flags(v: u64, table: &[(u64, &str)]) -> String {
         out.push(hex0(rest));
     }
     out.join("|")
+}
+
+/// Flags by name; with no known bit set, the value and a comment naming the family
+/// (`0x4 /* XATTR_??? */`), as strace shows them.
+pub(crate) fn named_flags(v: u64, table: &[(u64, &str)], family: &str) -> String {
+    let known: u64 = table.iter().fold(0, |m, &(b, _)| m | b);
+    if v != 0 && v & known == 0 {
+        return format!("{v:#x} /* {family}_??? */");
+    }
+    flags(v, table)
 }
 
 /// Pushes the names of the bits of `v` in `table` onto `out`, in table order, and the
@@ -172,6 +184,9 @@ mod tests {
         assert_eq!(flags(0, &[(1, "A")]), "0");
         // A multi-bit entry listed first takes its bits before a single-bit one.
         assert_eq!(flags(3, &[(3, "AB"), (1, "A")]), "AB");
+        // With no known bit, the family's unknown-flag comment.
+        assert_eq!(named_flags(4, &[(1, "X_A")], "X"), "0x4 /* X_??? */");
+        assert_eq!(named_flags(5, &[(1, "X_A")], "X"), "X_A|0x4");
         assert_eq!(ptr(0), "NULL");
         assert_eq!(ptr(0x1000), "0x1000");
         assert_eq!(hex0(0), "0");

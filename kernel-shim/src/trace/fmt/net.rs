@@ -100,10 +100,7 @@ pub(crate) fn sockaddr(b: &[u8]) -> String {
                 Ipv6Addr::from(a)
             )
         }
-        _ => {
-            let data: String = b[2..].iter().map(|x| format!("\\x{x:02x}")).collect();
-            format!("{{{head}, sa_data=\"{data}\"}}")
-        }
+        _ => format!("{{{head}, sa_data={}}}", quote(&b[2..], false, false)),
     }
 }
 
@@ -119,6 +116,7 @@ const MSG_FLAGS: &[(u64, &str)] = &[
     (0x100, "MSG_WAITALL"),
     (0x4000, "MSG_NOSIGNAL"),
     (0x8000, "MSG_MORE"),
+    (0x10000, "MSG_WAITFORONE"),
     (0x40000000, "MSG_CMSG_CLOEXEC"),
 ];
 
@@ -139,6 +137,162 @@ pub(crate) fn sock_len(addr: u64, len_in: Option<u32>, out: Option<u32>) -> Stri
         (Some(a), _) => format!("[{a}]"),
         (None, _) => super::ptr(addr),
     }
+}
+
+/// shutdown's `how`.
+pub(crate) fn shutdown_how(v: u64) -> String {
+    super::nth(v, &["SHUT_RD", "SHUT_WR", "SHUT_RDWR"]).map_or_else(|| v.to_string(), String::from)
+}
+
+/// A socket option level (`SOL_SOCKET`, `SOL_TCP`...).
+pub(crate) fn sock_level(v: u64) -> String {
+    match v as i32 {
+        0 => "SOL_IP".into(),
+        1 => "SOL_SOCKET".into(),
+        6 => "SOL_TCP".into(),
+        17 => "SOL_UDP".into(),
+        41 => "SOL_IPV6".into(),
+        270 => "SOL_NETLINK".into(),
+        l => l.to_string(),
+    }
+}
+
+const SOL_SOCKET_NAMES: &[&str] = &[
+    "0",
+    "SO_DEBUG",
+    "SO_REUSEADDR",
+    "SO_TYPE",
+    "SO_ERROR",
+    "SO_DONTROUTE",
+    "SO_BROADCAST",
+    "SO_SNDBUF",
+    "SO_RCVBUF",
+    "SO_KEEPALIVE",
+    "SO_OOBINLINE",
+    "SO_NO_CHECK",
+    "SO_PRIORITY",
+    "SO_LINGER",
+    "SO_BSDCOMPAT",
+    "SO_REUSEPORT",
+    "SO_PASSCRED",
+    "SO_PEERCRED",
+    "SO_RCVLOWAT",
+    "SO_SNDLOWAT",
+    "SO_RCVTIMEO_OLD",
+    "SO_SNDTIMEO_OLD",
+];
+
+/// An option name at `level`.
+pub(crate) fn sockopt_name(level: u64, v: u64) -> String {
+    let name = match (level as i32, v as i32) {
+        (1, 1..=21) => super::nth(v, SOL_SOCKET_NAMES),
+        (1, 30) => Some("SO_ACCEPTCONN"),
+        (1, 32) => Some("SO_SNDBUFFORCE"),
+        (1, 33) => Some("SO_RCVBUFFORCE"),
+        (1, 38) => Some("SO_PROTOCOL"),
+        (1, 39) => Some("SO_DOMAIN"),
+        (6, 1..=6) => super::nth(
+            v - 1,
+            &["TCP_NODELAY", "TCP_MAXSEG", "TCP_CORK", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT"],
+        ),
+        (6, 12) => Some("TCP_QUICKACK"),
+        (6, 18) => Some("TCP_USER_TIMEOUT"),
+        (0, 1) => Some("IP_TOS"),
+        (0, 2) => Some("IP_TTL"),
+        (0, 10) => Some("IP_MTU_DISCOVER"),
+        (0, 13) => Some("IP_RECVTOS"),
+        (0, 33) => Some("IP_MULTICAST_TTL"),
+        (0, 34) => Some("IP_MULTICAST_LOOP"),
+        (41, 16) => Some("IPV6_UNICAST_HOPS"),
+        (41, 18) => Some("IPV6_MULTICAST_HOPS"),
+        (41, 19) => Some("IPV6_MULTICAST_LOOP"),
+        (41, 26) => Some("IPV6_V6ONLY"),
+        (41, 66) => Some("IPV6_RECVTCLASS"),
+        (41, 67) => Some("IPV6_TCLASS"),
+        _ => None,
+    };
+    match (name, level) {
+        (Some(n), _) => n.into(),
+        (None, 1) => format!("{v:#x} /* SO_??? */"),
+        (None, _) => v.to_string(),
+    }
+}
+
+/// A socket option's value (`len` bytes): `[1]` for an int, the struct for SO_LINGER and
+/// SO_PEERCRED, the bytes for SO_RCVTIMEO/SO_SNDTIMEO; None (the pointer is shown) for an
+/// int option of another length, as strace does.
+pub(crate) fn sockopt_val(level: u64, name: u64, b: &[u8]) -> Option<String> {
+    Some(match (level as i32, name as i32, b.len()) {
+        (1, 13, 8..) => format!("{{l_onoff={}, l_linger={}}}", get::<i32>(b, 0), get::<i32>(b, 4)),
+        (1, 17, 12..) => {
+            format!("{{pid={}, uid={}, gid={}}}", get::<i32>(b, 0), get::<u32>(b, 4), get::<u32>(b, 8))
+        }
+        (1, 20 | 21, _) => quote(b, false, false),
+        (_, _, 4) => format!("[{}]", get::<i32>(b, 0)),
+        _ => return None,
+    })
+}
+
+/// The SOCK_NONBLOCK / SOCK_CLOEXEC flags of accept4.
+pub(crate) fn sock_flags(v: u64) -> String {
+    if v == 0 {
+        "0".into()
+    } else {
+        flags(v, &[(0o2000000, "SOCK_CLOEXEC"), (0o4000, "SOCK_NONBLOCK")])
+    }
+}
+
+/// The control messages of a msghdr (`msg_control=[{cmsg_len=20, ...}]`).
+pub(crate) fn cmsgs(b: &[u8]) -> String {
+    let mut out = Vec::new();
+    let mut off = 0;
+    while off + 16 <= b.len() {
+        let len = get::<u64>(b, off) as usize;
+        let (level, ty) = (get::<i32>(b, off + 8), get::<i32>(b, off + 12));
+        let data = &b[(off + 16).min(b.len())..(off + len.max(16)).min(b.len())];
+        let (lname, tname, shown) = match (level, ty) {
+            (1, 1) => {
+                let fds: Vec<String> = data.chunks_exact(4).map(|c| get::<i32>(c, 0).to_string()).collect();
+                ("SOL_SOCKET".into(), "SCM_RIGHTS".to_string(), format!("[{}]", fds.join(", ")))
+            }
+            (1, 2) if data.len() >= 12 => (
+                "SOL_SOCKET".into(),
+                "SCM_CREDENTIALS".into(),
+                format!(
+                    "{{pid={}, uid={}, gid={}}}",
+                    get::<i32>(data, 0),
+                    get::<u32>(data, 4),
+                    get::<u32>(data, 8)
+                ),
+            ),
+            _ => (sock_level(level as u64), ty.to_string(), super::quote(data, false, true)),
+        };
+        out.push(format!("{{cmsg_len={len}, cmsg_level={lname}, cmsg_type={tname}, cmsg_data={shown}}}"));
+        if len < 16 {
+            break;
+        }
+        off += (len + 7) & !7;
+    }
+    format!("[{}]", out.join(", "))
+}
+
+/// A `struct msghdr` from its parts, already shown.
+pub(crate) fn msghdr(
+    name: &str,
+    namelen: u32,
+    iov: &str,
+    iovlen: u64,
+    control: &str,
+    controllen: u64,
+    flags: i32,
+) -> String {
+    // strace leaves msg_control out when there is no room for control messages.
+    let control = if controllen == 0 { String::new() } else { format!("msg_control={control}, ") };
+    format!(
+        "{{msg_name={name}, msg_namelen={namelen}, msg_iov={iov}, msg_iovlen={iovlen}, {control}\
+         msg_controllen={controllen}, msg_flags={}}}",
+        msg_flags(flags as u32 as u64)
+    )
 }
 
 #[cfg(test)]
@@ -184,6 +338,29 @@ mod tests {
             sockaddr(&six),
             r#"{sa_family=AF_INET6, sin6_port=htons(80), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}"#
         );
+    }
+
+    #[test]
+    fn options_and_messages() {
+        // setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
+        assert_eq!((sock_level(1), sockopt_name(1, 2)), ("SOL_SOCKET".into(), "SO_REUSEADDR".into()));
+        assert_eq!(sockopt_val(1, 2, &1i32.to_le_bytes()).as_deref(), Some("[1]"));
+        assert_eq!((sock_level(6), sockopt_name(6, 1)), ("SOL_TCP".into(), "TCP_NODELAY".into()));
+        assert_eq!(sockopt_name(41, 26), "IPV6_V6ONLY");
+        assert_eq!(sockopt_val(1, 13, &[1, 0, 0, 0, 0, 0, 0, 0]).as_deref(), Some("{l_onoff=1, l_linger=0}"));
+        // setsockopt(5, SOL_SOCKET, SO_RCVTIMEO_OLD, "\5\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16) = 0
+        let mut tv = [0u8; 16];
+        tv[0] = 5;
+        assert_eq!(sockopt_val(1, 20, &tv).as_deref(), Some(r#""\5\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0""#));
+        assert_eq!(sockopt_val(1, 9, &[1, 0]), None);
+        // setsockopt(4, SOL_SOCKET, 0x3039 /* SO_??? */, [1], 4)
+        assert_eq!(sockopt_name(1, 12345), "0x3039 /* SO_??? */");
+        assert_eq!((sock_flags(0o2004000), sock_flags(0)), ("SOCK_CLOEXEC|SOCK_NONBLOCK".into(), "0".into()));
+        assert_eq!(shutdown_how(1), "SHUT_WR");
+        // msg_control=[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5]}]
+        let mut c = vec![20u8, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 5, 0, 0, 0];
+        c.resize(24, 0);
+        assert_eq!(cmsgs(&c), "[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5]}]");
     }
 
     #[test]

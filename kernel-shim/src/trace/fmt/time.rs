@@ -19,7 +19,7 @@ pub(crate) fn itimerval(t: &Itimerval) -> String {
     format!("{{it_interval={}, it_value={}}}", timeval(&t.interval), timeval(&t.value))
 }
 
-/// A clock id by name; an unknown (or dynamic, negative) one as a number.
+/// A clock id by name; a dynamic (negative) one as a number, an unknown one in hex.
 pub(crate) fn clock_id(v: u64) -> String {
     nth(
         v,
@@ -32,9 +32,16 @@ pub(crate) fn clock_id(v: u64) -> String {
             "CLOCK_REALTIME_COARSE",
             "CLOCK_MONOTONIC_COARSE",
             "CLOCK_BOOTTIME",
+            "CLOCK_REALTIME_ALARM",
+            "CLOCK_BOOTTIME_ALARM",
+            "CLOCK_SGI_CYCLE",
+            "CLOCK_TAI",
         ],
     )
-    .map_or_else(|| (v as i32).to_string(), str::to_string)
+    .map_or_else(
+        || if (v as i32) < 0 { (v as i32).to_string() } else { format!("{:#x} /* CLOCK_??? */", v as u32) },
+        str::to_string,
+    )
 }
 
 /// setitimer/getitimer's which.
@@ -62,6 +69,8 @@ mod tests {
         assert_eq!(clock_id(1), "CLOCK_MONOTONIC");
         assert_eq!(clock_id(6), "CLOCK_MONOTONIC_COARSE");
         assert_eq!(clock_id(7), "CLOCK_BOOTTIME");
+        assert_eq!(clock_id(11), "CLOCK_TAI");
+        assert_eq!(clock_id(12345), "0x3039 /* CLOCK_??? */");
         assert_eq!(itimer_which(1), "ITIMER_VIRTUAL");
         assert_eq!(itimer_which(2), "ITIMER_PROF");
     }
