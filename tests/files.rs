@@ -90,6 +90,7 @@ fn strace_notation_matches_strace() {
         "readahead",
         "sync",
         "syncfs",
+        "sync_file_range",
         "mknodat",
         "fadvise64",
         "flock",

@@ -91,8 +91,43 @@ fn default_action(sig: i32) -> DefaultAction {
 impl Signals {
     /// Signals that are pending, unblocked, and would do something.
     fn deliverable(&self) -> u64 {
+        let d = self.unblocked_pending();
+        if d == 0 {
+            return 0;
+        }
+        d & !self.ignored_among(d)
+    }
+
+    fn unblocked_pending(&self) -> u64 {
         let cant_block = bit(S::SIGKILL) | bit(S::SIGSTOP);
         self.pending & (!self.mask | cant_block)
+    }
+
+    /// The signals of `set` whose action ignores them (SIGKILL never is).
+    fn ignored_among(&self, set: u64) -> u64 {
+        let (mut rest, mut out) = (set, 0);
+        while rest != 0 {
+            let s = rest.trailing_zeros() as i32 + 1;
+            rest &= rest - 1;
+            if s != S::SIGKILL && self.ignored(s) {
+                out |= bit(s);
+            }
+        }
+        out
+    }
+
+    /// Drops the pending signals that are no longer blocked but ignored (kept while
+    /// blocked, as Linux keeps them), as Linux does when it would deliver them.
+    fn discard_ignored(&mut self) {
+        let mut gone = self.ignored_among(self.unblocked_pending());
+        self.pending &= !gone;
+        while gone != 0 {
+            let s = gone.trailing_zeros() as usize + 1;
+            gone &= gone - 1;
+            if s >= 32 {
+                self.rt_queue[s].clear();
+            }
+        }
     }
 
     /// Takes pending `sig` off the pending set: a real-time signal's oldest queued instance
@@ -178,7 +213,8 @@ impl Process {
     /// interrupts a sleeping task.
     pub(crate) fn raise_in_thread(&mut self, k: usize, info: SigInfo) {
         let sig = info.signo;
-        if self.signals.ignored(sig) {
+        // Kept while the thread blocks it, even if ignored (see `raise`).
+        if self.signals.ignored(sig) && self.threads[k].sigmask & bit(sig) == 0 {
             return;
         }
         self.store_siginfo(info);
@@ -273,6 +309,7 @@ impl Process {
     /// `outcome` when a signal ends the process.
     pub(crate) fn deliver_pending(&mut self) {
         self.collect_host_signals();
+        self.signals.discard_ignored();
         while self.outcome.is_none() {
             let d = self.signals.deliverable();
             if d == 0 {

@@ -326,6 +326,9 @@ static void sizes(void) {
     printf("syncfs: %s\n", res(syncfs(fd)));
     sync();
     printf("sync done\n");
+    printf("sync_file_range: %s\n", res(sync_file_range(fd, 0, 100, SYNC_FILE_RANGE_WRITE)));
+    printf("sync_file_range bad flags: %s\n", res(sync_file_range(fd, 0, 100, 8)));
+    printf("sync_file_range negative offset: %s\n", res(sync_file_range(fd, -1, 100, 0)));
     int ro = open(path("s"), O_RDONLY);
     printf("fallocate read-only fd: %s\n", res(fallocate(ro, 0, 0, 10)));
     printf("ftruncate read-only fd: %s\n", res(ftruncate(ro, 0)));
@@ -336,6 +339,7 @@ static void sizes(void) {
     printf("fallocate pipe: %s\n", res(fallocate(p[1], 0, 0, 10)));
     printf("readahead pipe: %s\n", res(readahead(p[0], 0, 10)));
     printf("syncfs pipe: %s\n", res(syncfs(p[0])));
+    printf("sync_file_range pipe: %s\n", res(sync_file_range(p[0], 0, 10, SYNC_FILE_RANGE_WRITE)));
     printf("fadvise pipe: %d\n", posix_fadvise(p[0], 0, 10, POSIX_FADV_NORMAL));
     close(p[0]);
     close(p[1]);
@@ -507,11 +511,12 @@ static void flocks(void) {
     /* Between processes: the child waits for the parent's lock. */
     printf("parent LOCK_EX: %s\n", res(flock(a, LOCK_EX)));
     fflush(stdout);
-    int go[2];
-    check(pipe(go) == 0, "pipe");
+    int go[2], ready[2];
+    check(pipe(go) == 0 && pipe(ready) == 0, "pipe");
     pid_t pid = fork();
     if (pid == 0) {
         close(go[1]);
+        close(ready[0]);
         int c = open(path("lk"), O_RDWR);
         printf("child LOCK_EX|LOCK_NB: %s\n", res(flock(c, LOCK_EX | LOCK_NB)));
         fflush(stdout);
@@ -524,7 +529,7 @@ static void flocks(void) {
         printf("child blocking LOCK_EX interrupted: %s\n", res(flock(c, LOCK_EX)));
         fflush(stdout);
         char x;
-        if (write(1, "", 0) < 0 || read(go[0], &x, 1) != 1)
+        if (write(ready[1], "r", 1) != 1 || read(go[0], &x, 1) != 1)
             _exit(2);
         int r = flock(c, LOCK_EX);
         printf("child got the lock after the parent let go: %s\n", res(r));
@@ -532,8 +537,10 @@ static void flocks(void) {
         _exit(0);
     }
     close(go[0]);
-    struct timespec ms = {0, 150000000};
-    nanosleep(&ms, NULL);
+    close(ready[1]);
+    char x;
+    check(read(ready[0], &x, 1) == 1, "read");
+    close(ready[0]);
     say("parent unlocking");
     check(write(go[1], "g", 1) == 1, "write");
     nanosleep(&(struct timespec){0, 50000000}, NULL);
@@ -575,12 +582,13 @@ static void fcntl_locks(void) {
     struct flock q = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 50, .l_len = 10};
     printf("own F_GETLK: %s %s\n", res(fcntl(a, F_GETLK, &q)), ltype(q.l_type));
     pid_t parent = getpid();
-    int go[2];
-    check(pipe(go) == 0, "pipe");
+    int go[2], ready[2];
+    check(pipe(go) == 0 && pipe(ready) == 0, "pipe");
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
         close(go[1]);
+        close(ready[0]);
         int c = open(path("rl"), O_RDWR);
         struct flock g = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 50, .l_len = 10};
         int r = fcntl(c, F_GETLK, &g);
@@ -590,7 +598,7 @@ static void fcntl_locks(void) {
         printf("child F_SETLK read [100,200): %s\n", res(setlk(c, F_SETLK, F_RDLCK, 100, 100)));
         fflush(stdout);
         char x;
-        if (read(go[0], &x, 1) != 1)
+        if (write(ready[1], "r", 1) != 1 || read(go[0], &x, 1) != 1)
             _exit(2);
         r = setlk(c, F_SETLKW, F_WRLCK, 0, 10);
         printf("child F_SETLKW got it after the parent let go: %s\n", res(r));
@@ -598,7 +606,10 @@ static void fcntl_locks(void) {
         _exit(0);
     }
     close(go[0]);
-    nanosleep(&(struct timespec){0, 150000000}, NULL);
+    close(ready[1]);
+    char x;
+    check(read(ready[0], &x, 1) == 1, "read");
+    close(ready[0]);
     struct flock g = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 150, .l_len = 1};
     int r = fcntl(a, F_GETLK, &g);
     printf("parent F_GETLK [150]: %s %s start %lld len %lld held by child %d\n", res(r), ltype(g.l_type),

@@ -30,6 +30,9 @@
 //! - **fcntl record locks over a byte range (F_SETLK, F_GETLK, the OFD forms).** rustix
 //!   locks whole files only.
 //! - **truncate by path, mknodat on macOS.** Not in rustix (mknodat: on Linux only).
+//! - **getpgid, getsid, tcgetpgrp, tcgetsid.** Linux answers 0 when the group or session
+//!   leader lives outside the caller's pid namespace (a container's first process), and
+//!   rustix's `Pid` cannot hold 0: it asserts.
 
 use super::errno::errno_from_host;
 use super::signal::arrived;
@@ -298,7 +301,29 @@ pub(super) fn waitid(idtype: u32, id: u32, options: u32) -> HostResult<(i32, i32
     Ok((pid, si.si_code, status, uid))
 }
 
+/// getpgid(2) and getsid(2) of a host pid (0: the caller). 0 is a valid answer.
+pub(super) fn getpgid(pid: i32) -> HostResult<i32> {
+    // SAFETY: plain values.
+    check(unsafe { libc::getpgid(pid) })
+}
+
+pub(super) fn getsid(pid: i32) -> HostResult<i32> {
+    // SAFETY: plain values.
+    check(unsafe { libc::getsid(pid) })
+}
+
 // ---- terminals ----
+
+/// The terminal's foreground group and its session; 0 is a valid answer (see above).
+pub(super) fn tcgetpgrp(fd: i32) -> HostResult<i32> {
+    // SAFETY: plain values.
+    check(unsafe { libc::tcgetpgrp(fd) })
+}
+
+pub(super) fn tcgetsid(fd: i32) -> HostResult<i32> {
+    // SAFETY: plain values.
+    check(unsafe { libc::tcgetsid(fd) })
+}
 
 /// The argument of an integer ioctl.
 enum IntArg {

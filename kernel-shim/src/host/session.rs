@@ -22,7 +22,8 @@ pub fn setpgid(p: i32, pgid: i32) -> HostResult<()> {
 }
 
 pub fn getpgid(p: i32) -> HostResult<i32> {
-    Ok(rustix::process::getpgid(pid(p)?).map_err(linux)?.as_raw_nonzero().get())
+    pid(p)?;
+    ffi::getpgid(p)
 }
 
 pub fn setsid() -> HostResult<i32> {
@@ -30,7 +31,8 @@ pub fn setsid() -> HostResult<i32> {
 }
 
 pub fn getsid(p: i32) -> HostResult<i32> {
-    Ok(rustix::process::getsid(pid(p)?).map_err(linux)?.as_raw_nonzero().get())
+    pid(p)?;
+    ffi::getsid(p)
 }
 
 /// kill(2) of a process group that may contain emu itself (`pid` 0 or below -1, Linux

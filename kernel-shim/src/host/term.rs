@@ -73,7 +73,7 @@ pub fn tcflow(fd: i32, action: u32) -> HostResult<()> {
 
 /// The terminal's foreground process group.
 pub fn tcgetpgrp(fd: i32) -> HostResult<i32> {
-    Ok(T::tcgetpgrp(self::fd(fd)?).map_err(linux)?.as_raw_nonzero().get())
+    ffi::tcgetpgrp(fd)
 }
 
 pub fn tcsetpgrp(fd: i32, pgrp: i32) -> HostResult<()> {
@@ -83,7 +83,7 @@ pub fn tcsetpgrp(fd: i32, pgrp: i32) -> HostResult<()> {
 
 /// The session the terminal is the controlling terminal of.
 pub fn tcgetsid(fd: i32) -> HostResult<i32> {
-    Ok(T::tcgetsid(self::fd(fd)?).map_err(linux)?.as_raw_nonzero().get())
+    ffi::tcgetsid(fd)
 }
 
 /// Makes the terminal the caller's controlling terminal (TIOCSCTTY). Taking it from

@@ -283,7 +283,8 @@ fn do_openat(p: &mut Process, dirfd: i64, path: u64, flags: u32, mode: u32) -> S
         super::fs::Target::Host(dir, hp) => {
             let mut hflags = flags;
             if flags & O::O_PATH != 0 {
-                hflags = O::O_RDONLY | (flags & (O::O_DIRECTORY | O::O_NOFOLLOW));
+                // Opening for a path only never waits (for a fifo's other end).
+                hflags = O::O_RDONLY | O::O_NONBLOCK | (flags & (O::O_DIRECTORY | O::O_NOFOLLOW));
             }
             let h = open_host(p, (dir, &hp), &abs, hflags, mode & !p.umask & 0o7777, follow)?;
             // 64-bit Linux forces O_LARGEFILE on every file open() returns.

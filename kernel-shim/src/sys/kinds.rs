@@ -160,6 +160,8 @@ pub(crate) enum Arg {
     Timevals,
     Utimbuf,
     FallocMode,
+    /// sync_file_range's flags.
+    SyncRangeFlags,
     /// A `loff_t *` the call reads (`[5]`); one it reads and moves (`[10] => [15]`).
     Off,
     OffInOut,

@@ -1,7 +1,8 @@
 //! File metadata: times (utimensat, futimesat, utimes, utime), owners (chown, fchown,
 //! lchown, fchownat), sizes (truncate, fallocate), nodes (mknod, mknodat), and flushing
-//! and read-ahead (sync, syncfs, readahead). The host keeps the metadata and decides who
-//! may change it (a chown to another user is EPERM unless the host lets emu do it).
+//! and read-ahead (sync, syncfs, sync_file_range, readahead). The host keeps the metadata
+//! and decides who may change it (a chown to another user is EPERM unless the host lets
+//! emu do it).
 
 use super::fs::{resolve_host_at, Target};
 use super::{read_path, read_struct, Args, SysResult};
@@ -258,6 +259,25 @@ pub(super) fn syncfs(p: &mut Process, a: &Args) -> SysResult {
     let h = f.borrow().host_fd();
     if let Some(h) = h {
         host::syncfs(h)?;
+    }
+    Ok(0)
+}
+
+/// sync_file_range: the file is flushed whole (more than asked, never less).
+pub(super) fn sync_file_range(p: &mut Process, a: &Args) -> SysResult {
+    const VALID: u32 = 1 | 2 | 4;
+    let (fd, off, n, flags) = (a.fd(0), a.long(1), a.long(2), a.uint(3));
+    let f = p.fds.file(fd)?;
+    if off < 0 || n < 0 || flags & !VALID != 0 {
+        return Err(E::EINVAL);
+    }
+    let h = f.borrow().host_fd().ok_or(E::ESPIPE)?;
+    let kind = host::fstat(h)?.mode & S_IFMT;
+    if !matches!(kind, S_IFREG | S_IFBLK | S_IFDIR | crate::abi::mode::S_IFLNK) {
+        return Err(E::ESPIPE);
+    }
+    if flags != 0 {
+        host::fsync(h)?;
     }
     Ok(0)
 }

@@ -481,7 +481,7 @@ syscalls! {
     274 GET_ROBUST_LIST get_robust_list = call(futex::get_robust_list).args(&[Int, Ptr, Ptr]);
     275 SPLICE splice = call(copy::splice).partial("between host files and pipes; on hosts other than Linux done with reads and writes").args(&[Fd, Off, Fd, Off, Uint, SpliceFlags]).blocks();
     276 TEE tee = call(copy::tee).partial("between host pipes on a Linux host; EINVAL elsewhere").args(&[Fd, Fd, Uint, SpliceFlags]).blocks();
-    277 SYNC_FILE_RANGE sync_file_range = missing("not implemented yet");
+    277 SYNC_FILE_RANGE sync_file_range = call(meta::sync_file_range).partial("flushes the whole file (the range and the write-out stages are not told apart)").args(&[Fd, Long, Long, SyncRangeFlags]);
     278 VMSPLICE vmsplice = missing("not implemented yet").blocks();
     279 MOVE_PAGES move_pages = missing("not implemented yet");
     280 UTIMENSAT utimensat = call(meta::utimensat).args(&[DirFd, Path, UtimeTimes, AtFlags]);
@@ -578,10 +578,10 @@ syscalls! {
     460 LSM_SET_SELF_ATTR lsm_set_self_attr = refuse(E::EPERM, "system administration: the guest runs unprivileged");
     461 LSM_LIST_MODULES lsm_list_modules = refuse(E::EPERM, "system administration: the guest runs unprivileged");
     462 MSEAL mseal = missing("memory sealing is not implemented");
-    463 SETXATTRAT setxattrat = missing("file ownership, times and extended attributes are not implemented yet");
-    464 GETXATTRAT getxattrat = missing("file ownership, times and extended attributes are not implemented yet");
-    465 LISTXATTRAT listxattrat = missing("file ownership, times and extended attributes are not implemented yet");
-    466 REMOVEXATTRAT removexattrat = missing("file ownership, times and extended attributes are not implemented yet");
+    463 SETXATTRAT setxattrat = missing("the *at forms of the xattr calls (Linux 6.13, struct xattr_args) are not implemented yet");
+    464 GETXATTRAT getxattrat = missing("the *at forms of the xattr calls (Linux 6.13, struct xattr_args) are not implemented yet");
+    465 LISTXATTRAT listxattrat = missing("the *at forms of the xattr calls (Linux 6.13, struct xattr_args) are not implemented yet");
+    466 REMOVEXATTRAT removexattrat = missing("the *at forms of the xattr calls (Linux 6.13, struct xattr_args) are not implemented yet");
 }
 
 #[cfg(test)]

@@ -422,6 +422,7 @@ pub(super) fn arg(
         Timevals => shown_or_null(p, v, meta::timevals),
         Utimbuf => shown_or_null(p, v, meta::utimbuf),
         FallocMode => meta::falloc_mode(v),
+        SyncRangeFlags => meta::sync_range_flags(v),
         Off | OffInOut => shown_or_null(p, v, |&o: &i64| meta::offset(o)),
         SpliceFlags => meta::splice_flags(v),
         TfdFlags => events::tfd_flags(v),

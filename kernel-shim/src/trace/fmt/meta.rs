@@ -138,6 +138,12 @@ pub(crate) fn falloc_mode(v: u64) -> String {
     named_flags(v, FALLOC_NAMES, "FALLOC_FL")
 }
 
+pub(crate) fn sync_range_flags(v: u64) -> String {
+    let names =
+        [(1, "SYNC_FILE_RANGE_WAIT_BEFORE"), (2, "SYNC_FILE_RANGE_WRITE"), (4, "SYNC_FILE_RANGE_WAIT_AFTER")];
+    named_flags(v, &names, "SYNC_FILE_RANGE")
+}
+
 pub(crate) fn splice_flags(v: u64) -> String {
     named_flags(v, SPLICE_NAMES, "SPLICE_F")
 }
