@@ -119,6 +119,10 @@ fn load_elf(
     world.random_bytes(&mut random);
     let ids = world.ids();
     let cpu = CpuidModel::default();
+    // AT_MINSIGSTKSZ: with XSAVE, a frame's FP area is the XSAVE image of every XCR0
+    // component (computed here: `exec` stays out of the process/signal/thread core).
+    let xcr0 = cpu.xcr0();
+    let xstate = if xcr0 == 0 { 0 } else { CpuidModel::xsave_size(xcr0) as u64 };
     let req = LoadRequest {
         exe: &exe,
         interp: interp.as_ref(),
@@ -128,7 +132,7 @@ fn load_elf(
         random,
         hwcap: cpu.edx1 as u64,
         hwcap2: if cpu.ebx7 & ebx7::FSGSBASE != 0 { auxv::HWCAP2_FSGSBASE } else { 0 },
-        minsigstksz: crate::signal::max_frame_size(&cpu),
+        minsigstksz: crate::abi::frame::max_frame_size(xstate),
         vdso: true,
         ids: [ids[0] as u64, ids[1] as u64, ids[2] as u64, ids[3] as u64],
     };

@@ -32,14 +32,6 @@ pub use crate::abi::signal::{
     SIG_IGN, SS_DISABLE, SS_ONSTACK,
 };
 
-/// The largest signal frame delivery writes for a CPU model (AT_MINSIGSTKSZ): with
-/// XSAVE, its FP area is the XSAVE image of every XCR0 component.
-pub(crate) fn max_frame_size(cpu: &emu_cpu::cpuid::CpuidModel) -> u64 {
-    let xcr0 = cpu.xcr0();
-    let xstate = if xcr0 == 0 { 0 } else { emu_cpu::cpuid::CpuidModel::xsave_size(xcr0) as u64 };
-    crate::abi::frame::max_frame_size(xstate)
-}
-
 #[derive(Clone)]
 pub struct Signals {
     pub actions: [SigAction; 65],
