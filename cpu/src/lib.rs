@@ -20,6 +20,7 @@ pub mod state;
 pub mod x87;
 
 pub use exec::{request_stop, Exit, RunStats};
+pub use fpstate::BadXstate;
 pub use jit::{jit_mode, jit_supported, set_jit_mode, JitMode, JitStats};
 pub use mem::{AddressSpace, Fault, FaultKind, MemError, Perm, Vma};
 /// Every iced-x86 `Code` that has a handler builder (used by the conformance tester).
