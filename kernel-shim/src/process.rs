@@ -335,7 +335,7 @@ impl Process {
             Exit::GeneralProtection => (S::SIGSEGV, 0x80, 0, Some("general protection fault".into())),
             Exit::FpException => (S::SIGFPE, FPE_FLTINV, rip, Some("floating-point exception".into())),
             Exit::Interrupt(n) => (S::SIGSEGV, 0x80, 0, Some(format!("int {n:#x}"))),
-            Exit::Syscall | Exit::Budget | Exit::Interrupted => return,
+            Exit::Syscall | Exit::Budget | Exit::Interrupted | Exit::Debug(_) => return,
         };
         self.fault_detail = detail;
         self.force_signal(SigInfo { signo: sig, code, addr, ..Default::default() });

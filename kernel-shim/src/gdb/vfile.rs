@@ -1,0 +1,138 @@
+//! `vFile:` requests: gdb reads the program and its libraries through the stub (its
+//! default sysroot `target:`), so it sees the files the guest sees: paths resolve as the
+//! guest's do (`-L` sysroot first, or inside the `--chroot` jail). Read-only: gdb writes no
+//! files of the guest's.
+
+use super::target::Emu;
+use gdbstub::target::ext::host_io::{
+    FsKind, HostIo, HostIoClose, HostIoCloseOps, HostIoErrno, HostIoError, HostIoFstat, HostIoFstatOps,
+    HostIoOpen, HostIoOpenFlags, HostIoOpenMode, HostIoOpenOps, HostIoPread, HostIoPreadOps, HostIoReadlink,
+    HostIoReadlinkOps, HostIoResult, HostIoSetfs, HostIoSetfsOps, HostIoStat,
+};
+use std::fs::File;
+
+/// The files gdb has open, by the descriptor it was given.
+#[derive(Default)]
+pub(crate) struct Files {
+    open: Vec<Option<File>>,
+}
+
+impl Files {
+    fn get(&self, fd: u32) -> Result<&File, HostIoErrno> {
+        self.open.get(fd as usize).and_then(|f| f.as_ref()).ok_or(HostIoErrno::EBADF)
+    }
+}
+
+impl Emu<'_> {
+    /// The host path of the guest path `name`.
+    fn host_path(&self, name: &[u8]) -> std::path::PathBuf {
+        crate::path::bytes_to_path(&self.process_ref().sysroot.host_path(name))
+    }
+}
+
+fn errno<E>(e: std::io::Error) -> HostIoError<E> {
+    HostIoError::from(e)
+}
+
+impl HostIo for Emu<'_> {
+    fn support_open(&mut self) -> Option<HostIoOpenOps<'_, Self>> {
+        Some(self)
+    }
+
+    fn support_close(&mut self) -> Option<HostIoCloseOps<'_, Self>> {
+        Some(self)
+    }
+
+    fn support_pread(&mut self) -> Option<HostIoPreadOps<'_, Self>> {
+        Some(self)
+    }
+
+    fn support_fstat(&mut self) -> Option<HostIoFstatOps<'_, Self>> {
+        Some(self)
+    }
+
+    fn support_readlink(&mut self) -> Option<HostIoReadlinkOps<'_, Self>> {
+        Some(self)
+    }
+
+    fn support_setfs(&mut self) -> Option<HostIoSetfsOps<'_, Self>> {
+        Some(self)
+    }
+}
+
+impl HostIoOpen for Emu<'_> {
+    fn open(&mut self, name: &[u8], flags: HostIoOpenFlags, _mode: HostIoOpenMode) -> HostIoResult<u32, Self> {
+        if flags.bits() & 3 != HostIoOpenFlags::O_RDONLY.bits() {
+            return Err(HostIoError::Errno(HostIoErrno::EROFS));
+        }
+        let f = File::open(self.host_path(name)).map_err(errno)?;
+        let slots = &mut self.files.open;
+        let fd = match slots.iter().position(|s| s.is_none()) {
+            Some(i) => i,
+            None => {
+                slots.push(None);
+                slots.len() - 1
+            }
+        };
+        slots[fd] = Some(f);
+        Ok(fd as u32)
+    }
+}
+
+impl HostIoClose for Emu<'_> {
+    fn close(&mut self, fd: u32) -> HostIoResult<(), Self> {
+        match self.files.open.get_mut(fd as usize).and_then(Option::take) {
+            Some(_) => Ok(()),
+            None => Err(HostIoError::Errno(HostIoErrno::EBADF)),
+        }
+    }
+}
+
+impl HostIoPread for Emu<'_> {
+    fn pread(&mut self, fd: u32, count: usize, offset: u64, buf: &mut [u8]) -> HostIoResult<usize, Self> {
+        use std::os::unix::fs::FileExt;
+        let f = self.files.get(fd).map_err(HostIoError::Errno)?;
+        let n = count.min(buf.len());
+        f.read_at(&mut buf[..n], offset).map_err(errno)
+    }
+}
+
+impl HostIoFstat for Emu<'_> {
+    fn fstat(&mut self, fd: u32) -> HostIoResult<HostIoStat, Self> {
+        use std::os::unix::fs::MetadataExt;
+        let m = self.files.get(fd).map_err(HostIoError::Errno)?.metadata().map_err(errno)?;
+        Ok(HostIoStat {
+            st_dev: m.dev() as u32,
+            st_ino: m.ino() as u32,
+            st_mode: HostIoOpenMode::from_bits_truncate(m.mode()),
+            st_nlink: m.nlink() as u32,
+            st_uid: m.uid(),
+            st_gid: m.gid(),
+            st_rdev: m.rdev() as u32,
+            st_size: m.size(),
+            st_blksize: m.blksize(),
+            st_blocks: m.blocks(),
+            st_atime: m.atime() as u32,
+            st_mtime: m.mtime() as u32,
+            st_ctime: m.ctime() as u32,
+        })
+    }
+}
+
+impl HostIoReadlink for Emu<'_> {
+    fn readlink(&mut self, name: &[u8], buf: &mut [u8]) -> HostIoResult<usize, Self> {
+        use std::os::unix::ffi::OsStrExt;
+        let t = std::fs::read_link(self.host_path(name)).map_err(errno)?;
+        let t = t.as_os_str().as_bytes();
+        let n = t.len().min(buf.len());
+        buf[..n].copy_from_slice(&t[..n]);
+        Ok(n)
+    }
+}
+
+impl HostIoSetfs for Emu<'_> {
+    /// The guest has one view of the file system, whichever process gdb names.
+    fn setfs(&mut self, _fs: FsKind) -> HostIoResult<(), Self> {
+        Ok(())
+    }
+}
