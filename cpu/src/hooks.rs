@@ -88,7 +88,9 @@ pub struct Stops {
 impl Watch {
     /// Whether an access of `len` bytes at `addr` is one this watch sees.
     fn hits(&self, addr: u64, len: u64, write: bool) -> bool {
-        (write || self.reads) && addr < self.start.saturating_add(self.len) && self.start < addr.saturating_add(len)
+        (write || self.reads)
+            && addr < self.start.saturating_add(self.len)
+            && self.start < addr.saturating_add(len)
     }
 }
 
@@ -142,12 +144,7 @@ impl Hooks {
 
     /// Whether anything is hooked (whoever holds the tracer right now).
     fn wanted(&self) -> bool {
-        self.blocks
-            || self.insns
-            || self.branches
-            || self.history
-            || !self.watches.is_empty()
-            || self.debug
+        self.blocks || self.insns || self.branches || self.history || !self.watches.is_empty() || self.debug
     }
 
     /// Whether any memory is watched (checked on the slow path of loads).

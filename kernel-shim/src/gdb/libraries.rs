@@ -30,7 +30,13 @@ impl Auxv for Emu<'_> {
 }
 
 impl ExecFile for Emu<'_> {
-    fn get_exec_file(&self, _pid: Option<Pid>, offset: u64, length: usize, buf: &mut [u8]) -> TargetResult<usize, Self> {
+    fn get_exec_file(
+        &self,
+        _pid: Option<Pid>,
+        offset: u64,
+        length: usize,
+        buf: &mut [u8],
+    ) -> TargetResult<usize, Self> {
         Ok(window(&self.process_ref().exe, offset, length, buf))
     }
 }

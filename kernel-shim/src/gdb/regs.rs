@@ -318,7 +318,14 @@ mod tests {
 
     #[test]
     fn registers_round_trip_through_the_g_packet() {
-        let r = Regs { gpr: [7; 16], rip: 0x401000, eflags: 0x246, st: [1 << 70; 8], xmm: [u128::MAX; 16], ..Regs::default() };
+        let r = Regs {
+            gpr: [7; 16],
+            rip: 0x401000,
+            eflags: 0x246,
+            st: [1 << 70; 8],
+            xmm: [u128::MAX; 16],
+            ..Regs::default()
+        };
         let mut bytes = Vec::new();
         r.gdb_serialize(|b| bytes.push(b.unwrap_or(0)));
         // 16 GPRs, rip, eflags, 6 selectors, 8 st, 8 x87 control, 16 xmm, mxcsr, orig_rax, fs/gs base.

@@ -182,7 +182,9 @@ impl Reason {
     fn stop_reason(self) -> MultiThreadStopReason<u64> {
         match self {
             Reason::SwBreak(tid) => MultiThreadStopReason::SwBreak(tid),
-            Reason::Signal(tid, s) => MultiThreadStopReason::SignalWithThread { tid, signal: Signal(s as u8) },
+            Reason::Signal(tid, s) => {
+                MultiThreadStopReason::SignalWithThread { tid, signal: Signal(s as u8) }
+            }
             Reason::Watch { tid, kind, addr } => MultiThreadStopReason::Watch { tid, kind, addr },
             Reason::Exited(c) => MultiThreadStopReason::Exited(c),
             Reason::Terminated(s) => MultiThreadStopReason::Terminated(Signal(s as u8)),

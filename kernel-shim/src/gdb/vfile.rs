@@ -61,7 +61,12 @@ impl HostIo for Emu<'_> {
 }
 
 impl HostIoOpen for Emu<'_> {
-    fn open(&mut self, name: &[u8], flags: HostIoOpenFlags, _mode: HostIoOpenMode) -> HostIoResult<u32, Self> {
+    fn open(
+        &mut self,
+        name: &[u8],
+        flags: HostIoOpenFlags,
+        _mode: HostIoOpenMode,
+    ) -> HostIoResult<u32, Self> {
         if flags.bits() & 3 != HostIoOpenFlags::O_RDONLY.bits() {
             return Err(HostIoError::Errno(HostIoErrno::EROFS));
         }

@@ -1,0 +1,218 @@
+//! `emu --gdb PORT` driven by the real gdb in batch mode (issue 16), against the dynamic,
+//! threaded `roms/bin/gdbdemo` (built -O0 -g). The oracle is gdb on the native program: the
+//! same commands after `starti` print the same functions, arguments, source lines and
+//! values (addresses, which differ between the two layouts, are masked). Every run has a
+//! timeout and a free port of its own, so a broken stub fails the test instead of hanging.
+
+mod common;
+
+use common::{Guest, Outcome, Status};
+use std::net::TcpListener;
+use std::process::Command;
+use std::time::Duration;
+
+const DEMO: &str = "roms/bin/gdbdemo";
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Whether these tests can run here: native x86-64 Linux with gdb installed.
+fn available() -> bool {
+    if !common::NATIVE {
+        eprintln!("skipped: not an x86-64 Linux host");
+        return false;
+    }
+    if Command::new("gdb").arg("--version").output().is_err() {
+        eprintln!("skipped: gdb is not installed (apt-get install gdb)");
+        return false;
+    }
+    true
+}
+
+/// A port nothing listens on now.
+fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    l.local_addr().expect("local address").port()
+}
+
+fn gdb_command(prelude: &[String], commands: &[&str]) -> Command {
+    let mut c = Command::new("gdb");
+    c.args(["-nx", "-batch", "-ex", "set pagination off", "-ex", "set width 0", "-ex", "set confirm off"]);
+    for x in prelude.iter().map(String::as_str).chain(commands.iter().copied()) {
+        c.args(["-ex", x]);
+    }
+    c.arg(DEMO).current_dir(common::root());
+    c
+}
+
+/// gdb's output for `commands` against emu (`--gdb PORT` plus `emu_opts`), and emu's run.
+fn under_emu(args: &[&str], emu_opts: &[&str], commands: &[&str]) -> (String, Outcome) {
+    let port = free_port().to_string();
+    let mut opts = vec!["--gdb", port.as_str()];
+    opts.extend_from_slice(emu_opts);
+    let cmd = Guest::new(DEMO).args(args).emu_command(&opts);
+    let emu = std::thread::spawn(move || common::run(cmd, TIMEOUT));
+    // gdb retries a refused connection until emu listens.
+    let prelude = vec![format!("target remote 127.0.0.1:{port}")];
+    let g = common::run(gdb_command(&prelude, commands), TIMEOUT);
+    let e = emu.join().expect("emu runner");
+    assert_ne!(g.status, Status::Timeout, "gdb timed out:\n{}", String::from_utf8_lossy(&g.stdout));
+    assert_ne!(e.status, Status::Timeout, "emu timed out: {}", e.stderr_text());
+    (String::from_utf8_lossy(&g.stdout).into_owned(), e)
+}
+
+/// gdb's output for `commands` against the native program, stopped at its first instruction
+/// as emu's is when gdb attaches.
+fn native(args: &[&str], commands: &[&str]) -> String {
+    let mut prelude = vec!["set startup-with-shell off".to_string()];
+    if !args.is_empty() {
+        prelude.push(format!("set args {}", args.join(" ")));
+    }
+    prelude.push("starti".into());
+    let mut cmd = gdb_command(&prelude, commands);
+    cmd.env_clear().envs(common::FIXED_ENV.iter().copied());
+    let g = common::run(cmd, TIMEOUT);
+    assert_ne!(g.status, Status::Timeout, "native gdb timed out");
+    String::from_utf8_lossy(&g.stdout).into_owned()
+}
+
+/// The lines of a session that say where the program is and what it did, with addresses
+/// masked and gdb's remote file prefix dropped.
+fn stops(out: &str) -> Vec<String> {
+    let interesting = |l: &str| {
+        l.starts_with('#')
+            || l.contains("Breakpoint ")
+            || l.starts_with("Thread ")
+            || l.starts_with("Hardware watchpoint")
+            || l.starts_with("Old value")
+            || l.starts_with("New value")
+            || l.starts_with("Program received")
+            || l.starts_with("=> ")
+            || l.split('\t').next().is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            || (l.contains(" at ") && l.contains(".c:"))
+    };
+    out.lines().filter(|l| interesting(l)).map(|l| mask(&thread_words(&l.replace("target:", "")))).collect()
+}
+
+/// How gdb names the thread of a stop depends on what it learnt of threads, not on where
+/// the program is: natively the thread's name from /proc (`Thread 2 "gdbdemo" hit`), and
+/// `Thread 1 ... received signal` once it has seen a second thread come and go (the remote
+/// protocol tells it of threads only at stops). Both read as the plain form.
+fn thread_words(l: &str) -> String {
+    let Some(rest) = l.strip_prefix("Thread ") else { return l.to_string() };
+    let num_end = rest.find(' ').unwrap_or(rest.len());
+    let (num, mut tail) = rest.split_at(num_end);
+    if let Some(t) = tail.strip_prefix(" \"") {
+        tail = t.find("\" ").map_or(tail, |i| &t[i + 1..]);
+    }
+    match tail.strip_prefix(" received signal") {
+        Some(sig) => format!("Program received signal{sig}"),
+        None => format!("Thread {num}{tail}"),
+    }
+}
+
+/// Replaces every hex number with `ADDR`.
+fn mask(l: &str) -> String {
+    let mut out = String::new();
+    let mut rest = l;
+    while let Some(i) = rest.find("0x") {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + 2..];
+        let n = tail.find(|c: char| !c.is_ascii_hexdigit()).unwrap_or(tail.len());
+        out.push_str("ADDR");
+        rest = &tail[n..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The same commands natively and under emu print the same stops; returns emu's session.
+fn same_as_native(args: &[&str], commands: &[&str]) -> (String, Outcome) {
+    let (emu, run) = under_emu(args, &[], commands);
+    let nat = native(args, commands);
+    assert_eq!(stops(&emu), stops(&nat), "emu session:\n{emu}\nnative session:\n{nat}");
+    (emu, run)
+}
+
+#[test]
+fn break_in_a_function_and_backtrace_to_main() {
+    if !available() {
+        return;
+    }
+    let (out, run) = same_as_native(&[], &["break square", "continue", "bt", "continue"]);
+    assert!(out.contains("square (x=7) at src/gdbdemo.c:15"), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("#1") && l.contains(" in main (")), "{out}");
+    assert_eq!(run.status, Status::Exit(0));
+}
+
+#[test]
+fn shared_libraries_are_listed() {
+    if !available() {
+        return;
+    }
+    let (out, _) = under_emu(&[], &[], &["break bump", "continue", "info sharedlibrary"]);
+    let libs: Vec<&str> = out.lines().filter(|l| l.starts_with("0x") && l.contains(" Yes ")).collect();
+    assert!(libs.iter().any(|l| l.contains("/ld-linux-x86-64.so.2")), "{out}");
+    assert!(libs.iter().any(|l| l.contains("/libc.so.6")), "{out}");
+}
+
+#[test]
+fn watchpoint_on_a_global_stops_at_the_writing_line() {
+    if !available() {
+        return;
+    }
+    let (out, _) = same_as_native(&[], &["break main", "continue", "watch counter", "continue", "bt 1"]);
+    assert!(out.contains("Old value = 0") && out.contains("New value = 49"), "{out}");
+    assert!(out.contains("bump (by=49) at src/gdbdemo.c:21"), "{out}");
+}
+
+#[test]
+fn breakpoint_in_a_second_thread_names_it() {
+    if !available() {
+        return;
+    }
+    let (out, _) = same_as_native(&[], &["break worker", "continue", "thread"]);
+    assert!(out.contains("Thread 2 hit Breakpoint 1, worker ("), "{out}");
+    assert!(out.contains("[Current thread is 2 "), "{out}");
+}
+
+#[test]
+fn sigsegv_stops_at_the_faulting_instruction() {
+    if !available() {
+        return;
+    }
+    let (out, run) = same_as_native(&["segv"], &["continue", "x/i $pc", "continue"]);
+    assert!(out.contains("Program received signal SIGSEGV"), "{out}");
+    assert!(out.contains("crash () at src/gdbdemo.c:32"), "{out}");
+    assert_eq!(run.status, Status::Signal(11), "gdb passed the signal on: {}", run.stderr_text());
+}
+
+#[test]
+fn pending_breakpoint_in_libc_before_it_is_loaded() {
+    if !available() {
+        return;
+    }
+    let (out, _) = same_as_native(&[], &["break puts", "continue", "bt 1"]);
+    assert!(out.contains("\"gdbdemo start\""), "{out}");
+}
+
+/// Attaching gdb changes nothing the guest does: the same output and instruction count
+/// (`--deterministic`, so the threads interleave the same way) as without it.
+#[test]
+fn attaching_changes_nothing() {
+    if !available() {
+        return;
+    }
+    let opts = ["--deterministic", "--stats"];
+    let plain = Guest::new(DEMO).run_emu(&opts);
+    let (_, debugged) = under_emu(
+        &[],
+        &opts,
+        &["break square", "watch counter", "continue", "continue", "delete", "continue"],
+    );
+    let icount = |o: &Outcome| {
+        o.stderr_text().lines().find(|l| l.trim_start().starts_with("instructions")).map(str::to_string)
+    };
+    assert_eq!(plain.stdout, debugged.stdout);
+    assert!(icount(&plain).is_some(), "{}", plain.stderr_text());
+    assert_eq!(icount(&plain), icount(&debugged), "{}", debugged.stderr_text());
+    assert_eq!(plain.status, debugged.status);
+}
