@@ -138,7 +138,7 @@ fn break_in_a_function_and_backtrace_to_main() {
         return;
     }
     let (out, run) = same_as_native(&[], &["break square", "continue", "bt", "continue"]);
-    assert!(out.contains("square (x=7) at src/gdbdemo.c:15"), "{out}");
+    assert!(out.contains("square (x=7) at src/gdbdemo.c:17"), "{out}");
     assert!(out.lines().any(|l| l.starts_with("#1") && l.contains(" in main (")), "{out}");
     assert_eq!(run.status, Status::Exit(0));
 }
@@ -161,7 +161,7 @@ fn watchpoint_on_a_global_stops_at_the_writing_line() {
     }
     let (out, _) = same_as_native(&[], &["break main", "continue", "watch counter", "continue", "bt 1"]);
     assert!(out.contains("Old value = 0") && out.contains("New value = 49"), "{out}");
-    assert!(out.contains("bump (by=49) at src/gdbdemo.c:21"), "{out}");
+    assert!(out.contains("bump (by=49) at src/gdbdemo.c:23"), "{out}");
 }
 
 #[test]
@@ -181,7 +181,7 @@ fn sigsegv_stops_at_the_faulting_instruction() {
     }
     let (out, run) = same_as_native(&["segv"], &["continue", "x/i $pc", "continue"]);
     assert!(out.contains("Program received signal SIGSEGV"), "{out}");
-    assert!(out.contains("crash () at src/gdbdemo.c:32"), "{out}");
+    assert!(out.contains("crash () at src/gdbdemo.c:34"), "{out}");
     assert_eq!(run.status, Status::Signal(11), "gdb passed the signal on: {}", run.stderr_text());
 }
 
@@ -215,4 +215,49 @@ fn attaching_changes_nothing() {
     assert!(icount(&plain).is_some(), "{}", plain.stderr_text());
     assert_eq!(icount(&plain), icount(&debugged), "{}", debugged.stderr_text());
     assert_eq!(plain.status, debugged.status);
+}
+
+/// Ctrl-C in gdb (SIGINT to gdb, which sends the interrupt byte) stops a guest that spins,
+/// in the loop; gdb then ends the loop and the guest exits normally.
+#[test]
+fn ctrl_c_interrupts_a_running_guest() {
+    if !available() {
+        return;
+    }
+    let port = free_port().to_string();
+    let cmd = Guest::new(DEMO).args(["spin"]).emu_command(&["--gdb", &port]);
+    let emu = std::thread::spawn(move || common::run(cmd, TIMEOUT));
+    let log = common::scratch_dir("gdb-ctrl-c").join("gdb.out");
+    let prelude = vec![format!("target remote 127.0.0.1:{port}")];
+    let mut gdb = gdb_command(&prelude, &["continue", "bt 1", "set var spinning = 0", "continue"]);
+    let file = std::fs::File::create(&log).expect("gdb log");
+    gdb.stdout(file.try_clone().expect("log")).stderr(file).stdin(std::process::Stdio::null());
+    let mut child = gdb.spawn().expect("spawn gdb");
+    let start = std::time::Instant::now();
+    let text = || std::fs::read_to_string(&log).unwrap_or_default();
+    // Attached and resumed: libc is being loaded. The guest then reaches its loop in well
+    // under a second, and stays there: later is always fine.
+    while !text().contains("libc.so.6") && start.elapsed() < TIMEOUT {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_secs(4));
+    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait for gdb") {
+            break Some(s);
+        }
+        if start.elapsed() > TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let out = text();
+    let e = emu.join().expect("emu runner");
+    assert!(status.is_some(), "gdb timed out:\n{out}");
+    assert!(out.contains("Program received signal SIGINT"), "{out}");
+    assert!(out.contains("main (") && out.contains("src/gdbdemo.c:51"), "{out}");
+    assert!(out.contains("exited normally"), "{out}");
+    assert_eq!(e.status, Status::Exit(0), "{}", e.stderr_text());
 }

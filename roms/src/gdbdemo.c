@@ -1,7 +1,8 @@
 /* gdbdemo: a dynamic program for tests/gdb.rs (emu --gdb). main calls functions (a break
  * and a backtrace), writes a global on one line (a watchpoint), starts a second thread (a
  * breakpoint there names the thread), calls puts (a pending breakpoint in libc) and, with
- * the argument "segv", writes through a null pointer (a SIGSEGV stop). Built -O0 -g, so
+ * the argument "segv", writes through a null pointer (a SIGSEGV stop); with "spin" it loops
+ * until gdb interrupts it and clears `spinning` (Ctrl-C). Built -O0 -g, so
  * gdb's lines and names are the source's. */
 #include <pthread.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 
 int counter;
 int *volatile nowhere;
+volatile int spinning = 1;
 
 __attribute__((noinline)) int square(int x)
 {
@@ -44,5 +46,8 @@ int main(int argc, char **argv)
     printf("counter %d\n", counter);
     if (argc > 1 && strcmp(argv[1], "segv") == 0)
         crash();
+    if (argc > 1 && strcmp(argv[1], "spin") == 0)
+        while (spinning)
+            counter++;
     return 0;
 }
