@@ -33,13 +33,13 @@ fn free_port() -> u16 {
     l.local_addr().expect("local address").port()
 }
 
-fn gdb_command(prelude: &[String], commands: &[&str]) -> Command {
+fn gdb_command(program: &std::path::Path, prelude: &[String], commands: &[&str]) -> Command {
     let mut c = Command::new("gdb");
     c.args(["-nx", "-batch", "-ex", "set pagination off", "-ex", "set width 0", "-ex", "set confirm off"]);
     for x in prelude.iter().map(String::as_str).chain(commands.iter().copied()) {
         c.args(["-ex", x]);
     }
-    c.arg(DEMO).current_dir(common::root());
+    c.arg(program).current_dir(common::root());
     c
 }
 
@@ -52,11 +52,11 @@ fn under_emu(args: &[&str], emu_opts: &[&str], commands: &[&str]) -> (String, Ou
     let emu = std::thread::spawn(move || common::run(cmd, TIMEOUT));
     // gdb retries a refused connection until emu listens.
     let prelude = vec![format!("target remote 127.0.0.1:{port}")];
-    let g = common::run(gdb_command(&prelude, commands), TIMEOUT);
+    let g = common::run(gdb_command(DEMO.as_ref(), &prelude, commands), TIMEOUT);
     let e = emu.join().expect("emu runner");
     assert_ne!(g.status, Status::Timeout, "gdb timed out:\n{}", String::from_utf8_lossy(&g.stdout));
     assert_ne!(e.status, Status::Timeout, "emu timed out: {}", e.stderr_text());
-    (String::from_utf8_lossy(&g.stdout).into_owned(), e)
+    (String::from_utf8_lossy(&g.stdout).into_owned() + &g.stderr_text(), e)
 }
 
 /// gdb's output for `commands` against the native program, stopped at its first instruction
@@ -67,11 +67,11 @@ fn native(args: &[&str], commands: &[&str]) -> String {
         prelude.push(format!("set args {}", args.join(" ")));
     }
     prelude.push("starti".into());
-    let mut cmd = gdb_command(&prelude, commands);
+    let mut cmd = gdb_command(DEMO.as_ref(), &prelude, commands);
     cmd.env_clear().envs(common::FIXED_ENV.iter().copied());
     let g = common::run(cmd, TIMEOUT);
     assert_ne!(g.status, Status::Timeout, "native gdb timed out");
-    String::from_utf8_lossy(&g.stdout).into_owned()
+    String::from_utf8_lossy(&g.stdout).into_owned() + &g.stderr_text()
 }
 
 /// The lines of a session that say where the program is and what it did, with addresses
@@ -229,7 +229,8 @@ fn ctrl_c_interrupts_a_running_guest() {
     let emu = std::thread::spawn(move || common::run(cmd, TIMEOUT));
     let log = common::scratch_dir("gdb-ctrl-c").join("gdb.out");
     let prelude = vec![format!("target remote 127.0.0.1:{port}")];
-    let mut gdb = gdb_command(&prelude, &["continue", "bt 1", "set var spinning = 0", "continue"]);
+    let mut gdb =
+        gdb_command(DEMO.as_ref(), &prelude, &["continue", "bt 1", "set var spinning = 0", "continue"]);
     let file = std::fs::File::create(&log).expect("gdb log");
     gdb.stdout(file.try_clone().expect("log")).stderr(file).stdin(std::process::Stdio::null());
     let mut child = gdb.spawn().expect("spawn gdb");
@@ -260,4 +261,37 @@ fn ctrl_c_interrupts_a_running_guest() {
     assert!(out.contains("main (") && out.contains("src/gdbdemo.c:51"), "{out}");
     assert!(out.contains("exited normally"), "{out}");
     assert_eq!(e.status, Status::Exit(0), "{}", e.stderr_text());
+}
+
+/// `kill` ends the guest where it stands, as SIGKILL (the rest of main never runs).
+#[test]
+fn kill_ends_the_guest() {
+    if !available() {
+        return;
+    }
+    let (out, run) = under_emu(&[], &[], &["break bump", "continue", "kill"]);
+    assert!(out.contains("Breakpoint 1, bump (by=49)"), "{out}");
+    assert_eq!(run.status, Status::Signal(9), "{}", run.stderr_text());
+    assert!(!String::from_utf8_lossy(&run.stdout).contains("counter"));
+}
+
+/// A guest that forks: gdb follows the parent, the child runs on alone, and the output is
+/// the one without gdb.
+#[test]
+fn forked_children_run_on_alone() {
+    if !available() {
+        return;
+    }
+    let dir = common::scratch_dir("gdb-fork");
+    let prog = common::root().join("roms/bin/procs.glibc");
+    let plain = Guest::new(&prog).args(["wait"]).cwd(&dir).run_emu(&[]);
+    let port = free_port().to_string();
+    let cmd = Guest::new(&prog).args(["wait"]).cwd(&dir).emu_command(&["--gdb", &port]);
+    let emu = std::thread::spawn(move || common::run(cmd, TIMEOUT));
+    let prelude = vec![format!("target remote 127.0.0.1:{port}")];
+    let out = common::run(gdb_command(&prog, &prelude, &["continue"]), TIMEOUT);
+    let debugged = emu.join().expect("emu runner");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("exited normally"), "{}", out.stderr_text());
+    assert_eq!(plain.stdout, debugged.stdout);
+    assert_eq!(plain.status, debugged.status);
 }
