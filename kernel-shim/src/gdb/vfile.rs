@@ -1,7 +1,8 @@
 //! `vFile:` requests: gdb reads the program and its libraries through the stub (its
 //! default sysroot `target:`), so it sees the files the guest sees: paths resolve as the
 //! guest's do (`-L` sysroot first, or inside the `--chroot` jail). Read-only: gdb writes no
-//! files of the guest's.
+//! files of the guest's. `/proc/PID/maps` (and `/proc/PID/task/TID/maps`), which gdb reads
+//! to find the vDSO, is the guest's memory map, whatever pid gdb names.
 
 use super::target::Emu;
 use gdbstub::target::ext::host_io::{
@@ -11,15 +12,34 @@ use gdbstub::target::ext::host_io::{
 };
 use std::fs::File;
 
+/// A file gdb opened.
+enum Open {
+    Host(File),
+    /// Made by emu (a /proc file).
+    Text(Vec<u8>),
+}
+
 /// The files gdb has open, by the descriptor it was given.
 #[derive(Default)]
 pub(crate) struct Files {
-    open: Vec<Option<File>>,
+    open: Vec<Option<Open>>,
 }
 
 impl Files {
-    fn get(&self, fd: u32) -> Result<&File, HostIoErrno> {
+    fn get(&self, fd: u32) -> Result<&Open, HostIoErrno> {
         self.open.get(fd as usize).and_then(|f| f.as_ref()).ok_or(HostIoErrno::EBADF)
+    }
+}
+
+/// Whether `name` is a process's or a thread's memory map in /proc.
+fn is_proc_maps(name: &[u8]) -> bool {
+    let Some(rest) = name.strip_prefix(b"/proc/") else { return false };
+    let parts: Vec<&[u8]> = rest.split(|&b| b == b'/').collect();
+    let number = |p: &[u8]| !p.is_empty() && p.iter().all(u8::is_ascii_digit);
+    match parts.as_slice() {
+        [pid, m] => number(pid) && *m == b"maps",
+        [pid, t, tid, m] => number(pid) && *t == b"task" && number(tid) && *m == b"maps",
+        _ => false,
     }
 }
 
@@ -70,7 +90,11 @@ impl HostIoOpen for Emu<'_> {
         if flags.bits() & 3 != HostIoOpenFlags::O_RDONLY.bits() {
             return Err(HostIoError::Errno(HostIoErrno::EROFS));
         }
-        let f = File::open(self.host_path(name)).map_err(errno)?;
+        let f = if is_proc_maps(name) {
+            Open::Text(crate::maps::text(&self.process_ref().cpu.mem).into_bytes())
+        } else {
+            Open::Host(File::open(self.host_path(name)).map_err(errno)?)
+        };
         let slots = &mut self.files.open;
         let fd = match slots.iter().position(|s| s.is_none()) {
             Some(i) => i,
@@ -96,16 +120,43 @@ impl HostIoClose for Emu<'_> {
 impl HostIoPread for Emu<'_> {
     fn pread(&mut self, fd: u32, count: usize, offset: u64, buf: &mut [u8]) -> HostIoResult<usize, Self> {
         use std::os::unix::fs::FileExt;
-        let f = self.files.get(fd).map_err(HostIoError::Errno)?;
         let n = count.min(buf.len());
-        f.read_at(&mut buf[..n], offset).map_err(errno)
+        match self.files.get(fd).map_err(HostIoError::Errno)? {
+            Open::Host(f) => f.read_at(&mut buf[..n], offset).map_err(errno),
+            Open::Text(t) => {
+                let start = (offset as usize).min(t.len());
+                let k = (t.len() - start).min(n);
+                buf[..k].copy_from_slice(&t[start..start + k]);
+                Ok(k)
+            }
+        }
     }
 }
 
 impl HostIoFstat for Emu<'_> {
     fn fstat(&mut self, fd: u32) -> HostIoResult<HostIoStat, Self> {
         use std::os::unix::fs::MetadataExt;
-        let m = self.files.get(fd).map_err(HostIoError::Errno)?.metadata().map_err(errno)?;
+        let f = match self.files.get(fd).map_err(HostIoError::Errno)? {
+            Open::Host(f) => f,
+            Open::Text(t) => {
+                return Ok(HostIoStat {
+                    st_dev: 0,
+                    st_ino: 0,
+                    st_mode: HostIoOpenMode::S_IFREG | HostIoOpenMode::S_IRUSR,
+                    st_nlink: 1,
+                    st_uid: 0,
+                    st_gid: 0,
+                    st_rdev: 0,
+                    st_size: t.len() as u64,
+                    st_blksize: 4096,
+                    st_blocks: 0,
+                    st_atime: 0,
+                    st_mtime: 0,
+                    st_ctime: 0,
+                })
+            }
+        };
+        let m = f.metadata().map_err(errno)?;
         Ok(HostIoStat {
             st_dev: m.dev() as u32,
             st_ino: m.ino() as u32,
@@ -139,5 +190,17 @@ impl HostIoSetfs for Emu<'_> {
     /// The guest has one view of the file system, whichever process gdb names.
     fn setfs(&mut self, _fs: FsKind) -> HostIoResult<(), Self> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn proc_maps_paths() {
+        assert!(super::is_proc_maps(b"/proc/1/maps"));
+        assert!(super::is_proc_maps(b"/proc/1/task/1/maps"));
+        assert!(!super::is_proc_maps(b"/proc/self/maps"));
+        assert!(!super::is_proc_maps(b"/proc/1/task/maps"));
+        assert!(!super::is_proc_maps(b"/lib/maps"));
     }
 }
