@@ -306,3 +306,31 @@ fn forked_children_run_on_alone() {
     assert_eq!(plain.stdout, debugged.stdout);
     assert_eq!(plain.status, debugged.status);
 }
+
+/// Signals stop in gdb before delivery and go on with the signal gdb resumes with: with
+/// `handle all nostop noprint pass` the signal roms' handlers see what they see without gdb
+/// (the siginfo fields, an interrupted context they siglongjmp out of).
+#[test]
+fn signals_pass_through_gdb_unchanged() {
+    if !available() {
+        return;
+    }
+    let prog = common::root().join("roms/bin/signals.glibc");
+    for mode in ["segv-longjmp", "siginfo", "fpe"] {
+        let dir = common::scratch_dir("gdb-signals");
+        let plain = Guest::new(&prog).args([mode]).cwd(&dir).run_emu(&[]);
+        let port = free_port().to_string();
+        let cmd = Guest::new(&prog).args([mode]).cwd(&dir).emu_command(&["--gdb", &port]);
+        let emu = std::thread::spawn(move || common::run(cmd, TIMEOUT));
+        let prelude = vec![format!("target remote 127.0.0.1:{port}")];
+        let out = common::run(
+            gdb_command(&prog, &prelude, &["handle all nostop noprint pass", "continue"]),
+            TIMEOUT,
+        );
+        let debugged = emu.join().expect("emu runner");
+        assert_ne!(out.status, Status::Timeout, "{mode}: gdb timed out");
+        assert_eq!(plain.status, Status::Exit(0), "{mode}: {}", plain.stderr_text());
+        assert_eq!(plain.stdout, debugged.stdout, "{mode}: {}", debugged.stderr_text());
+        assert_eq!(plain.status, debugged.status, "{mode}");
+    }
+}

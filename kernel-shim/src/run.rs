@@ -119,6 +119,12 @@ impl Guest {
     pub(crate) fn turn<const DEBUG: bool>(&mut self) -> Turn {
         let Guest { p, t, log } = self;
         let log = log.as_ref();
+        // A signal the debugger let through may have ended the process.
+        if DEBUG {
+            if let Some(o) = p.outcome.take() {
+                return Turn::Ended(end(t, p, log, o));
+            }
+        }
         let clocked = p.world().follows_clock();
         // The world may need the CPU to stop before the thread's slice ends (a virtual
         // timer, a recorded asynchronous event).
@@ -185,10 +191,11 @@ impl Guest {
         Turn::Go
     }
 
-    /// Delivers a signal a debugger let through (`Turn::Signal`).
+    /// Delivers a signal a debugger let through (`Turn::Signal`); the next turn shows the
+    /// debugger any other pending signal first.
     pub(crate) fn deliver(&mut self, info: crate::signal::SigInfo) {
         self.p.deliver(info.signo, info);
-        self.p.deliver_pending();
+        trace::drain(&mut self.t, &mut self.p);
     }
 
     /// The process, for a debugger.
