@@ -334,3 +334,17 @@ fn signals_pass_through_gdb_unchanged() {
         assert_eq!(plain.status, debugged.status, "{mode}");
     }
 }
+
+/// Single steps: `next` over calls, `step` into one, `finish` out of it, `stepi` by
+/// instruction, as natively.
+#[test]
+fn step_next_finish_and_stepi() {
+    if !available() {
+        return;
+    }
+    let commands =
+        ["break main", "continue", "next", "next", "step", "bt 2", "finish", "stepi", "stepi", "x/i $pc"];
+    let (out, _) = same_as_native(&[], &commands);
+    assert!(out.contains("bump (by=49) at src/gdbdemo.c:22"), "{out}");
+    assert!(out.contains("<main+"), "{out}");
+}
