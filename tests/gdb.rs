@@ -33,13 +33,15 @@ fn free_port() -> u16 {
     l.local_addr().expect("local address").port()
 }
 
-fn gdb_command(program: &std::path::Path, prelude: &[String], commands: &[&str]) -> Command {
+/// gdb with `commands` after `prelude`, on `program` (none: gdb asks the stub which
+/// program runs, and reads it through the stub).
+fn gdb_command(program: impl Into<Option<&'static str>>, prelude: &[String], commands: &[&str]) -> Command {
     let mut c = Command::new("gdb");
     c.args(["-nx", "-batch", "-ex", "set pagination off", "-ex", "set width 0", "-ex", "set confirm off"]);
     for x in prelude.iter().map(String::as_str).chain(commands.iter().copied()) {
         c.args(["-ex", x]);
     }
-    c.arg(program).current_dir(common::root());
+    c.args(program.into()).current_dir(common::root());
     c
 }
 
@@ -52,7 +54,7 @@ fn under_emu(args: &[&str], emu_opts: &[&str], commands: &[&str]) -> (String, Ou
     let emu = std::thread::spawn(move || common::run(cmd, TIMEOUT));
     // gdb retries a refused connection until emu listens.
     let prelude = vec![format!("target remote 127.0.0.1:{port}")];
-    let g = common::run(gdb_command(DEMO.as_ref(), &prelude, commands), TIMEOUT);
+    let g = common::run(gdb_command(DEMO, &prelude, commands), TIMEOUT);
     let e = emu.join().expect("emu runner");
     assert_ne!(g.status, Status::Timeout, "gdb timed out:\n{}", String::from_utf8_lossy(&g.stdout));
     assert_ne!(e.status, Status::Timeout, "emu timed out: {}", e.stderr_text());
@@ -67,7 +69,7 @@ fn native(args: &[&str], commands: &[&str]) -> String {
         prelude.push(format!("set args {}", args.join(" ")));
     }
     prelude.push("starti".into());
-    let mut cmd = gdb_command(DEMO.as_ref(), &prelude, commands);
+    let mut cmd = gdb_command(DEMO, &prelude, commands);
     cmd.env_clear().envs(common::FIXED_ENV.iter().copied());
     let g = common::run(cmd, TIMEOUT);
     assert_ne!(g.status, Status::Timeout, "native gdb timed out");
@@ -240,8 +242,7 @@ fn ctrl_c_interrupts_a_running_guest() {
     let emu = std::thread::spawn(move || common::run(cmd, TIMEOUT));
     let log = common::scratch_dir("gdb-ctrl-c").join("gdb.out");
     let prelude = vec![format!("target remote 127.0.0.1:{port}")];
-    let mut gdb =
-        gdb_command(DEMO.as_ref(), &prelude, &["continue", "bt 1", "set var spinning = 0", "continue"]);
+    let mut gdb = gdb_command(DEMO, &prelude, &["continue", "bt 1", "set var spinning = 0", "continue"]);
     let file = std::fs::File::create(&log).expect("gdb log");
     gdb.stdout(file.try_clone().expect("log")).stderr(file).stdin(std::process::Stdio::null());
     let mut child = gdb.spawn().expect("spawn gdb");
@@ -294,13 +295,13 @@ fn forked_children_run_on_alone() {
         return;
     }
     let dir = common::scratch_dir("gdb-fork");
-    let prog = common::root().join("roms/bin/procs.glibc");
-    let plain = Guest::new(&prog).args(["wait"]).cwd(&dir).run_emu(&[]);
+    let prog = "roms/bin/procs.glibc";
+    let plain = Guest::new(common::root().join(prog)).args(["wait"]).cwd(&dir).run_emu(&[]);
     let port = free_port().to_string();
-    let cmd = Guest::new(&prog).args(["wait"]).cwd(&dir).emu_command(&["--gdb", &port]);
+    let cmd = Guest::new(common::root().join(prog)).args(["wait"]).cwd(&dir).emu_command(&["--gdb", &port]);
     let emu = std::thread::spawn(move || common::run(cmd, TIMEOUT));
     let prelude = vec![format!("target remote 127.0.0.1:{port}")];
-    let out = common::run(gdb_command(&prog, &prelude, &["continue"]), TIMEOUT);
+    let out = common::run(gdb_command(prog, &prelude, &["continue"]), TIMEOUT);
     let debugged = emu.join().expect("emu runner");
     assert!(String::from_utf8_lossy(&out.stdout).contains("exited normally"), "{}", out.stderr_text());
     assert_eq!(plain.stdout, debugged.stdout);
@@ -315,16 +316,16 @@ fn signals_pass_through_gdb_unchanged() {
     if !available() {
         return;
     }
-    let prog = common::root().join("roms/bin/signals.glibc");
+    let prog = "roms/bin/signals.glibc";
     for mode in ["segv-longjmp", "siginfo", "fpe"] {
         let dir = common::scratch_dir("gdb-signals");
-        let plain = Guest::new(&prog).args([mode]).cwd(&dir).run_emu(&[]);
+        let plain = Guest::new(common::root().join(prog)).args([mode]).cwd(&dir).run_emu(&[]);
         let port = free_port().to_string();
-        let cmd = Guest::new(&prog).args([mode]).cwd(&dir).emu_command(&["--gdb", &port]);
+        let cmd = Guest::new(common::root().join(prog)).args([mode]).cwd(&dir).emu_command(&["--gdb", &port]);
         let emu = std::thread::spawn(move || common::run(cmd, TIMEOUT));
         let prelude = vec![format!("target remote 127.0.0.1:{port}")];
         let out = common::run(
-            gdb_command(&prog, &prelude, &["handle all nostop noprint pass", "continue"]),
+            gdb_command(prog, &prelude, &["handle all nostop noprint pass", "continue"]),
             TIMEOUT,
         );
         let debugged = emu.join().expect("emu runner");
@@ -347,4 +348,38 @@ fn step_next_finish_and_stepi() {
     let (out, _) = same_as_native(&[], &commands);
     assert!(out.contains("bump (by=49) at src/gdbdemo.c:22"), "{out}");
     assert!(out.contains("<main+"), "{out}");
+}
+
+/// In a `--chroot` jail gdb sees the guest's files: told nothing but the port, it reads the
+/// program (`/gdbdemo`, which exists only in the jail), ld.so and libc through the stub.
+#[test]
+fn gdb_reads_the_guests_files_in_a_chroot_jail() {
+    if !available() {
+        return;
+    }
+    let jail = common::scratch_dir("gdb-jail");
+    for (guest, host) in [
+        ("lib64/ld-linux-x86-64.so.2", "/lib64/ld-linux-x86-64.so.2"),
+        ("lib/x86_64-linux-gnu/libc.so.6", "/lib/x86_64-linux-gnu/libc.so.6"),
+        ("gdbdemo", DEMO),
+    ] {
+        let dst = jail.join(guest);
+        std::fs::create_dir_all(dst.parent().expect("parent")).expect("jail directory");
+        std::fs::copy(common::root().join(host), &dst).expect("copy into the jail");
+    }
+    let port = free_port().to_string();
+    let jail_opt = jail.display().to_string();
+    let cmd = Guest::new("/gdbdemo").emu_command(&["--chroot", &jail_opt, "--gdb", &port]);
+    let emu = std::thread::spawn(move || common::run(cmd, TIMEOUT));
+    let prelude = vec![format!("target remote 127.0.0.1:{port}")];
+    let g = common::run(
+        gdb_command(None, &prelude, &["break bump", "continue", "bt", "info sharedlibrary"]),
+        TIMEOUT,
+    );
+    let e = emu.join().expect("emu runner");
+    let out = String::from_utf8_lossy(&g.stdout).into_owned() + &g.stderr_text();
+    assert!(out.contains("bump (by=49) at src/gdbdemo.c:22"), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("#1") && l.contains(" in main (")), "{out}");
+    assert!(out.contains("target:/lib/x86_64-linux-gnu/libc.so.6"), "{out}");
+    assert_eq!(e.status, Status::Exit(0), "{}", e.stderr_text());
 }
