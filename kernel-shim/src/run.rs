@@ -195,6 +195,9 @@ impl Guest {
     /// debugger any other pending signal first.
     pub(crate) fn deliver(&mut self, info: crate::signal::SigInfo) {
         self.p.deliver(info.signo, info);
+        if !self.p.has_deliverable() {
+            self.p.delivered_all();
+        }
         trace::drain(&mut self.t, &mut self.p);
     }
 

@@ -301,7 +301,12 @@ impl Process {
             let info = self.signals.dequeue(sig);
             self.deliver(sig, info);
         }
-        // A sigsuspend whose signal ran no handler gets its mask back here.
+        self.delivered_all();
+    }
+
+    /// Every deliverable signal was delivered: a sigsuspend whose signal ran no handler gets
+    /// its mask back.
+    pub(crate) fn delivered_all(&mut self) {
         if let Some(m) = self.saved_mask.take() {
             self.signals.mask = m;
         }
