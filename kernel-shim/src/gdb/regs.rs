@@ -34,7 +34,7 @@ const SELECTORS: [u32; 6] = [0x33, 0x2b, 0, 0, 0, 0];
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Regs {
     /// rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp, r8..r15.
-    pub gpr: [u64; 16],
+    pub general: [u64; 16],
     pub rip: u64,
     pub eflags: u32,
     /// cs, ss, ds, es, fs, gs.
@@ -76,8 +76,8 @@ impl Regs {
             gs_base: cpu.gs_base(),
             ..Regs::default()
         };
-        for (i, g) in GPR_ORDER.iter().enumerate() {
-            r.gpr[i] = cpu.reg(*g);
+        for (slot, g) in r.general.iter_mut().zip(GPR_ORDER) {
+            *slot = cpu.reg(g);
         }
         for i in 0..8 {
             r.st[i] = x.st(i as u8).to_bits();
@@ -87,8 +87,8 @@ impl Regs {
 
     /// Puts these registers on `cpu` (gdb wrote them).
     pub fn apply(&self, cpu: &mut Cpu) {
-        for (i, g) in GPR_ORDER.iter().enumerate() {
-            cpu.set_reg(*g, self.gpr[i]);
+        for (v, g) in self.general.iter().zip(GPR_ORDER) {
+            cpu.set_reg(g, *v);
         }
         cpu.rip = self.rip;
         cpu.set_rflags(self.eflags as u64);
@@ -100,9 +100,11 @@ impl Regs {
         x.fcw = self.fpu[0] as u16;
         x.set_status_word(self.fpu[1] as u16);
         x.set_tag_word(self.fpu[2] as u16);
-        for i in 0..8u8 {
-            let p = x.phys(i);
-            x.regs[p] = F80::from_bits(self.st[i as usize]);
+        for (i, v) in self.st.iter().enumerate() {
+            let p = x.phys(i as u8);
+            if let Some(r) = x.regs.get_mut(p) {
+                *r = F80::from_bits(*v);
+            }
         }
         x.update_summary();
     }
@@ -135,7 +137,7 @@ impl Registers for Regs {
 
     fn gdb_serialize(&self, mut out: impl FnMut(Option<u8>)) {
         let o = &mut out;
-        self.gpr.iter().for_each(|v| put(o, *v as u128, 8));
+        self.general.iter().for_each(|v| put(o, *v as u128, 8));
         put(o, self.rip as u128, 8);
         put(o, self.eflags as u128, 4);
         self.seg.iter().for_each(|v| put(o, *v as u128, 4));
@@ -150,7 +152,7 @@ impl Registers for Regs {
 
     fn gdb_deserialize(&mut self, mut b: &[u8]) -> Result<(), ()> {
         let b = &mut b;
-        for v in &mut self.gpr {
+        for v in &mut self.general {
             *v = take(b, 8)? as u64;
         }
         self.rip = take(b, 8)? as u64;
@@ -319,7 +321,7 @@ mod tests {
     #[test]
     fn registers_round_trip_through_the_g_packet() {
         let r = Regs {
-            gpr: [7; 16],
+            general: [7; 16],
             rip: 0x401000,
             eflags: 0x246,
             st: [1 << 70; 8],
