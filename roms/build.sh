@@ -117,6 +117,13 @@ for p in $INSTR_PROGRAMS; do
     gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
 done
 
+# tests/roms.rs v3: x86-64-v3 (AVX2, FMA, BMI1/2, F16C, MOVBE, LZCNT) at -O3, so loops are
+# auto-vectorised and glibc's libm picks its FMA variants, plus the crypto and system
+# extensions the intrinsics need (AES, VAES, PCLMULQDQ, VPCLMULQDQ, SHA, RDRAND, RDSEED, ADX,
+# FSGSBASE). Static glibc, -pthread (the YMM state of threads).
+V3_FLAGS=(-O3 -march=x86-64-v3 -maes -mvaes -mpclmul -mvpclmulqdq -msha -mrdrnd -mrdseed -madx -mfsgsbase)
+gcc "${common[@]}" "${V3_FLAGS[@]}" -static -pthread -o bin/v3.glibc src/v3.c -lm
+
 # tests/roms.rs mapfile: private file mappings (read lazily by emu).
 MAPFILE_PROGRAMS="mapfile"
 for p in $MAPFILE_PROGRAMS; do
@@ -128,6 +135,13 @@ done
 FILE_PROGRAMS="filemeta eventfds"
 for p in $FILE_PROGRAMS; do
     gcc "${common[@]}" -static -pthread -o "bin/$p.glibc" "src/$p.c"
+done
+
+# tests/morecalls.rs: resource limits, the vector I/O forms, getdents, fchmodat2,
+# epoll_pwait2, vmsplice, restart_syscall (static glibc).
+MORE_PROGRAMS="morecalls"
+for p in $MORE_PROGRAMS; do
+    gcc "${common[@]}" -static -o "bin/$p.glibc" "src/$p.c"
 done
 
 echo "built: $(ls bin | wc -l) files in roms/bin, $(du -sh bin | cut -f1)"

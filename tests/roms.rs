@@ -146,6 +146,14 @@ c_rom!(smc_inblock, "smc", ["inblock"]);
 c_rom!(smc_loop, "smc", ["loop"]);
 c_rom!(smc_remap, "smc", ["remap"]);
 
+/// `-march=x86-64-v3 -O3` with the crypto extensions: vectorised loops, FMA and libm, AES,
+/// SHA, carry-less products, gathers, F16C, ADX, RDRAND, FSGSBASE, the YMM state of fork,
+/// clone and threads.
+#[test]
+fn v3() {
+    check("v3.glibc", "roms/bin/v3.glibc", &[], Cwd::Root);
+}
+
 #[test]
 fn mapfile() {
     check("mapfile.glibc", "roms/bin/mapfile.glibc", &[SCRATCH], Cwd::Scratch);

@@ -1,5 +1,6 @@
 //! Signal delivery (`roms/src/signals.c`, static glibc): faults caught by handlers that
-//! siglongjmp out or edit the interrupted context (general registers, RIP, XMM) and return,
+//! siglongjmp out or edit the interrupted context (general registers, RIP, XMM, the YMM upper
+//! halves in the frame's XSAVE state) and return,
 //! SIGFPE from integer division, SIGALRM from setitimer interrupting a blocking read with and
 //! without SA_RESTART, sigaltstack, masks/pending/sigsuspend/sigwaitinfo, siginfo of signals
 //! sent to oneself, SA_RESETHAND and SA_NODEFER. Native run vs emu, as `tests/roms.rs`.
@@ -32,6 +33,14 @@ fn sigill_handler_edits_context() {
 #[test]
 fn sigtrap_int3_handler_edits_context() {
     sig("trap-context");
+}
+
+/// The frame's FP state in XSAVE layout (magic words, sizes, XSTATE_BV) with the YMM upper
+/// halves: a handler edits them and sees them restored, or resets them by clearing
+/// XSTATE_BV, the saved features or MAGIC2.
+#[test]
+fn handler_edits_ymm_upper_halves() {
+    sig("ymm-context");
 }
 
 #[test]

@@ -426,6 +426,26 @@ fn profile_counts_every_instruction_deterministically() {
     assert!(s.contains("<svg") && s.contains("main"), "an SVG flame graph");
 }
 
+/// With AVX2 advertised (and the XSAVE state glibc's start-up checks), glibc's ifuncs pick
+/// its AVX2 string functions: the profile of the string rom (static glibc, so the same on
+/// every host) runs them.
+#[test]
+fn glibc_picks_its_avx2_string_functions() {
+    let p = scratch_dir("profile-avx2").join("strings.folded");
+    let o = Guest::new("roms/bin/strings.glibc").run_emu(&["--profile", p.to_str().unwrap()]);
+    assert_eq!(o.status, Status::Exit(0), "{}", o.stderr_text());
+    let folded = std::fs::read_to_string(&p).unwrap();
+    let frames: std::collections::BTreeSet<&str> =
+        folded.lines().flat_map(|l| l.rsplit_once(' ').unwrap().0.split(';')).collect();
+    for f in ["__strlen_avx2", "__strchr_avx2", "__strcmp_avx2", "__memchr_avx2", "__memcmp_avx2_movbe"] {
+        assert!(frames.contains(f), "{f} not run: {frames:?}");
+    }
+    for prefix in ["__memcpy_avx_unaligned", "__memset_avx2_unaligned"] {
+        assert!(frames.iter().any(|f| f.starts_with(prefix)), "no {prefix}*: {frames:?}");
+    }
+    assert!(!frames.iter().any(|f| f.starts_with("__strlen_sse2")), "the SSE2 strlen ran: {frames:?}");
+}
+
 #[test]
 fn bad_trace_options_are_usage_errors() {
     for opts in [

@@ -122,7 +122,7 @@ fn main() {
                 writeln!(f, "{}", driver::expectation_line(c, n)).unwrap();
             }
             match code {
-                Some(k) => cov.add_single(*k, &v),
+                Some(k) => cov.add_single(*k, c, &v),
                 None => cov.add_seq(&v),
             }
         }

@@ -342,7 +342,7 @@ impl Cpu {
 
     #[cold]
     #[inline(never)]
-    fn ld_slow(&mut self, addr: u64, buf: &mut [u8]) -> Flow {
+    pub(crate) fn ld_slow(&mut self, addr: u64, buf: &mut [u8]) -> Flow {
         let len = buf.len();
         let off = (addr & PAGE_MASK) as usize;
         if off + len <= PAGE_SIZE as usize {
@@ -360,7 +360,7 @@ impl Cpu {
 
     #[cold]
     #[inline(never)]
-    fn st_slow(&mut self, addr: u64, data: &[u8]) -> Flow {
+    pub(crate) fn st_slow(&mut self, addr: u64, data: &[u8]) -> Flow {
         let len = data.len();
         let off = (addr & PAGE_MASK) as usize;
         let first = addr >> 12;

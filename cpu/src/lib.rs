@@ -19,6 +19,7 @@ pub mod state;
 pub mod x87;
 
 pub use exec::{request_stop, Exit, RunStats};
+pub use fpstate::BadXstate;
 pub use mem::{AddressSpace, Fault, FaultKind, MemError, Perm, Vma};
 /// Every iced-x86 `Code` that has a handler builder (used by the conformance tester).
 pub use ops::implemented_codes;

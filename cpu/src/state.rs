@@ -52,6 +52,7 @@ pub struct Context {
     lf: LazyFlags,
     pub seg_base: [u64; 3],
     pub xmm: [u128; 16],
+    pub ymmh: [u128; 16],
     pub mxcsr: u32,
     pub x87: X87,
 }
@@ -76,6 +77,10 @@ pub struct Cpu {
     /// Segment bases by iced-x86 segment slot: 0 = none/es/cs/ss/ds (flat), 1 = fs, 2 = gs.
     pub seg_base: [u64; 3],
     pub xmm: [u128; 16],
+    /// Bits 128..255 of YMM0..15. Legacy SSE instructions leave them alone; VEX.128
+    /// instructions zero them (SDM Vol. 1 §14.1.2). Kept apart from `xmm` so that every
+    /// SSE handler stays as it was.
+    pub ymmh: [u128; 16],
     pub mxcsr: u32,
     pub x87: X87,
     pub mem: AddressSpace,
@@ -105,6 +110,7 @@ impl Cpu {
             lf: LazyFlags::default(),
             seg_base: [0; 3],
             xmm: [0; 16],
+            ymmh: [0; 16],
             mxcsr: 0x1f80,
             x87: X87::default(),
             mem,
@@ -190,6 +196,7 @@ impl Cpu {
             lf: self.lf,
             seg_base: self.seg_base,
             xmm: self.xmm,
+            ymmh: self.ymmh,
             mxcsr: self.mxcsr,
             x87: self.x87.clone(),
         }
@@ -204,6 +211,7 @@ impl Cpu {
         self.lf = c.lf;
         self.seg_base = c.seg_base;
         self.xmm = c.xmm;
+        self.ymmh = c.ymmh;
         self.mxcsr = c.mxcsr;
         self.x87 = c.x87.clone();
     }

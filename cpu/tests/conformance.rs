@@ -61,8 +61,8 @@ fn single_instructions_match_the_host() {
     let just: Vec<Case> = cases.iter().map(|(_, c)| c.clone()).collect();
     let mut emu = Emu::new();
     let verdicts = run_all(&just, &mut emu);
-    for ((code, _), v) in cases.iter().zip(&verdicts) {
-        cov.add_single(*code, v);
+    for ((code, c), v) in cases.iter().zip(&verdicts) {
+        cov.add_single(*code, c, v);
     }
     // Forms that emu sometimes refuses (e.g. a memory variant it leaves unimplemented)
     // get more cases until enough of the implemented variants pass.
@@ -81,8 +81,8 @@ fn single_instructions_match_the_host() {
         let more = conf::singles(&mut g, &short, PER_CODE, &mut scratch);
         let just: Vec<Case> = more.iter().map(|(_, c)| c.clone()).collect();
         total += just.len();
-        for ((code, _), v) in more.iter().zip(&run_all(&just, &mut emu)) {
-            cov.add_single(*code, v);
+        for ((code, c), v) in more.iter().zip(&run_all(&just, &mut emu)) {
+            cov.add_single(*code, c, v);
         }
     }
     let mut table = cov.table(MIN_PASSED);

@@ -443,6 +443,12 @@ fn control() {
             // model; see x87_control.rs)
             cases.push((c.clone(), vec![0x66, 0xd9, 0x36]));
             cases.push((c.clone(), vec![0x66, 0xd9, 0x36, 0x66, 0xd9, 0x26]));
+            // FNSAVE/FSAVE m94 (16-bit environment, then the registers) and FRSTOR m94.
+            let mut big = c.clone();
+            big.extra = vec![0x5a; 64];
+            cases.push((big.clone(), vec![0x66, 0xdd, 0x36]));
+            cases.push((big.clone(), vec![0x9b, 0x66, 0xdd, 0x36]));
+            cases.push((big.clone(), vec![0x66, 0xdd, 0x36, 0x66, 0xdd, 0x26]));
             // fneni, fndisi, feni, fdisi: no-ops on the 387 and later
             for body in [vec![0xdb, 0xe0], vec![0xdb, 0xe1], vec![0x9b, 0xdb, 0xe0], vec![0x9b, 0xdb, 0xe1]] {
                 cases.push((c.clone(), body));

@@ -8,8 +8,9 @@ use crate::host;
 use crate::host::Errno;
 use crate::path::{bytes_to_path, join, Sysroot};
 use crate::world::World;
+use emu_cpu::cpuid::{ebx7, CpuidModel};
 use emu_cpu::AddressSpace;
-use emu_loader::{ElfFile, LoadError, LoadRequest};
+use emu_loader::{auxv, ElfFile, LoadError, LoadRequest};
 
 /// A loaded program, ready to become the process's address space and first thread.
 pub(crate) struct Image {
@@ -117,6 +118,11 @@ fn load_elf(
     let mut random = [0u8; 16];
     world.random_bytes(&mut random);
     let ids = world.ids();
+    let cpu = CpuidModel::default();
+    // AT_MINSIGSTKSZ: with XSAVE, a frame's FP area is the XSAVE image of every XCR0
+    // component (computed here: `exec` stays out of the process/signal/thread core).
+    let xcr0 = cpu.xcr0();
+    let xstate = if xcr0 == 0 { 0 } else { CpuidModel::xsave_size(xcr0) as u64 };
     let req = LoadRequest {
         exe: &exe,
         interp: interp.as_ref(),
@@ -124,7 +130,9 @@ fn load_elf(
         argv: &argv,
         envp: &envp,
         random,
-        hwcap: emu_cpu::cpuid::CpuidModel::default().edx1 as u64,
+        hwcap: cpu.edx1 as u64,
+        hwcap2: if cpu.ebx7 & ebx7::FSGSBASE != 0 { auxv::HWCAP2_FSGSBASE } else { 0 },
+        minsigstksz: crate::abi::frame::max_frame_size(xstate),
         vdso: true,
         ids: [ids[0] as u64, ids[1] as u64, ids[2] as u64, ids[3] as u64],
     };

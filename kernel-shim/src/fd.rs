@@ -137,15 +137,53 @@ pub struct FdEntry {
 /// RLIMIT_NOFILE soft limit the guest sees.
 pub const MAX_FDS: usize = 1024;
 
-#[derive(Default, Clone)]
+#[derive(Clone)]
 pub struct FdTable {
     slots: Vec<Option<FdEntry>>,
+    /// RLIMIT_NOFILE's soft limit: new descriptors are numbered below it.
+    limit: usize,
+}
+
+impl Default for FdTable {
+    fn default() -> FdTable {
+        FdTable { slots: Vec::new(), limit: MAX_FDS }
+    }
 }
 
 impl FdTable {
-    /// A table whose fds 0, 1, 2 are copies of emu's own standard streams (so a guest
-    /// closing its stderr does not silence emu's diagnostics).
-    pub fn with_stdio() -> FdTable {
+    /// One past the highest descriptor number a new descriptor may take.
+    pub(crate) fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Sets RLIMIT_NOFILE's soft limit (at most [`MAX_FDS`]); open descriptors above it
+    /// stay open, as on Linux.
+    pub(crate) fn set_limit(&mut self, limit: usize) {
+        self.limit = limit.min(MAX_FDS);
+    }
+
+    /// The table a guest starts with: copies of emu's standard streams (so a guest closing
+    /// its stderr does not silence emu's diagnostics), and of the `inherited` host fds with
+    /// their status flags, at the same numbers; placeholders for them on a replay, which
+    /// never reads or writes them.
+    pub fn at_start(inherited: &[(i32, u32)], replaying: bool) -> FdTable {
+        let mut t = FdTable::with_stdio();
+        for &(fd, flags) in inherited.iter().filter(|e| (e.0 as usize) < MAX_FDS) {
+            let h = match replaying {
+                true => -1,
+                false => match host::dup(fd) {
+                    Ok(h) => h,
+                    Err(_) => continue,
+                },
+            };
+            let file = Rc::new(RefCell::new(OpenFile::host(h, flags, None)));
+            t.put(fd as usize, FdEntry { file, cloexec: false });
+        }
+        t
+    }
+
+    /// A table whose fds 0, 1, 2 are copies of emu's own standard streams.
+    fn with_stdio() -> FdTable {
         let mut t = FdTable::default();
         for fd in 0..3 {
             if let Ok(h) = host::dup(fd) {
@@ -195,7 +233,8 @@ impl FdTable {
 
     /// Lowest free fd >= `min`.
     pub fn alloc(&mut self, e: FdEntry, min: usize) -> Result<i64, Errno> {
-        let fd = (min..MAX_FDS).find(|&i| self.slots.get(i).is_none_or(|s| s.is_none())).ok_or(E::EMFILE)?;
+        let fd =
+            (min..self.limit).find(|&i| self.slots.get(i).is_none_or(|s| s.is_none())).ok_or(E::EMFILE)?;
         self.put(fd, e);
         Ok(fd as i64)
     }

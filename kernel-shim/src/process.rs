@@ -4,6 +4,7 @@
 //! watch it, are above it in `run.rs`: what happens inside the kernel that they may want
 //! to show is queued here as [`Event`]s.
 
+use crate::abi::process::{Rlimit, RLIM_INFINITY};
 use crate::abi::signal as S;
 use crate::fd::FdTable;
 use crate::path::Sysroot;
@@ -80,6 +81,22 @@ pub struct Process {
     pub(crate) written: Option<Vec<(u64, Vec<u8>)>>,
     /// What prctl and personality set that emu keeps itself.
     pub(crate) settings: Settings,
+    /// Resource limits (getrlimit/setrlimit/prlimit64), by resource number.
+    pub(crate) limits: [Rlimit; RLIM_NLIMITS],
+}
+
+/// Resources Linux numbers (RLIM_NLIMITS).
+pub(crate) const RLIM_NLIMITS: usize = 16;
+
+/// The limits a process starts with: RLIMIT_STACK is the stack emu's loader gives,
+/// RLIMIT_NOFILE the size of emu's descriptor table, the rest unlimited.
+fn start_limits() -> [Rlimit; RLIM_NLIMITS] {
+    const RLIMIT_STACK: usize = 3;
+    const RLIMIT_NOFILE: usize = 7;
+    let mut l = [Rlimit { cur: RLIM_INFINITY, max: RLIM_INFINITY }; RLIM_NLIMITS];
+    l[RLIMIT_STACK].cur = emu_loader::STACK_SIZE;
+    l[RLIMIT_NOFILE] = Rlimit { cur: crate::fd::MAX_FDS as u64, max: crate::fd::MAX_FDS as u64 };
+    l
 }
 
 /// The per-process settings of prctl and personality, kept as Linux keeps them across
@@ -180,10 +197,13 @@ impl Process {
         let img = exec::load_program(&*world, &sysroot, &cwd, program, argv, envp)?;
         let pid = world.pid();
         let ignored = world.inherited_ignored();
+        let umask = world.start_umask();
+        let inherited = world.inherited_fds();
+        let fds = FdTable::at_start(&inherited, world.kind() == world::Kind::Replaying);
         let mut p = Process {
             cpu: Cpu::new(AddressSpace::new()),
             world,
-            fds: FdTable::with_stdio(),
+            fds,
             sysroot,
             cwd,
             brk_start: 0,
@@ -201,7 +221,7 @@ impl Process {
             auxv: Vec::new(),
             argv_range: (0, 0),
             env_range: (0, 0),
-            umask: 0o022,
+            umask,
             outcome: None,
             comm: Vec::new(),
             vdso: None,
@@ -211,6 +231,7 @@ impl Process {
             events: Vec::new(),
             written: None,
             settings: Settings::default(),
+            limits: start_limits(),
         };
         for sig in ignored {
             p.signals.actions[sig as usize].handler = crate::signal::SIG_IGN;

@@ -1,6 +1,12 @@
 //! Signals: dispositions, the blocked mask, pending signals, and delivery to guest
 //! handlers through a Linux-compatible `rt_sigframe` (siginfo, ucontext with the general
-//! registers and the FXSAVE floating-point state), undone by rt_sigreturn.
+//! registers and the floating-point and vector state), undone by rt_sigreturn.
+//!
+//! The FP state goes in the frame as Linux writes it when the CPU has XSAVE: the XSAVE
+//! image of every XCR0 component (x87, SSE and the YMM upper halves), the FXSAVE part's
+//! software bytes saying so (`FP_XSTATE_MAGIC1`, sizes, features) and `FP_XSTATE_MAGIC2`
+//! after it. rt_sigreturn restores it with XRSTOR's rules, so a handler may edit any of
+//! it, clear XSTATE_BV bits to reset components, or hand back a legacy FXSAVE image.
 //!
 //! Signals arrive three ways: synchronously from CPU exceptions (SIGSEGV, SIGILL, SIGFPE,
 //! SIGTRAP), from the guest itself (kill/tgkill/raise, SIGPIPE), and asynchronously from
@@ -10,7 +16,11 @@
 
 pub(crate) mod timers;
 
-use crate::abi::frame::{RtSigframe, Sigcontext, Ucontext, FXSAVE_SIZE};
+use crate::abi::frame::{
+    FpxSwBytes, RtSigframe, Sigcontext, Ucontext, XstateHeader, FP_XSTATE_MAGIC1, FP_XSTATE_MAGIC2,
+    FP_XSTATE_MAGIC2_SIZE, FXSAVE_SIZE, UC_FP_XSTATE, UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS,
+    XFEATURE_MASK_FPSSE,
+};
 use crate::abi::signal::{self as S, StackT};
 use crate::abi::GuestStruct;
 use crate::world::Arrival;
@@ -414,8 +424,9 @@ impl Process {
         if act.flags & SA_ONSTACK != 0 && ss.flags & SS_DISABLE == 0 && !on_altstack {
             sp = ss.sp + ss.size;
         }
-        // FXSAVE area, 64-byte aligned.
-        sp = (sp - FXSAVE_SIZE) & !63;
+        // The FP area, 64-byte aligned.
+        let fp = self.fp_frame();
+        sp = (sp - fp.len() as u64) & !63;
         let fpstate = sp;
         // The frame below it; rsp ends as after a call (pretcode pushed).
         sp = ((sp - RtSigframe::SIZE as u64) & !15) - 8;
@@ -463,7 +474,9 @@ impl Process {
         let f = RtSigframe {
             pretcode: act.restorer,
             uc: Ucontext {
-                flags: 0,
+                flags: if self.cpu.cpuid.xcr0() != 0 { UC_FP_XSTATE } else { 0 }
+                    | UC_SIGCONTEXT_SS
+                    | UC_STRICT_RESTORE_SS,
                 link: 0,
                 stack: StackT { flags: ss.flags | if on_altstack { SS_ONSTACK } else { 0 }, ..ss },
                 mcontext,
@@ -472,9 +485,8 @@ impl Process {
             info,
         };
 
-        let fx = self.cpu.fxsave_image();
         let mem = &mut self.cpu.mem;
-        mem.write(fpstate, &fx).map_err(|_| ())?;
+        mem.write(fpstate, &fp).map_err(|_| ())?;
         mem.write(frame, &f.to_bytes()).map_err(|_| ())?;
 
         let c = &mut self.cpu;
@@ -490,18 +502,85 @@ impl Process {
         Ok(())
     }
 
+    /// The FP area of a frame being built: with XSAVE, the XSAVE image with its software
+    /// bytes, XSTATE_BV naming x87 and SSE always (as Linux sets them, so a handler that
+    /// edits only the legacy part is heard) and MAGIC2 after it; else the FXSAVE image.
+    fn fp_frame(&mut self) -> Vec<u8> {
+        let xcr0 = self.cpu.cpuid.xcr0();
+        if xcr0 == 0 {
+            return self.cpu.fxsave_image().to_vec();
+        }
+        let mut b = self.cpu.xsave_image();
+        let size = b.len() as u64;
+        let sw = FpxSwBytes {
+            magic1: FP_XSTATE_MAGIC1,
+            extended_size: (size + FP_XSTATE_MAGIC2_SIZE) as u32,
+            xfeatures: xcr0,
+            xstate_size: size as u32,
+        };
+        sw.write(&mut b[FpxSwBytes::OFFSET..]);
+        let h = &mut b[XstateHeader::OFFSET..];
+        let mut hdr = XstateHeader::read(h);
+        hdr.xfeatures |= XFEATURE_MASK_FPSSE;
+        hdr.write(h);
+        b.extend_from_slice(&FP_XSTATE_MAGIC2.to_le_bytes());
+        b
+    }
+
+    /// Restores the FP state from the frame's area at `fpstate` as Linux's sigreturn
+    /// does: the XSAVE image when its software bytes and MAGIC2 vouch for it (with the
+    /// features they list, the others reset), else the legacy FXSAVE part alone. Err for a
+    /// frame XRSTOR/FXRSTOR refuses (bad header, reserved MXCSR bits) or cannot read.
+    fn restore_fp(&mut self, fpstate: u64) -> Result<(), ()> {
+        if fpstate == 0 {
+            self.cpu.reset_fp_state();
+            return Ok(());
+        }
+        let mut legacy = [0u8; FXSAVE_SIZE as usize];
+        self.cpu.mem.read(fpstate, &mut legacy).map_err(|_| ())?;
+        let xcr0 = self.cpu.cpuid.xcr0();
+        if xcr0 == 0 {
+            return self.cpu.fxrstor_legacy(&legacy).map_err(|_| ());
+        }
+        let full = emu_cpu::cpuid::CpuidModel::xsave_size(xcr0) as usize;
+        let sw = FpxSwBytes::read(&legacy[FpxSwBytes::OFFSET..]);
+        let min = FXSAVE_SIZE as u32 + XstateHeader::SIZE as u32;
+        let mut xstate = sw.magic1 == FP_XSTATE_MAGIC1
+            && sw.xstate_size >= min
+            && sw.xstate_size as usize <= full
+            && sw.xstate_size <= sw.extended_size;
+        if xstate {
+            let mut m2 = [0u8; 4];
+            self.cpu.mem.read(fpstate + sw.xstate_size as u64, &mut m2).map_err(|_| ())?;
+            xstate = u32::from_le_bytes(m2) == FP_XSTATE_MAGIC2;
+        }
+        if !xstate {
+            return self.cpu.fxrstor_legacy(&legacy).map_err(|_| ());
+        }
+        // XRSTOR reads the components it loads: the legacy part and header, then the
+        // rest only when requested and present.
+        let rfbm = sw.xfeatures & xcr0;
+        let mut img = vec![0u8; full];
+        img[..legacy.len()].copy_from_slice(&legacy);
+        let at = XstateHeader::OFFSET;
+        self.cpu.mem.read(fpstate + at as u64, &mut img[at..at + XstateHeader::SIZE]).map_err(|_| ())?;
+        if rfbm & XstateHeader::read(&img[at..]).xfeatures & !XFEATURE_MASK_FPSSE != 0 {
+            let rest = at + XstateHeader::SIZE;
+            self.cpu.mem.read(fpstate + rest as u64, &mut img[rest..]).map_err(|_| ())?;
+        }
+        self.cpu.xrstor_image(&img, rfbm).map_err(|_| ())
+    }
+
     /// rt_sigreturn: restores the context saved by `setup_frame`. The frame's ucontext is
-    /// at the current rsp (the handler's `ret` popped pretcode).
+    /// at the current rsp (the handler's `ret` popped pretcode). In Linux's order: the
+    /// signal mask, the general registers, then the FP state; a FP state the kernel
+    /// refuses leaves the FP registers in their initial state and the frame bad (Err).
     pub(crate) fn sigreturn(&mut self) -> Result<(), ()> {
         let mut b = [0u8; Ucontext::SIZE];
         self.cpu.mem.read(self.cpu.reg(Reg::Rsp), &mut b).map_err(|_| ())?;
         let uc = Ucontext::read(&b);
         let m = uc.mcontext;
-        if m.fpstate != 0 {
-            let mut fx = [0u8; FXSAVE_SIZE as usize];
-            self.cpu.mem.read(m.fpstate, &mut fx).map_err(|_| ())?;
-            self.cpu.fxrstor_image(&fx);
-        }
+        self.signals.mask = uc.sigmask & !(bit(S::SIGKILL) | bit(S::SIGSTOP));
         let c = &mut self.cpu;
         for (r, v) in [
             (Reg::R8, m.r8),
@@ -528,7 +607,10 @@ impl Process {
         let user = 0x40dd5u64; // AC OF DF TF SF ZF AF PF CF, RF
         let fl = (c.rflags() & !user) | (m.eflags & user);
         c.set_rflags(fl);
-        self.signals.mask = uc.sigmask & !(bit(S::SIGKILL) | bit(S::SIGSTOP));
+        if self.restore_fp(m.fpstate).is_err() {
+            self.cpu.reset_fp_state();
+            return Err(());
+        }
         if uc.stack.flags & SS_DISABLE == 0 || uc.stack.sp != 0 {
             self.signals.altstack = StackT { flags: uc.stack.flags & SS_DISABLE, ..uc.stack };
         }

@@ -29,7 +29,11 @@ pub struct LoadRequest<'a> {
     pub envp: &'a [Vec<u8>],
     /// AT_RANDOM bytes.
     pub random: [u8; 16],
+    /// AT_HWCAP (CPUID.1:EDX) and AT_HWCAP2 (the kernel's own bits, HWCAP2_FSGSBASE).
     pub hwcap: u64,
+    pub hwcap2: u64,
+    /// AT_MINSIGSTKSZ: the largest signal frame the kernel can write.
+    pub minsigstksz: u64,
     /// Map emu's vDSO and pass it as AT_SYSINFO_EHDR.
     pub vdso: bool,
     /// uid, euid, gid, egid.

@@ -28,6 +28,9 @@ pub mod auxv {
     pub const AT_EXECFN: u64 = 31;
     pub const AT_SYSINFO_EHDR: u64 = 33;
     pub const AT_MINSIGSTKSZ: u64 = 51;
+
+    /// AT_HWCAP2 bits: the kernel enabled RD/WR FS/GS BASE for user mode (CR4.FSGSBASE).
+    pub const HWCAP2_FSGSBASE: u64 = 1 << 1;
 }
 
 pub type AuxEntry = (u64, u64);
@@ -41,9 +44,6 @@ pub struct StackInfo {
     pub env_end: u64,
     pub auxv_addr: u64,
 }
-
-/// Minimum signal stack size Linux reports for an FXSAVE-only (no XSAVE) x86-64 CPU.
-const MINSIGSTKSZ: u64 = 0x400 + 0x200 + 0x80;
 
 pub(crate) fn build_stack(
     mem: &mut AddressSpace,
@@ -99,7 +99,7 @@ pub(crate) fn build_stack(
     if let Some(v) = vdso {
         av.push((AT_SYSINFO_EHDR, v));
     }
-    av.push((AT_MINSIGSTKSZ, MINSIGSTKSZ));
+    av.push((AT_MINSIGSTKSZ, req.minsigstksz));
     av.push((AT_HWCAP, req.hwcap));
     av.push((AT_PAGESZ, 4096));
     av.push((AT_CLKTCK, 100));
@@ -115,7 +115,7 @@ pub(crate) fn build_stack(
     av.push((AT_EGID, req.ids[3]));
     av.push((AT_SECURE, 0));
     av.push((AT_RANDOM, random));
-    av.push((AT_HWCAP2, 0));
+    av.push((AT_HWCAP2, req.hwcap2));
     av.push((AT_EXECFN, execfn));
     av.push((AT_PLATFORM, platform));
     av.push((AT_NULL, 0));

@@ -111,6 +111,15 @@ int main(int argc, char **argv, char **envp) {
     unsigned a = 0, b = 0, c = 0, d = 0;
     __get_cpuid(1, &a, &b, &c, &d);
     printf("AT_HWCAP is CPUID.1:EDX: %s\n", yes(seen[AT_HWCAP] && at[AT_HWCAP] == d));
+    /* HWCAP2_FSGSBASE (bit 1): the kernel lets user mode run RD/WR FS/GS BASE, which
+     * CPUID.7.0:EBX bit 0 says the CPU has. */
+    __get_cpuid_count(7, 0, &a, &b, &c, &d);
+    printf("AT_HWCAP2 FSGSBASE is CPUID.7:EBX.FSGSBASE: %s\n",
+           yes(seen[AT_HWCAP2] && !!(at[AT_HWCAP2] & 2) == !!(b & 1)));
+    /* AT_MINSIGSTKSZ has room for a signal frame with the whole XSAVE area (CPUID.0xD.0:EBX). */
+    __get_cpuid_count(0xd, 0, &a, &b, &c, &d);
+    printf("AT_MINSIGSTKSZ holds the XSAVE area and the frame: %s\n",
+           yes(seen[AT_MINSIGSTKSZ] && at[AT_MINSIGSTKSZ] >= b + 4 + 440));
 
     printf("AT_PLATFORM=");
     if (seen[AT_PLATFORM])

@@ -1,7 +1,7 @@
 /* Signal delivery as programs use it. Every line is the same natively and on every run: no
  * addresses, pids or times are printed, only whether they matched what was expected.
- *   signals segv-longjmp | segv-context | ill-context | trap-context | fpe | alarm-restart |
- *           alarm-eintr | altstack | mask | siginfo | resethand | nodefer */
+ *   signals segv-longjmp | segv-context | ill-context | trap-context | ymm-context | fpe |
+ *           alarm-restart | alarm-eintr | altstack | mask | siginfo | resethand | nodefer */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <setjmp.h>
@@ -209,6 +209,85 @@ static void trap_context(void) {
                  :
                  : "rdx", "r12", "xmm1", "memory");
     say("after: rbx=%llu r12=%llx xmm1=%08x\n", (unsigned long long)rbx, (unsigned long long)r12, x1);
+}
+
+/* ---- the YMM upper halves in the frame's XSAVE state -------------------------------------- */
+
+/* With AVX enabled, Linux saves the FP state in XSAVE layout: the FXSAVE image's software bytes
+ * (464..511) say so (magic1, sizes, features), XSTATE_BV at 512 lists the saved components, the
+ * YMM upper halves are at 576 and FP_XSTATE_MAGIC2 follows the image. Only what is the same on
+ * every AVX host is printed (an AVX-512 host has a larger image and more features). */
+enum { YMM_EDIT, YMM_CLEAR_BV, YMM_CLEAR_XFEATURES, YMM_BREAK_MAGIC2 };
+static volatile int ymm_action;
+
+static void ymm_handler(int sig, siginfo_t *si, void *ucv) {
+    ucontext_t *uc = ucv;
+    uint8_t *fp = (uint8_t *)uc->uc_mcontext.fpregs;
+    struct _fpx_sw_bytes *sw = (struct _fpx_sw_bytes *)(fp + 464);
+    uint32_t magic2;
+    uint64_t bv, up[4];
+    memcpy(&magic2, fp + sw->xstate_size, 4);
+    memcpy(&bv, fp + 512, 8);
+    memcpy(&up[0], fp + 576 + 16 * 1, 16);
+    memcpy(&up[2], fp + 576 + 16 * 9, 16);
+    say("handler: uc_flags=%lx magic1_ok=%d xfeatures&7=%llx xstate_size_ok=%d extended_size_ok=%d "
+        "magic2_ok=%d xstate_bv&7=%llx\n",
+        uc->uc_flags, sw->magic1 == FP_XSTATE_MAGIC1, (unsigned long long)(sw->xstate_bv & 7),
+        sw->xstate_size >= 832, sw->extended_size == sw->xstate_size + 4, magic2 == FP_XSTATE_MAGIC2,
+        (unsigned long long)(bv & 7));
+    say("handler: ymm1[255:128]=%016llx%016llx ymm9[255:128]=%016llx%016llx\n", (unsigned long long)up[1],
+        (unsigned long long)up[0], (unsigned long long)up[3], (unsigned long long)up[2]);
+    /* The handler's own AVX code (and libc's, which ends in vzeroupper) must not leak back. */
+    asm volatile("vpcmpeqd %%ymm1, %%ymm1, %%ymm1\n\t"
+                 "vpcmpeqd %%ymm9, %%ymm9, %%ymm9\n\t"
+                 "vzeroupper" ::: "xmm1", "xmm9");
+    up[0] = 0x0123456789abcdefull;
+    up[1] = 0xfedcba9876543210ull;
+    up[2] = 0x1111222233334444ull ^ ctx_hits;
+    up[3] = 0x5555666677778888ull;
+    memcpy(fp + 576 + 16 * 1, &up[0], 16);
+    memcpy(fp + 576 + 16 * 9, &up[2], 16);
+    uc->uc_mcontext.fpregs->_xmm[1].element[0] = 0xabcd0000u + ymm_action;
+    ctx_hits++;
+    switch (ymm_action) {
+    case YMM_CLEAR_BV: /* the AVX component in its initial state: upper halves zero */
+        bv &= ~(uint64_t)4;
+        memcpy(fp + 512, &bv, 8);
+        break;
+    case YMM_CLEAR_XFEATURES: /* AVX not among the features to restore (glibc calls the field
+                               * xstate_bv, Linux xfeatures): reset as well */
+        sw->xstate_bv &= ~(uint64_t)4;
+        break;
+    case YMM_BREAK_MAGIC2: /* no extended state: the FXSAVE image alone, the rest reset */
+        magic2 = 0;
+        memcpy(fp + sw->xstate_size, &magic2, 4);
+        break;
+    }
+}
+
+static void ymm_context(void) {
+    static const char *names[] = {"edit", "clear-xstate_bv", "clear-xfeatures", "break-magic2"};
+    set_handler(SIGTRAP, ymm_handler, 0);
+    for (int a = YMM_EDIT; a <= YMM_BREAK_MAGIC2; a++) {
+        uint64_t in[8], out[8];
+        for (int i = 0; i < 8; i++)
+            in[i] = 0x0101010101010101ull * (uint64_t)(a * 8 + i + 1);
+        ymm_action = a;
+        say("%s:\n", names[a]);
+        asm volatile("vmovdqu %[in0], %%ymm1\n\t"
+                     "vmovdqu %[in1], %%ymm9\n\t"
+                     "int3\n\t"
+                     "vmovdqu %%ymm1, %[out0]\n\t"
+                     "vmovdqu %%ymm9, %[out1]\n\t"
+                     "vzeroupper"
+                     : [out0] "=m"(*(uint64_t(*)[4])out), [out1] "=m"(*(uint64_t(*)[4])(out + 4))
+                     : [in0] "m"(*(const uint64_t(*)[4])in), [in1] "m"(*(const uint64_t(*)[4])(in + 4))
+                     : "xmm1", "xmm9", "memory");
+        say("after: ymm1=%016llx%016llx%016llx%016llx\n", (unsigned long long)out[3],
+            (unsigned long long)out[2], (unsigned long long)out[1], (unsigned long long)out[0]);
+        say("after: ymm9=%016llx%016llx%016llx%016llx\n", (unsigned long long)out[7],
+            (unsigned long long)out[6], (unsigned long long)out[5], (unsigned long long)out[4]);
+    }
 }
 
 /* ---- SIGFPE from integer division ------------------------------------------------------------ */
@@ -537,7 +616,8 @@ int main(int argc, char **argv) {
         void (*fn)(void);
     } modes[] = {
         {"segv-longjmp", segv_longjmp}, {"segv-context", segv_context}, {"ill-context", ill_context},
-        {"trap-context", trap_context}, {"fpe", fpe},                   {"altstack", altstack},
+        {"trap-context", trap_context}, {"ymm-context", ymm_context},   {"fpe", fpe},
+        {"altstack", altstack},
         {"mask", mask},                 {"siginfo", siginfo},           {"resethand", resethand},
         {"nodefer", nodefer},
     };

@@ -47,7 +47,7 @@ fn add<const W: u32>(env: &mut Env, sub: bool, x: u64, y: u64) -> u64 {
 }
 
 /// ADDSUBPS/PD: even lanes subtract, odd lanes add.
-struct AddSub<const W: u32>;
+pub(super) struct AddSub<const W: u32>;
 impl<const W: u32> FpOp for AddSub<W> {
     fn f(env: &mut Env, a: u128, b: u128, _: u8) -> u128 {
         let mut r = 0;
@@ -60,7 +60,7 @@ impl<const W: u32> FpOp for AddSub<W> {
 
 /// HADD/HSUB PS/PD: each result lane combines an adjacent pair, the destination's pairs
 /// first, then the source's; the lower element of a pair is the first operand.
-struct Horiz<const W: u32, const SUB: bool>;
+pub(super) struct Horiz<const W: u32, const SUB: bool>;
 impl<const W: u32, const SUB: bool> FpOp for Horiz<W, SUB> {
     fn f(env: &mut Env, a: u128, b: u128, _: u8) -> u128 {
         let n = 128 / W;

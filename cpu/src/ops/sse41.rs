@@ -15,25 +15,25 @@ use iced_x86::{Code, Instruction};
 
 /// Builds a value from `n` lanes of W bits.
 #[inline(always)]
-fn build<const W: u32>(n: u32, f: impl Fn(u32) -> u64) -> u128 {
+pub(super) fn build<const W: u32>(n: u32, f: impl Fn(u32) -> u64) -> u128 {
     let m = super::sse_operand::lane_mask(W) as u128;
     (0..n).fold(0u128, |v, i| v | (f(i) as u128 & m) << (i * W))
 }
 
 #[inline(always)]
-fn sext<const W: u32>(x: u64) -> i64 {
+pub(super) fn sext<const W: u32>(x: u64) -> i64 {
     ((x << (64 - W)) as i64) >> (64 - W)
 }
 
 /// Per-lane selection: lane i of the source where `mask` has bit i (an all-ones W-bit
 /// lane mask built from imm8 or XMM0 sign bits).
 #[inline(always)]
-fn lanes_mask<const W: u32>(bits: u32) -> u128 {
+pub(super) fn lanes_mask<const W: u32>(bits: u32) -> u128 {
     build::<W>(128 / W, |i| if bits >> i & 1 != 0 { u64::MAX } else { 0 })
 }
 
 /// BLENDPS/BLENDPD/PBLENDW: imm8 bit i selects the source for lane i.
-struct BlendImm<const W: u32>;
+pub(super) struct BlendImm<const W: u32>;
 impl<const W: u32> Shuf for BlendImm<W> {
     #[inline(always)]
     fn f(a: u128, b: u128, imm: u8) -> u128 {
@@ -60,7 +60,7 @@ fn build_blendv<const W: u32>(i: &Instruction, _: &mut Op) -> Option<Handler> {
 }
 
 /// Lane-wise min/max, signed (`S`) or unsigned.
-struct MinMax<const W: u32, const SIGNED: bool, const MAX: bool>;
+pub(super) struct MinMax<const W: u32, const SIGNED: bool, const MAX: bool>;
 impl<const W: u32, const SIGNED: bool, const MAX: bool> Shuf for MinMax<W, SIGNED, MAX> {
     #[inline(always)]
     fn f(a: u128, b: u128, _: u8) -> u128 {
@@ -76,7 +76,7 @@ impl<const W: u32, const SIGNED: bool, const MAX: bool> Shuf for MinMax<W, SIGNE
     }
 }
 
-struct Pmulld;
+pub(super) struct Pmulld;
 impl Shuf for Pmulld {
     #[inline(always)]
     fn f(a: u128, b: u128, _: u8) -> u128 {
@@ -85,7 +85,7 @@ impl Shuf for Pmulld {
 }
 
 /// PMULDQ: signed products of dwords 0 and 2.
-struct Pmuldq;
+pub(super) struct Pmuldq;
 impl Shuf for Pmuldq {
     #[inline(always)]
     fn f(a: u128, b: u128, _: u8) -> u128 {
@@ -95,7 +95,7 @@ impl Shuf for Pmuldq {
     }
 }
 
-struct Pcmpeqq;
+pub(super) struct Pcmpeqq;
 impl Shuf for Pcmpeqq {
     #[inline(always)]
     fn f(a: u128, b: u128, _: u8) -> u128 {
@@ -104,7 +104,7 @@ impl Shuf for Pcmpeqq {
 }
 
 /// PACKUSDW: signed dwords to unsigned words with saturation, destination first.
-struct Packusdw;
+pub(super) struct Packusdw;
 impl Shuf for Packusdw {
     #[inline(always)]
     fn f(a: u128, b: u128, _: u8) -> u128 {
@@ -117,7 +117,7 @@ impl Shuf for Packusdw {
 
 /// MPSADBW: eight sums of absolute differences between a 4-byte block of the source
 /// (imm8[1:0]) and sliding 4-byte windows of the destination (from imm8[2] * 4).
-struct Mpsadbw;
+pub(super) struct Mpsadbw;
 impl Shuf for Mpsadbw {
     #[inline(always)]
     fn f(a: u128, b: u128, imm: u8) -> u128 {
@@ -132,7 +132,7 @@ impl Shuf for Mpsadbw {
 }
 
 /// PHMINPOSUW: the smallest unsigned word of the source and its (lowest) index.
-struct Phminposuw;
+pub(super) struct Phminposuw;
 impl Shuf for Phminposuw {
     #[inline(always)]
     fn f(_: u128, b: u128, _: u8) -> u128 {
@@ -203,7 +203,7 @@ fn pextr_m<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     })
 }
 
-fn build_pextr<const W: u32>(i: &Instruction, _: &mut Op) -> Option<Handler> {
+pub(super) fn build_pextr<const W: u32>(i: &Instruction, _: &mut Op) -> Option<Handler> {
     Some(if has_mem(i) { pextr_m::<W> } else { pextr_r::<W> })
 }
 

@@ -7,7 +7,9 @@
 //!
 //! DP: each selected product is rounded, then the sums are rounded in the order the SDM
 //! pseudocode gives ((p0 + p1) + (p2 + p3) for DPPS), each step with the full SSE
-//! exception, NaN and DAZ/FTZ rules, as separate operations would.
+//! exception, NaN and DAZ/FTZ rules, as separate operations would. An unmasked exception
+//! stops the instruction at the end of its stage (the products, each level of sums),
+//! reporting every flag of that stage, as the host does.
 
 use super::sse3::{build_fp, FpOp};
 use super::sse_float::{self as sf, is_nan, is_snan, mbits, sign_bit, Env, IE, PE};
@@ -88,7 +90,7 @@ fn mode(env: &Env, imm: u8) -> u32 {
 }
 
 /// ROUNDPS/PD (`P`) or ROUNDSS/SD.
-struct Round<const W: u32, const P: bool>;
+pub(super) struct Round<const W: u32, const P: bool>;
 impl<const W: u32, const P: bool> FpOp for Round<W, P> {
     fn f(env: &mut Env, a: u128, b: u128, imm: u8) -> u128 {
         let rc = mode(env, imm);
@@ -105,32 +107,62 @@ impl<const W: u32, const P: bool> FpOp for Round<W, P> {
     }
 }
 
-/// DPPS (W = 32) and DPPD (W = 64): imm8[4+i] selects the products, imm8[i] the lanes
-/// that receive the sum (the others get +0.0).
-struct Dp<const W: u32>;
-impl<const W: u32> FpOp for Dp<W> {
-    fn f(env: &mut Env, a: u128, b: u128, imm: u8) -> u128 {
-        let n = 128 / W;
-        let mut p = [0u64; 4];
+/// DPPS (W = 32) and DPPD (W = 64) on `k` 128-bit lanes at once (VDPPS ymm has two), stage
+/// by stage: imm8[4+i] selects the products, imm8[i] the lanes that receive the sum (the
+/// others get +0.0). None when a stage raised an unmasked exception (see `Env::stage_faults`).
+pub(super) fn dp<const W: u32>(
+    env: &mut Env,
+    a: [u128; 2],
+    b: [u128; 2],
+    k: usize,
+    imm: u8,
+) -> Option<[u128; 2]> {
+    let n = 128 / W;
+    let mut p = [[0u64; 4]; 2];
+    for l in 0..k {
         for i in 0..n {
             if imm >> (4 + i) & 1 != 0 {
-                p[i as usize] = sf::mul::<W>(env, lane::<W>(a, i), lane::<W>(b, i));
+                p[l][i as usize] = sf::mul::<W>(env, lane::<W>(a[l], i), lane::<W>(b[l], i));
             }
         }
-        let s = if n == 4 {
-            let lo = sf::add::<W, false>(env, p[0], p[1]);
-            let hi = sf::add::<W, false>(env, p[2], p[3]);
-            sf::add::<W, false>(env, lo, hi)
-        } else {
-            sf::add::<W, false>(env, p[0], p[1])
-        };
-        let mut r = 0;
+    }
+    if env.stage_faults() {
+        return None;
+    }
+    let mut s = [0u64; 2];
+    if n == 4 {
+        let mut lohi = [[0u64; 2]; 2];
+        for l in 0..k {
+            lohi[l] =
+                [sf::add::<W, false>(env, p[l][0], p[l][1]), sf::add::<W, false>(env, p[l][2], p[l][3])];
+        }
+        if env.stage_faults() {
+            return None;
+        }
+        for l in 0..k {
+            s[l] = sf::add::<W, false>(env, lohi[l][0], lohi[l][1]);
+        }
+    } else {
+        for l in 0..k {
+            s[l] = sf::add::<W, false>(env, p[l][0], p[l][1]);
+        }
+    }
+    let mut r = [0u128; 2];
+    for l in 0..k {
         for i in 0..n {
             if imm >> i & 1 != 0 {
-                r = with_lane::<W>(r, i, s);
+                r[l] = with_lane::<W>(r[l], i, s[l]);
             }
         }
-        r
+    }
+    Some(r)
+}
+
+/// DPPS (W = 32) and DPPD (W = 64) on one XMM register (see `dp`).
+pub(super) struct Dp<const W: u32>;
+impl<const W: u32> FpOp for Dp<W> {
+    fn f(env: &mut Env, a: u128, b: u128, imm: u8) -> u128 {
+        dp::<W>(env, [a, 0], [b, 0], 1, imm).map_or(0, |r| r[0])
     }
 }
 

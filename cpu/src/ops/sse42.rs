@@ -20,7 +20,7 @@ use crate::flags::{ARITH, CF, OF, SF, ZF};
 use crate::state::Cpu;
 use iced_x86::{Code, Instruction};
 
-struct Pcmpgtq;
+pub(super) struct Pcmpgtq;
 impl Shuf for Pcmpgtq {
     #[inline(always)]
     fn f(a: u128, b: u128, _: u8) -> u128 {
@@ -170,7 +170,7 @@ fn str_cmp(a: &[i32; 16], la: u32, b: &[i32; 16], lb: u32, n: u32, imm: u8) -> u
 
 /// Runs one string compare: returns IntRes2 and sets the flags.
 #[inline(always)]
-fn pcmpstr<const EXPLICIT: bool, const W64: bool, const S: u8>(
+pub(super) fn pcmpstr<const EXPLICIT: bool, const W64: bool, const S: u8>(
     cpu: &mut Cpu,
     op: &Op,
 ) -> Result<(u32, u32, u8), crate::decode::Stop> {
@@ -231,7 +231,7 @@ fn pcmpstrm<const EXPLICIT: bool, const W64: bool, const S: u8>(cpu: &mut Cpu, o
     })
 }
 
-fn build_str<const M: bool, const EXPLICIT: bool, const W64: bool>(
+pub(super) fn build_str<const M: bool, const EXPLICIT: bool, const W64: bool>(
     i: &Instruction,
     _: &mut Op,
 ) -> Option<Handler> {

@@ -12,13 +12,13 @@ use crate::state::Cpu;
 use iced_x86::{Code, Instruction};
 
 /// A lane conversion from `SW`-bit to `DW`-bit lanes.
-trait Cvt {
+pub(super) trait Cvt {
     const SW: u32;
     const DW: u32;
     fn f(env: &mut Env, x: u64) -> u64;
 }
 
-struct F2F<const S: u32, const D: u32>;
+pub(super) struct F2F<const S: u32, const D: u32>;
 impl<const S: u32, const D: u32> Cvt for F2F<S, D> {
     const SW: u32 = S;
     const DW: u32 = D;
@@ -29,7 +29,7 @@ impl<const S: u32, const D: u32> Cvt for F2F<S, D> {
 }
 
 /// Signed 32-bit integers to floats of width D.
-struct I2F<const D: u32>;
+pub(super) struct I2F<const D: u32>;
 impl<const D: u32> Cvt for I2F<D> {
     const SW: u32 = 32;
     const DW: u32 = D;
@@ -40,7 +40,7 @@ impl<const D: u32> Cvt for I2F<D> {
 }
 
 /// Floats of width S to signed 32-bit integers.
-struct F2I<const S: u32, const TRUNC: bool>;
+pub(super) struct F2I<const S: u32, const TRUNC: bool>;
 impl<const S: u32, const TRUNC: bool> Cvt for F2I<S, TRUNC> {
     const SW: u32 = S;
     const DW: u32 = 32;
@@ -147,7 +147,7 @@ fn build_si2f<const D: u32, const IW: u32>(i: &Instruction, _: &mut Op) -> Optio
     Some(if has_mem(i) { si2f::<D, IW, true> } else { si2f::<D, IW, false> })
 }
 
-fn build_f2si<const S: u32, const IW: u32, const TRUNC: bool>(
+pub(super) fn build_f2si<const S: u32, const IW: u32, const TRUNC: bool>(
     i: &Instruction,
     _: &mut Op,
 ) -> Option<Handler> {

@@ -5,7 +5,8 @@
 //!
 //! Everything here is integer arithmetic, so results do not depend on the host FPU
 //! (aarch64 hosts differ from x86 in NaN propagation and tininess). Values are raw bit
-//! patterns in a `u64`; `W` (32 or 64) selects the format.
+//! patterns in a `u64`; `W` (32 or 64; 16 for F16C's half precision, used only by the
+//! conversions) selects the format.
 
 pub(crate) const IE: u32 = 0x01;
 pub(crate) const DE: u32 = 0x02;
@@ -37,6 +38,9 @@ pub(crate) struct Env {
     pub om: bool,
     pub flags: u32,
     mxcsr: u32,
+    /// Flags of the completed stages of a multi-step instruction (DPPS/DPPD); `flags`
+    /// then holds the current stage's.
+    done: u32,
 }
 
 impl Env {
@@ -50,7 +54,23 @@ impl Env {
             om: mxcsr & 0x400 != 0,
             flags: 0,
             mxcsr,
+            done: 0,
         }
+    }
+
+    /// Ends a stage of a multi-step operation (DPPS/DPPD: the products, each level of
+    /// sums): true when the stage raised an unmasked exception, and the instruction must
+    /// stop there. `finish` then applies the usual rule to that stage's flags and adds the
+    /// (all masked) flags of the stages before it, as the host reports them.
+    #[inline]
+    pub fn stage_faults(&mut self) -> bool {
+        let unmasked = !(self.mxcsr >> 7) & 0x3f;
+        if self.flags & unmasked != 0 {
+            return true;
+        }
+        self.done |= self.flags;
+        self.flags = 0;
+        false
     }
 
     /// Flags to merge into MXCSR, or `Err(flags)` when an unmasked exception must be
@@ -60,12 +80,13 @@ impl Env {
     pub fn finish(&self) -> Result<u32, u32> {
         let unmasked = !(self.mxcsr >> 7) & 0x3f;
         let f = self.flags;
+        let d = self.done;
         if f & unmasked == 0 {
-            Ok(f)
+            Ok(f | d)
         } else if f & PRE & unmasked != 0 {
-            Err(f & PRE)
+            Err(f & PRE | d)
         } else {
-            Err(f)
+            Err(f | d)
         }
     }
 }
@@ -74,28 +95,28 @@ impl Env {
 
 #[inline(always)]
 pub(crate) const fn mbits(w: u32) -> u32 {
-    if w == 32 {
-        23
-    } else {
-        52
+    match w {
+        16 => 10,
+        32 => 23,
+        _ => 52,
     }
 }
 
 #[inline(always)]
 const fn bias(w: u32) -> i32 {
-    if w == 32 {
-        127
-    } else {
-        1023
+    match w {
+        16 => 15,
+        32 => 127,
+        _ => 1023,
     }
 }
 
 #[inline(always)]
 const fn emaxf(w: u32) -> u64 {
-    if w == 32 {
-        0xff
-    } else {
-        0x7ff
+    match w {
+        16 => 0x1f,
+        32 => 0xff,
+        _ => 0x7ff,
     }
 }
 
@@ -116,10 +137,10 @@ const fn quiet_bit(w: u32) -> u64 {
 
 #[inline(always)]
 pub(crate) const fn default_nan(w: u32) -> u64 {
-    if w == 32 {
-        0xffc0_0000
-    } else {
-        0xfff8_0000_0000_0000
+    match w {
+        16 => 0xfe00,
+        32 => 0xffc0_0000,
+        _ => 0xfff8_0000_0000_0000,
     }
 }
 
@@ -460,6 +481,77 @@ pub(crate) fn sqrt<const W: u32>(env: &mut Env, a: u64) -> u64 {
     let r = n.isqrt();
     let sig = r as u64 | (r * r != n) as u64;
     round_pack::<W>(env, false, t / 2 + 63, sig)
+}
+
+/// The fused multiply-add of FMA3 (Intel SDM Vol. 2 "VFMADD132PS..." and Vol. 1 §14.5.2):
+/// `(-1)^np * a * b + (-1)^nc * c` with a single rounding. NaN operands: an SNaN raises IE
+/// and the first NaN among a, b, c (in the instruction's multiplication-operand order)
+/// comes back quieted, never negated (0 * inf plus a QNaN is not invalid); otherwise
+/// 0 * inf and an infinite product meeting an infinity of the other sign are invalid. DAZ applies to every input, and a kept
+/// denormal input raises DE unless the operation is invalid.
+pub(crate) fn fma<const W: u32>(env: &mut Env, a: u64, b: u64, c: u64, np: bool, nc: bool) -> u64 {
+    let (an, bn, cn) = (is_nan::<W>(a), is_nan::<W>(b), is_nan::<W>(c));
+    if an || bn || cn {
+        if is_snan::<W>(a) || is_snan::<W>(b) || is_snan::<W>(c) {
+            env.flags |= IE;
+        }
+        // (0 * inf with a QNaN addend raises nothing on the reference host.)
+        let n = if an {
+            a
+        } else if bn {
+            b
+        } else {
+            c
+        };
+        return quiet::<W>(n);
+    }
+    let (a, da) = daz_quiet::<W>(env, a);
+    let (b, db) = daz_quiet::<W>(env, b);
+    let (c, dc) = daz_quiet::<W>(env, c);
+    let np = np ^ sgn::<W>(a) ^ sgn::<W>(b);
+    let nc = nc ^ sgn::<W>(c);
+    let pinf = is_inf::<W>(a) || is_inf::<W>(b);
+    let pzero = is_zero::<W>(a) || is_zero::<W>(b);
+    if pinf && pzero || pinf && is_inf::<W>(c) && np != nc {
+        return invalid::<W>(env);
+    }
+    if da || db || dc {
+        env.flags |= DE;
+    }
+    if pinf {
+        return inf::<W>(np);
+    }
+    if is_inf::<W>(c) {
+        return inf::<W>(nc);
+    }
+    if pzero {
+        if is_zero::<W>(c) {
+            return if np == nc { zero::<W>(np) } else { zero::<W>(env.rc == 1) };
+        }
+        let (e, sig) = unpack::<W>(c);
+        return round_pack::<W>(env, nc, e, sig);
+    }
+    let (ea, sa) = unpack::<W>(a);
+    let (eb, sb) = unpack::<W>(b);
+    let p = sa as u128 * sb as u128;
+    let (pe, p) = if p >> 127 != 0 { (ea + eb + 1, p) } else { (ea + eb, p << 1) };
+    if is_zero::<W>(c) {
+        return round_pack::<W>(env, np, pe, top64(p));
+    }
+    let (ec, sc) = unpack::<W>(c);
+    // Both with the leading bit at 126 (a bit of headroom for the carry); the product's
+    // low bits are zero, so dropping its bit 0 loses nothing.
+    let x = p >> 1;
+    let y = (sc as u128) << 63;
+    let ((e, big, nb), (e2, small, ns)) =
+        if (pe, x) >= (ec, y) { ((pe, x, np), (ec, y, nc)) } else { ((ec, y, nc), (pe, x, np)) };
+    let small = jam128(small, (e - e2) as u32);
+    let s = if nb == ns { big + small } else { big - small };
+    if s == 0 {
+        return zero::<W>(env.rc == 1);
+    }
+    let lz = s.leading_zeros();
+    round_pack::<W>(env, nb, e + 1 - lz as i32, top64(s << lz))
 }
 
 /// Result of an ordered comparison.

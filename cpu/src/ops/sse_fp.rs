@@ -122,7 +122,7 @@ fn two_sum(a: f64, b: f64) -> (f64, f64) {
     (s, (a - ap) + (b - bp))
 }
 
-struct Add<const SUB: bool>;
+pub(super) struct Add<const SUB: bool>;
 impl<const SUB: bool> Arith for Add<SUB> {
     #[inline(always)]
     fn hot<const W: u32>(a: u64, b: u64) -> Option<u64> {
@@ -172,7 +172,7 @@ impl<const SUB: bool> Arith for Add<SUB> {
     }
 }
 
-struct Mul;
+pub(super) struct Mul;
 impl Arith for Mul {
     #[inline(always)]
     fn hot<const W: u32>(a: u64, b: u64) -> Option<u64> {
@@ -223,7 +223,7 @@ impl Arith for Mul {
     }
 }
 
-struct Div;
+pub(super) struct Div;
 impl Arith for Div {
     #[inline(always)]
     fn hot<const W: u32>(a: u64, b: u64) -> Option<u64> {
@@ -277,7 +277,7 @@ impl Arith for Div {
 }
 
 /// SQRT: the result depends on the source (`b`) only.
-struct Sqrt;
+pub(super) struct Sqrt;
 impl Arith for Sqrt {
     #[inline(always)]
     fn hot<const W: u32>(_: u64, b: u64) -> Option<u64> {
@@ -316,7 +316,7 @@ impl Arith for Sqrt {
     }
 }
 
-struct MinMax<const MAX: bool>;
+pub(super) struct MinMax<const MAX: bool>;
 impl<const MAX: bool> Arith for MinMax<MAX> {
     /// MIN/MAX return the second operand unless the first compares below (above) it.
     #[inline(always)]
@@ -348,7 +348,7 @@ impl<const MAX: bool> Arith for MinMax<MAX> {
 
 /// `Arith::hot` over `n` lanes, or None if some lane needs more.
 #[inline(always)]
-fn hot_lanes<O: Arith, const W: u32>(a: u128, b: u128, n: u32) -> Option<u128> {
+pub(super) fn hot_lanes<O: Arith, const W: u32>(a: u128, b: u128, n: u32) -> Option<u128> {
     let mut r = a;
     for i in 0..n {
         r = with_lane::<W>(r, i, O::hot::<W>(lane::<W>(a, i), lane::<W>(b, i))?);
@@ -359,7 +359,11 @@ fn hot_lanes<O: Arith, const W: u32>(a: u128, b: u128, n: u32) -> Option<u128> {
 /// The fast path over `n` lanes: the result and whether any lane was inexact, or None
 /// if some lane needs the exact path.
 #[inline(always)]
-fn fast_lanes<O: Arith, const W: u32, const X: bool>(a: u128, b: u128, n: u32) -> Option<(u128, bool)> {
+pub(super) fn fast_lanes<O: Arith, const W: u32, const X: bool>(
+    a: u128,
+    b: u128,
+    n: u32,
+) -> Option<(u128, bool)> {
     let mut r = a;
     let mut pe = false;
     for i in 0..n {
@@ -437,7 +441,7 @@ fn build_arith<O: Arith + 'static, const W: u32, const P: bool>(
 /// The comparison of two normal-or-zero operands, which raises nothing whatever MXCSR
 /// says (only NaNs and, with DAZ off, denormals raise IE or DE); None for the others.
 #[inline(always)]
-fn cmp_quiet<const W: u32>(a: u64, b: u64) -> Option<Cmp> {
+pub(super) fn cmp_quiet<const W: u32>(a: u64, b: u64) -> Option<Cmp> {
     let (lt, eq) = if W == 32 {
         if !(ok32(a) && ok32(b)) {
             return None;
@@ -527,7 +531,7 @@ fn build_cmp<const W: u32, const P: bool>(i: &Instruction, _: &mut Op) -> Option
 
 // ---- COMISS/UCOMISS/COMISD/UCOMISD ----
 
-fn comis<const W: u32, const SIGNALING: bool, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
+pub(super) fn comis<const W: u32, const SIGNALING: bool, const S: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
     with_src_next::<S, _>(cpu, op, comis_with::<W, SIGNALING>)
 }
 
@@ -558,7 +562,10 @@ fn comis_general<const W: u32, const SIGNALING: bool>(cpu: &mut Cpu, a: u64, b: 
     Ok(c)
 }
 
-fn build_comis<const W: u32, const SIGNALING: bool>(i: &Instruction, _: &mut Op) -> Option<Handler> {
+pub(super) fn build_comis<const W: u32, const SIGNALING: bool>(
+    i: &Instruction,
+    _: &mut Op,
+) -> Option<Handler> {
     sel!(src_kind(i, false), comis::<W, SIGNALING>, [0, 3, 4])
 }
 

@@ -79,7 +79,7 @@ fn merge_low<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     })
 }
 
-fn st_low<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
+pub(super) fn st_low<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     let a = cpu.ea(op);
     let v = lane::<W>(cpu.xmm[xr(op.r0)], 0);
     let p = if W == 32 { cpu.mem.fast_write_ptr::<4>(a) } else { cpu.mem.fast_write_ptr::<8>(a) };
@@ -107,7 +107,7 @@ fn st_low_slow<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     })
 }
 
-fn st_high64(cpu: &mut Cpu, op: &Op) -> Flow {
+pub(super) fn st_high64(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
         let v = (cpu.xmm[xr(op.r0)] >> 64) as u64;
         cpu.st64(cpu.ea(op), v)
@@ -196,7 +196,7 @@ fn build_movd_to_x<const W: u32>(i: &Instruction, _: &mut Op) -> Option<Handler>
     Some(if has_mem(i) { movd_x_m::<W> } else { movd_x_r::<W> })
 }
 
-fn build_movd_from_x<const W: u32>(i: &Instruction, _: &mut Op) -> Option<Handler> {
+pub(super) fn build_movd_from_x<const W: u32>(i: &Instruction, _: &mut Op) -> Option<Handler> {
     Some(if has_mem(i) { st_low::<W> } else { movd_r_x::<W> })
 }
 
@@ -210,7 +210,7 @@ fn movnti<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
 // ---- masks ----
 
 /// MOVMSKPS/MOVMSKPD/PMOVMSKB: the sign bit of each W-bit lane.
-fn movmsk<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
+pub(super) fn movmsk<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
         let v = cpu.xmm[xr(op.r1)];
         let mut m = 0u64;
@@ -223,7 +223,7 @@ fn movmsk<const W: u32>(cpu: &mut Cpu, op: &Op) -> Flow {
 }
 
 /// PMOVMSKB, the hot one in string functions: gather the 16 byte signs at once.
-fn pmovmskb(cpu: &mut Cpu, op: &Op) -> Flow {
+pub(super) fn pmovmskb(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
         let v = cpu.xmm[xr(op.r1)];
         let lo = ((v as u64) & 0x8080_8080_8080_8080).wrapping_mul(0x0002_0408_1020_4081) >> 56;
@@ -253,7 +253,7 @@ fn maskmovdqu(cpu: &mut Cpu, op: &Op) -> Flow {
     })
 }
 
-fn build_maskmovdqu(i: &Instruction, op: &mut Op) -> Option<Handler> {
+pub(super) fn build_maskmovdqu(i: &Instruction, op: &mut Op) -> Option<Handler> {
     if i.op0_kind() != OpKind::MemorySegRDI {
         return None; // 0x67-prefixed (EDI) form
     }
@@ -283,6 +283,12 @@ pub(crate) fn build_shuf<O: Shuf + 'static>(i: &Instruction, _: &mut Op) -> Opti
     sel!(src_kind(i, false), shuf::<O>, [0, 1])
 }
 
+/// `build_shuf` for the forms whose m128 needs no alignment (the SHA extensions, on the
+/// reference host).
+pub(crate) fn build_shuf_unaligned<O: Shuf + 'static>(i: &Instruction, _: &mut Op) -> Option<Handler> {
+    sel!(src_kind(i, true), shuf::<O>, [0, 2])
+}
+
 /// Interleaves the low (`HIGH` false) or high halves of a and b in W-bit lanes.
 #[inline(always)]
 fn unpack<const W: u32, const HIGH: bool>(a: u128, b: u128) -> u128 {
@@ -304,7 +310,7 @@ impl<const W: u32, const HIGH: bool> Shuf for Unpack<W, HIGH> {
     }
 }
 
-struct Shufps;
+pub(super) struct Shufps;
 impl Shuf for Shufps {
     #[inline(always)]
     fn f(a: u128, b: u128, imm: u8) -> u128 {
@@ -313,7 +319,7 @@ impl Shuf for Shufps {
     }
 }
 
-struct Shufpd;
+pub(super) struct Shufpd;
 impl Shuf for Shufpd {
     #[inline(always)]
     fn f(a: u128, b: u128, imm: u8) -> u128 {
@@ -321,7 +327,7 @@ impl Shuf for Shufpd {
     }
 }
 
-struct Pshufd;
+pub(super) struct Pshufd;
 impl Shuf for Pshufd {
     #[inline(always)]
     fn f(_: u128, b: u128, imm: u8) -> u128 {
@@ -349,7 +355,7 @@ impl<const HIGH: bool> Shuf for Pshufw<HIGH> {
 
 // ---- PEXTRW / PINSRW ----
 
-fn pextrw(cpu: &mut Cpu, op: &Op) -> Flow {
+pub(super) fn pextrw(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
         let v = lane::<16>(cpu.xmm[xr(op.r1)], (op.imm & 7) as u32);
         cpu.put_r::<64>(op.r0, v);

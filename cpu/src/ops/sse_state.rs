@@ -7,7 +7,7 @@ use crate::exec::and_next;
 use crate::state::Cpu;
 use iced_x86::Code;
 
-fn ldmxcsr(cpu: &mut Cpu, op: &Op) -> Flow {
+pub(super) fn ldmxcsr(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| {
         let v = cpu.ld32(cpu.ea(op))?;
         if v & 0xffff_0000 != 0 {
@@ -18,7 +18,7 @@ fn ldmxcsr(cpu: &mut Cpu, op: &Op) -> Flow {
     })
 }
 
-fn stmxcsr(cpu: &mut Cpu, op: &Op) -> Flow {
+pub(super) fn stmxcsr(cpu: &mut Cpu, op: &Op) -> Flow {
     and_next(cpu, op, |cpu| cpu.st32(cpu.ea(op), cpu.mxcsr))
 }
 

@@ -322,8 +322,8 @@ pub(super) fn register(t: &mut Table) {
     t.set(Code::Fnstenv_m14byte, |_, _| h(fnstenv::<false, true>));
     t.set(Code::Fstenv_m14byte, |_, _| h(fnstenv::<true, true>));
     t.set(Code::Fldenv_m14byte, |_, _| h(fldenv::<true>));
-    // FNSAVE/FSAVE m94 stay unimplemented (SIGILL): their image differs from the host's in
-    // a way not yet understood (the register area), see the session notes.
+    t.set(Code::Fnsave_m94byte, |_, _| h(fnsave::<false, true>));
+    t.set(Code::Fsave_m94byte, |_, _| h(fnsave::<true, true>));
     t.set(Code::Frstor_m94byte, |_, _| h(frstor::<true>));
     t.set(Code::Fneni, |_, _| h(fneni::<false>));
     t.set(Code::Feni, |_, _| h(fneni::<true>));

@@ -43,6 +43,8 @@ pub struct State {
     pub gpr: [u64; 16],
     pub rflags: u64,
     pub xmm: [u128; 16],
+    /// Bits 128..255 of YMM0..15.
+    pub ymmh: [u128; 16],
     pub mxcsr: u32,
     pub fcw: u16,
     /// Full status word, TOP in bits 11..13.
@@ -225,7 +227,11 @@ impl State {
         for s in st.iter_mut() {
             *s = f80_edge(&mut r);
         }
-        State { gpr, rflags, xmm, mxcsr, fcw, fsw, ftw, st }
+        // The YMM upper halves come from their own stream, so the v1 fields above are
+        // exactly what they always were.
+        let mut r = Rng(seed ^ 0x594d_4d48_4931);
+        let ymmh = std::array::from_fn(|_| vec128(&mut r));
+        State { gpr, rflags, xmm, ymmh, mxcsr, fcw, fsw, ftw, st }
     }
 
     /// The FXSAVE (64-bit) image of the x87/SSE part of this state.
@@ -268,6 +274,8 @@ pub enum Ov {
     Gpr(u8, u64),
     Flags(u64),
     Xmm(u8, u128),
+    /// Bits 128..255 of a YMM register.
+    Ymmh(u8, u128),
     Mxcsr(u32),
     Fcw(u16),
     Fsw(u16),
@@ -296,6 +304,7 @@ impl Case {
                 Ov::Gpr(i, v) => st.gpr[*i as usize] = *v,
                 Ov::Flags(v) => st.rflags = *v,
                 Ov::Xmm(i, v) => st.xmm[*i as usize] = *v,
+                Ov::Ymmh(i, v) => st.ymmh[*i as usize] = *v,
                 Ov::Mxcsr(v) => st.mxcsr = *v,
                 Ov::Fcw(v) => st.fcw = *v,
                 Ov::Fsw(v) => st.fsw = *v,
@@ -323,6 +332,7 @@ impl Case {
                 Ov::Gpr(i, v) => write!(s, " r{i}={v:x}"),
                 Ov::Flags(v) => write!(s, " fl={v:x}"),
                 Ov::Xmm(i, v) => write!(s, " x{i}={v:x}"),
+                Ov::Ymmh(i, v) => write!(s, " yh{i}={v:x}"),
                 Ov::Mxcsr(v) => write!(s, " mxcsr={v:x}"),
                 Ov::Fcw(v) => write!(s, " fcw={v:x}"),
                 Ov::Fsw(v) => write!(s, " fsw={v:x}"),
@@ -358,6 +368,7 @@ impl Case {
                     let (se, m) = v.split_once(':').ok_or("st needs se:mant")?;
                     c.ov.push(Ov::St(idx("st")?, (num(m)? as u64, num(se)? as u16)));
                 }
+                _ if k.starts_with("yh") => c.ov.push(Ov::Ymmh(idx("yh")?, num(v)?)),
                 _ if k.starts_with('r') => c.ov.push(Ov::Gpr(idx("r")?, num(v)? as u64)),
                 _ if k.starts_with('x') => c.ov.push(Ov::Xmm(idx("x")?, num(v)?)),
                 _ if k.starts_with('m') => {
@@ -402,6 +413,8 @@ pub struct Outcome {
     pub rflags: u64,
     /// FXSAVE image of x87, MXCSR and XMM.
     pub fx: [u8; 512],
+    /// Bits 128..255 of YMM0..15.
+    pub ymmh: [u128; 16],
     /// Number of 8-byte data words that differ from the initial image.
     pub ndiff: u32,
     pub diff_off: [u32; MAX_DIFF],
@@ -429,6 +442,7 @@ impl Default for Outcome {
             rip: 0,
             rflags: 0,
             fx: [0; 512],
+            ymmh: [0; 16],
             ndiff: 0,
             diff_off: [0; MAX_DIFF],
             diff_val: [0; MAX_DIFF],

@@ -90,8 +90,8 @@ pub fn digest(o: &Outcome, m: &Mask) -> u64 {
         super::emulated::SIGFPE => {}
         _ => {}
     }
-    for g in o.gpr {
-        mix(g);
+    for (i, g) in o.gpr.iter().enumerate() {
+        mix(g & !m.gpr[i]);
     }
     mix(o.rflags & !(m.flags | (1 << 16)) & 0x3f_ffff);
     let fx = &o.fx;
@@ -111,10 +111,17 @@ pub fn digest(o: &Outcome, m: &Mask) -> u64 {
         mix(u64::from_le_bytes(fx[o..o + 8].try_into().unwrap()));
         mix(u64::from_le_bytes(fx[o + 8..o + 16].try_into().unwrap()));
     }
+    if m.vex {
+        for y in o.ymmh {
+            mix(y as u64);
+            mix((y >> 64) as u64);
+        }
+    }
     mix(o.ndiff as u64);
+    let mm = if m.xsave { !(1u64 << 49) } else { u64::MAX };
     for i in 0..(o.ndiff as usize).min(MAX_DIFF) {
         mix(o.diff_off[i] as u64);
-        mix(o.diff_val[i]);
+        mix(o.diff_val[i] & mm);
     }
     acc
 }
@@ -160,6 +167,9 @@ pub fn replay_line(line: &str, emu: &mut Emu) -> Result<Verdict, String> {
 pub struct CodeStats {
     pub cases: u64,
     pub passed: u64,
+    /// Passed cases whose instruction had an explicit memory operand (the rest had
+    /// registers only), so the report shows both sides of an `r/m` form.
+    pub passed_mem: u64,
     pub refused: u64,
     pub failed: u64,
     pub skip: Option<String>,
@@ -173,6 +183,12 @@ pub struct Coverage {
     pub seq_refused: u64,
     pub mismatches: Vec<String>,
     pub lost: u64,
+}
+
+/// Whether the first instruction of `bytes` has an explicit memory operand.
+fn has_memory_operand(bytes: &[u8]) -> bool {
+    let i = Decoder::with_ip(64, bytes, CODE, DecoderOptions::NONE).decode();
+    (0..i.op_count()).any(|k| i.op_kind(k) == iced_x86::OpKind::Memory)
 }
 
 fn code_of(v: u32) -> Code {
@@ -197,12 +213,15 @@ impl Coverage {
         });
     }
 
-    /// Records single-instruction verdicts for `code`.
-    pub fn add_single(&mut self, code: Code, v: &Verdict) {
+    /// Records the verdict of single-instruction case `c` for `code`.
+    pub fn add_single(&mut self, code: Code, c: &Case, v: &Verdict) {
         let e = self.codes.entry(code as u32).or_default();
         e.cases += 1;
         match v {
-            Verdict::Pass => e.passed += 1,
+            Verdict::Pass => {
+                e.passed += 1;
+                e.passed_mem += has_memory_operand(&c.bytes) as u64;
+            }
             Verdict::Refused => e.refused += 1,
             Verdict::Lost => {
                 e.failed += 1;
@@ -244,17 +263,19 @@ impl Coverage {
         );
         let _ = writeln!(
             s,
-            "| Code | CPUID | cases | passed | refused | failed | note |\n|---|---|---:|---:|---:|---:|---|"
+            "| Code | CPUID | cases | passed | (memory, registers) | refused | failed | note |\n|---|---|---:|---:|---|---:|---:|---|"
         );
         for (k, c) in &self.codes {
             let code = code_of(*k);
             let feats: Vec<String> = code.cpuid_features().iter().map(|f| format!("{f:?}")).collect();
             let _ = writeln!(
                 s,
-                "| {code:?} | {} | {} | {} | {} | {} | {} |",
+                "| {code:?} | {} | {} | {} | ({}, {}) | {} | {} | {} |",
                 feats.join(" "),
                 c.cases,
                 c.passed,
+                c.passed_mem,
+                c.passed - c.passed_mem,
                 c.refused,
                 c.failed,
                 c.skip.clone().unwrap_or_default()
@@ -282,7 +303,7 @@ pub struct Promise {
 
 /// Every bit `CpuidModel::default()` sets, with what it promises.
 pub fn promises() -> Vec<Promise> {
-    use emu_cpu::cpuid::{ecx1, edx1, ext1, CpuidModel};
+    use emu_cpu::cpuid::{ebx7, ecx1, ecx7, edx1, ext1, xsave1, CpuidModel};
     use CpuidFeature as F;
     let m = CpuidModel::default();
     let mut v = vec![];
@@ -312,6 +333,30 @@ pub fn promises() -> Vec<Promise> {
     add(m.ecx1 & ecx1::SSE42 != 0, "sse4_2", &[F::SSE4_2], &[], None);
     add(m.ecx1 & ecx1::MOVBE != 0, "movbe", &[F::MOVBE], &[], None);
     add(m.ecx1 & ecx1::POPCNT != 0, "popcnt", &[F::POPCNT], &[], None);
+    add(m.ecx1 & ecx1::PCLMULQDQ != 0, "pclmulqdq", &[F::PCLMULQDQ], &[], None);
+    add(m.ecx1 & ecx1::FMA != 0, "fma", &[F::FMA], &[], None);
+    add(m.ecx1 & ecx1::AES != 0, "aes", &[F::AES], &[], None);
+    add(m.ecx1 & ecx1::XSAVE != 0, "xsave", &[F::XSAVE], &[], None);
+    add(
+        m.ecx1 & ecx1::OSXSAVE != 0,
+        "osxsave",
+        &[],
+        &[],
+        Some("says the OS enabled XSAVE; XGETBV is checked by tests/xsave.rs"),
+    );
+    add(m.ecx1 & ecx1::AVX != 0, "avx", &[F::AVX], &[], None);
+    add(m.ecx1 & ecx1::F16C != 0, "f16c", &[F::F16C], &[], None);
+    add(m.ecx1 & ecx1::RDRAND != 0, "rdrand", &[F::RDRAND], &[], None);
+    add(m.ebx7 & ebx7::FSGSBASE != 0, "fsgsbase", &[F::FSGSBASE], &[], None);
+    add(m.ebx7 & ebx7::BMI1 != 0, "bmi1", &[F::BMI1], &[], None);
+    add(m.ebx7 & ebx7::AVX2 != 0, "avx2", &[F::AVX2], &[], None);
+    add(m.ebx7 & ebx7::BMI2 != 0, "bmi2", &[F::BMI2], &[], None);
+    add(m.ebx7 & ebx7::RDSEED != 0, "rdseed", &[F::RDSEED], &[], None);
+    add(m.ebx7 & ebx7::ADX != 0, "adx", &[F::ADX], &[], None);
+    add(m.ebx7 & ebx7::SHA != 0, "sha", &[F::SHA], &[], None);
+    add(m.ecx7 & ecx7::VAES != 0, "vaes", &[F::VAES], &[], None);
+    add(m.ecx7 & ecx7::VPCLMULQDQ != 0, "vpclmulqdq", &[F::VPCLMULQDQ], &[], None);
+    add(m.xsave1 & xsave1::XSAVEC != 0, "xsavec", &[F::XSAVEC], &[], None);
     add(m.ext_ecx & ext1::ECX_LAHF_LM != 0, "lahf_lm", &[], &[Code::Lahf, Code::Sahf], None);
     add(m.ext_ecx & ext1::ECX_ABM != 0, "abm", &[F::LZCNT], &[], None);
     add(
@@ -329,22 +374,46 @@ pub fn promises() -> Vec<Promise> {
     if m.edx1 & !known != 0 {
         v.push(Promise { name: "unknown leaf-1 EDX bits", features: &[], extra: &[], exempt: None });
     }
-    let known =
-        ecx1::SSE3 | ecx1::SSSE3 | ecx1::CX16 | ecx1::SSE41 | ecx1::SSE42 | ecx1::MOVBE | ecx1::POPCNT;
+    let known = ecx1::SSE3
+        | ecx1::SSSE3
+        | ecx1::CX16
+        | ecx1::SSE41
+        | ecx1::SSE42
+        | ecx1::MOVBE
+        | ecx1::POPCNT
+        | ecx1::PCLMULQDQ
+        | ecx1::FMA
+        | ecx1::AES
+        | ecx1::XSAVE
+        | ecx1::OSXSAVE
+        | ecx1::AVX
+        | ecx1::F16C
+        | ecx1::RDRAND;
     if m.ecx1 & !known != 0 {
         v.push(Promise { name: "unknown leaf-1 ECX bits", features: &[], extra: &[], exempt: None });
+    }
+    let known = ebx7::FSGSBASE | ebx7::BMI1 | ebx7::AVX2 | ebx7::BMI2 | ebx7::RDSEED | ebx7::ADX | ebx7::SHA;
+    if m.ebx7 & !known != 0 || m.ecx7 & !(ecx7::VAES | ecx7::VPCLMULQDQ) != 0 {
+        v.push(Promise { name: "unknown leaf-7 bits", features: &[], extra: &[], exempt: None });
+    }
+    if m.xsave1 & !xsave1::XSAVEC != 0 {
+        v.push(Promise { name: "unknown leaf-0xD bits", features: &[], extra: &[], exempt: None });
     }
     v
 }
 
-/// The user-mode, 64-bit-mode instructions a feature promises.
+/// The user-mode, 64-bit-mode instructions a feature promises: those that need it and
+/// whose every other required feature is advertised too (VAESENC xmm needs AES and AVX;
+/// VGF2P8MULB, which needs GFNI and AVX, is not promised by AVX alone).
 pub fn promised_codes(p: &Promise) -> Vec<Code> {
+    let all: Vec<CpuidFeature> = promises().iter().flat_map(|q| q.features.iter().copied()).collect();
     let mut v: Vec<Code> = Code::values()
         .filter(|c| {
             let oc = c.op_code();
             oc.mode64() && oc.is_instruction() && !oc.is_privileged() && oc.cpl3()
         })
         .filter(|c| c.cpuid_features().iter().any(|f| p.features.contains(f)))
+        .filter(|c| c.cpuid_features().iter().all(|f| all.contains(f)))
         .collect();
     v.extend_from_slice(p.extra);
     v

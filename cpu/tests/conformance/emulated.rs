@@ -62,12 +62,16 @@ impl Emu {
         cpu.rip = CODE;
         cpu.set_rflags(s.rflags);
         cpu.xmm = s.xmm;
+        cpu.ymmh = s.ymmh;
         cpu.mxcsr = s.mxcsr;
         let top = (s.fsw >> 11) & 7;
         cpu.x87.top = top as u8;
         cpu.x87.fsw = s.fsw & !(7 << 11);
         cpu.x87.fcw = s.fcw;
         cpu.x87.tags = s.ftw;
+        // The native side loads the state with FXRSTOR from an image whose last-instruction
+        // pointers and selectors are zero.
+        (cpu.x87.fip, cpu.x87.fdp, cpu.x87.fop, cpu.x87.fcs, cpu.x87.fds) = (0, 0, 0, 0, 0);
         for i in 0..8 {
             cpu.x87.regs[i] = emu_cpu::x87::F80 { mant: s.st[i].0, se: s.st[i].1 };
         }
@@ -144,6 +148,7 @@ impl Emu {
             gpr: out.gpr,
             rflags: out.rflags,
             xmm: cpu.xmm,
+            ymmh: cpu.ymmh,
             mxcsr: cpu.mxcsr,
             fcw: cpu.x87.fcw,
             fsw: (cpu.x87.fsw & !(7 << 11)) | ((cpu.x87.top as u16 & 7) << 11),
@@ -151,6 +156,7 @@ impl Emu {
             st: std::array::from_fn(|i| (cpu.x87.regs[i].mant, cpu.x87.regs[i].se)),
         };
         st.fx_image(&mut out.fx);
+        out.ymmh = cpu.ymmh;
         cpu.mem.read(DATA, &mut self.after).unwrap();
         out.set_diff(&self.image, &self.after);
         out

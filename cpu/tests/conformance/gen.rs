@@ -44,6 +44,18 @@ pub fn with_known_bugs() -> bool {
     std::env::var_os("CONFORMANCE_WITH_KNOWN_BUGS").is_some()
 }
 
+fn is_xsave(code: Code) -> bool {
+    matches!(
+        code.mnemonic(),
+        Mnemonic::Xsave
+            | Mnemonic::Xsave64
+            | Mnemonic::Xsavec
+            | Mnemonic::Xsavec64
+            | Mnemonic::Xrstor
+            | Mnemonic::Xrstor64
+    )
+}
+
 /// Forms that cannot be compared with the host CPU, and why.
 pub fn excluded(code: Code) -> Option<&'static str> {
     use Mnemonic as M;
@@ -53,17 +65,12 @@ pub fn excluded(code: Code) -> Option<&'static str> {
             Some("emu's CPUID model differs from the host by design (checked by the coverage report)")
         }
         M::Rdtsc | M::Rdtscp | M::Rdpid | M::Rdpmc | M::Rdpru => Some("time or host dependent"),
-        M::Rdrand | M::Rdseed => Some("random by definition"),
-        M::Xgetbv
-        | M::Xsave
-        | M::Xsave64
-        | M::Xsavec
-        | M::Xsavec64
-        | M::Xsaveopt
-        | M::Xsaveopt64
-        | M::Xrstor
-        | M::Xrstor64 => Some("depends on the host's XSAVE features"),
-        M::Rdfsbase | M::Wrfsbase => Some("FS base is the host's TLS in the native runner"),
+        M::Xgetbv => Some("XCR0 is emu's model (x87, SSE, AVX), not the host's: checked by tests/xsave.rs"),
+        M::Xsaveopt | M::Xsaveopt64 => Some("not implemented (XSAVEOPT is not advertised)"),
+        M::Rdfsbase => Some("FS base is the host's TLS in the native runner: checked by tests/fsgsbase.rs"),
+        M::Wrfsbase | M::Wrgsbase => {
+            Some("would move the native runner's own TLS or GS base: checked by tests/fsgsbase.rs")
+        }
         M::Fsin | M::Fcos | M::Fsincos | M::Fptan | M::Fpatan | M::F2xm1 | M::Fyl2x | M::Fyl2xp1 => Some(
             "this AMD host is not correctly rounded (1 ulp off for ~1-4% of inputs) while emu is: \
              compared with a documented 1-ulp tolerance in tests/x87_transcendental.rs",
@@ -322,6 +329,7 @@ impl Gen {
         let mut ins = Instruction::default();
         ins.set_code(code);
         let mut mem: Option<MemPick> = None;
+        let mut vsib: Option<Register> = None;
         let mut prev_imm = false;
         for i in 0..oc.op_count() {
             let k = oc.op_kind(i);
@@ -331,7 +339,13 @@ impl Gen {
             };
             let rm = matches!(
                 k,
-                K::r8_or_mem | K::r16_or_mem | K::r32_or_mem | K::r64_or_mem | K::xmm_or_mem | K::mm_or_mem
+                K::r8_or_mem
+                    | K::r16_or_mem
+                    | K::r32_or_mem
+                    | K::r64_or_mem
+                    | K::xmm_or_mem
+                    | K::ymm_or_mem
+                    | K::mm_or_mem
             );
             let use_mem = matches!(k, K::mem | K::mem_offs) || (rm && self.rng.chance(2));
             let mut is_imm = false;
@@ -365,6 +379,18 @@ impl Gen {
                     K::xmm_reg | K::xmm_rm | K::xmm_vvvv | K::xmm_is4 | K::xmm_or_mem => {
                         let r = Register::XMM0 as u32 + self.rng.below(16) as u32;
                         reg(&mut ins, xmm(r))
+                    }
+                    K::ymm_reg | K::ymm_rm | K::ymm_vvvv | K::ymm_is4 | K::ymm_or_mem => {
+                        let r = Register::YMM0 as u32 + self.rng.below(16) as u32;
+                        reg(&mut ins, xmm(r))
+                    }
+                    K::mem_vsib32x | K::mem_vsib64x | K::mem_vsib32y | K::mem_vsib64y => {
+                        if env.seq {
+                            return Err(Skip::NoGenerator("VSIB operands in sequences".into()));
+                        }
+                        ins.set_op_kind(i, OpKind::Memory);
+                        let y = matches!(k, K::mem_vsib32y | K::mem_vsib64y);
+                        vsib = Some(if y { Register::YMM0 } else { Register::XMM0 });
                     }
                     K::mm_reg | K::mm_rm | K::mm_or_mem => {
                         let r = Register::MM0 as u32 + self.rng.below(8) as u32;
@@ -447,6 +473,23 @@ impl Gen {
             ins.set_has_rep_prefix(true);
         } else if oc.can_use_repne_prefix() && self.rng.chance(3) {
             ins.set_has_repne_prefix(true);
+        }
+        if let Some(first) = vsib {
+            // An index register distinct from the destination and the mask (#UD otherwise).
+            let used: Vec<usize> = (0..ins.op_count())
+                .filter(|&k| ins.op_kind(k) == OpKind::Register)
+                .map(|k| ins.op_register(k).number())
+                .collect();
+            let n = loop {
+                let n = self.rng.below(16) as usize;
+                if !used.contains(&n) {
+                    break n;
+                }
+            };
+            ins.set_memory_index(xmm(first as u32 + n as u32));
+            ins.set_memory_index_scale(self.rng.pick(&[1, 2, 4, 8]));
+            let base = if self.rng.chance(8) { Register::None } else { self.pick_gpr(64, env)? };
+            ins.set_memory_base(base);
         }
         if let Some(m) = mem {
             ins.set_memory_base(if m.riprel { Register::RIP } else { m.base });
@@ -575,6 +618,87 @@ impl Gen {
         Ok(())
     }
 
+    /// Aims the elements of a VSIB operand (gathers) into the data area: base value,
+    /// displacement and index elements. One case in ten also aims one element at an
+    /// unmapped guard page, so that a fault part-way through a gather is compared.
+    fn aim_vsib(&mut self, ins: &mut Instruction, p: &mut Plan) {
+        let idx = ins.memory_index();
+        let q = matches!(
+            ins.code().op_code().op_kind(1),
+            iced_x86::OpCodeOperandKind::mem_vsib64x | iced_x86::OpCodeOperandKind::mem_vsib64y
+        );
+        let n = idx.size() as u32 * 8 / if q { 64 } else { 32 };
+        let scale = ins.memory_index_scale() as u64;
+        let disp = self.rng.below(0x100) as i64 - 0x80;
+        ins.set_memory_displacement64(disp as u64);
+        ins.set_memory_displ_size(if self.rng.chance(3) || ins.memory_base() == Register::None {
+            4
+        } else {
+            1
+        });
+        let b = match gpr_index(ins.memory_base()) {
+            Some(r) => {
+                let v = DATA + 0x1000 + self.rng.below(0x1000);
+                p.gpr[r] = Some(v);
+                v
+            }
+            None => 0,
+        };
+        let bad = if self.rng.chance(10) { Some(self.rng.below(n as u64) as u32) } else { None };
+        let mut v = [vec128(&mut self.rng), vec128(&mut self.rng)];
+        for j in 0..n {
+            let t = if bad == Some(j) {
+                DATA - 0x800 + self.rng.below(0x400)
+            } else {
+                DATA + self.rng.below(DATA_RW as u64 - 8)
+            };
+            let e = (t.wrapping_sub(b).wrapping_sub(disp as u64) as i64) / scale as i64;
+            let (w, per) = if q { (64, 2) } else { (32, 4) };
+            let h = (j / per) as usize;
+            let sh = (j % per) * w;
+            let m = if w == 64 { u64::MAX as u128 } else { u32::MAX as u128 };
+            v[h] = (v[h] & !(m << sh)) | ((e as u64 as u128 & m) << sh);
+        }
+        let r = idx.number() as u8;
+        p.ov.push(Ov::Xmm(r, v[0]));
+        if idx.is_ymm() {
+            p.ov.push(Ov::Ymmh(r, v[1]));
+        }
+    }
+
+    /// The XSAVE family's area: mostly 64-byte aligned with room for the 832 bytes of the
+    /// x87, SSE and AVX components; sometimes misaligned (#GP) or running into the
+    /// read-only page (a write fault). EDX:EAX ask for a random subset of those three
+    /// components (the host has more, which the cases must not touch).
+    fn xsave_target(&mut self, p: &mut Plan) -> u64 {
+        let eax = self.rng.below(8) | (self.rng.next() & 0xffff_ffff_0000_0000);
+        p.gpr[0] = Some(eax);
+        p.gpr[2] = Some(self.rng.next() & 0xffff_ffff_0000_0000);
+        match self.rng.below(16) {
+            0 => DATA + self.rng.below(DATA_RW as u64 - 832),
+            1 => DATA + (DATA_RW as u64 & !63) - 64 * self.rng.below(8),
+            _ => DATA + 64 * self.rng.below((DATA_RW as u64 - 832) / 64),
+        }
+    }
+
+    /// A plausible XSAVE area for XRSTOR: random legacy and AVX parts with a valid MXCSR,
+    /// a header in the standard or compacted form naming components x87, SSE and AVX
+    /// only; sometimes a reserved header bit or byte set, which must raise #GP.
+    fn xsave_image(&mut self) -> Vec<u8> {
+        let mut b: Vec<u8> = (0..52).flat_map(|_| vec128(&mut self.rng).to_le_bytes()).collect();
+        b[24..28].copy_from_slice(&((self.rng.next() as u32) & 0xffbf).to_le_bytes());
+        b[512..576].fill(0);
+        let bv = self.rng.below(8);
+        let comp = if self.rng.chance(2) { 0 } else { (1 << 63) | bv | self.rng.below(8) };
+        b[512..520].copy_from_slice(&bv.to_le_bytes());
+        b[520..528].copy_from_slice(&comp.to_le_bytes());
+        if self.rng.chance(10) {
+            let k = 512 + self.rng.below(64) as usize;
+            b[k] |= 1 << self.rng.below(8);
+        }
+        b
+    }
+
     /// Random upper half for a 32-bit address register (must be ignored).
     fn hi(&mut self, addr32: bool) -> u64 {
         if addr32 {
@@ -613,6 +737,9 @@ impl Gen {
         let env = Env::single();
         let (mut ins, mem) = self.build(code, &env, CODE + 0x40)?;
         let mut p = Plan::default();
+        if ins.memory_index().is_vector_register() {
+            self.aim_vsib(&mut ins, &mut p);
+        }
         let info = self.info.info(&ins).clone();
         let flow = ins.flow_control();
         let explicit: Vec<usize> = (0..ins.op_count())
@@ -655,7 +782,13 @@ impl Gen {
             mem.is_some() && info.used_memory().iter().any(|u| u.access() != OpAccess::NoMemAccess);
         let mut mtarget = None;
         if let Some(m) = &mem {
-            let t = if accessed { self.target(msize, false) } else { self.rng.next() };
+            let t = if is_xsave(code) {
+                self.xsave_target(&mut p)
+            } else if accessed {
+                self.target(msize, false)
+            } else {
+                self.rng.next()
+            };
             self.aim(&mut ins, m, t, &mut p)?;
             mtarget = Some(t);
         }
@@ -688,6 +821,16 @@ impl Gen {
             if p.gpr[*r].is_none() {
                 let reg = self.gpr64[*r];
                 self.put_edge(&mut p, reg);
+            }
+        }
+        // BEXTR's start and length (bits 7:0 and 15:8 of its last operand) and BZHI's index
+        // (bits 7:0): mostly values inside the operand or just past its width, which edge
+        // values rarely give; the bits above them must be ignored, so they stay random.
+        if matches!(code.mnemonic(), Mnemonic::Bextr | Mnemonic::Bzhi) && !self.rng.chance(4) {
+            if let Some(r) = gpr_index(ins.op2_register()) {
+                let mut field = || self.rng.below(72);
+                let v = if code.mnemonic() == Mnemonic::Bextr { field() | field() << 8 } else { field() };
+                p.gpr[r] = Some((self.rng.next() & !0xffff) | v);
             }
         }
         // Memory contents at every read.
@@ -734,6 +877,11 @@ impl Gen {
             }
         }
         self.hints(&ins, &mut p, &st);
+        if let (Some(t), Mnemonic::Xrstor | Mnemonic::Xrstor64) = (mtarget, code.mnemonic()) {
+            let img = self.xsave_image();
+            p.mem.retain(|(a, _)| *a != t);
+            p.mem.push((t, img));
+        }
         if flow == FlowControl::Return {
             let sp = p.gpr[4].unwrap_or(st.gpr[4]);
             p.mem.push((sp, exit.to_le_bytes().to_vec()));
@@ -755,11 +903,15 @@ impl Gen {
     fn hints(&mut self, ins: &Instruction, p: &mut Plan, st: &State) {
         let g = |p: &Plan, i: usize| p.gpr[i].unwrap_or(st.gpr[i]);
         match ins.mnemonic() {
-            Mnemonic::Fxrstor | Mnemonic::Fxrstor64 | Mnemonic::Ldmxcsr => {
+            Mnemonic::Fxrstor | Mnemonic::Fxrstor64 | Mnemonic::Ldmxcsr | Mnemonic::Vldmxcsr => {
                 // emu models a CPU whose MXCSR_MASK is 0xffff: this AMD host also accepts
                 // bit 17 (MM, misaligned SSE mode), which emu refuses with #GP. Keep it clear
                 // in the loaded MXCSR; other reserved bits still test the #GP on both sides.
-                let at = if ins.mnemonic() == Mnemonic::Ldmxcsr { (4, 2) } else { (512, 26) };
+                let at = if matches!(ins.mnemonic(), Mnemonic::Ldmxcsr | Mnemonic::Vldmxcsr) {
+                    (4, 2)
+                } else {
+                    (512, 26)
+                };
                 for (_, b) in p.mem.iter_mut().filter(|(_, b)| b.len() == at.0) {
                     b[at.1] &= !2;
                 }

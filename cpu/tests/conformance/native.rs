@@ -51,6 +51,10 @@ mod imp {
     const FX_IN: u64 = 0x200;
     const FX_OUT: u64 = 0x400;
     const FX_HOST: u64 = 0x600;
+    /// YMM0..15 bits 128..255, in and out (loaded with VINSERTF128 after FXRSTOR, which
+    /// leaves them alone, and saved with VEXTRACTF128).
+    const YMM_IN: u64 = 0x800;
+    const YMM_OUT: u64 = 0x900;
     /// Scratch stack for POPFQ/PUSHFQ in the stubs (grows down from here).
     const CTX_STACK: u64 = 0x2000;
     const CTX_SIZE: usize = 0x2000;
@@ -85,6 +89,25 @@ mod imp {
         Register::R15,
     ];
 
+    const YMMS: [Register; 16] = [
+        Register::YMM0,
+        Register::YMM1,
+        Register::YMM2,
+        Register::YMM3,
+        Register::YMM4,
+        Register::YMM5,
+        Register::YMM6,
+        Register::YMM7,
+        Register::YMM8,
+        Register::YMM9,
+        Register::YMM10,
+        Register::YMM11,
+        Register::YMM12,
+        Register::YMM13,
+        Register::YMM14,
+        Register::YMM15,
+    ];
+
     /// Assembles enter/save/resume for the STUB page (in the parent: the child must not
     /// allocate).
     fn stubs() -> &'static Stubs {
@@ -102,6 +125,18 @@ mod imp {
             v.push(Instruction::with2(Code::Mov_rm64_r64, abs(HOST_RSP), Register::RSP).unwrap());
             v.push(Instruction::with1(Code::Fxsave64_m512byte, abs(FX_HOST)).unwrap());
             v.push(Instruction::with1(Code::Fxrstor64_m512byte, abs(FX_IN)).unwrap());
+            for (n, y) in YMMS.iter().enumerate() {
+                v.push(
+                    Instruction::with4(
+                        Code::VEX_Vinsertf128_ymm_ymm_xmmm128_imm8,
+                        *y,
+                        *y,
+                        abs(YMM_IN + 16 * n as u64),
+                        1,
+                    )
+                    .unwrap(),
+                );
+            }
             v.push(
                 Instruction::with2(Code::Mov_rm64_imm32, Register::RSP, (CTX + CTX_STACK) as i32).unwrap(),
             );
@@ -124,6 +159,17 @@ mod imp {
             v.push(Instruction::with(Code::Pushfq));
             v.push(Instruction::with1(Code::Pop_rm64, abs(FLAGS_OUT)).unwrap());
             v.push(Instruction::with1(Code::Fxsave64_m512byte, abs(FX_OUT)).unwrap());
+            for (n, y) in YMMS.iter().enumerate() {
+                v.push(
+                    Instruction::with3(
+                        Code::VEX_Vextractf128_xmmm128_ymm_imm8,
+                        abs(YMM_OUT + 16 * n as u64),
+                        *y,
+                        1,
+                    )
+                    .unwrap(),
+                );
+            }
             let resume_at = v.len();
             v.push(Instruction::with1(Code::Fxrstor64_m512byte, abs(FX_HOST)).unwrap());
             v.push(Instruction::with2(Code::Mov_r64_rm64, Register::RSP, abs(HOST_RSP)).unwrap());
@@ -192,7 +238,19 @@ mod imp {
                 *((CTX + GPR_OUT + 8 * i as u64) as *mut u64) = g[gi as usize] as u64;
             }
             *((CTX + FLAGS_OUT) as *mut u64) = g[libc::REG_EFL as usize] as u64;
-            std::ptr::copy_nonoverlapping(uc.uc_mcontext.fpregs as *const u8, (CTX + FX_OUT) as *mut u8, 512);
+            let fp = uc.uc_mcontext.fpregs as *const u8;
+            std::ptr::copy_nonoverlapping(fp, (CTX + FX_OUT) as *mut u8, 512);
+            // The frame's XSAVE area (FP_XSTATE_MAGIC1 in the software-reserved bytes):
+            // YMM upper halves at offset 576 when XSTATE_BV says they are not in their
+            // initial (zero) state.
+            let ymm_out = (CTX + YMM_OUT) as *mut u8;
+            let magic = (fp.add(464) as *const u32).read_unaligned();
+            let bv = (fp.add(512) as *const u64).read_unaligned();
+            if magic == 0x4650_5853 && bv & 4 != 0 {
+                std::ptr::copy_nonoverlapping(fp.add(576), ymm_out, 256);
+            } else {
+                std::ptr::write_bytes(ymm_out, 0, 256);
+            }
             SIG[0].store(sig as u64, Ordering::SeqCst);
             SIG[1].store((*info).si_code as u64, Ordering::SeqCst);
             SIG[2].store((*info).si_addr() as u64, Ordering::SeqCst);
@@ -316,6 +374,10 @@ mod imp {
             let mut fx = [0u8; 512];
             s.fx_image(&mut fx);
             std::ptr::copy_nonoverlapping(fx.as_ptr(), (CTX + FX_IN) as *mut u8, 512);
+            let yin = (CTX + YMM_IN) as *mut u128;
+            for i in 0..16 {
+                yin.add(i).write_unaligned(s.ymmh[i]);
+            }
             SIG[0].store(0, Ordering::SeqCst);
             IN_CASE.store(true, Ordering::SeqCst);
             let enter: extern "sysv64" fn() = std::mem::transmute(st.enter as usize);
@@ -327,6 +389,10 @@ mod imp {
             }
             out.rflags = *((CTX + FLAGS_OUT) as *const u64);
             std::ptr::copy_nonoverlapping((CTX + FX_OUT) as *const u8, out.fx.as_mut_ptr(), 512);
+            let yout = (CTX + YMM_OUT) as *const u128;
+            for i in 0..16 {
+                out.ymmh[i] = yout.add(i).read_unaligned();
+            }
             let sig = SIG[0].load(Ordering::SeqCst);
             if sig != 0 {
                 out.kind = K_SIGNAL;

@@ -43,6 +43,30 @@ fn eligible(code: Code) -> bool {
     ) {
         return false;
     }
+    // The XSAVE family: EDX:EAX must ask only for the components emu and the host share
+    // (`Gen::xsave_target`), and the area needs its own aiming.
+    if matches!(
+        code.mnemonic(),
+        Mnemonic::Xsave
+            | Mnemonic::Xsave64
+            | Mnemonic::Xsavec
+            | Mnemonic::Xsavec64
+            | Mnemonic::Xrstor
+            | Mnemonic::Xrstor64
+    ) {
+        return false;
+    }
+    // RDRAND/RDSEED: their (uncompared) random values must not feed later instructions.
+    if matches!(code.mnemonic(), Mnemonic::Rdrand | Mnemonic::Rdseed) {
+        return false;
+    }
+    // Gathers: their vector index elements are aimed case by case (`Gen::aim_vsib`).
+    if (0..code.op_code().op_count()).any(|k| {
+        use iced_x86::OpCodeOperandKind as K;
+        matches!(code.op_code().op_kind(k), K::mem_vsib32x | K::mem_vsib32y | K::mem_vsib64x | K::mem_vsib64y)
+    }) {
+        return false;
+    }
     matches!(
         i.flow_control(),
         FlowControl::Next
@@ -118,8 +142,10 @@ impl SeqGen {
                     // emu's modelled MXCSR_MASK is 0xffff; this AMD host also accepts bit 17
                     // (MM). Loaded MXCSR values stay within the model (see gen.rs hints).
                     match ins.mnemonic() {
-                        Mnemonic::Ldmxcsr => mxcsr_at.push(t),
-                        Mnemonic::Fxrstor | Mnemonic::Fxrstor64 => mxcsr_at.push(t + 24),
+                        Mnemonic::Ldmxcsr | Mnemonic::Vldmxcsr => mxcsr_at.push(t),
+                        Mnemonic::Fxrstor | Mnemonic::Fxrstor64 | Mnemonic::Xrstor | Mnemonic::Xrstor64 => {
+                            mxcsr_at.push(t + 24)
+                        }
                         _ => {}
                     }
                 }
@@ -175,7 +201,7 @@ impl SeqGen {
             }
         }
         for (t, size) in targets {
-            if size <= 8 {
+            if (1..=8).contains(&size) {
                 let v = g.edge_pub(&mut p, size as u32 * 8);
                 p.mem.push((t, v.to_le_bytes()[..size as usize].to_vec()));
             }

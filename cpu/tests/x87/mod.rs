@@ -116,7 +116,7 @@ pub fn code(body: &[u8], end: u8) -> Vec<u8> {
 }
 
 /// FIP and FDP are made relative to the code and data bases.
-fn out_of(d: &[u8], exit: String, code: u64, data: u64, env_at_rsi: bool) -> Out {
+fn out_of(d: &[u8], exit: String, code: u64, data: u64, env_at_rsi: Option<Env>) -> Out {
     let mut fsave = d[OUT..OUT + 108].to_vec();
     let rel = |f: &mut [u8], base: u64| {
         let v = u32::from_le_bytes(f[..4].try_into().unwrap());
@@ -127,9 +127,22 @@ fn out_of(d: &[u8], exit: String, code: u64, data: u64, env_at_rsi: bool) -> Out
     rel(&mut fsave[12..16], code);
     rel(&mut fsave[20..24], data);
     let mut mem = d[MEM..MEM + MEM_OUT].to_vec();
-    if env_at_rsi {
-        rel(&mut mem[12..16], code);
-        rel(&mut mem[20..24], data);
+    match env_at_rsi {
+        Some(Env::W32) => {
+            rel(&mut mem[12..16], code);
+            rel(&mut mem[20..24], data);
+        }
+        Some(Env::W16) => {
+            let rel16 = |f: &mut [u8], base: u64| {
+                let v = u16::from_le_bytes([f[0], f[1]]);
+                if v != 0 {
+                    f[..2].copy_from_slice(&v.wrapping_sub(base as u16).to_le_bytes());
+                }
+            };
+            rel16(&mut mem[6..8], code);
+            rel16(&mut mem[10..12], data);
+        }
+        None => {}
     }
     Out {
         fsave,
@@ -148,9 +161,22 @@ thread_local! {
     static PAGE: Cell<*mut u8> = const { Cell::new(std::ptr::null_mut()) };
 }
 
-/// The body stores an x87 environment at [rsi] (FNSTENV/FNSAVE [rsi]).
-fn stores_env(body: &[u8]) -> bool {
-    body.windows(2).any(|w| w == [0xd9, 0x36] || w == [0xdd, 0x36])
+/// The body stores an x87 environment at [rsi] (FNSTENV/FNSAVE [rsi]): 28 bytes, or 14
+/// with a 0x66 prefix (16-bit FIP and FDP words at 6 and 10).
+fn stores_env(body: &[u8]) -> Option<Env> {
+    if body.windows(3).any(|w| w == [0x66, 0xd9, 0x36] || w == [0x66, 0xdd, 0x36]) {
+        Some(Env::W16)
+    } else if body.windows(2).any(|w| w == [0xd9, 0x36] || w == [0xdd, 0x36]) {
+        Some(Env::W32)
+    } else {
+        None
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Env {
+    W16,
+    W32,
 }
 
 pub fn host(c: &Case, body: &[u8]) -> Out {
@@ -252,7 +278,10 @@ pub fn diff(c: &Case, body: &[u8]) -> Option<String> {
             w(&h, 4), f80s(&h.fsave[28..]), f80s(&h.fsave[38..]), h.rflags, &h.mem[..10],
             w(&e, 4), f80s(&e.fsave[28..]), f80s(&e.fsave[38..]), e.rflags, &e.mem[..10],
             if h.fsave[..28] != e.fsave[..28] && w(&h, 4) == w(&e, 4) { format!("env h={:02x?} e={:02x?}", &h.fsave[..28], &e.fsave[..28]) } else { String::new() }
-        ))
+        ) + &match h.mem.iter().zip(&e.mem).position(|(a, b)| a != b) {
+            Some(k) => format!(" mem differs from +{k:#x}: host {:02x?} emu {:02x?}", &h.mem[k..(k + 12).min(h.mem.len())], &e.mem[k..(k + 12).min(e.mem.len())]),
+            None => String::new(),
+        })
     }
 }
 

@@ -83,6 +83,69 @@ guest_struct! {
 /// Bytes of the FXSAVE image the frame's `fpstate` points to, 64-byte aligned.
 pub const FXSAVE_SIZE: u64 = 512;
 
+/// `uc_flags` bits: the frame's FP state is in XSAVE layout (`UC_FP_XSTATE`), the
+/// sigcontext's `ss` is saved and restored strictly (64-bit tasks).
+pub const UC_FP_XSTATE: u64 = 1;
+pub const UC_SIGCONTEXT_SS: u64 = 2;
+pub const UC_STRICT_RESTORE_SS: u64 = 4;
+
+/// `_fpx_sw_bytes.magic1` ("FPXS"): the FXSAVE image's software bytes describe extended
+/// state after it.
+pub const FP_XSTATE_MAGIC1: u32 = 0x4650_5853;
+/// The word after the XSAVE image ("FPXE"), at `fpstate + xstate_size`.
+pub const FP_XSTATE_MAGIC2: u32 = 0x4650_5845;
+pub const FP_XSTATE_MAGIC2_SIZE: u64 = 4;
+/// The x87 and SSE state components (XSTATE_BV bits 0 and 1).
+pub const XFEATURE_MASK_FPSSE: u64 = 3;
+
+guest_struct! {
+    /// `struct _fpx_sw_bytes`, in the FXSAVE image's bytes 464..511 (`sw_reserved`, which
+    /// FXSAVE and XSAVE leave alone): how much extended state the frame holds.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct FpxSwBytes [48] {
+        magic1: u32 = 0,
+        /// The whole FP area, MAGIC2 included.
+        extended_size: u32 = 4,
+        /// The XSAVE components present (XCR0's user components).
+        xfeatures: u64 = 8,
+        /// The XSAVE image, without MAGIC2.
+        xstate_size: u32 = 16,
+    }
+}
+
+impl FpxSwBytes {
+    /// Where it lies in the FXSAVE image.
+    pub const OFFSET: usize = 464;
+}
+
+guest_struct! {
+    /// `struct xstate_header`, at byte 512 of an XSAVE image.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct XstateHeader [64] {
+        /// XSTATE_BV: the components saved (a clear bit means "initial configuration").
+        xfeatures: u64 = 0,
+        xcomp_bv: u64 = 8,
+    }
+}
+
+impl XstateHeader {
+    pub const OFFSET: usize = 512;
+}
+
+/// The largest frame a signal delivery can write, as Linux computes `AT_MINSIGSTKSZ`
+/// (`init_sigframe_size`) on a kernel with IA32 emulation: the larger of the frames
+/// without the FP state (the ia32 `struct sigframe_ia32`, 736 bytes, over the 440 of
+/// rt_sigframe) and its 16-byte alignment, the FP area (the XSAVE image of
+/// `xstate_size` bytes and MAGIC2, or the 512-byte FXSAVE image when 0) with the 32-bit
+/// FSAVE header (112 bytes) Linux reserves room for, and its 64-byte alignment; rounded
+/// up to 16.
+pub fn max_frame_size(xstate_size: u64) -> u64 {
+    const SIGFRAME_IA32_SIZE: u64 = 736;
+    const FSAVE_HEADER: u64 = 112;
+    let fp = if xstate_size == 0 { FXSAVE_SIZE } else { xstate_size + FP_XSTATE_MAGIC2_SIZE };
+    (SIGFRAME_IA32_SIZE + 15 + fp + FSAVE_HEADER + 63 + 15) & !15
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +180,20 @@ mod tests {
             &[("link", 8), ("stack", 16), ("mcontext", 40), ("sigmask", 296)],
         );
         expect(RtSigframe::FIELDS, RtSigframe::SIZE, 440, &[("pretcode", 0), ("uc", 8), ("info", 312)]);
+        expect(
+            FpxSwBytes::FIELDS,
+            FpxSwBytes::SIZE,
+            48,
+            &[("magic1", 0), ("extended_size", 4), ("xfeatures", 8), ("xstate_size", 16)],
+        );
+        expect(XstateHeader::FIELDS, XstateHeader::SIZE, 64, &[("xfeatures", 0), ("xcomp_bv", 8)]);
+    }
+
+    #[test]
+    fn the_largest_frame_is_linuxs() {
+        // Linux 6.18 with XCR0 = x87 | SSE | AVX (an 832-byte XSAVE area) reports 1776
+        // ("signal: max sigframe size: 1776" at boot, and AT_MINSIGSTKSZ).
+        assert_eq!(max_frame_size(832), 1776);
     }
 
     #[cfg(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu"))]

@@ -208,13 +208,14 @@ impl Dirent64 {
     /// Bytes before `d_name`.
     pub const HEADER: usize = 19;
 
-    /// The record's length (`d_reclen`).
+    /// The record's length (`d_reclen`), the same in getdents' older layout.
     pub fn reclen(&self) -> usize {
         (Self::HEADER + self.name.len() + 1 + 7) & !7
     }
 
-    /// Appends the record to `out`.
-    pub fn append_to(&self, out: &mut Vec<u8>) {
+    /// Appends the record to `out`; `old`: as getdents' older `struct linux_dirent`, whose
+    /// name starts where `d_type` would, which moves to the record's last byte.
+    pub fn append_to(&self, out: &mut Vec<u8>, old: bool) {
         let start = out.len();
         let reclen = self.reclen();
         out.resize(start + reclen, 0);
@@ -222,8 +223,9 @@ impl Dirent64 {
         put(b, 0, &self.ino);
         put(b, 8, &self.off);
         put(b, 16, &(reclen as u16));
-        b[18] = self.d_type;
-        b[Self::HEADER..Self::HEADER + self.name.len()].copy_from_slice(&self.name);
+        let (name_at, type_at) = if old { (18, reclen - 1) } else { (Self::HEADER, 18) };
+        b[type_at] = self.d_type;
+        b[name_at..name_at + self.name.len()].copy_from_slice(&self.name);
     }
 
     /// The record at the start of `b` and its length, if `b` holds a whole one.
@@ -403,8 +405,8 @@ mod tests {
         let d = Dirent64 { ino: 5, off: 1, d_type: 8, name: b"hello".to_vec() };
         assert_eq!(d.reclen(), 32);
         let mut out = Vec::new();
-        d.append_to(&mut out);
-        d.append_to(&mut out);
+        d.append_to(&mut out, false);
+        d.append_to(&mut out, false);
         assert_eq!(out.len(), 64);
         assert_eq!(&out[16..18], &32u16.to_le_bytes());
         assert_eq!(Dirent64::parse(&out), Some((d.clone(), 32)));

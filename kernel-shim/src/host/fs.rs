@@ -186,6 +186,19 @@ pub fn ftruncate(fd: i32, len: i64) -> HostResult<()> {
     rustix::fs::ftruncate(self::fd(fd)?, len).map_err(linux)
 }
 
+/// The umask emu was started with, which the guest inherits.
+pub fn start_umask() -> u32 {
+    let m = rustix::process::umask(Mode::empty());
+    rustix::process::umask(m);
+    m.bits() as u32 & 0o777
+}
+
+/// The host's umask follows the guest's (the guest's process is emu's), so that a mode
+/// emu passes to the host is not masked again by another umask.
+pub fn set_umask(m: u32) {
+    rustix::process::umask(Mode::from_raw_mode((m & 0o777) as RawMode));
+}
+
 pub fn fsync(fd: i32) -> HostResult<()> {
     rustix::fs::fsync(self::fd(fd)?).map_err(linux)
 }

@@ -7,6 +7,26 @@ use crate::abi::errno as E;
 use rustix::fd::{IntoRawFd, OwnedFd};
 use rustix::fs::SeekFrom;
 
+/// The descriptors above the standard three that emu was started with and that an exec
+/// keeps (not close-on-exec), with their status flags: the guest inherits them as a
+/// program started in emu's place would. emu's own descriptors are all close-on-exec.
+pub fn inherited_fds() -> Vec<(i32, u32)> {
+    let Ok(dir) = std::fs::read_dir("/dev/fd") else { return Vec::new() };
+    let mut v: Vec<(i32, u32)> = dir
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&h| h > 2)
+        .filter_map(|h| {
+            let f = rustix::io::fcntl_getfd(fd(h).ok()?).ok()?;
+            if f.contains(rustix::io::FdFlags::CLOEXEC) {
+                return None;
+            }
+            Some((h, super::get_status_flags(h).ok()?))
+        })
+        .collect();
+    v.sort_unstable();
+    v
+}
+
 /// Closes host fd `fd`, which the caller owns and no longer uses.
 pub fn close(fd: i32) {
     if fd < 0 {

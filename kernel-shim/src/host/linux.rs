@@ -77,6 +77,12 @@ pub fn termios_to_linux(t: &Termios) -> [u8; 60] {
     b
 }
 
+/// What host fd `h` names, as its /proc/self/fd link shows it (`/dev/null`, `pipe:[1234]`).
+pub fn fd_target(h: i32) -> Option<Vec<u8>> {
+    use std::os::unix::ffi::OsStringExt;
+    std::fs::read_link(format!("/proc/self/fd/{h}")).ok().map(|p| p.into_os_string().into_vec())
+}
+
 pub fn pipe_cloexec() -> rustix::io::Result<(OwnedFd, OwnedFd)> {
     rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
 }

@@ -140,6 +140,11 @@ fn cloexec(pair: (OwnedFd, OwnedFd)) -> rustix::io::Result<(OwnedFd, OwnedFd)> {
 }
 
 /// No pipe2 here: the flag is set right after (emu forks from one thread only).
+/// What host fd `h` names: its path (F_GETPATH), if it has one.
+pub fn fd_target(h: i32) -> Option<Vec<u8>> {
+    rustix::fs::getpath(super::fd(h).ok()?).ok().map(|c| c.into_bytes())
+}
+
 pub fn pipe_cloexec() -> rustix::io::Result<(OwnedFd, OwnedFd)> {
     cloexec(rustix::pipe::pipe()?)
 }

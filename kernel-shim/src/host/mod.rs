@@ -74,6 +74,7 @@ pub use meta::*;
 pub use mm::*;
 pub use net::*;
 pub use notify::*;
+pub use os::fd_target;
 pub use poll::poll;
 pub use process::*;
 pub use session::*;

@@ -3,7 +3,7 @@
 use super::codec::{Dec, DecResult, Enc, Hash};
 
 pub const MAGIC: &[u8; 8] = b"EMUREPLY";
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// The first record of every stream: who recorded it and what ran.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -131,13 +131,27 @@ fn internal(p: &Process, nr: u64, a: &[u64; 6]) -> bool {
     }
 }
 
+/// 32-bit FNV-1a over the registers a run's course depends on: rax..r15, rip, then each
+/// YMM register (XMM part, then upper half) and MXCSR, little-endian.
 fn regs_hash(p: &Process) -> u32 {
+    cpu_hash(&p.cpu)
+}
+
+fn cpu_hash(c: &emu_cpu::Cpu) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
-    for r in p.cpu.gprs().iter().chain([p.cpu.rip].iter()) {
-        for b in r.to_le_bytes() {
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
             h = (h ^ b as u32).wrapping_mul(0x0100_0193);
         }
+    };
+    for r in c.gprs().iter().chain([c.rip].iter()) {
+        eat(&r.to_le_bytes());
     }
+    for (x, y) in c.xmm.iter().zip(&c.ymmh) {
+        eat(&x.to_le_bytes());
+        eat(&y.to_le_bytes());
+    }
+    eat(&c.mxcsr.to_le_bytes());
     h
 }
 
@@ -432,5 +446,23 @@ fn reap(log: &Log, p: &mut Process, nr: u64, a: &[u64; 6], rax: i64) {
     let h = log.player().and_then(|pl| pl.children.iter().find(|c| c.0 == rec_pid).map(|c| c.1));
     if let Some(h) = h {
         let _ = host::waitpid(h, 0);
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::cpu_hash;
+    use emu_cpu::{AddressSpace, Cpu};
+
+    #[test]
+    fn the_register_hash_covers_the_vector_state() {
+        let mut c = Cpu::new(AddressSpace::new());
+        let h0 = cpu_hash(&c);
+        c.ymmh[15] = 1 << 127;
+        let h1 = cpu_hash(&c);
+        c.xmm[0] = 1;
+        let h2 = cpu_hash(&c);
+        c.mxcsr ^= 0x40;
+        let h3 = cpu_hash(&c);
+        assert!(h0 != h1 && h1 != h2 && h2 != h3, "{h0:x} {h1:x} {h2:x} {h3:x}");
     }
 }

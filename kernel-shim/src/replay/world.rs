@@ -150,6 +150,20 @@ impl World for Recording {
         v
     }
 
+    fn start_umask(&self) -> u32 {
+        let m = self.host.start_umask();
+        self.value([m as u64]);
+        m
+    }
+
+    fn inherited_fds(&self) -> Vec<(i32, u32)> {
+        let v = self.host.inherited_fds();
+        self.value([v.len() as u64]);
+        let flat: Vec<u64> = v.iter().map(|&(fd, flags)| (fd as u64) << 32 | flags as u64).collect();
+        self.log(|r| r.values(&flat));
+        v
+    }
+
     fn host_pid(&self, pid: i32) -> i32 {
         pid
     }
@@ -403,6 +417,19 @@ impl World for Replaying {
         sigs_of(self.player().values(1)[0])
     }
 
+    fn start_umask(&self) -> u32 {
+        let m = self.player().values(1)[0] as u32;
+        host::set_umask(m);
+        m
+    }
+
+    /// The recorded run's; the replay stands placeholders in for them.
+    fn inherited_fds(&self) -> Vec<(i32, u32)> {
+        let mut p = self.player();
+        let n = p.values(1)[0] as usize;
+        p.values(n).into_iter().map(|v| ((v >> 32) as i32, v as u32)).collect()
+    }
+
     fn host_pid(&self, pid: i32) -> i32 {
         pid
     }
@@ -592,6 +619,7 @@ mod tests {
         w.random_bytes(&mut random);
         let ids = w.ids();
         let ignored = w.inherited_ignored();
+        let umask = w.start_umask();
         let pid = w.pid();
         // Inside a recorded syscall, answers are part of its effect: not logged alone.
         rec.borrow_mut().quiet = true;
@@ -612,6 +640,7 @@ mod tests {
         assert_eq!(r.ids(), ids);
         assert_eq!(r.uid(), ids[0], "the uid is the last ids', without a record of its own");
         assert_eq!(r.inherited_ignored(), ignored);
+        assert_eq!(r.start_umask(), umask);
         assert_eq!(r.pid(), pid);
         assert_eq!(pid, 4321, "the recorded process's pid, not the replaying one's");
         // Not logged: the host's.

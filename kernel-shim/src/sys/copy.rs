@@ -1,5 +1,6 @@
 //! Copies between descriptors without the bytes passing through the caller:
-//! copy_file_range, sendfile, splice, tee. The host copies between host files and pipes
+//! copy_file_range, sendfile, splice, tee; and vmsplice, which copies between memory and
+//! a pipe. The host copies between host files and pipes
 //! (`host/copy.rs`); descriptors emu keeps itself (eventfd, timerfd, epoll...) take
 //! none of these, as Linux's do not (EINVAL). A copy that would wait for a pipe parks the
 //! thread when others can run.
@@ -7,6 +8,7 @@
 use super::{read_struct, write_struct, Args, SysResult};
 use crate::abi::errno as E;
 use crate::abi::meta::SPLICE_F_NONBLOCK;
+use crate::abi::mode::{S_IFIFO, S_IFMT};
 use crate::abi::open as O;
 use crate::host::{self, Errno};
 use crate::Process;
@@ -112,4 +114,25 @@ pub(super) fn tee(p: &mut Process, a: &Args) -> SysResult {
         before_waiting(p, h_in, h_out)?;
     }
     Ok(host::tee(h_in, h_out, len as usize, flags)? as u64)
+}
+
+/// vmsplice: the caller's memory into a pipe's write end, or a pipe's read end into the
+/// caller's memory. emu copies the bytes (SPLICE_F_GIFT gives nothing to move), so this is
+/// writev or readv on the pipe, where SPLICE_F_NONBLOCK answers EAGAIN instead of waiting.
+pub(super) fn vmsplice(p: &mut Process, a: &Args) -> SysResult {
+    let (fd, iov, n, flags) = (a.fd(0), a.ptr(1), a.ulong(2), a.uint(3));
+    let (h, nb) = host_fd(p, fd).map_err(|_| E::EBADF)?;
+    if host::fstat(h)?.mode & S_IFMT != S_IFIFO {
+        return Err(E::EBADF);
+    }
+    let writes = p.fds.file(fd)?.borrow().flags & O::O_ACCMODE == O::O_WRONLY;
+    let want = if writes { POLLOUT } else { POLLIN };
+    if (nb || flags & SPLICE_F_NONBLOCK != 0) && host::poll(&[(h, want)], 0)?[0] == 0 {
+        return Err(E::EAGAIN);
+    }
+    if writes {
+        super::file::vwrite(p, fd, iov, n, None)
+    } else {
+        super::file::vread(p, fd, iov, n, None)
+    }
 }

@@ -1,5 +1,5 @@
 //! File descriptors and I/O: open/openat/close, read/write and their vector and
-//! positioned forms, lseek, dup family, pipe, fcntl, ioctl, fsync, ftruncate.
+//! positioned forms (preadv2/pwritev2 with their RWF_* flags), lseek, dup family, pipe, fcntl, ioctl, fsync, ftruncate.
 
 use super::{read_array, read_guest, read_path, read_struct, write_guest, write_struct, Args, SysResult};
 use crate::abi::io::{Iovec, UIO_MAXIOV};
@@ -216,20 +216,28 @@ pub(super) fn iovecs(p: &mut Process, iov: u64, cnt: u64) -> Result<Vec<Iovec>, 
     read_array(p, iov, cnt as usize)
 }
 
-pub(super) fn readv(p: &mut Process, a: &Args) -> SysResult {
-    let fd = a.fd(0);
-    let v = iovecs(p, a.ptr(1), a.ulong(2))?;
+/// readv and its positioned forms: the segments in order, from `off` onwards (the file
+/// position when `None`). Past the first segment it reads only what is there now, as
+/// Linux does for pipes and sockets: a readv never waits with bytes already read.
+pub(super) fn vread(p: &mut Process, fd: i64, iov: u64, cnt: u64, mut off: Option<i64>) -> SysResult {
+    let v = iovecs(p, iov, cnt)?;
     let mut total = 0u64;
     for Iovec { base, len } in v {
         if len == 0 {
             continue;
         }
-        let n = match do_read(p, fd, base, len, None) {
+        if total > 0 && !readable_now(p, fd)? {
+            break;
+        }
+        let n = match do_read(p, fd, base, len, off) {
             Ok(n) => n,
             Err(e) if total == 0 => return Err(e),
             Err(_) => break,
         };
         total += n;
+        if let Some(o) = off.as_mut() {
+            *o += n as i64;
+        }
         if n < len {
             break;
         }
@@ -237,19 +245,121 @@ pub(super) fn readv(p: &mut Process, a: &Args) -> SysResult {
     Ok(total)
 }
 
-pub(super) fn writev(p: &mut Process, a: &Args) -> SysResult {
-    let v = iovecs(p, a.ptr(1), a.ulong(2))?;
-    // Gather into one host write so the output is atomic like Linux's for pipes/terminals.
+/// Whether a read of `fd` would return at once: files and memory always; host pipes,
+/// sockets and terminals when they poll readable; event descriptors never twice.
+fn readable_now(p: &mut Process, fd: i64) -> Result<bool, Errno> {
+    let f = p.fds.file(fd)?;
+    let of = f.borrow();
+    match &of.backing {
+        Backing::Memory(_) => Ok(true),
+        Backing::Host(h) => Ok(of.dir.is_some() || host::poll(&[(*h, 1)], 0)?[0] != 0),
+        _ => Ok(false),
+    }
+}
+
+/// writev and its positioned forms: the segments gathered into one write, so that it is
+/// atomic like Linux's for pipes and terminals.
+pub(super) fn vwrite(p: &mut Process, fd: i64, iov: u64, cnt: u64, off: Option<i64>) -> SysResult {
+    let v = iovecs(p, iov, cnt)?;
     let mut data = Vec::new();
     for Iovec { base, len } in v {
-        data.extend(read_guest(p, base, len.min(MAX_RW) as usize)?);
+        let room = MAX_RW as usize - data.len();
+        data.extend(read_guest(p, base, (len as usize).min(room))?);
     }
-    let f = p.fds.file(a.fd(0))?;
+    let f = p.fds.file(fd)?;
     let h = f.borrow().host_fd().ok_or(E::EBADF)?;
-    match host::write(h, &data) {
+    let r = match off {
+        Some(o) => host::pwrite(h, &data, o),
+        None => host::write(h, &data),
+    };
+    match r {
         Err(E::EPIPE) => Err(epipe(p)),
         r => Ok(r? as u64),
     }
+}
+
+/// A positioned call's offset: negative is EINVAL.
+fn offset(off: i64) -> Result<i64, Errno> {
+    if off < 0 {
+        Err(E::EINVAL)
+    } else {
+        Ok(off)
+    }
+}
+
+pub(super) fn readv(p: &mut Process, a: &Args) -> SysResult {
+    vread(p, a.fd(0), a.ptr(1), a.ulong(2), None)
+}
+
+pub(super) fn writev(p: &mut Process, a: &Args) -> SysResult {
+    vwrite(p, a.fd(0), a.ptr(1), a.ulong(2), None)
+}
+
+// preadv and pwritev take the offset split in two longs for 32-bit callers; on x86-64
+// the first holds all of it and the second is ignored.
+
+pub(super) fn preadv(p: &mut Process, a: &Args) -> SysResult {
+    let off = offset(a.long(3))?;
+    vread(p, a.fd(0), a.ptr(1), a.ulong(2), Some(off))
+}
+
+pub(super) fn pwritev(p: &mut Process, a: &Args) -> SysResult {
+    let off = offset(a.long(3))?;
+    vwrite(p, a.fd(0), a.ptr(1), a.ulong(2), Some(off))
+}
+
+// RWF_* flags of preadv2/pwritev2.
+const RWF_HIPRI: u32 = 0x1;
+const RWF_DSYNC: u32 = 0x2;
+const RWF_SYNC: u32 = 0x4;
+const RWF_NOWAIT: u32 = 0x8;
+const RWF_APPEND: u32 = 0x10;
+/// The flags emu serves. RWF_NOAPPEND, RWF_ATOMIC and RWF_DONTCACHE (Linux 6.9, 6.11,
+/// 6.14) are refused with EOPNOTSUPP, as by a kernel that predates them: a host write to
+/// an O_APPEND descriptor cannot be told to ignore it.
+const RWF_KNOWN: u32 = RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND;
+
+/// preadv2/pwritev2's offset: -1 is the file position.
+fn offset2(off: i64) -> Result<Option<i64>, Errno> {
+    if off == -1 {
+        Ok(None)
+    } else {
+        offset(off).map(Some)
+    }
+}
+
+pub(super) fn preadv2(p: &mut Process, a: &Args) -> SysResult {
+    let (fd, flags) = (a.fd(0), a.uint(5));
+    if flags & !RWF_KNOWN != 0 {
+        return Err(E::EOPNOTSUPP);
+    }
+    let off = offset2(a.long(3))?;
+    // RWF_HIPRI polls for O_DIRECT completions: the same bytes either way.
+    if flags & RWF_NOWAIT != 0 && !readable_now(p, fd)? {
+        return Err(E::EAGAIN);
+    }
+    vread(p, fd, a.ptr(1), a.ulong(2), off)
+}
+
+pub(super) fn pwritev2(p: &mut Process, a: &Args) -> SysResult {
+    let (fd, flags) = (a.fd(0), a.uint(5));
+    if flags & !RWF_KNOWN != 0 {
+        return Err(E::EOPNOTSUPP);
+    }
+    let mut off = offset2(a.long(3))?;
+    let h = p.fds.file(fd)?.borrow().host_fd().ok_or(E::EBADF)?;
+    if flags & RWF_APPEND != 0 {
+        // Appends whatever the offset says, and leaves the file position alone.
+        off = Some(host::fstat(h)?.size);
+    }
+    if flags & RWF_NOWAIT != 0 && host::poll(&[(h, 4)], 0)?[0] == 0 {
+        return Err(E::EAGAIN);
+    }
+    let n = vwrite(p, fd, a.ptr(1), a.ulong(2), off)?;
+    if flags & (RWF_DSYNC | RWF_SYNC) != 0 {
+        host::fsync(h)?;
+    }
+    Ok(n)
 }
 
 pub(super) fn open(p: &mut Process, a: &Args) -> SysResult {
@@ -413,7 +523,7 @@ pub(super) fn dup(p: &mut Process, a: &Args) -> SysResult {
 
 fn do_dup3(p: &mut Process, old: i64, new: i64, cloexec: bool) -> SysResult {
     let e = p.fds.get(old)?.clone();
-    if !(0..crate::fd::MAX_FDS as i64).contains(&new) {
+    if !(0..p.fds.limit() as i64).contains(&new) {
         return Err(E::EBADF);
     }
     p.fds.put(new as usize, FdEntry { file: e.file, cloexec });
@@ -487,7 +597,7 @@ pub(super) fn fcntl(p: &mut Process, a: &Args) -> SysResult {
     let (fd, cmd, arg) = (a.fd(0), a.uint(1), a.ulong(2));
     match cmd {
         F_DUPFD | F_DUPFD_CLOEXEC => {
-            if arg as usize >= crate::fd::MAX_FDS {
+            if arg >= p.fds.limit() as u64 {
                 return Err(E::EINVAL);
             }
             dup_to(p, fd, arg as usize, cmd == F_DUPFD_CLOEXEC)

@@ -350,6 +350,7 @@ pub(super) fn fchmod(p: &mut Process, a: &Args) -> SysResult {
 pub(super) fn umask(p: &mut Process, a: &Args) -> SysResult {
     let old = p.umask;
     p.umask = a.uint(0) & 0o777;
+    host::set_umask(p.umask);
     Ok(old as u64)
 }
 
@@ -443,10 +444,12 @@ fn readlink_common(p: &mut Process, dirfd: i64, path: u64, buf: u64, size: i32) 
         Some(t) if t.starts_with(b"fd/") => {
             let n: i64 = std::str::from_utf8(&t[3..]).ok().and_then(|s| s.parse().ok()).ok_or(E::ENOENT)?;
             let f = p.fds.file(n).map_err(|_| E::ENOENT)?;
-            let path = f.borrow().path.clone();
+            let (path, h) = (f.borrow().path.clone(), f.borrow().host_fd());
             match path {
                 Some(gp) => join(&p.cwd, &gp),
-                None => format!("pipe:[{n}]").into_bytes(),
+                // A descriptor emu did not open by a guest path (inherited, a pipe): the
+                // host's name for it, which is outside the guest's tree anyway.
+                None => h.and_then(host::fd_target).unwrap_or_else(|| format!("pipe:[{n}]").into_bytes()),
             }
         }
         _ => {
@@ -471,12 +474,46 @@ pub(super) fn readlinkat(p: &mut Process, a: &Args) -> SysResult {
 }
 
 pub(super) fn getdents64(p: &mut Process, a: &Args) -> SysResult {
+    read_dirents(p, a, false)
+}
+
+/// getdents: the older record layout, `d_type` after the name.
+pub(super) fn getdents(p: &mut Process, a: &Args) -> SysResult {
+    read_dirents(p, a, true)
+}
+
+/// The entries of /proc/self/fd (or /dev/fd) when `dir` is that directory, opened as
+/// descriptor `listing_fd`: the guest's descriptors, not emu's. Inode numbers are made up
+/// from the descriptor number.
+fn fd_listing(p: &Process, dir: &[u8], listing_fd: i64) -> Option<Vec<(u64, u8, Vec<u8>)>> {
+    const DT_DIR: u8 = 4;
+    const DT_LNK: u8 = 10;
+    let dir = join(&p.cwd, dir);
+    let dir = dir.strip_suffix(b"/").unwrap_or(&dir);
+    if dir != b"/dev/fd" && proc_self(p, dir) != Some(b"fd") {
+        return None;
+    }
+    let mut v = vec![(1, DT_DIR, b".".to_vec()), (2, DT_DIR, b"..".to_vec())];
+    for n in 0..p.fds.len() as i64 {
+        // The listing's own descriptor is open while it is read, as on Linux.
+        if p.fds.get(n).is_ok() || n == listing_fd {
+            v.push((1000 + n as u64, DT_LNK, n.to_string().into_bytes()));
+        }
+    }
+    Some(v)
+}
+
+fn read_dirents(p: &mut Process, a: &Args, old: bool) -> SysResult {
     let (fd, dirp, count) = (a.fd(0), a.ptr(1), a.uint(2));
     let f = p.fds.file(fd)?;
     let mut of = f.borrow_mut();
     let h = of.host_fd().ok_or(E::ENOTDIR)?;
     if of.dir.is_none() {
-        of.dir = Some(host::read_dir_entries(h)?);
+        let listing = match of.path.as_deref().and_then(|d| fd_listing(p, d, fd)) {
+            Some(l) => l,
+            None => host::read_dir_entries(h)?,
+        };
+        of.dir = Some(listing);
         of.pos = 0;
     }
     let cap = count as usize;
@@ -490,7 +527,7 @@ pub(super) fn getdents64(p: &mut Process, a: &Args) -> SysResult {
         if out.len() + d.reclen() > cap {
             break;
         }
-        d.append_to(&mut out);
+        d.append_to(&mut out, old);
         i += 1;
     }
     if out.is_empty() && i < entries.len() {

@@ -1,7 +1,7 @@
 //! Identities: pids and tids, user and group ids (read, and set only to what they are),
 //! supplementary groups.
 
-use super::{write_array, write_struct, Args, SysResult};
+use super::{read_array, write_array, write_struct, Args, SysResult};
 use crate::abi::errno as E;
 use crate::{host, Process};
 
@@ -94,4 +94,30 @@ pub(super) fn getgroups(p: &mut Process, a: &Args) -> SysResult {
     }
     write_array(p, list, &[host::ids()[2]])?;
     Ok(1)
+}
+
+/// setgroups: as the set*id calls, only the list getgroups reports can be set again.
+pub(super) fn setgroups(p: &mut Process, a: &Args) -> SysResult {
+    const NGROUPS_MAX: u64 = 65536;
+    let (size, list) = (a.ulong(0), a.ptr(1));
+    if size > NGROUPS_MAX {
+        return Err(E::EINVAL);
+    }
+    let groups: Vec<u32> = read_array(p, list, size as usize)?;
+    if groups == [host::ids()[2]] {
+        Ok(0)
+    } else {
+        Err(E::EPERM)
+    }
+}
+
+/// setfsuid/setfsgid answer the filesystem id before the call, which is the effective id
+/// (emu keeps the identity it was started with); a change is not made, which the caller
+/// sees by asking again, as when Linux refuses one.
+pub(super) fn setfsuid(_: &mut Process, _: &Args) -> SysResult {
+    Ok(host::ids()[1] as u64)
+}
+
+pub(super) fn setfsgid(_: &mut Process, _: &Args) -> SysResult {
+    Ok(host::ids()[3] as u64)
 }

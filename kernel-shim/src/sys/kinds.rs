@@ -95,6 +95,10 @@ pub(crate) enum Arg {
     /// An input rlimit (prlimit64's new limit).
     Rlimit,
     GrndFlags,
+    /// preadv2/pwritev2's RWF_* flags.
+    RwfFlags,
+    /// An argument strace does not show (the high half of preadv's offset on 64-bit).
+    Hidden,
     WaitOptions,
     Madvise,
     /// An `fd_set` whose descriptor count is the argument at this index (select family).

@@ -1,43 +1,64 @@
-//! Resource limits and use: getrlimit/prlimit64, getrusage, times.
+//! Resource limits and use: getrlimit/setrlimit/prlimit64, getrusage, times. Limits are
+//! the process's own (inherited across fork and execve); emu enforces RLIMIT_NOFILE.
 
 use super::{read_struct, write_struct, Args, SysResult};
 use crate::abi::errno as E;
-use crate::abi::process::{Rlimit, Rusage, RLIM_INFINITY};
+use crate::abi::process::{Rlimit, Rusage};
 use crate::abi::time::{Timeval, Tms};
+use crate::fd::MAX_FDS;
+use crate::process::RLIM_NLIMITS;
 use crate::world::Clock;
 use crate::Process;
 
-const RLIMIT_STACK: u32 = 3;
-const RLIMIT_NOFILE: u32 = 7;
+const RLIMIT_NOFILE: usize = 7;
 
-fn rlimit(res: u32) -> Result<Rlimit, i32> {
-    let (cur, max) = match res {
-        RLIMIT_STACK => (emu_loader::STACK_SIZE, RLIM_INFINITY),
-        RLIMIT_NOFILE => (crate::fd::MAX_FDS as u64, crate::fd::MAX_FDS as u64),
-        0..=15 => (RLIM_INFINITY, RLIM_INFINITY),
-        _ => return Err(E::EINVAL),
-    };
-    Ok(Rlimit { cur, max })
+fn resource(res: u32) -> Result<usize, i32> {
+    Some(res as usize).filter(|&r| r < RLIM_NLIMITS).ok_or(E::EINVAL)
 }
 
 pub(super) fn getrlimit(p: &mut Process, a: &Args) -> SysResult {
-    let lim = rlimit(a.uint(0))?;
+    let lim = p.limits[resource(a.uint(0))?];
     write_struct(p, a.ptr(1), &lim)?;
     Ok(0)
 }
 
+pub(super) fn setrlimit(p: &mut Process, a: &Args) -> SysResult {
+    let r = resource(a.uint(0))?;
+    let new = read_struct::<Rlimit>(p, a.ptr(1))?;
+    set_limit(p, r, new)
+}
+
 pub(super) fn prlimit64(p: &mut Process, a: &Args) -> SysResult {
-    let (pid, resource, new, old) = (a.pid(0), a.uint(1), a.ptr(2), a.ptr(3));
+    let (pid, r, new, old) = (a.pid(0), resource(a.uint(1))?, a.ptr(2), a.ptr(3));
     if pid != 0 && pid != p.world().pid() {
         return Err(E::ESRCH);
     }
-    let lim = rlimit(resource)?;
-    if old != 0 {
-        write_struct(p, old, &lim)?;
+    // Linux reads the new limit before it writes the old one, and applies it only after.
+    let new = if new != 0 { Some(read_struct::<Rlimit>(p, new)?) } else { None };
+    let before = p.limits[r];
+    if let Some(new) = new {
+        set_limit(p, r, new)?;
     }
-    if new != 0 {
-        // New limits are accepted but not enforced (emu does not cap guest resources).
-        read_struct::<Rlimit>(p, new)?;
+    if old != 0 {
+        write_struct(p, old, &before)?;
+    }
+    Ok(0)
+}
+
+/// Linux's checks: the soft limit may not exceed the hard one, and only a privileged
+/// process raises a hard limit. Descriptors cannot go past emu's table, as they cannot
+/// go past fs.nr_open on Linux.
+fn set_limit(p: &mut Process, r: usize, new: Rlimit) -> SysResult {
+    if new.cur > new.max {
+        return Err(E::EINVAL);
+    }
+    if new.max > p.limits[r].max && p.world().ids()[1] != 0 || r == RLIMIT_NOFILE && new.max > MAX_FDS as u64
+    {
+        return Err(E::EPERM);
+    }
+    p.limits[r] = new;
+    if r == RLIMIT_NOFILE {
+        p.fds.set_limit(new.cur as usize);
     }
     Ok(0)
 }

@@ -1,5 +1,5 @@
 //! File metadata: times (utimensat, futimesat, utimes, utime), owners (chown, fchown,
-//! lchown, fchownat), sizes (truncate, fallocate), nodes (mknod, mknodat), and flushing
+//! lchown, fchownat) and fchmodat2, sizes (truncate, fallocate), nodes (mknod, mknodat), and flushing
 //! and read-ahead (sync, syncfs, sync_file_range, readahead). The host keeps the metadata
 //! and decides who may change it (a chown to another user is EPERM unless the host lets
 //! emu do it).
@@ -7,7 +7,7 @@
 use super::fs::{resolve_host_at, Target};
 use super::{read_path, read_struct, Args, SysResult};
 use crate::abi::meta::{Utimbuf, UTIME_NOW, UTIME_OMIT};
-use crate::abi::mode::{S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK};
+use crate::abi::mode::{S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK};
 use crate::abi::time::{Timespec, Timeval};
 use crate::abi::{errno as E, open as O, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW};
 use crate::host::{self, Errno, FileTime, NodeKind};
@@ -173,6 +173,24 @@ pub(super) fn lchown(p: &mut Process, a: &Args) -> SysResult {
 
 pub(super) fn fchownat(p: &mut Process, a: &Args) -> SysResult {
     chown_at(p, a.fd(0), a.ptr(1), a.uint(2), a.uint(3), a.uint(4))
+}
+
+/// fchmodat2: fchmodat with flags. A symlink's own mode cannot be changed (EOPNOTSUPP, as
+/// Linux's filesystems answer).
+pub(super) fn fchmodat2(p: &mut Process, a: &Args) -> SysResult {
+    let (dirfd, path, mode, flags) = (a.fd(0), a.ptr(1), a.uint(2), a.uint(3));
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(E::EINVAL);
+    }
+    let path = read_path(p, path)?;
+    match locate(p, dirfd, Some(path), flags)? {
+        Object::Path(d, h, false) if host::fstatat(d, &h, false)?.mode & S_IFMT == S_IFLNK => {
+            return Err(E::EOPNOTSUPP)
+        }
+        Object::Path(d, h, _) => host::fchmodat(d, &h, mode)?,
+        Object::Open(h) => host::fchmod(h, mode)?,
+    }
+    Ok(0)
 }
 
 pub(super) fn fchown(p: &mut Process, a: &Args) -> SysResult {

@@ -129,7 +129,7 @@ fn wait_timeout(p: &Process, ms: i32) {
 }
 
 fn do_poll(p: &mut Process, addr: u64, n: u64, timeout_ms: i32) -> SysResult {
-    if n > crate::fd::MAX_FDS as u64 {
+    if n > p.fds.limit() as u64 {
         return Err(E::EINVAL);
     }
     let mut fds = read_array::<Pollfd>(p, addr, n as usize)?;
@@ -374,6 +374,12 @@ pub(super) fn epoll_wait(p: &mut Process, a: &Args) -> SysResult {
 
 pub(super) fn epoll_pwait(p: &mut Process, a: &Args) -> SysResult {
     let (epfd, out, max, t, mask) = (a.fd(0), a.ptr(1), a.int(2), a.int(3), a.ptr(4));
+    with_mask(p, mask, |p| do_epoll_wait(p, epfd, out, max, t))
+}
+
+pub(super) fn epoll_pwait2(p: &mut Process, a: &Args) -> SysResult {
+    let t = timespec_ms(p, a.ptr(3))?;
+    let (epfd, out, max, mask) = (a.fd(0), a.ptr(1), a.int(2), a.ptr(4));
     with_mask(p, mask, |p| do_epoll_wait(p, epfd, out, max, t))
 }
 

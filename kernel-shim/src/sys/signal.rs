@@ -316,3 +316,9 @@ fn queue_self(p: &mut Process, sig: i32, info: u64) -> SysResult {
     });
     Ok(0)
 }
+
+/// restart_syscall: emu restarts an interrupted call by running its syscall instruction
+/// again, so no restart block is ever pending, and Linux answers EINTR without one.
+pub(super) fn restart_syscall(_: &mut Process, _: &Args) -> SysResult {
+    Err(E::EINTR)
+}

@@ -100,6 +100,14 @@ fn iovec(strlen: usize, p: &mut Process, addr: u64, n: u64, total: Option<u64>) 
     file::iovec(&entries, n > SHOWN)
 }
 
+/// An iovec array as its buffers' addresses and lengths (at most 16).
+fn iovec_bases(p: &mut Process, addr: u64, n: u64) -> String {
+    const SHOWN: u64 = 16;
+    let Some(iov) = read_array::<Iovec>(p, addr, n.min(SHOWN) as usize) else { return ptr(addr) };
+    let entries: Vec<(String, u64)> = iov.iter().map(|v| (ptr(v.base), v.len)).collect();
+    file::iovec(&entries, n > SHOWN)
+}
+
 /// A `struct msghdr`; with `total` (a receive's result), its buffers show only what came.
 fn msghdr(strlen: usize, p: &mut Process, addr: u64, total: Option<u64>) -> String {
     let Some(h) = read::<crate::abi::net::Msghdr>(p, addr) else { return ptr(addr) };
@@ -288,7 +296,8 @@ pub(super) fn arg(
         Iovec(k) => iovec(strlen, p, v, at(k), None),
         OutIovec(k) => match ok {
             Some(n) => iovec(strlen, p, v, at(k), Some(n)),
-            None => ptr(v),
+            // Nothing was read: the buffers' addresses, as strace shows them.
+            None => iovec_bases(p, v, at(k)),
         },
         PollFds(k) => pollfds(p, v, at(k), false),
         OutFds => shown(p, v, |fds: &[i32; 2]| format!("[{}, {}]", fds[0], fds[1])),
@@ -409,6 +418,8 @@ pub(super) fn arg(
         OutRlimit | Rlimit => shown_or_null(p, v, process::rlimit),
         Madvise => mm::madvise(v),
         GrndFlags => file::grnd_flags(v),
+        RwfFlags => file::rwf_flags(v),
+        Hidden => String::new(),
         WaitOptions => process::wait_options(v),
         Str => cstr(p, v, strlen),
         XattrFlags => meta::xattr_flags(v),

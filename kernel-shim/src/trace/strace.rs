@@ -177,7 +177,7 @@ fn shown_args(t: &mut Trace, p: &mut Process, c: &Call, res: Option<&SysResult>)
         };
         // Arguments that only exist for some flags or commands format as empty.
         if let Some(s) =
-            part.filter(|s| !s.is_empty() || !matches!(a, OpenMode(_) | NodeDev(_) | Fcntl | Futex))
+            part.filter(|s| !s.is_empty() || !matches!(a, OpenMode(_) | NodeDev(_) | Fcntl | Futex | Hidden))
         {
             shown.push(s);
         }

@@ -293,6 +293,14 @@ impl Det {
         host::inherited_ignored()
     }
 
+    fn start_umask(&mut self) -> u32 {
+        host::start_umask()
+    }
+
+    fn inherited_fds(&mut self) -> Vec<(i32, u32)> {
+        host::inherited_fds()
+    }
+
     fn host_pid(&mut self, pid: i32) -> i32 {
         if pid == self.pid {
             return host::getpid();
@@ -538,6 +546,14 @@ impl World for Deterministic {
 
     fn inherited_ignored(&self) -> Vec<i32> {
         self.0.borrow_mut().inherited_ignored()
+    }
+
+    fn start_umask(&self) -> u32 {
+        self.0.borrow_mut().start_umask()
+    }
+
+    fn inherited_fds(&self) -> Vec<(i32, u32)> {
+        self.0.borrow_mut().inherited_fds()
     }
 
     fn host_pid(&self, pid: i32) -> i32 {

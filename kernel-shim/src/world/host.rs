@@ -209,6 +209,14 @@ impl World for Host {
         host::inherited_ignored()
     }
 
+    fn start_umask(&self) -> u32 {
+        host::start_umask()
+    }
+
+    fn inherited_fds(&self) -> Vec<(i32, u32)> {
+        host::inherited_fds()
+    }
+
     fn host_pid(&self, pid: i32) -> i32 {
         pid
     }

@@ -280,6 +280,13 @@ pub trait World {
     /// Linux signals ignored when emu started (the guest inherits SIG_IGN).
     fn inherited_ignored(&self) -> Vec<i32>;
 
+    /// The umask emu was started with, which the guest inherits (called once).
+    fn start_umask(&self) -> u32;
+
+    /// The host descriptors past the standard three that the guest inherits, with their
+    /// status flags (called once; see [`crate::host::inherited_fds`]).
+    fn inherited_fds(&self) -> Vec<(i32, u32)>;
+
     /// The host pid of guest pid `pid` (a child or this process), for wait4/kill. Pids
     /// that are not virtual (0, -1, process groups, unknown) pass through.
     fn host_pid(&self, pid: i32) -> i32;

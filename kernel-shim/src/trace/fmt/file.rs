@@ -1,7 +1,7 @@
 //! Files, descriptors and terminals: open and *at flags, modes, `struct stat`/`statx`,
 //! getdents64 buffers, fcntl and ioctl commands, `struct termios`, iovec arrays.
 
-use super::{flags, hex0, nth, octal_flags, ptr};
+use super::{flags, hex0, named_flags, nth, octal_flags, ptr};
 use crate::abi::fs::{major, minor, Dirent64, Stat, Statx};
 use crate::abi::io::Termios;
 
@@ -239,6 +239,24 @@ pub(crate) fn grnd_flags(v: u64) -> String {
     flags(v, &[(1, "GRND_NONBLOCK"), (2, "GRND_RANDOM"), (4, "GRND_INSECURE")])
 }
 
+/// preadv2/pwritev2's flags.
+pub(crate) fn rwf_flags(v: u64) -> String {
+    named_flags(
+        v,
+        &[
+            (0x1, "RWF_HIPRI"),
+            (0x2, "RWF_DSYNC"),
+            (0x4, "RWF_SYNC"),
+            (0x8, "RWF_NOWAIT"),
+            (0x10, "RWF_APPEND"),
+            (0x20, "RWF_NOAPPEND"),
+            (0x40, "RWF_ATOMIC"),
+            (0x80, "RWF_DONTCACHE"),
+        ],
+        "RWF",
+    )
+}
+
 const IFLAGS: &[(u32, &str)] = &[
     (0o1, "IGNBRK"),
     (0o2, "BRKINT"),
@@ -412,6 +430,9 @@ mod tests {
         assert_eq!(at_flags(0x1100), "AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH");
         assert_eq!(at_flags(0), "0");
         assert_eq!(at_flags(1), "0x1 /* AT_??? */");
+        assert_eq!(rwf_flags(0), "0");
+        assert_eq!(rwf_flags(0x11), "RWF_HIPRI|RWF_APPEND");
+        assert_eq!(rwf_flags(0x10000), "0x10000 /* RWF_??? */");
         assert_eq!(statx_flags(0x4100), "AT_STATX_DONT_SYNC|AT_SYMLINK_NOFOLLOW");
         assert_eq!(statx_flags(0), "AT_STATX_SYNC_AS_STAT");
         assert_eq!(statx_mask(0xa01), "STATX_TYPE|STATX_SIZE|STATX_BTIME");
@@ -465,7 +486,7 @@ mod tests {
         // getdents64 of an empty directory: "." and "..".
         let mut b = Vec::new();
         for name in [&b"."[..], b".."] {
-            Dirent64 { name: name.to_vec(), ..Default::default() }.append_to(&mut b);
+            Dirent64 { name: name.to_vec(), ..Default::default() }.append_to(&mut b, false);
         }
         assert_eq!(dirents(0x7fff5556b1e0, &b), "0x7fff5556b1e0 /* 2 entries */");
         assert_eq!(dirents(0x1000, &[]), "0x1000 /* 0 entries */");
