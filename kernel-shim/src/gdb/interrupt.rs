@@ -9,8 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Sender};
 use std::sync::Arc;
 
-/// Linux poll(2) POLLIN (`host::poll` takes Linux bits).
-const POLLIN: u16 = 1;
+use crate::abi::io::POLLIN;
 
 pub(crate) struct Watcher {
     /// The helper is waiting for the connection.
