@@ -47,14 +47,23 @@ fn gdb_command(program: impl Into<Option<&'static str>>, prelude: &[String], com
 
 /// gdb's output for `commands` against emu (`--gdb PORT` plus `emu_opts`), and emu's run.
 fn under_emu(args: &[&str], emu_opts: &[&str], commands: &[&str]) -> (String, Outcome) {
+    program_under_emu(DEMO, args, emu_opts, commands)
+}
+
+fn program_under_emu(
+    program: &'static str,
+    args: &[&str],
+    emu_opts: &[&str],
+    commands: &[&str],
+) -> (String, Outcome) {
     let port = free_port().to_string();
     let mut opts = vec!["--gdb", port.as_str()];
     opts.extend_from_slice(emu_opts);
-    let cmd = Guest::new(DEMO).args(args).emu_command(&opts);
+    let cmd = Guest::new(program).args(args).emu_command(&opts);
     let emu = std::thread::spawn(move || common::run(cmd, TIMEOUT));
     // gdb retries a refused connection until emu listens.
     let prelude = vec![format!("target remote 127.0.0.1:{port}")];
-    let g = common::run(gdb_command(DEMO, &prelude, commands), TIMEOUT);
+    let g = common::run(gdb_command(program, &prelude, commands), TIMEOUT);
     let e = emu.join().expect("emu runner");
     assert_ne!(g.status, Status::Timeout, "gdb timed out:\n{}", String::from_utf8_lossy(&g.stdout));
     assert_ne!(e.status, Status::Timeout, "emu timed out: {}", e.stderr_text());
@@ -64,12 +73,17 @@ fn under_emu(args: &[&str], emu_opts: &[&str], commands: &[&str]) -> (String, Ou
 /// gdb's output for `commands` against the native program, stopped at its first instruction
 /// as emu's is when gdb attaches.
 fn native(args: &[&str], commands: &[&str]) -> String {
+    program_native(DEMO, args, &["starti"], commands)
+}
+
+/// gdb's output for `commands` against the native `program`, started by `start`.
+fn program_native(program: &'static str, args: &[&str], start: &[&str], commands: &[&str]) -> String {
     let mut prelude = vec!["set startup-with-shell off".to_string()];
     if !args.is_empty() {
         prelude.push(format!("set args {}", args.join(" ")));
     }
-    prelude.push("starti".into());
-    let mut cmd = gdb_command(DEMO, &prelude, commands);
+    prelude.extend(start.iter().map(|c| c.to_string()));
+    let mut cmd = gdb_command(program, &prelude, commands);
     cmd.env_clear().envs(common::FIXED_ENV.iter().copied());
     let g = common::run(cmd, TIMEOUT);
     assert_ne!(g.status, Status::Timeout, "native gdb timed out");
@@ -382,4 +396,120 @@ fn gdb_reads_the_guests_files_in_a_chroot_jail() {
     assert!(out.lines().any(|l| l.starts_with("#1") && l.contains(" in main (")), "{out}");
     assert!(out.contains("target:/lib/x86_64-linux-gnu/libc.so.6"), "{out}");
     assert_eq!(e.status, Status::Exit(0), "{}", e.stderr_text());
+}
+
+// ---- reverse execution on a replay ----
+
+/// The debuggee of the reverse tests: `fill` overruns its array into a pointer, `use` then
+/// dies of SIGSEGV reading through it.
+const CRASH: &str = "roms/bin/gdbcrash";
+
+/// A recording of `CRASH`, which dies as natively.
+fn recorded_crash(tag: &str) -> String {
+    let log = common::scratch_dir(&format!("gdb-reverse-{tag}"));
+    let _ = std::fs::remove_dir_all(&log);
+    let log = log.display().to_string();
+    let rec = Guest::new(CRASH).run_emu(&["--record", &log]);
+    assert_eq!(rec.status, Status::Signal(11), "recording: {}", rec.stderr_text());
+    log
+}
+
+/// gdb's lines between `echo` markers: `parts[i]` is what came after the i-th marker.
+fn parts(out: &str) -> Vec<String> {
+    out.split("=mark=\n").map(str::to_string).collect()
+}
+
+/// What a reverse session prints about where the program is and what it holds. gdb's own
+/// `record full` (the oracle) can only watch in software, emu's stub in "hardware", and the
+/// two sessions number their breakpoints differently: those words are dropped.
+fn reverse_stops(out: &str) -> Vec<String> {
+    let out = out.replace("Hardware watchpoint", "Watchpoint");
+    let line = |l: &str| -> Option<String> {
+        if let Some(rest) = l.strip_prefix("Watchpoint ") {
+            return Some(format!("Watchpoint{}", &rest[rest.find(':')?..]));
+        }
+        if l.starts_with('$') || l.starts_with("No more reverse") {
+            return Some(mask(l));
+        }
+        stops(l).pop()
+    };
+    out.lines().filter_map(line).collect()
+}
+
+const MARK: &str = "echo =mark=\\n";
+
+/// After the crash, `watch -l` on the pointer it read and `reverse-continue` stop at the
+/// write that overran into it; reverse-step, -next and -finish go back as gdb's own
+/// `record full` does on the native program (recording from the call of `fill`, where the
+/// native session starts: no AVX instruction runs after it, which `record full` cannot
+/// follow). Forwards again, the run reaches the same crash.
+#[test]
+fn reverse_execution_on_a_replay_finds_the_last_write() {
+    if !available() {
+        return;
+    }
+    let log = recorded_crash("watch");
+    let back = [
+        "watch -l t.target",
+        "reverse-continue",
+        "print i",
+        "reverse-step",
+        "reverse-step",
+        "print i",
+        "reverse-next",
+        "print i",
+        "reverse-finish",
+        "bt",
+        MARK,
+    ];
+    let mut commands = vec!["continue", "info registers rip", MARK];
+    commands.extend(back);
+    commands.extend(["delete", "continue", "info registers rip"]);
+    let (out, run) = program_under_emu(CRASH, &[], &["--replay", &log], &commands);
+    assert_eq!(run.status, Status::Signal(11), "{out}\n{}", run.stderr_text());
+    let emu = parts(&out);
+    assert_eq!(emu.len(), 3, "{out}");
+    assert!(emu[0].contains("Program received signal SIGSEGV"), "{out}");
+    assert!(emu[1].contains("Old value = (long *) 0x4"), "{out}");
+    assert!(emu[1].contains("in fill (n=4) at src/gdbcrash.c:19"), "{out}");
+
+    let start =
+        ["break gdbcrash.c:32", "run", "record full", "set can-use-hw-watchpoints 0", "continue", MARK];
+    let nat = program_native(CRASH, &[], &start, &back);
+    let nat = parts(&nat);
+    assert_eq!(nat.len(), 3, "native session:\n{}", nat.join("\n"));
+    assert_eq!(reverse_stops(&emu[1]), reverse_stops(&nat[1]), "emu:\n{}\nnative:\n{}", emu[1], nat[1]);
+    // The crash, reached first and again after going back: same place, same registers.
+    let rip = |s: &str| s.lines().find(|l| l.starts_with("rip")).map(str::to_string);
+    assert!(rip(&emu[0]).is_some(), "{out}");
+    assert_eq!(rip(&emu[0]), rip(&emu[2]), "{out}");
+    assert_eq!(stops(&emu[0]), stops(&emu[2]), "{out}");
+}
+
+/// Going back past every breakpoint stops at the beginning of the replay; a breakpoint
+/// fires going backwards and forwards again; the guest's output is written once.
+#[test]
+fn reverse_continue_to_a_breakpoint_and_to_the_beginning() {
+    if !available() {
+        return;
+    }
+    let log = recorded_crash("break");
+    let commands = [
+        "break fill",
+        "continue",
+        "continue",
+        "reverse-continue",
+        "bt 1",
+        "reverse-continue",
+        "continue",
+        "bt 1",
+        "continue",
+    ];
+    let (out, run) = program_under_emu(CRASH, &[], &["--replay", &log], &commands);
+    let fill = "fill (n=4) at src/gdbcrash.c:18";
+    assert_eq!(out.matches(&format!("Breakpoint 1, {fill}")).count(), 3, "{out}");
+    assert!(out.contains("No more reverse-execution history."), "{out}");
+    assert_eq!(out.matches("Program received signal SIGSEGV").count(), 2, "{out}");
+    assert_eq!(run.stdout, Guest::new(CRASH).run_native().stdout, "{}", run.stderr_text());
+    assert_eq!(run.status, Status::Signal(11));
 }

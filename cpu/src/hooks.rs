@@ -68,6 +68,9 @@ pub enum DebugStop {
     Step,
     /// The instruction just run accessed a stop watch at `addr`.
     Watch { addr: u64, write: bool },
+    /// The CPU is about to run instruction number [`Stops::until`] (counted from 0, as
+    /// `icount`); it has not run.
+    Reached,
 }
 
 /// What a debugger (`--gdb`) wants the hooked loop to stop at. Only the hooked loop looks
@@ -81,6 +84,9 @@ pub struct Stops {
     /// The first instruction at this address does not stop at its breakpoint (resuming
     /// from a breakpoint runs the instruction there).
     pub resume_from: Option<u64>,
+    /// Stop before running the instruction that would make `icount` pass this (reverse
+    /// execution re-runs a replay to an exact instruction; checkpoints are taken there).
+    pub until: Option<u64>,
     /// Watches that stop after the access (set with [`Cpu::set_stop_watches`]).
     watches: Vec<Watch>,
 }
@@ -340,10 +346,17 @@ impl Cpu {
                     self.hooks.ring[(self.hooks.ring_pos % HISTORY as u64) as usize] = op.addr;
                     self.hooks.ring_pos += 1;
                 }
-                if self.hooks.debug && self.at_breakpoint(op.addr) {
-                    self.icount += i as u64;
-                    self.rip = op.addr;
-                    return Exit::Debug(DebugStop::Breakpoint);
+                if self.hooks.debug {
+                    let stop = if self.hooks.stops.until == Some(self.icount + i as u64) {
+                        Some(DebugStop::Reached)
+                    } else {
+                        self.at_breakpoint(op.addr).then_some(DebugStop::Breakpoint)
+                    };
+                    if let Some(stop) = stop {
+                        self.icount += i as u64;
+                        self.rip = op.addr;
+                        return Exit::Debug(stop);
+                    }
                 }
                 if self.hooks.insns {
                     t.insn(self, self.icount + i as u64, op.addr, op.len);

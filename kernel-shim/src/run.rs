@@ -210,6 +210,19 @@ impl Guest {
         &self.p
     }
 
+    /// Whether this run replays a log (gdb can then run it backwards).
+    pub(crate) fn replaying(&self) -> bool {
+        self.log.as_ref().is_some_and(Log::replaying)
+    }
+
+    /// Replay: output of syscalls made at or before instruction `icount` was written by an
+    /// earlier pass over the same stretch, and is not written again.
+    pub(crate) fn written_until(&self, icount: u64) {
+        if let Some(log) = &self.log {
+            log.written_until.set(Some(icount));
+        }
+    }
+
     /// The process ended while a debugger held it (killed by the debugger).
     pub(crate) fn finish(&mut self, o: Outcome) -> Outcome {
         end(&mut self.t, &mut self.p, self.log.as_ref(), o)

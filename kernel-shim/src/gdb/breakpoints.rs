@@ -44,6 +44,26 @@ impl Breakpoints {
         }
     }
 
+    /// As words, for a checkpoint's worker (`reverse.rs`).
+    pub fn encode(&self, w: &mut Vec<u64>) {
+        w.push(self.at.len() as u64);
+        w.extend(&self.at);
+        w.push(self.watches.len() as u64);
+        for &(a, n, k) in &self.watches {
+            w.extend([a, n, super::reverse::watch_kind_code(k)]);
+        }
+    }
+
+    pub fn decode(w: &mut impl Iterator<Item = u64>) -> Breakpoints {
+        let n = w.next().unwrap_or(0);
+        let at = w.by_ref().take(n as usize).collect();
+        let n = w.next().unwrap_or(0);
+        let watches = (0..n)
+            .filter_map(|_| Some((w.next()?, w.next()?, super::reverse::watch_kind(w.next()?))))
+            .collect();
+        Breakpoints { at, watches }
+    }
+
     fn add(&mut self, addr: u64) {
         self.at.push(addr);
     }

@@ -14,9 +14,11 @@
 //! view of the file system), `interrupt` (Ctrl-C while the guest runs).
 
 mod breakpoints;
+mod checkpoint;
 mod interrupt;
 mod libraries;
 mod regs;
+mod reverse;
 mod target;
 mod threads;
 mod vfile;
@@ -32,24 +34,50 @@ use target::Emu;
 const PACKET: usize = 0x4000;
 
 /// Waits for gdb on `127.0.0.1:port`, then runs the guest under its control. Returns how
-/// the guest ended; a guest gdb detaches from runs on to its end.
+/// the guest ended; a guest gdb detaches from runs on to its end. A replay can also run
+/// backwards (`reverse`): this process then waits while forked ones run the session.
 pub fn serve(guest: &mut Guest, port: u16) -> Result<Outcome, std::io::Error> {
     let listener = TcpListener::bind(("127.0.0.1", port))?;
     log::info!("gdb: waiting for `target remote :{port}`");
     let (conn, _) = listener.accept()?;
     drop(listener);
     conn.set_nodelay(true)?;
+    if guest.replaying() {
+        return reverse::supervise(move |r| {
+            let o = session(guest, conn, Some(r));
+            o.unwrap_or_else(|e| {
+                log::error!("gdb: {e}");
+                Outcome::Exited(2)
+            })
+        });
+    }
+    session(guest, conn, None)
+}
+
+fn session(
+    guest: &mut Guest,
+    conn: TcpStream,
+    reverse: Option<reverse::Reverse>,
+) -> Result<Outcome, std::io::Error> {
     guest.start();
-    let mut emu = Emu::new(guest, interrupt::Watcher::new(&conn)?);
+    let mut emu = Emu::new(guest, conn.try_clone()?, reverse)?;
     emu.attach();
     let stub: GdbStub<Emu, TcpStream> =
         GdbStub::builder(conn).packet_buffer_size(PACKET).build().map_err(std::io::Error::other)?;
     let r = stub.run_blocking::<target::Loop<'_>>(&mut emu);
+    // The process that runs the session now (a worker after going back) reports the end.
+    let reverse = emu.reverse.take();
+    let ended = |o: Outcome| {
+        if let Some(r) = &reverse {
+            r.report_end(&o);
+        }
+        Ok(o)
+    };
     if let Some(o) = emu.ended.take() {
-        return Ok(o);
+        return ended(o);
     }
     match r {
-        Ok(DisconnectReason::Kill) => return Ok(emu.kill()),
+        Ok(DisconnectReason::Kill) => return ended(emu.kill()),
         Ok(_) => {}
         // A forked child is not debugged (gdb follows the parent): it runs on alone.
         Err(e) if e.is_target_error() => {}
@@ -57,7 +85,7 @@ pub fn serve(guest: &mut Guest, port: u16) -> Result<Outcome, std::io::Error> {
     }
     emu.detach();
     drop(emu);
-    Ok(run_on(guest))
+    ended(run_on(guest))
 }
 
 /// The rest of the run without a debugger.

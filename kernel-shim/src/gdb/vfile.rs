@@ -26,6 +26,38 @@ pub(crate) struct Files {
 }
 
 impl Files {
+    /// For a worker woken from a checkpoint (`reverse.rs`): the words, and the host
+    /// descriptors that travel beside them, that give it the same handles.
+    pub fn encode(&self, w: &mut Vec<u64>, fds: &mut Vec<i32>) {
+        use std::os::fd::AsRawFd;
+        w.push(self.open.len() as u64);
+        for s in &self.open {
+            match s {
+                None => w.push(0),
+                Some(Open::Host(f)) => {
+                    w.push(1);
+                    fds.push(f.as_raw_fd());
+                }
+                Some(Open::Text(t)) => {
+                    w.push(2);
+                    super::reverse::pack(t, w);
+                }
+            }
+        }
+    }
+
+    pub fn decode(w: &mut impl Iterator<Item = u64>, files: &mut impl Iterator<Item = File>) -> Files {
+        let n = w.next().unwrap_or(0);
+        let open = (0..n)
+            .map(|_| match w.next() {
+                Some(1) => files.next().map(Open::Host),
+                Some(2) => Some(Open::Text(super::reverse::unpack(w))),
+                _ => None,
+            })
+            .collect();
+        Files { open }
+    }
+
     fn get(&self, fd: u32) -> Result<&Open, HostIoErrno> {
         self.open.get(fd as usize).and_then(|f| f.as_ref()).ok_or(HostIoErrno::EBADF)
     }
