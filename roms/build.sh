@@ -12,7 +12,7 @@
 #                              NAME.pie    gcc -static-pie    (ET_DYN, self-relocating glibc)
 # Static glibc only (signals, processes, threads):  NAME.glibc   gcc -static -pthread
 # Dynamic (gcc, host glibc), see "Dynamic programs" below:  libemutest.so libemuplug.so
-#   dyn.{lazy,now,nopie,noplt}  libemutestxx.so cxx.dyn  interp-missing
+#   dyn.{lazy,now,nopie,noplt}  libemutestxx.so cxx.dyn  interp-missing  gdbdemo gdbcrash
 # Assembly programs (no libc):  asm-NAME
 # Files emu must refuse:        foreign/i386-hello, foreign/aarch64-hello
 set -euo pipefail
@@ -71,6 +71,9 @@ for v in lazy now nopie noplt; do
 done
 g++ "${common[@]}" -fPIC -shared -o bin/libemutestxx.so src/libemutestxx.cpp
 g++ "${common[@]}" -pthread -Wl,-z,lazy -o bin/cxx.dyn src/cxx.cpp -Lbin -lemutestxx '-Wl,-rpath,$ORIGIN'
+# The debuggee of tests/gdb.rs: dynamic, threads, -O0 -g so gdb shows the source's lines.
+gcc "${common[@]/-O2/-O0}" -g -pthread -o bin/gdbdemo src/gdbdemo.c
+gcc "${common[@]/-O2/-O0}" -g -o bin/gdbcrash src/gdbcrash.c
 # A dynamic program whose interpreter exists nowhere (tests/sysroot.rs).
 gcc "${common[@]}" -Wl,--dynamic-linker=/nonexistent/ld-emutest.so.2 -o bin/interp-missing src/hello.c
 

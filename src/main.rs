@@ -130,6 +130,11 @@ struct Cli {
     #[arg(long = "record", value_name = "DIR", conflicts_with = "replay")]
     record: Option<PathBuf>,
 
+    /// Wait for gdb (`target remote :PORT`) on 127.0.0.1:PORT before the first guest
+    /// instruction, and run the guest under its control
+    #[arg(long = "gdb", value_name = "PORT")]
+    gdb: Option<u16>,
+
     /// Re-execute the run recorded in DIR from the log alone (PROGRAM and ARGS, if given,
     /// must match the recording)
     #[arg(long = "replay", value_name = "DIR")]
@@ -149,6 +154,7 @@ const VALUE_OPTS: &[&str] = &[
     "--seed",
     "--record",
     "--replay",
+    "--gdb",
     "--dump-log",
     "-L",
     "--sysroot",
@@ -422,7 +428,17 @@ fn main() {
             std::process::exit(e.exit_status());
         }
     };
-    match guest.run() {
+    let outcome = match cli.gdb {
+        None => guest.run(),
+        Some(port) => match emu_kernel::gdb::serve(&mut guest, port) {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("emu: --gdb {port}: {e}");
+                std::process::exit(2);
+            }
+        },
+    };
+    match outcome {
         Outcome::Exited(code) => std::process::exit(code),
         // qemu-user's habit: a word about the death only where the native program would
         // have left a core; SIGTERM, SIGINT, SIGPIPE, SIGKILL... end as silently as natively.

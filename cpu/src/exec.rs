@@ -40,6 +40,8 @@ pub enum Exit {
     /// `request_stop` was called (an asynchronous event wants attention), or the hooks were
     /// turned off under the hooked loop; either way the caller just runs again.
     Interrupted,
+    /// A debugger's stop (`hooks::Stops`): never seen unless a debugger asked for it.
+    Debug(crate::hooks::DebugStop),
 }
 
 /// How every handler ends: with `r` Ok it runs the op after `op` in the block (a tail

@@ -59,6 +59,47 @@ pub struct Watch {
     pub reads: bool,
 }
 
+/// Why the hooked loop stopped for a debugger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DebugStop {
+    /// `rip` is a breakpoint address; the instruction there has not run.
+    Breakpoint,
+    /// One instruction ran ([`Stops::step`]).
+    Step,
+    /// The instruction just run accessed a stop watch at `addr`.
+    Watch { addr: u64, write: bool },
+    /// The CPU is about to run instruction number [`Stops::until`] (counted from 0, as
+    /// `icount`); it has not run.
+    Reached,
+}
+
+/// What a debugger (`--gdb`) wants the hooked loop to stop at. Only the hooked loop looks
+/// at it, so a run without a debugger never pays for it.
+#[derive(Clone, Debug, Default)]
+pub struct Stops {
+    /// Stop before running an instruction at one of these addresses.
+    pub breakpoints: Vec<u64>,
+    /// Stop after one instruction.
+    pub step: bool,
+    /// The first instruction at this address does not stop at its breakpoint (resuming
+    /// from a breakpoint runs the instruction there).
+    pub resume_from: Option<u64>,
+    /// Stop before running the instruction that would make `icount` pass this (reverse
+    /// execution re-runs a replay to an exact instruction; checkpoints are taken there).
+    pub until: Option<u64>,
+    /// Watches that stop after the access (set with [`Cpu::set_stop_watches`]).
+    watches: Vec<Watch>,
+}
+
+impl Watch {
+    /// Whether an access of `len` bytes at `addr` is one this watch sees.
+    fn hits(&self, addr: u64, len: u64, write: bool) -> bool {
+        (write || self.reads)
+            && addr < self.start.saturating_add(self.len)
+            && self.start < addr.saturating_add(len)
+    }
+}
+
 /// How many instructions a crash report shows.
 pub const HISTORY: usize = 16;
 
@@ -93,6 +134,9 @@ pub struct Hooks {
     blocks_ring: [(u64, u32); BLOCKS],
     blocks_pos: usize,
     watches: Vec<Watch>,
+    /// A debugger is attached: the hooked loop runs and honours `stops`.
+    pub debug: bool,
+    pub stops: Stops,
     events: Vec<MemEvent>,
     /// Blocks entered by the hooked loop.
     pub blocks_entered: u64,
@@ -101,18 +145,18 @@ pub struct Hooks {
 impl Hooks {
     /// Whether `Cpu::run` must take the hooked loop.
     pub fn active(&self) -> bool {
-        self.tracer.is_some() && self.wanted() || !self.watches.is_empty()
+        self.tracer.is_some() && self.wanted() || !self.watches.is_empty() || self.debug
     }
 
     /// Whether anything is hooked (whoever holds the tracer right now).
     fn wanted(&self) -> bool {
-        self.blocks || self.insns || self.branches || self.history || !self.watches.is_empty()
+        self.blocks || self.insns || self.branches || self.history || !self.watches.is_empty() || self.debug
     }
 
     /// Whether any memory is watched (checked on the slow path of loads).
     #[inline(always)]
     pub(crate) fn watching(&self) -> bool {
-        !self.watches.is_empty()
+        !self.watches.is_empty() || !self.stops.watches.is_empty()
     }
 
     pub fn watches(&self) -> &[Watch] {
@@ -137,9 +181,21 @@ impl Cpu {
     /// Replaces the watched ranges. Their pages leave the soft TLBs (and stay out while
     /// watched), so accesses to them reach the slow path where they are reported.
     pub fn set_watches(&mut self, w: Vec<Watch>) {
+        self.hooks.watches = w;
+        self.rewatch_pages();
+    }
+
+    /// Replaces the debugger's watches (they stop the hooked loop after the access).
+    pub fn set_stop_watches(&mut self, w: Vec<Watch>) {
+        self.hooks.stops.watches = w;
+        self.rewatch_pages();
+    }
+
+    /// Keeps the pages of every watch, traced or stopping, out of the soft TLBs.
+    fn rewatch_pages(&mut self) {
         let mut rpages = Vec::new();
         let mut wpages = Vec::new();
-        for x in &w {
+        for x in self.hooks.watches.iter().chain(&self.hooks.stops.watches) {
             let last = x.start.saturating_add(x.len.max(1) - 1) >> 12;
             for vpn in x.start >> 12..=last {
                 wpages.push(vpn);
@@ -149,7 +205,6 @@ impl Cpu {
             }
         }
         self.mem.set_watched_pages(rpages, wpages);
-        self.hooks.watches = w;
     }
 
     /// Addresses of the last instructions started, oldest first (hooked loop with
@@ -206,7 +261,7 @@ impl Cpu {
     /// Slow-path store helper, before the store: the old value if the store hits a watch.
     #[inline(always)]
     pub(crate) fn watch_before_store(&mut self, addr: u64, len: usize) -> Option<[u8; 16]> {
-        if self.hooks.watches.is_empty() {
+        if !self.hooks.watching() {
             return None;
         }
         self.watch_old(addr, len)
@@ -234,11 +289,14 @@ impl Cpu {
     }
 
     fn watch_hit(&self, addr: u64, len: usize, write: bool) -> bool {
-        let end = addr.saturating_add(len as u64);
-        self.hooks
-            .watches
-            .iter()
-            .any(|w| (write || w.reads) && addr < w.start.saturating_add(w.len) && w.start < end)
+        let h = &self.hooks;
+        h.watches.iter().chain(&h.stops.watches).any(|w| w.hits(addr, len as u64, write))
+    }
+
+    /// The debugger's watch that `ev` hit, if any: the stop it makes.
+    fn stop_watch_hit(&self, ev: &MemEvent) -> Option<DebugStop> {
+        let w = self.hooks.stops.watches.iter().find(|w| w.hits(ev.addr, ev.len as u64, ev.write))?;
+        Some(DebugStop::Watch { addr: w.start.max(ev.addr), write: ev.write })
     }
 
     /// The interpreter loop with hooks: like `run`, but one op at a time, calling the
@@ -288,12 +346,26 @@ impl Cpu {
                     self.hooks.ring[(self.hooks.ring_pos % HISTORY as u64) as usize] = op.addr;
                     self.hooks.ring_pos += 1;
                 }
+                if self.hooks.debug {
+                    let stop = if self.hooks.stops.until == Some(self.icount + i as u64) {
+                        Some(DebugStop::Reached)
+                    } else {
+                        self.at_breakpoint(op.addr).then_some(DebugStop::Breakpoint)
+                    };
+                    if let Some(stop) = stop {
+                        self.icount += i as u64;
+                        self.rip = op.addr;
+                        return Exit::Debug(stop);
+                    }
+                }
                 if self.hooks.insns {
                     t.insn(self, self.icount + i as u64, op.addr, op.len);
                 }
                 let r = self.exec_one(op);
+                let mut watch_stop = None;
                 if !self.hooks.events.is_empty() {
                     for ev in std::mem::take(&mut self.hooks.events) {
+                        watch_stop = watch_stop.or_else(|| self.stop_watch_hit(&ev));
                         t.mem(self, op.addr, &ev);
                     }
                 }
@@ -303,6 +375,16 @@ impl Cpu {
                 }
                 if self.hooks.branches && i + 1 == n && self.rip != op.next() {
                     t.branch(self, op.addr, op.len, self.rip);
+                }
+                if self.hooks.debug {
+                    let stop = watch_stop.or(self.hooks.stops.step.then_some(DebugStop::Step));
+                    if let Some(stop) = stop {
+                        self.icount += i as u64 + 1;
+                        if i + 1 < n {
+                            self.rip = op.next();
+                        }
+                        return Exit::Debug(stop);
+                    }
                 }
             }
             match stopped {
@@ -321,6 +403,16 @@ impl Cpu {
                 return Exit::Interrupted;
             }
         }
+    }
+
+    /// Whether the hooked loop stops before the instruction at `addr` (a breakpoint the
+    /// run did not just resume from).
+    fn at_breakpoint(&mut self, addr: u64) -> bool {
+        let st = &mut self.hooks.stops;
+        if st.resume_from.take() == Some(addr) {
+            return false;
+        }
+        st.breakpoints.contains(&addr)
     }
 
     #[inline(always)]

@@ -15,6 +15,7 @@ pub mod abi;
 mod anon;
 mod exec;
 mod fd;
+pub mod gdb;
 pub mod host;
 mod mapped;
 mod maps;

@@ -4,7 +4,7 @@
 //! watch it, are above it in `run.rs`: what happens inside the kernel that they may want
 //! to show is queued here as [`Event`]s.
 
-use crate::abi::process::{Rlimit, RLIM_INFINITY};
+use crate::abi::process::{Rlimit, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS};
 use crate::abi::signal as S;
 use crate::fd::FdTable;
 use crate::path::Sysroot;
@@ -85,14 +85,9 @@ pub struct Process {
     pub(crate) limits: [Rlimit; RLIM_NLIMITS],
 }
 
-/// Resources Linux numbers (RLIM_NLIMITS).
-pub(crate) const RLIM_NLIMITS: usize = 16;
-
 /// The limits a process starts with: RLIMIT_STACK is the stack emu's loader gives,
 /// RLIMIT_NOFILE the size of emu's descriptor table, the rest unlimited.
 fn start_limits() -> [Rlimit; RLIM_NLIMITS] {
-    const RLIMIT_STACK: usize = 3;
-    const RLIMIT_NOFILE: usize = 7;
     let mut l = [Rlimit { cur: RLIM_INFINITY, max: RLIM_INFINITY }; RLIM_NLIMITS];
     l[RLIMIT_STACK].cur = emu_loader::STACK_SIZE;
     l[RLIMIT_NOFILE] = Rlimit { cur: crate::fd::MAX_FDS as u64, max: crate::fd::MAX_FDS as u64 };
@@ -356,7 +351,7 @@ impl Process {
             Exit::GeneralProtection => (S::SIGSEGV, 0x80, 0, Some("general protection fault".into())),
             Exit::FpException => (S::SIGFPE, FPE_FLTINV, rip, Some("floating-point exception".into())),
             Exit::Interrupt(n) => (S::SIGSEGV, 0x80, 0, Some(format!("int {n:#x}"))),
-            Exit::Syscall | Exit::Budget | Exit::Interrupted => return,
+            Exit::Syscall | Exit::Budget | Exit::Interrupted | Exit::Debug(_) => return,
         };
         self.fault_detail = detail;
         self.force_signal(SigInfo { signo: sig, code, addr, ..Default::default() });

@@ -96,57 +96,150 @@ impl Guest {
 
     /// Runs the guest until it exits or dies.
     pub fn run(&mut self) -> Outcome {
-        let Guest { p, t, log } = self;
-        let log = log.as_ref();
-        let clocked = p.world().follows_clock();
-        host::install_signal_forwarding();
-        trace::started(t, p);
+        self.start();
         loop {
-            // The world may need the CPU to stop before the thread's slice ends (a virtual
-            // timer, a recorded asynchronous event).
-            let slice = p.cpu.budget;
-            if clocked {
-                let stop = p.world().stop_at();
-                p.cpu.budget = slice.min(stop);
-            }
-            let exit = run_cpu(&mut p.cpu);
-            t.settle(&p.cpu);
-            t.flush();
-            p.cpu.budget = slice;
-            if clocked {
-                p.world().at(p.cpu.icount);
-            }
-            if let Some(log) = log {
-                replay::syscall::checkpoint(log, p);
-                if let Some(o) = p.outcome.take() {
-                    return end(t, p, Some(log), o);
-                }
-            }
-            match exit {
-                Exit::Syscall => serve_syscall(log, t, p),
-                Exit::Budget if p.cpu.icount < slice => {}
-                Exit::Budget => p.need_switch |= p.multithreaded(),
-                Exit::Interrupted => {}
-                // A call into the legacy vsyscall page is a syscall too (see `vsyscall.rs`).
-                other => match p.vsyscall(&other) {
-                    Vsyscall::Call => serve_syscall(log, t, p),
-                    Vsyscall::Refused => {}
-                    Vsyscall::No => p.fault(other),
-                },
-            }
-            if p.need_switch && p.outcome.is_none() {
-                p.schedule();
-                trace::switched(t, p);
-            }
-            if p.signals.pending != 0 || p.world().signals_pending() {
-                p.deliver_pending();
-            }
-            trace::drain(t, p);
-            if let Some(o) = p.outcome.take() {
-                return end(t, p, log, o);
+            if let Turn::Ended(o) = self.turn::<false>() {
+                return o;
             }
         }
     }
+
+    /// Before the first guest instruction.
+    pub(crate) fn start(&mut self) {
+        host::install_signal_forwarding();
+        trace::started(&mut self.t, &mut self.p);
+    }
+
+    /// One turn of the run loop: the CPU runs until it stops, and the stop is served. With
+    /// `DEBUG` (a debugger is attached, see `gdb`), the CPU's debug stops come back as
+    /// `Turn::Debug`, and a signal about to be delivered as `Turn::Signal`, taken out of
+    /// the pending set: the debugger decides whether it is delivered (`deliver`). Without
+    /// it the loop is the plain one.
+    #[inline(always)]
+    pub(crate) fn turn<const DEBUG: bool>(&mut self) -> Turn {
+        let Guest { p, t, log } = self;
+        let log = log.as_ref();
+        // A signal the debugger let through may have ended the process.
+        if DEBUG {
+            if let Some(o) = p.outcome.take() {
+                return Turn::Ended(end(t, p, log, o));
+            }
+        }
+        let clocked = p.world().follows_clock();
+        // The world may need the CPU to stop before the thread's slice ends (a virtual
+        // timer, a recorded asynchronous event).
+        let slice = p.cpu.budget;
+        if clocked {
+            let stop = p.world().stop_at();
+            p.cpu.budget = slice.min(stop);
+        }
+        let exit = run_cpu(&mut p.cpu);
+        t.settle(&p.cpu);
+        t.flush();
+        p.cpu.budget = slice;
+        if clocked {
+            p.world().at(p.cpu.icount);
+        }
+        if let Some(log) = log {
+            replay::syscall::checkpoint(log, p);
+            if let Some(o) = p.outcome.take() {
+                return Turn::Ended(end(t, p, Some(log), o));
+            }
+        }
+        let mut syscall = false;
+        match exit {
+            Exit::Syscall => {
+                serve_syscall(log, t, p);
+                syscall = true;
+            }
+            Exit::Budget if p.cpu.icount < slice => {}
+            Exit::Budget => p.need_switch |= p.multithreaded(),
+            Exit::Interrupted => {}
+            Exit::Debug(stop) => return Turn::Debug(stop),
+            // A call into the legacy vsyscall page is a syscall too (see `vsyscall.rs`).
+            other => match p.vsyscall(&other) {
+                Vsyscall::Call => {
+                    serve_syscall(log, t, p);
+                    syscall = true;
+                }
+                Vsyscall::Refused => {}
+                Vsyscall::No => p.fault(other),
+            },
+        }
+        // The thread that made the syscall, before a switch.
+        let tid = p.tid();
+        if p.need_switch && p.outcome.is_none() {
+            p.schedule();
+            trace::switched(t, p);
+        }
+        if p.signals.pending != 0 || p.world().signals_pending() {
+            if DEBUG {
+                if let Some(s) = p.next_signal() {
+                    trace::drain(t, p);
+                    return Turn::Signal(s);
+                }
+            }
+            p.deliver_pending();
+        }
+        trace::drain(t, p);
+        if let Some(o) = p.outcome.take() {
+            return Turn::Ended(end(t, p, log, o));
+        }
+        if DEBUG && syscall {
+            return Turn::Syscall(tid);
+        }
+        Turn::Go
+    }
+
+    /// Delivers a signal a debugger let through (`Turn::Signal`); the next turn shows the
+    /// debugger any other pending signal first.
+    pub(crate) fn deliver(&mut self, info: crate::signal::SigInfo) {
+        self.p.deliver(info.signo, info);
+        if !self.p.has_deliverable() {
+            self.p.delivered_all();
+        }
+        trace::drain(&mut self.t, &mut self.p);
+    }
+
+    /// The process, for a debugger.
+    pub(crate) fn process(&mut self) -> &mut Process {
+        &mut self.p
+    }
+
+    pub(crate) fn process_ref(&self) -> &Process {
+        &self.p
+    }
+
+    /// Whether this run replays a log (gdb can then run it backwards).
+    pub(crate) fn replaying(&self) -> bool {
+        self.log.as_ref().is_some_and(Log::replaying)
+    }
+
+    /// Replay: output of syscalls made at or before instruction `icount` was written by an
+    /// earlier pass over the same stretch, and is not written again.
+    pub(crate) fn written_until(&self, icount: u64) {
+        if let Some(log) = &self.log {
+            log.written_until.set(Some(icount));
+        }
+    }
+
+    /// The process ended while a debugger held it (killed by the debugger).
+    pub(crate) fn finish(&mut self, o: Outcome) -> Outcome {
+        end(&mut self.t, &mut self.p, self.log.as_ref(), o)
+    }
+}
+
+/// How a turn of the run loop ended.
+pub(crate) enum Turn {
+    /// Nothing for a debugger: run on.
+    Go,
+    /// The thread `tid` made a syscall, now served (a single step over it ends here).
+    Syscall(i32),
+    /// The CPU stopped for the debugger.
+    Debug(emu_cpu::hooks::DebugStop),
+    /// A signal is about to be delivered to the current thread (taken out of the pending set).
+    Signal(crate::signal::SigInfo),
+    Ended(Outcome),
 }
 
 /// Serves the syscall the CPU stopped for, through the log when recording or replaying.

@@ -311,10 +311,28 @@ impl Process {
             let info = self.signals.dequeue(sig);
             self.deliver(sig, info);
         }
-        // A sigsuspend whose signal ran no handler gets its mask back here.
+        self.delivered_all();
+    }
+
+    /// Every deliverable signal was delivered: a sigsuspend whose signal ran no handler gets
+    /// its mask back.
+    pub(crate) fn delivered_all(&mut self) {
         if let Some(m) = self.saved_mask.take() {
             self.signals.mask = m;
         }
+    }
+
+    /// The signal `deliver_pending` would deliver next, taken out of the pending set, for a
+    /// debugger to see first (as ptrace's signal-delivery-stop). SIGKILL is never shown.
+    pub(crate) fn next_signal(&mut self) -> Option<SigInfo> {
+        self.collect_host_signals();
+        self.signals.discard_ignored();
+        let d = self.signals.deliverable();
+        if self.outcome.is_some() || d == 0 || d & bit(S::SIGKILL) != 0 {
+            return None;
+        }
+        let sig = d.trailing_zeros() as i32 + 1;
+        Some(self.signals.dequeue(sig))
     }
 
     /// Removes the lowest pending signal of `set` without running its action
@@ -341,7 +359,7 @@ impl Process {
         self.signals.info[sig as usize] = info;
     }
 
-    fn deliver(&mut self, sig: i32, info: SigInfo) {
+    pub(crate) fn deliver(&mut self, sig: i32, info: SigInfo) {
         let act = self.signals.actions[sig as usize];
         if act.handler == SIG_IGN && sig != S::SIGKILL {
             return;

@@ -137,7 +137,7 @@ impl Emu {
                 out.sig = SIGSEGV;
                 out.code = SI_KERNEL;
             }
-            Exit::Syscall | Exit::Budget | Exit::Interrupted => out.kind = K_LOST,
+            Exit::Syscall | Exit::Budget | Exit::Interrupted | Exit::Debug(_) => out.kind = K_LOST,
         }
         if out.kind == K_SIGNAL && out.sig != SIGTRAP {
             out.rip = cpu.rip;

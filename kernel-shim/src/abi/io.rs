@@ -15,6 +15,11 @@ guest_struct! {
 /// Most iovecs one call takes (UIO_MAXIOV).
 pub const UIO_MAXIOV: usize = 1024;
 
+/// poll(2)'s readable and writable bits, the ones emu asks the host about (`host::poll`
+/// takes Linux bits).
+pub const POLLIN: u16 = 0x1;
+pub const POLLOUT: u16 = 0x4;
+
 guest_struct! {
     /// `struct pollfd`.
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

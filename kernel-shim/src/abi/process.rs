@@ -14,6 +14,10 @@ guest_struct! {
 }
 
 pub const RLIM_INFINITY: u64 = u64::MAX;
+/// Resources Linux numbers (RLIM_NLIMITS), and the two emu gives limits of its own.
+pub const RLIM_NLIMITS: usize = 16;
+pub const RLIMIT_STACK: usize = 3;
+pub const RLIMIT_NOFILE: usize = 7;
 
 guest_struct! {
     /// `struct rusage` (getrusage, wait4).

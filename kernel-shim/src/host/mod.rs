@@ -104,3 +104,9 @@ fn fd(raw: i32) -> HostResult<BorrowedFd<'static>> {
     // fail with EBADF, as the C call would. The borrow ends with the rustix call.
     Ok(unsafe { BorrowedFd::borrow_raw(raw) })
 }
+
+/// Keeps emu's own signals off a helper thread (they must interrupt the thread that runs
+/// the guest).
+pub fn block_all_signals() {
+    ffi::block_all_signals_in_this_thread();
+}

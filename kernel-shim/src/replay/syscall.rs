@@ -40,6 +40,9 @@ pub(crate) struct Log {
     /// The process tree's count of writes to emu's stdout/stderr (it orders the output of
     /// replayed processes as recorded).
     output_seq: Option<&'static AtomicU64>,
+    /// Replay under gdb going backwards: output of syscalls made at or before this
+    /// instruction count was written already, by the run that first got there.
+    pub(crate) written_until: std::cell::Cell<Option<u64>>,
 }
 
 enum Side {
@@ -57,7 +60,7 @@ impl Log {
     }
 
     fn new(side: Side) -> Log {
-        Log { side, stdio: Vec::new(), output_seq: host::shared_counter() }
+        Log { side, stdio: Vec::new(), output_seq: host::shared_counter(), written_until: Default::default() }
     }
 
     /// Notes which descriptions are emu's stdout and stderr (at spawn).
@@ -68,6 +71,11 @@ impl Log {
     fn is_stdio(&self, p: &Process, fd: u64) -> bool {
         let Ok(f) = p.fds.file(fd as i32 as i64) else { return false };
         self.stdio.iter().any(|w| std::ptr::eq(w.as_ptr(), Rc::as_ptr(&f)))
+    }
+
+    /// Whether this is a replay (not a recording).
+    pub(crate) fn replaying(&self) -> bool {
+        matches!(self.side, Side::Replay(_))
     }
 
     fn player(&self) -> Option<RefMut<'_, Player>> {
@@ -312,12 +320,14 @@ fn apply(log: &Log, t: &mut Trace, p: &mut Process, nr: u64, a: &[u64; 6], x: Ef
     // --strace shows replayed syscalls as it shows served ones.
     let call = t.syscalls.then(|| trace::strace::enter(t, p, nr, a));
     let entry_rip = p.cpu.rip;
-    if x.ticket != 0 {
-        wait_turn(log, x.ticket);
-    }
-    echo_output(p, nr, a, x.rax as i64);
-    if let (Some(seq), true) = (log.output_seq, x.ticket != 0) {
-        seq.fetch_max(x.ticket, Ordering::AcqRel);
+    if log.written_until.get().is_none_or(|w| p.world().icount() > w) {
+        if x.ticket != 0 {
+            wait_turn(log, x.ticket);
+        }
+        echo_output(p, nr, a, x.rax as i64);
+        if let (Some(seq), true) = (log.output_seq, x.ticket != 0) {
+            seq.fetch_max(x.ticket, Ordering::AcqRel);
+        }
     }
     for (addr, data) in &x.writes {
         let _ = p.poke(*addr, data);

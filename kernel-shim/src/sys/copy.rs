@@ -13,8 +13,7 @@ use crate::abi::open as O;
 use crate::host::{self, Errno};
 use crate::Process;
 
-const POLLIN: u16 = 1;
-const POLLOUT: u16 = 4;
+use crate::abi::io::{POLLIN, POLLOUT};
 
 /// The host fd of guest fd `fd` and whether it is non-blocking: EBADF if it is not open,
 /// EINVAL if it is no host file.

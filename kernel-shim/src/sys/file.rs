@@ -2,7 +2,7 @@
 //! positioned forms (preadv2/pwritev2 with their RWF_* flags), lseek, dup family, pipe, fcntl, ioctl, fsync, ftruncate.
 
 use super::{read_array, read_guest, read_path, read_struct, write_guest, write_struct, Args, SysResult};
-use crate::abi::io::{Iovec, UIO_MAXIOV};
+use crate::abi::io::{Iovec, POLLIN, POLLOUT, UIO_MAXIOV};
 use crate::abi::meta::{F_GETLK, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_SETLK, F_SETLKW};
 use crate::abi::{errno as E, open as O, GuestStruct, AT_FDCWD};
 use crate::fd::{Backing, FdEntry, OpenFile, OwnedHostFd};
@@ -27,7 +27,7 @@ fn park_until_readable(p: &mut Process, f: &crate::fd::FileRef) -> Result<(), i3
         return Ok(());
     }
     drop(of);
-    park_until_ready(p, h, 1)
+    park_until_ready(p, h, POLLIN)
 }
 
 /// Parks the calling thread until host fd `h` has one of `events` (poll bits), unless it
@@ -50,7 +50,7 @@ pub(super) fn wait_readable(p: &mut Process, h: i32) -> Result<(), Errno> {
         p.park(crate::thread::Wait::Fd { fd: h, events: 1, deadline: None });
         return Err(crate::thread::E_WOULDBLOCK);
     }
-    p.world().poll(&[(h, 1)], -1)?;
+    p.world().poll(&[(h, POLLIN)], -1)?;
     Ok(())
 }
 
@@ -194,18 +194,12 @@ pub(super) fn write(p: &mut Process, a: &Args) -> SysResult {
 }
 
 pub(super) fn pread64(p: &mut Process, a: &Args) -> SysResult {
-    let off = a.long(3);
-    if off < 0 {
-        return Err(E::EINVAL);
-    }
+    let off = offset(a.long(3))?;
     do_read(p, a.fd(0), a.ptr(1), a.ulong(2), Some(off))
 }
 
 pub(super) fn pwrite64(p: &mut Process, a: &Args) -> SysResult {
-    let off = a.long(3);
-    if off < 0 {
-        return Err(E::EINVAL);
-    }
+    let off = offset(a.long(3))?;
     do_write(p, a.fd(0), a.ptr(1), a.ulong(2), Some(off))
 }
 
@@ -252,7 +246,7 @@ fn readable_now(p: &mut Process, fd: i64) -> Result<bool, Errno> {
     let of = f.borrow();
     match &of.backing {
         Backing::Memory(_) => Ok(true),
-        Backing::Host(h) => Ok(of.dir.is_some() || host::poll(&[(*h, 1)], 0)?[0] != 0),
+        Backing::Host(h) => Ok(of.dir.is_some() || host::poll(&[(*h, POLLIN)], 0)?[0] != 0),
         _ => Ok(false),
     }
 }
@@ -352,7 +346,7 @@ pub(super) fn pwritev2(p: &mut Process, a: &Args) -> SysResult {
         // Appends whatever the offset says, and leaves the file position alone.
         off = Some(host::fstat(h)?.size);
     }
-    if flags & RWF_NOWAIT != 0 && host::poll(&[(h, 4)], 0)?[0] == 0 {
+    if flags & RWF_NOWAIT != 0 && host::poll(&[(h, POLLOUT)], 0)?[0] == 0 {
         return Err(E::EAGAIN);
     }
     let n = vwrite(p, fd, a.ptr(1), a.ulong(2), off)?;
@@ -450,7 +444,7 @@ fn open_host(
         Some((path, h)) if path == abs => h,
         _ => OwnedHostFd(host::openat(dir, hp, flags | O::O_NONBLOCK, mode)?),
     };
-    if host::poll(&[(h.0, 1)], 0)?[0] != 0 {
+    if host::poll(&[(h.0, POLLIN)], 0)?[0] != 0 {
         host::set_status_flags(h.0, flags)?;
         return Ok(h.release());
     }

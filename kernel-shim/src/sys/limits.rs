@@ -3,14 +3,11 @@
 
 use super::{read_struct, write_struct, Args, SysResult};
 use crate::abi::errno as E;
-use crate::abi::process::{Rlimit, Rusage};
+use crate::abi::process::{Rlimit, Rusage, RLIMIT_NOFILE, RLIM_NLIMITS};
 use crate::abi::time::{Timeval, Tms};
 use crate::fd::MAX_FDS;
-use crate::process::RLIM_NLIMITS;
 use crate::world::Clock;
 use crate::Process;
-
-const RLIMIT_NOFILE: usize = 7;
 
 fn resource(res: u32) -> Result<usize, i32> {
     Some(res as usize).filter(|&r| r < RLIM_NLIMITS).ok_or(E::EINVAL)

@@ -17,8 +17,7 @@ use crate::Process;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-pub(super) const POLLIN: u16 = 0x1;
-pub(super) const POLLOUT: u16 = 0x4;
+pub(super) use crate::abi::io::{POLLIN, POLLOUT};
 
 /// The most bytes of an address a call may pass (`struct sockaddr_storage`).
 const SOCKADDR_MAX: u32 = 128;

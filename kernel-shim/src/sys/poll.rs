@@ -11,8 +11,7 @@ use crate::Process;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-const POLLIN: u16 = 0x1;
-const POLLOUT: u16 = 0x4;
+use crate::abi::io::{POLLIN, POLLOUT};
 const POLLNVAL: u16 = 0x20;
 
 /// How to learn the readiness of one guest fd: ask the host about a host fd, or the
