@@ -44,7 +44,7 @@ struct Cli {
 
     /// The JIT tier: on (hot blocks are translated to host code), off (interpreter only),
     /// or force (every block translated before it first runs; for testing). Default: the
-    /// EMU_JIT environment variable, else the build's default
+    /// EMU_JIT environment variable, else on (where the host is x86-64 or aarch64)
     #[arg(long = "jit", value_name = "MODE", value_parser = ["on", "off", "force"])]
     jit: Option<String>,
 
@@ -107,7 +107,7 @@ struct Cli {
     watch_reads: bool,
 
     /// On a crash (SIGSEGV, SIGBUS, SIGILL, SIGFPE), print the last 16 instructions and the
-    /// memory map (default: on when any other trace output is asked for; =false turns it off)
+    /// memory map (default: on when any trace output other than --stats is asked for; =false turns it off)
     #[arg(long = "crash-report", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     crash_report: Option<bool>,
 

@@ -383,6 +383,9 @@ fn crash_report_shows_last_instructions_and_map() {
     assert!(!o.stderr_text().contains("crash report"), "{}", o.stderr_text());
     let o = Guest::new("roms/bin/crash.glibc").args(["segv"]).run_emu(&["--stats"]);
     assert_eq!(o.status, Status::Signal(11));
+    assert!(!o.stderr_text().contains("crash report"), "--stats is not a trace: {}", o.stderr_text());
+    let o = Guest::new("roms/bin/crash.glibc").args(["segv"]).run_emu(&["--strace"]);
+    assert_eq!(o.status, Status::Signal(11));
     let t = o.stderr_text();
     assert!(t.contains("crash report [pid ") && t.contains("]: SIGSEGV at "), "{t}");
     assert!(t.contains("crash.glibc!main+"), "{t}");

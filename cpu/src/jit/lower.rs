@@ -528,6 +528,12 @@ impl<'a> Tx<'a> {
     /// block that stores the flags (passed as arguments, as they are known here) and
     /// where the unit stopped.
     fn exit_args(&mut self, code: Value, k: usize) -> (ClBlock, [BlockArg; 7]) {
+        let kv = self.c(k as u64);
+        self.exit_args_at(code, kv)
+    }
+
+    /// `exit_args` with the instruction index `kv` known only when the code runs.
+    fn exit_args_at(&mut self, code: Value, kv: Value) -> (ClBlock, [BlockArg; 7]) {
         debug_assert_eq!(self.dirty, 0, "registers synced before a side exit");
         let f = if self.flags_synced { None } else { self.known_flags() };
         let z = self.c(0);
@@ -538,7 +544,6 @@ impl<'a> Tx<'a> {
             }
             None => (self.b.ins().iconst(I32, 0), z, z, z, z),
         };
-        let kv = self.c(k as u64);
         let exit = self.shared_exit();
         (exit, [code.into(), kv.into(), fop.into(), d.into(), s.into(), r.into(), a.into()])
     }
@@ -655,9 +660,12 @@ impl<'a> Tx<'a> {
 
     // ---- handler calls ----
 
-    /// Runs instruction `k` of the current block through its interpreter handler (`op`,
-    /// a copy followed by an end op).
-    pub fn call_handler(&mut self, op: &Op, flags_change: bool, stores: bool) {
+    /// Runs the `n` instructions from `k` (the current one) of the current block through
+    /// their interpreter handlers in one call: `op` is the first of their copies, which are
+    /// followed by an end op, so each handler runs the next as in the interpreter. Only
+    /// the last of them may store (a store may change decoded code, which the copies would
+    /// not notice; the unit looks after each store, as `check_code` says).
+    pub fn call_handler(&mut self, op: &Op, n: usize, flags_change: bool, stores: bool) {
         // The handler works on the CPU structure: everything goes there first.
         self.spill(false);
         self.dirty = 0;
@@ -674,9 +682,26 @@ impl<'a> Tx<'a> {
         let r = self.b.inst_results(call)[0];
         // A stop: the handler left the state as the interpreter would, and nothing of the
         // unit's goes back (the registers and flags were stored before the call).
-        let (exit, args) = self.exit_args(r, self.k);
         let on = self.b.create_block();
-        self.b.ins().brif(r, exit, &args, on, &[]);
+        if n == 1 {
+            let (exit, args) = self.exit_args(r, self.k);
+            self.b.ins().brif(r, exit, &args, on, &[]);
+        } else {
+            // The stop code is in the low half, the index of the op that stopped among the
+            // `n` in the high half (`jit_op`).
+            let stopped = self.b.create_block();
+            self.b.set_cold_block(stopped);
+            self.b.ins().brif(r, stopped, &[], on, &[]);
+            self.b.seal_block(stopped);
+            self.b.switch_to_block(stopped);
+            let code = self.b.ins().band_imm_s(r, 0xffff);
+            let i = self.b.ins().ushr_imm_s(r, 16);
+            let i = self.b.ins().uextend(I64, i);
+            let kv = self.add_imm(i, self.k as i64);
+            let (exit, args) = self.exit_args_at(code, kv);
+            self.b.ins().jump(exit, &args);
+            self.k += n - 1;
+        }
         self.b.seal_block(on);
         self.b.switch_to_block(on);
         if flags_change {

@@ -96,11 +96,17 @@ pub fn jit_mode() -> JitMode {
     }
 }
 
-const DEFAULT_MODE: JitMode = JitMode::Off;
+/// On where translation is supported (`jit_mode` turns it off elsewhere).
+const DEFAULT_MODE: JitMode = JitMode::On;
 
 /// Executions of a block before it is translated (mode `On`); `EMU_JIT_THRESHOLD`
 /// overrides it.
 const THRESHOLD: u32 = 1000;
+
+/// Instructions a CPU runs before its first translation (mode `On`): a short run (a
+/// command's start-up, `true`) ends before translated code would pay for itself, and it
+/// would pay for the code generator's set-up and a second thread.
+const WARMUP: u64 = 4 << 20;
 
 /// Regions handed to the compile thread and not installed yet, at most: when it is behind,
 /// a block that turns hot starts counting again (code that stays hot comes back soon; code
@@ -181,7 +187,7 @@ pub(crate) struct JcEntry {
     _pad: u64,
 }
 
-pub(crate) const JC_BITS: u32 = 10;
+pub(crate) const JC_BITS: u32 = 12;
 pub(crate) const JC_SIZE: usize = 1 << JC_BITS;
 
 const JC_EMPTY: JcEntry = JcEntry { rip: u64::MAX, gen: u64::MAX, code: std::ptr::null(), _pad: 0 };
@@ -379,6 +385,10 @@ impl Cpu {
     #[cold]
     #[inline(never)]
     fn jit_hot(&mut self, blk: &Block) -> Option<*const u8> {
+        if self.jit.mode == JitMode::On && self.icount < WARMUP {
+            blk.jit.heat.set(0);
+            return None;
+        }
         if self.jit.backend.is_none() {
             match translate::Backend::new(CODE_BYTES) {
                 Some(b) => self.jit.backend = Some(Box::new(b)),

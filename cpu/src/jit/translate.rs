@@ -41,6 +41,9 @@ use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use std::mem::offset_of;
 
+/// `copy_at` of an instruction run through its handler as part of a run started earlier.
+const RUN_REST: usize = usize::MAX - 1;
+
 /// The entry trampoline: called from Rust with the C ABI, calls a unit (tail-call ABI).
 pub(crate) type Enter = unsafe extern "C" fn(*mut Cpu, *const u8) -> u32;
 
@@ -361,7 +364,10 @@ impl CodeGen {
     /// Translates `region`.
     pub fn translate(&mut self, region: &Region) -> Result<Compiled, TxError> {
         let t = std::time::Instant::now();
-        // The instructions run through their handler: each one's copy, followed by an end op.
+        // The instructions run through their handler, in runs of consecutive ones that end
+        // at a block's end or after one that may store: their copies, then an end op.
+        // `copy_at` has the first copy of a run at the run's first instruction, and
+        // `RUN_REST` at the others.
         let mut ops = Vec::new();
         let mut copy_at: Vec<Vec<usize>> = Vec::new();
         // A link slot for every static edge out of the region.
@@ -370,13 +376,21 @@ impl CodeGen {
         let (mut native, mut called) = (0, 0);
         for rb in &region.blocks {
             let mut at = vec![usize::MAX; rb.ops.len()];
+            let mut in_run = false;
             for (k, op) in rb.ops.iter().enumerate() {
                 if rb.plans[k].is_none() {
-                    at[k] = ops.len();
+                    if in_run {
+                        ops.pop();
+                        at[k] = RUN_REST;
+                    } else {
+                        at[k] = ops.len();
+                    }
                     ops.push(op.copy());
                     ops.push(end_op(op.next()));
+                    in_run = !rb.handlers[k].stores;
                     called += 1;
                 } else {
+                    in_run = false;
                     native += 1;
                 }
             }
@@ -444,16 +458,20 @@ impl CodeGen {
             tx.start_block(j);
             let rb = &region.blocks[j];
             let mut next = Next::On;
-            for (k, &at) in copy_at[j].iter().enumerate() {
+            let at = &copy_at[j];
+            for k in 0..at.len() {
                 tx.k = k;
                 match &rb.plans[k] {
                     Some(p) => {
                         next = tx.native(p, &rb.ops[k]);
                         tx.commit();
                     }
+                    None if at[k] == RUN_REST => {}
                     None => {
-                        let h = rb.handlers[k];
-                        tx.call_handler(&unit.ops[at], h.flags, h.stores);
+                        let n = 1 + at[k + 1..].iter().take_while(|&&a| a == RUN_REST).count();
+                        let hs = &rb.handlers[k..k + n];
+                        let flags = hs.iter().any(|h| h.flags);
+                        tx.call_handler(&unit.ops[at[k]], n, flags, hs[n - 1].stores);
                         next = Next::On;
                     }
                 }
@@ -638,14 +656,20 @@ impl Tx<'_> {
 
 // ---- helpers called from translated code ----
 
-/// Runs one op through its handler (the op is followed by an end op, so the handler
-/// returns after it). Returns 0 or the stop plus one.
+/// Runs a run of op copies through their handlers (the last is followed by an end op, so
+/// the handlers return after it). Returns 0, or the stop plus one with the index of the op
+/// that stopped (within the run) in the high half.
 pub(super) extern "C" fn jit_op(cpu: *mut Cpu, op: *const Op) -> u32 {
     // SAFETY: translated code passes the CPU it runs on and one of its unit's op copies.
     let (cpu, op) = unsafe { (&mut *cpu, &*op) };
     match (op.f.get())(cpu, op) {
         Ok(()) => RUN_ON,
-        Err(s) => stop_code(s),
+        Err(s) => {
+            // The op that stopped noted itself (`exec::next_op`): one of this run's.
+            let i = (cpu.stop_op as usize).wrapping_sub(op as *const Op as usize) / std::mem::size_of::<Op>();
+            debug_assert!(i < 1 << 15, "the op that stopped is in the run");
+            stop_code(s) | (i as u32) << 16
+        }
     }
 }
 

@@ -157,9 +157,12 @@ impl TraceOptions {
     }
 
     /// Whether a guest's death by a crash signal gets the crash report: `--crash-report`
-    /// says so, and by default whenever some other trace output was asked for.
+    /// says so, and by default whenever some trace output was asked for (`--stats` alone
+    /// is not a trace: it reports the run as it goes without one, so it does not bring
+    /// the report, whose block ring keeps translated code from chaining).
     pub(crate) fn crash_report_on(&self) -> bool {
-        self.crash_report.unwrap_or_else(|| self.any() || self.hooks())
+        self.crash_report
+            .unwrap_or_else(|| self.strace || !self.kinds.is_empty() || self.maps || self.hooks())
     }
 }
 
