@@ -221,6 +221,18 @@ fn pending_breakpoint_in_libc_before_it_is_loaded() {
     assert!(out.contains("\"gdbdemo start\""), "{out}");
 }
 
+/// An execve is reported: gdb loads the new program, and its breakpoints fire in it.
+#[test]
+fn execve_is_followed() {
+    if !available() {
+        return;
+    }
+    let (out, run) = same_as_native(&["exec"], &["break square", "continue", "bt", "continue"]);
+    assert!(out.contains("is executing new program: "), "{out}");
+    assert!(out.contains("Breakpoint 1, square (x=7) at src/gdbdemo.c:17"), "{out}");
+    assert_eq!(run.status, Status::Exit(0), "{}", run.stderr_text());
+}
+
 /// Attaching gdb changes nothing the guest does: the same output and instruction count
 /// (`--deterministic`, so the threads interleave the same way) as without it.
 #[test]
