@@ -47,10 +47,9 @@ pub fn serve(guest: &mut Guest, port: u16) -> Result<Outcome, std::io::Error> {
     conn.set_nodelay(true)?;
     if guest.replaying() {
         return reverse::supervise(move |r| {
-            let o = session(guest, conn, Some(r));
-            o.unwrap_or_else(|e| {
+            session(guest, conn, Some(r)).unwrap_or_else(|e| {
                 log::error!("gdb: {e}");
-                Outcome::Exited(2)
+                crate::host::exit_now(2)
             })
         });
     }
@@ -70,11 +69,14 @@ fn session(
     let stub: GdbStub<Emu, link::Link> =
         GdbStub::builder(link).packet_buffer_size(PACKET).build().map_err(std::io::Error::other)?;
     let r = stub.run_blocking::<target::Loop<'_>>(&mut emu);
-    // The process that runs the session now (a worker after going back) reports the end.
+    // On a replay, the process that runs the session now (a worker after going back)
+    // reports the end to the first one, which ends emu. (A child the guest forked has no
+    // `reverse`: it ends as any emu process does.)
     let reverse = emu.reverse.take();
     let ended = |o: Outcome| {
         if let Some(r) = &reverse {
             r.report_end(&o);
+            crate::host::exit_now(0);
         }
         Ok(o)
     };

@@ -139,6 +139,12 @@ impl<'a> Emu<'a> {
             let (tid, start) = (p.tid(), p.world().icount());
             let turn = self.guest.turn::<true>();
             if std::process::id() != self.host_pid {
+                // What the turn brought belongs to the child, which runs on without gdb.
+                match turn {
+                    Turn::Signal(info) => self.guest.deliver(info),
+                    Turn::Ended(o) => self.ended = Some(o),
+                    _ => {}
+                }
                 return Err(self.forked());
             }
             // An execve made a new CPU: debug it too, and tell gdb of the new program.
