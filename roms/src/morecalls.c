@@ -96,6 +96,10 @@ static void limits(void) {
 
 static void vectors(const char *dir) {
     char path[4096];
+    /* Vectored writes to stdout itself (a replay writes them again from its log). */
+    char o1[] = "pwritev2 to stdout: ", o2[] = "two segments\n";
+    struct iovec out[2] = {{o1, sizeof o1 - 1}, {o2, sizeof o2 - 1}};
+    pwritev2(1, out, 2, -1, 0);
     snprintf(path, sizeof path, "%s/v", dir);
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
     char a[] = "hello ", b[] = "world\n";
