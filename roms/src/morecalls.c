@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,6 +238,18 @@ static void waits(void) {
     printf("epoll_pwait2 ready: %ld data %lu\n", n, (unsigned long)out[0].data.u64);
     struct timespec bad = {0, 1000000000};
     show("epoll_pwait2 bad timeout", syscall(SYS_epoll_pwait2, ep, out, 2, &bad, NULL, 8));
+    /* A signal mask of the wrong size (sigsetsize is the kernel's 8 bytes) is refused;
+     * without a mask the size is not looked at. */
+    unsigned long mask = 0;
+    show("epoll_pwait mask size 16", syscall(SYS_epoll_pwait, ep, out, 2, 0, &mask, 16));
+    show("epoll_pwait no mask size 16", syscall(SYS_epoll_pwait, ep, out, 2, 0, NULL, 16));
+    show("epoll_pwait2 mask size 4", syscall(SYS_epoll_pwait2, ep, out, 2, &t, &mask, 4));
+    struct pollfd pf = {.fd = ev, .events = POLLIN};
+    show("ppoll mask size 4", syscall(SYS_ppoll, &pf, 1, &t, &mask, 4));
+    struct { void *ss; unsigned long len; } pack = {&mask, 4};
+    show("pselect6 mask size 4", syscall(SYS_pselect6, 0, NULL, NULL, NULL, &t, &pack));
+    pack.ss = NULL;
+    show("pselect6 no mask size 4", syscall(SYS_pselect6, 0, NULL, NULL, NULL, &t, &pack));
     close(ev);
     close(ep);
     show("restart_syscall", syscall(SYS_restart_syscall));
