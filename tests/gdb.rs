@@ -534,6 +534,21 @@ fn reverse_continue_to_a_breakpoint_and_to_the_beginning() {
     assert_eq!(run.status, Status::Signal(11));
 }
 
+/// `kill` after going back ends the replay as it ends a live run: by SIGKILL, with no
+/// word of a divergence (gdb, not the guest, chose that end).
+#[test]
+fn kill_after_going_back_on_a_replay() {
+    if !available() {
+        return;
+    }
+    let log = recorded_crash("kill");
+    let commands = ["break fill", "continue", "continue", "reverse-continue", "kill"];
+    let (out, run) = program_under_emu(CRASH, &[], &["--replay", &log], &commands);
+    assert!(out.contains("Breakpoint 1, fill"), "{out}");
+    assert_eq!(run.status, Status::Signal(9), "{out}\n{}", run.stderr_text());
+    assert_eq!(run.stderr_text(), "", "{out}");
+}
+
 /// Going back over a fork and forwards again: the output of parent and children is written
 /// once (a child forked again on a stretch replayed before is not replayed again: the
 /// `guest killed` lines of the children that die of signals come once), and the parent's

@@ -252,7 +252,7 @@ pub(crate) fn dispatch(log: &Log, t: &mut Trace, p: &mut Process) {
         0
     };
     let ticket = match (log.output_seq, nr) {
-        (Some(seq), nr::WRITE | nr::PWRITE64 | nr::WRITEV)
+        (Some(seq), nr::WRITE | nr::PWRITE64 | nr::WRITEV | nr::PWRITEV | nr::PWRITEV2)
             if (p.cpu.reg(Reg::Rax) as i64) > 0 && log.is_stdio(p, args[0]) =>
         {
             seq.fetch_add(1, Ordering::AcqRel) + 1
