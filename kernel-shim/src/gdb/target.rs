@@ -156,6 +156,8 @@ impl<'a> Emu<'a> {
                 if r.task != Task::Forward {
                     match self.rerun(turn, tid, start) {
                         Some(stop) => return Ok(stop),
+                        // Ctrl-C stops a pass where it is (a point of the past, as any).
+                        None if self.interrupt.fired() => return Ok(Stop::Incoming),
                         None => continue,
                     }
                 }
@@ -606,6 +608,9 @@ impl<'a> BlockingEventLoop for Loop<'a> {
     }
 
     fn on_interrupt(target: &mut Emu<'a>) -> Result<Option<Self::StopReason>, GdbError> {
+        if let Some(r) = &mut target.reverse {
+            r.task = Task::Forward;
+        }
         let tid = target.tid();
         Ok(Some(MultiThreadStopReason::SignalWithThread { tid, signal: Signal(S::SIGINT as u8) }))
     }
