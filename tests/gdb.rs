@@ -534,6 +534,31 @@ fn reverse_continue_to_a_breakpoint_and_to_the_beginning() {
     assert_eq!(run.status, Status::Signal(11));
 }
 
+/// In a threaded replay, going back from a breakpoint hit in the second thread reaches the
+/// hit before it, in the first thread, and forwards again the second: the hits in the
+/// order the native run has them, visited back and forth.
+#[test]
+fn reverse_continue_across_threads() {
+    if !available() {
+        return;
+    }
+    let log = common::scratch_dir("gdb-reverse-threads").join("log").display().to_string();
+    let rec = Guest::new(DEMO).run_emu(&["--record", &log]);
+    assert_eq!(rec.status, Status::Exit(0), "{}", rec.stderr_text());
+    let commands = ["break square", "continue", "continue", "reverse-continue", "continue", "continue"];
+    let (out, run) = program_under_emu(DEMO, &[], &["--replay", &log], &commands);
+    let hits = |s: &str| -> Vec<String> {
+        let at = |l: &str| l.find("Breakpoint 1, ").map(|i| l[i..].to_string());
+        s.lines().filter_map(at).map(|l| mask(&l)).collect()
+    };
+    let nat = hits(&native(&[], &["break square", "continue", "continue", "continue"]));
+    assert_eq!(nat.len(), 2, "{nat:?}");
+    let expected = [&nat[0], &nat[1], &nat[0], &nat[1]];
+    assert_eq!(hits(&out).iter().collect::<Vec<_>>(), expected, "{out}");
+    assert!(out.contains("exited normally"), "{out}");
+    assert_eq!(run.stdout, rec.stdout, "{}", run.stderr_text());
+}
+
 /// `kill` after going back ends the replay as it ends a live run: by SIGKILL, with no
 /// word of a divergence (gdb, not the guest, chose that end).
 #[test]
