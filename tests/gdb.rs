@@ -56,10 +56,20 @@ fn program_under_emu(
     emu_opts: &[&str],
     commands: &[&str],
 ) -> (String, Outcome) {
+    guest_under_emu(&Guest::new(program).args(args), program, emu_opts, commands)
+}
+
+/// The same for a guest set up by the caller; gdb reads the symbols of `program`.
+fn guest_under_emu(
+    guest: &Guest,
+    program: &'static str,
+    emu_opts: &[&str],
+    commands: &[&str],
+) -> (String, Outcome) {
     let port = free_port().to_string();
     let mut opts = vec!["--gdb", port.as_str()];
     opts.extend_from_slice(emu_opts);
-    let cmd = Guest::new(program).args(args).emu_command(&opts);
+    let cmd = guest.emu_command(&opts);
     let emu = std::thread::spawn(move || common::run(cmd, TIMEOUT));
     // gdb retries a refused connection until emu listens.
     let prelude = vec![format!("target remote 127.0.0.1:{port}")];
@@ -322,14 +332,10 @@ fn forked_children_run_on_alone() {
     }
     let dir = common::scratch_dir("gdb-fork");
     let prog = "roms/bin/procs.glibc";
-    let plain = Guest::new(common::root().join(prog)).args(["wait"]).cwd(&dir).run_emu(&[]);
-    let port = free_port().to_string();
-    let cmd = Guest::new(common::root().join(prog)).args(["wait"]).cwd(&dir).emu_command(&["--gdb", &port]);
-    let emu = std::thread::spawn(move || common::run(cmd, TIMEOUT));
-    let prelude = vec![format!("target remote 127.0.0.1:{port}")];
-    let out = common::run(gdb_command(prog, &prelude, &["continue"]), TIMEOUT);
-    let debugged = emu.join().expect("emu runner");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("exited normally"), "{}", out.stderr_text());
+    let g = Guest::new(common::root().join(prog)).args(["wait"]).cwd(&dir);
+    let plain = g.run_emu(&[]);
+    let (out, debugged) = guest_under_emu(&g, prog, &[], &["continue"]);
+    assert!(out.contains("exited normally"), "{out}");
     assert_eq!(plain.stdout, debugged.stdout);
     assert_eq!(sorted_lines(&plain), sorted_lines(&debugged));
     assert_eq!(plain.status, debugged.status);
@@ -589,14 +595,8 @@ fn reverse_over_a_fork_replays_the_child_once() {
     let g = Guest::new(common::root().join(prog)).args(["wait"]).cwd(&dir);
     let rec = g.run_emu(&["--record", &log]);
     assert_eq!(rec.status, Status::Exit(0), "{}", rec.stderr_text());
-    let port = free_port().to_string();
-    let cmd = g.emu_command(&["--replay", &log, "--gdb", &port]);
-    let emu = std::thread::spawn(move || common::run(cmd, TIMEOUT));
-    let prelude = vec![format!("target remote 127.0.0.1:{port}")];
     let commands = ["break exit", "continue", "reverse-continue", "continue", "continue"];
-    let out = common::run(gdb_command(prog, &prelude, &commands), TIMEOUT);
-    let debugged = emu.join().expect("emu runner");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &out.stderr_text();
+    let (text, debugged) = guest_under_emu(&g, prog, &["--replay", &log], &commands);
     assert!(text.contains("No more reverse-execution history."), "{text}");
     assert_eq!(text.matches("Breakpoint 1, ").count(), 2, "{text}");
     assert!(text.contains("exited normally"), "{text}");

@@ -336,8 +336,7 @@ impl<'a> Emu<'a> {
     /// gdb resumed backwards: the scan starts at the latest checkpoint before here.
     fn go_back(&mut self, want: Want) -> Stop {
         let icount = self.guest.process().world().icount();
-        let Some(r) = self.reverse.as_mut() else { return Stop::Reason(Reason::Begin(self.tid())) };
-        r.furthest = r.furthest.max(icount);
+        let Some(r) = self.reverse.as_ref() else { return Stop::Reason(Reason::Begin(self.tid())) };
         match r.cps.before(icount).map(|c| c.icount) {
             Some(cp) => self.hand_over(cp, Task::Scan { from: cp, end: icount, want, last: None }),
             // Nothing ran under gdb before here.

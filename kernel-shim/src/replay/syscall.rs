@@ -19,7 +19,7 @@
 
 use super::event::{Effect, FdChange, Sys};
 use super::{End, Player, Recorder};
-use crate::abi::io::{Iovec, UIO_MAXIOV};
+use crate::abi::io::Iovec;
 use crate::abi::signal as S;
 use crate::fd::{FdEntry, OpenFile};
 use crate::signal::SigInfo;
@@ -406,8 +406,7 @@ fn echo_output(p: &mut Process, nr: u64, a: &[u64; 6], n: i64) {
     let Ok(f) = p.fds.file(a[0] as i32 as i64) else { return };
     let Some(h) = f.borrow().host_fd().filter(|&h| h >= 0) else { return };
     let segments = if vectored {
-        let cnt = a[2].min(UIO_MAXIOV as u64) as usize;
-        let Ok(v) = sys::read_array::<Iovec>(p, a[1], cnt) else { return };
+        let Ok(v) = sys::iovecs(p, a[1], a[2]) else { return };
         v
     } else {
         vec![Iovec { base: a[1], len: n as u64 }]
