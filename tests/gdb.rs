@@ -56,10 +56,20 @@ fn program_under_emu(
     emu_opts: &[&str],
     commands: &[&str],
 ) -> (String, Outcome) {
+    guest_under_emu(&Guest::new(program).args(args), program, emu_opts, commands)
+}
+
+/// The same for a guest set up by the caller; gdb reads the symbols of `program`.
+fn guest_under_emu(
+    guest: &Guest,
+    program: &'static str,
+    emu_opts: &[&str],
+    commands: &[&str],
+) -> (String, Outcome) {
     let port = free_port().to_string();
     let mut opts = vec!["--gdb", port.as_str()];
     opts.extend_from_slice(emu_opts);
-    let cmd = Guest::new(program).args(args).emu_command(&opts);
+    let cmd = guest.emu_command(&opts);
     let emu = std::thread::spawn(move || common::run(cmd, TIMEOUT));
     // gdb retries a refused connection until emu listens.
     let prelude = vec![format!("target remote 127.0.0.1:{port}")];
@@ -221,6 +231,18 @@ fn pending_breakpoint_in_libc_before_it_is_loaded() {
     assert!(out.contains("\"gdbdemo start\""), "{out}");
 }
 
+/// An execve is reported: gdb loads the new program, and its breakpoints fire in it.
+#[test]
+fn execve_is_followed() {
+    if !available() {
+        return;
+    }
+    let (out, run) = same_as_native(&["exec"], &["break square", "continue", "bt", "continue"]);
+    assert!(out.contains("is executing new program: "), "{out}");
+    assert!(out.contains("Breakpoint 1, square (x=7) at src/gdbdemo.c:17"), "{out}");
+    assert_eq!(run.status, Status::Exit(0), "{}", run.stderr_text());
+}
+
 /// Attaching gdb changes nothing the guest does: the same output and instruction count
 /// (`--deterministic`, so the threads interleave the same way) as without it.
 #[test]
@@ -310,16 +332,20 @@ fn forked_children_run_on_alone() {
     }
     let dir = common::scratch_dir("gdb-fork");
     let prog = "roms/bin/procs.glibc";
-    let plain = Guest::new(common::root().join(prog)).args(["wait"]).cwd(&dir).run_emu(&[]);
-    let port = free_port().to_string();
-    let cmd = Guest::new(common::root().join(prog)).args(["wait"]).cwd(&dir).emu_command(&["--gdb", &port]);
-    let emu = std::thread::spawn(move || common::run(cmd, TIMEOUT));
-    let prelude = vec![format!("target remote 127.0.0.1:{port}")];
-    let out = common::run(gdb_command(prog, &prelude, &["continue"]), TIMEOUT);
-    let debugged = emu.join().expect("emu runner");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("exited normally"), "{}", out.stderr_text());
+    let g = Guest::new(common::root().join(prog)).args(["wait"]).cwd(&dir);
+    let plain = g.run_emu(&[]);
+    let (out, debugged) = guest_under_emu(&g, prog, &[], &["continue"]);
+    assert!(out.contains("exited normally"), "{out}");
     assert_eq!(plain.stdout, debugged.stdout);
+    assert_eq!(sorted_lines(&plain), sorted_lines(&debugged));
     assert_eq!(plain.status, debugged.status);
+}
+
+/// stderr's lines in order (processes of a tree write theirs in any order).
+fn sorted_lines(o: &Outcome) -> Vec<String> {
+    let mut l: Vec<String> = o.stderr_text().lines().map(str::to_string).collect();
+    l.sort();
+    l
 }
 
 /// Signals stop in gdb before delivery and go on with the signal gdb resumes with: with
@@ -512,4 +538,69 @@ fn reverse_continue_to_a_breakpoint_and_to_the_beginning() {
     assert_eq!(out.matches("Program received signal SIGSEGV").count(), 2, "{out}");
     assert_eq!(run.stdout, Guest::new(CRASH).run_native().stdout, "{}", run.stderr_text());
     assert_eq!(run.status, Status::Signal(11));
+}
+
+/// In a threaded replay, going back from a breakpoint hit in the second thread reaches the
+/// hit before it, in the first thread, and forwards again the second: the hits in the
+/// order the native run has them, visited back and forth.
+#[test]
+fn reverse_continue_across_threads() {
+    if !available() {
+        return;
+    }
+    let log = common::scratch_dir("gdb-reverse-threads").join("log").display().to_string();
+    let rec = Guest::new(DEMO).run_emu(&["--record", &log]);
+    assert_eq!(rec.status, Status::Exit(0), "{}", rec.stderr_text());
+    let commands = ["break square", "continue", "continue", "reverse-continue", "continue", "continue"];
+    let (out, run) = program_under_emu(DEMO, &[], &["--replay", &log], &commands);
+    let hits = |s: &str| -> Vec<String> {
+        let at = |l: &str| l.find("Breakpoint 1, ").map(|i| l[i..].to_string());
+        s.lines().filter_map(at).map(|l| mask(&l)).collect()
+    };
+    let nat = hits(&native(&[], &["break square", "continue", "continue", "continue"]));
+    assert_eq!(nat.len(), 2, "{nat:?}");
+    let expected = [&nat[0], &nat[1], &nat[0], &nat[1]];
+    assert_eq!(hits(&out).iter().collect::<Vec<_>>(), expected, "{out}");
+    assert!(out.contains("exited normally"), "{out}");
+    assert_eq!(run.stdout, rec.stdout, "{}", run.stderr_text());
+}
+
+/// `kill` after going back ends the replay as it ends a live run: by SIGKILL, with no
+/// word of a divergence (gdb, not the guest, chose that end).
+#[test]
+fn kill_after_going_back_on_a_replay() {
+    if !available() {
+        return;
+    }
+    let log = recorded_crash("kill");
+    let commands = ["break fill", "continue", "continue", "reverse-continue", "kill"];
+    let (out, run) = program_under_emu(CRASH, &[], &["--replay", &log], &commands);
+    assert!(out.contains("Breakpoint 1, fill"), "{out}");
+    assert_eq!(run.status, Status::Signal(9), "{out}\n{}", run.stderr_text());
+    assert_eq!(run.stderr_text(), "", "{out}");
+}
+
+/// Going back over a fork and forwards again: the output of parent and children is written
+/// once (a child forked again on a stretch replayed before is not replayed again: the
+/// `guest killed` lines of the children that die of signals come once), and the parent's
+/// waits still see the children end.
+#[test]
+fn reverse_over_a_fork_replays_the_child_once() {
+    if !available() {
+        return;
+    }
+    let dir = common::scratch_dir("gdb-reverse-fork");
+    let prog = "roms/bin/procs.glibc";
+    let log = dir.join("log").display().to_string();
+    let g = Guest::new(common::root().join(prog)).args(["wait"]).cwd(&dir);
+    let rec = g.run_emu(&["--record", &log]);
+    assert_eq!(rec.status, Status::Exit(0), "{}", rec.stderr_text());
+    let commands = ["break exit", "continue", "reverse-continue", "continue", "continue"];
+    let (text, debugged) = guest_under_emu(&g, prog, &["--replay", &log], &commands);
+    assert!(text.contains("No more reverse-execution history."), "{text}");
+    assert_eq!(text.matches("Breakpoint 1, ").count(), 2, "{text}");
+    assert!(text.contains("exited normally"), "{text}");
+    assert_eq!(rec.stdout, debugged.stdout, "{}", debugged.stderr_text());
+    assert_eq!(sorted_lines(&rec), sorted_lines(&debugged));
+    assert_eq!(rec.status, debugged.status);
 }

@@ -5,7 +5,8 @@
 //! holds; vmsplice both ways; getdents' older records; fchmodat2; epoll_pwait2;
 //! restart_syscall; setfsuid; the umask emu was started with. Native run vs emu, and
 //! `--strace` against the real strace. And the descriptors a guest inherits from whoever
-//! started emu, as /proc/self/fd lists them.
+//! started emu, as /proc/self/fd lists them; a replay writing the output of vectored
+//! writes to stdout again.
 
 mod common;
 #[path = "support/rom_case.rs"]
@@ -26,6 +27,26 @@ fn strace_notation_matches_strace() {
     // Not epoll_pwait2: strace shows a timeout it refused as an address, emu the timespec.
     let names = ["preadv", "pwritev", "preadv2", "pwritev2", "readv", "vmsplice", "getdents"];
     strace_lines::check("morecalls-strace", "roms/bin/morecalls.glibc", &[strace_lines::SCRATCH], &names);
+}
+
+/// A replay writes the guest's output again from the log, whichever call wrote it (write,
+/// writev, pwritev2 at the file position...): the recording's stdout, with the scratch
+/// directory gone.
+#[test]
+fn replay_writes_the_recorded_output() {
+    let dir = scratch_dir("morecalls-replay");
+    let log = scratch_dir("morecalls-replay-log");
+    let _ = std::fs::remove_dir_all(&log);
+    let log = log.display().to_string();
+    let rom = root().join("roms/bin/morecalls.glibc");
+    let arg = dir.display().to_string();
+    let rec = Guest::new(&rom).args([arg.as_str()]).cwd(&dir).run_emu(&["--record", &log]);
+    assert_eq!(rec.status, Status::Exit(0), "{}", rec.stderr_text());
+    assert!(String::from_utf8_lossy(&rec.stdout).contains("pwritev2 to stdout: two segments"));
+    std::fs::remove_dir_all(&dir).expect("remove the scratch directory");
+    let rep = Guest::new(&rom).args([arg.as_str()]).run_emu(&["--replay", &log]);
+    assert_eq!(rep.status, rec.status, "{}", rep.stderr_text());
+    assert_eq!(String::from_utf8_lossy(&rep.stdout), String::from_utf8_lossy(&rec.stdout));
 }
 
 /// Descriptors past the standard three that emu is started with are the guest's, at the

@@ -84,7 +84,7 @@ pub struct Stops {
     /// The first instruction at this address does not stop at its breakpoint (resuming
     /// from a breakpoint runs the instruction there).
     pub resume_from: Option<u64>,
-    /// Stop before running the instruction that would make `icount` pass this (reverse
+    /// Stop before running instruction number `until`, when `icount` equals it (reverse
     /// execution re-runs a replay to an exact instruction; checkpoints are taken there).
     pub until: Option<u64>,
     /// Watches that stop after the access (set with [`Cpu::set_stop_watches`]).

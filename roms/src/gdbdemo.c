@@ -1,9 +1,9 @@
 /* gdbdemo: a dynamic program for tests/gdb.rs (emu --gdb). main calls functions (a break
  * and a backtrace), writes a global on one line (a watchpoint), starts a second thread (a
- * breakpoint there names the thread), calls puts (a pending breakpoint in libc) and, with
- * the argument "segv", writes through a null pointer (a SIGSEGV stop); with "spin" it loops
- * until gdb interrupts it and clears `spinning` (Ctrl-C). Built -O0 -g, so
- * gdb's lines and names are the source's. */
+ * breakpoint there names the thread), calls puts (a pending breakpoint in libc); with "segv"
+ * it writes through a null pointer (a SIGSEGV stop); with "spin" it loops until gdb stops it
+ * and clears `spinning` (Ctrl-C); with "exec" it first runs itself again (an execve gdb
+ * follows). Built -O0 -g, so gdb's lines and names are the source's. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,4 +50,15 @@ int main(int argc, char **argv)
         while (spinning)
             counter++;
     return 0;
+}
+
+/* "exec": before main, the program runs itself again without arguments (here, after main,
+ * so that main's lines stay where the tests expect them; glibc hands constructors argv). */
+extern int execv(const char *, char *const[]);
+__attribute__((constructor)) static void exec_first(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "exec") == 0) {
+        char *again[] = {argv[0], NULL};
+        execv(argv[0], again);
+    }
 }

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,10 @@ static void limits(void) {
 
 static void vectors(const char *dir) {
     char path[4096];
+    /* Vectored writes to stdout itself (a replay writes them again from its log). */
+    char o1[] = "pwritev2 to stdout: ", o2[] = "two segments\n";
+    struct iovec out[2] = {{o1, sizeof o1 - 1}, {o2, sizeof o2 - 1}};
+    pwritev2(1, out, 2, -1, 0);
     snprintf(path, sizeof path, "%s/v", dir);
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
     char a[] = "hello ", b[] = "world\n";
@@ -233,6 +238,18 @@ static void waits(void) {
     printf("epoll_pwait2 ready: %ld data %lu\n", n, (unsigned long)out[0].data.u64);
     struct timespec bad = {0, 1000000000};
     show("epoll_pwait2 bad timeout", syscall(SYS_epoll_pwait2, ep, out, 2, &bad, NULL, 8));
+    /* A signal mask of the wrong size (sigsetsize is the kernel's 8 bytes) is refused;
+     * without a mask the size is not looked at. */
+    unsigned long mask = 0;
+    show("epoll_pwait mask size 16", syscall(SYS_epoll_pwait, ep, out, 2, 0, &mask, 16));
+    show("epoll_pwait no mask size 16", syscall(SYS_epoll_pwait, ep, out, 2, 0, NULL, 16));
+    show("epoll_pwait2 mask size 4", syscall(SYS_epoll_pwait2, ep, out, 2, &t, &mask, 4));
+    struct pollfd pf = {.fd = ev, .events = POLLIN};
+    show("ppoll mask size 4", syscall(SYS_ppoll, &pf, 1, &t, &mask, 4));
+    struct { void *ss; unsigned long len; } pack = {&mask, 4};
+    show("pselect6 mask size 4", syscall(SYS_pselect6, 0, NULL, NULL, NULL, &t, &pack));
+    pack.ss = NULL;
+    show("pselect6 no mask size 4", syscall(SYS_pselect6, 0, NULL, NULL, NULL, &t, &pack));
     close(ev);
     close(ep);
     show("restart_syscall", syscall(SYS_restart_syscall));

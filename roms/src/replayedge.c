@@ -1,8 +1,8 @@
 /* The edges of --deterministic and --record/--replay (tests/replay.rs), by argv[1]:
  *   cpu        CPU time (times, getrusage, CLOCK_PROCESS_CPUTIME_ID) and the si_uid of
  *              a signal sent to itself;
- *   kill [read] a child that loops (or blocks reading a pipe) until its parent kills it
- *              with SIGKILL;
+ *   kill [read|pause] a child that loops (or blocks reading a pipe, or waits in pause)
+ *              until its parent kills it with SIGKILL;
  *   extkill F  a child that writes its pid to file F, then loops until killed from
  *              outside; the parent reports how it died;
  *   alarm      alarm(1) interrupts a read from a pipe that never gets data;
@@ -69,6 +69,7 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(mode, "kill")) {
         int blocked = argc > 2 && !strcmp(argv[2], "read");
+        int paused = argc > 2 && !strcmp(argv[2], "pause");
         int p[2];
         if (pipe(p))
             return 1;
@@ -77,6 +78,8 @@ int main(int argc, char **argv) {
             char b;
             if (blocked)
                 read(p[0], &b, 1);
+            if (paused)
+                pause();
             for (;;)
                 spin++;
         }

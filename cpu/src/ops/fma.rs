@@ -12,6 +12,7 @@
 
 use super::avx_operand::{is_ymm, vkind, vsel, vsrc, vsrc_fast, Y};
 use super::sse_float::{self as sf, Env, CTRL_DEFAULT, CTRL_MASK, PE};
+use super::sse_fp::norm;
 use super::sse_operand::{commit, lane, with_lane};
 use super::Table;
 use crate::decode::{Flow, Handler, Op};
@@ -53,16 +54,6 @@ fn order<const ORD: u8, T>(d: T, s2: T, s3: T) -> (T, T, T) {
         O132 => (d, s3, s2),
         O213 => (s2, d, s3),
         _ => (s2, s3, d),
-    }
-}
-
-/// A normal number (not zero, denormal, infinite or NaN).
-#[inline(always)]
-fn norm<const W: u32>(x: u64) -> bool {
-    if W == 32 {
-        ((x >> 23) & 0xff).wrapping_sub(1) < 0xfe
-    } else {
-        ((x >> 52) & 0x7ff).wrapping_sub(1) < 0x7fe
     }
 }
 

@@ -32,7 +32,7 @@ pub(crate) trait Arith {
 
 /// A normal number: not zero, denormal, infinite or NaN.
 #[inline(always)]
-fn norm<const W: u32>(x: u64) -> bool {
+pub(crate) fn norm<const W: u32>(x: u64) -> bool {
     if W == 32 {
         ((x >> 23) & 0xff).wrapping_sub(1) < 0xfe
     } else {

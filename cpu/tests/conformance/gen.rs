@@ -44,7 +44,8 @@ pub fn with_known_bugs() -> bool {
     std::env::var_os("CONFORMANCE_WITH_KNOWN_BUGS").is_some()
 }
 
-fn is_xsave(code: Code) -> bool {
+/// The XSAVE family (its EDX:EAX and its area need their own aiming).
+pub fn is_xsave(code: Code) -> bool {
     matches!(
         code.mnemonic(),
         Mnemonic::Xsave

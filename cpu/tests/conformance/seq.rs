@@ -14,7 +14,7 @@
 
 use super::case::*;
 use super::compare::{approx_form, host_approx_is_model};
-use super::gen::{excluded, finish, gpr_index, known_bug, with_known_bugs, writes, Env, Gen, Plan};
+use super::gen::{excluded, finish, gpr_index, is_xsave, known_bug, with_known_bugs, writes, Env, Gen, Plan};
 use iced_x86::{
     BlockEncoder, BlockEncoderOptions, Code, FlowControl, Instruction, InstructionBlock, MemorySize,
     Mnemonic, OpKind, Register,
@@ -45,15 +45,7 @@ fn eligible(code: Code) -> bool {
     }
     // The XSAVE family: EDX:EAX must ask only for the components emu and the host share
     // (`Gen::xsave_target`), and the area needs its own aiming.
-    if matches!(
-        code.mnemonic(),
-        Mnemonic::Xsave
-            | Mnemonic::Xsave64
-            | Mnemonic::Xsavec
-            | Mnemonic::Xsavec64
-            | Mnemonic::Xrstor
-            | Mnemonic::Xrstor64
-    ) {
+    if is_xsave(code) {
         return false;
     }
     // RDRAND/RDSEED: their (uncompared) random values must not feed later instructions.

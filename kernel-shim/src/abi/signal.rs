@@ -124,6 +124,19 @@ guest_struct! {
     }
 }
 
+/// The size of the kernel's sigset_t, the only `sigsetsize` the calls that take a mask accept.
+pub const SIGSET_SIZE: u64 = 8;
+
+guest_struct! {
+    /// pselect6's sixth argument: the mask and its size, `{ const sigset_t *ss; size_t
+    /// ss_len; }`.
+    #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+    pub struct SigsetArgpack [16] {
+        ss: u64 = 0,
+        len: u64 = 8,
+    }
+}
+
 guest_struct! {
     /// `stack_t` (sigaltstack, and `uc_stack` in the signal frame).
     #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]

@@ -13,9 +13,9 @@
 //! Policy (`Checkpoints::due`): one at the first instruction run under gdb, then one per
 //! `stride` instructions (4 Mi at first); past 32 of those, every other one goes and the
 //! stride doubles, so re-running to any point costs at most two strides. A pass that goes
-//! back to a point far from its checkpoint leaves a "near" one half a Mi instructions
-//! before it (at most 8, the oldest goes first), so stepping back line by line re-runs
-//! little.
+//! back to a point with no checkpoint within half a Mi instructions before it leaves a
+//! "near" one a quarter Mi before it (at most 8, the oldest goes first), so stepping back
+//! line by line re-runs little.
 
 use crate::abi::errno as E;
 use crate::host;
@@ -26,10 +26,14 @@ const MAX_PERIODIC: usize = 32;
 const MAX_NEAR: usize = 8;
 /// The first stride, in instructions.
 const STRIDE: u64 = 1 << 22;
-/// How far before a point gone back to a near checkpoint is left (when none is closer).
+/// A point gone back to with no checkpoint this close before it gets a near one, half as
+/// far before it.
 pub(crate) const NEAR: u64 = 1 << 19;
-/// Descriptors one request may carry (checkpoints plus the status channel).
-const MAX_FDS: usize = MAX_PERIODIC + MAX_NEAR + 8;
+/// Files gdb has open (vFile) that a request carries at most.
+pub(crate) const MAX_FILES: usize = 128;
+/// Descriptors one request may carry: the checkpoints, the status channel and the files
+/// (Linux takes up to 253 in one message).
+const MAX_FDS: usize = MAX_PERIODIC + MAX_NEAR + 1 + MAX_FILES;
 
 /// One end of a local stream socket pair, closed on drop: small messages of 64-bit words,
 /// with descriptors attached.

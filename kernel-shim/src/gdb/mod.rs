@@ -11,12 +11,15 @@
 //! Files: `regs` (target description and registers), `target` (the gdbstub target: memory,
 //! run control), `breakpoints`, `threads`, `libraries` (auxv and the exec file, from which
 //! gdb finds ld.so's `r_debug` itself), `vfile` (gdb reads the guest's files in the guest's
-//! view of the file system), `interrupt` (Ctrl-C while the guest runs).
+//! view of the file system), `interrupt` (Ctrl-C while the guest runs), `link` (the
+//! connection; execve stops), and for replays `reverse` (going backwards) on `checkpoint`
+//! (forked copies of emu parked at points of the run).
 
 mod breakpoints;
 mod checkpoint;
 mod interrupt;
 mod libraries;
+mod link;
 mod regs;
 mod reverse;
 mod target;
@@ -44,10 +47,9 @@ pub fn serve(guest: &mut Guest, port: u16) -> Result<Outcome, std::io::Error> {
     conn.set_nodelay(true)?;
     if guest.replaying() {
         return reverse::supervise(move |r| {
-            let o = session(guest, conn, Some(r));
-            o.unwrap_or_else(|e| {
+            session(guest, conn, Some(r)).unwrap_or_else(|e| {
                 log::error!("gdb: {e}");
-                Outcome::Exited(2)
+                crate::host::exit_now(2)
             })
         });
     }
@@ -60,16 +62,21 @@ fn session(
     reverse: Option<reverse::Reverse>,
 ) -> Result<Outcome, std::io::Error> {
     guest.start();
-    let mut emu = Emu::new(guest, conn.try_clone()?, reverse)?;
+    let mut emu = Emu::new(guest, &conn, reverse)?;
     emu.attach();
-    let stub: GdbStub<Emu, TcpStream> =
-        GdbStub::builder(conn).packet_buffer_size(PACKET).build().map_err(std::io::Error::other)?;
+    let link = link::Link::new(conn);
+    emu.exec = link.exec.clone();
+    let stub: GdbStub<Emu, link::Link> =
+        GdbStub::builder(link).packet_buffer_size(PACKET).build().map_err(std::io::Error::other)?;
     let r = stub.run_blocking::<target::Loop<'_>>(&mut emu);
-    // The process that runs the session now (a worker after going back) reports the end.
+    // On a replay, the process that runs the session now (a worker after going back)
+    // reports the end to the first one, which ends emu. (A child the guest forked has no
+    // `reverse`: it ends as any emu process does.)
     let reverse = emu.reverse.take();
     let ended = |o: Outcome| {
         if let Some(r) = &reverse {
             r.report_end(&o);
+            crate::host::exit_now(0);
         }
         Ok(o)
     };

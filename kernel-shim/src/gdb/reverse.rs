@@ -253,16 +253,16 @@ fn decode_outcome(w: &[u64]) -> Option<Outcome> {
 }
 
 /// A debugged replay: this (the first) process stays to wait for the guest's end, which
-/// whichever process runs it at the time reports; `debug` runs the session in a forked
-/// child, with the reverse state it needs.
+/// whichever process runs the session at the time reports; `debug` runs the session in a
+/// forked child, with the reverse state it needs, and returns only in a child the guest
+/// forked (which then ends as emu does).
 pub(crate) fn supervise(debug: impl FnOnce(Reverse) -> Outcome) -> std::io::Result<Outcome> {
     let (here, there) = Channel::pair()?;
     match crate::host::fork() {
         Ok(0) => {
             drop(here);
             let r = Reverse { cps: Checkpoints::default(), furthest: 0, task: Task::Forward, status: there };
-            let _ = debug(r);
-            crate::host::exit_now(0)
+            Ok(debug(r))
         }
         Ok(child) => {
             drop(there);

@@ -47,12 +47,12 @@ pub(crate) struct Emu<'a> {
     pub bps: Breakpoints,
     pub files: Files,
     interrupt: Watcher,
-    /// The connection, for a new `interrupt` in a worker woken from a checkpoint.
-    conn: TcpStream,
     /// On a replay: checkpoints and the pass under way (gdb can go backwards).
     pub reverse: Option<Reverse>,
     /// gdb asked to go backwards (`bc`, `bs`): the next `run` does.
     backwards: Option<Want>,
+    /// Shared with the connection (`link.rs`): the program an execve started, to report.
+    pub exec: std::rc::Rc<std::cell::RefCell<Option<Vec<u8>>>>,
     /// The host process that talks to gdb (a forked child is another).
     host_pid: u32,
     /// The signal the last stop reported, not yet delivered: gdb passes it on or not.
@@ -67,15 +67,15 @@ pub(crate) struct Emu<'a> {
 }
 
 impl<'a> Emu<'a> {
-    pub fn new(guest: &'a mut Guest, conn: TcpStream, reverse: Option<Reverse>) -> std::io::Result<Emu<'a>> {
+    pub fn new(guest: &'a mut Guest, conn: &TcpStream, reverse: Option<Reverse>) -> std::io::Result<Emu<'a>> {
         Ok(Emu {
             guest,
             bps: Breakpoints::default(),
             files: Files::default(),
-            interrupt: Watcher::new(&conn)?,
-            conn,
+            interrupt: Watcher::new(conn)?,
             reverse,
             backwards: None,
+            exec: Default::default(),
             host_pid: std::process::id(),
             held: None,
             step: None,
@@ -136,21 +136,38 @@ impl<'a> Emu<'a> {
             }
             let p = self.guest.process();
             p.cpu.hooks.stops.step = self.step.is_some_and(|t| t == p.tid());
-            let (tid, start) = (p.tid(), p.cpu.icount);
+            let (tid, start) = (p.tid(), p.world().icount());
             let turn = self.guest.turn::<true>();
             if std::process::id() != self.host_pid {
+                // What the turn brought belongs to the child, which runs on without gdb.
+                match turn {
+                    Turn::Signal(info) => self.guest.deliver(info),
+                    Turn::Ended(o) => self.ended = Some(o),
+                    _ => {}
+                }
                 return Err(self.forked());
+            }
+            // An execve made a new CPU: debug it too, and tell gdb of the new program.
+            let exec = !self.guest.process().cpu.hooks.debug && !matches!(turn, Turn::Ended(_));
+            if exec {
+                self.attach();
             }
             if let Some(r) = &mut self.reverse {
                 if r.task != Task::Forward {
                     match self.rerun(turn, tid, start) {
                         Some(stop) => return Ok(stop),
+                        // Ctrl-C stops a pass where it is (a point of the past, as any).
+                        None if self.interrupt.fired() => return Ok(Stop::Incoming),
                         None => continue,
                     }
                 }
-                r.furthest = r.furthest.max(self.guest.process().cpu.icount);
+                r.furthest = r.furthest.max(self.guest.process().world().icount());
             }
             let p = self.guest.process();
+            if exec {
+                *self.exec.borrow_mut() = Some(p.exe.clone());
+                return Ok(Stop::Reason(Reason::Exec(super::threads::gdb_tid(p.tid()))));
+            }
             match turn {
                 Turn::Go => {}
                 Turn::Syscall(tid) if self.step == Some(tid) => {
@@ -198,7 +215,7 @@ impl<'a> Emu<'a> {
     /// This process is a child the guest forked (gdb follows the parent). On a stretch of
     /// the replay run before, it was replayed then: this copy ends at once.
     fn forked(&mut self) -> GdbError {
-        let icount = self.guest.process().cpu.icount;
+        let icount = self.guest.process().world().icount();
         if let Some(r) = self.reverse.take() {
             if icount <= r.furthest {
                 crate::host::exit_now(0);
@@ -211,25 +228,30 @@ impl<'a> Emu<'a> {
     /// next one or for the pass's end. In a worker woken from the checkpoint, carries on
     /// with the request it brought.
     fn before_turn(&mut self) {
-        let icount = self.guest.process().cpu.icount;
+        let icount = self.guest.process().world().icount();
         let r = self.reverse.as_mut().expect("a replay");
         if let Some(near) = r.due(icount) {
-            if let Some((r, bps, files)) = super::reverse::checkpoint(r, icount, near) {
+            self.interrupt.stop();
+            let woken = super::reverse::checkpoint(r, icount, near);
+            match self.interrupt.start() {
+                Ok(()) => self.interrupt.arm(),
+                Err(e) => log::warn!("gdb: Ctrl-C will not interrupt: {e}"),
+            }
+            if let Some((r, bps, files)) = woken {
                 self.files = files;
                 self.resumed(r, bps);
             }
         }
         let r = self.reverse.as_ref().expect("a replay");
-        self.guest.process().cpu.hooks.stops.until = Some(r.until(icount));
+        // The CPU counts the current image's instructions (execve restarts it).
+        let cpu = &mut self.guest.process().cpu;
+        let base = icount - cpu.icount;
+        cpu.hooks.stops.until = Some(r.until(icount).saturating_sub(base));
     }
 
     /// A worker woken from a checkpoint takes over the session.
     fn resumed(&mut self, r: Reverse, bps: Breakpoints) {
         self.host_pid = std::process::id();
-        match Watcher::new(&self.conn) {
-            Ok(w) => self.interrupt = w,
-            Err(e) => log::warn!("gdb: Ctrl-C will not interrupt: {e}"),
-        }
         self.guest.written_until(r.furthest);
         self.reverse = Some(r);
         self.bps = bps;
@@ -240,7 +262,6 @@ impl<'a> Emu<'a> {
         let cpu = &mut self.guest.process().cpu;
         cpu.hooks.stops.resume_from = None;
         self.bps.apply(cpu);
-        self.interrupt.arm();
     }
 
     /// A turn of a re-run (`reverse.rs`): notes what the scan looks for, and ends the pass
@@ -248,7 +269,7 @@ impl<'a> Emu<'a> {
     /// guest as they did when the stretch first ran.
     fn rerun(&mut self, turn: Turn, tid: i32, start: u64) -> Option<Stop> {
         let p = self.guest.process();
-        let icount = p.cpu.icount;
+        let icount = p.world().icount();
         let (rip, now_tid) = (p.cpu.rip, p.tid());
         let r = self.reverse.as_mut().expect("a replay");
         if let Task::Scan { want: Want::Step(t), last, .. } = &mut r.task {
@@ -314,9 +335,8 @@ impl<'a> Emu<'a> {
 
     /// gdb resumed backwards: the scan starts at the latest checkpoint before here.
     fn go_back(&mut self, want: Want) -> Stop {
-        let icount = self.guest.process().cpu.icount;
-        let Some(r) = self.reverse.as_mut() else { return Stop::Reason(Reason::Begin(self.tid())) };
-        r.furthest = r.furthest.max(icount);
+        let icount = self.guest.process().world().icount();
+        let Some(r) = self.reverse.as_ref() else { return Stop::Reason(Reason::Begin(self.tid())) };
         match r.cps.before(icount).map(|c| c.icount) {
             Some(cp) => self.hand_over(cp, Task::Scan { from: cp, end: icount, want, last: None }),
             // Nothing ran under gdb before here.
@@ -335,7 +355,7 @@ impl<'a> Emu<'a> {
     /// The checkpoint at `cp` carries on with `task`; this process ends. (Returns only if
     /// the checkpoint cannot be reached: the session then ends.)
     fn hand_over(&mut self, cp: u64, task: Task) -> Stop {
-        let icount = self.guest.process().cpu.icount;
+        let icount = self.guest.process().world().icount();
         let r = self.reverse.as_ref().expect("a replay");
         let furthest = r.furthest.max(icount);
         match r.hand_over(cp, task, furthest, (&self.bps, &self.files)) {
@@ -369,6 +389,8 @@ enum Reason {
     Terminated(i32),
     /// Going back reached the beginning of the replay.
     Begin(Tid),
+    /// An execve started a new program (`link.rs` names it).
+    Exec(Tid),
 }
 
 impl Reason {
@@ -384,6 +406,7 @@ impl Reason {
             Reason::Begin(tid) => {
                 MultiThreadStopReason::ReplayLog { tid: Some(tid), pos: ReplayLogPosition::Begin }
             }
+            Reason::Exec(tid) => MultiThreadStopReason::Library(tid),
         }
     }
 }
@@ -563,12 +586,12 @@ pub(crate) struct Loop<'a>(std::marker::PhantomData<&'a ()>);
 
 impl<'a> BlockingEventLoop for Loop<'a> {
     type Target = Emu<'a>;
-    type Connection = TcpStream;
+    type Connection = super::link::Link;
     type StopReason = MultiThreadStopReason<u64>;
 
     fn wait_for_stop_reason(
         target: &mut Emu<'a>,
-        conn: &mut TcpStream,
+        conn: &mut super::link::Link,
     ) -> Result<run_blocking::Event<Self::StopReason>, WaitForStopReasonError<GdbError, std::io::Error>> {
         loop {
             match target.run().map_err(WaitForStopReasonError::Target)? {
@@ -584,6 +607,9 @@ impl<'a> BlockingEventLoop for Loop<'a> {
     }
 
     fn on_interrupt(target: &mut Emu<'a>) -> Result<Option<Self::StopReason>, GdbError> {
+        if let Some(r) = &mut target.reverse {
+            r.task = Task::Forward;
+        }
         let tid = target.tid();
         Ok(Some(MultiThreadStopReason::SignalWithThread { tid, signal: Signal(S::SIGINT as u8) }))
     }

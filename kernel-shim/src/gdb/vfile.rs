@@ -30,14 +30,18 @@ impl Files {
     /// descriptors that travel beside them, that give it the same handles.
     pub fn encode(&self, w: &mut Vec<u64>, fds: &mut Vec<i32>) {
         use std::os::fd::AsRawFd;
+        let first = fds.len();
         w.push(self.open.len() as u64);
         for s in &self.open {
             match s {
                 None => w.push(0),
-                Some(Open::Host(f)) => {
+                // Past the most a request carries, a handle is lost (gdb's reads through
+                // it fail with EBADF).
+                Some(Open::Host(f)) if fds.len() < first + super::checkpoint::MAX_FILES => {
                     w.push(1);
                     fds.push(f.as_raw_fd());
                 }
+                Some(Open::Host(_)) => w.push(0),
                 Some(Open::Text(t)) => {
                     w.push(2);
                     super::reverse::pack(t, w);

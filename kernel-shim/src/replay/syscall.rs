@@ -19,6 +19,7 @@
 
 use super::event::{Effect, FdChange, Sys};
 use super::{End, Player, Recorder};
+use crate::abi::io::Iovec;
 use crate::abi::signal as S;
 use crate::fd::{FdEntry, OpenFile};
 use crate::signal::SigInfo;
@@ -251,7 +252,7 @@ pub(crate) fn dispatch(log: &Log, t: &mut Trace, p: &mut Process) {
         0
     };
     let ticket = match (log.output_seq, nr) {
-        (Some(seq), nr::WRITE | nr::PWRITE64 | nr::WRITEV)
+        (Some(seq), nr::WRITE | nr::PWRITE64 | nr::WRITEV | nr::PWRITEV | nr::PWRITEV2)
             if (p.cpu.reg(Reg::Rax) as i64) > 0 && log.is_stdio(p, args[0]) =>
         {
             seq.fetch_add(1, Ordering::AcqRel) + 1
@@ -398,33 +399,27 @@ fn far_future() -> std::time::Instant {
 /// Replay: output the guest wrote to emu's own stdout/stderr is written again (the only
 /// host descriptors a replayed process has are those; everything else is a placeholder).
 fn echo_output(p: &mut Process, nr: u64, a: &[u64; 6], n: i64) {
-    if n <= 0 || !matches!(nr, nr::WRITE | nr::PWRITE64 | nr::WRITEV) {
+    let vectored = matches!(nr, nr::WRITEV | nr::PWRITEV | nr::PWRITEV2);
+    if n <= 0 || !(vectored || matches!(nr, nr::WRITE | nr::PWRITE64)) {
         return;
     }
     let Ok(f) = p.fds.file(a[0] as i32 as i64) else { return };
     let Some(h) = f.borrow().host_fd().filter(|&h| h >= 0) else { return };
-    let mut data = Vec::new();
-    if nr == nr::WRITEV {
-        let cnt = a[2].min(1024) as usize;
-        let mut iov = vec![0u8; cnt * 16];
-        if p.cpu.mem.read(a[1], &mut iov).is_err() {
-            return;
-        }
-        for c in iov.chunks(16) {
-            let base = u64::from_le_bytes(c[..8].try_into().expect("8 bytes"));
-            let len = u64::from_le_bytes(c[8..].try_into().expect("8 bytes"));
-            let take = len.min(n as u64 - data.len() as u64) as usize;
-            let mut b = vec![0u8; take];
-            if p.cpu.mem.read(base, &mut b).is_err() {
-                return;
-            }
-            data.extend(b);
-        }
+    let segments = if vectored {
+        let Ok(v) = sys::iovecs(p, a[1], a[2]) else { return };
+        v
     } else {
-        data = vec![0u8; n as usize];
-        if p.cpu.mem.read(a[1], &mut data).is_err() {
+        vec![Iovec { base: a[1], len: n as u64 }]
+    };
+    // The bytes the call wrote: its segments in order, up to its result.
+    let mut data = Vec::new();
+    for Iovec { base, len } in segments {
+        let take = len.min(n as u64 - data.len() as u64) as usize;
+        let mut b = vec![0u8; take];
+        if p.cpu.mem.read(base, &mut b).is_err() {
             return;
         }
+        data.extend(b);
     }
     let mut off = 0;
     while off < data.len() {

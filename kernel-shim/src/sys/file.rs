@@ -203,7 +203,8 @@ pub(super) fn pwrite64(p: &mut Process, a: &Args) -> SysResult {
     do_write(p, a.fd(0), a.ptr(1), a.ulong(2), Some(off))
 }
 
-pub(super) fn iovecs(p: &mut Process, iov: u64, cnt: u64) -> Result<Vec<Iovec>, i32> {
+/// The `cnt` iovecs at `iov` (EINVAL past UIO_MAXIOV), as readv and writev take them.
+pub(crate) fn iovecs(p: &mut Process, iov: u64, cnt: u64) -> Result<Vec<Iovec>, i32> {
     if cnt > UIO_MAXIOV as u64 {
         return Err(E::EINVAL);
     }

@@ -11,6 +11,7 @@ use crate::abi::GuestStruct;
 use crate::host::Errno;
 use crate::Process;
 pub(crate) use args::Args;
+pub(crate) use file::iovecs;
 pub(crate) use table::nr;
 use table::Restart;
 

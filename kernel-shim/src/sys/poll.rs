@@ -3,6 +3,7 @@
 
 use super::{read_array, read_struct, read_timespec, write_array, Args, SysResult};
 use crate::abi::io::{EpollEvent, Pollfd};
+use crate::abi::signal::{SigsetArgpack, SIGSET_SIZE};
 use crate::abi::time::Timeval;
 use crate::abi::{errno as E, open as O};
 use crate::fd::{Backing, FdEntry, FileRef, OpenFile, ReadyPipe};
@@ -163,9 +164,17 @@ fn timespec_ms(p: &mut Process, addr: u64) -> Result<i32, Errno> {
 }
 
 /// Runs `f` with the signal mask temporarily replaced (ppoll/pselect6/epoll_pwait).
-fn with_mask(p: &mut Process, mask_addr: u64, f: impl FnOnce(&mut Process) -> SysResult) -> SysResult {
+fn with_mask(
+    p: &mut Process,
+    mask_addr: u64,
+    size: u64,
+    f: impl FnOnce(&mut Process) -> SysResult,
+) -> SysResult {
     if mask_addr == 0 {
         return f(p);
+    }
+    if size != SIGSET_SIZE {
+        return Err(E::EINVAL);
     }
     let m = read_struct::<u64>(p, mask_addr)?;
     let old = p.signals.mask;
@@ -183,7 +192,7 @@ fn with_mask(p: &mut Process, mask_addr: u64, f: impl FnOnce(&mut Process) -> Sy
 pub(super) fn ppoll(p: &mut Process, a: &Args) -> SysResult {
     let t = timespec_ms(p, a.ptr(2))?;
     let (fds, n, mask) = (a.ptr(0), a.ulong(1), a.ptr(3));
-    with_mask(p, mask, |p| do_poll(p, fds, n, t))
+    with_mask(p, mask, a.ulong(4), |p| do_poll(p, fds, n, t))
 }
 
 fn do_select(p: &mut Process, n: i32, sets: [u64; 3], timeout_ms: i32) -> SysResult {
@@ -263,9 +272,10 @@ pub(super) fn pselect6(p: &mut Process, a: &Args) -> SysResult {
     let t = timespec_ms(p, a.ptr(4))?;
     // The sixth argument points at { const sigset_t *ss; size_t ss_len; }.
     let sigmask = a.ptr(5);
-    let mask_addr = if sigmask != 0 { read_struct::<u64>(p, sigmask)? } else { 0 };
+    let pack =
+        if sigmask != 0 { read_struct::<SigsetArgpack>(p, sigmask)? } else { SigsetArgpack::default() };
     let (n, sets) = (a.int(0), [a.ptr(1), a.ptr(2), a.ptr(3)]);
-    with_mask(p, mask_addr, |p| do_select(p, n, sets, t))
+    with_mask(p, pack.ss, pack.len, |p| do_select(p, n, sets, t))
 }
 
 // ---- epoll ----
@@ -373,13 +383,13 @@ pub(super) fn epoll_wait(p: &mut Process, a: &Args) -> SysResult {
 
 pub(super) fn epoll_pwait(p: &mut Process, a: &Args) -> SysResult {
     let (epfd, out, max, t, mask) = (a.fd(0), a.ptr(1), a.int(2), a.int(3), a.ptr(4));
-    with_mask(p, mask, |p| do_epoll_wait(p, epfd, out, max, t))
+    with_mask(p, mask, a.ulong(5), |p| do_epoll_wait(p, epfd, out, max, t))
 }
 
 pub(super) fn epoll_pwait2(p: &mut Process, a: &Args) -> SysResult {
     let t = timespec_ms(p, a.ptr(3))?;
     let (epfd, out, max, mask) = (a.fd(0), a.ptr(1), a.int(2), a.ptr(4));
-    with_mask(p, mask, |p| do_epoll_wait(p, epfd, out, max, t))
+    with_mask(p, mask, a.ulong(5), |p| do_epoll_wait(p, epfd, out, max, t))
 }
 
 // ---- eventfd ----

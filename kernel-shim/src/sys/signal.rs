@@ -6,15 +6,12 @@
 use super::{read_struct, read_timespec, write_struct, Args, SysResult};
 use crate::abi::errno as E;
 use crate::abi::signal::{
-    self as S, SigAction, SigInfo, StackT, MINSIGSTKSZ, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK,
+    self as S, SigAction, SigInfo, StackT, MINSIGSTKSZ, SIGSET_SIZE, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK,
 };
 use crate::abi::time::Itimerval;
 use crate::host::{self, Errno};
 use crate::signal::bit;
 use crate::Process;
-
-/// The size of the kernel's sigset_t, which the mask-taking calls must be given.
-const SIGSET_SIZE: u64 = 8;
 
 const UNBLOCKABLE: u64 = (1 << (S::SIGKILL - 1)) | (1 << (S::SIGSTOP - 1));
 
@@ -88,7 +85,8 @@ pub(super) fn rt_sigpending(p: &mut Process, a: &Args) -> SysResult {
 fn wait_for_signal(p: &mut Process) -> SysResult {
     loop {
         p.collect_host_signals();
-        if p.has_deliverable() {
+        // A SIGKILL may have ended the process (a replay takes it from the log so).
+        if p.has_deliverable() || p.outcome.is_some() {
             return Err(E::EINTR);
         }
         if p.multithreaded() {

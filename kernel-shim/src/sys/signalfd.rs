@@ -14,7 +14,7 @@ use crate::signal::bit;
 use crate::Process;
 
 fn do_signalfd(p: &mut Process, fd: i64, mask: u64, size: u64, flags: u32) -> SysResult {
-    if size != 8 || flags & !(SFD_CLOEXEC | SFD_NONBLOCK) != 0 {
+    if size != crate::abi::signal::SIGSET_SIZE || flags & !(SFD_CLOEXEC | SFD_NONBLOCK) != 0 {
         return Err(E::EINVAL);
     }
     let set = read_struct::<u64>(p, mask)? & !(bit(SIGKILL) | bit(SIGSTOP));
