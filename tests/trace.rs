@@ -535,7 +535,7 @@ fn crash_report_by_default_shows_the_last_16_instructions() {
     // per-instruction record of the same run.
     let dir = scratch_dir("crash16");
     let prof = dir.join("p.folded");
-    let plain = insns(&["--stats"]);
+    let plain = insns(&["--strace"]);
     let hooked = insns(&["--profile", prof.to_str().unwrap()]);
     assert_eq!(plain.len(), 16, "{plain:#?}");
     assert_eq!(plain, hooked);
