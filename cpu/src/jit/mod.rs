@@ -242,6 +242,9 @@ pub struct JitStats {
     pub resumes: u64,
     /// Blocks that could not be translated.
     pub failed: u64,
+    /// Regions left to the interpreter because translating them would not pay (mostly
+    /// instructions without a native translation).
+    pub interpreted: u64,
     /// Instructions in the translated blocks: translated natively, and run through the
     /// interpreter's handler.
     pub insns_native: u64,
@@ -260,6 +263,7 @@ impl JitStats {
         self.stops += o.stops;
         self.resumes += o.resumes;
         self.failed += o.failed;
+        self.interpreted += o.interpreted;
         self.insns_native += o.insns_native;
         self.insns_called += o.insns_called;
     }
@@ -405,6 +409,12 @@ impl Cpu {
         let t = std::time::Instant::now();
         let eager = self.jit.mode == JitMode::Force;
         let (region, blocks) = region::form(self, blk, (self.jit.threshold / 4).max(1), eager);
+        if !eager && !region.pays() {
+            // Left to the interpreter for good (forcing translates it all the same).
+            self.jit.stats.interpreted += 1;
+            blk.jit.heat.set(FAILED);
+            return None;
+        }
         let head = match self.cache.map.get(&blk.start) {
             Some(&i) => self.cache.get(i).clone(),
             None => return None,

@@ -81,6 +81,35 @@ pub(super) struct RBlock {
     used: u16,
 }
 
+impl RBlock {
+    /// The runs of consecutive instructions run through their handlers, as (first, count):
+    /// the translator calls the handlers of a run in one go. A run ends at a natively
+    /// translated instruction, at the block's end, or after an instruction that may store
+    /// (a store may change decoded code, which the unit checks for after it).
+    pub fn handler_runs(&self) -> Vec<(usize, usize)> {
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        let mut open = false;
+        for (k, p) in self.plans.iter().enumerate() {
+            if p.is_some() {
+                open = false;
+                continue;
+            }
+            match runs.last_mut() {
+                Some(r) if open => r.1 += 1,
+                _ => runs.push((k, 1)),
+            }
+            open = !self.handlers[k].stores;
+        }
+        runs
+    }
+}
+
+/// Natively translated instructions a region needs per call to handlers for its
+/// translation to beat the interpreter: a call costs the unit its registers (stored before,
+/// loaded again after) and about what the interpreter pays for several instructions, so
+/// code made mostly of handler calls (SSE arithmetic, say) runs faster interpreted.
+const NATIVE_PER_CALL: usize = 4;
+
 /// What the translator must assume of an instruction run through its handler.
 #[derive(Clone, Copy, Default)]
 pub(super) struct HandlerInfo {
@@ -96,6 +125,15 @@ pub(super) struct Region {
     pub used: u16,
     /// The address of the head block's `valid` flag (which stands for the whole region).
     pub head_valid: u64,
+}
+
+impl Region {
+    /// Whether translating the region pays (see `NATIVE_PER_CALL`).
+    pub fn pays(&self) -> bool {
+        let native: usize = self.blocks.iter().map(|b| b.plans.iter().filter(|p| p.is_some()).count()).sum();
+        let calls: usize = self.blocks.iter().map(|b| b.handler_runs().len()).sum();
+        native >= NATIVE_PER_CALL * calls
+    }
 }
 
 impl RBlock {

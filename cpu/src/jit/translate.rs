@@ -364,36 +364,25 @@ impl CodeGen {
     /// Translates `region`.
     pub fn translate(&mut self, region: &Region) -> Result<Compiled, TxError> {
         let t = std::time::Instant::now();
-        // The instructions run through their handler, in runs of consecutive ones that end
-        // at a block's end or after one that may store: their copies, then an end op.
-        // `copy_at` has the first copy of a run at the run's first instruction, and
-        // `RUN_REST` at the others.
+        // The instructions run through their handler, in runs (`RBlock::handler_runs`):
+        // their copies, then an end op. `copy_at` has the first copy of a run at the run's
+        // first instruction, and `RUN_REST` at the others.
         let mut ops = Vec::new();
         let mut copy_at: Vec<Vec<usize>> = Vec::new();
         // A link slot for every static edge out of the region.
         let mut nlinks = 0;
         let mut link_at: Vec<[usize; 2]> = Vec::new();
-        let (mut native, mut called) = (0, 0);
+        let (mut native, mut called) = (0usize, 0usize);
         for rb in &region.blocks {
             let mut at = vec![usize::MAX; rb.ops.len()];
-            let mut in_run = false;
-            for (k, op) in rb.ops.iter().enumerate() {
-                if rb.plans[k].is_none() {
-                    if in_run {
-                        ops.pop();
-                        at[k] = RUN_REST;
-                    } else {
-                        at[k] = ops.len();
-                    }
-                    ops.push(op.copy());
-                    ops.push(end_op(op.next()));
-                    in_run = !rb.handlers[k].stores;
-                    called += 1;
-                } else {
-                    in_run = false;
-                    native += 1;
-                }
+            for (k, n) in rb.handler_runs() {
+                at[k] = ops.len();
+                at[k + 1..k + n].fill(RUN_REST);
+                ops.extend(rb.ops[k..k + n].iter().map(Op::copy));
+                ops.push(end_op(rb.ops[k + n - 1].next()));
+                called += n;
             }
+            native += rb.plans.iter().filter(|p| p.is_some()).count();
             copy_at.push(at);
             let t = rb.targets();
             let mut l = [usize::MAX; 2];
@@ -485,7 +474,13 @@ impl CodeGen {
             eprintln!("; unit for {:#x}", region.blocks[0].start);
         }
         let code = self.compile()?;
-        Ok(Compiled { unit, code, native, called, ns: t.elapsed().as_nanos() as u64 })
+        Ok(Compiled {
+            unit,
+            code,
+            native: native as u64,
+            called: called as u64,
+            ns: t.elapsed().as_nanos() as u64,
+        })
     }
 }
 

@@ -143,13 +143,14 @@ impl Stats {
             format!("  guest resident    {} KiB at exit", cur.guest_resident / 1024),
             format!("  emu peak RSS      {} KiB", peak_rss / 1024),
         ];
-        if jit.units > 0 || jit.failed > 0 {
+        if jit.units > 0 || jit.failed > 0 || jit.interpreted > 0 {
             let insns = (jit.insns_native + jit.insns_called).max(1);
             out.push(format!(
-                "  jit units         {} of {} blocks ({} failed), {:.1} ms compiling, {} KiB code, {} flushes",
+                "  jit units         {} of {} blocks ({} failed, {} left to the interpreter), {:.1} ms compiling, {} KiB code, {} flushes",
                 jit.units,
                 jit.blocks,
                 jit.failed,
+                jit.interpreted,
                 jit.compile_ns as f64 / 1e6,
                 jit.code_bytes / 1024,
                 jit.flushes
