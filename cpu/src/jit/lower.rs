@@ -946,6 +946,33 @@ impl<'a> Tx<'a> {
         self.pending_flags = Some(FlagSet { op, bits, dst, src, res, aux });
     }
 
+    /// `v`'s low `bits` bits (`bits` < 64), sign-extended to 64.
+    fn sext(&mut self, v: Value, bits: u32) -> Value {
+        let l = self.shl_c(v, 64 - bits);
+        self.b.ins().sshr_imm_s(l, (64 - bits) as i64)
+    }
+
+    /// Sets CF and OF to `ovf` (an I8 0/1) over the CPU's lazy flags, as
+    /// `Cpu::set_cf_of`: the operation that defines the other flags stays underneath.
+    fn set_cf_of_mem(&mut self, ovf: Value) {
+        self.sync_flags();
+        let cpu = self.cpu();
+        let (op_at, under_at) =
+            ((LF + offset_of!(LazyFlags, op)) as i32, (LF + offset_of!(LazyFlags, under)) as i32);
+        let op = self.b.ins().load(I8, trusted(), cpu, op_at);
+        let under = self.b.ins().load(I8, trusted(), cpu, under_at);
+        let is_co = self.b.ins().icmp_imm_s(IntCC::Equal, op, CcOp::CoOver as u8 as i64);
+        let under = self.b.ins().select(is_co, under, op);
+        self.b.ins().store(trusted(), under, cpu, under_at);
+        let co = self.b.ins().iconst(I8, CcOp::CoOver as u8 as i64);
+        self.b.ins().store(trusted(), co, cpu, op_at);
+        let two = self.b.ins().ishl_imm_s(ovf, 1);
+        let bits = self.b.ins().bor(ovf, two);
+        self.b.ins().store(trusted(), bits, cpu, (LF + offset_of!(LazyFlags, co)) as i32);
+        self.flags = Flags::Mem;
+        self.flags_synced = true;
+    }
+
     fn sign(&mut self, v: Value, bits: u32) -> Value {
         let s = self.shr_c(v, bits - 1);
         let s = self.b.ins().band_imm_s(s, 1);
@@ -1144,11 +1171,11 @@ impl<'a> Tx<'a> {
             Plan::Unary { op: u, w, dst, dead } => self.unary(u, w, dst, dead, op),
             Plan::ShiftImm { op: s, w, r, c, dead } => self.shift_imm(s, w, r, c, dead),
             Plan::ShiftCl { op: s, w, r } => self.shift_cl(s, w, r),
-            Plan::Imul { w, dst, src, imm } => {
+            Plan::Imul { w, dst, src, imm, flags } => {
                 let (a, b) = match imm {
                     Some(i) => {
                         let a = self.read(src, w, op);
-                        (a, self.c(i))
+                        (a, self.c(i & mask(w)))
                     }
                     None => {
                         let b = self.read(src, w, op);
@@ -1156,6 +1183,21 @@ impl<'a> Tx<'a> {
                     }
                 };
                 let v = self.arith(w, a, b, |b, x, y| b.ins().imul(x, y));
+                if flags {
+                    // The operands were read (nothing after this can fault): CF = OF = the
+                    // signed product does not fit in `w` bits.
+                    let ovf = if w == 64 {
+                        let hi = self.b.ins().smulhi(a, b);
+                        let s = self.b.ins().sshr_imm_s(v, 63);
+                        self.b.ins().icmp(IntCC::NotEqual, hi, s)
+                    } else {
+                        let (sa, sb) = (self.sext(a, w), self.sext(b, w));
+                        let p = self.b.ins().imul(sa, sb);
+                        let sv = self.sext(v, w);
+                        self.b.ins().icmp(IntCC::NotEqual, p, sv)
+                    };
+                    self.set_cf_of_mem(ovf);
+                }
                 self.wr(dst, w, v);
             }
             Plan::Cmov { cc, w, dst, src } => {

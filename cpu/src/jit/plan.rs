@@ -90,12 +90,14 @@ pub(super) enum Plan {
         w: u32,
         r: u8,
     },
-    /// IMUL dst, src[, imm] with dead flags.
+    /// IMUL dst, src[, imm]; with `flags`, CF and OF are set in the CPU's lazy flags as
+    /// the interpreter sets them (`Cpu::set_cf_of`), else they are dead.
     Imul {
         w: u32,
         dst: u8,
         src: Src,
         imm: Option<u64>,
+        flags: bool,
     },
     Cmov {
         cc: u8,
@@ -163,6 +165,12 @@ impl Plan {
             Plan::ShiftImm { op: Sh::Shl | Sh::Shr | Sh::Sar, w, dead: false, .. } => Some((CcOp::Shift, w)),
             _ => None,
         }
+    }
+
+    /// Whether the translation leaves the flags in the CPU's lazy flags (`Flags::Mem`)
+    /// rather than as a known result.
+    pub(super) fn flags_to_mem(&self) -> bool {
+        matches!(self, Plan::Imul { flags: true, .. })
     }
 }
 
@@ -320,14 +328,14 @@ pub(super) fn plan(i: &Instruction, op: &Op, dead: bool) -> Option<Plan> {
             }
             Plan::ShiftImm { op: sh, w: w0, r, c, dead }
         }
-        M::Imul if dead && nops >= 2 => {
+        M::Imul if nops >= 2 => {
             let Src::R(d) = s0? else { return None };
             let s = s1?;
             if matches!(s, Src::I(_)) || !matches!(w0, 16 | 32 | 64) {
                 return None;
             }
             let imm = if nops == 3 { Some(op.imm) } else { None };
-            Plan::Imul { w: w0, dst: d, src: s, imm }
+            Plan::Imul { w: w0, dst: d, src: s, imm, flags: !dead }
         }
         M::Cmovo
         | M::Cmovno

@@ -310,6 +310,8 @@ fn flags_out(b: &RBlock, mut s: FlagsIn) -> FlagsIn {
             Some(p) => {
                 if let Some((op, bits)) = p.flag_result() {
                     s = FlagsIn::Known(op, bits);
+                } else if p.flags_to_mem() {
+                    s = FlagsIn::Mem;
                 }
             }
             // A handler may change the flags; the unit gives it the current ones first.
