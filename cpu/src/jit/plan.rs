@@ -3,7 +3,9 @@
 
 use crate::decode::Op;
 use crate::flags::CcOp;
-use iced_x86::{Code, ConditionCode, Instruction, Mnemonic, OpKind, Register};
+use crate::ops::alu::is_imm;
+use crate::ops::branch::cc_nibble;
+use iced_x86::{Code, Instruction, Mnemonic, OpKind, Register};
 
 /// An operand: a GPR (0..15, low bytes only for 8 bits), the op's memory operand, or an
 /// immediate (already sign-extended as the instruction defines).
@@ -190,20 +192,6 @@ fn width(i: &Instruction, n: u32) -> u32 {
     }
 }
 
-fn is_imm(k: OpKind) -> bool {
-    matches!(
-        k,
-        OpKind::Immediate8
-            | OpKind::Immediate16
-            | OpKind::Immediate32
-            | OpKind::Immediate64
-            | OpKind::Immediate8to16
-            | OpKind::Immediate8to32
-            | OpKind::Immediate8to64
-            | OpKind::Immediate32to64
-    )
-}
-
 /// Operand `n` as a `Src`, if it is a plain GPR, the memory operand or an immediate.
 fn src(i: &Instruction, op: &Op, n: u32) -> Option<Src> {
     match i.op_kind(n) {
@@ -214,27 +202,8 @@ fn src(i: &Instruction, op: &Op, n: u32) -> Option<Src> {
     }
 }
 
-pub(super) fn cc_of(i: &Instruction) -> Option<u8> {
-    use ConditionCode as C;
-    Some(match i.condition_code() {
-        C::o => 0,
-        C::no => 1,
-        C::b => 2,
-        C::ae => 3,
-        C::e => 4,
-        C::ne => 5,
-        C::be => 6,
-        C::a => 7,
-        C::s => 8,
-        C::ns => 9,
-        C::p => 10,
-        C::np => 11,
-        C::l => 12,
-        C::ge => 13,
-        C::le => 14,
-        C::g => 15,
-        _ => return None,
-    })
+fn cc_of(i: &Instruction) -> Option<u8> {
+    cc_nibble(i.condition_code())
 }
 
 /// The native translation of `i` (decoded from `op`), if there is one. `dead`: the

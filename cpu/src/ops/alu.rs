@@ -141,7 +141,7 @@ fn mi<const OP: u8, const W: u32, const A: u8>(cpu: &mut Cpu, op: &Op) -> Flow {
     cpu.rmw_next::<W, _>(op, ea, |cpu, a| alu::<OP, W>(cpu, a, op.imm & mask(W)))
 }
 
-fn is_imm(k: OpKind) -> bool {
+pub(crate) fn is_imm(k: OpKind) -> bool {
     matches!(
         k,
         OpKind::Immediate8

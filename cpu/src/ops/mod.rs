@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 mod adx;
 mod aes;
-mod alu;
+pub(crate) mod alu;
 mod avx_cvt;
 mod avx_float;
 mod avx_gather;
