@@ -84,7 +84,9 @@ fn fxrstor<const W64: bool>(cpu: &mut Cpu, op: &Op) -> Flow {
         if ea & 15 != 0 {
             return Err(cpu.gp_fault());
         }
-        super::x87_control::probe_last(cpu, ea, 512)?;
+        // The host reads the last byte first, at the offset wrapped to the address size
+        // (with a 32-bit address near 4 GiB it is below the first byte).
+        cpu.ld8(cpu.ea_plus(op, 511))?;
         let mut b = [0u8; 416];
         for i in 0..26 {
             let v = cpu.ld128(ea + 16 * i as u64)?;

@@ -194,8 +194,8 @@ fn probe_ends<const W16: bool>(cpu: &mut Cpu, ea: u64, len: u64) -> Flow {
     probe_last(cpu, ea, len)
 }
 
-/// The last byte alone (FXRSTOR on the host reads it first).
-pub(crate) fn probe_last(cpu: &mut Cpu, ea: u64, len: u64) -> Flow {
+/// The last byte alone.
+fn probe_last(cpu: &mut Cpu, ea: u64, len: u64) -> Flow {
     cpu.ld8(ea.wrapping_add(len - 1)).map(|_| ())
 }
 

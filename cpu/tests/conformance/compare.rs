@@ -143,6 +143,23 @@ pub fn rflags_bits(b: u32) -> u64 {
     x86_flags(b).0
 }
 
+/// iced's undefined RFLAGS bits of `i` (`RflagsBits`), corrected for RCL/RCR of a byte or
+/// word by an immediate that is a multiple of 9 or 17 but not of 32: iced reads the
+/// rotate as a no-op there, but the SDM leaves OF undefined whenever the masked count
+/// is not 1 (AMD hosts give varying OF for it).
+pub fn undefined_flags(i: &iced_x86::Instruction) -> u32 {
+    use iced_x86::{Mnemonic, OpKind};
+    let mut u = i.rflags_undefined();
+    if matches!(i.mnemonic(), Mnemonic::Rcl | Mnemonic::Rcr)
+        && i.op_count() == 2
+        && i.op_kind(1) == OpKind::Immediate8
+        && !matches!(i.immediate8() & 0x1f, 0 | 1)
+    {
+        u |= RflagsBits::OF;
+    }
+    u
+}
+
 /// The comparison mask of a case: undefined flags of every instruction in it.
 pub fn mask_for(bytes: &[u8]) -> Mask {
     let mut d = Decoder::with_ip(64, bytes, CODE, DecoderOptions::NONE);
@@ -168,7 +185,7 @@ pub fn mask_for(bytes: &[u8]) -> Mask {
                 | iced_x86::Mnemonic::Xsavec
                 | iced_x86::Mnemonic::Xsavec64
         );
-        let (f, s) = x86_flags(i.rflags_undefined());
+        let (f, s) = x86_flags(undefined_flags(&i));
         m.flags |= f;
         m.fsw |= s;
     }

@@ -13,7 +13,7 @@
 //!   branch, interrupt or popf.
 
 use super::case::*;
-use super::compare::{approx_form, host_approx_is_model};
+use super::compare::{approx_form, host_approx_is_model, undefined_flags};
 use super::gen::{excluded, finish, gpr_index, is_xsave, known_bug, with_known_bugs, writes, Env, Gen, Plan};
 use iced_x86::{
     BlockEncoder, BlockEncoderOptions, Code, FlowControl, Instruction, InstructionBlock, MemorySize,
@@ -165,7 +165,7 @@ impl SeqGen {
                     ins.set_near_branch64(LABEL + to as u64);
                 }
                 ins.set_ip(LABEL + slot as u64);
-                poison |= ins.rflags_undefined();
+                poison |= undefined_flags(&ins);
                 list.push(ins);
                 break;
             }
