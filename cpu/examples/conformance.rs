@@ -115,8 +115,10 @@ fn main() {
         });
         for (((code, c), n), e) in cases.iter().zip(&nat).zip(&emus) {
             let v = driver::verdict(c, n, e);
-            if let Verdict::Mismatch(m) = &v {
-                println!("MISMATCH {m}");
+            match &v {
+                Verdict::Mismatch(m) => println!("MISMATCH {m}"),
+                Verdict::Lost => println!("LOST {} # {}", c.to_line(), driver::disasm(&c.bytes)),
+                _ => {}
             }
             if let (Some(f), Verdict::Pass) = (rec.as_mut(), &v) {
                 writeln!(f, "{}", driver::expectation_line(c, n)).unwrap();
