@@ -163,6 +163,8 @@ impl Cpu {
         // obtained during this call stays valid even if a handler invalidates its block.
         // Links are followed only in the generation they were made in (see `Block::link`).
         let mut prev: *const Block = std::ptr::null();
+        // A unit returned just now (the next block is where it went on).
+        let mut from_unit = false;
         if stop_requested() {
             return Exit::Interrupted;
         }
@@ -203,12 +205,14 @@ impl Cpu {
             }
             // Where the interpreter starts in the block (a unit may hand over part-way).
             let mut start = 0;
+            let after_unit = std::mem::replace(&mut from_unit, false);
             if self.jit_on() {
-                if let Some(code) = self.jit_unit(blk) {
+                if let Some(code) = self.jit_unit(blk, after_unit) {
                     // With the ring, every unit returns here to be noted (no chaining).
                     self.jit.check_at = if RING { 0 } else { check_at };
                     let r = self.jit_enter(blk, code);
                     if r == crate::jit::RUN_ON {
+                        from_unit = true;
                         prev = self.jit.block;
                         continue;
                     }

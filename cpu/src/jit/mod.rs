@@ -116,15 +116,17 @@ const MAX_INFLIGHT: usize = 4;
 /// Bytes of host code kept before the cache is emptied.
 const CODE_BYTES: usize = 32 << 20;
 
-/// `BlockJit::heat` of a block whose region is being translated, and of one that is never
-/// to be translated (it failed).
+/// `BlockJit::heat` of a block that is translated only when translated code leads to it
+/// (see `Region::pays_alone`), of one whose region is being translated, and of one that is
+/// never to be translated (it failed, or would not pay).
+pub(crate) const LONE: u32 = u32::MAX - 2;
 pub(crate) const IN_FLIGHT: u32 = u32::MAX - 1;
 const FAILED: u32 = u32::MAX;
 
 /// A block's translation state (kept in the block, so it goes when the block goes).
 #[derive(Default)]
 pub(crate) struct BlockJit {
-    /// Times the block ran in the interpreter, or `IN_FLIGHT` or `FAILED`.
+    /// Times the block ran in the interpreter, or `LONE`, `IN_FLIGHT` or `FAILED`.
     pub heat: Cell<u32>,
     unit: Cell<Option<std::ptr::NonNull<Unit>>>,
 }
@@ -358,8 +360,9 @@ impl Cpu {
     }
 
     /// The block's unit, translating it if it has become hot. None: interpret it.
+    /// `from_unit`: a unit has just returned to the loop, which is going on at `blk`.
     #[inline(always)]
-    pub(crate) fn jit_unit(&mut self, blk: &Block) -> Option<*const u8> {
+    pub(crate) fn jit_unit(&mut self, blk: &Block, from_unit: bool) -> Option<*const u8> {
         if let Some(c) = blk.jit.code() {
             return Some(c);
         }
@@ -368,10 +371,13 @@ impl Cpu {
             blk.jit.heat.set(h + 1);
             return None;
         }
-        if h >= IN_FLIGHT {
+        if h >= LONE {
+            if h == LONE && from_unit {
+                return self.jit_hot(blk, true);
+            }
             return None;
         }
-        self.jit_hot(blk)
+        self.jit_hot(blk, from_unit)
     }
 
     /// Installs what the compile thread has finished, if it is translating anything. The
@@ -388,7 +394,7 @@ impl Cpu {
     /// translations are installed here.
     #[cold]
     #[inline(never)]
-    fn jit_hot(&mut self, blk: &Block) -> Option<*const u8> {
+    fn jit_hot(&mut self, blk: &Block, from_unit: bool) -> Option<*const u8> {
         if self.jit.mode == JitMode::On && self.icount < WARMUP {
             blk.jit.heat.set(0);
             return None;
@@ -408,12 +414,23 @@ impl Cpu {
         }
         let t = std::time::Instant::now();
         let eager = self.jit.mode == JitMode::Force;
-        let (region, blocks) = region::form(self, blk, (self.jit.threshold / 4).max(1), eager);
+        let min_heat = (self.jit.threshold / 4).max(1);
+        let (mut region, mut blocks) = region::form(self, blk, min_heat, eager, false);
         if !eager && !region.pays() {
-            // Left to the interpreter for good (forcing translates it all the same).
-            self.jit.stats.interpreted += 1;
-            blk.jit.heat.set(FAILED);
-            return None;
+            if region.blocks.len() > 1 {
+                (region, blocks) = region::form(self, blk, min_heat, eager, true);
+            }
+            if !region.pays_alone() {
+                // Left to the interpreter for good (forcing translates it all the same).
+                self.jit.stats.interpreted += 1;
+                blk.jit.heat.set(FAILED);
+                return None;
+            }
+            if !from_unit {
+                // Among interpreted neighbours, a unit would only add exits.
+                blk.jit.heat.set(LONE);
+                return None;
+            }
         }
         let head = match self.cache.map.get(&blk.start) {
             Some(&i) => self.cache.get(i).clone(),

@@ -131,8 +131,20 @@ impl Region {
     /// Whether translating the region pays (see `NATIVE_PER_CALL`).
     pub fn pays(&self) -> bool {
         let native: usize = self.blocks.iter().map(|b| b.plans.iter().filter(|p| p.is_some()).count()).sum();
-        let calls: usize = self.blocks.iter().map(|b| b.handler_runs().len()).sum();
-        native >= NATIVE_PER_CALL * calls
+        native >= NATIVE_PER_CALL * self.calls()
+    }
+
+    /// Whether a single block that does not pay by `pays` still pays when translated code
+    /// leads to it: with one call at most it costs about what the interpreter does, and
+    /// left to the interpreter it costs the unit before it a return to the loop and back
+    /// on every pass (the AVX2 memset's entry, say, called from translated code).
+    pub fn pays_alone(&self) -> bool {
+        self.blocks.len() == 1 && self.calls() <= 1
+    }
+
+    /// Calls to handlers (runs of instructions without a native translation).
+    fn calls(&self) -> usize {
+        self.blocks.iter().map(|b| b.handler_runs().len()).sum()
     }
 }
 
@@ -248,9 +260,16 @@ fn native_access(info: &mut InstructionInfoFactory, i: &Instruction, op: &Op) ->
     r
 }
 
-/// The blocks `head` leads to that are worth translating with it, and the blocks as the
-/// cache holds them (kept alive while the region is translated elsewhere).
-pub(super) fn form(cpu: &mut Cpu, head: &Block, min_heat: u32, eager: bool) -> (Region, Vec<Rc<Block>>) {
+/// The blocks `head` leads to that are worth translating with it (`alone`: the head
+/// only), and the blocks as the cache holds them (kept alive while the region is
+/// translated elsewhere).
+pub(super) fn form(
+    cpu: &mut Cpu,
+    head: &Block,
+    min_heat: u32,
+    eager: bool,
+    alone: bool,
+) -> (Region, Vec<Rc<Block>>) {
     let mut info = InstructionInfoFactory::new();
     let mut blocks = vec![analyse(cpu, head, &mut info)];
     let mut keep = Vec::new();
@@ -260,7 +279,7 @@ pub(super) fn form(cpu: &mut Cpu, head: &Block, min_heat: u32, eager: bool) -> (
         let targets = blocks[at].targets();
         let calls = matches!(blocks[at].plans.last(), Some(Some(Plan::Call { .. })));
         for t in targets.into_iter().flatten() {
-            if calls || blocks.len() >= MAX_BLOCKS || blocks.iter().any(|b| b.start == t) {
+            if alone || calls || blocks.len() >= MAX_BLOCKS || blocks.iter().any(|b| b.start == t) {
                 continue;
             }
             let Some(b) = candidate(cpu, t, min_heat, eager) else { continue };
@@ -297,7 +316,7 @@ fn candidate(cpu: &mut Cpu, rip: u64, min_heat: u32, eager: bool) -> Option<Rc<B
     };
     let b = cpu.cache.get(idx);
     let heat = b.jit.heat.get();
-    if !b.valid.get() || b.start != rip || b.jit.code().is_some() || heat >= super::IN_FLIGHT {
+    if !b.valid.get() || b.start != rip || b.jit.code().is_some() || heat >= super::LONE {
         return None;
     }
     (eager || heat >= min_heat).then(|| b.clone())

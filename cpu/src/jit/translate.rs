@@ -26,7 +26,7 @@ use super::lower::{
     JIT_STATUS, RIP,
 };
 use super::region::{End, FlagsIn, Region};
-use super::{stop_code, JcEntry, Link, Unit, JC_BITS, JC_SIZE, RESUME, RUN_ON};
+use super::{jc_index, stop_code, JcEntry, Link, Unit, JC_BITS, JC_SIZE, RESUME, RUN_ON};
 use crate::decode::{end_op, Op};
 use crate::state::Cpu;
 use cranelift_codegen::control::ControlPlane;
@@ -200,6 +200,7 @@ impl CodeGen {
         let sig = self.tail_sig(if dynamic { 3 } else { 4 });
         self.ctx.func = Function::with_name_signature(UserFuncName::default(), sig);
         let usig = self.unit_sig();
+        let fsig = self.host_sig(&[I64, I64], Some(I64));
         let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
         let usig = b.import_signature(usig);
         let entry = b.create_block();
@@ -247,11 +248,23 @@ impl CodeGen {
         let code = b.ins().load(I64, f, code_at, off as i32);
         b.ins().return_call_indirect(usig, code, &[cpu]);
         b.switch_to_block(miss);
-        if !dynamic {
+        if dynamic {
+            // Another hot target may hold the entry: the block cache knows the unit too,
+            // which costs a call rather than a return to the loop and back.
+            let fsig = b.import_signature(fsig);
+            let fp = b.ins().iconst(I64, jit_find as *const () as i64);
+            let call = b.ins().call_indirect(fsig, fp, &[cpu, rip]);
+            let code = b.inst_results(call)[0];
+            let found = b.create_block();
+            b.ins().brif(code, found, &[], ret, &[]);
+            b.seal_block(found);
+            b.switch_to_block(found);
+            b.ins().return_call_indirect(usig, code, &[cpu]);
+        } else {
             // The loop fills the slot when it enters the next unit.
             b.ins().store(f, p[2], cpu, JIT_LINK as i32);
+            b.ins().jump(ret, &[]);
         }
-        b.ins().jump(ret, &[]);
         b.seal_block(ret);
         b.switch_to_block(ret);
         b.ins().store(f, rip, cpu, RIP as i32);
@@ -673,6 +686,19 @@ pub(super) extern "C" fn jit_cond(cpu: *mut Cpu, cc: u32) -> u32 {
     // SAFETY: translated code passes the CPU it runs on.
     let cpu = unsafe { &*cpu };
     cpu.lf.cond(cc as u8) as u32
+}
+
+/// The unit of the block at `rip`, for a return or indirect jump that missed the jump
+/// cache (its entry held another target): the block cache's answer, put into the jump
+/// cache as entering the unit from the loop would. Returns its code, or 0 when `rip` has
+/// no unit (the stub then returns to the loop).
+pub(super) extern "C" fn jit_find(cpu: *mut Cpu, rip: u64) -> u64 {
+    // SAFETY: translated code passes the CPU it runs on.
+    let cpu = unsafe { &mut *cpu };
+    let Some(i) = cpu.cache.lookup(rip) else { return 0 };
+    let Some(code) = cpu.cache.get(i).jit.code() else { return 0 };
+    cpu.jit.jc[jc_index(rip)] = JcEntry { rip, gen: cpu.cache.gen, code, _pad: 0 };
+    code as u64
 }
 
 /// The interpreter's load of `w` bits at `addr` (a TLB miss in translated code): the value
