@@ -17,12 +17,12 @@
 //!
 //! Exits. A unit that runs to its end adds the block's instruction count, sets `rip` and
 //! either jumps straight into the next unit (a tail call through a link slot that the run
-//! loop patches, or through the jump cache for returns and indirect jumps, both guarded by
-//! the block cache's generation like the interpreter's own links) or returns 0 to the
-//! loop. A unit that stops part-way (syscall, #UD, a handler's fault, a write to its own
-//! code) leaves the registers as the interpreter would, notes the block and instruction
-//! index, and returns the `Stop` plus one; the loop then goes through the same `Cpu::stop`
-//! as the interpreter.
+//! loop patches, or through the jump cache for returns and indirect jumps, falling back to
+//! the block cache on a miss, all guarded by the block cache's generation like the
+//! interpreter's own links) or returns 0 to the loop. A unit that stops part-way (syscall,
+//! #UD, a handler's fault, a write to its own code) leaves the registers as the
+//! interpreter would, notes the block and instruction index, and returns the `Stop` plus
+//! one; the loop then goes through the same `Cpu::stop` as the interpreter.
 //!
 //! Code memory is emu's own (`execmem`), bounded; when it is full every unit is dropped
 //! and compiling starts again (blocks keep working in the interpreter meanwhile).
