@@ -946,10 +946,15 @@ impl<'a> Tx<'a> {
         self.pending_flags = Some(FlagSet { op, bits, dst, src, res, aux });
     }
 
-    /// `v`'s low `bits` bits (`bits` < 64), sign-extended to 64.
+    /// `v`'s low `bits` bits (8, 16 or 32), sign-extended to 64.
     fn sext(&mut self, v: Value, bits: u32) -> Value {
-        let l = self.shl_c(v, 64 - bits);
-        self.b.ins().sshr_imm_s(l, (64 - bits) as i64)
+        let ty = match bits {
+            8 => I8,
+            16 => I16,
+            _ => I32,
+        };
+        let n = self.narrow(v, ty);
+        self.b.ins().sextend(I64, n)
     }
 
     /// Sets CF and OF to `ovf` (an I8 0/1) over the CPU's lazy flags, as
@@ -1141,26 +1146,8 @@ impl<'a> Tx<'a> {
             }
             Plan::Movx { w, sw, signed, dst, src } => {
                 let v = self.read(src, sw, op);
-                let v = if signed {
-                    let n = self.narrow(
-                        v,
-                        if sw == 8 {
-                            I8
-                        } else if sw == 16 {
-                            I16
-                        } else {
-                            I32
-                        },
-                    );
-                    if w == 32 {
-                        let x = self.b.ins().sextend(I32, n);
-                        self.b.ins().uextend(I64, x)
-                    } else {
-                        self.b.ins().sextend(I64, n)
-                    }
-                } else {
-                    v
-                };
+                // A 32-bit destination is zero-extended by `wr`.
+                let v = if signed { self.sext(v, sw) } else { v };
                 self.wr(dst, w, v);
             }
             Plan::Lea { w, dst } => {
@@ -1264,19 +1251,8 @@ impl<'a> Tx<'a> {
                     let s = self.b.ins().sshr_imm_s(t, 63);
                     self.wr(2, w, s);
                 } else {
-                    let h = w / 2;
                     let a = self.get(0);
-                    let n = self.b.ins().ireduce(
-                        if h == 8 {
-                            I8
-                        } else if h == 16 {
-                            I16
-                        } else {
-                            I32
-                        },
-                        a,
-                    );
-                    let s = self.b.ins().sextend(I64, n);
+                    let s = self.sext(a, w / 2);
                     self.wr(0, w, s);
                 }
             }
