@@ -209,7 +209,8 @@ impl Cpu {
             if self.jit_on() {
                 if let Some(code) = self.jit_unit(blk, after_unit) {
                     // With the ring, every unit returns here to be noted (no chaining).
-                    self.jit.check_at = if RING { 0 } else { check_at };
+                    self.jit.check_at =
+                        if RING { 0 } else { crate::jit::unit_check_at(check_at, self.budget) };
                     let r = self.jit_enter(blk, code);
                     if r == crate::jit::RUN_ON {
                         from_unit = true;

@@ -115,6 +115,58 @@ fn budget_stops_land_on_the_same_instruction() {
 }
 
 #[test]
+fn budget_stops_inside_a_loop_with_branches_land_on_the_same_instruction() {
+    // L: add rax,1; test al,1; jz E; add rbx,3; jmp J; E: add rcx,5; J: dec rdx; jnz L;
+    // int3 — a unit checks the budget only on entry and at the loop's head, with the most
+    // it can run before the next check; every stop must still be the interpreter's.
+    let code = [
+        0x48, 0x83, 0xc0, 0x01, 0xa8, 0x01, 0x74, 0x06, 0x48, 0x83, 0xc3, 0x03, 0xeb, 0x04, 0x48, 0x83, 0xc1,
+        0x05, 0x48, 0xff, 0xca, 0x75, 0xe9, 0xcc,
+    ];
+    for step in [1u64, 2, 3, 5, 7, 11, 16] {
+        let mut a = cpu(&code, JitMode::Off);
+        let mut b = cpu(&code, JitMode::Force);
+        a.set_reg(Reg::Rdx, 30);
+        b.set_reg(Reg::Rdx, 30);
+        let mut at = 0;
+        loop {
+            at += step;
+            a.budget = at;
+            b.budget = at;
+            let (ea, eb) = (a.run(), b.run());
+            let o = outcome(&mut a, ea);
+            assert_eq!(o, outcome(&mut b, eb), "step {step}, budget {at}");
+            if o.exit != Exit::Budget {
+                assert_eq!(o.exit, Exit::Breakpoint);
+                break;
+            }
+        }
+    }
+}
+
+#[test]
+fn imul_flags_over_a_compare_are_read_and_survive_a_fault() {
+    // cmp rax,rbx; imul rax,rbx; then seto cl; setz dl; setl sil; int3 (conditions that mix
+    // the imul's CF/OF with the compare's SF/ZF), or mov rcx,[0] (a fault that leaves the
+    // unit with those flags, which it held in variables).
+    let read = [
+        0x48, 0x39, 0xd8, 0x48, 0x0f, 0xaf, 0xc3, 0x0f, 0x90, 0xc1, 0x0f, 0x94, 0xc2, 0x40, 0x0f, 0x9c, 0xc6,
+        0xcc,
+    ];
+    let fault = [0x48, 0x39, 0xd8, 0x48, 0x0f, 0xaf, 0xc3, 0x48, 0x8b, 0x0c, 0x25, 0, 0, 0, 0, 0xcc];
+    for (a, b) in [(1u64, 2u64), (3, 3), (1 << 40, 1 << 40), (u64::MAX, 5), (1 << 62, 2)] {
+        let init = |c: &mut Cpu| {
+            c.set_reg(Reg::Rax, a);
+            c.set_reg(Reg::Rbx, b);
+        };
+        assert_eq!(same(&read, init).exit, Exit::Breakpoint);
+        let o = same(&fault, init);
+        assert!(matches!(o.exit, Exit::Fault(_)));
+        assert_eq!(o.icount, 2);
+    }
+}
+
+#[test]
 fn flags_computed_in_a_unit_reach_the_next_block() {
     // cmp rax,rbx; jmp L; L: setb cl; seto dl; sets sil; jl M; M: int3 — the flags of a
     // natively translated compare are read by the next unit (and through the CPU).

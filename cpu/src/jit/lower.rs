@@ -3,11 +3,11 @@
 //! access with the software TLB hit inlined, side exits, and the native translation of
 //! each `Plan`.
 //!
-//! Registers. The registers the region's native code uses are loaded into Cranelift
-//! variables when the unit is entered and stay there; they go back to `Cpu::regs` only
-//! where the unit leaves (every exit stores those that may have changed) or calls an
-//! interpreter handler (which works on the CPU structure: the registers are stored before
-//! the call and the ones it writes are loaded again after it).
+//! Registers. A guest register is loaded into a Cranelift variable at its first use in a
+//! block and stays there for the rest of the block; one that changed goes back to
+//! `Cpu::regs` before anything that may leave the unit (a memory access, a handler call,
+//! the block's end), so exits store nothing but flags. After a handler call (which works on
+//! the CPU structure) registers are read again.
 //!
 //! Flags. A natively translated flag setter records its kind and width at compile time
 //! (`Flags::Known`) and its operands in variables, so a Jcc compares them directly; the
@@ -100,8 +100,10 @@ pub(super) enum Flags {
     /// look, nowhere that matters).
     Mem,
     /// Set by a natively translated instruction of kind `op` at `bits`, whose operands are
-    /// the flag variables (dst, src, res, aux).
-    Known { op: CcOp, bits: u32 },
+    /// the flag variables (dst, src, res, aux). With `co`, an IMUL has since set CF and OF
+    /// (bits 0 and 1 of the `co` variable) over them, as `CcOp::CoOver` does; `op` then
+    /// never uses `aux`, whose slot an exit uses for `co`.
+    Known { op: CcOp, bits: u32, co: bool },
 }
 
 /// A flag-setting result.
@@ -113,6 +115,8 @@ pub(super) struct FlagSet {
     pub src: Value,
     pub res: Value,
     pub aux: Option<Value>,
+    /// CF in bit 0 and OF in bit 1, set over `op` (see `Flags::Known`).
+    pub co: Option<Value>,
 }
 
 /// Where control goes after a natively translated instruction.
@@ -149,8 +153,8 @@ pub(super) struct Tx<'a> {
     pub flags: Flags,
     /// `Cpu::lf` already holds the `Known` flags.
     pub flags_synced: bool,
-    /// dst, src, res, aux of `Flags::Known`.
-    pub fv: [Variable; 4],
+    /// dst, src, res, aux and co of `Flags::Known`.
+    pub fv: [Variable; 5],
     /// Results of the current instruction, committed when it cannot fault any more.
     pub pending: Vec<(u8, Value)>,
     pub pending_flags: Option<FlagSet>,
@@ -163,6 +167,13 @@ pub(super) struct Tx<'a> {
     cpu_cache: Option<(ClBlock, Value)>,
     /// The current block's shared side exit (see `exit_before`).
     shared_exit: Option<ClBlock>,
+    /// An exit to it passes flags with `co` (see `Flags::Known`).
+    co_exit: bool,
+}
+
+/// Whether flags of kind `op` keep an operand in `aux` (the kinds a unit knows).
+fn uses_aux(op: CcOp) -> bool {
+    matches!(op, CcOp::Inc | CcOp::Dec | CcOp::Shift)
 }
 
 fn guest_mem() -> MemFlagsData {
@@ -178,7 +189,7 @@ impl<'a> Tx<'a> {
     pub fn new(b: FunctionBuilder<'a>, sref: SigRefs, stubs: Stubs, region: &'a Region) -> Tx<'a> {
         let mut b = b;
         let regs = std::array::from_fn(|_| b.declare_var(I64));
-        let fv = [b.declare_var(I64), b.declare_var(I64), b.declare_var(I64), b.declare_var(I64)];
+        let fv = std::array::from_fn(|_| b.declare_var(I64));
         Tx {
             b,
             sref,
@@ -197,6 +208,7 @@ impl<'a> Tx<'a> {
             rip_set: false,
             cpu_cache: None,
             shared_exit: None,
+            co_exit: false,
         }
     }
 
@@ -361,6 +373,7 @@ impl<'a> Tx<'a> {
         self.k = 0;
         self.rip_set = false;
         self.shared_exit = None;
+        self.co_exit = false;
         // The block's predecessors left every register in the CPU too, and registers are
         // read there on first use: guest registers live in host registers within a block,
         // which keeps live ranges short (register allocation is most of the compile time)
@@ -369,7 +382,7 @@ impl<'a> Tx<'a> {
         self.loaded = 0;
         match self.region.blocks[j].flags_in {
             FlagsIn::Known(op, bits) => {
-                self.flags = Flags::Known { op, bits };
+                self.flags = Flags::Known { op, bits, co: false };
                 self.flags_synced = false;
             }
             FlagsIn::Dead | FlagsIn::Mem => {
@@ -435,15 +448,16 @@ impl<'a> Tx<'a> {
             if let Some(a) = f.aux {
                 self.b.def_var(self.fv[3], a);
             }
-            self.flags = Flags::Known { op: f.op, bits: f.bits };
+            self.flags = Flags::Known { op: f.op, bits: f.bits, co: false };
             self.flags_synced = false;
         }
     }
 
     /// The known flags as a `FlagSet`, if any.
     fn known_flags(&mut self) -> Option<FlagSet> {
-        let Flags::Known { op, bits } = self.flags else { return None };
-        let aux = matches!(op, CcOp::Inc | CcOp::Dec | CcOp::Shift).then(|| self.b.use_var(self.fv[3]));
+        let Flags::Known { op, bits, co } = self.flags else { return None };
+        let aux = uses_aux(op).then(|| self.b.use_var(self.fv[3]));
+        let co = co.then(|| self.b.use_var(self.fv[4]));
         Some(FlagSet {
             op,
             bits,
@@ -451,13 +465,27 @@ impl<'a> Tx<'a> {
             src: self.b.use_var(self.fv[1]),
             res: self.b.use_var(self.fv[2]),
             aux,
+            co,
         })
     }
 
     fn store_flags(&mut self, f: &FlagSet) {
         let cpu = self.cpu();
-        let op = self.b.ins().iconst(I8, f.op as u8 as i64);
-        self.b.ins().store(trusted(), op, cpu, (LF + offset_of!(LazyFlags, op)) as i32);
+        let op_at = (LF + offset_of!(LazyFlags, op)) as i32;
+        match f.co {
+            Some(co) => {
+                let o = self.b.ins().iconst(I8, CcOp::CoOver as u8 as i64);
+                self.b.ins().store(trusted(), o, cpu, op_at);
+                let u = self.b.ins().iconst(I8, f.op as u8 as i64);
+                self.b.ins().store(trusted(), u, cpu, (LF + offset_of!(LazyFlags, under)) as i32);
+                let c = self.b.ins().ireduce(I8, co);
+                self.b.ins().store(trusted(), c, cpu, (LF + offset_of!(LazyFlags, co)) as i32);
+            }
+            None => {
+                let o = self.b.ins().iconst(I8, f.op as u8 as i64);
+                self.b.ins().store(trusted(), o, cpu, op_at);
+            }
+        }
         let bits = self.b.ins().iconst(I32, f.bits as i64);
         self.b.ins().store(trusted(), bits, cpu, (LF + offset_of!(LazyFlags, bits)) as i32);
         self.b.ins().store(trusted(), f.dst, cpu, (LF + offset_of!(LazyFlags, dst)) as i32);
@@ -538,6 +566,13 @@ impl<'a> Tx<'a> {
         let f = if self.flags_synced { None } else { self.known_flags() };
         let z = self.c(0);
         let (fop, d, s, r, a) = match f {
+            Some(f @ FlagSet { co: Some(co), .. }) => {
+                // CoOver over `op`, with `co` where aux would go (`op` has none).
+                let (over, under) = (CcOp::CoOver as u8 as i64, f.op as u8 as i64);
+                let fop = self.b.ins().iconst(I32, over | (f.bits as i64) << 8 | under << 16);
+                self.co_exit = true;
+                (fop, f.dst, f.src, f.res, co)
+            }
             Some(f) => {
                 let fop = self.b.ins().iconst(I32, (f.op as u8 as i64) | (f.bits as i64) << 8);
                 (fop, f.dst, f.src, f.res, f.aux.unwrap_or(z))
@@ -548,8 +583,9 @@ impl<'a> Tx<'a> {
         (exit, [code.into(), kv.into(), fop.into(), d.into(), s.into(), r.into(), a.into()])
     }
 
-    /// The current block's shared side exit: (code, k, flags kind | bits << 8 or 0, dst,
-    /// src, res, aux). Its body is emitted at the block's end (`finish_block`).
+    /// The current block's shared side exit: (code, k, flags kind | bits << 8 | under <<
+    /// 16 or 0, dst, src, res, aux or co). Its body is emitted at the block's end
+    /// (`finish_block`).
     fn shared_exit(&mut self) -> ClBlock {
         if let Some(b) = self.shared_exit {
             return b;
@@ -580,7 +616,17 @@ impl<'a> Tx<'a> {
         let op = self.b.ins().ireduce(I8, fop);
         self.b.ins().store(trusted(), op, cpu, (LF + offset_of!(LazyFlags, op)) as i32);
         let bits = self.b.ins().ushr_imm_s(fop, 8);
+        let bits = self.b.ins().band_imm_s(bits, 0xff);
         self.b.ins().store(trusted(), bits, cpu, (LF + offset_of!(LazyFlags, bits)) as i32);
+        if std::mem::take(&mut self.co_exit) {
+            // Also right (and unused) for the exits without `co`: `under` is only read
+            // with CoOver.
+            let under = self.b.ins().ushr_imm_s(fop, 16);
+            let under = self.b.ins().ireduce(I8, under);
+            self.b.ins().store(trusted(), under, cpu, (LF + offset_of!(LazyFlags, under)) as i32);
+            let co = self.b.ins().ireduce(I8, p[6]);
+            self.b.ins().store(trusted(), co, cpu, (LF + offset_of!(LazyFlags, co)) as i32);
+        }
         self.b.ins().store(trusted(), p[3], cpu, (LF + offset_of!(LazyFlags, dst)) as i32);
         self.b.ins().store(trusted(), p[4], cpu, (LF + offset_of!(LazyFlags, src)) as i32);
         self.b.ins().store(trusted(), p[5], cpu, (LF + offset_of!(LazyFlags, res)) as i32);
@@ -592,7 +638,7 @@ impl<'a> Tx<'a> {
     }
 
     /// Notes where the unit stopped and returns `code`; the state is already in the CPU.
-    fn exit_noted(&mut self, code: Value, k: usize) {
+    pub fn exit_noted(&mut self, code: Value, k: usize) {
         self.st_const(k as u64, JIT_STOP_INDEX);
         self.st_const(self.rb().addr, JIT_BLOCK);
         self.b.ins().return_(&[code]);
@@ -943,7 +989,7 @@ impl<'a> Tx<'a> {
     // ---- flags ----
 
     fn set_flags(&mut self, op: CcOp, bits: u32, dst: Value, src: Value, res: Value, aux: Option<Value>) {
-        self.pending_flags = Some(FlagSet { op, bits, dst, src, res, aux });
+        self.pending_flags = Some(FlagSet { op, bits, dst, src, res, aux, co: None });
     }
 
     /// `v`'s low `bits` bits (8, 16 or 32), sign-extended to 64.
@@ -957,8 +1003,25 @@ impl<'a> Tx<'a> {
         self.b.ins().sextend(I64, n)
     }
 
-    /// Sets CF and OF to `ovf` (an I8 0/1) over the CPU's lazy flags, as
-    /// `Cpu::set_cf_of`: the operation that defines the other flags stays underneath.
+    /// Sets CF and OF to `ovf` (an I8 0/1) as `Cpu::set_cf_of`: the operation that
+    /// defines the other flags stays underneath. Known flags stay known (with `co`) when
+    /// an exit can pass `co` where their aux would go.
+    fn set_cf_of(&mut self, ovf: Value) {
+        if let Flags::Known { op, bits, .. } = self.flags {
+            if !uses_aux(op) {
+                let o = self.b.ins().uextend(I64, ovf);
+                let two = self.b.ins().ishl_imm_s(o, 1);
+                let co = self.b.ins().bor(o, two);
+                self.b.def_var(self.fv[4], co);
+                self.flags = Flags::Known { op, bits, co: true };
+                self.flags_synced = false;
+                return;
+            }
+        }
+        self.set_cf_of_mem(ovf);
+    }
+
+    /// `set_cf_of` over the CPU's lazy flags.
     fn set_cf_of_mem(&mut self, ovf: Value) {
         self.sync_flags();
         let cpu = self.cpu();
@@ -1006,6 +1069,8 @@ impl<'a> Tx<'a> {
     fn cond_of(&mut self, f: &FlagSet, cc: u8) -> Value {
         let FlagSet { op, bits, dst, src, res, .. } = *f;
         let neg = cc & 1 != 0;
+        // With `co`, CF and OF are not the compare's: no shortcut that reads them.
+        let op = if f.co.is_some() && matches!(cc >> 1, 1 | 3 | 6 | 7) { CcOp::CoOver } else { op };
         let (r, neg) = match (cc >> 1, op) {
             // Compare-and-branch: straight from the operands (the inverse condition
             // directly, not through an xor).
@@ -1080,6 +1145,10 @@ impl<'a> Tx<'a> {
 
     fn cf(&mut self, f: &FlagSet) -> Value {
         let FlagSet { op, dst, src, res, aux, .. } = *f;
+        if let Some(co) = f.co {
+            let c = self.b.ins().band_imm_s(co, 1);
+            return self.b.ins().icmp_imm_s(IntCC::NotEqual, c, 0);
+        }
         match op {
             CcOp::Add => self.b.ins().icmp(IntCC::UnsignedLessThan, res, dst),
             CcOp::Sub => self.b.ins().icmp(IntCC::UnsignedLessThan, dst, src),
@@ -1093,7 +1162,11 @@ impl<'a> Tx<'a> {
     }
 
     fn of(&mut self, f: &FlagSet) -> Value {
-        let FlagSet { op, bits, dst, src, res, aux } = *f;
+        let FlagSet { op, bits, dst, src, res, aux, .. } = *f;
+        if let Some(co) = f.co {
+            let o = self.b.ins().band_imm_s(co, 2);
+            return self.b.ins().icmp_imm_s(IntCC::NotEqual, o, 0);
+        }
         match op {
             CcOp::Add => {
                 let a = self.b.ins().bxor(dst, res);
@@ -1183,7 +1256,7 @@ impl<'a> Tx<'a> {
                         let sv = self.sext(v, w);
                         self.b.ins().icmp(IntCC::NotEqual, p, sv)
                     };
-                    self.set_cf_of_mem(ovf);
+                    self.set_cf_of(ovf);
                 }
                 self.wr(dst, w, v);
             }

@@ -15,6 +15,13 @@
 //! leaves the unit before the instruction and the interpreter runs the rest of the block
 //! (`RESUME`), so faults, watches and writes to code take the interpreter's own paths.
 //!
+//! The budget. The interpreter compares `icount` with the budget before every block; a
+//! unit does so only on entry and on edges into the head of a loop, against the most it can
+//! run before the next such check (`region::budget_checks`). Too near, it hands its head
+//! block to the interpreter (`RESUME` at instruction 0), which then stops where it always
+//! would. The loop's periodic looks at `request_stop` need no such precision: units see
+//! them a little later (`unit_check_at`), and leave for them without handing over blocks.
+//!
 //! Exits. A unit that runs to its end adds the block's instruction count, sets `rip` and
 //! either jumps straight into the next unit (a tail call through a link slot that the run
 //! loop patches, or through the jump cache for returns and indirect jumps, falling back to
@@ -226,6 +233,30 @@ struct Inflight {
     ns: u64,
 }
 
+/// With `EMU_JIT_PERFMAP` set, names each unit in `/tmp/perf-PID.map` (the file `perf report`
+/// reads for code it has no symbols for), so that host samples in translated code are
+/// attributed to the guest address of the unit's head. A forked child writes its own.
+fn perf_map(code: *const u8, bytes: usize, guest: u64) {
+    use std::io::Write;
+    thread_local! {
+        static ON: bool = std::env::var_os("EMU_JIT_PERFMAP").is_some();
+        static MAP: std::cell::RefCell<Option<(u32, std::fs::File)>> = const { std::cell::RefCell::new(None) };
+    }
+    if !ON.with(|on| *on) {
+        return;
+    }
+    let pid = std::process::id();
+    MAP.with_borrow_mut(|m| {
+        if m.as_ref().is_none_or(|(p, _)| *p != pid) {
+            let path = format!("/tmp/perf-{pid}.map");
+            *m = std::fs::OpenOptions::new().create(true).append(true).open(path).ok().map(|f| (pid, f));
+        }
+        if let Some((_, f)) = m {
+            let _ = writeln!(f, "{:x} {:x} guest_{:x}", code as usize, bytes, guest);
+        }
+    });
+}
+
 /// Counters for `--stats`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct JitStats {
@@ -240,7 +271,8 @@ pub struct JitStats {
     /// exits), and how many of those stopped part-way through a unit.
     pub exits: u64,
     pub stops: u64,
-    /// Units that handed the rest of their block to the interpreter (a TLB miss).
+    /// Units that handed the rest of their block to the interpreter (a TLB miss, or the
+    /// whole head block near the budget).
     pub resumes: u64,
     /// Blocks that could not be translated.
     pub failed: u64,
@@ -274,8 +306,8 @@ impl JitStats {
 /// The JIT's state in a `Cpu`. Translated code reads and writes the first fields by
 /// offset.
 pub(crate) struct JitState {
-    /// `icount` at which a unit must return to the loop instead of chaining (the budget or
-    /// the next look at `request_stop`).
+    /// `icount` at which a unit must return to the loop instead of chaining: the budget,
+    /// or a little after the next look at `request_stop` (`unit_check_at`).
     pub check_at: u64,
     /// The link slot the last unit left through without a target; the loop fills it.
     pub link: *const Link,
@@ -326,6 +358,23 @@ impl Default for JitState {
             broken: false,
             stats: JitStats::default(),
         }
+    }
+}
+
+/// Instructions a unit may run past a look at `request_stop` (`check_at` below the budget):
+/// more than any unit runs between two budget checks (`region::budget_checks`), so that a
+/// unit leaves for such a look at a loop's head rather than hand blocks to the interpreter.
+/// Only the budget itself must be met exactly.
+const POLL_SLACK: u64 = 1024;
+
+/// The `check_at` units get from the loop's: the budget exactly, a look at `request_stop`
+/// up to `POLL_SLACK` late.
+#[inline(always)]
+pub(crate) fn unit_check_at(check_at: u64, budget: u64) -> u64 {
+    if check_at >= budget {
+        budget
+    } else {
+        check_at.saturating_add(POLL_SLACK).min(budget)
     }
 }
 
@@ -521,6 +570,7 @@ impl Cpu {
                     t.unit.code,
                     t.bytes
                 );
+                perf_map(t.unit.code, t.bytes, head.start);
                 head.jit.set(t.unit);
             }
             Err(_) => head.jit.heat.set(0),

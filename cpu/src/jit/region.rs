@@ -125,6 +125,13 @@ pub(super) struct Region {
     pub used: u16,
     /// The address of the head block's `valid` flag (which stands for the whole region).
     pub head_valid: u64,
+    /// Per block: for a *header* (the head, or the target of an edge that does not lead to
+    /// a later block), the most instructions the unit can run from its start before it
+    /// meets a header again or leaves; None for the other blocks. See `budget_checks`.
+    pub reach: Vec<Option<u64>>,
+    /// The CPU keeps the recent-block ring (`Hooks::block_ring`): every block must return
+    /// to the loop to be noted, so every edge checks the budget (the loop makes it due).
+    pub ring: bool,
 }
 
 impl Region {
@@ -300,9 +307,42 @@ pub(super) fn form(
         }
     }
     let used = blocks.iter().fold(0, |u, b| u | b.used);
-    let mut region = Region { blocks, used, head_valid: &head.valid as *const _ as u64 };
+    let reach = budget_checks(&blocks);
+    let ring = cpu.hooks.block_ring;
+    let mut region = Region { blocks, used, head_valid: &head.valid as *const _ as u64, reach, ring };
     flags_dataflow(&mut region);
     (region, keep)
+}
+
+/// Where a unit checks the budget (`Region::reach`). The interpreter looks at it before
+/// every block; a unit must stop at the same block boundary. Rather than compare at every
+/// edge, it compares only on entry and on edges into a header, against the count it would
+/// reach by the next such check at most: when that count is below `check_at`, no boundary
+/// in between can be the one to stop at. When it is not, the unit hands the header's block
+/// to the interpreter, which looks before each block as always (near the budget, a few
+/// blocks run interpreted).
+///
+/// Blocks are in the order the region was grown in, so an edge to a later block never
+/// closes a cycle: the targets of the other edges (and the head) are the headers, and the
+/// edges between the others form no cycle.
+fn budget_checks(blocks: &[RBlock]) -> Vec<Option<u64>> {
+    let n = blocks.len();
+    let mut header = vec![false; n];
+    header[0] = true;
+    for (i, b) in blocks.iter().enumerate() {
+        for t in b.succ.into_iter().flatten() {
+            if t <= i {
+                header[t] = true;
+            }
+        }
+    }
+    // Longest run from each block to a header or out of the region, later blocks first.
+    let mut run = vec![0u64; n];
+    for j in (0..n).rev() {
+        let on = blocks[j].succ.into_iter().flatten().filter(|&t| !header[t]).map(|t| run[t]).max();
+        run[j] = blocks[j].insns + on.unwrap_or(0);
+    }
+    (0..n).map(|j| header[j].then_some(run[j])).collect()
 }
 
 /// The block at `rip` if it may join a region: valid, not the head of a unit of its own

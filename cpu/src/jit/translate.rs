@@ -438,12 +438,23 @@ impl CodeGen {
             chain_dyn: b.import_signature(s_dyn),
         };
         let mut tx = Tx::new(b, sref, self.stubs, region);
-        for k in 0..4 {
+        for k in 0..tx.fv.len() {
             let z = tx.c(0);
             tx.b.def_var(tx.fv[k], z);
         }
         let n = region.blocks.len();
         let cl: Vec<_> = (0..n).map(|_| tx.b.create_block()).collect();
+        if let (false, Some(reach)) = (region.ring, region.reach[0]) {
+            // Too near the budget to run up to the next check: the interpreter runs the
+            // head block (see `region::budget_checks`).
+            let ic = tx.ld_cpu(I64, ICOUNT);
+            let near = tx.due(ic, reach);
+            let (out, on) = tx.split(near);
+            tx.b.switch_to_block(out);
+            let code = tx.b.ins().iconst(I32, RESUME as i64);
+            tx.exit_noted(code, 0);
+            tx.b.switch_to_block(on);
+        }
         tx.b.ins().jump(cl[0], &[]);
         // Blocks whose predecessors all come before them are sealed when they start.
         let late_pred: Vec<bool> = (0..n)
@@ -507,40 +518,23 @@ impl Tx<'_> {
     /// Ends the current block: edges to blocks of the region, or exits.
     ///
     /// `Cpu::icount` always holds the count at the start of the current block (side exits
-    /// need not store it), so the block's end adds the block's instructions and compares
-    /// with `check_at`: the budget is checked at every block boundary, as the interpreter
-    /// does, and nothing of it stays live in registers across the unit.
+    /// need not store it), so the block's end adds the block's instructions. The budget is
+    /// checked where `region::budget_checks` says: on entry to the unit and on edges into
+    /// a header of the region.
     fn block_end(&mut self, next: Next, cl: &[ClBlock], links: &[Link], link_at: &[usize; 2]) {
         // Every way out of the block, to a block of the region or away, has the registers
         // in the CPU.
         self.sync_regs();
         let rb = self.rb();
+        // Read again rather than kept in a variable: one live across the unit costs more
+        // in spills than the load.
         let ic = self.ld_cpu(I64, ICOUNT);
         let icn = self.add_imm(ic, rb.insns as i64);
         self.st_cpu(icn, ICOUNT);
-        // Exits check the budget in the chaining stubs; edges inside the region here.
-        let due = if rb.succ.iter().any(Option::is_some) {
-            let check = self.ld_cpu(I64, JIT_CHECK_AT);
-            Some(self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, icn, check))
-        } else {
-            None
-        };
         match rb.end {
-            End::To(t) => {
-                if let Some(due) = due {
-                    let tv = self.c(t);
-                    self.leave_if(due, tv);
-                }
-                self.edge(0, t, icn, cl, links, link_at);
-            }
+            End::To(t) => self.edge(0, t, icn, cl, links, link_at),
             End::Cond { taken, fall, .. } => {
                 let Next::Cond(c) = next else { unreachable!("a conditional end has a condition") };
-                if let Some(due) = due {
-                    let t = self.c(taken);
-                    let f = self.c(fall);
-                    let rip = self.b.ins().select(c, t, f);
-                    self.leave_if(due, rip);
-                }
                 let (ta, fa) = (self.b.create_block(), self.b.create_block());
                 self.b.ins().brif(c, ta, &[], fa, &[]);
                 self.b.seal_block(ta);
@@ -570,11 +564,23 @@ impl Tx<'_> {
         self.b.switch_to_block(on);
     }
 
-    /// The edge through static target slot `s` to `target` (the budget checked already
-    /// when the target is in the region).
+    /// Whether the budget check is due: `check_at` is at most `ic` + `reach`.
+    fn due(&mut self, ic: Value, reach: u64) -> Value {
+        let at = self.add_imm(ic, reach as i64);
+        let check = self.ld_cpu(I64, JIT_CHECK_AT);
+        self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, at, check)
+    }
+
+    /// The edge through static target slot `s` to `target`.
     fn edge(&mut self, s: usize, target: u64, icn: Value, cl: &[ClBlock], links: &[Link], la: &[usize; 2]) {
         match self.rb().succ[s] {
             Some(t) => {
+                let reach = if self.region.ring { Some(0) } else { self.region.reach[t] };
+                if let Some(reach) = reach {
+                    let due = self.due(icn, reach);
+                    let tv = self.c(target);
+                    self.leave_if(due, tv);
+                }
                 if self.region.blocks[t].flags_in == FlagsIn::Mem {
                     self.sync_flags();
                 }
@@ -642,14 +648,17 @@ impl Tx<'_> {
     }
 
     /// Branches to a new block when a chained exit may go straight on (`gen` is the
-    /// block cache's generation, `also` holds, and `icn` is below `check_at`), else to a
-    /// new cold block. Returns (go, slow), both sealed.
+    /// block cache's generation and `also` holds; with the block ring, also `icn` is below
+    /// `check_at`, else the next unit's entry checks the budget), else to a new cold
+    /// block. Returns (go, slow), both sealed.
     fn chain_test(&mut self, icn: Value, gen: Value, also: Option<Value>) -> (ClBlock, ClBlock) {
         let cur = self.ld_cpu(I64, CACHE_GEN);
-        let check = self.ld_cpu(I64, JIT_CHECK_AT);
-        let same_gen = self.b.ins().icmp(IntCC::Equal, gen, cur);
-        let in_budget = self.b.ins().icmp(IntCC::UnsignedLessThan, icn, check);
-        let mut ok = self.b.ins().band(same_gen, in_budget);
+        let mut ok = self.b.ins().icmp(IntCC::Equal, gen, cur);
+        if self.region.ring {
+            let check = self.ld_cpu(I64, JIT_CHECK_AT);
+            let in_budget = self.b.ins().icmp(IntCC::UnsignedLessThan, icn, check);
+            ok = self.b.ins().band(ok, in_budget);
+        }
         if let Some(a) = also {
             ok = self.b.ins().band(ok, a);
         }

@@ -160,7 +160,7 @@ impl Stats {
                 100.0 * jit.insns_native as f64 / insns as f64
             ));
             out.push(format!(
-                "  jit exits         {} to the run loop ({} stops, {} TLB misses handed to the interpreter)",
+                "  jit exits         {} to the run loop ({} stops, {} handed to the interpreter: TLB misses, budget)",
                 jit.exits, jit.stops, jit.resumes
             ));
         }
