@@ -361,6 +361,14 @@ impl Default for JitState {
     }
 }
 
+impl JitState {
+    /// Puts `code`, the unit for `rip` in cache generation `gen`, into the jump cache.
+    #[inline(always)]
+    pub(crate) fn remember(&mut self, rip: u64, gen: u64, code: *const u8) {
+        self.jc[jc_index(rip)] = JcEntry { rip, gen, code, _pad: 0 };
+    }
+}
+
 /// Instructions a unit may run past a look at `request_stop` (`check_at` below the budget):
 /// more than any unit runs between two budget checks (`region::budget_checks`), so that a
 /// unit leaves for such a look at a loop's head rather than hand blocks to the interpreter.
@@ -623,7 +631,7 @@ impl Cpu {
             l.code.set(code);
             self.jit.link = std::ptr::null();
         }
-        self.jit.jc[jc_index(blk.start)] = JcEntry { rip: blk.start, gen: self.cache.gen, code, _pad: 0 };
+        self.jit.remember(blk.start, self.cache.gen, code);
         let enter = self.jit.backend.as_ref().expect("a unit exists, so the backend does").enter;
         self.jit.stats.exits += 1;
         // SAFETY: `enter` is the trampoline compiled for this backend with this signature,

@@ -26,7 +26,7 @@ use super::lower::{
     JIT_STATUS, RIP,
 };
 use super::region::{End, FlagsIn, Region};
-use super::{jc_index, stop_code, JcEntry, Link, Unit, JC_BITS, JC_SIZE, RESUME, RUN_ON};
+use super::{stop_code, JcEntry, Link, Unit, JC_BITS, JC_SIZE, RESUME, RUN_ON};
 use crate::decode::{end_op, Op};
 use crate::state::Cpu;
 use cranelift_codegen::control::ControlPlane;
@@ -222,17 +222,8 @@ impl CodeGen {
         let (jump, miss) = (b.create_block(), b.create_block());
         // Where the code of the next unit is: `code_at` + offset, valid when `ok`.
         let (ok, code_at, off) = if dynamic {
-            // The jump cache entry at jc_index(rip).
             let jc = b.ins().load(I64, f, cpu, JIT_JC as i32);
-            let h = b.ins().ushr_imm_s(rip, JC_BITS as i64);
-            let h = b.ins().bxor(h, rip);
-            let shift = std::mem::size_of::<JcEntry>().trailing_zeros();
-            let h = b.ins().ishl_imm_s(h, shift as i64);
-            let h = b.ins().band_imm_s(h, ((JC_SIZE as u64 - 1) << shift) as i64);
-            let e = b.ins().iadd(jc, h);
-            let erip = b.ins().load(I64, f, e, offset_of!(JcEntry, rip) as i32);
-            let egen = b.ins().load(I64, f, e, offset_of!(JcEntry, gen) as i32);
-            let same_rip = b.ins().icmp(IntCC::Equal, erip, rip);
+            let (e, same_rip, egen) = jc_probe(&mut b, jc, rip);
             let same_gen = b.ins().icmp(IntCC::Equal, egen, gen);
             (b.ins().band(same_rip, same_gen), e, offset_of!(JcEntry, code))
         } else {
@@ -626,15 +617,7 @@ impl Tx<'_> {
     fn exit_dynamic(&mut self, rip: Value, icn: Value) {
         self.spill(false);
         let jc = self.ld_cpu(I64, JIT_JC);
-        let h = self.shr_c(rip, JC_BITS);
-        let h = self.b.ins().bxor(h, rip);
-        let shift = std::mem::size_of::<JcEntry>().trailing_zeros();
-        let h = self.shl_c(h, shift);
-        let h = self.b.ins().band_imm_s(h, ((JC_SIZE as u64 - 1) << shift) as i64);
-        let e = self.b.ins().iadd(jc, h);
-        let erip = self.b.ins().load(I64, trusted(), e, offset_of!(JcEntry, rip) as i32);
-        let egen = self.b.ins().load(I64, trusted(), e, offset_of!(JcEntry, gen) as i32);
-        let same_rip = self.b.ins().icmp(IntCC::Equal, erip, rip);
+        let (e, same_rip, egen) = jc_probe(&mut self.b, jc, rip);
         let (go, slow) = self.chain_test(icn, egen, Some(same_rip));
         self.b.switch_to_block(go);
         let code = self.b.ins().load(I64, trusted(), e, offset_of!(JcEntry, code) as i32);
@@ -669,6 +652,21 @@ impl Tx<'_> {
         self.b.seal_block(slow);
         (go, slow)
     }
+}
+
+/// The jump cache entry of `rip` in the cache at `jc` (`jc_index`, in IR): its address,
+/// whether it is `rip`'s (I8) and its generation.
+fn jc_probe(b: &mut FunctionBuilder, jc: Value, rip: Value) -> (Value, Value, Value) {
+    let shift = std::mem::size_of::<JcEntry>().trailing_zeros();
+    let h = b.ins().ushr_imm_s(rip, JC_BITS as i64);
+    let h = b.ins().bxor(h, rip);
+    let h = b.ins().ishl_imm_s(h, shift as i64);
+    let h = b.ins().band_imm_s(h, ((JC_SIZE as u64 - 1) << shift) as i64);
+    let e = b.ins().iadd(jc, h);
+    let erip = b.ins().load(I64, trusted(), e, offset_of!(JcEntry, rip) as i32);
+    let egen = b.ins().load(I64, trusted(), e, offset_of!(JcEntry, gen) as i32);
+    let same_rip = b.ins().icmp(IntCC::Equal, erip, rip);
+    (e, same_rip, egen)
 }
 
 // ---- helpers called from translated code ----
@@ -706,7 +704,7 @@ pub(super) extern "C" fn jit_find(cpu: *mut Cpu, rip: u64) -> u64 {
     let cpu = unsafe { &mut *cpu };
     let Some(i) = cpu.cache.lookup(rip) else { return 0 };
     let Some(code) = cpu.cache.get(i).jit.code() else { return 0 };
-    cpu.jit.jc[jc_index(rip)] = JcEntry { rip, gen: cpu.cache.gen, code, _pad: 0 };
+    cpu.jit.remember(rip, cpu.cache.gen, code);
     code as u64
 }
 
