@@ -609,6 +609,9 @@ impl<'a> Tx<'a> {
         self.st_cpu(k, JIT_STOP_INDEX);
         self.st_const(self.rb().addr, JIT_BLOCK);
         let (store, done) = (self.b.create_block(), self.b.create_block());
+        // Both only reached from the cold exit: placed with it, out of the hot path.
+        self.b.set_cold_block(store);
+        self.b.set_cold_block(done);
         self.b.ins().brif(fop, store, &[], done, &[]);
         self.b.seal_block(store);
         self.b.switch_to_block(store);
@@ -945,7 +948,10 @@ impl<'a> Tx<'a> {
         self.b.ins().call_indirect(self.sref.slow2, fp, &[cpu, addr, wv]);
         let r = self.ld_cpu(I32, JIT_STATUS);
         let (exit, args) = self.exit_args(r, self.k);
+        // Cold like the call before it: the block layout then keeps the TLB hit on the
+        // fall-through path, with no slow-path code between it and what follows.
         let on = self.b.create_block();
+        self.b.set_cold_block(on);
         self.b.ins().brif(r, exit, &args, on, &[]);
         self.b.seal_block(on);
         self.b.switch_to_block(on);

@@ -117,8 +117,9 @@ const WARMUP: u64 = 4 << 20;
 
 /// Regions handed to the compile thread and not installed yet, at most: when it is behind,
 /// a block that turns hot starts counting again (code that stays hot comes back soon; code
-/// that was hot for a moment, like much of a program's start-up, is not translated).
-const MAX_INFLIGHT: usize = 4;
+/// that was hot for a moment, like much of a program's start-up, is not translated). With 4,
+/// the thread sat idle for half of a short sqlite run while hot blocks counted again.
+const MAX_INFLIGHT: usize = 16;
 
 /// Bytes of host code kept before the cache is emptied.
 const CODE_BYTES: usize = 32 << 20;
@@ -543,7 +544,7 @@ impl Cpu {
             }
         };
         self.jit.stats.compile_ns += inf.ns + c.ns;
-        if head.jit.code().is_some() {
+        if head.jit.code().is_some() || self.jit.broken {
             return;
         }
         if !head.valid.get() || inf.blocks.iter().any(|b| !b.valid.get()) {
@@ -558,6 +559,10 @@ impl Cpu {
             // translation in hand is still good (it refers to nothing in code memory but
             // the trampolines, which stay).
             self.jit_flush(&mut backend);
+            if self.jit.broken {
+                self.jit.backend = Some(backend);
+                return;
+            }
             r = backend.install(c);
         }
         self.jit.backend = Some(backend);
@@ -592,6 +597,12 @@ impl Cpu {
         if let Some(w) = self.jit.worker.take() {
             std::mem::forget(w);
         }
+        // The code memory may be shared with the parent until it is made this process's.
+        if let Some(b) = self.jit.backend.as_mut() {
+            if !b.after_fork() {
+                self.jit.broken = true;
+            }
+        }
         for inf in self.jit.inflight.drain(..) {
             if inf.head.jit.heat.get() == IN_FLIGHT {
                 inf.head.jit.heat.set(0);
@@ -611,7 +622,10 @@ impl Cpu {
         // Links into the dropped units die with the generation.
         self.cache.gen += 1;
         self.jit.link = std::ptr::null();
-        backend.reset();
+        if !backend.reset() {
+            // Nothing more can be written: the interpreter runs everything from now on.
+            self.jit.broken = true;
+        }
         self.jit.stats.flushes += 1;
     }
 

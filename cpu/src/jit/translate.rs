@@ -147,8 +147,15 @@ impl Backend {
         CodeGen::new(self.gen.isa.clone(), self.gen.stubs)
     }
 
-    pub fn reset(&mut self) {
-        self.mem.reset_to(self.floor);
+    /// Empties the code memory but for the trampolines. False if it cannot be written
+    /// again (see `ExecMem::reset_to`).
+    pub fn reset(&mut self) -> bool {
+        self.mem.reset_to(self.floor)
+    }
+
+    /// In a forked child: see `ExecMem::after_fork`.
+    pub fn after_fork(&mut self) -> bool {
+        self.mem.after_fork()
     }
 
     /// Copies code into code memory.
