@@ -246,21 +246,17 @@ mod os {
     }
 }
 
-#[cfg(not(any(target_os = "linux", all(target_os = "macos", target_arch = "aarch64"))))]
-mod os {
+/// What the hosts without a second view share: one anonymous private mapping, where code
+/// is written and run at the same address.
+#[cfg(not(target_os = "linux"))]
+mod one_view {
     use std::ptr::NonNull;
 
-    pub fn map(size: usize) -> Option<(NonNull<u8>, NonNull<u8>)> {
+    /// `size` bytes mapped with `prot` and the extra mapping `flags`.
+    pub fn map(size: usize, prot: libc::c_int, flags: libc::c_int) -> Option<(NonNull<u8>, NonNull<u8>)> {
         // SAFETY: an anonymous private mapping at an address of the kernel's choosing.
         let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                size,
-                libc::PROT_READ | libc::PROT_EXEC,
-                libc::MAP_PRIVATE | libc::MAP_ANON,
-                -1,
-                0,
-            )
+            libc::mmap(std::ptr::null_mut(), size, prot, libc::MAP_PRIVATE | libc::MAP_ANON | flags, -1, 0)
         };
         if p == libc::MAP_FAILED {
             return None;
@@ -272,6 +268,24 @@ mod os {
     /// Nothing to do: a private mapping is a forked child's own copy.
     pub unsafe fn renew(_: NonNull<u8>, write: NonNull<u8>, _: usize, _: usize) -> Option<NonNull<u8>> {
         Some(write)
+    }
+
+    /// # Safety
+    /// `base`/`size` are a region from `map` that nothing uses any more.
+    pub unsafe fn unmap(base: NonNull<u8>, _write: NonNull<u8>, size: usize) {
+        // SAFETY: the caller's promise.
+        unsafe { libc::munmap(base.as_ptr() as *mut libc::c_void, size) };
+    }
+}
+
+#[cfg(not(any(target_os = "linux", all(target_os = "macos", target_arch = "aarch64"))))]
+mod os {
+    use std::ptr::NonNull;
+
+    pub use super::one_view::{renew, unmap};
+
+    pub fn map(size: usize) -> Option<(NonNull<u8>, NonNull<u8>)> {
+        super::one_view::map(size, libc::PROT_READ | libc::PROT_EXEC, 0)
     }
 
     /// # Safety
@@ -295,13 +309,6 @@ mod os {
             super::aarch64_flush(p, len)
         }
     }
-
-    /// # Safety
-    /// `base`/`size` are a region from `map` that nothing uses any more.
-    pub unsafe fn unmap(base: NonNull<u8>, _write: NonNull<u8>, size: usize) {
-        // SAFETY: the caller's promise.
-        unsafe { libc::munmap(base.as_ptr() as *mut libc::c_void, size) };
-    }
 }
 
 #[cfg(all(target_os = "macos", target_arch = "aarch64"))]
@@ -313,28 +320,12 @@ mod os {
         fn sys_icache_invalidate(start: *mut libc::c_void, len: libc::size_t);
     }
 
-    pub fn map(size: usize) -> Option<(NonNull<u8>, NonNull<u8>)> {
-        // SAFETY: an anonymous private MAP_JIT mapping; W^X is then switched per thread.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                size,
-                libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
-                libc::MAP_PRIVATE | libc::MAP_ANON | libc::MAP_JIT,
-                -1,
-                0,
-            )
-        };
-        if p == libc::MAP_FAILED {
-            return None;
-        }
-        NonNull::new(p as *mut u8).map(|p| (p, p))
-    }
+    pub use super::one_view::{renew, unmap};
 
-    /// # Safety
-    /// Nothing to do: a private mapping is a forked child's own copy.
-    pub unsafe fn renew(_: NonNull<u8>, write: NonNull<u8>, _: usize, _: usize) -> Option<NonNull<u8>> {
-        Some(write)
+    pub fn map(size: usize) -> Option<(NonNull<u8>, NonNull<u8>)> {
+        // MAP_JIT, read-write-execute: W^X is then switched per thread (`writable`).
+        let rwx = libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC;
+        super::one_view::map(size, rwx, libc::MAP_JIT)
     }
 
     /// # Safety
@@ -349,13 +340,6 @@ mod os {
     pub unsafe fn flush_icache(p: *const u8, len: usize) {
         // SAFETY: the caller's promise.
         unsafe { sys_icache_invalidate(p as *mut libc::c_void, len) }
-    }
-
-    /// # Safety
-    /// `base`/`size` are a region from `map` that nothing uses any more.
-    pub unsafe fn unmap(base: NonNull<u8>, _write: NonNull<u8>, size: usize) {
-        // SAFETY: the caller's promise.
-        unsafe { libc::munmap(base.as_ptr() as *mut libc::c_void, size) };
     }
 }
 
