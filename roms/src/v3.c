@@ -333,17 +333,21 @@ static void adx_bmi(void) {
            _pext_u64(0xdeadbeefull, 0xff00ff00ull));
 }
 
+/* Real hardware may report "no value yet" (CF=0), RDSEED often under load or in a VM, so each
+ * step is retried as Intel advises; a step that never succeeds is what this line reports. */
+#define RETRY(step) ({ int ok_ = 0; for (int t_ = 0; t_ < 1000 && !(ok_ = (step)); t_++) _mm_pause(); ok_; })
+
 static void random_and_bases(void) {
     unsigned long long v, w;
     int ok = 1, differ = 0;
     unsigned long long first = 0;
     for (int i = 0; i < 100; i++) {
-        ok &= _rdrand64_step(&v);
+        ok &= RETRY(_rdrand64_step(&v));
         if (i == 0) first = v;
         else if (v != first) differ = 1;
         unsigned int v32;
         unsigned short v16;
-        ok &= _rdrand32_step(&v32) & _rdrand16_step(&v16) & _rdseed64_step(&w);
+        ok &= RETRY(_rdrand32_step(&v32)) & RETRY(_rdrand16_step(&v16)) & RETRY(_rdseed64_step(&w));
     }
     printf("rdrand  %s, %s\n", ok ? "every step succeeded" : "a step failed", differ ? "values differ" : "CONSTANT");
     if (!(getauxval(AT_HWCAP2) & 2)) {
