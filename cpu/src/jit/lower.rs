@@ -1009,26 +1009,25 @@ impl<'a> Tx<'a> {
         self.b.ins().sextend(I64, n)
     }
 
-    /// Sets CF and OF to `ovf` (an I8 0/1) as `Cpu::set_cf_of`: the operation that
-    /// defines the other flags stays underneath. Known flags stay known (with `co`) when
-    /// an exit can pass `co` where their aux would go.
-    fn set_cf_of(&mut self, ovf: Value) {
+    /// Sets CF and OF to `cf` and `of` (I64 0/1 each) as `Cpu::set_cf_of`: the operation
+    /// that defines the other flags stays underneath. Known flags stay known (with `co`)
+    /// when an exit can pass `co` where their aux would go.
+    fn set_cf_of(&mut self, cf: Value, of: Value) {
+        let two = self.b.ins().ishl_imm_s(of, 1);
+        let co = self.b.ins().bor(cf, two);
         if let Flags::Known { op, bits, .. } = self.flags {
             if !uses_aux(op) {
-                let o = self.b.ins().uextend(I64, ovf);
-                let two = self.b.ins().ishl_imm_s(o, 1);
-                let co = self.b.ins().bor(o, two);
                 self.b.def_var(self.fv[4], co);
                 self.flags = Flags::Known { op, bits, co: true };
                 self.flags_synced = false;
                 return;
             }
         }
-        self.set_cf_of_mem(ovf);
+        self.set_cf_of_mem(co);
     }
 
-    /// `set_cf_of` over the CPU's lazy flags.
-    fn set_cf_of_mem(&mut self, ovf: Value) {
+    /// `set_cf_of` over the CPU's lazy flags (`co`: CF | OF << 1, I64).
+    fn set_cf_of_mem(&mut self, co: Value) {
         self.sync_flags();
         let cpu = self.cpu();
         let (op_at, under_at) =
@@ -1038,10 +1037,9 @@ impl<'a> Tx<'a> {
         let is_co = self.b.ins().icmp_imm_s(IntCC::Equal, op, CcOp::CoOver as u8 as i64);
         let under = self.b.ins().select(is_co, under, op);
         self.b.ins().store(trusted(), under, cpu, under_at);
-        let co = self.b.ins().iconst(I8, CcOp::CoOver as u8 as i64);
-        self.b.ins().store(trusted(), co, cpu, op_at);
-        let two = self.b.ins().ishl_imm_s(ovf, 1);
-        let bits = self.b.ins().bor(ovf, two);
+        let kind = self.b.ins().iconst(I8, CcOp::CoOver as u8 as i64);
+        self.b.ins().store(trusted(), kind, cpu, op_at);
+        let bits = self.b.ins().ireduce(I8, co);
         self.b.ins().store(trusted(), bits, cpu, (LF + offset_of!(LazyFlags, co)) as i32);
         self.flags = Flags::Mem;
         self.flags_synced = true;
@@ -1262,7 +1260,8 @@ impl<'a> Tx<'a> {
                         let sv = self.sext(v, w);
                         self.b.ins().icmp(IntCC::NotEqual, p, sv)
                     };
-                    self.set_cf_of(ovf);
+                    let o = self.b.ins().uextend(I64, ovf);
+                    self.set_cf_of(o, o);
                 }
                 self.wr(dst, w, v);
             }
@@ -1524,12 +1523,21 @@ impl<'a> Tx<'a> {
                 self.and_c(t, mask(w))
             }
         };
+        let bit = |tx: &mut Self, v: Value, n: u32| {
+            let t = tx.shr_c(v, n);
+            tx.b.ins().band_imm_s(t, 1)
+        };
+        if !dead && matches!(s, Sh::Rol | Sh::Ror) {
+            // CF and OF as `shift` sets them (0 < c < w): ROL's CF is the result's low bit,
+            // ROR's its top bit; OF is CF xor the top bit (ROL), or the top two bits' xor.
+            let (cf, other) =
+                if s == Sh::Rol { (bit(self, v, 0), w - 1) } else { (bit(self, v, w - 1), w - 2) };
+            let o = bit(self, v, other);
+            let of = self.b.ins().bxor(cf, o);
+            self.set_cf_of(cf, of);
+        }
         if !dead && matches!(s, Sh::Shl | Sh::Shr | Sh::Sar) {
             // aux: AF (always set), CF, OF<<11 as `shift` computes them.
-            let bit = |tx: &mut Self, v: Value, n: u32| {
-                let t = tx.shr_c(v, n);
-                tx.b.ins().band_imm_s(t, 1)
-            };
             let (cf, of) = match s {
                 Sh::Shl => {
                     let cf = bit(self, a, w - c);

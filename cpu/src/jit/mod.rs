@@ -187,7 +187,10 @@ impl Default for Link {
 
 /// An entry of the jump cache: where translated code finds the unit for an address it
 /// cannot know in advance (returns, indirect jumps and calls). Valid while `gen` is the
-/// block cache's generation.
+/// block cache's generation. An address has its slot (`jc_index`), and a second chance in
+/// the slot beside it (index ^ 1), where `remember` moves the entry it displaces: units
+/// probe the first, the chaining stub both, so two hot targets that hash alike no longer
+/// evict each other on every pass.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub(crate) struct JcEntry {
@@ -205,7 +208,7 @@ const JC_EMPTY: JcEntry = JcEntry { rip: u64::MAX, gen: u64::MAX, code: std::ptr
 /// The jump cache slot of `rip` (translated code computes the same).
 #[inline(always)]
 pub(crate) fn jc_index(rip: u64) -> usize {
-    ((rip ^ (rip >> JC_BITS)) as usize) & (JC_SIZE - 1)
+    crate::decode::rip_slot(rip, JC_BITS)
 }
 
 /// One translated region. Its code refers to its fields by address, so it is boxed.
@@ -366,7 +369,12 @@ impl JitState {
     /// Puts `code`, the unit for `rip` in cache generation `gen`, into the jump cache.
     #[inline(always)]
     pub(crate) fn remember(&mut self, rip: u64, gen: u64, code: *const u8) {
-        self.jc[jc_index(rip)] = JcEntry { rip, gen, code, _pad: 0 };
+        let i = jc_index(rip);
+        let old = self.jc[i];
+        if old.rip != rip && old.gen == gen {
+            self.jc[i ^ 1] = old;
+        }
+        self.jc[i] = JcEntry { rip, gen, code, _pad: 0 };
     }
 }
 

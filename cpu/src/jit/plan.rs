@@ -172,7 +172,10 @@ impl Plan {
     /// Whether the translation leaves the flags in the CPU's lazy flags (`Flags::Mem`)
     /// rather than as a known result.
     pub(super) fn flags_to_mem(&self) -> bool {
-        matches!(self, Plan::Imul { flags: true, .. })
+        matches!(
+            self,
+            Plan::Imul { flags: true, .. } | Plan::ShiftImm { op: Sh::Rol | Sh::Ror, dead: false, .. }
+        )
     }
 }
 
@@ -291,8 +294,8 @@ pub(super) fn plan(i: &Instruction, op: &Op, dead: bool) -> Option<Plan> {
             let cm = if w0 == 64 { 63 } else { 31 };
             let c = (op.imm & cm) as u32;
             // A zero count changes nothing (but a 32-bit register is still zero-extended):
-            // left to the handler, as are rotates whose flags are live (CF/OF only).
-            if c == 0 || c >= w0 || (matches!(sh, Sh::Rol | Sh::Ror) && !dead) {
+            // left to the handler.
+            if c == 0 || c >= w0 {
                 return None;
             }
             Plan::ShiftImm { op: sh, w: w0, r, c, dead }

@@ -110,6 +110,9 @@ impl RBlock {
 /// code made mostly of handler calls (SSE arithmetic, say) runs faster interpreted.
 const NATIVE_PER_CALL: usize = 4;
 
+/// Handler calls a lone block may make and still pay (`Region::pays_alone`).
+const ALONE_CALLS: usize = 4;
+
 /// What the translator must assume of an instruction run through its handler.
 #[derive(Clone, Copy, Default)]
 pub(super) struct HandlerInfo {
@@ -142,11 +145,11 @@ impl Region {
     }
 
     /// Whether a single block that does not pay by `pays` still pays when translated code
-    /// leads to it: with one call at most it costs about what the interpreter does, and
-    /// left to the interpreter it costs the unit before it a return to the loop and back
-    /// on every pass (the AVX2 memset's entry, say, called from translated code).
+    /// leads to it: left to the interpreter it costs the unit before it a return to the
+    /// loop and back on every pass, which costs more than a few handler calls (the tails
+    /// of the AVX2 string functions, say: a few vector loads and stores and a return).
     pub fn pays_alone(&self) -> bool {
-        self.blocks.len() == 1 && self.calls() <= 1
+        self.blocks.len() == 1 && self.calls() <= ALONE_CALLS
     }
 
     /// Calls to handlers (runs of instructions without a native translation).

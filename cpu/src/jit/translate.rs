@@ -27,7 +27,7 @@ use super::lower::{
 };
 use super::region::{End, FlagsIn, Region};
 use super::{stop_code, JcEntry, Link, Unit, JC_BITS, JC_SIZE, RESUME, RUN_ON};
-use crate::decode::{end_op, Op};
+use crate::decode::{end_op, Op, RIP_HASH_MUL};
 use crate::state::Cpu;
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -227,22 +227,34 @@ impl CodeGen {
         b.switch_to_block(go);
         let gen = b.ins().load(I64, f, cpu, CACHE_GEN as i32);
         let (jump, miss) = (b.create_block(), b.create_block());
-        // Where the code of the next unit is: `code_at` + offset, valid when `ok`.
-        let (ok, code_at, off) = if dynamic {
+        // Where the code of the next unit is: the block parameter + offset, valid when `ok`.
+        b.append_block_param(jump, I64);
+        let off = if dynamic {
             let jc = b.ins().load(I64, f, cpu, JIT_JC as i32);
-            let (e, same_rip, egen) = jc_probe(&mut b, jc, rip);
+            let (e, same_rip, egen) = jc_probe(&mut b, jc, rip, false);
             let same_gen = b.ins().icmp(IntCC::Equal, egen, gen);
-            (b.ins().band(same_rip, same_gen), e, offset_of!(JcEntry, code))
+            let ok = b.ins().band(same_rip, same_gen);
+            let second = b.create_block();
+            b.ins().brif(ok, jump, &[e.into()], second, &[]);
+            b.seal_block(second);
+            b.switch_to_block(second);
+            let (e, same_rip, egen) = jc_probe(&mut b, jc, rip, true);
+            let same_gen = b.ins().icmp(IntCC::Equal, egen, gen);
+            let ok = b.ins().band(same_rip, same_gen);
+            b.ins().brif(ok, jump, &[e.into()], miss, &[]);
+            offset_of!(JcEntry, code)
         } else {
             // The edge's link slot, filled in this generation.
             let link = p[2];
             let lgen = b.ins().load(I64, f, link, offset_of!(Link, gen) as i32);
-            (b.ins().icmp(IntCC::Equal, lgen, gen), link, offset_of!(Link, code))
+            let ok = b.ins().icmp(IntCC::Equal, lgen, gen);
+            b.ins().brif(ok, jump, &[link.into()], miss, &[]);
+            offset_of!(Link, code)
         };
-        b.ins().brif(ok, jump, &[], miss, &[]);
         b.seal_block(jump);
         b.seal_block(miss);
         b.switch_to_block(jump);
+        let code_at = b.block_params(jump)[0];
         let code = b.ins().load(I64, f, code_at, off as i32);
         b.ins().return_call_indirect(usig, code, &[cpu]);
         b.switch_to_block(miss);
@@ -624,7 +636,7 @@ impl Tx<'_> {
     fn exit_dynamic(&mut self, rip: Value, icn: Value) {
         self.spill(false);
         let jc = self.ld_cpu(I64, JIT_JC);
-        let (e, same_rip, egen) = jc_probe(&mut self.b, jc, rip);
+        let (e, same_rip, egen) = jc_probe(&mut self.b, jc, rip, false);
         let (go, slow) = self.chain_test(icn, egen, Some(same_rip));
         self.b.switch_to_block(go);
         let code = self.b.ins().load(I64, trusted(), e, offset_of!(JcEntry, code) as i32);
@@ -661,14 +673,18 @@ impl Tx<'_> {
     }
 }
 
-/// The jump cache entry of `rip` in the cache at `jc` (`jc_index`, in IR): its address,
-/// whether it is `rip`'s (I8) and its generation.
-fn jc_probe(b: &mut FunctionBuilder, jc: Value, rip: Value) -> (Value, Value, Value) {
+/// The jump cache entry of `rip` in the cache at `jc` (`jc_index`, in IR; with `second`,
+/// the slot beside it): its address, whether it is `rip`'s (I8) and its generation.
+fn jc_probe(b: &mut FunctionBuilder, jc: Value, rip: Value, second: bool) -> (Value, Value, Value) {
+    // `jc_index` scaled by the entry size: the top JC_BITS bits of the hash, shifted
+    // down to `shift` and masked.
     let shift = std::mem::size_of::<JcEntry>().trailing_zeros();
-    let h = b.ins().ushr_imm_s(rip, JC_BITS as i64);
-    let h = b.ins().bxor(h, rip);
-    let h = b.ins().ishl_imm_s(h, shift as i64);
-    let h = b.ins().band_imm_s(h, ((JC_SIZE as u64 - 1) << shift) as i64);
+    let h = b.ins().imul_imm_s(rip, RIP_HASH_MUL as i64);
+    let h = b.ins().ushr_imm_s(h, (64 - JC_BITS - shift) as i64);
+    let mut h = b.ins().band_imm_s(h, ((JC_SIZE as u64 - 1) << shift) as i64);
+    if second {
+        h = b.ins().bxor_imm_s(h, 1 << shift);
+    }
     let e = b.ins().iadd(jc, h);
     let erip = b.ins().load(I64, trusted(), e, offset_of!(JcEntry, rip) as i32);
     let egen = b.ins().load(I64, trusted(), e, offset_of!(JcEntry, gen) as i32);
