@@ -21,7 +21,7 @@
 //! which fills the TLB, raises faults and notices writes to decoded code exactly as for
 //! the interpreter.
 
-use super::plan::{Alu, Plan, Sh, Src, Un};
+use super::plan::{Alu, Cnt, Plan, Sh, Src, Un};
 use super::region::{FlagsIn, RBlock, Region};
 use super::{JitState, RESUME, RUN_ON};
 use crate::decode::Op;
@@ -1351,8 +1351,37 @@ impl<'a> Tx<'a> {
                 };
                 self.wr(r, w, v);
             }
+            Plan::BitCount { op: c, w, dst, src } => self.bit_count(c, w, dst, src, op),
         }
         Next::On
+    }
+
+    /// BSF, BSR, POPCNT, LZCNT and TZCNT with dead flags, as `ops::bits::count_op`
+    /// computes them: a zero source gives the width for LZCNT and TZCNT (as Cranelift's
+    /// `clz` and `ctz` do) and leaves all 64 bits of BSF's and BSR's destination alone.
+    fn bit_count(&mut self, c: Cnt, w: u32, dst: u8, src: Src, op: &Op) {
+        let s = self.read(src, w, op);
+        let t = if w == 32 { self.b.ins().ireduce(I32, s) } else { s };
+        let r = match c {
+            Cnt::Pop => self.b.ins().popcnt(t),
+            Cnt::Tz | Cnt::Bsf => self.b.ins().ctz(t),
+            Cnt::Lz => self.b.ins().clz(t),
+            Cnt::Bsr => {
+                // w - 1 - clz, as an xor: w - 1 is all ones and clz below w (a zero
+                // source, where it is w, takes the old value below).
+                let z = self.b.ins().clz(t);
+                self.b.ins().bxor_imm_s(z, w as i64 - 1)
+            }
+        };
+        let r = if w == 32 { self.b.ins().uextend(I64, r) } else { r };
+        if matches!(c, Cnt::Bsf | Cnt::Bsr) {
+            let old = self.get(dst);
+            let zero = self.b.ins().icmp_imm_s(IntCC::Equal, s, 0);
+            let v = self.b.ins().select(zero, old, r);
+            self.wr(dst, 64, v);
+        } else {
+            self.wr(dst, w, r);
+        }
     }
 
     /// LEA's address: base + index << scale + disp, wrapped to the operand size by `wr`

@@ -44,6 +44,16 @@ pub(super) enum Sh {
     Ror,
 }
 
+/// The bit scans and counts (BSF, BSR, POPCNT, LZCNT, TZCNT).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Cnt {
+    Bsf,
+    Bsr,
+    Pop,
+    Lz,
+    Tz,
+}
+
 /// How one instruction is translated.
 pub(super) enum Plan {
     Nop,
@@ -146,6 +156,13 @@ pub(super) enum Plan {
     },
     /// LEAVE: rsp = rbp + 8, rbp = [rbp].
     Leave,
+    /// A bit scan or count of a 32/64-bit operand into a register, flags dead.
+    BitCount {
+        op: Cnt,
+        w: u32,
+        dst: u8,
+        src: Src,
+    },
 }
 
 impl Plan {
@@ -419,6 +436,21 @@ pub(super) fn plan(i: &Instruction, op: &Op, dead: bool) -> Option<Plan> {
                 return None;
             }
             Plan::Bswap { w: w0, r }
+        }
+        // Their flags differ among them (see `ops::bits`): translated only when dead.
+        M::Bsf | M::Bsr | M::Popcnt | M::Lzcnt | M::Tzcnt if dead => {
+            let (Src::R(d), s) = (s0?, s1?) else { return None };
+            if matches!(s, Src::I(_)) || nops != 2 || !matches!(w0, 32 | 64) {
+                return None;
+            }
+            let c = match i.mnemonic() {
+                M::Bsf => Cnt::Bsf,
+                M::Bsr => Cnt::Bsr,
+                M::Popcnt => Cnt::Pop,
+                M::Lzcnt => Cnt::Lz,
+                _ => Cnt::Tz,
+            };
+            Plan::BitCount { op: c, w: w0, dst: d, src: s }
         }
         _ => return None,
     })
