@@ -1457,6 +1457,16 @@ impl<'a> Tx<'a> {
             Alu::Or => self.arith(w, x, y, |b, x, y| b.ins().bor(x, y)),
             Alu::And | Alu::Test => self.arith(w, x, y, |b, x, y| b.ins().band(x, y)),
             Alu::Xor => self.arith(w, x, y, |b, x, y| b.ins().bxor(x, y)),
+            // x +/- (y + CF), modulo 2^w as `arith` leaves it.
+            Alu::Adc | Alu::Sbb => {
+                let c = self.cf64();
+                let yc = self.b.ins().iadd(y, c);
+                if a == Alu::Adc {
+                    self.arith(w, x, yc, |b, x, y| b.ins().iadd(x, y))
+                } else {
+                    self.arith(w, x, yc, |b, x, y| b.ins().isub(x, y))
+                }
+            }
         };
         if !dead {
             let (kind, bits) = Plan::Alu { op: a, w, dst, src, dead }.flag_result().expect("live flags");

@@ -25,6 +25,9 @@ pub(super) enum Alu {
     Xor,
     Cmp,
     Test,
+    /// ADC and SBB: translated with dead flags only (`sbb r, r` to spread CF, say).
+    Adc,
+    Sbb,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -175,6 +178,7 @@ impl Plan {
                     Alu::Add => CcOp::Add,
                     Alu::Sub | Alu::Cmp => CcOp::Sub,
                     Alu::Or | Alu::And | Alu::Xor | Alu::Test => CcOp::Logic,
+                    Alu::Adc | Alu::Sbb => unreachable!("ADC and SBB are translated with dead flags only"),
                 },
                 w,
             )),
@@ -278,6 +282,8 @@ pub(super) fn plan(i: &Instruction, op: &Op, dead: bool) -> Option<Plan> {
         M::And => alu(Alu::And)?,
         M::Sub => alu(Alu::Sub)?,
         M::Xor => alu(Alu::Xor)?,
+        M::Adc if dead => alu(Alu::Adc)?,
+        M::Sbb if dead => alu(Alu::Sbb)?,
         M::Cmp => alu(Alu::Cmp)?,
         M::Test => alu(Alu::Test)?,
         M::Inc | M::Dec | M::Neg | M::Not => {
