@@ -6,6 +6,7 @@
 //! Expected values are the host's (bit-for-bit FNSAVE images; see x87/mod.rs).
 #![cfg(target_arch = "x86_64")]
 
+mod reference_host;
 mod x87;
 use x87::*;
 
@@ -107,6 +108,9 @@ const N: usize = 1500;
 
 #[test]
 fn register_arith_rounding() {
+    if reference_host::skip_here("register_arith_rounding") {
+        return;
+    }
     let mut r = Rng(0x9e37_79b9_7f4a_7c15);
     let mut cases = Vec::new();
     // fadd fmul fsub fsubr fdiv fdivr st0,st1; then faddp/fsubrp/fdivrp st1,st0.
@@ -134,6 +138,9 @@ fn register_arith_rounding() {
 
 #[test]
 fn memory_arith_rounding() {
+    if reference_host::skip_here("memory_arith_rounding") {
+        return;
+    }
     let mut r = Rng(0x2545_f491_4f6c_dd1d);
     let mut cases = Vec::new();
     for k in 0..N {
@@ -167,6 +174,9 @@ fn store_value(r: &mut Rng) -> u128 {
 
 #[test]
 fn stores_to_m32_m64() {
+    if reference_host::skip_here("stores_to_m32_m64") {
+        return;
+    }
     let mut r = Rng(0x0123_4567_89ab_cdef);
     let mut cases = Vec::new();
     // fst m32, fstp m32, fst m64, fstp m64
@@ -216,6 +226,9 @@ fn int_value(r: &mut Rng) -> u128 {
 
 #[test]
 fn integer_stores() {
+    if reference_host::skip_here("integer_stores") {
+        return;
+    }
     let mut r = Rng(0xdead_beef_cafe_f00d);
     let mut cases = Vec::new();
     // fist m16/m32, fistp m16/m32/m64, fisttp m16/m32/m64
@@ -241,6 +254,9 @@ fn integer_stores() {
 
 #[test]
 fn comparisons() {
+    if reference_host::skip_here("comparisons") {
+        return;
+    }
     let mut r = Rng(0x5555_aaaa_1234_4321);
     let mut cases = Vec::new();
     // fcom st1, fucomi st1, fcomip st1, ftst
@@ -268,6 +284,9 @@ fn int_f80(i: u64) -> u128 {
 
 #[test]
 fn square_roots() {
+    if reference_host::skip_here("square_roots") {
+        return;
+    }
     let mut r = Rng(0x7777_1111_3333_9999);
     let mut cases = Vec::new();
     for k in 0..N * 2 {
@@ -289,6 +308,9 @@ fn square_roots() {
 
 #[test]
 fn round_to_integer() {
+    if reference_host::skip_here("round_to_integer") {
+        return;
+    }
     let mut r = Rng(0x4242_4242_1717_1717);
     let mut cases = Vec::new();
     for k in 0..N * 2 {
