@@ -190,20 +190,23 @@ impl Default for Link {
 /// block cache's generation. An address has its slot (`jc_index`), and a second chance in
 /// the slot beside it (index ^ 1), where `remember` moves the entry it displaces: units
 /// probe the first, the chaining stub both, so two hot targets that hash alike no longer
-/// evict each other on every pass.
-#[repr(C)]
+/// evict each other on every pass. Aligned to its size, so the slot beside an entry is at
+/// its address xor the size.
+#[repr(C, align(32))]
 #[derive(Clone, Copy)]
 pub(crate) struct JcEntry {
     pub rip: u64,
     pub gen: u64,
     pub code: *const u8,
-    _pad: u64,
 }
+
+// The slot beside an entry is found by address (`JcEntry`).
+const _: () = assert!(std::mem::size_of::<JcEntry>() == std::mem::align_of::<JcEntry>());
 
 pub(crate) const JC_BITS: u32 = 12;
 pub(crate) const JC_SIZE: usize = 1 << JC_BITS;
 
-const JC_EMPTY: JcEntry = JcEntry { rip: u64::MAX, gen: u64::MAX, code: std::ptr::null(), _pad: 0 };
+const JC_EMPTY: JcEntry = JcEntry { rip: u64::MAX, gen: u64::MAX, code: std::ptr::null() };
 
 /// The jump cache slot of `rip` (translated code computes the same).
 #[inline(always)]
@@ -374,7 +377,7 @@ impl JitState {
         if old.rip != rip && old.gen == gen {
             self.jc[i ^ 1] = old;
         }
-        self.jc[i] = JcEntry { rip, gen, code, _pad: 0 };
+        self.jc[i] = JcEntry { rip, gen, code };
     }
 }
 

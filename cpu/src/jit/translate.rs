@@ -230,18 +230,21 @@ impl CodeGen {
         // Where the code of the next unit is: the block parameter + offset, valid when `ok`.
         b.append_block_param(jump, I64);
         let off = if dynamic {
+            // The address's own slot, then the one beside it (see `JcEntry`).
             let jc = b.ins().load(I64, f, cpu, JIT_JC as i32);
-            let (e, same_rip, egen) = jc_probe(&mut b, jc, rip, false);
-            let same_gen = b.ins().icmp(IntCC::Equal, egen, gen);
-            let ok = b.ins().band(same_rip, same_gen);
+            let first = jc_slot(&mut b, jc, rip);
+            let beside = b.ins().bxor_imm_s(first, std::mem::size_of::<JcEntry>() as i64);
             let second = b.create_block();
-            b.ins().brif(ok, jump, &[e.into()], second, &[]);
-            b.seal_block(second);
-            b.switch_to_block(second);
-            let (e, same_rip, egen) = jc_probe(&mut b, jc, rip, true);
-            let same_gen = b.ins().icmp(IntCC::Equal, egen, gen);
-            let ok = b.ins().band(same_rip, same_gen);
-            b.ins().brif(ok, jump, &[e.into()], miss, &[]);
+            for (e, next) in [(first, second), (beside, miss)] {
+                let (same_rip, egen) = jc_check(&mut b, e, rip);
+                let same_gen = b.ins().icmp(IntCC::Equal, egen, gen);
+                let ok = b.ins().band(same_rip, same_gen);
+                b.ins().brif(ok, jump, &[e.into()], next, &[]);
+                if next == second {
+                    b.seal_block(second);
+                    b.switch_to_block(second);
+                }
+            }
             offset_of!(JcEntry, code)
         } else {
             // The edge's link slot, filled in this generation.
@@ -636,7 +639,8 @@ impl Tx<'_> {
     fn exit_dynamic(&mut self, rip: Value, icn: Value) {
         self.spill(false);
         let jc = self.ld_cpu(I64, JIT_JC);
-        let (e, same_rip, egen) = jc_probe(&mut self.b, jc, rip, false);
+        let e = jc_slot(&mut self.b, jc, rip);
+        let (same_rip, egen) = jc_check(&mut self.b, e, rip);
         let (go, slow) = self.chain_test(icn, egen, Some(same_rip));
         self.b.switch_to_block(go);
         let code = self.b.ins().load(I64, trusted(), e, offset_of!(JcEntry, code) as i32);
@@ -673,23 +677,23 @@ impl Tx<'_> {
     }
 }
 
-/// The jump cache entry of `rip` in the cache at `jc` (`jc_index`, in IR; with `second`,
-/// the slot beside it): its address, whether it is `rip`'s (I8) and its generation.
-fn jc_probe(b: &mut FunctionBuilder, jc: Value, rip: Value, second: bool) -> (Value, Value, Value) {
+/// The address of `rip`'s jump cache entry in the cache at `jc` (`jc_index`, in IR).
+fn jc_slot(b: &mut FunctionBuilder, jc: Value, rip: Value) -> Value {
     // `jc_index` scaled by the entry size: the top JC_BITS bits of the hash, shifted
     // down to `shift` and masked.
     let shift = std::mem::size_of::<JcEntry>().trailing_zeros();
     let h = b.ins().imul_imm_s(rip, RIP_HASH_MUL as i64);
     let h = b.ins().ushr_imm_s(h, (64 - JC_BITS - shift) as i64);
-    let mut h = b.ins().band_imm_s(h, ((JC_SIZE as u64 - 1) << shift) as i64);
-    if second {
-        h = b.ins().bxor_imm_s(h, 1 << shift);
-    }
-    let e = b.ins().iadd(jc, h);
+    let h = b.ins().band_imm_s(h, ((JC_SIZE as u64 - 1) << shift) as i64);
+    b.ins().iadd(jc, h)
+}
+
+/// Whether the jump cache entry at `e` is `rip`'s (I8), and its generation.
+fn jc_check(b: &mut FunctionBuilder, e: Value, rip: Value) -> (Value, Value) {
     let erip = b.ins().load(I64, trusted(), e, offset_of!(JcEntry, rip) as i32);
     let egen = b.ins().load(I64, trusted(), e, offset_of!(JcEntry, gen) as i32);
     let same_rip = b.ins().icmp(IntCC::Equal, erip, rip);
-    (e, same_rip, egen)
+    (same_rip, egen)
 }
 
 // ---- helpers called from translated code ----
