@@ -421,17 +421,48 @@ impl<'a> Tx<'a> {
             64 => v,
             32 => self.and_c(v, 0xffff_ffff),
             _ => {
-                // An earlier write of the same instruction counts (xchg of one register).
-                let old = match self.pending.iter().rev().find(|p| p.0 == r) {
-                    Some(&(_, v)) => v,
-                    None => self.get(r),
-                };
+                let old = self.pending_or_get(r);
                 let old = self.b.ins().band_imm_s(old, !mask(w) as i64);
                 let v = self.and_c(v, mask(w));
                 self.b.ins().bor(old, v)
             }
         };
         self.pending.push((r, full));
+    }
+
+    /// Register `r` as the current instruction has left it so far: an earlier write of the
+    /// same instruction counts (xchg of one register).
+    fn pending_or_get(&mut self, r: u8) -> Value {
+        match self.pending.iter().rev().find(|p| p.0 == r) {
+            Some(&(_, v)) => v,
+            None => self.get(r),
+        }
+    }
+
+    /// Bits 8..15 of register `r` (AH..BH), zero-extended.
+    fn rd_hi(&mut self, r: u8) -> Value {
+        let v = self.get(r);
+        let v = self.b.ins().ushr_imm_s(v, 8);
+        self.and_c(v, 0xff)
+    }
+
+    /// Queues a write of `v`'s low byte to bits 8..15 of register `r` (AH..BH).
+    fn wr_hi(&mut self, r: u8, v: Value) {
+        let old = self.pending_or_get(r);
+        let old = self.b.ins().band_imm_s(old, !0xff00);
+        let v = self.and_c(v, 0xff);
+        let v = self.b.ins().ishl_imm_s(v, 8);
+        let full = self.b.ins().bor(old, v);
+        self.pending.push((r, full));
+    }
+
+    /// Writes `v` to a register operand (`Src::R` at width `w`, or `Src::H`).
+    fn wr_src(&mut self, s: Src, w: u32, v: Value) {
+        match s {
+            Src::R(r) => self.wr(r, w, v),
+            Src::H(r) => self.wr_hi(r, v),
+            _ => unreachable!("a register operand"),
+        }
     }
 
     /// Makes the current instruction's results architectural (it can no longer fault).
@@ -984,6 +1015,7 @@ impl<'a> Tx<'a> {
     pub fn read(&mut self, s: Src, w: u32, op: &Op) -> Value {
         match s {
             Src::R(r) => self.rd(r, w),
+            Src::H(r) => self.rd_hi(r),
             Src::I(v) => self.c(v & mask(w)),
             Src::M => {
                 let a = self.ea(op);
@@ -1214,7 +1246,7 @@ impl<'a> Tx<'a> {
             Plan::Mov { w, dst, src } => {
                 let v = self.read(src, w, op);
                 match dst {
-                    Src::R(r) => self.wr(r, w, v),
+                    Src::R(_) | Src::H(_) => self.wr_src(dst, w, v),
                     _ => {
                         let a = self.ea(op);
                         self.store(a, v, w);
@@ -1234,7 +1266,7 @@ impl<'a> Tx<'a> {
             Plan::Alu { op: a, w, dst, src, dead } => self.alu(a, w, dst, src, dead, op),
             Plan::Unary { op: u, w, dst, dead } => self.unary(u, w, dst, dead, op),
             Plan::ShiftImm { op: s, w, r, c, dead } => self.shift_imm(s, w, r, c, dead),
-            Plan::ShiftCl { op: s, w, r } => self.shift_cl(s, w, r),
+            Plan::ShiftCl { op: s, w, r, dead } => self.shift_cl(s, w, r, dead),
             Plan::Imul { w, dst, src, imm, flags } => {
                 let (a, b) = match imm {
                     Some(i) => {
@@ -1276,7 +1308,7 @@ impl<'a> Tx<'a> {
                 let c = self.cond(cc);
                 let v = self.b64(c);
                 match dst {
-                    Src::R(r) => self.wr(r, 8, v),
+                    Src::R(_) | Src::H(_) => self.wr_src(dst, 8, v),
                     _ => {
                         let a = self.ea(op);
                         self.store(a, v, 8);
@@ -1436,7 +1468,7 @@ impl<'a> Tx<'a> {
         // The destination: a register, or memory (read-modify-write through the write TLB
         // when the result is stored).
         let (x, addr) = match dst {
-            Src::R(r) => (self.rd(r, w), None),
+            Src::R(_) | Src::H(_) => (self.read(dst, w, op), None),
             _ => {
                 let ad = self.ea(op);
                 if writes {
@@ -1474,7 +1506,7 @@ impl<'a> Tx<'a> {
         }
         if writes {
             match (dst, addr) {
-                (Src::R(d), _) => self.wr(d, w, r),
+                (Src::R(_) | Src::H(_), _) => self.wr_src(dst, w, r),
                 (_, Some((ad, host))) => self.store_rmw(ad, host, r, w),
                 _ => unreachable!("a destination is a register or memory"),
             }
@@ -1483,7 +1515,7 @@ impl<'a> Tx<'a> {
 
     fn unary(&mut self, u: Un, w: u32, dst: Src, dead: bool, op: &Op) {
         let (x, addr) = match dst {
-            Src::R(r) => (self.rd(r, w), None),
+            Src::R(_) | Src::H(_) => (self.read(dst, w, op), None),
             _ => {
                 let ad = self.ea(op);
                 let (x, host) = self.load_rmw(ad, w);
@@ -1519,7 +1551,7 @@ impl<'a> Tx<'a> {
             }
         };
         match (dst, addr) {
-            (Src::R(d), _) => self.wr(d, w, r),
+            (Src::R(_) | Src::H(_), _) => self.wr_src(dst, w, r),
             (_, Some((ad, host))) => self.store_rmw(ad, host, r, w),
             _ => unreachable!("a destination is a register or memory"),
         }
@@ -1605,8 +1637,9 @@ impl<'a> Tx<'a> {
         self.wr(r, w, v);
     }
 
-    /// Shifts and rotates of a 32/64-bit register by CL with dead flags.
-    fn shift_cl(&mut self, s: Sh, w: u32, r: u8) {
+    /// Shifts and rotates of a 32/64-bit register by CL, their live flags (`dead` false)
+    /// set in the CPU's lazy flags when the count is not zero.
+    fn shift_cl(&mut self, s: Sh, w: u32, r: u8, dead: bool) {
         let a = self.rd(r, w);
         let cl = self.get(1);
         let cnt = self.b.ins().band_imm_s(cl, if w == 64 { 63 } else { 31 });
@@ -1632,8 +1665,84 @@ impl<'a> Tx<'a> {
                 self.b.ins().uextend(I64, r)
             }
         };
+        if !dead {
+            let v = self.and_c(v, mask(w));
+            self.shift_cl_flags(s, w, a, cnt, v);
+        }
         // A zero count leaves the register as it was (zero-extended at 32 bits, which `wr`
         // does anyway), and the shifts above give exactly that.
         self.wr(r, w, v);
+    }
+
+    /// Sets the flags of a shift or rotate by `cnt` of `a` (zero-extended) to `v` (masked to
+    /// `w` bits) in the CPU's lazy flags, as `shift` does: unless the count is zero, which
+    /// leaves them as they were.
+    fn shift_cl_flags(&mut self, s: Sh, w: u32, a: Value, cnt: Value, v: Value) {
+        self.sync_flags();
+        let (set, join) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(cnt, set, &[], join, &[]);
+        self.b.seal_block(set);
+        self.b.switch_to_block(set);
+        let bit = |tx: &mut Self, v: Value, n: u32| {
+            let t = tx.shr_c(v, n);
+            tx.b.ins().band_imm_s(t, 1)
+        };
+        let bit_at = |tx: &mut Self, v: Value, n: Value, sar: bool| {
+            let t = if sar { tx.b.ins().sshr(v, n) } else { tx.b.ins().ushr(v, n) };
+            tx.b.ins().band_imm_s(t, 1)
+        };
+        let (cf, of) = match s {
+            Sh::Rol | Sh::Ror => {
+                let (cf, other) =
+                    if s == Sh::Rol { (bit(self, v, 0), w - 1) } else { (bit(self, v, w - 1), w - 2) };
+                let o = bit(self, v, other);
+                let of = self.b.ins().bxor(cf, o);
+                let two = self.shl_c(of, 1);
+                let co = self.b.ins().bor(cf, two);
+                self.set_cf_of_mem(co);
+                self.b.ins().jump(join, &[]);
+                self.b.seal_block(join);
+                self.b.switch_to_block(join);
+                return;
+            }
+            Sh::Shl => {
+                // The last bit out: bit w - cnt (0 < cnt < w).
+                let wv = self.c(w as u64);
+                let n = self.b.ins().isub(wv, cnt);
+                let cf = bit_at(self, a, n, false);
+                let msb = bit(self, v, w - 1);
+                (cf, self.b.ins().bxor(cf, msb))
+            }
+            Sh::Shr => {
+                let n = self.add_imm(cnt, -1);
+                let cf = bit_at(self, a, n, false);
+                let b1 = bit(self, v, w - 1);
+                let b2 = bit(self, v, w - 2);
+                (cf, self.b.ins().bxor(b1, b2))
+            }
+            Sh::Sar => {
+                let n = self.add_imm(cnt, -1);
+                let sa = if w == 64 { a } else { self.sext(a, w) };
+                (bit_at(self, sa, n, true), self.c(0))
+            }
+        };
+        let of = self.shl_c(of, 11);
+        let aux = self.b.ins().bor(cf, of);
+        let aux = self.b.ins().bor_imm_s(aux, crate::flags::AF as i64);
+        let z = self.c(0);
+        self.store_flags(&FlagSet {
+            op: CcOp::Shift,
+            bits: w,
+            dst: z,
+            src: z,
+            res: v,
+            aux: Some(aux),
+            co: None,
+        });
+        self.b.ins().jump(join, &[]);
+        self.b.seal_block(join);
+        self.b.switch_to_block(join);
+        self.flags = Flags::Mem;
+        self.flags_synced = true;
     }
 }

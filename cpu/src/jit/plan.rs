@@ -7,11 +7,13 @@ use crate::ops::alu::is_imm;
 use crate::ops::branch::cc_nibble;
 use iced_x86::{Code, Instruction, Mnemonic, OpKind, Register};
 
-/// An operand: a GPR (0..15, low bytes only for 8 bits), the op's memory operand, or an
-/// immediate (already sign-extended as the instruction defines).
+/// An operand: a GPR (0..15, low bytes for 8 bits), one of AH..BH (bits 8..15 of GPR
+/// 0..3), the op's memory operand, or an immediate (already sign-extended as the
+/// instruction defines).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Src {
     R(u8),
+    H(u8),
     M,
     I(u64),
 }
@@ -99,11 +101,13 @@ pub(super) enum Plan {
         c: u32,
         dead: bool,
     },
-    /// Shift by CL (32/64-bit registers), flags dead.
+    /// Shift or rotate of a 32/64-bit register by CL. Its live flags go to the CPU's lazy
+    /// flags: a zero count leaves them alone, which a known result could not express.
     ShiftCl {
         op: Sh,
         w: u32,
         r: u8,
+        dead: bool,
     },
     /// IMUL dst, src[, imm]; with `flags`, CF and OF are set in the CPU's lazy flags as
     /// the interpreter sets them (`Cpu::set_cf_of`), else they are dead.
@@ -195,17 +199,24 @@ impl Plan {
     pub(super) fn flags_to_mem(&self) -> bool {
         matches!(
             self,
-            Plan::Imul { flags: true, .. } | Plan::ShiftImm { op: Sh::Rol | Sh::Ror, dead: false, .. }
+            Plan::Imul { flags: true, .. }
+                | Plan::ShiftImm { op: Sh::Rol | Sh::Ror, dead: false, .. }
+                | Plan::ShiftCl { dead: false, .. }
         )
     }
 }
 
-/// A GPR operand's index, or None for AH..BH (and anything not a GPR).
-fn gpr(r: Register) -> Option<u8> {
-    if !r.is_gpr() || matches!(r, Register::AH | Register::CH | Register::DH | Register::BH) {
+/// A GPR operand: AH..BH as `Src::H`, the others by the index of their full register.
+fn gpr(r: Register) -> Option<Src> {
+    if !r.is_gpr() {
         return None;
     }
-    Some(r.full_register().number() as u8)
+    let n = r.full_register().number() as u8;
+    Some(if matches!(r, Register::AH | Register::CH | Register::DH | Register::BH) {
+        Src::H(n)
+    } else {
+        Src::R(n)
+    })
 }
 
 fn width(i: &Instruction, n: u32) -> u32 {
@@ -219,7 +230,7 @@ fn width(i: &Instruction, n: u32) -> u32 {
 /// Operand `n` as a `Src`, if it is a plain GPR, the memory operand or an immediate.
 fn src(i: &Instruction, op: &Op, n: u32) -> Option<Src> {
     match i.op_kind(n) {
-        OpKind::Register => gpr(i.op_register(n)).map(Src::R),
+        OpKind::Register => gpr(i.op_register(n)),
         OpKind::Memory => Some(Src::M),
         k if is_imm(k) => Some(Src::I(op.imm)),
         _ => None,
@@ -309,10 +320,10 @@ pub(super) fn plan(i: &Instruction, op: &Op, dead: bool) -> Option<Plan> {
                 _ => Sh::Ror,
             };
             if i.op1_kind() == OpKind::Register {
-                if i.op1_register() != Register::CL || !dead || !matches!(w0, 32 | 64) {
+                if i.op1_register() != Register::CL || !matches!(w0, 32 | 64) {
                     return None;
                 }
-                return Some(Plan::ShiftCl { op: sh, w: w0, r });
+                return Some(Plan::ShiftCl { op: sh, w: w0, r, dead });
             }
             let cm = if w0 == 64 { 63 } else { 31 };
             let c = (op.imm & cm) as u32;
