@@ -227,7 +227,8 @@ fn width(i: &Instruction, n: u32) -> u32 {
     }
 }
 
-/// Operand `n` as a `Src`, if it is a plain GPR, the memory operand or an immediate.
+/// Operand `n` as a `Src`, if it is a GPR (AH..BH included), the memory operand or an
+/// immediate.
 fn src(i: &Instruction, op: &Op, n: u32) -> Option<Src> {
     match i.op_kind(n) {
         OpKind::Register => gpr(i.op_register(n)),
