@@ -1045,8 +1045,7 @@ impl<'a> Tx<'a> {
     /// that defines the other flags stays underneath. Known flags stay known (with `co`)
     /// when an exit can pass `co` where their aux would go.
     fn set_cf_of(&mut self, cf: Value, of: Value) {
-        let two = self.b.ins().ishl_imm_s(of, 1);
-        let co = self.b.ins().bor(cf, two);
+        let co = self.co_bits(cf, of);
         if let Flags::Known { op, bits, .. } = self.flags {
             if !uses_aux(op) {
                 self.b.def_var(self.fv[4], co);
@@ -1056,6 +1055,12 @@ impl<'a> Tx<'a> {
             }
         }
         self.set_cf_of_mem(co);
+    }
+
+    /// CF | OF << 1 (`co`) from CF and OF (I64 0/1 each).
+    fn co_bits(&mut self, cf: Value, of: Value) -> Value {
+        let two = self.shl_c(of, 1);
+        self.b.ins().bor(cf, two)
     }
 
     /// `set_cf_of` over the CPU's lazy flags (`co`: CF | OF << 1, I64).
@@ -1078,8 +1083,7 @@ impl<'a> Tx<'a> {
     }
 
     fn sign(&mut self, v: Value, bits: u32) -> Value {
-        let s = self.shr_c(v, bits - 1);
-        let s = self.b.ins().band_imm_s(s, 1);
+        let s = self.bit(v, bits - 1);
         self.b.ins().icmp_imm_s(IntCC::NotEqual, s, 0)
     }
 
@@ -1594,45 +1598,21 @@ impl<'a> Tx<'a> {
                 self.and_c(t, mask(w))
             }
         };
-        let bit = |tx: &mut Self, v: Value, n: u32| {
-            let t = tx.shr_c(v, n);
-            tx.b.ins().band_imm_s(t, 1)
-        };
-        if !dead && matches!(s, Sh::Rol | Sh::Ror) {
-            // CF and OF as `shift` sets them (0 < c < w): ROL's CF is the result's low bit,
-            // ROR's its top bit; OF is CF xor the top bit (ROL), or the top two bits' xor.
-            let (cf, other) =
-                if s == Sh::Rol { (bit(self, v, 0), w - 1) } else { (bit(self, v, w - 1), w - 2) };
-            let o = bit(self, v, other);
-            let of = self.b.ins().bxor(cf, o);
-            self.set_cf_of(cf, of);
-        }
-        if !dead && matches!(s, Sh::Shl | Sh::Shr | Sh::Sar) {
-            // aux: AF (always set), CF, OF<<11 as `shift` computes them.
-            let (cf, of) = match s {
-                Sh::Shl => {
-                    let cf = bit(self, a, w - c);
-                    let msb = bit(self, v, w - 1);
-                    (cf, self.b.ins().bxor(cf, msb))
-                }
-                Sh::Shr => {
-                    let cf = bit(self, a, c - 1);
-                    let b1 = bit(self, v, w - 1);
-                    let b2 = bit(self, v, w - 2);
-                    (cf, self.b.ins().bxor(b1, b2))
-                }
-                _ => {
-                    // SAR: the last bit out of the sign-extended operand; OF = 0.
-                    // (c < w here, so that bit is inside the operand.)
-                    let cf = bit(self, a, c - 1);
-                    (cf, self.c(0))
-                }
+        if !dead {
+            // The last bit shifted out of the operand (c < w, so inside it for SAR too).
+            let cf = match s {
+                Sh::Rol | Sh::Ror => self.rotate_cf(s, w, v),
+                Sh::Shl => self.bit(a, w - c),
+                Sh::Shr | Sh::Sar => self.bit(a, c - 1),
             };
-            let of = self.shl_c(of, 11);
-            let aux = self.b.ins().bor(cf, of);
-            let aux = self.b.ins().bor_imm_s(aux, crate::flags::AF as i64);
-            let z = self.c(0);
-            self.set_flags(CcOp::Shift, w, z, z, v, Some(aux));
+            let of = self.shift_of(s, w, cf, v);
+            if matches!(s, Sh::Rol | Sh::Ror) {
+                self.set_cf_of(cf, of);
+            } else {
+                let aux = self.shift_aux(cf, of);
+                let z = self.c(0);
+                self.set_flags(CcOp::Shift, w, z, z, v, Some(aux));
+            }
         }
         self.wr(r, w, v);
     }
@@ -1683,66 +1663,80 @@ impl<'a> Tx<'a> {
         self.b.ins().brif(cnt, set, &[], join, &[]);
         self.b.seal_block(set);
         self.b.switch_to_block(set);
-        let bit = |tx: &mut Self, v: Value, n: u32| {
-            let t = tx.shr_c(v, n);
-            tx.b.ins().band_imm_s(t, 1)
-        };
         let bit_at = |tx: &mut Self, v: Value, n: Value, sar: bool| {
             let t = if sar { tx.b.ins().sshr(v, n) } else { tx.b.ins().ushr(v, n) };
             tx.b.ins().band_imm_s(t, 1)
         };
-        let (cf, of) = match s {
-            Sh::Rol | Sh::Ror => {
-                let (cf, other) =
-                    if s == Sh::Rol { (bit(self, v, 0), w - 1) } else { (bit(self, v, w - 1), w - 2) };
-                let o = bit(self, v, other);
-                let of = self.b.ins().bxor(cf, o);
-                let two = self.shl_c(of, 1);
-                let co = self.b.ins().bor(cf, two);
-                self.set_cf_of_mem(co);
-                self.b.ins().jump(join, &[]);
-                self.b.seal_block(join);
-                self.b.switch_to_block(join);
-                return;
-            }
+        // The last bit shifted out: bit w - cnt for SHL, cnt - 1 for SHR and SAR (of the
+        // sign-extended operand: 0 < cnt < w).
+        let cf = match s {
+            Sh::Rol | Sh::Ror => self.rotate_cf(s, w, v),
             Sh::Shl => {
-                // The last bit out: bit w - cnt (0 < cnt < w).
                 let wv = self.c(w as u64);
                 let n = self.b.ins().isub(wv, cnt);
-                let cf = bit_at(self, a, n, false);
-                let msb = bit(self, v, w - 1);
-                (cf, self.b.ins().bxor(cf, msb))
+                bit_at(self, a, n, false)
             }
             Sh::Shr => {
                 let n = self.add_imm(cnt, -1);
-                let cf = bit_at(self, a, n, false);
-                let b1 = bit(self, v, w - 1);
-                let b2 = bit(self, v, w - 2);
-                (cf, self.b.ins().bxor(b1, b2))
+                bit_at(self, a, n, false)
             }
             Sh::Sar => {
                 let n = self.add_imm(cnt, -1);
                 let sa = if w == 64 { a } else { self.sext(a, w) };
-                (bit_at(self, sa, n, true), self.c(0))
+                bit_at(self, sa, n, true)
             }
         };
-        let of = self.shl_c(of, 11);
-        let aux = self.b.ins().bor(cf, of);
-        let aux = self.b.ins().bor_imm_s(aux, crate::flags::AF as i64);
-        let z = self.c(0);
-        self.store_flags(&FlagSet {
-            op: CcOp::Shift,
-            bits: w,
-            dst: z,
-            src: z,
-            res: v,
-            aux: Some(aux),
-            co: None,
-        });
+        let of = self.shift_of(s, w, cf, v);
+        if matches!(s, Sh::Rol | Sh::Ror) {
+            let co = self.co_bits(cf, of);
+            self.set_cf_of_mem(co);
+        } else {
+            let aux = self.shift_aux(cf, of);
+            let z = self.c(0);
+            let f = FlagSet { op: CcOp::Shift, bits: w, dst: z, src: z, res: v, aux: Some(aux), co: None };
+            self.store_flags(&f);
+        }
         self.b.ins().jump(join, &[]);
         self.b.seal_block(join);
         self.b.switch_to_block(join);
         self.flags = Flags::Mem;
         self.flags_synced = true;
+    }
+
+    /// Bit `n` of `v` (I64 0/1).
+    fn bit(&mut self, v: Value, n: u32) -> Value {
+        let t = self.shr_c(v, n);
+        self.b.ins().band_imm_s(t, 1)
+    }
+
+    /// CF of a rotate to `v` (`w` bits) as `shift` sets it: ROL's is the result's low bit,
+    /// ROR's its top bit.
+    fn rotate_cf(&mut self, s: Sh, w: u32, v: Value) -> Value {
+        self.bit(v, if s == Sh::Rol { 0 } else { w - 1 })
+    }
+
+    /// OF of a shift or rotate to `v` (`w` bits) whose CF is `cf`, as `shift` sets it:
+    /// CF xor the top bit (SHL, ROL), the top two bits' xor (SHR, ROR), 0 (SAR).
+    fn shift_of(&mut self, s: Sh, w: u32, cf: Value, v: Value) -> Value {
+        match s {
+            Sh::Shl | Sh::Rol => {
+                let msb = self.bit(v, w - 1);
+                self.b.ins().bxor(cf, msb)
+            }
+            Sh::Shr | Sh::Ror => {
+                let b1 = self.bit(v, w - 1);
+                let b2 = self.bit(v, w - 2);
+                self.b.ins().bxor(b1, b2)
+            }
+            Sh::Sar => self.c(0),
+        }
+    }
+
+    /// The aux word of a shift's lazy flags as `shift` computes it: AF (always set), CF,
+    /// OF << 11.
+    fn shift_aux(&mut self, cf: Value, of: Value) -> Value {
+        let of = self.shl_c(of, 11);
+        let aux = self.b.ins().bor(cf, of);
+        self.b.ins().bor_imm_s(aux, crate::flags::AF as i64)
     }
 }
