@@ -163,8 +163,8 @@ pub(super) struct Tx<'a> {
     pub k: usize,
     /// `Cpu::rip` holds the current block's end (handlers expect it).
     pub rip_set: bool,
-    /// The CPU pointer read in the current Cranelift block, if any.
-    cpu_cache: Option<(ClBlock, Value)>,
+    /// The CPU pointer: the unit's parameter.
+    cpu: Value,
     /// The current block's shared side exit (see `exit_before`).
     shared_exit: Option<ClBlock>,
     /// An exit to it passes flags with `co` (see `Flags::Known`).
@@ -186,8 +186,12 @@ pub(super) fn trusted() -> MemFlagsData {
 }
 
 impl<'a> Tx<'a> {
+    /// A translator for `region` emitting into `b`, in its entry block, whose parameter
+    /// is the CPU pointer.
     pub fn new(b: FunctionBuilder<'a>, sref: SigRefs, stubs: Stubs, region: &'a Region) -> Tx<'a> {
         let mut b = b;
+        let entry = b.current_block().expect("in the entry block");
+        let cpu = b.block_params(entry)[0];
         let regs = std::array::from_fn(|_| b.declare_var(I64));
         let fv = std::array::from_fn(|_| b.declare_var(I64));
         Tx {
@@ -206,7 +210,7 @@ impl<'a> Tx<'a> {
             cur: 0,
             k: 0,
             rip_set: false,
-            cpu_cache: None,
+            cpu,
             shared_exit: None,
             co_exit: false,
         }
@@ -216,23 +220,9 @@ impl<'a> Tx<'a> {
         &self.region.blocks[self.cur]
     }
 
-    /// The CPU pointer (kept in the pinned register; read once per Cranelift block, and
-    /// again after a call rather than kept live across it).
+    /// The CPU pointer.
     pub fn cpu(&mut self) -> Value {
-        let cur = self.b.current_block().expect("emitting into a block");
-        if let Some((blk, v)) = self.cpu_cache {
-            if blk == cur {
-                return v;
-            }
-        }
-        let v = self.b.ins().get_pinned_reg(I64);
-        self.cpu_cache = Some((cur, v));
-        v
-    }
-
-    /// Forgets the cached CPU pointer (after a call).
-    fn called(&mut self) {
-        self.cpu_cache = None;
+        self.cpu
     }
 
     pub fn c(&mut self, v: u64) -> Value {
@@ -758,7 +748,6 @@ impl<'a> Tx<'a> {
         let fp = self.c(super::translate::jit_op as *const () as u64);
         let cpu = self.cpu();
         let call = self.b.ins().call_indirect(self.sref.op, fp, &[cpu, opp]);
-        self.called();
         let r = self.b.inst_results(call)[0];
         // A stop: the handler left the state as the interpreter would, and nothing of the
         // unit's goes back (the registers and flags were stored before the call).

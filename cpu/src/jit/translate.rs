@@ -1,7 +1,8 @@
 //! Region -> Cranelift function -> host code.
 //!
-//! A unit is one function with the tail-call ABI, `fn(cpu) -> u32`, the CPU pointer also
-//! in the pinned register. Its entry block loads the guest registers the region uses, the
+//! A unit is one function with the tail-call ABI, `fn(cpu) -> u32`; the CPU pointer stays
+//! an ordinary value, which the register allocator keeps in a register (no pinned
+//! register: one more for guest values, and no copies of it). Its entry block loads the guest registers the region uses, the
 //! instruction count and the budget mark, then jumps to the head block; each guest block
 //! of the region is a Cranelift block (plus the cold blocks of its side exits), and the
 //! region's internal edges are plain jumps, so loops stay inside the unit with guest
@@ -110,9 +111,6 @@ impl Backend {
             .ok()?;
         // Cranelift's tail calls (units jumping into each other) need frame pointers.
         flags.set("preserve_frame_pointers", "true").ok()?;
-        // The CPU pointer lives in the pinned register (r15, x21) across all units: never
-        // spilled, and callee-saved for the helpers they call.
-        flags.set("enable_pinned_reg", "true").ok()?;
         flags.set("enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" }).ok()?;
         let isa = cranelift_native::builder().ok()?.finish(settings::Flags::new(flags)).ok()?;
         let mem = ExecMem::new(code_bytes).ok()?;
@@ -352,14 +350,9 @@ impl CodeGen {
         b.seal_block(blk);
         let cpu = b.block_params(blk)[0];
         let code = b.block_params(blk)[1];
-        // The pinned register is callee-saved in the host ABI but not to Cranelift once
-        // pinned: keep the caller's value.
-        let saved = b.ins().get_pinned_reg(I64);
-        b.ins().set_pinned_reg(cpu);
         let sref = b.import_signature(usig);
         let call = b.ins().call_indirect(sref, code, &[cpu]);
         let r = b.inst_results(call)[0];
-        b.ins().set_pinned_reg(saved);
         b.ins().return_(&[r]);
         b.finalize(self.isa.frontend_config());
         self.compile()
