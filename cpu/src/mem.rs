@@ -267,8 +267,10 @@ impl Page {
 /// A TLB entry keeps the page's guest address and the difference to its host frame, so a
 /// hit costs one compare and one add: the compare is against the page of the access's
 /// last byte, which also rejects accesses that cross into the next page (that page can
-/// never sit in the slot indexed by this one). An empty slot's `page` (u64::MAX) is not
-/// page-aligned and never matches.
+/// never sit in the slot indexed by this one). Translated code compares `address ^ page`
+/// with the largest offset the access may start at instead (`crate::jit`), one
+/// instruction fewer. An empty slot holds a page that indexes two slots further on
+/// (`empty_entry`): neither test can match it, whatever the address.
 #[derive(Clone, Copy)]
 struct TlbEntry {
     page: u64,
@@ -292,7 +294,20 @@ pub(crate) const TLB_ENTRY_SHIFT: u32 = std::mem::size_of::<TlbEntry>().trailing
 pub(crate) const TLB_INDEX_MASK: u64 = TLB_SIZE as u64 - 1;
 const _: () = assert!(std::mem::size_of::<TlbEntry>().is_power_of_two());
 
-const TLB_EMPTY: TlbEntry = TlbEntry { page: u64::MAX, addend: std::ptr::null_mut() };
+/// The empty entry of slot `i`.
+fn empty_entry(i: usize) -> TlbEntry {
+    TlbEntry { page: (((i + 2) & (TLB_SIZE - 1)) as u64) << 12, addend: std::ptr::null_mut() }
+}
+
+fn empty_tlb() -> Box<[TlbEntry; TLB_SIZE]> {
+    Box::new(std::array::from_fn(empty_entry))
+}
+
+fn clear_tlb(t: &mut [TlbEntry; TLB_SIZE]) {
+    for (i, e) in t.iter_mut().enumerate() {
+        *e = empty_entry(i);
+    }
+}
 
 pub struct AddressSpace {
     pages: HashMap<u64, Page>,
@@ -338,8 +353,8 @@ impl Clone for AddressSpace {
         AddressSpace {
             pages,
             vmas: self.vmas.clone(),
-            tlb_r: Box::new([TLB_EMPTY; TLB_SIZE]),
-            tlb_w: Box::new([TLB_EMPTY; TLB_SIZE]),
+            tlb_r: empty_tlb(),
+            tlb_w: empty_tlb(),
             stale_code: Vec::new(),
             mmap_top: self.mmap_top,
             watch_r: self.watch_r.clone(),
@@ -359,8 +374,8 @@ impl AddressSpace {
         AddressSpace {
             pages: HashMap::new(),
             vmas: BTreeMap::new(),
-            tlb_r: Box::new([TLB_EMPTY; TLB_SIZE]),
-            tlb_w: Box::new([TLB_EMPTY; TLB_SIZE]),
+            tlb_r: empty_tlb(),
+            tlb_w: empty_tlb(),
             stale_code: Vec::new(),
             mmap_top: 0x7fff_f7ff_f000,
             watch_r: Vec::new(),
@@ -385,7 +400,7 @@ impl AddressSpace {
     /// Starts recording which pages are written from now on. The write TLB is emptied so
     /// that every page's first store takes the slow path, which records it.
     pub fn track_writes(&mut self) {
-        self.tlb_w.fill(TLB_EMPTY);
+        clear_tlb(&mut self.tlb_w);
         self.written = Some(Default::default());
     }
 
@@ -397,8 +412,8 @@ impl AddressSpace {
     }
 
     fn flush_tlb(&mut self) {
-        self.tlb_r.fill(TLB_EMPTY);
-        self.tlb_w.fill(TLB_EMPTY);
+        clear_tlb(&mut self.tlb_r);
+        clear_tlb(&mut self.tlb_w);
     }
 
     /// Maps `[start, start+len)` with zero-filled pages, replacing whatever was there
@@ -856,7 +871,7 @@ impl AddressSpace {
         }
         let e = &mut self.tlb_w[tlb_index(vpn)];
         if e.page == vpn << 12 {
-            *e = TLB_EMPTY;
+            *e = empty_entry(tlb_index(vpn));
         }
     }
 

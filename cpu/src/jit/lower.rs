@@ -848,9 +848,9 @@ impl<'a> Tx<'a> {
         let off = self.b.ins().band_imm_s(off, (TLB_INDEX_MASK << TLB_ENTRY_SHIFT) as i64);
         let e = self.b.ins().iadd(base, off);
         let page = self.b.ins().load(I64, trusted(), e, TLB_PAGE_OFFSET as i32);
-        let last = self.add_imm(addr, last_byte);
-        let lastp = self.b.ins().band_imm_s(last, !0xfff);
-        let hit = self.b.ins().icmp(IntCC::Equal, page, lastp);
+        // The same page, and the access starts early enough in it not to cross.
+        let x = self.b.ins().bxor(addr, page);
+        let hit = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, x, 0xfff - last_byte);
         (e, hit)
     }
 
