@@ -284,8 +284,10 @@ impl TlbEntry {
     }
 }
 
-/// Where translated code finds the TLBs (`crate::jit`): the offsets of the two array
-/// pointers in `AddressSpace`, and of an entry's fields.
+/// Where translated code finds the TLBs (`crate::jit`): the offsets of the two arrays in
+/// `AddressSpace` (they are part of it, and so of the CPU, rather than boxed: an entry is
+/// then at the CPU pointer plus the index plus a constant, with no pointer to load
+/// first), and of an entry's fields.
 pub(crate) const TLB_R_OFFSET: usize = std::mem::offset_of!(AddressSpace, tlb_r);
 pub(crate) const TLB_W_OFFSET: usize = std::mem::offset_of!(AddressSpace, tlb_w);
 pub(crate) const TLB_PAGE_OFFSET: usize = std::mem::offset_of!(TlbEntry, page);
@@ -299,8 +301,8 @@ fn empty_entry(i: usize) -> TlbEntry {
     TlbEntry { page: (((i + 2) & (TLB_SIZE - 1)) as u64) << 12, addend: std::ptr::null_mut() }
 }
 
-fn empty_tlb() -> Box<[TlbEntry; TLB_SIZE]> {
-    Box::new(std::array::from_fn(empty_entry))
+fn empty_tlb() -> [TlbEntry; TLB_SIZE] {
+    std::array::from_fn(empty_entry)
 }
 
 fn clear_tlb(t: &mut [TlbEntry; TLB_SIZE]) {
@@ -312,8 +314,8 @@ fn clear_tlb(t: &mut [TlbEntry; TLB_SIZE]) {
 pub struct AddressSpace {
     pages: HashMap<u64, Page>,
     vmas: BTreeMap<u64, Vma>,
-    tlb_r: Box<[TlbEntry; TLB_SIZE]>,
-    tlb_w: Box<[TlbEntry; TLB_SIZE]>,
+    tlb_r: [TlbEntry; TLB_SIZE],
+    tlb_w: [TlbEntry; TLB_SIZE],
     /// Code pages changed by mapping operations; the CPU drops their blocks before it
     /// runs again.
     pub(crate) stale_code: Vec<u64>,

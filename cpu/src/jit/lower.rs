@@ -827,31 +827,32 @@ impl<'a> Tx<'a> {
 
     /// The TLB entry for `addr` and whether it holds the `w`-bit access (same page, no
     /// crossing).
-    fn tlb_probe(&mut self, write: bool, addr: Value, w: u32) -> (Value, Value) {
-        // Reloaded at each access (an L1 hit) rather than kept live across the unit.
-        let base = self.ld_cpu(I64, MEM + if write { TLB_W_OFFSET } else { TLB_R_OFFSET });
+    fn tlb_probe(&mut self, write: bool, addr: Value, w: u32) -> (Value, i32, Value) {
+        // The TLBs are in the CPU structure: an entry is at the CPU pointer plus the index
+        // plus a constant, one addressing mode with no pointer to load first.
+        let cpu = self.cpu();
+        let tlb = MEM + if write { TLB_W_OFFSET } else { TLB_R_OFFSET };
         let last_byte = w as i64 / 8 - 1;
         if let Some(a) = self.const_of(addr) {
             // A fixed address (a global through rip): entry and page known now.
-            let off = ((a >> 12) & TLB_INDEX_MASK) << TLB_ENTRY_SHIFT;
-            let e = self.add_imm(base, off as i64);
-            let page = self.b.ins().load(I64, trusted(), e, TLB_PAGE_OFFSET as i32);
+            let off = (tlb + (((a >> 12) & TLB_INDEX_MASK) << TLB_ENTRY_SHIFT) as usize) as i32;
+            let page = self.b.ins().load(I64, trusted(), cpu, off + TLB_PAGE_OFFSET as i32);
             let hit = self.b.ins().icmp_imm_s(
                 IntCC::Equal,
                 page,
                 (a.wrapping_add(last_byte as u64) & !0xfff) as i64,
             );
-            return (e, hit);
+            return (cpu, off, hit);
         }
         // ((addr >> 12) & mask) << shift, in two steps.
         let off = self.shr_c(addr, 12 - TLB_ENTRY_SHIFT);
         let off = self.b.ins().band_imm_s(off, (TLB_INDEX_MASK << TLB_ENTRY_SHIFT) as i64);
-        let e = self.b.ins().iadd(base, off);
-        let page = self.b.ins().load(I64, trusted(), e, TLB_PAGE_OFFSET as i32);
+        let e = self.b.ins().iadd(cpu, off);
+        let page = self.b.ins().load(I64, trusted(), e, (tlb + TLB_PAGE_OFFSET) as i32);
         // The same page, and the access starts early enough in it not to cross.
         let x = self.b.ins().bxor(addr, page);
         let hit = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, x, 0xfff - last_byte);
-        (e, hit)
+        (e, tlb as i32, hit)
     }
 
     /// The value of `v` if it is a constant.
@@ -864,8 +865,8 @@ impl<'a> Tx<'a> {
         }
     }
 
-    fn host_addr(&mut self, e: Value, addr: Value) -> Value {
-        let addend = self.b.ins().load(I64, trusted(), e, TLB_ADDEND_OFFSET as i32);
+    fn host_addr(&mut self, e: Value, off: i32, addr: Value) -> Value {
+        let addend = self.b.ins().load(I64, trusted(), e, off + TLB_ADDEND_OFFSET as i32);
         self.b.ins().iadd(addend, addr)
     }
 
@@ -885,7 +886,7 @@ impl<'a> Tx<'a> {
     /// The inline TLB hit and the slow path of `load` and (`rmw`) `load_rmw`.
     fn load_via_tlb(&mut self, addr: Value, w: u32, rmw: bool) -> (Value, Option<Value>) {
         self.sync_regs();
-        let (e, hit) = self.tlb_probe(rmw, addr, w);
+        let (e, off, hit) = self.tlb_probe(rmw, addr, w);
         let fast = self.b.create_block();
         let slow = self.b.create_block();
         let join = self.b.create_block();
@@ -896,7 +897,7 @@ impl<'a> Tx<'a> {
         self.b.seal_block(fast);
         self.b.seal_block(slow);
         self.b.switch_to_block(fast);
-        let h = self.host_addr(e, addr);
+        let h = self.host_addr(e, off, addr);
         let x = self.load_host(h, w);
         let args: &[BlockArg] = if rmw { &[x.into(), h.into()] } else { &[x.into()] };
         self.b.ins().jump(join, args);
@@ -994,9 +995,9 @@ impl<'a> Tx<'a> {
     /// to them but leaves the instruction to the interpreter (`jit_st`).
     pub fn store(&mut self, addr: Value, v: Value, w: u32) {
         self.sync_regs();
-        let (e, hit) = self.tlb_probe(true, addr, w);
+        let (e, off, hit) = self.tlb_probe(true, addr, w);
         // The entry's addend is read even on a miss (the entry is always there to read).
-        let host = self.host_addr(e, addr);
+        let host = self.host_addr(e, off, addr);
         self.store_or_slow(hit, host, addr, v, w);
     }
 
