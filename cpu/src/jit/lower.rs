@@ -157,6 +157,12 @@ pub(super) struct Tx<'a> {
     pub fv: [Variable; 5],
     /// Results of the current instruction, committed when it cannot fault any more.
     pub pending: Vec<(u8, Value)>,
+    /// The next access is through rsp (push, pop, call, ret or an rsp-based operand).
+    sp_access: bool,
+    /// The next TLB probe follows a failed `near` test, rare: its hit path is cold too.
+    near_cold: bool,
+    /// This block's stack accesses so far whose page later ones may share (`near`).
+    near: Vec<Near>,
     pub pending_flags: Option<FlagSet>,
     /// The current block (region index) and instruction.
     pub cur: usize,
@@ -170,6 +176,24 @@ pub(super) struct Tx<'a> {
     /// An exit to it passes flags with `co` (see `Flags::Known`).
     co_exit: bool,
 }
+
+/// A stack access earlier in the block: the address is `root + off`, and at run time
+/// `page_off` is its offset in its page and `host` its host address, or `page_off` is
+/// `FAR` (it took the slow path). An access at `root + off + d` with `page_off + d` at most
+/// the last offset it may start at is in the same page, at `host + d`: no TLB probe.
+/// Pushes, pops, calls, returns and a frame's locals are mostly such neighbours.
+#[derive(Clone, Copy)]
+pub(super) struct Near {
+    root: Value,
+    off: i64,
+    /// From a write-TLB hit, which serves reads too (`AddressSpace::tlb_fill_write`).
+    write: bool,
+    page_off: Value,
+    host: Value,
+}
+
+/// `page_off` after a slow path: no neighbour is ever within a page of it.
+const FAR: i64 = 1 << 62;
 
 /// Whether flags of kind `op` keep an operand in `aux` (the kinds a unit knows).
 fn uses_aux(op: CcOp) -> bool {
@@ -206,6 +230,9 @@ impl<'a> Tx<'a> {
             flags_synced: true,
             fv,
             pending: Vec::new(),
+            sp_access: false,
+            near_cold: false,
+            near: Vec::new(),
             pending_flags: None,
             cur: 0,
             k: 0,
@@ -370,6 +397,7 @@ impl<'a> Tx<'a> {
         // and loads cheap (just stored, or in L1).
         self.dirty = 0;
         self.loaded = 0;
+        self.near.clear();
         match self.region.blocks[j].flags_in {
             FlagsIn::Known(op, bits) => {
                 self.flags = Flags::Known { op, bits, co: false };
@@ -457,6 +485,7 @@ impl<'a> Tx<'a> {
 
     /// Makes the current instruction's results architectural (it can no longer fault).
     pub fn commit(&mut self) {
+        self.sp_access = false;
         for (r, v) in std::mem::take(&mut self.pending) {
             self.b.def_var(self.regs[r as usize], v);
             self.dirty |= 1 << r;
@@ -780,6 +809,7 @@ impl<'a> Tx<'a> {
         // unit's then lives across the call (which would cost saving it on the stack; the
         // CPU structure has it).
         self.loaded = 0;
+        self.near.clear();
         if stores {
             // A branch handler (the block's last instruction) left its target in rip.
             let last = self.k + 1 == self.rb().ops.len();
@@ -798,6 +828,7 @@ impl<'a> Tx<'a> {
     /// The effective address of the op's memory operand (`Cpu::ea`).
     pub fn ea(&mut self, op: &Op) -> Value {
         let mut a = None;
+        self.sp_access = op.base == 4 && op.index == ZERO_REG && op.seg == 0;
         if op.base != ZERO_REG {
             a = Some(self.get(op.base));
         }
@@ -886,32 +917,111 @@ impl<'a> Tx<'a> {
     /// The inline TLB hit and the slow path of `load` and (`rmw`) `load_rmw`.
     fn load_via_tlb(&mut self, addr: Value, w: u32, rmw: bool) -> (Value, Option<Value>) {
         self.sync_regs();
-        let (e, off, hit) = self.tlb_probe(rmw, addr, w);
-        let fast = self.b.create_block();
-        let slow = self.b.create_block();
+        let near = self.near_access(addr);
         let join = self.b.create_block();
         let v = self.b.append_block_param(join, I64);
-        let host = rmw.then(|| self.b.append_block_param(join, I64));
+        let host = (rmw || near.is_some()).then(|| self.b.append_block_param(join, I64));
+        let page_off = near.map(|_| self.b.append_block_param(join, I64));
+        // The join's arguments after the value: the host address when kept, then the
+        // offset in the page for a stack access.
+        let args = |x: Value, h: Value, po: Option<Value>| -> Vec<BlockArg> {
+            let mut a = vec![x.into()];
+            if rmw || near.is_some() {
+                a.push(h.into());
+            }
+            if let Some(po) = po {
+                a.push(po.into());
+            }
+            a
+        };
+        if let Some((root, off)) = near {
+            if let Some((h, po, miss)) = self.near_hit(root, off, w, rmw) {
+                let x = self.load_host(h, w);
+                self.b.ins().jump(join, &args(x, h, Some(po)));
+                self.b.switch_to_block(miss);
+            }
+        }
+        let (e, off, hit) = self.tlb_probe(rmw, addr, w);
+        let slow = self.on_hit(hit);
+        let h = self.host_addr(e, off, addr);
+        let x = self.load_host(h, w);
+        let po = near.map(|_| self.b.ins().band_imm_s(addr, 0xfff));
+        self.b.ins().jump(join, &args(x, h, po));
+        self.b.switch_to_block(slow);
+        let x = self.load_slow(addr, w, rmw);
+        let z = self.c(0);
+        let far = near.map(|_| self.c(FAR as u64));
+        self.b.ins().jump(join, &args(x, z, far));
+        self.b.seal_block(join);
+        self.b.switch_to_block(join);
+        if let (Some((root, off)), Some(h), Some(po)) = (near, host, page_off) {
+            self.note_near(Near { root, off, write: rmw, page_off: po, host: h });
+        }
+        (v, host.filter(|_| rmw))
+    }
+
+    /// For a stack access (`sp_access`) at `addr`: its root and offset (`Near`).
+    fn near_access(&mut self, addr: Value) -> Option<(Value, i64)> {
+        if !std::mem::take(&mut self.sp_access) || self.const_of(addr).is_some() {
+            return None;
+        }
+        let dfg = &self.b.func.dfg;
+        if let ValueDef::Result(inst, _) = dfg.value_def(addr) {
+            if let InstructionData::Binary { opcode: Opcode::Iadd, args: [a, b] } = dfg.insts[inst] {
+                if let Some(k) = self.const_of(b) {
+                    return Some((a, k as i64));
+                }
+            }
+        }
+        Some((addr, 0))
+    }
+
+    /// For a stack access at `root + off`: if an earlier one of the block is near enough,
+    /// tests at run time that this one is in its page, and on success goes to a new block
+    /// with the host address and the offset in the page; returns them and the block for a
+    /// failure (the builder is left in the success block).
+    fn near_hit(&mut self, root: Value, off: i64, w: u32, write: bool) -> Option<(Value, Value, ClBlock)> {
+        let n = *self
+            .near
+            .iter()
+            .find(|n| n.root == root && (n.write || !write) && (off - n.off).abs() < 4096)?;
+        let d = off - n.off;
+        let po = self.add_imm(n.page_off, d);
+        let hit = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, po, 0x1000 - w as i64 / 8);
+        let (on, miss) = (self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(miss);
+        self.near_cold = true;
+        self.b.ins().brif(hit, on, &[], miss, &[]);
+        self.b.seal_block(on);
+        self.b.seal_block(miss);
+        self.b.switch_to_block(on);
+        let h = self.add_imm(n.host, d);
+        Some((h, po, miss))
+    }
+
+    /// Keeps `n` for the next stack accesses, in place of an older one on the same root.
+    fn note_near(&mut self, n: Near) {
+        self.near.retain(|o| !(o.root == n.root && o.write == n.write));
+        if self.near.len() == 4 {
+            self.near.remove(0);
+        }
+        self.near.push(n);
+    }
+
+    /// Branches on a TLB test: goes on in a new block for the hit and returns the block for
+    /// the miss (cold).
+    fn on_hit(&mut self, hit: Value) -> ClBlock {
+        let fast = self.b.create_block();
+        let slow = self.b.create_block();
         self.b.set_cold_block(slow);
+        if std::mem::take(&mut self.near_cold) {
+            self.b.set_cold_block(fast);
+        }
         self.b.ins().brif(hit, fast, &[], slow, &[]);
         self.b.seal_block(fast);
         self.b.seal_block(slow);
         self.b.switch_to_block(fast);
-        let h = self.host_addr(e, off, addr);
-        let x = self.load_host(h, w);
-        let args: &[BlockArg] = if rmw { &[x.into(), h.into()] } else { &[x.into()] };
-        self.b.ins().jump(join, args);
-        self.b.switch_to_block(slow);
-        let x = self.load_slow(addr, w, rmw);
-        let z = rmw.then(|| self.c(0));
-        let args: &[BlockArg] = match z {
-            Some(z) => &[x.into(), z.into()],
-            None => &[x.into()],
-        };
-        self.b.ins().jump(join, args);
-        self.b.seal_block(join);
-        self.b.switch_to_block(join);
-        (v, host)
+        slow
     }
 
     /// Stores a read-modify-write's result where `load_rmw` read it: straight to the host
@@ -922,18 +1032,12 @@ impl<'a> Tx<'a> {
 
     /// Stores `v` at `host` when `hit` is nonzero, else at `addr` through the slow path.
     fn store_or_slow(&mut self, hit: Value, host: Value, addr: Value, v: Value, w: u32) {
-        let fast = self.b.create_block();
-        let slow = self.b.create_block();
         let join = self.b.create_block();
-        self.b.set_cold_block(slow);
-        self.b.ins().brif(hit, fast, &[], slow, &[]);
-        self.b.seal_block(fast);
-        self.b.seal_block(slow);
-        self.b.switch_to_block(fast);
+        let slow = self.on_hit(hit);
         self.store_host(host, v, w);
         self.b.ins().jump(join, &[]);
         self.b.switch_to_block(slow);
-        self.store_slow(addr, v, w, join);
+        self.store_slow(addr, v, w, join, &[]);
         self.b.seal_block(join);
         self.b.switch_to_block(join);
     }
@@ -980,14 +1084,14 @@ impl<'a> Tx<'a> {
     }
 
     /// The store slow path (in a cold block), going on at `join`.
-    fn store_slow(&mut self, addr: Value, v: Value, w: u32, join: ClBlock) {
+    fn store_slow(&mut self, addr: Value, v: Value, w: u32, join: ClBlock, join_args: &[BlockArg]) {
         let fp = self.c(self.stubs.st);
         let wv = self.b.ins().iconst(I32, w as i64);
         let cpu = self.cpu();
         self.b.ins().call_indirect(self.sref.slow3, fp, &[cpu, addr, v, wv]);
         let r = self.ld_cpu(I32, JIT_STATUS);
         let (exit, args) = self.exit_args(r, self.k);
-        self.b.ins().brif(r, exit, &args, join, &[]);
+        self.b.ins().brif(r, exit, &args, join, join_args);
     }
 
     /// Stores the low `w` bits of `v` at `addr`: the instruction's last memory access.
@@ -995,10 +1099,34 @@ impl<'a> Tx<'a> {
     /// to them but leaves the instruction to the interpreter (`jit_st`).
     pub fn store(&mut self, addr: Value, v: Value, w: u32) {
         self.sync_regs();
+        let Some((root, noff)) = self.near_access(addr) else {
+            let (e, off, hit) = self.tlb_probe(true, addr, w);
+            // The entry's addend is read even on a miss (the entry is always there to read).
+            let host = self.host_addr(e, off, addr);
+            self.store_or_slow(hit, host, addr, v, w);
+            return;
+        };
+        // A stack store: as `store_or_slow`, and noted for its neighbours.
+        let join = self.b.create_block();
+        let hp = self.b.append_block_param(join, I64);
+        let pp = self.b.append_block_param(join, I64);
+        if let Some((h, po, miss)) = self.near_hit(root, noff, w, true) {
+            self.store_host(h, v, w);
+            self.b.ins().jump(join, &[h.into(), po.into()]);
+            self.b.switch_to_block(miss);
+        }
         let (e, off, hit) = self.tlb_probe(true, addr, w);
-        // The entry's addend is read even on a miss (the entry is always there to read).
         let host = self.host_addr(e, off, addr);
-        self.store_or_slow(hit, host, addr, v, w);
+        let slow = self.on_hit(hit);
+        self.store_host(host, v, w);
+        let po = self.b.ins().band_imm_s(addr, 0xfff);
+        self.b.ins().jump(join, &[host.into(), po.into()]);
+        self.b.switch_to_block(slow);
+        let (z, far) = (self.c(0), self.c(FAR as u64));
+        self.store_slow(addr, v, w, join, &[z.into(), far.into()]);
+        self.b.seal_block(join);
+        self.b.switch_to_block(join);
+        self.note_near(Near { root, off: noff, write: true, page_off: pp, host: hp });
     }
 
     /// Reads an operand at width `w` (zero-extended).
@@ -1312,12 +1440,14 @@ impl<'a> Tx<'a> {
             Plan::Push { src } => {
                 let v = self.read(src, 64, op);
                 let sp = self.get(4);
+                self.sp_access = true;
                 let sp = self.add_imm(sp, -8);
                 self.pending.push((4, sp));
                 self.store(sp, v, 64);
             }
             Plan::Pop { r } => {
                 let sp = self.get(4);
+                self.sp_access = true;
                 let v = self.load(sp, 64);
                 let nsp = self.add_imm(sp, 8);
                 self.pending.push((4, nsp));
@@ -1338,11 +1468,13 @@ impl<'a> Tx<'a> {
                 let sp = self.add_imm(sp, -8);
                 self.pending.push((4, sp));
                 let ret = self.c(op.next());
+                self.sp_access = true;
                 self.store(sp, ret, 64);
                 return Next::To(t);
             }
             Plan::Ret { imm } => {
                 let sp = self.get(4);
+                self.sp_access = true;
                 let v = self.load(sp, 64);
                 let nsp = self.add_imm(sp, 8 + imm as i64);
                 self.pending.push((4, nsp));
