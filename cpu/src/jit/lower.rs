@@ -157,13 +157,13 @@ pub(super) struct Tx<'a> {
     pub fv: [Variable; 5],
     /// Results of the current instruction, committed when it cannot fault any more.
     pub pending: Vec<(u8, Value)>,
+    pub pending_flags: Option<FlagSet>,
     /// The next access is through rsp (push, pop, call, ret or an rsp-based operand).
     sp_access: bool,
     /// The next TLB probe follows a failed `near` test, rare: its hit path is cold too.
     near_cold: bool,
-    /// This block's stack accesses so far whose page later ones may share (`near`).
+    /// This block's stack accesses so far whose page later ones may share (`Near`).
     near: Vec<Near>,
-    pub pending_flags: Option<FlagSet>,
     /// The current block (region index) and instruction.
     pub cur: usize,
     pub k: usize,
@@ -183,7 +183,7 @@ pub(super) struct Tx<'a> {
 /// the last offset it may start at is in the same page, at `host + d`: no TLB probe.
 /// Pushes, pops, calls, returns and a frame's locals are mostly such neighbours.
 #[derive(Clone, Copy)]
-pub(super) struct Near {
+struct Near {
     root: Value,
     off: i64,
     /// From a write-TLB hit, which serves reads too (`AddressSpace::tlb_fill_write`).
@@ -230,10 +230,10 @@ impl<'a> Tx<'a> {
             flags_synced: true,
             fv,
             pending: Vec::new(),
+            pending_flags: None,
             sp_access: false,
             near_cold: false,
             near: Vec::new(),
-            pending_flags: None,
             cur: 0,
             k: 0,
             rip_set: false,
@@ -981,11 +981,10 @@ impl<'a> Tx<'a> {
     /// with the host address and the offset in the page; returns them and the block for a
     /// failure (the builder is left in the success block).
     fn near_hit(&mut self, root: Value, off: i64, w: u32, write: bool) -> Option<(Value, Value, ClBlock)> {
-        let n = *self
-            .near
-            .iter()
-            .find(|n| n.root == root && (n.write || !write) && (off - n.off).abs() < 4096)?;
-        let d = off - n.off;
+        let n = *self.near.iter().find(|n| {
+            n.root == root && (n.write || !write) && off.wrapping_sub(n.off).unsigned_abs() < 4096
+        })?;
+        let d = off.wrapping_sub(n.off);
         let po = self.add_imm(n.page_off, d);
         let hit = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, po, 0x1000 - w as i64 / 8);
         let (on, miss) = (self.b.create_block(), self.b.create_block());
