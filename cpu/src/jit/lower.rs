@@ -160,8 +160,6 @@ pub(super) struct Tx<'a> {
     pub pending_flags: Option<FlagSet>,
     /// The next access is through rsp (push, pop, call, ret or an rsp-based operand).
     sp_access: bool,
-    /// The next TLB probe follows a failed `near` test, rare: its hit path is cold too.
-    near_cold: bool,
     /// This block's stack accesses so far whose page later ones may share (`Near`).
     near: Vec<Near>,
     /// The current block (region index) and instruction.
@@ -191,6 +189,10 @@ struct Near {
     page_off: Value,
     host: Value,
 }
+
+/// Where a store goes on (`Tx::store_or_slow`): a block, with its arguments after the
+/// hit and after the slow path.
+type Then<'a> = (ClBlock, [&'a [BlockArg]; 2]);
 
 /// `page_off` after a slow path: no neighbour is ever within a page of it.
 const FAR: i64 = 1 << 62;
@@ -232,7 +234,6 @@ impl<'a> Tx<'a> {
             pending: Vec::new(),
             pending_flags: None,
             sp_access: false,
-            near_cold: false,
             near: Vec::new(),
             cur: 0,
             k: 0,
@@ -934,15 +935,16 @@ impl<'a> Tx<'a> {
             }
             a
         };
-        if let Some((root, off)) = near {
-            if let Some((h, po, miss)) = self.near_hit(root, off, w, rmw) {
-                let x = self.load_host(h, w);
-                self.b.ins().jump(join, &args(x, h, Some(po)));
-                self.b.switch_to_block(miss);
-            }
+        // After a failed `near` test (rare), the probe's hit path is cold too.
+        let mut cold = false;
+        if let Some((h, po, miss)) = near.and_then(|(root, off)| self.near_hit(root, off, w, rmw)) {
+            let x = self.load_host(h, w);
+            self.b.ins().jump(join, &args(x, h, Some(po)));
+            self.b.switch_to_block(miss);
+            cold = true;
         }
         let (e, off, hit) = self.tlb_probe(rmw, addr, w);
-        let slow = self.on_hit(hit);
+        let slow = self.on_hit(hit, cold);
         let h = self.host_addr(e, off, addr);
         let x = self.load_host(h, w);
         let po = near.map(|_| self.b.ins().band_imm_s(addr, 0xfff));
@@ -989,7 +991,6 @@ impl<'a> Tx<'a> {
         let hit = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, po, 0x1000 - w as i64 / 8);
         let (on, miss) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(miss);
-        self.near_cold = true;
         self.b.ins().brif(hit, on, &[], miss, &[]);
         self.b.seal_block(on);
         self.b.seal_block(miss);
@@ -1007,13 +1008,13 @@ impl<'a> Tx<'a> {
         self.near.push(n);
     }
 
-    /// Branches on a TLB test: goes on in a new block for the hit and returns the block for
-    /// the miss (cold).
-    fn on_hit(&mut self, hit: Value) -> ClBlock {
+    /// Branches on a TLB test: goes on in a new block for the hit (`cold` too if asked)
+    /// and returns the block for the miss (cold).
+    fn on_hit(&mut self, hit: Value, cold: bool) -> ClBlock {
         let fast = self.b.create_block();
         let slow = self.b.create_block();
         self.b.set_cold_block(slow);
-        if std::mem::take(&mut self.near_cold) {
+        if cold {
             self.b.set_cold_block(fast);
         }
         self.b.ins().brif(hit, fast, &[], slow, &[]);
@@ -1026,17 +1027,20 @@ impl<'a> Tx<'a> {
     /// Stores a read-modify-write's result where `load_rmw` read it: straight to the host
     /// address after a hit, else through the store slow path.
     pub fn store_rmw(&mut self, addr: Value, host: Value, v: Value, w: u32) {
-        self.store_or_slow(host, host, addr, v, w);
+        let join = self.b.create_block();
+        let slow = self.on_hit(host, false);
+        self.store_or_slow(slow, host, addr, v, w, (join, [&[], &[]]));
     }
 
-    /// Stores `v` at `host` when `hit` is nonzero, else at `addr` through the slow path.
-    fn store_or_slow(&mut self, hit: Value, host: Value, addr: Value, v: Value, w: u32) {
-        let join = self.b.create_block();
-        let slow = self.on_hit(hit);
+    /// In the hit block of `on_hit`: stores `v` at `host`, and in its miss block `slow` at
+    /// `addr` through the slow path, going on at the `Then` block. The builder is left
+    /// there.
+    fn store_or_slow(&mut self, slow: ClBlock, host: Value, addr: Value, v: Value, w: u32, then: Then) {
+        let (join, args) = then;
         self.store_host(host, v, w);
-        self.b.ins().jump(join, &[]);
+        self.b.ins().jump(join, args[0]);
         self.b.switch_to_block(slow);
-        self.store_slow(addr, v, w, join, &[]);
+        self.store_slow(addr, v, w, join, args[1]);
         self.b.seal_block(join);
         self.b.switch_to_block(join);
     }
@@ -1098,33 +1102,33 @@ impl<'a> Tx<'a> {
     /// to them but leaves the instruction to the interpreter (`jit_st`).
     pub fn store(&mut self, addr: Value, v: Value, w: u32) {
         self.sync_regs();
+        let join = self.b.create_block();
         let Some((root, noff)) = self.near_access(addr) else {
             let (e, off, hit) = self.tlb_probe(true, addr, w);
             // The entry's addend is read even on a miss (the entry is always there to read).
             let host = self.host_addr(e, off, addr);
-            self.store_or_slow(hit, host, addr, v, w);
+            let slow = self.on_hit(hit, false);
+            self.store_or_slow(slow, host, addr, v, w, (join, [&[], &[]]));
             return;
         };
-        // A stack store: as `store_or_slow`, and noted for its neighbours.
-        let join = self.b.create_block();
+        // A stack store: noted for its neighbours, with its host address and offset in the
+        // page (or `FAR` after the slow path).
         let hp = self.b.append_block_param(join, I64);
         let pp = self.b.append_block_param(join, I64);
+        let mut cold = false;
         if let Some((h, po, miss)) = self.near_hit(root, noff, w, true) {
             self.store_host(h, v, w);
             self.b.ins().jump(join, &[h.into(), po.into()]);
             self.b.switch_to_block(miss);
+            cold = true;
         }
         let (e, off, hit) = self.tlb_probe(true, addr, w);
         let host = self.host_addr(e, off, addr);
-        let slow = self.on_hit(hit);
-        self.store_host(host, v, w);
         let po = self.b.ins().band_imm_s(addr, 0xfff);
-        self.b.ins().jump(join, &[host.into(), po.into()]);
-        self.b.switch_to_block(slow);
         let (z, far) = (self.c(0), self.c(FAR as u64));
-        self.store_slow(addr, v, w, join, &[z.into(), far.into()]);
-        self.b.seal_block(join);
-        self.b.switch_to_block(join);
+        let slow = self.on_hit(hit, cold);
+        let args: [&[BlockArg]; 2] = [&[host.into(), po.into()], &[z.into(), far.into()]];
+        self.store_or_slow(slow, host, addr, v, w, (join, args));
         self.note_near(Near { root, off: noff, write: true, page_off: pp, host: hp });
     }
 

@@ -2,11 +2,11 @@
 //!
 //! A unit is one function with the tail-call ABI, `fn(cpu) -> u32`; the CPU pointer stays
 //! an ordinary value, which the register allocator keeps in a register (no pinned
-//! register: one more for guest values, and no copies of it). Its entry block loads the guest registers the region uses, the
-//! instruction count and the budget mark, then jumps to the head block; each guest block
-//! of the region is a Cranelift block (plus the cold blocks of its side exits), and the
-//! region's internal edges are plain jumps, so loops stay inside the unit with guest
-//! values in host registers.
+//! register: one more for guest values, and no copies of it). Its entry block loads the
+//! guest registers the region uses, the instruction count and the budget mark, then
+//! jumps to the head block; each guest block of the region is a Cranelift block (plus the
+//! cold blocks of its side exits), and the region's internal edges are plain jumps, so
+//! loops stay inside the unit with guest values in host registers.
 //!
 //! Every block boundary inside a unit compares the instruction count with
 //! `JitState::check_at` (the budget, or the next look at `request_stop`) and leaves when it
