@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release -p emu-cpu --example conformance -- \
 //!     [--seed N] [--cases N] [--forms FILTER] [--seq-percent P] [--record FILE] [--batch N]
+//!     [--tiers]
 //! ```
 //! `--cases` counts single-instruction cases plus sequences (`--seq-percent` of them are
 //! sequences, default 30). `--forms` keeps the implemented `Code`s whose name contains
@@ -11,16 +12,24 @@
 //! `--record FILE` appends expectations (native outcome digests) for replay on hosts
 //! without the native runner. `--show CASE_LINE` runs one case (a repro line) and prints
 //! the x87/MXCSR state before, natively and emulated.
+//!
+//! `--tiers` runs every case twice in emu, with the JIT forced and in the interpreter: the
+//! forced-JIT run is the one compared with the host, and the two runs must agree exactly
+//! (`TIERS` lines otherwise). On a host whose vendor differs from emu's model, the host
+//! comparison reports that vendor's forms, for both tiers alike; the tier comparison does
+//! not depend on the host.
 
 #[path = "../tests/conformance/mod.rs"]
 mod conf;
 
-use conf::case::Case;
+use conf::case::{Case, Outcome, K_LOST, K_REFUSED};
+use conf::compare::{self, Mask};
 use conf::driver::{self, Coverage, Verdict};
 use conf::emulated::Emu;
 use conf::gen::Gen;
 use conf::native;
 use conf::seq::SeqGen;
+use emu_cpu::JitMode;
 use std::io::Write;
 
 fn main() {
@@ -30,6 +39,7 @@ fn main() {
     let mut seq_pct = 30u64;
     let mut record: Option<String> = None;
     let mut batch = 8192usize;
+    let mut tiers = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut val = || args.next().unwrap_or_else(|| panic!("{a} needs a value"));
@@ -40,12 +50,13 @@ fn main() {
             "--seq-percent" => seq_pct = val().parse().expect("--seq-percent P"),
             "--record" => record = Some(val()),
             "--batch" => batch = val().parse().expect("--batch N"),
+            "--tiers" => tiers = true,
             "--show" => {
                 show(&val());
                 return;
             }
             "-h" | "--help" => {
-                println!("usage: conformance [--seed N] [--cases N] [--forms FILTER] [--seq-percent P] [--record FILE] [--batch N] [--show CASE_LINE]");
+                println!("usage: conformance [--seed N] [--cases N] [--forms FILTER] [--seq-percent P] [--record FILE] [--batch N] [--tiers] [--show CASE_LINE]");
                 return;
             }
             _ => panic!("unknown argument {a}"),
@@ -67,7 +78,11 @@ fn main() {
     let sg = SeqGen::new(&codes);
     let mut g = Gen::new(seed);
     let mut cov = Coverage::new(&codes);
-    let mut emu = Emu::new();
+    let (mut emu, mut interp) = match tiers {
+        true => (Emu::with_jit(JitMode::Force), Some(Emu::with_jit(JitMode::Off))),
+        false => (Emu::new(), None),
+    };
+    let mut tier_mismatches = 0u64;
     let mut rec =
         record.map(|p| std::fs::OpenOptions::new().create(true).append(true).open(p).expect("--record file"));
     let t = std::time::Instant::now();
@@ -113,6 +128,20 @@ fn main() {
             let emus: Vec<_> = just.iter().map(|c| emu.run(c)).collect();
             (h.join().unwrap(), emus)
         });
+        if let Some(int) = interp.as_mut() {
+            for (c, e) in just.iter().zip(&emus) {
+                let d = tier_diff(&int.run(c), e);
+                if !d.is_empty() {
+                    tier_mismatches += 1;
+                    println!(
+                        "TIERS {} # {} | interpreter vs jit: {}",
+                        c.to_line(),
+                        driver::disasm(&c.bytes),
+                        d.join("; ")
+                    );
+                }
+            }
+        }
         for (((code, c), n), e) in cases.iter().zip(&nat).zip(&emus) {
             let v = driver::verdict(c, n, e);
             match &v {
@@ -129,8 +158,9 @@ fn main() {
             }
         }
         done += cases.len() as u64;
+        let tiers_note = if tiers { format!(", {tier_mismatches} between tiers") } else { String::new() };
         eprintln!(
-            "conformance: {done} cases ({} sequences), {} mismatches, {} lost, {:.0} cases/s",
+            "conformance: {done} cases ({} sequences), {} mismatches{tiers_note}, {} lost, {:.0} cases/s",
             cov.seq_cases,
             cov.mismatches.len(),
             cov.lost,
@@ -142,17 +172,31 @@ fn main() {
     let mut table = cov.table(1);
     table.push_str(&driver::cpuid_section(&cov, 1));
     std::fs::write(&path, table).unwrap();
+    let tiers_note = if tiers {
+        format!(", {tier_mismatches} between the JIT and the interpreter")
+    } else {
+        String::new()
+    };
     println!(
-        "conformance: seed {seed}: {done} cases ({} sequences) in {:.0}s, {} mismatches, {} lost; table in {}",
+        "conformance: seed {seed}: {done} cases ({} sequences) in {:.0}s, {} mismatches{tiers_note}, {} lost; table in {}",
         cov.seq_cases,
         t.elapsed().as_secs_f64(),
         cov.mismatches.len(),
         cov.lost,
         path.display()
     );
-    if !cov.mismatches.is_empty() || cov.lost != 0 {
+    if !cov.mismatches.is_empty() || cov.lost != 0 || tier_mismatches != 0 {
         std::process::exit(1);
     }
+}
+
+/// How the JIT's outcome `j` differs from the interpreter's `i`: everything is compared
+/// (random values too: both CPUs draw from the same fixed-seed generator, in step).
+fn tier_diff(i: &Outcome, j: &Outcome) -> Vec<String> {
+    if i.kind == j.kind && (i.kind == K_LOST || i.kind == K_REFUSED) {
+        return vec![];
+    }
+    compare::diff(i, j, &Mask { vex: true, ..Mask::default() })
 }
 
 /// Prints the x87 part of an FXSAVE image (physical registers).

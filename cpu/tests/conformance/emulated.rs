@@ -5,10 +5,12 @@
 
 use super::case::*;
 use emu_cpu::mem::VmaInfo;
-use emu_cpu::{AddressSpace, Cpu, Exit, FaultKind, Perm};
+use emu_cpu::{AddressSpace, Cpu, Exit, FaultKind, JitMode, Perm};
 
 pub struct Emu {
     cpu: Cpu,
+    /// The tier asked for (`with_jit`), kept for a fresh CPU after a panic.
+    jit: Option<JitMode>,
     image: Vec<u8>,
     after: Vec<u8>,
     code: Vec<u8>,
@@ -36,16 +38,24 @@ impl Default for Emu {
 
 impl Emu {
     pub fn new() -> Emu {
+        Emu::make(None)
+    }
+
+    /// A runner whose CPU runs in tier `m` whatever `EMU_JIT` says.
+    pub fn with_jit(m: JitMode) -> Emu {
+        Emu::make(Some(m))
+    }
+
+    fn make(jit: Option<JitMode>) -> Emu {
         let mut mem = AddressSpace::new();
         mem.map(CODE, 0x1000, Perm::RWX, VmaInfo::anon()).unwrap();
         mem.map(DATA, DATA_RW as u64, Perm::RW, VmaInfo::anon()).unwrap();
         mem.map(DATA + DATA_RW as u64, 0x1000, Perm::R, VmaInfo::anon()).unwrap();
-        Emu {
-            cpu: Cpu::new(mem),
-            image: vec![0; DATA_SIZE],
-            after: vec![0; DATA_SIZE],
-            code: vec![0xcc; 0x1000],
+        let mut cpu = Cpu::new(mem);
+        if let Some(m) = jit {
+            cpu.set_jit(m);
         }
+        Emu { cpu, jit, image: vec![0; DATA_SIZE], after: vec![0; DATA_SIZE], code: vec![0xcc; 0x1000] }
     }
 
     pub fn run(&mut self, case: &Case) -> Outcome {
@@ -82,7 +92,7 @@ impl Emu {
             Ok(e) => e,
             Err(_) => {
                 // emu itself crashed: report it as a signal no CPU raises, start afresh.
-                *self = Emu::new();
+                *self = Emu::make(self.jit);
                 return Outcome { kind: K_SIGNAL, sig: EMU_PANIC, ..Outcome::default() };
             }
         };
