@@ -23,7 +23,9 @@ use crate::decode::{Block, Op};
 use crate::flags::CcOp;
 use crate::liveness;
 use crate::state::Cpu;
-use iced_x86::{Decoder, DecoderOptions, FlowControl, Instruction, InstructionInfoFactory, OpAccess};
+use iced_x86::{
+    Decoder, DecoderOptions, FlowControl, Instruction, InstructionInfoFactory, Mnemonic, OpAccess,
+};
 use std::rc::Rc;
 
 /// Most blocks and guest instructions in one region. Compile time grows with the size, and
@@ -249,7 +251,22 @@ fn handler_info(info: &mut InstructionInfoFactory, i: &Instruction) -> HandlerIn
                 OpAccess::Write | OpAccess::CondWrite | OpAccess::ReadWrite | OpAccess::ReadCondWrite
             )
         });
-    let flags = i.rflags_modified() != 0 || i.rflags_set() != 0 || i.rflags_cleared() != 0;
+    // iced gives a rotate or shift whose count it sees as moving nothing no flag effect
+    // (RCR r/m8 by 9, say), where the interpreter, as the reference host, still sets OF.
+    let counted = matches!(
+        i.mnemonic(),
+        Mnemonic::Rcl
+            | Mnemonic::Rcr
+            | Mnemonic::Rol
+            | Mnemonic::Ror
+            | Mnemonic::Shl
+            | Mnemonic::Sal
+            | Mnemonic::Shr
+            | Mnemonic::Sar
+            | Mnemonic::Shld
+            | Mnemonic::Shrd
+    );
+    let flags = counted || i.rflags_modified() != 0 || i.rflags_set() != 0 || i.rflags_cleared() != 0;
     HandlerInfo { stores, flags }
 }
 
