@@ -11,7 +11,8 @@
 //! `MISMATCH` line whose case part pastes into `tests/conformance/regressions.txt`.
 //! `--record FILE` appends expectations (native outcome digests) for replay on hosts
 //! without the native runner. `--show CASE_LINE` runs one case (a repro line) and prints
-//! the x87/MXCSR state before, natively and emulated.
+//! the x87/MXCSR state before, natively and emulated (after `--tiers`, also how the two
+//! tiers' outcomes differ).
 //!
 //! `--tiers` runs every case twice in emu, with the JIT forced and in the interpreter: the
 //! forced-JIT run is the one compared with the host, and the two runs must agree exactly
@@ -52,7 +53,7 @@ fn main() {
             "--batch" => batch = val().parse().expect("--batch N"),
             "--tiers" => tiers = true,
             "--show" => {
-                show(&val());
+                show(&val(), tiers);
                 return;
             }
             "-h" | "--help" => {
@@ -218,9 +219,14 @@ fn x87_dump(what: &str, fx: &[u8]) {
     println!();
 }
 
-fn show(line: &str) {
+fn show(line: &str, tiers: bool) {
     let c = Case::parse(line).expect("a case line");
     println!("{}", driver::disasm(&c.bytes));
+    if tiers {
+        let (j, i) = (Emu::with_jit(JitMode::Force).run(&c), Emu::with_jit(JitMode::Off).run(&c));
+        let d = tier_diff(&i, &j);
+        println!("interpreter vs jit: {}", if d.is_empty() { "same".into() } else { d.join("; ") });
+    }
     let mut st = conf::case::State::from_seed(0);
     let mut mem = vec![0u8; conf::case::DATA_SIZE];
     c.initial(&mut st, &mut mem);

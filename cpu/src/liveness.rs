@@ -263,6 +263,25 @@ pub(crate) fn dead_flag_setters(instrs: &[Option<Instruction>], mut dead: impl F
     live
 }
 
+/// The flags a block's instructions read before overwriting them, leaving out the reads
+/// that `dead_flag_setters` assumes where an instruction may fault (its handler's
+/// signal would see the flags): the JIT carries those flags to a fault's exit instead.
+/// An instruction whose flag use is not known still reads them all.
+pub(crate) fn flags_read_in(instrs: &[Option<Instruction>]) -> u32 {
+    let mut live = ALL;
+    for i in instrs.iter().rev() {
+        let Some(i) = i else {
+            live = ALL;
+            continue;
+        };
+        let e = effect(i);
+        let known = register_safe(i.mnemonic()) || sse_register_safe(i);
+        let reads = if known && !i.has_lock_prefix() { i.rflags_read() & ALL } else { e.reads };
+        live = (live & !e.kills) | reads;
+    }
+    live
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

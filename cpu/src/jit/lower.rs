@@ -104,6 +104,11 @@ pub(super) enum Flags {
     /// (bits 0 and 1 of the `co` variable) over them, as `CcOp::CoOver` does; `op` then
     /// never uses `aux`, whose slot an exit uses for `co`.
     Known { op: CcOp, bits: u32, co: bool },
+    /// Whatever flags the block's predecessors left, which nothing reads before they are
+    /// overwritten (a fault could see them: a side exit stores them): the flag variables
+    /// hold them as an exit passes them (`exit_args`), kind, bits and `under` in the
+    /// `fop` variable (0: in `Cpu::lf` already). See `FlagsIn::Carried`.
+    Carried,
 }
 
 /// A flag-setting result.
@@ -153,8 +158,9 @@ pub(super) struct Tx<'a> {
     pub flags: Flags,
     /// `Cpu::lf` already holds the `Known` flags.
     pub flags_synced: bool,
-    /// dst, src, res, aux and co of `Flags::Known`.
-    pub fv: [Variable; 5],
+    /// dst, src, res, aux and co of `Flags::Known`, then the `fop` of `Flags::Carried`
+    /// (whose aux or co is in the aux variable).
+    pub fv: [Variable; 6],
     /// Results of the current instruction, committed when it cannot fault any more.
     pub pending: Vec<(u8, Value)>,
     pub pending_flags: Option<FlagSet>,
@@ -408,6 +414,10 @@ impl<'a> Tx<'a> {
                 self.flags = Flags::Mem;
                 self.flags_synced = true;
             }
+            FlagsIn::Carried => {
+                self.flags = Flags::Carried;
+                self.flags_synced = false;
+            }
         }
     }
 
@@ -549,11 +559,86 @@ impl<'a> Tx<'a> {
 
     /// Puts the known flags into `Cpu::lf` (on the current path; the unit still knows them).
     pub fn sync_flags(&mut self) {
+        if self.flags == Flags::Carried {
+            if !self.flags_synced {
+                self.store_carried();
+            }
+            return;
+        }
         if !self.flags_synced {
             if let Some(f) = self.known_flags() {
                 self.store_flags(&f);
             }
         }
+    }
+
+    /// Before reading carried flags (which nothing should): they go to the CPU, and are
+    /// read there from now on, on this path.
+    fn drop_carried(&mut self) {
+        if self.flags == Flags::Carried {
+            self.sync_flags();
+            self.flags = Flags::Mem;
+            self.flags_synced = true;
+        }
+    }
+
+    /// The carried flags as exit arguments: (fop, dst, src, res, aux or co).
+    fn carried_args(&mut self) -> [Value; 5] {
+        let fop = self.b.use_var(self.fv[5]);
+        let fop = self.b.ins().ireduce(I32, fop);
+        let v = |t: &mut Self, i: usize| t.b.use_var(t.fv[i]);
+        [fop, v(self, 0), v(self, 1), v(self, 2), v(self, 3)]
+    }
+
+    /// Stores the carried flags into `Cpu::lf` unless they are there already (`fop` 0),
+    /// going on in a new block.
+    fn store_carried(&mut self) {
+        let [fop, d, s, r, a] = self.carried_args();
+        let (store, on) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(fop, store, &[], on, &[]);
+        self.b.seal_block(store);
+        self.b.switch_to_block(store);
+        self.store_flag_args(fop, [d, s, r, a], true);
+        self.b.ins().jump(on, &[]);
+        self.b.seal_block(on);
+        self.b.switch_to_block(on);
+    }
+
+    /// Stores flags given as exit arguments (`exit_args`; `fop` nonzero) into `Cpu::lf`;
+    /// `co`: `under` and `co` too (a CoOver kind may be among them).
+    fn store_flag_args(&mut self, fop: Value, [d, s, r, a]: [Value; 4], co: bool) {
+        let cpu = self.cpu();
+        let op = self.b.ins().ireduce(I8, fop);
+        self.b.ins().store(trusted(), op, cpu, (LF + offset_of!(LazyFlags, op)) as i32);
+        let bits = self.b.ins().ushr_imm_s(fop, 8);
+        let bits = self.b.ins().band_imm_s(bits, 0xff);
+        self.b.ins().store(trusted(), bits, cpu, (LF + offset_of!(LazyFlags, bits)) as i32);
+        if co {
+            // Also right (and unused) for flags without `co`: `under` is only read with
+            // CoOver.
+            let under = self.b.ins().ushr_imm_s(fop, 16);
+            let under = self.b.ins().ireduce(I8, under);
+            self.b.ins().store(trusted(), under, cpu, (LF + offset_of!(LazyFlags, under)) as i32);
+            let c = self.b.ins().ireduce(I8, a);
+            self.b.ins().store(trusted(), c, cpu, (LF + offset_of!(LazyFlags, co)) as i32);
+        }
+        self.b.ins().store(trusted(), d, cpu, (LF + offset_of!(LazyFlags, dst)) as i32);
+        self.b.ins().store(trusted(), s, cpu, (LF + offset_of!(LazyFlags, src)) as i32);
+        self.b.ins().store(trusted(), r, cpu, (LF + offset_of!(LazyFlags, res)) as i32);
+        self.b.ins().store(trusted(), a, cpu, (LF + offset_of!(LazyFlags, aux)) as i32);
+    }
+
+    /// On an edge into a block that starts with `FlagsIn::Carried`: puts the current flags
+    /// into the flag variables as that block expects them.
+    pub fn carry_flags(&mut self) {
+        if self.flags == Flags::Carried && !self.flags_synced {
+            return;
+        }
+        let f = if self.flags_synced { None } else { self.known_flags() };
+        let (fop, a) = self.flag_args(f);
+        let fop = self.b.ins().uextend(I64, fop);
+        self.b.def_var(self.fv[5], fop);
+        self.b.def_var(self.fv[3], a);
     }
 
     /// Stores the registers that may differ from the CPU's copy (committed results only).
@@ -580,6 +665,7 @@ impl<'a> Tx<'a> {
                 *v = Some(self.b.use_var(self.regs[r]));
             }
         }
+        let carried = self.flags == Flags::Carried && !self.flags_synced;
         let mut fl = if self.flags_synced { None } else { self.known_flags() };
         if with_pending {
             for &(r, v) in &self.pending {
@@ -594,8 +680,10 @@ impl<'a> Tx<'a> {
                 self.st_cpu(v, REGS + 8 * r);
             }
         }
-        if let Some(f) = fl {
-            self.store_flags(&f);
+        match fl {
+            Some(f) => self.store_flags(&f),
+            None if carried => self.store_carried(),
+            None => {}
         }
     }
 
@@ -614,24 +702,39 @@ impl<'a> Tx<'a> {
     /// `exit_args` with the instruction index `kv` known only when the code runs.
     fn exit_args_at(&mut self, code: Value, kv: Value) -> (ClBlock, [BlockArg; 7]) {
         debug_assert_eq!(self.dirty, 0, "registers synced before a side exit");
-        let f = if self.flags_synced { None } else { self.known_flags() };
-        let z = self.c(0);
-        let (fop, d, s, r, a) = match f {
-            Some(f @ FlagSet { co: Some(co), .. }) => {
-                // CoOver over `op`, with `co` where aux would go (`op` has none).
-                let (over, under) = (CcOp::CoOver as u8 as i64, f.op as u8 as i64);
-                let fop = self.b.ins().iconst(I32, over | (f.bits as i64) << 8 | under << 16);
-                self.co_exit = true;
-                (fop, f.dst, f.src, f.res, co)
+        let (fop, d, s, r, a) = if self.flags == Flags::Carried && !self.flags_synced {
+            self.co_exit = true;
+            let [fop, d, s, r, a] = self.carried_args();
+            (fop, d, s, r, a)
+        } else {
+            let f = if self.flags_synced { None } else { self.known_flags() };
+            let z = self.c(0);
+            let (fop, a) = self.flag_args(f);
+            match f {
+                Some(f) => (fop, f.dst, f.src, f.res, a),
+                None => (fop, z, z, z, z),
             }
-            Some(f) => {
-                let fop = self.b.ins().iconst(I32, (f.op as u8 as i64) | (f.bits as i64) << 8);
-                (fop, f.dst, f.src, f.res, f.aux.unwrap_or(z))
-            }
-            None => (self.b.ins().iconst(I32, 0), z, z, z, z),
         };
         let exit = self.shared_exit();
         (exit, [code.into(), kv.into(), fop.into(), d.into(), s.into(), r.into(), a.into()])
+    }
+
+    /// Known flags `f` (None: in the CPU) as an exit passes them: `fop` (kind | bits << 8
+    /// | under << 16, or 0) and what goes where aux would (aux, or `co` under CoOver).
+    fn flag_args(&mut self, f: Option<FlagSet>) -> (Value, Value) {
+        let z = self.c(0);
+        match f {
+            Some(f @ FlagSet { co: Some(co), .. }) => {
+                // CoOver over `op`, with `co` where aux would go (`op` has none).
+                let (over, under) = (CcOp::CoOver as u8 as i64, f.op as u8 as i64);
+                self.co_exit = true;
+                (self.b.ins().iconst(I32, over | (f.bits as i64) << 8 | under << 16), co)
+            }
+            Some(f) => {
+                (self.b.ins().iconst(I32, (f.op as u8 as i64) | (f.bits as i64) << 8), f.aux.unwrap_or(z))
+            }
+            None => (self.b.ins().iconst(I32, 0), z),
+        }
     }
 
     /// The current block's shared side exit: (code, k, flags kind | bits << 8 | under <<
@@ -666,25 +769,8 @@ impl<'a> Tx<'a> {
         self.b.ins().brif(fop, store, &[], done, &[]);
         self.b.seal_block(store);
         self.b.switch_to_block(store);
-        let cpu = self.cpu();
-        let op = self.b.ins().ireduce(I8, fop);
-        self.b.ins().store(trusted(), op, cpu, (LF + offset_of!(LazyFlags, op)) as i32);
-        let bits = self.b.ins().ushr_imm_s(fop, 8);
-        let bits = self.b.ins().band_imm_s(bits, 0xff);
-        self.b.ins().store(trusted(), bits, cpu, (LF + offset_of!(LazyFlags, bits)) as i32);
-        if std::mem::take(&mut self.co_exit) {
-            // Also right (and unused) for the exits without `co`: `under` is only read
-            // with CoOver.
-            let under = self.b.ins().ushr_imm_s(fop, 16);
-            let under = self.b.ins().ireduce(I8, under);
-            self.b.ins().store(trusted(), under, cpu, (LF + offset_of!(LazyFlags, under)) as i32);
-            let co = self.b.ins().ireduce(I8, p[6]);
-            self.b.ins().store(trusted(), co, cpu, (LF + offset_of!(LazyFlags, co)) as i32);
-        }
-        self.b.ins().store(trusted(), p[3], cpu, (LF + offset_of!(LazyFlags, dst)) as i32);
-        self.b.ins().store(trusted(), p[4], cpu, (LF + offset_of!(LazyFlags, src)) as i32);
-        self.b.ins().store(trusted(), p[5], cpu, (LF + offset_of!(LazyFlags, res)) as i32);
-        self.b.ins().store(trusted(), p[6], cpu, (LF + offset_of!(LazyFlags, aux)) as i32);
+        let co = std::mem::take(&mut self.co_exit);
+        self.store_flag_args(fop, [p[3], p[4], p[5], p[6]], co);
         self.b.ins().jump(done, &[]);
         self.b.seal_block(done);
         self.b.switch_to_block(done);
@@ -1210,6 +1296,7 @@ impl<'a> Tx<'a> {
 
     /// Condition `cc` (Jcc's low nibble) of the current flags, as an I8 0/1.
     pub fn cond(&mut self, cc: u8) -> Value {
+        self.drop_carried();
         match self.known_flags() {
             Some(f) => self.cond_of(&f, cc),
             None => self.cond_mem(cc),
@@ -1353,6 +1440,7 @@ impl<'a> Tx<'a> {
 
     /// CF as a 0/1 I64 (for INC/DEC, which keep it).
     fn cf64(&mut self) -> Value {
+        self.drop_carried();
         let c = match self.known_flags() {
             Some(f) => self.cf(&f),
             // "Below" is CF.

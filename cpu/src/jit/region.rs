@@ -57,6 +57,12 @@ pub(super) enum FlagsIn {
     Known(CcOp, u32),
     /// In `Cpu::lf`.
     Mem,
+    /// Not known at compile time, and read by nothing before the block overwrites them,
+    /// but for a fault on the way, whose exit must see them: they come in the flag
+    /// variables as an exit passes them (`Flags::Carried`), so that the edges into the
+    /// block need not store them. A loop whose body starts with a load before its compare
+    /// then stores no flags on its back edge.
+    Carried,
 }
 
 /// One block of a region.
@@ -78,6 +84,8 @@ pub(super) struct RBlock {
     pub succ: [Option<usize>; 2],
     /// Status flags read before being overwritten (liveness bits).
     pub live_in: u32,
+    /// The same, but for the reads a fault would make (`liveness::flags_read_in`).
+    pub reads_in: u32,
     pub flags_in: FlagsIn,
     /// Whether the block ends in a fused compare-and-branch (`Block::fast`).
     pub fused: bool,
@@ -198,9 +206,10 @@ fn analyse(cpu: &mut Cpu, blk: &Block, info: &mut InstructionInfoFactory) -> RBl
         instrs.push(i);
     }
     let mut dead = vec![false; n];
-    let mut live_in = liveness::ALL;
+    let (mut live_in, mut reads_in) = (liveness::ALL, liveness::ALL);
     if !cpu.hooks.exact_flags {
         live_in = liveness::dead_flag_setters(&instrs, |k| dead[k] = true);
+        reads_in = liveness::flags_read_in(&instrs);
     }
     let plans: Vec<Option<Plan>> =
         (0..n).map(|k| instrs[k].as_ref().and_then(|i| plan(i, &ops[k], dead[k]))).collect();
@@ -235,6 +244,7 @@ fn analyse(cpu: &mut Cpu, blk: &Block, info: &mut InstructionInfoFactory) -> RBl
         end,
         succ: [None, None],
         live_in,
+        reads_in,
         flags_in: FlagsIn::Mem,
         fused: blk.fast + 1 < blk.ops.len(),
         used,
@@ -436,6 +446,10 @@ fn flags_dataflow(r: &mut Region) {
         }
     }
     for (b, s) in r.blocks.iter_mut().zip(ins) {
-        b.flags_in = if b.live_in == 0 { FlagsIn::Dead } else { s.unwrap_or(FlagsIn::Mem) };
+        b.flags_in = match s.unwrap_or(FlagsIn::Mem) {
+            _ if b.live_in == 0 => FlagsIn::Dead,
+            FlagsIn::Mem if b.reads_in == 0 => FlagsIn::Carried,
+            s => s,
+        };
     }
 }

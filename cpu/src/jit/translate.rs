@@ -587,8 +587,10 @@ impl Tx<'_> {
                     let tv = self.c(target);
                     self.leave_if(due, tv);
                 }
-                if self.region.blocks[t].flags_in == FlagsIn::Mem {
-                    self.sync_flags();
+                match self.region.blocks[t].flags_in {
+                    FlagsIn::Mem => self.sync_flags(),
+                    FlagsIn::Carried => self.carry_flags(),
+                    _ => {}
                 }
                 self.b.ins().jump(cl[t], &[]);
             }
