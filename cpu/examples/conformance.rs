@@ -191,8 +191,9 @@ fn main() {
     }
 }
 
-/// How the JIT's outcome `j` differs from the interpreter's `i`: everything is compared
-/// (random values too: both CPUs draw from the same fixed-seed generator, in step).
+/// How the JIT's outcome `j` differs from the interpreter's `i`: everything
+/// `compare::diff` looks at, with nothing masked (random values too: both CPUs draw from
+/// the same fixed-seed generator, in step).
 fn tier_diff(i: &Outcome, j: &Outcome) -> Vec<String> {
     if i.kind == j.kind && (i.kind == K_LOST || i.kind == K_REFUSED) {
         return vec![];
