@@ -24,6 +24,9 @@ const OF: u32 = 0x01;
 pub(crate) struct Effect {
     /// Flags read before the instruction runs (ALL for a possible stopping point).
     pub reads: u32,
+    /// The same but for the reads of a fault (whose signal would see the flags): those
+    /// the JIT carries to a fault's exit instead. ALL where the flag use is not known.
+    pub reads_unless_fault: u32,
     /// Flags it always overwrites.
     pub kills: u32,
     /// Flags it may write: if none of them is live afterwards, the flag work is dead.
@@ -235,23 +238,32 @@ pub(crate) fn effect(i: &Instruction) -> Effect {
     let kills = kills(i);
     let writes = (i.rflags_modified() & ALL) | kills;
     let safe = register_safe(i.mnemonic()) || sse_register_safe(i);
+    let own = if safe && !i.has_lock_prefix() { i.rflags_read() & ALL } else { ALL };
     if !safe || touches_memory(i) || i.has_lock_prefix() {
-        return Effect { reads: ALL, kills: 0, writes };
+        return Effect { reads: ALL, reads_unless_fault: own, kills: 0, writes };
     }
-    Effect { reads: i.rflags_read() & ALL, kills, writes }
+    Effect { reads: own, reads_unless_fault: own, kills, writes }
+}
+
+/// The flags live on entry to a block (`dead_flag_setters`).
+pub(crate) struct LiveIn {
+    /// Read before they are overwritten, or all when the block may stop first.
+    pub any: u32,
+    /// Read by an instruction before they are overwritten, leaving out a fault's reads
+    /// (`Effect::reads_unless_fault`).
+    pub read: u32,
 }
 
 /// Runs the backward pass over a block's instructions (`None` for an op that is not a
 /// decoded instruction, such as the #UD placeholder) and calls `dead(k)` for each
-/// instruction whose flag results nobody can observe. Returns the flags live on entry
-/// (read before they are overwritten, or all when the block may stop first): the JIT,
-/// which joins blocks, needs them.
-pub(crate) fn dead_flag_setters(instrs: &[Option<Instruction>], mut dead: impl FnMut(usize)) -> u32 {
+/// instruction whose flag results nobody can observe. Returns the flags live on entry:
+/// the JIT, which joins blocks, needs them.
+pub(crate) fn dead_flag_setters(instrs: &[Option<Instruction>], mut dead: impl FnMut(usize)) -> LiveIn {
     // Whatever follows the block may read anything.
-    let mut live = ALL;
+    let (mut live, mut read) = (ALL, ALL);
     for (k, i) in instrs.iter().enumerate().rev() {
         let Some(i) = i else {
-            live = ALL;
+            (live, read) = (ALL, ALL);
             continue;
         };
         let e = effect(i);
@@ -259,27 +271,9 @@ pub(crate) fn dead_flag_setters(instrs: &[Option<Instruction>], mut dead: impl F
             dead(k);
         }
         live = (live & !e.kills) | e.reads;
+        read = (read & !e.kills) | e.reads_unless_fault;
     }
-    live
-}
-
-/// The flags a block's instructions read before overwriting them, leaving out the reads
-/// that `dead_flag_setters` assumes where an instruction may fault (its handler's
-/// signal would see the flags): the JIT carries those flags to a fault's exit instead.
-/// An instruction whose flag use is not known still reads them all.
-pub(crate) fn flags_read_in(instrs: &[Option<Instruction>]) -> u32 {
-    let mut live = ALL;
-    for i in instrs.iter().rev() {
-        let Some(i) = i else {
-            live = ALL;
-            continue;
-        };
-        let e = effect(i);
-        let known = register_safe(i.mnemonic()) || sse_register_safe(i);
-        let reads = if known && !i.has_lock_prefix() { i.rflags_read() & ALL } else { e.reads };
-        live = (live & !e.kills) | reads;
-    }
-    live
+    LiveIn { any: live, read }
 }
 
 #[cfg(test)]

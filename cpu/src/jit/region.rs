@@ -84,7 +84,7 @@ pub(super) struct RBlock {
     pub succ: [Option<usize>; 2],
     /// Status flags read before being overwritten (liveness bits).
     pub live_in: u32,
-    /// The same, but for the reads a fault would make (`liveness::flags_read_in`).
+    /// The same, but for the reads a fault would make (`liveness::LiveIn::read`).
     pub reads_in: u32,
     pub flags_in: FlagsIn,
     /// Whether the block ends in a fused compare-and-branch (`Block::fast`).
@@ -208,8 +208,8 @@ fn analyse(cpu: &mut Cpu, blk: &Block, info: &mut InstructionInfoFactory) -> RBl
     let mut dead = vec![false; n];
     let (mut live_in, mut reads_in) = (liveness::ALL, liveness::ALL);
     if !cpu.hooks.exact_flags {
-        live_in = liveness::dead_flag_setters(&instrs, |k| dead[k] = true);
-        reads_in = liveness::flags_read_in(&instrs);
+        let l = liveness::dead_flag_setters(&instrs, |k| dead[k] = true);
+        (live_in, reads_in) = (l.any, l.read);
     }
     let plans: Vec<Option<Plan>> =
         (0..n).map(|k| instrs[k].as_ref().and_then(|i| plan(i, &ops[k], dead[k]))).collect();
