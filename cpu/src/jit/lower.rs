@@ -559,17 +559,18 @@ impl<'a> Tx<'a> {
 
     /// Puts the known flags into `Cpu::lf` (on the current path; the unit still knows them).
     pub fn sync_flags(&mut self) {
-        if self.flags == Flags::Carried {
-            if !self.flags_synced {
-                self.store_carried();
-            }
-            return;
-        }
-        if !self.flags_synced {
+        if self.carrying() {
+            self.store_carried();
+        } else if !self.flags_synced {
             if let Some(f) = self.known_flags() {
                 self.store_flags(&f);
             }
         }
+    }
+
+    /// The flag variables hold carried flags that `Cpu::lf` may lack.
+    fn carrying(&self) -> bool {
+        self.flags == Flags::Carried && !self.flags_synced
     }
 
     /// Before reading carried flags (which nothing should): they go to the CPU, and are
@@ -631,7 +632,7 @@ impl<'a> Tx<'a> {
     /// On an edge into a block that starts with `FlagsIn::Carried`: puts the current flags
     /// into the flag variables as that block expects them.
     pub fn carry_flags(&mut self) {
-        if self.flags == Flags::Carried && !self.flags_synced {
+        if self.carrying() {
             return;
         }
         let f = if self.flags_synced { None } else { self.known_flags() };
@@ -665,7 +666,7 @@ impl<'a> Tx<'a> {
                 *v = Some(self.b.use_var(self.regs[r]));
             }
         }
-        let carried = self.flags == Flags::Carried && !self.flags_synced;
+        let carried = self.carrying();
         let mut fl = if self.flags_synced { None } else { self.known_flags() };
         if with_pending {
             for &(r, v) in &self.pending {
@@ -702,17 +703,16 @@ impl<'a> Tx<'a> {
     /// `exit_args` with the instruction index `kv` known only when the code runs.
     fn exit_args_at(&mut self, code: Value, kv: Value) -> (ClBlock, [BlockArg; 7]) {
         debug_assert_eq!(self.dirty, 0, "registers synced before a side exit");
-        let (fop, d, s, r, a) = if self.flags == Flags::Carried && !self.flags_synced {
+        let [fop, d, s, r, a] = if self.carrying() {
             self.co_exit = true;
-            let [fop, d, s, r, a] = self.carried_args();
-            (fop, d, s, r, a)
+            self.carried_args()
         } else {
             let f = if self.flags_synced { None } else { self.known_flags() };
             let z = self.c(0);
             let (fop, a) = self.flag_args(f);
             match f {
-                Some(f) => (fop, f.dst, f.src, f.res, a),
-                None => (fop, z, z, z, z),
+                Some(f) => [fop, f.dst, f.src, f.res, a],
+                None => [fop, z, z, z, z],
             }
         };
         let exit = self.shared_exit();
