@@ -248,6 +248,7 @@ impl BlockCache {
         for b in self.blocks.iter().flatten() {
             b.valid.set(false);
             b.resync_all();
+            b.jit.orphan_entries();
         }
         self.map.clear();
         self.retired.extend(self.blocks.drain(..).flatten());
@@ -332,6 +333,7 @@ impl BlockCache {
             }
             b.valid.set(false);
             b.resync_all();
+            b.jit.orphan_entries();
             if self.map.get(&b.start) == Some(&idx) {
                 self.map.remove(&b.start);
             }

@@ -5,14 +5,15 @@
 //! signals and thread switches land).
 
 use emu_cpu::mem::VmaInfo;
-use emu_cpu::{jit_supported, AddressSpace, Cpu, Exit, JitMode, Perm, Reg};
+use emu_cpu::{jit_supported, AddressSpace, Cpu, Exit, JitMode, JitStats, Perm, Reg};
 
 const CODE: u64 = 0x40_0000;
 const DATA: u64 = 0x50_0000;
 
 fn cpu(code: &[u8], mode: JitMode) -> Cpu {
     let mut mem = AddressSpace::new();
-    mem.map(CODE, 0x1000, Perm::RWX, VmaInfo::anon()).unwrap();
+    let pages = code.len().div_ceil(0x1000).max(1) as u64;
+    mem.map(CODE, pages * 0x1000, Perm::RWX, VmaInfo::anon()).unwrap();
     mem.map(DATA, 0x2000, Perm::RW, VmaInfo::anon()).unwrap();
     mem.poke(CODE, code).unwrap();
     let mut cpu = Cpu::new(mem);
@@ -48,6 +49,11 @@ fn outcome(cpu: &mut Cpu, exit: Exit) -> Outcome {
 
 /// Runs `code` to its first exit under both tiers and checks they agree.
 fn same(code: &[u8], init: impl Fn(&mut Cpu)) -> Outcome {
+    same_counted(code, init).0
+}
+
+/// `same`, also giving the JIT's counters of the translated run.
+fn same_counted(code: &[u8], init: impl Fn(&mut Cpu)) -> (Outcome, JitStats) {
     let mut a = cpu(code, JitMode::Off);
     init(&mut a);
     let ea = a.run();
@@ -58,9 +64,10 @@ fn same(code: &[u8], init: impl Fn(&mut Cpu)) -> Outcome {
     if jit_supported() {
         assert!(b.jit_stats().units > 0, "no block was translated");
     }
+    let stats = b.jit_stats();
     let b = outcome(&mut b, eb);
     assert_eq!(a, b);
-    a
+    (a, stats)
 }
 
 /// mov rcx,100; xor eax,eax; mov rbx,DATA; L: add rax,rcx; mov [rbx],rax; add rbx,8;
@@ -256,4 +263,40 @@ fn a_rotate_through_carry_by_a_multiple_of_nine_after_a_fused_branch_sets_the_in
     });
     assert_eq!(o.exit, Exit::Breakpoint);
     assert_eq!(o.rflags & 0x801, 0x800, "OF from the RCR, CF from the SUB");
+}
+
+#[test]
+fn a_unit_is_entered_at_a_block_inside_its_region() {
+    // A: mov ecx,5; xor eax,eax; xor edx,edx; B: add rax,rcx; dec ecx; jnz B; test edx,edx;
+    // jnz done; call D; done: int3; D: mov edx,1; mov ecx,3; jmp B — A's region takes in the
+    // loop at B; D's region (a call starts a region of its own) leaves to B, which it enters
+    // in A's unit.
+    let code = [
+        0xb9, 0x05, 0, 0, 0, 0x31, 0xc0, 0x31, 0xd2, 0x48, 0x01, 0xc8, 0xff, 0xc9, 0x75, 0xf9, 0x85, 0xd2,
+        0x75, 0x05, 0xe8, 0x01, 0, 0, 0, 0xcc, 0xba, 0x01, 0, 0, 0, 0xb9, 0x03, 0, 0, 0, 0xeb, 0xe3,
+    ];
+    let (o, stats) = same_counted(&code, |_| {});
+    assert_eq!((o.exit, o.regs[0]), (Exit::Breakpoint, 15 + 6));
+    if jit_supported() {
+        assert!(stats.entries > 0, "B runs in A's unit: {stats:?}");
+    }
+}
+
+#[test]
+fn a_write_to_a_units_head_stops_its_other_entries() {
+    // H (first page): add rax,1; jmp X. X (second page): dec ecx; jnz H; test edx,edx;
+    // jnz done; mov edx,1; mov byte [H+3],2; mov ecx,3; jmp X; done: int3. The loop runs in
+    // H's unit; the store makes H `add rax,2`, and the jump to X, which is in that unit but
+    // on a page nobody wrote, must not go back into the unit's old H.
+    let mut code = vec![0u8; 0x1021];
+    code[..9].copy_from_slice(&[0x48, 0x83, 0xc0, 0x01, 0xe9, 0xf7, 0x0f, 0, 0]);
+    code[0x1000..].copy_from_slice(&[
+        0xff, 0xc9, 0x0f, 0x85, 0xf8, 0xef, 0xff, 0xff, 0x85, 0xd2, 0x75, 0x14, 0xba, 0x01, 0, 0, 0, 0xc6,
+        0x04, 0x25, 0x03, 0x00, 0x40, 0x00, 0x02, 0xb9, 0x03, 0, 0, 0, 0xeb, 0xe0, 0xcc,
+    ]);
+    let (o, stats) = same_counted(&code, |c| c.set_reg(Reg::Rcx, 5));
+    assert_eq!((o.exit, o.regs[0]), (Exit::Breakpoint, 5 + 2 * 2));
+    if jit_supported() {
+        assert!(stats.entries > 0, "X runs in H's unit: {stats:?}");
+    }
 }

@@ -132,34 +132,62 @@ pub(crate) const IN_FLIGHT: u32 = u32::MAX - 1;
 const FAILED: u32 = u32::MAX;
 
 /// A block's translation state (kept in the block, so it goes when the block goes).
-#[derive(Default)]
 pub(crate) struct BlockJit {
     /// Times the block ran in the interpreter, or `LONE`, `IN_FLIGHT` or `FAILED`.
     pub heat: Cell<u32>,
+    /// The code that runs the block (null: none): its own unit's, or that of a unit with
+    /// an entry at the block (`Region::entries`).
+    code: Cell<*const u8>,
+    /// The unit the block is the head of.
     unit: Cell<Option<std::ptr::NonNull<Unit>>>,
 }
 
+impl Default for BlockJit {
+    fn default() -> Self {
+        BlockJit { heat: Cell::new(0), code: Cell::new(std::ptr::null()), unit: Cell::new(None) }
+    }
+}
+
 impl BlockJit {
-    /// The unit's entry, if translated.
+    /// The code to enter for the block, if translated.
     #[inline(always)]
     pub fn code(&self) -> Option<*const u8> {
-        // SAFETY: a set pointer is a live unit owned by this block.
-        self.unit.get().map(|u| unsafe { u.as_ref().code })
+        let c = self.code.get();
+        (!c.is_null()).then_some(c)
     }
 
     /// Gives the block its unit. It has none: replacing a unit that other units may
     /// still be linked to (in the same cache generation) would free what they use.
     fn set(&self, u: Box<Unit>) {
-        debug_assert!(self.unit.get().is_none(), "a block gets one unit per generation");
+        debug_assert!(self.code.get().is_null(), "a block gets one unit per generation");
+        self.code.set(u.code);
         self.unit.set(Some(std::ptr::NonNull::from(Box::leak(u))));
     }
 
+    /// Runs the block in another block's unit, which has an entry here.
+    fn set_entry(&self, code: *const u8) {
+        debug_assert!(self.code.get().is_null(), "a block runs in one unit");
+        self.code.set(code);
+    }
+
     /// Drops the unit (its code stays in the code memory until it is emptied; nothing
-    /// reaches it any more: links to it die with the cache generation).
+    /// reaches it any more: links to it die with the cache generation), or forgets the
+    /// entry into another block's.
     pub fn clear(&self) {
+        self.code.set(std::ptr::null());
         if let Some(u) = self.unit.take() {
             // SAFETY: made by `Box::leak` in `set`, and taken out of the cell just now.
             drop(unsafe { Box::from_raw(u.as_ptr()) });
+        }
+    }
+
+    /// The block is leaving the cache (its code changed): the other blocks its unit has
+    /// entries at stop running in it now, while the unit itself lives on until no code of
+    /// it can be running.
+    pub fn orphan_entries(&self) {
+        if let Some(u) = self.unit.get() {
+            // SAFETY: a set pointer is a live unit owned by this block.
+            unsafe { u.as_ref() }.drop_entries();
         }
     }
 }
@@ -223,6 +251,29 @@ pub(crate) struct Unit {
     /// Copies of the ops run through their handler, each followed by an end op.
     #[allow(dead_code)]
     ops: Box<[Op]>,
+    /// The blocks that run in this unit through an entry (`Region::entries`).
+    entries: Vec<std::rc::Weak<Block>>,
+}
+
+impl Unit {
+    /// Makes the blocks that run in this unit through an entry run in the interpreter
+    /// again (and count towards a unit of their own).
+    fn drop_entries(&self) {
+        for b in self.entries.iter().filter_map(std::rc::Weak::upgrade) {
+            if b.jit.code.get() == self.code {
+                b.jit.code.set(std::ptr::null());
+                if b.jit.heat.get() != IN_FLIGHT {
+                    b.jit.heat.set(0);
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Unit {
+    fn drop(&mut self) {
+        self.drop_entries();
+    }
 }
 
 // SAFETY: a unit is built on the compile thread and then owned by the main thread, one
@@ -236,6 +287,8 @@ struct Inflight {
     id: u64,
     head: Rc<Block>,
     blocks: Vec<Rc<Block>>,
+    /// The region's entries (`Region::entries`), as indices into `blocks` plus one.
+    entries: Vec<usize>,
     /// Host time spent on the main thread (forming the region).
     ns: u64,
 }
@@ -270,6 +323,9 @@ pub struct JitStats {
     /// Regions translated (and the guest blocks in them), and the host time spent doing it.
     pub units: u64,
     pub blocks: u64,
+    /// Blocks of those that other code enters their unit at (`Region::entries`), rather
+    /// than at its head.
+    pub entries: u64,
     pub compile_ns: u64,
     /// Host code bytes written (all time) and the times the code cache was emptied.
     pub code_bytes: u64,
@@ -297,6 +353,7 @@ impl JitStats {
     pub fn add(&mut self, o: &JitStats) {
         self.units += o.units;
         self.blocks += o.blocks;
+        self.entries += o.entries;
         self.compile_ns += o.compile_ns;
         self.code_bytes += o.code_bytes;
         self.flushes += o.flushes;
@@ -508,7 +565,8 @@ impl Cpu {
         let id = self.jit.next_id;
         self.jit.next_id += 1;
         let ns = t.elapsed().as_nanos() as u64;
-        let inf = Inflight { id, head, blocks, ns };
+        let entries = region.entries.iter().map(|&(j, _)| j).collect();
+        let inf = Inflight { id, head, blocks, entries, ns };
         if self.jit.mode == JitMode::On && !self.jit.sync {
             if self.jit.worker.is_none() {
                 let gen = self.jit.backend.as_ref().expect("made above").codegen();
@@ -517,6 +575,12 @@ impl Cpu {
             if let Some(w) = &self.jit.worker {
                 if w.submit(id, region) {
                     blk.jit.heat.set(IN_FLIGHT);
+                    // The region's entries wait for it too, rather than turn hot meanwhile
+                    // and be translated again as heads of regions of their own, and other
+                    // regions leave to them rather than take them in.
+                    for &j in &inf.entries {
+                        inf.blocks[j - 1].jit.heat.set(IN_FLIGHT);
+                    }
                     self.jit.inflight.push(inf);
                     return None;
                 }
@@ -541,9 +605,21 @@ impl Cpu {
         }
     }
 
+    /// Puts a translation into code memory and gives it to its head block and its entries
+    /// (see `install_unit`); entries that got none count towards units of their own again.
+    fn jit_install(&mut self, inf: Inflight, r: Result<translate::Compiled, translate::TxError>) {
+        self.install_unit(&inf, r);
+        for &j in &inf.entries {
+            let b = &inf.blocks[j - 1];
+            if b.jit.code().is_none() && b.jit.heat.get() == IN_FLIGHT {
+                b.jit.heat.set(0);
+            }
+        }
+    }
+
     /// Puts a translation into code memory and gives it to its head block, unless a block
     /// of the region was dropped meanwhile (its code changed) or the head has a unit.
-    fn jit_install(&mut self, inf: Inflight, r: Result<translate::Compiled, translate::TxError>) {
+    fn install_unit(&mut self, inf: &Inflight, r: Result<translate::Compiled, translate::TxError>) {
         let head = &inf.head;
         let c = match r {
             Ok(c) => c,
@@ -556,6 +632,11 @@ impl Cpu {
         };
         self.jit.stats.compile_ns += inf.ns + c.ns;
         if head.jit.code().is_some() || self.jit.broken {
+            if head.jit.unit.get().is_none() && head.jit.heat.get() == IN_FLIGHT {
+                // It runs in another unit, through an entry; should that unit go, the
+                // block counts again.
+                head.jit.heat.set(0);
+            }
             return;
         }
         if !head.valid.get() || inf.blocks.iter().any(|b| !b.valid.get()) {
@@ -595,7 +676,16 @@ impl Cpu {
                     t.bytes
                 );
                 perf_map(t.unit.code, t.bytes, head.start);
-                head.jit.set(t.unit);
+                let mut unit = t.unit;
+                for &j in &inf.entries {
+                    let b = &inf.blocks[j - 1];
+                    if b.valid.get() && b.jit.code().is_none() {
+                        b.jit.set_entry(unit.code);
+                        unit.entries.push(Rc::downgrade(b));
+                        self.jit.stats.entries += 1;
+                    }
+                }
+                head.jit.set(unit);
             }
             Err(_) => head.jit.heat.set(0),
         }
@@ -615,8 +705,11 @@ impl Cpu {
             }
         }
         for inf in self.jit.inflight.drain(..) {
-            if inf.head.jit.heat.get() == IN_FLIGHT {
-                inf.head.jit.heat.set(0);
+            let entries = inf.entries.iter().map(|&j| &inf.blocks[j - 1]);
+            for b in std::iter::once(&inf.head).chain(entries) {
+                if b.jit.heat.get() == IN_FLIGHT {
+                    b.jit.heat.set(0);
+                }
             }
         }
     }
@@ -661,7 +754,7 @@ impl Cpu {
         self.jit.stats.exits += 1;
         // SAFETY: `enter` is the trampoline compiled for this backend with this signature,
         // and `code` a live unit of it.
-        unsafe { enter(self as *mut Cpu, code) }
+        unsafe { enter(self as *mut Cpu, code, blk.start) }
     }
 
     /// Sets this CPU's JIT mode (`set_jit_mode` sets the default for new CPUs).

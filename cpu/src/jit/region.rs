@@ -8,9 +8,10 @@
 //! target. Calls are not followed (the callee is a unit of its own), nor returns and
 //! indirect jumps (the jump cache finds their unit).
 //!
-//! A region is entered only at its head, and the head stands for the whole region in the
-//! block cache: the unit belongs to the head block, which is also registered on the pages
-//! of every other block of the region, so a write to any of that code drops the unit.
+//! A region is entered at its head, or at one of its other blocks that it has an entry for
+//! (`entries`). The head stands for the whole region in the block cache: the unit belongs
+//! to the head block, which is also registered on the pages of every other block of the
+//! region, so a write to any of that code drops the unit, and with it the entries.
 //!
 //! A `Region` is a snapshot, owned and free of the block cache's references, so that it
 //! can be translated on another thread: copies of the ops, and for each instruction its
@@ -144,6 +145,10 @@ pub(super) struct Region {
     /// a later block), the most instructions the unit can run from its start before it
     /// meets a header again or leaves; None for the other blocks. See `budget_checks`.
     pub reach: Vec<Option<u64>>,
+    /// The blocks other than the head that the unit can also be entered at, each with the
+    /// most instructions the unit can run from its start before a budget check (as
+    /// `reach`). See `entries`.
+    pub entries: Vec<(usize, u64)>,
     /// The CPU keeps the recent-block ring (`Hooks::block_ring`): every block must return
     /// to the loop to be noted, so every edge checks the budget (the loop makes it due).
     pub ring: bool,
@@ -339,10 +344,12 @@ pub(super) fn form(
         }
     }
     let used = blocks.iter().fold(0, |u, b| u | b.used);
-    let reach = budget_checks(&blocks);
+    let (reach, run) = budget_checks(&blocks);
     let ring = cpu.hooks.block_ring;
-    let mut region = Region { blocks, used, head_valid: &head.valid as *const _ as u64, reach, ring };
+    let head_valid = &head.valid as *const _ as u64;
+    let mut region = Region { blocks, used, head_valid, reach, entries: Vec::new(), ring };
     flags_dataflow(&mut region);
+    region.entries = entries(&region, &run);
     (region, keep)
 }
 
@@ -357,7 +364,10 @@ pub(super) fn form(
 /// Blocks are in the order the region was grown in, so an edge to a later block never
 /// closes a cycle: the targets of the other edges (and the head) are the headers, and the
 /// edges between the others form no cycle.
-fn budget_checks(blocks: &[RBlock]) -> Vec<Option<u64>> {
+///
+/// Also gives, for every block, the most instructions the unit can run from the block's
+/// start to a header or out of the region.
+fn budget_checks(blocks: &[RBlock]) -> (Vec<Option<u64>>, Vec<u64>) {
     let n = blocks.len();
     let mut header = vec![false; n];
     header[0] = true;
@@ -374,7 +384,27 @@ fn budget_checks(blocks: &[RBlock]) -> Vec<Option<u64>> {
         let on = blocks[j].succ.into_iter().flatten().filter(|&t| !header[t]).map(|t| run[t]).max();
         run[j] = blocks[j].insns + on.unwrap_or(0);
     }
-    (0..n).map(|j| header[j].then_some(run[j])).collect()
+    ((0..n).map(|j| header[j].then_some(run[j])).collect(), run)
+}
+
+/// The blocks the unit may also be entered at, besides its head. Code that leads to one of
+/// them from outside the region (another unit's exit, a return, the interpreter) then
+/// enters this unit there, instead of translating a region of its own from that block on:
+/// without entries, a block in the middle of a hot region turned hot again as the head of
+/// a second region, and its successors were translated twice (perl's regular expressions
+/// translated 1.8 guest instructions for each distinct one).
+///
+/// An entry comes in with the flags in the CPU, so a block whose ways in all leave the
+/// flags of a known op in the flag variables (`FlagsIn::Known`) is none: its translation
+/// counts on them.
+fn entries(r: &Region, run: &[u64]) -> Vec<(usize, u64)> {
+    r.blocks
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, b)| !matches!(b.flags_in, FlagsIn::Known(..)))
+        .map(|(j, _)| (j, run[j]))
+        .collect()
 }
 
 /// The block at `rip` if it may join a region: valid, not the head of a unit of its own

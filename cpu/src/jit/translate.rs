@@ -45,8 +45,9 @@ use std::mem::offset_of;
 /// `copy_at` of an instruction run through its handler as part of a run started earlier.
 const RUN_REST: usize = usize::MAX - 1;
 
-/// The entry trampoline: called from Rust with the C ABI, calls a unit (tail-call ABI).
-pub(crate) type Enter = unsafe extern "C" fn(*mut Cpu, *const u8) -> u32;
+/// The entry trampoline: called from Rust with the C ABI as (cpu, a unit's code, the guest
+/// address it is entered at), calls the unit (tail-call ABI).
+pub(crate) type Enter = unsafe extern "C" fn(*mut Cpu, *const u8, u64) -> u32;
 
 /// Builds and compiles units. It owns a Cranelift context, so each thread that compiles
 /// has one (the main thread, and the compile thread of `worker`).
@@ -183,8 +184,10 @@ impl CodeGen {
         CodeGen { isa, stubs, ctx: Context::new(), fctx: FunctionBuilderContext::new() }
     }
 
+    /// A unit's signature: (cpu, rip), rip being the guest address it is entered at (the
+    /// head's, or another entry's: see `Region::entries`).
     fn unit_sig(&self) -> Signature {
-        self.tail_sig(1)
+        self.tail_sig(2)
     }
 
     /// A tail-call ABI signature with `n` I64 parameters, returning an I32 (units, and the
@@ -257,7 +260,7 @@ impl CodeGen {
         b.switch_to_block(jump);
         let code_at = b.block_params(jump)[0];
         let code = b.ins().load(I64, f, code_at, off as i32);
-        b.ins().return_call_indirect(usig, code, &[cpu]);
+        b.ins().return_call_indirect(usig, code, &[cpu, rip]);
         b.switch_to_block(miss);
         if dynamic {
             // Another hot target may hold the entry: the block cache knows the unit too,
@@ -270,7 +273,7 @@ impl CodeGen {
             b.ins().brif(code, found, &[], ret, &[]);
             b.seal_block(found);
             b.switch_to_block(found);
-            b.ins().return_call_indirect(usig, code, &[cpu]);
+            b.ins().return_call_indirect(usig, code, &[cpu, rip]);
         } else {
             // The loop fills the slot when it enters the next unit.
             b.ins().store(f, p[2], cpu, JIT_LINK as i32);
@@ -340,7 +343,7 @@ impl CodeGen {
     }
 
     fn make_enter(&mut self) -> Result<Vec<u8>, TxError> {
-        let sig = self.host_sig(&[I64, I64], Some(I32));
+        let sig = self.host_sig(&[I64, I64, I64], Some(I32));
         self.ctx.func = Function::with_name_signature(UserFuncName::default(), sig);
         let usig = self.unit_sig();
         let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
@@ -350,8 +353,9 @@ impl CodeGen {
         b.seal_block(blk);
         let cpu = b.block_params(blk)[0];
         let code = b.block_params(blk)[1];
+        let rip = b.block_params(blk)[2];
         let sref = b.import_signature(usig);
-        let call = b.ins().call_indirect(sref, code, &[cpu]);
+        let call = b.ins().call_indirect(sref, code, &[cpu, rip]);
         let r = b.inst_results(call)[0];
         b.ins().return_(&[r]);
         b.finalize(self.isa.frontend_config());
@@ -417,6 +421,7 @@ impl CodeGen {
             code: std::ptr::null(),
             links: (0..nlinks).map(|_| Link::default()).collect(),
             ops: ops.into_boxed_slice(),
+            entries: Vec::new(),
         });
         let usig = self.unit_sig();
         let sigs = [
@@ -450,18 +455,7 @@ impl CodeGen {
         }
         let n = region.blocks.len();
         let cl: Vec<_> = (0..n).map(|_| tx.b.create_block()).collect();
-        if let (false, Some(reach)) = (region.ring, region.reach[0]) {
-            // Too near the budget to run up to the next check: the interpreter runs the
-            // head block (see `region::budget_checks`).
-            let ic = tx.ld_cpu(I64, ICOUNT);
-            let near = tx.due(ic, reach);
-            let (out, on) = tx.split(near);
-            tx.b.switch_to_block(out);
-            let code = tx.b.ins().iconst(I32, RESUME as i64);
-            tx.exit_noted(code, 0);
-            tx.b.switch_to_block(on);
-        }
-        tx.b.ins().jump(cl[0], &[]);
+        tx.enter_at(&cl);
         // Blocks whose predecessors all come before them are sealed when they start.
         let late_pred: Vec<bool> = (0..n)
             .map(|j| {
@@ -514,7 +508,7 @@ impl CodeGen {
     }
 }
 
-unsafe extern "C" fn dummy_enter(_: *mut Cpu, _: *const u8) -> u32 {
+unsafe extern "C" fn dummy_enter(_: *mut Cpu, _: *const u8, _: u64) -> u32 {
     unreachable!("the entry trampoline is compiled before any unit")
 }
 
@@ -558,6 +552,54 @@ impl Tx<'_> {
                 self.exit_dynamic(rip, icn);
             }
         }
+    }
+
+    /// The unit's entry: on to the block the unit is entered at (the head, or one of the
+    /// region's other entries), through the budget check. A unit entered at an address it
+    /// has no entry for (nothing does that) returns to the loop, which goes on there.
+    fn enter_at(&mut self, cl: &[ClBlock]) {
+        let entry = self.b.current_block().expect("in the entry block");
+        let rip = self.b.block_params(entry)[1];
+        let region = self.region;
+        if region.entries.is_empty() {
+            self.enter_block(0, region.reach[0], cl);
+            return;
+        }
+        // The head first: most ways in come there.
+        let ways =
+            std::iter::once((0, region.reach[0])).chain(region.entries.iter().map(|&(j, r)| (j, Some(r))));
+        for (j, reach) in ways {
+            let here = self.b.ins().icmp_imm_s(IntCC::Equal, rip, region.blocks[j].start as i64);
+            let (go, other) = (self.b.create_block(), self.b.create_block());
+            self.b.ins().brif(here, go, &[], other, &[]);
+            self.b.seal_block(go);
+            self.b.seal_block(other);
+            self.b.switch_to_block(go);
+            self.enter_block(j, reach, cl);
+            self.b.switch_to_block(other);
+        }
+        let last = self.b.current_block().expect("in a block");
+        self.b.set_cold_block(last);
+        self.st_cpu(rip, RIP);
+        self.ret_to_loop();
+    }
+
+    /// Goes on to region block `j` from the unit's entry, unless the budget is too near to
+    /// run up to the next check: then the interpreter runs the block (see
+    /// `region::budget_checks`).
+    fn enter_block(&mut self, j: usize, reach: Option<u64>, cl: &[ClBlock]) {
+        if let (false, Some(reach)) = (self.region.ring, reach) {
+            let ic = self.ld_cpu(I64, ICOUNT);
+            let near = self.due(ic, reach);
+            let (out, on) = self.split(near);
+            self.b.switch_to_block(out);
+            let code = self.b.ins().iconst(I32, RESUME as i64);
+            self.cur = j;
+            self.exit_noted(code, 0);
+            self.cur = 0;
+            self.b.switch_to_block(on);
+        }
+        self.b.ins().jump(cl[j], &[]);
     }
 
     /// Returns to the loop, going on at `rip`, when `due` (the budget is reached).
@@ -619,7 +661,8 @@ impl Tx<'_> {
         self.b.switch_to_block(go);
         let code = self.b.ins().load(I64, trusted(), lp, offset_of!(Link, code) as i32);
         let cpu = self.cpu();
-        self.b.ins().return_call_indirect(self.sref.unit, code, &[cpu]);
+        let to = self.c(target);
+        self.b.ins().return_call_indirect(self.sref.unit, code, &[cpu, to]);
         self.b.switch_to_block(slow);
         let fp = self.c(self.stubs.chain);
         let rip = self.c(target);
@@ -640,7 +683,7 @@ impl Tx<'_> {
         self.b.switch_to_block(go);
         let code = self.b.ins().load(I64, trusted(), e, offset_of!(JcEntry, code) as i32);
         let cpu = self.cpu();
-        self.b.ins().return_call_indirect(self.sref.unit, code, &[cpu]);
+        self.b.ins().return_call_indirect(self.sref.unit, code, &[cpu, rip]);
         self.b.switch_to_block(slow);
         let fp = self.c(self.stubs.chain_dyn);
         let bp = self.c(self.rb().addr);

@@ -124,6 +124,7 @@ impl Stats {
                     .unum("guest_resident_bytes", cur.guest_resident)
                     .unum("peak_rss_bytes", peak_rss)
                     .unum("jit_units", jit.units)
+                    .unum("jit_entries", jit.entries)
                     .unum("jit_compile_ns", jit.compile_ns)
                     .unum("jit_code_bytes", jit.code_bytes)
                     .unum("jit_exits", jit.exits)
@@ -146,9 +147,10 @@ impl Stats {
         if jit.units > 0 || jit.failed > 0 || jit.interpreted > 0 {
             let insns = (jit.insns_native + jit.insns_called).max(1);
             out.push(format!(
-                "  jit units         {} of {} blocks ({} failed, {} left to the interpreter), {:.1} ms compiling, {} KiB code, {} flushes",
+                "  jit units         {} of {} blocks ({} also entered there, {} failed, {} left to the interpreter), {:.1} ms compiling, {} KiB code, {} flushes",
                 jit.units,
                 jit.blocks,
+                jit.entries,
                 jit.failed,
                 jit.interpreted,
                 jit.compile_ns as f64 / 1e6,
