@@ -293,6 +293,21 @@ struct Inflight {
     ns: u64,
 }
 
+impl Inflight {
+    /// The region is done with (installed, failed or lost): its head and entries that
+    /// still wait for it count again. Those that got a unit or an entry do not run in the
+    /// interpreter, but count again from 0 should they lose it (a flush, a write to the
+    /// head's code), rather than wait for a region that is no longer coming.
+    fn release(&self) {
+        let entries = self.entries.iter().map(|&j| &self.blocks[j - 1]);
+        for b in std::iter::once(&self.head).chain(entries) {
+            if b.jit.heat.get() == IN_FLIGHT {
+                b.jit.heat.set(0);
+            }
+        }
+    }
+}
+
 /// With `EMU_JIT_PERFMAP` set, names each unit in `/tmp/perf-PID.map` (the file `perf report`
 /// reads for code it has no symbols for), so that host samples in translated code are
 /// attributed to the guest address of the unit's head. A forked child writes its own.
@@ -606,15 +621,10 @@ impl Cpu {
     }
 
     /// Puts a translation into code memory and gives it to its head block and its entries
-    /// (see `install_unit`); entries that got none count towards units of their own again.
+    /// (see `install_unit`); the region is no longer in flight.
     fn jit_install(&mut self, inf: Inflight, r: Result<translate::Compiled, translate::TxError>) {
         self.install_unit(&inf, r);
-        for &j in &inf.entries {
-            let b = &inf.blocks[j - 1];
-            if b.jit.code().is_none() && b.jit.heat.get() == IN_FLIGHT {
-                b.jit.heat.set(0);
-            }
-        }
+        inf.release();
     }
 
     /// Puts a translation into code memory and gives it to its head block, unless a block
@@ -632,11 +642,6 @@ impl Cpu {
         };
         self.jit.stats.compile_ns += inf.ns + c.ns;
         if head.jit.code().is_some() || self.jit.broken {
-            if head.jit.unit.get().is_none() && head.jit.heat.get() == IN_FLIGHT {
-                // It runs in another unit, through an entry; should that unit go, the
-                // block counts again.
-                head.jit.heat.set(0);
-            }
             return;
         }
         if !head.valid.get() || inf.blocks.iter().any(|b| !b.valid.get()) {
@@ -705,12 +710,7 @@ impl Cpu {
             }
         }
         for inf in self.jit.inflight.drain(..) {
-            let entries = inf.entries.iter().map(|&j| &inf.blocks[j - 1]);
-            for b in std::iter::once(&inf.head).chain(entries) {
-                if b.jit.heat.get() == IN_FLIGHT {
-                    b.jit.heat.set(0);
-                }
-            }
+            inf.release();
         }
     }
 
