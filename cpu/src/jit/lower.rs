@@ -30,6 +30,7 @@ use crate::mem::{
     TLB_ADDEND_OFFSET, TLB_ENTRY_SHIFT, TLB_INDEX_MASK, TLB_PAGE_OFFSET, TLB_R_OFFSET, TLB_W_OFFSET,
 };
 use crate::state::{Cpu, ZERO_REG};
+use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I16, I32, I64, I8};
 use cranelift_codegen::ir::{
@@ -37,6 +38,7 @@ use cranelift_codegen::ir::{
     ValueDef,
 };
 use cranelift_frontend::{FunctionBuilder, Variable};
+use hashbrown::HashMap;
 use std::mem::offset_of;
 
 pub(super) const JIT_BLOCK: usize = offset_of!(Cpu, jit) + offset_of!(JitState, block);
@@ -175,6 +177,9 @@ pub(super) struct Tx<'a> {
     pub rip_set: bool,
     /// The CPU pointer: the unit's parameter.
     cpu: Value,
+    /// The unit's entry block, and the 64-bit constants made there (`c`).
+    entry: ClBlock,
+    consts: HashMap<u64, Value>,
     /// The current block's shared side exit (see `exit_before`).
     shared_exit: Option<ClBlock>,
     /// An exit to it passes flags with `co` (see `Flags::Known`).
@@ -245,6 +250,8 @@ impl<'a> Tx<'a> {
             k: 0,
             rip_set: false,
             cpu,
+            entry,
+            consts: HashMap::new(),
             shared_exit: None,
             co_exit: false,
         }
@@ -259,8 +266,23 @@ impl<'a> Tx<'a> {
         self.cpu
     }
 
+    /// The 64-bit constant `v`, made once per unit in its entry block (which dominates
+    /// every use). A third of a unit's IR was constants, mostly the same few (0, the TLB
+    /// masks, the CPU's fields); the code generator still materialises them where used.
     pub fn c(&mut self, v: u64) -> Value {
-        self.b.ins().iconst(I64, v as i64)
+        if let Some(&x) = self.consts.get(&v) {
+            return x;
+        }
+        let x = if self.b.current_block() == Some(self.entry) {
+            self.b.ins().iconst(I64, v as i64)
+        } else {
+            // The entry block is finished: before its branch.
+            let mut pos = FuncCursor::new(self.b.func);
+            pos.goto_last_inst(self.entry);
+            pos.ins().iconst(I64, v as i64)
+        };
+        self.consts.insert(v, x);
+        x
     }
 
     /// How many low bits of `v` may be nonzero, from how it was made (64: unknown). Lets
