@@ -19,8 +19,9 @@
 //! unit does so only on entry and on edges into the head of a loop, against the most it can
 //! run before the next such check (`region::budget_checks`). Too near, it hands the block
 //! it was entered at (its head, or another of its entries) to the interpreter (`RESUME` at
-//! instruction 0), which then stops where it always would. The loop's periodic looks at `request_stop` need no such precision: units see
-//! them a little later (`unit_check_at`), and leave for them without handing over blocks.
+//! instruction 0), which then stops where it always would. The loop's periodic looks at
+//! `request_stop` need no such precision: units see them a little later (`unit_check_at`),
+//! and leave for them without handing over blocks.
 //!
 //! Exits. A unit that runs to its end adds the block's instruction count, sets `rip` and
 //! either jumps straight into the next unit (a tail call through a link slot that the run
