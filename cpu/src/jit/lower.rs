@@ -273,11 +273,16 @@ impl<'a> Tx<'a> {
         if let Some(&x) = self.consts.get(&v) {
             return x;
         }
-        // At the top of the entry block, whether or not it is finished (the builder
-        // appends at the end of its current block, so this does not move it).
-        let mut pos = FuncCursor::new(self.b.func);
-        pos.goto_first_insertion_point(self.entry);
-        let x = pos.ins().iconst(I64, v as i64);
+        let x = if self.b.current_block() == Some(self.entry) {
+            self.b.ins().iconst(I64, v as i64)
+        } else {
+            // The entry block is finished: before its branch. (While it is being built it
+            // may still be empty, and an empty block is not in the layout yet, so a cursor
+            // cannot insert there: the builder appends instead.)
+            let mut pos = FuncCursor::new(self.b.func);
+            pos.goto_last_inst(self.entry);
+            pos.ins().iconst(I64, v as i64)
+        };
         self.consts.insert(v, x);
         x
     }
